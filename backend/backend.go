@@ -1,0 +1,293 @@
+// Package backend defines the storage interface that redpool's commands run
+// against, the sentinel errors it reports, and the value types it stores.
+//
+// A Backend holds a fixed number of numbered databases. All access goes
+// through transactions in the bbolt style: View for reads, Update for writes.
+// A transaction names the database it works on and the keys it touches, so an
+// implementation can lock only what the command needs; a transaction that
+// names no keys (or sets All) sees the whole store.
+//
+// Expiry times are absolute Unix times in milliseconds; 0 means "no expiry".
+// A key whose expiry time is at or before the backend clock's now is absent
+// for every operation (lazy expiry); implementations also reclaim such keys
+// in the background (active expiry).
+//
+// Byte slices passed into a Tx are only read during the call; the backend
+// copies what it keeps. Byte slices returned by a Tx, or passed to a callback,
+// are valid until the transaction ends (for callbacks: until the callback
+// returns) and must not be modified. Callers copy what they keep.
+package backend
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Compare with errors.Is.
+var (
+	// ErrWrongType: the key holds a value of another type.
+	ErrWrongType = errors.New("backend: wrong type")
+	// ErrNoSuchKey: the operation needs an existing key (LSET, RENAME).
+	ErrNoSuchKey = errors.New("backend: no such key")
+	// ErrIndexOutOfRange: a list index outside the list (LSET).
+	ErrIndexOutOfRange = errors.New("backend: index out of range")
+	// ErrTooLarge: the value would exceed the 512 MB string limit.
+	ErrTooLarge = errors.New("backend: value too large")
+	// ErrClosed: the backend has been closed.
+	ErrClosed = errors.New("backend: closed")
+	// ErrReadOnlyTx: a write was attempted in a View transaction.
+	ErrReadOnlyTx = errors.New("backend: write in read-only transaction")
+	// ErrBadDB: a database index outside 0..Databases()-1.
+	ErrBadDB = errors.New("backend: database index out of range")
+)
+
+// MaxStringLen is the largest string value, as Redis's proto-max-bulk-len default.
+const MaxStringLen = 512 * 1024 * 1024
+
+// Type is the type of the value stored at a key.
+type Type uint8
+
+// The value types. TypeNone is reported for a missing key.
+const (
+	TypeNone Type = iota
+	TypeString
+	TypeList
+	TypeHash
+)
+
+// String returns the name TYPE replies with.
+func (t Type) String() string {
+	switch t {
+	case TypeString:
+		return "string"
+	case TypeList:
+		return "list"
+	case TypeHash:
+		return "hash"
+	default:
+		return "none"
+	}
+}
+
+// ParseType maps a TYPE name ("string", "list", "hash", case-insensitive) to a Type.
+func ParseType(name []byte) (Type, bool) {
+	for _, t := range []Type{TypeString, TypeList, TypeHash} {
+		if equalFold(name, t.String()) {
+			return t, true
+		}
+	}
+	return TypeNone, false
+}
+
+func equalFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Clock tells the backend (and the commands) what time it is. Tests inject
+// a ManualClock so that expiry never needs a sleep.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the wall clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// NowMs returns c's time as Unix milliseconds.
+func NowMs(c Clock) int64 { return c.Now().UnixMilli() }
+
+// TxOptions says what a transaction works on.
+type TxOptions struct {
+	// DB is the database the transaction's key operations use.
+	DB int
+	// Keys are the keys the transaction may touch in DB. The slice and its
+	// contents are only read while the transaction starts.
+	Keys [][]byte
+	// All locks every key of every database: for commands without keys
+	// (DBSIZE, FLUSHDB, KEYS, SCAN) and those that cross databases (MOVE,
+	// COPY ... DB, SWAPDB, FLUSHALL).
+	All bool
+}
+
+// Backend is a store of numbered databases. It is safe for concurrent use.
+type Backend interface {
+	// View runs fn in a read-only transaction. fn must not retain tx.
+	View(o TxOptions, fn func(tx Tx) error) error
+	// Update runs fn in a read-write transaction and commits it when fn
+	// returns nil; it returns after the commit is as durable as the backend
+	// is configured to make it. fn may be called more than once (group
+	// commit retries), so it must not have side effects outside tx other
+	// than ones it resets on entry. A backend without rollback (memory)
+	// relies on fn validating everything before its first write.
+	Update(o TxOptions, fn func(tx Tx) error) error
+	// Databases is the number of databases.
+	Databases() int
+	// Snapshot fixes a point-in-time view of all data. atomically, if not
+	// nil, runs while no write is in progress, at the instant the view is
+	// fixed (the AOF uses it to switch files). The Snapshot must be closed.
+	Snapshot(atomically func()) (Snapshot, error)
+	// Stats reports counters for INFO.
+	Stats() Stats
+	// Close stops background work and releases resources. It is idempotent.
+	Close() error
+}
+
+// Stats are backend counters for INFO.
+type Stats struct {
+	Keys        []int64 // live keys per database (may include not-yet-reclaimed expired keys)
+	Expires     []int64 // keys with an expiry per database
+	ExpiredKeys int64   // keys removed because they expired, since start
+	UsedBytes   int64   // approximate bytes held by data
+	// Extra holds backend-specific INFO fields (name, value), in order.
+	Extra [][2]string
+}
+
+// Entry is one key with its whole value, as a Snapshot yields it and as
+// Restore takes it. Exactly one of Str, List and Hash is used, by Type.
+type Entry struct {
+	DB       int
+	Key      []byte
+	Type     Type
+	ExpireAt int64    // absolute Unix ms, 0 = none
+	Str      []byte   // TypeString
+	List     [][]byte // TypeList, head first
+	Hash     [][]byte // TypeHash, field, value, field, value, ...
+}
+
+// Snapshot is a point-in-time view of a Backend. Writes made after the
+// Snapshot was taken are invisible to it. It is not safe for concurrent use.
+type Snapshot interface {
+	// Each calls fn for every live key, database by database. The Entry and
+	// its slices are valid only during the call. Each stops at the first
+	// error fn returns, or when ctx is done, and returns that error.
+	Each(ctx context.Context, fn func(e *Entry) error) error
+	// Close releases the view.
+	Close() error
+}
+
+// Tx is one transaction on one database (TxOptions.DB), plus the cross-database
+// operations allowed when it was opened with All. A Tx is used by one
+// goroutine and only during the View or Update call that made it.
+type Tx interface {
+	// DB is the database this transaction works on.
+	DB() int
+	// Now is the time the transaction uses for expiry decisions, in Unix ms.
+	Now() int64
+
+	// --- keys ---
+
+	// Type returns the type of key, TypeNone if it does not exist.
+	Type(key []byte) (Type, error)
+	// Exists reports whether key exists.
+	Exists(key []byte) (bool, error)
+	// Delete removes key. It reports whether the key existed.
+	Delete(key []byte) (bool, error)
+	// ExpireAt returns key's expiry (0 = none) and whether the key exists.
+	ExpireAt(key []byte) (at int64, exists bool, err error)
+	// SetExpireAt sets key's expiry (0 removes it). It reports whether the
+	// key exists. A time at or before Now deletes the key (and reports true).
+	SetExpireAt(key []byte, at int64) (bool, error)
+	// Rename moves src's value and expiry to dst, replacing dst. It returns
+	// ErrNoSuchKey if src does not exist. src == dst is a no-op.
+	Rename(src, dst []byte) error
+	// Copy copies src (value and expiry) to key dst in database dstDB (which
+	// may be DB()). Without replace it does nothing when dst exists. It
+	// reports whether it copied. A cross-database Copy needs All.
+	Copy(src []byte, dstDB int, dst []byte, replace bool) (bool, error)
+	// Move moves key to database dstDB if it does not exist there. It
+	// reports whether it moved. Needs All.
+	Move(key []byte, dstDB int) (bool, error)
+	// Len is the number of keys in DB() (expired keys not yet reclaimed may count).
+	Len() (int64, error)
+	// Scan visits keys of DB() from cursor (0 = start) and returns the next
+	// cursor (0 = done). It visits roughly count keys. Every key that exists
+	// during the whole scan is visited at least once; keys may repeat.
+	Scan(cursor uint64, count int, fn func(key []byte, t Type) error) (uint64, error)
+	// RandomKey returns a random live key of DB(), or nil if it is empty.
+	RandomKey() ([]byte, error)
+	// Flush removes every key of DB().
+	Flush() error
+	// FlushAll removes every key of every database. Needs All.
+	FlushAll() error
+	// SwapDB swaps the contents of two databases. Needs All.
+	SwapDB(a, b int) error
+
+	// --- strings ---
+
+	// Get returns key's string value. ok is false if key does not exist.
+	Get(key []byte) (val []byte, ok bool, err error)
+	// Set stores val at key, replacing any value of any type. With keepTTL
+	// the existing expiry stays; otherwise expireAt (0 = none) is set.
+	Set(key, val []byte, expireAt int64, keepTTL bool) error
+	// Append appends val to key's string (creating it) and returns the new length.
+	Append(key, val []byte) (int64, error)
+	// SetRange overwrites key's string at offset, zero-padding as needed, and
+	// returns the new length. An empty val on a missing key creates nothing.
+	SetRange(key []byte, offset int64, val []byte) (int64, error)
+
+	// --- lists --- (indexes as in Redis: negative counts from the tail)
+
+	// ListLen returns the length of key's list (0 if missing).
+	ListLen(key []byte) (int64, error)
+	// ListPush pushes vals one by one at the head (left) or tail and returns
+	// the new length. With onlyExisting, a missing key is left alone and 0
+	// is returned.
+	ListPush(key []byte, left bool, vals [][]byte, onlyExisting bool) (int64, error)
+	// ListPop removes up to count elements from the head (left) or tail and
+	// returns them in pop order. The returned slices belong to the caller.
+	// Popping the last element deletes the key.
+	ListPop(key []byte, left bool, count int64) ([][]byte, error)
+	// ListIndex returns the element at index.
+	ListIndex(key []byte, index int64) (val []byte, ok bool, err error)
+	// ListSet replaces the element at index (ErrNoSuchKey, ErrIndexOutOfRange).
+	ListSet(key []byte, index int64, val []byte) error
+	// ListRange calls fn for the elements from start to stop inclusive.
+	ListRange(key []byte, start, stop int64, fn func(val []byte) error) error
+	// ListTrim keeps only the elements from start to stop inclusive.
+	ListTrim(key []byte, start, stop int64) error
+	// ListRem removes elements equal to val: count > 0 from the head, < 0
+	// from the tail, 0 all. It returns how many it removed.
+	ListRem(key []byte, count int64, val []byte) (int64, error)
+	// ListInsert inserts val before or after the first element equal to
+	// pivot. It returns the new length, -1 if pivot was not found, 0 if the
+	// key does not exist.
+	ListInsert(key []byte, before bool, pivot, val []byte) (int64, error)
+	// ListIter calls fn with each element and its index (from the tail when
+	// reverse, with indexes still counted from the head) until fn returns
+	// false.
+	ListIter(key []byte, reverse bool, fn func(index int64, val []byte) bool) error
+
+	// --- hashes ---
+
+	// HashSet sets field/value pairs (pairs alternate field, value) and
+	// returns how many fields are new. With onlyNew, existing fields keep
+	// their values.
+	HashSet(key []byte, pairs [][]byte, onlyNew bool) (int64, error)
+	// HashGet returns a field's value.
+	HashGet(key, field []byte) (val []byte, ok bool, err error)
+	// HashDel removes fields and returns how many existed. Removing the last
+	// field deletes the key.
+	HashDel(key []byte, fields [][]byte) (int64, error)
+	// HashLen returns the number of fields (0 if missing).
+	HashLen(key []byte) (int64, error)
+	// HashIter calls fn for each field and value until fn returns false.
+	HashIter(key []byte, fn func(field, val []byte) bool) error
+	// HashScan visits about count fields from cursor and returns the next
+	// cursor (0 = done), with SCAN's guarantee.
+	HashScan(key []byte, cursor uint64, count int, fn func(field, val []byte) error) (uint64, error)
+}

@@ -1,0 +1,486 @@
+// Package backendtest is the contract test suite for backend.Backend
+// implementations. An implementation's tests call Run with a Factory:
+//
+//	func TestContract(t *testing.T) {
+//		backendtest.Run(t, func(t *testing.T, c backend.Clock, dbs int) backend.Backend {
+//			return mybackend.New(...)
+//		})
+//	}
+//
+// The suite only relies on documented behaviour of package backend. It names
+// every key a transaction touches in TxOptions.Keys (and uses All, by naming
+// no keys, for whole-database and cross-database operations), and its
+// transaction functions may be called more than once.
+package backendtest
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"redpool/backend"
+)
+
+// Factory opens a fresh, empty backend for one test, with clock as its
+// clock and the given number of databases. The suite closes the backend
+// (via t.Cleanup); closing it again must be harmless.
+type Factory func(t *testing.T, clock backend.Clock, databases int) backend.Backend
+
+// databases is the number of databases of every backend the suite opens.
+const databases = 4
+
+// startMs is the ManualClock's initial time (Unix ms).
+const startMs = 1_700_000_000_000
+
+// Run runs every contract test as a subtest of t.
+func Run(t *testing.T, open Factory) {
+	tests := []struct {
+		name string
+		fn   func(h *harness)
+	}{
+		{"Strings", testStrings},
+		{"BinarySafe", testBinarySafe},
+		{"Append", testAppend},
+		{"SetRange", testSetRange},
+		{"Delete", testDelete},
+		{"TTL", testTTL},
+		{"LazyExpiry", testLazyExpiry},
+		{"ExpiredOtherType", testExpiredOtherType},
+		{"Rename", testRename},
+		{"Copy", testCopy},
+		{"Move", testMove},
+		{"SwapDB", testSwapDB},
+		{"Flush", testFlush},
+		{"LenRandomKey", testLenRandomKey},
+		{"BadDB", testBadDB},
+		{"Scan", testScan},
+		{"ScanConcurrent", testScanConcurrent},
+		{"ListBasics", testListBasics},
+		{"ListRange", testListRange},
+		{"ListTrim", testListTrim},
+		{"ListRem", testListRem},
+		{"ListInsert", testListInsert},
+		{"ListIter", testListIter},
+		{"ListModel", testListModel},
+		{"ListPopOwnership", testListPopOwnership},
+		{"HashBasics", testHashBasics},
+		{"HashModel", testHashModel},
+		{"HashScan", testHashScan},
+		{"HashScanConcurrent", testHashScanConcurrent},
+		{"WrongType", testWrongType},
+		{"ReadOnly", testReadOnly},
+		{"TxError", testTxError},
+		{"MultiOpTx", testMultiOpTx},
+		{"ConcurrentIncrements", testConcurrentIncrements},
+		{"ConcurrentTransfers", testConcurrentTransfers},
+		{"Stats", testStats},
+		{"SnapshotPointInTime", testSnapshotPointInTime},
+		{"SnapshotKeyOps", testSnapshotKeyOps},
+		{"SnapshotConcurrentWriters", testSnapshotConcurrentWriters},
+		{"SnapshotRoundTrip", testSnapshotRoundTrip},
+		{"SnapshotStop", testSnapshotStop},
+		{"SnapshotSequential", testSnapshotSequential},
+		{"Close", testClose},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.fn(newHarness(t, open))
+		})
+	}
+}
+
+// harness is one test's backend and clock, with helpers. Helpers that take
+// keys lock exactly those keys; keys == nil means "all" (no keys).
+type harness struct {
+	t     *testing.T
+	b     backend.Backend
+	clock *backend.ManualClock
+	open  Factory
+}
+
+func newHarness(t *testing.T, open Factory) *harness {
+	clock := backend.NewManualClock(time.UnixMilli(startMs))
+	h := &harness{t: t, clock: clock, open: open}
+	h.b = h.openBackend()
+	return h
+}
+
+// openBackend opens another backend sharing h's clock; it is closed at cleanup.
+func (h *harness) openBackend() backend.Backend {
+	b := h.open(h.t, h.clock, databases)
+	if b == nil {
+		h.t.Fatal("factory returned nil")
+	}
+	h.t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// now is the clock's time in Unix ms.
+func (h *harness) now() int64 { return backend.NowMs(h.clock) }
+
+// advance moves the clock by ms milliseconds.
+func (h *harness) advance(ms int64) { h.clock.Advance(time.Duration(ms) * time.Millisecond) }
+
+func b(s string) []byte { return []byte(s) }
+
+func bs(ss ...string) [][]byte {
+	out := make([][]byte, len(ss))
+	for i, s := range ss {
+		out[i] = []byte(s)
+	}
+	return out
+}
+
+func opts(db int, keys []string) backend.TxOptions {
+	if keys == nil {
+		return backend.TxOptions{DB: db, All: true}
+	}
+	return backend.TxOptions{DB: db, Keys: bs(keys...)}
+}
+
+func k(keys ...string) []string {
+	if keys == nil {
+		return []string{}
+	}
+	return keys
+}
+
+func (h *harness) tryUpdate(db int, keys []string, fn func(tx backend.Tx) error) error {
+	return h.b.Update(opts(db, keys), fn)
+}
+
+func (h *harness) tryView(db int, keys []string, fn func(tx backend.Tx) error) error {
+	return h.b.View(opts(db, keys), fn)
+}
+
+func (h *harness) update(db int, keys []string, fn func(tx backend.Tx) error) {
+	h.t.Helper()
+	if err := h.tryUpdate(db, keys, fn); err != nil {
+		h.t.Fatalf("Update: %v", err)
+	}
+}
+
+func (h *harness) view(db int, keys []string, fn func(tx backend.Tx) error) {
+	h.t.Helper()
+	if err := h.tryView(db, keys, fn); err != nil {
+		h.t.Fatalf("View: %v", err)
+	}
+}
+
+// inBoth runs fn once in a View and once in an Update.
+func (h *harness) inBoth(db int, keys []string, fn func(tx backend.Tx, mode string) error) {
+	h.t.Helper()
+	if err := h.tryView(db, keys, func(tx backend.Tx) error { return fn(tx, "View") }); err != nil {
+		h.t.Fatalf("View: %v", err)
+	}
+	if err := h.tryUpdate(db, keys, func(tx backend.Tx) error { return fn(tx, "Update") }); err != nil {
+		h.t.Fatalf("Update: %v", err)
+	}
+}
+
+// --- single-operation helpers (database db, each its own transaction) ---
+
+func (h *harness) set(db int, key, val string, exp int64) {
+	h.t.Helper()
+	h.update(db, k(key), func(tx backend.Tx) error { return tx.Set(b(key), b(val), exp, false) })
+}
+
+func (h *harness) get(db int, key string) (string, bool) {
+	h.t.Helper()
+	var s string
+	var ok bool
+	h.view(db, k(key), func(tx backend.Tx) error {
+		v, found, err := tx.Get(b(key))
+		s, ok = string(v), found
+		return err
+	})
+	return s, ok
+}
+
+func (h *harness) mustGet(db int, key, want string) {
+	h.t.Helper()
+	got, ok := h.get(db, key)
+	if !ok || got != want {
+		h.t.Fatalf("db %d GET %q = %q, %v; want %q", db, key, got, ok, want)
+	}
+}
+
+func (h *harness) mustMissing(db int, key string) {
+	h.t.Helper()
+	var ex bool
+	var typ backend.Type
+	h.view(db, k(key), func(tx backend.Tx) error {
+		var err error
+		if ex, err = tx.Exists(b(key)); err != nil {
+			return err
+		}
+		typ, err = tx.Type(b(key))
+		return err
+	})
+	if ex || typ != backend.TypeNone {
+		h.t.Fatalf("db %d key %q: exists %v, type %v; want missing", db, key, ex, typ)
+	}
+}
+
+func (h *harness) typeOf(db int, key string) backend.Type {
+	h.t.Helper()
+	var typ backend.Type
+	h.view(db, k(key), func(tx backend.Tx) (err error) {
+		typ, err = tx.Type(b(key))
+		return err
+	})
+	return typ
+}
+
+func (h *harness) expireAt(db int, key string) (int64, bool) {
+	h.t.Helper()
+	var at int64
+	var ok bool
+	h.view(db, k(key), func(tx backend.Tx) (err error) {
+		at, ok, err = tx.ExpireAt(b(key))
+		return err
+	})
+	return at, ok
+}
+
+func (h *harness) setExpire(db int, key string, at int64) bool {
+	h.t.Helper()
+	var ok bool
+	h.update(db, k(key), func(tx backend.Tx) (err error) {
+		ok, err = tx.SetExpireAt(b(key), at)
+		return err
+	})
+	return ok
+}
+
+func (h *harness) push(db int, key string, left bool, vals ...string) int64 {
+	h.t.Helper()
+	var n int64
+	h.update(db, k(key), func(tx backend.Tx) (err error) {
+		n, err = tx.ListPush(b(key), left, bs(vals...), false)
+		return err
+	})
+	return n
+}
+
+func (h *harness) rpush(db int, key string, vals ...string) { h.push(db, key, false, vals...) }
+
+// list returns key's whole list (nil if missing).
+func (h *harness) list(db int, key string) []string {
+	h.t.Helper()
+	var out []string
+	h.view(db, k(key), func(tx backend.Tx) error {
+		out = nil
+		return tx.ListRange(b(key), 0, -1, func(v []byte) error {
+			out = append(out, string(v))
+			return nil
+		})
+	})
+	return out
+}
+
+func (h *harness) mustList(db int, key string, want ...string) {
+	h.t.Helper()
+	got := h.list(db, key)
+	if !slices.Equal(got, want) {
+		h.t.Fatalf("db %d list %q = %q, want %q", db, key, got, want)
+	}
+	var n int64
+	h.view(db, k(key), func(tx backend.Tx) (err error) {
+		n, err = tx.ListLen(b(key))
+		return err
+	})
+	if n != int64(len(want)) {
+		h.t.Fatalf("db %d ListLen %q = %d, want %d", db, key, n, len(want))
+	}
+}
+
+func (h *harness) hset(db int, key string, pairs ...string) int64 {
+	h.t.Helper()
+	var n int64
+	h.update(db, k(key), func(tx backend.Tx) (err error) {
+		n, err = tx.HashSet(b(key), bs(pairs...), false)
+		return err
+	})
+	return n
+}
+
+// hash returns key's hash (nil if missing).
+func (h *harness) hash(db int, key string) map[string]string {
+	h.t.Helper()
+	var out map[string]string
+	h.view(db, k(key), func(tx backend.Tx) error {
+		out = nil
+		return tx.HashIter(b(key), func(f, v []byte) bool {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[string(f)] = string(v)
+			return true
+		})
+	})
+	return out
+}
+
+// keys returns db's keys (via Scan), sorted.
+func (h *harness) keys(db int) []string {
+	h.t.Helper()
+	seen := map[string]bool{}
+	h.view(db, nil, func(tx backend.Tx) error {
+		clear(seen)
+		var cursor uint64
+		for {
+			next, err := tx.Scan(cursor, 100, func(key []byte, _ backend.Type) error {
+				seen[string(key)] = true
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if next == 0 {
+				return nil
+			}
+			cursor = next
+		}
+	})
+	out := make([]string, 0, len(seen))
+	for key := range seen {
+		out = append(out, key)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// --- whole-store dumps, to compare states ---
+
+// describe renders one entry canonically: "type exp value".
+func describe(e *backend.Entry) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s exp=%d ", e.Type, e.ExpireAt)
+	switch e.Type {
+	case backend.TypeString:
+		fmt.Fprintf(&sb, "%q", e.Str)
+	case backend.TypeList:
+		fmt.Fprintf(&sb, "%q", e.List)
+	case backend.TypeHash:
+		var pairs []string
+		for i := 0; i+1 < len(e.Hash); i += 2 {
+			pairs = append(pairs, fmt.Sprintf("%q=%q", e.Hash[i], e.Hash[i+1]))
+		}
+		sort.Strings(pairs)
+		sb.WriteString(strings.Join(pairs, ","))
+	}
+	return sb.String()
+}
+
+func dumpKey(db int, key []byte) string { return fmt.Sprintf("%d/%q", db, key) }
+
+// dumpTx reads the whole store through transactions (Scan and typed reads).
+func dumpTx(t *testing.T, be backend.Backend) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for db := 0; db < be.Databases(); db++ {
+		err := be.View(backend.TxOptions{DB: db, All: true}, func(tx backend.Tx) error {
+			var cursor uint64
+			for {
+				next, err := tx.Scan(cursor, 50, func(key []byte, typ backend.Type) error {
+					e, err := readEntry(tx, key)
+					if err != nil {
+						return err
+					}
+					if e.Type != typ {
+						return fmt.Errorf("Scan said %q is %v, Type says %v", key, typ, e.Type)
+					}
+					out[dumpKey(db, key)] = describe(e)
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+				if next == 0 {
+					return nil
+				}
+				cursor = next
+			}
+		})
+		if err != nil {
+			t.Fatalf("dump db %d: %v", db, err)
+		}
+	}
+	return out
+}
+
+// readEntry reads key into an Entry (copying everything).
+func readEntry(tx backend.Tx, key []byte) (*backend.Entry, error) {
+	e := &backend.Entry{DB: tx.DB(), Key: slices.Clone(key)}
+	var err error
+	if e.Type, err = tx.Type(key); err != nil {
+		return nil, err
+	}
+	if e.ExpireAt, _, err = tx.ExpireAt(key); err != nil {
+		return nil, err
+	}
+	switch e.Type {
+	case backend.TypeString:
+		v, _, err := tx.Get(key)
+		e.Str = slices.Clone(v)
+		return e, err
+	case backend.TypeList:
+		err = tx.ListRange(key, 0, -1, func(v []byte) error {
+			e.List = append(e.List, slices.Clone(v))
+			return nil
+		})
+	case backend.TypeHash:
+		err = tx.HashIter(key, func(f, v []byte) bool {
+			e.Hash = append(e.Hash, slices.Clone(f), slices.Clone(v))
+			return true
+		})
+	}
+	return e, err
+}
+
+// dumpSnapshot reads a snapshot into the same form as dumpTx.
+func dumpSnapshot(t *testing.T, s backend.Snapshot) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := s.Each(t.Context(), func(e *backend.Entry) error {
+		key := dumpKey(e.DB, e.Key)
+		if _, dup := out[key]; dup {
+			return fmt.Errorf("snapshot yielded %s twice", key)
+		}
+		out[key] = describe(e)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Snapshot.Each: %v", err)
+	}
+	return out
+}
+
+// diff fails t if the two dumps differ.
+func diff(t *testing.T, what string, got, want map[string]string) {
+	t.Helper()
+	var lines []string
+	for key, w := range want {
+		if g, ok := got[key]; !ok {
+			lines = append(lines, fmt.Sprintf("missing %s: want %s", key, w))
+		} else if g != w {
+			lines = append(lines, fmt.Sprintf("%s: got %s, want %s", key, g, w))
+		}
+	}
+	for key, g := range got {
+		if _, ok := want[key]; !ok {
+			lines = append(lines, fmt.Sprintf("extra %s: %s", key, g))
+		}
+	}
+	if len(lines) > 0 {
+		sort.Strings(lines)
+		if len(lines) > 20 {
+			lines = append(lines[:20], fmt.Sprintf("... %d more", len(lines)-20))
+		}
+		t.Fatalf("%s differs:\n%s", what, strings.Join(lines, "\n"))
+	}
+}

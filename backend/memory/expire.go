@@ -1,0 +1,115 @@
+package memory
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"redpool/backend"
+)
+
+// Active-expiry tuning, as in Redis's activeExpireCycle.
+const (
+	expireSample    = 20 // keys with a TTL sampled per round
+	expireStaleDiv  = 10 // go on while more than 1/10 of a sample expired
+	expireRoundsMax = 8  // rounds per lock hold, so one hold stays short
+)
+
+func (m *Memory) expireLoop(interval, budget time.Duration) {
+	defer close(m.done)
+	tk := time.NewTicker(interval)
+	defer tk.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-tk.C:
+			if n, hold := m.ExpireCycle(budget); n > 0 && m.log != nil {
+				m.log.Debug("active expiry", "expired", n, "max_hold", hold)
+			}
+		}
+	}
+}
+
+// ExpireCycle runs one active-expiry pass, as Redis does every 100ms: it
+// walks the shards (resuming where the previous pass stopped) and, in each
+// shard with keys that have a TTL, samples 20 of them, deletes the expired
+// ones, and repeats while more than 10% of a sample had expired. It stops
+// when budget (wall time) is used up. Each shard lock is held for at most
+// expireRoundsMax rounds at a time. It returns how many keys it deleted and
+// the longest single lock hold. Concurrent calls are serialized. It is safe
+// to call while transactions run; it does nothing after Close.
+func (m *Memory) ExpireCycle(budget time.Duration) (expired int, maxHold time.Duration) {
+	if m.closed.Load() {
+		return 0, 0
+	}
+	m.expMu.Lock()
+	defer m.expMu.Unlock()
+	start := time.Now()
+	n := len(m.shards)
+	for i := 0; i < n; i++ {
+		idx := m.expNext
+		sh := &m.shards[idx]
+		for sh.data.Load().nvol.Load() != 0 {
+			now := backend.NowMs(m.clock)
+			sh.mu.Lock()
+			t0 := time.Now()
+			k, more := sh.data.Load().expireRounds(now)
+			hold := time.Since(t0)
+			sh.mu.Unlock()
+			expired += k
+			maxHold = max(maxHold, hold)
+			if k > 0 {
+				m.expired.Add(int64(k))
+			}
+			if time.Since(start) >= budget {
+				if !more {
+					m.expNext = (idx + 1) % n
+				}
+				return expired, maxHold
+			}
+			if !more {
+				break
+			}
+		}
+		m.expNext = (idx + 1) % n
+	}
+	return expired, maxHold
+}
+
+// expireRounds runs up to expireRoundsMax sampling rounds on the locked
+// shard and reports how many keys it deleted and whether the last round
+// found enough expired keys to go on.
+func (sd *shardData) expireRounds(now int64) (expired int, more bool) {
+	for range expireRoundsMax {
+		nv := len(sd.vol)
+		if nv == 0 {
+			return expired, false
+		}
+		if nv <= expireSample {
+			// Few enough to check them all (from the end: removal swaps
+			// the last element down).
+			for i := nv - 1; i >= 0; i-- {
+				if i < len(sd.vol) {
+					if e := sd.vol[i]; e.expireAt <= now {
+						sd.remove(e)
+						expired++
+					}
+				}
+			}
+			return expired, false
+		}
+		k := 0
+		for range expireSample {
+			e := sd.vol[rand.IntN(len(sd.vol))]
+			if e.expireAt <= now {
+				sd.remove(e)
+				k++
+			}
+		}
+		expired += k
+		if k*expireStaleDiv <= expireSample {
+			return expired, false
+		}
+	}
+	return expired, true
+}

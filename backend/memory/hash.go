@@ -1,0 +1,251 @@
+package memory
+
+import (
+	"maps"
+
+	"redpool/backend"
+)
+
+// smallHash is the field count up to which a hash has no index map and is
+// searched linearly.
+const smallHash = 16
+
+// hashObj is a hash: its fields in a slice (so that HashScan can use the
+// same cursor technique as Scan), plus an index from name to position once
+// the hash is larger than smallHash. Deletion swaps the last field into the
+// hole. Values are never modified in place (HashSet stores a new slice), so
+// two hashObj may share them.
+type hashObj struct {
+	fields []hfield
+	idx    map[string]int32
+	bytes  int64 // sum of name and value lengths
+}
+
+type hfield struct {
+	name string
+	val  []byte
+}
+
+// find returns the position of field, or -1.
+func (h *hashObj) find(field []byte) int {
+	if h.idx != nil {
+		if i, ok := h.idx[string(field)]; ok {
+			return int(i)
+		}
+		return -1
+	}
+	for i := range h.fields {
+		if h.fields[i].name == string(field) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (h *hashObj) add(field, val []byte) {
+	name := string(field)
+	if h.idx != nil {
+		h.idx[name] = int32(len(h.fields))
+	}
+	h.fields = append(h.fields, hfield{name: name, val: copyBytes(val)})
+	h.bytes += int64(len(field) + len(val))
+	if h.idx == nil && len(h.fields) > smallHash {
+		h.idx = make(map[string]int32, len(h.fields)*2)
+		for i, f := range h.fields {
+			h.idx[f.name] = int32(i)
+		}
+	}
+}
+
+func (h *hashObj) del(i int) {
+	f := h.fields[i]
+	h.bytes -= int64(len(f.name) + len(f.val))
+	last := len(h.fields) - 1
+	if i != last {
+		h.fields[i] = h.fields[last]
+		if h.idx != nil {
+			h.idx[h.fields[i].name] = int32(i)
+		}
+	}
+	h.fields[last] = hfield{}
+	h.fields = h.fields[:last]
+	if h.idx != nil {
+		delete(h.idx, f.name)
+	}
+	if c := cap(h.fields); c > 64 && last < c/4 {
+		h.fields = append(make([]hfield, 0, c/2), h.fields...)
+	}
+}
+
+func (h *hashObj) clone() *hashObj {
+	nh := &hashObj{fields: append([]hfield(nil), h.fields...), bytes: h.bytes}
+	if h.idx != nil {
+		nh.idx = maps.Clone(h.idx)
+	}
+	return nh
+}
+
+// hash returns key's hash entry (nil if missing) or ErrWrongType.
+func (t *tx) hash(key []byte) (*shardData, *entry, error) {
+	sd, e := t.lookup(t.db, key)
+	if e != nil && e.typ != backend.TypeHash {
+		return sd, nil, backend.ErrWrongType
+	}
+	return sd, e, nil
+}
+
+// HashSet implements backend.Tx. An odd trailing element of pairs is ignored.
+func (t *tx) HashSet(key []byte, pairs [][]byte, onlyNew bool) (int64, error) {
+	if !t.write {
+		return 0, backend.ErrReadOnlyTx
+	}
+	sd, e, err := t.hash(key)
+	if err != nil {
+		return 0, err
+	}
+	np := len(pairs) &^ 1
+	if np == 0 {
+		return 0, nil
+	}
+	if e == nil {
+		e = &entry{key: string(key), typ: backend.TypeHash, hash: &hashObj{}}
+		n := setPairs(e.hash, pairs[:np], onlyNew)
+		sd.insert(e, t.epoch)
+		return n, nil
+	}
+	if onlyNew && !hasNewField(e.hash, pairs[:np]) {
+		return 0, nil
+	}
+	e = sd.writable(e, t.epoch)
+	before := e.size()
+	n := setPairs(e.hash, pairs[:np], onlyNew)
+	sd.used.Add(e.size() - before)
+	return n, nil
+}
+
+func hasNewField(h *hashObj, pairs [][]byte) bool {
+	for i := 0; i < len(pairs); i += 2 {
+		if h.find(pairs[i]) < 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func setPairs(h *hashObj, pairs [][]byte, onlyNew bool) int64 {
+	var added int64
+	for i := 0; i < len(pairs); i += 2 {
+		f, v := pairs[i], pairs[i+1]
+		if j := h.find(f); j >= 0 {
+			if !onlyNew {
+				h.bytes += int64(len(v) - len(h.fields[j].val))
+				h.fields[j].val = copyBytes(v)
+			}
+			continue
+		}
+		h.add(f, v)
+		added++
+	}
+	return added
+}
+
+// HashGet implements backend.Tx.
+func (t *tx) HashGet(key, field []byte) ([]byte, bool, error) {
+	_, e, err := t.hash(key)
+	if e == nil {
+		return nil, false, err
+	}
+	i := e.hash.find(field)
+	if i < 0 {
+		return nil, false, nil
+	}
+	return e.hash.fields[i].val, true, nil
+}
+
+// HashDel implements backend.Tx.
+func (t *tx) HashDel(key []byte, fields [][]byte) (int64, error) {
+	if !t.write {
+		return 0, backend.ErrReadOnlyTx
+	}
+	sd, e, err := t.hash(key)
+	if e == nil {
+		return 0, err
+	}
+	hit := false
+	for _, f := range fields {
+		if e.hash.find(f) >= 0 {
+			hit = true
+			break
+		}
+	}
+	if !hit {
+		return 0, nil
+	}
+	e = sd.writable(e, t.epoch)
+	before := e.size()
+	var n int64
+	for _, f := range fields {
+		if i := e.hash.find(f); i >= 0 {
+			e.hash.del(i)
+			n++
+		}
+	}
+	if len(e.hash.fields) == 0 {
+		sd.used.Add(e.size() - before)
+		sd.remove(e)
+		return n, nil
+	}
+	sd.used.Add(e.size() - before)
+	return n, nil
+}
+
+// HashLen implements backend.Tx.
+func (t *tx) HashLen(key []byte) (int64, error) {
+	_, e, err := t.hash(key)
+	if e == nil {
+		return 0, err
+	}
+	return int64(len(e.hash.fields)), nil
+}
+
+// HashIter implements backend.Tx.
+func (t *tx) HashIter(key []byte, fn func(field, val []byte) bool) error {
+	_, e, err := t.hash(key)
+	if e == nil {
+		return err
+	}
+	for _, f := range e.hash.fields {
+		if !fn(bytesOf(f.name), f.val) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// HashScan implements backend.Tx. The cursor is the number of positions of
+// the field slice still to visit, walked from the end down (see Scan for
+// why that keeps the guarantee).
+func (t *tx) HashScan(key []byte, cursor uint64, count int, fn func(field, val []byte) error) (uint64, error) {
+	_, e, err := t.hash(key)
+	if e == nil {
+		return 0, err
+	}
+	if count <= 0 {
+		count = 10
+	}
+	fs := e.hash.fields
+	p := len(fs)
+	if cursor != 0 && cursor < uint64(p) {
+		p = int(cursor)
+	}
+	if len(fs) <= smallHash {
+		count = len(fs) // small hashes come whole
+	}
+	for n := 0; p > 0 && n < count; n++ {
+		p--
+		if err := fn(bytesOf(fs[p].name), fs[p].val); err != nil {
+			return 0, err
+		}
+	}
+	return uint64(p), nil
+}

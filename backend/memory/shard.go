@@ -1,0 +1,227 @@
+package memory
+
+import (
+	"sync/atomic"
+	"unsafe"
+
+	"redpool/backend"
+)
+
+// Approximate per-item overheads for Stats.UsedBytes.
+const (
+	entryOverhead = 160 // entry struct, map slot, key slice slot
+	elemOverhead  = 24  // a list element's slice header
+	fieldOverhead = 64  // a hash field's slot and index entry
+)
+
+// entry is one key and its value.
+//
+// An entry that existed when the open snapshot was taken (epoch < the
+// shard's cow) is shared with the snapshot reader until the reader has
+// finished the shard: it is never mutated in place then (see
+// shardData.writable); writers replace it by a copy instead. The fields
+// the reader reads without the lock (key, typ, expireAt, str, list, hash)
+// are therefore immutable while shared; pos and vpos may change under the
+// lock, and epoch/seen are only accessed under the lock.
+type entry struct {
+	key      string
+	str      []byte   // TypeString
+	list     *deque   // TypeList
+	hash     *hashObj // TypeHash
+	expireAt int64    // absolute Unix ms, 0 = none
+	pos      int32    // index in shardData.keys
+	vpos     int32    // index in shardData.vol, -1 if no expiry
+	epoch    uint32   // Memory.epoch when the entry was created
+	seen     uint32   // epoch of the snapshot that collected it
+	typ      backend.Type
+}
+
+// size is the entry's contribution to Stats.UsedBytes.
+func (e *entry) size() int64 {
+	n := int64(entryOverhead + len(e.key))
+	switch e.typ {
+	case backend.TypeString:
+		n += int64(len(e.str))
+	case backend.TypeList:
+		n += e.list.bytes + int64(e.list.n)*elemOverhead
+	case backend.TypeHash:
+		n += e.hash.bytes + int64(len(e.hash.fields))*fieldOverhead
+	}
+	return n
+}
+
+// clone returns an independent copy of e's value and expiry (no key, no
+// positions). List elements and hash values are shared, which is safe
+// because they are never modified in place (the lists are marked so that
+// ListPop copies what it hands out).
+func (e *entry) clone() *entry {
+	ne := &entry{typ: e.typ, expireAt: e.expireAt, vpos: -1}
+	switch e.typ {
+	case backend.TypeString:
+		ne.str = append([]byte(nil), e.str...)
+	case backend.TypeList:
+		ne.list = e.list.clone()
+	case backend.TypeHash:
+		ne.hash = e.hash.clone()
+	}
+	return ne
+}
+
+// shardData is the content of one shard. Everything but the atomic counters
+// and owner is guarded by the lock of the shard that owns it.
+type shardData struct {
+	m    map[string]*entry
+	keys []*entry // every entry, in no order; entry.pos indexes it
+	vol  []*entry // entries with an expiry; entry.vpos indexes it
+
+	// cow is the epoch of the open snapshot while it still needs this
+	// shard's pre-snapshot state, else 0. old holds pre-snapshot entries
+	// that were removed or replaced before the snapshot collected them.
+	cow uint32
+	old []*entry
+
+	nkeys atomic.Int64
+	nvol  atomic.Int64
+	used  atomic.Int64
+
+	// owner is the shard whose lock guards this data; nil once detached
+	// (by Flush, FlushAll or Close), after which nothing writes it.
+	owner atomic.Pointer[shard]
+}
+
+func newShardData(owner *shard) *shardData {
+	sd := &shardData{}
+	sd.owner.Store(owner)
+	return sd
+}
+
+// shared reports whether e must not be mutated in place (see entry).
+func (sd *shardData) shared(e *entry) bool {
+	return sd.cow != 0 && e.epoch < sd.cow
+}
+
+// preserve keeps e for the snapshot if it needs it; e is leaving the map.
+func (sd *shardData) preserve(e *entry) {
+	if sd.cow != 0 && e.epoch < sd.cow && e.seen != sd.cow {
+		sd.old = append(sd.old, e)
+	}
+}
+
+// insert adds e (whose key is not in the shard).
+func (sd *shardData) insert(e *entry, epoch uint32) {
+	if sd.m == nil {
+		sd.m = make(map[string]*entry)
+	}
+	e.epoch, e.seen = epoch, 0
+	e.pos = int32(len(sd.keys))
+	sd.keys = append(sd.keys, e)
+	sd.m[e.key] = e
+	e.vpos = -1
+	if e.expireAt != 0 {
+		sd.addVol(e)
+	}
+	sd.nkeys.Add(1)
+	sd.used.Add(e.size())
+}
+
+// remove deletes e from the shard. It does not write e (a snapshot reader
+// may be reading it).
+func (sd *shardData) remove(e *entry) {
+	delete(sd.m, e.key)
+	last := len(sd.keys) - 1
+	if int(e.pos) != last {
+		mv := sd.keys[last]
+		sd.keys[e.pos] = mv
+		mv.pos = e.pos
+	}
+	sd.keys[last] = nil
+	sd.keys = sd.keys[:last]
+	if c := cap(sd.keys); c > 1024 && last < c/4 {
+		sd.keys = append(make([]*entry, 0, c/2), sd.keys...)
+	}
+	if e.vpos >= 0 {
+		sd.delVol(e.vpos)
+	}
+	sd.nkeys.Add(-1)
+	sd.used.Add(-e.size())
+	sd.preserve(e)
+}
+
+// replace puts ne in old's place (same key). ne's expireAt must be set.
+func (sd *shardData) replace(old, ne *entry, epoch uint32) {
+	ne.key = old.key
+	ne.epoch, ne.seen = epoch, 0
+	ne.pos = old.pos
+	sd.keys[ne.pos] = ne
+	sd.m[ne.key] = ne
+	ne.vpos = -1
+	switch {
+	case old.vpos >= 0 && ne.expireAt != 0:
+		ne.vpos = old.vpos
+		sd.vol[ne.vpos] = ne
+	case old.vpos >= 0:
+		sd.delVol(old.vpos)
+	case ne.expireAt != 0:
+		sd.addVol(ne)
+	}
+	sd.used.Add(ne.size() - old.size())
+	sd.preserve(old)
+}
+
+// writable returns e, or a copy that has replaced it if e is shared with
+// the snapshot.
+func (sd *shardData) writable(e *entry, epoch uint32) *entry {
+	if !sd.shared(e) {
+		return e
+	}
+	ne := e.clone()
+	sd.replace(e, ne, epoch)
+	return ne
+}
+
+// setExpire changes the expiry of the writable entry e.
+func (sd *shardData) setExpire(e *entry, at int64) {
+	switch {
+	case at != 0 && e.vpos < 0:
+		sd.addVol(e)
+	case at == 0 && e.vpos >= 0:
+		sd.delVol(e.vpos)
+		e.vpos = -1
+	}
+	e.expireAt = at
+}
+
+func (sd *shardData) addVol(e *entry) {
+	e.vpos = int32(len(sd.vol))
+	sd.vol = append(sd.vol, e)
+	sd.nvol.Add(1)
+}
+
+// delVol removes vol[i] without writing that entry.
+func (sd *shardData) delVol(i int32) {
+	last := len(sd.vol) - 1
+	if int(i) != last {
+		mv := sd.vol[last]
+		sd.vol[i] = mv
+		mv.vpos = i
+	}
+	sd.vol[last] = nil
+	sd.vol = sd.vol[:last]
+	if c := cap(sd.vol); c > 1024 && last < c/4 {
+		sd.vol = append(make([]*entry, 0, c/2), sd.vol...)
+	}
+	sd.nvol.Add(-1)
+}
+
+// bytesOf returns s's bytes without copying. The result must not be modified.
+func bytesOf(s string) []byte {
+	if len(s) == 0 {
+		return []byte{}
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// copyBytes returns a copy of b.
+func copyBytes(b []byte) []byte {
+	return append([]byte(nil), b...)
+}

@@ -1,0 +1,492 @@
+package memory
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"strconv"
+
+	"redpool/backend"
+)
+
+// tx is a transaction. It is pooled by its Memory and valid only during
+// the View or Update call that handed it out.
+type tx struct {
+	m      *Memory
+	db     int
+	base   int    // db * shardsPerDB
+	locked uint64 // bitmap of the locked shards of db (all ones with all)
+	all    bool   // every shard of every database is locked
+	write  bool
+	epoch  uint32 // Memory.epoch during the transaction
+	now    int64
+	nowSet bool
+}
+
+var _ backend.Tx = (*tx)(nil)
+
+// DB implements backend.Tx.
+func (t *tx) DB() int { return t.db }
+
+// Now implements backend.Tx. It reads the clock once, on first use.
+func (t *tx) Now() int64 {
+	if !t.nowSet {
+		t.now = backend.NowMs(t.m.clock)
+		t.nowSet = true
+	}
+	return t.now
+}
+
+// data returns the shard data holding key of database db, panicking if the
+// transaction did not lock it.
+func (t *tx) data(db int, key []byte) *shardData {
+	s := t.m.shardOf(key)
+	if db == t.db {
+		if t.locked&(1<<s) == 0 {
+			panic("backend/memory: key " + strconv.Quote(string(key)) + " not named in TxOptions.Keys")
+		}
+	} else if !t.all {
+		panic("backend/memory: cross-database operation needs TxOptions.All")
+	}
+	return t.m.shards[db*shardsPerDB+s].data.Load()
+}
+
+// needAll panics unless every shard is locked.
+func (t *tx) needAll(op string) {
+	if !t.all {
+		panic("backend/memory: " + op + " needs TxOptions.All (or no keys)")
+	}
+}
+
+// lookup returns key's live entry in db (nil if missing). An expired entry
+// is deleted in a write transaction and ignored in a read one.
+func (t *tx) lookup(db int, key []byte) (*shardData, *entry) {
+	sd := t.data(db, key)
+	e := sd.m[string(key)]
+	if e != nil && e.expireAt != 0 && e.expireAt <= t.Now() {
+		if t.write {
+			sd.remove(e)
+			t.m.expired.Add(1)
+		}
+		e = nil
+	}
+	return sd, e
+}
+
+func (t *tx) expired(e *entry) bool {
+	return e.expireAt != 0 && e.expireAt <= t.Now()
+}
+
+// Type implements backend.Tx.
+func (t *tx) Type(key []byte) (backend.Type, error) {
+	_, e := t.lookup(t.db, key)
+	if e == nil {
+		return backend.TypeNone, nil
+	}
+	return e.typ, nil
+}
+
+// Exists implements backend.Tx.
+func (t *tx) Exists(key []byte) (bool, error) {
+	_, e := t.lookup(t.db, key)
+	return e != nil, nil
+}
+
+// Delete implements backend.Tx.
+func (t *tx) Delete(key []byte) (bool, error) {
+	if !t.write {
+		return false, backend.ErrReadOnlyTx
+	}
+	sd, e := t.lookup(t.db, key)
+	if e == nil {
+		return false, nil
+	}
+	sd.remove(e)
+	return true, nil
+}
+
+// ExpireAt implements backend.Tx.
+func (t *tx) ExpireAt(key []byte) (int64, bool, error) {
+	_, e := t.lookup(t.db, key)
+	if e == nil {
+		return 0, false, nil
+	}
+	return e.expireAt, true, nil
+}
+
+// SetExpireAt implements backend.Tx.
+func (t *tx) SetExpireAt(key []byte, at int64) (bool, error) {
+	if !t.write {
+		return false, backend.ErrReadOnlyTx
+	}
+	sd, e := t.lookup(t.db, key)
+	if e == nil {
+		return false, nil
+	}
+	if at != 0 && at <= t.Now() {
+		sd.remove(e)
+		return true, nil
+	}
+	if e.expireAt != at {
+		e = sd.writable(e, t.epoch)
+		sd.setExpire(e, at)
+	}
+	return true, nil
+}
+
+// Rename implements backend.Tx.
+func (t *tx) Rename(src, dst []byte) error {
+	if !t.write {
+		return backend.ErrReadOnlyTx
+	}
+	ssd, se := t.lookup(t.db, src)
+	if se == nil {
+		return backend.ErrNoSuchKey
+	}
+	if bytes.Equal(src, dst) {
+		return nil
+	}
+	dsd, de := t.lookup(t.db, dst)
+	ne := se
+	if ssd.shared(se) {
+		ne = se.clone()
+	}
+	ssd.remove(se)
+	t.place(dsd, de, ne, dst)
+	return nil
+}
+
+// place stores the detached entry ne (value and expireAt set) at key in
+// sd, replacing cur (the key's current entry, or nil).
+func (t *tx) place(sd *shardData, cur, ne *entry, key []byte) {
+	if cur != nil {
+		sd.replace(cur, ne, t.epoch)
+		return
+	}
+	ne.key = string(key)
+	sd.insert(ne, t.epoch)
+}
+
+// Copy implements backend.Tx. Copying a key onto itself does nothing and
+// reports false.
+func (t *tx) Copy(src []byte, dstDB int, dst []byte, replace bool) (bool, error) {
+	if !t.write {
+		return false, backend.ErrReadOnlyTx
+	}
+	if uint(dstDB) >= uint(t.m.ndb) {
+		return false, backend.ErrBadDB
+	}
+	_, se := t.lookup(t.db, src)
+	if se == nil {
+		return false, nil
+	}
+	if dstDB == t.db && bytes.Equal(src, dst) {
+		return false, nil
+	}
+	dsd, de := t.lookup(dstDB, dst)
+	if de != nil && !replace {
+		return false, nil
+	}
+	t.place(dsd, de, se.clone(), dst)
+	return true, nil
+}
+
+// Move implements backend.Tx.
+func (t *tx) Move(key []byte, dstDB int) (bool, error) {
+	if !t.write {
+		return false, backend.ErrReadOnlyTx
+	}
+	if uint(dstDB) >= uint(t.m.ndb) {
+		return false, backend.ErrBadDB
+	}
+	t.needAll("Move")
+	if dstDB == t.db {
+		return false, nil
+	}
+	ssd, se := t.lookup(t.db, key)
+	if se == nil {
+		return false, nil
+	}
+	dsd, de := t.lookup(dstDB, key)
+	if de != nil {
+		return false, nil
+	}
+	ne := se
+	if ssd.shared(se) {
+		ne = se.clone()
+	}
+	ssd.remove(se)
+	t.place(dsd, nil, ne, key)
+	return true, nil
+}
+
+// Len implements backend.Tx. It reads counters, so it needs no locks.
+func (t *tx) Len() (int64, error) {
+	var n int64
+	for i := range shardsPerDB {
+		n += t.m.shards[t.base+i].data.Load().nkeys.Load()
+	}
+	return n, nil
+}
+
+// Scan implements backend.Tx; it needs All.
+//
+// Every shard keeps its entries in a slice (swap-with-last on delete, append
+// on insert), and Scan walks each shard's slice from the end down. The
+// cursor is shard<<32 | v, where v == 0 means "start this shard at its
+// current end" and v > 0 means positions v-2 down to 0 remain. A delete only
+// moves the last element (already visited, or added during the scan) down
+// into the hole, and inserts land at the end, so a key present for the
+// whole scan is never skipped.
+func (t *tx) Scan(cursor uint64, count int, fn func(key []byte, t backend.Type) error) (uint64, error) {
+	t.needAll("Scan")
+	if count <= 0 {
+		count = 10
+	}
+	s := int(cursor >> 32)
+	v := uint32(cursor)
+	visited := 0
+	for s < shardsPerDB {
+		sd := t.m.shards[t.base+s].data.Load()
+		p := len(sd.keys)
+		if v != 0 && int(v-1) < p {
+			p = int(v - 1)
+		}
+		for p > 0 && visited < count {
+			p--
+			visited++
+			e := sd.keys[p]
+			if t.expired(e) {
+				continue
+			}
+			if err := fn(bytesOf(e.key), e.typ); err != nil {
+				return 0, err
+			}
+		}
+		if p > 0 {
+			return uint64(s)<<32 | uint64(p+1), nil
+		}
+		s++
+		v = 0
+		if visited >= count {
+			break
+		}
+	}
+	if s >= shardsPerDB {
+		return 0, nil
+	}
+	return uint64(s) << 32, nil
+}
+
+// RandomKey implements backend.Tx; it needs All.
+func (t *tx) RandomKey() ([]byte, error) {
+	t.needAll("RandomKey")
+	var sds [shardsPerDB]*shardData
+	for try := 0; try < 100; try++ {
+		total := 0
+		for i := range sds {
+			sds[i] = t.m.shards[t.base+i].data.Load()
+			total += len(sds[i].keys)
+		}
+		if total == 0 {
+			return nil, nil
+		}
+		r := rand.IntN(total)
+		for _, sd := range sds {
+			if r >= len(sd.keys) {
+				r -= len(sd.keys)
+				continue
+			}
+			e := sd.keys[r]
+			if !t.expired(e) {
+				return bytesOf(e.key), nil
+			}
+			if t.write {
+				sd.remove(e)
+				t.m.expired.Add(1)
+			}
+			break
+		}
+	}
+	// Nearly everything is expired: look for a live key the slow way.
+	for _, sd := range sds {
+		for _, e := range sd.keys {
+			if !t.expired(e) {
+				return bytesOf(e.key), nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+// Flush implements backend.Tx; it needs All. It detaches the database's
+// shard data (O(shards)); an open snapshot keeps reading the old data.
+func (t *tx) Flush() error {
+	if !t.write {
+		return backend.ErrReadOnlyTx
+	}
+	t.needAll("Flush")
+	t.m.flushDB(t.db)
+	return nil
+}
+
+// FlushAll implements backend.Tx; it needs All.
+func (t *tx) FlushAll() error {
+	if !t.write {
+		return backend.ErrReadOnlyTx
+	}
+	t.needAll("FlushAll")
+	for db := range t.m.ndb {
+		t.m.flushDB(db)
+	}
+	return nil
+}
+
+// flushDB replaces db's shard data by empty data. The caller holds all locks.
+func (m *Memory) flushDB(db int) {
+	for i := range shardsPerDB {
+		sh := &m.shards[db*shardsPerDB+i]
+		old := sh.data.Load()
+		if old.nkeys.Load() == 0 && old.cow == 0 {
+			continue
+		}
+		old.owner.Store(nil)
+		sh.data.Store(newShardData(sh))
+	}
+}
+
+// SwapDB implements backend.Tx; it needs All. It exchanges the two
+// databases' shard data (O(shards)).
+func (t *tx) SwapDB(a, b int) error {
+	if !t.write {
+		return backend.ErrReadOnlyTx
+	}
+	if uint(a) >= uint(t.m.ndb) || uint(b) >= uint(t.m.ndb) {
+		return backend.ErrBadDB
+	}
+	t.needAll("SwapDB")
+	if a == b {
+		return nil
+	}
+	for i := range shardsPerDB {
+		sa, sb := &t.m.shards[a*shardsPerDB+i], &t.m.shards[b*shardsPerDB+i]
+		da, db := sa.data.Load(), sb.data.Load()
+		sa.data.Store(db)
+		sb.data.Store(da)
+		db.owner.Store(sa)
+		da.owner.Store(sb)
+	}
+	return nil
+}
+
+// --- strings ---
+
+// str returns key's string entry (nil if missing) or ErrWrongType.
+func (t *tx) str(key []byte) (*shardData, *entry, error) {
+	sd, e := t.lookup(t.db, key)
+	if e != nil && e.typ != backend.TypeString {
+		return sd, nil, backend.ErrWrongType
+	}
+	return sd, e, nil
+}
+
+// Get implements backend.Tx.
+func (t *tx) Get(key []byte) ([]byte, bool, error) {
+	_, e, err := t.str(key)
+	if e == nil {
+		return nil, false, err
+	}
+	return e.str, true, nil
+}
+
+// Set implements backend.Tx. An expireAt at or before Now deletes the key.
+func (t *tx) Set(key, val []byte, expireAt int64, keepTTL bool) error {
+	if !t.write {
+		return backend.ErrReadOnlyTx
+	}
+	sd, e := t.lookup(t.db, key)
+	if keepTTL {
+		expireAt = 0
+		if e != nil {
+			expireAt = e.expireAt
+		}
+	}
+	if expireAt != 0 && expireAt <= t.Now() {
+		if e != nil {
+			sd.remove(e)
+		}
+		return nil
+	}
+	v := copyBytes(val)
+	switch {
+	case e == nil:
+		sd.insert(&entry{key: string(key), typ: backend.TypeString, str: v, expireAt: expireAt}, t.epoch)
+	case sd.shared(e):
+		sd.replace(e, &entry{typ: backend.TypeString, str: v, expireAt: expireAt}, t.epoch)
+	default:
+		before := e.size()
+		e.typ, e.str, e.list, e.hash = backend.TypeString, v, nil, nil
+		sd.setExpire(e, expireAt)
+		sd.used.Add(e.size() - before)
+	}
+	return nil
+}
+
+// Append implements backend.Tx.
+func (t *tx) Append(key, val []byte) (int64, error) {
+	if !t.write {
+		return 0, backend.ErrReadOnlyTx
+	}
+	sd, e, err := t.str(key)
+	if err != nil {
+		return 0, err
+	}
+	if e == nil {
+		sd.insert(&entry{key: string(key), typ: backend.TypeString, str: copyBytes(val)}, t.epoch)
+		return int64(len(val)), nil
+	}
+	if int64(len(e.str))+int64(len(val)) > backend.MaxStringLen {
+		return 0, backend.ErrTooLarge
+	}
+	e = sd.writable(e, t.epoch)
+	e.str = append(e.str, val...)
+	sd.used.Add(int64(len(val)))
+	return int64(len(e.str)), nil
+}
+
+// SetRange implements backend.Tx. A negative offset is
+// backend.ErrIndexOutOfRange.
+func (t *tx) SetRange(key []byte, offset int64, val []byte) (int64, error) {
+	if !t.write {
+		return 0, backend.ErrReadOnlyTx
+	}
+	if offset < 0 {
+		return 0, backend.ErrIndexOutOfRange
+	}
+	sd, e, err := t.str(key)
+	if err != nil {
+		return 0, err
+	}
+	if len(val) == 0 {
+		if e == nil {
+			return 0, nil
+		}
+		return int64(len(e.str)), nil
+	}
+	if offset+int64(len(val)) > backend.MaxStringLen {
+		return 0, backend.ErrTooLarge
+	}
+	end := int(offset) + len(val)
+	if e == nil {
+		buf := make([]byte, end)
+		copy(buf[offset:], val)
+		sd.insert(&entry{key: string(key), typ: backend.TypeString, str: buf}, t.epoch)
+		return int64(end), nil
+	}
+	e = sd.writable(e, t.epoch)
+	if n := len(e.str); end > n {
+		e.str = append(e.str, make([]byte, end-n)...)
+		sd.used.Add(int64(end - n))
+	}
+	copy(e.str[offset:], val)
+	return int64(len(e.str)), nil
+}

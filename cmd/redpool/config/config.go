@@ -1,0 +1,109 @@
+// Package config loads and validates redpool's TOML configuration file.
+//
+// Default is the only place default values live; Parse decodes a file over
+// those defaults, rejects unknown keys and reports every problem at once.
+package config
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// Config is the server configuration. Field comments name the file key.
+type Config struct {
+	Bind            string      // bind
+	Port            int         // port; 0 picks a free port
+	Dir             string      // dir; every file redpool writes lives here
+	Databases       int         // databases
+	MaxClients      int         // max_clients
+	Timeout         Duration    // timeout; idle clients are closed, 0 = never
+	LogLevel        LogLevel    // log_level
+	ProtoMaxBulkLen Size        // proto_max_bulk_len
+	Backend         BackendKind // backend
+	Bolt            Bolt        // [bolt]
+	Persistence     Persistence // [persistence]
+}
+
+// Bolt configures the bolt backend ([bolt]).
+type Bolt struct {
+	File string   // bolt.file
+	Sync BoltSync // bolt.sync
+}
+
+// Persistence configures how the memory backend survives restarts ([persistence]).
+type Persistence struct {
+	Mode     PersistMode // persistence.mode
+	AOF      AOF         // [persistence.aof]
+	Snapshot Snapshot    // [persistence.snapshot]
+}
+
+// AOF configures the append-only file ([persistence.aof]).
+type AOF struct {
+	File              string      // persistence.aof.file
+	Fsync             FsyncPolicy // persistence.aof.fsync
+	RewritePercentage int         // persistence.aof.rewrite_percentage; 0 disables automatic rewrites
+	RewriteMinSize    Size        // persistence.aof.rewrite_min_size
+}
+
+// Snapshot configures point-in-time snapshots ([persistence.snapshot]).
+type Snapshot struct {
+	File string     // persistence.snapshot.file
+	Save []SaveRule // persistence.snapshot.save; empty means never save automatically
+}
+
+// Default returns the default configuration. It is the one place defaults live;
+// the shipped config.toml spells out the same values.
+func Default() Config {
+	return Config{
+		Bind:            "127.0.0.1",
+		Port:            6379,
+		Dir:             "data",
+		Databases:       16,
+		MaxClients:      10000,
+		Timeout:         0,
+		LogLevel:        LogInfo,
+		ProtoMaxBulkLen: 512 * MB,
+		Backend:         BackendMemory,
+		Bolt: Bolt{
+			File: "redpool.db",
+			Sync: BoltSyncAlways,
+		},
+		Persistence: Persistence{
+			Mode: ModeNone,
+			AOF: AOF{
+				File:              "appendonly.aof",
+				Fsync:             FsyncEverySec,
+				RewritePercentage: 100,
+				RewriteMinSize:    64 * MB,
+			},
+			Snapshot: Snapshot{
+				File: "dump.rpdb",
+				Save: []SaveRule{{3600, 1}, {300, 100}, {60, 10000}},
+			},
+		},
+	}
+}
+
+// Load reads and parses the configuration file at path.
+func Load(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, err
+	}
+	return Parse(data, path)
+}
+
+// Path returns where the file name lives: name itself if absolute, else under Dir.
+func (c Config) Path(name string) string {
+	if filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(c.Dir, name)
+}
+
+// Addr returns the listen address, host:port.
+func (c Config) Addr() string {
+	return net.JoinHostPort(c.Bind, strconv.Itoa(c.Port))
+}

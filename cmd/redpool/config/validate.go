@@ -1,0 +1,115 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+)
+
+// msgUnknownKey is Problem.Msg for a key the file may not contain.
+const msgUnknownKey = "unknown key"
+
+// Problem is one thing wrong with a configuration.
+type Problem struct {
+	Key  string // dotted key, e.g. "persistence.aof.fsync"; empty for TOML syntax errors
+	Line int    // line in the file, from 1; 0 when unknown
+	Msg  string // what is wrong, without the key
+}
+
+// Error lists every problem found in a configuration, one per line.
+type Error struct {
+	File     string // file name given to Parse; empty from Validate
+	Problems []Problem
+}
+
+// Error renders each problem as "file:line: key: message".
+func (e *Error) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		switch {
+		case e.File != "" && p.Line > 0:
+			fmt.Fprintf(&b, "%s:%d: ", e.File, p.Line)
+		case e.File != "":
+			fmt.Fprintf(&b, "%s: ", e.File)
+		case p.Line > 0:
+			fmt.Fprintf(&b, "line %d: ", p.Line)
+		}
+		switch {
+		case p.Msg == msgUnknownKey:
+			fmt.Fprintf(&b, "%s %q", msgUnknownKey, p.Key)
+		case p.Key != "":
+			fmt.Fprintf(&b, "%s: %s", p.Key, p.Msg)
+		default:
+			b.WriteString(p.Msg)
+		}
+	}
+	return b.String()
+}
+
+// Validate checks every value's range and returns an *Error listing all
+// problems, or nil.
+func (c Config) Validate() error {
+	var ps []Problem
+	add := func(key, format string, args ...any) {
+		ps = append(ps, Problem{Key: key, Msg: fmt.Sprintf(format, args...)})
+	}
+	addErr := func(key string, err error) {
+		if err != nil {
+			add(key, "%v", err)
+		}
+	}
+	nonEmpty := func(key, value, what string) {
+		if value == "" {
+			add(key, "empty (want %s)", what)
+		}
+	}
+
+	if c.Port < 0 || c.Port > 65535 {
+		add("port", "%d out of range (want 0..65535)", c.Port)
+	}
+	nonEmpty("dir", c.Dir, "a directory")
+	if c.Databases < 1 || c.Databases > 16384 {
+		add("databases", "%d out of range (want 1..16384)", c.Databases)
+	}
+	if c.MaxClients < 1 {
+		add("max_clients", "%d out of range (want at least 1)", c.MaxClients)
+	}
+	if c.Timeout < 0 {
+		add("timeout", "%s is negative (want \"0s\" for never, or more)", c.Timeout)
+	}
+	addErr("log_level", checkEnum(c.LogLevel))
+	if c.ProtoMaxBulkLen < MB {
+		add("proto_max_bulk_len", "%s bytes is too small (want at least 1mb)", c.ProtoMaxBulkLen)
+	}
+	addErr("backend", checkEnum(c.Backend))
+
+	nonEmpty("bolt.file", c.Bolt.File, "a file name")
+	addErr("bolt.sync", checkEnum(c.Bolt.Sync))
+
+	p := c.Persistence
+	addErr("persistence.mode", checkEnum(p.Mode))
+	nonEmpty("persistence.aof.file", p.AOF.File, "a file name")
+	addErr("persistence.aof.fsync", checkEnum(p.AOF.Fsync))
+	if p.AOF.RewritePercentage < 0 {
+		add("persistence.aof.rewrite_percentage", "%d is negative (want 0 to disable, or more)", p.AOF.RewritePercentage)
+	}
+	if p.AOF.RewriteMinSize < 0 {
+		add("persistence.aof.rewrite_min_size", "%s is negative (want 0 or more)", p.AOF.RewriteMinSize)
+	}
+	nonEmpty("persistence.snapshot.file", p.Snapshot.File, "a file name")
+	for i, r := range p.Snapshot.Save {
+		if r.Seconds < 1 {
+			add("persistence.snapshot.save", "rule %d [%d, %d]: seconds must be at least 1", i+1, r.Seconds, r.Changes)
+		}
+		if r.Changes < 0 {
+			add("persistence.snapshot.save", "rule %d [%d, %d]: changes must not be negative", i+1, r.Seconds, r.Changes)
+		}
+	}
+
+	if len(ps) == 0 {
+		return nil
+	}
+	return &Error{Problems: ps}
+}

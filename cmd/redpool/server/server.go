@@ -1,0 +1,285 @@
+// Package server assembles a redpool server from a config: the backend, the
+// persistence layer, the command engine and the client pool. main uses it,
+// and so do tests that need whole servers in one process.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"redpool/backend"
+	"redpool/cmd/redpool/config"
+	"redpool/command"
+	"redpool/pool"
+	"redpool/session"
+)
+
+// Options are the dependencies a Server takes besides its config.
+type Options struct {
+	Logger *slog.Logger  // nil: discard
+	Clock  backend.Clock // nil: the system clock
+	// ConfigFile is reported by INFO and CONFIG GET; may be empty.
+	ConfigFile string
+}
+
+// Server is one running redpool. Safe for concurrent use.
+type Server struct {
+	cfg      config.Config
+	logger   *slog.Logger
+	backend  backend.Backend
+	engine   *command.Engine
+	pool     *pool.Server
+	settings *session.Settings
+
+	clock   backend.Clock
+	persist persistence
+
+	stopReq  chan struct{} // closed by SHUTDOWN
+	stopOnce sync.Once
+	shutOnce sync.Once
+	shutErr  error
+	mu       sync.Mutex
+	ln       net.Listener
+	// shutdownSave is SHUTDOWN's SAVE/NOSAVE choice (nil: as configured).
+	shutdownSave *bool
+}
+
+// New opens the backend, loads persisted data and builds the server. The
+// caller must call Shutdown (even if Serve is never called).
+func New(cfg config.Config, o Options) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Clock == nil {
+		o.Clock = backend.SystemClock{}
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("dir %q: %w", cfg.Dir, err)
+	}
+	s := &Server{cfg: cfg, logger: o.Logger, clock: o.Clock, stopReq: make(chan struct{})}
+	s.settings = session.NewSettings(time.Duration(cfg.Timeout), int64(cfg.ProtoMaxBulkLen))
+
+	b, err := openBackend(cfg, o.Clock, o.Logger)
+	if err != nil {
+		return nil, err
+	}
+	s.backend = b
+	pers, err := openPersistence(cfg, b, o.Clock, o.Logger)
+	if err != nil {
+		_ = b.Close()
+		return nil, err
+	}
+	s.persist = pers
+
+	params := command.NewParams()
+	opts := command.Options{
+		Backend:  b,
+		Clock:    o.Clock,
+		Logger:   o.Logger,
+		Params:   params,
+		Shutdown: s.requestShutdown,
+	}
+	if pers != nil {
+		opts.Log = pers.Log()
+		opts.Persister = pers
+	}
+	eng, err := command.NewEngine(opts)
+	if err != nil {
+		_ = s.closeStorage(context.Background())
+		return nil, err
+	}
+	s.engine = eng
+	if pers != nil {
+		if err := pers.Start(eng); err != nil {
+			_ = s.closeStorage(context.Background())
+			return nil, err
+		}
+	}
+	p, err := pool.New(pool.Options{MaxClients: cfg.MaxClients, Engine: eng, Settings: s.settings, Logger: o.Logger})
+	if err != nil {
+		_ = s.closeStorage(context.Background())
+		return nil, err
+	}
+	s.pool = p
+	s.registerParams(params, o.ConfigFile)
+	return s, nil
+}
+
+// closeStorage closes persistence (saving as configured) and the backend.
+func (s *Server) closeStorage(ctx context.Context) error {
+	var err error
+	if s.persist != nil {
+		err = s.persist.Close(ctx, s.saveOnShutdown())
+	}
+	return errors.Join(err, s.backend.Close())
+}
+
+// saveOnShutdown is what SHUTDOWN asked for: nil means as configured.
+func (s *Server) saveOnShutdown() *bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shutdownSave
+}
+
+// Engine returns the command engine (tests use it).
+func (s *Server) Engine() *command.Engine { return s.engine }
+
+// Backend returns the backend.
+func (s *Server) Backend() backend.Backend { return s.backend }
+
+// ListenAndServe listens on the configured address and serves until
+// Shutdown, returning pool.ErrServerClosed then.
+func (s *Server) ListenAndServe() error {
+	ln, err := s.Listen()
+	if err != nil {
+		return err
+	}
+	return s.Serve(ln)
+}
+
+// Listen opens the configured address.
+func (s *Server) Listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", s.cfg.Addr())
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", s.cfg.Addr(), err)
+	}
+	return ln, nil
+}
+
+// Serve serves clients on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	s.ln = ln
+	s.mu.Unlock()
+	s.logger.Info("ready to accept connections", "addr", ln.Addr().String(), "backend", s.cfg.Backend.String(), "persistence", s.cfg.Persistence.Mode.String())
+	return s.pool.Serve(ln)
+}
+
+// Addr is the address Serve listens on, or nil before Serve.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// ShutdownRequested is closed when a client sends SHUTDOWN.
+func (s *Server) ShutdownRequested() <-chan struct{} { return s.stopReq }
+
+func (s *Server) requestShutdown(save *bool) error {
+	s.mu.Lock()
+	s.shutdownSave = save
+	s.mu.Unlock()
+	s.stopOnce.Do(func() { close(s.stopReq) })
+	return nil
+}
+
+// Shutdown stops the server gracefully: the pool first (sessions finish their
+// command), then persistence, then the backend. Idempotent.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.shutOnce.Do(func() {
+		err := s.pool.Shutdown(ctx)
+		if errors.Is(err, pool.ErrServerClosed) {
+			err = nil
+		}
+		s.shutErr = errors.Join(err, s.closeStorage(ctx))
+	})
+	return s.shutErr
+}
+
+// registerParams exposes the settings under their Redis names for CONFIG.
+func (s *Server) registerParams(p *command.Params, configFile string) {
+	cfg := s.cfg
+	fixed := func(name, v string) { p.Register(command.Param{Name: name, Get: func() string { return v }}) }
+	dir, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		dir = cfg.Dir
+	}
+	fixed("bind", cfg.Bind)
+	fixed("port", strconv.Itoa(cfg.Port))
+	fixed("databases", strconv.Itoa(cfg.Databases))
+	fixed("dir", dir)
+	fixed("config-file", configFile)
+	fixed("appendonly", yesNo(cfg.Persistence.Mode == config.ModeAOF))
+	fixed("appendfsync", cfg.Persistence.AOF.Fsync.String())
+	fixed("appendfilename", cfg.Persistence.AOF.File)
+	fixed("dbfilename", cfg.Persistence.Snapshot.File)
+	fixed("auto-aof-rewrite-percentage", strconv.Itoa(cfg.Persistence.AOF.RewritePercentage))
+	fixed("auto-aof-rewrite-min-size", cfg.Persistence.AOF.RewriteMinSize.String())
+	fixed("save", saveString(cfg))
+	p.Register(command.Param{
+		Name: "maxclients",
+		Get:  func() string { return strconv.Itoa(s.pool.MaxClients()) },
+		Set: func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return errors.New("argument couldn't be parsed into an integer")
+			}
+			return s.pool.SetMaxClients(n)
+		},
+	})
+	p.Register(command.Param{
+		Name: "timeout",
+		Get:  func() string { return strconv.FormatInt(int64(s.settings.IdleTimeout()/time.Second), 10) },
+		Set: func(v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return errors.New("argument couldn't be parsed into an integer")
+			}
+			if n < 0 || n > 1<<31-1 {
+				return errors.New("argument must be between 0 and 2147483647 inclusive")
+			}
+			s.settings.SetIdleTimeout(time.Duration(n) * time.Second)
+			return nil
+		},
+	})
+	p.Register(command.Param{
+		Name: "proto-max-bulk-len",
+		Get:  func() string { return strconv.FormatInt(s.settings.MaxBulkLen(), 10) },
+		Set: func(v string) error {
+			n, err := config.ParseSize(v)
+			if err != nil {
+				return errors.New("argument must be a memory value")
+			}
+			if n < config.MB {
+				return errors.New("argument must be between 1048576 and 9223372036854775807 inclusive")
+			}
+			s.settings.SetMaxBulkLen(int64(n))
+			return nil
+		},
+	})
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// saveString formats the save rules as Redis's CONFIG GET save does, and
+// reports none when snapshots are off.
+func saveString(cfg config.Config) string {
+	if cfg.Persistence.Mode != config.ModeSnapshot {
+		return ""
+	}
+	var parts []string
+	for _, r := range cfg.Persistence.Snapshot.Save {
+		parts = append(parts, strconv.FormatInt(r.Seconds, 10), strconv.FormatInt(r.Changes, 10))
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,431 @@
+// Package servertest starts redpool servers in-process for tests, on
+// 127.0.0.1:0, and talks to them (and to a real redis-server) in raw RESP.
+package servertest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"redpool/backend"
+	"redpool/cmd/redpool/config"
+	"redpool/cmd/redpool/server"
+	"redpool/pool"
+	"redpool/session/resp"
+)
+
+// Server is a redpool started for one test. It shuts down at cleanup.
+type Server struct {
+	*server.Server
+	Addr   string
+	Config config.Config
+}
+
+// Option adjusts the config (or options) of a test server.
+type Option func(*config.Config, *server.Options)
+
+// WithClock injects a clock.
+func WithClock(c backend.Clock) Option {
+	return func(_ *config.Config, o *server.Options) { o.Clock = c }
+}
+
+// WithConfig edits the config.
+func WithConfig(f func(*config.Config)) Option {
+	return func(c *config.Config, _ *server.Options) { f(c) }
+}
+
+// Backend is a backend a test body runs on.
+type Backend struct {
+	Name  string
+	Apply func(*config.Config)
+}
+
+// Backends are the backends every transcript test runs on. A backend that is
+// not built yet is absent.
+func Backends() []Backend {
+	return backends()
+}
+
+// EachBackend runs body as a subtest on every backend.
+func EachBackend(t *testing.T, body func(t *testing.T, b Backend)) {
+	t.Helper()
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) { body(t, b) })
+	}
+}
+
+// Start starts a server on 127.0.0.1:0 with a temp dir and the defaults,
+// adjusted by opts.
+func Start(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Port = 0
+	cfg.Dir = t.TempDir()
+	var so server.Options
+	for _, o := range opts {
+		o(&cfg, &so)
+	}
+	return StartConfig(t, cfg, so)
+}
+
+// StartConfig starts a server with exactly cfg (port 0 picks a free port).
+func StartConfig(t testing.TB, cfg config.Config, so server.Options) *Server {
+	t.Helper()
+	srv, err := server.New(cfg, so)
+	if err != nil {
+		t.Fatalf("server.New: %v", err)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Bind, strconv.Itoa(cfg.Port)))
+	if err != nil {
+		_ = srv.Shutdown(context.Background())
+		t.Fatalf("listen: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if err := <-done; !errors.Is(err, pool.ErrServerClosed) {
+			t.Errorf("Serve returned %v, want ErrServerClosed", err)
+		}
+	})
+	return &Server{Server: srv, Addr: ln.Addr().String(), Config: cfg}
+}
+
+// Conn is a raw RESP connection.
+type Conn struct {
+	t    testing.TB
+	conn net.Conn
+	br   *bufio.Reader
+}
+
+// Dial connects to addr; the connection closes at cleanup.
+func Dial(t testing.TB, addr string) *Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("dial %s: %v", addr, err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return &Conn{t: t, conn: c, br: bufio.NewReader(c)}
+}
+
+// NetConn returns the underlying connection.
+func (c *Conn) NetConn() net.Conn { return c.conn }
+
+// Write sends raw bytes.
+func (c *Conn) Write(raw string) {
+	c.t.Helper()
+	if _, err := c.conn.Write([]byte(raw)); err != nil {
+		c.t.Fatalf("write: %v", err)
+	}
+}
+
+// Send sends one command as a multibulk request.
+func (c *Conn) Send(args ...string) {
+	c.t.Helper()
+	c.Write(string(resp.AppendCommandStrings(nil, args...)))
+}
+
+// Read reads one whole reply and returns its raw bytes.
+func (c *Conn) Read() string {
+	c.t.Helper()
+	_ = c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	raw, err := ReadRaw(c.br)
+	if err != nil {
+		c.t.Fatalf("read reply: %v", err)
+	}
+	return raw
+}
+
+// TryRead reads one reply, reporting errors (EOF when the server closed).
+func (c *Conn) TryRead(timeout time.Duration) (string, error) {
+	_ = c.conn.SetReadDeadline(time.Now().Add(timeout))
+	return ReadRaw(c.br)
+}
+
+// Do sends args and returns the raw reply.
+func (c *Conn) Do(args ...string) string {
+	c.t.Helper()
+	c.Send(args...)
+	return c.Read()
+}
+
+// Expect sends args and fails the test unless the raw reply is want.
+func (c *Conn) Expect(want string, args ...string) {
+	c.t.Helper()
+	if got := c.Do(args...); got != want {
+		c.t.Errorf("%s\n got: %q\nwant: %q", Quote(args), got, want)
+	}
+}
+
+// ExpectClosed fails unless the server closes the connection.
+func (c *Conn) ExpectClosed() {
+	c.t.Helper()
+	_ = c.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b, err := c.br.ReadByte()
+	if err == nil {
+		c.t.Fatalf("connection still open: got byte %q", b)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		c.t.Fatal("connection still open after 5s")
+	}
+}
+
+// Quote renders a command for messages.
+func Quote(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = strconv.Quote(a)
+	}
+	return strings.Join(q, " ")
+}
+
+// ReadRaw reads one RESP2 reply from br and returns its exact bytes.
+func ReadRaw(br *bufio.Reader) (string, error) {
+	var buf bytes.Buffer
+	if err := readRaw(br, &buf, 0); err != nil {
+		return buf.String(), err
+	}
+	return buf.String(), nil
+}
+
+func readRaw(br *bufio.Reader, buf *bytes.Buffer, depth int) error {
+	if depth > 64 {
+		return errors.New("reply nested too deep")
+	}
+	line, err := br.ReadString('\n')
+	buf.WriteString(line)
+	if err != nil {
+		return err
+	}
+	if len(line) < 3 || line[len(line)-2] != '\r' {
+		return fmt.Errorf("bad reply line %q", line)
+	}
+	body := line[1 : len(line)-2]
+	switch line[0] {
+	case '+', '-', ':', '_', ',', '#', '(':
+		return nil
+	case '$', '=', '!':
+		n, err := strconv.Atoi(body)
+		if err != nil {
+			return fmt.Errorf("bad bulk length %q", line)
+		}
+		if n < 0 {
+			return nil
+		}
+		b := make([]byte, n+2)
+		if _, err := io_ReadFull(br, b); err != nil {
+			return err
+		}
+		buf.Write(b)
+		return nil
+	case '*', '%', '~', '>':
+		n, err := strconv.Atoi(body)
+		if err != nil {
+			return fmt.Errorf("bad array length %q", line)
+		}
+		if line[0] == '%' {
+			n *= 2
+		}
+		for i := 0; i < n; i++ {
+			if err := readRaw(br, buf, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	default:
+		return fmt.Errorf("unknown reply type %q", line)
+	}
+}
+
+func io_ReadFull(br *bufio.Reader, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := br.Read(b[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// Redis is a real redis-server started for differential tests.
+type Redis struct {
+	Addr string
+}
+
+// StartRedis starts a real redis-server on a free loopback port, with no
+// persistence, and stops it at cleanup. Without redis-server on PATH the test
+// is skipped with a loud message, unless REDPOOL_DIFF=1, when it fails.
+func StartRedis(t testing.TB, extra ...string) *Redis {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("REDPOOL_DIFF") == "1" {
+			t.Fatal("REDPOOL_DIFF=1 but redis-server is not on PATH: install redis-server (apt-get install -y redis-server)")
+		}
+		t.Skip("!!! SKIPPING DIFFERENTIAL TEST: redis-server is not on PATH (apt-get install -y redis-server); set REDPOOL_DIFF=1 to make this a failure !!!")
+	}
+	port := freePort(t)
+	dir := t.TempDir()
+	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", dir, "--daemonize", "no", "--protected-mode", "no", "--logfile", filepath.Join(dir, "redis.log")}, extra...)
+	cmd := exec.Command(bin, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start redis-server: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			_ = c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server did not start on %s", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return &Redis{Addr: addr}
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// Diff sends the same commands to a real Redis and to redpool and compares
+// the raw replies byte for byte.
+type Diff struct {
+	t       testing.TB
+	redis   *Conn
+	redpool *Conn
+	// Cases counts the commands compared.
+	Cases int
+}
+
+// NewDiff connects to both servers. Each Diff starts with FLUSHALL on both.
+func NewDiff(t testing.TB, redisAddr, redpoolAddr string) *Diff {
+	t.Helper()
+	d := &Diff{t: t, redis: Dial(t, redisAddr), redpool: Dial(t, redpoolAddr)}
+	d.redis.Do("FLUSHALL")
+	d.redpool.Do("FLUSHALL")
+	return d
+}
+
+// Do sends args to both and fails on any difference. It returns the reply.
+func (d *Diff) Do(args ...string) string {
+	d.t.Helper()
+	want := d.redis.Do(args...)
+	got := d.redpool.Do(args...)
+	d.Cases++
+	if got != want {
+		d.t.Errorf("differs from Redis: %s\n redpool: %q\n   redis: %q", Quote(args), got, want)
+	}
+	return got
+}
+
+// DoUnordered is Do for replies whose array order Redis does not define
+// (KEYS, HGETALL ...): it compares the sorted elements of a flat array.
+func (d *Diff) DoUnordered(args ...string) {
+	d.t.Helper()
+	want := d.redis.Do(args...)
+	got := d.redpool.Do(args...)
+	d.Cases++
+	if SortedElements(got) != SortedElements(want) {
+		d.t.Errorf("differs from Redis (unordered): %s\n redpool: %q\n   redis: %q", Quote(args), got, want)
+	}
+}
+
+// DoPairsUnordered compares a flat array of pairs (HGETALL, CONFIG GET)
+// regardless of pair order.
+func (d *Diff) DoPairsUnordered(args ...string) {
+	d.t.Helper()
+	want := d.redis.Do(args...)
+	got := d.redpool.Do(args...)
+	d.Cases++
+	if sortedPairs(got) != sortedPairs(want) {
+		d.t.Errorf("differs from Redis (pairs): %s\n redpool: %q\n   redis: %q", Quote(args), got, want)
+	}
+}
+
+// Both sends args to both servers without comparing (setup steps).
+func (d *Diff) Both(args ...string) {
+	d.t.Helper()
+	d.redis.Do(args...)
+	d.redpool.Do(args...)
+}
+
+// Conns returns the raw connections (redis, redpool).
+func (d *Diff) Conns() (*Conn, *Conn) { return d.redis, d.redpool }
+
+// SortedElements parses a flat array reply of bulk strings and returns the
+// elements sorted, joined for comparison. Other replies are returned as is.
+func SortedElements(raw string) string {
+	elems, ok := splitArray(raw)
+	if !ok {
+		return raw
+	}
+	sortStrings(elems)
+	return strings.Join(elems, "|")
+}
+
+func sortedPairs(raw string) string {
+	elems, ok := splitArray(raw)
+	if !ok || len(elems)%2 != 0 {
+		return raw
+	}
+	pairs := make([]string, 0, len(elems)/2)
+	for i := 0; i < len(elems); i += 2 {
+		pairs = append(pairs, elems[i]+"="+elems[i+1])
+	}
+	sortStrings(pairs)
+	return strings.Join(pairs, "|")
+}
+
+func splitArray(raw string) ([]string, bool) {
+	br := bufio.NewReader(strings.NewReader(raw))
+	v, err := resp.ReadReply(br)
+	if err != nil || v.Kind != resp.Array {
+		return nil, false
+	}
+	out := make([]string, len(v.Array))
+	for i, e := range v.Array {
+		out[i] = e.String()
+	}
+	return out, true
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}

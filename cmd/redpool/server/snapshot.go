@@ -1,0 +1,13 @@
+package server
+
+import (
+	"errors"
+	"log/slog"
+
+	"redpool/backend"
+	"redpool/cmd/redpool/config"
+)
+
+func openSnapshot(cfg config.Config, b backend.Backend, clock backend.Clock, logger *slog.Logger) (persistence, error) {
+	return nil, errors.New(`persistence.mode = "snapshot" is not available yet; use "none"`)
+}

@@ -1,0 +1,305 @@
+package command
+
+import (
+	"strconv"
+)
+
+// RedisVersion is the Redis version redpool reports (HELLO, INFO).
+const RedisVersion = "7.0.15"
+
+func connectionCommands() []Spec {
+	return []Spec{
+		{Name: "ping", Arity: -1, Flags: Fast, Run: ping, Group: "connection", Summary: "Returns the server's liveliness response.", Since: "1.0.0"},
+		{Name: "echo", Arity: 2, Flags: Fast, Run: echo, Group: "connection", Summary: "Returns the given string.", Since: "1.0.0"},
+		{Name: "quit", Arity: -1, Flags: Fast, Run: quit, Group: "connection", Summary: "Closes the connection.", Since: "1.0.0"},
+		{Name: "select", Arity: 2, Flags: Fast, Run: selectDB, Group: "connection", Summary: "Changes the selected database.", Since: "1.0.0"},
+		{Name: "hello", Arity: -1, Flags: Fast, Run: hello, Group: "connection", Summary: "Handshakes with the Redis server.", Since: "6.0.0"},
+		{Name: "client", Arity: -2, Run: client, Group: "connection", Summary: "A container for client connection commands.", Since: "2.4.0",
+			Subcommands: []Spec{
+				{Name: "id", Arity: 2, Run: clientID, Summary: "Returns the unique client ID of the connection."},
+				{Name: "getname", Arity: 2, Run: clientGetName, Summary: "Returns the name of the connection."},
+				{Name: "setname", Arity: 3, Run: clientSetName, Summary: "Sets the connection name."},
+				{Name: "setinfo", Arity: 4, Run: clientSetInfo, Summary: "Sets information specific to the client or connection."},
+				{Name: "info", Arity: 2, Run: clientInfo, Summary: "Returns information about the connection."},
+				{Name: "list", Arity: -2, Run: clientList, Summary: "Lists open connections."},
+				{Name: "help", Arity: 2, Run: clientHelp, Summary: "Returns helpful text about the different subcommands."},
+			}},
+	}
+}
+
+func ping(c *Ctx) error {
+	switch len(c.Args) {
+	case 1:
+		c.Simple("PONG")
+	case 2:
+		c.Bulk(c.Args[1])
+	default:
+		return WrongArity("ping")
+	}
+	return nil
+}
+
+func echo(c *Ctx) error {
+	c.Bulk(c.Args[1])
+	return nil
+}
+
+func quit(c *Ctx) error {
+	c.OK()
+	c.Client.Quit = true
+	return nil
+}
+
+func selectDB(c *Ctx) error {
+	n, err := parseInt(c.Args[1])
+	if err != nil {
+		return ErrNotInteger
+	}
+	if n < 0 || n >= int64(c.e.backend.Databases()) {
+		return ErrDBIndex
+	}
+	c.Client.DB = int(n)
+	c.OK()
+	return nil
+}
+
+func hello(c *Ctx) error {
+	args := c.Args[1:]
+	if len(args) > 0 {
+		v, err := parseInt(args[0])
+		if err != nil {
+			return ErrProtoVersion
+		}
+		if v != 2 {
+			return ErrNoProto
+		}
+		args = args[1:]
+	}
+	var name []byte
+	setName := false
+	for len(args) > 0 {
+		switch {
+		case equalFold(args[0], "auth") && len(args) >= 3:
+			args = args[3:] // no ACLs: every user is the default user
+		case equalFold(args[0], "setname") && len(args) >= 2:
+			name, setName = args[1], true
+			args = args[2:]
+		default:
+			return Error("ERR Syntax error in HELLO option '" + sanitize(string(args[0])) + "'")
+		}
+	}
+	if setName {
+		if err := validClientName(name); err != nil {
+			return err
+		}
+		c.Client.setName(string(name))
+	}
+	c.Client.Proto = 2
+	c.Map(7)
+	c.BulkString("server")
+	c.BulkString("redis")
+	c.BulkString("version")
+	c.BulkString(RedisVersion)
+	c.BulkString("proto")
+	c.Int(2)
+	c.BulkString("id")
+	c.Int(c.Client.ID)
+	c.BulkString("mode")
+	c.BulkString("standalone")
+	c.BulkString("role")
+	c.BulkString("master")
+	c.BulkString("modules")
+	c.Array(0)
+	return nil
+}
+
+func client(c *Ctx) error { return c.Sub("CLIENT") }
+
+func clientID(c *Ctx) error {
+	c.Int(c.Client.ID)
+	return nil
+}
+
+func clientGetName(c *Ctx) error {
+	if n := c.Client.Name(); n != "" {
+		c.BulkString(n)
+	} else {
+		c.Null()
+	}
+	return nil
+}
+
+func clientSetName(c *Ctx) error {
+	if err := validClientName(c.Args[2]); err != nil {
+		return err
+	}
+	c.Client.setName(string(c.Args[2]))
+	c.OK()
+	return nil
+}
+
+// validClientName allows what Redis allows: printable ASCII without spaces.
+func validClientName(b []byte) error {
+	if !printableNoSpace(b) {
+		return ErrClientName
+	}
+	return nil
+}
+
+func printableNoSpace(b []byte) bool {
+	for _, ch := range b {
+		if ch < '!' || ch > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+func clientSetInfo(c *Ctx) error {
+	attr, val := c.Args[2], c.Args[3]
+	var field *string
+	switch {
+	case equalFold(attr, "lib-name"):
+		field = &c.Client.libName
+	case equalFold(attr, "lib-ver"):
+		field = &c.Client.libVer
+	default:
+		return Error("ERR Unrecognized option '" + sanitize(string(attr)) + "'")
+	}
+	if !printableNoSpace(val) {
+		return Error("ERR " + string(lowerASCII(nil, attr)) + " cannot contain spaces, newlines or special characters.")
+	}
+	c.Client.mu.Lock()
+	*field = string(val)
+	c.Client.mu.Unlock()
+	c.OK()
+	return nil
+}
+
+func clientInfo(c *Ctx) error {
+	c.BulkString(c.e.clientLine(c.Client) + "\n")
+	return nil
+}
+
+func clientList(c *Ctx) error {
+	if len(c.Args) != 2 {
+		return ErrSyntax
+	}
+	c.e.clients.mu.Lock()
+	list := make([]*Client, 0, len(c.e.clients.byID))
+	for _, cl := range c.e.clients.byID {
+		list = append(list, cl)
+	}
+	c.e.clients.mu.Unlock()
+	var out []byte
+	sortClients(list)
+	for _, cl := range list {
+		out = append(out, c.e.clientLine(cl)...)
+		out = append(out, '\n')
+	}
+	c.Bulk(out)
+	return nil
+}
+
+func clientHelp(c *Ctx) error {
+	return helpReply(c, "CLIENT", []string{
+		"GETNAME", "    Return the name of the current connection.",
+		"ID", "    Return the ID of the current connection.",
+		"INFO", "    Return information about the current client connection.",
+		"LIST", "    Return information about client connections.",
+		"SETINFO <option> <value>", "    Set client meta attr. Options are:",
+		"    * LIB-NAME: the client lib name.", "    * LIB-VER: the client lib version.",
+		"SETNAME <name>", "    Assign the name <name> to the current connection.",
+	})
+}
+
+// helpReply writes a HELP reply in Redis's layout.
+func helpReply(c *Ctx, cmd string, lines []string) error {
+	c.Array(len(lines) + 3)
+	c.Simple(cmd + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
+	for _, l := range lines {
+		c.Simple(l)
+	}
+	c.Simple("HELP")
+	c.Simple("    Print this help.")
+	return nil
+}
+
+func (cl *Client) setName(n string) {
+	cl.mu.Lock()
+	cl.name = n
+	cl.mu.Unlock()
+}
+
+// SetLastCommand records the last command name for CLIENT LIST.
+func (cl *Client) SetLastCommand(name string) {
+	cl.mu.Lock()
+	cl.lastCmd = name
+	cl.mu.Unlock()
+}
+
+func (e *Engine) clientLine(cl *Client) string {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	age := int64(e.clock.Now().Sub(cl.Created).Seconds())
+	return "id=" + strconv.FormatInt(cl.ID, 10) + " addr=" + cl.Addr + " laddr=" + cl.LAddr +
+		" fd=0 name=" + cl.name + " age=" + strconv.FormatInt(age, 10) + " idle=0 flags=N db=" +
+		strconv.Itoa(cl.DB) + " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
+		cl.lastCmd + " user=default redir=-1 resp=" + strconv.Itoa(cl.Proto) + " lib-name=" + cl.libName + " lib-ver=" + cl.libVer
+}
+
+func sortClients(l []*Client) {
+	for i := 1; i < len(l); i++ {
+		for j := i; j > 0 && l[j].ID < l[j-1].ID; j-- {
+			l[j], l[j-1] = l[j-1], l[j]
+		}
+	}
+}
+
+// parseInt parses a Redis integer argument exactly as Redis's string2ll:
+// no sign but '-', no leading zeros, no spaces, within int64.
+func parseInt(b []byte) (int64, error) {
+	if n, ok := parseInt64(b); ok {
+		return n, nil
+	}
+	return 0, ErrNotInteger
+}
+
+func parseInt64(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || b[0] < '1' || b[0] > '9' {
+		return 0, false
+	}
+	var v uint64
+	for _, ch := range b {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		if v > (1<<64-1)/10 {
+			return 0, false
+		}
+		v = v*10 + uint64(ch-'0')
+		if v < uint64(ch-'0') {
+			return 0, false
+		}
+	}
+	if neg {
+		if v > 1<<63 {
+			return 0, false
+		}
+		return -int64(v), true
+	}
+	if v > 1<<63-1 {
+		return 0, false
+	}
+	return int64(v), true
+}

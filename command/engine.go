@@ -1,0 +1,238 @@
+package command
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"redpool/backend"
+)
+
+// Log records the effect of every write (the append-only file). The engine
+// calls Append inside the write's locks, so records reach the log in the
+// order they were applied to each key. Implementations are safe for
+// concurrent use.
+type Log interface {
+	// Append records argv as a command on database db. argv is only read
+	// during the call. It returns a sequence number for Wait.
+	Append(db int, argv [][]byte) uint64
+	// Wait blocks until the record seq is as durable as the fsync policy
+	// promises. A non-nil error means the write is not acknowledged.
+	Wait(seq uint64) error
+	// Err is non-nil while the log cannot be written; writes are refused.
+	Err() error
+}
+
+// Persister runs the persistence commands (SAVE, BGSAVE, LASTSAVE,
+// BGREWRITEAOF) and reports INFO persistence. Safe for concurrent use.
+type Persister interface {
+	Save() error
+	BGSave() error
+	LastSave() time.Time
+	BGRewriteAOF() error
+	// Info returns the INFO persistence fields, in order.
+	Info() [][2]string
+	// Err is non-nil while writes must be refused (MISCONF).
+	Err() error
+}
+
+// ShutdownFunc stops the server after SHUTDOWN; save says whether to save
+// first (nil: as configured). It returns an error if shutdown cannot proceed.
+type ShutdownFunc func(save *bool) error
+
+// Options configures an Engine. Backend is required; the rest may be zero.
+type Options struct {
+	Backend   backend.Backend
+	Clock     backend.Clock
+	Logger    *slog.Logger
+	Params    *Params
+	Log       Log
+	Persister Persister
+	Shutdown  ShutdownFunc
+	// Families overrides the command families (tests); nil means Families().
+	Families [][]Spec
+	// Info adds extra INFO sections (name, fields), e.g. the listener's.
+	Info func() []InfoSection
+}
+
+// InfoSection is one INFO section.
+type InfoSection struct {
+	Name   string
+	Fields [][2]string
+}
+
+// Engine is the shared state every session runs commands against: the
+// command table, the backend and the server-wide counters. It is safe for
+// concurrent use by many sessions.
+type Engine struct {
+	table     *Table
+	backend   backend.Backend
+	clock     backend.Clock
+	logger    *slog.Logger
+	params    *Params
+	log       Log
+	persister Persister
+	shutdown  ShutdownFunc
+	extraInfo func() []InfoSection
+	clients   clients
+	blocking  *blocking
+	started   time.Time
+
+	dirty    atomic.Int64 // changes since start
+	commands atomic.Int64
+	conns    atomic.Int64
+	rejected atomic.Int64
+	netIn    atomic.Int64
+	netOut   atomic.Int64
+	statsAt  atomic.Int64 // unix ms of the last CONFIG RESETSTAT
+}
+
+// NewEngine builds an engine. It fails if the command table is inconsistent.
+func NewEngine(o Options) (*Engine, error) {
+	fams := o.Families
+	if fams == nil {
+		fams = Families()
+	}
+	t, err := NewTable(fams...)
+	if err != nil {
+		return nil, err
+	}
+	if o.Clock == nil {
+		o.Clock = backend.SystemClock{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Params == nil {
+		o.Params = NewParams()
+	}
+	e := &Engine{
+		table: t, backend: o.Backend, clock: o.Clock, logger: o.Logger, params: o.Params,
+		log: o.Log, persister: o.Persister, shutdown: o.Shutdown, extraInfo: o.Info,
+		started: o.Clock.Now(),
+	}
+	e.clients.byID = make(map[int64]*Client)
+	e.blocking = newBlocking()
+	return e, nil
+}
+
+// Families returns every command family redpool serves.
+func Families() [][]Spec {
+	return [][]Spec{
+		connectionCommands(),
+		serverCommands(),
+		keyCommands(),
+		stringCommands(),
+		listCommands(),
+		hashCommands(),
+	}
+}
+
+// Table returns the command table.
+func (e *Engine) Table() *Table { return e.table }
+
+// Backend returns the backend the engine runs on.
+func (e *Engine) Backend() backend.Backend { return e.backend }
+
+// Params returns the CONFIG parameters.
+func (e *Engine) Params() *Params { return e.params }
+
+// Dirty is the number of changes made since start (for save rules).
+func (e *Engine) Dirty() int64 { return e.dirty.Load() }
+
+// CountRejected counts a connection refused because of max clients.
+func (e *Engine) CountRejected() { e.rejected.Add(1) }
+
+// CountNet adds network byte counts for INFO stats.
+func (e *Engine) CountNet(in, out int) {
+	e.netIn.Add(int64(in))
+	e.netOut.Add(int64(out))
+}
+
+// WakeAll releases every blocked client (at shutdown).
+func (e *Engine) WakeAll() { e.blocking.closeAll() }
+
+// clients is the registry of connected clients.
+type clients struct {
+	mu     sync.Mutex
+	nextID int64
+	byID   map[int64]*Client
+}
+
+// Client is the per-connection state commands see. It is owned by its
+// session's goroutine; fields other than those read by CLIENT LIST and INFO
+// under the registry lock are only touched by that goroutine.
+type Client struct {
+	ID      int64
+	Addr    string
+	LAddr   string
+	Created time.Time
+	DB      int
+	Proto   int
+
+	mu      sync.Mutex // guards the fields below, read by other clients
+	name    string
+	libName string
+	libVer  string
+	lastCmd string
+
+	// Quit asks the session to close after sending the replies so far.
+	Quit bool
+}
+
+// NewClient registers a connection and returns its state. The caller must
+// call Unregister when the connection ends.
+func (e *Engine) NewClient(addr, laddr string) *Client {
+	c := &Client{Addr: addr, LAddr: laddr, Created: e.clock.Now(), Proto: 2}
+	e.clients.mu.Lock()
+	e.clients.nextID++
+	c.ID = e.clients.nextID
+	e.clients.byID[c.ID] = c
+	e.clients.mu.Unlock()
+	e.conns.Add(1)
+	return c
+}
+
+// Unregister forgets a client.
+func (e *Engine) Unregister(c *Client) {
+	e.clients.mu.Lock()
+	delete(e.clients.byID, c.ID)
+	e.clients.mu.Unlock()
+}
+
+// ConnectedClients is the number of registered clients.
+func (e *Engine) ConnectedClients() int {
+	e.clients.mu.Lock()
+	defer e.clients.mu.Unlock()
+	return len(e.clients.byID)
+}
+
+// Name returns the client's name (CLIENT SETNAME).
+func (c *Client) Name() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.name
+}
+
+// Link is what a command sees of its connection. The session implements it.
+type Link interface {
+	// Flush writes the replies produced so far to the client.
+	Flush() error
+	// Watch starts watching the connection while the command waits; gone
+	// is closed when the client disconnects or the server shuts down. stop
+	// ends the watch and must be called before the command returns.
+	Watch() (gone <-chan struct{}, stop func())
+	// Context is done when the server shuts down.
+	Context() context.Context
+}
+
+// WaitDurable blocks until AOF record seq is as durable as the fsync policy
+// promises (at once without an AOF).
+func (e *Engine) WaitDurable(seq uint64) error {
+	if e.log == nil || seq == 0 {
+		return nil
+	}
+	return e.log.Wait(seq)
+}

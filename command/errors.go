@@ -1,0 +1,143 @@
+package command
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"redpool/backend"
+	"redpool/session/resp"
+)
+
+// Error is an error reply: its text is sent to the client as "-" + text.
+// Every reply text redpool sends lives in this file.
+type Error string
+
+func (e Error) Error() string { return string(e) }
+
+// Fixed error replies, byte for byte as Redis 7 sends them.
+const (
+	ErrWrongType        Error = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	ErrSyntax           Error = "ERR syntax error"
+	ErrNotInteger       Error = "ERR value is not an integer or out of range"
+	ErrNotFloat         Error = "ERR value is not a valid float"
+	ErrOverflow         Error = "ERR increment or decrement would overflow"
+	ErrIncrNaN          Error = "ERR increment would produce NaN or Infinity"
+	ErrNoSuchKey        Error = "ERR no such key"
+	ErrIndexOutOfRange  Error = "ERR index out of range"
+	ErrDBIndex          Error = "ERR DB index is out of range"
+	ErrInvalidDBIndex   Error = "ERR invalid DB index"
+	ErrStringTooLong    Error = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+	ErrOffsetRange      Error = "ERR offset is out of range"
+	ErrMaxClients       Error = "ERR max number of clients reached"
+	ErrNoProto          Error = "NOPROTO unsupported protocol version"
+	ErrProtoVersion     Error = "ERR Protocol version is not an integer or out of range"
+	ErrClientName       Error = "ERR Client names cannot contain spaces, newlines or special characters."
+	ErrTimeoutNegative  Error = "ERR timeout is negative"
+	ErrTimeoutNotFloat  Error = "ERR timeout is not a float or out of range"
+	ErrTimeoutOutRange  Error = "ERR timeout is out of range"
+	ErrMisconf          Error = "MISCONF Errors writing to the AOF file"
+	ErrMisconfRDB       Error = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+	ErrSameObject       Error = "ERR source and destination objects are the same"
+	ErrBackgroundSave   Error = "ERR Background save already in progress"
+	ErrBackgroundAOF    Error = "ERR Background append only file rewriting already in progress"
+	ErrPersistDisabled  Error = "ERR persistence is not configured for this server"
+	ErrShutdownFailed   Error = "ERR Errors trying to SHUTDOWN. Check logs."
+	ErrLoading          Error = "LOADING Redis is loading the dataset in memory"
+	ErrCountPositive    Error = "ERR value is out of range, must be positive"
+	ErrNumKeysPositive  Error = "ERR numkeys should be greater than 0"
+	ErrInternal         Error = "ERR internal error"
+	ErrBusyKey          Error = "BUSYKEY Target key name already exists."
+	ErrCommandInfoUsage Error = "ERR syntax error"
+
+	// --- strings and keys ---
+
+	// --- lists and hashes ---
+)
+
+// WrongArity is the reply to a command called with the wrong number of
+// arguments; name is the command's full name ("get", "config|get").
+func WrongArity(name string) Error {
+	return Error("ERR wrong number of arguments for '" + name + "' command")
+}
+
+// UnknownCommand is the reply to a command name redpool does not know.
+func UnknownCommand(args [][]byte) Error {
+	var b strings.Builder
+	for _, a := range args[1:] {
+		if b.Len() >= 128 {
+			break
+		}
+		fmt.Fprintf(&b, "'%s' ", clip(a, 128-b.Len()))
+	}
+	return Error(sanitize(fmt.Sprintf("ERR unknown command '%s', with args beginning with: %s", clip(args[0], 128), b.String())))
+}
+
+// UnknownSubcommand is the reply to "CONFIG FOO" and the like; cmd is the
+// container command's name as Redis prints it in its hint ("CONFIG").
+func UnknownSubcommand(sub []byte, cmd string) Error {
+	return Error(sanitize(fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", clip(sub, 128), cmd)))
+}
+
+// InvalidExpire is SET/GETEX's reply to a bad expire time.
+func InvalidExpire(cmd string) Error {
+	return Error("ERR invalid expire time in '" + cmd + "' command")
+}
+
+// UnknownConfigParam is CONFIG SET's reply to a name it does not know.
+func UnknownConfigParam(name []byte) Error {
+	return Error(sanitize(fmt.Sprintf("ERR Unknown option or number of arguments for CONFIG SET - '%s'", name)))
+}
+
+// BadConfigValue is CONFIG SET's reply to a value it rejects.
+func BadConfigValue(name, value []byte, why string) Error {
+	return Error(sanitize(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", name, why)))
+}
+
+// ProtocolError is the reply to malformed RESP before the connection closes.
+func ProtocolError(msg string) Error { return Error("ERR " + msg) }
+
+func clip(b []byte, n int) []byte {
+	if n < 0 {
+		n = 0
+	}
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+// sanitize replaces CR and LF, which cannot appear in an error line.
+func sanitize(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// replyError maps any error a handler returns to its reply text: the one
+// place where backend sentinels become RESP errors.
+func replyError(err error) string {
+	var e Error
+	var pe *resp.ProtocolError
+	switch {
+	case errors.As(err, &e):
+		return string(e)
+	case errors.Is(err, backend.ErrWrongType):
+		return string(ErrWrongType)
+	case errors.Is(err, backend.ErrNoSuchKey):
+		return string(ErrNoSuchKey)
+	case errors.Is(err, backend.ErrIndexOutOfRange):
+		return string(ErrIndexOutOfRange)
+	case errors.Is(err, backend.ErrTooLarge):
+		return string(ErrStringTooLong)
+	case errors.Is(err, backend.ErrBadDB):
+		return string(ErrDBIndex)
+	case errors.As(err, &pe):
+		return string(ProtocolError(pe.Msg))
+	default:
+		return "ERR " + sanitize(err.Error())
+	}
+}

@@ -1,0 +1,519 @@
+package command
+
+import (
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func serverCommands() []Spec {
+	return []Spec{
+		{Name: "dbsize", Arity: 1, Flags: ReadOnly | Fast, Run: dbsize, Group: "server", Summary: "Returns the number of keys in the database.", Since: "1.0.0"},
+		{Name: "flushdb", Arity: -1, Flags: Write, Run: flushdb, Group: "server", Summary: "Removes all keys from the current database.", Since: "1.0.0"},
+		{Name: "flushall", Arity: -1, Flags: Write | AllDBs, Run: flushall, Group: "server", Summary: "Removes all keys from all databases.", Since: "1.0.0"},
+		{Name: "command", Arity: -1, Run: commandCmd, Group: "server", Summary: "Returns detailed information about all commands.", Since: "2.8.13",
+			Subcommands: []Spec{
+				{Name: "count", Arity: 2, Run: commandCount, Summary: "Returns a count of commands."},
+				{Name: "info", Arity: -2, Run: commandInfo, Summary: "Returns information about one, multiple or all commands."},
+				{Name: "docs", Arity: -2, Run: commandDocs, Summary: "Returns documentary information about one, multiple or all commands."},
+				{Name: "list", Arity: -2, Run: commandList, Summary: "Returns a list of command names."},
+				{Name: "help", Arity: 2, Run: commandHelp, Summary: "Returns helpful text about the different subcommands."},
+			}},
+		{Name: "info", Arity: -1, Run: info, Group: "server", Summary: "Returns information and statistics about the server.", Since: "1.0.0"},
+		{Name: "config", Arity: -2, Flags: Admin, Run: configCmd, Group: "server", Summary: "A container for server configuration commands.", Since: "2.0.0",
+			Subcommands: []Spec{
+				{Name: "get", Arity: -3, Run: configGet, Summary: "Returns the effective values of configuration parameters."},
+				{Name: "set", Arity: -4, Run: configSet, Summary: "Sets configuration parameters in-flight."},
+				{Name: "resetstat", Arity: 2, Run: configResetStat, Summary: "Resets the server's statistics."},
+				{Name: "help", Arity: 2, Run: configHelp, Summary: "Returns helpful text about the different subcommands."},
+			}},
+		{Name: "shutdown", Arity: -1, Flags: Admin, Run: shutdown, Group: "server", Summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", Since: "1.0.0"},
+		{Name: "save", Arity: 1, Flags: Admin, Run: save, Group: "server", Summary: "Synchronously saves the database(s) to disk.", Since: "1.0.0"},
+		{Name: "bgsave", Arity: -1, Flags: Admin, Run: bgsave, Group: "server", Summary: "Asynchronously saves the database(s) to disk.", Since: "1.0.0"},
+		{Name: "bgrewriteaof", Arity: 1, Flags: Admin, Run: bgrewriteaof, Group: "server", Summary: "Asynchronously rewrites the append-only file to disk.", Since: "1.0.0"},
+		{Name: "lastsave", Arity: 1, Flags: Fast, Run: lastsave, Group: "server", Summary: "Returns the Unix timestamp of the last successful save to disk.", Since: "1.0.0"},
+		{Name: "time", Arity: 1, Flags: Fast, Run: timeCmd, Group: "server", Summary: "Returns the server time.", Since: "2.6.0"},
+	}
+}
+
+func dbsize(c *Ctx) error {
+	n, err := c.Tx.Len()
+	if err != nil {
+		return err
+	}
+	c.Int(n)
+	return nil
+}
+
+// flushMode parses the optional ASYNC|SYNC of FLUSHDB and FLUSHALL. Both
+// are synchronous in redpool: the backend frees large values in the
+// background on its own.
+func flushMode(c *Ctx) error {
+	if len(c.Args) > 2 || (len(c.Args) == 2 && !equalFold(c.Args[1], "async") && !equalFold(c.Args[1], "sync")) {
+		return ErrSyntax
+	}
+	return nil
+}
+
+func flushdb(c *Ctx) error {
+	if err := flushMode(c); err != nil {
+		return err
+	}
+	n, err := c.Tx.Len()
+	if err != nil {
+		return err
+	}
+	if err := c.Tx.Flush(); err != nil {
+		return err
+	}
+	c.Dirty(max(n, 1))
+	c.OK()
+	return nil
+}
+
+func flushall(c *Ctx) error {
+	if err := flushMode(c); err != nil {
+		return err
+	}
+	if err := c.Tx.FlushAll(); err != nil {
+		return err
+	}
+	c.Dirty(1)
+	c.OK()
+	return nil
+}
+
+func timeCmd(c *Ctx) error {
+	now := c.e.clock.Now()
+	c.Array(2)
+	c.BulkInt(now.Unix())
+	c.BulkInt(int64(now.Nanosecond() / 1000))
+	return nil
+}
+
+// --- COMMAND ---
+
+func commandCmd(c *Ctx) error {
+	if len(c.Args) == 1 {
+		specs := c.e.table.Specs()
+		c.Array(len(specs))
+		for _, s := range specs {
+			writeCommandInfo(c, s)
+		}
+		return nil
+	}
+	return c.Sub("COMMAND")
+}
+
+func commandCount(c *Ctx) error {
+	c.Int(int64(c.e.table.Len()))
+	return nil
+}
+
+func commandList(c *Ctx) error {
+	specs := c.e.table.Specs()
+	c.Array(len(specs))
+	for _, s := range specs {
+		c.BulkString(s.Name)
+	}
+	return nil
+}
+
+func commandInfo(c *Ctx) error {
+	names := c.Args[2:]
+	if len(names) == 0 {
+		specs := c.e.table.Specs()
+		c.Array(len(specs))
+		for _, s := range specs {
+			writeCommandInfo(c, s)
+		}
+		return nil
+	}
+	c.Array(len(names))
+	for _, n := range names {
+		if s := c.e.table.Lookup(n); s != nil {
+			writeCommandInfo(c, s)
+		} else {
+			c.Null()
+		}
+	}
+	return nil
+}
+
+// writeCommandInfo writes one COMMAND INFO entry in Redis 7's ten-field form.
+func writeCommandInfo(c *Ctx, s *Spec) {
+	writeInfoEntry(c, s.Name, s)
+}
+
+func writeInfoEntry(c *Ctx, name string, s *Spec) {
+	c.Array(10)
+	c.BulkString(name)
+	c.Int(int64(s.Arity))
+	flags := s.Flags.Names()
+	c.Array(len(flags))
+	for _, f := range flags {
+		c.Simple(f)
+	}
+	c.Int(int64(s.Keys.First))
+	c.Int(int64(s.Keys.Last))
+	c.Int(int64(s.Keys.Step))
+	c.Array(0) // ACL categories
+	c.Array(0) // tips
+	c.Array(0) // key specs
+	c.Array(len(s.Subcommands))
+	for i := range s.Subcommands {
+		sub := &s.Subcommands[i]
+		writeInfoEntry(c, s.Name+"|"+sub.Name, sub)
+	}
+}
+
+func commandDocs(c *Ctx) error {
+	var specs []*Spec
+	if len(c.Args) == 2 {
+		specs = c.e.table.Specs()
+	} else {
+		for _, n := range c.Args[2:] {
+			if s := c.e.table.Lookup(n); s != nil {
+				specs = append(specs, s)
+			}
+		}
+	}
+	c.Map(len(specs))
+	for _, s := range specs {
+		c.BulkString(s.Name)
+		writeDocs(c, s, s.Group)
+	}
+	return nil
+}
+
+func writeDocs(c *Ctx, s *Spec, group string) {
+	n := 3
+	if len(s.Subcommands) > 0 {
+		n++
+	}
+	c.Map(n)
+	c.BulkString("summary")
+	c.BulkString(s.Summary)
+	c.BulkString("since")
+	c.BulkString(orDefault(s.Since, "1.0.0"))
+	c.BulkString("group")
+	c.BulkString(group)
+	if len(s.Subcommands) > 0 {
+		c.BulkString("subcommands")
+		c.Map(len(s.Subcommands))
+		for i := range s.Subcommands {
+			sub := &s.Subcommands[i]
+			c.BulkString(s.Name + "|" + sub.Name)
+			writeDocs(c, sub, group)
+		}
+	}
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func commandHelp(c *Ctx) error {
+	return helpReply(c, "COMMAND", []string{
+		"(no subcommand)", "    Return details about all Redis commands.",
+		"COUNT", "    Return the total number of commands in this Redis server.",
+		"LIST", "    Return a list of all commands in this Redis server.",
+		"INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+		"DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
+	})
+}
+
+// --- CONFIG ---
+
+func configCmd(c *Ctx) error { return c.Sub("CONFIG") }
+
+func configGet(c *Ctx) error {
+	params := c.e.params.Match(c.Args[2:])
+	c.Map(len(params))
+	for _, p := range params {
+		c.BulkString(p.Name)
+		c.BulkString(p.Get())
+	}
+	return nil
+}
+
+func configSet(c *Ctx) error {
+	args := c.Args[2:]
+	if len(args)%2 != 0 {
+		return WrongArity("config|set")
+	}
+	// Validate every name first, so that an unknown name changes nothing.
+	params := make([]*Param, 0, len(args)/2)
+	for i := 0; i < len(args); i += 2 {
+		p := c.e.params.Lookup(string(args[i]))
+		if p == nil {
+			return UnknownConfigParam(args[i])
+		}
+		if p.Set == nil {
+			return BadConfigValue(args[i], args[i+1], "can't set immutable config")
+		}
+		for _, q := range params {
+			if q == p {
+				return BadConfigValue(args[i], args[i+1], "duplicate parameter")
+			}
+		}
+		params = append(params, p)
+	}
+	for i, p := range params {
+		if err := p.Set(string(args[2*i+1])); err != nil {
+			return BadConfigValue(args[2*i], args[2*i+1], err.Error())
+		}
+	}
+	c.OK()
+	return nil
+}
+
+func configResetStat(c *Ctx) error {
+	e := c.e
+	e.commands.Store(0)
+	e.conns.Store(0)
+	e.rejected.Store(0)
+	e.netIn.Store(0)
+	e.netOut.Store(0)
+	e.statsAt.Store(e.clock.Now().UnixMilli())
+	c.OK()
+	return nil
+}
+
+func configHelp(c *Ctx) error {
+	return helpReply(c, "CONFIG", []string{
+		"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+		"SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+		"RESETSTAT", "    Reset statistics reported by the INFO command.",
+	})
+}
+
+// --- persistence and shutdown ---
+
+func shutdown(c *Ctx) error {
+	var save *bool
+	for _, a := range c.Args[1:] {
+		switch {
+		case equalFold(a, "nosave"):
+			f := false
+			save = &f
+		case equalFold(a, "save"):
+			t := true
+			save = &t
+		case equalFold(a, "now"), equalFold(a, "force"):
+		default:
+			return ErrSyntax
+		}
+	}
+	if c.e.shutdown == nil {
+		return ErrShutdownFailed
+	}
+	if err := c.e.shutdown(save); err != nil {
+		return ErrShutdownFailed
+	}
+	// Like Redis, a successful SHUTDOWN sends no reply: the connection closes.
+	c.Client.Quit = true
+	return nil
+}
+
+func save(c *Ctx) error {
+	if c.e.persister == nil {
+		return ErrPersistDisabled
+	}
+	if err := c.e.persister.Save(); err != nil {
+		return err
+	}
+	c.OK()
+	return nil
+}
+
+func bgsave(c *Ctx) error {
+	if len(c.Args) > 2 || (len(c.Args) == 2 && !equalFold(c.Args[1], "schedule")) {
+		return ErrSyntax
+	}
+	if c.e.persister == nil {
+		return ErrPersistDisabled
+	}
+	if err := c.e.persister.BGSave(); err != nil {
+		return err
+	}
+	c.Simple("Background saving started")
+	return nil
+}
+
+func bgrewriteaof(c *Ctx) error {
+	if c.e.persister == nil {
+		return ErrPersistDisabled
+	}
+	if err := c.e.persister.BGRewriteAOF(); err != nil {
+		return err
+	}
+	c.Simple("Background append only file rewriting started")
+	return nil
+}
+
+func lastsave(c *Ctx) error {
+	if c.e.persister == nil {
+		c.Int(c.e.started.Unix())
+		return nil
+	}
+	c.Int(c.e.persister.LastSave().Unix())
+	return nil
+}
+
+// --- INFO ---
+
+func info(c *Ctx) error {
+	want := map[string]bool{}
+	for _, a := range c.Args[1:] {
+		want[strings.ToLower(string(a))] = true
+	}
+	all := len(want) == 0 || want["all"] || want["everything"] || want["default"]
+	var b []byte
+	for _, sec := range c.e.infoSections() {
+		if !all && !want[strings.ToLower(sec.Name)] {
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, "\r\n"...)
+		}
+		b = append(b, "# "+sec.Name+"\r\n"...)
+		for _, f := range sec.Fields {
+			b = append(b, f[0]...)
+			b = append(b, ':')
+			b = append(b, f[1]...)
+			b = append(b, "\r\n"...)
+		}
+	}
+	c.Bulk(b)
+	return nil
+}
+
+func (e *Engine) infoSections() []InfoSection {
+	now := e.clock.Now()
+	up := now.Sub(e.started)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	st := e.backend.Stats()
+	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
+	secs := []InfoSection{
+		{Name: "Server", Fields: [][2]string{
+			{"redis_version", RedisVersion},
+			{"redis_mode", "standalone"},
+			{"os", runtime.GOOS + " " + runtime.GOARCH},
+			{"arch_bits", "64"},
+			{"go_version", runtime.Version()},
+			{"process_id", itoa(int64(pid()))},
+			{"tcp_port", e.paramOr("port", "0")},
+			{"server_time_usec", itoa(now.UnixMicro())},
+			{"uptime_in_seconds", itoa(int64(up / time.Second))},
+			{"uptime_in_days", itoa(int64(up / (24 * time.Hour)))},
+			{"hz", "10"},
+			{"executable", executable()},
+			{"config_file", e.paramOr("config-file", "")},
+		}},
+		{Name: "Clients", Fields: [][2]string{
+			{"connected_clients", itoa(int64(e.ConnectedClients()))},
+			{"maxclients", e.paramOr("maxclients", "0")},
+			{"blocked_clients", itoa(int64(e.blocking.count()))},
+		}},
+		{Name: "Memory", Fields: [][2]string{
+			{"used_memory", itoa(int64(ms.HeapAlloc))},
+			{"used_memory_human", humanBytes(int64(ms.HeapAlloc))},
+			{"used_memory_rss", itoa(int64(ms.Sys))},
+			{"used_memory_rss_human", humanBytes(int64(ms.Sys))},
+			{"used_memory_dataset", itoa(st.UsedBytes)},
+			{"maxmemory", "0"},
+			{"maxmemory_policy", "noeviction"},
+			{"mem_allocator", "go"},
+		}},
+	}
+	pers := [][2]string{{"loading", "0"}}
+	if e.persister != nil {
+		pers = append(pers, e.persister.Info()...)
+	} else {
+		pers = append(pers, [2]string{"rdb_changes_since_last_save", itoa(e.dirty.Load())}, [2]string{"aof_enabled", "0"})
+	}
+	secs = append(secs, InfoSection{Name: "Persistence", Fields: pers})
+	secs = append(secs, InfoSection{Name: "Stats", Fields: [][2]string{
+		{"total_connections_received", itoa(e.conns.Load())},
+		{"total_commands_processed", itoa(e.commands.Load())},
+		{"total_net_input_bytes", itoa(e.netIn.Load())},
+		{"total_net_output_bytes", itoa(e.netOut.Load())},
+		{"rejected_connections", itoa(e.rejected.Load())},
+		{"expired_keys", itoa(st.ExpiredKeys)},
+		{"evicted_keys", "0"},
+		{"keyspace_hits", "0"},
+		{"keyspace_misses", "0"},
+	}})
+	secs = append(secs, InfoSection{Name: "Replication", Fields: [][2]string{
+		{"role", "master"}, {"connected_slaves", "0"},
+	}})
+	secs = append(secs, InfoSection{Name: "CPU", Fields: cpuFields()})
+	if len(st.Extra) > 0 {
+		secs = append(secs, InfoSection{Name: "Backend", Fields: st.Extra})
+	}
+	if e.extraInfo != nil {
+		secs = append(secs, e.extraInfo()...)
+	}
+	var ks [][2]string
+	for db, n := range st.Keys {
+		if n == 0 {
+			continue
+		}
+		var exp int64
+		if db < len(st.Expires) {
+			exp = st.Expires[db]
+		}
+		ks = append(ks, [2]string{"db" + strconv.Itoa(db), "keys=" + itoa(n) + ",expires=" + itoa(exp) + ",avg_ttl=0"})
+	}
+	secs = append(secs, InfoSection{Name: "Keyspace", Fields: ks})
+	return secs
+}
+
+func (e *Engine) paramOr(name, def string) string {
+	if p := e.params.Lookup(name); p != nil {
+		return p.Get()
+	}
+	return def
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return strconv.FormatFloat(float64(n)/(1<<30), 'f', 2, 64) + "G"
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 2, 64) + "M"
+	case n >= 1<<10:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 2, 64) + "K"
+	default:
+		return strconv.FormatInt(n, 10) + "B"
+	}
+}
+
+func pid() int { return os.Getpid() }
+
+func executable() string {
+	p, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
+func cpuFields() [][2]string {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return nil
+	}
+	tv := func(t syscall.Timeval) string {
+		return strconv.FormatFloat(float64(t.Sec)+float64(t.Usec)/1e6, 'f', 6, 64)
+	}
+	return [][2]string{{"used_cpu_sys", tv(ru.Stime)}, {"used_cpu_user", tv(ru.Utime)}}
+}

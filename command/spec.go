@@ -1,0 +1,192 @@
+package command
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Flags describe what a command does; the dispatcher acts on them so that
+// handlers never repeat the generic work.
+type Flags uint32
+
+const (
+	// Write commands may change data: they run in an Update transaction, are
+	// logged to the AOF when they change something, and are refused while
+	// persistence is failing.
+	Write Flags = 1 << iota
+	// ReadOnly commands read data: they run in a View transaction.
+	ReadOnly
+	// AllDBs commands lock every key of every database (FLUSHALL, SWAPDB,
+	// MOVE, COPY ... DB). Commands with data flags but no keys lock every
+	// key of their database implicitly.
+	AllDBs
+	// Admin commands manage the server.
+	Admin
+	// Blocking commands may wait for data (BLPOP).
+	Blocking
+	// Fast commands run in O(1) or O(log n).
+	Fast
+	// NoTx marks a Write or ReadOnly command whose handler opens its own
+	// transactions (blocking pops, SCAN over several calls).
+	NoTx
+)
+
+var flagNames = []struct {
+	f    Flags
+	name string
+}{
+	{Write, "write"}, {ReadOnly, "readonly"}, {Admin, "admin"}, {Blocking, "blocking"}, {Fast, "fast"},
+}
+
+// Names returns the flag names COMMAND INFO reports.
+func (f Flags) Names() []string {
+	var out []string
+	for _, n := range flagNames {
+		if f&n.f != 0 {
+			out = append(out, n.name)
+		}
+	}
+	return out
+}
+
+// KeySpec locates a command's key arguments, as Redis's first/last/step:
+// positions count the command name as 0; Last -1 is the last argument, -2
+// the one before. The zero KeySpec means "no keys".
+type KeySpec struct {
+	First, Last, Step int
+}
+
+// Handler runs one command. For Write and ReadOnly commands c.Tx is open on
+// the client's database with the command's keys locked. A returned error is
+// sent as the reply (and rolls the transaction back where the backend can);
+// otherwise the handler has written its reply to c.
+type Handler func(c *Ctx) error
+
+// Spec is one entry of the command table.
+type Spec struct {
+	Name    string // lower case, as Redis reports it
+	Arity   int    // Redis convention: N exactly, -N at least N, the name included
+	Flags   Flags
+	Keys    KeySpec
+	Run     Handler
+	Group   string // "string", "list", "hash", "generic", "server", "connection"
+	Summary string
+	Since   string
+	// Subcommands, for container commands (CONFIG, CLIENT, COMMAND, OBJECT).
+	// The container's Run dispatches to them through Ctx.Sub.
+	Subcommands []Spec
+}
+
+// arityOK reports whether n arguments (the name included) fit s.Arity.
+func (s *Spec) arityOK(n int) bool {
+	if s.Arity >= 0 {
+		return n == s.Arity
+	}
+	return n >= -s.Arity
+}
+
+// keys appends the key arguments of args to dst.
+func (s *Spec) keys(dst [][]byte, args [][]byte) [][]byte {
+	if s.Keys.First <= 0 {
+		return dst
+	}
+	last := s.Keys.Last
+	if last < 0 {
+		last = len(args) + last
+	}
+	step := s.Keys.Step
+	if step <= 0 {
+		step = 1
+	}
+	for i := s.Keys.First; i <= last && i < len(args); i += step {
+		dst = append(dst, args[i])
+	}
+	return dst
+}
+
+// Table is the command table. It is built once and then only read, so it is
+// safe for concurrent use.
+type Table struct {
+	byName map[string]*Spec
+	specs  []*Spec // sorted by name
+}
+
+// NewTable builds a table from command families. A duplicate name is an error.
+func NewTable(families ...[]Spec) (*Table, error) {
+	t := &Table{byName: make(map[string]*Spec)}
+	for _, fam := range families {
+		for i := range fam {
+			s := &fam[i]
+			if s.Name != strings.ToLower(s.Name) || s.Name == "" {
+				return nil, fmt.Errorf("command: name %q must be lower case", s.Name)
+			}
+			if _, dup := t.byName[s.Name]; dup {
+				return nil, fmt.Errorf("command: %q registered twice", s.Name)
+			}
+			if s.Run == nil {
+				return nil, fmt.Errorf("command: %q has no handler", s.Name)
+			}
+			t.byName[s.Name] = s
+			t.specs = append(t.specs, s)
+		}
+	}
+	sort.Slice(t.specs, func(i, j int) bool { return t.specs[i].Name < t.specs[j].Name })
+	return t, nil
+}
+
+// maxNameLen bounds the names Lookup lowercases on the stack.
+const maxNameLen = 32
+
+// Lookup finds a command by name, case-insensitively, without allocating.
+func (t *Table) Lookup(name []byte) *Spec {
+	if len(name) > maxNameLen {
+		return nil
+	}
+	var buf [maxNameLen]byte
+	low := lowerASCII(buf[:0], name)
+	return t.byName[string(low)]
+}
+
+// Specs returns every command, sorted by name. The slice belongs to the table.
+func (t *Table) Specs() []*Spec { return t.specs }
+
+// Len is the number of commands.
+func (t *Table) Len() int { return len(t.specs) }
+
+// findSub looks up a subcommand of s by name, case-insensitively.
+func (s *Spec) findSub(name []byte) *Spec {
+	for i := range s.Subcommands {
+		if equalFold(name, s.Subcommands[i].Name) {
+			return &s.Subcommands[i]
+		}
+	}
+	return nil
+}
+
+func lowerASCII(dst, src []byte) []byte {
+	for _, c := range src {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// equalFold reports whether b equals the lower-case ASCII word s, ignoring case.
+func equalFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}

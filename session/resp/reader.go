@@ -1,0 +1,541 @@
+package resp
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"math"
+)
+
+const (
+	// defaultBufSize is the size of a Reader's buffer in steady state.
+	defaultBufSize = 16 * 1024
+	// maxRetainBufSize is the largest buffer a Reader keeps between
+	// commands; a bigger one (grown for a huge command) is replaced by a
+	// default-size buffer once the command has been consumed.
+	maxRetainBufSize = 64 * 1024
+	// maxRetainArgs is the largest argument count whose bookkeeping
+	// slices a Reader keeps between commands.
+	maxRetainArgs = 1024
+	// maxEmptyReads is how many consecutive (0, nil) Reads are tolerated
+	// before giving up with io.ErrNoProgress, as bufio does.
+	maxEmptyReads = 100
+	// strictCRLF makes the Reader require that a bulk payload be followed
+	// by "\r\n" and that the '\r' ending a multibulk or bulk header line
+	// be followed by '\n'. Redis 7 only skips those two bytes without
+	// looking at them; violations are reported as an invalid length.
+	strictCRLF = true
+)
+
+// errNegativeRead is returned when the underlying io.Reader returns an
+// invalid count.
+var errNegativeRead = errors.New("resp: reader returned invalid count from Read")
+
+// Limits bound what a Reader accepts (Redis's defaults).
+type Limits struct {
+	MaxBulkLen      int64 // proto-max-bulk-len, default 512*1024*1024
+	MaxMultibulkLen int64 // default 1024*1024
+	MaxInlineLen    int   // default 64*1024
+}
+
+// DefaultLimits returns Redis's default limits.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxBulkLen:      512 * 1024 * 1024,
+		MaxMultibulkLen: 1024 * 1024,
+		MaxInlineLen:    64 * 1024,
+	}
+}
+
+// withDefaults replaces zero or negative fields with the default values.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	if l.MaxBulkLen <= 0 {
+		l.MaxBulkLen = d.MaxBulkLen
+	}
+	if l.MaxMultibulkLen <= 0 {
+		l.MaxMultibulkLen = d.MaxMultibulkLen
+	}
+	if l.MaxInlineLen <= 0 {
+		l.MaxInlineLen = d.MaxInlineLen
+	}
+	return l
+}
+
+// ProtocolError reports malformed client input. Msg is the text Redis 7
+// replies with (after "-ERR ") before closing the connection.
+type ProtocolError struct {
+	Msg string
+}
+
+// Error returns Msg.
+func (e *ProtocolError) Error() string { return e.Msg }
+
+func protoErr(msg string) *ProtocolError { return &ProtocolError{Msg: msg} }
+
+const (
+	msgInvalidMultibulkLen = "Protocol error: invalid multibulk length"
+	msgInvalidBulkLen      = "Protocol error: invalid bulk length"
+	msgTooBigInline        = "Protocol error: too big inline request"
+	msgTooBigMbulkCount    = "Protocol error: too big mbulk count string"
+	msgTooBigBulkCount     = "Protocol error: too big bulk count string"
+	msgUnbalancedQuotes    = "Protocol error: unbalanced quotes in request"
+)
+
+// expectedDollar builds Redis's "expected '$', got 'X'" error. Like
+// Redis's addReplyErrorFormat, CR and LF are replaced by spaces so the
+// message can be sent as a single error line.
+func expectedDollar(c byte) *ProtocolError {
+	if c == '\r' || c == '\n' {
+		c = ' '
+	}
+	return protoErr("Protocol error: expected '$', got '" + string([]byte{c}) + "'")
+}
+
+// Reader reads client requests: RESP2 multibulk ("*N\r\n$len\r\n...")
+// and inline commands (a line split like Redis's sdssplitargs). It
+// buffers its input and is not safe for concurrent use.
+//
+// After ReadCommand returns a *ProtocolError the Reader is unusable and
+// keeps returning that error. Other errors from the underlying io.Reader
+// (e.g. a deadline) are returned once; a later call resumes the command
+// in progress.
+type Reader struct {
+	rd  io.Reader
+	lim Limits
+
+	buf  []byte // buf[r:w] is buffered and not yet consumed
+	r, w int
+
+	// State of the command in progress. Positions are relative to r so
+	// that compacting or growing buf does not invalidate them.
+	pos     int      // parse cursor
+	scan    int      // bytes of the current line already searched for its terminator
+	inMulti bool     // a multibulk header has been parsed
+	nargs   int64    // bulk arguments still expected
+	bulk    int64    // length of the pending bulk argument, -1 if its header is unread
+	offs    []int    // start,end pairs of the arguments parsed so far
+	base    int      // absolute start of the command just returned
+	args    [][]byte // returned to the caller, reused between calls
+	off     int64    // bytes consumed so far
+	err     error    // sticky protocol error
+	readErr error    // error from the last Read, returned once the buffer is exhausted
+}
+
+// NewReader returns a Reader reading from rd with the given limits; zero
+// fields of lim mean the default.
+func NewReader(rd io.Reader, lim Limits) *Reader {
+	return &Reader{
+		rd:   rd,
+		lim:  lim.withDefaults(),
+		buf:  make([]byte, defaultBufSize),
+		bulk: -1,
+	}
+}
+
+// SetLimits changes the limits; zero fields mean the default. It may be
+// called between commands (CONFIG SET proto-max-bulk-len).
+func (r *Reader) SetLimits(lim Limits) { r.lim = lim.withDefaults() }
+
+// Offset is the number of bytes consumed by the commands returned so far,
+// including skipped empty commands. After io.ErrUnexpectedEOF or a
+// *ProtocolError it is the offset of the start of the bad command.
+func (r *Reader) Offset() int64 { return r.off }
+
+// Buffered reports how many bytes are buffered but not yet consumed.
+func (r *Reader) Buffered() int { return r.w - r.r }
+
+// ReadCommand returns the next command's arguments. The returned slice
+// is reused and its elements alias the Reader's buffer: both stay valid
+// until the next ReadCommand call. Empty inline lines and multibulks with a count <= 0 are skipped,
+// as Redis does, so a command is never empty. The underlying io.Reader is
+// only called when the buffer does not hold a complete command. At a
+// clean command boundary ReadCommand returns io.EOF; EOF in the middle of
+// a command returns io.ErrUnexpectedEOF. Malformed input returns a
+// *ProtocolError.
+func (r *Reader) ReadCommand() ([][]byte, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	r.reclaim()
+	for {
+		done, err := r.parse()
+		if err != nil {
+			r.err = err
+			return nil, err
+		}
+		if done {
+			if len(r.offs) == 0 {
+				continue // empty command: skipped
+			}
+			return r.build(), nil
+		}
+		if err := r.fill(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// reclaim runs between commands: it releases memory grown for a huge
+// command and resets the buffer when it is empty.
+func (r *Reader) reclaim() {
+	if r.r == r.w {
+		r.r, r.w = 0, 0
+	}
+	if len(r.buf) > maxRetainBufSize && r.w-r.r <= defaultBufSize/2 {
+		nb := make([]byte, defaultBufSize)
+		r.w = copy(nb, r.buf[r.r:r.w])
+		r.r = 0
+		r.buf = nb
+	}
+	if !r.inMulti && cap(r.args) > maxRetainArgs {
+		r.args = nil
+		r.offs = nil
+	}
+}
+
+// build turns the offsets of the command just parsed into argument
+// slices. Each slice's capacity is its length, so appending to it never
+// overwrites the buffer.
+func (r *Reader) build() [][]byte {
+	args := r.args[:0]
+	for i := 0; i+1 < len(r.offs); i += 2 {
+		s, e := r.base+r.offs[i], r.base+r.offs[i+1]
+		args = append(args, r.buf[s:e:e])
+	}
+	r.args = args
+	return args
+}
+
+// finish consumes the command that ends at the parse cursor.
+func (r *Reader) finish() {
+	r.base = r.r
+	r.r += r.pos
+	r.off += int64(r.pos)
+	r.pos, r.scan = 0, 0
+	r.inMulti = false
+	r.nargs = 0
+	r.bulk = -1
+}
+
+// findLine searches the line starting at the parse cursor for delim,
+// looking at most max+1 bytes ahead. It returns the index of delim
+// relative to the cursor, or -1 if more input is needed. tooBig is
+// returned once the line is known to be longer than max.
+func (r *Reader) findLine(delim byte, max int, tooBig string) (int, error) {
+	data := r.buf[r.r+r.pos : r.w]
+	if len(data)-1 > max {
+		data = data[:max+1]
+	}
+	if r.scan < len(data) {
+		if i := bytes.IndexByte(data[r.scan:], delim); i >= 0 {
+			r.scan += i
+			return r.scan, nil
+		}
+		r.scan = len(data)
+	}
+	if len(data) > max {
+		return -1, protoErr(tooBig)
+	}
+	return -1, nil
+}
+
+// parse advances the command in progress over the buffered input. It
+// reports whether a command (possibly empty) is complete; the arguments
+// are then in offs relative to base.
+func (r *Reader) parse() (bool, error) {
+	if !r.inMulti {
+		if r.r == r.w {
+			return false, nil
+		}
+		if r.buf[r.r] != '*' {
+			return r.parseInline()
+		}
+		i, err := r.findLine('\r', r.lim.MaxInlineLen, msgTooBigMbulkCount)
+		if err != nil || i < 0 {
+			return false, err
+		}
+		line := r.buf[r.r:r.w]
+		if i+1 >= len(line) {
+			return false, nil // need the '\n'
+		}
+		n, ok := parseInt(line[1:i])
+		if !ok || n > r.lim.MaxMultibulkLen || (strictCRLF && line[i+1] != '\n') {
+			return false, protoErr(msgInvalidMultibulkLen)
+		}
+		r.pos, r.scan = i+2, 0
+		r.offs = r.offs[:0]
+		if n <= 0 {
+			r.finish()
+			return true, nil
+		}
+		r.inMulti, r.nargs, r.bulk = true, n, -1
+	}
+	for r.nargs > 0 {
+		if r.bulk < 0 {
+			i, err := r.findLine('\r', r.lim.MaxInlineLen, msgTooBigBulkCount)
+			if err != nil || i < 0 {
+				return false, err
+			}
+			line := r.buf[r.r+r.pos : r.w]
+			if i+1 >= len(line) {
+				return false, nil // need the '\n'
+			}
+			if line[0] != '$' {
+				return false, expectedDollar(line[0])
+			}
+			n, ok := parseInt(line[1:i])
+			if !ok || n < 0 || n > r.lim.MaxBulkLen || (strictCRLF && line[i+1] != '\n') {
+				return false, protoErr(msgInvalidBulkLen)
+			}
+			r.pos += i + 2
+			r.scan = 0
+			r.bulk = n
+		}
+		data := r.buf[r.r+r.pos : r.w]
+		if int64(len(data))-2 < r.bulk {
+			return false, nil
+		}
+		n := int(r.bulk)
+		if strictCRLF && (data[n] != '\r' || data[n+1] != '\n') {
+			return false, protoErr(msgInvalidBulkLen)
+		}
+		r.offs = append(r.offs, r.pos, r.pos+n)
+		r.pos += n + 2
+		r.bulk = -1
+		r.nargs--
+	}
+	r.finish()
+	return true, nil
+}
+
+// parseInline parses an inline command: a line ending in "\n" or "\r\n",
+// split into arguments in place.
+func (r *Reader) parseInline() (bool, error) {
+	i, err := r.findLine('\n', r.lim.MaxInlineLen, msgTooBigInline)
+	if err != nil || i < 0 {
+		return false, err
+	}
+	line := r.buf[r.r : r.r+i]
+	if i > 0 && line[i-1] == '\r' {
+		line = line[:i-1]
+	}
+	offs, ok := splitArgs(line, r.offs[:0])
+	r.offs = offs
+	if !ok {
+		return false, protoErr(msgUnbalancedQuotes)
+	}
+	r.pos = i + 1
+	r.finish()
+	return true, nil
+}
+
+// fill reads more input, first making room in the buffer: the command in
+// progress is moved to the front and, if it fills the whole buffer, the
+// buffer is doubled (but not beyond what the pending bulk argument needs),
+// so memory grows only as fast as input actually arrives.
+func (r *Reader) fill() error {
+	if err := r.readErr; err != nil {
+		r.readErr = nil
+		if err == io.EOF && r.w > r.r {
+			return io.ErrUnexpectedEOF
+		}
+		return err
+	}
+	if r.r > 0 {
+		r.w = copy(r.buf, r.buf[r.r:r.w])
+		r.r = 0
+	}
+	if r.w == len(r.buf) {
+		size := 2 * len(r.buf)
+		if r.inMulti && r.bulk >= 0 && r.bulk < int64(size-r.pos-2) {
+			size = r.pos + int(r.bulk) + 2 // exactly what the pending bulk needs
+		}
+		nb := make([]byte, size)
+		copy(nb, r.buf[:r.w])
+		r.buf = nb
+	}
+	for range maxEmptyReads {
+		n, err := r.rd.Read(r.buf[r.w:])
+		if n < 0 || n > len(r.buf)-r.w {
+			return errNegativeRead
+		}
+		r.w += n
+		if err != nil {
+			if n > 0 {
+				r.readErr = err // report it once the data is parsed
+				return nil
+			}
+			if err == io.EOF && r.w > r.r {
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	return io.ErrNoProgress
+}
+
+// parseInt parses a decimal integer with the rules of Redis's string2ll:
+// an optional '-', no '+', no leading zeros, no spaces, no overflow.
+func parseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+		if len(b) == 0 {
+			return 0, false
+		}
+	}
+	if b[0] < '1' || b[0] > '9' {
+		return 0, false
+	}
+	limit := uint64(math.MaxInt64)
+	if neg {
+		limit++
+	}
+	var v uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if v > (limit-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	if neg {
+		return int64(-v), true
+	}
+	return int64(v), true
+}
+
+// isSpace reports whether c is a C isspace() character.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+// splitArgs splits an inline line into arguments with the rules of
+// Redis's sdssplitargs, appending start,end pairs (relative to line) to
+// offs. Unescaped arguments are written back into line, which is safe
+// because an argument is never longer than the input it came from. As in
+// C, a NUL byte ends the line. It reports false on unbalanced quotes.
+func splitArgs(line []byte, offs []int) ([]int, bool) {
+	if k := bytes.IndexByte(line, 0); k >= 0 {
+		line = line[:k]
+	}
+	n := len(line)
+	at := func(i int) byte {
+		if i < n {
+			return line[i]
+		}
+		return 0
+	}
+	p, w := 0, 0
+	for {
+		for p < n && isSpace(line[p]) {
+			p++
+		}
+		if p >= n {
+			return offs, true
+		}
+		start := w
+		inq, insq := false, false
+		for done := false; !done; {
+			c := at(p)
+			switch {
+			case inq:
+				switch {
+				case c == '\\' && at(p+1) == 'x' && isHex(at(p+2)) && isHex(at(p+3)):
+					line[w] = unhex(line[p+2])<<4 | unhex(line[p+3])
+					w++
+					p += 3
+				case c == '\\' && at(p+1) != 0:
+					p++
+					switch c = line[p]; c {
+					case 'n':
+						c = '\n'
+					case 'r':
+						c = '\r'
+					case 't':
+						c = '\t'
+					case 'b':
+						c = '\b'
+					case 'a':
+						c = '\a'
+					}
+					line[w] = c
+					w++
+				case c == '"':
+					// The closing quote must be followed by a space or
+					// nothing at all.
+					if nc := at(p + 1); nc != 0 && !isSpace(nc) {
+						return offs, false
+					}
+					done = true
+				case c == 0:
+					return offs, false // unterminated quotes
+				default:
+					line[w] = c
+					w++
+				}
+			case insq:
+				switch {
+				case c == '\\' && at(p+1) == '\'':
+					p++
+					line[w] = '\''
+					w++
+				case c == '\'':
+					if nc := at(p + 1); nc != 0 && !isSpace(nc) {
+						return offs, false
+					}
+					done = true
+				case c == 0:
+					return offs, false
+				default:
+					line[w] = c
+					w++
+				}
+			default:
+				switch c {
+				case ' ', '\n', '\r', '\t', 0:
+					done = true
+				case '"':
+					inq = true
+				case '\'':
+					insq = true
+				default:
+					line[w] = c
+					w++
+				}
+			}
+			if p < n {
+				p++
+			}
+		}
+		offs = append(offs, start, w)
+	}
+}

@@ -1,0 +1,245 @@
+// Package session runs one client connection: it reads requests (RESP2
+// multibulk and inline), runs every command already buffered through the
+// command engine, and writes all their replies in one flush.
+package session
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"redpool/command"
+	"redpool/session/resp"
+)
+
+// flushThreshold bounds the replies buffered before a flush, so a long
+// pipeline cannot grow the output buffer without limit.
+const flushThreshold = 64 * 1024
+
+// Settings are the run-time settings sessions read before each request.
+// CONFIG SET changes them; they are safe for concurrent use.
+type Settings struct {
+	idleTimeout atomic.Int64 // nanoseconds; 0 = never
+	maxBulkLen  atomic.Int64
+}
+
+// NewSettings returns settings with the given idle timeout and bulk limit.
+func NewSettings(idle time.Duration, maxBulkLen int64) *Settings {
+	s := &Settings{}
+	s.SetIdleTimeout(idle)
+	s.SetMaxBulkLen(maxBulkLen)
+	return s
+}
+
+// IdleTimeout is how long a client may stay idle (0 = forever).
+func (s *Settings) IdleTimeout() time.Duration { return time.Duration(s.idleTimeout.Load()) }
+
+// SetIdleTimeout changes the idle timeout for the next read of every session.
+func (s *Settings) SetIdleTimeout(d time.Duration) { s.idleTimeout.Store(int64(d)) }
+
+// MaxBulkLen is proto-max-bulk-len.
+func (s *Settings) MaxBulkLen() int64 { return s.maxBulkLen.Load() }
+
+// SetMaxBulkLen changes proto-max-bulk-len for the next request of every session.
+func (s *Settings) SetMaxBulkLen(n int64) { s.maxBulkLen.Store(n) }
+
+// Session is one client connection. It is driven by one goroutine (Serve);
+// Close may be called from any goroutine.
+type Session struct {
+	conn     net.Conn
+	engine   *command.Engine
+	settings *Settings
+	logger   *slog.Logger
+	ctx      context.Context
+
+	client *command.Client
+	cmd    *command.Ctx
+	rd     *resp.Reader
+	src    source
+	bulk   int64
+
+	closing atomic.Bool
+}
+
+// New prepares a session for conn. ctx is done when the server shuts down.
+func New(ctx context.Context, conn net.Conn, e *command.Engine, st *Settings, logger *slog.Logger) *Session {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Session{conn: conn, engine: e, settings: st, logger: logger, ctx: ctx}
+	s.src.s = s
+	s.bulk = st.MaxBulkLen()
+	lim := resp.DefaultLimits()
+	lim.MaxBulkLen = s.bulk
+	s.rd = resp.NewReader(&s.src, lim)
+	return s
+}
+
+// Serve runs the session until the client leaves, a protocol error, or
+// Close. It closes the connection before it returns. A panic in a command
+// is recovered: it is logged with its stack and ends only this session.
+func (s *Session) Serve() {
+	s.client = s.engine.NewClient(addrString(s.conn.RemoteAddr()), addrString(s.conn.LocalAddr()))
+	s.cmd = s.engine.NewCtx(s.client, s)
+	defer func() {
+		if r := recover(); r != nil {
+			s.logger.Error("panic serving client", "client", s.client.Addr, "panic", r, "stack", string(debug.Stack()))
+		}
+		s.engine.Unregister(s.client)
+		_ = s.conn.Close()
+	}()
+	s.loop()
+}
+
+func (s *Session) loop() {
+	for {
+		if n := s.settings.MaxBulkLen(); n != s.bulk {
+			s.bulk = n
+			lim := resp.DefaultLimits()
+			lim.MaxBulkLen = n
+			s.rd.SetLimits(lim)
+		}
+		args, err := s.rd.ReadCommand()
+		if err != nil {
+			var pe *resp.ProtocolError
+			if errors.As(err, &pe) {
+				s.cmd.Error(err)
+				s.logger.Debug("protocol error", "client", s.client.Addr, "err", pe.Msg)
+			}
+			_ = s.Flush()
+			return
+		}
+		s.engine.Exec(s.cmd, args)
+		if s.client.Quit {
+			_ = s.Flush()
+			return
+		}
+		if len(s.cmd.Out()) >= flushThreshold {
+			if s.Flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+// Flush writes the replies produced so far, after waiting for the AOF to
+// make the writes they acknowledge durable. Part of command.Link.
+func (s *Session) Flush() error {
+	out := s.cmd.Out()
+	if len(out) == 0 {
+		return nil
+	}
+	if seq := s.cmd.LogSeq(); seq > 0 {
+		if err := s.engine.WaitDurable(seq); err != nil {
+			// Not durable: the writes are not acknowledged. Closing the
+			// connection without replying tells the client so.
+			s.logger.Warn("write not durable, closing client", "client", s.client.Addr, "err", err)
+			s.cmd.Reset()
+			_ = s.conn.Close()
+			return err
+		}
+	}
+	n, err := s.conn.Write(out)
+	s.engine.CountNet(0, n)
+	s.cmd.Reset()
+	return err
+}
+
+// Context is done when the server shuts down. Part of command.Link.
+func (s *Session) Context() context.Context { return s.ctx }
+
+// Close interrupts the session: a read in progress returns at once and the
+// session ends after the command it is running. Safe for concurrent use.
+func (s *Session) Close() {
+	s.closing.Store(true)
+	_ = s.conn.SetReadDeadline(time.Now())
+}
+
+// Watch watches the connection while a blocking command waits: gone closes
+// when the client disconnects or the server shuts down. Bytes the client
+// sends meanwhile are kept for the next requests. Part of command.Link.
+func (s *Session) Watch() (<-chan struct{}, func()) {
+	gone := make(chan struct{})
+	var once sync.Once
+	markGone := func() { once.Do(func() { close(gone) }) }
+	stopCtx := context.AfterFunc(s.ctx, markGone)
+	var stopping atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var buf [4096]byte
+		for {
+			n, err := s.conn.Read(buf[:])
+			s.src.side = append(s.src.side, buf[:n]...)
+			if err != nil {
+				if stopping.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
+					return
+				}
+				s.src.err = err
+				markGone()
+				return
+			}
+		}
+	}()
+	stop := func() {
+		stopCtx()
+		stopping.Store(true)
+		_ = s.conn.SetReadDeadline(time.Now())
+		<-done
+		if !s.closing.Load() {
+			_ = s.conn.SetReadDeadline(time.Time{})
+		}
+	}
+	return gone, stop
+}
+
+// source is the io.Reader under the request parser. Before it blocks on the
+// network it flushes the pending replies: that is how every command already
+// buffered runs before one flush. It also serves bytes read while a command
+// was blocked, then a read error seen meanwhile.
+type source struct {
+	s    *Session
+	side []byte
+	err  error
+}
+
+func (r *source) Read(p []byte) (int, error) {
+	s := r.s
+	if len(r.side) > 0 {
+		n := copy(p, r.side)
+		r.side = r.side[n:]
+		return n, nil
+	}
+	if r.err != nil {
+		return 0, r.err
+	}
+	if err := s.Flush(); err != nil {
+		return 0, err
+	}
+	if s.closing.Load() || s.ctx.Err() != nil {
+		return 0, io.EOF
+	}
+	if d := s.settings.IdleTimeout(); d > 0 {
+		_ = s.conn.SetReadDeadline(time.Now().Add(d))
+	}
+	n, err := s.conn.Read(p)
+	s.engine.CountNet(n, 0)
+	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !s.closing.Load() {
+		s.logger.Debug("closing idle client", "client", s.client.Addr)
+	}
+	return n, err
+}
+
+func addrString(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	return a.String()
+}
