@@ -51,6 +51,18 @@ const (
 	ErrCommandInfoUsage Error = "ERR syntax error"
 
 	// --- strings and keys ---
+	ErrDecrOverflow    Error = "ERR decrement would overflow"
+	ErrIntRange        Error = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	ErrInvalidCursor   Error = "ERR invalid cursor"
+	ErrInvalidFirstDB  Error = "ERR invalid first DB index"
+	ErrInvalidSecondDB Error = "ERR invalid second DB index"
+	ErrExpireNXCompat  Error = "ERR NX and XX, GT or LT options at the same time are not compatible"
+	ErrExpireGTLT      Error = "ERR GT and LT options at the same time are not compatible"
+	ErrLFUNotSelected  Error = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	ErrLFUSelected     Error = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	ErrLCSNotStrings   Error = "ERR The specified keys must contain string values"
+	ErrLCSLenAndIdx    Error = "ERR If you want both the length and indexes, please just use IDX."
+	ErrLCSTooBig       Error = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 
 	// --- lists and hashes ---
 )
@@ -77,6 +89,12 @@ func UnknownCommand(args [][]byte) Error {
 // container command's name as Redis prints it in its hint ("CONFIG").
 func UnknownSubcommand(sub []byte, cmd string) Error {
 	return Error(sanitize(fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", clip(sub, 128), cmd)))
+}
+
+// UnsupportedExpireOption is the EXPIRE family's reply to an unknown flag.
+// (strings and keys)
+func UnsupportedExpireOption(opt []byte) Error {
+	return Error(sanitize("ERR Unsupported option " + string(opt)))
 }
 
 // InvalidExpire is SET/GETEX's reply to a bad expire time.

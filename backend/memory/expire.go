@@ -2,6 +2,7 @@ package memory
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"time"
 
 	"redpool/backend"
@@ -11,7 +12,7 @@ import (
 const (
 	expireSample    = 20 // keys with a TTL sampled per round
 	expireStaleDiv  = 10 // go on while more than 1/10 of a sample expired
-	expireRoundsMax = 8  // rounds per lock hold, so one hold stays short
+	expireRoundsMax = 3  // rounds per lock hold (<= 60 deletions), so one hold stays short
 )
 
 func (m *Memory) expireLoop(interval, budget time.Duration) {
@@ -45,12 +46,14 @@ func (m *Memory) ExpireCycle(budget time.Duration) (expired int, maxHold time.Du
 	m.expMu.Lock()
 	defer m.expMu.Unlock()
 	start := time.Now()
+	var y yielder
 	n := len(m.shards)
 	for i := 0; i < n; i++ {
 		idx := m.expNext
 		sh := &m.shards[idx]
 		for sh.data.Load().nvol.Load() != 0 {
 			now := backend.NowMs(m.clock)
+			y.maybe()
 			sh.mu.Lock()
 			t0 := time.Now()
 			k, more := sh.data.Load().expireRounds(now)
@@ -112,4 +115,22 @@ func (sd *shardData) expireRounds(now int64) (expired int, more bool) {
 		}
 	}
 	return expired, true
+}
+
+// yieldEvery is how long a background loop (active expiry, Snapshot.Each)
+// runs before it yields the processor.
+const yieldEvery = 2 * time.Millisecond
+
+// yielder makes a background loop yield every yieldEvery of running, just
+// before it takes a lock. The scheduler preempts a goroutine that has run
+// for 10ms; yielding first means a short lock hold does not straddle that
+// point (which would stall every client waiting for the lock), while the
+// loop still gets most of its time slice when the CPUs are busy.
+type yielder struct{ last time.Time }
+
+func (y *yielder) maybe() {
+	if now := time.Now(); now.Sub(y.last) >= yieldEvery {
+		runtime.Gosched()
+		y.last = time.Now()
+	}
 }

@@ -142,7 +142,10 @@ func (m *Memory) shardOf(key []byte) int {
 }
 
 // View runs fn in a read-only transaction holding read locks on the shards
-// of o.Keys (every shard if o.All or no keys). See backend.Backend.
+// of o.Keys (every shard if o.All or no keys). See backend.Backend. The
+// locks are not reentrant: fn must not call View, Update or Snapshot of the
+// same Memory. Slices the Tx returns point into the store and are valid
+// until fn returns. If fn panics the locks are released.
 func (m *Memory) View(o backend.TxOptions, fn func(tx backend.Tx) error) error {
 	t, err := m.begin(o, false)
 	if err != nil {

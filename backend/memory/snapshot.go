@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"errors"
+	"time"
 
 	"redpool/backend"
 )
@@ -26,12 +27,17 @@ var _ backend.Snapshot = (*snapshot)(nil)
 // Only one Snapshot is open at a time: Snapshot blocks until the previous
 // one is closed (so a goroutine must not open a second one while it holds
 // the first). The returned Snapshot must be closed; Close ends the
-// copy-on-write and releases the preserved values. Each may be called once.
+// copy-on-write and releases the preserved values. Each may be called once;
+// its fn runs with no lock held and may use the backend. Snapshot must not
+// be called inside a transaction, and atomically (which runs with every
+// lock held) must not use the backend. A Snapshot stays readable after the
+// Memory is closed.
 func (m *Memory) Snapshot(atomically func()) (backend.Snapshot, error) {
 	if m.closed.Load() {
 		return nil, backend.ErrClosed
 	}
 	m.snapMu.Lock()
+	t0 := time.Now()
 	m.lockAll(true)
 	if m.closed.Load() {
 		m.unlockAll(true)
@@ -53,6 +59,7 @@ func (m *Memory) Snapshot(atomically func()) (backend.Snapshot, error) {
 		atomically()
 	}
 	m.unlockAll(true)
+	s.createHold = time.Since(t0)
 	return s, nil
 }
 
@@ -66,9 +73,15 @@ type snapshot struct {
 	e      backend.Entry // reused Entry
 	used   bool          // Each was called
 	closed bool
+	yield  yielder
+
+	// For measurements: how long creation held all locks (including
+	// acquiring them), and the longest single chunk hold in Each.
+	createHold time.Duration
+	maxHold    time.Duration
 }
 
-// lock locks the shard that currently owns sd and returns its unlock; sd
+// lockData locks the shard that currently owns sd and returns its unlock; sd
 // may move between shards (SwapDB) or be detached (Flush), in which case
 // nothing else touches it and no lock is needed.
 func lockData(sd *shardData) func() {
@@ -110,7 +123,9 @@ func (s *snapshot) eachShard(ctx context.Context, db int, sd *shardData, fn func
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		s.yield.maybe()
 		unlock := lockData(sd)
+		t0 := time.Now()
 		if sd.cow != s.epoch {
 			unlock()
 			return nil
@@ -120,6 +135,7 @@ func (s *snapshot) eachShard(ctx context.Context, db int, sd *shardData, fn func
 		}
 		if pos == 0 && len(sd.old) == 0 {
 			sd.cow = 0
+			sd.old = nil
 			unlock()
 			return nil
 		}
@@ -136,6 +152,7 @@ func (s *snapshot) eachShard(ctx context.Context, db int, sd *shardData, fn func
 		batch = append(batch, sd.old...)
 		clear(sd.old)
 		sd.old = sd.old[:0]
+		s.maxHold = max(s.maxHold, time.Since(t0))
 		unlock()
 		s.batch = batch
 		for _, e := range batch {

@@ -175,6 +175,9 @@ func (t *tx) Copy(src []byte, dstDB int, dst []byte, replace bool) (bool, error)
 	if uint(dstDB) >= uint(t.m.ndb) {
 		return false, backend.ErrBadDB
 	}
+	if dstDB != t.db {
+		t.needAll("cross-database Copy")
+	}
 	_, se := t.lookup(t.db, src)
 	if se == nil {
 		return false, nil
@@ -472,7 +475,7 @@ func (t *tx) SetRange(key []byte, offset int64, val []byte) (int64, error) {
 		}
 		return int64(len(e.str)), nil
 	}
-	if offset+int64(len(val)) > backend.MaxStringLen {
+	if offset > backend.MaxStringLen-int64(len(val)) { // no overflow for huge offsets
 		return 0, backend.ErrTooLarge
 	}
 	end := int(offset) + len(val)

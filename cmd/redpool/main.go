@@ -38,7 +38,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // subcommands are the tools built into the binary, by name.
 func subcommands() map[string]func(args []string, stdout, stderr io.Writer) int {
-	return map[string]func([]string, io.Writer, io.Writer) int{}
+	return map[string]func([]string, io.Writer, io.Writer) int{
+		"bench":    benchCmd,
+		"snapshot": snapshotCmd,
+	}
 }
 
 // loadConfig reads the config: path if given, else ./config.toml if it

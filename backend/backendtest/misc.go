@@ -1,0 +1,435 @@
+package backendtest
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+
+	"redpool/backend"
+)
+
+// typedOp is one typed Tx operation, for the ErrWrongType matrix.
+type typedOp struct {
+	name  string
+	typ   backend.Type
+	write bool
+	fn    func(tx backend.Tx, key []byte) error
+}
+
+func typedOps() []typedOp {
+	called := func() error { return errors.New("callback called") }
+	S, L, H := backend.TypeString, backend.TypeList, backend.TypeHash
+	return []typedOp{
+		{"Get", S, false, func(tx backend.Tx, key []byte) error { _, _, err := tx.Get(key); return err }},
+		{"Append", S, true, func(tx backend.Tx, key []byte) error { _, err := tx.Append(key, b("x")); return err }},
+		{"SetRange", S, true, func(tx backend.Tx, key []byte) error { _, err := tx.SetRange(key, 0, b("x")); return err }},
+		{"ListLen", L, false, func(tx backend.Tx, key []byte) error { _, err := tx.ListLen(key); return err }},
+		{"ListPush", L, true, func(tx backend.Tx, key []byte) error {
+			_, err := tx.ListPush(key, true, bs("x"), false)
+			return err
+		}},
+		{"ListPushX", L, true, func(tx backend.Tx, key []byte) error {
+			_, err := tx.ListPush(key, false, bs("x"), true)
+			return err
+		}},
+		{"ListPop", L, true, func(tx backend.Tx, key []byte) error { _, err := tx.ListPop(key, true, 1); return err }},
+		{"ListIndex", L, false, func(tx backend.Tx, key []byte) error { _, _, err := tx.ListIndex(key, 0); return err }},
+		{"ListSet", L, true, func(tx backend.Tx, key []byte) error { return tx.ListSet(key, 0, b("x")) }},
+		{"ListRange", L, false, func(tx backend.Tx, key []byte) error {
+			return tx.ListRange(key, 0, -1, func([]byte) error { return called() })
+		}},
+		{"ListTrim", L, true, func(tx backend.Tx, key []byte) error { return tx.ListTrim(key, 1, 0) }},
+		{"ListRem", L, true, func(tx backend.Tx, key []byte) error { _, err := tx.ListRem(key, 0, b("v")); return err }},
+		{"ListInsert", L, true, func(tx backend.Tx, key []byte) error {
+			_, err := tx.ListInsert(key, true, b("v"), b("x"))
+			return err
+		}},
+		{"ListIter", L, false, func(tx backend.Tx, key []byte) error {
+			return tx.ListIter(key, false, func(int64, []byte) bool { return false })
+		}},
+		{"HashSet", H, true, func(tx backend.Tx, key []byte) error {
+			_, err := tx.HashSet(key, bs("f", "x"), false)
+			return err
+		}},
+		{"HashSetNX", H, true, func(tx backend.Tx, key []byte) error {
+			_, err := tx.HashSet(key, bs("new", "x"), true)
+			return err
+		}},
+		{"HashGet", H, false, func(tx backend.Tx, key []byte) error { _, _, err := tx.HashGet(key, b("f")); return err }},
+		{"HashDel", H, true, func(tx backend.Tx, key []byte) error { _, err := tx.HashDel(key, bs("f", "v")); return err }},
+		{"HashLen", H, false, func(tx backend.Tx, key []byte) error { _, err := tx.HashLen(key); return err }},
+		{"HashIter", H, false, func(tx backend.Tx, key []byte) error {
+			return tx.HashIter(key, func(_, _ []byte) bool { return false })
+		}},
+		{"HashScan", H, false, func(tx backend.Tx, key []byte) error {
+			_, err := tx.HashScan(key, 0, 10, func(_, _ []byte) error { return called() })
+			return err
+		}},
+	}
+}
+
+func testWrongType(h *harness) {
+	t := h.t
+	h.set(0, "s", "v", 0)
+	h.rpush(0, "l", "v", "w")
+	h.hset(0, "h", "f", "v")
+	keyOf := map[backend.Type]string{backend.TypeString: "s", backend.TypeList: "l", backend.TypeHash: "h"}
+	before := dumpTx(t, h.b)
+	for _, op := range typedOps() {
+		for typ, key := range keyOf {
+			if typ == op.typ {
+				continue
+			}
+			fn := func(tx backend.Tx) error { return op.fn(tx, b(key)) }
+			err := h.tryUpdate(0, k(key), fn)
+			if !errors.Is(err, backend.ErrWrongType) {
+				t.Fatalf("%s on a %v in Update: err = %v, want ErrWrongType", op.name, typ, err)
+			}
+			if !op.write {
+				if err := h.tryView(0, k(key), fn); !errors.Is(err, backend.ErrWrongType) {
+					t.Fatalf("%s on a %v in View: err = %v, want ErrWrongType", op.name, typ, err)
+				}
+			}
+		}
+	}
+	diff(t, "store after ErrWrongType calls", dumpTx(t, h.b), before)
+}
+
+func testReadOnly(h *harness) {
+	t := h.t
+	now := h.now()
+	h.set(0, "s", "v", 0)
+	h.rpush(0, "l", "v", "w")
+	h.hset(0, "h", "f", "v")
+	h.set(1, "o", "v", 0)
+	writes := []struct {
+		name string
+		fn   func(tx backend.Tx) error
+	}{
+		{"Delete", func(tx backend.Tx) error { _, err := tx.Delete(b("s")); return err }},
+		{"DeleteMissing", func(tx backend.Tx) error { _, err := tx.Delete(b("nope")); return err }},
+		{"SetExpireAt", func(tx backend.Tx) error { _, err := tx.SetExpireAt(b("s"), now+1000); return err }},
+		{"SetExpireAtPast", func(tx backend.Tx) error { _, err := tx.SetExpireAt(b("s"), now-1); return err }},
+		{"Persist", func(tx backend.Tx) error { _, err := tx.SetExpireAt(b("s"), 0); return err }},
+		{"Rename", func(tx backend.Tx) error { return tx.Rename(b("s"), b("s2")) }},
+		{"Copy", func(tx backend.Tx) error { _, err := tx.Copy(b("s"), 0, b("s2"), false); return err }},
+		{"CopyDB", func(tx backend.Tx) error { _, err := tx.Copy(b("s"), 2, b("s"), true); return err }},
+		{"Move", func(tx backend.Tx) error { _, err := tx.Move(b("s"), 2); return err }},
+		{"Flush", func(tx backend.Tx) error { return tx.Flush() }},
+		{"FlushAll", func(tx backend.Tx) error { return tx.FlushAll() }},
+		{"SwapDB", func(tx backend.Tx) error { return tx.SwapDB(0, 1) }},
+		{"Set", func(tx backend.Tx) error { return tx.Set(b("s"), b("x"), 0, false) }},
+		{"SetNew", func(tx backend.Tx) error { return tx.Set(b("new"), b("x"), 0, false) }},
+		{"Append", func(tx backend.Tx) error { _, err := tx.Append(b("s"), b("x")); return err }},
+		{"SetRange", func(tx backend.Tx) error { _, err := tx.SetRange(b("s"), 0, b("x")); return err }},
+		{"ListPush", func(tx backend.Tx) error { _, err := tx.ListPush(b("l"), true, bs("x"), false); return err }},
+		{"ListPushNew", func(tx backend.Tx) error { _, err := tx.ListPush(b("nl"), true, bs("x"), false); return err }},
+		{"ListPop", func(tx backend.Tx) error { _, err := tx.ListPop(b("l"), true, 1); return err }},
+		{"ListSet", func(tx backend.Tx) error { return tx.ListSet(b("l"), 0, b("x")) }},
+		{"ListTrim", func(tx backend.Tx) error { return tx.ListTrim(b("l"), 1, 0) }},
+		{"ListRem", func(tx backend.Tx) error { _, err := tx.ListRem(b("l"), 0, b("v")); return err }},
+		{"ListInsert", func(tx backend.Tx) error { _, err := tx.ListInsert(b("l"), true, b("v"), b("x")); return err }},
+		{"HashSet", func(tx backend.Tx) error { _, err := tx.HashSet(b("h"), bs("f", "x"), false); return err }},
+		{"HashDel", func(tx backend.Tx) error { _, err := tx.HashDel(b("h"), bs("f")); return err }},
+	}
+	before := dumpTx(t, h.b)
+	for _, w := range writes {
+		if err := h.tryView(0, nil, w.fn); !errors.Is(err, backend.ErrReadOnlyTx) {
+			t.Fatalf("%s in View: err = %v, want ErrReadOnlyTx", w.name, err)
+		}
+	}
+	diff(t, "store after writes in View", dumpTx(t, h.b), before)
+}
+
+func testTxError(h *harness) {
+	t := h.t
+	mine := errors.New("mine")
+	for _, wrap := range []bool{false, true} {
+		ret := mine
+		if wrap {
+			ret = fmt.Errorf("wrapped: %w", mine)
+		}
+		if err := h.tryUpdate(0, k("a"), func(tx backend.Tx) error { return ret }); !errors.Is(err, mine) {
+			t.Fatalf("Update returned %v, want %v", err, ret)
+		}
+		if err := h.tryView(0, k("a"), func(tx backend.Tx) error { return ret }); !errors.Is(err, mine) {
+			t.Fatalf("View returned %v, want %v", err, ret)
+		}
+		if err := h.tryUpdate(0, nil, func(tx backend.Tx) error { return ret }); !errors.Is(err, mine) {
+			t.Fatalf("Update(All) returned %v, want %v", err, ret)
+		}
+	}
+	// The backend goes on working.
+	h.set(0, "a", "v", 0)
+	h.mustGet(0, "a", "v")
+}
+
+func testMultiOpTx(h *harness) {
+	t := h.t
+	h.set(0, "a", "1", 0)
+	h.update(0, k("a", "b", "l", "h"), func(tx backend.Tx) error {
+		if err := tx.Rename(b("a"), b("b")); err != nil {
+			return err
+		}
+		if ex, _ := tx.Exists(b("a")); ex {
+			return errors.New("a still exists after Rename")
+		}
+		if _, err := tx.ListPush(b("l"), false, bs("x", "y"), false); err != nil {
+			return err
+		}
+		if _, err := tx.ListPop(b("l"), true, 1); err != nil {
+			return err
+		}
+		if _, err := tx.HashSet(b("h"), bs("f", "v"), false); err != nil {
+			return err
+		}
+		if typ, _ := tx.Type(b("h")); typ != backend.TypeHash {
+			return fmt.Errorf("Type(h) = %v in same tx", typ)
+		}
+		return nil
+	})
+	var got []string
+	h.view(0, k("a", "b", "l", "h"), func(tx backend.Tx) error {
+		got = got[:0]
+		for _, key := range []string{"a", "b", "l", "h"} {
+			typ, err := tx.Type(b(key))
+			if err != nil {
+				return err
+			}
+			got = append(got, typ.String())
+		}
+		return nil
+	})
+	if fmt.Sprint(got) != "[none string list hash]" {
+		t.Fatalf("types = %v", got)
+	}
+	h.mustGet(0, "b", "1")
+	h.mustList(0, "l", "y")
+}
+
+func testConcurrentIncrements(h *harness) {
+	t := h.t
+	const G, N, K = 8, 200, 5
+	var wg sync.WaitGroup
+	for g := range G {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range N {
+				key := fmt.Sprint("ctr:", (g+i)%K)
+				err := h.tryUpdate(0, k(key), func(tx backend.Tx) error {
+					v, _, err := tx.Get(b(key))
+					if err != nil {
+						return err
+					}
+					n := 0
+					if len(v) > 0 {
+						if n, err = strconv.Atoi(string(v)); err != nil {
+							return err
+						}
+					}
+					return tx.Set(b(key), strconv.AppendInt(nil, int64(n+1), 10), 0, false)
+				})
+				if err == nil {
+					err = h.tryUpdate(0, k("q", "hh"), func(tx backend.Tx) error {
+						if _, err := tx.ListPush(b("q"), g%2 == 0, bs(fmt.Sprint(g, ":", i)), false); err != nil {
+							return err
+						}
+						_, err := tx.HashSet(b("hh"), bs(fmt.Sprint(g, ":", i), "v"), false)
+						return err
+					})
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	for i := range K {
+		h.mustGet(0, fmt.Sprint("ctr:", i), strconv.Itoa(G*N/K))
+	}
+	h.view(0, k("q", "hh"), func(tx backend.Tx) error {
+		if n, err := tx.ListLen(b("q")); n != G*N || err != nil {
+			return fmt.Errorf("ListLen = %d, %v; want %d", n, err, G*N)
+		}
+		if n, err := tx.HashLen(b("hh")); n != G*N || err != nil {
+			return fmt.Errorf("HashLen = %d, %v; want %d", n, err, G*N)
+		}
+		return nil
+	})
+}
+
+// testConcurrentTransfers moves amounts between keys in multi-key
+// transactions (keys named in random order) while auditors check the total.
+func testConcurrentTransfers(h *harness) {
+	t := h.t
+	const accounts, initial, G, N = 10, 1000, 6, 200
+	names := make([]string, accounts)
+	for i := range names {
+		names[i] = fmt.Sprint("acct:", i)
+		h.set(0, names[i], strconv.Itoa(initial), 0)
+	}
+	read := func(tx backend.Tx, key string) (int, error) {
+		v, ok, err := tx.Get(b(key))
+		if err != nil || !ok {
+			return 0, fmt.Errorf("account %s: %v, %v", key, ok, err)
+		}
+		return strconv.Atoi(string(v))
+	}
+	sum := func(tx backend.Tx) error {
+		total := 0
+		for _, name := range names {
+			n, err := read(tx, name)
+			if err != nil {
+				return err
+			}
+			total += n
+		}
+		if total != accounts*initial {
+			return fmt.Errorf("total = %d, want %d", total, accounts*initial)
+		}
+		return nil
+	}
+	stop := make(chan struct{})
+	var audit sync.WaitGroup
+	audit.Add(1)
+	go func() {
+		defer audit.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var err error
+			if i%2 == 0 {
+				err = h.tryView(0, nil, sum)
+			} else {
+				err = h.tryView(0, k(names...), sum)
+			}
+			if err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for g := range G {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(g), 1))
+			for range N {
+				from, to := rng.IntN(accounts), rng.IntN(accounts-1)
+				if to >= from {
+					to++
+				}
+				amount := 1 + rng.IntN(10)
+				keys := k(names[from], names[to])
+				if rng.IntN(2) == 0 {
+					keys[0], keys[1] = keys[1], keys[0]
+				}
+				err := h.tryUpdate(0, keys, func(tx backend.Tx) error {
+					a, err := read(tx, names[from])
+					if err != nil {
+						return err
+					}
+					c, err := read(tx, names[to])
+					if err != nil || a < amount {
+						return err
+					}
+					if err := tx.Set(b(names[from]), strconv.AppendInt(nil, int64(a-amount), 10), 0, false); err != nil {
+						return err
+					}
+					return tx.Set(b(names[to]), strconv.AppendInt(nil, int64(c+amount), 10), 0, false)
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	audit.Wait()
+	h.view(0, k(names...), sum)
+}
+
+func testStats(h *harness) {
+	t := h.t
+	st := h.b.Stats()
+	if len(st.Keys) != databases || len(st.Expires) != databases {
+		t.Fatalf("Stats has %d/%d databases, want %d", len(st.Keys), len(st.Expires), databases)
+	}
+	for db := range databases {
+		if st.Keys[db] != 0 || st.Expires[db] != 0 {
+			t.Fatalf("empty backend: Keys %v Expires %v", st.Keys, st.Expires)
+		}
+	}
+	h.set(0, "a", "v", 0)
+	h.set(0, "b", "v", h.now()+100_000)
+	h.rpush(0, "l", "x", "y")
+	h.hset(0, "h", "f", "v")
+	h.set(1, "x", "v", 0)
+	st = h.b.Stats()
+	if st.Keys[0] != 4 || st.Expires[0] != 1 || st.Keys[1] != 1 || st.Expires[1] != 0 {
+		t.Fatalf("Keys %v Expires %v; want [4 1 ...] [1 0 ...]", st.Keys, st.Expires)
+	}
+	if st.UsedBytes <= 0 {
+		t.Fatalf("UsedBytes = %d", st.UsedBytes)
+	}
+	h.update(0, k("a", "b"), func(tx backend.Tx) error {
+		if _, err := tx.Delete(b("a")); err != nil {
+			return err
+		}
+		_, err := tx.SetExpireAt(b("b"), 0)
+		return err
+	})
+	h.setExpire(0, "l", h.now()+5000)
+	st = h.b.Stats()
+	if st.Keys[0] != 3 || st.Expires[0] != 1 {
+		t.Fatalf("after changes: Keys %v Expires %v; want 3, 1", st.Keys, st.Expires)
+	}
+	h.update(0, nil, func(tx backend.Tx) error { return tx.FlushAll() })
+	st = h.b.Stats()
+	for db := range databases {
+		if st.Keys[db] != 0 || st.Expires[db] != 0 {
+			t.Fatalf("after FlushAll: Keys %v Expires %v", st.Keys, st.Expires)
+		}
+	}
+}
+
+func testClose(h *harness) {
+	t := h.t
+	h.set(0, "k", "v", 0)
+	if err := h.b.Close(); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	if err := h.b.Close(); err != nil {
+		t.Fatalf("second Close = %v", err)
+	}
+	fn := func(tx backend.Tx) error { return errors.New("fn called after Close") }
+	if err := h.b.View(opts(0, k("k")), fn); !errors.Is(err, backend.ErrClosed) {
+		t.Fatalf("View after Close = %v", err)
+	}
+	if err := h.b.Update(opts(0, k("k")), fn); !errors.Is(err, backend.ErrClosed) {
+		t.Fatalf("Update after Close = %v", err)
+	}
+	if err := h.b.Update(opts(0, nil), fn); !errors.Is(err, backend.ErrClosed) {
+		t.Fatalf("Update(All) after Close = %v", err)
+	}
+	if s, err := h.b.Snapshot(nil); !errors.Is(err, backend.ErrClosed) {
+		if s != nil {
+			s.Close()
+		}
+		t.Fatalf("Snapshot after Close = %v", err)
+	}
+}

@@ -1,0 +1,244 @@
+package bolt
+
+import (
+	"bytes"
+	"errors"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"redpool/backend"
+)
+
+func (b *Bolt) kickSweeper() {
+	select {
+	case b.sweepWake <- struct{}{}:
+	default:
+	}
+}
+
+func (b *Bolt) stopping() bool {
+	select {
+	case <-b.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// sweeper deletes the data of dropped collections and flushed namespaces,
+// at most sweepBudget deletes per transaction.
+func (b *Bolt) sweeper() {
+	defer b.bg.Done()
+	tick := time.NewTicker(sweepEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-b.sweepWake:
+		case <-tick.C:
+		}
+		for b.garbage.Load() > 0 && !b.stopping() {
+			var more bool
+			err := b.job(func(t *tx) error {
+				var err error
+				more, err = t.sweep(sweepBudget)
+				return err
+			})
+			if err != nil {
+				if !errors.Is(err, backend.ErrClosed) {
+					b.log.Error("bolt: sweeper", "err", err)
+				}
+				break
+			}
+			if !more {
+				break
+			}
+		}
+	}
+}
+
+// sweep deletes up to budget stale keys. more reports that garbage is left.
+func (t *tx) sweep(budget int) (more bool, err error) {
+	g := t.garbB()
+	for budget > 0 {
+		k, _ := g.Cursor().First()
+		if k == nil {
+			return false, nil
+		}
+		k = bytes.Clone(k)
+		var n int
+		var done bool
+		switch {
+		case k[0] == garbageID && len(k) == 1+idLen:
+			n, done, err = t.deletePrefix(u64(k[1:]), budget)
+		case k[0] == garbageNS && len(k) == 1+nsLen:
+			n, done, err = t.sweepNS(nsOf(k[1:]), budget)
+		default:
+			done = true
+		}
+		if err != nil {
+			return false, err
+		}
+		budget -= max(n, 1)
+		if done {
+			t.touch()
+			t.w.garbage--
+			if err := g.Delete(k); err != nil {
+				return false, err
+			}
+		}
+	}
+	k, _ := g.Cursor().First()
+	return k != nil, nil
+}
+
+// sweepNS deletes up to about budget records (with their expiry entries and
+// small data) of a flushed namespace. done reports that none are left.
+func (t *tx) sweepNS(ns uint32, budget int) (n int, done bool, err error) {
+	prefix := appendNSKey(nil, ns, nil)
+	var kvs [][]byte
+	c := t.keysB().Cursor()
+	k, v := c.Seek(prefix)
+	for ; k != nil && hasPrefix(k, prefix) && n < budget; k, v = c.Next() {
+		kvs = append(kvs, k, v)
+		n++
+		r, _ := decodeRecord(v)
+		if r.exp != 0 {
+			n++
+		}
+		if r.id != 0 && r.size <= smallDrop {
+			n += int(r.size)
+		}
+	}
+	done = k == nil || !hasPrefix(k, prefix)
+	for i := 0; i < len(kvs); i += 2 {
+		r, ok := decodeRecord(kvs[i+1])
+		if !ok {
+			t.touch()
+			if err := t.keysB().Delete(kvs[i]); err != nil {
+				return 0, false, err
+			}
+			continue
+		}
+		if err := t.removeKey(kvs[i], &r); err != nil {
+			return 0, false, err
+		}
+	}
+	return n, done, nil
+}
+
+// expirer deletes due keys every expireEvery.
+func (b *Bolt) expirer() {
+	defer b.bg.Done()
+	tick := time.NewTicker(expireEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-tick.C:
+		}
+		for !b.stopping() && b.anyDue() {
+			var more bool
+			err := b.job(func(t *tx) error {
+				var err error
+				more, err = t.expireDue(expireBudget)
+				return err
+			})
+			if err != nil {
+				if !errors.Is(err, backend.ErrClosed) {
+					b.log.Error("bolt: active expiry", "err", err)
+				}
+				break
+			}
+			if !more {
+				break
+			}
+		}
+	}
+}
+
+// anyDue reports whether the expiry index has a due entry, so that an idle
+// server does not commit empty transactions.
+func (b *Bolt) anyDue() bool {
+	due := false
+	err := b.db.View(func(btx *bolt.Tx) error {
+		k, _ := btx.Bucket(bucketExpire).Cursor().First()
+		due = k != nil && int64(u64(k)) <= backend.NowMs(b.clock)
+		return nil
+	})
+	return err == nil && due
+}
+
+// expireDue deletes up to budget due keys. more reports that the budget ran out.
+func (t *tx) expireDue(budget int) (more bool, err error) {
+	var due [][]byte
+	c := t.expB().Cursor()
+	for k, _ := c.First(); k != nil && len(due) < budget; k, _ = c.Next() {
+		if int64(u64(k)) > t.now {
+			break
+		}
+		due = append(due, k)
+	}
+	if len(due) == 0 {
+		return false, nil
+	}
+	table := decodeTable(t.metaB().Get(metaDBs))
+	live := make(map[uint32]bool, len(table))
+	for _, ns := range table {
+		live[ns] = true
+	}
+	for _, k := range due {
+		at, kk := int64(u64(k)), k[atLen:]
+		r, ok, err := t.raw(kk)
+		if err != nil {
+			return false, err
+		}
+		if !ok || r.exp != at {
+			// A stale index entry; should not happen.
+			t.touch()
+			if err := t.expB().Delete(k); err != nil {
+				return false, err
+			}
+			continue
+		}
+		if err := t.removeKey(kk, &r); err != nil {
+			return false, err
+		}
+		if live[nsOf(kk)] {
+			t.w.expired++
+		}
+	}
+	return len(due) == budget, nil
+}
+
+// syncer fdatasyncs the file within syncBatchEvery of any commit (SyncBatch).
+func (b *Bolt) syncer() {
+	defer b.bg.Done()
+	last := time.Now()
+	timer := time.NewTimer(0)
+	<-timer.C
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-b.syncWake:
+		}
+		if d := time.Until(last.Add(syncBatchEvery)); d > 0 {
+			timer.Reset(d)
+			select {
+			case <-b.stop:
+				timer.Stop()
+				return // Close syncs
+			case <-timer.C:
+			}
+		}
+		last = time.Now()
+		if err := b.db.Sync(); err != nil {
+			b.log.Error("bolt: sync", "err", err)
+		}
+		b.syncs.Add(1)
+	}
+}

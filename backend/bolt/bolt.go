@@ -1,0 +1,482 @@
+package bolt
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"redpool/backend"
+)
+
+// Sync says how durable an acknowledged Update is.
+type Sync uint8
+
+const (
+	// SyncAlways: Update returns after the commit has been fsynced.
+	SyncAlways Sync = iota
+	// SyncBatch: commits are fsynced at least every 10 ms; Update returns
+	// after the commit, before the fsync.
+	SyncBatch
+	// SyncNone: never fsync; the OS writes the file back when it likes.
+	SyncNone
+)
+
+// String returns "always", "batch" or "none".
+func (s Sync) String() string {
+	switch s {
+	case SyncAlways:
+		return "always"
+	case SyncBatch:
+		return "batch"
+	case SyncNone:
+		return "none"
+	default:
+		return "Sync(" + strconv.Itoa(int(s)) + ")"
+	}
+}
+
+// ParseSync maps "always", "batch" (or "everysec") and "none" (or "no"),
+// case-insensitively, to a Sync.
+func ParseSync(s string) (Sync, error) {
+	switch strings.ToLower(s) {
+	case "always":
+		return SyncAlways, nil
+	case "batch", "everysec":
+		return SyncBatch, nil
+	case "none", "no":
+		return SyncNone, nil
+	}
+	return 0, fmt.Errorf("bolt: unknown sync mode %q (want always, batch or none)", s)
+}
+
+// Options configure Open.
+type Options struct {
+	// Path is the database file; it is created if missing.
+	Path string
+	// Sync is the durability of an acknowledged Update.
+	Sync Sync
+	// Databases is the number of databases (default 16). A file that holds
+	// keys in a database at or above this number is refused.
+	Databases int
+	// Clock is the time used for expiry (default backend.SystemClock).
+	Clock backend.Clock
+	// Logger receives errors from background work. It may be nil.
+	Logger *slog.Logger
+	// LockTimeout is how long Open waits for the file lock (default 1s).
+	LockTimeout time.Duration
+	// InitialMmapSize is the initial size of the memory map (default
+	// 256 MB). It costs only address space; while a read transaction or a
+	// Snapshot is open, a commit that has to grow the map past its current
+	// size waits for it to close.
+	InitialMmapSize int
+}
+
+const (
+	defaultDatabases   = 16
+	defaultLockTimeout = time.Second
+	defaultMmapSize    = 256 << 20
+
+	// maxBatch is the most Update functions that share one commit.
+	maxBatch = 1000
+	// sweepBudget and expireBudget bound the deletes of one background transaction.
+	sweepBudget  = 1000
+	expireBudget = 1000
+	expireEvery    = 100 * time.Millisecond
+	sweepEvery     = time.Second
+	syncBatchEvery = 10 * time.Millisecond
+)
+
+// smallDrop: a dropped collection of at most this many elements is deleted
+// on the spot instead of going through the sweeper. (A variable for tests.)
+var smallDrop int64 = 64
+
+// Bolt is a backend.Backend stored in a bbolt file. It is safe for
+// concurrent use.
+type Bolt struct {
+	db     *bolt.DB
+	path   string
+	sync   Sync
+	clock  backend.Clock
+	log    *slog.Logger
+	nDBs   int
+	closed atomic.Bool
+
+	// The writer queue.
+	qmu     sync.Mutex
+	queue   []*request
+	spare   []*request
+	qclosed bool
+	wake    chan struct{}
+	writers sync.WaitGroup
+
+	// Writer-owned state (only the writer goroutine touches it).
+	ws      batchState
+	wtx     tx
+	current []*request // the batch being run, for Goexit recovery
+	curBtx  *bolt.Tx
+
+	// Background goroutines.
+	stop      chan struct{}
+	bg        sync.WaitGroup
+	sweepWake chan struct{}
+	syncWake  chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error
+
+	// Statistics, in memory, updated after each commit.
+	statMu      sync.Mutex
+	table       []uint32            // logical db -> namespace
+	counts      map[uint32]*counter // namespace -> counters
+	expiredKeys atomic.Int64
+	garbage     atomic.Int64 // entries in the garbage bucket
+	commits     atomic.Int64
+	updates     atomic.Int64
+	syncs       atomic.Int64
+
+	cursors cursorTable
+	reqPool sync.Pool
+	txPool  sync.Pool
+}
+
+type counter struct{ keys, expires int64 }
+
+var _ backend.Backend = (*Bolt)(nil)
+
+// Open opens (creating if needed) the database file o.Path. If another
+// process (or another Bolt in this one) has the file open, Open fails after
+// o.LockTimeout with an error saying so.
+func Open(o Options) (*Bolt, error) {
+	if o.Path == "" {
+		return nil, errors.New("bolt: Options.Path is empty")
+	}
+	if o.Sync > SyncNone {
+		return nil, fmt.Errorf("bolt: invalid sync mode %d", o.Sync)
+	}
+	if o.Databases <= 0 {
+		o.Databases = defaultDatabases
+	}
+	if o.Databases > 1<<16 {
+		return nil, fmt.Errorf("bolt: too many databases (%d)", o.Databases)
+	}
+	if o.Clock == nil {
+		o.Clock = backend.SystemClock{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.LockTimeout <= 0 {
+		o.LockTimeout = defaultLockTimeout
+	}
+	if o.InitialMmapSize <= 0 {
+		o.InitialMmapSize = defaultMmapSize
+	}
+	start := time.Now()
+	db, err := bolt.Open(o.Path, 0o600, &bolt.Options{
+		Timeout:         o.LockTimeout,
+		NoFreelistSync:  true,
+		FreelistType:    bolt.FreelistMapType,
+		InitialMmapSize: o.InitialMmapSize,
+		NoSync:          o.Sync != SyncAlways,
+	})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("bolt: database file %s is locked by another process (waited %v)", o.Path, time.Since(start).Round(time.Millisecond))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bolt: open %s: %w", o.Path, err)
+	}
+	b := &Bolt{
+		db:        db,
+		path:      o.Path,
+		sync:      o.Sync,
+		clock:     o.Clock,
+		log:       o.Logger,
+		nDBs:      o.Databases,
+		wake:      make(chan struct{}, 1),
+		stop:      make(chan struct{}),
+		sweepWake: make(chan struct{}, 1),
+		syncWake:  make(chan struct{}, 1),
+		counts:    make(map[uint32]*counter),
+	}
+	b.ws.deltas = make(map[uint32]*counter)
+	b.reqPool.New = func() any { return &request{done: make(chan struct{}, 1)} }
+	b.txPool.New = func() any { return new(tx) }
+	if err := b.init(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	b.writers.Add(1)
+	go b.writer()
+	b.bg.Add(2)
+	go b.sweeper()
+	go b.expirer()
+	if b.sync == SyncBatch {
+		b.bg.Add(1)
+		go b.syncer()
+	}
+	if b.garbage.Load() > 0 {
+		b.kickSweeper()
+	}
+	return b, nil
+}
+
+// init creates the buckets on a new file, checks the format of an old one,
+// sizes the database table and loads the counters.
+func (b *Bolt) init() error {
+	err := b.db.Update(func(btx *bolt.Tx) error {
+		meta := btx.Bucket(bucketMeta)
+		if meta == nil {
+			if btx.Bucket(bucketKeys) != nil {
+				return fmt.Errorf("bolt: %s is not a redpool database", b.path)
+			}
+			for _, name := range [][]byte{bucketMeta, bucketKeys, bucketData, bucketExpire, bucketGarbage} {
+				if _, err := btx.CreateBucket(name); err != nil {
+					return err
+				}
+			}
+			meta = btx.Bucket(bucketMeta)
+			if err := meta.Put(metaFormat, formatValue); err != nil {
+				return err
+			}
+		} else if string(meta.Get(metaFormat)) != string(formatValue) {
+			return fmt.Errorf("bolt: %s has unknown format %q", b.path, meta.Get(metaFormat))
+		}
+		for _, name := range [][]byte{bucketKeys, bucketData, bucketExpire, bucketGarbage} {
+			if btx.Bucket(name) == nil {
+				return fmt.Errorf("bolt: %s is damaged: bucket %q is missing", b.path, name)
+			}
+		}
+		table := decodeTable(meta.Get(metaDBs))
+		if len(table) > b.nDBs {
+			for i := b.nDBs; i < len(table); i++ {
+				if c := decodeCounter(meta.Get(counterKey(table[i]))); c.keys > 0 {
+					return fmt.Errorf("bolt: %s holds keys in database %d but only %d databases are configured", b.path, i, b.nDBs)
+				}
+			}
+			// Reclaim whatever the dropped (empty) databases still hold.
+			g := btx.Bucket(bucketGarbage)
+			for _, ns := range table[b.nDBs:] {
+				if err := g.Put(garbageNSKey(ns), make([]byte, 8)); err != nil {
+					return err
+				}
+				if err := meta.Delete(counterKey(ns)); err != nil {
+					return err
+				}
+			}
+			table = table[:b.nDBs]
+		}
+		for len(table) < b.nDBs {
+			ns, err := nextNS(meta)
+			if err != nil {
+				return err
+			}
+			table = append(table, ns)
+		}
+		return meta.Put(metaDBs, encodeTable(table))
+	})
+	if err != nil {
+		return err
+	}
+	return b.db.View(func(btx *bolt.Tx) error {
+		meta := btx.Bucket(bucketMeta)
+		b.table = decodeTable(meta.Get(metaDBs))
+		for _, ns := range b.table {
+			c := decodeCounter(meta.Get(counterKey(ns)))
+			b.counts[ns] = &c
+		}
+		b.garbage.Store(int64(btx.Bucket(bucketGarbage).Stats().KeyN))
+		return nil
+	})
+}
+
+func decodeTable(v []byte) []uint32 {
+	t := make([]uint32, len(v)/nsLen)
+	for i := range t {
+		t[i] = nsOf(v[i*nsLen:])
+	}
+	return t
+}
+
+func encodeTable(t []uint32) []byte {
+	v := make([]byte, 0, len(t)*nsLen)
+	for _, ns := range t {
+		v = appendNSKey(v, ns, nil)
+	}
+	return v
+}
+
+func decodeCounter(v []byte) counter {
+	if len(v) < 16 {
+		return counter{}
+	}
+	return counter{keys: int64(u64(v)), expires: int64(u64(v[8:]))}
+}
+
+// nextNS hands out a namespace id that was never used in this file.
+func nextNS(meta *bolt.Bucket) (uint32, error) {
+	var ns uint32
+	if v := meta.Get(metaNSSeq); len(v) == 4 {
+		ns = nsOf(v)
+	}
+	ns++
+	if ns == 0 {
+		return 0, errors.New("bolt: namespace ids exhausted")
+	}
+	return ns, meta.Put(metaNSSeq, appendNSKey(nil, ns, nil))
+}
+
+// Databases is the number of databases.
+func (b *Bolt) Databases() int { return b.nDBs }
+
+// Path is the database file.
+func (b *Bolt) Path() string { return b.path }
+
+// View runs fn in a bbolt read-only transaction.
+func (b *Bolt) View(o backend.TxOptions, fn func(tx backend.Tx) error) error {
+	if b.closed.Load() {
+		return backend.ErrClosed
+	}
+	if o.DB < 0 || o.DB >= b.nDBs {
+		return backend.ErrBadDB
+	}
+	btx, err := b.db.Begin(false)
+	if err != nil {
+		if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+			return backend.ErrClosed
+		}
+		return err
+	}
+	defer btx.Rollback()
+	t := b.txPool.Get().(*tx)
+	t.open(b, btx, nil)
+	t.begin(o, backend.NowMs(b.clock))
+	err = fn(t)
+	t.clear()
+	b.txPool.Put(t)
+	return err
+}
+
+// Update runs fn in a write transaction shared with concurrent Updates
+// (group commit) and returns once the commit is as durable as Options.Sync
+// asks. fn runs on the writer goroutine and may run more than once; a panic
+// in fn is re-raised here.
+func (b *Bolt) Update(o backend.TxOptions, fn func(tx backend.Tx) error) error {
+	if o.DB < 0 || o.DB >= b.nDBs {
+		return backend.ErrBadDB
+	}
+	r := b.reqPool.Get().(*request)
+	r.opts = o
+	r.opts.Keys = nil // only a hint, and the caller may reuse it
+	r.fn = fn
+	err := b.submit(r)
+	r.fn = nil
+	pv, panicked, goexit := r.panicVal, r.panicked, r.goexit
+	r.reset()
+	b.reqPool.Put(r)
+	switch {
+	case panicked:
+		panic(pv)
+	case goexit:
+		runtime.Goexit()
+	}
+	return err
+}
+
+// job runs an internal write function through the writer.
+func (b *Bolt) job(fn func(t *tx) error) error {
+	r := b.reqPool.Get().(*request)
+	r.job = fn
+	err := b.submit(r)
+	r.job = nil
+	if r.panicked {
+		panic(r.panicVal)
+	}
+	r.reset()
+	b.reqPool.Put(r)
+	return err
+}
+
+// Stats reports counters for INFO.
+func (b *Bolt) Stats() backend.Stats {
+	s := backend.Stats{
+		Keys:        make([]int64, b.nDBs),
+		Expires:     make([]int64, b.nDBs),
+		ExpiredKeys: b.expiredKeys.Load(),
+	}
+	b.statMu.Lock()
+	for i, ns := range b.table {
+		if c := b.counts[ns]; c != nil && i < b.nDBs {
+			s.Keys[i], s.Expires[i] = c.keys, c.expires
+		}
+	}
+	b.statMu.Unlock()
+	var size int64
+	if fi, err := os.Stat(b.path); err == nil {
+		size = fi.Size()
+	}
+	s.UsedBytes = size
+	var free, pending, freeAlloc, readTx int
+	if !b.closed.Load() {
+		st := b.db.Stats()
+		free, pending, freeAlloc, readTx = st.FreePageN, st.PendingPageN, st.FreeAlloc, st.OpenTxN
+	}
+	commits, updates := b.commits.Load(), b.updates.Load()
+	perCommit := "0"
+	if commits > 0 {
+		perCommit = strconv.FormatFloat(float64(updates)/float64(commits), 'f', 2, 64)
+	}
+	s.Extra = [][2]string{
+		{"bolt_path", b.path},
+		{"bolt_sync", b.sync.String()},
+		{"bolt_file_size", strconv.FormatInt(size, 10)},
+		{"bolt_free_pages", strconv.Itoa(free)},
+		{"bolt_pending_pages", strconv.Itoa(pending)},
+		{"bolt_free_bytes", strconv.Itoa(freeAlloc)},
+		{"bolt_open_read_txs", strconv.Itoa(readTx)},
+		{"bolt_sweeper_pending_keys", strconv.FormatInt(b.garbage.Load(), 10)},
+		{"bolt_commits", strconv.FormatInt(commits, 10)},
+		{"bolt_updates", strconv.FormatInt(updates, 10)},
+		{"bolt_updates_per_commit", perCommit},
+		{"bolt_syncs", strconv.FormatInt(b.syncs.Load(), 10)},
+	}
+	return s
+}
+
+// Close stops the background goroutines, lets queued Updates finish, and
+// closes the file. It waits for open Views and Snapshots to end. It is
+// idempotent; later calls return the first call's result.
+func (b *Bolt) Close() error {
+	b.closeOnce.Do(func() {
+		b.closed.Store(true)
+		close(b.stop)
+		b.bg.Wait()
+		b.qmu.Lock()
+		b.qclosed = true
+		b.qmu.Unlock()
+		b.kick()
+		b.writers.Wait()
+		var errs []error
+		if b.sync != SyncAlways {
+			// A clean shutdown leaves nothing unsynced.
+			if err := b.db.Sync(); err != nil {
+				errs = append(errs, fmt.Errorf("bolt: sync: %w", err))
+			}
+		}
+		if err := b.db.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("bolt: close: %w", err))
+		}
+		b.closeErr = errors.Join(errs...)
+	})
+	return b.closeErr
+}

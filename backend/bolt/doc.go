@@ -1,0 +1,124 @@
+// Package bolt is a disk backend for redpool built on bbolt
+// (go.etcd.io/bbolt). It implements backend.Backend with the same semantics
+// as the in-memory backend, and keeps every list and hash operation at
+// O(log n) in the collection's size plus the elements it returns.
+//
+// # Key layout
+//
+// The file holds five top-level buckets. All integers are big endian, so
+// bbolt's byte order is numeric order.
+//
+//	meta     "format"         -> "redpool-bolt/1"
+//	         "dbs"            -> ns(4) ns(4) ...      logical db i -> namespace id
+//	         "nsseq"          -> uint32               last namespace id handed out
+//	         'c' ns(4)        -> keys(8) expires(8)   per-namespace counters
+//
+//	keys     ns(4) key        -> metadata record (one per key)
+//
+//	data     id(8) subkey     -> element           list: subkey = pos(8)
+//	                                               hash: subkey = field
+//
+//	expire   at(8) ns(4) key  -> ""                active-expiry index, by time
+//
+//	garbage  'i' id(8)        -> elements(8)       data of a dropped collection
+//	         'n' ns(4)        -> keys(8)           a flushed namespace
+//
+// A metadata record is
+//
+//	string: type(1) expireAt(8) value...           value stored inline
+//	list:   type(1) expireAt(8) id(8) head(8) tail(8)
+//	hash:   type(1) expireAt(8) id(8) size(8)
+//
+// expireAt is absolute Unix milliseconds (0 = none). id is the collection's
+// data id (its "version"): a number taken from the data bucket's sequence
+// when the collection is created and never reused, so the data of a key
+// that was deleted and re-created, renamed or moved can never collide with
+// live data. A list's elements sit at positions head <= pos < tail (pos is
+// an int64 with the sign bit flipped so that it sorts numerically); a push
+// at either end is one put, LINDEX and LSET are one point lookup, LRANGE is
+// a seek plus a cursor walk. LINSERT and LREM shift the elements on one
+// side, O(n) as in Redis. A hash field is one data key.
+//
+//	keys:  [ns 1]["mylist"] -> list  exp=0 id=42 head=-2 tail=3
+//	data:  [42][pos -2] -> "a"                  LPUSH went left twice
+//	       [42][pos -1] -> "b"
+//	       [42][pos  0] -> "c"                  RPUSH went right three times
+//	       [42][pos  1] -> "d"
+//	       [42][pos  2] -> "e"
+//	       [43]["f1"]   -> "v1"                 a hash with id 43
+//
+// Because elements are addressed by id rather than by key, RENAME and MOVE
+// are O(1): they move the metadata record (and its expiry-index entry) and
+// keep the id. COPY of a collection is O(n): the elements are copied under a
+// fresh id.
+//
+// # Deletion and the sweeper
+//
+// DEL, an overwrite or the expiry of a collection is O(1): the metadata
+// record goes, and 'i' id -> element count goes to the garbage bucket
+// (collections of at most 64 elements are deleted on the spot instead). A
+// background sweeper deletes the stale data keys in small transactions of
+// at most 1000 deletes, so it never holds the writer for long.
+//
+// Logical databases map to namespaces through the "dbs" table. SWAPDB swaps
+// two entries of the table; FLUSHDB and FLUSHALL give the database a fresh
+// namespace and put 'n' ns in the garbage bucket; the sweeper then deletes
+// the old namespace's records, expiry entries and data, again in small
+// transactions. All three are O(1) for the caller whatever the size of the
+// database. The expiry index is keyed by namespace, not logical database, so
+// SWAPDB does not touch it.
+//
+// # Expiry
+//
+// A key whose expireAt is at or before the transaction's Now is absent for
+// every operation. In a write transaction an expired key that is met is also
+// deleted (and counted in ExpiredKeys); a read transaction just treats it as
+// absent. Every 100 ms a background goroutine deletes due keys from the
+// expiry index, at most 1000 per transaction.
+//
+// # Writes and group commit
+//
+// Update does not open a bbolt transaction itself. It queues the function
+// for a single writer goroutine, which takes everything queued (up to 1000
+// functions) and runs it in one bbolt read-write transaction and one commit:
+// concurrent writers share the commit and its fsync, and a lone writer pays
+// no batching delay. If a function fails after it has written, the batch is
+// rolled back and the other functions are run again (which Backend.Update
+// allows); a function that fails before writing anything costs nothing
+// extra. A panic in a function is re-raised in the goroutine that called
+// Update. Update returns after the commit, with the durability of Options.Sync:
+//
+//	SyncAlways  the commit is fsynced before Update returns.
+//	SyncBatch   commits are not fsynced; a syncer goroutine fdatasyncs the
+//	            file within 10 ms of any commit. A process crash loses
+//	            nothing; a power failure can lose the last 10 ms and, as with
+//	            any bbolt NoSync commit, can leave the file damaged.
+//	SyncNone    no fsync at all (bbolt NoSync).
+//
+// Reads run in bbolt read-only transactions, concurrently with each other
+// and with the writer.
+//
+// # Scan cursors
+//
+// A SCAN or HSCAN cursor is a uint64 that names a slot in an in-memory table
+// (1024 entries, oldest replaced first) holding the key the next call starts
+// at. Its top 40 bits also hold up to 5 leading bytes of that key, so if the
+// slot has been reused (or the server restarted) the scan resumes at that
+// prefix: it may repeat keys but skips none that existed for the whole scan.
+//
+// # Snapshots
+//
+// Snapshot opens a bbolt read transaction from the writer goroutine between
+// two batches, so no write is in progress when atomically runs. The read
+// transaction is held until the Snapshot is closed: it pins the pages it
+// sees (the file grows instead of reusing them), and a commit that needs to
+// grow the memory map past Options.InitialMmapSize waits until the snapshot
+// is closed, because bbolt cannot remap while a read transaction is open.
+// Close the Snapshot promptly, and never wait for an Update while holding one.
+//
+// # Limits
+//
+// bbolt keys are at most 32768 bytes, so a key may be at most 32756 bytes
+// and a hash field at most 32760 bytes; longer ones fail with
+// backend.ErrTooLarge.
+package bolt

@@ -1,0 +1,198 @@
+package bolt
+
+import (
+	"encoding/binary"
+
+	bolt "go.etcd.io/bbolt"
+
+	"redpool/backend"
+)
+
+// Bucket names and fixed meta keys.
+var (
+	bucketMeta    = []byte("meta")
+	bucketKeys    = []byte("keys")
+	bucketData    = []byte("data")
+	bucketExpire  = []byte("expire")
+	bucketGarbage = []byte("garbage")
+
+	metaFormat = []byte("format")
+	metaDBs    = []byte("dbs")
+	metaNSSeq  = []byte("nsseq")
+
+	formatValue = []byte("redpool-bolt/1")
+)
+
+const (
+	nsLen  = 4 // namespace id
+	idLen  = 8 // collection data id
+	posLen = 8 // list position
+	atLen  = 8 // expiry time
+
+	// maxKeyLen is the longest user key: the expiry index key is the longest
+	// bbolt key that embeds it (at + ns + key).
+	maxKeyLen = bolt.MaxKeySize - atLen - nsLen
+	// maxFieldLen is the longest hash field (id + field).
+	maxFieldLen = bolt.MaxKeySize - idLen
+
+	garbageID = 'i'
+	garbageNS = 'n'
+	counterNS = 'c'
+
+	// recHeader is type(1) + expireAt(8).
+	recHeader  = 1 + 8
+	listRecLen = recHeader + 8 + 8 + 8
+	hashRecLen = recHeader + 8 + 8
+)
+
+// record is a decoded metadata record.
+type record struct {
+	typ  backend.Type
+	exp  int64
+	id   uint64 // lists and hashes
+	head int64  // lists: first position
+	tail int64  // lists: one past the last position
+	size int64  // hashes: field count; lists: tail-head; strings: len(str)
+	str  []byte // strings: points into the stored value
+}
+
+func decodeRecord(v []byte) (record, bool) {
+	if len(v) < recHeader {
+		return record{}, false
+	}
+	r := record{typ: backend.Type(v[0]), exp: int64(binary.BigEndian.Uint64(v[1:9]))}
+	switch r.typ {
+	case backend.TypeString:
+		r.str = v[recHeader:]
+		r.size = int64(len(r.str))
+	case backend.TypeList:
+		if len(v) < listRecLen {
+			return record{}, false
+		}
+		r.id = binary.BigEndian.Uint64(v[9:17])
+		r.head = int64(binary.BigEndian.Uint64(v[17:25]))
+		r.tail = int64(binary.BigEndian.Uint64(v[25:33]))
+		r.size = r.tail - r.head
+	case backend.TypeHash:
+		if len(v) < hashRecLen {
+			return record{}, false
+		}
+		r.id = binary.BigEndian.Uint64(v[9:17])
+		r.size = int64(binary.BigEndian.Uint64(v[17:25]))
+	default:
+		return record{}, false
+	}
+	return r, true
+}
+
+// recordLen is the encoded length of r.
+func (r *record) encodedLen() int {
+	switch r.typ {
+	case backend.TypeString:
+		return recHeader + len(r.str)
+	case backend.TypeList:
+		return listRecLen
+	default:
+		return hashRecLen
+	}
+}
+
+// encodeTo writes r into dst, which must be r.encodedLen() long.
+func (r *record) encodeTo(dst []byte) {
+	dst[0] = byte(r.typ)
+	binary.BigEndian.PutUint64(dst[1:9], uint64(r.exp))
+	switch r.typ {
+	case backend.TypeString:
+		copy(dst[recHeader:], r.str)
+	case backend.TypeList:
+		binary.BigEndian.PutUint64(dst[9:17], r.id)
+		binary.BigEndian.PutUint64(dst[17:25], uint64(r.head))
+		binary.BigEndian.PutUint64(dst[25:33], uint64(r.tail))
+	case backend.TypeHash:
+		binary.BigEndian.PutUint64(dst[9:17], r.id)
+		binary.BigEndian.PutUint64(dst[17:25], uint64(r.size))
+	}
+}
+
+// putPos encodes a list position so that byte order is numeric order.
+func putPos(dst []byte, pos int64) { binary.BigEndian.PutUint64(dst, uint64(pos)^(1<<63)) }
+
+func getPos(src []byte) int64 { return int64(binary.BigEndian.Uint64(src) ^ (1 << 63)) }
+
+// appendNSKey appends ns | key.
+func appendNSKey(dst []byte, ns uint32, key []byte) []byte {
+	dst = binary.BigEndian.AppendUint32(dst, ns)
+	return append(dst, key...)
+}
+
+// appendExpKey appends at | ns | key for an nsKey (ns | key).
+func appendExpKey(dst []byte, at int64, nsKey []byte) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, uint64(at))
+	return append(dst, nsKey...)
+}
+
+func appendID(dst []byte, id uint64) []byte { return binary.BigEndian.AppendUint64(dst, id) }
+
+func appendListKey(dst []byte, id uint64, pos int64) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, id)
+	return binary.BigEndian.AppendUint64(dst, uint64(pos)^(1<<63))
+}
+
+func appendHashKey(dst []byte, id uint64, field []byte) []byte {
+	dst = binary.BigEndian.AppendUint64(dst, id)
+	return append(dst, field...)
+}
+
+func garbageIDKey(id uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{garbageID}, id)
+}
+
+func garbageNSKey(ns uint32) []byte {
+	return binary.BigEndian.AppendUint32([]byte{garbageNS}, ns)
+}
+
+func counterKey(ns uint32) []byte {
+	return binary.BigEndian.AppendUint32([]byte{counterNS}, ns)
+}
+
+func nsOf(nsKey []byte) uint32 { return binary.BigEndian.Uint32(nsKey) }
+
+func u64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
+func hasPrefix(k, prefix []byte) bool {
+	return len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix)
+}
+
+// arena hands out copies of byte slices that stay valid until it is reset.
+// bbolt keeps the value slices given to Put until the transaction ends, and
+// the backend must not keep the caller's slices, so every stored value is
+// copied; an arena turns those copies into few allocations.
+type arena struct {
+	buf []byte
+}
+
+const arenaChunk = 64 << 10
+
+// alloc returns n fresh bytes.
+func (a *arena) alloc(n int) []byte {
+	if n > arenaChunk/4 {
+		return make([]byte, n)
+	}
+	if cap(a.buf)-len(a.buf) < n {
+		a.buf = make([]byte, 0, arenaChunk)
+	}
+	s := len(a.buf)
+	a.buf = a.buf[:s+n]
+	return a.buf[s : s+n : s+n]
+}
+
+func (a *arena) copy(b []byte) []byte {
+	d := a.alloc(len(b))
+	copy(d, b)
+	return d
+}
+
+// reset makes the current chunk reusable. It is called only when the bbolt
+// transaction has ended and every function that could see the slices has
+// returned (a Tx's results are valid only until the transaction ends).
+func (a *arena) reset() { a.buf = a.buf[:0] }

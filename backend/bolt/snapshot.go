@@ -1,0 +1,111 @@
+package bolt
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+
+	bolt "go.etcd.io/bbolt"
+
+	"redpool/backend"
+)
+
+// snapshot is a bbolt read transaction opened by the writer between two
+// batches.
+type snapshot struct {
+	b   *Bolt
+	btx *bolt.Tx
+	now int64
+}
+
+// Snapshot fixes a point-in-time view. atomically runs on the writer
+// goroutine between two commits, so no write is in progress; it must not
+// call Update. The view pins the pages it sees until Close (see the package
+// documentation).
+func (b *Bolt) Snapshot(atomically func()) (backend.Snapshot, error) {
+	if b.closed.Load() {
+		return nil, backend.ErrClosed
+	}
+	s := &snapshot{b: b}
+	r := &request{snap: s, atomically: atomically, done: make(chan struct{}, 1)}
+	if err := b.submit(r); err != nil {
+		return nil, err
+	}
+	if r.panicked {
+		panic(r.panicVal)
+	}
+	if r.goexit {
+		runtime.Goexit()
+	}
+	return s, nil
+}
+
+// Each calls fn for every live key, database by database, keys in byte
+// order.
+func (s *snapshot) Each(ctx context.Context, fn func(e *backend.Entry) error) error {
+	if s.btx == nil {
+		return backend.ErrClosed
+	}
+	t := &tx{b: s.b, btx: s.btx, now: s.now}
+	table := decodeTable(t.metaB().Get(metaDBs))
+	var (
+		e     backend.Entry
+		elems [][]byte
+		n     int
+	)
+	for db := 0; db < s.b.nDBs && db < len(table); db++ {
+		prefix := appendNSKey(nil, table[db], nil)
+		err := t.iterate(t.keysB(), prefix, prefix, false, func(k, v []byte) (bool, error) {
+			if n++; n%256 == 0 {
+				if err := ctx.Err(); err != nil {
+					return false, err
+				}
+			}
+			r, ok := decodeRecord(v)
+			if !ok {
+				return false, fmt.Errorf("bolt: damaged metadata record for key %q", k[nsLen:])
+			}
+			if r.exp != 0 && r.exp <= s.now {
+				return true, nil
+			}
+			e = backend.Entry{DB: db, Key: k[nsLen:], Type: r.typ, ExpireAt: r.exp}
+			switch r.typ {
+			case backend.TypeString:
+				e.Str = r.str
+			case backend.TypeList, backend.TypeHash:
+				elems = elems[:0]
+				dp := appendID(nil, r.id)
+				err := t.iterate(t.dataB(), dp, dp, false, func(dk, dv []byte) (bool, error) {
+					if r.typ == backend.TypeHash {
+						elems = append(elems, dk[idLen:])
+					}
+					elems = append(elems, dv)
+					return true, nil
+				})
+				if err != nil {
+					return false, err
+				}
+				if r.typ == backend.TypeList {
+					e.List = elems
+				} else {
+					e.Hash = elems
+				}
+			}
+			return true, fn(&e)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// Close ends the read transaction. It is idempotent.
+func (s *snapshot) Close() error {
+	if s.btx == nil {
+		return nil
+	}
+	err := s.btx.Rollback()
+	s.btx = nil
+	return err
+}

@@ -1,0 +1,704 @@
+package bolt
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"redpool/backend"
+)
+
+// errNeedAll is returned by cross-database operations in a transaction
+// opened without TxOptions.All.
+var errNeedAll = errors.New("bolt: cross-database operation needs TxOptions.All")
+
+// tx implements backend.Tx on a bbolt transaction. In a View w is nil; in
+// an Update it is the writer's batch state.
+type tx struct {
+	b   *Bolt
+	btx *bolt.Tx
+	w   *batchState
+
+	meta, keys, data, exp, garb *bolt.Bucket
+	kc, dc                      *bolt.Cursor // point lookups only
+
+	db    int
+	ns    uint32
+	now   int64
+	all   bool
+	dirty bool // this Update function has written
+
+	curReq *request // writer only: the request being run
+
+	kbuf, kbuf2, ebuf, dbuf []byte // scratch keys; bbolt copies keys it keeps
+}
+
+var _ backend.Tx = (*tx)(nil)
+
+func (t *tx) open(b *Bolt, btx *bolt.Tx, w *batchState) {
+	t.b, t.btx, t.w = b, btx, w
+}
+
+// begin starts work for one View or Update function.
+func (t *tx) begin(o backend.TxOptions, now int64) error {
+	t.db, t.all, t.now, t.dirty = o.DB, o.All, now, false
+	ns, err := t.nsFor(o.DB)
+	t.ns = ns
+	return err
+}
+
+// clear drops the references to the bbolt transaction.
+func (t *tx) clear() {
+	t.btx, t.w = nil, nil
+	t.meta, t.keys, t.data, t.exp, t.garb = nil, nil, nil, nil, nil
+	t.kc, t.dc = nil, nil
+}
+
+func (t *tx) bucket(p **bolt.Bucket, name []byte) *bolt.Bucket {
+	if *p == nil {
+		*p = t.btx.Bucket(name)
+		if *p == nil {
+			panic(fmt.Sprintf("bolt: bucket %q is missing", name))
+		}
+	}
+	return *p
+}
+
+func (t *tx) metaB() *bolt.Bucket { return t.bucket(&t.meta, bucketMeta) }
+func (t *tx) keysB() *bolt.Bucket { return t.bucket(&t.keys, bucketKeys) }
+func (t *tx) dataB() *bolt.Bucket { return t.bucket(&t.data, bucketData) }
+func (t *tx) expB() *bolt.Bucket  { return t.bucket(&t.exp, bucketExpire) }
+func (t *tx) garbB() *bolt.Bucket { return t.bucket(&t.garb, bucketGarbage) }
+
+// nsFor returns the namespace of logical database db.
+func (t *tx) nsFor(db int) (uint32, error) {
+	v := t.metaB().Get(metaDBs)
+	if db < 0 || (db+1)*nsLen > len(v) || db >= t.b.nDBs {
+		return 0, backend.ErrBadDB
+	}
+	return nsOf(v[db*nsLen:]), nil
+}
+
+func (t *tx) setNS(db int, ns uint32) error {
+	v := t.metaB().Get(metaDBs)
+	nv := t.w.arena.copy(v)
+	binary.BigEndian.PutUint32(nv[db*nsLen:], ns)
+	t.w.tableChanged = true
+	if db == t.db {
+		t.ns = ns
+	}
+	return t.metaB().Put(metaDBs, nv)
+}
+
+func (t *tx) writable() error {
+	if t.w == nil {
+		return backend.ErrReadOnlyTx
+	}
+	return nil
+}
+
+func (t *tx) touch() {
+	t.dirty = true
+	t.w.dirty = true
+}
+
+// kkey returns ns|key in a scratch buffer, valid until the next kkey call.
+func (t *tx) kkey(key []byte) []byte {
+	t.kbuf = appendNSKey(t.kbuf[:0], t.ns, key)
+	return t.kbuf
+}
+
+// seekExact looks key up with cursor c.
+func seekExact(c *bolt.Cursor, key []byte) ([]byte, bool) {
+	k, v := c.Seek(key)
+	if k == nil || !bytes.Equal(k, key) {
+		return nil, false
+	}
+	return v, true
+}
+
+func (t *tx) keysCursor() *bolt.Cursor {
+	if t.kc == nil {
+		t.kc = t.keysB().Cursor()
+	}
+	return t.kc
+}
+
+func (t *tx) dataCursor() *bolt.Cursor {
+	if t.dc == nil {
+		t.dc = t.dataB().Cursor()
+	}
+	return t.dc
+}
+
+func (t *tx) dataGet(k []byte) ([]byte, bool) { return seekExact(t.dataCursor(), k) }
+
+// raw returns the record at kk, expired or not.
+func (t *tx) raw(kk []byte) (record, bool, error) {
+	v, ok := seekExact(t.keysCursor(), kk)
+	if !ok {
+		return record{}, false, nil
+	}
+	r, ok := decodeRecord(v)
+	if !ok {
+		return record{}, false, fmt.Errorf("bolt: damaged metadata record for key %q", kk[nsLen:])
+	}
+	return r, true, nil
+}
+
+// get returns the live record at kk (ns|key). An expired record is absent;
+// in an Update it is also deleted.
+func (t *tx) get(kk []byte) (record, bool, error) {
+	r, ok, err := t.raw(kk)
+	if !ok || err != nil {
+		return r, false, err
+	}
+	if r.exp != 0 && r.exp <= t.now {
+		if t.w != nil {
+			if err := t.removeKey(kk, &r); err != nil {
+				return record{}, false, err
+			}
+			t.w.expired++
+		}
+		return record{}, false, nil
+	}
+	return r, true, nil
+}
+
+// getType is get plus a type check (TypeNone: any type).
+func (t *tx) getType(kk []byte, want backend.Type) (record, bool, error) {
+	r, ok, err := t.get(kk)
+	if ok && want != backend.TypeNone && r.typ != want {
+		return record{}, false, backend.ErrWrongType
+	}
+	return r, ok, err
+}
+
+func (t *tx) expKey(at int64, kk []byte) []byte {
+	t.ebuf = appendExpKey(t.ebuf[:0], at, kk)
+	return t.ebuf
+}
+
+// removeKey deletes the record at kk, its expiry entry and its data.
+func (t *tx) removeKey(kk []byte, r *record) error {
+	t.touch()
+	if err := t.keysB().Delete(kk); err != nil {
+		return err
+	}
+	d := t.w.delta(nsOf(kk))
+	d.keys--
+	if r.exp != 0 {
+		d.expires--
+		if err := t.expB().Delete(t.expKey(r.exp, kk)); err != nil {
+			return err
+		}
+	}
+	if r.id != 0 && r.size > 0 {
+		return t.dropData(r.id, r.size)
+	}
+	return nil
+}
+
+// dropData disposes of a collection's elements: at once if there are few,
+// otherwise through the garbage bucket and the sweeper.
+func (t *tx) dropData(id uint64, size int64) error {
+	if size <= smallDrop {
+		_, _, err := t.deletePrefix(id, int(smallDrop)+1)
+		return err
+	}
+	v := t.w.arena.alloc(8)
+	putU64(v, uint64(size))
+	t.w.garbage++
+	t.w.sweep = true
+	return t.garbB().Put(garbageIDKey(id), v)
+}
+
+// deletePrefix deletes up to budget data keys of collection id. done
+// reports that none are left.
+func (t *tx) deletePrefix(id uint64, budget int) (n int, done bool, err error) {
+	t.touch()
+	prefix := appendID(t.dbuf[:0], id)
+	t.dbuf = prefix
+	var ks [][]byte
+	c := t.dataB().Cursor()
+	k, _ := c.Seek(prefix)
+	for ; k != nil && hasPrefix(k, prefix) && len(ks) < budget; k, _ = c.Next() {
+		ks = append(ks, k)
+	}
+	done = k == nil || !hasPrefix(k, prefix)
+	for _, k := range ks {
+		if err := t.dataB().Delete(k); err != nil {
+			return 0, false, err
+		}
+	}
+	return len(ks), done, nil
+}
+
+// put writes the record r at kk, which holds old (nil: nothing), keeping
+// the expiry index, the counters and the data of old in order.
+func (t *tx) put(kk []byte, old *record, r *record) error {
+	t.touch()
+	d := t.w.delta(nsOf(kk))
+	oldExp := int64(0)
+	if old != nil {
+		oldExp = old.exp
+		if old.id != 0 && old.id != r.id && old.size > 0 {
+			if err := t.dropData(old.id, old.size); err != nil {
+				return err
+			}
+		}
+	} else {
+		d.keys++
+	}
+	if oldExp != r.exp {
+		if oldExp != 0 {
+			d.expires--
+			if err := t.expB().Delete(t.expKey(oldExp, kk)); err != nil {
+				return err
+			}
+		}
+		if r.exp != 0 {
+			d.expires++
+			if err := t.expB().Put(t.expKey(r.exp, kk), nil); err != nil {
+				return err
+			}
+		}
+	}
+	v := t.w.arena.alloc(r.encodedLen())
+	r.encodeTo(v)
+	return t.keysB().Put(kk, v)
+}
+
+// putMeta rewrites the record of an existing collection whose expiry did
+// not change (head, tail or size moved).
+func (t *tx) putMeta(kk []byte, r *record) error {
+	t.touch()
+	v := t.w.arena.alloc(r.encodedLen())
+	r.encodeTo(v)
+	return t.keysB().Put(kk, v)
+}
+
+func (t *tx) newID() (uint64, error) {
+	t.touch()
+	return t.dataB().NextSequence()
+}
+
+func putU64(b []byte, v uint64) { binary.BigEndian.PutUint64(b, v) }
+
+func checkKey(key []byte) error {
+	if len(key) > maxKeyLen {
+		return backend.ErrTooLarge
+	}
+	return nil
+}
+
+// --- transaction ---
+
+func (t *tx) DB() int    { return t.db }
+func (t *tx) Now() int64 { return t.now }
+
+// --- keys ---
+
+func (t *tx) Type(key []byte) (backend.Type, error) {
+	r, ok, err := t.get(t.kkey(key))
+	if !ok || err != nil {
+		return backend.TypeNone, err
+	}
+	return r.typ, nil
+}
+
+func (t *tx) Exists(key []byte) (bool, error) {
+	_, ok, err := t.get(t.kkey(key))
+	return ok, err
+}
+
+func (t *tx) Delete(key []byte) (bool, error) {
+	if err := t.writable(); err != nil {
+		return false, err
+	}
+	kk := t.kkey(key)
+	r, ok, err := t.get(kk)
+	if !ok || err != nil {
+		return false, err
+	}
+	return true, t.removeKey(kk, &r)
+}
+
+func (t *tx) ExpireAt(key []byte) (int64, bool, error) {
+	r, ok, err := t.get(t.kkey(key))
+	return r.exp, ok, err
+}
+
+func (t *tx) SetExpireAt(key []byte, at int64) (bool, error) {
+	if err := t.writable(); err != nil {
+		return false, err
+	}
+	kk := t.kkey(key)
+	r, ok, err := t.get(kk)
+	if !ok || err != nil {
+		return false, err
+	}
+	if at != 0 && at <= t.now {
+		return true, t.removeKey(kk, &r)
+	}
+	if r.exp == at {
+		return true, nil
+	}
+	old := r
+	r.exp = at
+	return true, t.put(kk, &old, &r)
+}
+
+func (t *tx) Rename(src, dst []byte) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	skk := t.kkey(src)
+	r, ok, err := t.get(skk)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return backend.ErrNoSuchKey
+	}
+	if bytes.Equal(src, dst) {
+		return nil
+	}
+	if err := checkKey(dst); err != nil {
+		return err
+	}
+	// Take src away (keeping its data), then put it at dst.
+	keep := r
+	keep.id, keep.size = 0, 0
+	if err := t.removeKey(skk, &keep); err != nil {
+		return err
+	}
+	// r.str (a string's value) still points at the deleted record's bytes:
+	// bbolt neither changes them nor reuses their page before the commit.
+	t.kbuf2 = appendNSKey(t.kbuf2[:0], t.ns, dst)
+	dkk := t.kbuf2
+	old, found, err := t.get(dkk)
+	if err != nil {
+		return err
+	}
+	if found {
+		return t.put(dkk, &old, &r)
+	}
+	return t.put(dkk, nil, &r)
+}
+
+func (t *tx) Copy(src []byte, dstDB int, dst []byte, replace bool) (bool, error) {
+	if err := t.writable(); err != nil {
+		return false, err
+	}
+	if dstDB < 0 || dstDB >= t.b.nDBs {
+		return false, backend.ErrBadDB
+	}
+	if dstDB != t.db && !t.all {
+		return false, errNeedAll
+	}
+	if err := checkKey(dst); err != nil {
+		return false, err
+	}
+	dns, err := t.nsFor(dstDB)
+	if err != nil {
+		return false, err
+	}
+	skk := t.kkey(src)
+	r, ok, err := t.get(skk)
+	if !ok || err != nil {
+		return false, err
+	}
+	t.kbuf2 = appendNSKey(t.kbuf2[:0], dns, dst)
+	dkk := t.kbuf2
+	if bytes.Equal(skk, dkk) {
+		// Copying a key onto itself: nothing to do (COPY refuses it).
+		return false, nil
+	}
+	old, found, err := t.get(dkk)
+	if err != nil {
+		return false, err
+	}
+	if found && !replace {
+		return false, nil
+	}
+	nr := r
+	if r.id != 0 {
+		id, err := t.newID()
+		if err != nil {
+			return false, err
+		}
+		if err := t.copyData(r.id, id); err != nil {
+			return false, err
+		}
+		nr.id = id
+	}
+	if found {
+		return true, t.put(dkk, &old, &nr)
+	}
+	return true, t.put(dkk, nil, &nr)
+}
+
+// copyData copies collection src's elements to collection dst, in chunks
+// so that no cursor walks a bucket that is being written.
+func (t *tx) copyData(src, dst uint64) error {
+	prefix := appendID(nil, src)
+	seek := prefix
+	const chunk = 512
+	var ks, vs [][]byte
+	for {
+		ks, vs = ks[:0], vs[:0]
+		c := t.dataB().Cursor()
+		k, v := c.Seek(seek)
+		if k != nil && len(ks) == 0 && !bytes.Equal(seek, prefix) && bytes.Equal(k, seek) {
+			k, v = c.Next()
+		}
+		for ; k != nil && hasPrefix(k, prefix) && len(ks) < chunk; k, v = c.Next() {
+			ks, vs = append(ks, k), append(vs, v)
+		}
+		for i, k := range ks {
+			nk := appendID(t.dbuf[:0], dst)
+			nk = append(nk, k[idLen:]...)
+			t.dbuf = nk
+			if err := t.dataB().Put(nk, vs[i]); err != nil {
+				return err
+			}
+		}
+		if len(ks) < chunk {
+			return nil
+		}
+		seek = bytes.Clone(ks[len(ks)-1])
+	}
+}
+
+func (t *tx) Move(key []byte, dstDB int) (bool, error) {
+	if err := t.writable(); err != nil {
+		return false, err
+	}
+	if dstDB < 0 || dstDB >= t.b.nDBs {
+		return false, backend.ErrBadDB
+	}
+	if !t.all {
+		return false, errNeedAll
+	}
+	dns, err := t.nsFor(dstDB)
+	if err != nil {
+		return false, err
+	}
+	if dns == t.ns {
+		return false, nil
+	}
+	skk := t.kkey(key)
+	r, ok, err := t.get(skk)
+	if !ok || err != nil {
+		return false, err
+	}
+	t.kbuf2 = appendNSKey(t.kbuf2[:0], dns, key)
+	dkk := t.kbuf2
+	if _, found, err := t.get(dkk); found || err != nil {
+		return false, err
+	}
+	keep := r
+	keep.id, keep.size = 0, 0
+	if err := t.removeKey(skk, &keep); err != nil {
+		return false, err
+	}
+	return true, t.put(dkk, nil, &r)
+}
+
+// count returns the counters of namespace ns as this transaction sees them.
+func (t *tx) count(ns uint32) counter {
+	c := decodeCounter(t.metaB().Get(counterKey(ns)))
+	if t.w != nil {
+		if d := t.w.deltas[ns]; d != nil {
+			c.keys += d.keys
+			c.expires += d.expires
+		}
+	}
+	return c
+}
+
+func (t *tx) Len() (int64, error) { return t.count(t.ns).keys, nil }
+
+func (t *tx) Flush() error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	return t.flushDB(t.db)
+}
+
+// flushDB gives db a fresh namespace and leaves the old one to the sweeper.
+func (t *tx) flushDB(db int) error {
+	old, err := t.nsFor(db)
+	if err != nil {
+		return err
+	}
+	prefix := appendNSKey(nil, old, nil)
+	if k, _ := t.keysB().Cursor().Seek(prefix); k == nil || !hasPrefix(k, prefix) {
+		return nil // nothing stored
+	}
+	t.touch()
+	ns, err := nextNS(t.metaB())
+	if err != nil {
+		return err
+	}
+	if err := t.setNS(db, ns); err != nil {
+		return err
+	}
+	v := t.w.arena.alloc(8)
+	putU64(v, uint64(t.count(old).keys))
+	t.w.delta(old) // make sure the old counters are deleted at commit
+	t.w.garbage++
+	t.w.sweep = true
+	return t.garbB().Put(garbageNSKey(old), v)
+}
+
+func (t *tx) FlushAll() error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	if !t.all {
+		return errNeedAll
+	}
+	for db := 0; db < t.b.nDBs; db++ {
+		if err := t.flushDB(db); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) SwapDB(a, b int) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	if a < 0 || a >= t.b.nDBs || b < 0 || b >= t.b.nDBs {
+		return backend.ErrBadDB
+	}
+	if !t.all {
+		return errNeedAll
+	}
+	if a == b {
+		return nil
+	}
+	t.touch()
+	na, _ := t.nsFor(a)
+	nb, _ := t.nsFor(b)
+	if err := t.setNS(a, nb); err != nil {
+		return err
+	}
+	return t.setNS(b, na)
+}
+
+// --- strings ---
+
+func (t *tx) Get(key []byte) ([]byte, bool, error) {
+	r, ok, err := t.getType(t.kkey(key), backend.TypeString)
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	return r.str, true, nil
+}
+
+func (t *tx) Set(key, val []byte, expireAt int64, keepTTL bool) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	if len(val) > backend.MaxStringLen {
+		return backend.ErrTooLarge
+	}
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	kk := t.kkey(key)
+	old, found, err := t.get(kk)
+	if err != nil {
+		return err
+	}
+	exp := expireAt
+	if keepTTL {
+		exp = old.exp // 0 when not found
+	} else if exp != 0 && exp <= t.now {
+		if found {
+			return t.removeKey(kk, &old)
+		}
+		return nil
+	}
+	r := record{typ: backend.TypeString, exp: exp, str: val}
+	if found {
+		return t.put(kk, &old, &r)
+	}
+	return t.put(kk, nil, &r)
+}
+
+func (t *tx) Append(key, val []byte) (int64, error) {
+	if err := t.writable(); err != nil {
+		return 0, err
+	}
+	if err := checkKey(key); err != nil {
+		return 0, err
+	}
+	kk := t.kkey(key)
+	old, found, err := t.getType(kk, backend.TypeString)
+	if err != nil {
+		return 0, err
+	}
+	n := len(old.str) + len(val)
+	if n > backend.MaxStringLen {
+		return 0, backend.ErrTooLarge
+	}
+	if found && len(val) == 0 {
+		return int64(n), nil
+	}
+	return int64(n), t.putString(kk, old, found, func(s []byte) {
+		copy(s, old.str)
+		copy(s[len(old.str):], val)
+	}, n)
+}
+
+// putString stores a string of length n built by fill at kk, keeping the
+// expiry of old.
+func (t *tx) putString(kk []byte, old record, found bool, fill func(s []byte), n int) error {
+	t.touch()
+	v := t.w.arena.alloc(recHeader + n)
+	fill(v[recHeader:])
+	v[0] = byte(backend.TypeString)
+	putU64(v[1:9], uint64(old.exp))
+	if !found {
+		t.w.delta(nsOf(kk)).keys++
+	}
+	return t.keysB().Put(kk, v)
+}
+
+func (t *tx) SetRange(key []byte, offset int64, val []byte) (int64, error) {
+	if err := t.writable(); err != nil {
+		return 0, err
+	}
+	if offset < 0 {
+		return 0, backend.ErrIndexOutOfRange
+	}
+	if err := checkKey(key); err != nil {
+		return 0, err
+	}
+	kk := t.kkey(key)
+	old, found, err := t.getType(kk, backend.TypeString)
+	if err != nil {
+		return 0, err
+	}
+	if len(val) == 0 {
+		return int64(len(old.str)), nil
+	}
+	end := offset + int64(len(val))
+	if end > backend.MaxStringLen {
+		return 0, backend.ErrTooLarge
+	}
+	n := max(int64(len(old.str)), end)
+	return n, t.putString(kk, old, found, func(s []byte) {
+		copy(s, old.str)
+		clear(s[len(old.str):])
+		copy(s[offset:], val)
+	}, int(n))
+}

@@ -1,0 +1,355 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"redpool/backend"
+)
+
+// checkInvariants verifies every shard's bookkeeping. It takes all locks.
+func checkInvariants(t *testing.T, m *Memory) {
+	t.Helper()
+	m.lockAll(false)
+	defer m.unlockAll(false)
+	for i := range m.shards {
+		sh := &m.shards[i]
+		sd := sh.data.Load()
+		if sd.owner.Load() != sh {
+			t.Fatalf("shard %d: owner mismatch", i)
+		}
+		if len(sd.m) != len(sd.keys) || int64(len(sd.keys)) != sd.nkeys.Load() {
+			t.Fatalf("shard %d: map %d, keys %d, nkeys %d", i, len(sd.m), len(sd.keys), sd.nkeys.Load())
+		}
+		if int64(len(sd.vol)) != sd.nvol.Load() {
+			t.Fatalf("shard %d: vol %d, nvol %d", i, len(sd.vol), sd.nvol.Load())
+		}
+		var used int64
+		nvol := 0
+		for p, e := range sd.keys {
+			if int(e.pos) != p || sd.m[e.key] != e {
+				t.Fatalf("shard %d: entry %q at %d has pos %d", i, e.key, p, e.pos)
+			}
+			if m.shardOf([]byte(e.key)) != i%shardsPerDB {
+				t.Fatalf("entry %q in wrong shard", e.key)
+			}
+			if (e.expireAt != 0) != (e.vpos >= 0) {
+				t.Fatalf("entry %q: expireAt %d, vpos %d", e.key, e.expireAt, e.vpos)
+			}
+			if e.vpos >= 0 {
+				nvol++
+				if sd.vol[e.vpos] != e {
+					t.Fatalf("entry %q: vol[%d] is another entry", e.key, e.vpos)
+				}
+			}
+			switch e.typ {
+			case backend.TypeList:
+				if e.list.n == 0 {
+					t.Fatalf("empty list %q", e.key)
+				}
+				var n int64
+				for j := 0; j < e.list.n; j++ {
+					n += int64(len(e.list.at(j)))
+				}
+				if n != e.list.bytes {
+					t.Fatalf("list %q: bytes %d, counted %d", e.key, e.list.bytes, n)
+				}
+			case backend.TypeHash:
+				hh := e.hash
+				if len(hh.fields) == 0 {
+					t.Fatalf("empty hash %q", e.key)
+				}
+				var n int64
+				for j, f := range hh.fields {
+					n += int64(len(f.name) + len(f.val))
+					if hh.find([]byte(f.name)) != j {
+						t.Fatalf("hash %q: field %q not found at %d", e.key, f.name, j)
+					}
+				}
+				if hh.idx != nil && len(hh.idx) != len(hh.fields) {
+					t.Fatalf("hash %q: idx %d, fields %d", e.key, len(hh.idx), len(hh.fields))
+				}
+				if n != hh.bytes {
+					t.Fatalf("hash %q: bytes %d, counted %d", e.key, hh.bytes, n)
+				}
+			}
+			used += e.size()
+		}
+		if nvol != len(sd.vol) {
+			t.Fatalf("shard %d: %d volatile entries, vol has %d", i, nvol, len(sd.vol))
+		}
+		if used != sd.used.Load() {
+			t.Fatalf("shard %d: used %d, counted %d", i, sd.used.Load(), used)
+		}
+		if sd.cow != 0 || len(sd.old) != 0 {
+			t.Fatalf("shard %d: cow %d with %d old entries and no snapshot", i, sd.cow, len(sd.old))
+		}
+	}
+}
+
+// dump renders the whole store through transactions.
+func dump(t *testing.T, b backend.Backend) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for db := range b.Databases() {
+		err := b.View(backend.TxOptions{DB: db, All: true}, func(tx backend.Tx) error {
+			var cursor uint64
+			for {
+				next, err := tx.Scan(cursor, 100, func(key []byte, typ backend.Type) error {
+					at, _, _ := tx.ExpireAt(key)
+					s := fmt.Sprintf("%v@%d:", typ, at)
+					switch typ {
+					case backend.TypeString:
+						v, _, _ := tx.Get(key)
+						s += fmt.Sprintf("%q", v)
+					case backend.TypeList:
+						_ = tx.ListRange(key, 0, -1, func(v []byte) error { s += fmt.Sprintf("%q,", v); return nil })
+					case backend.TypeHash:
+						var fs []string
+						_ = tx.HashIter(key, func(f, v []byte) bool { fs = append(fs, fmt.Sprintf("%q=%q", f, v)); return true })
+						slices.Sort(fs)
+						s += fmt.Sprint(fs)
+					}
+					out[fmt.Sprintf("%d/%q", db, key)] = s
+					return nil
+				})
+				if err != nil || next == 0 {
+					return err
+				}
+				cursor = next
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func entryString(e *backend.Entry) string {
+	s := fmt.Sprintf("%v@%d:", e.Type, e.ExpireAt)
+	switch e.Type {
+	case backend.TypeString:
+		s += fmt.Sprintf("%q", e.Str)
+	case backend.TypeList:
+		for _, v := range e.List {
+			s += fmt.Sprintf("%q,", v)
+		}
+	case backend.TypeHash:
+		var fs []string
+		for i := 0; i < len(e.Hash); i += 2 {
+			fs = append(fs, fmt.Sprintf("%q=%q", e.Hash[i], e.Hash[i+1]))
+		}
+		slices.Sort(fs)
+		s += fmt.Sprint(fs)
+	}
+	return s
+}
+
+// randomOp applies one random write to b, on keys "k0".."k<nkeys-1>".
+func randomOp(t *testing.T, b backend.Backend, rng *rand.Rand, now int64, nkeys int) {
+	key := []byte(fmt.Sprint("k", rng.IntN(nkeys)))
+	key2 := []byte(fmt.Sprint("k", rng.IntN(nkeys)))
+	db := rng.IntN(b.Databases())
+	val := []byte(fmt.Sprint("v", rng.IntN(1000)))
+	o := backend.TxOptions{DB: db, Keys: [][]byte{key, key2}}
+	op := rng.IntN(22)
+	if op >= 18 {
+		o = backend.TxOptions{DB: db, All: true}
+	}
+	err := b.Update(o, func(tx backend.Tx) error {
+		var err error
+		switch op {
+		case 0:
+			err = tx.Set(key, val, 0, false)
+		case 1:
+			err = tx.Set(key, val, now+int64(rng.IntN(100_000)), rng.IntN(2) == 0)
+		case 2:
+			_, err = tx.Delete(key)
+		case 3:
+			_, err = tx.SetExpireAt(key, []int64{0, now + 5000, now - 1}[rng.IntN(3)])
+		case 4:
+			_, err = tx.Append(key, val)
+		case 5:
+			_, err = tx.SetRange(key, int64(rng.IntN(10)), val)
+		case 6:
+			_, err = tx.ListPush(key, rng.IntN(2) == 0, [][]byte{val, key2}, false)
+		case 7:
+			_, err = tx.ListPop(key, rng.IntN(2) == 0, int64(1+rng.IntN(3)))
+		case 8:
+			err = tx.ListSet(key, int64(rng.IntN(4)-2), val)
+		case 9:
+			err = tx.ListTrim(key, int64(rng.IntN(3)), int64(-1-rng.IntN(3)))
+		case 10:
+			_, err = tx.ListRem(key, int64(rng.IntN(3)-1), key2)
+		case 11:
+			_, err = tx.ListInsert(key, rng.IntN(2) == 0, key2, val)
+		case 12, 13:
+			pairs := [][]byte{[]byte(fmt.Sprint("f", rng.IntN(30))), val, []byte(fmt.Sprint("f", rng.IntN(30))), val}
+			_, err = tx.HashSet(key, pairs, rng.IntN(3) == 0)
+		case 14:
+			_, err = tx.HashDel(key, [][]byte{[]byte(fmt.Sprint("f", rng.IntN(30))), []byte(fmt.Sprint("f", rng.IntN(30)))})
+		case 15:
+			err = tx.Rename(key, key2)
+		case 16:
+			_, err = tx.Copy(key, db, key2, rng.IntN(2) == 0)
+		case 17:
+			_, err = tx.ListPush(key, false, [][]byte{val}, true)
+		case 18:
+			_, err = tx.Move(key, rng.IntN(b.Databases()))
+		case 19:
+			_, err = tx.Copy(key, rng.IntN(b.Databases()), key2, rng.IntN(2) == 0)
+		case 20:
+			if rng.IntN(4) == 0 {
+				err = tx.SwapDB(db, rng.IntN(b.Databases()))
+			}
+		case 21:
+			if rng.IntN(30) == 0 {
+				err = tx.Flush()
+			}
+		}
+		switch err {
+		case backend.ErrWrongType, backend.ErrNoSuchKey, backend.ErrIndexOutOfRange:
+			err = nil
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("op %d: %v", op, err)
+	}
+}
+
+// TestInvariantsRandom runs random writes and checks the bookkeeping, and
+// that UsedBytes returns to zero when everything is deleted.
+func TestInvariantsRandom(t *testing.T) {
+	clock := backend.NewManualClock(time.UnixMilli(1_700_000_000_000))
+	m := New(Options{Databases: 3, Clock: clock, ExpiryInterval: -1})
+	defer m.Close()
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range 20000 {
+		randomOp(t, m, rng, backend.NowMs(clock), 60)
+		if i%2000 == 0 {
+			checkInvariants(t, m)
+			clock.Advance(3 * time.Second)
+			m.ExpireCycle(time.Second)
+			checkInvariants(t, m)
+		}
+	}
+	checkInvariants(t, m)
+	if err := m.Update(backend.TxOptions{All: true}, func(tx backend.Tx) error { return tx.FlushAll() }); err != nil {
+		t.Fatal(err)
+	}
+	if st := m.Stats(); st.UsedBytes != 0 {
+		t.Fatalf("UsedBytes after FlushAll = %d", st.UsedBytes)
+	}
+	// Deleting key by key also brings UsedBytes back to 0.
+	for i := range 3000 {
+		randomOp(t, m, rng, backend.NowMs(clock), 60)
+		_ = i
+	}
+	for db := range 3 {
+		for i := range 60 {
+			key := []byte(fmt.Sprint("k", i))
+			if err := m.Update(backend.TxOptions{DB: db, Keys: [][]byte{key}}, func(tx backend.Tx) error {
+				_, err := tx.Delete(key)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	checkInvariants(t, m)
+	if st := m.Stats(); st.UsedBytes != 0 || st.Keys[0]+st.Keys[1]+st.Keys[2] != 0 {
+		t.Fatalf("after deleting everything: %+v", st)
+	}
+}
+
+// TestSnapshotWritesDuringEach writes from inside Each's callback, so that
+// writes land between the reader's chunks in every possible state, and
+// checks the snapshot still shows the state at its creation.
+func TestSnapshotWritesDuringEach(t *testing.T) {
+	clock := backend.NewManualClock(time.UnixMilli(1_700_000_000_000))
+	m := New(Options{Databases: 3, Clock: clock, ExpiryInterval: -1})
+	defer m.Close()
+	rng := rand.New(rand.NewPCG(7, 8))
+	for round := range 20 {
+		for range 3000 {
+			randomOp(t, m, rng, backend.NowMs(clock), 2000)
+		}
+		want := dump(t, m)
+		s, err := m.Snapshot(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		err = s.Each(context.Background(), func(e *backend.Entry) error {
+			k := fmt.Sprintf("%d/%q", e.DB, e.Key)
+			if _, dup := got[k]; dup {
+				return fmt.Errorf("duplicate %s", k)
+			}
+			got[k] = entryString(e)
+			for range rng.IntN(4) {
+				randomOp(t, m, rng, backend.NowMs(clock), 2000)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if round%3 == 0 {
+			// Also while the snapshot is open but finished.
+			for range 100 {
+				randomOp(t, m, rng, backend.NowMs(clock), 2000)
+			}
+		}
+		s.Close()
+		if !maps.Equal(got, want) {
+			n := 0
+			for k, v := range want {
+				if got[k] != v && n < 10 {
+					t.Errorf("%s: got %s, want %s", k, got[k], v)
+					n++
+				}
+			}
+			for k, v := range got {
+				if _, ok := want[k]; !ok && n < 20 {
+					t.Errorf("extra %s: %s", k, v)
+					n++
+				}
+			}
+			t.Fatalf("round %d: snapshot differs (%d vs %d keys)", round, len(got), len(want))
+		}
+		checkInvariants(t, m)
+		clock.Advance(time.Second)
+	}
+}
+
+// TestSnapshotAbandoned closes a snapshot halfway through Each.
+func TestSnapshotAbandoned(t *testing.T) {
+	m := New(Options{Databases: 2, ExpiryInterval: -1})
+	defer m.Close()
+	rng := rand.New(rand.NewPCG(1, 1))
+	for range 5000 {
+		randomOp(t, m, rng, backend.NowMs(m.clock), 3000)
+	}
+	s, err := m.Snapshot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	stop := fmt.Errorf("stop")
+	_ = s.Each(context.Background(), func(*backend.Entry) error {
+		randomOp(t, m, rng, backend.NowMs(m.clock), 3000)
+		if n++; n == 500 {
+			return stop
+		}
+		return nil
+	})
+	s.Close()
+	checkInvariants(t, m)
+}

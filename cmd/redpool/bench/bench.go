@@ -1,0 +1,358 @@
+// Package bench compares redpool's persistence strategies (redpool bench).
+//
+// For each Strategy, Run starts a real redpool process with that strategy's
+// config in a fresh temporary directory, drives it over the network with a
+// pipelined RESP client (one goroutine per connection, the same seeded
+// Workload for every strategy), and measures:
+//
+//   - throughput and latency percentiles of the workload (a log-bucketed
+//     Histogram per connection, merged);
+//   - bytes on disk at the end and at the peak (sampled every 100 ms);
+//   - CPU time and peak RSS of the server process;
+//   - recovery: the server is stopped gracefully (SIGTERM) and restarted on
+//     its data; the time from process start until it answers and DBSIZE
+//     equals the count before the stop (0 for a strategy without
+//     persistence);
+//   - crash loss: in a fresh directory, clients write unique keys and record
+//     each acknowledgement; the server is killed with SIGKILL mid-load,
+//     restarted, and every acknowledged write is read back.
+//
+// A strategy that fails (cannot start, crashes, loses its data on a
+// graceful restart) gets an Error in its Result and the run goes on. Every
+// child process and temporary directory is gone when Run returns, also when
+// ctx is cancelled.
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"redpool/cmd/redpool/config"
+)
+
+// Options configure Run.
+type Options struct {
+	// Bin is the redpool binary to start; "" means os.Executable().
+	Bin string
+	// Strategies are compared in order.
+	Strategies []Strategy
+	// Workload is run against every strategy.
+	Workload Workload
+	// CrashDuration is how long the crash phase writes before the kill;
+	// 0 skips the crash phase.
+	CrashDuration time.Duration
+	// TempDir holds the run's temporary directory; "" means os.TempDir().
+	TempDir string
+	// StartTimeout bounds each server start, data loading included; 0 means
+	// one minute.
+	StartTimeout time.Duration
+	// Progress receives progress reports; nil reports nothing. With
+	// Terminal, a bar is redrawn in place instead of one line per phase.
+	Progress io.Writer
+	Terminal bool
+}
+
+// DefaultCrashDuration is the default length of the crash phase's load. The
+// snapshot strategy saves about 2 s after the start and then every 2 s, so
+// a kill at 3 s falls between two saves.
+const DefaultCrashDuration = 3 * time.Second
+
+// Result is the measurement of one strategy. The tagged fields are the
+// columns of every output format, in order.
+type Result struct {
+	Strategy      string  `json:"strategy"`
+	OpsPerSec     float64 `json:"ops_per_sec"`
+	P50Ms         float64 `json:"p50_ms"`
+	P99Ms         float64 `json:"p99_ms"`
+	P999Ms        float64 `json:"p999_ms"`
+	DiskBytes     int64   `json:"disk_bytes"`
+	PeakDiskBytes int64   `json:"peak_disk_bytes"`
+	RecoveryMs    float64 `json:"recovery_ms"`
+	AckedWrites   int64   `json:"acked_writes"`
+	AckedLost     int64   `json:"acked_lost"`
+	LostSeconds   float64 `json:"lost_seconds"`
+	CPUSeconds    float64 `json:"cpu_seconds"`
+	PeakRSSBytes  int64   `json:"peak_rss_bytes"`
+	Error         string  `json:"error"`
+
+	// Ops is the number of requests the workload completed.
+	Ops int64 `json:"-"`
+	// Keys is DBSIZE at the end of the workload; RecoveredKeys is DBSIZE
+	// after the restart (they differ only for a strategy without persistence).
+	Keys, RecoveredKeys int64 `json:"-"`
+	// LossIsSuffix reports that the crash lost, on each connection, only
+	// writes acknowledged after every write it kept.
+	LossIsSuffix bool `json:"-"`
+}
+
+// Failed reports whether the strategy could not be measured.
+func (r Result) Failed() bool { return r.Error != "" }
+
+// Run measures every strategy of o. It returns one Result per strategy
+// measured; an error means the options were unusable or ctx was cancelled
+// (the results then hold the strategies finished before).
+func Run(ctx context.Context, o Options) ([]Result, error) {
+	if err := o.Workload.validate(); err != nil {
+		return nil, err
+	}
+	if len(o.Strategies) == 0 {
+		return nil, errors.New("no strategies")
+	}
+	if o.Bin == "" {
+		bin, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("cannot find the redpool binary (use -bin): %w", err)
+		}
+		o.Bin = bin
+	}
+	if _, err := os.Stat(o.Bin); err != nil {
+		return nil, err
+	}
+	if o.StartTimeout <= 0 {
+		o.StartTimeout = time.Minute
+	}
+	base, err := os.MkdirTemp(o.TempDir, "redpool-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(base)
+
+	p := newProgress(o.Progress, o.Terminal, len(o.Strategies))
+	defer p.close()
+	var results []Result
+	for i, s := range o.Strategies {
+		p.begin(i, s.Name)
+		dir := filepath.Join(base, fmt.Sprintf("%02d-%s", i+1, safeName(s.Name)))
+		r := runStrategy(ctx, o, s, dir, p)
+		// A strategy cut short by ctx is not a measurement.
+		if err := ctx.Err(); err != nil {
+			return results, err
+		}
+		p.end(r)
+		results = append(results, r)
+		if err := os.RemoveAll(dir); err != nil {
+			return results, err
+		}
+	}
+	return results, nil
+}
+
+// safeName maps a strategy name to a file name.
+func safeName(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// persistent reports whether a server with config c keeps its data across a
+// restart.
+func persistent(c config.Config) bool {
+	return c.Backend != config.BackendMemory || c.Persistence.Mode != config.ModeNone
+}
+
+// stopTimeout bounds a graceful shutdown (a final fsync or snapshot).
+const stopTimeout = time.Minute
+
+// runStrategy measures one strategy in dir; failures end up in the Result.
+func runStrategy(ctx context.Context, o Options, s Strategy, dir string, p *progress) Result {
+	r := Result{Strategy: s.Name}
+	if err := measure(ctx, o, s, dir, p, &r); err != nil {
+		r.Error = err.Error()
+	}
+	return r
+}
+
+// phase plan: the fraction of a strategy's progress bar each phase ends at.
+const (
+	planStart    = 0.02
+	planLoad     = 0.60
+	planRecovery = 0.68
+	planCrash    = 0.95
+)
+
+// measure runs the phases of one strategy in dir, filling r.
+func measure(ctx context.Context, o Options, s Strategy, dir string, p *progress, r *Result) error {
+	mainDir := filepath.Join(dir, "main")
+	cfg := s.runConfig(mainDir)
+	cfgPath := filepath.Join(dir, "main.toml")
+	if err := os.MkdirAll(mainDir, 0o755); err != nil {
+		return err
+	}
+	if err := writeConfig(cfgPath, cfg); err != nil {
+		return err
+	}
+	if err := workloadPhase(ctx, o, cfgPath, mainDir, p, r); err != nil {
+		return err
+	}
+
+	// Recovery on the same data.
+	want := r.Keys
+	if !persistent(cfg) {
+		want = 0
+	}
+	p.setPhase("recovery", planLoad, planRecovery, 0)
+	rec, err := launch(ctx, o.Bin, cfgPath, o.StartTimeout)
+	if err != nil {
+		return fmt.Errorf("restart: %w", err)
+	}
+	defer rec.kill()
+	if err := rec.waitKeys(ctx, want, 2*time.Second); err != nil {
+		return fmt.Errorf("restart: %w", err)
+	}
+	r.RecoveryMs = ms(time.Since(rec.started))
+	r.RecoveredKeys = want
+	rec.kill()
+
+	if o.CrashDuration <= 0 {
+		return nil
+	}
+	p.setPhase("crash test", planRecovery, planCrash, o.CrashDuration)
+	res, err := crashPhase(ctx, o, s, dir)
+	if err != nil {
+		return fmt.Errorf("crash test: %w", err)
+	}
+	r.AckedWrites = res.acked
+	r.AckedLost = res.lost
+	r.LostSeconds = round(res.lostSpan.Seconds(), 3)
+	r.LossIsSuffix = res.suffix
+	return nil
+}
+
+// workloadPhase starts the server with cfgPath, runs the workload, stops the
+// server gracefully and records everything but recovery and crash loss.
+func workloadPhase(ctx context.Context, o Options, cfgPath, dataDir string, p *progress, r *Result) error {
+	w := o.Workload
+	p.setPhase("starting server", 0, planStart, 0)
+	srv, err := launch(ctx, o.Bin, cfgPath, o.StartTimeout)
+	if err != nil {
+		return err
+	}
+	defer srv.kill()
+	smp := startSampler(dataDir, srv.pid())
+	var done atomic.Int64
+	if w.Ops > 0 {
+		p.setCountedPhase("workload", planStart, planLoad, &done, w.Ops)
+	} else {
+		p.setPhase("workload", planStart, planLoad, w.Duration)
+	}
+	load, err := runLoad(ctx, srv.addr, w, &done)
+	var keys int64
+	if err == nil {
+		keys, err = dbsize(srv.addr)
+	}
+	if err != nil {
+		crashed := ctx.Err() == nil && srv.exitedWithin(time.Second)
+		srv.kill()
+		smp.stop()
+		if crashed {
+			return srv.exitError("server crashed")
+		}
+		return fmt.Errorf("workload: %w", err)
+	}
+	p.setPhase("stopping server", planLoad, planLoad, 0)
+	stopErr := srv.stop(stopTimeout)
+	peakDisk, peakRSS := smp.stop()
+	if load.errReplies > 0 {
+		return fmt.Errorf("workload: %d error replies, the first: %s", load.errReplies, load.firstErr)
+	}
+	if stopErr != nil {
+		return stopErr
+	}
+	disk, err := dirSize(dataDir)
+	if err != nil {
+		return err
+	}
+	ps := srv.cmd.ProcessState
+	r.Ops = load.ops
+	r.OpsPerSec = round(float64(load.ops)/load.elapsed.Seconds(), 1)
+	r.P50Ms = ms(load.hist.Percentile(0.50))
+	r.P99Ms = ms(load.hist.Percentile(0.99))
+	r.P999Ms = ms(load.hist.Percentile(0.999))
+	r.DiskBytes = disk
+	r.PeakDiskBytes = max(peakDisk, disk)
+	r.CPUSeconds = round((ps.UserTime() + ps.SystemTime()).Seconds(), 3)
+	r.PeakRSSBytes = max(peakRSS, maxRSS(ps))
+	r.Keys = keys
+	return nil
+}
+
+// crashPhase starts s fresh in dir/crash, writes for o.CrashDuration, kills
+// the server with SIGKILL, restarts it and checks every acknowledged write.
+func crashPhase(ctx context.Context, o Options, s Strategy, dir string) (crashResult, error) {
+	crashDir := filepath.Join(dir, "crash")
+	cfgPath := filepath.Join(dir, "crash.toml")
+	if err := os.MkdirAll(crashDir, 0o755); err != nil {
+		return crashResult{}, err
+	}
+	if err := writeConfig(cfgPath, s.runConfig(crashDir)); err != nil {
+		return crashResult{}, err
+	}
+	srv, err := launch(ctx, o.Bin, cfgPath, o.StartTimeout)
+	if err != nil {
+		return crashResult{}, err
+	}
+	defer srv.kill()
+
+	load := newCrashLoad(o.Workload.Clients, o.Workload.Pipeline)
+	loadDone := make(chan error, 1)
+	go func() { loadDone <- load.run(ctx, srv.addr) }()
+	select {
+	case <-load.started:
+	case err := <-loadDone:
+		return crashResult{}, err
+	}
+	t := time.NewTimer(o.CrashDuration)
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		t.Stop()
+		srv.kill()
+		<-loadDone
+		return crashResult{}, ctx.Err()
+	}
+	crashedEarly := !srv.alive()
+	srv.kill() // the crash
+	killedAt := time.Since(load.start)
+	<-loadDone // the clients fail once the server is gone
+	if crashedEarly {
+		return crashResult{}, srv.exitError("server crashed")
+	}
+	p2, err := launch(ctx, o.Bin, cfgPath, o.StartTimeout)
+	if err != nil {
+		return crashResult{}, fmt.Errorf("restart: %w", err)
+	}
+	defer p2.kill()
+	return load.verify(ctx, p2.addr, killedAt)
+}
+
+// dbsize returns the number of keys in database 0 of the server at addr.
+func dbsize(addr string) (int64, error) {
+	c, err := dial(addr, 5*time.Second)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	_ = c.nc.SetDeadline(time.Now().Add(opTimeout))
+	r, err := c.do("DBSIZE")
+	return r.n, err
+}
+
+// ms converts d to milliseconds, rounded to microseconds.
+func ms(d time.Duration) float64 { return round(float64(d)/float64(time.Millisecond), 3) }
+
+// round rounds x to the given number of decimals.
+func round(x float64, decimals int) float64 {
+	p := math.Pow10(decimals)
+	return math.Round(x*p) / p
+}

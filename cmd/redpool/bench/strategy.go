@@ -1,0 +1,178 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"redpool/cmd/redpool/config"
+)
+
+// Strategy is one way of running the server: a name and its configuration.
+// Bind, Port, Dir and LogLevel of Config are replaced for each run.
+type Strategy struct {
+	Name   string
+	Config config.Config
+}
+
+// snapshotSaveRules are the save rules of the snapshot strategy: save once
+// more than one whole second has passed since the last save and anything
+// changed. It is the most frequent rule the config allows; as rules are
+// checked once a second, it saves about every 2 s, so snapshots fire even
+// in a run of a few seconds (the shipped rules, [[3600, 1], [300, 100],
+// [60, 10000]], would never fire).
+var snapshotSaveRules = []config.SaveRule{{Seconds: 1, Changes: 1}}
+
+// DefaultStrategies returns the strategies compared by default, in order.
+func DefaultStrategies() []Strategy {
+	memory := func(name string, modify func(*config.Config)) Strategy {
+		c := config.Default()
+		modify(&c)
+		return Strategy{Name: name, Config: c}
+	}
+	aof := func(p config.FsyncPolicy) func(*config.Config) {
+		return func(c *config.Config) {
+			c.Persistence.Mode = config.ModeAOF
+			c.Persistence.AOF.Fsync = p
+		}
+	}
+	bolt := func(s config.BoltSync) func(*config.Config) {
+		return func(c *config.Config) {
+			c.Backend = config.BackendBolt
+			c.Bolt.Sync = s
+		}
+	}
+	return []Strategy{
+		memory("memory", func(c *config.Config) { c.Persistence.Mode = config.ModeNone }),
+		memory("aof-always", aof(config.FsyncAlways)),
+		memory("aof-everysec", aof(config.FsyncEverySec)),
+		memory("aof-no", aof(config.FsyncNo)),
+		memory("snapshot", func(c *config.Config) {
+			c.Persistence.Mode = config.ModeSnapshot
+			c.Persistence.Snapshot.Save = snapshotSaveRules
+		}),
+		memory("bolt-always", bolt(config.BoltSyncAlways)),
+		memory("bolt-none", bolt(config.BoltSyncNone)),
+	}
+}
+
+// SelectStrategies returns the default strategies with the given names, in
+// the order given. An unknown or repeated name is an error.
+func SelectStrategies(names []string) ([]Strategy, error) {
+	all := DefaultStrategies()
+	var valid []string
+	for _, s := range all {
+		valid = append(valid, s.Name)
+	}
+	var out []Strategy
+	seen := map[string]bool{}
+	for _, name := range names {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		i := strategyIndex(all, name)
+		if i < 0 {
+			return nil, fmt.Errorf("unknown strategy %q (valid: %s)", name, strings.Join(valid, ", "))
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("strategy %q given twice", name)
+		}
+		seen[name] = true
+		out = append(out, all[i])
+	}
+	return out, nil
+}
+
+func strategyIndex(all []Strategy, name string) int {
+	for i, s := range all {
+		if s.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// StrategyFromFile loads a user's config file as a strategy named after the
+// file (its base name without extension). Its files live in each run's fresh
+// directory: absolute file names are reduced to their base names, so that
+// the bench never touches the data the file points at.
+func StrategyFromFile(path string) (Strategy, error) {
+	c, err := config.Load(path)
+	if err != nil {
+		return Strategy{}, err
+	}
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	return Strategy{Name: name, Config: c}, nil
+}
+
+// runConfig returns s's config for a run in dir, logging warnings only, with
+// every file in dir. The port is given on the command line of each start.
+func (s Strategy) runConfig(dir string) config.Config {
+	c := s.Config
+	c.Bind = "127.0.0.1"
+	c.Port = 0
+	c.Dir = dir
+	c.LogLevel = config.LogWarn
+	for _, name := range []*string{&c.Bolt.File, &c.Persistence.AOF.File, &c.Persistence.Snapshot.File} {
+		if filepath.IsAbs(*name) {
+			*name = filepath.Base(*name)
+		}
+	}
+	return c
+}
+
+// encodeConfig renders c as a config file that config.Parse reads back as c.
+func encodeConfig(c config.Config) ([]byte, error) {
+	save := make([][2]int64, len(c.Persistence.Snapshot.Save))
+	for i, r := range c.Persistence.Snapshot.Save {
+		save[i] = [2]int64{r.Seconds, r.Changes}
+	}
+	doc := map[string]any{
+		"bind":               c.Bind,
+		"port":               c.Port,
+		"dir":                c.Dir,
+		"databases":          c.Databases,
+		"max_clients":        c.MaxClients,
+		"timeout":            c.Timeout,
+		"log_level":          c.LogLevel,
+		"proto_max_bulk_len": c.ProtoMaxBulkLen,
+		"backend":            c.Backend,
+		"bolt": map[string]any{
+			"file": c.Bolt.File,
+			"sync": c.Bolt.Sync,
+		},
+		"persistence": map[string]any{
+			"mode": c.Persistence.Mode,
+			"aof": map[string]any{
+				"file":               c.Persistence.AOF.File,
+				"fsync":              c.Persistence.AOF.Fsync,
+				"rewrite_percentage": c.Persistence.AOF.RewritePercentage,
+				"rewrite_min_size":   c.Persistence.AOF.RewriteMinSize,
+			},
+			"snapshot": map[string]any{
+				"file": c.Persistence.Snapshot.File,
+				"save": save,
+			},
+		},
+	}
+	var b bytes.Buffer
+	b.WriteString("# written by redpool bench\n")
+	if err := toml.NewEncoder(&b).Encode(doc); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// writeConfig writes c's config file to path.
+func writeConfig(path string, c config.Config) error {
+	data, err := encodeConfig(c)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o600)
+}

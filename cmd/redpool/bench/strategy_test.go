@@ -1,0 +1,126 @@
+package bench
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"redpool/cmd/redpool/config"
+)
+
+// Every key encodeConfig writes must come back from the strict loader as it
+// went in, including keys that differ from their defaults.
+func TestEncodeConfigRoundTrip(t *testing.T) {
+	everyKey := config.Config{
+		Bind:            "::1",
+		Port:            7001,
+		Dir:             `/tmp/with "quotes" and \backslash`,
+		Databases:       3,
+		MaxClients:      77,
+		Timeout:         config.Duration(90 * time.Second),
+		LogLevel:        config.LogError,
+		ProtoMaxBulkLen: 2 * config.MB,
+		Backend:         config.BackendBolt,
+		Bolt:            config.Bolt{File: "b.db", Sync: config.BoltSyncBatch},
+		Persistence: config.Persistence{
+			Mode:     config.ModeSnapshot,
+			AOF:      config.AOF{File: "a.aof", Fsync: config.FsyncNo, RewritePercentage: 0, RewriteMinSize: 5},
+			Snapshot: config.Snapshot{File: "s.rpdb", Save: []config.SaveRule{{Seconds: 1, Changes: 1}, {Seconds: 9, Changes: 0}}},
+		},
+	}
+	cases := []config.Config{everyKey, config.Default()}
+	noSave := config.Default()
+	noSave.Persistence.Snapshot.Save = []config.SaveRule{}
+	cases = append(cases, noSave)
+	for _, s := range DefaultStrategies() {
+		cases = append(cases, s.runConfig("/tmp/x"))
+	}
+	for _, want := range cases {
+		data, err := encodeConfig(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := config.Parse(data, "bench.toml")
+		if err != nil {
+			t.Fatalf("Parse:\n%s\nerror: %v", data, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("round trip of\n%s\ngot  %+v\nwant %+v", data, got, want)
+		}
+	}
+}
+
+func TestDefaultStrategies(t *testing.T) {
+	var names []string
+	for _, s := range DefaultStrategies() {
+		names = append(names, s.Name)
+		if err := s.runConfig(t.TempDir()).Validate(); err != nil {
+			t.Errorf("%s: %v", s.Name, err)
+		}
+	}
+	want := "memory aof-always aof-everysec aof-no snapshot bolt-always bolt-none"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	snap := DefaultStrategies()[4].Config
+	if snap.Persistence.Mode != config.ModeSnapshot || !reflect.DeepEqual(snap.Persistence.Snapshot.Save, []config.SaveRule{{Seconds: 1, Changes: 1}}) {
+		t.Errorf("snapshot strategy: %+v", snap.Persistence)
+	}
+}
+
+func TestSelectStrategies(t *testing.T) {
+	got, err := SelectStrategies([]string{"bolt-none", " memory", ""})
+	if err != nil || len(got) != 2 || got[0].Name != "bolt-none" || got[1].Name != "memory" {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	_, err = SelectStrategies([]string{"memory", "aof"})
+	want := `unknown strategy "aof" (valid: memory, aof-always, aof-everysec, aof-no, snapshot, bolt-always, bolt-none)`
+	if err == nil || err.Error() != want {
+		t.Errorf("unknown: got %v, want %s", err, want)
+	}
+	if _, err := SelectStrategies([]string{"memory", "memory"}); err == nil {
+		t.Error("repeated name accepted")
+	}
+}
+
+func TestStrategyFromFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "my-setup.toml")
+	if err := os.WriteFile(path, []byte("databases = 2\n[persistence]\nmode = \"aof\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := StrategyFromFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Name != "my-setup" || s.Config.Databases != 2 || s.Config.Persistence.Mode != config.ModeAOF {
+		t.Errorf("got %+v", s)
+	}
+	if err := os.WriteFile(path, []byte("bogus = 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := StrategyFromFile(path); err == nil || !strings.Contains(err.Error(), `unknown key "bogus"`) {
+		t.Errorf("bad file: got %v", err)
+	}
+}
+
+// A user's config never makes the bench write outside its directory.
+func TestRunConfigKeepsFilesInDir(t *testing.T) {
+	c := config.Default()
+	c.Bolt.File = "/var/lib/redpool/real.db"
+	c.Persistence.AOF.File = "/srv/appendonly.aof"
+	c.Persistence.Snapshot.File = "dump.rpdb"
+	c.Port, c.Bind, c.LogLevel = 6379, "0.0.0.0", config.LogDebug
+	got := Strategy{Name: "mine", Config: c}.runConfig("/tmp/run")
+	if got.Bolt.File != "real.db" || got.Persistence.AOF.File != "appendonly.aof" || got.Persistence.Snapshot.File != "dump.rpdb" {
+		t.Errorf("files %q %q %q", got.Bolt.File, got.Persistence.AOF.File, got.Persistence.Snapshot.File)
+	}
+	if got.Dir != "/tmp/run" || got.Port != 0 || got.Bind != "127.0.0.1" || got.LogLevel != config.LogWarn {
+		t.Errorf("got %+v", got)
+	}
+	if c.Bolt.File != "/var/lib/redpool/real.db" {
+		t.Error("runConfig modified the strategy")
+	}
+}

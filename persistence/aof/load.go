@@ -1,0 +1,200 @@
+package aof
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+)
+
+// Start loads the log through r, cutting off a torn last record, then
+// opens the last incr file (creating one if there is none) and starts the
+// writer. It must be called once, before the first Append. If it fails the
+// log is unusable; Close it.
+func (l *Log) Start(r Replayer) error {
+	err := ErrClosed
+	l.startOnce.Do(func() { err = l.start(r) })
+	return err
+}
+
+func (l *Log) start(r Replayer) error {
+	if err := os.MkdirAll(l.o.Dir, 0o755); err != nil {
+		return err
+	}
+	man, err := l.readOrAdopt()
+	if err != nil {
+		return err
+	}
+	sizes, err := l.load(man, r)
+	if err != nil {
+		return err
+	}
+	l.man, l.nextSeq = man, man.maxSeq()+1
+	var cur *incrFile
+	incrs := man.Incrs()
+	if len(incrs) == 0 {
+		seq := l.nextSeq
+		l.nextSeq++
+		if cur, err = l.createIncr(seq); err != nil {
+			return err
+		}
+		sizes = append(sizes, 0)
+		if _, err := l.writeManifest(man.with(FileRef{Kind: KindIncr, Seq: seq, Name: cur.name})); err != nil {
+			_ = cur.f.Close()
+			return err
+		}
+	} else {
+		last := incrs[len(incrs)-1]
+		f, err := l.o.OpenFile(l.path(last.Name), os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		cur = &incrFile{name: last.Name, f: f, size: sizes[len(sizes)-1], started: make(chan struct{})}
+	}
+	close(cur.started)
+	if _, ok := l.man.Base(); ok {
+		l.baseSize.Store(sizes[0])
+	}
+	var done int64
+	for _, n := range sizes[:len(sizes)-1] {
+		done += n
+	}
+	l.doneSize.Store(done - l.baseSize.Load())
+	l.curSize.Store(cur.size)
+	l.rewriteBase.Store(l.Size())
+	l.file = cur
+	l.started.Store(true)
+	go l.runWriter(cur)
+	return nil
+}
+
+// readOrAdopt reads the manifest. Without one, it adopts an old-layout
+// file named exactly like the log as the base, and removes leftovers.
+func (l *Log) readOrAdopt() (Manifest, error) {
+	man, err := ReadManifest(l.path(manifestName(l.o.Name)))
+	haveManifest := err == nil
+	switch {
+	case haveManifest:
+	case !errors.Is(err, fs.ErrNotExist):
+		return Manifest{}, err
+	default:
+		if fi, err := os.Stat(l.path(l.o.Name)); err == nil && fi.Mode().IsRegular() {
+			l.logger.Warn("AOF: no manifest: using the old single-file log as the base", "file", l.o.Name)
+			man = Manifest{Files: []FileRef{{Kind: KindBase, Seq: 0, Name: l.o.Name}}}
+		}
+	}
+	return man, l.clean(man, haveManifest)
+}
+
+// clean removes temp files and log files the manifest does not name.
+// Without a manifest, a non-empty log file is an error: its place in the
+// log is unknown.
+func (l *Log) clean(man Manifest, haveManifest bool) error {
+	entries, err := os.ReadDir(l.o.Dir)
+	if err != nil {
+		return err
+	}
+	var stray []string
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case !e.Type().IsRegular():
+		case isTempFile(l.o.Name, name):
+			l.logger.Warn("AOF: removing leftover temp file", "file", name)
+			l.removeFile(name)
+		case isLogFile(l.o.Name, name) && !man.names(name):
+			if !haveManifest {
+				if fi, err := e.Info(); err != nil || fi.Size() > 0 {
+					stray = append(stray, name)
+					continue
+				}
+			}
+			l.logger.Warn("AOF: removing file the manifest does not name", "file", name)
+			l.removeFile(name)
+		}
+	}
+	if len(stray) > 0 {
+		return fmt.Errorf("%w: %s in %s (restore %s, or move them away)", ErrStrayFiles,
+			strings.Join(stray, ", "), l.o.Dir, manifestName(l.o.Name))
+	}
+	return nil
+}
+
+// load replays the files of man through r and returns their sizes (after
+// cutting off a torn tail).
+func (l *Log) load(man Manifest, r Replayer) ([]int64, error) {
+	sizes := make([]int64, len(man.Files))
+	last := -1 // the last non-empty file
+	for i, ref := range man.Files {
+		fi, err := os.Stat(l.path(ref.Name))
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("%w: %s", ErrMissingFile, l.path(ref.Name))
+			}
+			return nil, err
+		}
+		sizes[i] = fi.Size()
+		if sizes[i] > 0 {
+			last = i
+		}
+	}
+	start := time.Now()
+	var records int64
+	apply := func(_ int64, argv [][]byte) error {
+		records++
+		return r.Apply(argv)
+	}
+	for i, ref := range man.Files {
+		path := l.path(ref.Name)
+		r.BeginFile()
+		good, err := scanFile(path, l.o.MaxBulkLen, apply)
+		// A numbered base file is written whole (temp file and rename), so
+		// a torn one is corrupt; the tail of the last file is a crash.
+		if errors.Is(err, ErrTruncated) && i == last && (ref.Kind == KindIncr || ref.Seq == 0) {
+			l.logger.Warn("AOF ends with a partial record (a crash while writing?): cutting it off",
+				"file", path, "offset", good, "bytes_cut", sizes[i]-good)
+			if err := truncateFile(path, good); err != nil {
+				return nil, err
+			}
+			sizes[i] = good
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if records > 0 {
+		l.logger.Info("AOF loaded", "files", len(man.Files), "records", records, "took", time.Since(start))
+	}
+	return sizes, nil
+}
+
+// scanFile runs Scan over the file at path, naming it in a CorruptError.
+func scanFile(path string, maxBulkLen int64, fn func(off int64, argv [][]byte) error) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	good, err := Scan(f, maxBulkLen, fn)
+	var ce *CorruptError
+	if errors.As(err, &ce) {
+		ce.File = path
+	}
+	return good, err
+}
+
+// truncateFile cuts the file at path to size and fsyncs it.
+func truncateFile(path string, size int64) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	err = f.Truncate(size)
+	if err == nil {
+		err = f.Sync()
+	}
+	return errors.Join(err, f.Close())
+}

@@ -1,0 +1,132 @@
+package aof
+
+import (
+	"errors"
+	"io"
+
+	"redpool/session/resp"
+)
+
+// DefaultMaxBulkLen is the largest argument Scan accepts by default: the
+// largest string value.
+const DefaultMaxBulkLen = 512 * 1024 * 1024
+
+// maxArgs bounds the arguments of one record. Clients are held to Redis's
+// 1M (resp.DefaultLimits), so a longer record is not ours.
+const maxArgs = 1024 * 1024
+
+// Scan reads the records of one log file from rd and calls fn, if not nil,
+// with each command and the byte offset where its record starts; argv
+// aliases Scan's buffer and is valid only during the call. maxBulkLen (0:
+// DefaultMaxBulkLen) bounds an argument's length.
+//
+// Scan returns the offset just after the last good record and nil at a
+// clean end of input. Otherwise it returns a *CorruptError for the first bad
+// record (ErrTruncated if the input ends inside a record, ErrBadRecord for
+// anything that is not a multibulk command, ErrReplay wrapping fn's error),
+// or an I/O error from rd. The CorruptError's File is left empty.
+//
+// Memory use is bounded by the longest record, which grows only as its
+// bytes actually arrive.
+func Scan(rd io.Reader, maxBulkLen int64, fn func(off int64, argv [][]byte) error) (int64, error) {
+	if maxBulkLen <= 0 {
+		maxBulkLen = DefaultMaxBulkLen
+	}
+	st := &startTracker{r: rd}
+	st.expect(0)
+	rr := resp.NewReader(st, resp.Limits{MaxBulkLen: maxBulkLen, MaxMultibulkLen: maxArgs})
+	var start int64
+	for {
+		argv, err := rr.ReadCommand()
+		if err != nil {
+			var pe *resp.ProtocolError
+			switch {
+			case errors.Is(err, io.EOF):
+				return start, nil
+			case st.got >= 0 && st.got != '*':
+				// Inline text (possibly cut short): never a record.
+				return start, &CorruptError{Offset: start, Err: ErrBadRecord, Detail: "not a multibulk command"}
+			case errors.Is(err, io.ErrUnexpectedEOF):
+				return start, &CorruptError{Offset: start, Err: ErrTruncated}
+			case errors.As(err, &pe):
+				return start, &CorruptError{Offset: start, Err: ErrBadRecord, Detail: pe.Msg}
+			default:
+				return start, err
+			}
+		}
+		end := rr.Offset()
+		// The Reader also accepts inline commands and skips empty ones; a
+		// record is exactly one canonical multibulk command.
+		if st.got != '*' {
+			return start, &CorruptError{Offset: start, Err: ErrBadRecord, Detail: "not a multibulk command"}
+		}
+		if end-start != encodedLen(argv) {
+			return start, &CorruptError{Offset: start, Err: ErrBadRecord, Detail: "empty multibulk command"}
+		}
+		if fn != nil {
+			if err := fn(start, argv); err != nil {
+				return start, &CorruptError{Offset: start, Err: ErrReplay, Detail: err.Error()}
+			}
+		}
+		start = end
+		st.expect(end)
+	}
+}
+
+// encodedLen is the length of argv as one multibulk command.
+func encodedLen(argv [][]byte) int64 {
+	n := 1 + intLen(int64(len(argv))) + 2
+	for _, a := range argv {
+		n += 1 + intLen(int64(len(a))) + 2 + int64(len(a)) + 2
+	}
+	return n
+}
+
+func intLen(n int64) int64 {
+	l := int64(1)
+	for n >= 10 {
+		n /= 10
+		l++
+	}
+	return l
+}
+
+// startTracker sits between a file and the resp.Reader and remembers the
+// first byte of the next record, so Scan can refuse inline commands, which
+// the Reader would accept.
+//
+// It relies on how resp.Reader uses its buffer: a command is returned only
+// once a Read has delivered its last byte, and the Reader changes buffered
+// bytes only while refilling, just before its next Read. So right after
+// ReadCommand returns a command ending at offset end, the byte at end is
+// either in the slice the last Read filled, still untouched, or not read
+// yet, in which case a later Read delivers it.
+type startTracker struct {
+	r     io.Reader
+	chunk []byte // what the last Read delivered; valid until the next Read
+	base  int64  // offset of chunk[0]
+	end   int64  // offset just after chunk
+	want  int64  // offset of the byte wanted
+	got   int    // that byte, or -1 while it has not been read
+}
+
+// Read implements io.Reader.
+func (t *startTracker) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		t.chunk, t.base, t.end = p[:n], t.end, t.end+int64(n)
+		if t.got < 0 && t.want >= t.base && t.want < t.end {
+			t.got = int(t.chunk[t.want-t.base])
+		}
+	}
+	return n, err
+}
+
+// expect asks for the byte at off, which is at or after the last Read's
+// first byte.
+func (t *startTracker) expect(off int64) {
+	t.want, t.got = off, -1
+	if off >= t.base && off < t.end {
+		t.got = int(t.chunk[off-t.base])
+	}
+}

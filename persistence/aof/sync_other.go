@@ -1,0 +1,8 @@
+//go:build !linux
+
+package aof
+
+import "os"
+
+// datasync is fsync where fdatasync is not available.
+func datasync(f *os.File) error { return f.Sync() }
