@@ -12,6 +12,11 @@
 // for every operation (lazy expiry); implementations also reclaim such keys
 // in the background (active expiry).
 //
+// Transactions are not reentrant: fn must not call View, Update or Snapshot.
+// A Tx that names keys may touch only those keys; the whole-database
+// operations (Scan, RandomKey, Flush, FlushAll, SwapDB, Move, cross-database
+// Copy) need All (or no keys).
+//
 // Byte slices passed into a Tx are only read during the call; the backend
 // copies what it keeps. Byte slices returned by a Tx, or passed to a callback,
 // are valid until the transaction ends (for callbacks: until the callback
@@ -139,7 +144,9 @@ type Backend interface {
 	Databases() int
 	// Snapshot fixes a point-in-time view of all data. atomically, if not
 	// nil, runs while no write is in progress, at the instant the view is
-	// fixed (the AOF uses it to switch files). The Snapshot must be closed.
+	// fixed (the AOF uses it to switch files); it must not call the backend.
+	// The Snapshot must be closed. Snapshots are serialized: a second call
+	// waits until the first snapshot is closed.
 	Snapshot(atomically func()) (Snapshot, error)
 	// Stats reports counters for INFO.
 	Stats() Stats
@@ -218,7 +225,8 @@ type Tx interface {
 	// cursor (0 = done). It visits roughly count keys. Every key that exists
 	// during the whole scan is visited at least once; keys may repeat.
 	Scan(cursor uint64, count int, fn func(key []byte, t Type) error) (uint64, error)
-	// RandomKey returns a random live key of DB(), or nil if it is empty.
+	// RandomKey returns a random live key of DB(), or nil if it is empty
+	// (the empty key is returned as a non-nil empty slice).
 	RandomKey() ([]byte, error)
 	// Flush removes every key of DB().
 	Flush() error

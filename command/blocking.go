@@ -1,22 +1,303 @@
 package command
 
-import "sync"
+import (
+	"math"
+	"math/big"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
 
-// blocking is the registry of clients waiting in blocking commands.
+// Blocking pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP).
+//
+// A blocked client never has an element handed to it: it waits on a
+// channel, and when one of its keys is signalled it pops for itself, in its
+// own transaction. If that pop finds nothing (another client got there
+// first) it goes back to waiting with what is left of its timeout; if it
+// has gone away meanwhile it pops nothing, so no element is ever lost.
+//
+// Fairness. Clients blocked on one key queue in arrival order, and a signal
+// on a key wakes only the first of them. Whoever is woken passes the key on
+// when it leaves the queue without using that wake-up (served by another
+// key, timed out, disconnected), and a pop that leaves elements behind
+// signals the key again. So clients blocked on one key are served first
+// come, first served, however the pushes are batched, and no wake-up is
+// lost.
+//
+// No missed pushes. A client registers before its second look at the keys
+// and only then waits, and pushes signal only while someone is registered
+// (blocking.active): a push that commits after that second look sees the
+// registration, one that commits before it is seen by the look.
+
+// blocking is the registry of clients waiting in blocking commands. It is
+// safe for concurrent use.
 type blocking struct {
 	mu      sync.Mutex
-	waiting int
+	dbs     map[int]map[string]*keyQueue // guarded by mu
+	closed  bool                         // guarded by mu
+	done    chan struct{}                // closed by closeAll
+	waiting atomic.Int64                 // registered waiters
 }
 
-func newBlocking() *blocking { return &blocking{} }
+// keyQueue is the clients blocked on one key, in arrival order.
+type keyQueue struct {
+	key string
+	q   []queued
+}
 
-func (b *blocking) count() int {
+// queued is a waiter in a keyQueue; idx is the key's position in the
+// waiter's command.
+type queued struct {
+	w   *waiter
+	idx int
+}
+
+// waiter is one blocked client.
+type waiter struct {
+	db    int
+	names []string      // key names by position in the command (duplicates included)
+	wake  chan struct{} // capacity 1: "ready has something"
+	ready []int         // positions of keys signalled and not yet tried; guarded by blocking.mu
+}
+
+func newBlocking() *blocking {
+	return &blocking{dbs: make(map[int]map[string]*keyQueue), done: make(chan struct{})}
+}
+
+// count is the number of blocked clients (INFO blocked_clients).
+func (b *blocking) count() int { return int(b.waiting.Load()) }
+
+// active reports whether any client is blocked. Writers call Signal only
+// then, which keeps pushes free of work while nobody waits.
+func (b *blocking) active() bool { return b.waiting.Load() > 0 }
+
+// closeAll releases every blocked client, at shutdown, and refuses new ones.
+func (b *blocking) closeAll() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.waiting
+	if !b.closed {
+		b.closed = true
+		close(b.done)
+	}
 }
 
-func (b *blocking) closeAll() {}
+// signal wakes clients blocked on keys of database db: for each key, the
+// first client in its queue.
+func (b *blocking) signal(db int, keys [][]byte) {
+	if !b.active() {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	m := b.dbs[db]
+	for _, k := range keys {
+		b.signalLocked(m[string(k)])
+	}
+}
 
-// signal wakes clients blocked on keys of database db.
-func (b *blocking) signal(db int, keys [][]byte) {}
+// signalLocked gives the key of kq to the first waiter in its queue, unless
+// that waiter already has it pending.
+func (b *blocking) signalLocked(kq *keyQueue) {
+	if kq == nil || len(kq.q) == 0 {
+		return
+	}
+	first := kq.q[0]
+	if slices.Contains(first.w.ready, first.idx) {
+		return
+	}
+	first.w.ready = append(first.w.ready, first.idx)
+	select {
+	case first.w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// register queues a client of database db on keys (a command's key
+// arguments; a repeated key counts once). It returns nil once closeAll has
+// run.
+func (b *blocking) register(db int, keys [][]byte) *waiter {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return nil
+	}
+	w := &waiter{db: db, names: make([]string, len(keys)), wake: make(chan struct{}, 1)}
+	m := b.dbs[db]
+	if m == nil {
+		m = make(map[string]*keyQueue)
+		b.dbs[db] = m
+	}
+	for i, k := range keys {
+		kq := m[string(k)]
+		if kq == nil {
+			kq = &keyQueue{key: string(k)}
+			m[kq.key] = kq
+		}
+		w.names[i] = kq.key
+		if n := len(kq.q); n > 0 && kq.q[n-1].w == w {
+			continue // the same key twice
+		}
+		kq.q = append(kq.q, queued{w: w, idx: i})
+	}
+	b.waiting.Add(1)
+	return w
+}
+
+// take returns the positions of the keys signalled since the last call.
+func (b *blocking) take(w *waiter) []int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r := w.ready
+	w.ready = nil
+	return r
+}
+
+// unregister removes w from every queue. The keys it was woken for and did
+// not use (still pending, or taken and listed in unused) pass to the next
+// waiter of each.
+func (b *blocking) unregister(w *waiter, unused []int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	m := b.dbs[w.db]
+	for _, name := range w.names {
+		kq := m[name]
+		if kq == nil {
+			continue // a repeated key, already removed
+		}
+		kq.q = slices.DeleteFunc(kq.q, func(q queued) bool { return q.w == w })
+		if len(kq.q) == 0 {
+			delete(m, name)
+		}
+	}
+	if len(m) == 0 {
+		delete(b.dbs, w.db)
+	}
+	b.waiting.Add(-1)
+	for _, i := range append(w.ready, unused...) {
+		b.signalLocked(m[w.names[i]])
+	}
+	w.ready = nil
+}
+
+// signalList tells blocked clients that key (a list) has elements, when
+// the current transaction commits.
+func signalList(c *Ctx, key []byte) {
+	if c.e.blocking.active() {
+		c.Signal(key)
+	}
+}
+
+// attempt tries once to serve a blocking command, inside a write
+// transaction. On the first tries ready is nil and every key is checked as
+// the non-blocking command would (WRONGTYPE included); after a wake-up it
+// holds the positions of the keys signalled, and only those are tried,
+// skipping any that no longer hold a list. It returns the position of the
+// key it served from (and has replied), or -1 if there was nothing to pop.
+type attempt func(c *Ctx, ready []int) (served int, err error)
+
+// blockOn runs a blocking command: keys are the keys it waits on, locks the
+// keys its transactions lock, timeout 0 waits forever. try runs first as
+// the non-blocking command; if it finds nothing, the client waits until
+// try succeeds, the timeout passes (null array reply), the client
+// disconnects (no reply) or the server shuts down (null array).
+func blockOn(c *Ctx, keys, locks [][]byte, timeout time.Duration, try attempt) error {
+	served, err := tryOnce(c, locks, nil, try)
+	if err != nil || served >= 0 {
+		return err
+	}
+	if c.Link == nil { // no connection to wait on: as a timeout
+		c.NullArray()
+		return nil
+	}
+	b := c.e.blocking
+	w := b.register(c.Client.DB, keys)
+	if w == nil {
+		c.NullArray()
+		return nil
+	}
+	var taken []int // taken from w and not used
+	defer func() { b.unregister(w, taken) }()
+	// Look again now that pushes signal us.
+	if served, err = tryOnce(c, locks, nil, try); err != nil || served >= 0 {
+		return err
+	}
+	// From here on the replies of earlier pipelined commands are gone from
+	// c's buffer, so errors are replied here rather than returned.
+	if c.Link.Flush() != nil {
+		return nil
+	}
+	gone, stop := c.Link.Watch()
+	defer stop()
+	var expired <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	for {
+		select {
+		case <-w.wake:
+		case <-expired:
+			c.NullArray()
+			return nil
+		case <-gone:
+			return nil
+		case <-b.done:
+			c.NullArray()
+			return nil
+		}
+		select {
+		case <-gone:
+			return nil // pop nothing for a client that is gone
+		default:
+		}
+		taken = b.take(w)
+		if len(taken) == 0 {
+			continue
+		}
+		served, err = tryOnce(c, locks, taken, try)
+		if err != nil {
+			c.Error(err)
+		}
+		if err != nil || served >= 0 {
+			taken = slices.DeleteFunc(taken, func(i int) bool { return i == served })
+			return nil
+		}
+		taken = nil
+	}
+}
+
+// tryOnce runs try in a write transaction on locks.
+func tryOnce(c *Ctx, locks [][]byte, ready []int, try attempt) (int, error) {
+	served := -1
+	err := c.InTx(true, locks, func(c *Ctx) error {
+		var err error
+		served, err = try(c, ready)
+		return err
+	})
+	return served, err
+}
+
+// parseTimeout parses a blocking command's timeout in seconds as Redis
+// does: a long double, times 1000, truncated to whole milliseconds; 0 means
+// forever. A value too large for a 64-bit millisecond count converts, as in
+// C on x86-64, to the most negative one: "timeout is negative".
+func parseTimeout(b []byte) (time.Duration, error) {
+	f, ok := parseLongDouble(b)
+	if !ok {
+		return 0, ErrTimeoutNotFloat
+	}
+	if f.IsInf() {
+		return 0, ErrTimeoutNegative
+	}
+	ms := newLongDouble().Mul(f, big.NewFloat(1000))
+	n, acc := ms.Int64()
+	if n < 0 || (acc != big.Exact && (n == math.MaxInt64 || n == math.MinInt64)) {
+		return 0, ErrTimeoutNegative
+	}
+	if n > int64(math.MaxInt64/time.Millisecond) {
+		return 0, nil // beyond any deadline Redis can reach: forever
+	}
+	return time.Duration(n) * time.Millisecond, nil
+}

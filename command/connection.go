@@ -221,7 +221,7 @@ func helpReply(c *Ctx, cmd string, lines []string) error {
 		c.Simple(l)
 	}
 	c.Simple("HELP")
-	c.Simple("    Print this help.")
+	c.Simple("    Prints this help.")
 	return nil
 }
 

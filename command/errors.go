@@ -65,6 +65,15 @@ const (
 	ErrLCSTooBig       Error = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 
 	// --- lists and hashes ---
+	ErrCountGreaterZero Error = "ERR count should be greater than 0"
+	ErrRankZero         Error = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+	ErrCountNegative    Error = "ERR COUNT can't be negative"
+	ErrMaxLenNegative   Error = "ERR MAXLEN can't be negative"
+	ErrHashNotInteger   Error = "ERR hash value is not an integer"
+	ErrHashNotFloat     Error = "ERR hash value is not a float"
+	ErrNaNOrInfinity    Error = "ERR value is NaN or Infinity"
+	ErrOutOfRange       Error = "ERR value is out of range"
+	ErrLongRange        Error = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 )
 
 // WrongArity is the reply to a command called with the wrong number of

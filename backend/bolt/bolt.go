@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,8 +89,8 @@ const (
 	// maxBatch is the most Update functions that share one commit.
 	maxBatch = 1000
 	// sweepBudget and expireBudget bound the deletes of one background transaction.
-	sweepBudget  = 1000
-	expireBudget = 1000
+	sweepBudget    = 1000
+	expireBudget   = 1000
 	expireEvery    = 100 * time.Millisecond
 	sweepEvery     = time.Second
 	syncBatchEvery = 10 * time.Millisecond
@@ -112,19 +111,12 @@ type Bolt struct {
 	nDBs   int
 	closed atomic.Bool
 
-	// The writer queue.
-	qmu     sync.Mutex
-	queue   []*request
-	spare   []*request
-	qclosed bool
-	wake    chan struct{}
-	writers sync.WaitGroup
-
-	// Writer-owned state (only the writer goroutine touches it).
-	ws      batchState
-	wtx     tx
-	current []*request // the batch being run, for Goexit recovery
-	curBtx  *bolt.Tx
+	// Writers (see writer.go).
+	wmu      sync.Mutex   // serializes write functions; guards cur and wclosed
+	arriving atomic.Int32 // callers waiting for wmu
+	cur      *batch       // the open batch
+	wclosed  bool
+	commitMu sync.Mutex // held while a batch commits and updates the statistics
 
 	// Background goroutines.
 	stop      chan struct{}
@@ -146,7 +138,6 @@ type Bolt struct {
 	syncs       atomic.Int64
 
 	cursors cursorTable
-	reqPool sync.Pool
 	txPool  sync.Pool
 }
 
@@ -203,21 +194,16 @@ func Open(o Options) (*Bolt, error) {
 		clock:     o.Clock,
 		log:       o.Logger,
 		nDBs:      o.Databases,
-		wake:      make(chan struct{}, 1),
 		stop:      make(chan struct{}),
 		sweepWake: make(chan struct{}, 1),
 		syncWake:  make(chan struct{}, 1),
 		counts:    make(map[uint32]*counter),
 	}
-	b.ws.deltas = make(map[uint32]*counter)
-	b.reqPool.New = func() any { return &request{done: make(chan struct{}, 1)} }
 	b.txPool.New = func() any { return new(tx) }
 	if err := b.init(); err != nil {
 		db.Close()
 		return nil, err
 	}
-	b.writers.Add(1)
-	go b.writer()
 	b.bg.Add(2)
 	go b.sweeper()
 	go b.expirer()
@@ -369,42 +355,19 @@ func (b *Bolt) View(o backend.TxOptions, fn func(tx backend.Tx) error) error {
 
 // Update runs fn in a write transaction shared with concurrent Updates
 // (group commit) and returns once the commit is as durable as Options.Sync
-// asks. fn runs on the writer goroutine and may run more than once; a panic
-// in fn is re-raised here.
+// asks. fn runs in the calling goroutine, one write function at a time,
+// and may run more than once.
 func (b *Bolt) Update(o backend.TxOptions, fn func(tx backend.Tx) error) error {
 	if o.DB < 0 || o.DB >= b.nDBs {
 		return backend.ErrBadDB
 	}
-	r := b.reqPool.Get().(*request)
-	r.opts = o
-	r.opts.Keys = nil // only a hint, and the caller may reuse it
-	r.fn = fn
-	err := b.submit(r)
-	r.fn = nil
-	pv, panicked, goexit := r.panicVal, r.panicked, r.goexit
-	r.reset()
-	b.reqPool.Put(r)
-	switch {
-	case panicked:
-		panic(pv)
-	case goexit:
-		runtime.Goexit()
-	}
-	return err
+	o.Keys = nil // only a hint
+	return b.write(o, fn, nil)
 }
 
-// job runs an internal write function through the writer.
+// job runs an internal write function in a batch.
 func (b *Bolt) job(fn func(t *tx) error) error {
-	r := b.reqPool.Get().(*request)
-	r.job = fn
-	err := b.submit(r)
-	r.job = nil
-	if r.panicked {
-		panic(r.panicVal)
-	}
-	r.reset()
-	b.reqPool.Put(r)
-	return err
+	return b.write(backend.TxOptions{}, nil, fn)
 }
 
 // Stats reports counters for INFO.
@@ -453,19 +416,22 @@ func (b *Bolt) Stats() backend.Stats {
 	return s
 }
 
-// Close stops the background goroutines, lets queued Updates finish, and
-// closes the file. It waits for open Views and Snapshots to end. It is
+// Close stops the background goroutines, commits the open batch, and closes
+// the file. It waits for open Views and Snapshots to end. It is
 // idempotent; later calls return the first call's result.
 func (b *Bolt) Close() error {
 	b.closeOnce.Do(func() {
 		b.closed.Store(true)
 		close(b.stop)
 		b.bg.Wait()
-		b.qmu.Lock()
-		b.qclosed = true
-		b.qmu.Unlock()
-		b.kick()
-		b.writers.Wait()
+		b.lockWriter()
+		b.wclosed = true
+		if b.cur != nil {
+			b.commit(b.cur, false)
+		}
+		b.wmu.Unlock()
+		b.commitMu.Lock() // wait for a commit in progress
+		b.commitMu.Unlock()
 		var errs []error
 		if b.sync != SyncAlways {
 			// A clean shutdown leaves nothing unsynced.

@@ -78,15 +78,20 @@
 //
 // # Writes and group commit
 //
-// Update does not open a bbolt transaction itself. It queues the function
-// for a single writer goroutine, which takes everything queued (up to 1000
-// functions) and runs it in one bbolt read-write transaction and one commit:
-// concurrent writers share the commit and its fsync, and a lone writer pays
-// no batching delay. If a function fails after it has written, the batch is
-// rolled back and the other functions are run again (which Backend.Update
-// allows); a function that fails before writing anything costs nothing
-// extra. A panic in a function is re-raised in the goroutine that called
-// Update. Update returns after the commit, with the durability of Options.Sync:
+// Write functions run one at a time, each in its caller's goroutine, inside
+// the open batch: one bbolt read-write transaction. After its function a
+// caller leaves the batch open if other writers are waiting to run (they
+// join it) and otherwise commits it; the callers that joined wait for that
+// commit. A lone writer therefore commits at once, with no batching delay
+// and no goroutine switch, while writers that pile up during a commit (and
+// its fsync) share the next one: 50 concurrent writers do not pay 50
+// fsyncs. A batch holds at most 1000 functions. If a function fails after
+// it has written, the batch is rolled back, that caller gets its error, and
+// the others run their functions again (which Backend.Update allows); a
+// function that fails before writing costs nothing extra. A panic (or
+// runtime.Goexit) in a function rolls the batch back the same way and then
+// unwinds the caller's goroutine as usual. Update returns after the commit,
+// with the durability of Options.Sync:
 //
 //	SyncAlways  the commit is fsynced before Update returns.
 //	SyncBatch   commits are not fsynced; a syncer goroutine fdatasyncs the
@@ -100,21 +105,30 @@
 //
 // # Scan cursors
 //
-// A SCAN or HSCAN cursor is a uint64 that names a slot in an in-memory table
-// (1024 entries, oldest replaced first) holding the key the next call starts
-// at. Its top 40 bits also hold up to 5 leading bytes of that key, so if the
-// slot has been reused (or the server restarted) the scan resumes at that
-// prefix: it may repeat keys but skips none that existed for the whole scan.
+// A SCAN or HSCAN cursor is a uint64: 5 bytes of position prefix, its
+// length, a slot number and a generation. The slot, in an in-memory table
+// of 4096 entries, holds the exact key the next call starts at. A scan
+// keeps its slot from call to call and a new scan takes the least recently
+// used slot, so a scan loses its slot only when 4096 other scans were used
+// since its last call (or the server restarted). It then resumes at the
+// prefix kept in the cursor, which sorts at or before the lost position: it
+// may repeat keys but skips none that existed for the whole scan. (When the
+// last key returned and the next one differ within 5 bytes, the prefix is
+// their shortest separator and the resumption is exact.)
 //
 // # Snapshots
 //
-// Snapshot opens a bbolt read transaction from the writer goroutine between
-// two batches, so no write is in progress when atomically runs. The read
-// transaction is held until the Snapshot is closed: it pins the pages it
-// sees (the file grows instead of reusing them), and a commit that needs to
-// grow the memory map past Options.InitialMmapSize waits until the snapshot
-// is closed, because bbolt cannot remap while a read transaction is open.
-// Close the Snapshot promptly, and never wait for an Update while holding one.
+// Snapshot commits the open batch, waits for any commit in progress and
+// opens a bbolt read transaction while holding off new write functions, so
+// no write is in progress when atomically runs (which therefore must not
+// call Update). The read transaction is held until the Snapshot is closed,
+// so Each reads one consistent view however long it takes. Meanwhile it
+// pins the pages it sees (the file grows instead of reusing them), and a
+// commit that needs to grow the memory map beyond its current size (at
+// least Options.InitialMmapSize, 256 MB by default) waits until the
+// snapshot is closed, because bbolt cannot remap while a read transaction
+// is open. Close the Snapshot promptly, and never wait for an Update while
+// holding one.
 //
 // # Limits
 //

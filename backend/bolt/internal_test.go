@@ -218,4 +218,3 @@ func checkInvariants(t testing.TB, b *Bolt) {
 		t.Fatal(err)
 	}
 }
-

@@ -3,7 +3,6 @@ package bolt
 import (
 	"context"
 	"fmt"
-	"runtime"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -18,24 +17,36 @@ type snapshot struct {
 	now int64
 }
 
-// Snapshot fixes a point-in-time view. atomically runs on the writer
-// goroutine between two commits, so no write is in progress; it must not
-// call Update. The view pins the pages it sees until Close (see the package
-// documentation).
+// Snapshot fixes a point-in-time view. atomically runs while no write
+// function runs and no commit is in progress, right after the view is
+// fixed; it must not call Update. The view pins the pages it sees until
+// Close (see the package documentation).
 func (b *Bolt) Snapshot(atomically func()) (backend.Snapshot, error) {
-	if b.closed.Load() {
+	b.lockWriter()
+	defer b.wmu.Unlock()
+	if b.wclosed || b.closed.Load() {
 		return nil, backend.ErrClosed
 	}
-	s := &snapshot{b: b}
-	r := &request{snap: s, atomically: atomically, done: make(chan struct{}, 1)}
-	if err := b.submit(r); err != nil {
-		return nil, err
+	if b.cur != nil {
+		// Commit the open batch; its members are waiting for that anyway.
+		b.commit(b.cur, false)
 	}
-	if r.panicked {
-		panic(r.panicVal)
+	b.commitMu.Lock()
+	defer b.commitMu.Unlock()
+	btx, err := b.db.Begin(false)
+	if err != nil {
+		return nil, mapErr(err)
 	}
-	if r.goexit {
-		runtime.Goexit()
+	s := &snapshot{b: b, btx: btx, now: backend.NowMs(b.clock)}
+	if atomically != nil {
+		ok := false
+		defer func() {
+			if !ok {
+				btx.Rollback()
+			}
+		}()
+		atomically()
+		ok = true
 	}
 	return s, nil
 }

@@ -31,8 +31,6 @@ type tx struct {
 	all   bool
 	dirty bool // this Update function has written
 
-	curReq *request // writer only: the request being run
-
 	kbuf, kbuf2, ebuf, dbuf []byte // scratch keys; bbolt copies keys it keeps
 }
 

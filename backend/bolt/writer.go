@@ -2,31 +2,41 @@ package bolt
 
 import (
 	"errors"
+	"sync"
 
+	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
 	"redpool/backend"
 )
 
-// request is one queued write: an Update function, an internal job, or the
-// opening of a Snapshot.
-type request struct {
-	opts       backend.TxOptions
-	fn         func(backend.Tx) error
-	job        func(*tx) error
-	snap       *snapshot
-	atomically func()
+// Group commit.
+//
+// Write functions run one at a time (under wmu), each in its caller's
+// goroutine, inside the open batch: one bbolt read-write transaction. After
+// its function, a caller leaves the batch open if other callers are waiting
+// for wmu (they will join it), and otherwise commits it. Callers that
+// joined wait for that commit. So a lone writer commits at once, with no
+// added delay and no goroutine switch, and writers that pile up while a
+// commit (and its fsync) is in progress share the next one.
+//
+// A function that fails after writing cannot be undone alone: the batch is
+// rolled back, that caller gets its error, and the others run their
+// functions again in a new batch (Backend.Update allows that). A function
+// that fails before writing costs nothing. A panic or runtime.Goexit in a
+// function rolls the batch back the same way and then goes on unwinding
+// the caller's goroutine.
 
-	err      error
-	panicVal any
-	panicked bool
-	goexit   bool
-	final    bool // the outcome is decided; do not run fn again
-	answered bool // done has been signalled
-	done     chan struct{}
+// batch is one bbolt write transaction shared by several write functions.
+type batch struct {
+	btx     *bolt.Tx
+	t       tx
+	st      *batchState
+	members int
+	done    chan struct{} // closed once committed or rolled back
+	retry   bool          // rolled back: members must run again
+	err     error         // the commit's error
 }
-
-func (r *request) reset() { *r = request{done: r.done} }
 
 // batchState is what one bbolt write transaction accumulates besides its
 // writes: counter deltas to store at commit and apply in memory after it.
@@ -56,6 +66,10 @@ func (w *batchState) delta(ns uint32) *counter {
 	return d
 }
 
+var statePool = sync.Pool{New: func() any {
+	return &batchState{deltas: make(map[uint32]*counter)}
+}}
+
 func mapErr(err error) error {
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return backend.ErrClosed
@@ -63,172 +77,119 @@ func mapErr(err error) error {
 	return err
 }
 
-// submit queues r for the writer and waits for its outcome.
-func (b *Bolt) submit(r *request) error {
-	b.qmu.Lock()
-	if b.qclosed {
-		b.qmu.Unlock()
-		return backend.ErrClosed
-	}
-	b.queue = append(b.queue, r)
-	b.qmu.Unlock()
-	b.kick()
-	<-r.done
-	return r.err
+// lockWriter takes wmu. While it waits it counts as arriving, which tells
+// the holder to leave its batch open for it.
+func (b *Bolt) lockWriter() {
+	b.arriving.Add(1)
+	b.wmu.Lock()
+	b.arriving.Add(-1)
 }
 
-func (b *Bolt) kick() {
-	select {
-	case b.wake <- struct{}{}:
-	default:
+// write runs fn (or the internal job) in a batch and returns once the batch
+// is committed.
+func (b *Bolt) write(o backend.TxOptions, fn func(backend.Tx) error, job func(*tx) error) error {
+	for {
+		b.lockWriter()
+		if b.wclosed {
+			b.wmu.Unlock()
+			return backend.ErrClosed
+		}
+		bt := b.cur
+		if bt == nil {
+			btx, err := b.db.Begin(true)
+			if err != nil {
+				b.wmu.Unlock()
+				return mapErr(err)
+			}
+			st := statePool.Get().(*batchState)
+			st.reset()
+			bt = &batch{btx: btx, st: st, done: make(chan struct{})}
+			bt.t.open(b, btx, st)
+			b.cur = bt
+		}
+		err := b.run(bt, o, fn, job)
+		if err != nil && (bt.t.dirty || job != nil) {
+			b.abort(bt)
+			return err
+		}
+		bt.members++
+		if b.arriving.Load() > 0 && bt.members < maxBatch {
+			b.wmu.Unlock()
+		} else {
+			b.commit(bt, true)
+		}
+		<-bt.done
+		if bt.retry {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		return bt.err
 	}
 }
 
-// take removes everything queued. closed reports that the queue is closed
-// and empty.
-func (b *Bolt) take() (items []*request, closed bool) {
-	b.qmu.Lock()
-	defer b.qmu.Unlock()
-	if len(b.queue) == 0 {
-		return nil, b.qclosed
+// run calls the function. If it panics or calls runtime.Goexit, the batch
+// is rolled back and wmu released before the unwinding goes on.
+func (b *Bolt) run(bt *batch, o backend.TxOptions, fn func(backend.Tx) error, job func(*tx) error) (err error) {
+	t := &bt.t
+	if err := t.begin(o, backend.NowMs(b.clock)); err != nil {
+		return err
 	}
-	items = b.queue
-	b.queue, b.spare = b.spare, nil
-	return items, false
-}
-
-// writer is the only goroutine that opens bbolt write transactions. It runs
-// whatever is queued as one transaction (group commit): no delay is added,
-// so a lone writer commits at once and concurrent writers share commits.
-func (b *Bolt) writer() {
 	normal := false
 	defer func() {
 		if !normal {
-			// An Update function called runtime.Goexit (t.FailNow, say).
-			// That cannot be stopped; hand the work to a new writer and let
-			// the caller exit the same way.
-			b.recoverGoexit()
+			b.abort(bt)
 		}
-		b.writers.Done()
 	}()
-	for {
-		items, closed := b.take()
-		if items == nil {
-			if closed {
-				normal = true
-				return
-			}
-			<-b.wake
-			continue
-		}
-		b.process(items)
-		clear(items)
-		b.qmu.Lock()
-		if b.spare == nil {
-			b.spare = items[:0]
-		}
-		b.qmu.Unlock()
+	if job != nil {
+		err = job(t)
+	} else {
+		err = fn(t)
 	}
+	normal = true
+	return err
 }
 
-func (b *Bolt) process(items []*request) {
-	b.current = items
-	for len(items) > 0 {
-		if items[0].snap != nil {
-			b.openSnapshot(items[0])
-			items = items[1:]
-			continue
-		}
-		n := 0
-		for n < len(items) && n < maxBatch && items[n].snap == nil {
-			n++
-		}
-		b.runBatch(items[:n])
-		items = items[n:]
+// abort rolls the open batch back; its other members run again. wmu is
+// held and is released.
+func (b *Bolt) abort(bt *batch) {
+	b.cur = nil
+	bt.btx.Rollback()
+	bt.t.clear()
+	bt.retry = true
+	statePool.Put(bt.st)
+	bt.st = nil
+	close(bt.done)
+	b.wmu.Unlock()
+}
+
+// commit commits the open batch. wmu is held; it is released at once if
+// unlock is set (the commit itself runs under commitMu only, so the next
+// batch can form meanwhile).
+func (b *Bolt) commit(bt *batch, unlock bool) {
+	b.cur = nil
+	b.commitMu.Lock()
+	if unlock {
+		b.wmu.Unlock()
 	}
-	b.current = nil
-}
-
-func (b *Bolt) finish(r *request) {
-	r.answered = true
-	r.done <- struct{}{}
-}
-
-// runBatch runs reqs in one write transaction and commits it. A function
-// that fails after writing rolls the transaction back; it gets its error
-// and the others run again without it.
-func (b *Bolt) runBatch(reqs []*request) {
-	for {
-		btx, err := b.db.Begin(true)
-		if err != nil {
-			err = mapErr(err)
-			for _, r := range reqs {
-				if !r.final {
-					r.err = err
-				}
-				b.finish(r)
-			}
-			return
-		}
-		b.curBtx = btx
-		w := &b.ws
-		w.reset()
-		t := &b.wtx
-		t.open(b, btx, w)
-		failed := false
-		ran := 0
-		for _, r := range reqs {
-			if r.final {
-				continue
-			}
-			ran++
-			t.curReq = r
-			if err := t.begin(r.opts, backend.NowMs(b.clock)); err != nil {
-				r.err, r.final = err, true
-				continue
-			}
-			r.err = b.call(t, r)
-			if r.panicked || (r.err != nil && (t.dirty || r.job != nil)) {
-				r.final = true
-				failed = true
-				break
-			}
-		}
-		t.curReq = nil
-		if failed {
-			b.curBtx = nil
-			btx.Rollback()
-			t.clear()
-			continue
-		}
-		if !w.dirty {
-			b.curBtx = nil
-			btx.Rollback()
-			t.clear()
-			for _, r := range reqs {
-				b.finish(r)
-			}
-			return
-		}
-		table, err := b.storeCounters(t)
+	st := bt.st
+	if !st.dirty {
+		bt.btx.Rollback()
+	} else {
+		table, err := b.storeCounters(&bt.t)
 		if err == nil {
-			err = btx.Commit()
+			err = bt.btx.Commit()
 		} else {
-			btx.Rollback()
+			bt.btx.Rollback()
 		}
-		b.curBtx = nil
-		t.clear()
 		if err != nil {
 			b.log.Error("bolt: commit failed", "err", err)
-			for _, r := range reqs {
-				if !r.final && r.err == nil {
-					r.err = err
-				}
-			}
+			bt.err = err
 		} else {
-			b.committed(table)
+			b.committed(st, table)
 			b.commits.Add(1)
-			b.updates.Add(int64(ran))
+			b.updates.Add(int64(bt.members))
 			if b.sync == SyncBatch {
 				select {
 				case b.syncWake <- struct{}{}:
@@ -236,44 +197,21 @@ func (b *Bolt) runBatch(reqs []*request) {
 				}
 			}
 		}
-		for _, r := range reqs {
-			b.finish(r)
-		}
-		return
 	}
-}
-
-// call runs r's function, turning a panic into r.panicked.
-func (b *Bolt) call(t *tx, r *request) (err error) {
-	normal := false
-	defer func() {
-		if !normal {
-			if p := recover(); p != nil {
-				r.panicked, r.panicVal, err = true, p, nil
-			}
-			// recover() == nil: runtime.Goexit, which goes on unwinding.
-		}
-	}()
-	if r.job != nil {
-		err = r.job(t)
-	} else {
-		err = r.fn(t)
-	}
-	normal = true
-	return err
+	bt.t.clear()
+	b.commitMu.Unlock()
+	bt.st = nil
+	statePool.Put(st)
+	close(bt.done)
 }
 
 // storeCounters writes the batch's counter deltas into the meta bucket and
 // returns the database table if the batch changed it.
 func (b *Bolt) storeCounters(t *tx) ([]uint32, error) {
 	w := t.w
-	table := decodeTable(t.metaB().Get(metaDBs))
-	live := make(map[uint32]bool, len(table))
-	for _, ns := range table {
-		live[ns] = true
-	}
+	tbl := t.metaB().Get(metaDBs)
 	for ns, d := range w.deltas {
-		if !live[ns] {
+		if !tableHas(tbl, ns) {
 			if err := t.metaB().Delete(counterKey(ns)); err != nil {
 				return nil, err
 			}
@@ -293,38 +231,28 @@ func (b *Bolt) storeCounters(t *tx) ([]uint32, error) {
 		}
 	}
 	if !w.tableChanged {
-		table = nil
+		return nil, nil
 	}
-	return table, nil
+	return decodeTable(tbl), nil
+}
+
+// tableHas reports whether the encoded database table holds namespace ns.
+func tableHas(tbl []byte, ns uint32) bool {
+	for i := 0; i+nsLen <= len(tbl); i += nsLen {
+		if nsOf(tbl[i:]) == ns {
+			return true
+		}
+	}
+	return false
 }
 
 // committed applies a committed batch's deltas to the in-memory statistics.
-func (b *Bolt) committed(table []uint32) {
-	w := &b.ws
+func (b *Bolt) committed(w *batchState, table []uint32) {
 	b.statMu.Lock()
 	if table != nil {
 		b.table = table
-	}
-	live := make(map[uint32]bool, len(b.table))
-	for _, ns := range b.table {
-		live[ns] = true
-	}
-	for ns, d := range w.deltas {
-		if !live[ns] {
-			delete(b.counts, ns)
-			continue
-		}
-		c := b.counts[ns]
-		if c == nil {
-			c = new(counter)
-			b.counts[ns] = c
-		}
-		c.keys += d.keys
-		c.expires += d.expires
-	}
-	if table != nil {
 		for ns := range b.counts {
-			if !live[ns] {
+			if !slicesContains(table, ns) {
 				delete(b.counts, ns)
 			}
 		}
@@ -334,84 +262,27 @@ func (b *Bolt) committed(table []uint32) {
 			}
 		}
 	}
+	for ns, d := range w.deltas {
+		c := b.counts[ns]
+		if c == nil {
+			continue // a namespace that is gone
+		}
+		c.keys += d.keys
+		c.expires += d.expires
+	}
 	b.statMu.Unlock()
 	b.expiredKeys.Add(w.expired)
 	b.garbage.Add(w.garbage)
 	if w.sweep {
 		b.kickSweeper()
 	}
-	w.reset()
 }
 
-// recoverGoexit runs when a function on the writer goroutine called
-// runtime.Goexit: it rolls back, tells that caller to exit too, queues the
-// rest of the work again and starts a new writer.
-func (b *Bolt) recoverGoexit() {
-	if b.curBtx != nil {
-		b.curBtx.Rollback()
-		b.curBtx = nil
-	}
-	b.wtx.clear()
-	cur := b.wtx.curReq
-	b.wtx.curReq = nil
-	var again []*request
-	for _, r := range b.current {
-		if r.answered {
-			continue
-		}
-		if r.snap != nil && r.snap.btx != nil {
-			r.snap.btx.Rollback()
-			r.snap.btx = nil
-		}
-		if r == cur {
-			r.goexit = true
-			b.finish(r)
-			continue
-		}
-		r.final, r.err, r.panicked, r.panicVal = false, nil, false, nil
-		again = append(again, r)
-	}
-	b.current = nil
-	b.qmu.Lock()
-	b.queue = append(again, b.queue...)
-	b.qmu.Unlock()
-	b.writers.Add(1)
-	go b.writer()
-	b.kick()
-}
-
-// openSnapshot opens a snapshot's read transaction between two batches, so
-// that no write is in progress while atomically runs.
-func (b *Bolt) openSnapshot(r *request) {
-	btx, err := b.db.Begin(false)
-	if err != nil {
-		r.err = mapErr(err)
-		b.finish(r)
-		return
-	}
-	r.snap.btx = btx
-	r.snap.now = backend.NowMs(b.clock)
-	if r.atomically != nil {
-		b.wtx.curReq = r
-		b.callAtomically(r)
-		b.wtx.curReq = nil
-		if r.panicked {
-			btx.Rollback()
-			r.snap.btx = nil
+func slicesContains(s []uint32, v uint32) bool {
+	for _, x := range s {
+		if x == v {
+			return true
 		}
 	}
-	b.finish(r)
-}
-
-func (b *Bolt) callAtomically(r *request) {
-	normal := false
-	defer func() {
-		if !normal {
-			if p := recover(); p != nil {
-				r.panicked, r.panicVal = true, p
-			}
-		}
-	}()
-	r.atomically()
-	normal = true
+	return false
 }

@@ -124,7 +124,7 @@ func TestSnapshotRestoreMemory(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "holds 4 keys; use -force") {
 		t.Fatalf("without -force: exit %d, stderr %q", code, stderr)
 	}
-	code, _, stderr = runCmd(t, "snapshot", "restore", "-config", cfg, other, "-force")
+	code, _, stderr = runCmd(t, "snapshot", "restore", "-config", cfg, other, "--force")
 	if code != 0 {
 		t.Fatalf("-force after the file: exit %d, stderr %q", code, stderr)
 	}

@@ -42,7 +42,8 @@ func TestRewriteCompactsIncrs(t *testing.T) {
 }
 
 // dataset fills s with every type, TTLs, binary data and all 16 databases:
-// partly through commands (logged), partly straight into the backend.
+// partly straight into the backend, then made part of the log by a
+// rewrite, then through commands (logged).
 func dataset(t testing.TB, s *store, clk *backend.ManualClock) {
 	t.Helper()
 	now := clk.Now().UnixMilli()
@@ -68,6 +69,7 @@ func dataset(t testing.TB, s *store, clk *backend.ManualClock) {
 		)
 	}
 	put(t, s.b, entries...)
+	rewriteAndWait(t, s)
 	for db := range 16 {
 		s.expect("+OK\r\n", "SELECT", strconv.Itoa(db))
 		s.expect("+OK\r\n", "SET", "cmd", "v"+strconv.Itoa(db), "PX", "500000")
@@ -129,13 +131,13 @@ func TestWritesDuringRewriteAreKept(t *testing.T) {
 	s.expect("+OK\r\n", "SELECT", "7")
 	s.expect("+OK\r\n", "SET", "db7:str", "changed")
 	s.expect("+OK\r\n", "SELECT", "0")
-	want := dump(t, s.b)
 
 	// A crash now: the old files and the new incr file hold everything.
 	crash := t.TempDir()
 	copyDir(t, dir, crash)
 	close(release)
 	waitFor(t, "the rewrite", func() bool { return !s.log.Rewriting() })
+	want := dump(t, s.b) // (a second snapshot waits for the rewrite's)
 	s.expect("+OK\r\n", "SET", "after", "2")
 	want2 := dump(t, s.b)
 

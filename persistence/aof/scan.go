@@ -41,11 +41,14 @@ func Scan(rd io.Reader, maxBulkLen int64, fn func(off int64, argv [][]byte) erro
 		if err != nil {
 			var pe *resp.ProtocolError
 			switch {
-			case errors.Is(err, io.EOF):
+			case errors.Is(err, io.EOF) && rr.Offset() == start:
 				return start, nil
 			case st.got >= 0 && st.got != '*':
 				// Inline text (possibly cut short): never a record.
 				return start, &CorruptError{Offset: start, Err: ErrBadRecord, Detail: "not a multibulk command"}
+			case errors.Is(err, io.EOF):
+				// Only skipped empty commands ("*0\r\n") after start.
+				return start, &CorruptError{Offset: start, Err: ErrBadRecord, Detail: "empty multibulk command"}
 			case errors.Is(err, io.ErrUnexpectedEOF):
 				return start, &CorruptError{Offset: start, Err: ErrTruncated}
 			case errors.As(err, &pe):

@@ -40,9 +40,10 @@
 //	  hash    uvarint pairs (>= 1), then pairs times: uvarint flen, field, uvarint vlen, value
 //
 // For example SET "a b" "x" with PEXPIREAT 1700000000000 in database 3 is
+// (TestDocExample checks it)
 //
-//	0f 03 81 00 00 01 8b cf e5 68 00 03 61 20 62 01 78
-//	n  db kind  expireAt (8 bytes)       klen "a b"  len "x"
+//	10 03 81 00 00 01 8b cf e5 68 00 03 61 20 62 01 78
+//	n  db kind  expireAt (8 bytes)       klen "a b"    len "x"
 //
 // # Writing
 //

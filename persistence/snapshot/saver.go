@@ -215,10 +215,13 @@ func (s *Saver) CheckRules() bool {
 // view fixes a point-in-time view and returns it with the change count and
 // the time at that instant.
 func (s *Saver) view() (backend.Snapshot, int64, time.Time, error) {
+	s.mu.Lock()
+	dirtyFn := s.dirty
+	s.mu.Unlock()
 	var dirty int64
 	var at time.Time
 	snap, err := s.o.Backend.Snapshot(func() {
-		dirty = s.dirty()
+		dirty = dirtyFn()
 		at = s.o.Clock.Now()
 	})
 	return snap, dirty, at, err

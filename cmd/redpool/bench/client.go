@@ -80,37 +80,30 @@ func (c *conn) readReply() (reply, error) {
 		if r.n, ok = parseInt(body); !ok {
 			return reply{}, errProtocol
 		}
-	case '$':
+	case '$', '*':
 		n, err := parseLen(body)
 		if err != nil {
 			return reply{}, err
 		}
-		if n < 0 {
+		switch {
+		case n < 0:
 			r.null = true
-			break
-		}
-		if cap(c.scratch) < int(n)+2 {
-			c.scratch = make([]byte, n+2)
-		}
-		buf := c.scratch[:n+2]
-		if _, err := io.ReadFull(c.br, buf); err != nil {
-			return reply{}, err
-		}
-		r.str = buf[:n]
-	case '*':
-		n, err := parseLen(body)
-		if err != nil {
-			return reply{}, err
-		}
-		if n < 0 {
-			r.null = true
-			break
-		}
-		r.n = n
-		for range n {
-			if err := c.skip(); err != nil {
+		case r.kind == '*':
+			r.n = n
+			for range n {
+				if err := c.skip(); err != nil {
+					return reply{}, err
+				}
+			}
+		default:
+			if cap(c.scratch) < int(n)+2 {
+				c.scratch = make([]byte, n+2)
+			}
+			buf := c.scratch[:n+2]
+			if _, err := io.ReadFull(c.br, buf); err != nil {
 				return reply{}, err
 			}
+			r.str = buf[:n]
 		}
 	default:
 		return reply{}, errProtocol

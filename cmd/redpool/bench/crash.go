@@ -43,8 +43,9 @@ func crashKey(dst []byte, c int, seq int64) []byte {
 	return strconv.AppendInt(dst, seq, 10)
 }
 
-// run writes until the connection fails, which it does once the server is
-// killed. It returns nil once every client stopped.
+// run writes until the connections fail, which they do once the server is
+// killed. It returns when every client has stopped, with the first client's
+// error: expected after the kill, a real failure before.
 func (l *crashLoad) run(ctx context.Context, addr string) error {
 	l.acks = make([][]time.Duration, l.clients)
 	_, err := runClients(ctx, addr, l.clients, func(i int, c *conn, start time.Time) error {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"runtime/debug"
 	"time"
@@ -65,7 +66,7 @@ func (p *snapshotPersistence) Start(eng *command.Engine) error {
 		_, err := p.saver.Load(context.Background())
 		restore()
 		if err != nil {
-			return err
+			return fmt.Errorf("load snapshot: %w", err)
 		}
 	}
 	p.saver.Start(eng.Dirty)

@@ -1,0 +1,89 @@
+package aof_test
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"redpool/persistence/aof"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func goldenManifest() aof.Manifest {
+	return aof.Manifest{Files: []aof.FileRef{
+		{Kind: aof.KindBase, Seq: 3, Name: "appendonly.aof.3.base.aof"},
+		{Kind: aof.KindIncr, Seq: 3, Name: "appendonly.aof.3.incr.aof"},
+		{Kind: aof.KindIncr, Seq: 4, Name: "appendonly.aof.4.incr.aof"},
+	}}
+}
+
+func TestManifestGolden(t *testing.T) {
+	path := filepath.Join("testdata", "manifest.golden")
+	got := goldenManifest().Encode()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("Encode:\n%s\nwant (testdata/manifest.golden):\n%s", got, want)
+	}
+	m, err := aof.ParseManifest(want)
+	if err != nil || !reflect.DeepEqual(m, goldenManifest()) {
+		t.Fatalf("ParseManifest(golden) = %+v, %v", m, err)
+	}
+	if m.Incrs()[1].Name != "appendonly.aof.4.incr.aof" {
+		t.Errorf("Incrs = %+v", m.Incrs())
+	}
+}
+
+func TestManifestErrors(t *testing.T) {
+	good := string(goldenManifest().Encode())
+	lines := strings.SplitAfter(good, "\n")
+	// reseal recomputes the checksum over edited lines.
+	reseal := func(body string) string {
+		return body + "crc32 " + crcHex(body) + "\n"
+	}
+	body := strings.Join(lines[:len(lines)-2], "") // SplitAfter leaves a last ""
+	tests := []struct {
+		name, data string
+		want       error
+	}{
+		{"empty", "", aof.ErrManifestTruncated},
+		{"cut in the magic", good[:7], aof.ErrManifestTruncated},
+		{"cut in the version", "redpool-aof-manifest ", aof.ErrManifestTruncated},
+		{"no newline after the version", "redpool-aof-manifest 1", aof.ErrManifestTruncated},
+		{"magic", "file appendonly.aof.1.base.rdb seq 1 type b\n", aof.ErrManifestMagic},
+		{"version", strings.Replace(good, "manifest 1", "manifest 2", 1), aof.ErrManifestVersion},
+		{"checksum", strings.Replace(good, "4.incr", "5.incr", 1), aof.ErrManifestChecksum},
+		{"no checksum", body, aof.ErrManifestTruncated},
+		{"cut in the checksum line", good[:len(good)-3], aof.ErrManifestTruncated},
+		{"after the checksum", good + "incr 5 x\n", aof.ErrManifestFormat},
+		{"bad kind", reseal(body + "file 5 x\n"), aof.ErrManifestFormat},
+		{"bad seq", reseal(body + "incr 05 x\n"), aof.ErrManifestFormat},
+		{"path in name", reseal(body + "incr 5 ../x\n"), aof.ErrManifestFormat},
+		{"base not first", reseal(body + "base 5 x\n"), aof.ErrManifestFormat},
+		{"named twice", reseal(body + "incr 5 appendonly.aof.3.incr.aof\n"), aof.ErrManifestFormat},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := aof.ParseManifest([]byte(tt.data))
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if m, err := aof.ParseManifest([]byte(reseal(body + "incr 5 name with spaces\n"))); err != nil || m.Files[3].Name != "name with spaces" {
+		t.Errorf("name with spaces: %+v, %v", m, err)
+	}
+}
