@@ -20,21 +20,32 @@ import (
 // Fairness. Clients blocked on one key queue in arrival order, and a signal
 // on a key wakes only the first of them. Whoever is woken passes the key on
 // when it leaves the queue without using that wake-up (served by another
-// key, timed out, disconnected), and a pop that leaves elements behind
-// signals the key again. So clients blocked on one key are served first
-// come, first served, however the pushes are batched, and no wake-up is
-// lost.
+// key, timed out, disconnected), and also after a pop that leaves elements
+// behind. So clients blocked on one key are served first come, first
+// served, however the pushes are batched, and no wake-up is lost.
+//
+// Ordering with the pusher. As in Redis, where blocked clients are served
+// before the next command runs, the command whose write woke clients waits
+// (after its commit, holding no locks) until the clients it woke, and those
+// they passed the key on to, have had their turn; so a pipelined RPUSH,
+// RPUSH, LLEN sees what Redis shows. Only clients that are not blocked
+// wait, and blocked clients never wait for anyone, so there is no cycle;
+// the wait is bounded by handoffWait all the same.
 //
 // No missed pushes. A client registers before its second look at the keys
-// and only then waits, and pushes signal only while someone is registered
+// and only then waits, and writers signal only while someone is registered
 // (blocking.active): a push that commits after that second look sees the
 // registration, one that commits before it is seen by the look.
+
+// handoffWait bounds how long a writer waits for the clients it woke.
+const handoffWait = time.Second
 
 // blocking is the registry of clients waiting in blocking commands. It is
 // safe for concurrent use.
 type blocking struct {
 	mu      sync.Mutex
 	dbs     map[int]map[string]*keyQueue // guarded by mu
+	clients map[*Ctx]*waiter             // guarded by mu
 	closed  bool                         // guarded by mu
 	done    chan struct{}                // closed by closeAll
 	waiting atomic.Int64                 // registered waiters
@@ -56,20 +67,43 @@ type queued struct {
 // waiter is one blocked client.
 type waiter struct {
 	db    int
+	c     *Ctx
 	names []string      // key names by position in the command (duplicates included)
 	wake  chan struct{} // capacity 1: "ready has something"
-	ready []int         // positions of keys signalled and not yet tried; guarded by blocking.mu
+	ready []wakeUp      // guarded by blocking.mu
+	// later are the keys the client's current attempt made ready (a pop
+	// that left elements, BLMOVE's push): passed on once it commits. Only
+	// the client's goroutine touches it.
+	later [][]byte
+}
+
+// wakeUp is a signalled key (by position) and the writers waiting for it
+// to be dealt with.
+type wakeUp struct {
+	idx  int
+	toks []*token
+}
+
+// token counts the wake-ups one writer caused that are not yet dealt with;
+// done closes at zero. n is guarded by blocking.mu.
+type token struct {
+	n    int
+	done chan struct{}
 }
 
 func newBlocking() *blocking {
-	return &blocking{dbs: make(map[int]map[string]*keyQueue), done: make(chan struct{})}
+	return &blocking{
+		dbs:     make(map[int]map[string]*keyQueue),
+		clients: make(map[*Ctx]*waiter),
+		done:    make(chan struct{}),
+	}
 }
 
 // count is the number of blocked clients (INFO blocked_clients).
 func (b *blocking) count() int { return int(b.waiting.Load()) }
 
-// active reports whether any client is blocked. Writers call Signal only
-// then, which keeps pushes free of work while nobody waits.
+// active reports whether any client is blocked. Writers signal only then,
+// which keeps pushes free of work while nobody waits.
 func (b *blocking) active() bool { return b.waiting.Load() > 0 }
 
 // closeAll releases every blocked client, at shutdown, and refuses new ones.
@@ -82,47 +116,74 @@ func (b *blocking) closeAll() {
 	}
 }
 
-// signal wakes clients blocked on keys of database db: for each key, the
-// first client in its queue.
+// signal wakes clients blocked on keys of database db (for each key, the
+// first in its queue), then waits until they have dealt with it.
 func (b *blocking) signal(db int, keys [][]byte) {
 	if !b.active() {
 		return
 	}
+	tok := &token{done: make(chan struct{})}
+	toks := []*token{tok}
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	m := b.dbs[db]
 	for _, k := range keys {
-		b.signalLocked(m[string(k)])
+		b.wakeLocked(m[string(k)], toks)
+	}
+	n := tok.n
+	b.mu.Unlock()
+	if n == 0 {
+		return
+	}
+	t := time.NewTimer(handoffWait)
+	defer t.Stop()
+	select {
+	case <-tok.done:
+	case <-t.C:
 	}
 }
 
-// signalLocked gives the key of kq to the first waiter in its queue, unless
-// that waiter already has it pending.
-func (b *blocking) signalLocked(kq *keyQueue) {
+// wakeLocked gives the key of kq to the first waiter in its queue, with
+// toks; a waiter that has the key pending already just takes the tokens.
+func (b *blocking) wakeLocked(kq *keyQueue, toks []*token) {
 	if kq == nil || len(kq.q) == 0 {
 		return
 	}
 	first := kq.q[0]
-	if slices.Contains(first.w.ready, first.idx) {
-		return
+	w := first.w
+	i := slices.IndexFunc(w.ready, func(u wakeUp) bool { return u.idx == first.idx })
+	if i < 0 {
+		w.ready = append(w.ready, wakeUp{idx: first.idx})
+		i = len(w.ready) - 1
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
 	}
-	first.w.ready = append(first.w.ready, first.idx)
-	select {
-	case first.w.wake <- struct{}{}:
-	default:
+	for _, t := range toks {
+		t.n++
+	}
+	w.ready[i].toks = append(w.ready[i].toks, toks...)
+}
+
+// releaseLocked marks one wake-up of each token dealt with.
+func releaseLocked(toks []*token) {
+	for _, t := range toks {
+		if t.n--; t.n == 0 {
+			close(t.done)
+		}
 	}
 }
 
-// register queues a client of database db on keys (a command's key
+// register queues client c of database db on keys (a command's key
 // arguments; a repeated key counts once). It returns nil once closeAll has
 // run.
-func (b *blocking) register(db int, keys [][]byte) *waiter {
+func (b *blocking) register(c *Ctx, db int, keys [][]byte) *waiter {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
 		return nil
 	}
-	w := &waiter{db: db, names: make([]string, len(keys)), wake: make(chan struct{}, 1)}
+	w := &waiter{db: db, c: c, names: make([]string, len(keys)), wake: make(chan struct{}, 1)}
 	m := b.dbs[db]
 	if m == nil {
 		m = make(map[string]*keyQueue)
@@ -140,12 +201,13 @@ func (b *blocking) register(db int, keys [][]byte) *waiter {
 		}
 		kq.q = append(kq.q, queued{w: w, idx: i})
 	}
+	b.clients[c] = w
 	b.waiting.Add(1)
 	return w
 }
 
-// take returns the positions of the keys signalled since the last call.
-func (b *blocking) take(w *waiter) []int {
+// take returns the wake-ups since the last call.
+func (b *blocking) take(w *waiter) []wakeUp {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	r := w.ready
@@ -153,10 +215,19 @@ func (b *blocking) take(w *waiter) []int {
 	return r
 }
 
-// unregister removes w from every queue. The keys it was woken for and did
-// not use (still pending, or taken and listed in unused) pass to the next
-// waiter of each.
-func (b *blocking) unregister(w *waiter, unused []int) {
+// settle ends an attempt of w that served nothing: the keys it made ready
+// (none, normally) are passed on, and the wake-ups it took are dealt with.
+func (b *blocking) settle(w *waiter, taken []wakeUp) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.passOnLocked(w, nil, taken)
+}
+
+// unregister removes w from every queue. Whatever it was woken for and did
+// not use passes to the next waiter of each key: wake-ups still pending,
+// the ones in unused (taken, not served), and the keys its last attempt
+// made ready. taken are the wake-ups of that attempt, now dealt with.
+func (b *blocking) unregister(w *waiter, unused []int, taken []wakeUp) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	m := b.dbs[w.db]
@@ -173,19 +244,52 @@ func (b *blocking) unregister(w *waiter, unused []int) {
 	if len(m) == 0 {
 		delete(b.dbs, w.db)
 	}
+	delete(b.clients, w.c)
 	b.waiting.Add(-1)
-	for _, i := range append(w.ready, unused...) {
-		b.signalLocked(m[w.names[i]])
+	for _, u := range w.ready {
+		b.wakeLocked(m[w.names[u.idx]], u.toks)
+		releaseLocked(u.toks)
 	}
 	w.ready = nil
+	for _, i := range unused {
+		b.wakeLocked(m[w.names[i]], nil)
+	}
+	b.passOnLocked(w, m, taken)
 }
 
-// signalList tells blocked clients that key (a list) has elements, when
-// the current transaction commits.
-func signalList(c *Ctx, key []byte) {
-	if c.e.blocking.active() {
-		c.Signal(key)
+// passOnLocked passes w.later on, with the tokens of taken, and then marks
+// taken dealt with. m is w's database (nil: look it up).
+func (b *blocking) passOnLocked(w *waiter, m map[string]*keyQueue, taken []wakeUp) {
+	if m == nil {
+		m = b.dbs[w.db]
 	}
+	var toks []*token
+	for _, u := range taken {
+		toks = append(toks, u.toks...)
+	}
+	for _, k := range w.later {
+		b.wakeLocked(m[string(k)], toks)
+	}
+	w.later = w.later[:0]
+	releaseLocked(toks)
+}
+
+// signalList tells blocked clients that key (a list) has elements, once
+// the current transaction commits. A blocked client's own attempt keeps
+// the key to pass on itself, after its commit, so that it never waits.
+func signalList(c *Ctx, key []byte) {
+	b := c.e.blocking
+	if !b.active() {
+		return
+	}
+	b.mu.Lock()
+	w := b.clients[c]
+	b.mu.Unlock()
+	if w != nil {
+		w.later = append(w.later, key)
+		return
+	}
+	c.Signal(key)
 }
 
 // attempt tries once to serve a blocking command, inside a write
@@ -210,21 +314,27 @@ func blockOn(c *Ctx, keys, locks [][]byte, timeout time.Duration, try attempt) e
 		c.NullArray()
 		return nil
 	}
+	// Send the replies so far before registering: a registered client
+	// must not be stuck writing to its connection. From here on those
+	// replies are gone from c's buffer, so errors are replied here rather
+	// than returned.
+	if c.Link.Flush() != nil {
+		return nil
+	}
 	b := c.e.blocking
-	w := b.register(c.Client.DB, keys)
+	w := b.register(c, c.Client.DB, keys)
 	if w == nil {
 		c.NullArray()
 		return nil
 	}
-	var taken []int // taken from w and not used
-	defer func() { b.unregister(w, taken) }()
-	// Look again now that pushes signal us.
+	var unused []int
+	var taken []wakeUp
+	defer func() { b.unregister(w, unused, taken) }()
+	// Look again now that writes signal us.
 	if served, err = tryOnce(c, locks, nil, try); err != nil || served >= 0 {
-		return err
-	}
-	// From here on the replies of earlier pipelined commands are gone from
-	// c's buffer, so errors are replied here rather than returned.
-	if c.Link.Flush() != nil {
+		if err != nil {
+			c.Error(err)
+		}
 		return nil
 	}
 	gone, stop := c.Link.Watch()
@@ -256,14 +366,19 @@ func blockOn(c *Ctx, keys, locks [][]byte, timeout time.Duration, try attempt) e
 		if len(taken) == 0 {
 			continue
 		}
-		served, err = tryOnce(c, locks, taken, try)
+		ready := make([]int, len(taken))
+		for i, u := range taken {
+			ready[i] = u.idx
+		}
+		served, err = tryOnce(c, locks, ready, try)
 		if err != nil {
 			c.Error(err)
 		}
 		if err != nil || served >= 0 {
-			taken = slices.DeleteFunc(taken, func(i int) bool { return i == served })
+			unused = slices.DeleteFunc(ready, func(i int) bool { return i == served })
 			return nil
 		}
+		b.settle(w, taken)
 		taken = nil
 	}
 }

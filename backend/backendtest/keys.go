@@ -189,7 +189,7 @@ func testSetRange(h *harness) {
 	for _, c := range []struct {
 		off int64
 		val string
-	}{{backend.MaxStringLen, "x"}, {backend.MaxStringLen - 1, "xy"}, {1 << 40, "x"}} {
+	}{{backend.MaxStringLen, "x"}, {backend.MaxStringLen - 1, "xy"}, {1 << 40, "x"}, {1<<63 - 1, "x"}} {
 		if _, err := setRange("q", c.off, c.val); !errors.Is(err, backend.ErrTooLarge) {
 			t.Fatalf("SetRange(q, %d, %q) err = %v, want ErrTooLarge", c.off, c.val, err)
 		}

@@ -328,6 +328,7 @@ func TestLargeCollections(t *testing.T) {
 		return tx.Set([]byte("hash"), []byte("now a string"), 0, false)
 	})
 	// The sweeper reclaims both collections.
+	sweepStart := time.Now()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var left int
@@ -344,6 +345,7 @@ func TestLargeCollections(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	t.Logf("sweeper reclaimed %d data keys in %v", nl+nh, time.Since(sweepStart).Round(time.Millisecond))
 	if n := bucketLen(t, b, bucketData); n != 0 {
 		t.Errorf("data bucket still has %d keys", n)
 	}
@@ -603,15 +605,20 @@ func TestGroupCommit(t *testing.T) {
 		wg.Wait()
 		return float64(ops.Load()) / time.Since(start).Seconds()
 	}
-	c0 := b.commits.Load()
-	single := run(1, time.Second)
-	c1 := b.commits.Load()
-	multi := run(50, time.Second)
-	c2 := b.commits.Load()
-	t.Logf("SyncAlways: 1 goroutine %.0f updates/s (%d commits); 50 goroutines %.0f updates/s (%d commits, %.1f updates per commit)",
-		single, c1-c0, multi, c2-c1, multi/float64(c2-c1))
-	if multi < 3*single {
-		t.Errorf("50 writers: %.0f updates/s, not well above 1 writer's %.0f", multi, single)
+	// Alternate short rounds so that drifting disk latency hits both alike.
+	var singles, multis, perCommit []float64
+	for range 3 {
+		singles = append(singles, run(1, 300*time.Millisecond))
+		c0, u0 := b.commits.Load(), b.updates.Load()
+		multis = append(multis, run(50, 300*time.Millisecond))
+		perCommit = append(perCommit, float64(b.updates.Load()-u0)/float64(b.commits.Load()-c0))
+	}
+	median := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
+	single, multi, per := median(singles), median(multis), median(perCommit)
+	t.Logf("SyncAlways: 1 goroutine %.0f updates/s; 50 goroutines %.0f updates/s (%.1fx), %.1f updates per commit",
+		single, multi, multi/single, per)
+	if multi < 3*single || per < 10 {
+		t.Errorf("50 writers: %.0f updates/s and %.1f updates per commit, not well above 1 writer's %.0f", multi, per, single)
 	}
 }
 

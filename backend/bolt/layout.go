@@ -196,3 +196,7 @@ func (a *arena) copy(b []byte) []byte {
 // transaction has ended and every function that could see the slices has
 // returned (a Tx's results are valid only until the transaction ends).
 func (a *arena) reset() { a.buf = a.buf[:0] }
+
+// emptyValue is the value of index entries. (bbolt keeps a nil value as nil
+// until the commit, and as an empty slice after: use an empty slice always.)
+var emptyValue = []byte{}

@@ -260,7 +260,7 @@ func (t *tx) put(kk []byte, old *record, r *record) error {
 		}
 		if r.exp != 0 {
 			d.expires++
-			if err := t.expB().Put(t.expKey(r.exp, kk), nil); err != nil {
+			if err := t.expB().Put(t.expKey(r.exp, kk), emptyValue); err != nil {
 				return err
 			}
 		}
@@ -689,10 +689,10 @@ func (t *tx) SetRange(key []byte, offset int64, val []byte) (int64, error) {
 	if len(val) == 0 {
 		return int64(len(old.str)), nil
 	}
-	end := offset + int64(len(val))
-	if end > backend.MaxStringLen {
+	if offset > backend.MaxStringLen-int64(len(val)) { // without overflowing
 		return 0, backend.ErrTooLarge
 	}
+	end := offset + int64(len(val))
 	n := max(int64(len(old.str)), end)
 	return n, t.putString(kk, old, found, func(s []byte) {
 		copy(s, old.str)

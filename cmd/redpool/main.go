@@ -39,8 +39,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 // subcommands are the tools built into the binary, by name.
 func subcommands() map[string]func(args []string, stdout, stderr io.Writer) int {
 	return map[string]func([]string, io.Writer, io.Writer) int{
-		"bench":    benchCmd,
-		"snapshot": snapshotCmd,
+		"bench":     benchCmd,
+		"check-aof": checkAOFCmd,
+		"snapshot":  snapshotCmd,
 	}
 }
 

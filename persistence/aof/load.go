@@ -64,9 +64,9 @@ func (l *Log) start(r Replayer) error {
 	l.doneSize.Store(done - l.baseSize.Load())
 	l.curSize.Store(cur.size)
 	l.rewriteBase.Store(l.Size())
-	l.file = cur
+	l.file, l.w.cur = cur, cur
 	l.started.Store(true)
-	go l.runWriter(cur)
+	go l.background()
 	return nil
 }
 
@@ -155,7 +155,7 @@ func (l *Log) load(man Manifest, r Replayer) ([]int64, error) {
 		if errors.Is(err, ErrTruncated) && i == last && (ref.Kind == KindIncr || ref.Seq == 0) {
 			l.logger.Warn("AOF ends with a partial record (a crash while writing?): cutting it off",
 				"file", path, "offset", good, "bytes_cut", sizes[i]-good)
-			if err := truncateFile(path, good); err != nil {
+			if err := Truncate(path, good); err != nil {
 				return nil, err
 			}
 			sizes[i] = good
@@ -186,8 +186,21 @@ func scanFile(path string, maxBulkLen int64, fn func(off int64, argv [][]byte) e
 	return good, err
 }
 
-// truncateFile cuts the file at path to size and fsyncs it.
-func truncateFile(path string, size int64) error {
+// CheckFile checks the records of the log file at path, without applying
+// them, and returns the file's size and the offset just after its last good
+// record. The error is as Scan's, with the path in a CorruptError.
+func CheckFile(path string) (size, good int64, err error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	good, err = scanFile(path, 0, nil)
+	return fi.Size(), good, err
+}
+
+// Truncate cuts the file at path to size and fsyncs it (cutting off a torn
+// or bad tail).
+func Truncate(path string, size int64) error {
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
 		return err

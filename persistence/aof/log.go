@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -97,15 +98,22 @@ type Log struct {
 	db    int       // database of the last record in file; -1: none yet
 	file  *incrFile // the incr file new records go to
 	queue []segment // records for earlier files (after a switch), not yet taken
-	wake  chan struct{}
 
-	// Durability. syncMu guards failed and errv, and goes with syncCond.
+	// Writing. wmu guards w; it is held by the leader of a group commit,
+	// the background goroutine, or Close.
+	wmu        sync.Mutex
+	w          writer
+	writtenSeq atomic.Uint64 // every record up to this one has reached the OS
+	synced     atomic.Uint64 // every record up to this one is as durable as the policy promises
+
+	// Waiting. syncMu guards the fields below it, and goes with syncCond.
 	syncMu   sync.Mutex
 	syncCond *sync.Cond
-	synced   atomic.Uint64         // every record up to this one is as durable as the policy promises
+	leading  bool                  // a client is writing for the others
+	failing  bool                  // the last attempt failed
 	failed   uint64                // the last failed attempt covered records up to this one
 	errv     error                 // why it failed
-	down     bool                  // the writer has stopped
+	down     bool                  // closed: nothing more is written
 	err      atomic.Pointer[error] // non-nil while writing fails (Err)
 
 	// Files. fmu guards man and nextSeq.
@@ -174,7 +182,7 @@ func New(o Options) *Log {
 	}
 	l := &Log{
 		o: o, logger: o.Logger, db: -1, rewriteOK: true, lastRewrite: -1,
-		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	l.syncCond = sync.NewCond(&l.syncMu)
 	return l
@@ -183,9 +191,11 @@ func New(o Options) *Log {
 // path returns the path of a file of the log.
 func (l *Log) path(name string) string { return filepath.Join(l.o.Dir, name) }
 
+var dbgGosched = os.Getenv("DBG_GOSCHED") == "1"
+
 // Append records argv as a command on database db and returns its
-// sequence number for Wait. It only copies the record into memory; the
-// writer goroutine writes it out.
+// sequence number for Wait. It only copies the record into memory; Wait
+// (or the background goroutine) writes it out.
 func (l *Log) Append(db int, argv [][]byte) uint64 {
 	l.mu.Lock()
 	if db != l.db {
@@ -196,10 +206,6 @@ func (l *Log) Append(db int, argv [][]byte) uint64 {
 	l.seq++
 	seq := l.seq
 	l.mu.Unlock()
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
 	return seq
 }
 
@@ -215,24 +221,47 @@ func appendSelect(dst []byte, db int) []byte {
 }
 
 // Wait blocks until record seq is as durable as the policy promises: on
-// disk for FsyncAlways; at once for the others, whose clients never wait
-// for the disk. It returns an error if the attempt to write the record
-// failed (the record stays buffered and is retried, but it is not
-// acknowledged) or the log was closed first.
+// disk for FsyncAlways, handed to the OS (so that a crash of the process
+// loses nothing) for the others, whose clients never wait for the disk.
+// Whoever waits first writes for the others (group commit). Wait returns an
+// error, under FsyncAlways, if the attempt to write the record failed (the
+// record stays buffered and is retried, but it is not acknowledged), and if
+// the log was closed first. While writing fails, the other policies return
+// at once: the record is kept and retried.
 func (l *Log) Wait(seq uint64) error {
-	if l.o.Fsync != FsyncAlways || l.synced.Load() >= seq {
+	always := l.o.Fsync == FsyncAlways
+	target := &l.writtenSeq
+	if always {
+		target = &l.synced
+	}
+	if target.Load() >= seq {
 		return nil
 	}
 	l.syncMu.Lock()
 	defer l.syncMu.Unlock()
 	for {
 		switch {
-		case l.synced.Load() >= seq:
+		case target.Load() >= seq:
 			return nil
-		case l.failed >= seq:
-			return l.errv
 		case l.down:
 			return ErrClosed
+		case l.failing && !always:
+			return nil
+		case l.failing && l.failed >= seq:
+			return l.errv
+		case !l.failing && !l.leading:
+			l.leading = true
+			l.syncMu.Unlock()
+			if dbgGosched {
+				runtime.Gosched()
+			}
+			l.wmu.Lock()
+			l.lead(always)
+			l.wmu.Unlock()
+			l.syncMu.Lock()
+			l.leading = false
+			l.syncCond.Broadcast()
+			continue
 		}
 		l.syncCond.Wait()
 	}
@@ -268,10 +297,14 @@ func (l *Log) switchTo(f *incrFile) {
 	l.file = f
 	l.db = -1
 	l.mu.Unlock()
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
+}
+
+// flushNow writes (and, for FsyncAlways, fsyncs) what is buffered.
+func (l *Log) flushNow() {
+	l.wmu.Lock()
+	l.lead(l.o.Fsync == FsyncAlways)
+	l.wmu.Unlock()
+	l.broadcast()
 }
 
 // Close stops rewrites and the writer, which writes and fsyncs everything
@@ -299,7 +332,7 @@ func (l *Log) Close(ctx context.Context) error {
 			l.closeErr = ctx.Err()
 			return
 		}
-		l.closeErr = l.Err()
+		l.closeErr = l.closeWriter()
 	})
 	return l.closeErr
 }
@@ -314,37 +347,6 @@ func waitCtx(ctx context.Context, wait func()) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// setErr records a failed write attempt covering records up to seq.
-func (l *Log) setErr(err error, seq uint64) {
-	if l.err.Load() == nil {
-		l.logger.Error("AOF write failed: refusing writes until a retry succeeds", "err", err)
-	}
-	l.err.Store(&err)
-	l.syncMu.Lock()
-	l.failed = max(l.failed, seq)
-	l.errv = err
-	l.syncCond.Broadcast()
-	l.syncMu.Unlock()
-}
-
-// clearErr records a successful attempt after failures.
-func (l *Log) clearErr() {
-	if l.err.Swap(nil) != nil {
-		l.logger.Warn("AOF write error is gone: accepting writes again")
-	}
-}
-
-// publish marks every record up to seq durable.
-func (l *Log) publish(seq uint64) {
-	if l.synced.Load() >= seq {
-		return
-	}
-	l.syncMu.Lock()
-	l.synced.Store(seq)
-	l.syncCond.Broadcast()
-	l.syncMu.Unlock()
 }
 
 // errorsJoinClose closes f and joins its error to err.

@@ -476,4 +476,3 @@ func dirNames(t testing.TB, dir string) []string {
 	}
 	return names
 }
-

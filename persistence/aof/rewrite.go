@@ -143,6 +143,7 @@ func (l *Log) rewrite(ctx context.Context) error {
 	err = errors.Join(err, snap.Close())
 	if err == nil {
 		// The old files are done with once the writer has moved on.
+		l.flushNow()
 		select {
 		case <-inc.started:
 		case <-ctx.Done():

@@ -1,17 +1,31 @@
 package aof
 
 import (
+	"fmt"
+	"os"
+	"sync/atomic"
 	"time"
 )
 
-// writer is the state of the writer goroutine, which alone touches it.
+var dbgWrites atomic.Int64
+
+func dbgPrint(l *Log) { fmt.Fprintf(os.Stderr, "DBG writes=%d records=%d\n", dbgWrites.Load(), l.seq) }
+
+// Writing is leader/follower group commit. A client that must wait for its
+// record (Wait) becomes the leader if nobody is writing: it takes every
+// record appended so far, writes them with one write (and, for
+// FsyncAlways, one fsync) and wakes the followers that waited meanwhile,
+// whose records it wrote too. A background goroutine fsyncs once a second
+// for FsyncEverySec (outside the writer lock, so writes go on meanwhile),
+// writes records nobody waited for, and retries after failures.
 //
 // Bytes flow: Append → Log.pend → writer.queue (taken) → written to the
 // current file → writer.unsynced (written, not yet fsynced) → durable. The
 // unsynced bytes are kept in memory so that a failed fsync can be retried
 // by writing them again from the last durable offset.
+
+// writer is the state of whoever writes; Log.wmu guards it.
 type writer struct {
-	l        *Log
 	cur      *incrFile
 	queue    []segment // taken from the Log, not yet written
 	unsynced []byte    // written to cur after cur.size, not yet fsynced
@@ -19,69 +33,157 @@ type writer struct {
 	redo     bool      // unsynced must be written again before the next fsync
 	taken    uint64    // sequence number of the last record taken
 	failing  bool
-	spare    [][]byte // empty buffers to hand back to the Log
+	down     bool          // closed: nothing more is written
+	syncing  chan struct{} // closed when the background fsync in flight returns
+	spare    [][]byte      // empty buffers to hand back to the Log
 }
 
-// runWriter writes and fsyncs what Append buffers until Close, then writes
-// and fsyncs the rest and closes the file.
-func (l *Log) runWriter(cur *incrFile) {
-	w := &writer{l: l, cur: cur}
-	defer func() {
-		l.syncMu.Lock()
-		l.down = true
-		l.syncCond.Broadcast()
-		l.syncMu.Unlock()
-		close(l.done)
-	}()
+// lead writes what is buffered (and fsyncs it, if sync) as the leader of a
+// group commit. The caller holds wmu and must broadcast afterwards.
+func (l *Log) lead(sync bool) {
+	w := &l.w
+	if w.down {
+		return
+	}
+	if err := l.flushLocked(sync); err != nil {
+		l.fail(err)
+		return
+	}
+	if w.failing {
+		w.failing = false
+		l.recovered()
+	}
+	l.maybeAutoRewrite()
+}
+
+// fail records a failed write or fsync: the bytes not known durable will
+// be written again, and writes are refused until then.
+func (l *Log) fail(err error) {
+	l.w.failing = true
+	l.w.redo = true
+	if l.err.Load() == nil {
+		l.logger.Error("AOF write failed: refusing writes until a retry succeeds", "err", err)
+	}
+	l.err.Store(&err)
+	l.syncMu.Lock()
+	l.failing = true
+	l.failed = max(l.failed, l.w.taken)
+	l.errv = err
+	l.syncCond.Broadcast()
+	l.syncMu.Unlock()
+}
+
+// recovered records a successful attempt after failures.
+func (l *Log) recovered() {
+	l.syncMu.Lock()
+	l.failing = false
+	l.syncMu.Unlock()
+	l.err.Store(nil)
+	l.logger.Warn("AOF write error is gone: accepting writes again")
+}
+
+// background fsyncs (FsyncEverySec), writes what nobody waited for, and
+// retries after failures, every RetryInterval, until Close.
+func (l *Log) background() {
+	defer close(l.done)
 	tick := time.NewTicker(l.o.RetryInterval)
 	defer tick.Stop()
 	for {
 		select {
 		case <-l.stop:
-			w.final()
 			return
-		case <-l.wake:
-			if !w.failing {
-				w.step(l.o.Fsync == FsyncAlways)
-			}
 		case <-tick.C:
-			w.step(l.o.Fsync != FsyncNo)
 		}
+		l.wmu.Lock()
+		if l.w.failing {
+			l.lead(l.o.Fsync != FsyncNo) // a retry
+			l.wmu.Unlock()
+			l.broadcast()
+			continue
+		}
+		l.lead(l.o.Fsync == FsyncAlways)
+		var f *incrFile
+		var off int64
+		var seq uint64
+		var done chan struct{}
+		w := &l.w
+		if l.o.Fsync == FsyncEverySec && !w.failing && len(w.unsynced) > 0 {
+			f, off, seq = w.cur, w.cur.size+int64(len(w.unsynced)), w.lastSeq
+			done = make(chan struct{})
+			w.syncing = done
+		}
+		l.wmu.Unlock()
+		if f != nil {
+			l.backgroundSync(f, off, seq, done)
+		}
+		l.broadcast()
 	}
 }
 
-// step writes what is buffered, fsyncs if sync, and records the outcome.
-func (w *writer) step(sync bool) {
-	if err := w.flush(sync); err != nil {
-		w.failing = true
-		w.redo = true
-		w.l.setErr(err, w.taken)
+// backgroundSync fsyncs f, which holds off bytes of which the last record
+// is seq, while writes go on, then records the outcome.
+func (l *Log) backgroundSync(f *incrFile, off int64, seq uint64, done chan struct{}) {
+	start := time.Now()
+	err := f.f.Sync()
+	if time.Since(start) > 2*time.Second {
+		l.delayed.Add(1)
+	}
+	close(done)
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	w := &l.w
+	w.syncing = nil
+	if w.cur != f || w.down {
+		return // the file was finished (and fsynced) meanwhile
+	}
+	if err != nil {
+		l.fail(err)
 		return
 	}
-	if w.failing {
-		w.failing = false
-		w.l.clearErr()
-	}
-	w.l.maybeAutoRewrite()
+	n := off - f.size
+	w.unsynced = w.unsynced[:copy(w.unsynced, w.unsynced[n:])]
+	f.size = off
+	l.synced.Store(max(l.synced.Load(), seq))
 }
 
-// final writes and fsyncs everything at Close and closes the file.
-func (w *writer) final() {
-	l := w.l
-	err := w.flush(true)
+// broadcast wakes the clients waiting in Wait to look again.
+func (l *Log) broadcast() {
+	l.syncMu.Lock()
+	l.syncCond.Broadcast()
+	l.syncMu.Unlock()
+}
+
+// closeWriter writes and fsyncs everything, closes the file and stops
+// all writing. It runs at Close, after the background goroutine stopped.
+func (l *Log) closeWriter() error {
+	dbgPrint(l)
+	l.wmu.Lock()
+	w := &l.w
+	if w.down {
+		l.wmu.Unlock()
+		return nil
+	}
+	err := l.flushLocked(true)
 	if err == nil && l.o.Fsync == FsyncNo {
 		err = w.cur.f.Sync()
 	}
 	err = errorsJoinClose(err, w.cur.f)
 	if err != nil {
 		l.logger.Error("AOF: cannot write everything at shutdown", "err", err)
-		l.setErr(err, w.taken)
+		l.fail(err)
 	}
+	w.down = true
+	l.wmu.Unlock()
+	l.syncMu.Lock()
+	l.down = true
+	l.syncCond.Broadcast()
+	l.syncMu.Unlock()
+	return err
 }
 
 // take moves what Append buffered into the writer's queue.
-func (w *writer) take() {
-	l := w.l
+func (l *Log) take() {
+	w := &l.w
 	l.mu.Lock()
 	if l.seq == w.taken && len(l.queue) == 0 {
 		l.mu.Unlock()
@@ -96,59 +198,60 @@ func (w *writer) take() {
 	l.queue = l.queue[:0]
 	w.queue = append(w.queue, segment{f: l.file, data: l.pend, seq: l.seq})
 	l.pend = nil
-	if n := len(w.spare); n > 0 {
-		l.pend = w.spare[n-1]
-		w.spare = w.spare[:n-1]
+	if k := len(w.spare); k > 0 {
+		l.pend = w.spare[k-1]
+		w.spare = w.spare[:k-1]
 	}
 	w.taken = l.seq
 	l.mu.Unlock()
 	l.queued.Add(int64(n))
 }
 
-// flush writes the queue to its files (switching files where a rewrite
-// switched them) and, if sync, fsyncs the current file.
-func (w *writer) flush(sync bool) error {
-	l := w.l
+// flushLocked writes the queue to its files (switching files where a
+// rewrite switched them) and, if sync, fsyncs the current file.
+func (l *Log) flushLocked(sync bool) error {
+	w := &l.w
 	if w.redo && len(w.unsynced) > 0 {
 		if _, err := w.cur.f.WriteAt(w.unsynced, w.cur.size); err != nil {
 			return err
 		}
 	}
 	w.redo = false
-	w.take()
+	l.take()
 	for len(w.queue) > 0 {
 		s := w.queue[0]
 		if s.f != w.cur {
-			if err := w.finish(); err != nil {
+			if err := l.finish(); err != nil {
 				return err
 			}
 			w.cur = s.f
 			close(w.cur.started)
 		}
 		if len(s.data) > 0 {
+			dbgWrites.Add(1)
 			if _, err := w.cur.f.WriteAt(s.data, w.cur.size+int64(len(w.unsynced))); err != nil {
 				return err
 			}
 		}
 		l.queued.Add(-int64(len(s.data)))
-		w.written(s)
+		l.written(s)
 		w.queue[0] = segment{}
 		w.queue = w.queue[1:]
 	}
 	if sync {
-		return w.sync()
+		return l.syncLocked()
 	}
 	return nil
 }
 
 // written accounts for a segment that reached the OS.
-func (w *writer) written(s segment) {
-	l := w.l
+func (l *Log) written(s segment) {
+	w := &l.w
 	w.lastSeq = s.seq
 	if l.o.Fsync == FsyncNo {
 		w.cur.size += int64(len(s.data))
 		w.recycle(s.data)
-		l.publish(s.seq)
+		l.synced.Store(s.seq)
 	} else if len(w.unsynced) == 0 {
 		w.recycle(w.unsynced)
 		w.unsynced = s.data
@@ -156,19 +259,16 @@ func (w *writer) written(s segment) {
 		w.unsynced = append(w.unsynced, s.data...)
 		w.recycle(s.data)
 	}
+	l.writtenSeq.Store(s.seq)
 	l.curSize.Store(w.cur.size + int64(len(w.unsynced)))
 }
 
-// sync fsyncs the current file and publishes what it made durable.
-func (w *writer) sync() error {
-	l := w.l
+// syncLocked fsyncs the current file and publishes what it made durable.
+func (l *Log) syncLocked() error {
+	w := &l.w
 	if len(w.unsynced) > 0 {
-		start := time.Now()
 		if err := w.cur.f.Sync(); err != nil {
 			return err
-		}
-		if l.o.Fsync == FsyncEverySec && time.Since(start) > 2*time.Second {
-			l.delayed.Add(1)
 		}
 		w.cur.size += int64(len(w.unsynced))
 		w.unsynced = w.unsynced[:0]
@@ -176,25 +276,29 @@ func (w *writer) sync() error {
 			w.unsynced = nil
 		}
 	}
-	l.publish(w.lastSeq)
+	l.synced.Store(max(l.synced.Load(), w.lastSeq))
 	return nil
 }
 
 // finish fsyncs and closes the current file before moving to the next.
-func (w *writer) finish() error {
-	if err := w.sync(); err != nil {
+func (l *Log) finish() error {
+	w := &l.w
+	if w.syncing != nil {
+		<-w.syncing // a background fsync of this file is in flight
+	}
+	if err := l.syncLocked(); err != nil {
 		return err
 	}
-	if w.l.o.Fsync == FsyncNo {
+	if l.o.Fsync == FsyncNo {
 		if err := w.cur.f.Sync(); err != nil {
 			return err
 		}
 	}
 	if err := w.cur.f.Close(); err != nil {
 		// Everything is fsynced; a failing close loses nothing.
-		w.l.logger.Warn("AOF: closing a finished incr file", "file", w.cur.name, "err", err)
+		l.logger.Warn("AOF: closing a finished incr file", "file", w.cur.name, "err", err)
 	}
-	w.l.doneSize.Add(w.cur.size)
+	l.doneSize.Add(w.cur.size)
 	return nil
 }
 

@@ -71,7 +71,7 @@ func Default() Config {
 			Sync: BoltSyncAlways,
 		},
 		Persistence: Persistence{
-			Mode: ModeNone,
+			Mode: ModeAOF,
 			AOF: AOF{
 				File:              "appendonly.aof",
 				Fsync:             FsyncEverySec,

@@ -1,20 +1,44 @@
 package server
 
 import (
-	"errors"
+	"fmt"
 	"log/slog"
 
 	"redpool/backend"
+	"redpool/backend/bolt"
 	"redpool/backend/memory"
 	"redpool/cmd/redpool/config"
 )
 
-// openBackend opens the configured backend.
-func openBackend(cfg config.Config, clock backend.Clock, logger *slog.Logger) (backend.Backend, error) {
+// OpenBackend opens the backend cfg describes, as the server does. Tools
+// (redpool snapshot restore) use it too; the caller must Close the backend.
+// clock and logger may be nil.
+func OpenBackend(cfg config.Config, clock backend.Clock, logger *slog.Logger) (backend.Backend, error) {
+	if clock == nil {
+		clock = backend.SystemClock{}
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	switch cfg.Backend {
 	case config.BackendMemory:
 		return memory.New(memory.Options{Databases: cfg.Databases, Clock: clock, Logger: logger}), nil
+	case config.BackendBolt:
+		if cfg.Persistence.Mode == config.ModeAOF {
+			return nil, fmt.Errorf(`persistence.mode = "aof" cannot be used with backend = "bolt": bolt is already durable (use mode = "none", or "snapshot" for backups)`)
+		}
+		sync, err := bolt.ParseSync(cfg.Bolt.Sync.String())
+		if err != nil {
+			return nil, fmt.Errorf("bolt.sync: %w", err)
+		}
+		return bolt.Open(bolt.Options{
+			Path:      cfg.Path(cfg.Bolt.File),
+			Sync:      sync,
+			Databases: cfg.Databases,
+			Clock:     clock,
+			Logger:    logger,
+		})
 	default:
-		return nil, errors.New(`backend = "bolt" is not available yet; use "memory"`)
+		return nil, fmt.Errorf("backend = %q is not supported", cfg.Backend)
 	}
 }

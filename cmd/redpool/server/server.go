@@ -71,7 +71,7 @@ func New(cfg config.Config, o Options) (*Server, error) {
 	s := &Server{cfg: cfg, logger: o.Logger, clock: o.Clock, stopReq: make(chan struct{})}
 	s.settings = session.NewSettings(time.Duration(cfg.Timeout), int64(cfg.ProtoMaxBulkLen))
 
-	b, err := openBackend(cfg, o.Clock, o.Logger)
+	b, err := OpenBackend(cfg, o.Clock, o.Logger)
 	if err != nil {
 		return nil, err
 	}

@@ -147,14 +147,3 @@ func (s *Server) Snapshotter() *snapshot.Saver {
 	return nil
 }
 
-// OpenBackend opens the backend cfg describes, as the server does. Tools
-// (redpool snapshot restore) use it; the caller must Close the backend.
-func OpenBackend(cfg config.Config, clock backend.Clock, logger *slog.Logger) (backend.Backend, error) {
-	if clock == nil {
-		clock = backend.SystemClock{}
-	}
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	return openBackend(cfg, clock, logger)
-}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -250,12 +251,16 @@ func (s *syncBuffer) String() string {
 // AckLog records every write a CrashLoad client got a reply for.
 type AckLog struct {
 	t       testing.TB
+	run     string // key prefix of this load: unique per CrashLoad call
 	clients []*ackClient
 }
 
-// ackClient is one load client's acknowledged writes. Client c writes
-// keys "crash:<c>:set:<i>" (SET to "v<i>"), "crash:<c>:n" (INCR) and
-// "crash:<c>:list" (RPUSH "e<i>"), in turns.
+// crashRuns numbers CrashLoad calls, so each writes its own keys.
+var crashRuns atomic.Int64
+
+// ackClient is one load client's acknowledged writes. Client c of load
+// run r writes keys "crash:<r>:<c>:set:<i>" (SET to "v<i>"), "crash:<r>:<c>:n"
+// (INCR) and "crash:<r>:<c>:list" (RPUSH "e<i>"), in turns.
 type ackClient struct {
 	sets   []int // i of every acknowledged SET
 	incr   int64 // the last acknowledged INCR reply
@@ -267,26 +272,25 @@ type ackClient struct {
 // and returns the log of acknowledged writes.
 func CrashLoad(t testing.TB, addr string, clients int, dur time.Duration) *AckLog {
 	t.Helper()
-	a := &AckLog{t: t, clients: make([]*ackClient, clients)}
+	a := &AckLog{t: t, run: "crash:" + strconv.FormatInt(crashRuns.Add(1), 10) + ":", clients: make([]*ackClient, clients)}
 	deadline := time.Now().Add(dur)
 	var wg sync.WaitGroup
 	for c := range clients {
 		ac := &ackClient{}
 		a.clients[c] = ac
-		wg.Go(func() { _ = ac.run(addr, c, deadline) }) // a network error ends the client: the server died
+		wg.Go(func() { _ = ac.run(addr, a.run+strconv.Itoa(c)+":", deadline) }) // a network error ends the client: the server died
 	}
 	wg.Wait()
 	return a
 }
 
-func (ac *ackClient) run(addr string, c int, deadline time.Time) error {
+func (ac *ackClient) run(addr, prefix string, deadline time.Time) error {
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
 	br := bufio.NewReader(conn)
-	prefix := "crash:" + strconv.Itoa(c) + ":"
 	var req []byte
 	for i := 0; time.Now().Before(deadline); i++ {
 		si := strconv.Itoa(i)
@@ -349,7 +353,7 @@ func (a *AckLog) Verify(addr string) (lost int) {
 		}
 	}
 	for c, ac := range a.clients {
-		prefix := "crash:" + strconv.Itoa(c) + ":"
+		prefix := a.run + strconv.Itoa(c) + ":"
 		for _, i := range ac.sets {
 			si := strconv.Itoa(i)
 			if got, want := conn.Do("GET", prefix+"set:"+si), "$"+strconv.Itoa(len(si)+1)+"\r\nv"+si+"\r\n"; got != want {
