@@ -191,8 +191,6 @@ func New(o Options) *Log {
 // path returns the path of a file of the log.
 func (l *Log) path(name string) string { return filepath.Join(l.o.Dir, name) }
 
-var dbgGosched = os.Getenv("DBG_GOSCHED") == "1"
-
 // Append records argv as a command on database db and returns its
 // sequence number for Wait. It only copies the record into memory; Wait
 // (or the background goroutine) writes it out.
@@ -252,7 +250,10 @@ func (l *Log) Wait(seq uint64) error {
 		case !l.failing && !l.leading:
 			l.leading = true
 			l.syncMu.Unlock()
-			if dbgGosched {
+			if !always {
+				// Let the clients that are ready append too, so that one
+				// write carries several records (as Redis writes once per
+				// event loop): it saves most write syscalls.
 				runtime.Gosched()
 			}
 			l.wmu.Lock()

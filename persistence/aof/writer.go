@@ -1,15 +1,8 @@
 package aof
 
 import (
-	"fmt"
-	"os"
-	"sync/atomic"
 	"time"
 )
-
-var dbgWrites atomic.Int64
-
-func dbgPrint(l *Log) { fmt.Fprintf(os.Stderr, "DBG writes=%d records=%d\n", dbgWrites.Load(), l.seq) }
 
 // Writing is leader/follower group commit. A client that must wait for its
 // record (Wait) becomes the leader if nobody is writing: it takes every
@@ -156,7 +149,6 @@ func (l *Log) broadcast() {
 // closeWriter writes and fsyncs everything, closes the file and stops
 // all writing. It runs at Close, after the background goroutine stopped.
 func (l *Log) closeWriter() error {
-	dbgPrint(l)
 	l.wmu.Lock()
 	w := &l.w
 	if w.down {
@@ -228,7 +220,6 @@ func (l *Log) flushLocked(sync bool) error {
 			close(w.cur.started)
 		}
 		if len(s.data) > 0 {
-			dbgWrites.Add(1)
 			if _, err := w.cur.f.WriteAt(s.data, w.cur.size+int64(len(w.unsynced))); err != nil {
 				return err
 			}

@@ -146,4 +146,3 @@ func (s *Server) Snapshotter() *snapshot.Saver {
 	}
 	return nil
 }
-
