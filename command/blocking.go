@@ -416,3 +416,17 @@ func parseTimeout(b []byte) (time.Duration, error) {
 	}
 	return time.Duration(n) * time.Millisecond, nil
 }
+
+// blockedKeys returns the keys clients are blocked on in database db.
+func (b *blocking) blockedKeys(db int) [][]byte {
+	if !b.active() {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	keys := make([][]byte, 0, len(b.dbs[db]))
+	for k := range b.dbs[db] {
+		keys = append(keys, []byte(k))
+	}
+	return keys
+}

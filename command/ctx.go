@@ -27,10 +27,12 @@ type Ctx struct {
 	keyBuf  [][]byte
 	body    Handler  // what runTx runs: the spec's handler, or InTx's fn
 	signals [][]byte // keys written by this command, for blocked clients
-	dirty   int64
-	props   [][][]byte // explicit AOF records; nil means "log Args"
-	logSeq  uint64     // highest AOF record this batch must wait for
-	runTxFn func(backend.Tx) error
+	// dbSignals are keys written in other databases (MOVE, COPY ... DB, SWAPDB).
+	dbSignals []dbKey
+	dirty     int64
+	props     [][][]byte // explicit AOF records; nil means "log Args"
+	logSeq    uint64     // highest AOF record this batch must wait for
+	runTxFn   func(backend.Tx) error
 }
 
 // NewCtx returns a context for a session of client on e.
@@ -121,7 +123,7 @@ func (c *Ctx) InTx(write bool, keys [][]byte, fn Handler) error {
 	c.body, c.mark, c.Tx = savedBody, savedMark, nil
 	if err != nil {
 		c.out = c.out[:mark]
-		c.signals = c.signals[:0]
+		c.signals, c.dbSignals = c.signals[:0], c.dbSignals[:0]
 		return err
 	}
 	c.fireSignals()
@@ -134,12 +136,25 @@ func (c *Ctx) Signal(key []byte) {
 	c.signals = append(c.signals, append([]byte(nil), key...))
 }
 
+// SignalDB is Signal for a key of database db.
+func (c *Ctx) SignalDB(db int, key []byte) {
+	c.dbSignals = append(c.dbSignals, dbKey{db, append([]byte(nil), key...)})
+}
+
+type dbKey struct {
+	db  int
+	key []byte
+}
+
 func (c *Ctx) fireSignals() {
-	if len(c.signals) == 0 {
-		return
+	if len(c.signals) > 0 {
+		c.e.blocking.signal(c.Client.DB, c.signals)
+		c.signals = c.signals[:0]
 	}
-	c.e.blocking.signal(c.Client.DB, c.signals)
-	c.signals = c.signals[:0]
+	for _, s := range c.dbSignals {
+		c.e.blocking.signal(s.db, [][]byte{s.key})
+	}
+	c.dbSignals = c.dbSignals[:0]
 }
 
 func (c *Ctx) txOptions(spec *Spec, args [][]byte) backend.TxOptions {
@@ -155,7 +170,7 @@ func (c *Ctx) txOptions(spec *Spec, args [][]byte) backend.TxOptions {
 // than once (group-commit retries), so it resets what the handler produces.
 func (c *Ctx) runTx(tx backend.Tx) error {
 	c.out = c.out[:c.mark]
-	c.dirty, c.props, c.signals = 0, c.props[:0], c.signals[:0]
+	c.dirty, c.props, c.signals, c.dbSignals = 0, c.props[:0], c.signals[:0], c.dbSignals[:0]
 	c.Tx = tx
 	err := c.body(c)
 	if err != nil {

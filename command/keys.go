@@ -230,6 +230,7 @@ func renameGeneric(c *Ctx, nx bool) error {
 			return err
 		}
 		c.Dirty(1)
+		signalList(c, dst)
 	}
 	if nx {
 		c.Bool(move)
@@ -285,6 +286,11 @@ func copyCmd(c *Ctx) error {
 		}
 		if ok {
 			c.Dirty(1)
+			if dstDB == c.Client.DB {
+				signalList(c, dst)
+			} else {
+				c.SignalDB(dstDB, dst)
+			}
 		}
 		c.Bool(ok)
 		return nil
@@ -305,6 +311,7 @@ func move(c *Ctx) error {
 	}
 	if ok {
 		c.Dirty(1)
+		c.SignalDB(db, c.Args[1])
 	}
 	c.Bool(ok)
 	return nil
@@ -326,6 +333,12 @@ func swapdb(c *Ctx) error {
 		return err
 	}
 	c.Dirty(1)
+	// Clients blocked in either database may now find their keys.
+	for _, db := range []int{a, b} {
+		for _, k := range c.e.blocking.blockedKeys(db) {
+			c.SignalDB(db, k)
+		}
+	}
 	c.OK()
 	return nil
 }

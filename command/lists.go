@@ -73,6 +73,15 @@ func parseSide(b []byte) (left bool, err error) {
 	return false, ErrSyntax
 }
 
+// parseSides parses LMOVE's wherefrom and whereto.
+func parseSides(a, b []byte) (from, to bool, err error) {
+	if from, err = parseSide(a); err != nil {
+		return false, false, err
+	}
+	to, err = parseSide(b)
+	return from, to, err
+}
+
 // --- pushes ---
 
 func lpush(c *Ctx) error  { return push(c, true, false) }
@@ -173,15 +182,20 @@ func llen(c *Ctx) error {
 }
 
 func lrange(c *Ctx) error {
-	start, err := parseInt(c.Args[2])
-	if err != nil {
-		return err
-	}
-	stop, err := parseInt(c.Args[3])
+	start, stop, err := parseRange(c.Args[2], c.Args[3])
 	if err != nil {
 		return err
 	}
 	return listRangeReply(c, c.Args[1], start, stop)
+}
+
+// parseRange parses LRANGE's and LTRIM's start and stop.
+func parseRange(a, b []byte) (start, stop int64, err error) {
+	if start, err = parseInt(a); err != nil {
+		return 0, 0, err
+	}
+	stop, err = parseInt(b)
+	return start, stop, err
 }
 
 // lget is LGET key, the original server's whole-list read: LRANGE key 0 -1.
@@ -380,11 +394,7 @@ func lrem(c *Ctx) error {
 
 func ltrim(c *Ctx) error {
 	key := c.Args[1]
-	start, err := parseInt(c.Args[2])
-	if err != nil {
-		return err
-	}
-	stop, err := parseInt(c.Args[3])
+	start, stop, err := parseRange(c.Args[2], c.Args[3])
 	if err != nil {
 		return err
 	}
@@ -429,11 +439,7 @@ func linsert(c *Ctx) error {
 // --- moves ---
 
 func lmove(c *Ctx) error {
-	from, err := parseSide(c.Args[3])
-	if err != nil {
-		return err
-	}
-	to, err := parseSide(c.Args[4])
+	from, to, err := parseSides(c.Args[3], c.Args[4])
 	if err != nil {
 		return err
 	}
@@ -633,11 +639,7 @@ func blmpop(c *Ctx) error {
 
 // blmove is BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout.
 func blmove(c *Ctx) error {
-	from, err := parseSide(c.Args[3])
-	if err != nil {
-		return err
-	}
-	to, err := parseSide(c.Args[4])
+	from, to, err := parseSides(c.Args[3], c.Args[4])
 	if err != nil {
 		return err
 	}

@@ -39,14 +39,23 @@
 //
 // # Writing
 //
-// Append only copies the record into an in-memory buffer under a mutex and
-// wakes the writer goroutine, which writes everything buffered with one
-// write and, by the fsync policy, fsyncs: after every write (Always: Wait
-// returns once the record is on disk, one fsync covering every record
-// appended meanwhile: group commit), once a second (EverySec) or never (No).
+// Append only copies the record into an in-memory buffer under a mutex.
+// Writing is a leader/follower group commit: the client that waits for its
+// record first (Wait, before its reply is sent) writes every record
+// buffered so far with one write, and the clients that waited meanwhile
+// find theirs written too. By the fsync policy, the leader then fsyncs
+// (Always: a reply waits for the disk, one fsync covering every record of
+// the group), or a background goroutine fsyncs once a second while writes
+// go on (EverySec), or nobody does (No). Under every policy a reply is sent
+// only once its record was handed to the OS, so a crash of the process
+// (kill -9) loses nothing acknowledged; a crash of the machine loses up to a
+// second (EverySec) or whatever the OS had not written back (No).
+//
 // A failed write or fsync makes Err non-nil (the server then refuses writes)
-// and is retried every RetryInterval from the last synced offset, from the
-// copy kept in memory, so nothing acknowledged is lost.
+// and is retried every RetryInterval from the last durable offset, from the
+// copy kept in memory, so nothing acknowledged is lost. Meanwhile Wait
+// fails under Always (the client is not acknowledged) and returns at once
+// under the others (the record stays buffered).
 //
 // # Rewriting
 //

@@ -476,3 +476,59 @@ func dirNames(t testing.TB, dir string) []string {
 	}
 	return names
 }
+
+func TestReplyWaitsForTheWrite(t *testing.T) {
+	for _, f := range []aof.Fsync{aof.FsyncAlways, aof.FsyncEverySec, aof.FsyncNo} {
+		t.Run(f.String(), func(t *testing.T) {
+			var syncs atomic.Int64
+			dir := t.TempDir()
+			opts := aof.Options{Fsync: f, RetryInterval: time.Hour, OpenFile: func(name string, flag int, perm os.FileMode) (aof.File, error) {
+				file, err := aof.OpenOSFile(name, flag, perm)
+				if err != nil {
+					return nil, err
+				}
+				return countingFile{File: file, n: &syncs}, nil
+			}}
+			s := openStore(t, dir, opts, nil)
+			before := syncs.Load() // the manifest's
+			s.expect("+OK\r\n", "SET", "k", "v")
+			// No background tick has run: Wait itself wrote the record.
+			data, err := os.ReadFile(lastIncr(t, dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := cmd("SELECT", "0") + cmd("SET", "k", "v"); string(data) != want {
+				t.Fatalf("file holds %q after the reply, want %q", data, want)
+			}
+			wantSyncs := int64(0)
+			if f == aof.FsyncAlways {
+				wantSyncs = 1
+			}
+			if n := syncs.Load() - before; n != wantSyncs {
+				t.Errorf("%d fsyncs, want %d", n, wantSyncs)
+			}
+		})
+	}
+}
+
+func TestEverySecFsyncsInTheBackground(t *testing.T) {
+	var syncs atomic.Int64
+	opts := aof.Options{Fsync: aof.FsyncEverySec, RetryInterval: 5 * time.Millisecond, OpenFile: func(name string, flag int, perm os.FileMode) (aof.File, error) {
+		file, err := aof.OpenOSFile(name, flag, perm)
+		if err != nil {
+			return nil, err
+		}
+		return countingFile{File: file, n: &syncs}, nil
+	}}
+	s := openStore(t, t.TempDir(), opts, nil)
+	before := syncs.Load()
+	s.expect("+OK\r\n", "SET", "k", "v")
+	waitFor(t, "a background fsync", func() bool { return syncs.Load() > before })
+	// Nothing new: no more fsyncs.
+	time.Sleep(30 * time.Millisecond)
+	n := syncs.Load()
+	time.Sleep(30 * time.Millisecond)
+	if syncs.Load() != n {
+		t.Errorf("fsyncs go on with nothing to sync: %d then %d", n, syncs.Load())
+	}
+}
