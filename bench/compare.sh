@@ -13,7 +13,7 @@ PIPES=${PIPES:-"1 16"}
 
 bench_init
 rport=$(free_port); start_redis "$rport"
-pport=$(free_port); start_redpool "$pport" redpool '[persistence]' 'mode = "none"'
+pport=$(free_port); start_redpool "$pport" memory '[persistence]' 'mode = "none"'
 
 printf '%-6s %-4s %14s %14s %8s\n' test P redis redpool ratio
 for p in $PIPES; do

@@ -9,7 +9,8 @@ bench_init() {
   work=$(mktemp -d)
   pids=()
   trap bench_cleanup EXIT INT TERM
-  go build -o "$work/redpool" ./cmd/redpool
+  mkdir -p "$work/bin"
+  go build -o "$work/bin/redpool" ./cmd/redpool
 }
 
 bench_cleanup() {
@@ -25,7 +26,9 @@ wait_port() {
     redis-cli -p "$1" ping 2>/dev/null | grep -q PONG && return 0
     sleep 0.05
   done
-  echo "server on port $1 did not start" >&2; exit 1
+  echo "server on port $1 did not start; logs:" >&2
+  tail -n 5 "$work"/*.log >&2 || true
+  exit 1
 }
 
 # start_redis PORT [redis-server args...]
@@ -47,7 +50,7 @@ start_redpool() {
     echo 'log_level = "warn"'
     printf '%s\n' "$@"
   } > "$work/$name.toml"
-  "$work/redpool" -config "$work/$name.toml" 2>"$work/$name.log" &
+  "$work/bin/redpool" -config "$work/$name.toml" 2>"$work/$name.log" &
   last_pid=$!
   pids+=($last_pid)
   wait_port "$port"
