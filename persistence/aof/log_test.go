@@ -152,6 +152,7 @@ func TestCorruptionIsRefusedWithOffset(t *testing.T) {
 		{"zero bytes", sel + setA + "\x00\x00\x00\x00" + setB, len(sel + setA), aof.ErrBadRecord, "not a multibulk command"},
 		{"unknown command", sel + setA + cmd("NOSUCH", "x") + setB, len(sel + setA), aof.ErrReplay, "ERR unknown command 'NOSUCH', with args beginning with: 'x' "},
 		{"read command", sel + setA + cmd("GET", "a") + setB, len(sel + setA), aof.ErrReplay, "'get' is not a command the log records"},
+		{"blocking command", sel + setA + cmd("BLPOP", "l", "0") + setB, len(sel + setA), aof.ErrReplay, "'blpop' is not a command the log records"},
 		{"wrong arity", sel + setA + cmd("SET", "a") + setB, len(sel + setA), aof.ErrReplay, "ERR wrong number of arguments for 'set' command"},
 		{"bad database", sel + setA + cmd("SELECT", "16") + setB, len(sel + setA), aof.ErrReplay, "ERR DB index is out of range"},
 		{"wrong type", sel + setA + cmd("INCR", "a") + cmd("APPEND", "a", "x") + cmd("INCR", "a") + setB, len(sel + setA + cmd("INCR", "a") + cmd("APPEND", "a", "x")), aof.ErrReplay, "ERR value is not an integer or out of range"},

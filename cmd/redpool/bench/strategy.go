@@ -28,35 +28,36 @@ type Strategy struct {
 var snapshotSaveRules = []config.SaveRule{{Seconds: 1, Changes: 1}}
 
 // DefaultStrategies returns the strategies compared by default, in order.
+// Each sets its backend and persistence mode explicitly, whatever the
+// defaults are; every other key keeps its default.
 func DefaultStrategies() []Strategy {
-	memory := func(name string, modify func(*config.Config)) Strategy {
+	memory := func(name string, mode config.PersistMode, modify func(*config.Config)) Strategy {
 		c := config.Default()
+		c.Backend = config.BackendMemory
+		c.Persistence.Mode = mode
 		modify(&c)
 		return Strategy{Name: name, Config: c}
 	}
-	aof := func(p config.FsyncPolicy) func(*config.Config) {
-		return func(c *config.Config) {
-			c.Persistence.Mode = config.ModeAOF
-			c.Persistence.AOF.Fsync = p
-		}
+	fsync := func(p config.FsyncPolicy) func(*config.Config) {
+		return func(c *config.Config) { c.Persistence.AOF.Fsync = p }
 	}
-	bolt := func(s config.BoltSync) func(*config.Config) {
-		return func(c *config.Config) {
-			c.Backend = config.BackendBolt
-			c.Bolt.Sync = s
-		}
+	bolt := func(name string, sync config.BoltSync) Strategy {
+		c := config.Default()
+		c.Backend = config.BackendBolt
+		c.Bolt.Sync = sync
+		c.Persistence.Mode = config.ModeNone // bolt is durable by itself
+		return Strategy{Name: name, Config: c}
 	}
 	return []Strategy{
-		memory("memory", func(c *config.Config) { c.Persistence.Mode = config.ModeNone }),
-		memory("aof-always", aof(config.FsyncAlways)),
-		memory("aof-everysec", aof(config.FsyncEverySec)),
-		memory("aof-no", aof(config.FsyncNo)),
-		memory("snapshot", func(c *config.Config) {
-			c.Persistence.Mode = config.ModeSnapshot
+		memory("memory", config.ModeNone, func(*config.Config) {}),
+		memory("aof-always", config.ModeAOF, fsync(config.FsyncAlways)),
+		memory("aof-everysec", config.ModeAOF, fsync(config.FsyncEverySec)),
+		memory("aof-no", config.ModeAOF, fsync(config.FsyncNo)),
+		memory("snapshot", config.ModeSnapshot, func(c *config.Config) {
 			c.Persistence.Snapshot.Save = snapshotSaveRules
 		}),
-		memory("bolt-always", bolt(config.BoltSyncAlways)),
-		memory("bolt-none", bolt(config.BoltSyncNone)),
+		bolt("bolt-always", config.BoltSyncAlways),
+		bolt("bolt-none", config.BoltSyncNone),
 	}
 }
 

@@ -61,13 +61,41 @@ func TestDefaultStrategies(t *testing.T) {
 			t.Errorf("%s: %v", s.Name, err)
 		}
 	}
-	want := "memory aof-always aof-everysec aof-no snapshot bolt-always bolt-none"
-	if got := strings.Join(names, " "); got != want {
+	if got, want := strings.Join(names, " "), "memory aof-always aof-everysec aof-no snapshot bolt-always bolt-none"; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
 	snap := DefaultStrategies()[4].Config
-	if snap.Persistence.Mode != config.ModeSnapshot || !reflect.DeepEqual(snap.Persistence.Snapshot.Save, []config.SaveRule{{Seconds: 1, Changes: 1}}) {
-		t.Errorf("snapshot strategy: %+v", snap.Persistence)
+	if !reflect.DeepEqual(snap.Persistence.Snapshot.Save, []config.SaveRule{{Seconds: 1, Changes: 1}}) {
+		t.Errorf("snapshot save rules: %+v", snap.Persistence.Snapshot.Save)
+	}
+	// Each strategy is what its name says, whatever the defaults are.
+	type setup struct {
+		backend config.BackendKind
+		mode    config.PersistMode
+		fsync   config.FsyncPolicy // for aof
+		sync    config.BoltSync    // for bolt
+	}
+	want := map[string]setup{
+		"memory":       {config.BackendMemory, config.ModeNone, "", ""},
+		"aof-always":   {config.BackendMemory, config.ModeAOF, config.FsyncAlways, ""},
+		"aof-everysec": {config.BackendMemory, config.ModeAOF, config.FsyncEverySec, ""},
+		"aof-no":       {config.BackendMemory, config.ModeAOF, config.FsyncNo, ""},
+		"snapshot":     {config.BackendMemory, config.ModeSnapshot, "", ""},
+		"bolt-always":  {config.BackendBolt, config.ModeNone, "", config.BoltSyncAlways},
+		"bolt-none":    {config.BackendBolt, config.ModeNone, "", config.BoltSyncNone},
+	}
+	for _, s := range DefaultStrategies() {
+		c := s.Config
+		got := setup{backend: c.Backend, mode: c.Persistence.Mode}
+		if c.Persistence.Mode == config.ModeAOF {
+			got.fsync = c.Persistence.AOF.Fsync
+		}
+		if c.Backend == config.BackendBolt {
+			got.sync = c.Bolt.Sync
+		}
+		if got != want[s.Name] {
+			t.Errorf("%s: %+v, want %+v", s.Name, got, want[s.Name])
+		}
 	}
 }
 

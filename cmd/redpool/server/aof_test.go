@@ -198,16 +198,23 @@ func TestDiffAOFInfoFields(t *testing.T) {
 // shape abstracts a field's value: numbers become "N" (keeping a minus).
 func shape(v string) string { return regexp.MustCompile(`[0-9]+`).ReplaceAllString(v, "N") }
 
-func TestAOFTornTailStartsE2E(t *testing.T) {
+// stoppedWithAB runs an AOF server in a temp dir that sets a=1 and b=2,
+// stops it, and returns its config.
+func stoppedWithAB(t *testing.T) config.Config {
+	t.Helper()
 	cfg := aofConfig(t.TempDir(), config.FsyncAlways)
 	s := servertest.StartConfig(t, cfg, server.Options{})
 	c := servertest.Dial(t, s.Addr)
 	c.Expect("+OK\r\n", "SET", "a", "1")
 	c.Expect("+OK\r\n", "SET", "b", "2")
-	ctx := context.Background()
-	if err := s.Shutdown(ctx); err != nil {
+	if err := s.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	return cfg
+}
+
+func TestAOFTornTailStartsE2E(t *testing.T) {
+	cfg := stoppedWithAB(t)
 	incr := filepath.Join(cfg.Dir, "appendonly.aof.1.incr.aof")
 	f, err := os.OpenFile(incr, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
@@ -219,8 +226,8 @@ func TestAOFTornTailStartsE2E(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s = servertest.StartConfig(t, cfg, server.Options{})
-	c = servertest.Dial(t, s.Addr)
+	s := servertest.StartConfig(t, cfg, server.Options{})
+	c := servertest.Dial(t, s.Addr)
 	c.Expect("$1\r\n2\r\n", "GET", "b")
 	c.Expect(":0\r\n", "EXISTS", "c")
 	c.Expect("+OK\r\n", "SET", "c", "3")
@@ -230,14 +237,7 @@ func TestAOFTornTailStartsE2E(t *testing.T) {
 }
 
 func TestAOFCorruptionRefusesStart(t *testing.T) {
-	cfg := aofConfig(t.TempDir(), config.FsyncAlways)
-	s := servertest.StartConfig(t, cfg, server.Options{})
-	c := servertest.Dial(t, s.Addr)
-	c.Expect("+OK\r\n", "SET", "a", "1")
-	c.Expect("+OK\r\n", "SET", "b", "2")
-	if err := s.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	cfg := stoppedWithAB(t)
 	incr := filepath.Join(cfg.Dir, "appendonly.aof.1.incr.aof")
 	data, err := os.ReadFile(incr)
 	if err != nil {
@@ -273,8 +273,8 @@ func TestAOFCorruptionRefusesStart(t *testing.T) {
 	if code, out = servertest.RunBinary(t, bin, "check-aof", "--fix", "--yes", incr); code != 0 {
 		t.Fatalf("check-aof --fix: exit %d, output:\n%s", code, out)
 	}
-	s = servertest.StartConfig(t, cfg, server.Options{})
-	c = servertest.Dial(t, s.Addr)
+	s := servertest.StartConfig(t, cfg, server.Options{})
+	c := servertest.Dial(t, s.Addr)
 	c.Expect("$1\r\n1\r\n", "GET", "a")
 	c.Expect(":0\r\n", "EXISTS", "b")
 }
