@@ -20,6 +20,9 @@ func (l *Log) Start(r Replayer) error {
 }
 
 func (l *Log) start(r Replayer) error {
+	if l.o.Name == "" || strings.ContainsAny(l.o.Name, "/\\\r\n\x00") {
+		return fmt.Errorf("aof: bad file name %q", l.o.Name)
+	}
 	if err := os.MkdirAll(l.o.Dir, 0o755); err != nil {
 		return err
 	}

@@ -34,10 +34,12 @@ var build struct {
 
 // BuildBinary builds ./cmd/redpool once per test process and returns the
 // binary's path. The binary lives in a temp directory that outlives the
-// test (other tests of the process reuse it).
+// test (other tests of the process reuse it); directories left by test
+// processes more than a day ago are removed.
 func BuildBinary(t testing.TB) string {
 	t.Helper()
 	build.once.Do(func() {
+		removeOldBinaries()
 		out, err := exec.Command("go", "env", "GOMOD").Output()
 		if err != nil {
 			build.err = fmt.Errorf("go env GOMOD: %w", err)
@@ -62,6 +64,16 @@ func BuildBinary(t testing.TB) string {
 		t.Fatal(build.err)
 	}
 	return build.bin
+}
+
+// removeOldBinaries removes what BuildBinary left a day ago or more.
+func removeOldBinaries() {
+	old, _ := filepath.Glob(filepath.Join(os.TempDir(), "redpool-bin-*"))
+	for _, dir := range old {
+		if fi, err := os.Stat(dir); err == nil && fi.IsDir() && time.Since(fi.ModTime()) > 24*time.Hour {
+			_ = os.RemoveAll(dir)
+		}
+	}
 }
 
 // WriteConfig writes cfg as a TOML config file in dir and returns its path.
