@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"testing"
-	"time"
 
 	"redpool/cmd/redpool/config"
 	"redpool/cmd/redpool/server/servertest"
@@ -26,35 +25,7 @@ func TestAOFKill9UnderLoad(t *testing.T) {
 			cfg.Persistence.AOF.RewriteMinSize = 256 * config.KB // rewrites happen during the load too
 			path := servertest.WriteConfig(t, t.TempDir(), cfg)
 
-			var acked *servertest.AckLog
-			for round := range 3 {
-				p := servertest.StartProcess(t, bin, path)
-				if round > 0 {
-					if lost := acked.Verify(p.Addr); lost > 0 {
-						t.Fatalf("round %d: %d acknowledged writes lost with fsync = %s", round, lost, f)
-					} else {
-						t.Logf("fsync = %s, after kill -9 number %d: %d of %d acknowledged writes lost", f, round, lost, acked.Acked())
-					}
-				}
-				done := make(chan struct{})
-				go func() {
-					defer close(done)
-					time.Sleep(700 * time.Millisecond)
-					p.Kill9()
-				}()
-				acked = servertest.CrashLoad(t, p.Addr, 8, 5*time.Second)
-				<-done
-				if acked.Acked() == 0 {
-					t.Fatalf("no write acknowledged:\n%s", p.Output())
-				}
-				t.Logf("round %d: %d writes acknowledged before the kill", round, acked.Acked())
-			}
-			p := servertest.StartProcess(t, bin, path)
-			lost := acked.Verify(p.Addr)
-			t.Logf("fsync = %s, after the last kill -9: %d of %d acknowledged writes lost", f, lost, acked.Acked())
-			if lost > 0 {
-				t.Fatalf("%d acknowledged writes lost with fsync = %s", lost, f)
-			}
+			acked, p := killUnderLoad(t, bin, path, 3, "fsync = "+string(f))
 			if err := p.Stop(); err != nil {
 				t.Errorf("graceful stop: %v\n%s", err, p.Output())
 			}

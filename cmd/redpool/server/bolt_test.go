@@ -75,3 +75,22 @@ func TestBoltInfoAndRestart(t *testing.T) {
 		t.Fatalf("TTL after restart = %q", got)
 	}
 }
+
+// TestBoltKill9UnderLoad: with sync = "always", a kill -9 under load from
+// several clients loses no acknowledged write.
+func TestBoltKill9UnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs child processes for a few seconds")
+	}
+	bin := servertest.BuildBinary(t)
+	cfg := boltConfig(t, config.BoltSyncAlways)
+	cfg.LogLevel = config.LogWarn
+	path := servertest.WriteConfig(t, t.TempDir(), cfg)
+	acked, p := killUnderLoad(t, bin, path, 3, "bolt sync = always")
+	if err := p.Stop(); err != nil {
+		t.Errorf("graceful stop: %v\n%s", err, p.Output())
+	}
+	if acked.Acked() == 0 {
+		t.Fatal("nothing acknowledged")
+	}
+}
