@@ -76,6 +76,9 @@ func (p *aofPersistence) Close(ctx context.Context, _ *bool) error { return p.lo
 // Save implements command.Persister: snapshots are another mode.
 func (p *aofPersistence) Save() error { return command.ErrPersistDisabled }
 
+// PrepareShutdown: the log is made durable by Close.
+func (p *aofPersistence) PrepareShutdown(*bool) error { return nil }
+
 // BGSave implements command.Persister.
 func (p *aofPersistence) BGSave() error { return command.ErrPersistDisabled }
 

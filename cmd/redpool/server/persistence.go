@@ -21,6 +21,11 @@ type persistence interface {
 	// Close stops background work and makes everything durable; save is
 	// SHUTDOWN's SAVE/NOSAVE choice (nil: as configured).
 	Close(ctx context.Context, save *bool) error
+	// PrepareShutdown runs when SHUTDOWN is asked for, before the server
+	// stops serving: a save that shutdown requires is tried here, so that,
+	// as in Redis, a failing save refuses the SHUTDOWN and the server keeps
+	// running. Close still makes the final state durable.
+	PrepareShutdown(save *bool) error
 }
 
 // openPersistence builds the configured persistence mode, or nil for none.

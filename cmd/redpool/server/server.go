@@ -181,6 +181,12 @@ func (s *Server) Addr() net.Addr {
 func (s *Server) ShutdownRequested() <-chan struct{} { return s.stopReq }
 
 func (s *Server) requestShutdown(save *bool) error {
+	if s.persist != nil {
+		if err := s.persist.PrepareShutdown(save); err != nil {
+			s.logger.Error("SHUTDOWN refused: cannot save", "err", err)
+			return err
+		}
+	}
 	s.mu.Lock()
 	s.shutdownSave = save
 	s.mu.Unlock()

@@ -88,13 +88,28 @@ func raiseGCPercent(pct int) func() {
 // Close stops the save rules and saves as asked: save nil means "as
 // configured" (memory backend: save; bolt: no backup).
 func (p *snapshotPersistence) Close(ctx context.Context, save *bool) error {
-	doSave := p.primary
-	if save != nil {
-		doSave = *save
-	}
+	doSave := p.saveOnShutdown(save)
 	// A server whose start failed (say, on a corrupt snapshot) must not
 	// write its empty store over the file.
 	return p.saver.Close(ctx, doSave && p.started)
+}
+
+// saveOnShutdown says whether shutdown saves: SHUTDOWN SAVE/NOSAVE, or by
+// default when the snapshot is the primary store (memory backend).
+func (p *snapshotPersistence) saveOnShutdown(save *bool) bool {
+	if save != nil {
+		return *save
+	}
+	return p.primary
+}
+
+// PrepareShutdown saves now when shutdown will save, so that a failing save
+// refuses the SHUTDOWN.
+func (p *snapshotPersistence) PrepareShutdown(save *bool) error {
+	if !p.started || !p.saveOnShutdown(save) {
+		return nil
+	}
+	return p.Save()
 }
 
 // Log: snapshots keep no append-only log.

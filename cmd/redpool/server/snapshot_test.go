@@ -423,3 +423,32 @@ func TestSnapshotBGSaveConsistent(t *testing.T) {
 		wg.Wait()
 	})
 }
+
+// TestSnapshotShutdownRefusedWhenSaveFails: as in Redis, a SHUTDOWN whose
+// save fails is refused and the server keeps serving.
+func TestSnapshotShutdownRefusedWhenSaveFails(t *testing.T) {
+	s := servertest.Start(t, servertest.WithConfig(snapshotMode()))
+	c := servertest.Dial(t, s.Addr)
+	c.Expect("+OK\r\n", "SET", "k", "v")
+	// A non-empty directory where the snapshot goes makes the rename fail.
+	blocker := filepath.Join(snapFile(s), "x")
+	if err := os.MkdirAll(blocker, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c.Expect("-ERR Errors trying to SHUTDOWN. Check logs.\r\n", "SHUTDOWN")
+	select {
+	case <-s.ShutdownRequested():
+		t.Fatal("a refused SHUTDOWN requested a shutdown")
+	default:
+	}
+	c.Expect("$1\r\nv\r\n", "GET", "k")
+	if err := os.RemoveAll(snapFile(s)); err != nil {
+		t.Fatal(err)
+	}
+	c.Send("SHUTDOWN")
+	c.ExpectClosed()
+	shutdown(t, s)
+	if h, err := snapshot.VerifyFile(snapFile(s)); err != nil || h.Keys != 1 {
+		t.Fatalf("snapshot after SHUTDOWN: %+v, %v", h, err)
+	}
+}
