@@ -43,6 +43,7 @@ const (
 	ErrBackgroundAOF    Error = "ERR Background append only file rewriting already in progress"
 	ErrPersistDisabled  Error = "ERR persistence is not configured for this server"
 	ErrShutdownFailed   Error = "ERR Errors trying to SHUTDOWN. Check logs."
+	ErrSaveFailed       Error = "ERR" // Redis's bare reply to a failed SAVE
 	ErrLoading          Error = "LOADING Redis is loading the dataset in memory"
 	ErrCountPositive    Error = "ERR value is out of range, must be positive"
 	ErrNumKeysPositive  Error = "ERR numkeys should be greater than 0"

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"errors"
 	"os"
 	"runtime"
 	"strconv"
@@ -327,7 +328,12 @@ func save(c *Ctx) error {
 		return ErrPersistDisabled
 	}
 	if err := c.e.persister.Save(); err != nil {
-		return err
+		var reply Error
+		if errors.As(err, &reply) {
+			return err
+		}
+		c.e.logger.Error("SAVE failed", "err", err)
+		return ErrSaveFailed
 	}
 	c.OK()
 	return nil

@@ -34,17 +34,3 @@ type osFile struct{ *os.File }
 // Sync flushes the file's data (and the metadata needed to read it back,
 // such as its size) to disk.
 func (f osFile) Sync() error { return datasync(f.File) }
-
-// syncDir fsyncs a directory, so that renames and new files in it survive
-// a crash.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}

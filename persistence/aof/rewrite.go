@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"redpool/persistence/fsutil"
 	"strconv"
 	"time"
 
@@ -182,7 +183,7 @@ func (l *Log) createIncr(seq int64) (*incrFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syncDir(l.o.Dir); err != nil {
+	if err := fsutil.SyncDir(l.o.Dir); err != nil {
 		_ = f.Close()
 		l.removeFile(name)
 		return nil, err
@@ -228,7 +229,7 @@ func (l *Log) writeFileAtomic(name string, write func(f File) (int64, error)) (n
 		renamed = err == nil
 	}
 	if err == nil {
-		err = syncDir(l.o.Dir)
+		err = fsutil.SyncDir(l.o.Dir)
 	}
 	if err != nil && !renamed {
 		_ = os.Remove(tmp)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"redpool/persistence/fsutil"
 	"strings"
 
 	"redpool/backend"
@@ -165,20 +166,7 @@ func replaceFile(path string, fill func(f *os.File) (Header, error)) (Header, er
 		_ = os.Remove(tmp)
 		return Header{}, err
 	}
-	return h, syncDir(dir)
-}
-
-// syncDir fsyncs a directory, making a rename in it durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return h, fsutil.SyncDir(dir)
 }
 
 // Save writes every key of snap to path atomically (WriteFile). created is

@@ -280,9 +280,8 @@ func TestSnapshotMisconf(t *testing.T) {
 			c.Expect("-"+string(command.ErrMisconfRDB)+"\r\n", "SET", "k", "w")
 		}
 		c.Expect("$1\r\nv\r\n", "GET", "k")
-		if got := c.Do("SAVE"); !strings.HasPrefix(got, "-ERR ") {
-			t.Fatalf("SAVE onto a directory: %q", got)
-		}
+		// Redis answers a failed SAVE with a bare -ERR (shared.err).
+		c.Expect("-ERR\r\n", "SAVE")
 		if err := os.RemoveAll(snapFile(s)); err != nil {
 			t.Fatal(err)
 		}
