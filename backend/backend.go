@@ -75,32 +75,6 @@ func (t Type) String() string {
 	}
 }
 
-// ParseType maps a TYPE name ("string", "list", "hash", case-insensitive) to a Type.
-func ParseType(name []byte) (Type, bool) {
-	for _, t := range []Type{TypeString, TypeList, TypeHash} {
-		if equalFold(name, t.String()) {
-			return t, true
-		}
-	}
-	return TypeNone, false
-}
-
-func equalFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range b {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // Clock tells the backend (and the commands) what time it is. Tests inject
 // a ManualClock so that expiry never needs a sleep.
 type Clock interface {

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"redpool/session/resp"
 	"strconv"
 )
 
@@ -259,47 +260,8 @@ func sortClients(l []*Client) {
 // parseInt parses a Redis integer argument exactly as Redis's string2ll:
 // no sign but '-', no leading zeros, no spaces, within int64.
 func parseInt(b []byte) (int64, error) {
-	if n, ok := parseInt64(b); ok {
+	if n, ok := resp.ParseInt(b); ok {
 		return n, nil
 	}
 	return 0, ErrNotInteger
-}
-
-func parseInt64(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := b[0] == '-'
-	if neg {
-		b = b[1:]
-	}
-	if len(b) == 0 || b[0] < '1' || b[0] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for _, ch := range b {
-		if ch < '0' || ch > '9' {
-			return 0, false
-		}
-		if v > (1<<64-1)/10 {
-			return 0, false
-		}
-		v = v*10 + uint64(ch-'0')
-		if v < uint64(ch-'0') {
-			return 0, false
-		}
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > 1<<63-1 {
-		return 0, false
-	}
-	return int64(v), true
 }

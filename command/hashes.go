@@ -100,7 +100,7 @@ func hincrby(c *Ctx) error {
 	}
 	var cur int64
 	if ok {
-		if cur, ok = parseInt64(v); !ok {
+		if cur, ok = resp.ParseInt(v); !ok {
 			return ErrHashNotInteger
 		}
 	}

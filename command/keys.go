@@ -418,7 +418,7 @@ func objectEncoding(c *Ctx) error {
 }
 
 func stringEncoding(v []byte) string {
-	if _, ok := parseInt64(v); ok {
+	if _, ok := resp.ParseInt(v); ok {
 		return "int"
 	}
 	if len(v) <= embstrMaxLen {
@@ -477,7 +477,7 @@ func objectRefcount(c *Ctx) error {
 		if err != nil {
 			return err
 		}
-		if n, ok := parseInt64(v); ok && n >= 0 && n < sharedIntegers {
+		if n, ok := resp.ParseInt(v); ok && n >= 0 && n < sharedIntegers {
 			c.Int(sharedRefcount)
 			return nil
 		}

@@ -3,6 +3,7 @@ package command
 import (
 	"bytes"
 	"errors"
+	"redpool/session/resp"
 	"time"
 
 	"redpool/backend"
@@ -131,7 +132,7 @@ func pop(c *Ctx, left bool) error {
 	default:
 		return WrongArity(c.spec.Name)
 	}
-	count, ok := parseInt64(c.Args[2])
+	count, ok := resp.ParseInt(c.Args[2])
 	if !ok || count < 0 {
 		return ErrCountPositive
 	}
@@ -284,14 +285,14 @@ func parseLposOptions(args [][]byte) (lposOptions, error) {
 			o.rank = n
 		case equalFold(opt, "count") && more:
 			i++
-			n, ok := parseInt64(args[i])
+			n, ok := resp.ParseInt(args[i])
 			if !ok || n < 0 {
 				return o, ErrCountNegative
 			}
 			o.count, o.hasCount = n, true
 		case equalFold(opt, "maxlen") && more:
 			i++
-			n, ok := parseInt64(args[i])
+			n, ok := resp.ParseInt(args[i])
 			if !ok || n < 0 {
 				return o, ErrMaxLenNegative
 			}
@@ -510,7 +511,7 @@ type mpopArgs struct {
 // args[0], as Redis's lmpopGenericCommand.
 func parseMpop(args [][]byte) (mpopArgs, error) {
 	var m mpopArgs
-	numKeys, ok := parseInt64(args[0])
+	numKeys, ok := resp.ParseInt(args[0])
 	if !ok || numKeys < 1 {
 		return m, ErrNumKeysPositive
 	}
@@ -529,7 +530,7 @@ func parseMpop(args [][]byte) (mpopArgs, error) {
 			return m, ErrSyntax
 		}
 		i++
-		n, ok := parseInt64(rest[i])
+		n, ok := resp.ParseInt(rest[i])
 		if !ok || n < 1 {
 			return m, ErrCountGreaterZero
 		}

@@ -3,6 +3,7 @@ package command
 import (
 	"errors"
 	"math"
+	"redpool/session/resp"
 	"strconv"
 
 	"redpool/backend"
@@ -416,7 +417,7 @@ func incrBy(c *Ctx, key []byte, delta int64) error {
 	var cur int64
 	if ok {
 		var good bool
-		if cur, good = parseInt64(v); !good {
+		if cur, good = resp.ParseInt(v); !good {
 			return ErrNotInteger
 		}
 	}

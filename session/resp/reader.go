@@ -259,7 +259,7 @@ func (r *Reader) parse() (bool, error) {
 		if i+1 >= len(line) {
 			return false, nil // need the '\n'
 		}
-		n, ok := parseInt(line[1:i])
+		n, ok := ParseInt(line[1:i])
 		if !ok || n > r.lim.MaxMultibulkLen || (strictCRLF && line[i+1] != '\n') {
 			return false, protoErr(msgInvalidMultibulkLen)
 		}
@@ -284,7 +284,7 @@ func (r *Reader) parse() (bool, error) {
 			if line[0] != '$' {
 				return false, expectedDollar(line[0])
 			}
-			n, ok := parseInt(line[1:i])
+			n, ok := ParseInt(line[1:i])
 			if !ok || n < 0 || n > r.lim.MaxBulkLen || (strictCRLF && line[i+1] != '\n') {
 				return false, protoErr(msgInvalidBulkLen)
 			}
@@ -378,9 +378,9 @@ func (r *Reader) fill() error {
 	return io.ErrNoProgress
 }
 
-// parseInt parses a decimal integer with the rules of Redis's string2ll:
+// ParseInt parses a decimal integer with the rules of Redis's string2ll:
 // an optional '-', no '+', no leading zeros, no spaces, no overflow.
-func parseInt(b []byte) (int64, bool) {
+func ParseInt(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 20 {
 		return 0, false
 	}

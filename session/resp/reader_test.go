@@ -555,9 +555,9 @@ func TestParseInt(t *testing.T) {
 		{" 1", 0, false}, {"1 ", 0, false}, {"1a", 0, false}, {"00", 0, false},
 	}
 	for _, tt := range tests {
-		n, ok := parseInt([]byte(tt.in))
+		n, ok := ParseInt([]byte(tt.in))
 		if n != tt.n || ok != tt.ok {
-			t.Errorf("parseInt(%q) = %d, %v; want %d, %v", tt.in, n, ok, tt.n, tt.ok)
+			t.Errorf("ParseInt(%q) = %d, %v; want %d, %v", tt.in, n, ok, tt.n, tt.ok)
 		}
 	}
 }

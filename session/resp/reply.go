@@ -118,13 +118,13 @@ func readReply(br *bufio.Reader, lim Limits, depth int) (Value, error) {
 	case '-':
 		return Value{Kind: Error, Str: body}, nil
 	case ':':
-		n, ok := parseInt(body)
+		n, ok := ParseInt(body)
 		if !ok {
 			return Value{}, protoErr("Protocol error: invalid integer reply")
 		}
 		return Value{Kind: Integer, Int: n}, nil
 	case '$':
-		n, ok := parseInt(body)
+		n, ok := ParseInt(body)
 		if n == -1 && ok {
 			return Value{Kind: Null}, nil
 		}
@@ -137,7 +137,7 @@ func readReply(br *bufio.Reader, lim Limits, depth int) (Value, error) {
 		}
 		return Value{Kind: BulkString, Str: b}, nil
 	case '*':
-		n, ok := parseInt(body)
+		n, ok := ParseInt(body)
 		if n == -1 && ok {
 			return Value{Kind: NullArray}, nil
 		}
