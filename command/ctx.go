@@ -64,7 +64,7 @@ func (c *Ctx) LogSeq() uint64 { return c.logSeq }
 
 // Exec runs one command and appends its reply to c's buffer.
 func (e *Engine) Exec(c *Ctx, args [][]byte) {
-	e.commands.Add(1)
+	c.Client.traffic.commands.Add(1)
 	spec := e.table.Lookup(args[0])
 	if spec == nil {
 		c.Error(UnknownCommand(args))

@@ -81,12 +81,13 @@ type Engine struct {
 	started   time.Time
 
 	dirty    atomic.Int64 // changes since start
-	commands atomic.Int64
 	conns    atomic.Int64
 	rejected atomic.Int64
-	netIn    atomic.Int64
-	netOut   atomic.Int64
 	statsAt  atomic.Int64 // unix ms of the last CONFIG RESETSTAT
+	// base holds the traffic of clients that have gone, minus what CONFIG
+	// RESETSTAT discounted; live clients count their own (uncontended)
+	// traffic, and INFO adds the two.
+	base traffic
 }
 
 // NewEngine builds an engine. It fails if the command table is inconsistent.
@@ -145,10 +146,50 @@ func (e *Engine) Dirty() int64 { return e.dirty.Load() }
 // CountRejected counts a connection refused because of max clients.
 func (e *Engine) CountRejected() { e.rejected.Add(1) }
 
-// CountNet adds network byte counts for INFO stats.
-func (e *Engine) CountNet(in, out int) {
-	e.netIn.Add(int64(in))
-	e.netOut.Add(int64(out))
+// traffic counts commands and bytes. Each client has its own, so the hot
+// path never touches a counter shared between cores.
+type traffic struct {
+	commands atomic.Int64
+	netIn    atomic.Int64
+	netOut   atomic.Int64
+}
+
+func (t *traffic) add(o *traffic, sign int64) {
+	t.commands.Add(sign * o.commands.Load())
+	t.netIn.Add(sign * o.netIn.Load())
+	t.netOut.Add(sign * o.netOut.Load())
+}
+
+// totals returns the server-wide traffic counters for INFO.
+func (e *Engine) totals() (commands, netIn, netOut int64) {
+	e.clients.mu.Lock()
+	defer e.clients.mu.Unlock()
+	commands, netIn, netOut = e.base.commands.Load(), e.base.netIn.Load(), e.base.netOut.Load()
+	for _, c := range e.clients.byID {
+		commands += c.traffic.commands.Load()
+		netIn += c.traffic.netIn.Load()
+		netOut += c.traffic.netOut.Load()
+	}
+	return commands, netIn, netOut
+}
+
+// resetTraffic zeroes the totals (CONFIG RESETSTAT).
+func (e *Engine) resetTraffic() {
+	e.clients.mu.Lock()
+	defer e.clients.mu.Unlock()
+	e.base.commands.Store(0)
+	e.base.netIn.Store(0)
+	e.base.netOut.Store(0)
+	for _, c := range e.clients.byID {
+		e.base.add(&c.traffic, -1)
+	}
+}
+
+// CountNet adds network byte counts for INFO stats. Only the client's own
+// session calls it.
+func (c *Client) CountNet(in, out int) {
+	c.traffic.netIn.Add(int64(in))
+	c.traffic.netOut.Add(int64(out))
 }
 
 // WakeAll releases every blocked client (at shutdown).
@@ -180,6 +221,8 @@ type Client struct {
 
 	// Quit asks the session to close after sending the replies so far.
 	Quit bool
+
+	traffic traffic
 }
 
 // NewClient registers a connection and returns its state. The caller must
@@ -199,6 +242,7 @@ func (e *Engine) NewClient(addr, laddr string) *Client {
 func (e *Engine) Unregister(c *Client) {
 	e.clients.mu.Lock()
 	delete(e.clients.byID, c.ID)
+	e.base.add(&c.traffic, 1)
 	e.clients.mu.Unlock()
 }
 

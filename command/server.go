@@ -277,11 +277,9 @@ func configSet(c *Ctx) error {
 
 func configResetStat(c *Ctx) error {
 	e := c.e
-	e.commands.Store(0)
+	e.resetTraffic()
 	e.conns.Store(0)
 	e.rejected.Store(0)
-	e.netIn.Store(0)
-	e.netOut.Store(0)
 	e.statsAt.Store(e.clock.Now().UnixMilli())
 	c.OK()
 	return nil
@@ -407,6 +405,7 @@ func (e *Engine) infoSections() []InfoSection {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	st := e.backend.Stats()
+	commands, netIn, netOut := e.totals()
 	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
 	secs := []InfoSection{
 		{Name: "Server", Fields: [][2]string{
@@ -449,9 +448,9 @@ func (e *Engine) infoSections() []InfoSection {
 	secs = append(secs, InfoSection{Name: "Persistence", Fields: pers})
 	secs = append(secs, InfoSection{Name: "Stats", Fields: [][2]string{
 		{"total_connections_received", itoa(e.conns.Load())},
-		{"total_commands_processed", itoa(e.commands.Load())},
-		{"total_net_input_bytes", itoa(e.netIn.Load())},
-		{"total_net_output_bytes", itoa(e.netOut.Load())},
+		{"total_commands_processed", itoa(commands)},
+		{"total_net_input_bytes", itoa(netIn)},
+		{"total_net_output_bytes", itoa(netOut)},
 		{"rejected_connections", itoa(e.rejected.Load())},
 		{"expired_keys", itoa(st.ExpiredKeys)},
 		{"evicted_keys", "0"},

@@ -147,7 +147,7 @@ func (s *Session) Flush() error {
 		}
 	}
 	n, err := s.conn.Write(out)
-	s.engine.CountNet(0, n)
+	s.client.CountNet(0, n)
 	s.cmd.Reset()
 	return err
 }
@@ -223,14 +223,17 @@ func (r *source) Read(p []byte) (int, error) {
 	if err := s.Flush(); err != nil {
 		return 0, err
 	}
-	if s.closing.Load() || s.ctx.Err() != nil {
+	// Shutdown closes every session (Close) before it cancels ctx, so the
+	// flag alone says whether to stop; ctx.Err would take a lock that every
+	// session shares.
+	if s.closing.Load() {
 		return 0, io.EOF
 	}
 	if d := s.settings.IdleTimeout(); d > 0 {
 		_ = s.conn.SetReadDeadline(time.Now().Add(d))
 	}
 	n, err := s.conn.Read(p)
-	s.engine.CountNet(n, 0)
+	s.client.CountNet(n, 0)
 	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !s.closing.Load() {
 		s.logger.Debug("closing idle client", "client", s.client.Addr)
 	}

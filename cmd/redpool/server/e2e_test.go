@@ -239,3 +239,35 @@ func TestConnectionTranscript(t *testing.T) {
 		c.ExpectClosed()
 	})
 }
+
+// infoField returns one field of an INFO reply.
+func infoField(t *testing.T, c *servertest.Conn, section, field string) string {
+	t.Helper()
+	info := c.Do("INFO", section)
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return v
+		}
+	}
+	t.Fatalf("INFO %s has no %s:\n%s", section, field, info)
+	return ""
+}
+
+// TestInfoStatsCounters: the traffic counters add up the clients that are
+// connected and the ones that left, and CONFIG RESETSTAT zeroes them.
+func TestInfoStatsCounters(t *testing.T) {
+	s := servertest.Start(t)
+	a := servertest.Dial(t, s.Addr)
+	b := servertest.Dial(t, s.Addr)
+	a.Expect("+OK\r\n", "CONFIG", "RESETSTAT") // 1 command after the reset: this one
+	b.Expect("+PONG\r\n", "PING")
+	b.Expect("+OK\r\n", "QUIT")
+	b.ExpectClosed()
+	// RESETSTAT's own count was discounted; PING, QUIT and this INFO remain.
+	if got := infoField(t, a, "stats", "total_commands_processed"); got != "3" {
+		t.Fatalf("total_commands_processed = %s, want 3", got)
+	}
+	if got := infoField(t, a, "stats", "total_net_input_bytes"); got == "0" {
+		t.Fatal("total_net_input_bytes = 0")
+	}
+}
