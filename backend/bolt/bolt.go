@@ -112,11 +112,12 @@ type Bolt struct {
 	closed atomic.Bool
 
 	// Writers (see writer.go).
-	wmu      sync.Mutex   // serializes write functions; guards cur and wclosed
-	arriving atomic.Int32 // callers waiting for wmu
-	cur      *batch       // the open batch
-	wclosed  bool
-	commitMu sync.Mutex // held while a batch commits and updates the statistics
+	wmu       sync.Mutex   // serializes write functions; guards cur and wclosed
+	arriving  atomic.Int32 // callers waiting for wmu
+	lastBatch atomic.Int64 // members of the last committed batch
+	cur       *batch       // the open batch
+	wclosed   bool
+	commitMu  sync.Mutex // held while a batch commits and updates the statistics
 
 	// Background goroutines.
 	stop      chan struct{}
