@@ -99,14 +99,19 @@ func timeCmd(c *Ctx) error {
 
 func commandCmd(c *Ctx) error {
 	if len(c.Args) == 1 {
-		specs := c.e.table.Specs()
-		c.Array(len(specs))
-		for _, s := range specs {
-			writeCommandInfo(c, s)
-		}
+		writeAllCommandInfo(c)
 		return nil
 	}
 	return c.Sub("COMMAND")
+}
+
+// writeAllCommandInfo replies COMMAND INFO for every command.
+func writeAllCommandInfo(c *Ctx) {
+	specs := c.e.table.Specs()
+	c.Array(len(specs))
+	for _, s := range specs {
+		writeInfoEntry(c, s.Name, s)
+	}
 }
 
 func commandCount(c *Ctx) error {
@@ -126,17 +131,13 @@ func commandList(c *Ctx) error {
 func commandInfo(c *Ctx) error {
 	names := c.Args[2:]
 	if len(names) == 0 {
-		specs := c.e.table.Specs()
-		c.Array(len(specs))
-		for _, s := range specs {
-			writeCommandInfo(c, s)
-		}
+		writeAllCommandInfo(c)
 		return nil
 	}
 	c.Array(len(names))
 	for _, n := range names {
 		if s := c.e.table.Lookup(n); s != nil {
-			writeCommandInfo(c, s)
+			writeInfoEntry(c, s.Name, s)
 		} else {
 			c.Null()
 		}
@@ -144,11 +145,8 @@ func commandInfo(c *Ctx) error {
 	return nil
 }
 
-// writeCommandInfo writes one COMMAND INFO entry in Redis 7's ten-field form.
-func writeCommandInfo(c *Ctx, s *Spec) {
-	writeInfoEntry(c, s.Name, s)
-}
-
+// writeInfoEntry writes one COMMAND INFO entry, under name, in Redis 7's
+// ten-field form; subcommands are named "container|sub".
 func writeInfoEntry(c *Ctx, name string, s *Spec) {
 	c.Array(10)
 	c.BulkString(name)
