@@ -232,21 +232,18 @@ func (cl *Client) setName(n string) {
 	cl.mu.Unlock()
 }
 
-// SetLastCommand records the last command name for CLIENT LIST.
-func (cl *Client) SetLastCommand(name string) {
-	cl.mu.Lock()
-	cl.lastCmd = name
-	cl.mu.Unlock()
-}
-
 func (e *Engine) clientLine(cl *Client) string {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	age := int64(e.clock.Now().Sub(cl.Created).Seconds())
+	cmd := "NULL"
+	if s := cl.lastCmd.Load(); s != nil {
+		cmd = s.Name
+	}
 	return "id=" + strconv.FormatInt(cl.ID, 10) + " addr=" + cl.Addr + " laddr=" + cl.LAddr +
 		" fd=0 name=" + cl.name + " age=" + strconv.FormatInt(age, 10) + " idle=0 flags=N db=" +
 		strconv.Itoa(cl.DB) + " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
-		cl.lastCmd + " user=default redir=-1 resp=" + strconv.Itoa(cl.Proto) + " lib-name=" + cl.libName + " lib-ver=" + cl.libVer
+		cmd + " user=default redir=-1 resp=" + strconv.Itoa(cl.Proto) + " lib-name=" + cl.libName + " lib-ver=" + cl.libVer
 }
 
 func sortClients(l []*Client) {

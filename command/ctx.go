@@ -70,6 +70,7 @@ func (e *Engine) Exec(c *Ctx, args [][]byte) {
 		c.Error(UnknownCommand(args))
 		return
 	}
+	c.Client.lastCmd.Store(spec)
 	if !spec.arityOK(len(args)) {
 		c.Error(WrongArity(spec.Name))
 		return

@@ -217,12 +217,12 @@ type Client struct {
 	name    string
 	libName string
 	libVer  string
-	lastCmd string
 
 	// Quit asks the session to close after sending the replies so far.
 	Quit bool
 
 	traffic traffic
+	lastCmd atomic.Pointer[Spec] // for CLIENT LIST; set by the dispatcher
 }
 
 // NewClient registers a connection and returns its state. The caller must
