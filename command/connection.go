@@ -1,7 +1,9 @@
 package command
 
 import (
+	"cmp"
 	"redpool/session/resp"
+	"slices"
 	"strconv"
 )
 
@@ -193,7 +195,7 @@ func clientList(c *Ctx) error {
 	}
 	c.e.clients.mu.Unlock()
 	var out []byte
-	sortClients(list)
+	slices.SortFunc(list, func(a, b *Client) int { return cmp.Compare(a.ID, b.ID) })
 	for _, cl := range list {
 		out = append(out, c.e.clientLine(cl)...)
 		out = append(out, '\n')
@@ -244,14 +246,6 @@ func (e *Engine) clientLine(cl *Client) string {
 		" fd=0 name=" + cl.name + " age=" + strconv.FormatInt(age, 10) + " idle=0 flags=N db=" +
 		strconv.Itoa(cl.DB) + " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
 		cmd + " user=default redir=-1 resp=" + strconv.Itoa(cl.Proto) + " lib-name=" + cl.libName + " lib-ver=" + cl.libVer
-}
-
-func sortClients(l []*Client) {
-	for i := 1; i < len(l); i++ {
-		for j := i; j > 0 && l[j].ID < l[j-1].ID; j-- {
-			l[j], l[j-1] = l[j-1], l[j]
-		}
-	}
 }
 
 // parseInt parses a Redis integer argument exactly as Redis's string2ll:

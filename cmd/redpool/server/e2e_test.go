@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -60,7 +61,7 @@ func TestGoRedisBasics(t *testing.T) {
 			t.Fatalf("TTL = %v", got)
 		}
 		keys, _ := c.Keys(ctx, "*").Result()
-		if strings.Join(sorted(keys), ",") != "k,n" {
+		if strings.Join(slices.Sorted(slices.Values(keys)), ",") != "k,n" {
 			t.Fatalf("KEYS = %v", keys)
 		}
 		if got, _ := c.DBSize(ctx).Result(); got != 2 {
@@ -77,16 +78,6 @@ func TestGoRedisBasics(t *testing.T) {
 			t.Fatalf("INFO = %q, %v", info, err)
 		}
 	})
-}
-
-func sorted(s []string) []string {
-	out := append([]string(nil), s...)
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
 }
 
 func TestRawInlineAndPipeline(t *testing.T) {

@@ -8,10 +8,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -229,7 +231,7 @@ func readRaw(br *bufio.Reader, buf *bytes.Buffer, depth int) error {
 			return nil
 		}
 		b := make([]byte, n+2)
-		if _, err := io_ReadFull(br, b); err != nil {
+		if _, err := io.ReadFull(br, b); err != nil {
 			return err
 		}
 		buf.Write(b)
@@ -251,18 +253,6 @@ func readRaw(br *bufio.Reader, buf *bytes.Buffer, depth int) error {
 	default:
 		return fmt.Errorf("unknown reply type %q", line)
 	}
-}
-
-func io_ReadFull(br *bufio.Reader, b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		m, err := br.Read(b[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }
 
 // Redis is a real redis-server started for differential tests.
@@ -392,7 +382,7 @@ func SortedElements(raw string) string {
 	if !ok {
 		return raw
 	}
-	sortStrings(elems)
+	slices.Sort(elems)
 	return strings.Join(elems, "|")
 }
 
@@ -405,7 +395,7 @@ func sortedPairs(raw string) string {
 	for i := 0; i < len(elems); i += 2 {
 		pairs = append(pairs, elems[i]+"="+elems[i+1])
 	}
-	sortStrings(pairs)
+	slices.Sort(pairs)
 	return strings.Join(pairs, "|")
 }
 
@@ -420,12 +410,4 @@ func splitArray(raw string) ([]string, bool) {
 		out[i] = e.String()
 	}
 	return out, true
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
