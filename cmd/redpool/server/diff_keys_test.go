@@ -56,9 +56,10 @@ func TestDiffKeys(t *testing.T) {
 			{"PEXPIRETIME", "nope"}, {"EXPIRE", "k", "-9223372036854775"}, {"EXISTS", "k"},
 			{"SET", "k", "v"}, {"PEXPIREAT", "k", "-5"}, {"EXISTS", "k"}, {"SET", "k", "v"}, {"EXPIRE", "k", "0"}, {"EXISTS", "k"},
 			{"SET", "k", "v"}, {"EXPIREAT", "k", "1"}, {"EXISTS", "k"}, {"EXPIRE", "nope", "10", "nx"},
-			{"SET", "k", "v"}, {"EXPIRE", "k", "100", "xx"}, {"EXPIRE", "k", "100", "gt"}, {"EXPIRE", "k", "100", "lt"},
+			{"SET", "k", "v"}, {"EXPIRE", "k", "100", "xx"}, {"EXPIRE", "k", "101", "gt"}, {"EXPIRE", "k", "100", "lt"},
 			{"EXPIRE", "k", "100", "nx"}, {"EXPIRE", "k", "200", "gt"}, {"EXPIRE", "k", "100", "lt"}, {"EXPIRE", "k", "100", "LT"},
-			{"EXPIRE", "k", "100", "GT"}, {"EXPIRE", "k", "300", "XX", "GT"}, {"TTL", "k"}, {"EXPIRE", "k", "-1", "LT"},
+			{"EXPIRE", "k", "101", "GT"}, // 100 would race the clock against the EXPIRE 100 above
+			{"EXPIRE", "k", "300", "XX", "GT"}, {"TTL", "k"}, {"EXPIRE", "k", "-1", "LT"},
 			{"EXISTS", "k"}, {"EXPIRE"}, {"EXPIRE", "k"}, {"TTL"}, {"PERSIST"}, {"EXPIRETIME", "a", "b"},
 			// OBJECT.
 			{"OBJECT", "foo"}, {"OBJECT", "FOO", "bar"}, {"OBJECT"}, {"OBJECT", "encoding"}, {"OBJECT", "encoding", "nope"},
