@@ -112,12 +112,22 @@ type Bolt struct {
 	closed atomic.Bool
 
 	// Writers (see writer.go).
-	wmu       sync.Mutex   // serializes write functions; guards cur and wclosed
-	arriving  atomic.Int32 // callers waiting for wmu
-	lastBatch atomic.Int64 // members of the last committed batch
-	cur       *batch       // the open batch
-	wclosed   bool
-	commitMu  sync.Mutex // held while a batch commits and updates the statistics
+	qmu           sync.Mutex
+	queue         []*request // waiting for a batch; guarded by qmu
+	busy          bool       // batches are being run; guarded by qmu
+	committerDown bool       // guarded by qmu
+	work          chan struct{}
+	cstop         chan struct{}
+	cwg           sync.WaitGroup
+
+	// The batch runner's, guarded by wmu. Snapshot and Close take wmu too.
+	wmu      sync.Mutex
+	wclosed  bool
+	self     *request   // the leader's own request, if a leader runs the batch
+	members  []*request // the running batch
+	finished *request   // done, to be woken: a list through next
+	t        tx         // the running batch's transaction
+	state    *batchState
 
 	// Background goroutines.
 	stop      chan struct{}
@@ -199,12 +209,17 @@ func Open(o Options) (*Bolt, error) {
 		sweepWake: make(chan struct{}, 1),
 		syncWake:  make(chan struct{}, 1),
 		counts:    make(map[uint32]*counter),
+		state:     &batchState{deltas: make(map[uint32]*counter)},
+		work:      make(chan struct{}, 1),
+		cstop:     make(chan struct{}),
 	}
 	b.txPool.New = func() any { return new(tx) }
 	if err := b.init(); err != nil {
 		db.Close()
 		return nil, err
 	}
+	b.cwg.Add(1)
+	go b.committer()
 	b.bg.Add(2)
 	go b.sweeper()
 	go b.expirer()
@@ -356,8 +371,11 @@ func (b *Bolt) View(o backend.TxOptions, fn func(tx backend.Tx) error) error {
 
 // Update runs fn in a write transaction shared with concurrent Updates
 // (group commit) and returns once the commit is as durable as Options.Sync
-// asks. fn runs in the calling goroutine, one write function at a time,
-// and may run more than once.
+// asks. Write functions run one at a time in the goroutine running the
+// batch (the caller's, another caller's or the committer's), and may run
+// more than once. A panic in fn is raised again in the caller's goroutine;
+// runtime.Goexit (t.FailNow) in fn ends the goroutine running it as well
+// as the caller's.
 func (b *Bolt) Update(o backend.TxOptions, fn func(tx backend.Tx) error) error {
 	if o.DB < 0 || o.DB >= b.nDBs {
 		return backend.ErrBadDB
@@ -425,14 +443,11 @@ func (b *Bolt) Close() error {
 		b.closed.Store(true)
 		close(b.stop)
 		b.bg.Wait()
-		b.lockWriter()
+		b.wmu.Lock() // waits for a batch in progress
 		b.wclosed = true
-		if b.cur != nil {
-			b.commit(b.cur, false)
-		}
 		b.wmu.Unlock()
-		b.commitMu.Lock() // wait for a commit in progress
-		b.commitMu.Unlock()
+		close(b.cstop)
+		b.cwg.Wait()
 		var errs []error
 		if b.sync != SyncAlways {
 			// A clean shutdown leaves nothing unsynced.

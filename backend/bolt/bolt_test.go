@@ -671,6 +671,77 @@ func TestFailedUpdateInBatch(t *testing.T) {
 	checkInvariants(t, b)
 }
 
+// TestPanicAndGoexitInBatch panics and exits inside busy batches, where
+// the function may run in another goroutine: the panic reaches its own
+// caller, a Goexit ends at most the goroutine that ran it besides its
+// caller, and every other write commits.
+func TestPanicAndGoexitInBatch(t *testing.T) {
+	b := openTest(t, Options{Sync: SyncAlways})
+	const writers, each = 16, 50
+	var wg sync.WaitGroup
+	var committed, panics atomic.Int64
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				k := []byte(fmt.Sprintf("%d:%d", w, i))
+				func() {
+					defer func() {
+						if p := recover(); p != nil {
+							if p != "kaboom" {
+								t.Errorf("recovered %v", p)
+							}
+							panics.Add(1)
+						}
+					}()
+					err := b.Update(all(0), func(tx backend.Tx) error {
+						if err := tx.Set(k, k, 0, false); err != nil {
+							return err
+						}
+						switch {
+						case w == 0 && i%10 == 5:
+							panic("kaboom")
+						case w == 1 && i == 7:
+							runtime.Goexit()
+						}
+						return nil
+					})
+					if err != nil {
+						t.Errorf("%s: %v", k, err)
+					}
+					committed.Add(1)
+				}()
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("writers hung")
+	}
+	if panics.Load() != 5 {
+		t.Errorf("%d panics reached their callers, want 5", panics.Load())
+	}
+	// Writer 1 ended at its Goexit; at most one other writer ended with it.
+	if c := committed.Load(); c < writers*each-5-(each-7)-each || c > writers*each-5-(each-7) {
+		t.Errorf("%d writes returned", c)
+	}
+	var n int64
+	mustView(t, b, 0, func(tx backend.Tx) error {
+		var err error
+		n, err = tx.Len()
+		return err
+	})
+	if n != committed.Load() {
+		t.Errorf("dbsize %d, %d writes returned", n, committed.Load())
+	}
+	mustUpdate(t, b, 0, func(tx backend.Tx) error { return tx.Set([]byte("after"), nil, 0, false) })
+	checkInvariants(t, b)
+}
+
 func TestPanicAndGoexit(t *testing.T) {
 	b := openTest(t, Options{Sync: SyncNone})
 	func() {

@@ -78,20 +78,22 @@
 //
 // # Writes and group commit
 //
-// Write functions run one at a time, each in its caller's goroutine, inside
-// the open batch: one bbolt read-write transaction. After its function a
-// caller leaves the batch open if other writers are waiting to run (they
-// join it) and otherwise commits it; the callers that joined wait for that
-// commit. A lone writer therefore commits at once, with no batching delay
-// and no goroutine switch, while writers that pile up during a commit (and
-// its fsync) share the next one: 50 concurrent writers do not pay 50
-// fsyncs. A batch holds at most 1000 functions. If a function fails after
-// it has written, the batch is rolled back, that caller gets its error, and
-// the others run their functions again (which Backend.Update allows); a
-// function that fails before writing costs nothing extra. A panic (or
-// runtime.Goexit) in a function rolls the batch back the same way and then
-// unwinds the caller's goroutine as usual. Update returns after the commit,
-// with the durability of Options.Sync:
+// A caller of Update queues its function. If no batch is being run, the
+// caller runs one itself: it takes every queued function, runs them one
+// after another in one bbolt read-write transaction (taking those that
+// queue meanwhile too, up to 1000), commits, and wakes their callers. If
+// more queued during its commit, it hands them to the committer goroutine,
+// which runs batch after batch until the queue is empty. A lone writer
+// therefore commits at once, with no batching delay and no goroutine
+// switch, while writers that pile up during a commit (and its fsync) share
+// the next one: 50 concurrent writers do not pay 50 fsyncs, and under load
+// one goroutine runs the batches back to back. If a function fails after
+// it has written, the transaction is rolled back, that caller gets its
+// error, and the others run their functions again (which Backend.Update
+// allows); a function that fails before writing costs nothing extra. A
+// panic in a function rolls back the same way and is raised again in its
+// caller's goroutine. Update returns after the commit, with the
+// durability of Options.Sync:
 //
 //	SyncAlways  the commit is fsynced before Update returns.
 //	SyncBatch   commits are not fsynced; a syncer goroutine fdatasyncs the
@@ -118,8 +120,8 @@
 //
 // # Snapshots
 //
-// Snapshot commits the open batch, waits for any commit in progress and
-// opens a bbolt read transaction while holding off new write functions, so
+// Snapshot waits for the batch in progress to commit and opens a bbolt
+// read transaction while holding off new write functions, so
 // no write is in progress when atomically runs (which therefore must not
 // call Update). The read transaction is held until the Snapshot is closed,
 // so Each reads one consistent view however long it takes. Meanwhile it

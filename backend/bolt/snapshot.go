@@ -22,17 +22,11 @@ type snapshot struct {
 // fixed; it must not call Update. The view pins the pages it sees until
 // Close (see the package documentation).
 func (b *Bolt) Snapshot(atomically func()) (backend.Snapshot, error) {
-	b.lockWriter()
+	b.wmu.Lock() // waits for a batch in progress
 	defer b.wmu.Unlock()
 	if b.wclosed || b.closed.Load() {
 		return nil, backend.ErrClosed
 	}
-	if b.cur != nil {
-		// Commit the open batch; its members are waiting for that anyway.
-		b.commit(b.cur, false)
-	}
-	b.commitMu.Lock()
-	defer b.commitMu.Unlock()
 	btx, err := b.db.Begin(false)
 	if err != nil {
 		return nil, mapErr(err)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"runtime"
 	"sync"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -14,30 +13,65 @@ import (
 
 // Group commit.
 //
-// Write functions run one at a time (under wmu), each in its caller's
-// goroutine, inside the open batch: one bbolt read-write transaction. After
-// its function, a caller leaves the batch open if other callers are waiting
-// for wmu (they will join it), and otherwise commits it. Callers that
-// joined wait for that commit. So a lone writer commits at once, with no
-// added delay and no goroutine switch, and writers that pile up while a
-// commit (and its fsync) is in progress share the next one.
+// A caller of write queues a request. If no batch is being run, it runs
+// them itself (it leads): it takes wmu and every queued request, runs their
+// functions one after another in its own goroutine inside one bbolt
+// read-write transaction (taking requests that queue meanwhile too, up to
+// maxBatch), commits and wakes the members. If requests queued meanwhile,
+// it hands them to the committer goroutine, which runs batch after batch
+// until the queue is empty. So a lone writer commits at once with no
+// goroutine switch, while under load one goroutine runs the batches back
+// to back: no lock handoff between functions and no wake-up between
+// batches, and writers that pile up during a commit (and its fsync) share
+// the next one.
 //
-// A function that fails after writing cannot be undone alone: the batch is
-// rolled back, that caller gets its error, and the others run their
-// functions again in a new batch (Backend.Update allows that). A function
-// that fails before writing costs nothing. A panic or runtime.Goexit in a
-// function rolls the batch back the same way and then goes on unwinding
-// the caller's goroutine.
+// A function that fails after writing cannot be undone alone: the
+// transaction is rolled back, that caller gets its error, and the others
+// go back to the head of the queue to run again (Backend.Update allows
+// that). A function that fails before writing costs nothing. A panic in a
+// function rolls back the same way and is raised again in its own caller's
+// goroutine. runtime.Goexit in a function also rolls back; it ends the
+// goroutine that ran the function, and its own caller's (a committer that
+// ends is replaced).
 
-// batch is one bbolt write transaction shared by several write functions.
-type batch struct {
-	btx     *bolt.Tx
-	t       tx
-	st      *batchState
-	members int
-	done    chan struct{} // closed once committed or rolled back
-	retry   bool          // rolled back: members must run again
-	err     error         // the commit's error
+// request is one write function, queued or running in a batch. Its fields
+// belong to the goroutine running batches from the moment it is queued
+// until it is woken.
+type request struct {
+	o    backend.TxOptions
+	fn   func(backend.Tx) error
+	job  func(*tx) error
+	wake chan struct{} // capacity 1: signalled once, when done
+	done bool
+	end  ending
+	err  error
+	pv   any      // the panic value, when end is endPanic
+	next *request // in the list of requests to wake
+}
+
+type ending uint8
+
+const (
+	endNormal ending = iota
+	endPanic
+	endGoexit
+)
+
+var requestPool = sync.Pool{New: func() any { return &request{wake: make(chan struct{}, 1)} }}
+
+// finish recycles r and returns its result in the caller's goroutine: the
+// error, or the function's panic or Goexit raised again.
+func (r *request) finish() error {
+	err, end, pv := r.err, r.end, r.pv
+	*r = request{wake: r.wake}
+	requestPool.Put(r)
+	switch end {
+	case endPanic:
+		panic(pv)
+	case endGoexit:
+		runtime.Goexit()
+	}
+	return err
 }
 
 // batchState is what one bbolt write transaction accumulates besides its
@@ -68,10 +102,6 @@ func (w *batchState) delta(ns uint32) *counter {
 	return d
 }
 
-var statePool = sync.Pool{New: func() any {
-	return &batchState{deltas: make(map[uint32]*counter)}
-}}
-
 func mapErr(err error) error {
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return backend.ErrClosed
@@ -79,151 +109,292 @@ func mapErr(err error) error {
 	return err
 }
 
-// lockWriter takes wmu. While it waits it counts as arriving, which tells
-// the holder to leave its batch open for it.
-func (b *Bolt) lockWriter() {
-	b.arriving.Add(1)
-	b.wmu.Lock()
-	b.arriving.Add(-1)
-}
-
 // write runs fn (or the internal job) in a batch and returns once the batch
 // is committed.
 func (b *Bolt) write(o backend.TxOptions, fn func(backend.Tx) error, job func(*tx) error) error {
+	r := requestPool.Get().(*request)
+	r.o, r.fn, r.job = o, fn, job
+	b.qmu.Lock()
+	b.queue = append(b.queue, r)
+	lead := !b.busy
+	b.busy = true
+	b.qmu.Unlock()
+	if lead {
+		b.drain(r)
+	} else {
+		<-r.wake
+	}
+	return r.finish()
+}
+
+// drain runs batches until the queue is empty. A caller leading (self is
+// its request) stops once self is done and hands what is still queued to
+// the committer.
+func (b *Bolt) drain(self *request) {
 	for {
-		b.lockWriter()
-		if b.wclosed {
-			b.wmu.Unlock()
-			return backend.ErrClosed
+		fin, idle := b.runBatch(self)
+		handoff := false
+		if !idle && self != nil && self.done {
+			b.qmu.Lock()
+			handoff = b.handOff()
+			b.qmu.Unlock()
 		}
-		bt := b.cur
-		if bt == nil {
-			btx, err := b.db.Begin(true)
-			if err != nil {
-				b.wmu.Unlock()
-				return mapErr(err)
-			}
-			st := statePool.Get().(*batchState)
-			st.reset()
-			bt = &batch{btx: btx, st: st, done: make(chan struct{})}
-			bt.t.open(b, btx, st)
-			b.cur = bt
+		wake(fin, self)
+		if idle || handoff {
+			return
 		}
-		err := b.run(bt, o, fn, job)
-		if err != nil && (bt.t.dirty || job != nil) {
-			b.abort(bt)
-			return err
-		}
-		bt.members++
-		b.gather(bt)
-		if b.arriving.Load() > 0 && bt.members < maxBatch {
-			b.wmu.Unlock()
-		} else {
-			b.commit(bt, true)
-		}
-		<-bt.done
-		if bt.retry {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		return bt.err
 	}
 }
 
-// gatherWait is how long a durable batch much smaller than the previous
-// one waits for more writers: far less than the fsync it would share.
-const gatherWait = 200 * time.Microsecond
+// runBatch runs one batch under wmu and returns the requests to wake. If
+// the queue is then empty, no batch is being run any more (idle).
+func (b *Bolt) runBatch(self *request) (fin *request, idle bool) {
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	b.self = self
+	b.batch()
+	b.self = nil
+	b.qmu.Lock()
+	if idle = len(b.queue) == 0; idle {
+		b.busy = false
+	}
+	b.qmu.Unlock()
+	return b.takeFinished(), idle
+}
 
-// gather, under SyncAlways, holds a batch that is much smaller than the
-// last one open briefly while no writer is arriving, so that the clients
-// still on their way share its fsync instead of paying the next one.
-func (b *Bolt) gather(bt *batch) {
-	if b.sync != SyncAlways || b.arriving.Load() > 0 || bt.members*2 > int(b.lastBatch.Load()) {
+// handOff signals the committer to run what is queued, and reports false
+// if it has stopped; qmu is held.
+func (b *Bolt) handOff() bool {
+	if b.committerDown {
+		return false
+	}
+	select {
+	case b.work <- struct{}{}:
+	default: // already signalled
+	}
+	return true
+}
+
+// committer runs the batches handed to it until Close stops it. Close stops
+// it after the other background goroutines, with writes already refused,
+// and it drains what was handed to it before it ends.
+func (b *Bolt) committer() {
+	defer b.cwg.Done()
+	for {
+		select {
+		case <-b.work:
+			b.drain(nil)
+		case <-b.cstop:
+			b.qmu.Lock()
+			b.committerDown = true
+			b.qmu.Unlock()
+			select {
+			case <-b.work:
+				b.drain(nil)
+			default:
+			}
+			return
+		}
+	}
+}
+
+// takeFinished detaches the list of finished requests; wmu is held. The
+// list belongs to the caller.
+func (b *Bolt) takeFinished() *request {
+	fin := b.finished
+	b.finished = nil
+	return fin
+}
+
+// wake wakes the requests of a detached list, but self.
+func wake(list, self *request) {
+	for r := list; r != nil; {
+		next := r.next
+		r.next = nil
+		if r != self {
+			r.wake <- struct{}{}
+		}
+		r = next
+	}
+}
+
+// done marks r done and adds it to the list to wake; wmu is held.
+func (b *Bolt) done(r *request) {
+	r.done = true
+	r.next = b.finished
+	b.finished = r
+}
+
+// requeue puts the requests back at the head of the queue, to run again
+// in a later batch; qmu is held.
+func (b *Bolt) requeue(ms []*request) {
+	for _, r := range ms {
+		r.err = nil
+	}
+	b.queue = append(append(make([]*request, 0, len(ms)+len(b.queue)), ms...), b.queue...)
+}
+
+// take moves queued requests to ms, up to maxBatch in all.
+func (b *Bolt) take(ms []*request) []*request {
+	b.qmu.Lock()
+	n := min(len(b.queue), maxBatch-len(ms))
+	ms = append(ms, b.queue[:n]...)
+	rest := copy(b.queue, b.queue[n:])
+	clear(b.queue[rest:])
+	b.queue = b.queue[:rest]
+	b.qmu.Unlock()
+	return ms
+}
+
+// batch runs one write transaction over queued requests, with wmu held.
+// It commits, or rolls back when a function fails after writing: that
+// request is done and the others go back to the queue. The requests that
+// are done go to b.finished.
+func (b *Bolt) batch() {
+	ms := b.take(b.members[:0])
+	b.members = ms
+	if b.wclosed {
+		b.finish(ms, backend.ErrClosed)
 		return
 	}
-	deadline := time.Now().Add(gatherWait)
-	for b.arriving.Load() == 0 && time.Now().Before(deadline) {
-		runtime.Gosched()
+	btx, err := b.db.Begin(true)
+	if err != nil {
+		b.finish(ms, mapErr(err))
+		return
+	}
+	st := b.state
+	st.reset()
+	t := &b.t
+	t.open(b, btx, st)
+	for i := 0; ; i++ {
+		if i == len(ms) {
+			if len(ms) < maxBatch {
+				ms = b.take(ms)
+				b.members = ms
+			}
+			if i == len(ms) {
+				break
+			}
+		}
+		r := ms[i]
+		if !b.run(t, r) {
+			btx.Rollback()
+			t.clear()
+			b.done(r)
+			b.qmu.Lock()
+			b.requeue(append(ms[:i:i], ms[i+1:]...))
+			b.qmu.Unlock()
+			return
+		}
+	}
+	err = b.commit(t, btx, st, len(ms))
+	b.finish(ms, err)
+}
+
+// finish marks the members done, giving err to those that have no error of
+// their own.
+func (b *Bolt) finish(ms []*request, err error) {
+	for _, r := range ms {
+		if r.err == nil {
+			r.err = err
+		}
+		b.done(r)
 	}
 }
 
-// run calls the function. If it panics or calls runtime.Goexit, the batch
-// is rolled back and wmu released before the unwinding goes on.
-func (b *Bolt) run(bt *batch, o backend.TxOptions, fn func(backend.Tx) error, job func(*tx) error) (err error) {
-	t := &bt.t
-	if err := t.begin(o, backend.NowMs(b.clock)); err != nil {
-		return err
+// run runs r's function in t. It reports false if the transaction must be
+// rolled back: the function failed after writing, or panicked. A Goexit
+// rolls back here and lets the goroutine end.
+func (b *Bolt) run(t *tx, r *request) (ok bool) {
+	if r.err = t.begin(r.o, backend.NowMs(b.clock)); r.err != nil {
+		return true
 	}
 	normal := false
 	defer func() {
-		if !normal {
-			b.abort(bt)
+		if normal {
+			return
 		}
+		if r.pv = recover(); r.pv != nil {
+			r.end, ok = endPanic, false
+			return
+		}
+		b.goexit(t, r)
 	}()
-	if job != nil {
-		err = job(t)
+	if r.job != nil {
+		r.err = r.job(t)
 	} else {
-		err = fn(t)
+		r.err = r.fn(t)
 	}
 	normal = true
-	return err
+	return r.err == nil || !(t.dirty || r.job != nil)
 }
 
-// abort rolls the open batch back; its other members run again. wmu is
-// held and is released.
-func (b *Bolt) abort(bt *batch) {
-	b.cur = nil
-	bt.btx.Rollback()
-	bt.t.clear()
-	bt.retry = true
-	statePool.Put(bt.st)
-	bt.st = nil
-	close(bt.done)
-	b.wmu.Unlock()
-}
-
-// commit commits the open batch. wmu is held; it is released at once if
-// unlock is set (the commit itself runs under commitMu only, so the next
-// batch can form meanwhile).
-func (b *Bolt) commit(bt *batch, unlock bool) {
-	b.cur = nil
-	b.commitMu.Lock()
-	if unlock {
-		b.wmu.Unlock()
+// goexit cleans up after r's function called runtime.Goexit in the
+// goroutine running the batch, which is ending: the transaction is rolled
+// back, r's caller is told to end too, the other members go back to the
+// queue, and the committer takes over (a new one if the committer is the
+// goroutine ending). A leader's own request is dropped with its goroutine.
+// runBatch's deferred Unlock releases wmu.
+func (b *Bolt) goexit(t *tx, r *request) {
+	t.btx.Rollback()
+	t.clear()
+	self := b.self
+	r.end = endGoexit
+	b.done(r)
+	var again []*request
+	for _, m := range b.members {
+		if m != r && m != self && !m.done {
+			again = append(again, m)
+		}
 	}
-	st := bt.st
+	b.qmu.Lock()
+	b.requeue(again)
+	if self == nil && !b.committerDown {
+		b.cwg.Add(1)
+		go b.committer()
+	}
+	switch {
+	case len(b.queue) == 0:
+		b.busy = false
+	case !b.handOff():
+		// Stopped: nothing of ours is left to run them. Fail them.
+		for _, m := range b.queue {
+			m.err = backend.ErrClosed
+			b.done(m)
+		}
+		b.queue = b.queue[:0]
+		b.busy = false
+	}
+	b.qmu.Unlock()
+	wake(b.takeFinished(), self)
+}
+
+// commit commits the transaction of n members and applies its statistics.
+func (b *Bolt) commit(t *tx, btx *bolt.Tx, st *batchState, n int) error {
+	defer t.clear()
 	if !st.dirty {
-		bt.btx.Rollback()
-	} else {
-		table, err := b.storeCounters(&bt.t)
-		if err == nil {
-			err = bt.btx.Commit()
-		} else {
-			bt.btx.Rollback()
-		}
-		if err != nil {
-			b.log.Error("bolt: commit failed", "err", err)
-			bt.err = err
-		} else {
-			b.committed(st, table)
-			b.commits.Add(1)
-			b.updates.Add(int64(bt.members))
-			b.lastBatch.Store(int64(bt.members))
-			if b.sync == SyncBatch {
-				select {
-				case b.syncWake <- struct{}{}:
-				default:
-				}
-			}
+		btx.Rollback()
+		return nil
+	}
+	table, err := b.storeCounters(t)
+	if err != nil {
+		btx.Rollback()
+		return err
+	}
+	if err := btx.Commit(); err != nil {
+		b.log.Error("bolt: commit failed", "err", err)
+		return err
+	}
+	b.committed(st, table)
+	b.commits.Add(1)
+	b.updates.Add(int64(n))
+	if b.sync == SyncBatch {
+		select {
+		case b.syncWake <- struct{}{}:
+		default:
 		}
 	}
-	bt.t.clear()
-	b.commitMu.Unlock()
-	bt.st = nil
-	statePool.Put(st)
-	close(bt.done)
+	return nil
 }
 
 // storeCounters writes the batch's counter deltas into the meta bucket and
