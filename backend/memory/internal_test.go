@@ -353,3 +353,57 @@ func TestSnapshotAbandoned(t *testing.T) {
 	s.Close()
 	checkInvariants(t, m)
 }
+
+// TestLookupCacheInTx checks that the entry remembered by the last lookup
+// is never returned once it stopped being key's live entry in the same
+// transaction: after a delete, an overwrite, a rename, an expiry, a flush
+// and a swap.
+func TestLookupCacheInTx(t *testing.T) {
+	clock := backend.NewManualClock(time.UnixMilli(1_000_000))
+	m := New(Options{Clock: clock})
+	defer m.Close()
+	k, k2 := []byte("k"), []byte("k2")
+	get := func(tx backend.Tx, key []byte) string {
+		v, ok, err := tx.Get(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			return "<nil>"
+		}
+		return string(v)
+	}
+	err := m.Update(backend.TxOptions{All: true}, func(btx backend.Tx) error {
+		tx := btx.(*tx)
+		steps := []struct {
+			do   func()
+			key  []byte
+			want string
+		}{
+			{func() { tx.Set(k, []byte("1"), 0, false) }, k, "1"},
+			{func() { tx.Delete(k) }, k, "<nil>"},
+			{func() { tx.Set(k, []byte("2"), 0, false) }, k, "2"},
+			{func() { tx.Set(k, []byte("3"), 0, true) }, k, "3"},
+			{func() { tx.Rename(k, k2) }, k, "<nil>"},
+			{func() {}, k2, "3"},
+			{func() { tx.Set(k2, []byte("4"), tx.Now()+10, false) }, k2, "4"},
+			{func() { clock.Advance(10 * time.Millisecond); tx.nowSet = false }, k2, "<nil>"},
+			{func() { tx.Set(k, []byte("5"), 0, false) }, k, "5"},
+			{func() { tx.Flush() }, k, "<nil>"},
+			{func() { tx.Set(k, []byte("6"), 0, false) }, k, "6"},
+			{func() { tx.SwapDB(0, 1) }, k, "<nil>"},
+		}
+		for i, s := range steps {
+			s.do()
+			if got := get(tx, s.key); got != s.want {
+				t.Errorf("step %d: GET %s = %s, want %s", i, s.key, got, s.want)
+			}
+			get(tx, s.key) // twice: the second read comes from the cache
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkInvariants(t, m)
+}

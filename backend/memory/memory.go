@@ -181,6 +181,7 @@ func (m *Memory) begin(o backend.TxOptions, write bool) (*tx, error) {
 	t.base = o.DB * shardsPerDB
 	t.write = write
 	t.nowSet = false
+	t.last, t.lastSD = nil, nil
 	if o.All || len(o.Keys) == 0 {
 		t.all = true
 		t.locked = ^uint64(0)

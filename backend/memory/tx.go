@@ -20,6 +20,11 @@ type tx struct {
 	epoch  uint32 // Memory.epoch during the transaction
 	now    int64
 	nowSet bool
+
+	// The entry the last lookup found, so that a read-modify-write (INCR:
+	// Get then Set) hashes and probes the map once.
+	last   *entry
+	lastSD *shardData
 }
 
 var _ backend.Tx = (*tx)(nil)
@@ -61,14 +66,20 @@ func (t *tx) needAll(op string) {
 // is deleted in a write transaction and ignored in a read one.
 func (t *tx) lookup(db int, key []byte) (*shardData, *entry) {
 	sd := t.data(db, key)
-	e := sd.m[string(key)]
+	var e *entry
+	if c := t.last; c != nil && t.lastSD == sd && int(c.pos) < len(sd.keys) && sd.keys[c.pos] == c && c.key == string(key) {
+		e = c // still the live entry of key
+	} else {
+		e = sd.m[string(key)]
+	}
 	if e != nil && e.expireAt != 0 && e.expireAt <= t.Now() {
 		if t.write {
 			sd.remove(e)
 			t.m.expired.Add(1)
 		}
-		e = nil
+		return sd, nil
 	}
+	t.last, t.lastSD = e, sd
 	return sd, e
 }
 
