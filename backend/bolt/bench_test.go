@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -10,14 +11,18 @@ import (
 
 const benchKeys = 10_000
 
-func benchKey(i int) []byte { return []byte("key:" + strconv.Itoa(i%benchKeys)) }
+func benchKey(i int) []byte { return benchKeyOf(i, benchKeys) }
 
-func fill(b *testing.B, be *Bolt) {
+func benchKeyOf(i, keys int) []byte { return []byte("key:" + strconv.Itoa(i%keys)) }
+
+func fill(b *testing.B, be *Bolt) { fillKeys(b, be, benchKeys) }
+
+func fillKeys(b *testing.B, be *Bolt, keys int) {
 	b.Helper()
 	val := make([]byte, 64)
 	mustUpdate(b, be, 0, func(tx backend.Tx) error {
-		for i := range benchKeys {
-			if err := tx.Set(benchKey(i), val, 0, false); err != nil {
+		for i := range keys {
+			if err := tx.Set(benchKeyOf(i, keys), val, 0, false); err != nil {
 				return err
 			}
 		}
@@ -50,9 +55,11 @@ func BenchmarkGet(b *testing.B) {
 	})
 }
 
-func benchSet(b *testing.B, sync Sync) {
+func benchSet(b *testing.B, sync Sync) { benchSetKeys(b, sync, benchKeys) }
+
+func benchSetKeys(b *testing.B, sync Sync, keys int) {
 	be := openTest(b, Options{Sync: sync})
-	fill(b, be)
+	fillKeys(b, be, keys)
 	val := make([]byte, 64)
 	var seq atomic.Int64
 	b.ReportAllocs()
@@ -61,7 +68,7 @@ func benchSet(b *testing.B, sync Sync) {
 		i := int(seq.Add(1)) * 7919
 		for pb.Next() {
 			i++
-			k := benchKey(i)
+			k := benchKeyOf(i, keys)
 			err := be.Update(backend.TxOptions{Keys: [][]byte{k}}, func(tx backend.Tx) error {
 				return tx.Set(k, val, 0, false)
 			})
@@ -83,6 +90,12 @@ func BenchmarkSet(b *testing.B) {
 		// Plenty of concurrent writers, as on a busy server.
 		b.SetParallelism(32)
 		benchSet(b, SyncAlways)
+	})
+	b.Run("SyncAlways/50x100k", func(b *testing.B) {
+		// bench/backends.sh's SET without the network: 50 writers, random
+		// keys among 100,000.
+		b.SetParallelism(50 / runtime.GOMAXPROCS(0))
+		benchSetKeys(b, SyncAlways, 100_000)
 	})
 	b.Run("SyncNone/serial", func(b *testing.B) { benchSetSerial(b, SyncNone) })
 	b.Run("SyncAlways/serial", func(b *testing.B) { benchSetSerial(b, SyncAlways) })
