@@ -47,8 +47,7 @@ type Server struct {
 	listeners map[net.Listener]struct{}
 	sessions  map[*session.Session]struct{}
 	closed    bool
-	serving   sync.WaitGroup // Serve loops
-	active    sync.WaitGroup // sessions
+	serving   int // running Serve loops; guarded by mu
 	shutdown  sync.Once
 	shutErr   error
 }
@@ -107,9 +106,13 @@ func (s *Server) Serve(ln net.Listener) error {
 		return ErrServerClosed
 	}
 	s.listeners[ln] = struct{}{}
-	s.serving.Add(1)
+	s.serving++
 	s.mu.Unlock()
-	defer s.serving.Done()
+	defer func() {
+		s.mu.Lock()
+		s.serving--
+		s.mu.Unlock()
+	}()
 
 	var backoff time.Duration
 	for {
@@ -154,7 +157,6 @@ func (s *Server) handle(conn net.Conn) {
 		return
 	}
 	s.sessions[sess] = struct{}{}
-	s.active.Add(1)
 	s.mu.Unlock()
 	err := s.workers.Submit(func() {
 		defer s.forget(sess)
@@ -185,7 +187,13 @@ func (s *Server) forget(sess *session.Session) {
 	s.mu.Lock()
 	delete(s.sessions, sess)
 	s.mu.Unlock()
-	s.active.Done()
+}
+
+// drained reports whether every Serve loop and session has ended.
+func (s *Server) drained() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.serving == 0 && len(s.sessions) == 0
 }
 
 func (s *Server) isClosed() bool {
@@ -216,16 +224,19 @@ func (s *Server) doShutdown(ctx context.Context) error {
 	s.cancel()
 	s.engine.WakeAll()
 
-	done := make(chan struct{})
-	go func() {
-		s.serving.Wait()
-		s.active.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return ctx.Err()
+	// Poll, as net/http does, rather than leave a goroutine waiting behind
+	// a Shutdown that gave up.
+	interval := time.Millisecond
+	timer := time.NewTimer(interval)
+	defer timer.Stop()
+	for !s.drained() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+			interval = min(2*interval, 50*time.Millisecond)
+			timer.Reset(interval)
+		}
 	}
 	deadline, ok := ctx.Deadline()
 	wait := 5 * time.Second
