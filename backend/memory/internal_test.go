@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"redpool/backend"
 )
@@ -406,4 +407,44 @@ func TestLookupCacheInTx(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkInvariants(t, m)
+}
+
+// TestSharedIntegers checks that small integers share one table and that
+// writing one string in place never changes another.
+func TestSharedIntegers(t *testing.T) {
+	m := New(Options{})
+	defer m.Close()
+	keys := [][]byte{[]byte("a"), []byte("b"), []byte("c"), []byte("d")}
+	err := m.Update(backend.TxOptions{Keys: keys}, func(tx backend.Tx) error {
+		for _, k := range keys {
+			tx.Set(k, []byte("12"), 0, false)
+		}
+		tx.Append(keys[0], []byte("3"))
+		tx.SetRange(keys[1], 0, []byte("9"))
+		tx.SetRange(keys[2], 1, []byte("77"))
+		want := []string{"123", "92", "177", "12"}
+		for i, k := range keys {
+			if v, _, _ := tx.Get(k); string(v) != want[i] {
+				t.Errorf("%s = %q, want %q", k, v, want[i])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		in     string
+		shared bool
+	}{{"0", true}, {"7", true}, {"9999", true}, {"10000", false}, {"012", false}, {"-1", false}, {"1a", false}, {"", false}} {
+		e := &entry{str: strValue([]byte(c.in))}
+		before := unsafe.SliceData(e.str)
+		ownStr(e)
+		if shared := before != unsafe.SliceData(e.str); shared != c.shared || string(e.str) != c.in {
+			t.Errorf("strValue(%q): shared %v, value %q", c.in, shared, e.str)
+		}
+	}
+	if v := strValue([]byte("123")); cap(v) != len(v) {
+		t.Errorf("shared slice has spare capacity %d", cap(v)-len(v))
+	}
 }

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"strconv"
 	"sync/atomic"
 	"unsafe"
 
@@ -224,4 +225,53 @@ func bytesOf(s string) []byte {
 // copyBytes returns a copy of b.
 func copyBytes(b []byte) []byte {
 	return append([]byte(nil), b...)
+}
+
+// Small non-negative integers (0 to 9999, the ones Redis shares too) in
+// canonical form are stored as slices of one shared table rather than a
+// copy each: a counter costs no allocation and its digits stay in cache.
+// The slices have no spare capacity, so an append copies them; code that
+// writes a string in place calls ownStr first.
+const sharedInts = 10000
+
+var intTable, intOffsets = buildIntTable()
+
+func buildIntTable() ([]byte, []uint32) {
+	var tbl []byte
+	offs := make([]uint32, 0, sharedInts+1)
+	for i := range sharedInts {
+		offs = append(offs, uint32(len(tbl)))
+		tbl = strconv.AppendInt(tbl, int64(i), 10)
+	}
+	return tbl, append(offs, uint32(len(tbl)))
+}
+
+// strValue returns the bytes to store for a string value: a shared slice
+// for a small integer, else a copy of b.
+func strValue(b []byte) []byte {
+	n := len(b)
+	if n == 0 || n > 4 || (n > 1 && b[0] == '0') {
+		return copyBytes(b)
+	}
+	v := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return copyBytes(b)
+		}
+		v = v*10 + int(c-'0')
+	}
+	lo, hi := intOffsets[v], intOffsets[v+1]
+	return intTable[lo:hi:hi]
+}
+
+// ownStr makes e's string safe to write in place.
+func ownStr(e *entry) {
+	if len(e.str) == 0 {
+		return
+	}
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(e.str)))
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(intTable)))
+	if p >= base && p < base+uintptr(len(intTable)) {
+		e.str = copyBytes(e.str)
+	}
 }

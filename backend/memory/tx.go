@@ -430,7 +430,7 @@ func (t *tx) Set(key, val []byte, expireAt int64, keepTTL bool) error {
 		}
 		return nil
 	}
-	v := copyBytes(val)
+	v := strValue(val)
 	switch {
 	case e == nil:
 		sd.insert(&entry{key: string(key), typ: backend.TypeString, str: v, expireAt: expireAt}, t.epoch)
@@ -455,7 +455,7 @@ func (t *tx) Append(key, val []byte) (int64, error) {
 		return 0, err
 	}
 	if e == nil {
-		sd.insert(&entry{key: string(key), typ: backend.TypeString, str: copyBytes(val)}, t.epoch)
+		sd.insert(&entry{key: string(key), typ: backend.TypeString, str: strValue(val)}, t.epoch)
 		return int64(len(val)), nil
 	}
 	if int64(len(e.str))+int64(len(val)) > backend.MaxStringLen {
@@ -497,6 +497,7 @@ func (t *tx) SetRange(key []byte, offset int64, val []byte) (int64, error) {
 		return int64(end), nil
 	}
 	e = sd.writable(e, t.epoch)
+	ownStr(e)
 	if n := len(e.str); end > n {
 		e.str = append(e.str, make([]byte, end-n)...)
 		sd.used.Add(int64(end - n))
