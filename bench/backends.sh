@@ -3,7 +3,8 @@
 # bolt mode with each sync setting, one server after the other, and prints
 # requests per second with each bolt mode's ratio to memory mode.
 #
-#   bench/backends.sh
+#   bench/backends.sh                  # random keys among 100,000 (-r 100000)
+#   KEYS=0 bench/backends.sh           # redis-benchmark's default: one fixed key
 #   N=50000 TESTS=set,lpush bench/backends.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -5,6 +5,7 @@
 #
 #   bench/compare.sh                         # SET, GET, INCR at -P 1 and -P 16
 #   N=200000 TESTS=set,get PIPES=1 bench/compare.sh
+#   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh

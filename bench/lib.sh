@@ -58,9 +58,13 @@ start_redpool() {
 
 stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
-# rps PORT TEST PIPELINE -> requests per second of one redis-benchmark case
+# rps PORT TEST PIPELINE -> requests per second of one redis-benchmark case.
+# KEYS sets the random keyspace (-r; default 100000); KEYS=0 leaves -r out,
+# so that every request uses redis-benchmark's one fixed key.
 rps() {
-  redis-benchmark -p "$1" -t "$2" -n "${N:-100000}" -c "${CLIENTS:-50}" -P "$3" -r 100000 -d 64 --threads 1 -q 2>/dev/null |
+  local keys=(-r "${KEYS:-100000}")
+  [[ ${KEYS:-100000} == 0 ]] && keys=()
+  redis-benchmark -p "$1" -t "$2" -n "${N:-100000}" -c "${CLIENTS:-50}" -P "$3" "${keys[@]}" -d 64 --threads 1 -q 2>/dev/null |
     tr '\r' '\n' | awk '/requests per second/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i-1)}' | tail -1
 }
 
