@@ -293,10 +293,10 @@ func signalList(c *Ctx, key []byte) {
 }
 
 // attempt tries once to serve a blocking command, inside a write
-// transaction. On the first tries ready is nil and every key is checked as
-// the non-blocking command would (WRONGTYPE included); after a wake-up it
-// holds the positions of the keys signalled, and only those are tried,
-// skipping any that no longer hold a list. It returns the position of the
+// transaction. On the first try ready is nil and every key is checked as
+// the non-blocking command would (WRONGTYPE included); once the client is
+// registered as blocked, ready holds the positions of the keys to try (all
+// of them, then those signalled), skipping any that no longer hold a list. It returns the position of the
 // key it served from (and has replied), or -1 if there was nothing to pop.
 type attempt func(c *Ctx, ready []int) (served int, err error)
 
@@ -330,8 +330,14 @@ func blockOn(c *Ctx, keys, locks [][]byte, timeout time.Duration, try attempt) e
 	var unused []int
 	var taken []wakeUp
 	defer func() { b.unregister(w, unused, taken) }()
-	// Look again now that writes signal us.
-	if served, err = tryOnce(c, locks, nil, try); err != nil || served >= 0 {
+	// Look again now that writes signal us. The client counts as blocked
+	// already, so a key that stopped holding a list since the first try is
+	// skipped, as after a wake-up, not an error.
+	all := make([]int, len(keys))
+	for i := range all {
+		all[i] = i
+	}
+	if served, err = tryOnce(c, locks, all, try); err != nil || served >= 0 {
 		if err != nil {
 			c.Error(err)
 		}

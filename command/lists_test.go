@@ -5,9 +5,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"redpool/backend"
 	"redpool/backend/memory"
 )
 
@@ -457,4 +459,66 @@ func fillList(b *testing.B, e *Engine, c *Ctx, key string, n int) {
 		e.Exec(c, args)
 	}
 	c.Reset()
+}
+
+// hookBackend runs before ahead of the n-th Update (counting from 1).
+type hookBackend struct {
+	backend.Backend
+	updates atomic.Int32
+	before  func(n int32)
+}
+
+func (h *hookBackend) Update(o backend.TxOptions, fn func(backend.Tx) error) error {
+	h.before(h.updates.Add(1))
+	return h.Backend.Update(o, fn)
+}
+
+// TestBlockingLooksAgainAfterRegistering: between its first try and its
+// registration a blocking client can miss a write; the look it takes once
+// registered treats a key that became a non-list as a blocked client
+// would (skipped), not as WRONGTYPE, and serves another key.
+func TestBlockingLooksAgainAfterRegistering(t *testing.T) {
+	m := memory.New(memory.Options{ExpiryInterval: -1})
+	t.Cleanup(func() { _ = m.Close() })
+	for _, tc := range []struct{ cmd, reply string }{
+		{"BLPOP k1 k2 0", "*2\r\n$2\r\nk2\r\n$1\r\nx\r\n"},
+		{"BLMOVE k1 d LEFT LEFT 0", "*-1\r\n"}, // k1 is no list: stays blocked
+	} {
+		if err := m.Update(backend.TxOptions{All: true}, func(tx backend.Tx) error { return tx.Flush() }); err != nil {
+			t.Fatal(err)
+		}
+		h := &hookBackend{Backend: m}
+		h.before = func(n int32) {
+			if n != 2 { // the look once registered
+				return
+			}
+			err := m.Update(backend.TxOptions{All: true}, func(tx backend.Tx) error {
+				if err := tx.Set([]byte("k1"), []byte("string"), 0, false); err != nil {
+					return err
+				}
+				_, err := tx.ListPush([]byte("k2"), false, [][]byte{[]byte("x")}, false)
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}
+		e, err := NewEngine(Options{Backend: h})
+		if err != nil {
+			t.Fatal(err)
+		}
+		link := newBlockLink()
+		got := blockedExec(e, link, tc.cmd)
+		if tc.reply == "*-1\r\n" {
+			select {
+			case r := <-got:
+				t.Fatalf("%s returned %q", tc.cmd, r)
+			case <-time.After(50 * time.Millisecond):
+			}
+			e.WakeAll() // shutdown: a blocked client gets a null reply
+		}
+		if r := <-got; r != tc.reply {
+			t.Errorf("%s: reply %q, want %q", tc.cmd, r, tc.reply)
+		}
+	}
 }
