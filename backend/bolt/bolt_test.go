@@ -679,7 +679,12 @@ func TestPanicAndGoexitInBatch(t *testing.T) {
 	b := openTest(t, Options{Sync: SyncAlways})
 	const writers, each = 16, 50
 	var wg sync.WaitGroup
-	var committed, panics atomic.Int64
+	var committed atomic.Int64
+	// Writer 0's panicking calls and the panics it recovered; read after
+	// wg.Wait. A writer leading a batch dies with a Goexit it runs, so
+	// writer 0 may end early, in the middle of a call.
+	var panicCalls, panics int
+	finished := make([]bool, writers)
 	for w := range writers {
 		wg.Add(1)
 		go func() {
@@ -689,12 +694,15 @@ func TestPanicAndGoexitInBatch(t *testing.T) {
 				func() {
 					defer func() {
 						if p := recover(); p != nil {
-							if p != "kaboom" {
-								t.Errorf("recovered %v", p)
+							if p != "kaboom" || w != 0 {
+								t.Errorf("writer %d recovered %v", w, p)
 							}
-							panics.Add(1)
+							panics++
 						}
 					}()
+					if w == 0 && i%10 == 5 {
+						panicCalls++
+					}
 					err := b.Update(all(0), func(tx backend.Tx) error {
 						if err := tx.Set(k, k, 0, false); err != nil {
 							return err
@@ -713,6 +721,7 @@ func TestPanicAndGoexitInBatch(t *testing.T) {
 					committed.Add(1)
 				}()
 			}
+			finished[w] = true
 		}()
 	}
 	done := make(chan struct{})
@@ -722,8 +731,24 @@ func TestPanicAndGoexitInBatch(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("writers hung")
 	}
-	if panics.Load() != 5 {
-		t.Errorf("%d panics reached their callers, want 5", panics.Load())
+	if finished[1] {
+		t.Error("writer 1 went on after its Goexit")
+	}
+	ended := 0
+	for _, f := range finished {
+		if !f {
+			ended++
+		}
+	}
+	if ended > 2 {
+		t.Errorf("%d writers ended; a Goexit ends its own and at most the one running it", ended)
+	}
+	unfinished := 0 // writer 0's call cut short by the Goexit
+	if !finished[0] {
+		unfinished = 1
+	}
+	if panics != panicCalls && (panics != panicCalls-unfinished) || finished[0] && panics != 5 {
+		t.Errorf("%d panics reached writer 0 of %d calls that panicked (finished %v)", panics, panicCalls, finished[0])
 	}
 	// Writer 1 ended at its Goexit; at most one other writer ended with it.
 	if c := committed.Load(); c < writers*each-5-(each-7)-each || c > writers*each-5-(each-7) {
