@@ -132,34 +132,33 @@ func (b *Bolt) write(o backend.TxOptions, fn func(backend.Tx) error, job func(*t
 // the committer.
 func (b *Bolt) drain(self *request) {
 	for {
-		fin, idle := b.runBatch(self)
-		handoff := false
-		if !idle && self != nil && self.done {
-			b.qmu.Lock()
-			handoff = b.handOff()
-			b.qmu.Unlock()
-		}
+		fin, stop := b.runBatch(self)
 		wake(fin, self)
-		if idle || handoff {
+		if stop {
 			return
 		}
 	}
 }
 
-// runBatch runs one batch under wmu and returns the requests to wake. If
-// the queue is then empty, no batch is being run any more (idle).
-func (b *Bolt) runBatch(self *request) (fin *request, idle bool) {
+// runBatch runs one batch under wmu and returns the requests to wake. It
+// reports stop when the caller runs no more batches: the queue is empty (no
+// batch is being run any more), or self is done and the committer has
+// taken over.
+func (b *Bolt) runBatch(self *request) (fin *request, stop bool) {
 	b.wmu.Lock()
 	defer b.wmu.Unlock()
 	b.self = self
 	b.batch()
 	b.self = nil
 	b.qmu.Lock()
-	if idle = len(b.queue) == 0; idle {
-		b.busy = false
+	switch {
+	case len(b.queue) == 0:
+		b.busy, stop = false, true
+	case self != nil && self.done:
+		stop = b.handOff()
 	}
 	b.qmu.Unlock()
-	return b.takeFinished(), idle
+	return b.takeFinished(), stop
 }
 
 // handOff signals the committer to run what is queued, and reports false
@@ -267,14 +266,11 @@ func (b *Bolt) batch() {
 	t := &b.t
 	t.open(b, btx, st)
 	for i := 0; ; i++ {
-		if i == len(ms) {
-			if len(ms) < maxBatch {
-				ms = b.take(ms)
-				b.members = ms
-			}
-			if i == len(ms) {
+		if i == len(ms) { // take what queued meanwhile (take stops at maxBatch)
+			if ms = b.take(ms); i == len(ms) {
 				break
 			}
+			b.members = ms
 		}
 		r := ms[i]
 		if !b.run(t, r) {
