@@ -62,6 +62,24 @@ func (c *Ctx) Reset() {
 // LogSeq is the AOF record the replies in Out must wait for (0: none).
 func (c *Ctx) LogSeq() uint64 { return c.logSeq }
 
+// CanPrefetch reports whether Prefetch does anything, so that a session
+// need not gather commands for it otherwise.
+func (e *Engine) CanPrefetch() bool { return e.prefetcher != nil }
+
+// Prefetch warms the backend for the keys of cmds, commands the session has
+// read and is about to run on c. It is only a hint: it changes nothing.
+func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
+	keys := c.keyBuf[:0]
+	for _, args := range cmds {
+		spec := e.table.Lookup(args[0])
+		if spec != nil && spec.Flags&(Write|ReadOnly) != 0 && spec.arityOK(len(args)) {
+			keys = spec.keys(keys, args)
+		}
+	}
+	_ = e.prefetcher.Prefetch(c.Client.DB, keys)
+	c.keyBuf = keys[:0]
+}
+
 // Exec runs one command and appends its reply to c's buffer.
 func (e *Engine) Exec(c *Ctx, args [][]byte) {
 	c.Client.traffic.commands.Add(1)

@@ -67,18 +67,19 @@ type InfoSection struct {
 // command table, the backend and the server-wide counters. It is safe for
 // concurrent use by many sessions.
 type Engine struct {
-	table     *Table
-	backend   backend.Backend
-	clock     backend.Clock
-	logger    *slog.Logger
-	params    *Params
-	log       Log
-	persister Persister
-	shutdown  ShutdownFunc
-	extraInfo func() []InfoSection
-	clients   clients
-	blocking  *blocking
-	started   time.Time
+	table      *Table
+	backend    backend.Backend
+	prefetcher backend.Prefetcher // o.Backend if it is one, else nil
+	clock      backend.Clock
+	logger     *slog.Logger
+	params     *Params
+	log        Log
+	persister  Persister
+	shutdown   ShutdownFunc
+	extraInfo  func() []InfoSection
+	clients    clients
+	blocking   *blocking
+	started    time.Time
 
 	dirty    atomic.Int64 // changes since start
 	conns    atomic.Int64
@@ -114,6 +115,7 @@ func NewEngine(o Options) (*Engine, error) {
 		log: o.Log, persister: o.Persister, shutdown: o.Shutdown, extraInfo: o.Info,
 		started: o.Clock.Now(),
 	}
+	e.prefetcher, _ = o.Backend.(backend.Prefetcher)
 	e.clients.byID = make(map[int64]*Client)
 	e.blocking = newBlocking()
 	return e, nil

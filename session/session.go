@@ -23,6 +23,10 @@ import (
 // pipeline cannot grow the output buffer without limit.
 const flushThreshold = 64 * 1024
 
+// maxBatch bounds the buffered commands read ahead together so that the
+// backend can warm its caches for all of their keys (Engine.Prefetch).
+const maxBatch = 32
+
 // Settings are the run-time settings sessions read before each request.
 // CONFIG SET changes them; they are safe for concurrent use.
 type Settings struct {
@@ -64,6 +68,11 @@ type Session struct {
 	rd     *resp.Reader
 	src    source
 	bulk   int64
+
+	// A batch of buffered commands: batch[i] is a slice of flat.
+	flat  [][]byte
+	ends  []int
+	batch [][][]byte
 
 	closing atomic.Bool
 }
@@ -108,25 +117,68 @@ func (s *Session) loop() {
 		}
 		args, err := s.rd.ReadCommand()
 		if err != nil {
-			var pe *resp.ProtocolError
-			if errors.As(err, &pe) {
-				s.cmd.Error(err)
-				s.logger.Debug("protocol error", "client", s.client.Addr, "err", pe.Msg)
+			s.fail(err)
+			return
+		}
+		if s.rd.Buffered() == 0 || !s.engine.CanPrefetch() {
+			if !s.exec(args) {
+				return
 			}
-			_ = s.Flush()
-			return
+			continue
 		}
-		s.engine.Exec(s.cmd, args)
-		if s.client.Quit {
-			_ = s.Flush()
-			return
+		// More commands are buffered: read them too, warm the backend for
+		// all their keys at once, then run them in order.
+		s.flat = append(s.flat[:0], args...)
+		s.ends = append(s.ends[:0], len(s.flat))
+		for len(s.ends) < maxBatch {
+			if args, err = s.rd.ReadBuffered(); args == nil {
+				break
+			}
+			s.flat = append(s.flat, args...)
+			s.ends = append(s.ends, len(s.flat))
 		}
-		if len(s.cmd.Out()) >= flushThreshold {
-			if s.Flush() != nil {
+		s.batch = s.batch[:0]
+		start := 0
+		for _, end := range s.ends {
+			s.batch = append(s.batch, s.flat[start:end:end])
+			start = end
+		}
+		s.engine.Prefetch(s.cmd, s.batch)
+		for _, args := range s.batch {
+			if !s.exec(args) {
 				return
 			}
 		}
+		clear(s.flat) // let go of a huge request's buffer
+		if err != nil {
+			s.fail(err)
+			return
+		}
 	}
+}
+
+// exec runs one command and reports whether the session goes on.
+func (s *Session) exec(args [][]byte) bool {
+	s.engine.Exec(s.cmd, args)
+	if s.client.Quit {
+		_ = s.Flush()
+		return false
+	}
+	if len(s.cmd.Out()) >= flushThreshold {
+		return s.Flush() == nil
+	}
+	return true
+}
+
+// fail ends the session on a read error, replying first to a protocol
+// error as Redis does.
+func (s *Session) fail(err error) {
+	var pe *resp.ProtocolError
+	if errors.As(err, &pe) {
+		s.cmd.Error(err)
+		s.logger.Debug("protocol error", "client", s.client.Addr, "err", pe.Msg)
+	}
+	_ = s.Flush()
 }
 
 // Flush writes the replies produced so far, after waiting for the AOF to

@@ -108,9 +108,9 @@ func (t *tx) HashSet(key []byte, pairs [][]byte, onlyNew bool) (int64, error) {
 		return 0, nil
 	}
 	if e == nil {
-		e = &entry{key: string(key), typ: backend.TypeHash, hash: &hashObj{}}
+		e = &entry{typ: backend.TypeHash, hash: &hashObj{}}
 		n := setPairs(e.hash, pairs[:np], onlyNew)
-		sd.insert(e, t.epoch)
+		sd.insert(key, e, t.epoch)
 		return n, nil
 	}
 	if onlyNew && !hasNewField(e.hash, pairs[:np]) {

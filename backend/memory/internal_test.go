@@ -24,8 +24,8 @@ func checkInvariants(t *testing.T, m *Memory) {
 		if sd.owner.Load() != sh {
 			t.Fatalf("shard %d: owner mismatch", i)
 		}
-		if len(sd.m) != len(sd.keys) || int64(len(sd.keys)) != sd.nkeys.Load() {
-			t.Fatalf("shard %d: map %d, keys %d, nkeys %d", i, len(sd.m), len(sd.keys), sd.nkeys.Load())
+		if n := checkIndex(t, &sd.ix); n != len(sd.keys) || int64(len(sd.keys)) != sd.nkeys.Load() {
+			t.Fatalf("shard %d: index %d, keys %d, nkeys %d", i, n, len(sd.keys), sd.nkeys.Load())
 		}
 		if int64(len(sd.vol)) != sd.nvol.Load() {
 			t.Fatalf("shard %d: vol %d, nvol %d", i, len(sd.vol), sd.nvol.Load())
@@ -33,7 +33,7 @@ func checkInvariants(t *testing.T, m *Memory) {
 		var used int64
 		nvol := 0
 		for p, e := range sd.keys {
-			if int(e.pos) != p || sd.m[e.key] != e {
+			if int(e.pos) != p || sd.ix.get(sd.hash(e.key), e.key) != e {
 				t.Fatalf("shard %d: entry %q at %d has pos %d", i, e.key, p, e.pos)
 			}
 			if m.shardOf([]byte(e.key)) != i%shardsPerDB {
@@ -447,4 +447,62 @@ func TestSharedIntegers(t *testing.T) {
 	if v := strValue([]byte("123")); cap(v) != len(v) {
 		t.Errorf("shared slice has spare capacity %d", cap(v)-len(v))
 	}
+}
+
+// TestPrefetch checks that Prefetch changes nothing, whatever it is given
+// (missing, long and expired keys, more than maxPrefetch keys, a bad
+// database), and that it is safe next to writers (run with -race).
+func TestPrefetch(t *testing.T) {
+	clock := backend.NewManualClock(time.UnixMilli(1_700_000_000_000))
+	m := New(Options{Databases: 2, Clock: clock, ExpiryInterval: -1})
+	defer m.Close()
+	var keys [][]byte
+	for i := range 300 {
+		k := fmt.Appendf(nil, "k%d", i)
+		if i%3 == 0 {
+			k = fmt.Appendf(nil, "a-key-longer-than-the-inline-buffer-%d", i)
+		}
+		keys = append(keys, k)
+		var ttl int64
+		if i%5 == 0 {
+			ttl = backend.NowMs(clock) + 1000
+		}
+		if err := m.Update(backend.TxOptions{Keys: [][]byte{k}}, func(tx backend.Tx) error {
+			return tx.Set(k, fmt.Appendf(nil, "v%d", i), ttl, false)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Advance(2 * time.Second) // every fifth key has expired, unreclaimed
+	before := dump(t, m)
+	all := append(slices.Clone(keys), []byte("missing"), []byte{}, nil)
+	if m.Prefetch(0, all) == 0 {
+		t.Error("Prefetch found nothing")
+	}
+	for _, db := range []int{1, 2, -1} {
+		if v := m.Prefetch(db, all); v != 0 {
+			t.Errorf("Prefetch of database %d = %d", db, v)
+		}
+	}
+	if m.Prefetch(0, keys[:1]) != 0 {
+		t.Error("a single key is not worth prefetching")
+	}
+	checkInvariants(t, m)
+	if after := dump(t, m); !maps.Equal(before, after) {
+		t.Fatal("Prefetch changed the data")
+	}
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 2000 {
+			m.Prefetch(0, keys)
+		}
+	}()
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 5000 {
+		randomOp(t, m, rng, backend.NowMs(clock), 300)
+	}
+	<-done
+	checkInvariants(t, m)
 }

@@ -259,9 +259,9 @@ func (t *tx) ListPush(key []byte, left bool, vals [][]byte, onlyExisting bool) (
 		if onlyExisting || len(vals) == 0 {
 			return 0, nil
 		}
-		e = &entry{key: string(key), typ: backend.TypeList, list: &deque{}}
+		e = &entry{typ: backend.TypeList, list: &deque{}}
 		pushAll(e.list, left, vals)
-		sd.insert(e, t.epoch)
+		sd.insert(key, e, t.epoch)
 		return int64(e.list.n), nil
 	}
 	e = sd.writable(e, t.epoch)

@@ -4,7 +4,7 @@
 // # Concurrency
 //
 // Each database is split into shardsPerDB shards, each a sync.RWMutex guarding
-// a map of the shard's keys. A transaction locks the shards of the keys named
+// an index of the shard's keys (index.go). A transaction locks the shards of the keys named
 // in its TxOptions (read locks for View, write locks for Update) in ascending
 // order, so transactions on different keys run in parallel and lock order is
 // always (database, shard) ascending, which cannot deadlock. A transaction
@@ -36,7 +36,7 @@ import (
 
 // shardsPerDB is the number of shards of each database. It is 64 so that the
 // set of shards a transaction locks is one uint64 bitmap.
-const shardsPerDB = 64
+const shardsPerDB = 1 << shardBits
 
 // Defaults for Options.
 const (
@@ -122,7 +122,7 @@ func New(o Options) *Memory {
 	}
 	m.epoch.Store(1)
 	for i := range m.shards {
-		m.shards[i].data.Store(newShardData(&m.shards[i]))
+		m.shards[i].data.Store(newShardData(&m.shards[i], m.seed))
 	}
 	m.txPool.New = func() any { return &tx{m: m} }
 	if o.ExpiryInterval > 0 {
@@ -138,7 +138,42 @@ func (m *Memory) Databases() int { return m.ndb }
 
 // shardOf returns the shard index (within a database) of key.
 func (m *Memory) shardOf(key []byte) int {
-	return int(maphash.Bytes(m.seed, key) & (shardsPerDB - 1))
+	return int(m.hash(key) & (shardsPerDB - 1))
+}
+
+// hash is key's hash: its low bits pick the shard, the rest place it in the
+// shard's index.
+func (m *Memory) hash(key []byte) uint64 { return maphash.Bytes(m.seed, key) }
+
+// maxPrefetch bounds the keys one Prefetch warms.
+const maxPrefetch = 64
+
+// Prefetch implements backend.Prefetcher. It holds the read locks of the
+// keys' shards together, so that no locked instruction sits between the
+// loads of one key and the next.
+func (m *Memory) Prefetch(db int, keys [][]byte) uint64 {
+	if uint(db) >= uint(m.ndb) || len(keys) < 2 || m.closed.Load() {
+		return 0
+	}
+	keys = keys[:min(len(keys), maxPrefetch)]
+	var hs [maxPrefetch]uint64
+	var set uint64
+	for i, k := range keys {
+		hs[i] = m.hash(k)
+		set |= 1 << (hs[i] & (shardsPerDB - 1))
+	}
+	sh := m.shards[db*shardsPerDB : (db+1)*shardsPerDB]
+	for s := set; s != 0; s &= s - 1 {
+		sh[bits.TrailingZeros64(s)].mu.RLock()
+	}
+	var v uint64
+	for _, h := range hs[:len(keys)] {
+		v += sh[h&(shardsPerDB-1)].data.Load().ix.warm(h)
+	}
+	for s := set; s != 0; s &= s - 1 {
+		sh[bits.TrailingZeros64(s)].mu.RUnlock()
+	}
+	return v
 }
 
 // View runs fn in a read-only transaction holding read locks on the shards
@@ -287,7 +322,7 @@ func (m *Memory) Close() error {
 	for i := range m.shards {
 		sh := &m.shards[i]
 		sh.data.Load().owner.Store(nil)
-		sh.data.Store(newShardData(sh))
+		sh.data.Store(newShardData(sh, m.seed))
 	}
 	m.unlockAll(true)
 	return nil

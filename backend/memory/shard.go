@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"hash/maphash"
 	"strconv"
 	"sync/atomic"
 	"unsafe"
@@ -10,7 +11,7 @@ import (
 
 // Approximate per-item overheads for Stats.UsedBytes.
 const (
-	entryOverhead = 160 // entry struct, map slot, key slice slot
+	entryOverhead = 160 // entry struct, index slot, key slice slot
 	elemOverhead  = 24  // a list element's slice header
 	fieldOverhead = 64  // a hash field's slot and index entry
 )
@@ -25,7 +26,8 @@ const (
 // are therefore immutable while shared; pos and vpos may change under the
 // lock, and epoch/seen are only accessed under the lock.
 type entry struct {
-	key      string
+	key      string   // in kbuf when it fits (see setKey)
+	kbuf     [24]byte // keeps a short key in the entry's cache lines
 	str      []byte   // TypeString
 	list     *deque   // TypeList
 	hash     *hashObj // TypeHash
@@ -35,6 +37,17 @@ type entry struct {
 	epoch    uint32   // Memory.epoch when the entry was created
 	seen     uint32   // epoch of the snapshot that collected it
 	typ      backend.Type
+}
+
+// setKey stores a copy of key in e, inline when it fits. It is called once,
+// before e is shared.
+func (e *entry) setKey(key []byte) {
+	if len(key) <= len(e.kbuf) {
+		n := copy(e.kbuf[:], key)
+		e.key = unsafe.String(&e.kbuf[0], n)
+		return
+	}
+	e.key = string(key)
 }
 
 // size is the entry's contribution to Stats.UsedBytes.
@@ -71,9 +84,10 @@ func (e *entry) clone() *entry {
 // shardData is the content of one shard. Everything but the atomic counters
 // and owner is guarded by the lock of the shard that owns it.
 type shardData struct {
-	m    map[string]*entry
-	keys []*entry // every entry, in no order; entry.pos indexes it
-	vol  []*entry // entries with an expiry; entry.vpos indexes it
+	ix   index
+	seed maphash.Seed // Memory.seed, to hash the keys of entries
+	keys []*entry     // every entry, in no order; entry.pos indexes it
+	vol  []*entry     // entries with an expiry; entry.vpos indexes it
 
 	// cow is the epoch of the open snapshot while it still needs this
 	// shard's pre-snapshot state, else 0. old holds pre-snapshot entries
@@ -90,33 +104,35 @@ type shardData struct {
 	owner atomic.Pointer[shard]
 }
 
-func newShardData(owner *shard) *shardData {
-	sd := &shardData{}
+func newShardData(owner *shard, seed maphash.Seed) *shardData {
+	sd := &shardData{seed: seed}
 	sd.owner.Store(owner)
 	return sd
 }
+
+// hash is key's hash, the same as Memory.hash gives.
+func (sd *shardData) hash(key string) uint64 { return maphash.String(sd.seed, key) }
 
 // shared reports whether e must not be mutated in place (see entry).
 func (sd *shardData) shared(e *entry) bool {
 	return sd.cow != 0 && e.epoch < sd.cow
 }
 
-// preserve keeps e for the snapshot if it needs it; e is leaving the map.
+// preserve keeps e for the snapshot if it needs it; e is leaving the shard.
 func (sd *shardData) preserve(e *entry) {
 	if sd.cow != 0 && e.epoch < sd.cow && e.seen != sd.cow {
 		sd.old = append(sd.old, e)
 	}
 }
 
-// insert adds e (whose key is not in the shard).
-func (sd *shardData) insert(e *entry, epoch uint32) {
-	if sd.m == nil {
-		sd.m = make(map[string]*entry)
-	}
+// insert adds e, a new entry without a key, at key (which is not in the
+// shard).
+func (sd *shardData) insert(key []byte, e *entry, epoch uint32) {
+	e.setKey(key)
 	e.epoch, e.seen = epoch, 0
 	e.pos = int32(len(sd.keys))
 	sd.keys = append(sd.keys, e)
-	sd.m[e.key] = e
+	sd.ix.insert(sd.hash(e.key), e)
 	e.vpos = -1
 	if e.expireAt != 0 {
 		sd.addVol(e)
@@ -128,7 +144,7 @@ func (sd *shardData) insert(e *entry, epoch uint32) {
 // remove deletes e from the shard. It does not write e (a snapshot reader
 // may be reading it).
 func (sd *shardData) remove(e *entry) {
-	delete(sd.m, e.key)
+	sd.ix.remove(sd.hash(e.key), e)
 	last := len(sd.keys) - 1
 	if int(e.pos) != last {
 		mv := sd.keys[last]
@@ -150,11 +166,11 @@ func (sd *shardData) remove(e *entry) {
 
 // replace puts ne in old's place (same key). ne's expireAt must be set.
 func (sd *shardData) replace(old, ne *entry, epoch uint32) {
-	ne.key = old.key
+	ne.setKey(bytesOf(old.key))
 	ne.epoch, ne.seen = epoch, 0
 	ne.pos = old.pos
 	sd.keys[ne.pos] = ne
-	sd.m[ne.key] = ne
+	sd.ix.replace(sd.hash(ne.key), old, ne)
 	ne.vpos = -1
 	switch {
 	case old.vpos >= 0 && ne.expireAt != 0:

@@ -43,8 +43,9 @@ func (t *tx) Now() int64 {
 
 // data returns the shard data holding key of database db, panicking if the
 // transaction did not lock it.
-func (t *tx) data(db int, key []byte) *shardData {
-	s := t.m.shardOf(key)
+func (t *tx) data(db int, key []byte) (*shardData, uint64) {
+	h := t.m.hash(key)
+	s := int(h & (shardsPerDB - 1))
 	if db == t.db {
 		if t.locked&(1<<s) == 0 {
 			panic("backend/memory: key " + strconv.Quote(string(key)) + " not named in TxOptions.Keys")
@@ -52,7 +53,7 @@ func (t *tx) data(db int, key []byte) *shardData {
 	} else if !t.all {
 		panic("backend/memory: cross-database operation needs TxOptions.All")
 	}
-	return t.m.shards[db*shardsPerDB+s].data.Load()
+	return t.m.shards[db*shardsPerDB+s].data.Load(), h
 }
 
 // needAll panics unless every shard is locked.
@@ -65,12 +66,12 @@ func (t *tx) needAll(op string) {
 // lookup returns key's live entry in db (nil if missing). An expired entry
 // is deleted in a write transaction and ignored in a read one.
 func (t *tx) lookup(db int, key []byte) (*shardData, *entry) {
-	sd := t.data(db, key)
+	sd, h := t.data(db, key)
 	var e *entry
 	if c := t.last; c != nil && t.lastSD == sd && int(c.pos) < len(sd.keys) && sd.keys[c.pos] == c && c.key == string(key) {
 		e = c // still the live entry of key
 	} else {
-		e = sd.m[string(key)]
+		e = sd.ix.get(h, string(key))
 	}
 	if e != nil && e.expireAt != 0 && e.expireAt <= t.Now() {
 		if t.write {
@@ -173,8 +174,7 @@ func (t *tx) place(sd *shardData, cur, ne *entry, key []byte) {
 		sd.replace(cur, ne, t.epoch)
 		return
 	}
-	ne.key = string(key)
-	sd.insert(ne, t.epoch)
+	sd.insert(key, ne, t.epoch)
 }
 
 // Copy implements backend.Tx. Copying a key onto itself does nothing and
@@ -364,7 +364,7 @@ func (m *Memory) flushDB(db int) {
 			continue
 		}
 		old.owner.Store(nil)
-		sh.data.Store(newShardData(sh))
+		sh.data.Store(newShardData(sh, m.seed))
 	}
 }
 
@@ -433,7 +433,7 @@ func (t *tx) Set(key, val []byte, expireAt int64, keepTTL bool) error {
 	v := strValue(val)
 	switch {
 	case e == nil:
-		sd.insert(&entry{key: string(key), typ: backend.TypeString, str: v, expireAt: expireAt}, t.epoch)
+		sd.insert(key, &entry{typ: backend.TypeString, str: v, expireAt: expireAt}, t.epoch)
 	case sd.shared(e):
 		sd.replace(e, &entry{typ: backend.TypeString, str: v, expireAt: expireAt}, t.epoch)
 	default:
@@ -455,7 +455,7 @@ func (t *tx) Append(key, val []byte) (int64, error) {
 		return 0, err
 	}
 	if e == nil {
-		sd.insert(&entry{key: string(key), typ: backend.TypeString, str: strValue(val)}, t.epoch)
+		sd.insert(key, &entry{typ: backend.TypeString, str: strValue(val)}, t.epoch)
 		return int64(len(val)), nil
 	}
 	if int64(len(e.str))+int64(len(val)) > backend.MaxStringLen {
@@ -493,7 +493,7 @@ func (t *tx) SetRange(key []byte, offset int64, val []byte) (int64, error) {
 	if e == nil {
 		buf := make([]byte, end)
 		copy(buf[offset:], val)
-		sd.insert(&entry{key: string(key), typ: backend.TypeString, str: buf}, t.epoch)
+		sd.insert(key, &entry{typ: backend.TypeString, str: buf}, t.epoch)
 		return int64(end), nil
 	}
 	e = sd.writable(e, t.epoch)

@@ -154,6 +154,19 @@ func (r *Reader) Buffered() int { return r.w - r.r }
 // a command returns io.ErrUnexpectedEOF. Malformed input returns a
 // *ProtocolError.
 func (r *Reader) ReadCommand() ([][]byte, error) {
+	return r.read(true)
+}
+
+// ReadBuffered is ReadCommand without reading: it returns (nil, nil) when
+// the buffer holds no complete command, keeping a partial one in progress.
+// Unlike ReadCommand's, the arguments of earlier commands stay valid while
+// ReadBuffered is called (it never moves the buffered bytes), until the
+// next ReadCommand; only the returned outer slice is reused.
+func (r *Reader) ReadBuffered() ([][]byte, error) {
+	return r.read(false)
+}
+
+func (r *Reader) read(fill bool) ([][]byte, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -169,6 +182,9 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 				continue // empty command: skipped
 			}
 			return r.build(), nil
+		}
+		if !fill {
+			return nil, nil
 		}
 		if err := r.fill(); err != nil {
 			return nil, err

@@ -318,6 +318,68 @@ func TestReaderBuffered(t *testing.T) {
 	}
 }
 
+// TestReaderReadBuffered reads ahead only what is buffered: it never calls
+// the underlying reader, leaves a partial command for ReadCommand, keeps
+// the earlier commands' arguments intact, and reports a protocol error in
+// the buffered input.
+func TestReaderReadBuffered(t *testing.T) {
+	for _, tc := range []struct {
+		name, data string
+		want       [][]string
+		wantErr    string
+	}{
+		{"complete", "PING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n\r\nECHO a\r\n",
+			[][]string{{"GET", "k"}, {"ECHO", "a"}}, ""},
+		{"partial", "PING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPI",
+			[][]string{{"GET", "k"}}, ""},
+		{"protocol error", "PING\r\nECHO b\r\n*1\r\n$x\r\n", [][]string{{"ECHO", "b"}}, proto("invalid bulk length")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cr := &countReader{r: io.MultiReader(strings.NewReader(tc.data), strings.NewReader("NG\r\n"))}
+			r := NewReader(cr, Limits{})
+			first, err := r.ReadCommand()
+			if err != nil || strs(first)[0] != "PING" {
+				t.Fatalf("first command %q, %v", strs(first), err)
+			}
+			first = append([][]byte(nil), first...) // the outer slice is reused
+			var got [][]string
+			var kept [][]byte
+			for {
+				args, err := r.ReadBuffered()
+				if err != nil {
+					if errMsg(err) != tc.wantErr {
+						t.Fatalf("err %q, want %q", errMsg(err), tc.wantErr)
+					}
+					break
+				}
+				if args == nil {
+					if tc.wantErr != "" {
+						t.Fatal("no error")
+					}
+					break
+				}
+				got = append(got, strs(args))
+				kept = append(kept, args...)
+			}
+			if cr.calls != 1 {
+				t.Fatalf("%d Read calls, want 1", cr.calls)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+			if string(first[0]) != "PING" || (len(kept) > 0 && string(kept[0]) != tc.want[0][0]) {
+				t.Fatal("earlier arguments changed")
+			}
+			if tc.name == "partial" {
+				args, err := r.ReadCommand()
+				if err != nil || !reflect.DeepEqual(strs(args), []string{"PING"}) {
+					t.Fatalf("after the partial command: %q, %v", strs(args), err)
+				}
+			}
+		})
+	}
+}
+
 func strs(args [][]byte) []string {
 	s := make([]string, len(args))
 	for i, a := range args {
