@@ -225,7 +225,12 @@ func (m *Memory) begin(o backend.TxOptions, write bool) (*tx, error) {
 		t.all = false
 		var set uint64
 		for _, k := range o.Keys {
-			set |= 1 << m.shardOf(k)
+			h := m.hash(k)
+			set |= 1 << (h & (shardsPerDB - 1))
+			t.key, t.keyHash = k, h // remembered when it is the only key
+		}
+		if len(o.Keys) > 1 {
+			t.key = nil
 		}
 		t.locked = set
 		sh := m.shards[t.base : t.base+shardsPerDB]
@@ -263,6 +268,7 @@ func (m *Memory) end(t *tx) {
 	}
 	t.locked = 0
 	t.all = false
+	t.key, t.last, t.lastSD = nil, nil, nil
 	m.txPool.Put(t)
 }
 

@@ -95,6 +95,9 @@ type shardData struct {
 	cow uint32
 	old []*entry
 
+	// gen changes whenever an entry leaves the shard or is replaced.
+	gen uint64
+
 	nkeys atomic.Int64
 	nvol  atomic.Int64
 	used  atomic.Int64
@@ -144,6 +147,7 @@ func (sd *shardData) insert(key []byte, e *entry, epoch uint32) {
 // remove deletes e from the shard. It does not write e (a snapshot reader
 // may be reading it).
 func (sd *shardData) remove(e *entry) {
+	sd.gen++
 	sd.ix.remove(sd.hash(e.key), e)
 	last := len(sd.keys) - 1
 	if int(e.pos) != last {
@@ -166,6 +170,7 @@ func (sd *shardData) remove(e *entry) {
 
 // replace puts ne in old's place (same key). ne's expireAt must be set.
 func (sd *shardData) replace(old, ne *entry, epoch uint32) {
+	sd.gen++
 	ne.setKey(bytesOf(old.key))
 	ne.epoch, ne.seen = epoch, 0
 	ne.pos = old.pos

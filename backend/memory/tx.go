@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"strconv"
+	"unsafe"
 
 	"redpool/backend"
 )
@@ -22,9 +23,16 @@ type tx struct {
 	nowSet bool
 
 	// The entry the last lookup found, so that a read-modify-write (INCR:
-	// Get then Set) hashes and probes the map once.
-	last   *entry
-	lastSD *shardData
+	// Get then Set) probes the index once. It is still key's entry while
+	// its shard's gen has not moved.
+	last    *entry
+	lastSD  *shardData
+	lastGen uint64
+
+	// The transaction's only key and its hash: the command's operations
+	// pass that same slice, and so skip hashing it again.
+	key     []byte
+	keyHash uint64
 }
 
 var _ backend.Tx = (*tx)(nil)
@@ -44,7 +52,12 @@ func (t *tx) Now() int64 {
 // data returns the shard data holding key of database db, panicking if the
 // transaction did not lock it.
 func (t *tx) data(db int, key []byte) (*shardData, uint64) {
-	h := t.m.hash(key)
+	var h uint64
+	if len(key) > 0 && len(key) == len(t.key) && unsafe.SliceData(key) == unsafe.SliceData(t.key) {
+		h = t.keyHash
+	} else {
+		h = t.m.hash(key)
+	}
 	s := int(h & (shardsPerDB - 1))
 	if db == t.db {
 		if t.locked&(1<<s) == 0 {
@@ -68,7 +81,7 @@ func (t *tx) needAll(op string) {
 func (t *tx) lookup(db int, key []byte) (*shardData, *entry) {
 	sd, h := t.data(db, key)
 	var e *entry
-	if c := t.last; c != nil && t.lastSD == sd && int(c.pos) < len(sd.keys) && sd.keys[c.pos] == c && c.key == string(key) {
+	if c := t.last; c != nil && t.lastSD == sd && t.lastGen == sd.gen && c.key == string(key) {
 		e = c // still the live entry of key
 	} else {
 		e = sd.ix.get(h, string(key))
@@ -80,7 +93,7 @@ func (t *tx) lookup(db int, key []byte) (*shardData, *entry) {
 		}
 		return sd, nil
 	}
-	t.last, t.lastSD = e, sd
+	t.last, t.lastSD, t.lastGen = e, sd, sd.gen
 	return sd, e
 }
 
