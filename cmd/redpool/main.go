@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"syscall"
 	"time"
@@ -102,6 +103,11 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel.Slog()}))
+	// An explicit GOMAXPROCS in the environment wins over threads = 0.
+	if _, set := os.LookupEnv("GOMAXPROCS"); cfg.Threads > 0 || !set {
+		runtime.GOMAXPROCS(cfg.ThreadCount(runtime.GOMAXPROCS(0)))
+	}
+	logger.Info("scheduler", "threads", runtime.GOMAXPROCS(0))
 	srv, err := server.New(cfg, server.Options{Logger: logger, ConfigFile: file})
 	if err != nil {
 		logger.Error("cannot start", "err", err)

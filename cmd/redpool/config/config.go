@@ -18,6 +18,7 @@ type Config struct {
 	Dir             string      // dir; every file redpool writes lives here
 	Databases       int         // databases
 	MaxClients      int         // max_clients
+	Threads         int         // threads; 0 = auto (see ThreadCount)
 	Timeout         Duration    // timeout; idle clients are closed, 0 = never
 	LogLevel        LogLevel    // log_level
 	ProtoMaxBulkLen Size        // proto_max_bulk_len
@@ -62,6 +63,7 @@ func Default() Config {
 		Dir:             "data",
 		Databases:       16,
 		MaxClients:      10000,
+		Threads:         0,
 		Timeout:         0,
 		LogLevel:        LogInfo,
 		ProtoMaxBulkLen: 512 * MB,
@@ -101,6 +103,18 @@ func (c Config) Path(name string) string {
 		return name
 	}
 	return filepath.Join(c.Dir, name)
+}
+
+// ThreadCount is how many threads run Go code at once (GOMAXPROCS) given
+// cpus, the CPUs the process may use: Threads if set, else one fewer than
+// cpus and at least one. The spare core goes to the kernel's network work
+// and to whatever else runs on the machine, clients included; Redis gives
+// the same advice for its io-threads.
+func (c Config) ThreadCount(cpus int) int {
+	if c.Threads > 0 {
+		return c.Threads
+	}
+	return max(cpus-1, 1)
 }
 
 // Addr returns the listen address, host:port.

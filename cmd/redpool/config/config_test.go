@@ -76,6 +76,7 @@ port = 0
 dir = "/var/lib/redpool"
 databases = 1
 max_clients = 1
+threads = 3
 timeout = "1m30s"
 log_level = "DEBUG"
 proto_max_bulk_len = "1mb"
@@ -102,6 +103,7 @@ save = [[10, 0]]
 		Dir:             "/var/lib/redpool",
 		Databases:       1,
 		MaxClients:      1,
+		Threads:         3,
 		Timeout:         Duration(90 * time.Second),
 		LogLevel:        LogDebug,
 		ProtoMaxBulkLen: MB,
@@ -292,6 +294,8 @@ func TestValidateRanges(t *testing.T) {
 		{"databases 0", func(c *Config) { c.Databases = 0 }, "databases"},
 		{"databases high", func(c *Config) { c.Databases = 16385 }, "databases"},
 		{"max_clients", func(c *Config) { c.MaxClients = 0 }, "max_clients"},
+		{"threads negative", func(c *Config) { c.Threads = -1 }, "threads"},
+		{"threads high", func(c *Config) { c.Threads = 1025 }, "threads"},
 		{"timeout", func(c *Config) { c.Timeout = -1 }, "timeout"},
 		{"bulk len", func(c *Config) { c.ProtoMaxBulkLen = MB - 1 }, "proto_max_bulk_len"},
 		{"bolt file", func(c *Config) { c.Bolt.File = "" }, "bolt.file"},
@@ -327,6 +331,7 @@ func TestValidateNamesFileKeys(t *testing.T) {
 	c.Persistence.AOF.RewritePercentage = -1
 	c.Port = -1
 	c.Timeout = -1
+	c.Threads = -1
 	var e *Error
 	if !errors.As(c.Validate(), &e) {
 		t.Fatal("zero Config is valid")
@@ -485,5 +490,17 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.toml")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: got %v", err)
+	}
+}
+
+func TestThreadCount(t *testing.T) {
+	for _, tc := range []struct{ threads, cpus, want int }{
+		{0, 1, 1}, {0, 2, 1}, {0, 8, 7}, {3, 2, 3}, {1, 64, 1},
+	} {
+		c := Default()
+		c.Threads = tc.threads
+		if got := c.ThreadCount(tc.cpus); got != tc.want {
+			t.Errorf("threads %d on %d CPUs: %d, want %d", tc.threads, tc.cpus, got, tc.want)
+		}
 	}
 }

@@ -77,6 +77,7 @@ func (c *Config) leaves() map[string]leaf {
 		"dir":                                {&c.Dir, str},
 		"databases":                          {&c.Databases, integer},
 		"max_clients":                        {&c.MaxClients, integer},
+		"threads":                            {&c.Threads, integer},
 		"timeout":                            {&c.Timeout, `a duration like "30s"`},
 		"log_level":                          {&c.LogLevel, str},
 		"proto_max_bulk_len":                 {&c.ProtoMaxBulkLen, size},

@@ -8,6 +8,9 @@ import (
 // msgUnknownKey is Problem.Msg for a key the file may not contain.
 const msgUnknownKey = "unknown key"
 
+// maxThreads bounds threads, as Go bounds GOMAXPROCS.
+const maxThreads = 1024
+
 // Problem is one thing wrong with a configuration.
 type Problem struct {
 	Key  string // dotted key, e.g. "persistence.aof.fsync"; empty for TOML syntax errors
@@ -75,6 +78,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxClients < 1 {
 		add("max_clients", "%d out of range (want at least 1)", c.MaxClients)
+	}
+	if c.Threads < 0 || c.Threads > maxThreads {
+		add("threads", "%d out of range (want 0 for auto, or 1..%d)", c.Threads, maxThreads)
 	}
 	if c.Timeout < 0 {
 		add("timeout", "%s is negative (want \"0s\" for never, or more)", c.Timeout)

@@ -87,8 +87,8 @@ func WriteConfig(t testing.TB, dir string, cfg config.Config) string {
 	}
 	q := strconv.Quote
 	var b strings.Builder
-	fmt.Fprintf(&b, "bind = %s\nport = %d\ndir = %s\ndatabases = %d\nmax_clients = %d\n",
-		q(cfg.Bind), cfg.Port, q(cfg.Dir), cfg.Databases, cfg.MaxClients)
+	fmt.Fprintf(&b, "bind = %s\nport = %d\ndir = %s\ndatabases = %d\nmax_clients = %d\nthreads = %d\n",
+		q(cfg.Bind), cfg.Port, q(cfg.Dir), cfg.Databases, cfg.MaxClients, cfg.Threads)
 	fmt.Fprintf(&b, "timeout = %s\nlog_level = %s\nproto_max_bulk_len = %s\nbackend = %s\n",
 		q(cfg.Timeout.String()), q(cfg.LogLevel.String()), q(cfg.ProtoMaxBulkLen.String()), q(cfg.Backend.String()))
 	fmt.Fprintf(&b, "\n[bolt]\nfile = %s\nsync = %s\n", q(cfg.Bolt.File), q(cfg.Bolt.Sync.String()))
