@@ -6,6 +6,7 @@
 #   bench/compare.sh                         # SET, GET, INCR at -P 1 and -P 16
 #   N=200000 TESTS=set,get PIPES=1 bench/compare.sh
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
+#   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -14,7 +15,8 @@ PIPES=${PIPES:-"1 16"}
 
 bench_init
 rport=$(free_port); start_redis "$rport"
-pport=$(free_port); start_redpool "$pport" memory '[persistence]' 'mode = "none"'
+pport=$(free_port); start_redpool "$pport" memory "threads = ${THREADS:-0}" '[persistence]' 'mode = "none"'
+echo "redpool: memory backend, no persistence, threads = ${THREADS:-0} (0 = auto); $(nproc) CPUs"
 
 printf '%-6s %-4s %14s %14s %8s\n' test P redis redpool ratio
 for p in $PIPES; do

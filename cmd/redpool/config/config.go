@@ -107,14 +107,20 @@ func (c Config) Path(name string) string {
 
 // ThreadCount is how many threads run Go code at once (GOMAXPROCS) given
 // cpus, the CPUs the process may use: Threads if set, else one fewer than
-// cpus and at least one. The spare core goes to the kernel's network work
-// and to whatever else runs on the machine, clients included; Redis gives
-// the same advice for its io-threads.
+// cpus, at least one. The spare core goes to the kernel's network work and
+// to whatever else runs on the machine, clients included; Redis gives the
+// same advice for its io-threads. When writes reach the disk (bolt, an AOF
+// or snapshots) it is at least two where the machine has two CPUs, so that
+// a thread blocked in an fsync never holds up every client.
 func (c Config) ThreadCount(cpus int) int {
 	if c.Threads > 0 {
 		return c.Threads
 	}
-	return max(cpus-1, 1)
+	n := max(cpus-1, 1)
+	if disk := c.Backend == BackendBolt || c.Persistence.Mode != ModeNone; disk && cpus >= 2 {
+		n = max(n, 2)
+	}
+	return n
 }
 
 // Addr returns the listen address, host:port.

@@ -494,13 +494,25 @@ func TestLoad(t *testing.T) {
 }
 
 func TestThreadCount(t *testing.T) {
-	for _, tc := range []struct{ threads, cpus, want int }{
-		{0, 1, 1}, {0, 2, 1}, {0, 8, 7}, {3, 2, 3}, {1, 64, 1},
+	memory := func(c *Config) { c.Persistence.Mode = ModeNone }
+	aof := func(c *Config) { c.Persistence.Mode = ModeAOF }
+	snap := func(c *Config) { c.Persistence.Mode = ModeSnapshot }
+	bolt := func(c *Config) { c.Backend, c.Persistence.Mode = BackendBolt, ModeNone }
+	for _, tc := range []struct {
+		name             string
+		set              func(*Config)
+		threads, cpus, n int
+	}{
+		{"memory", memory, 0, 1, 1}, {"memory", memory, 0, 2, 1}, {"memory", memory, 0, 8, 7},
+		{"aof", aof, 0, 1, 1}, {"aof", aof, 0, 2, 2}, {"aof", aof, 0, 8, 7},
+		{"snapshot", snap, 0, 2, 2}, {"bolt", bolt, 0, 2, 2}, {"bolt", bolt, 0, 3, 2},
+		{"memory", memory, 3, 2, 3}, {"bolt", bolt, 1, 64, 1},
 	} {
 		c := Default()
+		tc.set(&c)
 		c.Threads = tc.threads
-		if got := c.ThreadCount(tc.cpus); got != tc.want {
-			t.Errorf("threads %d on %d CPUs: %d, want %d", tc.threads, tc.cpus, got, tc.want)
+		if got := c.ThreadCount(tc.cpus); got != tc.n {
+			t.Errorf("%s, threads %d on %d CPUs: %d, want %d", tc.name, tc.threads, tc.cpus, got, tc.n)
 		}
 	}
 }
