@@ -12,7 +12,7 @@ package memory
 // insert moves more than maxTableSlots slots. Each slot keeps its key's
 // full hash, so a probe compares keys only when the hashes are equal.
 //
-// The hash's low shardBits bits chose the shard and are the same for all of
+// The hash's low shardBits bits picked the shard and are the same for all of
 // its keys; slot positions use the bits above them. An index is guarded by
 // its shard's lock.
 type index struct {
