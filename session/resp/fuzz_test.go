@@ -51,6 +51,37 @@ func fuzzRead(t *testing.T, rd io.Reader, dataLen int) fuzzResult {
 	}
 }
 
+// fuzzReadBatched reads as a session does: one ReadCommand, then every
+// command already buffered through ReadBuffered, copying the arguments only
+// once the whole batch is read (they must stay valid until then).
+func fuzzReadBatched(t *testing.T, rd io.Reader) fuzzResult {
+	var res fuzzResult
+	r := NewReader(rd, fuzzLimits())
+	for {
+		args, err := r.ReadCommand()
+		var batch [][][]byte
+		for err == nil {
+			batch = append(batch, append([][]byte(nil), args...))
+			res.offs = append(res.offs, r.Offset())
+			if args, err = r.ReadBuffered(); args == nil && err == nil {
+				break
+			}
+		}
+		for _, b := range batch {
+			cp := make([][]byte, len(b))
+			for i, a := range b {
+				cp[i] = append([]byte{}, a...)
+			}
+			res.cmds = append(res.cmds, cp)
+		}
+		if err != nil {
+			res.err = errMsg(err)
+			res.off = r.Offset()
+			return res
+		}
+	}
+}
+
 func FuzzReader(f *testing.F) {
 	seeds := []string{
 		"*1\r\n$4\r\nPING\r\n",
@@ -80,6 +111,10 @@ func FuzzReader(f *testing.F) {
 		chunks := fuzzRead(t, &chunkReader{data: data, rnd: rand.New(rand.NewPCG(uint64(len(data)), 7)), max: 13}, len(data))
 		if !reflect.DeepEqual(whole, one) || !reflect.DeepEqual(whole, chunks) {
 			t.Fatalf("results depend on chunking:\nwhole:  %+v\nonebyte: %+v\nchunks: %+v", whole, one, chunks)
+		}
+		batched := fuzzReadBatched(t, &chunkReader{data: data, rnd: rand.New(rand.NewPCG(uint64(len(data)), 9)), max: 40})
+		if !reflect.DeepEqual(whole, batched) {
+			t.Fatalf("ReadBuffered changes the result:\nwhole:   %+v\nbatched: %+v", whole, batched)
 		}
 		if whole.off > int64(len(data)) {
 			t.Fatalf("Offset %d > input %d", whole.off, len(data))
