@@ -219,8 +219,10 @@ func (c *Ctx) logEffects(db int) {
 
 // writeBlocked reports why writes are refused, if they are.
 func (e *Engine) writeBlocked() error {
-	if e.log != nil && e.log.Err() != nil {
-		return ErrMisconf
+	if e.log != nil {
+		if err := e.log.Err(); err != nil {
+			return MisconfAOF(err)
+		}
 	}
 	if e.persister != nil && e.persister.Err() != nil {
 		return ErrMisconfRDB

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 
 	"redpool/backend"
 	"redpool/session/resp"
@@ -130,6 +131,20 @@ func clip(b []byte, n int) []byte {
 }
 
 // sanitize replaces CR and LF, which cannot appear in an error line.
+// MisconfAOF is the reply to a write while the AOF cannot be written; err
+// is the last write or fsync error. Redis appends strerror(errno).
+func MisconfAOF(err error) Error {
+	var errno syscall.Errno
+	text := err.Error()
+	if errors.As(err, &errno) {
+		text = errno.Error() // Go's strerror texts, in lower case
+	}
+	if text != "" {
+		text = strings.ToUpper(text[:1]) + text[1:]
+	}
+	return Error(sanitize(string(ErrMisconf) + ": " + text))
+}
+
 func sanitize(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r == '\r' || r == '\n' {

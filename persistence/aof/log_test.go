@@ -371,7 +371,11 @@ func TestWriteErrorsRefuseWritesUntilRetrySucceeds(t *testing.T) {
 				t.Errorf("SET while failing (%s): %q", tc.fsync, got)
 			}
 			waitFor(t, "Err", func() bool { return s.log.Err() != nil })
-			s.expect("-MISCONF Errors writing to the AOF file\r\n", "SET", "refused", "3")
+			want := "No space left on device"
+			if errors.Is(tc.write, syscall.EIO) || errors.Is(tc.sync, syscall.EIO) {
+				want = "Input/output error"
+			}
+			s.expect("-MISCONF Errors writing to the AOF file: "+want+"\r\n", "SET", "refused", "3")
 			s.expect("$1\r\n1\r\n", "GET", "before")
 			s.expect("$1\r\n2\r\n", "GET", "during") // applied, just not acknowledged
 			if info := infoMap(s.log); info["aof_last_write_status"] != "err" {
