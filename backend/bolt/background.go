@@ -108,7 +108,7 @@ func (t *tx) sweepNS(ns uint32, budget int) (n int, done bool, err error) {
 		if r.exp != 0 {
 			n++
 		}
-		if r.id != 0 && r.size <= smallDrop {
+		if r.id != 0 && r.size <= t.b.tuning.smallDrop {
 			n += int(r.size)
 		}
 	}

@@ -79,6 +79,20 @@ type Options struct {
 	// Snapshot is open, a commit that has to grow the map past its current
 	// size waits for it to close.
 	InitialMmapSize int
+
+	// tuning is left zero (the defaults) except by this package's tests.
+	tuning tuning
+}
+
+// tuning holds sizes that tests shrink to reach rare paths.
+type tuning struct {
+	// smallDrop: a dropped collection of at most this many elements is
+	// deleted on the spot instead of going through the sweeper (default
+	// 64; negative means 0).
+	smallDrop int64
+	// iterChunk is how many keys iterate reads ahead in a write
+	// transaction (default 256).
+	iterChunk int
 }
 
 const (
@@ -96,13 +110,10 @@ const (
 	syncBatchEvery = 10 * time.Millisecond
 )
 
-// smallDrop: a dropped collection of at most this many elements is deleted
-// on the spot instead of going through the sweeper. (A variable for tests.)
-var smallDrop int64 = 64
-
 // Bolt is a backend.Backend stored in a bbolt file. It is safe for
 // concurrent use.
 type Bolt struct {
+	tuning tuning
 	db     *bolt.DB
 	path   string
 	sync   Sync
@@ -198,7 +209,15 @@ func Open(o Options) (*Bolt, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bolt: open %s: %w", o.Path, err)
 	}
+	if o.tuning.smallDrop == 0 {
+		o.tuning.smallDrop = 64
+	}
+	o.tuning.smallDrop = max(o.tuning.smallDrop, 0)
+	if o.tuning.iterChunk <= 0 {
+		o.tuning.iterChunk = 256
+	}
 	b := &Bolt{
+		tuning:    o.tuning,
 		db:        db,
 		path:      o.Path,
 		sync:      o.Sync,

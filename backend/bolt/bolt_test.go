@@ -432,12 +432,8 @@ func TestFlushSwapLarge(t *testing.T) {
 // TestBackgroundConcurrency runs writers, readers, snapshots, the sweeper
 // and active expiry together (run it with -race).
 func TestBackgroundConcurrency(t *testing.T) {
-	old := smallDrop
-	smallDrop = 4 // send most collections through the sweeper
-	// Registered before openTest's Close, so it runs after it: cleanups
-	// run last first, and the background goroutines read smallDrop.
-	t.Cleanup(func() { smallDrop = old })
-	b := openTest(t, Options{Sync: SyncBatch, Databases: 2})
+	// smallDrop 4 sends most collections through the sweeper.
+	b := openTest(t, Options{Sync: SyncBatch, Databases: 2, tuning: tuning{smallDrop: 4}})
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	var ops atomic.Int64

@@ -11,10 +11,6 @@ import (
 	"redpool/backend"
 )
 
-// iterChunk is how many keys iterate reads ahead in a write transaction.
-// (A variable for tests.)
-var iterChunk = 256
-
 func seekDir(c *bolt.Cursor, start []byte, reverse bool) ([]byte, []byte) {
 	k, v := c.Seek(start)
 	if !reverse {
@@ -61,7 +57,7 @@ func (t *tx) iterate(b *bolt.Bucket, prefix, start []byte, reverse bool, fn func
 			k, v = stepDir(c, reverse)
 		}
 		kvs = kvs[:0]
-		for ; k != nil && hasPrefix(k, prefix) && len(kvs) < 2*iterChunk; k, v = stepDir(c, reverse) {
+		for ; k != nil && hasPrefix(k, prefix) && len(kvs) < 2*t.b.tuning.iterChunk; k, v = stepDir(c, reverse) {
 			kvs = append(kvs, k, v)
 		}
 		// The slices stay valid: bbolt does not change stored bytes in
@@ -71,7 +67,7 @@ func (t *tx) iterate(b *bolt.Bucket, prefix, start []byte, reverse bool, fn func
 				return err
 			}
 		}
-		if len(kvs) < 2*iterChunk {
+		if len(kvs) < 2*t.b.tuning.iterChunk {
 			return nil
 		}
 		pos = kvs[len(kvs)-2]

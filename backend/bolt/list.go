@@ -241,7 +241,7 @@ func (t *tx) ListTrim(key []byte, start, stop int64) error {
 	if removed == 0 {
 		return nil
 	}
-	if removed > smallDrop && removed > kept {
+	if removed > t.b.tuning.smallDrop && removed > kept {
 		// Cheaper to copy what stays to a new collection and drop the old.
 		id, err := t.newID()
 		if err != nil {

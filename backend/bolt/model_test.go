@@ -25,27 +25,24 @@ func TestAgainstMemory(t *testing.T) {
 	}
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			runModel(t, seed, steps)
+			runModel(t, seed, steps, tuning{})
 		})
 	}
 	// Push every collection through the sweeper and every write-transaction
 	// iteration through several read-ahead chunks.
 	t.Run("tiny", func(t *testing.T) {
-		oldDrop, oldChunk := smallDrop, iterChunk
-		smallDrop, iterChunk = 0, 2
-		t.Cleanup(func() { smallDrop, iterChunk = oldDrop, oldChunk })
 		for _, seed := range seeds {
 			t.Run(fmt.Sprint(seed), func(t *testing.T) {
-				runModel(t, seed+100, steps)
+				runModel(t, seed+100, steps, tuning{smallDrop: -1, iterChunk: 2})
 			})
 		}
 	})
 }
 
-func runModel(t *testing.T, seed uint64, steps int) {
+func runModel(t *testing.T, seed uint64, steps int, tun tuning) {
 	const dbs = 3
 	clock := backend.NewManualClock(time.UnixMilli(1_700_000_000_000))
-	bo := openTest(t, Options{Sync: SyncNone, Clock: clock, Databases: dbs})
+	bo := openTest(t, Options{Sync: SyncNone, Clock: clock, Databases: dbs, tuning: tun})
 	mem := memory.New(memory.Options{Databases: dbs, Clock: clock, ExpiryInterval: -1})
 	t.Cleanup(func() { mem.Close() })
 	rng := rand.New(rand.NewPCG(seed, seed*7+1))

@@ -203,8 +203,8 @@ func (t *tx) removeKey(kk []byte, r *record) error {
 // dropData disposes of a collection's elements: at once if there are few,
 // otherwise through the garbage bucket and the sweeper.
 func (t *tx) dropData(id uint64, size int64) error {
-	if size <= smallDrop {
-		_, _, err := t.deletePrefix(id, int(smallDrop)+1)
+	if small := t.b.tuning.smallDrop; size <= small {
+		_, _, err := t.deletePrefix(id, int(small)+1)
 		return err
 	}
 	v := t.w.arena.alloc(8)
