@@ -48,6 +48,8 @@ func TestDiffPipelineBatches(t *testing.T) {
 		{"quit in the middle", cmd("SET", "q", "1") + cmd("QUIT") + cmd("SET", "q", "2") + cmd("SET", "q2", "1")},
 		{"protocol error", cmd("SET", "p", "1") + cmd("INCR", "p") + "*1\r\n$x\r\n" + cmd("SET", "p", "9")},
 		{"inline and empty", "SET i 5\r\n\r\nINCR i\r\n*0\r\nGET i\r\n" + cmd("QUIT")},
+		{"big value between small ones", cmd("SET", "s1", "a") + cmd("SET", "big", strings.Repeat("v", 3<<20)) +
+			cmd("STRLEN", "big") + cmd("GET", "s1") + cmd("APPEND", "big", "w") + cmd("GETRANGE", "big", "-3", "-1") + cmd("QUIT")},
 	}
 	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
