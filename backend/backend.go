@@ -128,7 +128,7 @@ type Backend interface {
 	Close() error
 }
 
-// Prefetcher is an optional Backend method. A session that has read several
+// Prefetcher is an optional interface of a Backend. A session that has read several
 // commands at once passes their keys before running them, so that the
 // memory reads for all of them overlap instead of stalling one after
 // another. Prefetch is only a hint: it changes nothing, may do nothing and

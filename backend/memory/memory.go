@@ -4,12 +4,13 @@
 // # Concurrency
 //
 // Each database is split into shardsPerDB shards, each a sync.RWMutex guarding
-// an index of the shard's keys (index.go). A transaction locks the shards of the keys named
-// in its TxOptions (read locks for View, write locks for Update) in ascending
-// order, so transactions on different keys run in parallel and lock order is
-// always (database, shard) ascending, which cannot deadlock. A transaction
-// with All, or with no keys, locks every shard of every database. A Tx
-// touching a key it did not name panics: that is a bug in the caller.
+// an index of the shard's keys (index.go). A transaction locks the shards of
+// the keys named in its TxOptions (read locks for View, write locks for
+// Update) in ascending order, so transactions on different keys run in
+// parallel and lock order is always (database, shard) ascending, which
+// cannot deadlock. A transaction with All, or with no keys, locks every
+// shard of every database. A Tx touching a key it did not name panics: that
+// is a bug in the caller.
 //
 // # Expiry
 //

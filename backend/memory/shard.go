@@ -171,7 +171,11 @@ func (sd *shardData) remove(e *entry) {
 // replace puts ne in old's place (same key). ne's expireAt must be set.
 func (sd *shardData) replace(old, ne *entry, epoch uint32) {
 	sd.gen++
-	ne.setKey(bytesOf(old.key))
+	if len(old.key) > len(ne.kbuf) {
+		ne.key = old.key // an immutable string of its own: share it
+	} else {
+		ne.setKey(bytesOf(old.key))
+	}
 	ne.epoch, ne.seen = epoch, 0
 	ne.pos = old.pos
 	sd.keys[ne.pos] = ne
