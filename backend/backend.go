@@ -128,13 +128,13 @@ type Backend interface {
 	Close() error
 }
 
-// Prefetcher is an optional interface of a Backend. A session that has read several
-// commands at once passes their keys before running them, so that the
-// memory reads for all of them overlap instead of stalling one after
-// another. Prefetch is only a hint: it changes nothing, may do nothing and
-// is safe to call concurrently with anything. Its result is derived from
-// the memory it read, so that those reads are not optimised away; it means
-// nothing to callers.
+// Prefetcher is an optional interface of a Backend. A session that has
+// read several commands at once passes their keys before running them, so
+// that the memory reads for all of them overlap instead of stalling one
+// after another. Prefetch is only a hint: it changes nothing, may do
+// nothing and is safe to call concurrently with anything. Its result is
+// derived from the memory it read, so that those reads are not optimised
+// away; it means nothing to callers.
 type Prefetcher interface {
 	Prefetch(db int, keys [][]byte) uint64
 }
