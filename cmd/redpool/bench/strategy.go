@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -29,10 +30,17 @@ var snapshotSaveRules = []config.SaveRule{{Seconds: 1, Changes: 1}}
 
 // DefaultStrategies returns the strategies compared by default, in order.
 // Each sets its backend and persistence mode explicitly, whatever the
-// defaults are; every other key keeps its default.
+// defaults are. All run with the same threads, so that only the way of
+// keeping data differs: the count threads = 0 gives a strategy that writes
+// to disk on this machine (see config.Config.ThreadCount). Every other key
+// keeps its default.
 func DefaultStrategies() []Strategy {
+	disk := config.Default()
+	disk.Persistence.Mode = config.ModeAOF
+	threads := disk.ThreadCount(runtime.GOMAXPROCS(0))
 	memory := func(name string, mode config.PersistMode, modify func(*config.Config)) Strategy {
 		c := config.Default()
+		c.Threads = threads
 		c.Backend = config.BackendMemory
 		c.Persistence.Mode = mode
 		modify(&c)
@@ -43,6 +51,7 @@ func DefaultStrategies() []Strategy {
 	}
 	bolt := func(name string, sync config.BoltSync) Strategy {
 		c := config.Default()
+		c.Threads = threads
 		c.Backend = config.BackendBolt
 		c.Bolt.Sync = sync
 		c.Persistence.Mode = config.ModeNone // bolt is durable by itself
@@ -139,6 +148,7 @@ func encodeConfig(c config.Config) ([]byte, error) {
 		"dir":                c.Dir,
 		"databases":          c.Databases,
 		"max_clients":        c.MaxClients,
+		"threads":            c.Threads,
 		"timeout":            c.Timeout,
 		"log_level":          c.LogLevel,
 		"proto_max_bulk_len": c.ProtoMaxBulkLen,

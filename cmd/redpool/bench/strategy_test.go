@@ -20,6 +20,7 @@ func TestEncodeConfigRoundTrip(t *testing.T) {
 		Dir:             `/tmp/with "quotes" and \backslash`,
 		Databases:       3,
 		MaxClients:      77,
+		Threads:         5,
 		Timeout:         config.Duration(90 * time.Second),
 		LogLevel:        config.LogError,
 		ProtoMaxBulkLen: 2 * config.MB,
@@ -150,5 +151,16 @@ func TestRunConfigKeepsFilesInDir(t *testing.T) {
 	}
 	if c.Bolt.File != "/var/lib/redpool/real.db" {
 		t.Error("runConfig modified the strategy")
+	}
+}
+
+// TestStrategiesShareThreads: the strategies differ only in how they keep
+// data, not in how many threads serve.
+func TestStrategiesShareThreads(t *testing.T) {
+	all := DefaultStrategies()
+	for _, s := range all {
+		if s.Config.Threads < 1 || s.Config.Threads != all[0].Config.Threads {
+			t.Errorf("%s: threads %d, %s: %d", s.Name, s.Config.Threads, all[0].Name, all[0].Config.Threads)
+		}
 	}
 }
