@@ -45,8 +45,9 @@ func (ix *index) table(h uint64) *table {
 	return ix.dir[h>>(64-uint64(ix.depth))&(uint64(len(ix.dir))-1)]
 }
 
-// get returns the entry of key, whose hash is h, or nil.
-func (ix *index) get(h uint64, key string) *entry {
+// get returns the entry of key, whose hash is h, or nil. The key is bytes
+// so that comparing it allocates nothing, whatever its length.
+func (ix *index) get(h uint64, key []byte) *entry {
 	if ix.dir == nil {
 		return nil
 	}
@@ -57,7 +58,7 @@ func (ix *index) get(h uint64, key string) *entry {
 		if s.e == nil {
 			return nil
 		}
-		if s.h == h && s.e.key == key {
+		if s.h == h && s.e.key == string(key) {
 			return s.e
 		}
 	}
@@ -192,27 +193,17 @@ func (ix *index) remove(h uint64, e *entry) {
 	}
 }
 
-// warm reads the memory a lookup of hash h will read: the slots of its
-// probe run and the entry and string value with that hash. It returns a
-// value derived from what it read (see backend.Prefetcher).
-func (ix *index) warm(h uint64) uint64 {
-	if ix.dir == nil {
+// warm reads the memory a lookup of key (hash h) reads: the slots of its
+// probe run, and its entry and string value. It returns a value derived
+// from what it read (see backend.Prefetcher).
+func (ix *index) warm(h uint64, key []byte) uint64 {
+	e := ix.get(h, key)
+	if e == nil {
 		return 0
 	}
-	t := ix.table(h)
-	mask := uint64(len(t.slots) - 1)
-	for i := home(h, mask); ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if s.e == nil {
-			return 0
-		}
-		if s.h == h {
-			e := s.e // read each of its cache lines
-			v := uint64(len(e.key)) + uint64(e.expireAt) + uint64(e.typ)
-			if len(e.str) > 0 {
-				v += uint64(e.str[0])
-			}
-			return v
-		}
+	v := uint64(len(e.key)) + uint64(e.expireAt) + uint64(e.typ) // each of its cache lines
+	if len(e.str) > 0 {
+		v += uint64(e.str[0])
 	}
+	return v
 }

@@ -75,7 +75,7 @@ func TestIndexModel(t *testing.T) {
 	for step := range 200000 {
 		k := keyOf(rng.IntN(20000))
 		cur := model[k]
-		if got := ix.get(h(k), k); got != cur {
+		if got := ix.get(h(k), []byte(k)); got != cur {
 			t.Fatalf("step %d: get %q = %p, want %p", step, k, got, cur)
 		}
 		switch op := rng.IntN(10); {
@@ -102,7 +102,7 @@ func TestIndexModel(t *testing.T) {
 	// Empty it in random order: tables shrink and nothing is lost.
 	i := 0
 	for k, e := range model {
-		if ix.get(h(k), k) != e {
+		if ix.get(h(k), []byte(k)) != e {
 			t.Fatalf("lost %q", k)
 		}
 		ix.remove(h(k), e)
@@ -134,11 +134,11 @@ func TestIndexCollidingHashes(t *testing.T) {
 		es = append(es, e)
 	}
 	for _, e := range es {
-		if ix.get(42, e.key) != e {
+		if ix.get(42, bytesOf(e.key)) != e {
 			t.Fatalf("lost %q", e.key)
 		}
 	}
-	if ix.get(42, "absent") != nil {
+	if ix.get(42, []byte("absent")) != nil {
 		t.Fatal("found an absent key")
 	}
 	for _, e := range es[:2990] {

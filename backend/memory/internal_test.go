@@ -33,7 +33,7 @@ func checkInvariants(t *testing.T, m *Memory) {
 		var used int64
 		nvol := 0
 		for p, e := range sd.keys {
-			if int(e.pos) != p || sd.ix.get(sd.hash(e.key), e.key) != e {
+			if int(e.pos) != p || sd.ix.get(sd.hash(e.key), bytesOf(e.key)) != e {
 				t.Fatalf("shard %d: entry %q at %d has pos %d", i, e.key, p, e.pos)
 			}
 			if m.shardOf([]byte(e.key)) != i%shardsPerDB {

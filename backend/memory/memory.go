@@ -168,8 +168,8 @@ func (m *Memory) Prefetch(db int, keys [][]byte) uint64 {
 		sh[bits.TrailingZeros64(s)].mu.RLock()
 	}
 	var v uint64
-	for _, h := range hs[:len(keys)] {
-		v += sh[h&(shardsPerDB-1)].data.Load().ix.warm(h)
+	for i, h := range hs[:len(keys)] {
+		v += sh[h&(shardsPerDB-1)].data.Load().ix.warm(h, keys[i])
 	}
 	for s := set; s != 0; s &= s - 1 {
 		sh[bits.TrailingZeros64(s)].mu.RUnlock()
@@ -225,13 +225,13 @@ func (m *Memory) begin(o backend.TxOptions, write bool) (*tx, error) {
 	} else {
 		t.all = false
 		var set uint64
+		var h uint64
 		for _, k := range o.Keys {
-			h := m.hash(k)
+			h = m.hash(k)
 			set |= 1 << (h & (shardsPerDB - 1))
-			t.key, t.keyHash = k, h // remembered when it is the only key
 		}
-		if len(o.Keys) > 1 {
-			t.key = nil
+		if len(o.Keys) == 1 {
+			t.key, t.keyHash = o.Keys[0], h
 		}
 		t.locked = set
 		sh := m.shards[t.base : t.base+shardsPerDB]

@@ -1,6 +1,7 @@
 package memory_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -264,6 +265,19 @@ func TestNoAllocs(t *testing.T) {
 	}
 	if a := testing.AllocsPerRun(1000, func() { _ = m.Update(o, setTTLFn) }); a != 1 {
 		t.Errorf("SET with TTL: %v allocs, want 1", a)
+	}
+	// A key too long to sit inside its entry, and prefetching.
+	long := [][]byte{bytes.Repeat([]byte("k"), 40), benchKey}
+	lo := backend.TxOptions{Keys: long[:1]}
+	if err := m.Update(lo, func(tx backend.Tx) error { return tx.Set(long[0], benchVal, 0, false) }); err != nil {
+		t.Fatal(err)
+	}
+	getLong := func(tx backend.Tx) error { _, _, err := tx.Get(long[0]); return err }
+	if a := testing.AllocsPerRun(1000, func() { _ = m.View(lo, getLong) }); a != 0 {
+		t.Errorf("GET of a 40-byte key: %v allocs, want 0", a)
+	}
+	if a := testing.AllocsPerRun(1000, func() { m.Prefetch(0, long) }); a != 0 {
+		t.Errorf("Prefetch: %v allocs, want 0", a)
 	}
 }
 

@@ -84,7 +84,7 @@ func (t *tx) lookup(db int, key []byte) (*shardData, *entry) {
 	if c := t.last; c != nil && t.lastSD == sd && t.lastGen == sd.gen && c.key == string(key) {
 		e = c // still the live entry of key
 	} else {
-		e = sd.ix.get(h, string(key))
+		e = sd.ix.get(h, key)
 	}
 	if e != nil && e.expireAt != 0 && e.expireAt <= t.Now() {
 		if t.write {
