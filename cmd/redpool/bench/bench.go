@@ -33,8 +33,6 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"time"
-
-	"redpool/cmd/redpool/config"
 )
 
 // Options configure Run.
@@ -155,12 +153,6 @@ func safeName(name string) string {
 	return string(b)
 }
 
-// persistent reports whether a server with config c keeps its data across a
-// restart.
-func persistent(c config.Config) bool {
-	return c.Backend != config.BackendMemory || c.Persistence.Mode != config.ModeNone
-}
-
 // stopTimeout bounds a graceful shutdown (a final fsync or snapshot).
 const stopTimeout = time.Minute
 
@@ -198,7 +190,7 @@ func measure(ctx context.Context, o Options, s Strategy, dir string, p *progress
 
 	// Recovery on the same data.
 	want := r.Keys
-	if !persistent(cfg) {
+	if !cfg.Persistent() {
 		want = 0
 	}
 	p.setPhase("recovery", planLoad, planRecovery, 0)

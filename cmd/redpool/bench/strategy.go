@@ -31,16 +31,12 @@ var snapshotSaveRules = []config.SaveRule{{Seconds: 1, Changes: 1}}
 // DefaultStrategies returns the strategies compared by default, in order.
 // Each sets its backend and persistence mode explicitly, whatever the
 // defaults are. All run with the same threads, so that only the way of
-// keeping data differs: the count threads = 0 gives a strategy that writes
-// to disk on this machine (see config.Config.ThreadCount). Every other key
-// keeps its default.
+// keeping data differs: the most that threads = 0 gives any of them on this
+// machine (see config.Config.ThreadCount). Every other key keeps its
+// default.
 func DefaultStrategies() []Strategy {
-	disk := config.Default()
-	disk.Persistence.Mode = config.ModeAOF
-	threads := disk.ThreadCount(runtime.GOMAXPROCS(0))
 	memory := func(name string, mode config.PersistMode, modify func(*config.Config)) Strategy {
 		c := config.Default()
-		c.Threads = threads
 		c.Backend = config.BackendMemory
 		c.Persistence.Mode = mode
 		modify(&c)
@@ -51,13 +47,12 @@ func DefaultStrategies() []Strategy {
 	}
 	bolt := func(name string, sync config.BoltSync) Strategy {
 		c := config.Default()
-		c.Threads = threads
 		c.Backend = config.BackendBolt
 		c.Bolt.Sync = sync
 		c.Persistence.Mode = config.ModeNone // bolt is durable by itself
 		return Strategy{Name: name, Config: c}
 	}
-	return []Strategy{
+	all := []Strategy{
 		memory("memory", config.ModeNone, func(*config.Config) {}),
 		memory("aof-always", config.ModeAOF, fsync(config.FsyncAlways)),
 		memory("aof-everysec", config.ModeAOF, fsync(config.FsyncEverySec)),
@@ -68,6 +63,14 @@ func DefaultStrategies() []Strategy {
 		bolt("bolt-always", config.BoltSyncAlways),
 		bolt("bolt-none", config.BoltSyncNone),
 	}
+	threads := 0
+	for _, s := range all {
+		threads = max(threads, s.Config.ThreadCount(runtime.GOMAXPROCS(0)))
+	}
+	for i := range all {
+		all[i].Config.Threads = threads
+	}
+	return all
 }
 
 // SelectStrategies returns the default strategies with the given names, in

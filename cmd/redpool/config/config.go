@@ -117,10 +117,17 @@ func (c Config) ThreadCount(cpus int) int {
 		return c.Threads
 	}
 	n := max(cpus-1, 1)
-	if disk := c.Backend == BackendBolt || c.Persistence.Mode != ModeNone; disk && cpus >= 2 {
+	if c.Persistent() && cpus >= 2 {
 		n = max(n, 2)
 	}
 	return n
+}
+
+// Persistent reports whether the server writes its data to disk (and so
+// keeps it across a restart): the bolt backend, or memory with an AOF or
+// snapshots.
+func (c Config) Persistent() bool {
+	return c.Backend != BackendMemory || c.Persistence.Mode != ModeNone
 }
 
 // Addr returns the listen address, host:port.
