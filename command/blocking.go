@@ -322,7 +322,7 @@ func blockOn(c *Ctx, keys, locks [][]byte, timeout time.Duration, try attempt) e
 		return nil
 	}
 	b := c.e.blocking
-	w := b.register(c, c.Client.DB, keys)
+	w := b.register(c, c.Client.DB(), keys)
 	if w == nil {
 		c.NullArray()
 		return nil

@@ -61,7 +61,7 @@ func selectDB(c *Ctx) error {
 	if n < 0 || n >= int64(c.e.backend.Databases()) {
 		return ErrDBIndex
 	}
-	c.Client.DB = int(n)
+	c.Client.SetDB(int(n))
 	c.OK()
 	return nil
 }
@@ -97,7 +97,7 @@ func hello(c *Ctx) error {
 		}
 		c.Client.setName(string(name))
 	}
-	c.Client.Proto = 2
+	c.Client.SetProto(2)
 	c.Map(7)
 	c.BulkString("server")
 	c.BulkString("redis")
@@ -244,8 +244,8 @@ func (e *Engine) clientLine(cl *Client) string {
 	}
 	return "id=" + strconv.FormatInt(cl.ID, 10) + " addr=" + cl.Addr + " laddr=" + cl.LAddr +
 		" fd=0 name=" + cl.name + " age=" + strconv.FormatInt(age, 10) + " idle=0 flags=N db=" +
-		strconv.Itoa(cl.DB) + " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
-		cmd + " user=default redir=-1 resp=" + strconv.Itoa(cl.Proto) + " lib-name=" + cl.libName + " lib-ver=" + cl.libVer
+		strconv.Itoa(cl.DB()) + " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
+		cmd + " user=default redir=-1 resp=" + strconv.Itoa(cl.Proto()) + " lib-name=" + cl.libName + " lib-ver=" + cl.libVer
 }
 
 // parseInt parses a Redis integer argument exactly as Redis's string2ll:

@@ -212,8 +212,11 @@ type Client struct {
 	Addr    string
 	LAddr   string
 	Created time.Time
-	DB      int
-	Proto   int
+
+	// db and proto are written by the client's own session (SELECT, HELLO)
+	// and read by others (CLIENT LIST), so they are atomic.
+	db    atomic.Int32
+	proto atomic.Int32
 
 	mu      sync.Mutex // guards the fields below, read by other clients
 	name    string
@@ -230,7 +233,8 @@ type Client struct {
 // NewClient registers a connection and returns its state. The caller must
 // call Unregister when the connection ends.
 func (e *Engine) NewClient(addr, laddr string) *Client {
-	c := &Client{Addr: addr, LAddr: laddr, Created: e.clock.Now(), Proto: 2}
+	c := &Client{Addr: addr, LAddr: laddr, Created: e.clock.Now()}
+	c.proto.Store(2)
 	e.clients.mu.Lock()
 	e.clients.nextID++
 	c.ID = e.clients.nextID
@@ -254,6 +258,18 @@ func (e *Engine) ConnectedClients() int {
 	defer e.clients.mu.Unlock()
 	return len(e.clients.byID)
 }
+
+// DB is the client's selected database.
+func (c *Client) DB() int { return int(c.db.Load()) }
+
+// SetDB selects database db for the client.
+func (c *Client) SetDB(db int) { c.db.Store(int32(db)) }
+
+// Proto is the RESP version the client speaks: 2 or 3.
+func (c *Client) Proto() int { return int(c.proto.Load()) }
+
+// SetProto switches the client's RESP version (HELLO).
+func (c *Client) SetProto(p int) { c.proto.Store(int32(p)) }
 
 // Name returns the client's name (CLIENT SETNAME).
 func (c *Client) Name() string {

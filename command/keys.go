@@ -256,7 +256,7 @@ func parseDBIndex(c *Ctx, b []byte) (int, error) {
 // copyCmd is COPY source destination [DB db] [REPLACE].
 func copyCmd(c *Ctx) error {
 	src, dst := c.Args[1], c.Args[2]
-	dstDB, replace := c.Client.DB, false
+	dstDB, replace := c.Client.DB(), false
 	for j := 3; j < len(c.Args); j++ {
 		switch opt := c.Args[j]; {
 		case equalFold(opt, "replace"):
@@ -272,11 +272,11 @@ func copyCmd(c *Ctx) error {
 			return ErrSyntax
 		}
 	}
-	if dstDB == c.Client.DB && string(src) == string(dst) {
+	if dstDB == c.Client.DB() && string(src) == string(dst) {
 		return ErrSameObject
 	}
 	var lock [][]byte // nil locks every database
-	if dstDB == c.Client.DB {
+	if dstDB == c.Client.DB() {
 		lock = c.Args[1:3]
 	}
 	return c.InTx(true, lock, func(c *Ctx) error {
@@ -286,7 +286,7 @@ func copyCmd(c *Ctx) error {
 		}
 		if ok {
 			c.Dirty(1)
-			if dstDB == c.Client.DB {
+			if dstDB == c.Client.DB() {
 				signalList(c, dst)
 			} else {
 				c.SignalDB(dstDB, dst)

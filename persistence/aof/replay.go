@@ -29,7 +29,7 @@ func NewReplayer(b backend.Backend, clock backend.Clock) (Replayer, error) {
 }
 
 // BeginFile implements Replayer.
-func (r *engineReplayer) BeginFile() { r.client.DB = 0 }
+func (r *engineReplayer) BeginFile() { r.client.SetDB(0) }
 
 // Apply implements Replayer. Only writes that can reach the log are
 // accepted: a read, a blocking command (logged as its non-blocking form) or
