@@ -310,7 +310,7 @@ func blockOn(c *Ctx, keys, locks [][]byte, timeout time.Duration, try attempt) e
 	if err != nil || served >= 0 {
 		return err
 	}
-	if c.Link == nil { // no connection to wait on: as a timeout
+	if c.Link == nil || c.InOpenTx() { // no connection to wait on, or inside EXEC: as a timeout
 		c.NullArray()
 		return nil
 	}

@@ -45,6 +45,10 @@ const (
 	ErrSaveFailed      Error = "ERR" // Redis's bare reply to a failed SAVE
 	ErrCountPositive   Error = "ERR value is out of range, must be positive"
 	ErrNumKeysPositive Error = "ERR numkeys should be greater than 0"
+	ErrGetKeysCommand  Error = "ERR Invalid command specified"
+	ErrGetKeysArity    Error = "ERR Invalid number of arguments specified for command"
+	ErrGetKeysNoKeys   Error = "ERR The command has no key arguments"
+	ErrGetKeysInvalid  Error = "ERR Invalid arguments specified for command"
 
 	// --- strings and keys ---
 	ErrDecrOverflow    Error = "ERR decrement would overflow"
