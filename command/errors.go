@@ -33,6 +33,7 @@ const (
 	ErrNoProto         Error = "NOPROTO unsupported protocol version"
 	ErrProtoVersion    Error = "ERR Protocol version is not an integer or out of range"
 	ErrClientName      Error = "ERR Client names cannot contain spaces, newlines or special characters."
+	ErrWrongPass       Error = "WRONGPASS invalid username-password pair or user is disabled."
 	ErrTimeoutNegative Error = "ERR timeout is negative"
 	ErrTimeoutNotFloat Error = "ERR timeout is not a float or out of range"
 	ErrMisconf         Error = "MISCONF Errors writing to the AOF file"

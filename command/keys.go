@@ -182,13 +182,7 @@ func scan(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.ArrayEnd(mark, n)
-	// The cursor comes first but is known last: put it before the keys.
-	var head [48]byte
-	h := resp.AppendArrayLen(head[:0], 2)
-	var num [20]byte
-	h = resp.AppendBulk(h, strconv.AppendUint(num[:0], next, 10))
-	insertReply(c, mark, h)
+	c.ScanEnd(mark, next, n)
 	return nil
 }
 
@@ -510,14 +504,6 @@ func objectAccessStat(c *Ctx, freq bool) error {
 	}
 	c.Int(0)
 	return nil
-}
-
-// insertReply inserts b into the reply at mark (a position returned by
-// ArrayMark), for replies whose head is known last, such as SCAN's cursor.
-func insertReply(c *Ctx, mark int, b []byte) {
-	c.out = append(c.out, b...)
-	copy(c.out[mark+len(b):], c.out[mark:len(c.out)-len(b)])
-	copy(c.out[mark:], b)
 }
 
 // formatInt returns n in decimal in a new slice (for AOF records).

@@ -156,15 +156,15 @@ func writeInfoEntry(c *Ctx, name string, s *Spec) {
 	if s.FindKeys != nil && s.Keys.First == 0 {
 		flags = append(flags, "movablekeys")
 	}
-	c.Array(len(flags))
+	c.Set(len(flags))
 	for _, f := range flags {
 		c.Simple(f)
 	}
 	c.Int(int64(s.Keys.First))
 	c.Int(int64(s.Keys.Last))
 	c.Int(int64(s.Keys.Step))
-	c.Array(0) // ACL categories
-	c.Array(0) // tips
+	c.Set(0)   // ACL categories
+	c.Set(0)   // tips
 	c.Array(0) // key specs
 	c.Array(len(s.Subcommands))
 	for i := range s.Subcommands {
@@ -436,7 +436,7 @@ func info(c *Ctx) error {
 			b = append(b, "\r\n"...)
 		}
 	}
-	c.Bulk(b)
+	c.Verbatim(b)
 	return nil
 }
 
