@@ -1,13 +1,8 @@
 package command
 
 import (
-	"errors"
-
 	"redpool/backend"
 )
-
-// errNoDBSwitch: the backend cannot change database inside a transaction.
-var errNoDBSwitch = errors.New("command: transaction cannot change database")
 
 // Ctx carries one command through the dispatcher and its handler. A session
 // owns one Ctx for its whole life and reuses it for every command; it is not
@@ -229,14 +224,8 @@ func (c *Ctx) runTx(tx backend.Tx) error { return c.step(tx, c.body) }
 func (c *Ctx) runOpen(fn Handler) error {
 	tx := c.open
 	if db := c.Client.DB(); db != tx.DB() {
-		sw, ok := tx.(interface {
-			WithDB(int) (backend.Tx, error)
-		})
-		if !ok {
-			return errNoDBSwitch
-		}
 		var err error
-		if tx, err = sw.WithDB(db); err != nil {
+		if tx, err = tx.WithDB(db); err != nil {
 			return err
 		}
 	}

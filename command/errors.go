@@ -50,6 +50,9 @@ const (
 	ErrGetKeysArity    Error = "ERR Invalid number of arguments specified for command"
 	ErrGetKeysNoKeys   Error = "ERR The command has no key arguments"
 	ErrGetKeysInvalid  Error = "ERR Invalid arguments specified for command"
+	// ErrUndeclaredKey: a command inside an open transaction (EXEC, a
+	// script) reached a key or database the transaction did not lock.
+	ErrUndeclaredKey Error = "ERR command accessed a key or database its transaction does not hold"
 
 	// --- strings and keys ---
 	ErrDecrOverflow    Error = "ERR decrement would overflow"
@@ -177,6 +180,8 @@ func replyError(err error) string {
 		return string(ErrStringTooLong)
 	case errors.Is(err, backend.ErrBadDB):
 		return string(ErrDBIndex)
+	case errors.Is(err, backend.ErrNotLocked):
+		return string(ErrUndeclaredKey)
 	case errors.As(err, &pe):
 		return string(ProtocolError(pe.Msg))
 	default:

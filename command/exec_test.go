@@ -153,3 +153,43 @@ func TestKeysOfMovableCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenTxLimits checks what a command inside Atomically may reach: a
+// key the transaction did not lock is an error reply (never a panic), and
+// SELECT moves the following commands to another database only when the
+// transaction holds every database.
+func TestOpenTxLimits(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
+		e, err := NewEngine(Options{Backend: b, Clock: clk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := e.NewCtx(e.NewClient("a", "b"), nil)
+		var got string
+		err = c.Atomically(true, backend.TxOptions{Keys: [][]byte{[]byte("k")}}, func() error {
+			got = execAll(c, "SET k 1", "SET other 1", "GET other", "DBSIZE", "SELECT 2", "GET k", "SELECT 0", "GET k")
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		undeclared := "-" + string(ErrUndeclaredKey) + "\r\n"
+		// DBSIZE reads a counter, not keys: the backends allow it.
+		if want := "+OK\r\n" + undeclared + undeclared + ":1\r\n+OK\r\n" + undeclared + "+OK\r\n$1\r\n1\r\n"; got != want {
+			t.Fatalf("inside a transaction on k:\n got %q\nwant %q", got, want)
+		}
+		err = c.Atomically(true, backend.TxOptions{All: true}, func() error {
+			got = execAll(c, "SELECT 2", "SET k two", "RPUSH l a", "SELECT 0", "GET k", "MOVE k 2", "SELECT 2", "LPOP l")
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "+OK\r\n+OK\r\n:1\r\n+OK\r\n$1\r\n1\r\n:0\r\n+OK\r\n$1\r\na\r\n"; got != want {
+			t.Fatalf("SELECT inside a transaction on every database:\n got %q\nwant %q", got, want)
+		}
+		if got := execAll(c, "GET k", "SELECT 0", "GET k"); got != "$3\r\ntwo\r\n+OK\r\n$1\r\n1\r\n" {
+			t.Fatalf("after the transaction: %q", got)
+		}
+	})
+}
