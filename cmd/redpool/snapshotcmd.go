@@ -124,11 +124,11 @@ func snapshotRestore(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case cfg.Backend == config.BackendBolt:
 		return restoreIntoBackend(cfg, src, *force, stdout, fail)
-	case cfg.Persistence.Mode == config.ModeSnapshot:
+	case cfg.PersistMode() == config.ModeSnapshot:
 		return restoreSnapshotFile(cfg, src, sum, *force, stdout, fail)
 	default:
 		return fail(`cannot restore into backend = %q with persistence.mode = %q: use backend = "bolt", or backend = "memory" with persistence.mode = "snapshot"`,
-			cfg.Backend, cfg.Persistence.Mode)
+			cfg.Backend, cfg.PersistMode())
 	}
 }
 

@@ -163,7 +163,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	s.ln = ln
 	s.mu.Unlock()
-	s.logger.Info("ready to accept connections", "addr", ln.Addr().String(), "backend", s.cfg.Backend.String(), "persistence", s.cfg.Persistence.Mode.String())
+	s.logger.Info("ready to accept connections", "addr", ln.Addr().String(), "backend", s.cfg.Backend.String(), "persistence", s.cfg.PersistMode().String())
 	return s.pool.Serve(ln)
 }
 
@@ -220,7 +220,7 @@ func (s *Server) registerParams(p *command.Params, configFile string) {
 	fixed("databases", strconv.Itoa(cfg.Databases))
 	fixed("dir", dir)
 	fixed("config-file", configFile)
-	fixed("appendonly", yesNo(cfg.Persistence.Mode == config.ModeAOF))
+	fixed("appendonly", yesNo(cfg.PersistMode() == config.ModeAOF))
 	fixed("appendfsync", cfg.Persistence.AOF.Fsync.String())
 	fixed("appendfilename", cfg.Persistence.AOF.File)
 	fixed("dbfilename", cfg.Persistence.Snapshot.File)
@@ -280,7 +280,7 @@ func yesNo(b bool) string {
 // saveString formats the save rules as Redis's CONFIG GET save does, and
 // reports none when snapshots are off.
 func saveString(cfg config.Config) string {
-	if cfg.Persistence.Mode != config.ModeSnapshot {
+	if cfg.PersistMode() != config.ModeSnapshot {
 		return ""
 	}
 	var parts []string
