@@ -19,6 +19,7 @@ import (
 	"redpool/backend"
 	"redpool/cmd/redpool/config"
 	"redpool/command"
+	"redpool/persistence/fsutil"
 	"redpool/pool"
 	"redpool/session"
 )
@@ -42,6 +43,9 @@ type Server struct {
 
 	clock   backend.Clock
 	persist persistence
+	// dirLock keeps other redpools out of cfg.Dir while the server writes
+	// there (nil when it writes nothing); closeStorage releases it last.
+	dirLock *fsutil.DirLock
 
 	stopReq  chan struct{} // closed by SHUTDOWN
 	stopOnce sync.Once
@@ -71,15 +75,21 @@ func New(cfg config.Config, o Options) (*Server, error) {
 	s := &Server{cfg: cfg, logger: o.Logger, clock: o.Clock, stopReq: make(chan struct{})}
 	s.settings = session.NewSettings(time.Duration(cfg.Timeout), int64(cfg.ProtoMaxBulkLen))
 
+	if cfg.Persistent() {
+		lock, err := fsutil.LockDir(cfg.Dir)
+		if err != nil {
+			return nil, err
+		}
+		s.dirLock = lock
+	}
 	b, err := OpenBackend(cfg, o.Clock, o.Logger)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, s.unlockDir())
 	}
 	s.backend = b
 	pers, err := openPersistence(cfg, b, o.Clock, o.Logger)
 	if err != nil {
-		_ = b.Close()
-		return nil, err
+		return nil, errors.Join(err, b.Close(), s.unlockDir())
 	}
 	s.persist = pers
 
@@ -117,13 +127,24 @@ func New(cfg config.Config, o Options) (*Server, error) {
 	return s, nil
 }
 
-// closeStorage closes persistence (saving as configured) and the backend.
+// closeStorage closes persistence (saving as configured) and the backend,
+// then releases the data directory.
 func (s *Server) closeStorage(ctx context.Context) error {
 	var err error
 	if s.persist != nil {
 		err = s.persist.Close(ctx, s.saveOnShutdown())
 	}
-	return errors.Join(err, s.backend.Close())
+	return errors.Join(err, s.backend.Close(), s.unlockDir())
+}
+
+// unlockDir releases the data directory's lock, if the server holds it.
+func (s *Server) unlockDir() error {
+	if s.dirLock == nil {
+		return nil
+	}
+	lock := s.dirLock
+	s.dirLock = nil
+	return lock.Unlock()
 }
 
 // saveOnShutdown is what SHUTDOWN asked for: nil means as configured.
