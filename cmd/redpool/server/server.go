@@ -30,6 +30,9 @@ type Options struct {
 	Clock  backend.Clock // nil: the system clock
 	// ConfigFile is reported by INFO and CONFIG GET; may be empty.
 	ConfigFile string
+	// FDLimit is the open-file limit max_clients must fit under (nil: the
+	// process's RLIMIT_NOFILE); see pool.Options.
+	FDLimit pool.FDLimit
 }
 
 // Server is one running redpool. Safe for concurrent use.
@@ -117,7 +120,7 @@ func New(cfg config.Config, o Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	p, err := pool.New(pool.Options{MaxClients: cfg.MaxClients, Engine: eng, Settings: s.settings, Logger: o.Logger})
+	p, err := pool.New(pool.Options{MaxClients: cfg.MaxClients, Engine: eng, Settings: s.settings, Logger: o.Logger, FDLimit: o.FDLimit})
 	if err != nil {
 		_ = s.closeStorage(context.Background())
 		return nil, err
