@@ -204,11 +204,11 @@ func (d *Reader) parse(rec []byte) error {
 	if db > maxDB {
 		return fmt.Errorf("database %d out of range", db)
 	}
-	typ, ok := typeOf(kind & kindMask)
+	info, ok := backend.LookupKind(kind & kindMask)
 	if !ok {
 		return fmt.Errorf("unknown kind %#02x", kind)
 	}
-	d.e = backend.Entry{DB: int(db), Type: typ}
+	d.e = backend.Entry{DB: int(db), Type: info.Type}
 	if kind&kindExpires != 0 {
 		at := int64(p.uint64())
 		if p.err == nil && at <= 0 {
@@ -217,16 +217,15 @@ func (d *Reader) parse(rec []byte) error {
 		d.e.ExpireAt = at
 	}
 	d.e.Key = p.bytes()
-	switch typ {
-	case backend.TypeString:
-		d.e.Str = p.bytes()
-		if len(d.e.Str) > backend.MaxStringLen {
-			return fmt.Errorf("string of %d bytes", len(d.e.Str))
+	if info.Scalar {
+		v := p.bytes()
+		if len(v) > backend.MaxStringLen {
+			return fmt.Errorf("%s of %d bytes", info.Name, len(v))
 		}
-	case backend.TypeList:
-		d.e.List = d.items(p, 1)
-	case backend.TypeHash:
-		d.e.Hash = d.items(p, 2)
+		d.parts = append(d.parts, v)
+		d.e.Items = d.parts[len(d.parts)-1 : len(d.parts) : len(d.parts)]
+	} else {
+		d.e.Items = d.items(p, info.Width)
 	}
 	if p.err != nil {
 		return p.err
