@@ -70,6 +70,8 @@ func Run(t *testing.T, open Factory) {
 		{"HashModel", testHashModel},
 		{"HashScan", testHashScan},
 		{"HashScanConcurrent", testHashScanConcurrent},
+		{"HashRandom", testHashRandom},
+		{"TypeRegistry", testTypeRegistry},
 		{"WrongType", testWrongType},
 		{"ReadOnly", testReadOnly},
 		{"TxError", testTxError},

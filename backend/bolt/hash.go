@@ -116,17 +116,34 @@ func (t *tx) HashScan(key []byte, cursor uint64, count int, fn func(field, val [
 	return t.b.cursors.issue(slot, last, next), nil
 }
 
-// HashRandom implements backend.Tx. An independent pick is one random
-// descent of the hash's keys (O(log n) page reads; every field can come
-// out, though not with exactly equal chances). Distinct picks are descents
-// too while they are few against the size (count*3 <= size, retrying a
-// repeated field a bounded number of times); beyond that, or when the
-// descents keep repeating, the hash is walked once (O(n), as Redis does
-// for such counts), picking fields by Floyd's sampling.
+// randomWalkMax is the size up to which HashRandom reads the whole hash
+// and picks uniformly, rather than by random descents.
+const randomWalkMax = 64
+
+// HashRandom implements backend.Tx. A hash of at most randomWalkMax fields
+// is read whole and sampled uniformly. In a larger one an independent pick
+// is one random descent of the hash's keys (see randomIn: O(log n) page
+// reads; every field can come out, though not with equal chances), and so
+// are distinct picks while they are few against the size (count*3 <= size,
+// a repeated field retried a bounded number of times). Beyond that, or when
+// the descents keep repeating, the hash is walked once (O(n), as Redis
+// does for such counts), picking the fields by Floyd's sampling.
 func (t *tx) HashRandom(key []byte, count int, distinct bool, fn func(field, val []byte) error) error {
 	c, _, err := t.openColl(key, backend.TypeHash, false)
 	if c == nil || count <= 0 {
 		return err
+	}
+	size := int(c.r.size)
+	if size <= randomWalkMax {
+		fs := make([][]byte, 0, 2*size)
+		err := c.iter(nil, false, func(f, v []byte) (bool, error) {
+			fs = append(fs, f, v)
+			return true, nil
+		})
+		if err != nil {
+			return err
+		}
+		return backend.Sample(len(fs)/2, count, distinct, func(i int) error { return fn(fs[2*i], fs[2*i+1]) })
 	}
 	if !distinct {
 		for range count {
@@ -140,7 +157,6 @@ func (t *tx) HashRandom(key []byte, count int, distinct bool, fn func(field, val
 		}
 		return nil
 	}
-	size := int(c.r.size)
 	count = min(count, size)
 	seen := make(map[string]bool, count)
 	if count*3 <= size {

@@ -268,14 +268,14 @@ func (t *tx) HashScan(key []byte, cursor uint64, count int, fn func(field, val [
 }
 
 // HashRandom implements backend.Tx in O(count): the fields are a slice, so
-// a random field is one index (see sample).
+// a random field is one index (see backend.Sample).
 func (t *tx) HashRandom(key []byte, count int, distinct bool, fn func(field, val []byte) error) error {
 	_, e, err := t.hash(key)
 	if e == nil {
 		return err
 	}
 	fs := e.hash().fields
-	return sample(len(fs), count, distinct, func(i int) error {
+	return backend.Sample(len(fs), count, distinct, func(i int) error {
 		return fn(bytesOf(fs[i].name), fs[i].val)
 	})
 }
