@@ -75,10 +75,13 @@ func typedOps() []typedOp {
 
 func testWrongType(h *harness) {
 	t := h.t
-	h.set(0, "s", "v", 0)
-	h.rpush(0, "l", "v", "w")
-	h.hset(0, "h", "f", "v")
-	keyOf := map[backend.Type]string{backend.TypeString: "s", backend.TypeList: "l", backend.TypeHash: "h"}
+	// One key of every registered type, from its sample value.
+	keyOf := map[backend.Type]string{}
+	for typ, items := range typeSamples() {
+		e := &backend.Entry{Key: b("key:" + typ.String()), Type: typ, Items: items}
+		keyOf[typ] = string(e.Key)
+		h.update(0, k(string(e.Key)), func(tx backend.Tx) error { return backend.Put(tx, e) })
+	}
 	before := dumpTx(t, h.b)
 	for _, op := range typedOps() {
 		for typ, key := range keyOf {

@@ -66,6 +66,11 @@ type Reader struct {
 	parts   [][]byte
 	e       backend.Entry
 	err     error // sticky; io.EOF after the end
+
+	// split, if not 0, makes a collection record longer than split bytes
+	// come out in pieces (see stream.go); st is the record being split.
+	split int
+	st    *stream
 }
 
 // NewReader reads and checks the header of the snapshot on r.
@@ -98,7 +103,16 @@ func (d *Reader) Next() (*backend.Entry, error) {
 	if !d.keep {
 		d.release()
 	}
-	e, err := d.next()
+	if d.st != nil && d.st.last {
+		d.st = nil // the split record is done
+	}
+	var e *backend.Entry
+	var err error
+	if d.st != nil {
+		e, err = d.nextPiece()
+	} else {
+		e, err = d.next()
+	}
 	if err != nil {
 		d.err = err
 		return nil, err
@@ -128,6 +142,9 @@ func (d *Reader) next() (*backend.Entry, error) {
 	// The end marker must still fit after the record.
 	if rem := d.bodyLen - d.off - 1; rem < 0 || n > uint64(rem) {
 		return nil, fmt.Errorf("%w: record at offset %d is %d bytes long, past the end of the file", ErrCorrupt, start, n)
+	}
+	if d.split > 0 && n > uint64(d.split) {
+		return d.startStream(start, int64(n))
 	}
 	rec, err := d.read(int(n))
 	if err != nil {

@@ -44,6 +44,12 @@ func FuzzDecode(f *testing.F) {
 			if got > maxAlloc(len(in))+uint64(len(entries))*uint64(len(in)) {
 				t.Fatalf("decoding %d bytes allocated %d", len(in), got)
 			}
+			// Splitting records into pieces changes nothing but the pieces.
+			_, whole, errWhole := decodeAll(in)
+			split, _, errSplit := decodeSplit(t, in, 3)
+			if (errWhole == nil) != (errSplit == nil) || !equalStrings(whole, split) {
+				t.Fatalf("split decoding differs: %v %v\n%q\n%q", errWhole, errSplit, whole, split)
+			}
 			if err != nil || len(entries) == 64 {
 				continue
 			}

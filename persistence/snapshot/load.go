@@ -74,6 +74,7 @@ type loader struct {
 // records until release, so a batch's entries alias d's arena: no copying.
 func loadFrom(ctx context.Context, d *Reader, b backend.Backend, st *LoadStats) error {
 	d.keep = true
+	d.split = loadBatchBytes // a huge record comes in pieces
 	ndb := b.Databases()
 	l := &loader{ctx: ctx, b: b, st: st, batch: make([]piece, 0, loadBatchKeys)}
 	entries := make([]backend.Entry, 0, loadBatchKeys) // the entries l.batch points into
@@ -97,7 +98,7 @@ func loadFrom(ctx context.Context, d *Reader, b backend.Backend, st *LoadStats) 
 		if e.DB >= ndb {
 			return fmt.Errorf("key %q is in database %d, but the server has %d databases (see the databases setting): %w", e.Key, e.DB, ndb, backend.ErrBadDB)
 		}
-		if e.DB != l.db {
+		if e.DB != l.db { // (a piece after the first has its first's database)
 			// Apply the other database's keys first; e stays valid because
 			// the arena is only released by flush.
 			if err := l.apply(); err != nil {
@@ -110,17 +111,18 @@ func loadFrom(ctx context.Context, d *Reader, b backend.Backend, st *LoadStats) 
 			return fmt.Errorf("key %q: %w %d", e.Key, backend.ErrUnknownType, e.Type)
 		}
 		entries = append(entries, *e) // never reallocates: flushed when full
-
 		ent := &entries[len(entries)-1]
-		// A big value goes in pieces of whole elements, a transaction each.
-		items, first := ent.Items, true
+		// A big value goes in pieces of whole elements, a transaction each:
+		// the reader's pieces of a huge record, split again by items.
+		first, last := d.piece()
+		items := ent.Items
 		per := max(loadBatchItems/info.Width, 1) * info.Width
 		for {
 			k := min(len(items), per)
-			l.batch = append(l.batch, piece{e: ent, info: info, items: items[:k], first: first, last: k == len(items)})
+			l.batch = append(l.batch, piece{e: ent, info: info, items: items[:k], first: first, last: last && k == len(items)})
 			l.items += k
 			items, first = items[k:], false
-			if len(items) > 0 || len(l.batch) == cap(l.batch) || l.items >= loadBatchItems {
+			if len(items) > 0 || !last || len(l.batch) == cap(l.batch) || l.items >= loadBatchItems {
 				if err := l.apply(); err != nil {
 					return err
 				}
