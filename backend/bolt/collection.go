@@ -12,7 +12,7 @@ import (
 // family of data keys id|subkey that hold its elements. Every collection
 // type's operations go through it:
 //
-//	c, err := t.openColl(key, backend.TypeHash, true)  // the record, or a new one
+//	c, ok, err := t.openColl(key, backend.TypeHash, true)  // the record, or a new one
 //	c.get(sub) / c.put(sub, val) / c.del(sub) / c.iter(...)
 //	c.r.size += added                                   // keep the size right
 //	return c.save()                                     // record written, or the key removed when empty
@@ -28,31 +28,32 @@ type coll struct {
 }
 
 // openColl reads key's record, which must be of type typ (ErrWrongType
-// otherwise). A missing key gives found false and, with create (in a write
-// transaction that will add elements), a new collection with a fresh data
-// id, whose record save writes; without create, a nil coll.
-func (t *tx) openColl(key []byte, typ backend.Type, create bool) (c *coll, found bool, err error) {
+// otherwise). ok reports that c is usable: the key exists, or it did not
+// and create (in a write transaction that will add elements) made a new
+// collection with a fresh data id, whose record save writes. (coll is a
+// value so that opening one allocates nothing.)
+func (t *tx) openColl(key []byte, typ backend.Type, create bool) (c coll, ok bool, err error) {
 	if create {
 		if err := checkKey(key); err != nil {
-			return nil, false, err
+			return coll{}, false, err
 		}
 	}
 	kk := t.kkey(key)
 	r, found, err := t.getType(kk, typ)
 	if err != nil {
-		return nil, false, err
+		return coll{}, false, err
 	}
 	if !found {
 		if !create {
-			return nil, false, nil
+			return coll{}, false, nil
 		}
 		id, err := t.newID()
 		if err != nil {
-			return nil, false, err
+			return coll{}, false, err
 		}
 		r = record{typ: typ, id: id}
 	}
-	return &coll{t: t, kk: kk, r: r, orig: r, found: found}, found, nil
+	return coll{t: t, kk: kk, r: r, orig: r, found: found}, true, nil
 }
 
 // subkey returns id|sub in the transaction's data scratch buffer, valid

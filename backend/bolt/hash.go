@@ -18,8 +18,8 @@ func (t *tx) HashSet(key []byte, pairs [][]byte, onlyNew bool) (int64, error) {
 			return 0, backend.ErrTooLarge
 		}
 	}
-	c, _, err := t.openColl(key, backend.TypeHash, len(pairs) > 0)
-	if c == nil || err != nil {
+	c, ok, err := t.openColl(key, backend.TypeHash, len(pairs) > 0)
+	if !ok || err != nil {
 		return 0, err
 	}
 	var added int64
@@ -40,8 +40,8 @@ func (t *tx) HashSet(key []byte, pairs [][]byte, onlyNew bool) (int64, error) {
 }
 
 func (t *tx) HashGet(key, field []byte) ([]byte, bool, error) {
-	c, _, err := t.openColl(key, backend.TypeHash, false)
-	if c == nil {
+	c, ok, err := t.openColl(key, backend.TypeHash, false)
+	if !ok {
 		return nil, false, err
 	}
 	v, ok := c.get(field)
@@ -52,8 +52,8 @@ func (t *tx) HashDel(key []byte, fields [][]byte) (int64, error) {
 	if err := t.writable(); err != nil {
 		return 0, err
 	}
-	c, _, err := t.openColl(key, backend.TypeHash, false)
-	if c == nil {
+	c, ok, err := t.openColl(key, backend.TypeHash, false)
+	if !ok {
 		return 0, err
 	}
 	var removed int64
@@ -71,24 +71,24 @@ func (t *tx) HashDel(key []byte, fields [][]byte) (int64, error) {
 }
 
 func (t *tx) HashLen(key []byte) (int64, error) {
-	c, _, err := t.openColl(key, backend.TypeHash, false)
-	if c == nil {
+	c, ok, err := t.openColl(key, backend.TypeHash, false)
+	if !ok {
 		return 0, err
 	}
 	return c.r.size, nil
 }
 
 func (t *tx) HashIter(key []byte, fn func(field, val []byte) bool) error {
-	c, _, err := t.openColl(key, backend.TypeHash, false)
-	if c == nil {
+	c, ok, err := t.openColl(key, backend.TypeHash, false)
+	if !ok {
 		return err
 	}
 	return c.iter(nil, false, func(f, v []byte) (bool, error) { return fn(f, v), nil })
 }
 
 func (t *tx) HashScan(key []byte, cursor uint64, count int, fn func(field, val []byte) error) (uint64, error) {
-	c, _, err := t.openColl(key, backend.TypeHash, false)
-	if c == nil {
+	c, ok, err := t.openColl(key, backend.TypeHash, false)
+	if !ok {
 		return 0, err
 	}
 	if count <= 0 {
@@ -129,8 +129,8 @@ const randomWalkMax = 64
 // the descents keep repeating, the hash is walked once (O(n), as Redis
 // does for such counts), picking the fields by Floyd's sampling.
 func (t *tx) HashRandom(key []byte, count int, distinct bool, fn func(field, val []byte) error) error {
-	c, _, err := t.openColl(key, backend.TypeHash, false)
-	if c == nil || count <= 0 {
+	c, ok, err := t.openColl(key, backend.TypeHash, false)
+	if !ok || count <= 0 {
 		return err
 	}
 	size := int(c.r.size)
@@ -149,7 +149,7 @@ func (t *tx) HashRandom(key []byte, count int, distinct bool, fn func(field, val
 		for range count {
 			f, v, ok := c.random()
 			if !ok {
-				return errDamagedColl(c)
+				return errDamagedColl(&c)
 			}
 			if err := fn(f, v); err != nil {
 				return err
@@ -163,7 +163,7 @@ func (t *tx) HashRandom(key []byte, count int, distinct bool, fn func(field, val
 		for tries := 4*count + 16; tries > 0 && len(seen) < count; tries-- {
 			f, v, ok := c.random()
 			if !ok {
-				return errDamagedColl(c)
+				return errDamagedColl(&c)
 			}
 			if seen[string(f)] {
 				continue

@@ -73,8 +73,8 @@ func normRange(start, stop, size int64) (int64, int64, bool) {
 }
 
 func (t *tx) ListLen(key []byte) (int64, error) {
-	c, _, err := t.openColl(key, backend.TypeList, false)
-	if c == nil {
+	c, ok, err := t.openColl(key, backend.TypeList, false)
+	if !ok {
 		return 0, err
 	}
 	return c.r.size, nil
@@ -84,8 +84,8 @@ func (t *tx) ListPush(key []byte, left bool, vals [][]byte, onlyExisting bool) (
 	if err := t.writable(); err != nil {
 		return 0, err
 	}
-	c, _, err := t.openColl(key, backend.TypeList, !onlyExisting && len(vals) > 0)
-	if c == nil {
+	c, ok, err := t.openColl(key, backend.TypeList, !onlyExisting && len(vals) > 0)
+	if !ok {
 		return 0, err
 	}
 	for _, v := range vals {
@@ -109,8 +109,8 @@ func (t *tx) ListPop(key []byte, left bool, count int64) ([][]byte, error) {
 	if err := t.writable(); err != nil {
 		return nil, err
 	}
-	c, _, err := t.openColl(key, backend.TypeList, false)
-	if c == nil || count <= 0 {
+	c, ok, err := t.openColl(key, backend.TypeList, false)
+	if !ok || count <= 0 {
 		return nil, err
 	}
 	r := &c.r
@@ -157,8 +157,8 @@ func (t *tx) ListPop(key []byte, left bool, count int64) ([][]byte, error) {
 }
 
 func (t *tx) ListIndex(key []byte, index int64) ([]byte, bool, error) {
-	c, _, err := t.openColl(key, backend.TypeList, false)
-	if c == nil {
+	c, ok, err := t.openColl(key, backend.TypeList, false)
+	if !ok {
 		return nil, false, err
 	}
 	off, ok := normIndex(index, c.r.size)
@@ -173,11 +173,11 @@ func (t *tx) ListSet(key []byte, index int64, val []byte) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	c, _, err := t.openColl(key, backend.TypeList, false)
+	c, ok, err := t.openColl(key, backend.TypeList, false)
 	if err != nil {
 		return err
 	}
-	if c == nil {
+	if !ok {
 		return backend.ErrNoSuchKey
 	}
 	off, ok := normIndex(index, c.r.size)
@@ -188,11 +188,11 @@ func (t *tx) ListSet(key []byte, index int64, val []byte) error {
 }
 
 func (t *tx) ListRange(key []byte, start, stop int64, fn func(val []byte) error) error {
-	c, _, err := t.openColl(key, backend.TypeList, false)
-	if c == nil {
+	c, ok, err := t.openColl(key, backend.TypeList, false)
+	if !ok {
 		return err
 	}
-	start, stop, ok := normRange(start, stop, c.r.size)
+	start, stop, ok = normRange(start, stop, c.r.size)
 	if !ok {
 		return nil
 	}
@@ -204,8 +204,8 @@ func (t *tx) ListRange(key []byte, start, stop int64, fn func(val []byte) error)
 }
 
 func (t *tx) ListIter(key []byte, reverse bool, fn func(index int64, val []byte) bool) error {
-	c, _, err := t.openColl(key, backend.TypeList, false)
-	if c == nil {
+	c, ok, err := t.openColl(key, backend.TypeList, false)
+	if !ok {
 		return err
 	}
 	start := c.r.head
@@ -221,12 +221,12 @@ func (t *tx) ListTrim(key []byte, start, stop int64) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	c, _, err := t.openColl(key, backend.TypeList, false)
-	if c == nil {
+	c, ok, err := t.openColl(key, backend.TypeList, false)
+	if !ok {
 		return err
 	}
 	r := &c.r
-	start, stop, ok := normRange(start, stop, r.size)
+	start, stop, ok = normRange(start, stop, r.size)
 	if !ok {
 		return c.remove()
 	}
@@ -242,7 +242,7 @@ func (t *tx) ListTrim(key []byte, start, stop int64) error {
 		if err != nil {
 			return err
 		}
-		nc := *c
+		nc := c
 		nc.r.id, nc.r.head, nc.r.tail, nc.r.size = id, keepHead, keepTail, kept
 		err = c.listIter(keepHead, false, func(pos int64, v []byte) (bool, error) {
 			if pos >= keepTail {
@@ -274,8 +274,8 @@ func (t *tx) ListRem(key []byte, count int64, val []byte) (int64, error) {
 	if err := t.writable(); err != nil {
 		return 0, err
 	}
-	c, _, err := t.openColl(key, backend.TypeList, false)
-	if c == nil {
+	c, ok, err := t.openColl(key, backend.TypeList, false)
+	if !ok {
 		return 0, err
 	}
 	r := &c.r
@@ -363,8 +363,8 @@ func (t *tx) ListInsert(key []byte, before bool, pivot, val []byte) (int64, erro
 	if err := t.writable(); err != nil {
 		return 0, err
 	}
-	c, _, err := t.openColl(key, backend.TypeList, false)
-	if c == nil {
+	c, ok, err := t.openColl(key, backend.TypeList, false)
+	if !ok {
 		return 0, err
 	}
 	r := &c.r
