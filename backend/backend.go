@@ -59,31 +59,6 @@ var (
 // MaxStringLen is the largest string value, as Redis's proto-max-bulk-len default.
 const MaxStringLen = 512 * 1024 * 1024
 
-// Type is the type of the value stored at a key.
-type Type uint8
-
-// The value types. TypeNone is reported for a missing key.
-const (
-	TypeNone Type = iota
-	TypeString
-	TypeList
-	TypeHash
-)
-
-// String returns the name TYPE replies with.
-func (t Type) String() string {
-	switch t {
-	case TypeString:
-		return "string"
-	case TypeList:
-		return "list"
-	case TypeHash:
-		return "hash"
-	default:
-		return "none"
-	}
-}
-
 // Clock tells the backend (and the commands) what time it is. Tests inject
 // a ManualClock so that expiry never needs a sleep.
 type Clock interface {
@@ -176,18 +151,6 @@ type Stats struct {
 	UsedBytes   int64   // approximate bytes held by data
 	// Extra holds backend-specific INFO fields (name, value), in order.
 	Extra [][2]string
-}
-
-// Entry is one key with its whole value, as a Snapshot yields it and as
-// Restore takes it. Exactly one of Str, List and Hash is used, by Type.
-type Entry struct {
-	DB       int
-	Key      []byte
-	Type     Type
-	ExpireAt int64    // absolute Unix ms, 0 = none
-	Str      []byte   // TypeString
-	List     [][]byte // TypeList, head first
-	Hash     [][]byte // TypeHash, field, value, field, value, ...
 }
 
 // Snapshot is a point-in-time view of a Backend. Writes made after the
@@ -318,4 +281,10 @@ type Tx interface {
 	// HashScan visits about count fields from cursor and returns the next
 	// cursor (0 = done), with SCAN's guarantee.
 	HashScan(key []byte, cursor uint64, count int, fn func(field, val []byte) error) (uint64, error)
+	// HashRandom calls fn for count fields of key picked at random, with
+	// their values: distinct fields if distinct (every field once when
+	// count reaches HashLen), else picked independently, so that a field
+	// may repeat. A missing key makes no call. Its cost does not grow with the size of
+	// the hash on memory (O(count)); see each backend for its cost.
+	HashRandom(key []byte, count int, distinct bool, fn func(field, val []byte) error) error
 }

@@ -2,7 +2,6 @@ package command
 
 import (
 	"math"
-	"math/rand/v2"
 
 	"redpool/session/resp"
 )
@@ -310,7 +309,9 @@ const maxRandomFields = 1 << 24
 // hrandfield is HRANDFIELD key [count [WITHVALUES]]. Without count: one
 // random field or null. A positive count returns distinct fields (the
 // whole hash if count reaches its size), a negative one |count| fields
-// that may repeat. It is read-only, so nothing is logged.
+// that may repeat. The picks come from Tx.HashRandom, so that their cost
+// does not grow with the size of the hash (only the whole-hash answer
+// walks it). It is read-only, so nothing is logged.
 func hrandfield(c *Ctx) error {
 	key := c.Args[1]
 	if len(c.Args) == 2 {
@@ -345,6 +346,10 @@ func hrandfield(c *Ctx) error {
 	default:
 		per = 2 // RESP2: one flat array
 	}
+	reply := func(f, v []byte) error {
+		replyField(c, f, v, what)
+		return nil
+	}
 	switch {
 	case size == 0 || l == 0:
 		c.Array(0)
@@ -353,7 +358,8 @@ func hrandfield(c *Ctx) error {
 		if -l > maxRandomFields {
 			return ErrOutOfRange
 		}
-		return randomFieldsRepeating(c, key, int(size), int(-l), what, per)
+		c.Array(int(-l) * per)
+		return c.Tx.HashRandom(key, int(-l), false, reply)
 	case l >= size:
 		c.Array(int(size) * per)
 		return c.Tx.HashIter(key, func(f, v []byte) bool {
@@ -361,72 +367,20 @@ func hrandfield(c *Ctx) error {
 			return true
 		})
 	}
-	// count distinct fields out of size, by Floyd's sampling.
-	n, count := int(size), int(l)
-	chosen := make([]bool, n)
-	for j := n - count; j < n; j++ {
-		if t := rand.IntN(j + 1); chosen[t] {
-			chosen[j] = true
-		} else {
-			chosen[t] = true
-		}
-	}
-	c.Array(count * per)
-	i := 0
-	return c.Tx.HashIter(key, func(f, v []byte) bool {
-		if i < n && chosen[i] {
-			replyField(c, f, v, what)
-		}
-		i++
-		return true
-	})
+	c.Array(int(l) * per)
+	return c.Tx.HashRandom(key, int(l), true, reply)
 }
 
 // randomField replies with one random field of key, or null.
 func randomField(c *Ctx, key []byte) error {
-	size, err := c.Tx.HashLen(key)
-	if err != nil {
-		return err
-	}
-	if size == 0 {
-		c.Null()
+	found := false
+	err := c.Tx.HashRandom(key, 1, false, func(f, _ []byte) error {
+		c.Bulk(f)
+		found = true
 		return nil
-	}
-	pick, i := rand.Int64N(size), int64(0)
-	return c.Tx.HashIter(key, func(f, _ []byte) bool {
-		if i == pick {
-			c.Bulk(f)
-			return false
-		}
-		i++
-		return true
 	})
-}
-
-// randomFieldsRepeating replies with count fields of key picked at random
-// with repetition, in random order.
-func randomFieldsRepeating(c *Ctx, key []byte, size, count, what, per int) error {
-	picks := make([]int, count)
-	need := make(map[int][2][]byte)
-	for i := range picks {
-		picks[i] = rand.IntN(size)
-		need[picks[i]] = [2][]byte{}
+	if err == nil && !found {
+		c.Null()
 	}
-	i := 0
-	err := c.Tx.HashIter(key, func(f, v []byte) bool {
-		if _, ok := need[i]; ok {
-			need[i] = [2][]byte{append([]byte(nil), f...), append([]byte(nil), v...)}
-		}
-		i++
-		return true
-	})
-	if err != nil {
-		return err
-	}
-	c.Array(count * per)
-	for _, p := range picks {
-		fv := need[p]
-		replyField(c, fv[0], fv[1], what)
-	}
-	return nil
+	return err
 }

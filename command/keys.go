@@ -1,6 +1,7 @@
 package command
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -376,78 +377,29 @@ func objectKey(c *Ctx) (backend.Type, bool, error) {
 	return t, true, nil
 }
 
-// Redis's encoding limits: strings of up to 44 bytes are embedded, and
-// integers 0..9999 are shared objects.
+// Redis shares the integers 0..9999 (OBJECT REFCOUNT).
 const (
-	embstrMaxLen   = 44
 	sharedIntegers = 10000
 	sharedRefcount = math.MaxInt32
 )
 
-// objectEncoding answers what Redis would pick for the value as it is now:
-// strings are "int", "embstr" or "raw" by content (Redis also reports
-// "raw" for strings grown by APPEND or SETRANGE); lists are "quicklist" (as
-// in Redis 7.0); hashes are "listpack" within hash-max-listpack-entries and
-// hash-max-listpack-value, "hashtable" beyond.
+// objectEncoding answers what Redis would pick for the value as it is now,
+// from the type's registry row (backend.TypeInfo.Encoding).
 func objectEncoding(c *Ctx) error {
 	t, ok, err := objectKey(c)
 	if !ok {
 		return err
 	}
-	key := c.Args[2]
-	switch t {
-	case backend.TypeString:
-		v, _, err := c.Tx.Get(key)
-		if err != nil {
-			return err
-		}
-		c.BulkString(stringEncoding(v))
-	case backend.TypeList:
-		c.BulkString("quicklist")
-	case backend.TypeHash:
-		enc, err := hashEncoding(c, key)
-		if err != nil {
-			return err
-		}
-		c.BulkString(enc)
-	default:
-		c.BulkString("unknown")
+	info, ok := backend.Lookup(t)
+	if !ok {
+		return fmt.Errorf("OBJECT ENCODING: %w %d", backend.ErrUnknownType, t)
 	}
+	enc, err := info.Encoding(c.Tx, c.Args[2], func(name string, def int64) int64 { return paramInt(c, name, def) })
+	if err != nil {
+		return err
+	}
+	c.BulkString(enc)
 	return nil
-}
-
-func stringEncoding(v []byte) string {
-	if _, ok := resp.ParseInt(v); ok {
-		return "int"
-	}
-	if len(v) <= embstrMaxLen {
-		return "embstr"
-	}
-	return "raw"
-}
-
-func hashEncoding(c *Ctx, key []byte) (string, error) {
-	maxEntries := paramInt(c, "hash-max-listpack-entries", 128)
-	maxValue := paramInt(c, "hash-max-listpack-value", 64)
-	n, err := c.Tx.HashLen(key)
-	if err != nil {
-		return "", err
-	}
-	if n > maxEntries {
-		return "hashtable", nil
-	}
-	small := true
-	err = c.Tx.HashIter(key, func(field, val []byte) bool {
-		small = int64(len(field)) <= maxValue && int64(len(val)) <= maxValue
-		return small
-	})
-	if err != nil {
-		return "", err
-	}
-	if small {
-		return "listpack", nil
-	}
-	return "hashtable", nil
 }
 
 // paramInt reads an integer CONFIG parameter, def if unset or unparsable.

@@ -81,6 +81,8 @@ func Run(t *testing.T, open Factory) {
 		{"HashModel", testHashModel},
 		{"HashScan", testHashScan},
 		{"HashScanConcurrent", testHashScanConcurrent},
+		{"HashRandom", testHashRandom},
+		{"TypeRegistry", testTypeRegistry},
 		{"WrongType", testWrongType},
 		{"ReadOnly", testReadOnly},
 		{"TxError", testTxError},
@@ -395,23 +397,32 @@ func (h *harness) keys(db int) []string {
 
 // --- whole-store dumps, to compare states ---
 
-// describe renders one entry canonically: "type exp value".
-func describe(e *backend.Entry) string {
+// Describe renders one entry canonically, "type exp=N value", for tests
+// that compare stores: the items quoted, with the elements of a type whose
+// order is the backend's (a hash) sorted. It fails on a type with no
+// registry row or items that are not a whole value.
+func Describe(e *backend.Entry) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s exp=%d ", e.Type, e.ExpireAt)
-	switch e.Type {
-	case backend.TypeString:
-		fmt.Fprintf(&sb, "%q", e.Str)
-	case backend.TypeList:
-		fmt.Fprintf(&sb, "%q", e.List)
-	case backend.TypeHash:
-		var pairs []string
-		for i := 0; i+1 < len(e.Hash); i += 2 {
-			pairs = append(pairs, fmt.Sprintf("%q=%q", e.Hash[i], e.Hash[i+1]))
-		}
-		sort.Strings(pairs)
-		sb.WriteString(strings.Join(pairs, ","))
+	info, ok := backend.Lookup(e.Type)
+	if !ok {
+		fmt.Fprintf(&sb, "UNKNOWN TYPE %d", e.Type)
+		return sb.String()
 	}
+	if err := info.CheckItems(e.Items); err != nil {
+		fmt.Fprintf(&sb, "BAD ITEMS: %v", err)
+		return sb.String()
+	}
+	if info.Scalar || info.Ordered {
+		fmt.Fprintf(&sb, "%q", e.Items)
+		return sb.String()
+	}
+	elems := make([]string, 0, len(e.Items)/info.Width)
+	for i := 0; i < len(e.Items); i += info.Width {
+		elems = append(elems, fmt.Sprintf("%q", e.Items[i:i+info.Width]))
+	}
+	sort.Strings(elems)
+	sb.WriteString(strings.Join(elems, ","))
 	return sb.String()
 }
 
@@ -426,14 +437,14 @@ func dumpTx(t *testing.T, be backend.Backend) map[string]string {
 			var cursor uint64
 			for {
 				next, err := tx.Scan(cursor, 50, func(key []byte, typ backend.Type) error {
-					e, err := readEntry(tx, key)
+					e, err := ReadEntry(tx, key)
 					if err != nil {
 						return err
 					}
 					if e.Type != typ {
 						return fmt.Errorf("Scan said %q is %v, Type says %v", key, typ, e.Type)
 					}
-					out[dumpKey(db, key)] = describe(e)
+					out[dumpKey(db, key)] = Describe(e)
 					return nil
 				})
 				if err != nil {
@@ -452,32 +463,28 @@ func dumpTx(t *testing.T, be backend.Backend) map[string]string {
 	return out
 }
 
-// readEntry reads key into an Entry (copying everything).
-func readEntry(tx backend.Tx, key []byte) (*backend.Entry, error) {
+// ReadEntry reads key through tx into an Entry (copying everything), with
+// its type's registry row (TypeInfo.Read). A missing key is an Entry of
+// TypeNone.
+func ReadEntry(tx backend.Tx, key []byte) (*backend.Entry, error) {
 	e := &backend.Entry{DB: tx.DB(), Key: slices.Clone(key)}
 	var err error
-	if e.Type, err = tx.Type(key); err != nil {
-		return nil, err
+	if e.Type, err = tx.Type(key); err != nil || e.Type == backend.TypeNone {
+		return e, err
 	}
 	if e.ExpireAt, _, err = tx.ExpireAt(key); err != nil {
 		return nil, err
 	}
-	switch e.Type {
-	case backend.TypeString:
-		v, _, err := tx.Get(key)
-		e.Str = slices.Clone(v)
-		return e, err
-	case backend.TypeList:
-		err = tx.ListRange(key, 0, -1, func(v []byte) error {
-			e.List = append(e.List, slices.Clone(v))
-			return nil
-		})
-	case backend.TypeHash:
-		err = tx.HashIter(key, func(f, v []byte) bool {
-			e.Hash = append(e.Hash, slices.Clone(f), slices.Clone(v))
-			return true
-		})
+	info, ok := backend.Lookup(e.Type)
+	if !ok {
+		return nil, fmt.Errorf("key %q: %w %d", key, backend.ErrUnknownType, e.Type)
 	}
+	err = info.Read(tx, key, func(items [][]byte) error {
+		for _, it := range items {
+			e.Items = append(e.Items, slices.Clone(it))
+		}
+		return nil
+	})
 	return e, err
 }
 
@@ -490,7 +497,7 @@ func dumpSnapshot(t *testing.T, s backend.Snapshot) map[string]string {
 		if _, dup := out[key]; dup {
 			return fmt.Errorf("snapshot yielded %s twice", key)
 		}
-		out[key] = describe(e)
+		out[key] = Describe(e)
 		return nil
 	})
 	if err != nil {

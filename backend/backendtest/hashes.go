@@ -260,3 +260,71 @@ func testHashScan(h *harness) {
 		t.Fatalf("HashScan with failing fn err = %v", err)
 	}
 }
+
+// testHashRandom checks HashRandom's picks: valid pairs, distinct ones when
+// asked (every field once when count reaches the size), repeats allowed
+// otherwise and spread over every field, on a small hash (read whole) and
+// a large one (random descents on bolt).
+func testHashRandom(h *harness) {
+	t := h.t
+	var calls int
+	h.view(0, k("nokey"), func(tx backend.Tx) error {
+		return tx.HashRandom(b("nokey"), 5, false, func(_, _ []byte) error { calls++; return nil })
+	})
+	if calls != 0 {
+		t.Fatalf("HashRandom on a missing key made %d calls", calls)
+	}
+	for _, size := range []int{5, 300} {
+		key := fmt.Sprint("h", size)
+		want := map[string]string{}
+		var pairs []string
+		for i := range size {
+			f, v := fmt.Sprint("f", i), fmt.Sprint("v", i)
+			want[f] = v
+			pairs = append(pairs, f, v)
+		}
+		h.hset(0, key, pairs...)
+		pick := func(count int, distinct bool) []string {
+			t.Helper()
+			var got []string
+			h.view(0, k(key), func(tx backend.Tx) error {
+				got = got[:0]
+				return tx.HashRandom(b(key), count, distinct, func(f, v []byte) error {
+					if want[string(f)] != string(v) {
+						return fmt.Errorf("HashRandom gave %q=%q", f, v)
+					}
+					got = append(got, string(f))
+					return nil
+				})
+			})
+			return got
+		}
+		for _, count := range []int{1, 2, size / 3, size/3 + 1, size - 1, size, size + 7} {
+			got := pick(count, true)
+			seen := map[string]bool{}
+			for _, f := range got {
+				if seen[f] {
+					t.Fatalf("size %d: HashRandom(%d, distinct) repeated %q: %q", size, count, f, got)
+				}
+				seen[f] = true
+			}
+			if len(got) != min(count, size) {
+				t.Fatalf("size %d: HashRandom(%d, distinct) gave %d fields", size, count, len(got))
+			}
+		}
+		got := pick(40*size, false)
+		if len(got) != 40*size {
+			t.Fatalf("size %d: HashRandom(%d) gave %d fields", size, 40*size, len(got))
+		}
+		if size <= 5 {
+			// Read whole and sampled uniformly: 200 picks cover 5 fields.
+			seen := map[string]bool{}
+			for _, f := range got {
+				seen[f] = true
+			}
+			if len(seen) != size {
+				t.Fatalf("size %d: %d random fields covered only %v", size, len(got), seen)
+			}
+		}
+	}
+}

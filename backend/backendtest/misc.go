@@ -67,15 +67,21 @@ func typedOps() []typedOp {
 			_, err := tx.HashScan(key, 0, 10, func(_, _ []byte) error { return called() })
 			return err
 		}},
+		{"HashRandom", H, false, func(tx backend.Tx, key []byte) error {
+			return tx.HashRandom(key, 3, true, func(_, _ []byte) error { return called() })
+		}},
 	}
 }
 
 func testWrongType(h *harness) {
 	t := h.t
-	h.set(0, "s", "v", 0)
-	h.rpush(0, "l", "v", "w")
-	h.hset(0, "h", "f", "v")
-	keyOf := map[backend.Type]string{backend.TypeString: "s", backend.TypeList: "l", backend.TypeHash: "h"}
+	// One key of every registered type, from its sample value.
+	keyOf := map[backend.Type]string{}
+	for typ, items := range typeSamples() {
+		e := &backend.Entry{Key: b("key:" + typ.String()), Type: typ, Items: items}
+		keyOf[typ] = string(e.Key)
+		h.update(0, k(string(e.Key)), func(tx backend.Tx) error { return backend.Put(tx, e) })
+	}
 	before := dumpTx(t, h.b)
 	for _, op := range typedOps() {
 		for typ, key := range keyOf {
@@ -432,4 +438,57 @@ func testClose(h *harness) {
 		}
 		t.Fatalf("Snapshot after Close = %v", err)
 	}
+}
+
+// typeSamples is a value of each type in the registry, as items. A type
+// added to the registry needs one here (testTypeRegistry fails without).
+func typeSamples() map[backend.Type][][]byte {
+	return map[backend.Type][][]byte{
+		backend.TypeString: bs("v"),
+		backend.TypeList:   bs("a", "b", "a"),
+		backend.TypeHash:   bs("f", "1", "g", "2"),
+	}
+}
+
+// testTypeRegistry stores a sample of every registered type with its Load
+// (through Put) and reads it back with its Read, through a transaction and
+// through a snapshot; TYPE and OBJECT ENCODING must answer for it.
+func testTypeRegistry(h *harness) {
+	t := h.t
+	samples := typeSamples()
+	want := map[string]string{}
+	for _, info := range backend.Types() {
+		items, ok := samples[info.Type]
+		if !ok {
+			t.Fatalf("type %s has no sample value in typeSamples", info.Name)
+		}
+		e := &backend.Entry{Key: b("key:" + info.Name), Type: info.Type, ExpireAt: h.now() + 60_000, Items: items}
+		want[dumpKey(0, e.Key)] = Describe(e)
+		h.update(0, k(string(e.Key)), func(tx backend.Tx) error {
+			if err := backend.Put(tx, e); err != nil {
+				return err
+			}
+			got, err := ReadEntry(tx, e.Key)
+			if err != nil {
+				return err
+			}
+			if g, w := Describe(got), Describe(e); g != w {
+				return fmt.Errorf("read back %s, stored %s", g, w)
+			}
+			enc, err := info.Encoding(tx, e.Key, func(_ string, def int64) int64 { return def })
+			if err != nil || enc == "" {
+				return fmt.Errorf("%s: OBJECT ENCODING = %q, %v", info.Name, enc, err)
+			}
+			return nil
+		})
+	}
+	diff(t, "store", dumpTx(t, h.b), want)
+	diff(t, "snapshot", dumpSnapshot(t, h.snapshot(nil)), want)
+	// An unknown type is refused, never stored as something else.
+	bad := &backend.Entry{Key: b("bad"), Type: backend.Type(200), Items: bs("x")}
+	err := h.tryUpdate(0, k("bad"), func(tx backend.Tx) error { return backend.Put(tx, bad) })
+	if !errors.Is(err, backend.ErrUnknownType) {
+		t.Fatalf("Put of type 200: err = %v, want ErrUnknownType", err)
+	}
+	h.mustMissing(0, "bad")
 }

@@ -278,10 +278,10 @@ func testSnapshotRoundTrip(h *harness) {
 	// Put replaces whatever is there and skips expired entries.
 	now := h.now()
 	puts := []*backend.Entry{
-		{Key: b("s"), Type: backend.TypeList, List: bs("a")},
-		{Key: b("s"), Type: backend.TypeString, Str: b("str"), ExpireAt: now + 100},
-		{Key: b("gone"), Type: backend.TypeString, Str: b("x"), ExpireAt: now},
-		{Key: b("h"), Type: backend.TypeHash, Hash: bs("f", "v")},
+		{Key: b("s"), Type: backend.TypeList, Items: bs("a")},
+		{Key: b("s"), Type: backend.TypeString, Items: [][]byte{b("str")}, ExpireAt: now + 100},
+		{Key: b("gone"), Type: backend.TypeString, Items: [][]byte{b("x")}, ExpireAt: now},
+		{Key: b("h"), Type: backend.TypeHash, Items: bs("f", "v")},
 	}
 	for _, e := range puts {
 		h.update(3, k(string(e.Key)), func(tx backend.Tx) error { return backend.Put(tx, e) })

@@ -88,12 +88,12 @@ func testUpdateOnce(h *harness) {
 				t.Errorf("%s: function called %d times", key, c)
 			}
 			if (w+i)%5 < 3 || keeps {
-				want[dumpKey(0, b(key))] = describe(&backend.Entry{Type: backend.TypeString, Str: b("x")})
+				want[dumpKey(0, b(key))] = Describe(&backend.Entry{Type: backend.TypeString, Items: [][]byte{b("x")}})
 				n++
 			}
 		}
 	}
-	want[dumpKey(0, b("n"))] = describe(&backend.Entry{Type: backend.TypeString, Str: []byte(strconv.Itoa(n))})
+	want[dumpKey(0, b("n"))] = Describe(&backend.Entry{Type: backend.TypeString, Items: [][]byte{[]byte(strconv.Itoa(n))}})
 	diff(t, fmt.Sprintf("store after the Updates (failed writes kept: %v)", keeps), dumpTx(t, h.b), want)
 }
 

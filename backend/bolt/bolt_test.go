@@ -862,7 +862,7 @@ func TestSnapshotAtomically(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got int64
-		s.Each(context.Background(), func(e *backend.Entry) error { got += int64(len(e.List)); return nil })
+		s.Each(context.Background(), func(e *backend.Entry) error { got += int64(len(e.Items)); return nil })
 		s.Close()
 		if got != n {
 			t.Fatalf("snapshot has %d elements, %d were committed when it was taken", got, n)

@@ -17,6 +17,7 @@
 //
 //	data     id(8) subkey     -> element           list: subkey = pos(8)
 //	                                               hash: subkey = field
+//	                                               (a collection's family)
 //
 //	expire   at(8) ns(4) key  -> ""                active-expiry index, by time
 //
@@ -25,9 +26,13 @@
 //
 // A metadata record is
 //
-//	string: type(1) expireAt(8) value...           value stored inline
-//	list:   type(1) expireAt(8) id(8) head(8) tail(8)
-//	hash:   type(1) expireAt(8) id(8) size(8)
+//	string:     type(1) expireAt(8) value...           value stored inline
+//	list:       type(1) expireAt(8) id(8) head(8) tail(8)
+//	collection: type(1) expireAt(8) id(8) size(8)      hash, and every type to come
+//
+// type is the backend.Type; a record of a type with no row in backend's
+// registry is reported as damaged, and writing one is an error (never
+// another type's layout).
 //
 // expireAt is absolute Unix milliseconds (0 = none). id is the collection's
 // data id (its "version"): a number taken from the data bucket's sequence
@@ -46,6 +51,19 @@
 //	       [42][pos  1] -> "d"
 //	       [42][pos  2] -> "e"
 //	       [43]["f1"]   -> "v1"                 a hash with id 43
+//
+// Every collection type works through one helper, coll (collection.go): it
+// opens or creates the record, gets, puts, deletes and iterates the
+// subkeys of the family, picks a random element, and saves the record
+// with its new size, or removes the key when it is left empty. A new
+// collection type (a set: subkey = member) is its Tx methods on coll and
+// nothing else in this package.
+//
+// A random element (HashRandom) is a random descent of the family's keys
+// (see randomIn): O(log n) page reads, every element reachable but not with
+// equal chances. HashRandom reads a hash of at most 64 fields whole and
+// samples it uniformly instead, and walks a larger one once (O(n)) for a
+// distinct count above a third of its size.
 //
 // Because elements are addressed by id rather than by key, RENAME and MOVE
 // are O(1): they move the metadata record (and its expiry-index entry) and

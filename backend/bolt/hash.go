@@ -1,74 +1,50 @@
 package bolt
 
 import (
+	"math/rand/v2"
+
 	"redpool/backend"
 )
 
-// hashKey returns id|field in a scratch buffer valid until the next call.
-func (t *tx) hashKey(id uint64, field []byte) []byte {
-	t.dbuf = appendHashKey(t.dbuf[:0], id, field)
-	return t.dbuf
-}
+// A hash is a collection (see coll) whose subkeys are its fields.
 
 func (t *tx) HashSet(key []byte, pairs [][]byte, onlyNew bool) (int64, error) {
 	if err := t.writable(); err != nil {
 		return 0, err
 	}
 	pairs = pairs[:len(pairs)&^1] // a trailing field without a value is ignored
-	if err := checkKey(key); err != nil {
-		return 0, err
-	}
 	for i := 0; i < len(pairs); i += 2 {
 		if len(pairs[i]) > maxFieldLen {
 			return 0, backend.ErrTooLarge
 		}
 	}
-	kk := t.kkey(key)
-	r, found, err := t.getType(kk, backend.TypeHash)
-	if err != nil {
+	c, ok, err := t.openColl(key, backend.TypeHash, len(pairs) > 0)
+	if !ok || err != nil {
 		return 0, err
-	}
-	if !found {
-		if len(pairs) == 0 {
-			return 0, nil
-		}
-		id, err := t.newID()
-		if err != nil {
-			return 0, err
-		}
-		r = record{typ: backend.TypeHash, id: id}
 	}
 	var added int64
 	for i := 0; i < len(pairs); i += 2 {
-		hk := t.hashKey(r.id, pairs[i])
-		if _, exists := t.dataGet(hk); exists {
+		if _, exists := c.get(pairs[i]); exists {
 			if onlyNew {
 				continue
 			}
 		} else {
 			added++
 		}
-		t.touch()
-		if err := t.dataB().Put(hk, t.w.arena.copy(pairs[i+1])); err != nil {
+		if err := c.put(pairs[i], t.w.arena.copy(pairs[i+1])); err != nil {
 			return 0, err
 		}
 	}
-	r.size += added
-	if !found {
-		return added, t.put(kk, nil, &r)
-	}
-	if added > 0 {
-		return added, t.putMeta(kk, &r)
-	}
-	return 0, nil
+	c.r.size += added
+	return added, c.save()
 }
 
 func (t *tx) HashGet(key, field []byte) ([]byte, bool, error) {
-	r, found, err := t.getType(t.kkey(key), backend.TypeHash)
-	if !found || err != nil {
+	c, ok, err := t.openColl(key, backend.TypeHash, false)
+	if !ok {
 		return nil, false, err
 	}
-	v, ok := t.dataGet(t.hashKey(r.id, field))
+	v, ok := c.get(field)
 	return v, ok, nil
 }
 
@@ -76,77 +52,161 @@ func (t *tx) HashDel(key []byte, fields [][]byte) (int64, error) {
 	if err := t.writable(); err != nil {
 		return 0, err
 	}
-	kk := t.kkey(key)
-	r, found, err := t.getType(kk, backend.TypeHash)
-	if !found || err != nil {
+	c, ok, err := t.openColl(key, backend.TypeHash, false)
+	if !ok {
 		return 0, err
 	}
 	var removed int64
 	for _, f := range fields {
-		hk := t.hashKey(r.id, f)
-		if _, ok := t.dataGet(hk); !ok {
+		if _, ok := c.get(f); !ok {
 			continue
 		}
-		t.touch()
-		if err := t.dataB().Delete(hk); err != nil {
+		if err := c.del(f); err != nil {
 			return 0, err
 		}
 		removed++
 	}
-	if removed == 0 {
-		return 0, nil
-	}
-	r.size -= removed
-	if r.size <= 0 {
-		return removed, t.removeKey(kk, &r)
-	}
-	return removed, t.putMeta(kk, &r)
+	c.r.size -= removed
+	return removed, c.save()
 }
 
 func (t *tx) HashLen(key []byte) (int64, error) {
-	r, _, err := t.getType(t.kkey(key), backend.TypeHash)
-	return r.size, err
+	c, ok, err := t.openColl(key, backend.TypeHash, false)
+	if !ok {
+		return 0, err
+	}
+	return c.r.size, nil
 }
 
 func (t *tx) HashIter(key []byte, fn func(field, val []byte) bool) error {
-	r, found, err := t.getType(t.kkey(key), backend.TypeHash)
-	if !found || err != nil {
+	c, ok, err := t.openColl(key, backend.TypeHash, false)
+	if !ok {
 		return err
 	}
-	prefix := appendID(nil, r.id)
-	return t.iterate(t.dataB(), prefix, prefix, false, func(k, v []byte) (bool, error) {
-		return fn(k[idLen:], v), nil
-	})
+	return c.iter(nil, false, func(f, v []byte) (bool, error) { return fn(f, v), nil })
 }
 
 func (t *tx) HashScan(key []byte, cursor uint64, count int, fn func(field, val []byte) error) (uint64, error) {
-	r, found, err := t.getType(t.kkey(key), backend.TypeHash)
-	if !found || err != nil {
+	c, ok, err := t.openColl(key, backend.TypeHash, false)
+	if !ok {
 		return 0, err
 	}
 	if count <= 0 {
 		count = 10
 	}
-	prefix := appendID(nil, r.id)
-	start, slot := prefix, -1
+	var start []byte
+	slot := -1
 	if cursor != 0 {
-		var pos []byte
-		pos, slot = t.b.cursors.lookup(cursor)
-		start = append(prefix[:idLen:idLen], pos...)
+		start, slot = t.b.cursors.lookup(cursor)
 	}
 	n := 0
 	var last, next []byte
-	err = t.iterate(t.dataB(), prefix, start, false, func(k, v []byte) (bool, error) {
+	err = c.iter(start, false, func(f, v []byte) (bool, error) {
 		if n == count {
-			next = k[idLen:]
+			next = f
 			return false, nil
 		}
 		n++
-		last = k[idLen:]
-		return true, fn(k[idLen:], v)
+		last = f
+		return true, fn(f, v)
 	})
 	if err != nil || next == nil {
 		return 0, err
 	}
 	return t.b.cursors.issue(slot, last, next), nil
+}
+
+// randomWalkMax is the size up to which HashRandom reads the whole hash
+// and picks uniformly, rather than by random descents.
+const randomWalkMax = 64
+
+// HashRandom implements backend.Tx. A hash of at most randomWalkMax fields
+// is read whole and sampled uniformly. In a larger one an independent pick
+// is one random descent of the hash's keys (see randomIn: O(log n) page
+// reads; every field can come out, though not with equal chances), and so
+// are distinct picks while they are few against the size (count*3 <= size,
+// a repeated field retried a bounded number of times). Beyond that, or when
+// the descents keep repeating, the hash is walked once (O(n), as Redis
+// does for such counts), picking the fields by Floyd's sampling.
+func (t *tx) HashRandom(key []byte, count int, distinct bool, fn func(field, val []byte) error) error {
+	c, ok, err := t.openColl(key, backend.TypeHash, false)
+	if !ok || count <= 0 {
+		return err
+	}
+	size := int(c.r.size)
+	if size <= randomWalkMax {
+		fs := make([][]byte, 0, 2*size)
+		err := c.iter(nil, false, func(f, v []byte) (bool, error) {
+			fs = append(fs, f, v)
+			return true, nil
+		})
+		if err != nil {
+			return err
+		}
+		return backend.Sample(len(fs)/2, count, distinct, func(i int) error { return fn(fs[2*i], fs[2*i+1]) })
+	}
+	if !distinct {
+		for range count {
+			f, v, ok := c.random()
+			if !ok {
+				return errDamagedColl(&c)
+			}
+			if err := fn(f, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	count = min(count, size)
+	seen := make(map[string]bool, count)
+	if count*3 <= size {
+		for tries := 4*count + 16; tries > 0 && len(seen) < count; tries-- {
+			f, v, ok := c.random()
+			if !ok {
+				return errDamagedColl(&c)
+			}
+			if seen[string(f)] {
+				continue
+			}
+			seen[string(f)] = true
+			if err := fn(f, v); err != nil {
+				return err
+			}
+		}
+	}
+	// Walk: pick the positions of the fields still wanted among those not
+	// handed out yet (Floyd's algorithm), then take them in one pass.
+	want := count - len(seen)
+	if want == 0 {
+		return nil
+	}
+	rest := size - len(seen)
+	chosen := floyd(rest, want)
+	i := 0
+	return c.iter(nil, false, func(f, v []byte) (bool, error) {
+		if seen[string(f)] {
+			return true, nil
+		}
+		if chosen[i] {
+			if err := fn(f, v); err != nil {
+				return false, err
+			}
+		}
+		i++
+		return i < rest, nil
+	})
+}
+
+// floyd picks k distinct positions out of n (k <= n) uniformly, by Floyd's
+// algorithm, in O(k).
+func floyd(n, k int) map[int]bool {
+	chosen := make(map[int]bool, k)
+	for j := n - k; j < n; j++ {
+		if p := rand.IntN(j + 1); chosen[p] {
+			chosen[j] = true
+		} else {
+			chosen[p] = true
+		}
+	}
+	return chosen
 }

@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"encoding/binary"
+	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -42,30 +43,41 @@ const (
 	// recHeader is type(1) + expireAt(8).
 	recHeader  = 1 + 8
 	listRecLen = recHeader + 8 + 8 + 8
-	hashRecLen = recHeader + 8 + 8
+	collRecLen = recHeader + 8 + 8
 )
 
-// record is a decoded metadata record.
+// record is a decoded metadata record. Its layout depends on the type:
+//
+//	string:                    the value, inline
+//	list:                      id(8) head(8) tail(8)   (size = tail - head)
+//	every other (collection):  id(8) size(8)
+//
+// A new collection type needs no layout of its own: it is a family of data
+// keys under its id (see coll) and a size.
 type record struct {
 	typ  backend.Type
 	exp  int64
-	id   uint64 // lists and hashes
+	id   uint64 // collections: the data id
 	head int64  // lists: first position
 	tail int64  // lists: one past the last position
-	size int64  // hashes: field count; lists: tail-head; strings: len(str)
+	size int64  // collections: element count; strings: len(str)
 	str  []byte // strings: points into the stored value
 }
 
+// decodeRecord decodes a metadata record. ok is false for a record that is
+// too short or of a type that has no row in backend's registry.
 func decodeRecord(v []byte) (record, bool) {
 	if len(v) < recHeader {
 		return record{}, false
 	}
 	r := record{typ: backend.Type(v[0]), exp: int64(binary.BigEndian.Uint64(v[1:9]))}
-	switch r.typ {
-	case backend.TypeString:
+	switch _, known := backend.Lookup(r.typ); {
+	case !known:
+		return record{}, false
+	case r.typ == backend.TypeString:
 		r.str = v[recHeader:]
 		r.size = int64(len(r.str))
-	case backend.TypeList:
+	case r.typ == backend.TypeList:
 		if len(v) < listRecLen {
 			return record{}, false
 		}
@@ -73,45 +85,39 @@ func decodeRecord(v []byte) (record, bool) {
 		r.head = int64(binary.BigEndian.Uint64(v[17:25]))
 		r.tail = int64(binary.BigEndian.Uint64(v[25:33]))
 		r.size = r.tail - r.head
-	case backend.TypeHash:
-		if len(v) < hashRecLen {
+	default:
+		if len(v) < collRecLen {
 			return record{}, false
 		}
 		r.id = binary.BigEndian.Uint64(v[9:17])
 		r.size = int64(binary.BigEndian.Uint64(v[17:25]))
-	default:
-		return record{}, false
 	}
 	return r, true
 }
 
-// recordLen is the encoded length of r.
-func (r *record) encodedLen() int {
-	switch r.typ {
-	case backend.TypeString:
-		return recHeader + len(r.str)
-	case backend.TypeList:
-		return listRecLen
+// encode returns r encoded in bytes from a; a type with no row in the
+// registry is an error (never written as some other layout).
+func (r *record) encode(a *arena) ([]byte, error) {
+	var v []byte
+	switch _, known := backend.Lookup(r.typ); {
+	case !known:
+		return nil, fmt.Errorf("bolt: %w %d in a record to write", backend.ErrUnknownType, r.typ)
+	case r.typ == backend.TypeString:
+		v = a.alloc(recHeader + len(r.str))
+		copy(v[recHeader:], r.str)
+	case r.typ == backend.TypeList:
+		v = a.alloc(listRecLen)
+		binary.BigEndian.PutUint64(v[9:17], r.id)
+		binary.BigEndian.PutUint64(v[17:25], uint64(r.head))
+		binary.BigEndian.PutUint64(v[25:33], uint64(r.tail))
 	default:
-		return hashRecLen
+		v = a.alloc(collRecLen)
+		binary.BigEndian.PutUint64(v[9:17], r.id)
+		binary.BigEndian.PutUint64(v[17:25], uint64(r.size))
 	}
-}
-
-// encodeTo writes r into dst, which must be r.encodedLen() long.
-func (r *record) encodeTo(dst []byte) {
-	dst[0] = byte(r.typ)
-	binary.BigEndian.PutUint64(dst[1:9], uint64(r.exp))
-	switch r.typ {
-	case backend.TypeString:
-		copy(dst[recHeader:], r.str)
-	case backend.TypeList:
-		binary.BigEndian.PutUint64(dst[9:17], r.id)
-		binary.BigEndian.PutUint64(dst[17:25], uint64(r.head))
-		binary.BigEndian.PutUint64(dst[25:33], uint64(r.tail))
-	case backend.TypeHash:
-		binary.BigEndian.PutUint64(dst[9:17], r.id)
-		binary.BigEndian.PutUint64(dst[17:25], uint64(r.size))
-	}
+	v[0] = byte(r.typ)
+	binary.BigEndian.PutUint64(v[1:9], uint64(r.exp))
+	return v, nil
 }
 
 // putPos encodes a list position so that byte order is numeric order.
@@ -136,11 +142,6 @@ func appendID(dst []byte, id uint64) []byte { return binary.BigEndian.AppendUint
 func appendListKey(dst []byte, id uint64, pos int64) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, id)
 	return binary.BigEndian.AppendUint64(dst, uint64(pos)^(1<<63))
-}
-
-func appendHashKey(dst []byte, id uint64, field []byte) []byte {
-	dst = binary.BigEndian.AppendUint64(dst, id)
-	return append(dst, field...)
 }
 
 func garbageIDKey(id uint64) []byte {

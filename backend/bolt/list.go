@@ -8,25 +8,40 @@ import (
 	"redpool/backend"
 )
 
-// listKey returns id|pos in a scratch buffer valid until the next call.
-func (t *tx) listKey(id uint64, pos int64) []byte {
-	t.dbuf = appendListKey(t.dbuf[:0], id, pos)
-	return t.dbuf
+// A list is a collection (see coll) whose subkeys are positions: its
+// elements sit at head <= pos < tail, and its record keeps head and tail.
+
+// listGet returns the element at position pos.
+func (c *coll) listGet(pos int64) ([]byte, bool) {
+	var k [posLen]byte
+	putPos(k[:], pos)
+	return c.get(k[:])
 }
 
-func (t *tx) listGet(r *record, pos int64) ([]byte, bool) {
-	return t.dataGet(t.listKey(r.id, pos))
+// listPut stores val (which must stay unchanged until the transaction
+// ends) at position pos.
+func (c *coll) listPut(pos int64, val []byte) error {
+	var k [posLen]byte
+	putPos(k[:], pos)
+	return c.put(k[:], val)
 }
 
-func (t *tx) listPut(r *record, pos int64, val []byte) error {
-	t.touch()
-	return t.dataB().Put(t.listKey(r.id, pos), val)
+func (c *coll) listDel(pos int64) error {
+	var k [posLen]byte
+	putPos(k[:], pos)
+	return c.del(k[:])
 }
 
-func (t *tx) listDel(r *record, pos int64) error {
-	t.touch()
-	return t.dataB().Delete(t.listKey(r.id, pos))
+// listIter calls fn with the positions and elements from position from,
+// towards the tail (or the head when reverse), until fn returns false.
+func (c *coll) listIter(from int64, reverse bool, fn func(pos int64, val []byte) (bool, error)) error {
+	var k [posLen]byte
+	putPos(k[:], from)
+	return c.iter(k[:], reverse, func(sub, v []byte) (bool, error) { return fn(getPos(sub), v) })
 }
+
+// resized sets the size of a list from its positions.
+func (c *coll) resized() { c.r.size = c.r.tail - c.r.head }
 
 // normIndex maps a Redis list index to an offset from the head.
 func normIndex(index, size int64) (int64, bool) {
@@ -58,64 +73,47 @@ func normRange(start, stop, size int64) (int64, int64, bool) {
 }
 
 func (t *tx) ListLen(key []byte) (int64, error) {
-	r, _, err := t.getType(t.kkey(key), backend.TypeList)
-	return r.size, err
+	c, ok, err := t.openColl(key, backend.TypeList, false)
+	if !ok {
+		return 0, err
+	}
+	return c.r.size, nil
 }
 
 func (t *tx) ListPush(key []byte, left bool, vals [][]byte, onlyExisting bool) (int64, error) {
 	if err := t.writable(); err != nil {
 		return 0, err
 	}
-	if err := checkKey(key); err != nil {
+	c, ok, err := t.openColl(key, backend.TypeList, !onlyExisting && len(vals) > 0)
+	if !ok {
 		return 0, err
-	}
-	kk := t.kkey(key)
-	r, found, err := t.getType(kk, backend.TypeList)
-	if err != nil {
-		return 0, err
-	}
-	if !found {
-		if onlyExisting || len(vals) == 0 {
-			return 0, nil
-		}
-		id, err := t.newID()
-		if err != nil {
-			return 0, err
-		}
-		r = record{typ: backend.TypeList, id: id}
 	}
 	for _, v := range vals {
 		var pos int64
 		if left {
-			r.head--
-			pos = r.head
+			c.r.head--
+			pos = c.r.head
 		} else {
-			pos = r.tail
-			r.tail++
+			pos = c.r.tail
+			c.r.tail++
 		}
-		if err := t.listPut(&r, pos, t.w.arena.copy(v)); err != nil {
+		if err := c.listPut(pos, t.w.arena.copy(v)); err != nil {
 			return 0, err
 		}
 	}
-	r.size = r.tail - r.head
-	if !found {
-		return r.size, t.put(kk, nil, &r)
-	}
-	if len(vals) == 0 {
-		return r.size, nil
-	}
-	return r.size, t.putMeta(kk, &r)
+	c.resized()
+	return c.r.size, c.save()
 }
 
 func (t *tx) ListPop(key []byte, left bool, count int64) ([][]byte, error) {
 	if err := t.writable(); err != nil {
 		return nil, err
 	}
-	kk := t.kkey(key)
-	r, found, err := t.getType(kk, backend.TypeList)
-	if !found || err != nil || count <= 0 {
+	c, ok, err := t.openColl(key, backend.TypeList, false)
+	if !ok || count <= 0 {
 		return nil, err
 	}
+	r := &c.r
 	n := min(count, r.size)
 	vals := make([][]byte, 0, n)
 	total := 0
@@ -123,8 +121,7 @@ func (t *tx) ListPop(key []byte, left bool, count int64) ([][]byte, error) {
 	if !left {
 		start = r.tail - 1
 	}
-	prefix := appendID(nil, r.id)
-	err = t.iterate(t.dataB(), prefix, appendListKey(nil, r.id, start), !left, func(_, v []byte) (bool, error) {
+	err = c.listIter(start, !left, func(_ int64, v []byte) (bool, error) {
 		vals = append(vals, v)
 		total += len(v)
 		return int64(len(vals)) < n, nil
@@ -140,7 +137,7 @@ func (t *tx) ListPop(key []byte, left bool, count int64) ([][]byte, error) {
 		vals[i] = buf[s:len(buf):len(buf)]
 	}
 	if n == r.size {
-		return vals, t.removeKey(kk, &r)
+		return vals, c.remove()
 	}
 	for range n {
 		var pos int64
@@ -151,24 +148,24 @@ func (t *tx) ListPop(key []byte, left bool, count int64) ([][]byte, error) {
 			r.tail--
 			pos = r.tail
 		}
-		if err := t.listDel(&r, pos); err != nil {
+		if err := c.listDel(pos); err != nil {
 			return nil, err
 		}
 	}
-	r.size = r.tail - r.head
-	return vals, t.putMeta(kk, &r)
+	c.resized()
+	return vals, c.save()
 }
 
 func (t *tx) ListIndex(key []byte, index int64) ([]byte, bool, error) {
-	r, found, err := t.getType(t.kkey(key), backend.TypeList)
-	if !found || err != nil {
+	c, ok, err := t.openColl(key, backend.TypeList, false)
+	if !ok {
 		return nil, false, err
 	}
-	off, ok := normIndex(index, r.size)
+	off, ok := normIndex(index, c.r.size)
 	if !ok {
 		return nil, false, nil
 	}
-	v, ok := t.listGet(&r, r.head+off)
+	v, ok := c.listGet(c.r.head + off)
 	return v, ok, nil
 }
 
@@ -176,49 +173,47 @@ func (t *tx) ListSet(key []byte, index int64, val []byte) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	r, found, err := t.getType(t.kkey(key), backend.TypeList)
+	c, ok, err := t.openColl(key, backend.TypeList, false)
 	if err != nil {
 		return err
 	}
-	if !found {
+	if !ok {
 		return backend.ErrNoSuchKey
 	}
-	off, ok := normIndex(index, r.size)
+	off, ok := normIndex(index, c.r.size)
 	if !ok {
 		return backend.ErrIndexOutOfRange
 	}
-	return t.listPut(&r, r.head+off, t.w.arena.copy(val))
+	return c.listPut(c.r.head+off, t.w.arena.copy(val))
 }
 
 func (t *tx) ListRange(key []byte, start, stop int64, fn func(val []byte) error) error {
-	r, found, err := t.getType(t.kkey(key), backend.TypeList)
-	if !found || err != nil {
+	c, ok, err := t.openColl(key, backend.TypeList, false)
+	if !ok {
 		return err
 	}
-	start, stop, ok := normRange(start, stop, r.size)
+	start, stop, ok = normRange(start, stop, c.r.size)
 	if !ok {
 		return nil
 	}
 	n := stop - start + 1
-	prefix := appendID(nil, r.id)
-	return t.iterate(t.dataB(), prefix, appendListKey(nil, r.id, r.head+start), false, func(_, v []byte) (bool, error) {
+	return c.listIter(c.r.head+start, false, func(_ int64, v []byte) (bool, error) {
 		n--
 		return n > 0, fn(v)
 	})
 }
 
 func (t *tx) ListIter(key []byte, reverse bool, fn func(index int64, val []byte) bool) error {
-	r, found, err := t.getType(t.kkey(key), backend.TypeList)
-	if !found || err != nil {
+	c, ok, err := t.openColl(key, backend.TypeList, false)
+	if !ok {
 		return err
 	}
-	start := r.head
+	start := c.r.head
 	if reverse {
-		start = r.tail - 1
+		start = c.r.tail - 1
 	}
-	prefix := appendID(nil, r.id)
-	return t.iterate(t.dataB(), prefix, appendListKey(nil, r.id, start), reverse, func(k, v []byte) (bool, error) {
-		return fn(getPos(k[idLen:])-r.head, v), nil
+	return c.listIter(start, reverse, func(pos int64, v []byte) (bool, error) {
+		return fn(pos-c.r.head, v), nil
 	})
 }
 
@@ -226,14 +221,14 @@ func (t *tx) ListTrim(key []byte, start, stop int64) error {
 	if err := t.writable(); err != nil {
 		return err
 	}
-	kk := t.kkey(key)
-	r, found, err := t.getType(kk, backend.TypeList)
-	if !found || err != nil {
+	c, ok, err := t.openColl(key, backend.TypeList, false)
+	if !ok {
 		return err
 	}
-	start, stop, ok := normRange(start, stop, r.size)
+	r := &c.r
+	start, stop, ok = normRange(start, stop, r.size)
 	if !ok {
-		return t.removeKey(kk, &r)
+		return c.remove()
 	}
 	keepHead, keepTail := r.head+start, r.head+stop+1 // keep [keepHead, keepTail)
 	kept := keepTail - keepHead
@@ -247,44 +242,43 @@ func (t *tx) ListTrim(key []byte, start, stop int64) error {
 		if err != nil {
 			return err
 		}
-		nr := r
-		nr.id, nr.head, nr.tail, nr.size = id, keepHead, keepTail, kept
-		prefix := appendID(nil, r.id)
-		err = t.iterate(t.dataB(), prefix, appendListKey(nil, r.id, keepHead), false, func(k, v []byte) (bool, error) {
-			pos := getPos(k[idLen:])
+		nc := c
+		nc.r.id, nc.r.head, nc.r.tail, nc.r.size = id, keepHead, keepTail, kept
+		err = c.listIter(keepHead, false, func(pos int64, v []byte) (bool, error) {
 			if pos >= keepTail {
 				return false, nil
 			}
-			return true, t.listPut(&nr, pos, v)
+			return true, nc.listPut(pos, v)
 		})
 		if err != nil {
 			return err
 		}
-		return t.put(kk, &r, &nr)
+		return t.put(c.kk, &c.r, &nc.r)
 	}
 	for pos := r.head; pos < keepHead; pos++ {
-		if err := t.listDel(&r, pos); err != nil {
+		if err := c.listDel(pos); err != nil {
 			return err
 		}
 	}
 	for pos := keepTail; pos < r.tail; pos++ {
-		if err := t.listDel(&r, pos); err != nil {
+		if err := c.listDel(pos); err != nil {
 			return err
 		}
 	}
-	r.head, r.tail, r.size = keepHead, keepTail, kept
-	return t.putMeta(kk, &r)
+	r.head, r.tail = keepHead, keepTail
+	c.resized()
+	return c.save()
 }
 
 func (t *tx) ListRem(key []byte, count int64, val []byte) (int64, error) {
 	if err := t.writable(); err != nil {
 		return 0, err
 	}
-	kk := t.kkey(key)
-	r, found, err := t.getType(kk, backend.TypeList)
-	if !found || err != nil {
+	c, ok, err := t.openColl(key, backend.TypeList, false)
+	if !ok {
 		return 0, err
 	}
+	r := &c.r
 	limit := count
 	if limit < 0 {
 		limit = -limit
@@ -294,10 +288,9 @@ func (t *tx) ListRem(key []byte, count int64, val []byte) (int64, error) {
 		start = r.tail - 1
 	}
 	var hits []int64
-	prefix := appendID(nil, r.id)
-	err = t.iterate(t.dataB(), prefix, appendListKey(nil, r.id, start), count < 0, func(k, v []byte) (bool, error) {
+	err = c.listIter(start, count < 0, func(pos int64, v []byte) (bool, error) {
 		if bytes.Equal(v, val) {
-			hits = append(hits, getPos(k[idLen:]))
+			hits = append(hits, pos)
 		}
 		return limit == 0 || int64(len(hits)) < limit, nil
 	})
@@ -306,7 +299,7 @@ func (t *tx) ListRem(key []byte, count int64, val []byte) (int64, error) {
 	}
 	removed := int64(len(hits))
 	if removed == r.size {
-		return removed, t.removeKey(kk, &r)
+		return removed, c.remove()
 	}
 	slices.Sort(hits)
 	first, last := hits[0], hits[len(hits)-1]
@@ -319,14 +312,14 @@ func (t *tx) ListRem(key []byte, count int64, val []byte) (int64, error) {
 				continue
 			}
 			if p != w {
-				if err := t.listMove(&r, p, w); err != nil {
+				if err := c.listMove(p, w); err != nil {
 					return 0, err
 				}
 			}
 			w++
 		}
 		for p := w; p < r.tail; p++ {
-			if err := t.listDel(&r, p); err != nil {
+			if err := c.listDel(p); err != nil {
 				return 0, err
 			}
 		}
@@ -340,47 +333,46 @@ func (t *tx) ListRem(key []byte, count int64, val []byte) (int64, error) {
 				continue
 			}
 			if p != w {
-				if err := t.listMove(&r, p, w); err != nil {
+				if err := c.listMove(p, w); err != nil {
 					return 0, err
 				}
 			}
 			w--
 		}
 		for p := r.head; p <= w; p++ {
-			if err := t.listDel(&r, p); err != nil {
+			if err := c.listDel(p); err != nil {
 				return 0, err
 			}
 		}
 		r.head = w + 1
 	}
-	r.size = r.tail - r.head
-	return removed, t.putMeta(kk, &r)
+	c.resized()
+	return removed, c.save()
 }
 
 // listMove copies the element at from to position to.
-func (t *tx) listMove(r *record, from, to int64) error {
-	v, ok := t.listGet(r, from)
+func (c *coll) listMove(from, to int64) error {
+	v, ok := c.listGet(from)
 	if !ok {
-		return errDamagedList(r)
+		return errDamagedList(&c.r)
 	}
-	return t.listPut(r, to, v)
+	return c.listPut(to, v)
 }
 
 func (t *tx) ListInsert(key []byte, before bool, pivot, val []byte) (int64, error) {
 	if err := t.writable(); err != nil {
 		return 0, err
 	}
-	kk := t.kkey(key)
-	r, found, err := t.getType(kk, backend.TypeList)
-	if !found || err != nil {
+	c, ok, err := t.openColl(key, backend.TypeList, false)
+	if !ok {
 		return 0, err
 	}
+	r := &c.r
 	at := int64(0)
 	hit := false
-	prefix := appendID(nil, r.id)
-	err = t.iterate(t.dataB(), prefix, appendListKey(nil, r.id, r.head), false, func(k, v []byte) (bool, error) {
+	err = c.listIter(r.head, false, func(pos int64, v []byte) (bool, error) {
 		if bytes.Equal(v, pivot) {
-			at, hit = getPos(k[idLen:]), true
+			at, hit = pos, true
 			return false, nil
 		}
 		return true, nil
@@ -399,27 +391,27 @@ func (t *tx) ListInsert(key []byte, before bool, pivot, val []byte) (int64, erro
 	if ins-r.head < r.tail-ins {
 		// Shift the head side left.
 		for p := r.head; p < ins; p++ {
-			if err := t.listMove(&r, p, p-1); err != nil {
+			if err := c.listMove(p, p-1); err != nil {
 				return 0, err
 			}
 		}
 		r.head--
-		err = t.listPut(&r, ins-1, val)
+		err = c.listPut(ins-1, val)
 	} else {
 		// Shift the tail side right.
 		for p := r.tail - 1; p >= ins; p-- {
-			if err := t.listMove(&r, p, p+1); err != nil {
+			if err := c.listMove(p, p+1); err != nil {
 				return 0, err
 			}
 		}
 		r.tail++
-		err = t.listPut(&r, ins, val)
+		err = c.listPut(ins, val)
 	}
 	if err != nil {
 		return 0, err
 	}
-	r.size = r.tail - r.head
-	return r.size, t.putMeta(kk, &r)
+	c.resized()
+	return r.size, c.save()
 }
 
 func errDamagedList(r *record) error {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"redpool/backend"
+	"redpool/backend/backendtest"
 	"redpool/backend/memory"
 )
 
@@ -324,21 +325,7 @@ func dump(t *testing.T, be backend.Backend) []string {
 	defer s.Close()
 	var out []string
 	err = s.Each(context.Background(), func(e *backend.Entry) error {
-		line := fmt.Sprintf("%d %q %v exp=%d", e.DB, e.Key, e.Type, e.ExpireAt)
-		switch e.Type {
-		case backend.TypeString:
-			line += fmt.Sprintf(" %q", e.Str)
-		case backend.TypeList:
-			line += fmt.Sprintf(" %q", e.List)
-		case backend.TypeHash:
-			var pairs []string
-			for i := 0; i < len(e.Hash); i += 2 {
-				pairs = append(pairs, fmt.Sprintf("%q=%q", e.Hash[i], e.Hash[i+1]))
-			}
-			sort.Strings(pairs)
-			line += " " + strings.Join(pairs, ",")
-		}
-		out = append(out, line)
+		out = append(out, fmt.Sprintf("%d %q %s", e.DB, e.Key, backendtest.Describe(e)))
 		return nil
 	})
 	if err != nil {

@@ -46,19 +46,21 @@ func (b *Bolt) Snapshot(atomically func()) (backend.Snapshot, error) {
 }
 
 // Each calls fn for every live key, database by database, keys in byte
-// order.
+// order. Values are read through their type's registry row (TypeInfo.Read),
+// so that every type is read as its Tx methods read it.
 func (s *snapshot) Each(ctx context.Context, fn func(e *backend.Entry) error) error {
 	if s.btx == nil {
 		return backend.ErrClosed
 	}
-	t := &tx{b: s.b, btx: s.btx, now: s.now}
+	t := &tx{b: s.b, btx: s.btx, now: s.now, all: true}
 	table := decodeTable(t.metaB().Get(metaDBs))
 	var (
 		e     backend.Entry
-		elems [][]byte
+		items [][]byte
 		n     int
 	)
 	for db := 0; db < s.b.nDBs && db < len(table); db++ {
+		t.db, t.ns = db, table[db]
 		prefix := appendNSKey(nil, table[db], nil)
 		err := t.iterate(t.keysB(), prefix, prefix, false, func(k, v []byte) (bool, error) {
 			if n++; n%256 == 0 {
@@ -73,30 +75,19 @@ func (s *snapshot) Each(ctx context.Context, fn func(e *backend.Entry) error) er
 			if r.exp != 0 && r.exp <= s.now {
 				return true, nil
 			}
-			e = backend.Entry{DB: db, Key: k[nsLen:], Type: r.typ, ExpireAt: r.exp}
-			switch r.typ {
-			case backend.TypeString:
-				e.Str = r.str
-			case backend.TypeList, backend.TypeHash:
-				elems = elems[:0]
-				dp := appendID(nil, r.id)
-				err := t.iterate(t.dataB(), dp, dp, false, func(dk, dv []byte) (bool, error) {
-					if r.typ == backend.TypeHash {
-						elems = append(elems, dk[idLen:])
-					}
-					elems = append(elems, dv)
-					return true, nil
-				})
-				if err != nil {
-					return false, err
-				}
-				if r.typ == backend.TypeList {
-					e.List = elems
-				} else {
-					e.Hash = elems
-				}
+			info, _ := backend.Lookup(r.typ) // decodeRecord knows the type
+			items = items[:0]
+			err := info.Read(t, k[nsLen:], func(chunk [][]byte) error {
+				items = append(items, chunk...)
+				return nil
+			})
+			if err != nil {
+				return false, err
 			}
-			return true, fn(&e)
+			e = backend.Entry{DB: db, Key: k[nsLen:], Type: r.typ, ExpireAt: r.exp, Items: items}
+			err = fn(&e)
+			clear(items)
+			return err == nil, err
 		})
 		if err != nil {
 			return err

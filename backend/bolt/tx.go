@@ -380,8 +380,10 @@ func (t *tx) put(kk []byte, old *record, r *record) error {
 			}
 		}
 	}
-	v := t.w.arena.alloc(r.encodedLen())
-	r.encodeTo(v)
+	v, err := r.encode(&t.w.arena)
+	if err != nil {
+		return err
+	}
 	return t.keysB().Put(kk, v)
 }
 
@@ -389,8 +391,10 @@ func (t *tx) put(kk []byte, old *record, r *record) error {
 // not change (head, tail or size moved).
 func (t *tx) putMeta(kk []byte, r *record) error {
 	t.touch()
-	v := t.w.arena.alloc(r.encodedLen())
-	r.encodeTo(v)
+	v, err := r.encode(&t.w.arena)
+	if err != nil {
+		return err
+	}
 	return t.keysB().Put(kk, v)
 }
 

@@ -77,13 +77,28 @@ func (h *hashObj) del(i int) {
 	}
 }
 
-func (h *hashObj) clone() *hashObj {
+// size implements collection.
+func (h *hashObj) size() int64 { return h.bytes + int64(len(h.fields))*fieldOverhead }
+
+// clone implements collection.
+func (h *hashObj) clone() collection {
 	nh := &hashObj{fields: append([]hfield(nil), h.fields...), bytes: h.bytes}
 	if h.idx != nil {
 		nh.idx = maps.Clone(h.idx)
 	}
 	return nh
 }
+
+// appendItems implements collection: field, value, field, value, ...
+func (h *hashObj) appendItems(dst [][]byte) [][]byte {
+	for _, f := range h.fields {
+		dst = append(dst, bytesOf(f.name), f.val)
+	}
+	return dst
+}
+
+// hash returns the hash of e, which is a TypeHash entry.
+func (e *entry) hash() *hashObj { return e.coll.(*hashObj) }
 
 // hash returns key's hash entry (nil if missing) or ErrWrongType.
 func (t *tx) hash(key []byte) (*shardData, *entry, error) {
@@ -108,17 +123,17 @@ func (t *tx) HashSet(key []byte, pairs [][]byte, onlyNew bool) (int64, error) {
 		return 0, nil
 	}
 	if e == nil {
-		e = &entry{typ: backend.TypeHash, hash: &hashObj{}}
-		n := setPairs(e.hash, pairs[:np], onlyNew)
+		e = &entry{typ: backend.TypeHash, coll: &hashObj{}}
+		n := setPairs(e.hash(), pairs[:np], onlyNew)
 		sd.insert(key, e, t.epoch)
 		return n, nil
 	}
-	if onlyNew && !hasNewField(e.hash, pairs[:np]) {
+	if onlyNew && !hasNewField(e.hash(), pairs[:np]) {
 		return 0, nil
 	}
 	e = sd.writable(e, t.epoch)
 	before := e.size()
-	n := setPairs(e.hash, pairs[:np], onlyNew)
+	n := setPairs(e.hash(), pairs[:np], onlyNew)
 	sd.used.Add(e.size() - before)
 	return n, nil
 }
@@ -155,11 +170,12 @@ func (t *tx) HashGet(key, field []byte) ([]byte, bool, error) {
 	if e == nil {
 		return nil, false, err
 	}
-	i := e.hash.find(field)
+	h := e.hash()
+	i := h.find(field)
 	if i < 0 {
 		return nil, false, nil
 	}
-	return e.hash.fields[i].val, true, nil
+	return h.fields[i].val, true, nil
 }
 
 // HashDel implements backend.Tx.
@@ -173,7 +189,7 @@ func (t *tx) HashDel(key []byte, fields [][]byte) (int64, error) {
 	}
 	hit := false
 	for _, f := range fields {
-		if e.hash.find(f) >= 0 {
+		if e.hash().find(f) >= 0 {
 			hit = true
 			break
 		}
@@ -184,13 +200,14 @@ func (t *tx) HashDel(key []byte, fields [][]byte) (int64, error) {
 	e = sd.writable(e, t.epoch)
 	before := e.size()
 	var n int64
+	h := e.hash()
 	for _, f := range fields {
-		if i := e.hash.find(f); i >= 0 {
-			e.hash.del(i)
+		if i := h.find(f); i >= 0 {
+			h.del(i)
 			n++
 		}
 	}
-	if len(e.hash.fields) == 0 {
+	if len(h.fields) == 0 {
 		sd.used.Add(e.size() - before)
 		sd.remove(e)
 		return n, nil
@@ -205,7 +222,7 @@ func (t *tx) HashLen(key []byte) (int64, error) {
 	if e == nil {
 		return 0, err
 	}
-	return int64(len(e.hash.fields)), nil
+	return int64(len(e.hash().fields)), nil
 }
 
 // HashIter implements backend.Tx.
@@ -214,7 +231,7 @@ func (t *tx) HashIter(key []byte, fn func(field, val []byte) bool) error {
 	if e == nil {
 		return err
 	}
-	for _, f := range e.hash.fields {
+	for _, f := range e.hash().fields {
 		if !fn(bytesOf(f.name), f.val) {
 			return nil
 		}
@@ -233,7 +250,7 @@ func (t *tx) HashScan(key []byte, cursor uint64, count int, fn func(field, val [
 	if count <= 0 {
 		count = 10
 	}
-	fs := e.hash.fields
+	fs := e.hash().fields
 	p := len(fs)
 	if cursor != 0 && cursor < uint64(p) {
 		p = int(cursor)
@@ -248,4 +265,17 @@ func (t *tx) HashScan(key []byte, cursor uint64, count int, fn func(field, val [
 		}
 	}
 	return uint64(p), nil
+}
+
+// HashRandom implements backend.Tx in O(count): the fields are a slice, so
+// a random field is one index (see backend.Sample).
+func (t *tx) HashRandom(key []byte, count int, distinct bool, fn func(field, val []byte) error) error {
+	_, e, err := t.hash(key)
+	if e == nil {
+		return err
+	}
+	fs := e.hash().fields
+	return backend.Sample(len(fs), count, distinct, func(i int) error {
+		return fn(bytesOf(fs[i].name), fs[i].val)
+	})
 }

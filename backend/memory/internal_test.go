@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"redpool/backend"
+	"redpool/backend/backendtest"
 )
 
 // checkInvariants verifies every shard's bookkeeping. It takes all locks.
@@ -49,20 +50,20 @@ func checkInvariants(t *testing.T, m *Memory) {
 					t.Fatalf("entry %q: vol[%d] is another entry", e.key, e.vpos)
 				}
 			}
-			switch e.typ {
-			case backend.TypeList:
-				if e.list.n == 0 {
+			switch c := e.coll.(type) { // each collection's own invariants
+			case *deque:
+				if c.n == 0 {
 					t.Fatalf("empty list %q", e.key)
 				}
 				var n int64
-				for j := 0; j < e.list.n; j++ {
-					n += int64(len(e.list.at(j)))
+				for j := 0; j < c.n; j++ {
+					n += int64(len(c.at(j)))
 				}
-				if n != e.list.bytes {
-					t.Fatalf("list %q: bytes %d, counted %d", e.key, e.list.bytes, n)
+				if n != c.bytes {
+					t.Fatalf("list %q: bytes %d, counted %d", e.key, c.bytes, n)
 				}
-			case backend.TypeHash:
-				hh := e.hash
+			case *hashObj:
+				hh := c
 				if len(hh.fields) == 0 {
 					t.Fatalf("empty hash %q", e.key)
 				}
@@ -103,21 +104,11 @@ func dump(t *testing.T, b backend.Backend) map[string]string {
 			var cursor uint64
 			for {
 				next, err := tx.Scan(cursor, 100, func(key []byte, typ backend.Type) error {
-					at, _, _ := tx.ExpireAt(key)
-					s := fmt.Sprintf("%v@%d:", typ, at)
-					switch typ {
-					case backend.TypeString:
-						v, _, _ := tx.Get(key)
-						s += fmt.Sprintf("%q", v)
-					case backend.TypeList:
-						_ = tx.ListRange(key, 0, -1, func(v []byte) error { s += fmt.Sprintf("%q,", v); return nil })
-					case backend.TypeHash:
-						var fs []string
-						_ = tx.HashIter(key, func(f, v []byte) bool { fs = append(fs, fmt.Sprintf("%q=%q", f, v)); return true })
-						slices.Sort(fs)
-						s += fmt.Sprint(fs)
+					e, err := backendtest.ReadEntry(tx, key)
+					if err != nil {
+						return err
 					}
-					out[fmt.Sprintf("%d/%q", db, key)] = s
+					out[fmt.Sprintf("%d/%q", db, key)] = backendtest.Describe(e)
 					return nil
 				})
 				if err != nil || next == 0 {
@@ -133,25 +124,7 @@ func dump(t *testing.T, b backend.Backend) map[string]string {
 	return out
 }
 
-func entryString(e *backend.Entry) string {
-	s := fmt.Sprintf("%v@%d:", e.Type, e.ExpireAt)
-	switch e.Type {
-	case backend.TypeString:
-		s += fmt.Sprintf("%q", e.Str)
-	case backend.TypeList:
-		for _, v := range e.List {
-			s += fmt.Sprintf("%q,", v)
-		}
-	case backend.TypeHash:
-		var fs []string
-		for i := 0; i < len(e.Hash); i += 2 {
-			fs = append(fs, fmt.Sprintf("%q=%q", e.Hash[i], e.Hash[i+1]))
-		}
-		slices.Sort(fs)
-		s += fmt.Sprint(fs)
-	}
-	return s
-}
+func entryString(e *backend.Entry) string { return backendtest.Describe(e) }
 
 // randomOp applies one random write to b, on keys "k0".."k<nkeys-1>".
 func randomOp(t *testing.T, b backend.Backend, rng *rand.Rand, now int64, nkeys int) {

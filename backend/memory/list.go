@@ -171,8 +171,12 @@ func (d *deque) removeEqual(count int64, val []byte) int64 {
 	return removed
 }
 
-// clone returns a deque with the same elements; both are marked shared.
-func (d *deque) clone() *deque {
+// size implements collection.
+func (d *deque) size() int64 { return d.bytes + int64(d.n)*elemOverhead }
+
+// clone implements collection: a deque with the same elements; both are
+// marked shared.
+func (d *deque) clone() collection {
 	c := 8
 	for c < d.n {
 		c *= 2
@@ -187,8 +191,8 @@ func (d *deque) clone() *deque {
 	return nd
 }
 
-// values appends the elements, head first, to dst.
-func (d *deque) values(dst [][]byte) [][]byte {
+// appendItems implements collection: the elements, head first.
+func (d *deque) appendItems(dst [][]byte) [][]byte {
 	for i := 0; i < d.n; i++ {
 		dst = append(dst, d.at(i))
 	}
@@ -228,6 +232,9 @@ func listIndex(index int64, n int) int {
 	return int(index)
 }
 
+// list returns the list of e, which is a TypeList entry.
+func (e *entry) list() *deque { return e.coll.(*deque) }
+
 // list returns key's list entry (nil if missing) or ErrWrongType.
 func (t *tx) list(key []byte) (*shardData, *entry, error) {
 	sd, e, err := t.lookup(t.db, key)
@@ -243,7 +250,7 @@ func (t *tx) ListLen(key []byte) (int64, error) {
 	if e == nil {
 		return 0, err
 	}
-	return int64(e.list.n), nil
+	return int64(e.list().n), nil
 }
 
 // ListPush implements backend.Tx.
@@ -259,16 +266,16 @@ func (t *tx) ListPush(key []byte, left bool, vals [][]byte, onlyExisting bool) (
 		if onlyExisting || len(vals) == 0 {
 			return 0, nil
 		}
-		e = &entry{typ: backend.TypeList, list: &deque{}}
-		pushAll(e.list, left, vals)
+		e = &entry{typ: backend.TypeList, coll: &deque{}}
+		pushAll(e.list(), left, vals)
 		sd.insert(key, e, t.epoch)
-		return int64(e.list.n), nil
+		return int64(e.list().n), nil
 	}
 	e = sd.writable(e, t.epoch)
 	before := e.size()
-	pushAll(e.list, left, vals)
+	pushAll(e.list(), left, vals)
 	sd.used.Add(e.size() - before)
-	return int64(e.list.n), nil
+	return int64(e.list().n), nil
 }
 
 func pushAll(d *deque, left bool, vals [][]byte) {
@@ -291,7 +298,7 @@ func (t *tx) ListPop(key []byte, left bool, count int64) ([][]byte, error) {
 		return nil, err
 	}
 	e = sd.writable(e, t.epoch)
-	d := e.list
+	d := e.list()
 	count = min(count, int64(d.n))
 	before := e.size()
 	out := make([][]byte, count)
@@ -323,11 +330,11 @@ func (t *tx) ListIndex(key []byte, index int64) ([]byte, bool, error) {
 	if e == nil {
 		return nil, false, err
 	}
-	i := listIndex(index, e.list.n)
+	i := listIndex(index, e.list().n)
 	if i < 0 {
 		return nil, false, nil
 	}
-	return e.list.at(i), true, nil
+	return e.list().at(i), true, nil
 }
 
 // ListSet implements backend.Tx.
@@ -342,12 +349,12 @@ func (t *tx) ListSet(key []byte, index int64, val []byte) error {
 	if e == nil {
 		return backend.ErrNoSuchKey
 	}
-	i := listIndex(index, e.list.n)
+	i := listIndex(index, e.list().n)
 	if i < 0 {
 		return backend.ErrIndexOutOfRange
 	}
 	e = sd.writable(e, t.epoch)
-	d := e.list
+	d := e.list()
 	old := d.at(i)
 	d.set(i, copyBytes(val))
 	delta := int64(len(val) - len(old))
@@ -362,9 +369,10 @@ func (t *tx) ListRange(key []byte, start, stop int64, fn func(val []byte) error)
 	if e == nil {
 		return err
 	}
-	lo, hi := listRange(start, stop, e.list.n)
+	d := e.list()
+	lo, hi := listRange(start, stop, d.n)
 	for i := lo; i < hi; i++ {
-		if err := fn(e.list.at(i)); err != nil {
+		if err := fn(d.at(i)); err != nil {
 			return err
 		}
 	}
@@ -380,16 +388,16 @@ func (t *tx) ListTrim(key []byte, start, stop int64) error {
 	if e == nil {
 		return err
 	}
-	lo, hi := listRange(start, stop, e.list.n)
+	lo, hi := listRange(start, stop, e.list().n)
 	if lo >= hi {
 		sd.remove(e)
 		return nil
 	}
-	if lo == 0 && hi == e.list.n {
+	if lo == 0 && hi == e.list().n {
 		return nil
 	}
 	e = sd.writable(e, t.epoch)
-	d := e.list
+	d := e.list()
 	before := e.size()
 	for d.n > hi {
 		d.popBack()
@@ -413,16 +421,16 @@ func (t *tx) ListRem(key []byte, count int64, val []byte) (int64, error) {
 	}
 	// Find out first whether anything matches, to avoid a needless copy.
 	found := false
-	for i := 0; i < e.list.n && !found; i++ {
-		found = bytes.Equal(e.list.at(i), val)
+	for d, i := e.list(), 0; i < d.n && !found; i++ {
+		found = bytes.Equal(d.at(i), val)
 	}
 	if !found {
 		return 0, nil
 	}
 	e = sd.writable(e, t.epoch)
 	before := e.size()
-	n := e.list.removeEqual(count, val)
-	if e.list.n == 0 {
+	n := e.list().removeEqual(count, val)
+	if e.list().n == 0 {
 		sd.used.Add(e.size() - before)
 		sd.remove(e)
 		return n, nil
@@ -441,8 +449,8 @@ func (t *tx) ListInsert(key []byte, before bool, pivot, val []byte) (int64, erro
 		return 0, err
 	}
 	at := -1
-	for i := 0; i < e.list.n; i++ {
-		if bytes.Equal(e.list.at(i), pivot) {
+	for d, i := e.list(), 0; i < d.n; i++ {
+		if bytes.Equal(d.at(i), pivot) {
 			at = i
 			break
 		}
@@ -454,9 +462,9 @@ func (t *tx) ListInsert(key []byte, before bool, pivot, val []byte) (int64, erro
 		at++
 	}
 	e = sd.writable(e, t.epoch)
-	e.list.insert(at, copyBytes(val))
+	e.list().insert(at, copyBytes(val))
 	sd.used.Add(int64(len(val)) + elemOverhead)
-	return int64(e.list.n), nil
+	return int64(e.list().n), nil
 }
 
 // ListIter implements backend.Tx.
@@ -465,7 +473,7 @@ func (t *tx) ListIter(key []byte, reverse bool, fn func(index int64, val []byte)
 	if e == nil {
 		return err
 	}
-	d := e.list
+	d := e.list()
 	if reverse {
 		for i := d.n - 1; i >= 0; i-- {
 			if !fn(int64(i), d.at(i)) {

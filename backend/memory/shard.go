@@ -22,20 +22,22 @@ const (
 // shard's cow) is shared with the snapshot reader until the reader has
 // finished the shard: it is never mutated in place then (see
 // shardData.writable); writers replace it by a copy instead. The fields
-// the reader reads without the lock (key, typ, expireAt, str, list, hash)
-// are therefore immutable while shared; pos and vpos may change under the
+// the reader reads without the lock (key, typ, expireAt, str, coll) are
+// therefore immutable while shared; pos and vpos may change under the
 // lock, and epoch/seen are only accessed under the lock.
+//
+// A string, the one scalar type, is the plain field str, so that the hot
+// string path has no indirection; every other type is a collection.
 type entry struct {
-	key      string   // in kbuf when it fits (see setKey)
-	kbuf     [24]byte // keeps a short key in the entry's cache lines
-	str      []byte   // TypeString
-	list     *deque   // TypeList
-	hash     *hashObj // TypeHash
-	expireAt int64    // absolute Unix ms, 0 = none
-	pos      int32    // index in shardData.keys
-	vpos     int32    // index in shardData.vol, -1 if no expiry
-	epoch    uint32   // Memory.epoch when the entry was created
-	seen     uint32   // epoch of the snapshot that collected it
+	key      string     // in kbuf when it fits (see setKey)
+	kbuf     [24]byte   // keeps a short key in the entry's cache lines
+	str      []byte     // TypeString
+	coll     collection // every other type: *deque (TypeList), *hashObj (TypeHash)
+	expireAt int64      // absolute Unix ms, 0 = none
+	pos      int32      // index in shardData.keys
+	vpos     int32      // index in shardData.vol, -1 if no expiry
+	epoch    uint32     // Memory.epoch when the entry was created
+	seen     uint32     // epoch of the snapshot that collected it
 	typ      backend.Type
 }
 
@@ -52,31 +54,22 @@ func (e *entry) setKey(key []byte) {
 
 // size is the entry's contribution to Stats.UsedBytes.
 func (e *entry) size() int64 {
-	n := int64(entryOverhead + len(e.key))
-	switch e.typ {
-	case backend.TypeString:
-		n += int64(len(e.str))
-	case backend.TypeList:
-		n += e.list.bytes + int64(e.list.n)*elemOverhead
-	case backend.TypeHash:
-		n += e.hash.bytes + int64(len(e.hash.fields))*fieldOverhead
+	n := int64(entryOverhead + len(e.key) + len(e.str))
+	if e.coll != nil {
+		n += e.coll.size()
 	}
 	return n
 }
 
 // clone returns an independent copy of e's value and expiry (no key, no
-// positions). List elements and hash values are shared, which is safe
-// because they are never modified in place (the lists are marked so that
-// ListPop copies what it hands out).
+// positions). The element bytes of a collection are shared, which is safe
+// because they are never modified in place (see collection.clone).
 func (e *entry) clone() *entry {
 	ne := &entry{typ: e.typ, expireAt: e.expireAt, vpos: -1}
-	switch e.typ {
-	case backend.TypeString:
+	if e.coll != nil {
+		ne.coll = e.coll.clone()
+	} else {
 		ne.str = append([]byte(nil), e.str...)
-	case backend.TypeList:
-		ne.list = e.list.clone()
-	case backend.TypeHash:
-		ne.hash = e.hash.clone()
 	}
 	return ne
 }

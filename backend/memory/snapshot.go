@@ -69,7 +69,7 @@ type snapshot struct {
 	now    int64         // expiry decisions use the time of the snapshot
 	parts  []*shardData  // database d's shard s at parts[d*shardsPerDB+s]
 	batch  []*entry      // reused between chunks
-	list   [][]byte      // reused Entry.List / Entry.Hash buffer
+	items  [][]byte      // reused Entry.Items buffer
 	e      backend.Entry // reused Entry
 	used   bool          // Each was called
 	closed bool
@@ -169,25 +169,16 @@ func (s *snapshot) emit(db int, e *entry, fn func(e *backend.Entry) error) error
 	if e.expireAt != 0 && e.expireAt <= s.now {
 		return nil
 	}
-	s.e = backend.Entry{DB: db, Key: bytesOf(e.key), Type: e.typ, ExpireAt: e.expireAt}
-	switch e.typ {
-	case backend.TypeString:
-		s.e.Str = e.str
-		if s.e.Str == nil {
-			s.e.Str = []byte{}
-		}
-	case backend.TypeList:
-		s.list = e.list.values(s.list[:0])
-		s.e.List = s.list
-	case backend.TypeHash:
-		s.list = s.list[:0]
-		for _, f := range e.hash.fields {
-			s.list = append(s.list, bytesOf(f.name), f.val)
-		}
-		s.e.Hash = s.list
+	if e.coll != nil {
+		s.items = e.coll.appendItems(s.items[:0])
+	} else if e.str == nil {
+		s.items = append(s.items[:0], []byte{})
+	} else {
+		s.items = append(s.items[:0], e.str)
 	}
+	s.e = backend.Entry{DB: db, Key: bytesOf(e.key), Type: e.typ, ExpireAt: e.expireAt, Items: s.items}
 	err := fn(&s.e)
-	clear(s.list)
+	clear(s.items)
 	s.e = backend.Entry{}
 	return err
 }
@@ -208,7 +199,7 @@ func (s *snapshot) Close() error {
 		}
 		unlock()
 	}
-	s.parts, s.batch, s.list = nil, nil, nil
+	s.parts, s.batch, s.items = nil, nil, nil
 	s.m.snapMu.Unlock()
 	return nil
 }

@@ -495,7 +495,7 @@ func (t *tx) Set(key, val []byte, expireAt int64, keepTTL bool) error {
 		sd.replace(e, &entry{typ: backend.TypeString, str: v, expireAt: expireAt}, t.epoch)
 	default:
 		before := e.size()
-		e.typ, e.str, e.list, e.hash = backend.TypeString, v, nil, nil
+		e.typ, e.str, e.coll = backend.TypeString, v, nil
 		sd.setExpire(e, expireAt)
 		sd.used.Add(e.size() - before)
 	}

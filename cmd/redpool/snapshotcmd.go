@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -79,16 +80,28 @@ func printSummary(w io.Writer, path string, sum snapshot.Summary) {
 	_ = tw.Flush()
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "db\tstring\tlist\thash\tkeys\texpires\t\n")
-	var total snapshot.DBSummary
+	types := backend.Types()
+	fmt.Fprint(tw, "db\t")
+	for _, info := range types {
+		fmt.Fprintf(tw, "%s\t", info.Name)
+	}
+	fmt.Fprint(tw, "keys\texpires\t\n")
+	total := snapshot.DBSummary{ByType: map[backend.Type]int64{}}
+	row := func(name string, d snapshot.DBSummary) {
+		fmt.Fprintf(tw, "%s\t", name)
+		for _, info := range types {
+			fmt.Fprintf(tw, "%d\t", d.ByType[info.Type])
+		}
+		fmt.Fprintf(tw, "%d\t%d\t\n", d.Keys(), d.Expires)
+	}
 	for _, d := range sum.DBs {
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t\n", d.DB, d.Strings, d.Lists, d.Hashes, d.Keys(), d.Expires)
-		total.Strings += d.Strings
-		total.Lists += d.Lists
-		total.Hashes += d.Hashes
+		row(strconv.Itoa(d.DB), d)
+		for t, n := range d.ByType {
+			total.ByType[t] += n
+		}
 		total.Expires += d.Expires
 	}
-	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t%d\t%d\t\n", total.Strings, total.Lists, total.Hashes, total.Keys(), total.Expires)
+	row("total", total)
 	_ = tw.Flush()
 }
 

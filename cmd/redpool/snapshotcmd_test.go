@@ -41,10 +41,10 @@ func testSnapshot(t *testing.T, dir, name string, es ...backend.Entry) (string, 
 
 func sampleEntries() []backend.Entry {
 	return []backend.Entry{
-		{DB: 0, Key: []byte("a"), Type: backend.TypeString, Str: []byte("1")},
-		{DB: 0, Key: []byte("b c"), Type: backend.TypeString, ExpireAt: cmdT0.Add(time.Hour).UnixMilli(), Str: []byte("2")},
-		{DB: 0, Key: []byte("l"), Type: backend.TypeList, List: [][]byte{[]byte("x")}},
-		{DB: 12, Key: []byte("h"), Type: backend.TypeHash, Hash: [][]byte{[]byte("f"), []byte("v")}},
+		{DB: 0, Key: []byte("a"), Type: backend.TypeString, Items: [][]byte{[]byte("1")}},
+		{DB: 0, Key: []byte("b c"), Type: backend.TypeString, ExpireAt: cmdT0.Add(time.Hour).UnixMilli(), Items: [][]byte{[]byte("2")}},
+		{DB: 0, Key: []byte("l"), Type: backend.TypeList, Items: [][]byte{[]byte("x")}},
+		{DB: 12, Key: []byte("h"), Type: backend.TypeHash, Items: [][]byte{[]byte("f"), []byte("v")}},
 	}
 }
 
@@ -120,7 +120,7 @@ func TestSnapshotRestoreMemory(t *testing.T) {
 		t.Fatal("restored file differs")
 	}
 	// A store with keys is refused without -force.
-	other, otherData := testSnapshot(t, t.TempDir(), "other.rpdb", backend.Entry{Key: []byte("z"), Type: backend.TypeString, Str: []byte("z")})
+	other, otherData := testSnapshot(t, t.TempDir(), "other.rpdb", backend.Entry{Key: []byte("z"), Type: backend.TypeString, Items: [][]byte{[]byte("z")}})
 	code, _, stderr = runCmd(t, "snapshot", "restore", "-config", cfg, other)
 	if code != 1 || !strings.Contains(stderr, "holds 4 keys; use -force") {
 		t.Fatalf("without -force: exit %d, stderr %q", code, stderr)
@@ -212,7 +212,7 @@ func TestRestoreIntoBolt(t *testing.T) {
 	if code := restoreInto(b, "bolt", src, false, &out, fail); code != 1 || !strings.Contains(errb.String(), "holds 4 keys") {
 		t.Fatalf("second restore: exit %d, %q", code, errb.String())
 	}
-	put := backend.Entry{Key: []byte("extra"), Type: backend.TypeString, Str: []byte("x")}
+	put := backend.Entry{Key: []byte("extra"), Type: backend.TypeString, Items: [][]byte{[]byte("x")}}
 	if err := b.Update(backend.TxOptions{Keys: [][]byte{put.Key}}, func(tx backend.Tx) error { return backend.Put(tx, &put) }); err != nil {
 		t.Fatal(err)
 	}

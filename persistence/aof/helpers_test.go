@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"redpool/backend"
+	"redpool/backend/backendtest"
 	"redpool/backend/memory"
 	"redpool/command"
 	"redpool/persistence/aof"
@@ -125,21 +126,7 @@ func dump(t testing.TB, b backend.Backend) string {
 	defer snap.Close()
 	var lines []string
 	err = snap.Each(context.Background(), func(e *backend.Entry) error {
-		var v string
-		switch e.Type {
-		case backend.TypeString:
-			v = fmt.Sprintf("%q", e.Str)
-		case backend.TypeList:
-			v = fmt.Sprintf("%q", e.List)
-		case backend.TypeHash:
-			pairs := make([]string, 0, len(e.Hash)/2)
-			for i := 0; i+1 < len(e.Hash); i += 2 {
-				pairs = append(pairs, fmt.Sprintf("%q=%q", e.Hash[i], e.Hash[i+1]))
-			}
-			slices.Sort(pairs)
-			v = strings.Join(pairs, ",")
-		}
-		lines = append(lines, fmt.Sprintf("db%d %q %s exp=%d %s", e.DB, e.Key, e.Type, e.ExpireAt, v))
+		lines = append(lines, fmt.Sprintf("db%d %q %s", e.DB, e.Key, backendtest.Describe(e)))
 		return nil
 	})
 	if err != nil {

@@ -14,8 +14,8 @@ import (
 	"redpool/session/resp"
 )
 
-// rewriteChunk is how many list elements or hash fields one base record
-// holds (Redis's AOF_REWRITE_ITEMS_PER_CMD).
+// rewriteChunk is how many elements (list elements, hash fields) one base
+// record holds (Redis's AOF_REWRITE_ITEMS_PER_CMD).
 const rewriteChunk = 64
 
 // rewriteBackoff bounds the wait before another automatic rewrite after
@@ -259,6 +259,7 @@ type baseWriter struct {
 	db   int
 	n    int64
 	buf  []byte
+	cmd  []byte // the command of the value being written
 	args [][]byte
 	num  [20]byte
 }
@@ -277,18 +278,17 @@ func (b *baseWriter) entry(e *backend.Entry) error {
 		}
 		b.db = e.DB
 	}
-	var err error
-	switch e.Type {
-	case backend.TypeString:
-		err = b.write(resp.AppendCommand(b.buf[:0], cmdSet, e.Key, e.Str))
-	case backend.TypeList:
-		err = b.chunks(cmdRPush, e.Key, e.List, rewriteChunk)
-	case backend.TypeHash:
-		err = b.chunks(cmdHSet, e.Key, e.Hash, 2*rewriteChunk)
-	default:
-		return nil
+	info, ok := backend.Lookup(e.Type)
+	if !ok {
+		return fmt.Errorf("aof: rewriting key %q: %w %d", e.Key, backend.ErrUnknownType, e.Type)
 	}
-	if err != nil || e.ExpireAt == 0 {
+	if err := info.CheckItems(e.Items); err != nil {
+		return fmt.Errorf("aof: rewriting key %q: %v", e.Key, err)
+	}
+	if len(e.Items) == 0 {
+		return nil // an empty collection is no key
+	}
+	if err := b.chunks(info.RewriteCmd, e.Key, e.Items, rewriteChunk*info.Width); err != nil || e.ExpireAt == 0 {
 		return err
 	}
 	at := strconv.AppendInt(b.num[:0], e.ExpireAt, 10)
@@ -296,10 +296,11 @@ func (b *baseWriter) entry(e *backend.Entry) error {
 }
 
 // chunks writes cmd key items... with at most n items per record.
-func (b *baseWriter) chunks(cmd, key []byte, items [][]byte, n int) error {
+func (b *baseWriter) chunks(cmd string, key []byte, items [][]byte, n int) error {
+	b.cmd = append(b.cmd[:0], cmd...)
 	for len(items) > 0 {
 		k := min(n, len(items))
-		b.args = append(append(b.args[:0], cmd, key), items[:k]...)
+		b.args = append(append(b.args[:0], b.cmd, key), items[:k]...)
 		if err := b.write(resp.AppendCommand(b.buf[:0], b.args...)); err != nil {
 			return err
 		}
@@ -309,9 +310,4 @@ func (b *baseWriter) chunks(cmd, key []byte, items [][]byte, n int) error {
 	return nil
 }
 
-var (
-	cmdSet       = []byte("SET")
-	cmdRPush     = []byte("RPUSH")
-	cmdHSet      = []byte("HSET")
-	cmdPExpireAt = []byte("PEXPIREAT")
-)
+var cmdPExpireAt = []byte("PEXPIREAT")

@@ -59,13 +59,13 @@ func dataset(t testing.TB, s *store, clk *backend.ManualClock) {
 			hash = append(hash, []byte("f "+strconv.Itoa(i)), []byte("v\r\n"+strconv.Itoa(i)))
 		}
 		entries = append(entries,
-			backend.Entry{DB: db, Key: key("str"), Type: backend.TypeString, Str: []byte("binary\x00\r\nvalue")},
-			backend.Entry{DB: db, Key: key("ttl"), Type: backend.TypeString, Str: []byte("x"), ExpireAt: now + 60_000},
-			backend.Entry{DB: db, Key: key("list"), Type: backend.TypeList, List: list},
-			backend.Entry{DB: db, Key: key("listttl"), Type: backend.TypeList, List: list[:2], ExpireAt: now + 90_000},
-			backend.Entry{DB: db, Key: key("hash"), Type: backend.TypeHash, Hash: hash},
-			backend.Entry{DB: db, Key: key("hashttl"), Type: backend.TypeHash, Hash: hash[:4], ExpireAt: now + 120_000},
-			backend.Entry{DB: db, Key: key("gone"), Type: backend.TypeString, Str: []byte("x"), ExpireAt: now + 1000},
+			backend.Entry{DB: db, Key: key("str"), Type: backend.TypeString, Items: [][]byte{[]byte("binary\x00\r\nvalue")}},
+			backend.Entry{DB: db, Key: key("ttl"), Type: backend.TypeString, Items: [][]byte{[]byte("x")}, ExpireAt: now + 60_000},
+			backend.Entry{DB: db, Key: key("list"), Type: backend.TypeList, Items: list},
+			backend.Entry{DB: db, Key: key("listttl"), Type: backend.TypeList, Items: list[:2], ExpireAt: now + 90_000},
+			backend.Entry{DB: db, Key: key("hash"), Type: backend.TypeHash, Items: hash},
+			backend.Entry{DB: db, Key: key("hashttl"), Type: backend.TypeHash, Items: hash[:4], ExpireAt: now + 120_000},
+			backend.Entry{DB: db, Key: key("gone"), Type: backend.TypeString, Items: [][]byte{[]byte("x")}, ExpireAt: now + 1000},
 		)
 	}
 	put(t, s.b, entries...)

@@ -66,6 +66,11 @@ type Reader struct {
 	parts   [][]byte
 	e       backend.Entry
 	err     error // sticky; io.EOF after the end
+
+	// split, if not 0, makes a collection record longer than split bytes
+	// come out in pieces (see stream.go); st is the record being split.
+	split int
+	st    *stream
 }
 
 // NewReader reads and checks the header of the snapshot on r.
@@ -98,7 +103,16 @@ func (d *Reader) Next() (*backend.Entry, error) {
 	if !d.keep {
 		d.release()
 	}
-	e, err := d.next()
+	if d.st != nil && d.st.last {
+		d.st = nil // the split record is done
+	}
+	var e *backend.Entry
+	var err error
+	if d.st != nil {
+		e, err = d.nextPiece()
+	} else {
+		e, err = d.next()
+	}
 	if err != nil {
 		d.err = err
 		return nil, err
@@ -128,6 +142,9 @@ func (d *Reader) next() (*backend.Entry, error) {
 	// The end marker must still fit after the record.
 	if rem := d.bodyLen - d.off - 1; rem < 0 || n > uint64(rem) {
 		return nil, fmt.Errorf("%w: record at offset %d is %d bytes long, past the end of the file", ErrCorrupt, start, n)
+	}
+	if d.split > 0 && n > uint64(d.split) {
+		return d.startStream(start, int64(n))
 	}
 	rec, err := d.read(int(n))
 	if err != nil {
@@ -204,11 +221,11 @@ func (d *Reader) parse(rec []byte) error {
 	if db > maxDB {
 		return fmt.Errorf("database %d out of range", db)
 	}
-	typ, ok := typeOf(kind & kindMask)
+	info, ok := backend.LookupKind(kind & kindMask)
 	if !ok {
 		return fmt.Errorf("unknown kind %#02x", kind)
 	}
-	d.e = backend.Entry{DB: int(db), Type: typ}
+	d.e = backend.Entry{DB: int(db), Type: info.Type}
 	if kind&kindExpires != 0 {
 		at := int64(p.uint64())
 		if p.err == nil && at <= 0 {
@@ -217,16 +234,15 @@ func (d *Reader) parse(rec []byte) error {
 		d.e.ExpireAt = at
 	}
 	d.e.Key = p.bytes()
-	switch typ {
-	case backend.TypeString:
-		d.e.Str = p.bytes()
-		if len(d.e.Str) > backend.MaxStringLen {
-			return fmt.Errorf("string of %d bytes", len(d.e.Str))
+	if info.Scalar {
+		v := p.bytes()
+		if len(v) > backend.MaxStringLen {
+			return fmt.Errorf("%s of %d bytes", info.Name, len(v))
 		}
-	case backend.TypeList:
-		d.e.List = d.items(p, 1)
-	case backend.TypeHash:
-		d.e.Hash = d.items(p, 2)
+		d.parts = append(d.parts, v)
+		d.e.Items = d.parts[len(d.parts)-1 : len(d.parts) : len(d.parts)]
+	} else {
+		d.e.Items = d.items(p, info.Width)
 	}
 	if p.err != nil {
 		return p.err

@@ -34,10 +34,17 @@
 //	byte     kind      1 string, 2 list, 3 hash; | 0x80 when an expiry follows
 //	int64    expireAt  absolute Unix ms, > 0 (only when kind & 0x80)
 //	uvarint  klen      key length, then klen bytes of key
-//	value, by type:
-//	  string  uvarint len, len bytes
-//	  list    uvarint count (>= 1), then count elements: uvarint len, len bytes (head first)
-//	  hash    uvarint pairs (>= 1), then pairs times: uvarint flen, field, uvarint vlen, value
+//	value, as items (uvarint len, len bytes each), by the type's registry row:
+//	  scalar      one item                                      (string)
+//	  collection  uvarint count (>= 1), then count elements of
+//	              width items each, in the value's order         (list: width 1, head first;
+//	                                                              hash: width 2, field then value)
+//
+// The kind, and whether a type is a scalar or a collection of elements of
+// some width, come from the type's row in backend's registry
+// (backend.TypeInfo): a new type is a new kind, and the format, its
+// version and the code here stay as they are. A kind this build does not
+// know is ErrCorrupt.
 //
 // For example SET "a b" "x" with PEXPIREAT 1700000000000 in database 3 is
 // (TestDocExample checks it)
@@ -73,6 +80,11 @@
 // ErrCorrupt instead of allocating; record bytes are read in chunks as they
 // arrive, so a stream that lies about its length cannot make the decoder
 // allocate much more than it has actually read.
+//
+// The loader (Load) reads a collection record longer than its batch size
+// in pieces of whole elements as the bytes arrive, with the same checks,
+// and stores each piece in its own backend transaction: a huge collection
+// is neither one allocation nor one transaction.
 //
 // Because the header (with the file's length) is protected by its own
 // checksum, the errors are unambiguous: a file cut short anywhere is

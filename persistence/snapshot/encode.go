@@ -12,39 +12,6 @@ import (
 	"redpool/backend"
 )
 
-// Record kinds (the low bits of a record's kind byte).
-const (
-	kindString = 1
-	kindList   = 2
-	kindHash   = 3
-)
-
-// kindOf maps a backend type to its record kind.
-func kindOf(t backend.Type) (byte, bool) {
-	switch t {
-	case backend.TypeString:
-		return kindString, true
-	case backend.TypeList:
-		return kindList, true
-	case backend.TypeHash:
-		return kindHash, true
-	}
-	return 0, false
-}
-
-// typeOf maps a record kind to its backend type.
-func typeOf(kind byte) (backend.Type, bool) {
-	switch kind {
-	case kindString:
-		return backend.TypeString, true
-	case kindList:
-		return backend.TypeList, true
-	case kindHash:
-		return backend.TypeHash, true
-	}
-	return backend.TypeNone, false
-}
-
 // writeBufSize is the bufio buffer of a Writer writing a file.
 const writeBufSize = 1 << 20
 
@@ -96,8 +63,11 @@ func newWriter(w io.Writer, created int64, bufSize int) *Writer {
 // Keys is the number of key records written so far.
 func (w *Writer) Keys() uint64 { return w.keys }
 
-// Write appends one key. Empty lists and hashes are skipped (Redis has no
-// empty collections). e and its slices are only read during the call.
+// Write appends one key, as its type's registry row says (the record kind;
+// a scalar's one item, or a collection's element count and items). Empty
+// collections are skipped (Redis has none). A type with no row, or items
+// that are not a whole value, is an error. e and its slices are only read
+// during the call.
 func (w *Writer) Write(e *backend.Entry) error {
 	if w.err != nil {
 		return w.err
@@ -105,31 +75,26 @@ func (w *Writer) Write(e *backend.Entry) error {
 	if w.done {
 		return errors.New("snapshot: Write after Close")
 	}
-	kind, ok := kindOf(e.Type)
+	info, ok := backend.Lookup(e.Type)
 	if !ok {
-		return fmt.Errorf("snapshot: key %q in db %d has unknown type %d", e.Key, e.DB, e.Type)
+		return fmt.Errorf("snapshot: key %q in db %d: %w %d", e.Key, e.DB, backend.ErrUnknownType, e.Type)
 	}
 	if e.DB < 0 || e.ExpireAt < 0 {
 		return fmt.Errorf("snapshot: key %q has db %d and expiry %d", e.Key, e.DB, e.ExpireAt)
 	}
-	var body int
-	switch e.Type {
-	case backend.TypeString:
-		body = uvarintLen(uint64(len(e.Str))) + len(e.Str)
-	case backend.TypeList:
-		if len(e.List) == 0 {
-			return nil
-		}
-		body = listLen(len(e.List), e.List)
-	case backend.TypeHash:
-		if len(e.Hash) == 0 {
-			return nil
-		}
-		if len(e.Hash)%2 != 0 {
-			return fmt.Errorf("snapshot: hash %q has an odd number of fields and values", e.Key)
-		}
-		body = listLen(len(e.Hash)/2, e.Hash)
+	if err := info.CheckItems(e.Items); err != nil {
+		return fmt.Errorf("snapshot: key %q: %v", e.Key, err)
 	}
+	var body int
+	if info.Scalar {
+		body = uvarintLen(uint64(len(e.Items[0]))) + len(e.Items[0])
+	} else {
+		if len(e.Items) == 0 {
+			return nil
+		}
+		body = listLen(len(e.Items)/info.Width, e.Items)
+	}
+	kind := info.Kind
 	n := uvarintLen(uint64(e.DB)) + 1 + uvarintLen(uint64(len(e.Key))) + len(e.Key) + body
 	if e.ExpireAt > 0 {
 		kind |= kindExpires
@@ -144,13 +109,10 @@ func (w *Writer) Write(e *backend.Entry) error {
 	b = binary.AppendUvarint(b, uint64(len(e.Key)))
 	w.write(b)
 	w.write(e.Key)
-	switch e.Type {
-	case backend.TypeString:
-		w.writeBytes(e.Str)
-	case backend.TypeList:
-		w.writeList(len(e.List), e.List)
-	case backend.TypeHash:
-		w.writeList(len(e.Hash)/2, e.Hash)
+	if info.Scalar {
+		w.writeBytes(e.Items[0])
+	} else {
+		w.writeList(len(e.Items)/info.Width, e.Items)
 	}
 	w.keys++
 	return w.err

@@ -24,14 +24,14 @@ const goldenCreated = 1700000000000 // 2023-11-14T22:13:20Z
 // and without expiry, in several databases, with awkward bytes.
 func goldenEntries() []backend.Entry {
 	return []backend.Entry{
-		{DB: 0, Key: []byte("greeting"), Type: backend.TypeString, Str: []byte("hello world")},
-		{DB: 0, Key: []byte("a key: with spaces"), Type: backend.TypeString, Str: []byte("line1\r\nline2\x00end")},
-		{DB: 0, Key: []byte(""), Type: backend.TypeString, Str: []byte("")},
-		{DB: 0, Key: []byte("session:42"), Type: backend.TypeString, ExpireAt: 1700000600000, Str: []byte("token")},
-		{DB: 1, Key: []byte("queue"), Type: backend.TypeList, List: [][]byte{[]byte("first"), []byte(""), []byte("th\x00ird")}},
-		{DB: 1, Key: []byte("user:1"), Type: backend.TypeHash, ExpireAt: 1800000000000, Hash: [][]byte{[]byte("name"), []byte("Ada"), []byte("email"), []byte("ada@example.com")}},
-		{DB: 15, Key: []byte("\x00\xff\r\n"), Type: backend.TypeHash, Hash: [][]byte{[]byte(""), []byte("empty field")}},
-		{DB: 15, Key: []byte("big"), Type: backend.TypeString, Str: bytes.Repeat([]byte("0123456789"), 20)},
+		{DB: 0, Key: []byte("greeting"), Type: backend.TypeString, Items: [][]byte{[]byte("hello world")}},
+		{DB: 0, Key: []byte("a key: with spaces"), Type: backend.TypeString, Items: [][]byte{[]byte("line1\r\nline2\x00end")}},
+		{DB: 0, Key: []byte(""), Type: backend.TypeString, Items: [][]byte{[]byte("")}},
+		{DB: 0, Key: []byte("session:42"), Type: backend.TypeString, ExpireAt: 1700000600000, Items: [][]byte{[]byte("token")}},
+		{DB: 1, Key: []byte("queue"), Type: backend.TypeList, Items: [][]byte{[]byte("first"), []byte(""), []byte("th\x00ird")}},
+		{DB: 1, Key: []byte("user:1"), Type: backend.TypeHash, ExpireAt: 1800000000000, Items: [][]byte{[]byte("name"), []byte("Ada"), []byte("email"), []byte("ada@example.com")}},
+		{DB: 15, Key: []byte("\x00\xff\r\n"), Type: backend.TypeHash, Items: [][]byte{[]byte(""), []byte("empty field")}},
+		{DB: 15, Key: []byte("big"), Type: backend.TypeString, Items: [][]byte{bytes.Repeat([]byte("0123456789"), 20)}},
 	}
 }
 
@@ -103,7 +103,7 @@ func TestGoldenDecode(t *testing.T) {
 
 // TestDocExample checks the record example in the package doc.
 func TestDocExample(t *testing.T) {
-	data, err := Encode(0, []backend.Entry{{DB: 3, Key: []byte("a b"), Type: backend.TypeString, ExpireAt: 1700000000000, Str: []byte("x")}})
+	data, err := Encode(0, []backend.Entry{{DB: 3, Key: []byte("a b"), Type: backend.TypeString, ExpireAt: 1700000000000, Items: [][]byte{[]byte("x")}}})
 	if err != nil {
 		t.Fatal(err)
 	}

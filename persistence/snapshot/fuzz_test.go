@@ -44,6 +44,12 @@ func FuzzDecode(f *testing.F) {
 			if got > maxAlloc(len(in))+uint64(len(entries))*uint64(len(in)) {
 				t.Fatalf("decoding %d bytes allocated %d", len(in), got)
 			}
+			// Splitting records into pieces changes nothing but the pieces.
+			_, whole, errWhole := decodeAll(in)
+			split, _, errSplit := decodeSplit(t, in, 3)
+			if (errWhole == nil) != (errSplit == nil) || !equalStrings(whole, split) {
+				t.Fatalf("split decoding differs: %v %v\n%q\n%q", errWhole, errSplit, whole, split)
+			}
 			if err != nil || len(entries) == 64 {
 				continue
 			}
@@ -64,9 +70,7 @@ func FuzzDecode(f *testing.F) {
 func cloneEntry(e *backend.Entry) backend.Entry {
 	c := *e
 	c.Key = bytes.Clone(e.Key)
-	c.Str = bytes.Clone(e.Str)
-	c.List = cloneAll(e.List)
-	c.Hash = cloneAll(e.Hash)
+	c.Items = cloneAll(e.Items)
 	return c
 }
 
@@ -96,9 +100,9 @@ func equalStrings(a, b []string) bool {
 // TestWriteAllocs: encoding a key allocates nothing.
 func TestWriteAllocs(t *testing.T) {
 	w := newWriter(discard{}, 0, 64<<10)
-	str := backend.Entry{DB: 3, Key: []byte("key:000001"), Type: backend.TypeString, ExpireAt: 1, Str: bytes.Repeat([]byte("v"), 64)}
-	list := backend.Entry{Key: []byte("l"), Type: backend.TypeList, List: [][]byte{[]byte("a"), []byte("bb")}}
-	hash := backend.Entry{Key: []byte("h"), Type: backend.TypeHash, Hash: [][]byte{[]byte("f"), []byte("v")}}
+	str := backend.Entry{DB: 3, Key: []byte("key:000001"), Type: backend.TypeString, ExpireAt: 1, Items: [][]byte{bytes.Repeat([]byte("v"), 64)}}
+	list := backend.Entry{Key: []byte("l"), Type: backend.TypeList, Items: [][]byte{[]byte("a"), []byte("bb")}}
+	hash := backend.Entry{Key: []byte("h"), Type: backend.TypeHash, Items: [][]byte{[]byte("f"), []byte("v")}}
 	allocs := testing.AllocsPerRun(1000, func() {
 		_ = w.Write(&str)
 		_ = w.Write(&list)
@@ -119,7 +123,7 @@ func benchEntries() []backend.Entry {
 	es := make([]backend.Entry, 100_000)
 	val := bytes.Repeat([]byte("v"), 64)
 	for i := range es {
-		es[i] = backend.Entry{Key: []byte("key:" + itoa6(i)), Type: backend.TypeString, Str: val}
+		es[i] = backend.Entry{Key: []byte("key:" + itoa6(i)), Type: backend.TypeString, Items: [][]byte{val}}
 	}
 	return es
 }

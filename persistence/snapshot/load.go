@@ -12,9 +12,13 @@ import (
 )
 
 // Load batches: a batch is applied in one backend transaction once it holds
-// this many keys or this many bytes of records.
+// this many keys, items or bytes of records. A value of more than
+// loadBatchItems items is split into pieces of that many (whole elements),
+// each in its own transaction, so that a huge collection never makes one
+// huge transaction.
 const (
 	loadBatchKeys  = 4096
+	loadBatchItems = 64 << 10
 	loadBatchBytes = 8 << 20
 )
 
@@ -46,50 +50,47 @@ func Load(ctx context.Context, path string, b backend.Backend) (LoadStats, error
 	return st, nil
 }
 
+// piece is a part of a key's value for the loader: the whole value, or one
+// of the chunks of a big one.
+type piece struct {
+	e           *backend.Entry
+	info        backend.TypeInfo
+	items       [][]byte
+	first, last bool
+}
+
+// loader applies pieces to a backend in batches.
+type loader struct {
+	ctx   context.Context
+	b     backend.Backend
+	st    *LoadStats
+	db    int
+	batch []piece
+	items int
+	skip  bool // the key being loaded had expired at its first piece
+}
+
 // loadFrom applies every key of d to b in batches. The decoder keeps its
 // records until release, so a batch's entries alias d's arena: no copying.
 func loadFrom(ctx context.Context, d *Reader, b backend.Backend, st *LoadStats) error {
 	d.keep = true
+	d.split = loadBatchBytes // a huge record comes in pieces
 	ndb := b.Databases()
-	batch := make([]backend.Entry, 0, loadBatchKeys)
-	db := 0
-	apply := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
+	l := &loader{ctx: ctx, b: b, st: st, batch: make([]piece, 0, loadBatchKeys)}
+	entries := make([]backend.Entry, 0, loadBatchKeys) // the entries l.batch points into
+	flush := func() error {
+		if err := l.apply(); err != nil {
 			return err
 		}
-		var loaded, expired int64
-		err := b.Update(backend.TxOptions{DB: db, All: true}, func(tx backend.Tx) error {
-			loaded, expired = 0, 0 // Update may retry
-			now := tx.Now()
-			for i := range batch {
-				e := &batch[i]
-				if e.ExpireAt != 0 && e.ExpireAt <= now {
-					expired++
-					continue
-				}
-				if err := put(tx, e); err != nil {
-					return fmt.Errorf("store key %q in db %d: %w", e.Key, e.DB, err)
-				}
-				loaded++
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		st.Loaded += loaded
-		st.Expired += expired
-		clear(batch)
-		batch = batch[:0]
+		clear(entries)
+		entries = entries[:0]
+		d.release()
 		return nil
 	}
 	for {
 		e, err := d.Next()
 		if err == io.EOF {
-			return apply()
+			return flush()
 		}
 		if err != nil {
 			return err
@@ -97,32 +98,101 @@ func loadFrom(ctx context.Context, d *Reader, b backend.Backend, st *LoadStats) 
 		if e.DB >= ndb {
 			return fmt.Errorf("key %q is in database %d, but the server has %d databases (see the databases setting): %w", e.Key, e.DB, ndb, backend.ErrBadDB)
 		}
-		if e.DB != db {
+		if e.DB != l.db { // (a piece after the first has its first's database)
 			// Apply the other database's keys first; e stays valid because
-			// the arena is only released below.
-			if err := apply(); err != nil {
+			// the arena is only released by flush.
+			if err := l.apply(); err != nil {
 				return err
 			}
-			db = e.DB
+			l.db = e.DB
 		}
-		batch = append(batch, *e)
-		if len(batch) == cap(batch) || len(d.arena) >= loadBatchBytes {
-			if err := apply(); err != nil {
+		info, ok := backend.Lookup(e.Type)
+		if !ok {
+			return fmt.Errorf("key %q: %w %d", e.Key, backend.ErrUnknownType, e.Type)
+		}
+		entries = append(entries, *e) // never reallocates: flushed when full
+		ent := &entries[len(entries)-1]
+		// A big value goes in pieces of whole elements, a transaction each:
+		// the reader's pieces of a huge record, split again by items.
+		first, last := d.piece()
+		items := ent.Items
+		per := max(loadBatchItems/info.Width, 1) * info.Width
+		for {
+			k := min(len(items), per)
+			l.batch = append(l.batch, piece{e: ent, info: info, items: items[:k], first: first, last: last && k == len(items)})
+			l.items += k
+			items, first = items[k:], false
+			if len(items) > 0 || !last || len(l.batch) == cap(l.batch) || l.items >= loadBatchItems {
+				if err := l.apply(); err != nil {
+					return err
+				}
+			}
+			if len(items) == 0 {
+				break
+			}
+		}
+		if len(entries) == cap(entries) || len(d.arena) >= loadBatchBytes {
+			if err := flush(); err != nil {
 				return err
 			}
-			d.release()
 		}
 	}
 }
 
-// put is backend.Put (e is not expired) without its Delete for strings:
-// Set replaces a value of any type by itself, and loading is mostly
-// strings, so this saves a lookup per key.
-func put(tx backend.Tx, e *backend.Entry) error {
-	if e.Type == backend.TypeString {
-		return tx.Set(e.Key, e.Str, e.ExpireAt, false)
+// apply stores the batch in one Update transaction on database l.db.
+func (l *loader) apply() error {
+	if len(l.batch) == 0 {
+		return nil
 	}
-	return backend.Put(tx, e)
+	if err := l.ctx.Err(); err != nil {
+		return err
+	}
+	var loaded, expired int64
+	skip0 := l.skip
+	err := l.b.Update(backend.TxOptions{DB: l.db, All: true}, func(tx backend.Tx) error {
+		loaded, expired, l.skip = 0, 0, skip0 // Update may retry
+		now := tx.Now()
+		for i := range l.batch {
+			p := &l.batch[i]
+			e := p.e
+			if p.first {
+				l.skip = e.ExpireAt != 0 && e.ExpireAt <= now
+				if l.skip {
+					expired++
+					continue
+				}
+				if !p.info.Scalar { // a scalar's Load replaces; a collection's adds
+					if _, err := tx.Delete(e.Key); err != nil {
+						return err
+					}
+				}
+			} else if l.skip {
+				continue
+			}
+			if err := p.info.Load(tx, e.Key, p.items); err != nil {
+				return fmt.Errorf("store key %q in db %d: %w", e.Key, e.DB, err)
+			}
+			if !p.last {
+				continue
+			}
+			loaded++
+			if e.ExpireAt != 0 {
+				if _, err := tx.SetExpireAt(e.Key, e.ExpireAt); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	l.st.Loaded += loaded
+	l.st.Expired += expired
+	clear(l.batch)
+	l.batch = l.batch[:0]
+	l.items = 0
+	return nil
 }
 
 // Summary is what Inspect finds in a snapshot.
@@ -135,14 +205,18 @@ type Summary struct {
 // DBSummary counts one database's keys.
 type DBSummary struct {
 	DB      int
-	Strings int64
-	Lists   int64
-	Hashes  int64
-	Expires int64 // keys with an expiry
+	ByType  map[backend.Type]int64 // keys by type (types without keys may be absent)
+	Expires int64                  // keys with an expiry
 }
 
 // Keys is the database's total number of keys.
-func (s DBSummary) Keys() int64 { return s.Strings + s.Lists + s.Hashes }
+func (s DBSummary) Keys() int64 {
+	var n int64
+	for _, c := range s.ByType {
+		n += c
+	}
+	return n
+}
 
 // Inspect verifies the snapshot at path and counts its keys by database
 // and type.
@@ -151,17 +225,10 @@ func Inspect(path string) (Summary, error) {
 	h, err := ReadFile(path, func(e *backend.Entry) error {
 		s := byDB[e.DB]
 		if s == nil {
-			s = &DBSummary{DB: e.DB}
+			s = &DBSummary{DB: e.DB, ByType: map[backend.Type]int64{}}
 			byDB[e.DB] = s
 		}
-		switch e.Type {
-		case backend.TypeString:
-			s.Strings++
-		case backend.TypeList:
-			s.Lists++
-		case backend.TypeHash:
-			s.Hashes++
-		}
+		s.ByType[e.Type]++
 		if e.ExpireAt != 0 {
 			s.Expires++
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,21 +33,21 @@ func roundTripEntries() []backend.Entry {
 				exp = t0.UnixMilli() + int64(1000*(db+1)*(i+1))
 			}
 			es = append(es,
-				backend.Entry{DB: db, Key: append([]byte("s:"), key...), Type: backend.TypeString, ExpireAt: exp, Str: odd[(i+1)%len(odd)]},
-				backend.Entry{DB: db, Key: append([]byte("l:"), key...), Type: backend.TypeList, ExpireAt: exp, List: odd},
+				backend.Entry{DB: db, Key: append([]byte("s:"), key...), Type: backend.TypeString, ExpireAt: exp, Items: [][]byte{odd[(i+1)%len(odd)]}},
+				backend.Entry{DB: db, Key: append([]byte("l:"), key...), Type: backend.TypeList, ExpireAt: exp, Items: odd},
 				backend.Entry{DB: db, Key: append([]byte("h:"), key...), Type: backend.TypeHash, ExpireAt: exp,
-					Hash: [][]byte{[]byte("f1"), k, k, []byte("v:2"), []byte(""), []byte("")}},
+					Items: [][]byte{[]byte("f1"), k, k, []byte("v:2"), []byte(""), []byte("")}},
 			)
 		}
-		es = append(es, backend.Entry{DB: db, Key: []byte(""), Type: backend.TypeString, Str: []byte("empty key")})
+		es = append(es, backend.Entry{DB: db, Key: []byte(""), Type: backend.TypeString, Items: [][]byte{[]byte("empty key")}})
 	}
 	big := bytes.Repeat([]byte("0123456789abcde\n"), 10<<20/16)
-	es = append(es, backend.Entry{DB: 7, Key: []byte("big value"), Type: backend.TypeString, ExpireAt: t0.UnixMilli() + 3600_000, Str: big})
+	es = append(es, backend.Entry{DB: 7, Key: []byte("big value"), Type: backend.TypeString, ExpireAt: t0.UnixMilli() + 3600_000, Items: [][]byte{big}})
 	long := make([][]byte, 5000)
 	for i := range long {
 		long[i] = []byte(strings.Repeat("x", i%100))
 	}
-	es = append(es, backend.Entry{DB: 3, Key: []byte("long list"), Type: backend.TypeList, List: long})
+	es = append(es, backend.Entry{DB: 3, Key: []byte("long list"), Type: backend.TypeList, Items: long})
 	return es
 }
 
@@ -143,7 +144,7 @@ func TestCrossBackend(t *testing.T) {
 // TestLoadTooManyDBs: a snapshot with keys in a database the backend does
 // not have is refused with a message naming the setting.
 func TestLoadTooManyDBs(t *testing.T) {
-	data, err := Encode(0, []backend.Entry{{DB: 20, Key: []byte("k"), Type: backend.TypeString, Str: []byte("v")}})
+	data, err := Encode(0, []backend.Entry{{DB: 20, Key: []byte("k"), Type: backend.TypeString, Items: [][]byte{[]byte("v")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,14 +159,14 @@ func TestLoadTooManyDBs(t *testing.T) {
 func TestWriteFileAtomic(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "dump.rpsnap")
-	old := []backend.Entry{{Key: []byte("old"), Type: backend.TypeString, Str: []byte("1")}}
+	old := []backend.Entry{{Key: []byte("old"), Type: backend.TypeString, Items: [][]byte{[]byte("1")}}}
 	if _, err := WriteFile(path, 1, func(w func(*backend.Entry) error) error { return w(&old[0]) }); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(path)
 	boom := errors.New("boom")
 	_, err := WriteFile(path, 2, func(w func(*backend.Entry) error) error {
-		e := backend.Entry{Key: []byte("new"), Type: backend.TypeString, Str: bytes.Repeat([]byte("x"), 3<<20)}
+		e := backend.Entry{Key: []byte("new"), Type: backend.TypeString, Items: [][]byte{bytes.Repeat([]byte("x"), 3<<20)}}
 		if err := w(&e); err != nil {
 			return err
 		}
@@ -226,12 +227,15 @@ func TestInspect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	str, list, hash := backend.TypeString, backend.TypeList, backend.TypeHash
 	want := []DBSummary{
-		{DB: 0, Strings: 4, Expires: 1},
-		{DB: 1, Lists: 1, Hashes: 1, Expires: 1},
-		{DB: 15, Strings: 1, Hashes: 1},
+		{DB: 0, ByType: map[backend.Type]int64{str: 4}, Expires: 1},
+		{DB: 1, ByType: map[backend.Type]int64{list: 1, hash: 1}, Expires: 1},
+		{DB: 15, ByType: map[backend.Type]int64{str: 1, hash: 1}},
 	}
-	if !slices.Equal(sum.DBs, want) || sum.Header.Keys != 8 {
+	if !slices.EqualFunc(sum.DBs, want, func(a, b DBSummary) bool {
+		return a.DB == b.DB && a.Expires == b.Expires && maps.Equal(a.ByType, b.ByType)
+	}) || sum.Header.Keys != 8 {
 		t.Fatalf("summary %+v", sum)
 	}
 }

@@ -87,9 +87,9 @@ func TestSnapshotSaveAndRestart(t *testing.T) {
 		for db := 0; db < 16; db++ {
 			key := []byte("k:" + strconv.Itoa(db))
 			snapshottest.Put(t, s.Backend(),
-				backend.Entry{DB: db, Key: append([]byte("list "), key...), Type: backend.TypeList, List: [][]byte{[]byte("a"), []byte(""), []byte("\r\n")}},
-				backend.Entry{DB: db, Key: append([]byte("hash\x00"), key...), Type: backend.TypeHash, ExpireAt: exp, Hash: [][]byte{[]byte("f"), []byte("v"), []byte(""), []byte("")}},
-				backend.Entry{DB: db, Key: key, Type: backend.TypeString, Str: bytes.Repeat([]byte{byte(db)}, db*100)},
+				backend.Entry{DB: db, Key: append([]byte("list "), key...), Type: backend.TypeList, Items: [][]byte{[]byte("a"), []byte(""), []byte("\r\n")}},
+				backend.Entry{DB: db, Key: append([]byte("hash\x00"), key...), Type: backend.TypeHash, ExpireAt: exp, Items: [][]byte{[]byte("f"), []byte("v"), []byte(""), []byte("")}},
+				backend.Entry{DB: db, Key: key, Type: backend.TypeString, Items: [][]byte{bytes.Repeat([]byte{byte(db)}, db*100)}},
 			)
 		}
 		want := snapshottest.Dump(t, s.Backend())
@@ -305,7 +305,7 @@ func TestSnapshotBadFileStopsStart(t *testing.T) {
 		if cfg.Backend == config.BackendBolt {
 			t.Skip("bolt does not load the snapshot at start")
 		}
-		good, err := snapshot.Encode(snapT0.UnixMilli(), []backend.Entry{{Key: []byte("k"), Type: backend.TypeString, Str: []byte("v")}})
+		good, err := snapshot.Encode(snapT0.UnixMilli(), []backend.Entry{{Key: []byte("k"), Type: backend.TypeString, Items: [][]byte{[]byte("v")}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -402,7 +402,7 @@ func TestSnapshotBGSaveConsistent(t *testing.T) {
 			vals := map[string]string{}
 			if _, err := snapshot.ReadFile(snapFile(s), func(e *backend.Entry) error {
 				if k := string(e.Key); k[0] == 'a' || k[0] == 'b' {
-					vals[k] = string(e.Str)
+					vals[k] = string(e.Items[0])
 				}
 				return nil
 			}); err != nil {

@@ -35,28 +35,32 @@ func Dump(t testing.TB, b backend.Backend) []string {
 }
 
 // EntryString renders one entry: database, key, type, expiry and value
-// (strings over 64 bytes by length and CRC; hash pairs sorted, since their
-// order is the backend's).
+// (items over 64 bytes by length and CRC; the elements of a type whose
+// order is the backend's, such as hash fields, sorted).
 func EntryString(e *backend.Entry) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "db=%d key=%q type=%s exp=%d", e.DB, e.Key, e.Type, e.ExpireAt)
-	switch e.Type {
-	case backend.TypeString:
-		if len(e.Str) > 64 {
-			fmt.Fprintf(&b, " str=len%d/crc%08x", len(e.Str), crc32.ChecksumIEEE(e.Str))
-		} else {
-			fmt.Fprintf(&b, " str=%q", e.Str)
-		}
-	case backend.TypeList:
-		fmt.Fprintf(&b, " list=%q", e.List)
-	case backend.TypeHash:
-		var pairs []string
-		for i := 0; i+1 < len(e.Hash); i += 2 {
-			pairs = append(pairs, fmt.Sprintf("%q=%q", e.Hash[i], e.Hash[i+1]))
-		}
-		slices.Sort(pairs)
-		fmt.Fprintf(&b, " hash=%s", strings.Join(pairs, ","))
+	info, ok := backend.Lookup(e.Type)
+	if !ok || info.CheckItems(e.Items) != nil {
+		fmt.Fprintf(&b, " BAD type=%d items=%d", e.Type, len(e.Items))
+		return b.String()
 	}
+	elems := make([]string, 0, len(e.Items)/info.Width)
+	for i := 0; i < len(e.Items); i += info.Width {
+		parts := make([]string, info.Width)
+		for j, it := range e.Items[i : i+info.Width] {
+			if len(it) > 64 {
+				parts[j] = fmt.Sprintf("len%d/crc%08x", len(it), crc32.ChecksumIEEE(it))
+			} else {
+				parts[j] = fmt.Sprintf("%q", it)
+			}
+		}
+		elems = append(elems, strings.Join(parts, "="))
+	}
+	if !info.Ordered {
+		slices.Sort(elems)
+	}
+	fmt.Fprintf(&b, " %s=%s", info.Name, strings.Join(elems, ","))
 	return b.String()
 }
 
