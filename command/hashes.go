@@ -3,7 +3,6 @@ package command
 import (
 	"math"
 	"math/rand/v2"
-	"strconv"
 
 	"redpool/session/resp"
 )
@@ -199,6 +198,7 @@ func hstrlen(c *Ctx) error {
 const (
 	hashFields = 1 << iota
 	hashValues
+	hashPairs // each field and value as an array of two (HRANDFIELD WITHVALUES in RESP3)
 )
 
 func hkeys(c *Ctx) error   { return hashAll(c, hashFields) }
@@ -212,19 +212,23 @@ func hashAll(c *Ctx, what int) error {
 	if err != nil {
 		return err
 	}
-	per := 1
 	if what == hashFields|hashValues {
-		per = 2
+		c.Map(int(n))
+	} else {
+		c.Array(int(n))
 	}
-	c.Array(int(n) * per)
 	return c.Tx.HashIter(key, func(f, v []byte) bool {
 		replyField(c, f, v, what)
 		return true
 	})
 }
 
-// replyField writes a field, its value, or both.
+// replyField writes a field, its value, or both (as a pair if what has
+// hashPairs).
 func replyField(c *Ctx, f, v []byte, what int) {
+	if what&hashPairs != 0 {
+		c.Array(2)
+	}
 	if what&hashFields != 0 {
 		c.Bulk(f)
 	}
@@ -294,13 +298,7 @@ func hscan(c *Ctx) error {
 	if what == hashFields|hashValues {
 		found *= 2
 	}
-	c.ArrayEnd(mark, found)
-	// The cursor comes first but is known last: put it before the fields.
-	var head [48]byte
-	h := resp.AppendArrayLen(head[:0], 2)
-	var num [20]byte
-	h = resp.AppendBulk(h, strconv.AppendUint(num[:0], next, 10))
-	insertReply(c, mark, h)
+	c.ScanEnd(mark, next, found)
 	return nil
 }
 
@@ -340,8 +338,12 @@ func hrandfield(c *Ctx) error {
 		return err
 	}
 	per := 1
-	if what&hashValues != 0 {
-		per = 2
+	switch {
+	case what&hashValues == 0:
+	case c.resp3():
+		what |= hashPairs // RESP3: an array of [field, value] pairs
+	default:
+		per = 2 // RESP2: one flat array
 	}
 	switch {
 	case size == 0 || l == 0:
