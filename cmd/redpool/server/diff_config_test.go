@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"strconv"
 	"testing"
 
 	"redpool/cmd/redpool/server/servertest"
@@ -11,9 +12,17 @@ import (
 // each kind, each followed by CONFIG GET; then several parameters in one
 // CONFIG SET, which is all or nothing.
 func TestDiffConfigSet(t *testing.T) {
-	r := servertest.StartRedis(t)
-	s := servertest.Start(t)
-	d := servertest.NewDiff(t, r.Addr, s.Addr)
+	for _, proto := range []int{2, 3} {
+		t.Run("resp"+strconv.Itoa(proto), func(t *testing.T) {
+			// A Redis of its own: the test changes its settings.
+			r := servertest.StartRedis(t)
+			s := servertest.Start(t)
+			diffConfigSet(t, servertest.NewDiff(t, r.Addr, s.Addr, proto))
+		})
+	}
+}
+
+func diffConfigSet(t *testing.T, d *servertest.Diff) {
 	params := []string{
 		"list-max-listpack-size", "list-max-ziplist-size", "list-compress-depth",
 		"hash-max-listpack-entries", "hash-max-ziplist-entries", "hash-max-listpack-value", "hash-max-ziplist-value",
