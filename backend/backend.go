@@ -15,7 +15,11 @@
 // Transactions are not reentrant: fn must not call View, Update or Snapshot.
 // A Tx that names keys may touch only those keys; the whole-database
 // operations (Scan, RandomKey, Flush, FlushAll, SwapDB, Move, cross-database
-// Copy) need All (or no keys).
+// Copy, WithDB) need All (or no keys). Breaking either rule is a bug in the
+// caller, reported as ErrNotLocked by the operation, never as a panic.
+//
+// Update calls its function exactly once. Each backend's constructor takes
+// an ExpireFunc that hears of every key expiry removes.
 //
 // Byte slices passed into a Tx are only read during the call; the backend
 // copies what it keeps. Byte slices returned by a Tx, or passed to a callback,
@@ -45,6 +49,11 @@ var (
 	ErrReadOnlyTx = errors.New("backend: write in read-only transaction")
 	// ErrBadDB: a database index outside 0..Databases()-1.
 	ErrBadDB = errors.New("backend: database index out of range")
+	// ErrNotLocked: the transaction did not lock what the operation needs:
+	// a key not named in TxOptions.Keys, or a whole-database or
+	// cross-database operation in a transaction opened without All. It is
+	// a bug in the caller; the operation changes nothing.
+	ErrNotLocked = errors.New("backend: not locked by the transaction")
 )
 
 // MaxStringLen is the largest string value, as Redis's proto-max-bulk-len default.
@@ -69,8 +78,9 @@ func NowMs(c Clock) int64 { return c.Now().UnixMilli() }
 type TxOptions struct {
 	// DB is the database the transaction's key operations use.
 	DB int
-	// Keys are the keys the transaction may touch in DB. The slice and its
-	// contents are only read while the transaction starts.
+	// Keys are the keys the transaction may touch in DB; touching another
+	// one is ErrNotLocked. The backend reads the slice and its contents
+	// until View or Update returns and never changes them.
 	Keys [][]byte
 	// All locks every key of every database: for commands without keys
 	// (DBSIZE, FLUSHDB, KEYS, SCAN) and those that cross databases (MOVE,
@@ -84,10 +94,15 @@ type Backend interface {
 	View(o TxOptions, fn func(tx Tx) error) error
 	// Update runs fn in a read-write transaction and commits it when fn
 	// returns nil; it returns after the commit is as durable as the backend
-	// is configured to make it. fn may be called more than once (group
-	// commit retries), so it must not have side effects outside tx other
-	// than ones it resets on entry. A backend without rollback (memory)
-	// relies on fn validating everything before its first write.
+	// is configured to make it. fn is called exactly once, in some
+	// goroutine (not necessarily the caller's), and Update returns its
+	// error; so side effects in fn (counters, AOF records) happen once. A
+	// panic in fn is raised again in the caller's goroutine. When fn fails
+	// (returns an error or panics), a backend with rollback (bolt) discards
+	// what fn wrote, while one without (memory) keeps it: fn must validate
+	// everything before its first write, so that a failing command changes
+	// nothing on either. (Keys that expiry removed while fn ran stay
+	// removed on both, and stay reported; see ExpireFunc.)
 	Update(o TxOptions, fn func(tx Tx) error) error
 	// Databases is the number of databases.
 	Databases() int
@@ -102,6 +117,20 @@ type Backend interface {
 	// Close stops background work and releases resources. It is idempotent.
 	Close() error
 }
+
+// ExpireFunc hears of a key that expiry removed from database db: lazily,
+// when a write transaction finds the key expired and deletes it (a read
+// transaction only ignores it), or actively, in the backend's background
+// cycle. It is called once per removed key, in the goroutine that removes
+// it and while the key is still locked, so that whatever it records (a DEL
+// in the AOF, a keyspace event, a touch of a WATCHed key) is ordered
+// before any later change to the key; a lazy removal is reported before
+// the operation that found the key returns. key is valid only during the
+// call. The function must be fast and must not call the backend (it runs
+// under the backend's locks). Removals it hears of are the ones counted in
+// Stats.ExpiredKeys. Each backend's constructor takes one (OnExpire in its
+// Options); nil means nobody listens.
+type ExpireFunc func(db int, key []byte)
 
 // Prefetcher is an optional interface of a Backend. A session that has
 // read several commands at once passes their keys before running them, so
@@ -143,6 +172,12 @@ type Tx interface {
 	DB() int
 	// Now is the time the transaction uses for expiry decisions, in Unix ms.
 	Now() int64
+	// WithDB returns a Tx on database db within the same transaction: the
+	// same locks, the same view of the data, the same Now, read-only if
+	// this one is (SELECT inside MULTI or a script). It needs All
+	// (ErrNotLocked otherwise); a db out of range is ErrBadDB. The result
+	// is valid as long as this Tx is, and works like it on db.
+	WithDB(db int) (Tx, error)
 
 	// --- keys ---
 

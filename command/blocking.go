@@ -310,7 +310,7 @@ func blockOn(c *Ctx, keys, locks [][]byte, timeout time.Duration, try attempt) e
 	if err != nil || served >= 0 {
 		return err
 	}
-	if c.Link == nil { // no connection to wait on: as a timeout
+	if c.Link == nil || c.InOpenTx() { // no connection to wait on, or inside EXEC: as a timeout
 		c.NullArray()
 		return nil
 	}
@@ -327,21 +327,38 @@ func blockOn(c *Ctx, keys, locks [][]byte, timeout time.Duration, try attempt) e
 		c.NullArray()
 		return nil
 	}
-	var unused []int
-	var taken []wakeUp
-	defer func() { b.unregister(w, unused, taken) }()
-	// Look again now that writes signal us. The client counts as blocked
-	// already, so a key that stopped holding a list since the first try is
-	// skipped, as after a wake-up, not an error.
-	all := make([]int, len(keys))
+	bw := blockedWait{c: c, b: b, w: w, locks: locks, try: try}
+	defer func() { b.unregister(w, bw.unused, bw.taken) }()
+	bw.run(len(keys), timeout)
+	return nil
+}
+
+// blockedWait is one registered client's wait: what it took from its
+// wake-ups, and the key positions it was woken for but did not use, for
+// unregister to pass on.
+type blockedWait struct {
+	c      *Ctx
+	b      *blocking
+	w      *waiter
+	locks  [][]byte
+	try    attempt
+	unused []int
+	taken  []wakeUp
+}
+
+// run looks at every key once more now that writes signal the client,
+// then waits for wake-ups until it is served, times out, or the client or
+// the server goes away. It writes the reply, if any.
+func (bw *blockedWait) run(nkeys int, timeout time.Duration) {
+	c := bw.c
+	// The client counts as blocked already, so a key that stopped holding
+	// a list since the first try is skipped, as after a wake-up, not an error.
+	all := make([]int, nkeys)
 	for i := range all {
 		all[i] = i
 	}
-	if served, err = tryOnce(c, locks, all, try); err != nil || served >= 0 {
-		if err != nil {
-			c.Error(err)
-		}
-		return nil
+	if done, _ := bw.attempt(all); done {
+		return
 	}
 	gone, stop := c.Link.Watch()
 	defer stop()
@@ -353,40 +370,59 @@ func blockOn(c *Ctx, keys, locks [][]byte, timeout time.Duration, try attempt) e
 	}
 	for {
 		select {
-		case <-w.wake:
+		case <-bw.w.wake:
 		case <-expired:
 			c.NullArray()
-			return nil
+			return
 		case <-gone:
-			return nil
-		case <-b.done:
+			return
+		case <-bw.b.done:
 			c.NullArray()
-			return nil
+			return
 		}
 		select {
 		case <-gone:
-			return nil // pop nothing for a client that is gone
+			return // pop nothing for a client that is gone
 		default:
 		}
-		taken = b.take(w)
-		if len(taken) == 0 {
-			continue
+		if bw.woken() {
+			return
 		}
-		ready := make([]int, len(taken))
-		for i, u := range taken {
-			ready[i] = u.idx
-		}
-		served, err = tryOnce(c, locks, ready, try)
-		if err != nil {
-			c.Error(err)
-		}
-		if err != nil || served >= 0 {
-			unused = slices.DeleteFunc(ready, func(i int) bool { return i == served })
-			return nil
-		}
-		b.settle(w, taken)
-		taken = nil
 	}
+}
+
+// woken tries the keys the client was woken for. It reports whether the
+// wait is over (served, or failed with an error already replied).
+func (bw *blockedWait) woken() bool {
+	bw.taken = bw.b.take(bw.w)
+	if len(bw.taken) == 0 {
+		return false
+	}
+	ready := make([]int, len(bw.taken))
+	for i, u := range bw.taken {
+		ready[i] = u.idx
+	}
+	done, served := bw.attempt(ready)
+	if !done {
+		bw.b.settle(bw.w, bw.taken)
+		bw.taken = nil
+		return false
+	}
+	// The keys it was woken for and did not serve from pass on.
+	bw.unused = slices.DeleteFunc(ready, func(i int) bool { return i == served })
+	return true
+}
+
+// attempt tries the keys at the positions in ready. It reports whether the
+// wait is over (served, or failed with the error replied) and the position
+// served from (-1 on an error).
+func (bw *blockedWait) attempt(ready []int) (done bool, served int) {
+	served, err := tryOnce(bw.c, bw.locks, ready, bw.try)
+	if err != nil {
+		bw.c.Error(err)
+		return true, -1
+	}
+	return served >= 0, served
 }
 
 // tryOnce runs try in a write transaction on locks.

@@ -66,45 +66,53 @@ func selectDB(c *Ctx) error {
 	return nil
 }
 
+// hello is HELLO [protover [AUTH username password] [SETNAME clientname]].
+// As in Redis 7.0 the options take effect in order (a name set before a
+// bad option stays set) and the protocol switches only when all succeed;
+// without protover the protocol stays as it is. There are no ACLs: AUTH
+// accepts the default user with any password, as Redis does when no
+// password is configured, and refuses every other user.
 func hello(c *Ctx) error {
 	args := c.Args[1:]
+	proto := 0
 	if len(args) > 0 {
 		v, err := parseInt(args[0])
 		if err != nil {
 			return ErrProtoVersion
 		}
-		if v != 2 {
+		if v != 2 && v != 3 {
 			return ErrNoProto
 		}
+		proto = int(v)
 		args = args[1:]
 	}
-	var name []byte
-	setName := false
 	for len(args) > 0 {
 		switch {
 		case equalFold(args[0], "auth") && len(args) >= 3:
-			args = args[3:] // no ACLs: every user is the default user
+			if string(args[1]) != "default" {
+				return ErrWrongPass
+			}
+			args = args[3:]
 		case equalFold(args[0], "setname") && len(args) >= 2:
-			name, setName = args[1], true
+			if err := validClientName(args[1]); err != nil {
+				return err
+			}
+			c.Client.setName(string(args[1]))
 			args = args[2:]
 		default:
 			return Error("ERR Syntax error in HELLO option '" + sanitize(string(args[0])) + "'")
 		}
 	}
-	if setName {
-		if err := validClientName(name); err != nil {
-			return err
-		}
-		c.Client.setName(string(name))
+	if proto != 0 {
+		c.Client.SetProto(proto)
 	}
-	c.Client.SetProto(2)
 	c.Map(7)
 	c.BulkString("server")
 	c.BulkString("redis")
 	c.BulkString("version")
 	c.BulkString(RedisVersion)
 	c.BulkString("proto")
-	c.Int(2)
+	c.Int(int64(c.Client.Proto()))
 	c.BulkString("id")
 	c.Int(c.Client.ID)
 	c.BulkString("mode")
@@ -180,7 +188,7 @@ func clientSetInfo(c *Ctx) error {
 }
 
 func clientInfo(c *Ctx) error {
-	c.BulkString(c.e.clientLine(c.Client) + "\n")
+	c.Verbatim([]byte(c.e.clientLine(c.Client) + "\n"))
 	return nil
 }
 
@@ -200,7 +208,7 @@ func clientList(c *Ctx) error {
 		out = append(out, c.e.clientLine(cl)...)
 		out = append(out, '\n')
 	}
-	c.Bulk(out)
+	c.Verbatim(out)
 	return nil
 }
 

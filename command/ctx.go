@@ -7,6 +7,14 @@ import (
 // Ctx carries one command through the dispatcher and its handler. A session
 // owns one Ctx for its whole life and reuses it for every command; it is not
 // safe for concurrent use.
+//
+// Execution has two steps. Check does the generic work (unknown command,
+// arity, refused writes); Run then runs the handler in a transaction: its
+// own, opened on the command's keys, or the one an enclosing Atomically
+// (EXEC, a script) holds open, with no second lock. Either way the handler
+// sees the transaction as c.Tx, and what it did goes into c's effects
+// record: AOF records are written under the locks as each command ends,
+// wake-ups and counters are applied after the commit.
 type Ctx struct {
 	// Args are the command's arguments, the name first. They alias the
 	// session's read buffer: valid until the handler returns.
@@ -21,15 +29,15 @@ type Ctx struct {
 	out  []byte
 	mark int // len(out) when the current command started
 
-	keyBuf  [][]byte
-	body    Handler  // what runTx runs: the spec's handler, or InTx's fn
-	signals [][]byte // keys written by this command, for blocked clients
-	// dbSignals are keys written in other databases (MOVE, COPY ... DB, SWAPDB).
-	dbSignals []dbKey
-	dirty     int64
-	props     [][][]byte // explicit AOF records; nil means "log Args"
-	logSeq    uint64     // highest AOF record this batch must wait for
-	runTxFn   func(backend.Tx) error
+	keyBuf     [][]byte
+	keyScratch [][]byte // committed's per-database key lists
+	// open is the transaction an enclosing Atomically holds, nil outside one.
+	open    backend.Tx
+	body    Handler // what runTx runs: the spec's handler, or InTx's fn
+	cmd     cmdEffects
+	fx      effects
+	logSeq  uint64 // highest AOF record this batch must wait for
+	runTxFn func(backend.Tx) error
 }
 
 // NewCtx returns a context for a session of client on e.
@@ -70,7 +78,7 @@ func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 	for _, args := range cmds {
 		spec := e.table.Lookup(args[0])
 		if spec != nil && spec.Flags&(Write|ReadOnly) != 0 && spec.arityOK(len(args)) {
-			keys = spec.keys(keys, args)
+			keys, _, _ = spec.keys(keys, args)
 		}
 	}
 	_ = e.prefetcher.Prefetch(c.Client.DB(), keys)
@@ -79,138 +87,172 @@ func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 
 // Exec runs one command and appends its reply to c's buffer.
 func (e *Engine) Exec(c *Ctx, args [][]byte) {
+	spec, err := e.Check(c, args)
+	if err != nil {
+		c.Error(err)
+		return
+	}
+	c.Run(spec, args)
+}
+
+// Check does the dispatcher's generic checks on args, a command about to
+// run (or be queued) on c: the command exists, its arity fits, and writes
+// are not refused. It returns the command's spec, or the error to reply.
+func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
 	c.Client.traffic.commands.Add(1)
 	spec := e.table.Lookup(args[0])
 	if spec == nil {
-		c.Error(UnknownCommand(args))
-		return
+		return nil, UnknownCommand(args)
 	}
 	c.Client.lastCmd.Store(spec)
 	if !spec.arityOK(len(args)) {
-		c.Error(WrongArity(spec.Name))
-		return
+		return nil, WrongArity(spec.Name)
 	}
-	c.run(spec, args)
-}
-
-func (c *Ctx) run(spec *Spec, args [][]byte) {
-	e := c.e
 	if spec.Flags&Write != 0 {
 		if err := e.writeBlocked(); err != nil {
-			c.Error(err)
-			return
+			return nil, err
 		}
 	}
-	c.Args, c.spec, c.mark, c.body = args, spec, len(c.out), spec.Run
+	return spec, nil
+}
+
+// Run runs a command that passed Check and appends its reply to c's
+// buffer. Inside Atomically it runs in the open transaction; otherwise a
+// data command runs in a transaction of its own on its keys.
+func (c *Ctx) Run(spec *Spec, args [][]byte) {
+	c.Args, c.spec, c.mark = args, spec, len(c.out)
 	var err error
 	switch {
 	case spec.Flags&NoTx != 0 || spec.Flags&(Write|ReadOnly) == 0:
 		err = spec.Run(c)
-	case spec.Flags&Write != 0:
-		err = e.backend.Update(c.txOptions(spec, args), c.runTxFn)
+	case c.open != nil:
+		err = c.runOpen(spec.Run)
 	default:
-		err = e.backend.View(c.txOptions(spec, args), c.runTxFn)
+		err = c.transact(spec.Flags&Write != 0, c.txOptions(spec, args), spec.Run)
 	}
 	if err != nil {
 		c.out = c.out[:c.mark]
 		c.Error(err)
 	}
-	c.fireSignals()
 	c.Args, c.Tx = nil, nil
 	c.keyBuf = c.keyBuf[:0]
 }
 
-// InTx runs fn in a transaction on the client's database, as the dispatcher
-// runs ordinary commands: keys are locked (nil keys: everything), fn's
-// replies and AOF effects are kept only if it returns nil, and its signals
-// fire after the commit. It is for NoTx commands, such as blocking pops,
-// that need several transactions.
+// Atomically runs fn with one transaction open on o (a write transaction
+// if write): every command that fn runs through Exec or Run, and every
+// InTx, runs inside it without taking locks of its own, so no other client
+// sees part of what fn does. Commands touching keys o does not name fail
+// with backend.ErrNotLocked. Wake-ups and counters of all of them apply
+// after the commit; if the transaction fails they are dropped. Inside an
+// open transaction, Atomically just calls fn.
+func (c *Ctx) Atomically(write bool, o backend.TxOptions, fn func() error) error {
+	if c.open != nil || c.Tx != nil {
+		return fn()
+	}
+	body := func(tx backend.Tx) error {
+		c.open = tx
+		defer func() { c.open = nil }()
+		return fn()
+	}
+	var err error
+	if write {
+		err = c.e.backend.Update(o, body)
+	} else {
+		err = c.e.backend.View(o, body)
+	}
+	if err != nil {
+		c.fx.reset()
+		return err
+	}
+	c.committed()
+	return nil
+}
+
+// InTx runs fn in a transaction on the client's database, as the
+// dispatcher runs ordinary commands: keys are locked (nil keys: the whole
+// database), fn's replies are kept only if it returns nil, and its
+// wake-ups apply after the commit. It is for NoTx commands, such as
+// blocking pops, that need several transactions. Inside an open
+// transaction (Atomically, or a handler's own) it runs fn there.
 func (c *Ctx) InTx(write bool, keys [][]byte, fn Handler) error {
-	savedBody, savedMark := c.body, c.mark
-	c.body, c.mark = fn, len(c.out)
-	o := backend.TxOptions{DB: c.Client.DB(), Keys: keys, All: len(keys) == 0}
+	savedMark := c.mark
+	c.mark = len(c.out)
+	var err error
+	switch {
+	case c.Tx != nil:
+		err = fn(c)
+	case c.open != nil:
+		err = c.runOpen(fn)
+	default:
+		o := backend.TxOptions{DB: c.Client.DB(), Keys: keys, All: len(keys) == 0}
+		err = c.transact(write, o, fn)
+	}
+	if err != nil {
+		c.out = c.out[:c.mark]
+	}
+	c.mark = savedMark
+	return err
+}
+
+// InOpenTx reports whether c runs inside a transaction that Atomically
+// holds open (EXEC, a script): blocking commands then do not block.
+func (c *Ctx) InOpenTx() bool { return c.open != nil }
+
+// transact runs fn as one command in a transaction of its own.
+func (c *Ctx) transact(write bool, o backend.TxOptions, fn Handler) error {
+	c.body = fn
 	var err error
 	if write {
 		err = c.e.backend.Update(o, c.runTxFn)
 	} else {
 		err = c.e.backend.View(o, c.runTxFn)
 	}
-	mark := c.mark
-	c.body, c.mark, c.Tx = savedBody, savedMark, nil
+	c.body = nil
 	if err != nil {
-		c.out = c.out[:mark]
-		c.signals, c.dbSignals = c.signals[:0], c.dbSignals[:0]
+		c.fx.reset()
 		return err
 	}
-	c.fireSignals()
+	c.committed()
 	return nil
 }
 
-// Signal tells clients blocked on key (in the client's database) that it
-// may have data, once the current transaction commits.
-func (c *Ctx) Signal(key []byte) {
-	c.signals = append(c.signals, append([]byte(nil), key...))
-}
+// runTx is the body of a transaction transact opened.
+func (c *Ctx) runTx(tx backend.Tx) error { return c.step(tx, c.body) }
 
-// SignalDB is Signal for a key of database db.
-func (c *Ctx) SignalDB(db int, key []byte) {
-	c.dbSignals = append(c.dbSignals, dbKey{db, append([]byte(nil), key...)})
-}
-
-type dbKey struct {
-	db  int
-	key []byte
-}
-
-func (c *Ctx) fireSignals() {
-	if len(c.signals) > 0 {
-		c.e.blocking.signal(c.Client.DB(), c.signals)
-		c.signals = c.signals[:0]
+// runOpen runs fn as one command in the open transaction, on the client's
+// database (SELECT may have changed it since the transaction began).
+func (c *Ctx) runOpen(fn Handler) error {
+	tx := c.open
+	if db := c.Client.DB(); db != tx.DB() {
+		var err error
+		if tx, err = tx.WithDB(db); err != nil {
+			return err
+		}
 	}
-	for _, s := range c.dbSignals {
-		c.e.blocking.signal(s.db, [][]byte{s.key})
+	return c.step(tx, fn)
+}
+
+// step runs fn as one command against tx and, if it succeeds, records its
+// effects while tx's locks are held.
+func (c *Ctx) step(tx backend.Tx, fn Handler) error {
+	c.Tx = tx
+	c.cmd.reset()
+	err := fn(c)
+	c.Tx = nil
+	if err != nil {
+		return err
 	}
-	c.dbSignals = c.dbSignals[:0]
+	c.logCommand(tx.DB())
+	return nil
 }
 
 func (c *Ctx) txOptions(spec *Spec, args [][]byte) backend.TxOptions {
-	c.keyBuf = spec.keys(c.keyBuf[:0], args)
+	keys, all, _ := spec.keys(c.keyBuf[:0], args)
+	c.keyBuf = keys
 	return backend.TxOptions{
 		DB:   c.Client.DB(),
-		Keys: c.keyBuf,
-		All:  spec.Flags&AllDBs != 0 || len(c.keyBuf) == 0,
-	}
-}
-
-// runTx is the transaction body for every data command. It may run more
-// than once (group-commit retries), so it resets what the handler produces.
-func (c *Ctx) runTx(tx backend.Tx) error {
-	c.out = c.out[:c.mark]
-	c.dirty, c.props, c.signals, c.dbSignals = 0, c.props[:0], c.signals[:0], c.dbSignals[:0]
-	c.Tx = tx
-	err := c.body(c)
-	if err != nil {
-		return err
-	}
-	if c.dirty > 0 {
-		c.e.dirty.Add(c.dirty)
-		c.logEffects(tx.DB())
-	}
-	return nil
-}
-
-// logEffects hands the command's effect to the AOF, inside the locks.
-func (c *Ctx) logEffects(db int) {
-	lg := c.e.log
-	if lg == nil {
-		return
-	}
-	if len(c.props) == 0 {
-		c.logSeq = lg.Append(db, c.Args)
-		return
-	}
-	for _, p := range c.props {
-		c.logSeq = lg.Append(db, p)
+		Keys: keys,
+		All:  all || len(keys) == 0,
 	}
 }
 
@@ -225,20 +267,6 @@ func (e *Engine) writeBlocked() error {
 		return ErrMisconfRDB
 	}
 	return nil
-}
-
-// Dirty records that the command changed n things. A Write command that
-// never calls Dirty is not logged to the AOF.
-func (c *Ctx) Dirty(n int64) { c.dirty += n }
-
-// Propagate logs argv to the AOF instead of the command's own arguments (for
-// example PEXPIREAT for EXPIRE). It may be called several times; it also
-// marks the command dirty. argv is retained until the command ends.
-func (c *Ctx) Propagate(argv ...[]byte) {
-	c.props = append(c.props, argv)
-	if c.dirty == 0 {
-		c.dirty = 1
-	}
 }
 
 // Sub dispatches a container command (CONFIG, CLIENT, ...) to the

@@ -33,6 +33,7 @@ const (
 	ErrNoProto         Error = "NOPROTO unsupported protocol version"
 	ErrProtoVersion    Error = "ERR Protocol version is not an integer or out of range"
 	ErrClientName      Error = "ERR Client names cannot contain spaces, newlines or special characters."
+	ErrWrongPass       Error = "WRONGPASS invalid username-password pair or user is disabled."
 	ErrTimeoutNegative Error = "ERR timeout is negative"
 	ErrTimeoutNotFloat Error = "ERR timeout is not a float or out of range"
 	ErrMisconf         Error = "MISCONF Errors writing to the AOF file"
@@ -45,6 +46,13 @@ const (
 	ErrSaveFailed      Error = "ERR" // Redis's bare reply to a failed SAVE
 	ErrCountPositive   Error = "ERR value is out of range, must be positive"
 	ErrNumKeysPositive Error = "ERR numkeys should be greater than 0"
+	ErrGetKeysCommand  Error = "ERR Invalid command specified"
+	ErrGetKeysArity    Error = "ERR Invalid number of arguments specified for command"
+	ErrGetKeysNoKeys   Error = "ERR The command has no key arguments"
+	ErrGetKeysInvalid  Error = "ERR Invalid arguments specified for command"
+	// ErrUndeclaredKey: a command inside an open transaction (EXEC, a
+	// script) reached a key or database the transaction did not lock.
+	ErrUndeclaredKey Error = "ERR command accessed a key or database its transaction does not hold"
 
 	// --- strings and keys ---
 	ErrDecrOverflow    Error = "ERR decrement would overflow"
@@ -172,6 +180,8 @@ func replyError(err error) string {
 		return string(ErrStringTooLong)
 	case errors.Is(err, backend.ErrBadDB):
 		return string(ErrDBIndex)
+	case errors.Is(err, backend.ErrNotLocked):
+		return string(ErrUndeclaredKey)
 	case errors.As(err, &pe):
 		return string(ProtocolError(pe.Msg))
 	default:

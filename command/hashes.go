@@ -2,7 +2,6 @@ package command
 
 import (
 	"math"
-	"strconv"
 
 	"redpool/session/resp"
 )
@@ -198,6 +197,7 @@ func hstrlen(c *Ctx) error {
 const (
 	hashFields = 1 << iota
 	hashValues
+	hashPairs // each field and value as an array of two (HRANDFIELD WITHVALUES in RESP3)
 )
 
 func hkeys(c *Ctx) error   { return hashAll(c, hashFields) }
@@ -211,19 +211,23 @@ func hashAll(c *Ctx, what int) error {
 	if err != nil {
 		return err
 	}
-	per := 1
 	if what == hashFields|hashValues {
-		per = 2
+		c.Map(int(n))
+	} else {
+		c.Array(int(n))
 	}
-	c.Array(int(n) * per)
 	return c.Tx.HashIter(key, func(f, v []byte) bool {
 		replyField(c, f, v, what)
 		return true
 	})
 }
 
-// replyField writes a field, its value, or both.
+// replyField writes a field, its value, or both (as a pair if what has
+// hashPairs).
 func replyField(c *Ctx, f, v []byte, what int) {
+	if what&hashPairs != 0 {
+		c.Array(2)
+	}
 	if what&hashFields != 0 {
 		c.Bulk(f)
 	}
@@ -293,13 +297,7 @@ func hscan(c *Ctx) error {
 	if what == hashFields|hashValues {
 		found *= 2
 	}
-	c.ArrayEnd(mark, found)
-	// The cursor comes first but is known last: put it before the fields.
-	var head [48]byte
-	h := resp.AppendArrayLen(head[:0], 2)
-	var num [20]byte
-	h = resp.AppendBulk(h, strconv.AppendUint(num[:0], next, 10))
-	insertReply(c, mark, h)
+	c.ScanEnd(mark, next, found)
 	return nil
 }
 
@@ -341,8 +339,12 @@ func hrandfield(c *Ctx) error {
 		return err
 	}
 	per := 1
-	if what&hashValues != 0 {
-		per = 2
+	switch {
+	case what&hashValues == 0:
+	case c.resp3():
+		what |= hashPairs // RESP3: an array of [field, value] pairs
+	default:
+		per = 2 // RESP2: one flat array
 	}
 	reply := func(f, v []byte) error {
 		replyField(c, f, v, what)

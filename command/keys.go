@@ -27,7 +27,7 @@ func keyCommands() []Spec {
 		{Name: "renamenx", Arity: 3, Flags: Write | Fast, Keys: KeySpec{1, 2, 1}, Run: renamenx, Group: "generic", Summary: "Renames a key only when the target key name doesn't exist.", Since: "1.0.0"},
 		// COPY locks its two keys, or everything when DB names another
 		// database: it opens its transaction itself.
-		{Name: "copy", Arity: -3, Flags: Write | NoTx, Keys: KeySpec{1, 2, 1}, Run: copyCmd, Group: "generic", Summary: "Copies the value of a key to a new key.", Since: "6.2.0"},
+		{Name: "copy", Arity: -3, Flags: Write, Keys: KeySpec{1, 2, 1}, FindKeys: copyKeys, Run: copyCmd, Group: "generic", Summary: "Copies the value of a key to a new key.", Since: "6.2.0"},
 		{Name: "move", Arity: 3, Flags: Write | Fast | AllDBs, Keys: KeySpec{1, 1, 1}, Run: move, Group: "generic", Summary: "Moves a key to another database.", Since: "1.0.0"},
 		{Name: "swapdb", Arity: 3, Flags: Write | Fast | AllDBs, Run: swapdb, Group: "server", Summary: "Swaps two Redis databases.", Since: "4.0.0"},
 		{Name: "object", Arity: -2, Flags: ReadOnly, Keys: KeySpec{2, 2, 1}, Run: object, Group: "generic", Summary: "A container for object introspection commands.", Since: "2.2.3",
@@ -183,13 +183,7 @@ func scan(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.ArrayEnd(mark, n)
-	// The cursor comes first but is known last: put it before the keys.
-	var head [48]byte
-	h := resp.AppendArrayLen(head[:0], 2)
-	var num [20]byte
-	h = resp.AppendBulk(h, strconv.AppendUint(num[:0], next, 10))
-	insertReply(c, mark, h)
+	c.ScanEnd(mark, next, n)
 	return nil
 }
 
@@ -257,7 +251,7 @@ func parseDBIndex(c *Ctx, b []byte) (int, error) {
 // copyCmd is COPY source destination [DB db] [REPLACE].
 func copyCmd(c *Ctx) error {
 	src, dst := c.Args[1], c.Args[2]
-	dstDB, replace := c.Client.DB(), false
+	dstDB, replace := c.Tx.DB(), false
 	for j := 3; j < len(c.Args); j++ {
 		switch opt := c.Args[j]; {
 		case equalFold(opt, "replace"):
@@ -273,29 +267,34 @@ func copyCmd(c *Ctx) error {
 			return ErrSyntax
 		}
 	}
-	if dstDB == c.Client.DB() && string(src) == string(dst) {
+	if dstDB == c.Tx.DB() && string(src) == string(dst) {
 		return ErrSameObject
 	}
-	var lock [][]byte // nil locks every database
-	if dstDB == c.Client.DB() {
-		lock = c.Args[1:3]
+	ok, err := c.Tx.Copy(src, dstDB, dst, replace)
+	if err != nil {
+		return err
 	}
-	return c.InTx(true, lock, func(c *Ctx) error {
-		ok, err := c.Tx.Copy(src, dstDB, dst, replace)
-		if err != nil {
-			return err
+	if ok {
+		c.Dirty(1)
+		if dstDB == c.Tx.DB() {
+			signalList(c, dst)
+		} else {
+			c.SignalDB(dstDB, dst)
 		}
-		if ok {
-			c.Dirty(1)
-			if dstDB == c.Client.DB() {
-				signalList(c, dst)
-			} else {
-				c.SignalDB(dstDB, dst)
-			}
+	}
+	c.Bool(ok)
+	return nil
+}
+
+// copyKeys finds COPY's keys; with a DB option the copy may cross
+// databases, so it locks them all.
+func copyKeys(dst, args [][]byte) (keys [][]byte, all, ok bool) {
+	for _, a := range args[3:] {
+		if equalFold(a, "db") {
+			all = true
 		}
-		c.Bool(ok)
-		return nil
-	})
+	}
+	return append(dst, args[1], args[2]), all, true
 }
 
 func move(c *Ctx) error {
@@ -457,14 +456,6 @@ func objectAccessStat(c *Ctx, freq bool) error {
 	}
 	c.Int(0)
 	return nil
-}
-
-// insertReply inserts b into the reply at mark (a position returned by
-// ArrayMark), for replies whose head is known last, such as SCAN's cursor.
-func insertReply(c *Ctx, mark int, b []byte) {
-	c.out = append(c.out, b...)
-	copy(c.out[mark+len(b):], c.out[mark:len(c.out)-len(b)])
-	copy(c.out[mark:], b)
 }
 
 // formatInt returns n in decimal in a new slice (for AOF records).

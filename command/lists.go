@@ -30,12 +30,12 @@ func listCommands() []Spec {
 		{Name: "rpoplpush", Arity: 3, Flags: Write, Keys: KeySpec{1, 2, 1}, Run: rpoplpush, Group: "list", Summary: "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", Since: "1.2.0"},
 		// LMPOP's keys follow numkeys, which a KeySpec cannot say: it
 		// locks them itself.
-		{Name: "lmpop", Arity: -4, Flags: Write | NoTx, Run: lmpop, Group: "list", Summary: "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", Since: "7.0.0"},
+		{Name: "lmpop", Arity: -4, Flags: Write, FindKeys: numKeysAt(1), Run: lmpop, Group: "list", Summary: "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", Since: "7.0.0"},
 		{Name: "blpop", Arity: -3, Flags: Write | Blocking | NoTx, Keys: KeySpec{1, -2, 1}, Run: blpop, Group: "list", Summary: "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", Since: "2.0.0"},
 		{Name: "brpop", Arity: -3, Flags: Write | Blocking | NoTx, Keys: KeySpec{1, -2, 1}, Run: brpop, Group: "list", Summary: "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", Since: "2.0.0"},
 		{Name: "blmove", Arity: 6, Flags: Write | Blocking | NoTx, Keys: KeySpec{1, 2, 1}, Run: blmove, Group: "list", Summary: "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", Since: "6.2.0"},
 		{Name: "brpoplpush", Arity: 4, Flags: Write | Blocking | NoTx, Keys: KeySpec{1, 2, 1}, Run: brpoplpush, Group: "list", Summary: "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", Since: "2.2.0"},
-		{Name: "blmpop", Arity: -5, Flags: Write | Blocking | NoTx, Run: blmpop, Group: "list", Summary: "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", Since: "7.0.0"},
+		{Name: "blmpop", Arity: -5, Flags: Write | Blocking | NoTx, FindKeys: numKeysAt(2), Run: blmpop, Group: "list", Summary: "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", Since: "7.0.0"},
 	}
 }
 
@@ -547,13 +547,11 @@ func lmpop(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.InTx(true, m.keys, func(c *Ctx) error {
-		served, err := popFirst(c, m.keys, nil, m.left, m.count)
-		if err == nil && served < 0 {
-			c.NullArray()
-		}
-		return err
-	})
+	served, err := popFirst(c, m.keys, nil, m.left, m.count)
+	if err == nil && served < 0 {
+		c.NullArray()
+	}
+	return err
 }
 
 // popFirst pops from the first list of keys with elements (only the keys

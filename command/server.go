@@ -18,6 +18,7 @@ func serverCommands() []Spec {
 		{Name: "command", Arity: -1, Run: commandCmd, Group: "server", Summary: "Returns detailed information about all commands.", Since: "2.8.13",
 			Subcommands: []Spec{
 				{Name: "count", Arity: 2, Run: commandCount, Summary: "Returns a count of commands."},
+				{Name: "getkeys", Arity: -4, Run: commandGetKeys, Summary: "Extracts the key names from an arbitrary command."},
 				{Name: "info", Arity: -2, Run: commandInfo, Summary: "Returns information about one, multiple or all commands."},
 				{Name: "docs", Arity: -2, Run: commandDocs, Summary: "Returns documentary information about one, multiple or all commands."},
 				{Name: "list", Arity: -2, Run: commandList, Summary: "Returns a list of command names."},
@@ -152,21 +153,58 @@ func writeInfoEntry(c *Ctx, name string, s *Spec) {
 	c.BulkString(name)
 	c.Int(int64(s.Arity))
 	flags := s.Flags.Names()
-	c.Array(len(flags))
+	if s.FindKeys != nil && s.Keys.First == 0 {
+		flags = append(flags, "movablekeys")
+	}
+	c.Set(len(flags))
 	for _, f := range flags {
 		c.Simple(f)
 	}
 	c.Int(int64(s.Keys.First))
 	c.Int(int64(s.Keys.Last))
 	c.Int(int64(s.Keys.Step))
-	c.Array(0) // ACL categories
-	c.Array(0) // tips
+	c.Set(0)   // ACL categories
+	c.Set(0)   // tips
 	c.Array(0) // key specs
 	c.Array(len(s.Subcommands))
 	for i := range s.Subcommands {
 		sub := &s.Subcommands[i]
 		writeInfoEntry(c, s.Name+"|"+sub.Name, sub)
 	}
+}
+
+// commandGetKeys is COMMAND GETKEYS command [arg ...]: the keys the
+// dispatcher finds in a command, as Redis's getKeysFromCommand.
+func commandGetKeys(c *Ctx) error {
+	args := c.Args[2:]
+	s := c.e.table.Lookup(args[0])
+	if s == nil {
+		return ErrGetKeysCommand
+	}
+	if !s.arityOK(len(args)) {
+		return ErrGetKeysArity
+	}
+	if len(s.Subcommands) > 0 {
+		sub := s.findSub(args[1])
+		if sub == nil {
+			return ErrGetKeysCommand
+		}
+		if !sub.arityOK(len(args)) {
+			return ErrGetKeysArity
+		}
+	}
+	if s.Keys.First == 0 && s.FindKeys == nil {
+		return ErrGetKeysNoKeys
+	}
+	keys, _, ok := s.keys(nil, args)
+	if !ok || len(keys) == 0 {
+		return ErrGetKeysInvalid
+	}
+	c.Array(len(keys))
+	for _, k := range keys {
+		c.Bulk(k)
+	}
+	return nil
 }
 
 func commandDocs(c *Ctx) error {
@@ -224,7 +262,12 @@ func commandHelp(c *Ctx) error {
 		"COUNT", "    Return the total number of commands in this Redis server.",
 		"LIST", "    Return a list of all commands in this Redis server.",
 		"INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
+		"    If no command names are given, documentation details for all",
+		"    commands are returned.",
 		"DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
+		"    If no command names are given, documentation details for all",
+		"    commands are returned.",
+		"GETKEYS <full-command>", "    Return the keys from a full Redis command.",
 	})
 }
 
@@ -393,7 +436,7 @@ func info(c *Ctx) error {
 			b = append(b, "\r\n"...)
 		}
 	}
-	c.Bulk(b)
+	c.Verbatim(b)
 	return nil
 }
 

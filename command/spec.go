@@ -2,6 +2,8 @@ package command
 
 import (
 	"fmt"
+
+	"redpool/session/resp"
 	"sort"
 	"strings"
 )
@@ -57,6 +59,31 @@ type KeySpec struct {
 	First, Last, Step int
 }
 
+// KeyFinder locates the keys of a command whose keys are not a fixed
+// First/Last/Step range (LMPOP's numkeys, ...). It appends the key
+// arguments of args (the name at 0; the arity already checked) to dst. all
+// reports that the command reaches into other databases and needs every
+// database locked (COPY ... DB). ok is false when args do not parse far
+// enough to find the keys: the dispatcher then locks the whole database and
+// lets the handler report the error, and COMMAND GETKEYS refuses them.
+type KeyFinder func(dst, args [][]byte) (keys [][]byte, all, ok bool)
+
+// numKeysAt returns the KeyFinder of commands whose keys follow a numkeys
+// argument at position pos (LMPOP, BLMPOP, and later ZUNIONSTORE, EVAL...):
+// numkeys must be at least 1 and the keys must all be there.
+func numKeysAt(pos int) KeyFinder {
+	return func(dst, args [][]byte) ([][]byte, bool, bool) {
+		if pos >= len(args) {
+			return dst, false, false
+		}
+		n, ok := resp.ParseInt(args[pos])
+		if !ok || n < 1 || n > int64(len(args)-pos-1) {
+			return dst, false, false
+		}
+		return append(dst, args[pos+1:pos+1+int(n)]...), false, true
+	}
+}
+
 // Handler runs one command. For Write and ReadOnly commands c.Tx is open on
 // the client's database with the command's keys locked. A returned error is
 // sent as the reply (and rolls the transaction back where the backend can);
@@ -65,14 +92,18 @@ type Handler func(c *Ctx) error
 
 // Spec is one entry of the command table.
 type Spec struct {
-	Name    string // lower case, as Redis reports it
-	Arity   int    // Redis convention: N exactly, -N at least N, the name included
-	Flags   Flags
-	Keys    KeySpec
-	Run     Handler
-	Group   string // "string", "list", "hash", "generic", "server", "connection"
-	Summary string
-	Since   string
+	Name  string // lower case, as Redis reports it
+	Arity int    // Redis convention: N exactly, -N at least N, the name included
+	Flags Flags
+	Keys  KeySpec
+	// FindKeys, if set, locates the keys instead of Keys. Keys may still
+	// be set for COMMAND INFO; if it is zero the command reports
+	// "movablekeys", as Redis does.
+	FindKeys KeyFinder
+	Run      Handler
+	Group    string // "string", "list", "hash", "generic", "server", "connection"
+	Summary  string
+	Since    string
 	// Subcommands, for container commands (CONFIG, CLIENT, COMMAND, OBJECT).
 	// The container's Run dispatches to them through Ctx.Sub.
 	Subcommands []Spec
@@ -86,8 +117,18 @@ func (s *Spec) arityOK(n int) bool {
 	return n >= -s.Arity
 }
 
-// keys appends the key arguments of args to dst.
-func (s *Spec) keys(dst [][]byte, args [][]byte) [][]byte {
+// keys appends the key arguments of args to dst; all and ok are
+// KeyFinder's (all is also set for AllDBs commands).
+func (s *Spec) keys(dst [][]byte, args [][]byte) (keys [][]byte, all, ok bool) {
+	if s.FindKeys != nil {
+		keys, all, ok = s.FindKeys(dst, args)
+		return keys, all || s.Flags&AllDBs != 0, ok
+	}
+	return s.rangeKeys(dst, args), s.Flags&AllDBs != 0, true
+}
+
+// rangeKeys appends the arguments that s.Keys names.
+func (s *Spec) rangeKeys(dst [][]byte, args [][]byte) [][]byte {
 	if s.Keys.First <= 0 {
 		return dst
 	}

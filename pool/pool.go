@@ -27,10 +27,15 @@ var ErrServerClosed = errors.New("pool: server closed")
 
 // Options configures a Server. Engine and Settings are required.
 type Options struct {
+	// MaxClients is the client limit asked for. New lowers it to what the
+	// open-file limit allows (see FDLimit); MaxClients reports the result.
 	MaxClients int
 	Engine     *command.Engine
 	Settings   *session.Settings
 	Logger     *slog.Logger
+	// FDLimit is the open-file limit the clients must fit under, with
+	// ReservedFDs to spare (nil: ProcessFDLimit).
+	FDLimit FDLimit
 }
 
 // Server accepts connections and serves them. Safe for concurrent use.
@@ -39,6 +44,8 @@ type Server struct {
 	settings *session.Settings
 	logger   *slog.Logger
 	workers  *ants.Pool
+	fdLimit  FDLimit
+	tuneMu   sync.Mutex // serializes SetMaxClients
 
 	ctx    context.Context // done at Shutdown; sessions watch it
 	cancel context.CancelFunc
@@ -63,14 +70,21 @@ func New(o Options) (*Server, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.FDLimit == nil {
+		o.FDLimit = ProcessFDLimit{}
+	}
+	maxClients, err := fitMaxClients(o.MaxClients, o.FDLimit, o.Logger)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
-		engine: o.Engine, settings: o.Settings, logger: o.Logger,
+		engine: o.Engine, settings: o.Settings, logger: o.Logger, fdLimit: o.FDLimit,
 		listeners: make(map[net.Listener]struct{}),
 		sessions:  make(map[*session.Session]struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	logger := o.Logger
-	wp, err := ants.NewPool(o.MaxClients,
+	wp, err := ants.NewPool(maxClients,
 		ants.WithNonblocking(true),
 		ants.WithExpiryDuration(10*time.Second),
 		ants.WithPanicHandler(func(p any) { logger.Error("panic in worker", "panic", p) }),
@@ -86,11 +100,22 @@ func New(o Options) (*Server, error) {
 // MaxClients is the current client limit.
 func (s *Server) MaxClients() int { return s.workers.Cap() }
 
-// SetMaxClients changes the client limit (CONFIG SET maxclients). Clients
-// already connected stay.
+// SetMaxClients changes the client limit (CONFIG SET maxclients), raising
+// the open-file limit if needed. If n clients do not fit under it, the limit
+// stays and the error, Redis's, says how many would. Clients already
+// connected stay.
 func (s *Server) SetMaxClients(n int) error {
 	if n < 1 {
-		return errors.New("argument must be between 1 and 2147483647 inclusive")
+		return fmt.Errorf("pool: max clients must be at least 1, got %d", n)
+	}
+	s.tuneMu.Lock()
+	defer s.tuneMu.Unlock()
+	fit, err := fitMaxClients(n, s.fdLimit, s.logger)
+	if err != nil {
+		return err
+	}
+	if fit != n {
+		return fmt.Errorf("The operating system is not able to handle the specified number of clients, try with %d", fit)
 	}
 	s.workers.Tune(n)
 	return nil
@@ -114,33 +139,75 @@ func (s *Server) Serve(ln net.Listener) error {
 		s.mu.Unlock()
 	}()
 
-	var backoff time.Duration
+	retry := acceptRetry{logger: s.logger}
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
 			if s.isClosed() {
 				return ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				s.logger.Warn("accept error; retrying", "err", err, "in", backoff)
-				select {
-				case <-time.After(backoff):
-				case <-s.ctx.Done():
-				}
-				continue
+			if !isTemporary(err) {
+				return err
 			}
-			return err
+			select {
+			case <-time.After(retry.failed(err, time.Now())):
+			case <-s.ctx.Done():
+			}
+			continue
 		}
-		backoff = 0
+		retry.succeeded()
 		s.handle(conn)
 	}
 }
 
+// isTemporary reports whether an Accept error may go away by itself: a
+// timeout, or EMFILE, ENFILE and the like (which net reports as temporary).
 func isTemporary(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
 	var t interface{ Temporary() bool }
 	return errors.As(err, &t) && t.Temporary()
+}
+
+// acceptLogEvery is how often a run of failing Accepts is logged again.
+const acceptLogEvery = 30 * time.Second
+
+// acceptRetry paces the acceptor through a run of temporary Accept errors
+// (out of file descriptors, typically), as net/http does: it waits 5 ms,
+// doubling up to 1 s. It logs the run's first error, then at most one line
+// per acceptLogEvery, and the end of the run, so that a long run cannot
+// flood the log. Owned by one Serve loop.
+type acceptRetry struct {
+	logger  *slog.Logger
+	backoff time.Duration
+	errors  int       // in this run
+	logged  time.Time // when this run was last logged
+}
+
+// failed records a temporary Accept error at now and returns how long to
+// wait before the next Accept.
+func (r *acceptRetry) failed(err error, now time.Time) time.Duration {
+	r.backoff = min(max(2*r.backoff, 5*time.Millisecond), time.Second)
+	r.errors++
+	switch {
+	case r.errors == 1:
+		r.logged = now
+		r.logger.Warn("accept error; retrying with backoff", "err", err)
+	case now.Sub(r.logged) >= acceptLogEvery:
+		r.logged = now
+		r.logger.Warn("accept errors continue; retrying", "err", err, "errors", r.errors)
+	}
+	return r.backoff
+}
+
+// succeeded ends a run of errors, if one was going on.
+func (r *acceptRetry) succeeded() {
+	if r.errors > 0 {
+		r.logger.Info("accepting connections again", "errors", r.errors)
+	}
+	r.backoff, r.errors = 0, 0
 }
 
 // handle hands conn to a worker, or turns it away when the pool is full.

@@ -2,15 +2,16 @@
 // implementations. An implementation's tests call Run with a Factory:
 //
 //	func TestContract(t *testing.T) {
-//		backendtest.Run(t, func(t *testing.T, c backend.Clock, dbs int) backend.Backend {
-//			return mybackend.New(...)
+//		backendtest.Run(t, func(t *testing.T, c backendtest.Config) (backend.Backend, func()) {
+//			b := mybackend.New(...) // c's clock, databases and OnExpire; no background expiry
+//			return b, b.RunActiveExpiry
 //		})
 //	}
 //
 // The suite only relies on documented behaviour of package backend. It names
 // every key a transaction touches in TxOptions.Keys (and uses All, by naming
-// no keys, for whole-database and cross-database operations), and its
-// transaction functions may be called more than once.
+// no keys, for whole-database and cross-database operations), except where
+// it checks that breaking that rule is ErrNotLocked.
 package backendtest
 
 import (
@@ -18,16 +19,26 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"redpool/backend"
 )
 
-// Factory opens a fresh, empty backend for one test, with clock as its
-// clock and the given number of databases. The suite closes the backend
-// (via t.Cleanup); closing it again must be harmless.
-type Factory func(t *testing.T, clock backend.Clock, databases int) backend.Backend
+// Config is what a Factory opens a backend with.
+type Config struct {
+	Clock     backend.Clock
+	Databases int
+	OnExpire  backend.ExpireFunc // never nil
+}
+
+// Factory opens a fresh, empty backend for one test as c says, with its
+// background active expiry off, and returns it with a function that runs
+// one active-expiry cycle synchronously (the suite calls it instead of
+// waiting for the background). The suite closes the backend (via
+// t.Cleanup); closing it again must be harmless.
+type Factory func(t *testing.T, c Config) (b backend.Backend, expireCycle func())
 
 // databases is the number of databases of every backend the suite opens.
 const databases = 4
@@ -86,6 +97,10 @@ func Run(t *testing.T, open Factory) {
 		{"SnapshotStop", testSnapshotStop},
 		{"SnapshotSequential", testSnapshotSequential},
 		{"Close", testClose},
+		{"UpdateOnce", testUpdateOnce},
+		{"Undeclared", testUndeclared},
+		{"WithDB", testWithDB},
+		{"ExpireCallback", testExpireCallback},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,27 +112,51 @@ func Run(t *testing.T, open Factory) {
 // harness is one test's backend and clock, with helpers. Helpers that take
 // keys lock exactly those keys; keys == nil means "all" (no keys).
 type harness struct {
-	t     *testing.T
-	b     backend.Backend
-	clock *backend.ManualClock
-	open  Factory
+	t           *testing.T
+	b           backend.Backend
+	expireCycle func() // h.b's
+	clock       *backend.ManualClock
+	open        Factory
+	expired     expiries // what every backend of the test reported
 }
 
 func newHarness(t *testing.T, open Factory) *harness {
 	clock := backend.NewManualClock(time.UnixMilli(startMs))
 	h := &harness{t: t, clock: clock, open: open}
-	h.b = h.openBackend()
+	h.b, h.expireCycle = h.openBackend()
 	return h
 }
 
 // openBackend opens another backend sharing h's clock; it is closed at cleanup.
-func (h *harness) openBackend() backend.Backend {
-	b := h.open(h.t, h.clock, databases)
-	if b == nil {
+func (h *harness) openBackend() (backend.Backend, func()) {
+	b, cycle := h.open(h.t, Config{Clock: h.clock, Databases: databases, OnExpire: h.expired.add})
+	if b == nil || cycle == nil {
 		h.t.Fatal("factory returned nil")
 	}
 	h.t.Cleanup(func() { b.Close() })
-	return b
+	return b, cycle
+}
+
+// expiries records the keys a backend reports through its ExpireFunc.
+type expiries struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (e *expiries) add(db int, key []byte) {
+	e.mu.Lock()
+	e.got = append(e.got, dumpKey(db, key))
+	e.mu.Unlock()
+}
+
+// take returns the keys reported since the last take, sorted.
+func (e *expiries) take() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	got := e.got
+	e.got = nil
+	sort.Strings(got)
+	return got
 }
 
 // now is the clock's time in Unix ms.

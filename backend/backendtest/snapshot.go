@@ -258,7 +258,7 @@ func testSnapshotRoundTrip(h *harness) {
 		t.Fatal("dump shows an expired key")
 	}
 	s := h.snapshot(nil)
-	dst := h.openBackend()
+	dst, _ := h.openBackend()
 	entries := 0
 	err := s.Each(context.Background(), func(e *backend.Entry) error {
 		entries++

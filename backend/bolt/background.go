@@ -140,24 +140,27 @@ func (b *Bolt) expirer() {
 			return
 		case <-tick.C:
 		}
-		for !b.stopping() && b.anyDue() {
-			var more bool
-			err := b.job(func(t *tx) error {
-				var err error
-				more, err = t.expireDue(expireBudget)
-				return err
-			})
-			if err != nil {
-				if !errors.Is(err, backend.ErrClosed) {
-					b.log.Error("bolt: active expiry", "err", err)
-				}
-				break
-			}
-			if !more {
-				break
-			}
+		if err := b.expireAll(); err != nil && !errors.Is(err, backend.ErrClosed) {
+			b.log.Error("bolt: active expiry", "err", err)
 		}
 	}
+}
+
+// expireAll deletes every due key, in jobs of at most expireBudget keys,
+// unless Close stops it.
+func (b *Bolt) expireAll() error {
+	for !b.stopping() && b.anyDue() {
+		var more bool
+		err := b.job(func(t *tx) error {
+			var err error
+			more, err = t.expireDue(expireBudget)
+			return err
+		})
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
 }
 
 // anyDue reports whether the expiry index has a due entry, so that an idle
@@ -185,11 +188,6 @@ func (t *tx) expireDue(budget int) (more bool, err error) {
 	if len(due) == 0 {
 		return false, nil
 	}
-	table := decodeTable(t.metaB().Get(metaDBs))
-	live := make(map[uint32]bool, len(table))
-	for _, ns := range table {
-		live[ns] = true
-	}
 	for _, k := range due {
 		at, kk := int64(u64(k)), k[atLen:]
 		r, ok, err := t.raw(kk)
@@ -204,11 +202,8 @@ func (t *tx) expireDue(budget int) (more bool, err error) {
 			}
 			continue
 		}
-		if err := t.removeKey(kk, &r); err != nil {
+		if err := t.expire(kk, &r); err != nil {
 			return false, err
-		}
-		if live[nsOf(kk)] {
-			t.w.expired++
 		}
 	}
 	return len(due) == budget, nil

@@ -79,6 +79,11 @@ type Options struct {
 	// Snapshot is open, a commit that has to grow the map past its current
 	// size waits for it to close.
 	InitialMmapSize int
+	// OnExpire, if not nil, hears of every key that expiry removes, lazy
+	// or active (see backend.ExpireFunc). It is called in the goroutine
+	// running the write batch that removes the key, before the batch
+	// commits; if the commit fails the key may be reported again later.
+	OnExpire backend.ExpireFunc
 
 	// tuning is left zero (the defaults) except by this package's tests.
 	tuning tuning
@@ -93,6 +98,8 @@ type tuning struct {
 	// iterChunk is how many keys iterate reads ahead in a write
 	// transaction (default 256).
 	iterChunk int
+	// noExpirer: no background active expiry (tests run expireAll).
+	noExpirer bool
 }
 
 const (
@@ -121,6 +128,8 @@ type Bolt struct {
 	log    *slog.Logger
 	nDBs   int
 	closed atomic.Bool
+
+	onExpire backend.ExpireFunc
 
 	// Writers (see writer.go).
 	qmu           sync.Mutex
@@ -228,7 +237,8 @@ func Open(o Options) (*Bolt, error) {
 		sweepWake: make(chan struct{}, 1),
 		syncWake:  make(chan struct{}, 1),
 		counts:    make(map[uint32]*counter),
-		state:     &batchState{deltas: make(map[uint32]*counter)},
+		state:     &batchState{deltas: make(map[uint32]*delta)},
+		onExpire:  o.OnExpire,
 		work:      make(chan struct{}, 1),
 		cstop:     make(chan struct{}),
 	}
@@ -239,9 +249,12 @@ func Open(o Options) (*Bolt, error) {
 	}
 	b.cwg.Add(1)
 	go b.committer()
-	b.bg.Add(2)
+	b.bg.Add(1)
 	go b.sweeper()
-	go b.expirer()
+	if !b.tuning.noExpirer {
+		b.bg.Add(1)
+		go b.expirer()
+	}
 	if b.sync == SyncBatch {
 		b.bg.Add(1)
 		go b.syncer()
@@ -344,8 +357,12 @@ func decodeCounter(v []byte) counter {
 	return counter{keys: int64(u64(v)), expires: int64(u64(v[8:]))}
 }
 
-// nextNS hands out a namespace id that was never used in this file.
-func nextNS(meta *bolt.Bucket) (uint32, error) {
+// nextNS hands out a namespace id that was never used in this file. meta
+// is the meta bucket (a *bolt.Bucket, or a tx's *bucket).
+func nextNS(meta interface {
+	Get(k []byte) []byte
+	Put(k, v []byte) error
+}) (uint32, error) {
 	var ns uint32
 	if v := meta.Get(metaNSSeq); len(v) == 4 {
 		ns = nsOf(v)
@@ -391,15 +408,16 @@ func (b *Bolt) View(o backend.TxOptions, fn func(tx backend.Tx) error) error {
 // Update runs fn in a write transaction shared with concurrent Updates
 // (group commit) and returns once the commit is as durable as Options.Sync
 // asks. Write functions run one at a time in the goroutine running the
-// batch (the caller's, another caller's or the committer's), and may run
-// more than once. A panic in fn is raised again in the caller's goroutine;
+// batch (the caller's, another caller's or the committer's), each exactly
+// once. If fn returns an error or panics, what it wrote is undone and the
+// rest of the batch commits (keys that expiry removed meanwhile stay
+// removed). A panic in fn is raised again in the caller's goroutine;
 // runtime.Goexit (t.FailNow) in fn ends the goroutine running it as well
 // as the caller's.
 func (b *Bolt) Update(o backend.TxOptions, fn func(tx backend.Tx) error) error {
 	if o.DB < 0 || o.DB >= b.nDBs {
 		return backend.ErrBadDB
 	}
-	o.Keys = nil // only a hint
 	return b.write(o, fn, nil)
 }
 

@@ -8,25 +8,32 @@ import (
 )
 
 func TestContract(t *testing.T) {
-	backendtest.Run(t, func(t *testing.T, clock backend.Clock, databases int) backend.Backend {
-		return openTest(t, Options{Sync: SyncNone, Clock: clock, Databases: databases})
-	})
+	backendtest.Run(t, contractFactory(SyncNone))
 }
 
 func TestContractSyncAlways(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fsync-heavy")
 	}
-	backendtest.Run(t, func(t *testing.T, clock backend.Clock, databases int) backend.Backend {
-		return openTest(t, Options{Sync: SyncAlways, Clock: clock, Databases: databases})
-	})
+	backendtest.Run(t, contractFactory(SyncAlways))
 }
 
 func TestContractSyncBatch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
 	}
-	backendtest.Run(t, func(t *testing.T, clock backend.Clock, databases int) backend.Backend {
-		return openTest(t, Options{Sync: SyncBatch, Clock: clock, Databases: databases})
-	})
+	backendtest.Run(t, contractFactory(SyncBatch))
+}
+
+// contractFactory opens backends for the contract suite with sync.
+func contractFactory(sync Sync) backendtest.Factory {
+	return func(t *testing.T, c backendtest.Config) (backend.Backend, func()) {
+		b := openTest(t, Options{Sync: sync, Clock: c.Clock, Databases: c.Databases, OnExpire: c.OnExpire,
+			tuning: tuning{noExpirer: true}})
+		return b, func() {
+			if err := b.expireAll(); err != nil {
+				t.Errorf("active expiry: %v", err)
+			}
+		}
+	}
 }

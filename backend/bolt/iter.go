@@ -37,7 +37,7 @@ func stepDir(c *bolt.Cursor, reverse bool) ([]byte, []byte) {
 // fn returns false or an error. In a write transaction it reads ahead in
 // chunks and seeks again after each, so fn may write to b (bbolt cursors
 // must not be moved across writes).
-func (t *tx) iterate(b *bolt.Bucket, prefix, start []byte, reverse bool, fn func(k, v []byte) (bool, error)) error {
+func (t *tx) iterate(b *bucket, prefix, start []byte, reverse bool, fn func(k, v []byte) (bool, error)) error {
 	if t.w == nil {
 		c := b.Cursor()
 		for k, v := seekDir(c, start, reverse); k != nil && hasPrefix(k, prefix); k, v = stepDir(c, reverse) {
@@ -76,6 +76,9 @@ func (t *tx) iterate(b *bolt.Bucket, prefix, start []byte, reverse bool, fn func
 }
 
 func (t *tx) Scan(cursor uint64, count int, fn func(key []byte, typ backend.Type) error) (uint64, error) {
+	if !t.all {
+		return 0, notAll("Scan")
+	}
 	if count <= 0 {
 		count = 10
 	}
@@ -111,6 +114,9 @@ func (t *tx) Scan(cursor uint64, count int, fn func(key []byte, typ backend.Type
 }
 
 func (t *tx) RandomKey() ([]byte, error) {
+	if !t.all {
+		return nil, notAll("RandomKey")
+	}
 	prefix := appendNSKey(nil, t.ns, nil)
 	c := t.keysB().Cursor()
 	for try := 0; try < 16; try++ {

@@ -52,7 +52,7 @@ func (s *snapshot) Each(ctx context.Context, fn func(e *backend.Entry) error) er
 	if s.btx == nil {
 		return backend.ErrClosed
 	}
-	t := &tx{b: s.b, btx: s.btx, now: s.now}
+	t := &tx{b: s.b, btx: s.btx, now: s.now, all: true}
 	table := decodeTable(t.metaB().Get(metaDBs))
 	var (
 		e     backend.Entry

@@ -3,7 +3,6 @@ package bolt
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -11,9 +10,14 @@ import (
 	"redpool/backend"
 )
 
-// errNeedAll is returned by cross-database operations in a transaction
-// opened without TxOptions.All.
-var errNeedAll = errors.New("bolt: cross-database operation needs TxOptions.All")
+// errUndeclared is returned for a key the transaction did not name.
+var errUndeclared = fmt.Errorf("%w: key not named in TxOptions.Keys", backend.ErrNotLocked)
+
+// notAll is the error of a whole-database or cross-database operation in
+// a transaction opened without All.
+func notAll(op string) error {
+	return fmt.Errorf("%w: %s needs TxOptions.All (or no keys)", backend.ErrNotLocked, op)
+}
 
 // tx implements backend.Tx on a bbolt transaction. In a View w is nil; in
 // an Update it is the writer's batch state.
@@ -22,54 +26,99 @@ type tx struct {
 	btx *bolt.Tx
 	w   *batchState
 
-	meta, keys, data, exp, garb *bolt.Bucket
-	kc, dc                      *bolt.Cursor // point lookups only
+	bk     [nBuckets]bucket // loaded on first use
+	kc, dc *bolt.Cursor     // point lookups only
 
-	db    int
-	ns    uint32
-	now   int64
-	all   bool
-	dirty bool // this Update function has written
+	db   int
+	ns   uint32
+	now  int64
+	all  bool
+	keys backend.KeySet // TxOptions.Keys, unless all
+
+	// A Tx that WithDB made has root, the tx View or Update made; the root
+	// has the others in kids.
+	root *tx
+	kids []*tx
 
 	kbuf, kbuf2, ebuf, dbuf []byte // scratch keys; bbolt copies keys it keeps
 }
 
 var _ backend.Tx = (*tx)(nil)
 
+// open makes t work in btx (a write transaction if w is not nil).
 func (t *tx) open(b *Bolt, btx *bolt.Tx, w *batchState) {
 	t.b, t.btx, t.w = b, btx, w
+	t.bk = [nBuckets]bucket{}
+	t.kc, t.dc = nil, nil
 }
 
 // begin starts work for one View or Update function.
 func (t *tx) begin(o backend.TxOptions, now int64) error {
-	t.db, t.all, t.now, t.dirty = o.DB, o.All, now, false
+	t.db, t.now = o.DB, now
+	t.all = o.All || len(o.Keys) == 0
+	t.keys.Reset(nil)
+	if !t.all {
+		t.keys.Reset(o.Keys)
+	}
+	t.root, t.kids = nil, t.kids[:0]
 	ns, err := t.nsFor(o.DB)
 	t.ns = ns
 	return err
 }
 
-// clear drops the references to the bbolt transaction.
+// clear drops the references to the bbolt transaction and the caller's keys.
 func (t *tx) clear() {
 	t.btx, t.w = nil, nil
-	t.meta, t.keys, t.data, t.exp, t.garb = nil, nil, nil, nil, nil
+	t.bk = [nBuckets]bucket{}
 	t.kc, t.dc = nil, nil
+	t.keys.Reset(nil)
+	clear(t.kids)
+	t.root, t.kids = nil, t.kids[:0]
 }
 
-func (t *tx) bucket(p **bolt.Bucket, name []byte) *bolt.Bucket {
-	if *p == nil {
-		*p = t.btx.Bucket(name)
-		if *p == nil {
-			panic(fmt.Sprintf("bolt: bucket %q is missing", name))
-		}
+// WithDB implements backend.Tx. The Tx it returns shares t's bbolt
+// transaction, batch state and Now.
+func (t *tx) WithDB(db int) (backend.Tx, error) {
+	if db < 0 || db >= t.b.nDBs {
+		return nil, backend.ErrBadDB
 	}
-	return *p
+	if !t.all {
+		return nil, notAll("WithDB")
+	}
+	if db == t.db {
+		return t, nil
+	}
+	ns, err := t.nsFor(db)
+	if err != nil {
+		return nil, err
+	}
+	root := t
+	if t.root != nil {
+		root = t.root
+	}
+	c := &tx{b: t.b, btx: t.btx, w: t.w, bk: t.bk, db: db, ns: ns, now: t.now, all: true, root: root}
+	root.kids = append(root.kids, c)
+	return c, nil
 }
 
-func (t *tx) metaB() *bolt.Bucket { return t.bucket(&t.meta, bucketMeta) }
-func (t *tx) keysB() *bolt.Bucket { return t.bucket(&t.keys, bucketKeys) }
-func (t *tx) dataB() *bolt.Bucket { return t.bucket(&t.data, bucketData) }
-func (t *tx) expB() *bolt.Bucket  { return t.bucket(&t.exp, bucketExpire) }
-func (t *tx) garbB() *bolt.Bucket { return t.bucket(&t.garb, bucketGarbage) }
+// bucket returns bucket id, loading it on first use.
+func (t *tx) bucket(id bucketID) *bucket {
+	b := &t.bk[id]
+	if b.bb == nil {
+		b.bb = t.btx.Bucket(bucketNames[id])
+		if b.bb == nil {
+			panic(fmt.Sprintf("bolt: bucket %q is missing", bucketNames[id]))
+		}
+		b.w, b.id = t.w, id
+	}
+	return b
+}
+
+func (t *tx) metaB() *bucket { return t.bucket(bMeta) }
+func (t *tx) keysB() *bucket { return t.bucket(bKeys) }
+func (t *tx) dataB() *bucket { return t.bucket(bData) }
+func (t *tx) expB() *bucket  { return t.bucket(bExpire) }
+func (t *tx) garbB() *bucket { return t.bucket(bGarbage) }
 
 // nsFor returns the namespace of logical database db.
 func (t *tx) nsFor(db int) (uint32, error) {
@@ -80,13 +129,33 @@ func (t *tx) nsFor(db int) (uint32, error) {
 	return nsOf(v[db*nsLen:]), nil
 }
 
+// dbOf returns the database whose namespace is ns, if any.
+func (t *tx) dbOf(ns uint32) (int, bool) {
+	if ns == t.ns {
+		return t.db, true
+	}
+	tbl := t.metaB().Get(metaDBs)
+	for i := 0; i+nsLen <= len(tbl) && i/nsLen < t.b.nDBs; i += nsLen {
+		if nsOf(tbl[i:]) == ns {
+			return i / nsLen, true
+		}
+	}
+	return 0, false
+}
+
 func (t *tx) setNS(db int, ns uint32) error {
 	v := t.metaB().Get(metaDBs)
 	nv := t.w.arena.copy(v)
 	binary.BigEndian.PutUint32(nv[db*nsLen:], ns)
 	t.w.tableChanged = true
-	if db == t.db {
-		t.ns = ns
+	root := t
+	if t.root != nil {
+		root = t.root
+	}
+	for _, x := range append([]*tx{root}, root.kids...) {
+		if x.db == db {
+			x.ns = ns
+		}
 	}
 	return t.metaB().Put(metaDBs, nv)
 }
@@ -98,15 +167,30 @@ func (t *tx) writable() error {
 	return nil
 }
 
+// touch notes that the batch writes.
 func (t *tx) touch() {
-	t.dirty = true
 	t.w.dirty = true
 }
 
-// kkey returns ns|key in a scratch buffer, valid until the next kkey call.
+// kkey returns ns|key in a scratch buffer, valid until the next kkey call,
+// or nil if the transaction did not name key (get and getType then fail
+// with ErrNotLocked).
 func (t *tx) kkey(key []byte) []byte {
+	if !t.all && !t.keys.Has(key) {
+		return nil
+	}
 	t.kbuf = appendNSKey(t.kbuf[:0], t.ns, key)
 	return t.kbuf
+}
+
+// kkey2 is kkey for a second key, in namespace ns (of database db), in
+// another scratch buffer.
+func (t *tx) kkey2(db int, ns uint32, key []byte) []byte {
+	if !t.all && (db != t.db || !t.keys.Has(key)) {
+		return nil
+	}
+	t.kbuf2 = appendNSKey(t.kbuf2[:0], ns, key)
+	return t.kbuf2
 }
 
 // seekExact looks key up with cursor c.
@@ -147,23 +231,54 @@ func (t *tx) raw(kk []byte) (record, bool, error) {
 	return r, true, nil
 }
 
-// get returns the live record at kk (ns|key). An expired record is absent;
-// in an Update it is also deleted.
+// get returns the live record at kk (ns|key, from kkey or kkey2). An
+// expired record is absent; in an Update it is also deleted and reported.
 func (t *tx) get(kk []byte) (record, bool, error) {
+	if kk == nil {
+		return record{}, false, errUndeclared
+	}
 	r, ok, err := t.raw(kk)
 	if !ok || err != nil {
 		return r, false, err
 	}
 	if r.exp != 0 && r.exp <= t.now {
 		if t.w != nil {
-			if err := t.removeKey(kk, &r); err != nil {
+			if err := t.expire(kk, &r); err != nil {
 				return record{}, false, err
 			}
-			t.w.expired++
 		}
 		return record{}, false, nil
 	}
 	return r, true, nil
+}
+
+// expire removes the expired record r at kk, counts it and reports it to
+// Options.OnExpire (if kk is in a database: not in a flushed namespace).
+func (t *tx) expire(kk []byte, r *record) error {
+	db, live, err := t.removeExpired(kk, r)
+	if err != nil {
+		return err
+	}
+	t.w.removed = append(t.w.removed, t.w.arena.copy(kk))
+	if live && t.b.onExpire != nil {
+		t.b.onExpire(db, kk[nsLen:])
+	}
+	return nil
+}
+
+// removeExpired removes the expired record r at kk and counts it if kk is
+// in a database, which it returns.
+func (t *tx) removeExpired(kk []byte, r *record) (db int, live bool, err error) {
+	t.w.expiring = true
+	err = t.removeKey(kk, r)
+	t.w.expiring = false
+	if err != nil {
+		return 0, false, err
+	}
+	if db, live = t.dbOf(nsOf(kk)); live {
+		t.w.expired++
+	}
+	return db, live, nil
 }
 
 // getType is get plus a type check (TypeNone: any type).
@@ -372,6 +487,9 @@ func (t *tx) Rename(src, dst []byte) error {
 	if err := checkKey(dst); err != nil {
 		return err
 	}
+	if t.kkey2(t.db, t.ns, dst) == nil {
+		return errUndeclared
+	}
 	// Take src away (keeping its data), then put it at dst.
 	keep := r
 	keep.id, keep.size = 0, 0
@@ -380,8 +498,7 @@ func (t *tx) Rename(src, dst []byte) error {
 	}
 	// r.str (a string's value) still points at the deleted record's bytes:
 	// bbolt neither changes them nor reuses their page before the commit.
-	t.kbuf2 = appendNSKey(t.kbuf2[:0], t.ns, dst)
-	dkk := t.kbuf2
+	dkk := t.kkey2(t.db, t.ns, dst)
 	old, found, err := t.get(dkk)
 	if err != nil {
 		return err
@@ -400,7 +517,7 @@ func (t *tx) Copy(src []byte, dstDB int, dst []byte, replace bool) (bool, error)
 		return false, backend.ErrBadDB
 	}
 	if dstDB != t.db && !t.all {
-		return false, errNeedAll
+		return false, notAll("cross-database Copy")
 	}
 	if err := checkKey(dst); err != nil {
 		return false, err
@@ -414,8 +531,10 @@ func (t *tx) Copy(src []byte, dstDB int, dst []byte, replace bool) (bool, error)
 	if !ok || err != nil {
 		return false, err
 	}
-	t.kbuf2 = appendNSKey(t.kbuf2[:0], dns, dst)
-	dkk := t.kbuf2
+	dkk := t.kkey2(dstDB, dns, dst)
+	if dkk == nil {
+		return false, errUndeclared
+	}
 	if bytes.Equal(skk, dkk) {
 		// Copying a key onto itself: nothing to do (COPY refuses it).
 		return false, nil
@@ -484,7 +603,7 @@ func (t *tx) Move(key []byte, dstDB int) (bool, error) {
 		return false, backend.ErrBadDB
 	}
 	if !t.all {
-		return false, errNeedAll
+		return false, notAll("Move")
 	}
 	dns, err := t.nsFor(dstDB)
 	if err != nil {
@@ -498,8 +617,7 @@ func (t *tx) Move(key []byte, dstDB int) (bool, error) {
 	if !ok || err != nil {
 		return false, err
 	}
-	t.kbuf2 = appendNSKey(t.kbuf2[:0], dns, key)
-	dkk := t.kbuf2
+	dkk := t.kkey2(dstDB, dns, key)
 	if _, found, err := t.get(dkk); found || err != nil {
 		return false, err
 	}
@@ -528,6 +646,9 @@ func (t *tx) Len() (int64, error) { return t.count(t.ns).keys, nil }
 func (t *tx) Flush() error {
 	if err := t.writable(); err != nil {
 		return err
+	}
+	if !t.all {
+		return notAll("Flush")
 	}
 	return t.flushDB(t.db)
 }
@@ -563,7 +684,7 @@ func (t *tx) FlushAll() error {
 		return err
 	}
 	if !t.all {
-		return errNeedAll
+		return notAll("FlushAll")
 	}
 	for db := 0; db < t.b.nDBs; db++ {
 		if err := t.flushDB(db); err != nil {
@@ -581,7 +702,7 @@ func (t *tx) SwapDB(a, b int) error {
 		return backend.ErrBadDB
 	}
 	if !t.all {
-		return errNeedAll
+		return notAll("SwapDB")
 	}
 	if a == b {
 		return nil

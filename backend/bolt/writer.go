@@ -3,9 +3,9 @@ package bolt
 import (
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 
-	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
 	"redpool/backend"
@@ -25,14 +25,16 @@ import (
 // batches, and writers that pile up during a commit (and its fsync) share
 // the next one.
 //
-// A function that fails after writing cannot be undone alone: the
-// transaction is rolled back, that caller gets its error, and the others
-// go back to the head of the queue to run again (Backend.Update allows
-// that). A function that fails before writing costs nothing. A panic in a
-// function rolls back the same way and is raised again in its own caller's
-// goroutine. runtime.Goexit in a function also rolls back; it ends the
-// goroutine that ran the function, and its own caller's (a committer that
-// ends is replaced).
+// Every function runs exactly once (Backend.Update promises it: side
+// effects in a function, such as the AOF record of a command, must happen
+// once). One that fails after writing, or panics, has its writes undone
+// alone (undo.go) and the batch goes on; its caller gets its error, or its
+// panic raised again in the caller's goroutine. One that fails before
+// writing costs nothing. runtime.Goexit in a function ends the goroutine
+// running the batch: its writes are undone, the members that ran before it
+// commit, those after it go back to the head of the queue (they have not
+// run), and a committer takes over; it ends the function's own caller too
+// (a committer that ends is replaced).
 
 // request is one write function, queued or running in a batch. Its fields
 // belong to the goroutine running batches from the moment it is queued
@@ -75,31 +77,54 @@ func (r *request) finish() error {
 }
 
 // batchState is what one bbolt write transaction accumulates besides its
-// writes: counter deltas to store at commit and apply in memory after it.
+// writes: counter deltas to store at commit and apply in memory after it,
+// and what undoing a member needs (undo.go).
 type batchState struct {
 	arena        arena
-	deltas       map[uint32]*counter
+	deltas       map[uint32]*delta
 	expired      int64
 	garbage      int64
 	tableChanged bool
 	sweep        bool // garbage was added
 	dirty        bool // something was written
+
+	log      []logOp  // every write of the batch, in order
+	removed  [][]byte // ns|key of each key expiry removed (arena copies)
+	gen      uint64   // the running member's number
+	start    mark     // the batch as the running member found it
+	wrote    bool     // the running member wrote (expiry removals aside)
+	expiring bool     // an expiry removal is being written
 }
+
+// maxKeptLog is the most log entries a batch's log keeps room for after
+// the batch (a huge batch's log is dropped).
+const maxKeptLog = 1 << 16
 
 func (w *batchState) reset() {
 	w.arena.reset()
 	clear(w.deltas)
 	w.expired, w.garbage = 0, 0
 	w.tableChanged, w.sweep, w.dirty = false, false, false
+	if cap(w.log) > maxKeptLog {
+		w.log = nil
+	}
+	clear(w.log)
+	w.log = w.log[:0]
+	clear(w.removed)
+	w.removed = w.removed[:0]
 }
 
+// delta returns namespace ns's counter changes, saving them for undo when
+// the running member first changes them.
 func (w *batchState) delta(ns uint32) *counter {
 	d := w.deltas[ns]
 	if d == nil {
-		d = new(counter)
+		d = &delta{gen: w.gen, fresh: true}
 		w.deltas[ns] = d
+	} else if d.gen != w.gen {
+		d.saved, d.gen, d.fresh = d.counter, w.gen, false
 	}
-	return d
+	return &d.counter
 }
 
 func mapErr(err error) error {
@@ -224,8 +249,8 @@ func (b *Bolt) done(r *request) {
 	b.finished = r
 }
 
-// requeue puts the requests back at the head of the queue, to run again
-// in a later batch; qmu is held.
+// requeue puts requests that have not run back at the head of the queue,
+// to run in a later batch; qmu is held.
 func (b *Bolt) requeue(ms []*request) {
 	for _, r := range ms {
 		r.err = nil
@@ -245,10 +270,9 @@ func (b *Bolt) take(ms []*request) []*request {
 	return ms
 }
 
-// batch runs one write transaction over queued requests, with wmu held.
-// It commits, or rolls back when a function fails after writing: that
-// request is done and the others go back to the queue. The requests that
-// are done go to b.finished.
+// batch runs one write transaction over queued requests, with wmu held,
+// and commits it. A function that fails after writing is undone alone. The
+// requests that are done go to b.finished.
 func (b *Bolt) batch() {
 	ms := b.take(b.members[:0])
 	b.members = ms
@@ -272,18 +296,21 @@ func (b *Bolt) batch() {
 			}
 			b.members = ms
 		}
-		r := ms[i]
-		if !b.run(t, r) {
-			btx.Rollback()
-			t.clear()
-			b.done(r)
+		if b.run(t, ms[i]) {
+			continue
+		}
+		if err := b.undo(t); err != nil {
+			// The transaction is gone: what ran fails, what did not
+			// goes back to the queue.
+			b.log.Error("bolt: undoing a failed write", "err", err)
+			b.finish(ms[:i+1], err)
 			b.qmu.Lock()
-			b.requeue(append(ms[:i:i], ms[i+1:]...))
+			b.requeue(ms[i+1:])
 			b.qmu.Unlock()
 			return
 		}
 	}
-	err = b.commit(t, btx, st, len(ms))
+	err = b.commit(t, st, len(ms))
 	b.finish(ms, err)
 }
 
@@ -298,10 +325,11 @@ func (b *Bolt) finish(ms []*request, err error) {
 	}
 }
 
-// run runs r's function in t. It reports false if the transaction must be
-// rolled back: the function failed after writing, or panicked. A Goexit
-// rolls back here and lets the goroutine end.
+// run runs r's function in t, once. It reports false if the function's
+// writes must be undone: it failed after writing, or panicked. A Goexit is
+// dealt with here (goexit) and lets the goroutine end.
 func (b *Bolt) run(t *tx, r *request) (ok bool) {
+	t.w.beginMember()
 	if r.err = t.begin(r.o, backend.NowMs(b.clock)); r.err != nil {
 		return true
 	}
@@ -311,7 +339,7 @@ func (b *Bolt) run(t *tx, r *request) (ok bool) {
 			return
 		}
 		if r.pv = recover(); r.pv != nil {
-			r.end, ok = endPanic, false
+			r.end, ok = endPanic, !t.w.wrote
 			return
 		}
 		b.goexit(t, r)
@@ -322,24 +350,30 @@ func (b *Bolt) run(t *tx, r *request) (ok bool) {
 		r.err = r.fn(t)
 	}
 	normal = true
-	return r.err == nil || !(t.dirty || r.job != nil)
+	return r.err == nil || !t.w.wrote
 }
 
 // goexit cleans up after r's function called runtime.Goexit in the
-// goroutine running the batch, which is ending: the transaction is rolled
-// back, r's caller is told to end too, the other members go back to the
-// queue, and the committer takes over (a new one if the committer is the
-// goroutine ending). A leader's own request is dropped with its goroutine.
-// runBatch's deferred Unlock releases wmu.
+// goroutine running the batch, which is ending: r's writes are undone, the
+// members that ran before it commit, r's caller is told to end too, the
+// members after it (which have not run) go back to the queue, and the
+// committer takes over (a new one if the committer is the goroutine
+// ending). A leader's own request that has not run is dropped with its
+// goroutine. runBatch's deferred Unlock releases wmu.
 func (b *Bolt) goexit(t *tx, r *request) {
-	t.btx.Rollback()
-	t.clear()
 	self := b.self
+	i := slices.Index(b.members, r)
+	ran, rest := b.members[:i], b.members[i+1:]
+	err := b.undo(t)
+	if err == nil {
+		err = b.commit(t, t.w, len(ran))
+	}
+	b.finish(ran, err)
 	r.end = endGoexit
 	b.done(r)
 	var again []*request
-	for _, m := range b.members {
-		if m != r && m != self && !m.done {
+	for _, m := range rest {
+		if m != self {
 			again = append(again, m)
 		}
 	}
@@ -365,8 +399,9 @@ func (b *Bolt) goexit(t *tx, r *request) {
 	wake(b.takeFinished(), self)
 }
 
-// commit commits the transaction of n members and applies its statistics.
-func (b *Bolt) commit(t *tx, btx *bolt.Tx, st *batchState, n int) error {
+// commit commits t's transaction of n members and applies its statistics.
+func (b *Bolt) commit(t *tx, st *batchState, n int) error {
+	btx := t.btx
 	defer t.clear()
 	if !st.dirty {
 		btx.Rollback()

@@ -51,12 +51,17 @@ func (m *Memory) ExpireCycle(budget time.Duration) (expired int, maxHold time.Du
 	for i := 0; i < n; i++ {
 		idx := m.expNext
 		sh := &m.shards[idx]
+		var gone func(key string)
+		if m.onExpire != nil {
+			db := idx / shardsPerDB
+			gone = func(key string) { m.onExpire(db, bytesOf(key)) }
+		}
 		for sh.data.Load().nvol.Load() != 0 {
 			now := backend.NowMs(m.clock)
 			y.maybe()
 			sh.mu.Lock()
 			t0 := time.Now()
-			k, more := sh.data.Load().expireRounds(now)
+			k, more := sh.data.Load().expireRounds(now, gone)
 			hold := time.Since(t0)
 			sh.mu.Unlock()
 			expired += k
@@ -81,8 +86,9 @@ func (m *Memory) ExpireCycle(budget time.Duration) (expired int, maxHold time.Du
 
 // expireRounds runs up to expireRoundsMax sampling rounds on the locked
 // shard and reports how many keys it deleted and whether the last round
-// found enough expired keys to go on.
-func (sd *shardData) expireRounds(now int64) (expired int, more bool) {
+// found enough expired keys to go on. It calls gone (if not nil) with
+// each key it deletes.
+func (sd *shardData) expireRounds(now int64, gone func(key string)) (expired int, more bool) {
 	for range expireRoundsMax {
 		nv := len(sd.vol)
 		if nv == 0 {
@@ -96,6 +102,9 @@ func (sd *shardData) expireRounds(now int64) (expired int, more bool) {
 					if e := sd.vol[i]; e.expireAt <= now {
 						sd.remove(e)
 						expired++
+						if gone != nil {
+							gone(e.key)
+						}
 					}
 				}
 			}
@@ -107,6 +116,9 @@ func (sd *shardData) expireRounds(now int64) (expired int, more bool) {
 			if e.expireAt <= now {
 				sd.remove(e)
 				k++
+				if gone != nil {
+					gone(e.key)
+				}
 			}
 		}
 		expired += k

@@ -102,11 +102,11 @@ func (e *entry) hash() *hashObj { return e.coll.(*hashObj) }
 
 // hash returns key's hash entry (nil if missing) or ErrWrongType.
 func (t *tx) hash(key []byte) (*shardData, *entry, error) {
-	sd, e := t.lookup(t.db, key)
+	sd, e, err := t.lookup(t.db, key)
 	if e != nil && e.typ != backend.TypeHash {
 		return sd, nil, backend.ErrWrongType
 	}
-	return sd, e, nil
+	return sd, e, err
 }
 
 // HashSet implements backend.Tx. An odd trailing element of pairs is ignored.

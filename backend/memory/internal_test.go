@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -478,4 +479,46 @@ func TestPrefetch(t *testing.T) {
 	}
 	<-done
 	checkInvariants(t, m)
+}
+
+// TestUndeclaredKeySameShard: a key the transaction did not name is
+// refused with ErrNotLocked even when its shard is locked (the shard lock
+// alone would let it through), the declared keys are found in any order,
+// and a panic in fn releases the locks.
+func TestUndeclaredKeySameShard(t *testing.T) {
+	m := New(Options{})
+	defer m.Close()
+	a := []byte("a")
+	var other []byte
+	for i := 0; ; i++ {
+		if other = []byte(fmt.Sprint("b", i)); m.shardOf(other) == m.shardOf(a) {
+			break
+		}
+	}
+	keys := [][]byte{[]byte("x"), a, []byte("y")}
+	err := m.Update(backend.TxOptions{Keys: keys}, func(tx backend.Tx) error {
+		for _, k := range [][]byte{[]byte("y"), []byte("a"), []byte("x"), []byte("a")} {
+			if err := tx.Set(k, k, 0, false); err != nil {
+				return err
+			}
+		}
+		return tx.Set(other, []byte("v"), 0, false)
+	})
+	if !errors.Is(err, backend.ErrNotLocked) {
+		t.Fatalf("Set of an undeclared key in a locked shard: %v, want ErrNotLocked", err)
+	}
+	func() {
+		defer func() { _ = recover() }()
+		_ = m.Update(backend.TxOptions{Keys: [][]byte{a}}, func(tx backend.Tx) error { panic("boom") })
+	}()
+	done := make(chan struct{})
+	go func() {
+		_ = m.Update(backend.TxOptions{All: true}, func(tx backend.Tx) error { return tx.FlushAll() })
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("locks still held after a panic")
+	}
 }

@@ -237,11 +237,11 @@ func (e *entry) list() *deque { return e.coll.(*deque) }
 
 // list returns key's list entry (nil if missing) or ErrWrongType.
 func (t *tx) list(key []byte) (*shardData, *entry, error) {
-	sd, e := t.lookup(t.db, key)
+	sd, e, err := t.lookup(t.db, key)
 	if e != nil && e.typ != backend.TypeList {
 		return sd, nil, backend.ErrWrongType
 	}
-	return sd, e, nil
+	return sd, e, err
 }
 
 // ListLen implements backend.Tx.

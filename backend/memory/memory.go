@@ -9,14 +9,16 @@
 // Update) in ascending order, so transactions on different keys run in
 // parallel and lock order is always (database, shard) ascending, which
 // cannot deadlock. A transaction with All, or with no keys, locks every
-// shard of every database. A Tx touching a key it did not name panics: that
-// is a bug in the caller.
+// shard of every database. An operation on a key the Tx did not name fails
+// with backend.ErrNotLocked (a bug in the caller), even if the key's shard
+// happens to be locked.
 //
 // # Expiry
 //
 // An expired key is absent for every operation. A write transaction deletes
 // an expired key it meets; a read transaction just ignores it. A goroutine
 // owned by the Memory runs Redis's active-expiry cycle (see ExpireCycle).
+// Each removal is reported to Options.OnExpire under the key's shard lock.
 //
 // # Snapshots
 //
@@ -60,6 +62,10 @@ type Options struct {
 	ExpiryInterval time.Duration
 	// ExpiryBudget is the wall time one cycle may use (default 25ms).
 	ExpiryBudget time.Duration
+	// OnExpire, if not nil, hears of every key that expiry removes, lazy
+	// or active (see backend.ExpireFunc). It is called with the key's
+	// shard locked for writing.
+	OnExpire backend.ExpireFunc
 }
 
 // Memory is the in-memory backend. It is safe for concurrent use. It owns a
@@ -71,9 +77,10 @@ type Memory struct {
 	ndb    int
 	shards []shard // database d's shard s is shards[d*shardsPerDB+s]
 
-	epoch   atomic.Uint32 // snapshot epoch; new entries are stamped with it
-	closed  atomic.Bool
-	expired atomic.Int64 // keys removed because they expired
+	epoch    atomic.Uint32 // snapshot epoch; new entries are stamped with it
+	closed   atomic.Bool
+	expired  atomic.Int64 // keys removed because they expired
+	onExpire backend.ExpireFunc
 
 	txPool sync.Pool
 	snapMu sync.Mutex // held by the open Snapshot, if any
@@ -112,14 +119,15 @@ func New(o Options) *Memory {
 		o.ExpiryBudget = DefaultExpiryBudget
 	}
 	m := &Memory{
-		clock:  o.Clock,
-		log:    o.Logger,
-		seed:   maphash.MakeSeed(),
-		ndb:    o.Databases,
-		shards: make([]shard, o.Databases*shardsPerDB),
-		budget: o.ExpiryBudget,
-		stop:   make(chan struct{}),
-		done:   make(chan struct{}),
+		clock:    o.Clock,
+		log:      o.Logger,
+		onExpire: o.OnExpire,
+		seed:     maphash.MakeSeed(),
+		ndb:      o.Databases,
+		shards:   make([]shard, o.Databases*shardsPerDB),
+		budget:   o.ExpiryBudget,
+		stop:     make(chan struct{}),
+		done:     make(chan struct{}),
 	}
 	m.epoch.Store(1)
 	for i := range m.shards {
@@ -136,6 +144,15 @@ func New(o Options) *Memory {
 
 // Databases returns the number of databases.
 func (m *Memory) Databases() int { return m.ndb }
+
+// expiredKey counts a key that expiry removed from db and reports it to
+// OnExpire. The caller holds the key's shard lock for writing.
+func (m *Memory) expiredKey(db int, key string) {
+	m.expired.Add(1)
+	if m.onExpire != nil {
+		m.onExpire(db, bytesOf(key))
+	}
+}
 
 // shardOf returns the shard index (within a database) of key.
 func (m *Memory) shardOf(key []byte) int {
@@ -193,8 +210,10 @@ func (m *Memory) View(o backend.TxOptions, fn func(tx backend.Tx) error) error {
 
 // Update runs fn in a read-write transaction holding write locks on the
 // shards of o.Keys (every shard if o.All or no keys). fn is called exactly
-// once; there is no rollback, so fn must validate before its first write.
-// Changes are visible to later transactions as soon as Update returns.
+// once, in the caller's goroutine; there is no rollback (what fn wrote
+// before returning an error or panicking stays), so fn must validate
+// before its first write. Changes are visible to later transactions as
+// soon as Update returns. If fn panics the locks are released.
 func (m *Memory) Update(o backend.TxOptions, fn func(tx backend.Tx) error) error {
 	t, err := m.begin(o, true)
 	if err != nil {
@@ -218,12 +237,14 @@ func (m *Memory) begin(o backend.TxOptions, write bool) (*tx, error) {
 	t.write = write
 	t.nowSet = false
 	t.last, t.lastSD = nil, nil
+	t.keys.Reset(nil)
 	if o.All || len(o.Keys) == 0 {
 		t.all = true
 		t.locked = ^uint64(0)
 		m.lockAll(write)
 	} else {
 		t.all = false
+		t.keys.Reset(o.Keys)
 		var set uint64
 		var h uint64
 		for _, k := range o.Keys {
@@ -270,6 +291,7 @@ func (m *Memory) end(t *tx) {
 	t.locked = 0
 	t.all = false
 	t.key, t.last, t.lastSD = nil, nil, nil
+	t.keys.Reset(nil)
 	m.txPool.Put(t)
 }
 

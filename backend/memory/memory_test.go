@@ -17,8 +17,9 @@ import (
 )
 
 func TestContract(t *testing.T) {
-	backendtest.Run(t, func(t *testing.T, clock backend.Clock, databases int) backend.Backend {
-		return memory.New(memory.Options{Databases: databases, Clock: clock})
+	backendtest.Run(t, func(t *testing.T, c backendtest.Config) (backend.Backend, func()) {
+		m := memory.New(memory.Options{Databases: c.Databases, Clock: c.Clock, OnExpire: c.OnExpire, ExpiryInterval: -1})
+		return m, func() { m.ExpireCycle(time.Minute) }
 	})
 }
 
@@ -136,51 +137,6 @@ func TestLazyExpiryCounts(t *testing.T) {
 	if st := m.Stats(); st.ExpiredKeys != 1 || st.Keys[0] != 0 || st.Expires[0] != 0 {
 		t.Fatalf("after Update: %+v", st)
 	}
-}
-
-// TestUndeclaredKey: touching a key not named in TxOptions.Keys panics, and
-// the panic releases the locks.
-func TestUndeclaredKey(t *testing.T) {
-	m := memory.New(memory.Options{})
-	defer m.Close()
-	var other []byte
-	for i := 0; ; i++ { // a key in another shard than "a"
-		other = []byte(fmt.Sprint("b", i))
-		panicked := func() (p bool) {
-			defer func() { p = recover() != nil }()
-			_ = m.Update(backend.TxOptions{Keys: [][]byte{[]byte("a")}}, func(tx backend.Tx) error {
-				return tx.Set(other, []byte("x"), 0, false)
-			})
-			return false
-		}()
-		if panicked {
-			break
-		}
-		if i > 1000 {
-			t.Fatal("no panic for undeclared keys")
-		}
-	}
-	done := make(chan struct{})
-	go func() {
-		_ = m.Update(backend.TxOptions{All: true}, func(tx backend.Tx) error { return tx.FlushAll() })
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("locks still held after a panic")
-	}
-	func() {
-		defer func() {
-			if recover() == nil {
-				t.Error("cross-database Copy without All did not panic")
-			}
-		}()
-		_ = m.Update(backend.TxOptions{Keys: [][]byte{[]byte("a")}}, func(tx backend.Tx) error {
-			_, err := tx.Copy([]byte("a"), 1, []byte("a"), false)
-			return err
-		})
-	}()
 }
 
 // TestSnapshotSerialized: a second Snapshot waits for the first to close.

@@ -2,8 +2,8 @@ package memory
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
-	"strconv"
 	"unsafe"
 
 	"redpool/backend"
@@ -33,6 +33,8 @@ type tx struct {
 	// pass that same slice, and so skip hashing it again.
 	key     []byte
 	keyHash uint64
+
+	keys backend.KeySet // TxOptions.Keys, unless all
 }
 
 var _ backend.Tx = (*tx)(nil)
@@ -49,37 +51,55 @@ func (t *tx) Now() int64 {
 	return t.now
 }
 
-// data returns the shard data holding key of database db, panicking if the
-// transaction did not lock it.
-func (t *tx) data(db int, key []byte) (*shardData, uint64) {
-	var h uint64
-	if len(key) > 0 && len(key) == len(t.key) && unsafe.SliceData(key) == unsafe.SliceData(t.key) {
-		h = t.keyHash
-	} else {
-		h = t.m.hash(key)
+// WithDB implements backend.Tx. The Tx it returns shares t's locks and
+// clock reading; only t is ended by View or Update.
+func (t *tx) WithDB(db int) (backend.Tx, error) {
+	if uint(db) >= uint(t.m.ndb) {
+		return nil, backend.ErrBadDB
 	}
-	s := int(h & (shardsPerDB - 1))
+	if !t.all {
+		return nil, notAll("WithDB")
+	}
 	if db == t.db {
-		if t.locked&(1<<s) == 0 {
-			panic("backend/memory: key " + strconv.Quote(string(key)) + " not named in TxOptions.Keys")
-		}
-	} else if !t.all {
-		panic("backend/memory: cross-database operation needs TxOptions.All")
+		return t, nil
 	}
-	return t.m.shards[db*shardsPerDB+s].data.Load(), h
+	t.Now() // the same Now for both
+	return &tx{
+		m: t.m, db: db, base: db * shardsPerDB, locked: t.locked, all: true,
+		write: t.write, epoch: t.epoch, now: t.now, nowSet: true,
+	}, nil
 }
 
-// needAll panics unless every shard is locked.
-func (t *tx) needAll(op string) {
-	if !t.all {
-		panic("backend/memory: " + op + " needs TxOptions.All (or no keys)")
+// data returns the shard data holding key of database db and key's hash,
+// or ErrNotLocked if the transaction did not name key (with All it may
+// touch any key of any database).
+func (t *tx) data(db int, key []byte) (*shardData, uint64, error) {
+	var h uint64
+	if len(key) > 0 && len(key) == len(t.key) && unsafe.SliceData(key) == unsafe.SliceData(t.key) && db == t.db {
+		h = t.keyHash // the only key, named in TxOptions.Keys
+	} else {
+		if !t.all && (db != t.db || !t.keys.Has(key)) {
+			return nil, 0, fmt.Errorf("%w: key %q of database %d not named in TxOptions.Keys", backend.ErrNotLocked, key, db)
+		}
+		h = t.m.hash(key)
 	}
+	return t.m.shards[db*shardsPerDB+int(h&(shardsPerDB-1))].data.Load(), h, nil
+}
+
+// notAll is the error of a whole-database or cross-database operation in
+// a transaction opened without All.
+func notAll(op string) error {
+	return fmt.Errorf("%w: %s needs TxOptions.All (or no keys)", backend.ErrNotLocked, op)
 }
 
 // lookup returns key's live entry in db (nil if missing). An expired entry
-// is deleted in a write transaction and ignored in a read one.
-func (t *tx) lookup(db int, key []byte) (*shardData, *entry) {
-	sd, h := t.data(db, key)
+// is deleted (and reported) in a write transaction and ignored in a read
+// one.
+func (t *tx) lookup(db int, key []byte) (*shardData, *entry, error) {
+	sd, h, err := t.data(db, key)
+	if err != nil {
+		return nil, nil, err
+	}
 	var e *entry
 	if c := t.last; c != nil && t.lastSD == sd && t.lastGen == sd.gen && c.key == string(key) {
 		e = c // still the live entry of key
@@ -89,12 +109,12 @@ func (t *tx) lookup(db int, key []byte) (*shardData, *entry) {
 	if e != nil && e.expireAt != 0 && e.expireAt <= t.Now() {
 		if t.write {
 			sd.remove(e)
-			t.m.expired.Add(1)
+			t.m.expiredKey(db, e.key)
 		}
-		return sd, nil
+		return sd, nil, nil
 	}
 	t.last, t.lastSD, t.lastGen = e, sd, sd.gen
-	return sd, e
+	return sd, e, nil
 }
 
 func (t *tx) expired(e *entry) bool {
@@ -103,17 +123,17 @@ func (t *tx) expired(e *entry) bool {
 
 // Type implements backend.Tx.
 func (t *tx) Type(key []byte) (backend.Type, error) {
-	_, e := t.lookup(t.db, key)
+	_, e, err := t.lookup(t.db, key)
 	if e == nil {
-		return backend.TypeNone, nil
+		return backend.TypeNone, err
 	}
 	return e.typ, nil
 }
 
 // Exists implements backend.Tx.
 func (t *tx) Exists(key []byte) (bool, error) {
-	_, e := t.lookup(t.db, key)
-	return e != nil, nil
+	_, e, err := t.lookup(t.db, key)
+	return e != nil, err
 }
 
 // Delete implements backend.Tx.
@@ -121,9 +141,9 @@ func (t *tx) Delete(key []byte) (bool, error) {
 	if !t.write {
 		return false, backend.ErrReadOnlyTx
 	}
-	sd, e := t.lookup(t.db, key)
+	sd, e, err := t.lookup(t.db, key)
 	if e == nil {
-		return false, nil
+		return false, err
 	}
 	sd.remove(e)
 	return true, nil
@@ -131,9 +151,9 @@ func (t *tx) Delete(key []byte) (bool, error) {
 
 // ExpireAt implements backend.Tx.
 func (t *tx) ExpireAt(key []byte) (int64, bool, error) {
-	_, e := t.lookup(t.db, key)
+	_, e, err := t.lookup(t.db, key)
 	if e == nil {
-		return 0, false, nil
+		return 0, false, err
 	}
 	return e.expireAt, true, nil
 }
@@ -143,9 +163,9 @@ func (t *tx) SetExpireAt(key []byte, at int64) (bool, error) {
 	if !t.write {
 		return false, backend.ErrReadOnlyTx
 	}
-	sd, e := t.lookup(t.db, key)
+	sd, e, err := t.lookup(t.db, key)
 	if e == nil {
-		return false, nil
+		return false, err
 	}
 	if at != 0 && at <= t.Now() {
 		sd.remove(e)
@@ -163,14 +183,20 @@ func (t *tx) Rename(src, dst []byte) error {
 	if !t.write {
 		return backend.ErrReadOnlyTx
 	}
-	ssd, se := t.lookup(t.db, src)
+	ssd, se, err := t.lookup(t.db, src)
+	if err != nil {
+		return err
+	}
 	if se == nil {
 		return backend.ErrNoSuchKey
 	}
 	if bytes.Equal(src, dst) {
 		return nil
 	}
-	dsd, de := t.lookup(t.db, dst)
+	dsd, de, err := t.lookup(t.db, dst)
+	if err != nil {
+		return err
+	}
 	ne := se
 	if ssd.shared(se) {
 		ne = se.clone()
@@ -199,17 +225,20 @@ func (t *tx) Copy(src []byte, dstDB int, dst []byte, replace bool) (bool, error)
 	if uint(dstDB) >= uint(t.m.ndb) {
 		return false, backend.ErrBadDB
 	}
-	if dstDB != t.db {
-		t.needAll("cross-database Copy")
+	if dstDB != t.db && !t.all {
+		return false, notAll("cross-database Copy")
 	}
-	_, se := t.lookup(t.db, src)
+	_, se, err := t.lookup(t.db, src)
 	if se == nil {
-		return false, nil
+		return false, err
 	}
 	if dstDB == t.db && bytes.Equal(src, dst) {
 		return false, nil
 	}
-	dsd, de := t.lookup(dstDB, dst)
+	dsd, de, err := t.lookup(dstDB, dst)
+	if err != nil {
+		return false, err
+	}
 	if de != nil && !replace {
 		return false, nil
 	}
@@ -225,17 +254,19 @@ func (t *tx) Move(key []byte, dstDB int) (bool, error) {
 	if uint(dstDB) >= uint(t.m.ndb) {
 		return false, backend.ErrBadDB
 	}
-	t.needAll("Move")
+	if !t.all {
+		return false, notAll("Move")
+	}
 	if dstDB == t.db {
 		return false, nil
 	}
-	ssd, se := t.lookup(t.db, key)
+	ssd, se, err := t.lookup(t.db, key)
 	if se == nil {
-		return false, nil
+		return false, err
 	}
-	dsd, de := t.lookup(dstDB, key)
-	if de != nil {
-		return false, nil
+	dsd, de, err := t.lookup(dstDB, key)
+	if de != nil || err != nil {
+		return false, err
 	}
 	ne := se
 	if ssd.shared(se) {
@@ -265,7 +296,9 @@ func (t *tx) Len() (int64, error) {
 // into the hole, and inserts land at the end, so a key present for the
 // whole scan is never skipped.
 func (t *tx) Scan(cursor uint64, count int, fn func(key []byte, t backend.Type) error) (uint64, error) {
-	t.needAll("Scan")
+	if !t.all {
+		return 0, notAll("Scan")
+	}
 	if count <= 0 {
 		count = 10
 	}
@@ -306,7 +339,9 @@ func (t *tx) Scan(cursor uint64, count int, fn func(key []byte, t backend.Type) 
 
 // RandomKey implements backend.Tx; it needs All.
 func (t *tx) RandomKey() ([]byte, error) {
-	t.needAll("RandomKey")
+	if !t.all {
+		return nil, notAll("RandomKey")
+	}
 	var sds [shardsPerDB]*shardData
 	for try := 0; try < 100; try++ {
 		total := 0
@@ -329,7 +364,7 @@ func (t *tx) RandomKey() ([]byte, error) {
 			}
 			if t.write {
 				sd.remove(e)
-				t.m.expired.Add(1)
+				t.m.expiredKey(t.db, e.key)
 			}
 			break
 		}
@@ -351,7 +386,9 @@ func (t *tx) Flush() error {
 	if !t.write {
 		return backend.ErrReadOnlyTx
 	}
-	t.needAll("Flush")
+	if !t.all {
+		return notAll("Flush")
+	}
 	t.m.flushDB(t.db)
 	return nil
 }
@@ -361,7 +398,9 @@ func (t *tx) FlushAll() error {
 	if !t.write {
 		return backend.ErrReadOnlyTx
 	}
-	t.needAll("FlushAll")
+	if !t.all {
+		return notAll("FlushAll")
+	}
 	for db := range t.m.ndb {
 		t.m.flushDB(db)
 	}
@@ -390,7 +429,9 @@ func (t *tx) SwapDB(a, b int) error {
 	if uint(a) >= uint(t.m.ndb) || uint(b) >= uint(t.m.ndb) {
 		return backend.ErrBadDB
 	}
-	t.needAll("SwapDB")
+	if !t.all {
+		return notAll("SwapDB")
+	}
 	if a == b {
 		return nil
 	}
@@ -409,11 +450,11 @@ func (t *tx) SwapDB(a, b int) error {
 
 // str returns key's string entry (nil if missing) or ErrWrongType.
 func (t *tx) str(key []byte) (*shardData, *entry, error) {
-	sd, e := t.lookup(t.db, key)
+	sd, e, err := t.lookup(t.db, key)
 	if e != nil && e.typ != backend.TypeString {
 		return sd, nil, backend.ErrWrongType
 	}
-	return sd, e, nil
+	return sd, e, err
 }
 
 // Get implements backend.Tx.
@@ -430,7 +471,10 @@ func (t *tx) Set(key, val []byte, expireAt int64, keepTTL bool) error {
 	if !t.write {
 		return backend.ErrReadOnlyTx
 	}
-	sd, e := t.lookup(t.db, key)
+	sd, e, err := t.lookup(t.db, key)
+	if err != nil {
+		return err
+	}
 	if keepTTL {
 		expireAt = 0
 		if e != nil {

@@ -16,6 +16,7 @@ import (
 	"redpool/backend"
 	"redpool/cmd/redpool/config"
 	"redpool/cmd/redpool/server"
+	"redpool/persistence/fsutil"
 	"redpool/persistence/snapshot"
 )
 
@@ -137,11 +138,11 @@ func snapshotRestore(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case cfg.Backend == config.BackendBolt:
 		return restoreIntoBackend(cfg, src, *force, stdout, fail)
-	case cfg.Persistence.Mode == config.ModeSnapshot:
+	case cfg.PersistMode() == config.ModeSnapshot:
 		return restoreSnapshotFile(cfg, src, sum, *force, stdout, fail)
 	default:
 		return fail(`cannot restore into backend = %q with persistence.mode = %q: use backend = "bolt", or backend = "memory" with persistence.mode = "snapshot"`,
-			cfg.Backend, cfg.Persistence.Mode)
+			cfg.Backend, cfg.PersistMode())
 	}
 }
 
@@ -221,7 +222,13 @@ func restoreSnapshotFile(cfg config.Config, src string, sum snapshot.Summary, fo
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return fail("%v", err)
 	}
-	if _, err := snapshot.CopyFile(src, dst); err != nil {
+	// A running server would write over the restored file at its next save.
+	lock, err := fsutil.LockDir(cfg.Dir)
+	if err != nil {
+		return fail("%v", err)
+	}
+	_, err = snapshot.CopyFile(src, dst)
+	if err = errors.Join(err, lock.Unlock()); err != nil {
 		return fail("%v", err)
 	}
 	fmt.Fprintf(stdout, "restored %s (%d keys) to %s; redpool loads it at start\n", src, sum.Header.Keys, dst)

@@ -19,6 +19,7 @@ import (
 
 	"redpool/backend"
 	"redpool/backend/bolt"
+	"redpool/persistence/fsutil"
 	"redpool/persistence/snapshot"
 	"redpool/session/resp"
 )
@@ -159,6 +160,30 @@ func TestSnapshotRestoreRefusesOtherModes(t *testing.T) {
 	}
 	if code, _, _ := runCmd(t, "snapshot", "restore"); code != 2 {
 		t.Fatalf("no file: exit %d", code)
+	}
+}
+
+// TestSnapshotRestoreRefusesALockedDir: restore does not write a snapshot
+// into the dir of a running server, which would write over it.
+func TestSnapshotRestoreRefusesALockedDir(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := testSnapshot(t, t.TempDir(), "backup.rpdb", sampleEntries()...)
+	lock, err := fsutil.LockDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := lock.Unlock(); err != nil {
+			t.Error(err)
+		}
+	}()
+	cfg := writeConfig(t, dir, "[persistence]\nmode = \"snapshot\"\n")
+	code, _, stderr := runCmd(t, "snapshot", "restore", "-config", cfg, src)
+	if code != 1 || !strings.Contains(stderr, `dir "`+dir+`" is in use`) {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dump.rpdb")); !os.IsNotExist(err) {
+		t.Errorf("the snapshot was written: %v", err)
 	}
 }
 

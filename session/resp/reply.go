@@ -2,6 +2,7 @@ package resp
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -10,15 +11,23 @@ import (
 // Kind is the type of a reply value.
 type Kind uint8
 
-// Reply kinds. The zero Kind is invalid.
+// Reply kinds. The zero Kind is invalid. RESP3's null "_" reads as Null,
+// its blob error "!" as Error.
 const (
 	SimpleString Kind = iota + 1 // +OK
 	Error                        // -ERR ...
 	Integer                      // :1
 	BulkString                   // $3\r\nfoo
 	Array                        // *2\r\n...
-	Null                         // $-1
+	Null                         // $-1, or RESP3's _
 	NullArray                    // *-1
+	Map                          // RESP3 %1\r\n key value
+	Set                          // RESP3 ~2\r\n...
+	Push                         // RESP3 >2\r\n...
+	Double                       // RESP3 ,1.5
+	Boolean                      // RESP3 #t
+	BigNumber                    // RESP3 (123
+	Verbatim                     // RESP3 =7\r\ntxt:foo
 )
 
 // String returns the kind's name.
@@ -38,22 +47,44 @@ func (k Kind) String() string {
 		return "Null"
 	case NullArray:
 		return "NullArray"
+	case Map:
+		return "Map"
+	case Set:
+		return "Set"
+	case Push:
+		return "Push"
+	case Double:
+		return "Double"
+	case Boolean:
+		return "Boolean"
+	case BigNumber:
+		return "BigNumber"
+	case Verbatim:
+		return "Verbatim"
 	}
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
 
 // Value is a parsed reply. Str holds a SimpleString's or Error's text
-// (without the leading '+' or '-') or a BulkString's payload; Int holds
-// an Integer; Array holds an Array's elements.
+// (without the leading '+' or '-'), a BulkString's or Verbatim's payload
+// (a Verbatim's without its format, which is in Format), a BigNumber's
+// digits or a Double's text as sent; Int holds an Integer, a Boolean (1 or
+// 0); Float holds a Double; Array holds the elements of an Array, Set or
+// Push, and a Map's keys and values in turn (2n elements for n pairs).
+// RESP3 attributes ("|") are read and dropped.
 type Value struct {
-	Kind  Kind
-	Str   []byte
-	Int   int64
-	Array []Value
+	Kind   Kind
+	Str    []byte
+	Int    int64
+	Float  float64
+	Format string
+	Array  []Value
 }
 
 // String returns a human readable form for test diffs: +OK, -ERR msg,
-// :1, "bulk" (Go-quoted), (nil), (nil array) and [a, b] for arrays.
+// :1, "bulk" (Go-quoted), (nil), (nil array) and [a, b] for arrays,
+// {k: v} for maps, ~[a] for sets, >[a] for pushes, ,1.5 for doubles, #t
+// and #f, (123 for big numbers and txt:"text" for verbatim strings.
 func (v Value) String() string {
 	var sb strings.Builder
 	v.format(&sb)
@@ -77,7 +108,13 @@ func (v Value) format(sb *strings.Builder) {
 		sb.WriteString("(nil)")
 	case NullArray:
 		sb.WriteString("(nil array)")
-	case Array:
+	case Array, Set, Push:
+		switch v.Kind {
+		case Set:
+			sb.WriteByte('~')
+		case Push:
+			sb.WriteByte('>')
+		}
 		sb.WriteByte('[')
 		for i, e := range v.Array {
 			if i > 0 {
@@ -86,6 +123,32 @@ func (v Value) format(sb *strings.Builder) {
 			e.format(sb)
 		}
 		sb.WriteByte(']')
+	case Map:
+		sb.WriteByte('{')
+		for i, e := range v.Array {
+			switch {
+			case i%2 == 1:
+				sb.WriteString(": ")
+			case i > 0:
+				sb.WriteString(", ")
+			}
+			e.format(sb)
+		}
+		sb.WriteByte('}')
+	case Double:
+		sb.WriteByte(',')
+		sb.Write(v.Str)
+	case Boolean:
+		if v.Int != 0 {
+			sb.WriteString("#t")
+		} else {
+			sb.WriteString("#f")
+		}
+	case BigNumber:
+		sb.WriteByte('(')
+		sb.Write(v.Str)
+	case Verbatim:
+		sb.WriteString(v.Format + ":" + strconv.Quote(string(v.Str)))
 	default:
 		sb.WriteString("(" + v.Kind.String() + ")")
 	}
@@ -94,11 +157,12 @@ func (v Value) format(sb *strings.Builder) {
 // maxReplyDepth bounds the nesting of arrays accepted by ReadReply.
 const maxReplyDepth = 512
 
-// ReadReply reads one RESP2 reply from br. The returned Value owns its
-// memory. Lengths are bounded by DefaultLimits, and memory for a bulk
-// string or array grows only as its data arrives. An error reply is
-// returned as a Value of Kind Error, not as an error; malformed input
+// ReadReply reads one RESP2 or RESP3 reply from br. The returned Value
+// owns its memory. Lengths are bounded by DefaultLimits, and memory for a
+// bulk string or aggregate grows only as its data arrives. An error reply
+// is returned as a Value of Kind Error, not as an error; malformed input
 // returns a *ProtocolError and a truncated reply io.ErrUnexpectedEOF.
+// Attributes are skipped; streamed (chunked) aggregates are not supported.
 func ReadReply(br *bufio.Reader) (Value, error) {
 	return readReply(br, DefaultLimits(), 0)
 }
@@ -123,9 +187,33 @@ func readReply(br *bufio.Reader, lim Limits, depth int) (Value, error) {
 			return Value{}, protoErr("Protocol error: invalid integer reply")
 		}
 		return Value{Kind: Integer, Int: n}, nil
-	case '$':
+	case '_':
+		if len(body) != 0 {
+			return Value{}, protoErr("Protocol error: invalid null reply")
+		}
+		return Value{Kind: Null}, nil
+	case '#':
+		switch string(body) {
+		case "t":
+			return Value{Kind: Boolean, Int: 1}, nil
+		case "f":
+			return Value{Kind: Boolean}, nil
+		}
+		return Value{}, protoErr("Protocol error: invalid boolean reply")
+	case ',':
+		f, err := strconv.ParseFloat(string(body), 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			return Value{}, protoErr("Protocol error: invalid double reply")
+		}
+		return Value{Kind: Double, Str: body, Float: f}, nil
+	case '(':
+		if !isBigNumber(body) {
+			return Value{}, protoErr("Protocol error: invalid big number reply")
+		}
+		return Value{Kind: BigNumber, Str: body}, nil
+	case '$', '!', '=':
 		n, ok := ParseInt(body)
-		if n == -1 && ok {
+		if n == -1 && ok && line[0] == '$' {
 			return Value{Kind: Null}, nil
 		}
 		if !ok || n < 0 || n > lim.MaxBulkLen {
@@ -135,10 +223,19 @@ func readReply(br *bufio.Reader, lim Limits, depth int) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
+		switch line[0] {
+		case '!':
+			return Value{Kind: Error, Str: b}, nil
+		case '=':
+			if len(b) < 4 || b[3] != ':' {
+				return Value{}, protoErr("Protocol error: invalid verbatim string reply")
+			}
+			return Value{Kind: Verbatim, Format: string(b[:3]), Str: b[4:]}, nil
+		}
 		return Value{Kind: BulkString, Str: b}, nil
-	case '*':
+	case '*', '%', '~', '>', '|':
 		n, ok := ParseInt(body)
-		if n == -1 && ok {
+		if n == -1 && ok && line[0] == '*' {
 			return Value{Kind: NullArray}, nil
 		}
 		if !ok || n < 0 || n > lim.MaxMultibulkLen {
@@ -147,20 +244,64 @@ func readReply(br *bufio.Reader, lim Limits, depth int) (Value, error) {
 		if depth >= maxReplyDepth {
 			return Value{}, protoErr("Protocol error: reply nested too deeply")
 		}
-		arr := make([]Value, 0, min(n, 16)) // grows as elements arrive
-		for range n {
-			e, err := readReply(br, lim, depth+1)
-			if err != nil {
-				if err == io.EOF {
-					err = io.ErrUnexpectedEOF
-				}
-				return Value{}, err
-			}
-			arr = append(arr, e)
+		kind := aggregateKind(line[0])
+		if kind == Map {
+			n *= 2
 		}
-		return Value{Kind: Array, Array: arr}, nil
+		arr, err := readElements(br, lim, depth, n)
+		if err != nil {
+			return Value{}, err
+		}
+		if line[0] == '|' { // an attribute: drop it, the reply follows
+			v, err := readReply(br, lim, depth+1)
+			return v, unexpected(err)
+		}
+		return Value{Kind: kind, Array: arr}, nil
 	}
 	return Value{}, protoErr("Protocol error: invalid reply type " + strconv.Quote(string(line[:1])))
+}
+
+// aggregateKind returns the kind of an aggregate's type byte (an
+// attribute's, '|', reads as a Map).
+func aggregateKind(b byte) Kind {
+	switch b {
+	case '*':
+		return Array
+	case '~':
+		return Set
+	case '>':
+		return Push
+	}
+	return Map
+}
+
+// readElements reads the n elements of an aggregate.
+func readElements(br *bufio.Reader, lim Limits, depth int, n int64) ([]Value, error) {
+	arr := make([]Value, 0, min(n, 16)) // grows as elements arrive
+	for range n {
+		e, err := readReply(br, lim, depth+1)
+		if err != nil {
+			return nil, unexpected(err)
+		}
+		arr = append(arr, e)
+	}
+	return arr, nil
+}
+
+// isBigNumber reports whether b is an optional '-' and one or more digits.
+func isBigNumber(b []byte) bool {
+	if len(b) > 0 && b[0] == '-' {
+		b = b[1:]
+	}
+	if len(b) == 0 {
+		return false
+	}
+	for _, ch := range b {
+		if ch < '0' || ch > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // readReplyLine reads a line ending in "\r\n" and returns a copy of it

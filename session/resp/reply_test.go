@@ -48,6 +48,32 @@ func TestReadReply(t *testing.T) {
 		{"*-2\r\n", "error: Protocol error: invalid multibulk length"},
 		{"*1048577\r\n", "error: Protocol error: invalid multibulk length"},
 		{strings.Repeat("*1\r\n", 600) + ":1\r\n", "error: Protocol error: reply nested too deeply"},
+		// RESP3
+		{"_\r\n", "(nil)"},
+		{"_x\r\n", "error: Protocol error: invalid null reply"},
+		{"#t\r\n", "#t"},
+		{"#f\r\n", "#f"},
+		{"#x\r\n", "error: Protocol error: invalid boolean reply"},
+		{",1.5\r\n", ",1.5"},
+		{",-inf\r\n", ",-inf"},
+		{",1e400\r\n", ",1e400"},
+		{",x\r\n", "error: Protocol error: invalid double reply"},
+		{"(-123456789012345678901234567890\r\n", "(-123456789012345678901234567890"},
+		{"(\r\n", "error: Protocol error: invalid big number reply"},
+		{"(1a\r\n", "error: Protocol error: invalid big number reply"},
+		{"=8\r\ntxt:a\r\nb\r\n", `txt:"a\r\nb"`},
+		{"=3\r\ntxt\r\n", "error: Protocol error: invalid verbatim string reply"},
+		{"=4\r\ntxt-\r\n", "error: Protocol error: invalid verbatim string reply"},
+		{"=-1\r\n", "error: Protocol error: invalid bulk length"},
+		{"!5\r\nERR x\r\n", "-ERR x"},
+		{"%2\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n%0\r\n", `{"a": :1, "b": {}}`},
+		{"%1\r\n$1\r\na\r\n", "error: unexpected EOF"},
+		{"%-1\r\n", "error: Protocol error: invalid multibulk length"},
+		{"~2\r\n:1\r\n_\r\n", "~[:1, (nil)]"},
+		{">2\r\n$7\r\nmessage\r\n$2\r\nhi\r\n", `>["message", "hi"]`},
+		{"|1\r\n+key\r\n+val\r\n:5\r\n", ":5"},
+		{"*1\r\n|1\r\n+key\r\n+val\r\n:5\r\n", "[:5]"},
+		{"|1\r\n+key\r\n+val\r\n", "error: unexpected EOF"},
 	}
 	for _, tt := range tests {
 		for name, rd := range map[string]io.Reader{
@@ -145,7 +171,9 @@ func TestReadReplyMemoryBounded(t *testing.T) {
 func TestKindString(t *testing.T) {
 	want := map[Kind]string{
 		SimpleString: "SimpleString", Error: "Error", Integer: "Integer", BulkString: "BulkString",
-		Array: "Array", Null: "Null", NullArray: "NullArray", 0: "Kind(0)", 42: "Kind(42)",
+		Array: "Array", Null: "Null", NullArray: "NullArray", Map: "Map", Set: "Set", Push: "Push",
+		Double: "Double", Boolean: "Boolean", BigNumber: "BigNumber", Verbatim: "Verbatim",
+		0: "Kind(0)", 42: "Kind(42)",
 	}
 	for k, s := range want {
 		if k.String() != s {

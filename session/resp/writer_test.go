@@ -42,6 +42,26 @@ func TestAppend(t *testing.T) {
 		{"command empty", AppendCommand(nil), "*0\r\n"},
 		{"command strings", AppendCommandStrings(nil, "GET", "key"), "*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n"},
 		{"appends", AppendInt(AppendSimple([]byte("x"), "OK"), 1), "x+OK\r\n:1\r\n"},
+		{"nil", AppendNil(nil), "_\r\n"},
+		{"map len", AppendMapLen(nil, 2), "%2\r\n"},
+		{"set len", AppendSetLen(nil, 0), "~0\r\n"},
+		{"push len", AppendPushLen(nil, 3), ">3\r\n"},
+		{"bool true", AppendBool(nil, true), "#t\r\n"},
+		{"bool false", AppendBool(nil, false), "#f\r\n"},
+		{"double", AppendDouble(nil, 1.5), ",1.5\r\n"},
+		{"double 0.1", AppendDouble(nil, 0.1), ",0.10000000000000001\r\n"},
+		{"double int", AppendDouble(nil, 3), ",3\r\n"},
+		{"double neg zero", AppendDouble(nil, math.Copysign(0, -1)), ",-0\r\n"},
+		{"double big", AppendDouble(nil, 1e17), ",1e+17\r\n"},
+		{"double below 1e17", AppendDouble(nil, 12345678901234567), ",12345678901234568\r\n"},
+		{"double small", AppendDouble(nil, 0.00001), ",1.0000000000000001e-05\r\n"},
+		{"double 1e-4", AppendDouble(nil, 0.0001), ",0.0001\r\n"},
+		{"double inf", AppendDouble(nil, math.Inf(1)), ",inf\r\n"},
+		{"double -inf", AppendDouble(nil, math.Inf(-1)), ",-inf\r\n"},
+		{"double nan", AppendDouble(nil, math.NaN()), ",nan\r\n"},
+		{"verbatim", AppendVerbatim(nil, "txt", []byte("a\r\nb")), "=8\r\ntxt:a\r\nb\r\n"},
+		{"verbatim empty", AppendVerbatim(nil, "mkd", nil), "=4\r\nmkd:\r\n"},
+		{"big number", AppendBigNumber(nil, "-3492890328409238509324850943850943825024385"), "(-3492890328409238509324850943850943825024385\r\n"},
 	}
 	for _, tt := range tests {
 		if string(tt.got) != tt.want {
@@ -74,6 +94,14 @@ func TestAppendNoAllocs(t *testing.T) {
 		b = AppendArrayLen(b, 2)
 		b = AppendCommand(b, val, val)
 		b = AppendCommandStrings(b, "GET", "k")
+		b = AppendNil(b)
+		b = AppendMapLen(b, 1)
+		b = AppendSetLen(b, 1)
+		b = AppendPushLen(b, 1)
+		b = AppendBool(b, true)
+		b = AppendDouble(b, 0.1)
+		b = AppendVerbatim(b, "txt", val)
+		b = AppendBigNumber(b, "123")
 		_ = b
 	})
 	if allocs != 0 {

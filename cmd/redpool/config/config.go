@@ -33,9 +33,9 @@ type Bolt struct {
 	Sync BoltSync // bolt.sync
 }
 
-// Persistence configures how the memory backend survives restarts ([persistence]).
+// Persistence configures how data survives restarts ([persistence]).
 type Persistence struct {
-	Mode     PersistMode // persistence.mode
+	Mode     PersistMode // persistence.mode, as written; Config.PersistMode resolves auto
 	AOF      AOF         // [persistence.aof]
 	Snapshot Snapshot    // [persistence.snapshot]
 }
@@ -73,7 +73,7 @@ func Default() Config {
 			Sync: BoltSyncAlways,
 		},
 		Persistence: Persistence{
-			Mode: ModeAOF,
+			Mode: ModeAuto,
 			AOF: AOF{
 				File:              "appendonly.aof",
 				Fsync:             FsyncEverySec,
@@ -127,7 +127,20 @@ func (c Config) ThreadCount(cpus int) int {
 // keeps it across a restart): the bolt backend, or memory with an AOF or
 // snapshots.
 func (c Config) Persistent() bool {
-	return c.Backend != BackendMemory || c.Persistence.Mode != ModeNone
+	return c.Backend != BackendMemory || c.PersistMode() != ModeNone
+}
+
+// PersistMode is the persistence mode in effect: persistence.mode, with
+// auto resolved to aof for the memory backend and none for bolt. Every
+// reader of the mode uses this, never Persistence.Mode itself.
+func (c Config) PersistMode() PersistMode {
+	if c.Persistence.Mode != ModeAuto {
+		return c.Persistence.Mode
+	}
+	if c.Backend == BackendMemory {
+		return ModeAOF
+	}
+	return ModeNone
 }
 
 // Addr returns the listen address, host:port.

@@ -87,7 +87,7 @@ file = "x.db"
 sync = "batch"
 
 [persistence]
-mode = "aof"
+mode = "snapshot"
 aof.file = "a.aof"
 aof.fsync = "always"
 aof.rewrite_percentage = 0
@@ -110,7 +110,7 @@ save = [[10, 0]]
 		Backend:         BackendBolt,
 		Bolt:            Bolt{File: "x.db", Sync: BoltSyncBatch},
 		Persistence: Persistence{
-			Mode:     ModeAOF,
+			Mode:     ModeSnapshot,
 			AOF:      AOF{File: "a.aof", Fsync: FsyncAlways, RewritePercentage: 0, RewriteMinSize: 0},
 			Snapshot: Snapshot{File: "/abs/dump", Save: []SaveRule{{10, 0}}},
 		},
@@ -127,7 +127,7 @@ func TestEnums(t *testing.T) {
 		{`log_level = "verbose"`, "log_level", `unknown value "verbose" (want debug, info, warn or error)`},
 		{`backend = "redis"`, "backend", `unknown value "redis" (want memory or bolt)`},
 		{"[bolt]\nsync = \"sometimes\"", "bolt.sync", `unknown value "sometimes" (want always, batch or none)`},
-		{"[persistence]\nmode = \"rdb\"", "persistence.mode", `unknown value "rdb" (want none, aof or snapshot)`},
+		{"[persistence]\nmode = \"rdb\"", "persistence.mode", `unknown value "rdb" (want auto, none, aof or snapshot)`},
 		{"[persistence.aof]\nfsync = \"sometimes\"", "persistence.aof.fsync", `unknown value "sometimes" (want always, everysec or no)`},
 		{"[persistence.aof]\nfsync = 1", "persistence.aof.fsync", `unknown value "1" (want always, everysec or no)`},
 		{"[persistence.aof]\nfsync = [\"no\"]", "persistence.aof.fsync", `want a string, got array`},
@@ -490,6 +490,38 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.toml")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: got %v", err)
+	}
+}
+
+// TestPersistModeFollowsBackend: the default mode, auto, is aof with memory
+// and none with bolt, so that backend = "bolt" alone is a valid config; an
+// explicit aof with bolt is a problem of persistence.mode, at its line.
+func TestPersistModeFollowsBackend(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		want PersistMode
+	}{
+		{``, ModeAOF},
+		{`backend = "bolt"`, ModeNone},
+		{"backend = \"bolt\"\n[persistence]\nmode = \"auto\"", ModeNone},
+		{"backend = \"bolt\"\n[persistence]\nmode = \"snapshot\"", ModeSnapshot},
+		{"[persistence]\nmode = \"none\"", ModeNone},
+		{"[persistence]\nmode = \"Auto\"", ModeAOF},
+	} {
+		if got := parse(t, tc.src).PersistMode(); got != tc.want {
+			t.Errorf("%q: PersistMode() = %q, want %q", tc.src, got, tc.want)
+		}
+	}
+	got := problems(t, "backend = \"bolt\"\n\n[persistence]\nmode = \"aof\"\n")
+	want := []Problem{{Key: "persistence.mode", Line: 4,
+		Msg: `"aof" cannot be used with backend = "bolt": bolt is already durable (want "auto" or "none", or "snapshot" for backups)`}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("explicit aof with bolt:\ngot  %+v\nwant %+v", got, want)
+	}
+	c := Default()
+	c.Backend = BackendBolt
+	if err := c.Validate(); err != nil || c.PersistMode() != ModeNone {
+		t.Errorf("Default() with backend bolt: Validate() = %v, PersistMode() = %q", err, c.PersistMode())
 	}
 }
 

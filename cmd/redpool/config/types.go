@@ -50,17 +50,23 @@ func (s BoltSync) MarshalText() ([]byte, error) { return []byte(s), nil }
 // UnmarshalText accepts always, batch or none, ignoring case.
 func (s *BoltSync) UnmarshalText(text []byte) error { return parseEnum(s, text) }
 
-// PersistMode is how the memory backend persists data.
+// PersistMode is how data survives a restart besides the backend itself:
+// an append-only file (memory only) or snapshots.
 type PersistMode string
 
 // Persistence modes.
 const (
+	// ModeAuto is the default: aof with the memory backend, none with bolt
+	// (which is durable by itself). Config.PersistMode resolves it.
+	ModeAuto     PersistMode = "auto"
 	ModeNone     PersistMode = "none"
 	ModeAOF      PersistMode = "aof"
 	ModeSnapshot PersistMode = "snapshot"
 )
 
-func (PersistMode) values() []PersistMode { return []PersistMode{ModeNone, ModeAOF, ModeSnapshot} }
+func (PersistMode) values() []PersistMode {
+	return []PersistMode{ModeAuto, ModeNone, ModeAOF, ModeSnapshot}
+}
 
 // String returns the config word.
 func (m PersistMode) String() string { return string(m) }
@@ -68,7 +74,7 @@ func (m PersistMode) String() string { return string(m) }
 // MarshalText returns the config word.
 func (m PersistMode) MarshalText() ([]byte, error) { return []byte(m), nil }
 
-// UnmarshalText accepts none, aof or snapshot, ignoring case.
+// UnmarshalText accepts auto, none, aof or snapshot, ignoring case.
 func (m *PersistMode) UnmarshalText(text []byte) error { return parseEnum(m, text) }
 
 // FsyncPolicy is when the append-only file is fsynced (Redis appendfsync).

@@ -51,8 +51,10 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Validate checks every value's range and returns an *Error listing all
-// problems, or nil.
+// Validate checks every value's range and the rules between keys, and
+// returns an *Error listing all problems, or nil. It is the whole check:
+// what passes here (and so -check-config) passes the server's start, short
+// of the file system (dir, files, locks).
 func (c Config) Validate() error {
 	var ps []Problem
 	add := func(key, format string, args ...any) {
@@ -96,6 +98,9 @@ func (c Config) Validate() error {
 
 	p := c.Persistence
 	addErr("persistence.mode", checkEnum(p.Mode))
+	if p.Mode == ModeAOF && c.Backend == BackendBolt {
+		add("persistence.mode", `"aof" cannot be used with backend = "bolt": bolt is already durable (want "auto" or "none", or "snapshot" for backups)`)
+	}
 	nonEmpty("persistence.aof.file", p.AOF.File, "a file name")
 	addErr("persistence.aof.fsync", checkEnum(p.AOF.Fsync))
 	if p.AOF.RewritePercentage < 0 {

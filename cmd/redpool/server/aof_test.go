@@ -42,7 +42,7 @@ func restart(t *testing.T, s *servertest.Server, o server.Options) *servertest.S
 
 func TestAOFIsTheDefault(t *testing.T) {
 	cfg := config.Default()
-	if cfg.Persistence.Mode != config.ModeAOF || cfg.Persistence.AOF.Fsync != config.FsyncEverySec {
+	if cfg.PersistMode() != config.ModeAOF || cfg.Persistence.AOF.Fsync != config.FsyncEverySec {
 		t.Fatalf("default persistence %+v, want aof with fsync everysec", cfg.Persistence)
 	}
 	s := servertest.Start(t)

@@ -24,9 +24,6 @@ func OpenBackend(cfg config.Config, clock backend.Clock, logger *slog.Logger) (b
 	case config.BackendMemory:
 		return memory.New(memory.Options{Databases: cfg.Databases, Clock: clock, Logger: logger}), nil
 	case config.BackendBolt:
-		if cfg.Persistence.Mode == config.ModeAOF {
-			return nil, fmt.Errorf(`persistence.mode = "aof" cannot be used with backend = "bolt": bolt is already durable (use mode = "none", or "snapshot" for backups)`)
-		}
 		sync, err := bolt.ParseSync(cfg.Bolt.Sync.String())
 		if err != nil {
 			return nil, fmt.Errorf("bolt.sync: %w", err)

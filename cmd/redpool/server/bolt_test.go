@@ -38,7 +38,7 @@ func TestBoltRefusesAOF(t *testing.T) {
 	cfg := boltConfig(t, config.BoltSyncAlways)
 	cfg.Persistence.Mode = config.ModeAOF
 	_, err := server.New(cfg, server.Options{})
-	if err == nil || !strings.Contains(err.Error(), `persistence.mode = "aof" cannot be used with backend = "bolt"`) {
+	if err == nil || err.Error() != `persistence.mode: "aof" cannot be used with backend = "bolt": bolt is already durable (want "auto" or "none", or "snapshot" for backups)` {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -78,9 +78,9 @@ func TestDiffHashScanRand(t *testing.T) {
 // on hashes small and large.
 func TestDiffHashWhole(t *testing.T) {
 	r := servertest.StartRedis(t)
-	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
-		d := servertest.NewDiff(t, r.Addr, s.Addr)
+		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
 		for _, n := range []int{1, 3, 20, 300} {
 			key := "h" + strconv.Itoa(n)
 			args := []string{"HSET", key}

@@ -14,9 +14,9 @@ import (
 
 func TestDiffKeys(t *testing.T) {
 	r := servertest.StartRedis(t)
-	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
-		d := servertest.NewDiff(t, r.Addr, s.Addr)
+		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
 		cases := [][]string{
 			// DEL, UNLINK, EXISTS, TOUCH, TYPE, RANDOMKEY.
 			{"RANDOMKEY"}, {"MSET", "a", "1", "b", "2", "c", "3"}, {"EXISTS", "a", "a", "b", "nope"}, {"TOUCH", "a", "b", "nope", "a"},
@@ -132,9 +132,9 @@ func compareScan(t *testing.T, d *servertest.Diff, opts ...string) {
 // grid of current and new expiry times.
 func TestDiffExpireSemantics(t *testing.T) {
 	r := servertest.StartRedis(t)
-	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
-		d := servertest.NewDiff(t, r.Addr, s.Addr)
+		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
 		flags := [][]string{nil, {"NX"}, {"XX"}, {"GT"}, {"LT"}, {"XX", "GT"}, {"XX", "LT"}, {"NX", "XX"}, {"GT", "LT"}}
 		for _, cmd := range []string{"EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT"} {
 			var times []string
@@ -170,9 +170,9 @@ func TestDiffExpireSemantics(t *testing.T) {
 // stringmatchlen.
 func TestDiffGlob(t *testing.T) {
 	r := servertest.StartRedis(t)
-	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
-		d := servertest.NewDiff(t, r.Addr, s.Addr)
+		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
 		rng := rand.New(rand.NewPCG(7, 11))
 		const alphabet = `ab-^]\[*?c`
 		word := func(max int) string {

@@ -31,9 +31,9 @@ func script(lines ...string) [][]string {
 func diffScript(t *testing.T, cmds [][]string) {
 	t.Helper()
 	r := servertest.StartRedis(t)
-	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
-		d := servertest.NewDiff(t, r.Addr, s.Addr)
+		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
 		for _, c := range cmds {
 			d.Do(c...)
 		}

@@ -48,9 +48,9 @@ func optionSequences(opts [][]string, n int) [][]string {
 
 func TestDiffStringSetCombinations(t *testing.T) {
 	r := servertest.StartRedis(t)
-	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
-		d := servertest.NewDiff(t, r.Addr, s.Addr)
+		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
 		for _, opts := range optionSequences(setOptionWords, 3) {
 			for _, start := range [][]string{
 				{"DEL", "k"}, {"SET", "k", "old"}, {"SET", "k", "old", "EX", "1000"}, {"RPUSH", "k", "x"},
@@ -80,9 +80,9 @@ func TestDiffStringSetCombinations(t *testing.T) {
 
 func TestDiffStrings(t *testing.T) {
 	r := servertest.StartRedis(t)
-	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
-		d := servertest.NewDiff(t, r.Addr, s.Addr)
+		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
 		cases := [][]string{
 			// SET errors and edge cases.
 			{"SET", "k", "v", "EX", "0"}, {"SET", "k", "v", "EX", "-1"}, {"SET", "k", "v", "EX", "abc"},
@@ -154,9 +154,9 @@ func TestDiffStrings(t *testing.T) {
 // formatting with Redis's.
 func TestDiffIncrByFloat(t *testing.T) {
 	r := servertest.StartRedis(t)
-	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
-		d := servertest.NewDiff(t, r.Addr, s.Addr)
+		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
 		incrs := []string{
 			"10.5", "0.1", "1.1", "2.2", "5.0e3", "3.0e3", "0x10", "0x1p-2", "0X1P+2", "0x.8", "0x1.8p1", "0x", "0x1p",
 			" 1", "1 ", "+1.5", ".5", "5.", ".", "1_0", "1e", "1e+", "1e+2", "1E-2", "-", "+", "", "INF", "Infinity", "infinit",

@@ -11,9 +11,9 @@ import (
 // the foundation commands and their error paths.
 func TestDiffFoundation(t *testing.T) {
 	r := servertest.StartRedis(t)
-	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
-		d := servertest.NewDiff(t, r.Addr, s.Addr)
+		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
 		cases := [][]string{
 			{"PING"}, {"PING", "hello"}, {"PING", "a", "b"},
 			{"ECHO", "hi"}, {"ECHO"}, {"ECHO", "a", "b"},
@@ -59,6 +59,36 @@ func TestDiffFoundation(t *testing.T) {
 			d.DoUnordered("KEYS", p)
 		}
 		d.DoPairsUnordered("CONFIG", "GET", "hash-max-*")
+		t.Logf("compared %d commands with Redis", d.Cases)
+	})
+}
+
+// TestDiffHello compares HELLO with Redis: switching protocols both ways,
+// HELLO without a version keeping the protocol, the options taking effect
+// in order, and every error.
+func TestDiffHello(t *testing.T) {
+	r := servertest.StartRedis(t)
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
+		s := servertest.Start(t, servertest.WithConfig(b.Apply))
+		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
+		for _, c := range [][]string{
+			{"HELLO"}, {"GET", "nokey"}, {"HELLO", "3"}, {"GET", "nokey"}, {"LPOP", "nokey", "2"}, {"HELLO"},
+			{"GET", "nokey"}, {"HELLO", "2"}, {"GET", "nokey"}, {"LPOP", "nokey", "2"}, {"HELLO"},
+			{"HELLO", "3", "SETNAME", "a", "b"}, {"CLIENT", "GETNAME"}, {"GET", "nokey"},
+			{"HELLO", "3", "AUTH", "default", "anything", "SETNAME", "n"}, {"CLIENT", "GETNAME"}, {"GET", "nokey"},
+			{"HELLO", "2", "AUTH", "foo", "bar"}, {"HELLO", "2", "SETNAME", "z", "AUTH", "foo", "bar"}, {"CLIENT", "GETNAME"},
+			{"HELLO", "2", "AUTH", "foo", "bar", "SETNAME", "y"}, {"CLIENT", "GETNAME"}, {"GET", "nokey"},
+			{"HELLO", "4", "BOGUS"}, {"HELLO", "0"}, {"HELLO", "-1"}, {"HELLO", "1"}, {"HELLO", "9223372036854775808"},
+			{"HELLO", "x"}, {"HELLO", "3", "SETNAME"}, {"HELLO", "3", "AUTH", "a"}, {"HELLO", "2", "setname", "bad\x01"},
+			{"HELLO", "3", "BOGUS"}, {"GET", "nokey"}, {"HELLO", "3", "SETNAME", ""}, {"CLIENT", "GETNAME"},
+			{"HELLO", "2", "setname", "x"}, {"CLIENT", "GETNAME"}, {"GET", "nokey"},
+		} {
+			if c[0] == "HELLO" {
+				d.DoHello(c...)
+			} else {
+				d.Do(c...)
+			}
+		}
 		t.Logf("compared %d commands with Redis", d.Cases)
 	})
 }

@@ -206,15 +206,15 @@ func TestManyClientsIncr(t *testing.T) {
 	}
 }
 
-// TestConnectionTranscript covers what the differential test cannot: HELLO 3
-// (real Redis 7 speaks RESP3; redpool refuses it until RESP3 lands, so
-// clients fall back to RESP2) and CLIENT SETINFO (Redis 7.2).
+// TestConnectionTranscript covers what the differential test cannot: HELLO
+// with the client id, and CLIENT SETINFO (Redis 7.2).
 func TestConnectionTranscript(t *testing.T) {
 	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
 		c := servertest.Dial(t, s.Addr)
-		c.Expect("-NOPROTO unsupported protocol version\r\n", "HELLO", "3")
 		id := strings.TrimSuffix(strings.TrimPrefix(c.Do("CLIENT", "ID"), ":"), "\r\n")
+		c.Expect("%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:3\r\n$2\r\nid\r\n:"+id+
+			"\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n", "HELLO", "3")
 		c.Expect("*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:2\r\n$2\r\nid\r\n:"+id+
 			"\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n", "HELLO", "2", "SETNAME", "me")
 		c.Expect("$2\r\nme\r\n", "CLIENT", "GETNAME")

@@ -30,7 +30,7 @@ type persistence interface {
 
 // openPersistence builds the configured persistence mode, or nil for none.
 func openPersistence(cfg config.Config, b backend.Backend, clock backend.Clock, logger *slog.Logger) (persistence, error) {
-	switch cfg.Persistence.Mode {
+	switch cfg.PersistMode() {
 	case config.ModeAOF:
 		return openAOF(cfg, b, clock, logger)
 	case config.ModeSnapshot:

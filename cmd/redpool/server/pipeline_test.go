@@ -51,13 +51,13 @@ func TestDiffPipelineBatches(t *testing.T) {
 		{"big value between small ones", cmd("SET", "s1", "a") + cmd("SET", "big", strings.Repeat("v", 3<<20)) +
 			cmd("STRLEN", "big") + cmd("GET", "s1") + cmd("APPEND", "big", "w") + cmd("GETRANGE", "big", "-3", "-1") + cmd("QUIT")},
 	}
-	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
-		d := servertest.NewDiff(t, r.Addr, s.Addr)
+		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
 		d.Both("FLUSHALL")
 		for _, tc := range cases {
-			rc := servertest.Dial(t, r.Addr)
-			pc := servertest.Dial(t, s.Addr)
+			rc := servertest.DialProto(t, r.Addr, proto)
+			pc := servertest.DialProto(t, s.Addr, proto)
 			rc.Write(tc.in)
 			pc.Write(tc.in)
 			want, got := readAll(t, rc), readAll(t, pc)

@@ -19,6 +19,7 @@ import (
 	"redpool/backend"
 	"redpool/cmd/redpool/config"
 	"redpool/command"
+	"redpool/persistence/fsutil"
 	"redpool/pool"
 	"redpool/session"
 )
@@ -29,6 +30,9 @@ type Options struct {
 	Clock  backend.Clock // nil: the system clock
 	// ConfigFile is reported by INFO and CONFIG GET; may be empty.
 	ConfigFile string
+	// FDLimit is the open-file limit max_clients must fit under (nil: the
+	// process's RLIMIT_NOFILE); see pool.Options.
+	FDLimit pool.FDLimit
 }
 
 // Server is one running redpool. Safe for concurrent use.
@@ -42,6 +46,9 @@ type Server struct {
 
 	clock   backend.Clock
 	persist persistence
+	// dirLock keeps other redpools out of cfg.Dir while the server writes
+	// there (nil when it writes nothing); closeStorage releases it last.
+	dirLock *fsutil.DirLock
 
 	stopReq  chan struct{} // closed by SHUTDOWN
 	stopOnce sync.Once
@@ -71,15 +78,21 @@ func New(cfg config.Config, o Options) (*Server, error) {
 	s := &Server{cfg: cfg, logger: o.Logger, clock: o.Clock, stopReq: make(chan struct{})}
 	s.settings = session.NewSettings(time.Duration(cfg.Timeout), int64(cfg.ProtoMaxBulkLen))
 
+	if cfg.Persistent() {
+		lock, err := fsutil.LockDir(cfg.Dir)
+		if err != nil {
+			return nil, err
+		}
+		s.dirLock = lock
+	}
 	b, err := OpenBackend(cfg, o.Clock, o.Logger)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, s.unlockDir())
 	}
 	s.backend = b
 	pers, err := openPersistence(cfg, b, o.Clock, o.Logger)
 	if err != nil {
-		_ = b.Close()
-		return nil, err
+		return nil, errors.Join(err, b.Close(), s.unlockDir())
 	}
 	s.persist = pers
 
@@ -107,7 +120,7 @@ func New(cfg config.Config, o Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	p, err := pool.New(pool.Options{MaxClients: cfg.MaxClients, Engine: eng, Settings: s.settings, Logger: o.Logger})
+	p, err := pool.New(pool.Options{MaxClients: cfg.MaxClients, Engine: eng, Settings: s.settings, Logger: o.Logger, FDLimit: o.FDLimit})
 	if err != nil {
 		_ = s.closeStorage(context.Background())
 		return nil, err
@@ -117,13 +130,24 @@ func New(cfg config.Config, o Options) (*Server, error) {
 	return s, nil
 }
 
-// closeStorage closes persistence (saving as configured) and the backend.
+// closeStorage closes persistence (saving as configured) and the backend,
+// then releases the data directory.
 func (s *Server) closeStorage(ctx context.Context) error {
 	var err error
 	if s.persist != nil {
 		err = s.persist.Close(ctx, s.saveOnShutdown())
 	}
-	return errors.Join(err, s.backend.Close())
+	return errors.Join(err, s.backend.Close(), s.unlockDir())
+}
+
+// unlockDir releases the data directory's lock, if the server holds it.
+func (s *Server) unlockDir() error {
+	if s.dirLock == nil {
+		return nil
+	}
+	lock := s.dirLock
+	s.dirLock = nil
+	return lock.Unlock()
 }
 
 // saveOnShutdown is what SHUTDOWN asked for: nil means as configured.
@@ -163,7 +187,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	s.ln = ln
 	s.mu.Unlock()
-	s.logger.Info("ready to accept connections", "addr", ln.Addr().String(), "backend", s.cfg.Backend.String(), "persistence", s.cfg.Persistence.Mode.String())
+	s.logger.Info("ready to accept connections", "addr", ln.Addr().String(), "backend", s.cfg.Backend.String(), "persistence", s.cfg.PersistMode().String())
 	return s.pool.Serve(ln)
 }
 
@@ -220,7 +244,7 @@ func (s *Server) registerParams(p *command.Params, configFile string) {
 	fixed("databases", strconv.Itoa(cfg.Databases))
 	fixed("dir", dir)
 	fixed("config-file", configFile)
-	fixed("appendonly", yesNo(cfg.Persistence.Mode == config.ModeAOF))
+	fixed("appendonly", yesNo(cfg.PersistMode() == config.ModeAOF))
 	fixed("appendfsync", cfg.Persistence.AOF.Fsync.String())
 	fixed("appendfilename", cfg.Persistence.AOF.File)
 	fixed("dbfilename", cfg.Persistence.Snapshot.File)
@@ -280,7 +304,7 @@ func yesNo(b bool) string {
 // saveString formats the save rules as Redis's CONFIG GET save does, and
 // reports none when snapshots are off.
 func saveString(cfg config.Config) string {
-	if cfg.Persistence.Mode != config.ModeSnapshot {
+	if cfg.PersistMode() != config.ModeSnapshot {
 		return ""
 	}
 	var parts []string

@@ -58,6 +58,20 @@ func Backends() []Backend {
 	return backends()
 }
 
+// Protos are the RESP versions every differential case runs in.
+func Protos() []int { return []int{2, 3} }
+
+// EachBackendProto runs body as a subtest on every backend in every RESP
+// version of Protos ("memory/resp3").
+func EachBackendProto(t *testing.T, body func(t *testing.T, b Backend, proto int)) {
+	t.Helper()
+	EachBackend(t, func(t *testing.T, b Backend) {
+		for _, p := range Protos() {
+			t.Run("resp"+strconv.Itoa(p), func(t *testing.T) { body(t, b, p) })
+		}
+	})
+}
+
 // EachBackend runs body as a subtest on every backend.
 func EachBackend(t *testing.T, body func(t *testing.T, b Backend)) {
 	t.Helper()
@@ -123,6 +137,19 @@ func Dial(t testing.TB, addr string) *Conn {
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	return &Conn{t: t, conn: c, br: bufio.NewReader(c)}
+}
+
+// DialProto is Dial followed, for proto 3, by HELLO 3 (its reply is
+// checked to be a RESP3 map and dropped).
+func DialProto(t testing.TB, addr string, proto int) *Conn {
+	t.Helper()
+	c := Dial(t, addr)
+	if proto != 2 {
+		if r := c.Do("HELLO", strconv.Itoa(proto)); !strings.HasPrefix(r, "%7\r\n") {
+			t.Fatalf("HELLO %d to %s: %q", proto, addr, r)
+		}
+	}
+	return c
 }
 
 // NetConn returns the underlying connection.
@@ -197,7 +224,8 @@ func Quote(args []string) string {
 	return strings.Join(q, " ")
 }
 
-// ReadRaw reads one RESP2 reply from br and returns its exact bytes.
+// ReadRaw reads one RESP2 or RESP3 reply from br and returns its exact
+// bytes.
 func ReadRaw(br *bufio.Reader) (string, error) {
 	var buf bytes.Buffer
 	if err := readRaw(br, &buf, 0); err != nil {
@@ -320,10 +348,16 @@ type Diff struct {
 	Cases int
 }
 
-// NewDiff connects to both servers. Each Diff starts with FLUSHALL on both.
-func NewDiff(t testing.TB, redisAddr, redpoolAddr string) *Diff {
+// NewDiff connects to both servers in RESP version proto (2, or 3 after
+// HELLO 3 on both connections, whose replies must match but for the client
+// id). Each Diff starts with FLUSHALL on both.
+func NewDiff(t testing.TB, redisAddr, redpoolAddr string, proto int) *Diff {
 	t.Helper()
 	d := &Diff{t: t, redis: Dial(t, redisAddr), redpool: Dial(t, redpoolAddr)}
+	want := maskHelloID(d.redis.Do("HELLO", strconv.Itoa(proto)))
+	if got := maskHelloID(d.redpool.Do("HELLO", strconv.Itoa(proto))); got != want {
+		t.Fatalf("HELLO %d differs from Redis:\n redpool: %q\n   redis: %q", proto, got, want)
+	}
 	d.redis.Do("FLUSHALL")
 	d.redpool.Do("FLUSHALL")
 	return d
@@ -339,6 +373,17 @@ func (d *Diff) Do(args ...string) string {
 		d.t.Errorf("differs from Redis: %s\n redpool: %q\n   redis: %q", Quote(args), got, want)
 	}
 	return got
+}
+
+// DoHello is Do for HELLO, whose replies differ in the client id only.
+func (d *Diff) DoHello(args ...string) {
+	d.t.Helper()
+	want := maskHelloID(d.redis.Do(args...))
+	got := maskHelloID(d.redpool.Do(args...))
+	d.Cases++
+	if got != want {
+		d.t.Errorf("differs from Redis: %s\n redpool: %q\n   redis: %q", Quote(args), got, want)
+	}
 }
 
 // DoUnordered is Do for replies whose array order Redis does not define
@@ -365,6 +410,16 @@ func (d *Diff) DoPairsUnordered(args ...string) {
 	}
 }
 
+// maskHelloID replaces the client id in a HELLO reply by 0.
+func maskHelloID(raw string) string {
+	head, rest, ok := strings.Cut(raw, "$2\r\nid\r\n:")
+	if !ok {
+		return raw
+	}
+	_, tail, _ := strings.Cut(rest, "\r\n")
+	return head + "$2\r\nid\r\n:0\r\n" + tail
+}
+
 // Both sends args to both servers without comparing (setup steps).
 func (d *Diff) Both(args ...string) {
 	d.t.Helper()
@@ -375,20 +430,38 @@ func (d *Diff) Both(args ...string) {
 // Conns returns the raw connections (redis, redpool).
 func (d *Diff) Conns() (*Conn, *Conn) { return d.redis, d.redpool }
 
-// SortedElements parses a flat array reply of bulk strings and returns the
-// elements sorted, joined for comparison. Other replies are returned as is.
+// SortedElements parses a flat array (or set or map) reply and returns its
+// kind and the elements sorted, joined for comparison; a map's keys and
+// values count as elements. Other replies are returned as is.
 func SortedElements(raw string) string {
-	elems, ok := splitArray(raw)
+	v, ok := readAggregate(raw)
 	if !ok {
 		return raw
 	}
+	elems := make([]string, len(v.Array))
+	for i, e := range v.Array {
+		elems[i] = e.String()
+	}
 	slices.Sort(elems)
-	return strings.Join(elems, "|")
+	return v.Kind.String() + ":" + strings.Join(elems, "|")
 }
 
+// sortedPairs sorts the pairs of a flat array or map of pairs, or of an
+// array of two-element arrays (HRANDFIELD WITHVALUES in RESP3).
 func sortedPairs(raw string) string {
-	elems, ok := splitArray(raw)
-	if !ok || len(elems)%2 != 0 {
+	v, ok := readAggregate(raw)
+	if !ok {
+		return raw
+	}
+	var elems []string
+	for _, e := range v.Array {
+		if e.Kind == resp.Array && len(e.Array) == 2 {
+			elems = append(elems, e.Array[0].String(), e.Array[1].String())
+		} else {
+			elems = append(elems, e.String())
+		}
+	}
+	if len(elems)%2 != 0 {
 		return raw
 	}
 	pairs := make([]string, 0, len(elems)/2)
@@ -396,18 +469,14 @@ func sortedPairs(raw string) string {
 		pairs = append(pairs, elems[i]+"="+elems[i+1])
 	}
 	slices.Sort(pairs)
-	return strings.Join(pairs, "|")
+	return v.Kind.String() + ":" + strings.Join(pairs, "|")
 }
 
-func splitArray(raw string) ([]string, bool) {
-	br := bufio.NewReader(strings.NewReader(raw))
-	v, err := resp.ReadReply(br)
-	if err != nil || v.Kind != resp.Array {
-		return nil, false
+// readAggregate parses raw as an array, set or map reply.
+func readAggregate(raw string) (resp.Value, bool) {
+	v, err := resp.ReadReply(bufio.NewReader(strings.NewReader(raw)))
+	if err != nil || (v.Kind != resp.Array && v.Kind != resp.Map && v.Kind != resp.Set) {
+		return resp.Value{}, false
 	}
-	out := make([]string, len(v.Array))
-	for i, e := range v.Array {
-		out[i] = e.String()
-	}
-	return out, true
+	return v, true
 }

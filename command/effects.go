@@ -1,0 +1,114 @@
+package command
+
+// What a transaction did.
+//
+// A handler never acts on the world outside its transaction directly: it
+// records what it did on its Ctx. Two things happen with that record. As
+// each command ends inside the transaction, with the locks still held, its
+// AOF records are written, so the log has the writes of each key in the
+// order they were applied (later: WATCH touches). After the transaction
+// commits, the transaction's counters are added and the clients blocked on
+// the keys it wrote are woken (later: keyspace notifications, client-side
+// caching invalidations); if it fails, that part is dropped. Because
+// Backend.Update runs its function exactly once, nothing is recorded twice.
+
+// cmdEffects is what the running command did, logged as it ends.
+type cmdEffects struct {
+	dirty int64
+	props [][][]byte // explicit AOF records; none means "log Args"
+}
+
+func (m *cmdEffects) reset() {
+	m.dirty = 0
+	clear(m.props)
+	m.props = m.props[:0]
+}
+
+// effects is what the current transaction did that applies after it
+// commits.
+type effects struct {
+	dirty int64
+	wakes []dbKey // keys written, for blocked clients
+}
+
+type dbKey struct {
+	db  int
+	key []byte
+}
+
+func (fx *effects) reset() {
+	fx.dirty = 0
+	clear(fx.wakes)
+	fx.wakes = fx.wakes[:0]
+}
+
+// Dirty records that the command changed n things. A Write command that
+// never calls Dirty (or Propagate) is not logged to the AOF.
+func (c *Ctx) Dirty(n int64) { c.cmd.dirty += n }
+
+// Propagate logs argv to the AOF instead of the command's own arguments (for
+// example PEXPIREAT for EXPIRE). It may be called several times; it also
+// marks the command dirty. argv is retained until the command ends.
+func (c *Ctx) Propagate(argv ...[]byte) {
+	c.cmd.props = append(c.cmd.props, argv)
+	if c.cmd.dirty == 0 {
+		c.cmd.dirty = 1
+	}
+}
+
+// Signal tells clients blocked on key (in the database the command works
+// on) that it may have data, once the transaction commits.
+func (c *Ctx) Signal(key []byte) {
+	db := c.Client.DB()
+	if c.Tx != nil {
+		db = c.Tx.DB()
+	}
+	c.SignalDB(db, key)
+}
+
+// SignalDB is Signal for a key of database db.
+func (c *Ctx) SignalDB(db int, key []byte) {
+	c.fx.wakes = append(c.fx.wakes, dbKey{db, append([]byte(nil), key...)})
+}
+
+// logCommand ends a command that succeeded inside a transaction on db:
+// its AOF records go to the log (the locks are still held) and its change
+// count to the transaction's record.
+func (c *Ctx) logCommand(db int) {
+	if c.cmd.dirty == 0 {
+		return
+	}
+	c.fx.dirty += c.cmd.dirty
+	lg := c.e.log
+	if lg == nil {
+		return
+	}
+	if len(c.cmd.props) == 0 {
+		c.logSeq = lg.Append(db, c.Args)
+		return
+	}
+	for _, p := range c.cmd.props {
+		c.logSeq = lg.Append(db, p)
+	}
+}
+
+// committed applies the part of the record that waits for the commit and
+// empties it.
+func (c *Ctx) committed() {
+	if c.fx.dirty != 0 {
+		c.e.dirty.Add(c.fx.dirty)
+	}
+	for i := 0; i < len(c.fx.wakes); {
+		// One signal per run of keys of the same database.
+		db, j := c.fx.wakes[i].db, i
+		keys := c.keyScratch[:0]
+		for ; j < len(c.fx.wakes) && c.fx.wakes[j].db == db; j++ {
+			keys = append(keys, c.fx.wakes[j].key)
+		}
+		c.e.blocking.signal(db, keys)
+		clear(keys)
+		c.keyScratch = keys[:0]
+		i = j
+	}
+	c.fx.reset()
+}
