@@ -125,6 +125,25 @@ func BadConfigValue(name, value []byte, why string) Error {
 	return Error(sanitize(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", name, why)))
 }
 
+// Reasons CONFIG SET gives for refusing a parameter, after BadConfigValue's
+// "... - ", byte for byte as Redis 7.0 gives them. Those ending in "%d"
+// or "%s" are formats.
+const (
+	ReasonImmutable      = "can't set immutable config"
+	ReasonProtected      = "can't set protected config"
+	ReasonDuplicate      = "duplicate parameter"
+	ReasonNotInteger     = "argument couldn't be parsed into an integer"
+	ReasonNotMemory      = "argument must be a memory value"
+	ReasonNotYesNo       = "argument must be 'yes' or 'no'"
+	ReasonRange          = "argument must be between %d and %d inclusive"
+	ReasonEnum           = "argument(s) must be one of the following: %s"
+	ReasonEventClass     = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
+	ReasonBufLimitArgs   = "Wrong number of arguments in buffer limit configuration."
+	ReasonBufLimitClass  = "Invalid client class specified in buffer limit configuration."
+	ReasonBufLimitValue  = "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+	ReasonTooManyClients = "The operating system is not able to handle the specified number of clients, try with %d"
+)
+
 // ProtocolError is the reply to malformed RESP before the connection closes.
 func ProtocolError(msg string) Error { return Error("ERR " + msg) }
 

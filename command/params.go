@@ -1,89 +1,121 @@
 package command
 
 import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+
+	"redpool/session/resp"
 )
 
 // Param is one CONFIG parameter, under its Redis name.
 type Param struct {
 	Name string
-	// Get returns the current value as CONFIG GET prints it.
+	// Get returns the current value as CONFIG GET prints it. Set accepts
+	// whatever Get returns: CONFIG SET restores old values with it.
 	Get func() string
-	// Set validates and applies a new value; nil means the parameter cannot
-	// be changed at run time. A returned error's text is the reason CONFIG
-	// SET prints.
+	// Set parses, validates and applies a new value, all or nothing; nil
+	// means the parameter cannot be changed at run time. A returned error's
+	// text is the reason CONFIG SET prints (see the Reason constants).
 	Set func(value string) error
+	// Protected marks a parameter Redis 7 changes only when
+	// enable-protected-configs allows it (dir, dbfilename); redpool never does.
+	Protected bool
 }
 
-// Params is the set of CONFIG parameters. main registers the real settings;
-// Redis's encoding knobs are kept as inert values so tools that set them keep
-// working. Safe for concurrent use.
+// Params is the set of CONFIG parameters. The server registers its real
+// settings; Redis's other parameters that clients and tools set (encoding
+// knobs, maxmemory, loglevel, ...) are kept with Redis's types, bounds and
+// defaults, validated as Redis validates them, but change nothing in
+// redpool. Safe for concurrent use.
 type Params struct {
 	mu     sync.RWMutex
 	byName map[string]*Param
+	// setMu serializes Set, so that a CONFIG SET of several parameters is
+	// atomic with respect to another one.
+	setMu sync.Mutex
 }
 
 // NewParams returns the parameter set with Redis's inert knobs registered.
 func NewParams() *Params {
 	p := &Params{byName: make(map[string]*Param)}
-	for _, kv := range inertKnobs {
-		p.Knob(kv[0], kv[1])
+	for _, prm := range redisKnobs() {
+		p.Register(prm)
+	}
+	for _, a := range knobAliases() {
+		p.alias(a[0], a[1])
 	}
 	return p
 }
 
-// inertKnobs are accepted, kept and reported, but change nothing in redpool.
-var inertKnobs = [][2]string{
-	{"list-max-listpack-size", "-2"},
-	{"list-max-ziplist-size", "-2"},
-	{"list-compress-depth", "0"},
-	{"hash-max-listpack-entries", "512"},
-	{"hash-max-listpack-value", "64"},
-	{"hash-max-ziplist-entries", "512"},
-	{"hash-max-ziplist-value", "64"},
-	{"set-max-intset-entries", "512"},
-	{"zset-max-listpack-entries", "128"},
-	{"zset-max-listpack-value", "64"},
-	{"zset-max-ziplist-entries", "128"},
-	{"zset-max-ziplist-value", "64"},
-	{"maxmemory", "0"},
-	{"maxmemory-policy", "noeviction"},
-	{"maxmemory-samples", "5"},
-	{"lazyfree-lazy-eviction", "no"},
-	{"lazyfree-lazy-expire", "no"},
-	{"lazyfree-lazy-server-del", "no"},
-	{"lazyfree-lazy-user-del", "no"},
-	{"lazyfree-lazy-user-flush", "no"},
-	{"activerehashing", "yes"},
-	{"hz", "10"},
-	{"dynamic-hz", "yes"},
-	{"tcp-keepalive", "300"},
-	{"tcp-backlog", "511"},
-	{"loglevel", "notice"},
-	{"slowlog-log-slower-than", "10000"},
-	{"slowlog-max-len", "128"},
-	{"latency-monitor-threshold", "0"},
-	{"notify-keyspace-events", ""},
-	{"stop-writes-on-bgsave-error", "yes"},
-	{"rdbcompression", "yes"},
-	{"rdbchecksum", "yes"},
-	{"appendfilename", "appendonly.aof"},
-	{"aof-use-rdb-preamble", "yes"},
-	{"aof-load-truncated", "yes"},
-	{"no-appendfsync-on-rewrite", "no"},
-	{"protected-mode", "no"},
-	{"io-threads", "1"},
-	{"replica-read-only", "yes"},
-	{"lua-time-limit", "5000"},
-	{"busy-reply-threshold", "5000"},
-	{"client-output-buffer-limit", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"},
-	{"daemonize", "no"},
-	{"supervised", "no"},
-	{"pidfile", ""},
-	{"logfile", ""},
-	{"unixsocket", ""},
+// redisKnobs are Redis 7.0's parameters that redpool accepts, keeps and
+// reports but does not act on, with Redis's types, bounds and defaults.
+func redisKnobs() []Param {
+	const maxInt, maxLong = math.MaxInt32, math.MaxInt64
+	return []Param{
+		intKnob("list-max-listpack-size", -2, math.MinInt32, maxInt),
+		intKnob("list-compress-depth", 0, 0, maxInt),
+		intKnob("hash-max-listpack-entries", 512, 0, maxLong),
+		memoryKnob("hash-max-listpack-value", 64, 0, maxLong),
+		intKnob("set-max-intset-entries", 512, 0, maxLong),
+		intKnob("zset-max-listpack-entries", 128, 0, maxLong),
+		memoryKnob("zset-max-listpack-value", 64, 0, maxLong),
+		memoryKnob("maxmemory", 0, 0, math.MaxUint64),
+		enumKnob("maxmemory-policy", "noeviction", "volatile-lru", "volatile-lfu", "volatile-random",
+			"volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"),
+		intKnob("maxmemory-samples", 5, 1, maxInt),
+		boolKnob("lazyfree-lazy-eviction", false),
+		boolKnob("lazyfree-lazy-expire", false),
+		boolKnob("lazyfree-lazy-server-del", false),
+		boolKnob("lazyfree-lazy-user-del", false),
+		boolKnob("lazyfree-lazy-user-flush", false),
+		boolKnob("activerehashing", true),
+		hzKnob(),
+		boolKnob("dynamic-hz", true),
+		intKnob("tcp-keepalive", 300, 0, maxInt),
+		fixedParam("tcp-backlog", "511"),
+		enumKnob("loglevel", "notice", "debug", "verbose", "notice", "warning"),
+		intKnob("slowlog-log-slower-than", 10000, -1, maxLong),
+		intKnob("slowlog-max-len", 128, 0, maxLong),
+		intKnob("latency-monitor-threshold", 0, 0, maxLong),
+		keyspaceEventsKnob(),
+		boolKnob("stop-writes-on-bgsave-error", true),
+		boolKnob("rdbcompression", true),
+		fixedParam("rdbchecksum", "yes"),
+		fixedParam("appendfilename", "appendonly.aof"),
+		boolKnob("aof-use-rdb-preamble", true),
+		boolKnob("aof-load-truncated", true),
+		boolKnob("no-appendfsync-on-rewrite", false),
+		boolKnob("protected-mode", false),
+		fixedParam("io-threads", "1"),
+		boolKnob("replica-read-only", true),
+		intKnob("busy-reply-threshold", 5000, 0, maxLong),
+		outputBufferLimitKnob(),
+		fixedParam("daemonize", "no"),
+		fixedParam("supervised", "no"),
+		fixedParam("pidfile", ""),
+		fixedParam("logfile", ""),
+		fixedParam("unixsocket", ""),
+	}
+}
+
+// knobAliases are Redis's second names, {alias, name}: the same setting.
+func knobAliases() [][2]string {
+	return [][2]string{
+		{"list-max-ziplist-size", "list-max-listpack-size"},
+		{"hash-max-ziplist-entries", "hash-max-listpack-entries"},
+		{"hash-max-ziplist-value", "hash-max-listpack-value"},
+		{"zset-max-ziplist-entries", "zset-max-listpack-entries"},
+		{"zset-max-ziplist-value", "zset-max-listpack-value"},
+		{"lua-time-limit", "busy-reply-threshold"},
+		{"slave-read-only", "replica-read-only"},
+	}
 }
 
 // Register adds or replaces a parameter.
@@ -94,15 +126,13 @@ func (p *Params) Register(prm Param) {
 	p.byName[strings.ToLower(prm.Name)] = &q
 }
 
-// Knob registers a parameter that only stores its value.
-func (p *Params) Knob(name, value string) {
-	v := value
-	var mu sync.Mutex
-	p.Register(Param{
-		Name: name,
-		Get:  func() string { mu.Lock(); defer mu.Unlock(); return v },
-		Set:  func(s string) error { mu.Lock(); v = s; mu.Unlock(); return nil },
-	})
+// alias registers a second name for the parameter name. As in Redis, the
+// two are distinct parameters to CONFIG (both listed, not duplicates of
+// each other in one CONFIG SET) sharing one value.
+func (p *Params) alias(alias, name string) {
+	prm := *p.Lookup(name)
+	prm.Name = alias
+	p.Register(prm)
 }
 
 // Lookup returns the named parameter (case-insensitive), or nil.
@@ -128,4 +158,325 @@ func (p *Params) Match(patterns [][]byte) []*Param {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// Set applies CONFIG SET's name/value pairs, all or nothing, as Redis 7
+// does. Every name is checked first: the first that is unknown, cannot be
+// set or comes twice is the error, and nothing changes. Then the values
+// are set in order; if one is refused, those set before it get their old
+// values back and the error names the refused parameter. args holds an
+// even number of elements; the error is the reply.
+func (p *Params) Set(args [][]byte) error {
+	p.setMu.Lock()
+	defer p.setMu.Unlock()
+	params := make([]*Param, 0, len(args)/2)
+	for i := 0; i < len(args); i += 2 {
+		name, value := args[i], args[i+1]
+		prm := p.Lookup(string(name))
+		switch {
+		case prm == nil:
+			return UnknownConfigParam(name)
+		case prm.Protected:
+			return BadConfigValue(name, value, ReasonProtected)
+		case prm.Set == nil:
+			return BadConfigValue(name, value, ReasonImmutable)
+		case slices.Contains(params, prm):
+			return BadConfigValue(name, value, ReasonDuplicate)
+		}
+		params = append(params, prm)
+	}
+	old := make([]string, len(params))
+	for i, prm := range params {
+		old[i] = prm.Get()
+	}
+	for i, prm := range params {
+		value := args[2*i+1]
+		if err := prm.Set(string(value)); err != nil {
+			// Set accepts what Get returned (TestParamsRestore checks
+			// every parameter), so restoring cannot fail.
+			for j := range i {
+				_ = params[j].Set(old[j])
+			}
+			return BadConfigValue([]byte(prm.Name), value, err.Error())
+		}
+	}
+	return nil
+}
+
+// IntParam is a parameter holding an integer in lo..hi, as Redis's numeric
+// parameters: CONFIG SET takes a plain decimal integer. get reads the
+// value; set applies a valid one, and its error is the reason CONFIG SET
+// prints.
+func IntParam(name string, lo, hi int64, get func() int64, set func(int64) error) Param {
+	return Param{
+		Name: name,
+		Get:  func() string { return strconv.FormatInt(get(), 10) },
+		Set: func(value string) error {
+			n, ok := resp.ParseInt([]byte(value))
+			if !ok {
+				return errors.New(ReasonNotInteger)
+			}
+			if n < lo || n > hi {
+				return fmt.Errorf(ReasonRange, lo, hi)
+			}
+			return set(n)
+		},
+	}
+}
+
+// MemoryParam is a parameter holding a byte count in lo..hi, as Redis's
+// memory parameters: CONFIG SET takes a value ParseMemory accepts ("1gb"),
+// CONFIG GET prints the plain count. get and set are as in IntParam.
+func MemoryParam(name string, lo, hi uint64, get func() uint64, set func(uint64) error) Param {
+	return Param{
+		Name: name,
+		Get:  func() string { return strconv.FormatUint(get(), 10) },
+		Set: func(value string) error {
+			n, ok := ParseMemory(value)
+			if !ok {
+				return errors.New(ReasonNotMemory)
+			}
+			if n < lo || n > hi {
+				return fmt.Errorf(ReasonRange, lo, hi)
+			}
+			return set(n)
+		},
+	}
+}
+
+// ParseMemory parses a memory value as Redis's memtoull does: decimal
+// digits (none means 0) and an optional case-insensitive unit b, k (1000),
+// kb (1024), m (1000²), mb (1024²), g (1000³) or gb (1024³). A sign or
+// any other unit is refused.
+func ParseMemory(s string) (uint64, bool) {
+	digits := len(s) - len(strings.TrimLeft(s, "0123456789"))
+	var mul uint64
+	switch strings.ToLower(s[digits:]) {
+	case "", "b":
+		mul = 1
+	case "k":
+		mul = 1000
+	case "kb":
+		mul = 1 << 10
+	case "m":
+		mul = 1000 * 1000
+	case "mb":
+		mul = 1 << 20
+	case "g":
+		mul = 1000 * 1000 * 1000
+	case "gb":
+		mul = 1 << 30
+	default:
+		return 0, false
+	}
+	if digits == 0 {
+		return 0, true
+	}
+	// Like strtoull, a count too large is the largest one; like C, the
+	// product wraps.
+	n, err := strconv.ParseUint(s[:digits], 10, 64)
+	if err != nil {
+		n = math.MaxUint64
+	}
+	return n * mul, true
+}
+
+// fixedParam is a parameter CONFIG SET cannot change.
+func fixedParam(name, value string) Param {
+	return Param{Name: name, Get: func() string { return value }}
+}
+
+// intKnob is an inert IntParam.
+func intKnob(name string, def, lo, hi int64) Param {
+	v := new(atomic.Int64)
+	v.Store(def)
+	return IntParam(name, lo, hi, v.Load, func(n int64) error { v.Store(n); return nil })
+}
+
+// memoryKnob is an inert MemoryParam.
+func memoryKnob(name string, def, lo, hi uint64) Param {
+	v := new(atomic.Uint64)
+	v.Store(def)
+	return MemoryParam(name, lo, hi, v.Load, func(n uint64) error { v.Store(n); return nil })
+}
+
+// hzKnob is Redis's hz: any integer from 0 is accepted, and held to 1..500.
+func hzKnob() Param {
+	v := new(atomic.Int64)
+	v.Store(10)
+	return IntParam("hz", 0, math.MaxInt32, v.Load, func(n int64) error { v.Store(min(max(n, 1), 500)); return nil })
+}
+
+// boolKnob is an inert yes/no parameter (either case on input).
+func boolKnob(name string, def bool) Param {
+	v := new(atomic.Bool)
+	v.Store(def)
+	return Param{
+		Name: name,
+		Get: func() string {
+			if v.Load() {
+				return "yes"
+			}
+			return "no"
+		},
+		Set: func(value string) error {
+			switch {
+			case strings.EqualFold(value, "yes"):
+				v.Store(true)
+			case strings.EqualFold(value, "no"):
+				v.Store(false)
+			default:
+				return errors.New(ReasonNotYesNo)
+			}
+			return nil
+		},
+	}
+}
+
+// enumKnob is an inert parameter taking one of words (either case on
+// input, as written on output); def is one of them.
+func enumKnob(name, def string, words ...string) Param {
+	v := new(atomic.Int32)
+	v.Store(int32(slices.Index(words, def)))
+	return Param{
+		Name: name,
+		Get:  func() string { return words[v.Load()] },
+		Set: func(value string) error {
+			for i, w := range words {
+				if strings.EqualFold(value, w) {
+					v.Store(int32(i))
+					return nil
+				}
+			}
+			return fmt.Errorf(ReasonEnum, strings.Join(words, ", "))
+		},
+	}
+}
+
+// keyspaceEventsKnob is notify-keyspace-events: a set of event classes,
+// each a character, as Redis parses and prints it.
+func keyspaceEventsKnob() Param {
+	// The classes in the order CONFIG GET prints them. inA: what "A"
+	// stands for; alt: left out after an "A" (n among them, as in 7.0).
+	keyspaceEventClasses := [...]struct {
+		c        byte
+		inA, alt bool
+	}{
+		{'g', true, true}, {'$', true, true}, {'l', true, true}, {'s', true, true},
+		{'h', true, true}, {'z', true, true}, {'x', true, true}, {'e', true, true},
+		{'t', true, true}, {'d', true, true}, {'n', false, true},
+		{'K', false, false}, {'E', false, false}, {'m', false, false},
+	}
+	v := new(atomic.Uint32) // bit i: keyspaceEventClasses[i]
+	var all uint32
+	for i, ec := range keyspaceEventClasses {
+		if ec.inA {
+			all |= 1 << i
+		}
+	}
+	return Param{
+		Name: "notify-keyspace-events",
+		Get: func() string {
+			flags := v.Load()
+			var b []byte
+			if flags&all == all {
+				b = append(b, 'A')
+			}
+			for i, ec := range keyspaceEventClasses {
+				if flags&(1<<i) != 0 && !(ec.alt && flags&all == all) {
+					b = append(b, ec.c)
+				}
+			}
+			return string(b)
+		},
+		Set: func(value string) error {
+			var flags uint32
+		next:
+			for j := range len(value) {
+				if value[j] == 'A' {
+					flags |= all
+					continue
+				}
+				for i, ec := range keyspaceEventClasses {
+					if ec.c == value[j] {
+						flags |= 1 << i
+						continue next
+					}
+				}
+				return errors.New(ReasonEventClass)
+			}
+			v.Store(flags)
+			return nil
+		},
+	}
+}
+
+// bufferLimit is one client class's client-output-buffer-limit.
+type bufferLimit struct {
+	hard, soft uint64
+	seconds    int64
+}
+
+// outputBufferLimitKnob is client-output-buffer-limit: "<class> <hard>
+// <soft> <seconds>" for any of the classes normal, replica (or slave) and
+// pubsub; classes not named keep their limits.
+func outputBufferLimitKnob() Param {
+	classes := []string{"normal", "slave", "pubsub"}
+	var mu sync.Mutex
+	limits := []bufferLimit{{0, 0, 0}, {256 << 20, 64 << 20, 60}, {32 << 20, 8 << 20, 60}}
+	return Param{
+		Name: "client-output-buffer-limit",
+		Get: func() string {
+			mu.Lock()
+			defer mu.Unlock()
+			parts := make([]string, 0, len(classes))
+			for i, c := range classes {
+				l := limits[i]
+				parts = append(parts, fmt.Sprintf("%s %d %d %d", c, l.hard, l.soft, l.seconds))
+			}
+			return strings.Join(parts, " ")
+		},
+		Set: func(value string) error {
+			var args []string
+			if value != "" {
+				args = strings.Split(value, " ")
+			}
+			if len(args)%4 != 0 {
+				return errors.New(ReasonBufLimitArgs)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			next := slices.Clone(limits)
+			for j := 0; j < len(args); j += 4 {
+				class := slices.IndexFunc(classes, func(c string) bool { return strings.EqualFold(c, args[j]) })
+				if strings.EqualFold(args[j], "replica") {
+					class = 1
+				}
+				if class < 0 {
+					return errors.New(ReasonBufLimitClass)
+				}
+				hard, ok1 := ParseMemory(args[j+1])
+				soft, ok2 := ParseMemory(args[j+2])
+				secs, ok3 := parseCInt(args[j+3])
+				if !ok1 || !ok2 || !ok3 || secs < 0 {
+					return errors.New(ReasonBufLimitValue)
+				}
+				next[class] = bufferLimit{hard, soft, secs}
+			}
+			limits = next
+			return nil
+		},
+	}
+}
+
+// parseCInt parses s as C's strtoll does when the whole string must be
+// used: leading white space, a sign, digits; no digits at all is 0. It
+// refuses values outside an int, which Redis would truncate.
+func parseCInt(s string) (int64, bool) {
+	t := strings.TrimLeft(s, " \t\n\v\f\r")
+	if t == "" {
+		return 0, s == ""
+	}
+	n, err := strconv.ParseInt(t, 10, 32)
+	return n, err == nil
 }

@@ -288,29 +288,10 @@ func configGet(c *Ctx) error {
 func configSet(c *Ctx) error {
 	args := c.Args[2:]
 	if len(args)%2 != 0 {
-		return WrongArity("config|set")
+		return ErrSyntax
 	}
-	// Validate every name first, so that an unknown name changes nothing.
-	params := make([]*Param, 0, len(args)/2)
-	for i := 0; i < len(args); i += 2 {
-		p := c.e.params.Lookup(string(args[i]))
-		if p == nil {
-			return UnknownConfigParam(args[i])
-		}
-		if p.Set == nil {
-			return BadConfigValue(args[i], args[i+1], "can't set immutable config")
-		}
-		for _, q := range params {
-			if q == p {
-				return BadConfigValue(args[i], args[i+1], "duplicate parameter")
-			}
-		}
-		params = append(params, p)
-	}
-	for i, p := range params {
-		if err := p.Set(string(args[2*i+1])); err != nil {
-			return BadConfigValue(args[2*i], args[2*i+1], err.Error())
-		}
+	if err := c.e.params.Set(args); err != nil {
+		return err
 	}
 	c.OK()
 	return nil

@@ -115,7 +115,7 @@ func (s *Server) SetMaxClients(n int) error {
 		return err
 	}
 	if fit != n {
-		return fmt.Errorf("The operating system is not able to handle the specified number of clients, try with %d", fit)
+		return fmt.Errorf(command.ReasonTooManyClients, fit)
 	}
 	s.workers.Tune(n)
 	return nil

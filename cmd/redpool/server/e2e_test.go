@@ -17,16 +17,26 @@ import (
 
 func newClient(t *testing.T, addr string) *redis.Client {
 	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 5 * time.Second})
+	return newClientProto(t, addr, 3)
+}
+
+// newClientProto returns a go-redis client speaking RESP version proto (it
+// sends HELLO proto on every new connection).
+func newClientProto(t *testing.T, addr string, proto int) *redis.Client {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: proto, MaxRetries: -1, DialTimeout: 5 * time.Second})
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 
+// TestGoRedisBasics drives redpool through go-redis v9 in RESP2 and RESP3:
+// strings, keys, hashes (HGETALL as a map), lists, CONFIG GET, INFO and
+// HELLO, decoded by go-redis's own reply parser.
 func TestGoRedisBasics(t *testing.T) {
-	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
 		ctx := context.Background()
-		c := newClient(t, s.Addr)
+		c := newClientProto(t, s.Addr, proto)
 
 		if got, err := c.Ping(ctx).Result(); err != nil || got != "PONG" {
 			t.Fatalf("PING = %q, %v", got, err)
@@ -77,7 +87,72 @@ func TestGoRedisBasics(t *testing.T) {
 		if err != nil || !strings.Contains(info, "# Server\r\nredis_version:") || !strings.Contains(info, "# Keyspace") {
 			t.Fatalf("INFO = %q, %v", info, err)
 		}
+		goRedisHashesLists(t, c)
+		hello, err := c.Do(ctx, "HELLO").Result()
+		want := fmt.Sprint(proto)
+		switch h := hello.(type) {
+		case map[any]any: // RESP3
+			if proto != 3 || fmt.Sprint(h["proto"]) != want || h["server"] != "redis" {
+				t.Fatalf("HELLO = %v", h)
+			}
+		case []any: // RESP2: a flat array
+			if proto != 2 || len(h) != 14 || fmt.Sprint(h[5]) != want {
+				t.Fatalf("HELLO = %v", h)
+			}
+		default:
+			t.Fatalf("HELLO = %#v, %v", hello, err)
+		}
+		ci, err := c.ClientInfo(ctx).Result()
+		if err != nil || ci.Resp != proto || !strings.HasPrefix(ci.LibName, "go-redis(") {
+			t.Fatalf("CLIENT INFO: resp=%d lib-name=%q, %v", ci.Resp, ci.LibName, err)
+		}
 	})
+}
+
+// goRedisHashesLists checks hashes and lists through go-redis.
+func goRedisHashesLists(t *testing.T, c *redis.Client) {
+	t.Helper()
+	ctx := context.Background()
+	if got, err := c.HSet(ctx, "h", "a", "1", "b", "2").Result(); err != nil || got != 2 {
+		t.Fatalf("HSET = %d, %v", got, err)
+	}
+	if got, err := c.HGetAll(ctx, "h").Result(); err != nil || len(got) != 2 || got["a"] != "1" || got["b"] != "2" {
+		t.Fatalf("HGETALL = %v, %v", got, err)
+	}
+	if got, err := c.HGetAll(ctx, "nope").Result(); err != nil || len(got) != 0 {
+		t.Fatalf("HGETALL nope = %v, %v", got, err)
+	}
+	if got, err := c.HMGet(ctx, "h", "a", "zz").Result(); err != nil || len(got) != 2 || got[0] != "1" || got[1] != nil {
+		t.Fatalf("HMGET = %#v, %v", got, err)
+	}
+	if got, err := c.HIncrByFloat(ctx, "h", "f", 1.5).Result(); err != nil || got != 1.5 {
+		t.Fatalf("HINCRBYFLOAT = %v, %v", got, err)
+	}
+	if got, err := c.HRandFieldWithValues(ctx, "h", 1).Result(); err != nil || len(got) != 1 || got[0].Key == "" {
+		t.Fatalf("HRANDFIELD WITHVALUES = %v, %v", got, err)
+	}
+	if got, err := c.RPush(ctx, "l", "a", "b", "c").Result(); err != nil || got != 3 {
+		t.Fatalf("RPUSH = %d, %v", got, err)
+	}
+	if got, err := c.LRange(ctx, "l", 0, -1).Result(); err != nil || strings.Join(got, ",") != "a,b,c" {
+		t.Fatalf("LRANGE = %v, %v", got, err)
+	}
+	if _, err := c.LPopCount(ctx, "nope", 2).Result(); err != redis.Nil {
+		t.Fatalf("LPOP nope 2: %v, want redis.Nil", err)
+	}
+	if _, err := c.Do(ctx, "BLPOP", "nope", "0.01").Result(); err != redis.Nil {
+		t.Fatalf("BLPOP timeout: %v, want redis.Nil", err)
+	}
+	if got, err := c.LPos(ctx, "l", "c", redis.LPosArgs{}).Result(); err != nil || got != 2 {
+		t.Fatalf("LPOS = %d, %v", got, err)
+	}
+	if got, err := c.IncrByFloat(ctx, "fl", 0.1).Result(); err != nil || got != 0.1 {
+		t.Fatalf("INCRBYFLOAT = %v, %v", got, err)
+	}
+	keys, cursor, err := c.Scan(ctx, 0, "", 100).Result()
+	if err != nil || cursor != 0 || len(keys) != 3 {
+		t.Fatalf("SCAN = %v %d, %v", keys, cursor, err)
+	}
 }
 
 func TestRawInlineAndPipeline(t *testing.T) {

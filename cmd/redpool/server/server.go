@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -235,6 +236,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) registerParams(p *command.Params, configFile string) {
 	cfg := s.cfg
 	fixed := func(name, v string) { p.Register(command.Param{Name: name, Get: func() string { return v }}) }
+	// Redis 7 refuses these as protected configs rather than immutable.
+	protected := func(name, v string) {
+		p.Register(command.Param{Name: name, Get: func() string { return v }, Protected: true})
+	}
 	dir, err := filepath.Abs(cfg.Dir)
 	if err != nil {
 		dir = cfg.Dir
@@ -242,56 +247,24 @@ func (s *Server) registerParams(p *command.Params, configFile string) {
 	fixed("bind", cfg.Bind)
 	fixed("port", strconv.Itoa(cfg.Port))
 	fixed("databases", strconv.Itoa(cfg.Databases))
-	fixed("dir", dir)
+	protected("dir", dir)
 	fixed("config-file", configFile)
 	fixed("appendonly", yesNo(cfg.PersistMode() == config.ModeAOF))
 	fixed("appendfsync", cfg.Persistence.AOF.Fsync.String())
 	fixed("appendfilename", cfg.Persistence.AOF.File)
-	fixed("dbfilename", cfg.Persistence.Snapshot.File)
+	protected("dbfilename", cfg.Persistence.Snapshot.File)
 	fixed("auto-aof-rewrite-percentage", strconv.Itoa(cfg.Persistence.AOF.RewritePercentage))
 	fixed("auto-aof-rewrite-min-size", cfg.Persistence.AOF.RewriteMinSize.String())
 	fixed("save", saveString(cfg))
-	p.Register(command.Param{
-		Name: "maxclients",
-		Get:  func() string { return strconv.Itoa(s.pool.MaxClients()) },
-		Set: func(v string) error {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return errors.New("argument couldn't be parsed into an integer")
-			}
-			return s.pool.SetMaxClients(n)
-		},
-	})
-	p.Register(command.Param{
-		Name: "timeout",
-		Get:  func() string { return strconv.FormatInt(int64(s.settings.IdleTimeout()/time.Second), 10) },
-		Set: func(v string) error {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return errors.New("argument couldn't be parsed into an integer")
-			}
-			if n < 0 || n > 1<<31-1 {
-				return errors.New("argument must be between 0 and 2147483647 inclusive")
-			}
-			s.settings.SetIdleTimeout(time.Duration(n) * time.Second)
-			return nil
-		},
-	})
-	p.Register(command.Param{
-		Name: "proto-max-bulk-len",
-		Get:  func() string { return strconv.FormatInt(s.settings.MaxBulkLen(), 10) },
-		Set: func(v string) error {
-			n, err := config.ParseSize(v)
-			if err != nil {
-				return errors.New("argument must be a memory value")
-			}
-			if n < config.MB {
-				return errors.New("argument must be between 1048576 and 9223372036854775807 inclusive")
-			}
-			s.settings.SetMaxBulkLen(int64(n))
-			return nil
-		},
-	})
+	p.Register(command.IntParam("maxclients", 1, math.MaxUint32,
+		func() int64 { return int64(s.pool.MaxClients()) },
+		func(n int64) error { return s.pool.SetMaxClients(int(n)) }))
+	p.Register(command.IntParam("timeout", 0, math.MaxInt32,
+		func() int64 { return int64(s.settings.IdleTimeout() / time.Second) },
+		func(n int64) error { s.settings.SetIdleTimeout(time.Duration(n) * time.Second); return nil }))
+	p.Register(command.MemoryParam("proto-max-bulk-len", uint64(config.MB), math.MaxInt64,
+		func() uint64 { return uint64(s.settings.MaxBulkLen()) },
+		func(n uint64) error { s.settings.SetMaxBulkLen(int64(n)); return nil }))
 }
 
 func yesNo(b bool) string {

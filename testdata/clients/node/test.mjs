@@ -1,0 +1,73 @@
+// End-to-end test of redpool with Node clients, run by
+// cmd/redpool/server/clients_test.go: node-redis with its default options
+// (RESP3, HELLO 3 on connect) and ioredis (RESP2). REDPOOL_ADDR is the
+// server's host:port. Exits non-zero with a message on the first failure.
+import assert from 'node:assert/strict';
+import { createClient } from 'redis';
+import Redis from 'ioredis';
+
+const [host, port] = (process.env.REDPOOL_ADDR ?? '127.0.0.1:6379').split(':');
+
+async function nodeRedis() {
+  const c = createClient({ url: `redis://${host}:${port}` });
+  c.on('error', (err) => { throw err; });
+  await c.connect();
+  try {
+    const hello = await c.sendCommand(['HELLO']);
+    assert.equal(hello.proto, 3, 'HELLO proto');
+    assert.equal(hello.server, 'redis');
+    assert.equal(await c.ping(), 'PONG');
+    assert.equal(await c.set('nr:k', 'v'), 'OK');
+    assert.equal(await c.get('nr:k'), 'v');
+    assert.equal(await c.get('nr:missing'), null);
+    assert.deepEqual(await c.mGet(['nr:k', 'nr:missing']), ['v', null]);
+    assert.equal(await c.incr('nr:n'), 1);
+    assert.equal(await c.incrByFloat('nr:f', 1.5), '1.5');
+    await assert.rejects(c.incr('nr:k'), /ERR value is not an integer or out of range/);
+    assert.equal(await c.hSet('nr:h', { a: '1', b: '2' }), 2);
+    assert.deepEqual({ ...(await c.hGetAll('nr:h')) }, { a: '1', b: '2' });
+    assert.deepEqual({ ...(await c.hGetAll('nr:nohash')) }, {});
+    assert.deepEqual(await c.hmGet('nr:h', ['a', 'zz']), ['1', null]);
+    assert.equal(await c.rPush('nr:l', ['a', 'b', 'c']), 3);
+    assert.deepEqual(await c.lRange('nr:l', 0, -1), ['a', 'b', 'c']);
+    assert.equal(await c.lPopCount('nr:nolist', 2), null);
+    assert.equal(await c.blPop('nr:nolist', 0.01), null);
+    assert.equal(await c.exists('nr:k'), 1);
+    assert.equal(await c.expire('nr:k', 100), 1);
+    assert.equal(await c.ttl('nr:k'), 100);
+    const cfg = await c.configGet('maxclients');
+    assert.equal(cfg.maxclients, '10000');
+    const info = await c.info('server');
+    assert.match(info, /^# Server\r\nredis_version:/);
+    const ci = await c.sendCommand(['CLIENT', 'INFO']);
+    assert.match(String(ci), / resp=3\b/);
+    const scan = await c.scan('0', { MATCH: 'nr:*', COUNT: 100 });
+    assert.equal(scan.cursor, '0');
+    assert.deepEqual([...scan.keys].sort(), ['nr:f', 'nr:h', 'nr:k', 'nr:l', 'nr:n']);
+  } finally {
+    await c.quit();
+  }
+}
+
+async function ioredis() {
+  const c = new Redis({ host, port: Number(port), lazyConnect: true, maxRetriesPerRequest: 0 });
+  await c.connect();
+  try {
+    assert.equal(await c.set('io:k', 'v'), 'OK');
+    assert.equal(await c.get('io:k'), 'v');
+    assert.equal(await c.get('io:missing'), null);
+    assert.equal(await c.hset('io:h', 'a', '1', 'b', '2'), 2);
+    assert.deepEqual(await c.hgetall('io:h'), { a: '1', b: '2' });
+    assert.equal(await c.rpush('io:l', 'a', 'b'), 2);
+    assert.deepEqual(await c.lrange('io:l', 0, -1), ['a', 'b']);
+    assert.deepEqual(await c.config('GET', 'maxclients'), ['maxclients', '10000']);
+    const results = await c.pipeline().incr('io:n').incr('io:n').get('io:n').exec();
+    assert.deepEqual(results, [[null, 1], [null, 2], [null, '2']]);
+  } finally {
+    await c.quit();
+  }
+}
+
+await nodeRedis();
+await ioredis();
+console.log('node clients ok');

@@ -1,0 +1,50 @@
+"""End-to-end test of redpool with redis-py, run by
+cmd/redpool/server/clients_test.go. REDPOOL_ADDR is the server's host:port.
+redis-py 5 and later speak RESP3 (protocol=3); older ones (Debian 12's
+python3-redis 4.3) only RESP2, which is then what is tested. Prints the
+protocol used; exits non-zero on the first failure."""
+
+import os
+import sys
+
+import redis
+
+host, port = os.environ.get("REDPOOL_ADDR", "127.0.0.1:6379").rsplit(":", 1)
+proto = 3 if int(redis.__version__.split(".")[0]) >= 5 else 2
+kwargs = {"protocol": 3} if proto == 3 else {}
+c = redis.Redis(host=host, port=int(port), decode_responses=True, **kwargs)
+
+
+def check(got, want, what):
+    if got != want:
+        sys.exit(f"{what}: got {got!r}, want {want!r}")
+
+
+check(c.ping(), True, "PING")
+check(c.set("py:k", "v"), True, "SET")
+check(c.get("py:k"), "v", "GET")
+check(c.get("py:missing"), None, "GET missing")
+check(c.mget("py:k", "py:missing"), ["v", None], "MGET")
+check(c.incr("py:n"), 1, "INCR")
+check(c.incrbyfloat("py:f", 1.5), 1.5, "INCRBYFLOAT")
+try:
+    c.incr("py:k")
+    sys.exit("INCR on a string did not fail")
+except redis.ResponseError as e:
+    check(str(e), "value is not an integer or out of range", "INCR error")
+check(c.hset("py:h", mapping={"a": "1", "b": "2"}), 2, "HSET")
+check(c.hgetall("py:h"), {"a": "1", "b": "2"}, "HGETALL")
+check(c.hgetall("py:nohash"), {}, "HGETALL missing")
+check(c.hmget("py:h", "a", "zz"), ["1", None], "HMGET")
+check(c.rpush("py:l", "a", "b", "c"), 3, "RPUSH")
+check(c.lrange("py:l", 0, -1), ["a", "b", "c"], "LRANGE")
+check(c.lpop("py:nolist", 2), None, "LPOP missing with count")
+check(c.blpop(["py:nolist"], 0.01), None, "BLPOP timeout")
+check(c.expire("py:k", 100), True, "EXPIRE")
+check(c.ttl("py:k"), 100, "TTL")
+check(c.config_get("maxclients"), {"maxclients": "10000"}, "CONFIG GET")
+check(c.info("server")["redis_version"], "7.0.15", "INFO")
+check(c.client_info()["resp"].strip(), str(proto), "CLIENT INFO resp")
+cursor, keys = c.scan(0, match="py:*", count=100)
+check((cursor, sorted(keys)), (0, ["py:f", "py:h", "py:k", "py:l", "py:n"]), "SCAN")
+print(f"python redis {redis.__version__} ok (RESP{proto})")
