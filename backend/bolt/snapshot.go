@@ -46,8 +46,9 @@ func (b *Bolt) Snapshot(atomically func()) (backend.Snapshot, error) {
 }
 
 // Each calls fn for every live key, database by database, keys in byte
-// order. Values are read through their type's registry row (TypeInfo.Read),
-// so that every type is read as its Tx methods read it.
+// order. A scalar (a string) is the value inline in its record; a
+// collection is read through its type's registry row (TypeInfo.Read), as
+// its Tx methods read it.
 func (s *snapshot) Each(ctx context.Context, fn func(e *backend.Entry) error) error {
 	if s.btx == nil {
 		return backend.ErrClosed
@@ -77,15 +78,19 @@ func (s *snapshot) Each(ctx context.Context, fn func(e *backend.Entry) error) er
 			}
 			info, _ := backend.Lookup(r.typ) // decodeRecord knows the type
 			items = items[:0]
-			err := info.Read(t, k[nsLen:], func(chunk [][]byte) error {
-				items = append(items, chunk...)
-				return nil
-			})
-			if err != nil {
-				return false, err
+			if info.Scalar {
+				items = append(items, r.str) // stored inline in the record
+			} else {
+				err := info.Read(t, k[nsLen:], func(chunk [][]byte) error {
+					items = append(items, chunk...)
+					return nil
+				})
+				if err != nil {
+					return false, err
+				}
 			}
 			e = backend.Entry{DB: db, Key: k[nsLen:], Type: r.typ, ExpireAt: r.exp, Items: items}
-			err = fn(&e)
+			err := fn(&e)
 			clear(items)
 			return err == nil, err
 		})

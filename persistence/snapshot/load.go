@@ -148,9 +148,7 @@ func (l *loader) apply() error {
 		return err
 	}
 	var loaded, expired int64
-	skip0 := l.skip
 	err := l.b.Update(backend.TxOptions{DB: l.db, All: true}, func(tx backend.Tx) error {
-		loaded, expired, l.skip = 0, 0, skip0 // Update may retry
 		now := tx.Now()
 		for i := range l.batch {
 			p := &l.batch[i]
