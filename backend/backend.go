@@ -151,7 +151,7 @@ type Backend interface {
 // in the AOF, a keyspace event, a touch of a WATCHed key) is ordered
 // before any later change to the key; a lazy removal is reported before
 // the operation that found the key returns. key is valid only during the
-// call. The function must be fast and must not call the backend (it runs
+// call and must not be modified. The function must be fast and must not call the backend (it runs
 // under the backend's locks). Removals it hears of are the ones counted in
 // Stats.ExpiredKeys. Each backend's constructor takes one (OnExpire in its
 // Options); nil means nobody listens.
