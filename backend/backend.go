@@ -119,15 +119,16 @@ type Backend interface {
 	View(o TxOptions, fn func(tx Tx) error) error
 	// Update runs fn in a read-write transaction and commits it when fn
 	// returns nil; it returns after the commit is as durable as the backend
-	// is configured to make it. fn is called exactly once, in some
-	// goroutine (not necessarily the caller's), and Update returns its
-	// error; so side effects in fn (counters, AOF records) happen once. A
-	// panic in fn is raised again in the caller's goroutine. When fn fails
-	// (returns an error or panics), a backend with rollback (bolt) discards
-	// what fn wrote, while one without (memory) keeps it: fn must validate
-	// everything before its first write, so that a failing command changes
-	// nothing on either. (Keys that expiry removed while fn ran stay
-	// removed on both, and stay reported; see ExpireFunc.)
+	// is configured to make it. fn is called exactly once (unless Update
+	// fails before it starts: ErrBadDB, ErrClosed), in some goroutine (not
+	// necessarily the caller's), and Update returns its error (or the
+	// commit's); so side effects in fn (counters, AOF records) happen
+	// once. A panic in fn is raised again in the caller's goroutine. When
+	// fn fails (returns an error or panics), a backend with rollback (bolt)
+	// discards what fn wrote, while one without (memory) keeps it: fn must
+	// validate everything before its first write, so that a failing
+	// command changes nothing on either. (Keys that expiry removed while
+	// fn ran stay removed on both, and stay reported; see ExpireFunc.)
 	Update(o TxOptions, fn func(tx Tx) error) error
 	// Databases is the number of databases.
 	Databases() int
