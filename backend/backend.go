@@ -94,15 +94,16 @@ type Backend interface {
 	View(o TxOptions, fn func(tx Tx) error) error
 	// Update runs fn in a read-write transaction and commits it when fn
 	// returns nil; it returns after the commit is as durable as the backend
-	// is configured to make it. fn is called exactly once, in some
-	// goroutine (not necessarily the caller's), and Update returns its
-	// error; so side effects in fn (counters, AOF records) happen once. A
-	// panic in fn is raised again in the caller's goroutine. When fn fails
-	// (returns an error or panics), a backend with rollback (bolt) discards
-	// what fn wrote, while one without (memory) keeps it: fn must validate
-	// everything before its first write, so that a failing command changes
-	// nothing on either. (Keys that expiry removed while fn ran stay
-	// removed on both, and stay reported; see ExpireFunc.)
+	// is configured to make it. fn is called exactly once (unless Update
+	// fails before it starts: ErrBadDB, ErrClosed), in some goroutine (not
+	// necessarily the caller's), and Update returns its error (or the
+	// commit's); so side effects in fn (counters, AOF records) happen
+	// once. A panic in fn is raised again in the caller's goroutine. When
+	// fn fails (returns an error or panics), a backend with rollback (bolt)
+	// discards what fn wrote, while one without (memory) keeps it: fn must
+	// validate everything before its first write, so that a failing
+	// command changes nothing on either. (Keys that expiry removed while
+	// fn ran stay removed on both, and stay reported; see ExpireFunc.)
 	Update(o TxOptions, fn func(tx Tx) error) error
 	// Databases is the number of databases.
 	Databases() int
@@ -126,7 +127,7 @@ type Backend interface {
 // in the AOF, a keyspace event, a touch of a WATCHed key) is ordered
 // before any later change to the key; a lazy removal is reported before
 // the operation that found the key returns. key is valid only during the
-// call. The function must be fast and must not call the backend (it runs
+// call and must not be modified. The function must be fast and must not call the backend (it runs
 // under the backend's locks). Removals it hears of are the ones counted in
 // Stats.ExpiredKeys. Each backend's constructor takes one (OnExpire in its
 // Options); nil means nobody listens.

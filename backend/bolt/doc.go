@@ -90,9 +90,10 @@
 //
 // A key whose expireAt is at or before the transaction's Now is absent for
 // every operation. In a write transaction an expired key that is met is also
-// deleted (and counted in ExpiredKeys); a read transaction just treats it as
-// absent. Every 100 ms a background goroutine deletes due keys from the
-// expiry index, at most 1000 per transaction.
+// deleted (counted in ExpiredKeys and reported to Options.OnExpire); a read
+// transaction just treats it as absent. Every 100 ms a background goroutine
+// deletes due keys from the expiry index, at most 1000 per transaction,
+// and reports them the same way.
 //
 // # Writes and group commit
 //
@@ -105,13 +106,13 @@
 // therefore commits at once, with no batching delay and no goroutine
 // switch, while writers that pile up during a commit (and its fsync) share
 // the next one: 50 concurrent writers do not pay 50 fsyncs, and under load
-// one goroutine runs the batches back to back. If a function fails after
-// it has written, the transaction is rolled back, that caller gets its
-// error, and the others run their functions again (which Backend.Update
-// allows); a function that fails before writing costs nothing extra. A
-// panic in a function rolls back the same way and is raised again in its
-// caller's goroutine. Update returns after the commit, with the
-// durability of Options.Sync:
+// one goroutine runs the batches back to back. Each function runs exactly
+// once. If one fails after it has written, or panics, its writes alone are
+// undone (every write of a batch is logged, and undoing one function
+// replays the log of those before it in a fresh bbolt transaction; see
+// undo.go) and the batch goes on; its caller gets its error or panic. A
+// function that fails before writing costs nothing extra. Update returns
+// after the commit, with the durability of Options.Sync:
 //
 //	SyncAlways  the commit is fsynced before Update returns.
 //	SyncBatch   commits are not fsynced; a syncer goroutine fdatasyncs the

@@ -148,11 +148,14 @@ func (t *tx) setNS(db int, ns uint32) error {
 	nv := t.w.arena.copy(v)
 	binary.BigEndian.PutUint32(nv[db*nsLen:], ns)
 	t.w.tableChanged = true
-	root := t
+	root := t // every Tx of the transaction on db uses ns from now on
 	if t.root != nil {
 		root = t.root
 	}
-	for _, x := range append([]*tx{root}, root.kids...) {
+	if root.db == db {
+		root.ns = ns
+	}
+	for _, x := range root.kids {
 		if x.db == db {
 			x.ns = ns
 		}

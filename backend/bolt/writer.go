@@ -364,7 +364,10 @@ func (b *Bolt) goexit(t *tx, r *request) {
 	self := b.self
 	i := slices.Index(b.members, r)
 	ran, rest := b.members[:i], b.members[i+1:]
-	err := b.undo(t)
+	var err error
+	if t.w.wrote {
+		err = b.undo(t)
+	}
 	if err == nil {
 		err = b.commit(t, t.w, len(ran))
 	}

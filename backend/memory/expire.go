@@ -36,8 +36,9 @@ func (m *Memory) expireLoop(interval, budget time.Duration) {
 // shard with keys that have a TTL, samples 20 of them, deletes the expired
 // ones, and repeats while more than 10% of a sample had expired. It stops
 // when budget (wall time) is used up. Each shard lock is held for at most
-// expireRoundsMax rounds at a time. It returns how many keys it deleted and
-// the longest single lock hold. Concurrent calls are serialized. It is safe
+// expireRoundsMax rounds at a time. Each key it deletes is reported to
+// Options.OnExpire under the shard's lock. It returns how many keys it
+// deleted and the longest single lock hold. Concurrent calls are serialized. It is safe
 // to call while transactions run; it does nothing after Close.
 func (m *Memory) ExpireCycle(budget time.Duration) (expired int, maxHold time.Duration) {
 	if m.closed.Load() {

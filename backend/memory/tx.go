@@ -79,7 +79,7 @@ func (t *tx) data(db int, key []byte) (*shardData, uint64, error) {
 		h = t.keyHash // the only key, named in TxOptions.Keys
 	} else {
 		if !t.all && (db != t.db || !t.keys.Has(key)) {
-			return nil, 0, fmt.Errorf("%w: key %q of database %d not named in TxOptions.Keys", backend.ErrNotLocked, key, db)
+			return nil, 0, fmt.Errorf("%w: key %q of database %d not named in TxOptions.Keys", backend.ErrNotLocked, string(key), db)
 		}
 		h = t.m.hash(key)
 	}
