@@ -203,6 +203,12 @@ func TestCloseStopsGoroutine(t *testing.T) {
 		m.Close()
 		m.Close()
 	}
+	// Close waits until the expiry goroutine has closed done; the goroutine
+	// may still be returning then, so wait (boundedly) until it is gone.
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 	if after := runtime.NumGoroutine(); after > before {
 		t.Fatalf("goroutines: %d before, %d after", before, after)
 	}
