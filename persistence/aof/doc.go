@@ -51,9 +51,12 @@
 // (kill -9) loses nothing acknowledged; a crash of the machine loses up to a
 // second (EverySec) or whatever the OS had not written back (No).
 //
-// A failed write or fsync makes Err non-nil (the server then refuses writes)
-// and is retried every RetryInterval from the last durable offset, from the
-// copy kept in memory, so nothing acknowledged is lost. Meanwhile Wait
+// Every file is opened with O_APPEND: a write lands at the end of the file,
+// never over bytes someone else appended. A failed write or fsync makes Err
+// non-nil (the server then refuses writes) and is retried every
+// RetryInterval: the file is cut back (ftruncate) to its last durable size,
+// and the bytes since, kept in memory, are appended again, then the new
+// ones, so a retry neither loses nor duplicates a record. Meanwhile Wait
 // fails under Always (the client is not acknowledged) and returns at once
 // under the others (the record stays buffered).
 //

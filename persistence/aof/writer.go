@@ -12,10 +12,14 @@ import (
 // for FsyncEverySec (outside the writer lock, so writes go on meanwhile),
 // writes records nobody waited for, and retries after failures.
 //
-// Bytes flow: Append → Log.pend → writer.queue (taken) → written to the
+// Bytes flow: Append → Log.pend → writer.queue (taken) → appended to the
 // current file → writer.unsynced (written, not yet fsynced) → durable. The
-// unsynced bytes are kept in memory so that a failed fsync can be retried
-// by writing them again from the last durable offset.
+// files are opened O_APPEND, so a write cannot be aimed at an offset. After
+// a failed write or fsync, the file past its durable size (incrFile.size)
+// is in doubt: part of a record, or pages a failed fsync dropped. The retry
+// cuts the file back to that size (Truncate) and appends the unsynced
+// bytes, kept in memory, again, then the queue: every record ends up in the
+// file exactly once, in order.
 
 // writer is the state of whoever writes; Log.wmu guards it.
 type writer struct {
@@ -23,7 +27,8 @@ type writer struct {
 	queue    []segment // taken from the Log, not yet written
 	unsynced []byte    // written to cur after cur.size, not yet fsynced
 	lastSeq  uint64    // sequence number of the last record written
-	redo     bool      // unsynced must be written again before the next fsync
+	redo     bool      // cut cur back to cur.size and write unsynced again first
+	cuts     uint64    // times cur was cut back: a background fsync spanning one proves nothing
 	taken    uint64    // sequence number of the last record taken
 	failing  bool
 	down     bool          // closed: nothing more is written
@@ -49,8 +54,9 @@ func (l *Log) lead(sync bool) {
 	l.maybeAutoRewrite()
 }
 
-// fail records a failed write or fsync: the bytes not known durable will
-// be written again, and writes are refused until then.
+// fail records a failed write or fsync: the file will be cut back to its
+// durable size and the bytes not known durable written again, and writes
+// are refused until then.
 func (l *Log) fail(err error) {
 	l.w.failing = true
 	l.w.redo = true
@@ -95,48 +101,58 @@ func (l *Log) background() {
 			continue
 		}
 		l.lead(l.o.Fsync == FsyncAlways)
-		var f *incrFile
-		var off int64
-		var seq uint64
-		var done chan struct{}
+		var bs bgSync
 		w := &l.w
 		if l.o.Fsync == FsyncEverySec && !w.failing && len(w.unsynced) > 0 {
-			f, off, seq = w.cur, w.cur.size+int64(len(w.unsynced)), w.lastSeq
-			done = make(chan struct{})
-			w.syncing = done
+			bs = bgSync{f: w.cur, off: w.cur.size + int64(len(w.unsynced)), seq: w.lastSeq, cuts: w.cuts, done: make(chan struct{})}
+			w.syncing = bs.done
 		}
 		l.wmu.Unlock()
-		if f != nil {
-			l.backgroundSync(f, off, seq, done)
+		if bs.f != nil {
+			l.backgroundSync(bs)
 		}
 		l.broadcast()
 	}
 }
 
-// backgroundSync fsyncs f, which holds off bytes of which the last record
-// is seq, while writes go on, then records the outcome.
-func (l *Log) backgroundSync(f *incrFile, off int64, seq uint64, done chan struct{}) {
+// bgSync is a background fsync of f, which holds off bytes of which the
+// last record is seq; done is closed when the fsync returns.
+type bgSync struct {
+	f    *incrFile
+	off  int64
+	seq  uint64
+	cuts uint64 // writer.cuts when it started
+	done chan struct{}
+}
+
+// backgroundSync runs s while writes go on, then records the outcome.
+func (l *Log) backgroundSync(s bgSync) {
 	start := time.Now()
-	err := f.f.Sync()
+	err := s.f.f.Sync()
 	if time.Since(start) > 2*time.Second {
 		l.delayed.Add(1)
 	}
-	close(done)
+	close(s.done)
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	w := &l.w
 	w.syncing = nil
-	if w.cur != f || w.down {
+	if w.cur != s.f || w.down {
 		return // the file was finished (and fsynced) meanwhile
 	}
 	if err != nil {
 		l.fail(err)
 		return
 	}
-	n := off - f.size
+	if w.cuts != s.cuts {
+		// A failed write cut the file back and wrote it again meanwhile:
+		// the bytes rewritten may not be on disk. The next fsync will tell.
+		return
+	}
+	n := s.off - s.f.size
 	w.unsynced = w.unsynced[:copy(w.unsynced, w.unsynced[n:])]
-	f.size = off
-	l.synced.Store(max(l.synced.Load(), seq))
+	s.f.size = s.off
+	l.synced.Store(max(l.synced.Load(), s.seq))
 }
 
 // broadcast wakes the clients waiting in Wait to look again.
@@ -203,12 +219,18 @@ func (l *Log) take() {
 // rewrite switched them) and, if sync, fsyncs the current file.
 func (l *Log) flushLocked(sync bool) error {
 	w := &l.w
-	if w.redo && len(w.unsynced) > 0 {
-		if _, err := w.cur.f.WriteAt(w.unsynced, w.cur.size); err != nil {
+	if w.redo {
+		w.cuts++
+		if err := w.cur.f.Truncate(w.cur.size); err != nil {
 			return err
 		}
+		if len(w.unsynced) > 0 {
+			if _, err := w.cur.f.Write(w.unsynced); err != nil {
+				return err
+			}
+		}
+		w.redo = false
 	}
-	w.redo = false
 	l.take()
 	for len(w.queue) > 0 {
 		s := w.queue[0]
@@ -220,7 +242,7 @@ func (l *Log) flushLocked(sync bool) error {
 			close(w.cur.started)
 		}
 		if len(s.data) > 0 {
-			if _, err := w.cur.f.WriteAt(s.data, w.cur.size+int64(len(w.unsynced))); err != nil {
+			if _, err := w.cur.f.Write(s.data); err != nil {
 				return err
 			}
 		}
