@@ -88,7 +88,9 @@ func TestWritesLandAfterOtherWriters(t *testing.T) {
 // TestFailedWriteIsCutBackAndAppendedAgain: a write that fails half-way
 // leaves part of a record in the file; the retry cuts it off (once the
 // file can be cut: until then nothing is appended) and appends the records
-// again, so that the log ends up holding every record exactly once.
+// again, so that the log ends up holding every record exactly once. After
+// a failed fsync the retry writes the bytes since the last good one again,
+// also exactly once.
 func TestFailedWriteIsCutBackAndAppendedAgain(t *testing.T) {
 	cases := []struct {
 		fsync       aof.Fsync
@@ -137,8 +139,8 @@ func TestFailedWriteIsCutBackAndAppendedAgain(t *testing.T) {
 			// The disk takes writes again, but the file cannot be cut yet:
 			// the retries append nothing.
 			fs.set(nil, nil)
-			n := fs.truncations()
-			waitFor(t, "failed retries", func() bool { return fs.truncations() >= n+2 })
+			n := len(fs.truncations())
+			waitFor(t, "failed retries", func() bool { return len(fs.truncations()) >= n+2 })
 			if s.log.Err() == nil {
 				t.Fatal("a retry succeeded though the file could not be cut back")
 			}
@@ -148,6 +150,15 @@ func TestFailedWriteIsCutBackAndAppendedAgain(t *testing.T) {
 			want := during + cmd("SET", "after", "3")
 			if data, err := os.ReadFile(incr); err != nil || string(data) != want {
 				t.Fatalf("file holds %q (%v), want %q", data, err, want)
+			}
+			if tc.write != nil {
+				// Only the half record was cut off: the records written
+				// whole stay, fsynced or not.
+				for _, size := range fs.truncations() {
+					if size != int64(len(good)) {
+						t.Errorf("the file was cut to %d bytes, want %d", size, len(good))
+					}
+				}
 			}
 			s = s.reopen()
 			s.expect("$1\r\n2\r\n", "GET", "during")

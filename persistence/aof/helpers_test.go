@@ -202,11 +202,11 @@ func cmd(args ...string) string { return string(resp.AppendCommandStrings(nil, a
 // fail.
 type faultyFS struct {
 	mu        sync.Mutex
-	failWrite error // returned by Write while set
-	failSync  error // returned by Sync while set
-	failTrunc error // returned by Truncate while set
-	short     bool  // a failing Write first writes half of its bytes
-	truncs    int   // Truncate calls
+	failWrite error   // returned by Write while set
+	failSync  error   // returned by Sync while set
+	failTrunc error   // returned by Truncate while set
+	short     bool    // a failing Write first writes half of its bytes
+	cuts      []int64 // the size of every Truncate call
 	onOpen    func(name string)
 }
 
@@ -222,10 +222,11 @@ func (fs *faultyFS) setTruncate(err error) {
 	fs.mu.Unlock()
 }
 
-func (fs *faultyFS) truncations() int {
+// truncations returns the sizes of the Truncate calls so far.
+func (fs *faultyFS) truncations() []int64 {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	return fs.truncs
+	return slices.Clone(fs.cuts)
 }
 
 func (fs *faultyFS) hook(onOpen func(name string)) {
@@ -270,7 +271,7 @@ func (f *faultyFile) Write(p []byte) (int, error) {
 func (f *faultyFile) Truncate(size int64) error {
 	f.fs.mu.Lock()
 	err := f.fs.failTrunc
-	f.fs.truncs++
+	f.fs.cuts = append(f.fs.cuts, size)
 	f.fs.mu.Unlock()
 	if err != nil {
 		return err

@@ -14,12 +14,21 @@ import (
 //
 // Bytes flow: Append → Log.pend → writer.queue (taken) → appended to the
 // current file → writer.unsynced (written, not yet fsynced) → durable. The
-// files are opened O_APPEND, so a write cannot be aimed at an offset. After
-// a failed write or fsync, the file past its durable size (incrFile.size)
-// is in doubt: part of a record, or pages a failed fsync dropped. The retry
-// cuts the file back to that size (Truncate) and appends the unsynced
-// bytes, kept in memory, again, then the queue: every record ends up in the
-// file exactly once, in order.
+// files are opened O_APPEND, so a write cannot be aimed at an offset; a
+// retry cuts the file back to its last known-good length (Truncate), then
+// appends, so that every record ends up in the file exactly once, in order:
+//
+//   - After a failed write, the file may end in part of a record. The
+//     retry cuts it back to the bytes written whole (incrFile.size plus
+//     unsynced) and appends the queue again, as Redis does after a short
+//     write. Nothing written before is removed.
+//   - After a failed fsync, the bytes written since the last good one
+//     (unsynced) are in doubt: the kernel may have dropped them after
+//     failing to write them back, and a later fsync would succeed without
+//     writing them. The retry cuts the file back to its durable size
+//     (incrFile.size) and appends the unsynced bytes, kept in memory for
+//     this, again. Under FsyncEverySec a kill -9 between the cut and the
+//     append loses them, records the failed fsync had already put in doubt.
 
 // writer is the state of whoever writes; Log.wmu guards it.
 type writer struct {
@@ -27,8 +36,9 @@ type writer struct {
 	queue    []segment // taken from the Log, not yet written
 	unsynced []byte    // written to cur after cur.size, not yet fsynced
 	lastSeq  uint64    // sequence number of the last record written
-	redo     bool      // cut cur back to cur.size and write unsynced again first
-	cuts     uint64    // times cur was cut back: a background fsync spanning one proves nothing
+	partial  bool      // a write failed: cut cur back to cur.size+len(unsynced) first
+	redo     bool      // an fsync failed: cut cur back to cur.size and write unsynced again first
+	cuts     uint64    // times cur was cut back for redo: a background fsync spanning one proves nothing
 	taken    uint64    // sequence number of the last record taken
 	failing  bool
 	down     bool          // closed: nothing more is written
@@ -54,12 +64,10 @@ func (l *Log) lead(sync bool) {
 	l.maybeAutoRewrite()
 }
 
-// fail records a failed write or fsync: the file will be cut back to its
-// durable size and the bytes not known durable written again, and writes
-// are refused until then.
+// fail records a failed write or fsync (the caller set partial or redo):
+// writes are refused until a retry succeeds.
 func (l *Log) fail(err error) {
 	l.w.failing = true
-	l.w.redo = true
 	if l.err.Load() == nil {
 		l.logger.Error("AOF write failed: refusing writes until a retry succeeds", "err", err)
 	}
@@ -141,6 +149,7 @@ func (l *Log) backgroundSync(s bgSync) {
 		return // the file was finished (and fsynced) meanwhile
 	}
 	if err != nil {
+		w.redo = true
 		l.fail(err)
 		return
 	}
@@ -224,12 +233,18 @@ func (l *Log) flushLocked(sync bool) error {
 		if err := w.cur.f.Truncate(w.cur.size); err != nil {
 			return err
 		}
+		w.partial = false
 		if len(w.unsynced) > 0 {
 			if _, err := w.cur.f.Write(w.unsynced); err != nil {
 				return err
 			}
 		}
 		w.redo = false
+	} else if w.partial {
+		if err := w.cur.f.Truncate(w.cur.size + int64(len(w.unsynced))); err != nil {
+			return err
+		}
+		w.partial = false
 	}
 	l.take()
 	for len(w.queue) > 0 {
@@ -243,6 +258,7 @@ func (l *Log) flushLocked(sync bool) error {
 		}
 		if len(s.data) > 0 {
 			if _, err := w.cur.f.Write(s.data); err != nil {
+				w.partial = true
 				return err
 			}
 		}
@@ -281,6 +297,7 @@ func (l *Log) syncLocked() error {
 	w := &l.w
 	if len(w.unsynced) > 0 {
 		if err := w.cur.f.Sync(); err != nil {
+			w.redo = true
 			return err
 		}
 		w.cur.size += int64(len(w.unsynced))
@@ -304,6 +321,7 @@ func (l *Log) finish() error {
 	}
 	if l.o.Fsync == FsyncNo {
 		if err := w.cur.f.Sync(); err != nil {
+			w.redo = true // nothing to write again: the whole file was written
 			return err
 		}
 	}
