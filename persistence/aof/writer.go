@@ -38,7 +38,6 @@ type writer struct {
 	lastSeq  uint64    // sequence number of the last record written
 	partial  bool      // a write failed: cut cur back to cur.size+len(unsynced) first
 	redo     bool      // an fsync failed: cut cur back to cur.size and write unsynced again first
-	cuts     uint64    // times cur was cut back for redo: a background fsync spanning one proves nothing
 	taken    uint64    // sequence number of the last record taken
 	failing  bool
 	down     bool          // closed: nothing more is written
@@ -109,43 +108,42 @@ func (l *Log) background() {
 			continue
 		}
 		l.lead(l.o.Fsync == FsyncAlways)
-		var bs bgSync
+		var f *incrFile
+		var off int64
+		var seq uint64
+		var done chan struct{}
 		w := &l.w
 		if l.o.Fsync == FsyncEverySec && !w.failing && len(w.unsynced) > 0 {
-			bs = bgSync{f: w.cur, off: w.cur.size + int64(len(w.unsynced)), seq: w.lastSeq, cuts: w.cuts, done: make(chan struct{})}
-			w.syncing = bs.done
+			f, off, seq = w.cur, w.cur.size+int64(len(w.unsynced)), w.lastSeq
+			done = make(chan struct{})
+			w.syncing = done
 		}
 		l.wmu.Unlock()
-		if bs.f != nil {
-			l.backgroundSync(bs)
+		if f != nil {
+			l.backgroundSync(f, off, seq, done)
 		}
 		l.broadcast()
 	}
 }
 
-// bgSync is a background fsync of f, which holds off bytes of which the
-// last record is seq; done is closed when the fsync returns.
-type bgSync struct {
-	f    *incrFile
-	off  int64
-	seq  uint64
-	cuts uint64 // writer.cuts when it started
-	done chan struct{}
-}
-
-// backgroundSync runs s while writes go on, then records the outcome.
-func (l *Log) backgroundSync(s bgSync) {
+// backgroundSync fsyncs f, which holds off bytes of which the last record
+// is seq, while writes go on, then records the outcome. Meanwhile the file
+// can be cut back only after a failed write, to the bytes written whole,
+// which include these off bytes: no other fsync runs meanwhile (finish
+// waits for this one), so no fsync fails and asks for a redo, and a
+// background fsync starts only when no redo is pending.
+func (l *Log) backgroundSync(f *incrFile, off int64, seq uint64, done chan struct{}) {
 	start := time.Now()
-	err := s.f.f.Sync()
+	err := f.f.Sync()
 	if time.Since(start) > 2*time.Second {
 		l.delayed.Add(1)
 	}
-	close(s.done)
+	close(done)
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	w := &l.w
 	w.syncing = nil
-	if w.cur != s.f || w.down {
+	if w.cur != f || w.down {
 		return // the file was finished (and fsynced) meanwhile
 	}
 	if err != nil {
@@ -153,15 +151,10 @@ func (l *Log) backgroundSync(s bgSync) {
 		l.fail(err)
 		return
 	}
-	if w.cuts != s.cuts {
-		// A failed write cut the file back and wrote it again meanwhile:
-		// the bytes rewritten may not be on disk. The next fsync will tell.
-		return
-	}
-	n := s.off - s.f.size
+	n := off - f.size
 	w.unsynced = w.unsynced[:copy(w.unsynced, w.unsynced[n:])]
-	s.f.size = s.off
-	l.synced.Store(max(l.synced.Load(), s.seq))
+	f.size = off
+	l.synced.Store(max(l.synced.Load(), seq))
 }
 
 // broadcast wakes the clients waiting in Wait to look again.
@@ -229,7 +222,6 @@ func (l *Log) take() {
 func (l *Log) flushLocked(sync bool) error {
 	w := &l.w
 	if w.redo {
-		w.cuts++
 		if err := w.cur.f.Truncate(w.cur.size); err != nil {
 			return err
 		}
