@@ -223,14 +223,6 @@ type work struct {
 	bytes                 uint64
 }
 
-// maxWork bounds the work of an operation that must not depend on the size
-// of the collection or database it works on (measured: at most 5 pages, 5
-// nodes, 13 cursors, 3 KB for a read). An O(n) operation on the tests'
-// collections (tens of thousands of elements, thousands of pages) changes
-// or copies them all: thousands of pages and nodes, megabytes allocated,
-// or a cursor per element.
-var maxWork = work{pages: 64, nodes: 64, cursors: 64, bytes: 256 << 10}
-
 // measure runs fn in an Update (write) or a View of db and returns the work
 // of its bbolt transaction. Nothing else may write meanwhile (so that the
 // transaction is fn's alone and nothing else allocates): the caller opens b
@@ -266,12 +258,18 @@ func measure(t *testing.T, b *Bolt, what string, db int, write bool, fn func(tx 
 	return w
 }
 
-// bounded runs fn as measure does and fails if its work exceeds maxWork.
+// bounded runs fn as measure does and fails unless its work is that of an
+// operation that does not depend on the size of the collection or database
+// it works on (measured: at most 5 pages, 5 nodes, 22 cursors, 3 KB for a
+// read). An O(n) operation on the tests' collections (tens of thousands of
+// elements, thousands of pages) changes or copies them all: thousands of
+// pages and nodes, megabytes allocated, or a cursor per element.
 func bounded(t *testing.T, b *Bolt, what string, db int, write bool, fn func(tx backend.Tx) error) {
 	t.Helper()
+	limit := work{pages: 64, nodes: 64, cursors: 64, bytes: 256 << 10}
 	w := measure(t, b, what, db, write, fn)
-	if w.pages > maxWork.pages || w.nodes > maxWork.nodes || w.cursors > maxWork.cursors || !write && w.bytes > maxWork.bytes {
-		t.Errorf("%s: %+v, more than %+v: it depends on the size", what, w, maxWork)
+	if w.pages > limit.pages || w.nodes > limit.nodes || w.cursors > limit.cursors || !write && w.bytes > limit.bytes {
+		t.Errorf("%s: %+v, more than %+v: it depends on the size", what, w, limit)
 	}
 }
 
