@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"redpool/persistence/aof"
+	"redpool/persistence/fsutil"
 )
 
 // checkAOFCmd is the check-aof subcommand, reading answers from stdin.
@@ -22,9 +23,12 @@ func checkAOFCmd(args []string, stdout, stderr io.Writer) int {
 // checkAOF is `redpool check-aof [--fix] [--yes] FILE`: it checks an
 // append-only log (one file, or every file a manifest names) and reports
 // the first bad record's offset. With --fix it truncates the file to the
-// last good record, after asking on stdin (or at once with --yes). Exit
-// codes: 0 valid (or fixed), 1 not valid and not fixed, 2 bad usage.
-func checkAOF(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// last good record, after asking on stdin (or at once with --yes), holding
+// the lock a server holds on its data directory (fsutil.LockDir on the
+// log's directory) from the check to the truncation, so that it cannot cut
+// a log a running server is appending to. Exit codes: 0 valid (or fixed),
+// 1 not valid and not fixed (or the directory is in use), 2 bad usage.
+func checkAOF(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	fs := flag.NewFlagSet("redpool check-aof", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fix := fs.Bool("fix", false, "truncate the log to its last good record (asks first)")
@@ -53,6 +57,19 @@ func checkAOF(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	if *fix {
+		lock, err := fsutil.LockDir(filepath.Dir(files[0]))
+		if err != nil {
+			fmt.Fprintf(stdout, "%v\nAOF not fixed: stop the server using it first.\n", err)
+			return 1
+		}
+		defer func() {
+			if err := lock.Unlock(); err != nil {
+				fmt.Fprintf(stdout, "Unlocking %s: %v\n", filepath.Dir(files[0]), err)
+				code = 1
+			}
+		}()
+	}
 	paths, fixable, err := logFiles(files[0])
 	if err != nil {
 		fmt.Fprintf(stdout, "%v\nAOF is not valid.\n", err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"redpool/persistence/aof"
+	"redpool/persistence/fsutil"
 	"redpool/session/resp"
 )
 
@@ -179,5 +180,49 @@ func TestCheckAOFUsage(t *testing.T) {
 	// Through main's subcommand table.
 	if _, ok := subcommands()["check-aof"]; !ok {
 		t.Error("check-aof is not a subcommand")
+	}
+}
+
+func TestCheckAOFFixTakesTheDirLock(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "appendonly.aof")
+	good := rec("SELECT", "0") + rec("SET", "k", "v")
+	writeFile(t, path, good+rec("SET", "last", "value")[:11])
+	size := fileSize(t, path)
+	lock, err := fsutil.LockDir(dir) // as a running server holds it
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := fsutil.LockDir(dir); err == nil {
+		_ = again.Unlock()
+		_ = lock.Unlock()
+		t.Skip("LockDir locks nothing on this OS")
+	}
+	code, out := runCheck(t, "", "--fix", "--yes", path)
+	want := fmt.Sprintf("dir %q is in use: %s is locked by another process (pid %d)\nAOF not fixed: stop the server using it first.\n",
+		dir, filepath.Join(dir, fsutil.LockFile), os.Getpid())
+	if code != 1 || out != want {
+		t.Fatalf("exit %d, output:\n%s\nwant:\n%s", code, out, want)
+	}
+	if fileSize(t, path) != size {
+		t.Fatal("the file was cut while the directory was locked")
+	}
+	// Checking without --fix needs no lock.
+	if code, out := runCheck(t, "", path); code != 1 || !strings.HasSuffix(out, "Use --fix to truncate it to the last good record.\n") {
+		t.Fatalf("check while locked: exit %d\n%s", code, out)
+	}
+	if err := lock.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := runCheck(t, "", "--fix", "--yes", path); code != 0 || fileSize(t, path) != int64(len(good)) {
+		t.Fatalf("fix after unlock: exit %d\n%s", code, out)
+	}
+	// check-aof released the lock: a server can take it.
+	lock, err = fsutil.LockDir(dir)
+	if err != nil {
+		t.Fatalf("the lock was not released: %v", err)
+	}
+	if err := lock.Unlock(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -51,9 +51,14 @@
 // (kill -9) loses nothing acknowledged; a crash of the machine loses up to a
 // second (EverySec) or whatever the OS had not written back (No).
 //
-// A failed write or fsync makes Err non-nil (the server then refuses writes)
-// and is retried every RetryInterval from the last durable offset, from the
-// copy kept in memory, so nothing acknowledged is lost. Meanwhile Wait
+// Every file is opened with O_APPEND: a write lands at the end of the file,
+// never over bytes someone else appended. A failed write or fsync makes Err
+// non-nil (the server then refuses writes) and is retried every
+// RetryInterval: the file is cut back (ftruncate) to its last known-good
+// length, and what follows is appended again from the copy kept in memory
+// (after a failed write: the records not written whole; after a failed
+// fsync: everything since the last good fsync, which the kernel may have
+// dropped), so a retry neither loses nor duplicates a record. Meanwhile Wait
 // fails under Always (the client is not acknowledged) and returns at once
 // under the others (the record stays buffered).
 //

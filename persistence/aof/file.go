@@ -5,18 +5,28 @@ import (
 	"os"
 )
 
-// File is what the log writes through: a file opened by Options.OpenFile.
-// The real one is an *os.File whose Sync is fdatasync where the OS has it;
-// tests inject files that fail.
+// openAppend is how the log opens every file it writes (with O_CREATE and
+// O_EXCL or O_TRUNC for new ones): O_APPEND, so that each write lands at
+// the end of the file as it is then, never over bytes another descriptor
+// wrote meanwhile. To rewrite bytes a failed write or fsync left in doubt,
+// the writer cuts the file back (Truncate) and appends them again.
+const openAppend = os.O_WRONLY | os.O_APPEND
+
+// File is what the log writes through: a file opened by Options.OpenFile,
+// always with O_APPEND. The real one is an *os.File whose Sync is
+// fdatasync where the OS has it; tests inject files that fail.
 type File interface {
+	// Write appends p to the file.
 	io.Writer
-	io.WriterAt
+	// Truncate cuts the file to size bytes (ftruncate).
+	Truncate(size int64) error
 	// Sync makes everything written so far durable.
 	Sync() error
 	Close() error
 }
 
-// OpenFileFunc opens a file for writing, as os.OpenFile.
+// OpenFileFunc opens a file for writing, as os.OpenFile. The log always
+// passes O_APPEND.
 type OpenFileFunc func(name string, flag int, perm os.FileMode) (File, error)
 
 // OpenOSFile is the default OpenFileFunc: os.OpenFile, with Sync done by

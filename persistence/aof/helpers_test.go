@@ -198,13 +198,15 @@ func records(t testing.TB, data []byte) [][]string {
 // cmd encodes a command as a record.
 func cmd(args ...string) string { return string(resp.AppendCommandStrings(nil, args...)) }
 
-// faultyFS opens real files and can make writes and syncs fail.
+// faultyFS opens real files and can make writes, truncations and syncs
+// fail.
 type faultyFS struct {
 	mu        sync.Mutex
-	failWrite error // returned by Write/WriteAt while set
-	failSync  error // returned by Sync while set
-	short     bool  // a failing WriteAt first writes half of its bytes
-	writes    int   // failed writes
+	failWrite error   // returned by Write while set
+	failSync  error   // returned by Sync while set
+	failTrunc error   // returned by Truncate while set
+	short     bool    // a failing Write first writes half of its bytes
+	cuts      []int64 // the size of every Truncate call
 	onOpen    func(name string)
 }
 
@@ -212,6 +214,19 @@ func (fs *faultyFS) set(write, sync error) {
 	fs.mu.Lock()
 	fs.failWrite, fs.failSync = write, sync
 	fs.mu.Unlock()
+}
+
+func (fs *faultyFS) setTruncate(err error) {
+	fs.mu.Lock()
+	fs.failTrunc = err
+	fs.mu.Unlock()
+}
+
+// truncations returns the sizes of the Truncate calls so far.
+func (fs *faultyFS) truncations() []int64 {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return slices.Clone(fs.cuts)
 }
 
 func (fs *faultyFS) hook(onOpen func(name string)) {
@@ -241,29 +256,27 @@ type faultyFile struct {
 
 func (f *faultyFile) Write(p []byte) (int, error) {
 	f.fs.mu.Lock()
-	err := f.fs.failWrite
-	f.fs.mu.Unlock()
-	if err != nil {
-		return 0, err
-	}
-	return f.File.Write(p)
-}
-
-func (f *faultyFile) WriteAt(p []byte, off int64) (int, error) {
-	f.fs.mu.Lock()
 	err, short := f.fs.failWrite, f.fs.short
-	if err != nil {
-		f.fs.writes++
-	}
 	f.fs.mu.Unlock()
 	if err != nil {
 		n := 0
 		if short && len(p) > 1 {
-			n, _ = f.File.WriteAt(p[:len(p)/2], off)
+			n, _ = f.File.Write(p[:len(p)/2])
 		}
 		return n, err
 	}
-	return f.File.WriteAt(p, off)
+	return f.File.Write(p)
+}
+
+func (f *faultyFile) Truncate(size int64) error {
+	f.fs.mu.Lock()
+	err := f.fs.failTrunc
+	f.fs.cuts = append(f.fs.cuts, size)
+	f.fs.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return f.File.Truncate(size)
 }
 
 func (f *faultyFile) Sync() error {

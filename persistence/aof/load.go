@@ -50,7 +50,7 @@ func (l *Log) start(r Replayer) error {
 		}
 	} else {
 		last := incrs[len(incrs)-1]
-		f, err := l.o.OpenFile(l.path(last.Name), os.O_WRONLY, 0)
+		f, err := l.o.OpenFile(l.path(last.Name), openAppend, 0)
 		if err != nil {
 			return err
 		}

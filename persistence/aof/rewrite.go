@@ -179,7 +179,7 @@ func (l *Log) rewrite(ctx context.Context) error {
 // createIncr creates an empty incr file with sequence number seq.
 func (l *Log) createIncr(seq int64) (*incrFile, error) {
 	name := incrName(l.o.Name, seq)
-	f, err := l.o.OpenFile(l.path(name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	f, err := l.o.OpenFile(l.path(name), os.O_CREATE|os.O_EXCL|openAppend, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +215,7 @@ func (l *Log) writeManifest(m Manifest) (renamed bool, err error) {
 // the size write reports and whether the rename happened.
 func (l *Log) writeFileAtomic(name string, write func(f File) (int64, error)) (n int64, renamed bool, err error) {
 	tmp := l.path(name + ".tmp")
-	f, err := l.o.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	f, err := l.o.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|openAppend, 0o644)
 	if err != nil {
 		return 0, false, err
 	}

@@ -12,10 +12,23 @@ import (
 // for FsyncEverySec (outside the writer lock, so writes go on meanwhile),
 // writes records nobody waited for, and retries after failures.
 //
-// Bytes flow: Append → Log.pend → writer.queue (taken) → written to the
+// Bytes flow: Append → Log.pend → writer.queue (taken) → appended to the
 // current file → writer.unsynced (written, not yet fsynced) → durable. The
-// unsynced bytes are kept in memory so that a failed fsync can be retried
-// by writing them again from the last durable offset.
+// files are opened O_APPEND, so a write cannot be aimed at an offset; a
+// retry cuts the file back to its last known-good length (Truncate), then
+// appends, so that every record ends up in the file exactly once, in order:
+//
+//   - After a failed write, the file may end in part of a record. The
+//     retry cuts it back to the bytes written whole (incrFile.size plus
+//     unsynced) and appends the queue again, as Redis does after a short
+//     write. Nothing written before is removed.
+//   - After a failed fsync, the bytes written since the last good one
+//     (unsynced) are in doubt: the kernel may have dropped them after
+//     failing to write them back, and a later fsync would succeed without
+//     writing them. The retry cuts the file back to its durable size
+//     (incrFile.size) and appends the unsynced bytes, kept in memory for
+//     this, again. Under FsyncEverySec a kill -9 between the cut and the
+//     append loses them, records the failed fsync had already put in doubt.
 
 // writer is the state of whoever writes; Log.wmu guards it.
 type writer struct {
@@ -23,7 +36,8 @@ type writer struct {
 	queue    []segment // taken from the Log, not yet written
 	unsynced []byte    // written to cur after cur.size, not yet fsynced
 	lastSeq  uint64    // sequence number of the last record written
-	redo     bool      // unsynced must be written again before the next fsync
+	partial  bool      // a write failed: cut cur back to cur.size+len(unsynced) first
+	redo     bool      // an fsync failed: cut cur back to cur.size and write unsynced again first
 	taken    uint64    // sequence number of the last record taken
 	failing  bool
 	down     bool          // closed: nothing more is written
@@ -49,11 +63,10 @@ func (l *Log) lead(sync bool) {
 	l.maybeAutoRewrite()
 }
 
-// fail records a failed write or fsync: the bytes not known durable will
-// be written again, and writes are refused until then.
+// fail records a failed write or fsync (the caller set partial or redo):
+// writes are refused until a retry succeeds.
 func (l *Log) fail(err error) {
 	l.w.failing = true
-	l.w.redo = true
 	if l.err.Load() == nil {
 		l.logger.Error("AOF write failed: refusing writes until a retry succeeds", "err", err)
 	}
@@ -114,7 +127,11 @@ func (l *Log) background() {
 }
 
 // backgroundSync fsyncs f, which holds off bytes of which the last record
-// is seq, while writes go on, then records the outcome.
+// is seq, while writes go on, then records the outcome. Meanwhile the file
+// can be cut back only after a failed write, to the bytes written whole,
+// which include these off bytes: no other fsync runs meanwhile (finish
+// waits for this one), so no fsync fails and asks for a redo, and a
+// background fsync starts only when no redo is pending.
 func (l *Log) backgroundSync(f *incrFile, off int64, seq uint64, done chan struct{}) {
 	start := time.Now()
 	err := f.f.Sync()
@@ -130,6 +147,7 @@ func (l *Log) backgroundSync(f *incrFile, off int64, seq uint64, done chan struc
 		return // the file was finished (and fsynced) meanwhile
 	}
 	if err != nil {
+		w.redo = true
 		l.fail(err)
 		return
 	}
@@ -203,12 +221,23 @@ func (l *Log) take() {
 // rewrite switched them) and, if sync, fsyncs the current file.
 func (l *Log) flushLocked(sync bool) error {
 	w := &l.w
-	if w.redo && len(w.unsynced) > 0 {
-		if _, err := w.cur.f.WriteAt(w.unsynced, w.cur.size); err != nil {
+	if w.redo {
+		if err := w.cur.f.Truncate(w.cur.size); err != nil {
 			return err
 		}
+		w.partial = false
+		if len(w.unsynced) > 0 {
+			if _, err := w.cur.f.Write(w.unsynced); err != nil {
+				return err
+			}
+		}
+		w.redo = false
+	} else if w.partial {
+		if err := w.cur.f.Truncate(w.cur.size + int64(len(w.unsynced))); err != nil {
+			return err
+		}
+		w.partial = false
 	}
-	w.redo = false
 	l.take()
 	for len(w.queue) > 0 {
 		s := w.queue[0]
@@ -220,7 +249,8 @@ func (l *Log) flushLocked(sync bool) error {
 			close(w.cur.started)
 		}
 		if len(s.data) > 0 {
-			if _, err := w.cur.f.WriteAt(s.data, w.cur.size+int64(len(w.unsynced))); err != nil {
+			if _, err := w.cur.f.Write(s.data); err != nil {
+				w.partial = true
 				return err
 			}
 		}
@@ -259,6 +289,7 @@ func (l *Log) syncLocked() error {
 	w := &l.w
 	if len(w.unsynced) > 0 {
 		if err := w.cur.f.Sync(); err != nil {
+			w.redo = true
 			return err
 		}
 		w.cur.size += int64(len(w.unsynced))
@@ -282,6 +313,7 @@ func (l *Log) finish() error {
 	}
 	if l.o.Fsync == FsyncNo {
 		if err := w.cur.f.Sync(); err != nil {
+			w.redo = true // nothing to write again: the whole file was written
 			return err
 		}
 	}
