@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 )
 
@@ -121,6 +122,33 @@ func (c Config) ThreadCount(cpus int) int {
 		n = max(n, 2)
 	}
 	return n
+}
+
+// WriteDirs returns the directories the server writes files in, each once:
+// Dir, and the directories of the bolt file, the AOF or the snapshot file
+// in use when their names put them elsewhere. Empty if the server writes
+// nothing (not Persistent).
+func (c Config) WriteDirs() []string {
+	if !c.Persistent() {
+		return nil
+	}
+	dirs := []string{filepath.Clean(c.Dir)}
+	add := func(name string) {
+		d := filepath.Dir(c.Path(name))
+		if !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	if c.Backend == BackendBolt {
+		add(c.Bolt.File)
+	}
+	switch c.PersistMode() {
+	case ModeAOF:
+		add(c.Persistence.AOF.File)
+	case ModeSnapshot:
+		add(c.Persistence.Snapshot.File)
+	}
+	return dirs
 }
 
 // Persistent reports whether the server writes its data to disk (and so

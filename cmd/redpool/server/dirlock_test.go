@@ -88,3 +88,32 @@ func TestSecondProcessOnTheSameDirRefused(t *testing.T) {
 	p = servertest.StartProcess(t, bin, servertest.WriteConfig(t, dir, cfg))
 	servertest.Dial(t, p.Addr).Expect("$5\r\nfirst\r\n", "GET", "k")
 }
+
+// TestLockedWhereTheAOFLives: with the AOF named by an absolute path
+// outside dir, a second server with another dir but the same AOF is
+// refused too, naming the AOF's directory (the one `redpool check-aof
+// --fix` locks).
+func TestLockedWhereTheAOFLives(t *testing.T) {
+	aofDir := t.TempDir()
+	cfg := config.Default()
+	cfg.Port = 0
+	cfg.Dir = t.TempDir()
+	cfg.Persistence.AOF.File = filepath.Join(aofDir, "appendonly.aof")
+	servertest.StartConfig(t, cfg, server.Options{})
+	cfg.Dir = t.TempDir()
+	second, err := server.New(cfg, server.Options{})
+	if err == nil {
+		_ = second.Shutdown(context.Background())
+		t.Fatal("a second server started on the same AOF")
+	}
+	want := `dir "` + aofDir + `" is in use: ` + filepath.Join(aofDir, fsutil.LockFile) + ` is locked by another process (pid ` + strconv.Itoa(os.Getpid()) + `)`
+	if !errors.Is(err, fsutil.ErrLocked) || err.Error() != want {
+		t.Fatalf("second server.New: %v\nwant %s", err, want)
+	}
+	// The second server's own dir was locked first and is free again.
+	if lock, err := fsutil.LockDir(cfg.Dir); err != nil {
+		t.Fatalf("the refused server kept its dir locked: %v", err)
+	} else if err := lock.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -47,9 +47,10 @@ type Server struct {
 
 	clock   backend.Clock
 	persist persistence
-	// dirLock keeps other redpools out of cfg.Dir while the server writes
-	// there (nil when it writes nothing); closeStorage releases it last.
-	dirLock *fsutil.DirLock
+	// dirLocks keep other redpools out of the directories the server
+	// writes in (cfg.WriteDirs; none when it writes nothing); closeStorage
+	// releases them last.
+	dirLocks []*fsutil.DirLock
 
 	stopReq  chan struct{} // closed by SHUTDOWN
 	stopOnce sync.Once
@@ -79,21 +80,24 @@ func New(cfg config.Config, o Options) (*Server, error) {
 	s := &Server{cfg: cfg, logger: o.Logger, clock: o.Clock, stopReq: make(chan struct{})}
 	s.settings = session.NewSettings(time.Duration(cfg.Timeout), int64(cfg.ProtoMaxBulkLen))
 
-	if cfg.Persistent() {
-		lock, err := fsutil.LockDir(cfg.Dir)
-		if err != nil {
-			return nil, err
+	for _, dir := range cfg.WriteDirs() {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, errors.Join(fmt.Errorf("dir %q: %w", dir, err), s.unlockDirs())
 		}
-		s.dirLock = lock
+		lock, err := fsutil.LockDir(dir)
+		if err != nil {
+			return nil, errors.Join(err, s.unlockDirs())
+		}
+		s.dirLocks = append(s.dirLocks, lock)
 	}
 	b, err := OpenBackend(cfg, o.Clock, o.Logger)
 	if err != nil {
-		return nil, errors.Join(err, s.unlockDir())
+		return nil, errors.Join(err, s.unlockDirs())
 	}
 	s.backend = b
 	pers, err := openPersistence(cfg, b, o.Clock, o.Logger)
 	if err != nil {
-		return nil, errors.Join(err, b.Close(), s.unlockDir())
+		return nil, errors.Join(err, b.Close(), s.unlockDirs())
 	}
 	s.persist = pers
 
@@ -138,17 +142,17 @@ func (s *Server) closeStorage(ctx context.Context) error {
 	if s.persist != nil {
 		err = s.persist.Close(ctx, s.saveOnShutdown())
 	}
-	return errors.Join(err, s.backend.Close(), s.unlockDir())
+	return errors.Join(err, s.backend.Close(), s.unlockDirs())
 }
 
-// unlockDir releases the data directory's lock, if the server holds it.
-func (s *Server) unlockDir() error {
-	if s.dirLock == nil {
-		return nil
+// unlockDirs releases the locks of the directories the server writes in.
+func (s *Server) unlockDirs() error {
+	var err error
+	for _, lock := range s.dirLocks {
+		err = errors.Join(err, lock.Unlock())
 	}
-	lock := s.dirLock
-	s.dirLock = nil
-	return lock.Unlock()
+	s.dirLocks = nil
+	return err
 }
 
 // saveOnShutdown is what SHUTDOWN asked for: nil means as configured.
