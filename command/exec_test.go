@@ -31,6 +31,19 @@ func eachBackend(t *testing.T, body func(t *testing.T, b backend.Backend, clk *b
 	})
 }
 
+// newMemoryCtx returns a session context on an engine over a fresh memory
+// backend with no active expiry, closed when the test ends.
+func newMemoryCtx(t *testing.T) (*memory.Memory, *Ctx) {
+	t.Helper()
+	m := memory.New(memory.Options{ExpiryInterval: -1})
+	t.Cleanup(func() { _ = m.Close() })
+	e, err := NewEngine(Options{Backend: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, e.NewCtx(e.NewClient("a", "b"), nil)
+}
+
 // execAll runs each command line (space-separated words) on c and returns
 // the replies written since the last Reset, then resets.
 func execAll(c *Ctx, lines ...string) string {
@@ -120,13 +133,7 @@ func TestAtomicallyIsolated(t *testing.T) {
 // TestKeysOfMovableCommands checks the key-finding functions through
 // COMMAND GETKEYS, against Redis 7.0's replies.
 func TestKeysOfMovableCommands(t *testing.T) {
-	m := memory.New(memory.Options{ExpiryInterval: -1})
-	defer m.Close()
-	e, err := NewEngine(Options{Backend: m})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := e.NewCtx(e.NewClient("a", "b"), nil)
+	_, c := newMemoryCtx(t)
 	for _, tc := range []struct{ cmd, want string }{
 		{"COMMAND GETKEYS lmpop 2 a b left", "*2\r\n$1\r\na\r\n$1\r\nb\r\n"},
 		{"COMMAND GETKEYS lmpop 2 a left", "*2\r\n$1\r\na\r\n$4\r\nleft\r\n"},

@@ -128,14 +128,8 @@ func TestPropagation(t *testing.T) {
 // TestWriteFailureChangesNothing: a command refused by validation leaves
 // the data as it was (the memory backend has no rollback).
 func TestWriteFailureChangesNothing(t *testing.T) {
-	m := memory.New(memory.Options{ExpiryInterval: -1})
-	defer m.Close()
-	e, err := NewEngine(Options{Backend: m})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := e.NewCtx(e.NewClient("a", "b"), nil)
-	err = m.Update(backend.TxOptions{Keys: [][]byte{[]byte("l")}}, func(tx backend.Tx) error {
+	m, c := newMemoryCtx(t)
+	err := m.Update(backend.TxOptions{Keys: [][]byte{[]byte("l")}}, func(tx backend.Tx) error {
 		_, err := tx.ListPush([]byte("l"), false, [][]byte{[]byte("x")}, false)
 		return err
 	})
@@ -146,7 +140,7 @@ func TestWriteFailureChangesNothing(t *testing.T) {
 		"SET l v GET", "SET l v GET EX 10", "GETSET l v", "GETDEL l", "GETEX l EX 10", "GETEX l PERSIST", "INCR l",
 		"INCRBYFLOAT l 1", "APPEND l x", "SETRANGE l 0 x", "LCS l l", "GET l", "STRLEN l", "GETRANGE l 0 1",
 	} {
-		e.Exec(c, benchArgs(strings.Split(cmd, " ")...))
+		c.Engine().Exec(c, benchArgs(strings.Split(cmd, " ")...))
 		if got := string(c.Out()); got != "-"+string(ErrWrongType)+"\r\n" && !strings.HasPrefix(got, "-ERR The specified keys") {
 			t.Errorf("%s = %q", cmd, got)
 		}
