@@ -175,6 +175,18 @@ func readReply(br *bufio.Reader, lim Limits, depth int) (Value, error) {
 	if len(line) == 0 {
 		return Value{}, protoErr("Protocol error: empty reply line")
 	}
+	switch line[0] {
+	case '$', '!', '=':
+		return readBlob(br, lim, line)
+	case '*', '%', '~', '>', '|':
+		return readAggregate(br, lim, depth, line)
+	}
+	return parseLineReply(line)
+}
+
+// parseLineReply parses a reply that is whole on its line: simple string,
+// error, integer, null, boolean, double, big number.
+func parseLineReply(line []byte) (Value, error) {
 	body := line[1:]
 	switch line[0] {
 	case '+':
@@ -211,54 +223,63 @@ func readReply(br *bufio.Reader, lim Limits, depth int) (Value, error) {
 			return Value{}, protoErr("Protocol error: invalid big number reply")
 		}
 		return Value{Kind: BigNumber, Str: body}, nil
-	case '$', '!', '=':
-		n, ok := ParseInt(body)
-		if n == -1 && ok && line[0] == '$' {
-			return Value{Kind: Null}, nil
-		}
-		if !ok || n < 0 || n > lim.MaxBulkLen {
-			return Value{}, protoErr(msgInvalidBulkLen)
-		}
-		b, err := readBulk(br, int(n))
-		if err != nil {
-			return Value{}, err
-		}
-		switch line[0] {
-		case '!':
-			return Value{Kind: Error, Str: b}, nil
-		case '=':
-			if len(b) < 4 || b[3] != ':' {
-				return Value{}, protoErr("Protocol error: invalid verbatim string reply")
-			}
-			return Value{Kind: Verbatim, Format: string(b[:3]), Str: b[4:]}, nil
-		}
-		return Value{Kind: BulkString, Str: b}, nil
-	case '*', '%', '~', '>', '|':
-		n, ok := ParseInt(body)
-		if n == -1 && ok && line[0] == '*' {
-			return Value{Kind: NullArray}, nil
-		}
-		if !ok || n < 0 || n > lim.MaxMultibulkLen {
-			return Value{}, protoErr(msgInvalidMultibulkLen)
-		}
-		if depth >= maxReplyDepth {
-			return Value{}, protoErr("Protocol error: reply nested too deeply")
-		}
-		kind := aggregateKind(line[0])
-		if kind == Map {
-			n *= 2
-		}
-		arr, err := readElements(br, lim, depth, n)
-		if err != nil {
-			return Value{}, err
-		}
-		if line[0] == '|' { // an attribute: drop it, the reply follows
-			v, err := readReply(br, lim, depth+1)
-			return v, unexpected(err)
-		}
-		return Value{Kind: kind, Array: arr}, nil
 	}
 	return Value{}, protoErr("Protocol error: invalid reply type " + strconv.Quote(string(line[:1])))
+}
+
+// readBlob reads the payload of a bulk string ($), blob error (!) or
+// verbatim string (=) whose header line is line.
+func readBlob(br *bufio.Reader, lim Limits, line []byte) (Value, error) {
+	n, ok := ParseInt(line[1:])
+	if n == -1 && ok && line[0] == '$' {
+		return Value{Kind: Null}, nil
+	}
+	if !ok || n < 0 || n > lim.MaxBulkLen {
+		return Value{}, protoErr(msgInvalidBulkLen)
+	}
+	b, err := readBulk(br, int(n))
+	if err != nil {
+		return Value{}, err
+	}
+	switch line[0] {
+	case '!':
+		return Value{Kind: Error, Str: b}, nil
+	case '=':
+		if len(b) < 4 || b[3] != ':' {
+			return Value{}, protoErr("Protocol error: invalid verbatim string reply")
+		}
+		return Value{Kind: Verbatim, Format: string(b[:3]), Str: b[4:]}, nil
+	}
+	return Value{Kind: BulkString, Str: b}, nil
+}
+
+// readAggregate reads the elements of an array (*), map (%), set (~), push
+// (>) or attribute (|) whose header line is line. An attribute is dropped
+// and the reply after it returned.
+func readAggregate(br *bufio.Reader, lim Limits, depth int, line []byte) (Value, error) {
+	n, ok := ParseInt(line[1:])
+	if n == -1 && ok && line[0] == '*' {
+		return Value{Kind: NullArray}, nil
+	}
+	if !ok || n < 0 || n > lim.MaxMultibulkLen {
+		return Value{}, protoErr(msgInvalidMultibulkLen)
+	}
+	if depth >= maxReplyDepth {
+		return Value{}, protoErr("Protocol error: reply nested too deeply")
+	}
+	kind := aggregateKind(line[0])
+	if kind == Map {
+		n *= 2
+	}
+	arr, err := readElements(br, lim, depth, n)
+	if err != nil {
+		return Value{}, err
+	}
+	if line[0] == '|' {
+		v, err := readReply(br, lim, depth+1)
+		return v, unexpected(err)
+	}
+	return Value{Kind: kind, Array: arr}, nil
 }
 
 // aggregateKind returns the kind of an aggregate's type byte (an
