@@ -22,7 +22,11 @@ import (
 // its expiry removals.
 func TestUndoUnderLoad(t *testing.T) {
 	clock := backend.NewManualClock(time.UnixMilli(1_700_000_000_000))
-	var reported sync.Map // "db/key@n" -> count, n = the reporting round
+	// reported holds "db/key@n", n the round when the key was reported. A
+	// round ends when the clock moves (keys set again may expire again), at
+	// every SWAPDB (a key of the same name from the other database may
+	// expire next) and after a function that swapped (undoing it swaps back).
+	var reported sync.Map
 	var round atomic.Int64
 	var reports atomic.Int64
 	b := openTest(t, Options{Sync: SyncNone, Clock: clock, Databases: 3,
@@ -55,7 +59,14 @@ func TestUndoUnderLoad(t *testing.T) {
 					}()
 					err := b.Update(backend.TxOptions{DB: w % 3, All: true}, func(tx backend.Tx) error {
 						calls[w][i].Add(1)
-						if err := randomWrites(tx, rand.New(rand.NewPCG(seed, 2))); err != nil {
+						swaps := 0
+						err := randomWrites(tx, rand.New(rand.NewPCG(seed, 2)), func() { round.Add(1); swaps++ })
+						if swaps > 0 {
+							// Undoing this function undoes its swaps: the
+							// keys reported after that are other ones.
+							round.Add(1)
+						}
+						if err != nil {
 							return err
 						}
 						switch fail {
@@ -71,8 +82,9 @@ func TestUndoUnderLoad(t *testing.T) {
 					}
 				}()
 				if i%20 == 19 && w == 0 {
-					round.Add(1) // keys set again may expire again
+					round.Add(1)
 					clock.Advance(50 * time.Millisecond)
+					round.Add(1) // a writer may have read the round before the clock moved
 				}
 			}
 		})
@@ -102,8 +114,9 @@ func TestUndoUnderLoad(t *testing.T) {
 }
 
 // randomWrites makes a few random writes of every kind in tx (opened with
-// All), on a small set of keys so that writers collide.
-func randomWrites(tx backend.Tx, rng *rand.Rand) error {
+// All), on a small set of keys so that writers collide. swapped is called
+// before each SwapDB.
+func randomWrites(tx backend.Tx, rng *rand.Rand, swapped func()) error {
 	key := func() []byte { return []byte(fmt.Sprint("k", rng.IntN(12))) }
 	for range 1 + rng.IntN(4) {
 		var err error
@@ -111,7 +124,7 @@ func randomWrites(tx backend.Tx, rng *rand.Rand) error {
 		case 0, 1:
 			exp := int64(0)
 			if rng.IntN(2) == 0 {
-				exp = tx.Now() + int64(rng.IntN(200))
+				exp = tx.Now() + 1 + int64(rng.IntN(200))
 			}
 			err = tx.Set(key(), []byte("v"), exp, false)
 		case 2, 3:
@@ -131,7 +144,7 @@ func randomWrites(tx backend.Tx, rng *rand.Rand) error {
 		case 5:
 			_, err = tx.Delete(key())
 		case 6:
-			_, err = tx.SetExpireAt(key(), tx.Now()+int64(rng.IntN(100)))
+			_, err = tx.SetExpireAt(key(), tx.Now()+1+int64(rng.IntN(100)))
 		case 7:
 			if err = tx.Rename(key(), key()); errors.Is(err, backend.ErrNoSuchKey) {
 				err = nil
@@ -150,6 +163,7 @@ func randomWrites(tx backend.Tx, rng *rand.Rand) error {
 			}
 		case 11:
 			if rng.IntN(8) == 0 {
+				swapped()
 				err = tx.SwapDB(rng.IntN(3), rng.IntN(3))
 			} else if rng.IntN(8) == 0 {
 				err = tx.Flush()
