@@ -239,28 +239,35 @@ func (t *tx) HashIter(key []byte, fn func(field, val []byte) bool) error {
 	return nil
 }
 
-// HashScan implements backend.Tx. The cursor is the number of positions of
-// the field slice still to visit, walked from the end down (see Scan for
-// why that keeps the guarantee).
+// HashScan implements backend.Tx (see hashObj.scan).
 func (t *tx) HashScan(key []byte, cursor uint64, count int, fn func(field, val []byte) error) (uint64, error) {
 	_, e, err := t.hash(key)
 	if e == nil {
 		return 0, err
 	}
+	fs := e.hash().fields
+	return e.hash().scan(cursor, count, func(i int) error { return fn(bytesOf(fs[i].name), fs[i].val) })
+}
+
+// scan calls fn with the positions of about count fields from cursor and
+// returns the next cursor. The cursor is the number of positions of the
+// field slice still to visit, walked from the end down (see Scan for why
+// that keeps the guarantee); a hash of at most smallHash fields comes
+// whole. Sets scan their members the same way.
+func (h *hashObj) scan(cursor uint64, count int, fn func(i int) error) (uint64, error) {
 	if count <= 0 {
 		count = 10
 	}
-	fs := e.hash().fields
-	p := len(fs)
+	p := len(h.fields)
 	if cursor != 0 && cursor < uint64(p) {
 		p = int(cursor)
 	}
-	if len(fs) <= smallHash {
-		count = len(fs) // small hashes come whole
+	if len(h.fields) <= smallHash {
+		count = len(h.fields) // small hashes come whole
 	}
 	for n := 0; p > 0 && n < count; n++ {
 		p--
-		if err := fn(bytesOf(fs[p].name), fs[p].val); err != nil {
+		if err := fn(p); err != nil {
 			return 0, err
 		}
 	}
