@@ -2,6 +2,8 @@ package command
 
 import (
 	"math"
+
+	"redpool/backend"
 )
 
 func setCommands() []Spec {
@@ -74,11 +76,8 @@ func spop(c *Ctx) error {
 		return nil
 	}
 	count, err := parseInt(c.Args[2])
-	if err != nil {
-		return err
-	}
-	if count < 0 {
-		return ErrCountPositive
+	if err != nil || count < 0 {
+		return ErrCountPositive // Redis's reply to a count that is no integer, too
 	}
 	popped, err := popMembers(c, key, count)
 	if err != nil {
@@ -299,6 +298,11 @@ func sscan(c *Ctx) error {
 	if o.typeName != nil {
 		return ErrSyntax
 	}
+	if whole, err := intsetScan(c, key, n); err != nil {
+		return err
+	} else if whole {
+		o.count = int(n)
+	}
 	mark := c.ArrayMark()
 	found := 0
 	next, err := c.Tx.SetScan(key, cursor, o.count, func(m []byte) error {
@@ -313,6 +317,18 @@ func sscan(c *Ctx) error {
 	}
 	c.ScanEnd(mark, next, found)
 	return nil
+}
+
+// intsetScan reports whether SSCAN hands out key's n members in one call,
+// as Redis does for a set it keeps as an intset (it walks a hashtable set
+// COUNT at a time).
+func intsetScan(c *Ctx, key []byte, n int64) (bool, error) {
+	if n > paramInt(c, "set-max-intset-entries", 512) {
+		return false, nil
+	}
+	info, _ := backend.Lookup(backend.TypeSet)
+	enc, err := info.Encoding(c.Tx, key, func(name string, def int64) int64 { return paramInt(c, name, def) })
+	return enc == "intset", err
 }
 
 // --- algebra ---

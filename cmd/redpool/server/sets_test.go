@@ -97,7 +97,7 @@ func TestSetRandMemberPop(t *testing.T) {
 		c.Expect(wireEmptyArray, "SPOP", "nokey", "2")
 		c.Expect(wireEmptyArray, "SPOP", "nokey", "0")
 		c.Expect(wireCountPos, "SPOP", "nokey", "-1")
-		c.Expect(wireNotInt, "SPOP", "nokey", "x")
+		c.Expect(wireCountPos, "SPOP", "nokey", "x")
 		c.Expect(wireSyntax, "SPOP", "nokey", "1", "2")
 		c.Expect(wireWrongType, "SPOP", "str")
 		c.Expect(wireWrongType, "SPOP", "str", "0")
