@@ -114,7 +114,8 @@ func popMembers(c *Ctx, key []byte, count int64) ([][]byte, error) {
 		return all, nil
 	}
 	popped := make([][]byte, 0, count)
-	err = c.Tx.SetRandom(key, int(count), true, func(m []byte) error {
+	// One pick is distinct by itself: no need for Sample's bookkeeping.
+	err = c.Tx.SetRandom(key, int(count), count > 1, func(m []byte) error {
 		popped = append(popped, append([]byte(nil), m...))
 		return nil
 	})
