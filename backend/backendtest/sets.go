@@ -206,26 +206,13 @@ func testSetModel(h *harness) {
 func (h *harness) setScan(db int, key string, count int, between func(i int)) map[string]bool {
 	h.t.Helper()
 	got := map[string]bool{}
-	var cursor uint64
-	for i := 0; ; i++ {
-		if i > 1_000_000 {
-			h.t.Fatal("SetScan does not finish")
-		}
-		h.view(db, k(key), func(tx backend.Tx) error {
-			next, err := tx.SetScan(b(key), cursor, count, func(m []byte) error {
-				got[string(m)] = true
-				return nil
-			})
-			cursor = next
-			return err
+	h.scanLoop(db, k(key), "SetScan", between, func(tx backend.Tx, cursor uint64) (uint64, error) {
+		return tx.SetScan(b(key), cursor, count, func(m []byte) error {
+			got[string(m)] = true
+			return nil
 		})
-		if cursor == 0 {
-			return got
-		}
-		if between != nil {
-			between(i)
-		}
-	}
+	})
+	return got
 }
 
 // testSetScan: every member once or more for any count; every member

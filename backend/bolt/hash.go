@@ -56,12 +56,18 @@ func (t *tx) HashDel(key []byte, fields [][]byte) (int64, error) {
 	if !ok {
 		return 0, err
 	}
+	return c.delSubs(fields)
+}
+
+// delSubs deletes the subkeys of subs that exist (a hash's fields, a set's
+// members), saves the collection and returns how many there were.
+func (c *coll) delSubs(subs [][]byte) (int64, error) {
 	var removed int64
-	for _, f := range fields {
-		if _, ok := c.get(f); !ok {
+	for _, s := range subs {
+		if _, ok := c.get(s); !ok {
 			continue
 		}
-		if err := c.del(f); err != nil {
+		if err := c.del(s); err != nil {
 			return 0, err
 		}
 		removed++

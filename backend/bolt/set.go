@@ -44,18 +44,7 @@ func (t *tx) SetRem(key []byte, members [][]byte) (int64, error) {
 	if !ok {
 		return 0, err
 	}
-	var removed int64
-	for _, m := range members {
-		if _, ok := c.get(m); !ok {
-			continue
-		}
-		if err := c.del(m); err != nil {
-			return 0, err
-		}
-		removed++
-	}
-	c.r.size -= removed
-	return removed, c.save()
+	return c.delSubs(members)
 }
 
 func (t *tx) SetIsMember(key, member []byte) (bool, error) {

@@ -187,33 +187,38 @@ func (t *tx) HashDel(key []byte, fields [][]byte) (int64, error) {
 	if e == nil {
 		return 0, err
 	}
+	return t.delNames(sd, e, (*entry).hash, fields), nil
+}
+
+// delNames removes names from the hashObj that obj finds in e (a hash's
+// fields, a set's members) and returns how many there were. It copies e
+// first if a snapshot shares it, and removes the key when it is left empty.
+func (t *tx) delNames(sd *shardData, e *entry, obj func(*entry) *hashObj, names [][]byte) int64 {
 	hit := false
-	for _, f := range fields {
-		if e.hash().find(f) >= 0 {
+	for _, f := range names {
+		if obj(e).find(f) >= 0 {
 			hit = true
 			break
 		}
 	}
 	if !hit {
-		return 0, nil
+		return 0
 	}
 	e = sd.writable(e, t.epoch)
 	before := e.size()
 	var n int64
-	h := e.hash()
-	for _, f := range fields {
+	h := obj(e)
+	for _, f := range names {
 		if i := h.find(f); i >= 0 {
 			h.del(i)
 			n++
 		}
 	}
-	if len(h.fields) == 0 {
-		sd.used.Add(e.size() - before)
-		sd.remove(e)
-		return n, nil
-	}
 	sd.used.Add(e.size() - before)
-	return n, nil
+	if len(h.fields) == 0 {
+		sd.remove(e)
+	}
+	return n
 }
 
 // HashLen implements backend.Tx.

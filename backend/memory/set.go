@@ -84,31 +84,7 @@ func (t *tx) SetRem(key []byte, members [][]byte) (int64, error) {
 	if e == nil {
 		return 0, err
 	}
-	hit := false
-	for _, m := range members {
-		if e.set().find(m) >= 0 {
-			hit = true
-			break
-		}
-	}
-	if !hit {
-		return 0, nil
-	}
-	e = sd.writable(e, t.epoch)
-	before := e.size()
-	var n int64
-	s := e.set()
-	for _, m := range members {
-		if i := s.find(m); i >= 0 {
-			s.del(i)
-			n++
-		}
-	}
-	sd.used.Add(e.size() - before)
-	if len(s.fields) == 0 {
-		sd.remove(e)
-	}
-	return n, nil
+	return t.delNames(sd, e, func(e *entry) *hashObj { return &e.set().hashObj }, members), nil
 }
 
 // SetIsMember implements backend.Tx.

@@ -10,8 +10,8 @@ import (
 )
 
 // Differential tests of the set family against a real Redis, in RESP2 and
-// RESP3. A step written "~ CMD ..." is compared regardless of element
-// order (its kind, array or set, still compared); SRANDMEMBER and SPOP
+// RESP3. Steps written "~ CMD ..." are compared regardless of element
+// order (see diffUnordered); SRANDMEMBER and SPOP
 // only where Redis's reply is deterministic (errors, empty and whole-set
 // replies), the rest structurally in sets_test.go.
 
@@ -85,32 +85,31 @@ var setScanCases = script(
 	"CONFIG SET set-max-intset-entries 512",
 )
 
-// diffSetScript is diffScript with "~ " steps compared unordered.
-func diffSetScript(t *testing.T, cmds [][]string) {
+// diffUnordered compares args's replies regardless of element order: an
+// SSCAN call's cursor exactly and its members in any order, any other
+// reply with Diff.DoUnordered (its kind, array or set, still compared).
+func diffUnordered(t *testing.T, d *servertest.Diff, args []string) {
 	t.Helper()
-	r := servertest.StartRedis(t)
-	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
-		s := servertest.Start(t, servertest.WithConfig(b.Apply))
-		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
-		for _, c := range cmds {
-			if c[0] == "~" && c[1] == "SSCAN" {
-				diffScan(t, d, c[1:])
-				continue
-			}
-			if c[0] == "~" {
-				d.DoUnordered(c[1:]...)
-				continue
-			}
-			d.Do(c...)
-		}
-		t.Logf("%d cases compared", d.Cases)
-	})
+	if !strings.EqualFold(args[0], "SSCAN") {
+		d.DoUnordered(args...)
+		return
+	}
+	rc, pc := d.Conns()
+	want, got := rc.Do(args...), pc.Do(args...)
+	d.Cases++
+	wc, wm := parseScanReply(t, want)
+	gc, gm := parseScanReply(t, got)
+	slices.Sort(wm)
+	slices.Sort(gm)
+	if wc != gc || !slices.Equal(wm, gm) {
+		t.Errorf("differs from Redis (unordered): %s\n redpool: %q\n   redis: %q", servertest.Quote(args), got, want)
+	}
 }
 
-func TestDiffSetBasics(t *testing.T)   { diffSetScript(t, setBasicCases) }
-func TestDiffSetRandPop(t *testing.T)  { diffSetScript(t, setRandPopCases) }
-func TestDiffSetAlgebra(t *testing.T)  { diffSetScript(t, setAlgebraCases) }
-func TestDiffSetScanCmds(t *testing.T) { diffSetScript(t, setScanCases) }
+func TestDiffSetBasics(t *testing.T)   { diffScript(t, setBasicCases) }
+func TestDiffSetRandPop(t *testing.T)  { diffScript(t, setRandPopCases) }
+func TestDiffSetAlgebra(t *testing.T)  { diffScript(t, setAlgebraCases) }
+func TestDiffSetScanCmds(t *testing.T) { diffScript(t, setScanCases) }
 
 // TestDiffSetWhole compares whole-set replies regardless of order, and
 // complete SSCAN iterations as sets of members, on sets small and large,
@@ -156,22 +155,6 @@ func TestDiffSetWhole(t *testing.T) {
 		}
 		t.Logf("%d cases compared", d.Cases)
 	})
-}
-
-// diffScan compares one SSCAN call: the cursor exactly, the members in any
-// order.
-func diffScan(t *testing.T, d *servertest.Diff, args []string) {
-	t.Helper()
-	rc, pc := d.Conns()
-	want, got := rc.Do(args...), pc.Do(args...)
-	d.Cases++
-	wc, wm := parseScanReply(t, want)
-	gc, gm := parseScanReply(t, got)
-	slices.Sort(wm)
-	slices.Sort(gm)
-	if wc != gc || !slices.Equal(wm, gm) {
-		t.Errorf("differs from Redis (unordered): %s\n redpool: %q\n   redis: %q", servertest.Quote(args), got, want)
-	}
 }
 
 // sscanAll runs an SSCAN iteration to the end with COUNT 5 and opts and
