@@ -75,15 +75,7 @@ func hsetnx(c *Ctx) error {
 	return nil
 }
 
-func hdel(c *Ctx) error {
-	n, err := c.Tx.HashDel(c.Args[1], c.Args[2:])
-	if err != nil {
-		return err
-	}
-	c.Dirty(n)
-	c.Int(n)
-	return nil
-}
+func hdel(c *Ctx) error { return c.changedCount(c.Tx.HashDel(c.Args[1], c.Args[2:])) }
 
 // hincrby is HINCRBY key field increment.
 func hincrby(c *Ctx) error {

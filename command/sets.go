@@ -35,18 +35,12 @@ var (
 
 // --- single-key writes ---
 
-func sadd(c *Ctx) error {
-	n, err := c.Tx.SetAdd(c.Args[1], c.Args[2:])
-	if err != nil {
-		return err
-	}
-	c.Dirty(n)
-	c.Int(n)
-	return nil
-}
+func sadd(c *Ctx) error { return c.changedCount(c.Tx.SetAdd(c.Args[1], c.Args[2:])) }
+func srem(c *Ctx) error { return c.changedCount(c.Tx.SetRem(c.Args[1], c.Args[2:])) }
 
-func srem(c *Ctx) error {
-	n, err := c.Tx.SetRem(c.Args[1], c.Args[2:])
+// changedCount replies with n, the number of elements a write added or
+// removed, which is also the number of changes it made; or returns err.
+func (c *Ctx) changedCount(n int64, err error) error {
 	if err != nil {
 		return err
 	}
