@@ -361,57 +361,82 @@ func setSizes(c *Ctx, keys [][]byte) ([]int64, error) {
 
 // eachResult calls fn with each member of op over keys, once each, and
 // stops when fn returns false. A member is valid during the call.
-// Intersection walks the smallest set and looks the members up in the
-// others; difference walks the first set; union walks all of them,
-// remembering what it has handed out.
 func eachResult(c *Ctx, op setOp, keys [][]byte, sizes []int64, fn func(m []byte) bool) error {
-	var err error
 	switch op {
 	case opInter:
-		small := 0
-		for i, n := range sizes {
-			if n == 0 {
-				return nil
-			}
-			if n < sizes[small] {
-				small = i
-			}
-		}
-		return c.Tx.SetIter(keys[small], func(m []byte) bool {
-			if in, e := inAll(c, keys, small, m); e != nil || !in {
-				err = e
-				return e == nil
-			}
-			return fn(m)
-		})
+		return eachInter(c, keys, sizes, fn)
 	case opDiff:
-		iterErr := c.Tx.SetIter(keys[0], func(m []byte) bool {
-			for _, k := range keys[1:] {
-				in, e := c.Tx.SetIsMember(k, m)
-				if e != nil || in {
-					err = e
-					return e == nil
-				}
-			}
-			return fn(m)
-		})
-		if iterErr != nil {
-			return iterErr
-		}
-		return err
+		return eachDiff(c, keys, fn)
 	}
+	return eachUnion(c, keys, fn)
+}
+
+// eachInter walks the smallest set and looks its members up in the others
+// (none if a set is empty or missing).
+func eachInter(c *Ctx, keys [][]byte, sizes []int64, fn func(m []byte) bool) error {
+	small := 0
+	for i, n := range sizes {
+		if n == 0 {
+			return nil
+		}
+		if n < sizes[small] {
+			small = i
+		}
+	}
+	var err error
+	iterErr := c.Tx.SetIter(keys[small], func(m []byte) bool {
+		in, e := inAll(c, keys, small, m)
+		switch {
+		case e != nil:
+			err = e
+			return false
+		case !in:
+			return true
+		}
+		return fn(m)
+	})
+	if iterErr != nil {
+		return iterErr
+	}
+	return err
+}
+
+// eachDiff walks the first set and hands out the members no other set has.
+func eachDiff(c *Ctx, keys [][]byte, fn func(m []byte) bool) error {
+	var err error
+	iterErr := c.Tx.SetIter(keys[0], func(m []byte) bool {
+		for _, k := range keys[1:] {
+			in, e := c.Tx.SetIsMember(k, m)
+			if e != nil {
+				err = e
+				return false
+			}
+			if in {
+				return true
+			}
+		}
+		return fn(m)
+	})
+	if iterErr != nil {
+		return iterErr
+	}
+	return err
+}
+
+// eachUnion walks every set, remembering what it has handed out.
+func eachUnion(c *Ctx, keys [][]byte, fn func(m []byte) bool) error {
 	seen := map[string]bool{}
 	more := true
 	for _, k := range keys {
-		iterErr := c.Tx.SetIter(k, func(m []byte) bool {
+		err := c.Tx.SetIter(k, func(m []byte) bool {
 			if !seen[string(m)] {
 				seen[string(m)] = true
 				more = fn(m)
 			}
 			return more
 		})
-		if iterErr != nil || !more {
-			return iterErr
+		if err != nil || !more {
+			return err
 		}
 	}
 	return nil
