@@ -167,14 +167,7 @@ func hexists(c *Ctx) error {
 	return nil
 }
 
-func hlen(c *Ctx) error {
-	n, err := c.Tx.HashLen(c.Args[1])
-	if err != nil {
-		return err
-	}
-	c.Int(n)
-	return nil
-}
+func hlen(c *Ctx) error { return c.intReply(c.Tx.HashLen(c.Args[1])) }
 
 func hstrlen(c *Ctx) error {
 	v, _, err := c.Tx.HashGet(c.Args[1], c.Args[2])

@@ -162,22 +162,23 @@ func smove(c *Ctx) error {
 
 // --- single-key reads ---
 
-func scard(c *Ctx) error {
-	n, err := c.Tx.SetLen(c.Args[1])
-	if err != nil {
-		return err
+func scard(c *Ctx) error     { return c.intReply(c.Tx.SetLen(c.Args[1])) }
+func sismember(c *Ctx) error { return c.boolReply(c.Tx.SetIsMember(c.Args[1], c.Args[2])) }
+
+// intReply replies with n, or returns err.
+func (c *Ctx) intReply(n int64, err error) error {
+	if err == nil {
+		c.Int(n)
 	}
-	c.Int(n)
-	return nil
+	return err
 }
 
-func sismember(c *Ctx) error {
-	ok, err := c.Tx.SetIsMember(c.Args[1], c.Args[2])
-	if err != nil {
-		return err
+// boolReply replies with :1 or :0, or returns err.
+func (c *Ctx) boolReply(ok bool, err error) error {
+	if err == nil {
+		c.Bool(ok)
 	}
-	c.Bool(ok)
-	return nil
+	return err
 }
 
 // smismember replies with an array of integers (not booleans), in both
