@@ -226,19 +226,9 @@ func replyField(c *Ctx, f, v []byte, what int) {
 // NOVALUES is Redis 7.4's.
 func hscan(c *Ctx) error {
 	key := c.Args[1]
-	cursor, ok := parseCursor(c.Args[2])
-	if !ok {
-		return ErrInvalidCursor
-	}
-	n, err := c.Tx.HashLen(key)
-	if err != nil {
+	cursor, n, err := keyScanStart(c, c.Tx.HashLen)
+	if err != nil || n == 0 {
 		return err
-	}
-	if n == 0 {
-		c.Array(2)
-		c.BulkString("0")
-		c.Array(0)
-		return nil
 	}
 	count, pattern, what := 10, []byte(nil), hashFields|hashValues
 	args := c.Args[3:]

@@ -273,19 +273,9 @@ func srandmember(c *Ctx) error {
 // TYPE is SCAN's only.
 func sscan(c *Ctx) error {
 	key := c.Args[1]
-	cursor, ok := parseCursor(c.Args[2])
-	if !ok {
-		return ErrInvalidCursor
-	}
-	n, err := c.Tx.SetLen(key)
-	if err != nil {
+	cursor, n, err := keyScanStart(c, c.Tx.SetLen)
+	if err != nil || n == 0 {
 		return err
-	}
-	if n == 0 {
-		c.Array(2)
-		c.BulkString("0")
-		c.Array(0)
-		return nil
 	}
 	o, err := parseScanOptions(c.Args[3:])
 	if err != nil {
@@ -313,6 +303,24 @@ func sscan(c *Ctx) error {
 	}
 	c.ScanEnd(mark, next, found)
 	return nil
+}
+
+// keyScanStart begins HSCAN and SSCAN key cursor ...: it parses the
+// cursor, then asks size for key's size (WRONGTYPE, if so, comes after a
+// bad cursor, as in Redis). A missing key (n 0) is answered here with the
+// empty scan.
+func keyScanStart(c *Ctx, size func(key []byte) (int64, error)) (cursor uint64, n int64, err error) {
+	cursor, ok := parseCursor(c.Args[2])
+	if !ok {
+		return 0, 0, ErrInvalidCursor
+	}
+	if n, err = size(c.Args[1]); err != nil || n > 0 {
+		return cursor, n, err
+	}
+	c.Array(2)
+	c.BulkString("0")
+	c.Array(0)
+	return 0, 0, nil
 }
 
 // intsetScan reports whether SSCAN hands out key's n members in one call,
