@@ -288,4 +288,27 @@ type Tx interface {
 	// may repeat. A missing key makes no call. Its cost does not grow with the size of
 	// the hash on memory (O(count)); see each backend for its cost.
 	HashRandom(key []byte, count int, distinct bool, fn func(field, val []byte) error) error
+
+	// --- sets ---
+
+	// SetAdd adds members and returns how many were new.
+	SetAdd(key []byte, members [][]byte) (int64, error)
+	// SetRem removes members and returns how many existed. Removing the
+	// last member deletes the key.
+	SetRem(key []byte, members [][]byte) (int64, error)
+	// SetIsMember reports whether member is in key's set.
+	SetIsMember(key, member []byte) (bool, error)
+	// SetLen returns the number of members (0 if missing).
+	SetLen(key []byte) (int64, error)
+	// SetIter calls fn for each member until fn returns false.
+	SetIter(key []byte, fn func(member []byte) bool) error
+	// SetScan visits about count members from cursor and returns the next
+	// cursor (0 = done), with SCAN's guarantee.
+	SetScan(key []byte, cursor uint64, count int, fn func(member []byte) error) (uint64, error)
+	// SetRandom calls fn for count members of key picked at random, as
+	// HashRandom picks fields: distinct members if distinct (every member
+	// once when count reaches SetLen), else independent picks that may
+	// repeat. A missing key makes no call. O(count) on memory; see each
+	// backend for its cost.
+	SetRandom(key []byte, count int, distinct bool, fn func(member []byte) error) error
 }

@@ -3,7 +3,6 @@ package backend
 import (
 	"errors"
 	"fmt"
-	"strconv"
 )
 
 // Type is the type of the value stored at a key.
@@ -17,6 +16,7 @@ const (
 	TypeString
 	TypeList
 	TypeHash
+	TypeSet
 
 	numTypes // one past the last type
 )
@@ -91,6 +91,10 @@ var typeTable = [numTypes]TypeInfo{
 	TypeHash: {
 		Type: TypeHash, Name: "hash", Kind: 3, Width: 2,
 		Read: readHash, Load: loadHash, RewriteCmd: "HSET", Encoding: hashEncoding,
+	},
+	TypeSet: {
+		Type: TypeSet, Name: "set", Kind: 4, Width: 1,
+		Read: readSet, Load: loadSet, RewriteCmd: "SADD", Encoding: setEncoding,
 	},
 }
 
@@ -196,10 +200,8 @@ func stringEncoding(tx Tx, key []byte, _ func(string, int64) int64) (string, err
 	if err != nil {
 		return "", err
 	}
-	if len(v) <= 20 {
-		if n, err := strconv.ParseInt(string(v), 10, 64); err == nil && strconv.FormatInt(n, 10) == string(v) {
-			return "int", nil
-		}
+	if isCanonicalInt(v) {
+		return "int", nil
 	}
 	if len(v) <= embstrMaxLen {
 		return "embstr", nil

@@ -5,6 +5,11 @@
 #
 #   bench/compare.sh                         # SET, GET, INCR at -P 1 and -P 16
 #   N=200000 TESTS=set,get PIPES=1 bench/compare.sh
+#   TESTS=sadd,sismember,smembers,spop bench/compare.sh   # the set family
+#
+# A test is a redis-benchmark -t name (set, get, incr, sadd, spop, ...) or
+# one of the custom commands below: sismember (a random member of the
+# "myset" that sadd fills) and smembers (a set of 10 members, loaded first).
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 set -euo pipefail
@@ -18,11 +23,38 @@ rport=$(free_port); start_redis "$rport"
 pport=$(free_port); start_redpool "$pport" memory "threads = ${THREADS:-0}" '[persistence]' 'mode = "none"'
 echo "redpool: memory backend, no persistence, threads = ${THREADS:-0} (0 = auto); $(nproc) CPUs"
 
-printf '%-6s %-4s %14s %14s %8s\n' test P redis redpool ratio
+# custom TEST -> the command line of a test redis-benchmark -t does not have.
+custom() {
+  case $1 in
+    sismember) echo "SISMEMBER myset element:__rand_int__" ;;
+    smembers) echo "SMEMBERS myset10" ;;
+    *) return 1 ;;
+  esac
+}
+
+# rps_test PORT TEST PIPELINE -> requests per second of a -t test or a custom one.
+rps_test() {
+  local cmd
+  if ! cmd=$(custom "$2"); then
+    rps "$@"
+    return
+  fi
+  local keys=(-r "${KEYS:-100000}")
+  [[ ${KEYS:-100000} == 0 ]] && keys=()
+  # shellcheck disable=SC2086 # the command line is split into its words
+  redis-benchmark -p "$1" -n "${N:-100000}" -c "${CLIENTS:-50}" -P "$3" "${keys[@]}" --threads 1 -q $cmd 2>/dev/null |
+    tr '\r' '\n' | awk '/requests per second/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i-1)}' | tail -1
+}
+
+for port in "$rport" "$pport"; do
+  redis-cli -p "$port" sadd myset10 m0 m1 m2 m3 m4 m5 m6 m7 m8 m9 >/dev/null
+done
+
+printf '%-9s %-4s %14s %14s %8s\n' test P redis redpool ratio
 for p in $PIPES; do
   for t in ${TESTS//,/ }; do
-    r=$(rps "$rport" "$t" "$p")
-    m=$(rps "$pport" "$t" "$p")
-    printf '%-6s %-4s %14s %14s %8s\n' "$t" "$p" "$r" "$m" "$(ratio "$m" "$r")"
+    r=$(rps_test "$rport" "$t" "$p")
+    m=$(rps_test "$pport" "$t" "$p")
+    printf '%-9s %-4s %14s %14s %8s\n' "$t" "$p" "$r" "$m" "$(ratio "$m" "$r")"
   done
 done

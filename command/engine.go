@@ -130,6 +130,7 @@ func Families() [][]Spec {
 		stringCommands(),
 		listCommands(),
 		hashCommands(),
+		setCommands(),
 	}
 }
 

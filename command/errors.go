@@ -78,6 +78,10 @@ const (
 	ErrNaNOrInfinity    Error = "ERR value is NaN or Infinity"
 	ErrOutOfRange       Error = "ERR value is out of range"
 	ErrLongRange        Error = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+
+	// --- sets ---
+	ErrNumKeysTooMany Error = "ERR Number of keys can't be greater than number of args"
+	ErrLimitNegative  Error = "ERR LIMIT can't be negative"
 )
 
 // WrongArity is the reply to a command called with the wrong number of

@@ -75,15 +75,7 @@ func hsetnx(c *Ctx) error {
 	return nil
 }
 
-func hdel(c *Ctx) error {
-	n, err := c.Tx.HashDel(c.Args[1], c.Args[2:])
-	if err != nil {
-		return err
-	}
-	c.Dirty(n)
-	c.Int(n)
-	return nil
-}
+func hdel(c *Ctx) error { return c.changedCount(c.Tx.HashDel(c.Args[1], c.Args[2:])) }
 
 // hincrby is HINCRBY key field increment.
 func hincrby(c *Ctx) error {
@@ -175,14 +167,7 @@ func hexists(c *Ctx) error {
 	return nil
 }
 
-func hlen(c *Ctx) error {
-	n, err := c.Tx.HashLen(c.Args[1])
-	if err != nil {
-		return err
-	}
-	c.Int(n)
-	return nil
-}
+func hlen(c *Ctx) error { return c.intReply(c.Tx.HashLen(c.Args[1])) }
 
 func hstrlen(c *Ctx) error {
 	v, _, err := c.Tx.HashGet(c.Args[1], c.Args[2])
@@ -241,19 +226,9 @@ func replyField(c *Ctx, f, v []byte, what int) {
 // NOVALUES is Redis 7.4's.
 func hscan(c *Ctx) error {
 	key := c.Args[1]
-	cursor, ok := parseCursor(c.Args[2])
-	if !ok {
-		return ErrInvalidCursor
-	}
-	n, err := c.Tx.HashLen(key)
-	if err != nil {
+	cursor, n, err := keyScanStart(c, c.Tx.HashLen)
+	if err != nil || n == 0 {
 		return err
-	}
-	if n == 0 {
-		c.Array(2)
-		c.BulkString("0")
-		c.Array(0)
-		return nil
 	}
 	count, pattern, what := 10, []byte(nil), hashFields|hashValues
 	args := c.Args[3:]

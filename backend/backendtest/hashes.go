@@ -207,26 +207,13 @@ func testHashModel(h *harness) {
 func (h *harness) hashScan(db int, key string, count int, between func(i int)) map[string]string {
 	h.t.Helper()
 	got := map[string]string{}
-	var cursor uint64
-	for i := 0; ; i++ {
-		if i > 1_000_000 {
-			h.t.Fatal("HashScan does not finish")
-		}
-		h.view(db, k(key), func(tx backend.Tx) error {
-			next, err := tx.HashScan(b(key), cursor, count, func(f, v []byte) error {
-				got[string(f)] = string(v)
-				return nil
-			})
-			cursor = next
-			return err
+	h.scanLoop(db, k(key), "HashScan", between, func(tx backend.Tx, cursor uint64) (uint64, error) {
+		return tx.HashScan(b(key), cursor, count, func(f, v []byte) error {
+			got[string(f)] = string(v)
+			return nil
 		})
-		if cursor == 0 {
-			return got
-		}
-		if between != nil {
-			between(i)
-		}
-	}
+	})
+	return got
 }
 
 func testHashScan(h *harness) {

@@ -20,7 +20,7 @@ type typedOp struct {
 
 func typedOps() []typedOp {
 	called := func() error { return errors.New("callback called") }
-	S, L, H := backend.TypeString, backend.TypeList, backend.TypeHash
+	S, L, H, Z := backend.TypeString, backend.TypeList, backend.TypeHash, backend.TypeSet
 	return []typedOp{
 		{"Get", S, false, func(tx backend.Tx, key []byte) error { _, _, err := tx.Get(key); return err }},
 		{"Append", S, true, func(tx backend.Tx, key []byte) error { _, err := tx.Append(key, b("x")); return err }},
@@ -70,6 +70,20 @@ func typedOps() []typedOp {
 		{"HashRandom", H, false, func(tx backend.Tx, key []byte) error {
 			return tx.HashRandom(key, 3, true, func(_, _ []byte) error { return called() })
 		}},
+		{"SetAdd", Z, true, func(tx backend.Tx, key []byte) error { _, err := tx.SetAdd(key, bs("x")); return err }},
+		{"SetRem", Z, true, func(tx backend.Tx, key []byte) error { _, err := tx.SetRem(key, bs("a", "x")); return err }},
+		{"SetIsMember", Z, false, func(tx backend.Tx, key []byte) error { _, err := tx.SetIsMember(key, b("a")); return err }},
+		{"SetLen", Z, false, func(tx backend.Tx, key []byte) error { _, err := tx.SetLen(key); return err }},
+		{"SetIter", Z, false, func(tx backend.Tx, key []byte) error {
+			return tx.SetIter(key, func([]byte) bool { return false })
+		}},
+		{"SetScan", Z, false, func(tx backend.Tx, key []byte) error {
+			_, err := tx.SetScan(key, 0, 10, func([]byte) error { return called() })
+			return err
+		}},
+		{"SetRandom", Z, false, func(tx backend.Tx, key []byte) error {
+			return tx.SetRandom(key, 3, true, func([]byte) error { return called() })
+		}},
 	}
 }
 
@@ -109,6 +123,7 @@ func testReadOnly(h *harness) {
 	h.set(0, "s", "v", 0)
 	h.rpush(0, "l", "v", "w")
 	h.hset(0, "h", "f", "v")
+	h.sadd(0, "z", "a")
 	h.set(1, "o", "v", 0)
 	writes := []struct {
 		name string
@@ -139,6 +154,9 @@ func testReadOnly(h *harness) {
 		{"ListInsert", func(tx backend.Tx) error { _, err := tx.ListInsert(b("l"), true, b("v"), b("x")); return err }},
 		{"HashSet", func(tx backend.Tx) error { _, err := tx.HashSet(b("h"), bs("f", "x"), false); return err }},
 		{"HashDel", func(tx backend.Tx) error { _, err := tx.HashDel(b("h"), bs("f")); return err }},
+		{"SetAdd", func(tx backend.Tx) error { _, err := tx.SetAdd(b("z"), bs("x")); return err }},
+		{"SetAddNew", func(tx backend.Tx) error { _, err := tx.SetAdd(b("nz"), bs("x")); return err }},
+		{"SetRem", func(tx backend.Tx) error { _, err := tx.SetRem(b("z"), bs("a")); return err }},
 	}
 	before := dumpTx(t, h.b)
 	for _, w := range writes {
@@ -447,6 +465,7 @@ func typeSamples() map[backend.Type][][]byte {
 		backend.TypeString: bs("v"),
 		backend.TypeList:   bs("a", "b", "a"),
 		backend.TypeHash:   bs("f", "1", "g", "2"),
+		backend.TypeSet:    bs("a", "1", "b"),
 	}
 }
 

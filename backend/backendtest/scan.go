@@ -15,21 +15,31 @@ import (
 func (h *harness) scan(db int, count int, between func(i int)) map[string]backend.Type {
 	h.t.Helper()
 	got := map[string]backend.Type{}
+	h.scanLoop(db, nil, "Scan", between, func(tx backend.Tx, cursor uint64) (uint64, error) {
+		return tx.Scan(cursor, count, func(key []byte, typ backend.Type) error {
+			got[string(key)] = typ
+			return nil
+		})
+	})
+	return got
+}
+
+// scanLoop runs step (one call of a SCAN-like operation named name from
+// cursor, returning the next) in its own View on keys until the cursor
+// comes back to 0, running between(i) after each call but the last.
+func (h *harness) scanLoop(db int, keys []string, name string, between func(i int), step func(tx backend.Tx, cursor uint64) (uint64, error)) {
+	h.t.Helper()
 	var cursor uint64
 	for i := 0; ; i++ {
 		if i > 1_000_000 {
-			h.t.Fatal("Scan does not finish")
+			h.t.Fatalf("%s does not finish", name)
 		}
-		h.view(db, nil, func(tx backend.Tx) error {
-			next, err := tx.Scan(cursor, count, func(key []byte, typ backend.Type) error {
-				got[string(key)] = typ
-				return nil
-			})
-			cursor = next
+		h.view(db, keys, func(tx backend.Tx) (err error) {
+			cursor, err = step(tx, cursor)
 			return err
 		})
 		if cursor == 0 {
-			return got
+			return
 		}
 		if between != nil {
 			between(i)

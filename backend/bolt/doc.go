@@ -1,6 +1,6 @@
 // Package bolt is a disk backend for redpool built on bbolt
 // (go.etcd.io/bbolt). It implements backend.Backend with the same semantics
-// as the in-memory backend, and keeps every list and hash operation at
+// as the in-memory backend, and keeps every list, hash and set operation at
 // O(log n) in the collection's size plus the elements it returns.
 //
 // # Key layout
@@ -17,6 +17,7 @@
 //
 //	data     id(8) subkey     -> element           list: subkey = pos(8)
 //	                                               hash: subkey = field
+//	                                               set:  subkey = member, element ""
 //	                                               (a collection's family)
 //
 //	expire   at(8) ns(4) key  -> ""                active-expiry index, by time
@@ -28,7 +29,7 @@
 //
 //	string:     type(1) expireAt(8) value...           value stored inline
 //	list:       type(1) expireAt(8) id(8) head(8) tail(8)
-//	collection: type(1) expireAt(8) id(8) size(8)      hash, and every type to come
+//	collection: type(1) expireAt(8) id(8) size(8)      hash, set, and every type to come
 //
 // type is the backend.Type; a record of a type with no row in backend's
 // registry is reported as damaged, and writing one is an error (never
@@ -42,7 +43,8 @@
 // an int64 with the sign bit flipped so that it sorts numerically); a push
 // at either end is one put, LINDEX and LSET are one point lookup, LRANGE is
 // a seek plus a cursor walk. LINSERT and LREM shift the elements on one
-// side, O(n) as in Redis. A hash field is one data key.
+// side, O(n) as in Redis. A hash field is one data key, and so is a set
+// member (SISMEMBER is one point lookup).
 //
 //	keys:  [ns 1]["mylist"] -> list  exp=0 id=42 head=-2 tail=3
 //	data:  [42][pos -2] -> "a"                  LPUSH went left twice
@@ -56,14 +58,16 @@
 // opens or creates the record, gets, puts, deletes and iterates the
 // subkeys of the family, picks a random element, and saves the record
 // with its new size, or removes the key when it is left empty. A new
-// collection type (a set: subkey = member) is its Tx methods on coll and
-// nothing else in this package.
+// collection type is its Tx methods on coll and nothing else in this
+// package (set.go is the whole of the set type).
 //
-// A random element (HashRandom) is a random descent of the family's keys
-// (see randomIn): O(log n) page reads, every element reachable but not with
-// equal chances. HashRandom reads a hash of at most 64 fields whole and
-// samples it uniformly instead, and walks a larger one once (O(n)) for a
-// distinct count above a third of its size.
+// A random element (HashRandom, SetRandom: HRANDFIELD, SRANDMEMBER, SPOP)
+// is a random descent of the family's keys (see randomIn): O(log n) page
+// reads, every element reachable but not with equal chances (an element
+// alone on a sparse page comes out more often). Both read a collection of
+// at most 64 elements whole and sample it uniformly instead, and walk a
+// larger one once (O(n)) for a distinct count above a third of its size
+// (coll.sample).
 //
 // Because elements are addressed by id rather than by key, RENAME and MOVE
 // are O(1): they move the metadata record (and its expiry-index entry) and
@@ -154,6 +158,6 @@
 // # Limits
 //
 // bbolt keys are at most 32768 bytes, so a key may be at most 32756 bytes
-// and a hash field at most 32760 bytes; longer ones fail with
+// and a hash field or set member at most 32760 bytes; longer ones fail with
 // backend.ErrTooLarge.
 package bolt

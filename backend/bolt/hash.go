@@ -56,12 +56,18 @@ func (t *tx) HashDel(key []byte, fields [][]byte) (int64, error) {
 	if !ok {
 		return 0, err
 	}
+	return c.delSubs(fields)
+}
+
+// delSubs deletes the subkeys of subs that exist (a hash's fields, a set's
+// members), saves the collection and returns how many there were.
+func (c *coll) delSubs(subs [][]byte) (int64, error) {
 	var removed int64
-	for _, f := range fields {
-		if _, ok := c.get(f); !ok {
+	for _, s := range subs {
+		if _, ok := c.get(s); !ok {
 			continue
 		}
-		if err := c.del(f); err != nil {
+		if err := c.del(s); err != nil {
 			return 0, err
 		}
 		removed++
@@ -91,17 +97,24 @@ func (t *tx) HashScan(key []byte, cursor uint64, count int, fn func(field, val [
 	if !ok {
 		return 0, err
 	}
+	return c.scan(cursor, count, fn)
+}
+
+// scan visits about count elements from cursor and returns the next cursor
+// (0 = done). A cursor names the subkey to resume at (see cursorTable), so
+// every element present for the whole scan is visited.
+func (c *coll) scan(cursor uint64, count int, fn func(sub, val []byte) error) (uint64, error) {
 	if count <= 0 {
 		count = 10
 	}
 	var start []byte
 	slot := -1
 	if cursor != 0 {
-		start, slot = t.b.cursors.lookup(cursor)
+		start, slot = c.t.b.cursors.lookup(cursor)
 	}
 	n := 0
 	var last, next []byte
-	err = c.iter(start, false, func(f, v []byte) (bool, error) {
+	err := c.iter(start, false, func(f, v []byte) (bool, error) {
 		if n == count {
 			next = f
 			return false, nil
@@ -113,7 +126,7 @@ func (t *tx) HashScan(key []byte, cursor uint64, count int, fn func(field, val [
 	if err != nil || next == nil {
 		return 0, err
 	}
-	return t.b.cursors.issue(slot, last, next), nil
+	return c.t.b.cursors.issue(slot, last, next), nil
 }
 
 // randomWalkMax is the size up to which HashRandom reads the whole hash
@@ -133,6 +146,12 @@ func (t *tx) HashRandom(key []byte, count int, distinct bool, fn func(field, val
 	if !ok || count <= 0 {
 		return err
 	}
+	return c.sample(count, distinct, fn)
+}
+
+// sample calls fn with count elements picked at random (see HashRandom
+// for the rules and their cost).
+func (c *coll) sample(count int, distinct bool, fn func(sub, val []byte) error) error {
 	size := int(c.r.size)
 	if size <= randomWalkMax {
 		fs := make([][]byte, 0, 2*size)
@@ -149,7 +168,7 @@ func (t *tx) HashRandom(key []byte, count int, distinct bool, fn func(field, val
 		for range count {
 			f, v, ok := c.random()
 			if !ok {
-				return errDamagedColl(&c)
+				return errDamagedColl(c)
 			}
 			if err := fn(f, v); err != nil {
 				return err
@@ -163,7 +182,7 @@ func (t *tx) HashRandom(key []byte, count int, distinct bool, fn func(field, val
 		for tries := 4*count + 16; tries > 0 && len(seen) < count; tries-- {
 			f, v, ok := c.random()
 			if !ok {
-				return errDamagedColl(&c)
+				return errDamagedColl(c)
 			}
 			if seen[string(f)] {
 				continue
@@ -174,8 +193,8 @@ func (t *tx) HashRandom(key []byte, count int, distinct bool, fn func(field, val
 			}
 		}
 	}
-	// Walk: pick the positions of the fields still wanted among those not
-	// handed out yet (Floyd's algorithm), then take them in one pass.
+	// Walk: pick the positions of the elements still wanted among those
+	// not handed out yet (Floyd's algorithm), then take them in one pass.
 	want := count - len(seen)
 	if want == 0 {
 		return nil

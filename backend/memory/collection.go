@@ -1,12 +1,12 @@
 package memory
 
-// collection is the value of a key that holds elements: a list (*deque) or
-// a hash (*hashObj), and the sets, sorted sets and streams to come. The
-// code that handles entries of any type (size accounting, copy-on-write,
-// snapshots) uses only this interface; each type's Tx methods use their
-// concrete type. Collections are accessed under their shard's lock, except
-// by a snapshot reader, which only calls appendItems on a collection that
-// no writer modifies any more (see entry).
+// collection is the value of a key that holds elements: a list (*deque), a
+// hash (*hashObj) or a set (*setObj), and the sorted sets and streams to
+// come. The code that handles entries of any type (size accounting,
+// copy-on-write, snapshots) uses only this interface; each type's Tx
+// methods use their concrete type. Collections are accessed under their
+// shard's lock, except by a snapshot reader, which only calls appendItems
+// on a collection that no writer modifies any more (see entry).
 type collection interface {
 	// size is the collection's contribution to Stats.UsedBytes.
 	size() int64

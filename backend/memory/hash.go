@@ -187,33 +187,38 @@ func (t *tx) HashDel(key []byte, fields [][]byte) (int64, error) {
 	if e == nil {
 		return 0, err
 	}
+	return t.delNames(sd, e, (*entry).hash, fields), nil
+}
+
+// delNames removes names from the hashObj that obj finds in e (a hash's
+// fields, a set's members) and returns how many there were. It copies e
+// first if a snapshot shares it, and removes the key when it is left empty.
+func (t *tx) delNames(sd *shardData, e *entry, obj func(*entry) *hashObj, names [][]byte) int64 {
 	hit := false
-	for _, f := range fields {
-		if e.hash().find(f) >= 0 {
+	for _, f := range names {
+		if obj(e).find(f) >= 0 {
 			hit = true
 			break
 		}
 	}
 	if !hit {
-		return 0, nil
+		return 0
 	}
 	e = sd.writable(e, t.epoch)
 	before := e.size()
 	var n int64
-	h := e.hash()
-	for _, f := range fields {
+	h := obj(e)
+	for _, f := range names {
 		if i := h.find(f); i >= 0 {
 			h.del(i)
 			n++
 		}
 	}
-	if len(h.fields) == 0 {
-		sd.used.Add(e.size() - before)
-		sd.remove(e)
-		return n, nil
-	}
 	sd.used.Add(e.size() - before)
-	return n, nil
+	if len(h.fields) == 0 {
+		sd.remove(e)
+	}
+	return n
 }
 
 // HashLen implements backend.Tx.
@@ -239,28 +244,35 @@ func (t *tx) HashIter(key []byte, fn func(field, val []byte) bool) error {
 	return nil
 }
 
-// HashScan implements backend.Tx. The cursor is the number of positions of
-// the field slice still to visit, walked from the end down (see Scan for
-// why that keeps the guarantee).
+// HashScan implements backend.Tx (see hashObj.scan).
 func (t *tx) HashScan(key []byte, cursor uint64, count int, fn func(field, val []byte) error) (uint64, error) {
 	_, e, err := t.hash(key)
 	if e == nil {
 		return 0, err
 	}
+	fs := e.hash().fields
+	return e.hash().scan(cursor, count, func(i int) error { return fn(bytesOf(fs[i].name), fs[i].val) })
+}
+
+// scan calls fn with the positions of about count fields from cursor and
+// returns the next cursor. The cursor is the number of positions of the
+// field slice still to visit, walked from the end down (see Scan for why
+// that keeps the guarantee); a hash of at most smallHash fields comes
+// whole. Sets scan their members the same way.
+func (h *hashObj) scan(cursor uint64, count int, fn func(i int) error) (uint64, error) {
 	if count <= 0 {
 		count = 10
 	}
-	fs := e.hash().fields
-	p := len(fs)
+	p := len(h.fields)
 	if cursor != 0 && cursor < uint64(p) {
 		p = int(cursor)
 	}
-	if len(fs) <= smallHash {
-		count = len(fs) // small hashes come whole
+	if len(h.fields) <= smallHash {
+		count = len(h.fields) // small hashes come whole
 	}
 	for n := 0; p > 0 && n < count; n++ {
 		p--
-		if err := fn(bytesOf(fs[p].name), fs[p].val); err != nil {
+		if err := fn(p); err != nil {
 			return 0, err
 		}
 	}
