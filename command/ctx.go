@@ -37,6 +37,7 @@ type Ctx struct {
 	cmd     cmdEffects
 	fx      effects
 	logSeq  uint64 // highest AOF record this batch must wait for
+	txLog   txLog  // EXEC's records, logged as one unit
 	runTxFn func(backend.Tx) error
 }
 
@@ -85,11 +86,15 @@ func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 	c.keyBuf = keys[:0]
 }
 
-// Exec runs one command and appends its reply to c's buffer.
+// Exec runs one command and appends its reply to c's buffer. After MULTI
+// it queues the command instead (multi.go).
 func (e *Engine) Exec(c *Ctx, args [][]byte) {
 	spec, err := e.Check(c, args)
 	if err != nil {
-		c.Error(err)
+		c.refuse(args, err)
+		return
+	}
+	if c.Client.multi.on && c.dispatchMulti(spec, args) {
 		return
 	}
 	c.Run(spec, args)

@@ -83,6 +83,10 @@ func (c *Ctx) logCommand(db int) {
 	if lg == nil {
 		return
 	}
+	if c.txLog.on {
+		c.txLog.add(db, c.Args, c.cmd.props)
+		return
+	}
 	if len(c.cmd.props) == 0 {
 		c.logSeq = lg.Append(db, c.Args)
 		return
@@ -90,6 +94,44 @@ func (c *Ctx) logCommand(db int) {
 	for _, p := range c.cmd.props {
 		c.logSeq = lg.Append(db, p)
 	}
+}
+
+// txLog gathers the AOF records of the commands an EXEC runs, so that they
+// reach the log as one MULTI ... EXEC unit, written while the
+// transaction's locks are still held.
+type txLog struct {
+	on   bool
+	recs []Record // arguments copied: a command's own die with it
+}
+
+// add copies the records of one command on db: props, or args if none.
+func (t *txLog) add(db int, args [][]byte, props [][][]byte) {
+	if len(props) == 0 {
+		t.recs = append(t.recs, Record{DB: db, Argv: copyArgs(args)})
+		return
+	}
+	for _, p := range props {
+		t.recs = append(t.recs, Record{DB: db, Argv: copyArgs(p)})
+	}
+}
+
+// beginTxLog starts gathering records (EXEC, inside its transaction).
+func (c *Ctx) beginTxLog() { c.txLog.on = true }
+
+// endTxLog stops gathering and logs what was gathered, still under the
+// transaction's locks: one record alone, as Redis does (a single command
+// is atomic), several wrapped in MULTI ... EXEC.
+func (c *Ctx) endTxLog() {
+	t := &c.txLog
+	switch len(t.recs) {
+	case 0:
+	case 1:
+		c.logSeq = c.e.log.Append(t.recs[0].DB, t.recs[0].Argv)
+	default:
+		c.logSeq = c.e.log.AppendMulti(t.recs)
+	}
+	clear(t.recs)
+	t.recs, t.on = t.recs[:0], false
 }
 
 // committed applies the part of the record that waits for the commit and

@@ -21,8 +21,20 @@ type Log interface {
 	// Wait blocks until the record seq is as durable as the fsync policy
 	// promises. A non-nil error means the write is not acknowledged.
 	Wait(seq uint64) error
+	// AppendMulti records the commands of one transaction (EXEC) as a
+	// unit: MULTI, recs, EXEC, with no other record between them. recs and
+	// their arguments are only read during the call. It returns the
+	// sequence number of the last record for Wait.
+	AppendMulti(recs []Record) uint64
 	// Err is non-nil while the log cannot be written; writes are refused.
 	Err() error
+}
+
+// Record is one command of a transaction for Log.AppendMulti: Argv runs
+// on database DB.
+type Record struct {
+	DB   int
+	Argv [][]byte
 }
 
 // Persister runs the persistence commands (SAVE, BGSAVE, LASTSAVE,
@@ -130,6 +142,7 @@ func Families() [][]Spec {
 		stringCommands(),
 		listCommands(),
 		hashCommands(),
+		multiCommands(),
 	}
 }
 
@@ -225,6 +238,8 @@ type Client struct {
 
 	// Quit asks the session to close after sending the replies so far.
 	Quit bool
+
+	multi multiState // MULTI ... EXEC; only the client's session touches it
 
 	traffic traffic
 	lastCmd atomic.Pointer[Spec] // for CLIENT LIST; set by the dispatcher

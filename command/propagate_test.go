@@ -28,6 +28,20 @@ func (l *recordLog) Append(db int, argv [][]byte) uint64 {
 	return uint64(len(l.records))
 }
 
+// AppendMulti keeps a transaction as "MULTI", its records, "EXEC".
+func (l *recordLog) AppendMulti(recs []Record) uint64 {
+	l.mu.Lock()
+	l.records = append(l.records, "MULTI")
+	l.mu.Unlock()
+	for _, r := range recs {
+		l.Append(r.DB, r.Argv)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.records = append(l.records, "EXEC")
+	return uint64(len(l.records))
+}
+
 func (l *recordLog) Wait(uint64) error { return nil }
 func (l *recordLog) Err() error        { return nil }
 

@@ -1,0 +1,152 @@
+package server_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"redpool/cmd/redpool/server/servertest"
+)
+
+// Transcript tests for MULTI, EXEC and DISCARD: exact replies, on both
+// backends and in both protocols.
+
+func TestMultiTranscript(t *testing.T) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
+		s := servertest.Start(t, servertest.WithConfig(b.Apply))
+		c := servertest.DialProto(t, s.Addr, proto)
+		null, nullBulk := "*-1\r\n", wireNull
+		if proto == 3 {
+			null, nullBulk = "_\r\n", "_\r\n"
+		}
+		queued := wire.Simple("QUEUED")
+		execArity := wire.Err("EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command")
+		abort := wire.Err("EXECABORT Transaction discarded because of previous errors.")
+
+		// Errors outside a transaction.
+		c.Expect(wire.Err("ERR EXEC without MULTI"), "EXEC")
+		c.Expect(wire.Err("ERR DISCARD without MULTI"), "DISCARD")
+		c.Expect(execArity, "EXEC", "x")
+
+		// Queued commands run in order; a runtime error stays in place.
+		c.Expect(wireOK, "MULTI")
+		c.Expect(wire.Err("ERR MULTI calls can not be nested"), "MULTI")
+		c.Expect(queued, "SET", "s", "x")
+		c.Expect(queued, "LPUSH", "s", "1")
+		c.Expect(queued, "INCR", "s")
+		c.Expect(queued, "APPEND", "s", "y")
+		c.Expect(queued, "PING")
+		c.Expect(wire.Array(wireOK, wire.Err("WRONGTYPE Operation against a key holding the wrong kind of value"),
+			wireNotInt, wire.Int(2), wire.Simple("PONG")), "EXEC")
+		c.Expect(wire.Bulk("xy"), "GET", "s")
+
+		// An empty transaction.
+		c.Expect(wireOK, "MULTI")
+		c.Expect("*0\r\n", "EXEC")
+
+		// A command refused while queueing dooms the transaction.
+		c.Expect(wireOK, "MULTI")
+		c.Expect(wire.Err("ERR unknown command 'FOO', with args beginning with: 'x' "), "FOO", "x")
+		c.Expect(queued, "SET", "s", "lost")
+		c.Expect(abort, "EXEC")
+		c.Expect(wire.Bulk("xy"), "GET", "s")
+		c.Expect(wireOK, "MULTI")
+		c.Expect(wireArity("get"), "GET")
+		c.Expect(abort, "EXEC")
+		c.Expect(wireOK, "MULTI")
+		c.Expect(wireArity("multi"), "MULTI", "x")
+		c.Expect(abort, "EXEC")
+		c.Expect(wireOK, "MULTI")
+		c.Expect(wireArity("discard"), "DISCARD", "x")
+		c.Expect(abort, "EXEC")
+		c.Expect(wireOK, "MULTI")
+		c.Expect(wire.Err("ERR Command not allowed inside a transaction"), "SAVE")
+		c.Expect(abort, "EXEC")
+		c.Expect(wire.Err("ERR EXEC without MULTI"), "EXEC")
+
+		// EXEC with arguments aborts the transaction.
+		c.Expect(wireOK, "MULTI")
+		c.Expect(queued, "SET", "s", "lost")
+		c.Expect(execArity, "EXEC", "x")
+		c.Expect(wire.Err("ERR EXEC without MULTI"), "EXEC")
+		c.Expect(wire.Bulk("xy"), "GET", "s")
+
+		// DISCARD drops the queue.
+		c.Expect(wireOK, "MULTI")
+		c.Expect(queued, "SET", "s", "lost")
+		c.Expect(wireOK, "DISCARD")
+		c.Expect(wire.Err("ERR DISCARD without MULTI"), "DISCARD")
+		c.Expect(wire.Bulk("xy"), "GET", "s")
+
+		// SELECT inside: the rest of the block and what follows use the
+		// new database.
+		c.Expect(wireOK, "MULTI")
+		c.Expect(queued, "SELECT", "2")
+		c.Expect(queued, "SET", "q", "1")
+		c.Expect(queued, "SELECT", "3")
+		c.Expect(queued, "INCR", "q")
+		c.Expect(wire.Array(wireOK, wireOK, wireOK, wire.Int(1)), "EXEC")
+		c.Expect(wire.Int(1), "DBSIZE")
+		c.Expect(wireOK, "SELECT", "2")
+		c.Expect(wire.Bulk("1"), "GET", "q")
+		// MULTI state survives a SELECT before EXEC runs it.
+		c.Expect(wireOK, "SELECT", "0")
+		c.Expect(wireOK, "MULTI")
+		c.Expect(queued, "SELECT", "1")
+		c.Expect(queued, "GET", "s")
+		c.Expect(wire.Array(wireOK, nullBulk), "EXEC")
+		c.Expect(wireOK, "SELECT", "0")
+
+		// Keyless and cross-database commands.
+		c.Expect(wireOK, "MULTI")
+		c.Expect(queued, "SET", "m", "1")
+		c.Expect(queued, "DBSIZE")
+		c.Expect(queued, "MOVE", "m", "5")
+		c.Expect(queued, "EXISTS", "m")
+		c.Expect(queued, "FLUSHDB")
+		c.Expect(queued, "DBSIZE")
+		c.Expect(wire.Array(wireOK, wire.Int(2), wire.Int(1), wireZero, wireOK, wireZero), "EXEC")
+		c.Expect(wireOK, "SET", "s", "xy")
+
+		// Blocking commands do not block inside.
+		c.Expect(wireOK, "MULTI")
+		c.Expect(queued, "BLPOP", "nol", "0")
+		c.Expect(queued, "BRPOPLPUSH", "nol", "x", "0")
+		c.Expect(queued, "RPUSH", "l", "a")
+		c.Expect(queued, "BLPOP", "l", "0")
+		c.Expect(wire.Array(null, nullBulk, wire.Int(1), wire.Bulks("l", "a")), "EXEC")
+
+		// QUIT inside MULTI closes the connection.
+		c.Expect(wireOK, "MULTI")
+		c.Expect(queued, "SET", "s", "lost")
+		c.Expect(wireOK, "QUIT")
+		c.ExpectClosed()
+		c = servertest.DialProto(t, s.Addr, proto)
+		c.Expect(wire.Bulk("xy"), "GET", "s")
+	})
+}
+
+// TestMultiPipelined sends whole transactions in one write: the session
+// runs them from one buffered batch.
+func TestMultiPipelined(t *testing.T) {
+	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
+		s := servertest.Start(t, servertest.WithConfig(b.Apply))
+		c := servertest.Dial(t, s.Addr)
+		var cmds [][]string
+		var want strings.Builder
+		for range 20 {
+			cmds = append(cmds, []string{"MULTI"}, []string{"INCR", "n"}, []string{"INCRBY", "m", "2"}, []string{"GET", "n"}, []string{"EXEC"})
+		}
+		c.Write(string(pipeline(cmds...)))
+		for i := range 20 {
+			want.Reset()
+			want.WriteString(wireOK + "+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n")
+			n := int64(i + 1)
+			want.WriteString(wire.Array(wire.Int(n), wire.Int(2*n), wire.Bulk(strconv.FormatInt(n, 10))))
+			got := c.Read() + c.Read() + c.Read() + c.Read() + c.Read()
+			if got != want.String() {
+				t.Fatalf("transaction %d:\n got %q\nwant %q", i, got, want.String())
+			}
+		}
+	})
+}
