@@ -18,27 +18,31 @@ type recordLog struct {
 }
 
 func (l *recordLog) Append(db int, argv [][]byte) uint64 {
+	line := recordLine(db, argv)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.records = append(l.records, line)
+	return uint64(len(l.records))
+}
+
+// recordLine renders a record as "db: word word...".
+func recordLine(db int, argv [][]byte) string {
 	words := make([]string, len(argv))
 	for i, a := range argv {
 		words[i] = string(a)
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.records = append(l.records, strconv.Itoa(db)+": "+strings.Join(words, " "))
-	return uint64(len(l.records))
+	return strconv.Itoa(db) + ": " + strings.Join(words, " ")
 }
 
 // AppendMulti keeps a transaction as "MULTI", its records, "EXEC".
 func (l *recordLog) AppendMulti(recs []Record) uint64 {
-	l.mu.Lock()
-	l.records = append(l.records, "MULTI")
-	l.mu.Unlock()
+	lines := []string{"MULTI"}
 	for _, r := range recs {
-		l.Append(r.DB, r.Argv)
+		lines = append(lines, recordLine(r.DB, r.Argv))
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.records = append(l.records, "EXEC")
+	l.records = append(append(l.records, lines...), "EXEC")
 	return uint64(len(l.records))
 }
 
