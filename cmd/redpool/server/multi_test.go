@@ -1,12 +1,15 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"redpool/cmd/redpool/server/servertest"
 )
@@ -262,4 +265,51 @@ func sumReply(c *servertest.Conn, raw string, n int) (int64, error) {
 		return 0, fmt.Errorf("reply %q", last)
 	}
 	return x + y, nil
+}
+
+// TestGoRedisTxPipelined runs transactions through go-redis v9's
+// TxPipelined in RESP2 and RESP3: replies in order, a runtime error in
+// place while the rest runs, and a queue-time error aborting everything.
+func TestGoRedisTxPipelined(t *testing.T) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
+		s := servertest.Start(t, servertest.WithConfig(b.Apply))
+		ctx := context.Background()
+		c := newClientProto(t, s.Addr, proto)
+		var incr *redis.IntCmd
+		var get *redis.StringCmd
+		cmds, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, "m", "1", 0)
+			incr = p.Incr(ctx, "m")
+			get = p.Get(ctx, "m")
+			return nil
+		})
+		if err != nil || len(cmds) != 3 || incr.Val() != 2 || get.Val() != "2" {
+			t.Fatalf("TxPipelined: %v, %v, INCR %d, GET %q", cmds, err, incr.Val(), get.Val())
+		}
+		var push, appended *redis.IntCmd
+		_, err = c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Set(ctx, "s", "x", 0)
+			push = p.LPush(ctx, "s", "1")
+			appended = p.Append(ctx, "s", "y")
+			return nil
+		})
+		wrongType := "WRONGTYPE Operation against a key holding the wrong kind of value"
+		if err == nil || err.Error() != wrongType || push.Err() == nil || push.Err().Error() != wrongType || appended.Val() != 2 {
+			t.Fatalf("runtime error: %v, LPUSH %v, APPEND %d", err, push.Err(), appended.Val())
+		}
+		if got := c.Get(ctx, "s").Val(); got != "xy" {
+			t.Fatalf("after a runtime error GET s = %q, want xy (the rest ran)", got)
+		}
+		_, err = c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.Incr(ctx, "m")
+			p.Do(ctx, "NOSUCH")
+			return nil
+		})
+		if err == nil || err.Error() != "EXECABORT Transaction discarded because of previous errors." {
+			t.Fatalf("queue-time error: %v", err)
+		}
+		if got := c.Get(ctx, "m").Val(); got != "2" {
+			t.Fatalf("after EXECABORT GET m = %q, want 2", got)
+		}
+	})
 }
