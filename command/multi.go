@@ -103,11 +103,7 @@ func (c *Ctx) refuse(args [][]byte, err error) {
 // execAbort is EXEC's reply when the EXEC itself is refused: the refusal's
 // text without its "ERR " prefix, as Redis's execCommandAbort.
 func execAbort(err error) Error {
-	reason := strings.TrimPrefix(replyError(err), "ERR ")
-	if err == ErrMisconfRDB {
-		reason += "  " // Redis's shared reply ends in CRLF, mapped to spaces
-	}
-	return Error("EXECABORT Transaction discarded because of: " + reason)
+	return Error("EXECABORT Transaction discarded because of: " + strings.TrimPrefix(replyError(err), "ERR "))
 }
 
 // copyArgs copies args into one allocation the caller owns.

@@ -15,6 +15,7 @@ import (
 type recordLog struct {
 	mu      sync.Mutex
 	records []string
+	err     error // what Err reports
 }
 
 func (l *recordLog) Append(db int, argv [][]byte) uint64 {
@@ -47,7 +48,17 @@ func (l *recordLog) AppendMulti(recs []Record) uint64 {
 }
 
 func (l *recordLog) Wait(uint64) error { return nil }
-func (l *recordLog) Err() error        { return nil }
+func (l *recordLog) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
+}
+
+func (l *recordLog) setErr(err error) {
+	l.mu.Lock()
+	l.err = err
+	l.mu.Unlock()
+}
 
 // take returns the records since the last call.
 func (l *recordLog) take() []string {

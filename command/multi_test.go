@@ -1,0 +1,69 @@
+package command
+
+import (
+	"reflect"
+	"syscall"
+	"testing"
+
+	"redpool/backend"
+)
+
+// TestExecLogsOneUnit checks what EXEC hands the log: its writes as one
+// MULTI ... EXEC unit on the database each ran on, a single write alone,
+// nothing for a transaction that changed nothing.
+func TestExecLogsOneUnit(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
+		log := &recordLog{}
+		e, err := NewEngine(Options{Backend: b, Clock: clk, Log: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := e.NewCtx(e.NewClient("a", "b"), nil)
+		got := execAll(c, "MULTI", "SET a 1", "GET a", "DEL nokey", "SELECT 3", "RPUSH l x", "EXPIRE l 100", "EXEC")
+		if want := "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*6\r\n+OK\r\n$1\r\n1\r\n:0\r\n+OK\r\n:1\r\n:1\r\n"; got != want {
+			t.Fatalf("replies %q, want %q", got, want)
+		}
+		want := []string{"MULTI", "0: SET a 1", "3: RPUSH l x", "3: PEXPIREAT l 1700000100000", "EXEC"}
+		if recs := log.take(); !reflect.DeepEqual(recs, want) {
+			t.Errorf("records %q, want %q", recs, want)
+		}
+		execAll(c, "MULTI", "INCR n", "GET n", "EXEC")
+		if recs := log.take(); !reflect.DeepEqual(recs, []string{"3: INCR n"}) {
+			t.Errorf("one write: records %q", recs)
+		}
+		execAll(c, "MULTI", "GET n", "DEL nokey", "EXEC")
+		if recs := log.take(); len(recs) != 0 {
+			t.Errorf("no write: records %q", recs)
+		}
+	})
+}
+
+// TestExecRefusedWrites: a write queued while the log works, then EXEC
+// once it fails, aborts the transaction with the reason, as Redis does;
+// a write queued while it fails dooms the transaction at once.
+func TestExecRefusedWrites(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
+		log := &recordLog{}
+		e, err := NewEngine(Options{Backend: b, Clock: clk, Log: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := e.NewCtx(e.NewClient("a", "b"), nil)
+		misconf := "MISCONF Errors writing to the AOF file: No space left on device"
+		execAll(c, "MULTI", "SET a 1", "GET a")
+		log.setErr(syscall.ENOSPC)
+		if got, want := execAll(c, "EXEC"), "-EXECABORT Transaction discarded because of: "+misconf+"\r\n"; got != want {
+			t.Errorf("EXEC %q, want %q", got, want)
+		}
+		if got, want := execAll(c, "MULTI", "GET a", "EXEC"), "+OK\r\n+QUEUED\r\n*1\r\n$-1\r\n"; got != want {
+			t.Errorf("read-only transaction %q, want %q", got, want)
+		}
+		if got, want := execAll(c, "MULTI", "SET a 1", "EXEC"), "+OK\r\n-"+misconf+"\r\n-EXECABORT Transaction discarded because of previous errors.\r\n"; got != want {
+			t.Errorf("write queued while refused %q, want %q", got, want)
+		}
+		log.setErr(nil)
+		if recs := log.take(); len(recs) != 0 {
+			t.Errorf("records %q", recs)
+		}
+	})
+}
