@@ -230,13 +230,22 @@ func scanFile(path string, maxBulkLen int64, fn func(off int64, argv [][]byte) e
 
 // CheckFile checks the records of the log file at path, without applying
 // them, and returns the file's size and the offset just after its last good
-// record. The error is as Scan's, with the path in a CorruptError.
+// record. The error is as Scan's, with the path in a CorruptError; a file
+// ending inside a MULTI block is ErrTruncated at its MULTI (load cuts it
+// there too).
 func CheckFile(path string) (size, good int64, err error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return 0, 0, err
 	}
-	good, err = scanFile(path, 0, nil)
+	var tx txTracker
+	good, err = scanFile(path, 0, func(off int64, argv [][]byte) error {
+		tx.see(off, argv)
+		return nil
+	})
+	if tx.open && (err == nil || errors.Is(err, ErrTruncated)) {
+		return fi.Size(), tx.start, &CorruptError{File: path, Offset: tx.start, Err: ErrTruncated, Detail: "MULTI without EXEC"}
+	}
 	return fi.Size(), good, err
 }
 

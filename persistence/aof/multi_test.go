@@ -132,3 +132,27 @@ func TestOpenTransactionInEarlierFile(t *testing.T) {
 		}
 	})
 }
+
+// TestCheckFileOpenTransaction: check-aof reports a file ending inside a
+// MULTI block as truncated at its MULTI, where load cuts it.
+func TestCheckFileOpenTransaction(t *testing.T) {
+	setA := cmd("SET", "a", "1")
+	path := filepath.Join(t.TempDir(), "x.aof")
+	for _, tail := range []string{"", setA[:4]} {
+		data := setA + cmd("MULTI") + setA + tail
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		size, good, err := aof.CheckFile(path)
+		want := fmt.Sprintf("aof: truncated record at offset %d of %s: MULTI without EXEC", len(setA), path)
+		if size != int64(len(data)) || good != int64(len(setA)) || err == nil || err.Error() != want {
+			t.Errorf("tail %q: CheckFile = %d, %d, %v; want good %d, %s", tail, size, good, err, len(setA), want)
+		}
+	}
+	if err := os.WriteFile(path, []byte(setA+cmd("MULTI")+setA+cmd("EXEC")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := aof.CheckFile(path); err != nil {
+		t.Errorf("a whole transaction: %v", err)
+	}
+}
