@@ -32,13 +32,14 @@ type Ctx struct {
 	keyBuf     [][]byte
 	keyScratch [][]byte // committed's per-database key lists
 	// open is the transaction an enclosing Atomically holds, nil outside one.
-	open    backend.Tx
-	body    Handler // what runTx runs: the spec's handler, or InTx's fn
-	cmd     cmdEffects
-	fx      effects
-	logSeq  uint64 // highest AOF record this batch must wait for
-	txLog   txLog  // EXEC's records, logged as one unit
-	runTxFn func(backend.Tx) error
+	open     backend.Tx
+	body     Handler // what runTx runs: the spec's handler, or InTx's fn
+	cmd      cmdEffects
+	fx       effects
+	logSeq   uint64   // highest AOF record this batch must wait for
+	txLog    txLog    // EXEC's records, logged as one unit
+	watchBuf [][]byte // touchWatched's key list
+	runTxFn  func(backend.Tx) error
 }
 
 // NewCtx returns a context for a session of client on e.

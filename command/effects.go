@@ -6,9 +6,9 @@ package command
 // records what it did on its Ctx. Two things happen with that record. As
 // each command ends inside the transaction, with the locks still held, its
 // AOF records are written, so the log has the writes of each key in the
-// order they were applied (later: WATCH touches). After the transaction
-// commits, the transaction's counters are added and the clients blocked on
-// the keys it wrote are woken (later: keyspace notifications, client-side
+// order they were applied, and the clients WATCHing the keys it changed
+// are marked. After the transaction commits, the transaction's counters
+// are added and the clients blocked on the keys it wrote are woken (later: keyspace notifications, client-side
 // caching invalidations); if it fails, that part is dropped. Because
 // Backend.Update runs its function exactly once, nothing is recorded twice.
 
@@ -72,13 +72,15 @@ func (c *Ctx) SignalDB(db int, key []byte) {
 }
 
 // logCommand ends a command that succeeded inside a transaction on db:
-// its AOF records go to the log (the locks are still held) and its change
-// count to the transaction's record.
+// the clients watching what it changed are marked and its AOF records go
+// to the log (the locks are still held), and its change count goes to the
+// transaction's record.
 func (c *Ctx) logCommand(db int) {
 	if c.cmd.dirty == 0 {
 		return
 	}
 	c.fx.dirty += c.cmd.dirty
+	c.touchWatched(db)
 	lg := c.e.log
 	if lg == nil {
 		return

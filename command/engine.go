@@ -91,6 +91,7 @@ type Engine struct {
 	extraInfo  func() []InfoSection
 	clients    clients
 	blocking   *blocking
+	watches    watchRegistry
 	started    time.Time
 
 	dirty    atomic.Int64 // changes since start
@@ -240,6 +241,11 @@ type Client struct {
 	Quit bool
 
 	multi multiState // MULTI ... EXEC; only the client's session touches it
+	// watching holds the keys the client WATCHes and their expiry times
+	// then; only the client's session touches it. watchTouched is set by
+	// any client's write to one of them (multi.go).
+	watching     map[watchKey]int64
+	watchTouched atomic.Bool
 
 	traffic traffic
 	lastCmd atomic.Pointer[Spec] // for CLIENT LIST; set by the dispatcher
@@ -259,8 +265,9 @@ func (e *Engine) NewClient(addr, laddr string) *Client {
 	return c
 }
 
-// Unregister forgets a client.
+// Unregister forgets a client, and the keys it watched.
 func (e *Engine) Unregister(c *Client) {
+	e.watches.remove(c, c.watching)
 	e.clients.mu.Lock()
 	delete(e.clients.byID, c.ID)
 	e.base.add(&c.traffic, 1)

@@ -60,6 +60,7 @@ const (
 	ErrDiscardNoMulti Error = "ERR DISCARD without MULTI"
 	ErrExecAbort      Error = "EXECABORT Transaction discarded because of previous errors."
 	ErrNotInMulti     Error = "ERR Command not allowed inside a transaction"
+	ErrWatchInMulti   Error = "ERR WATCH inside MULTI is not allowed"
 
 	// --- strings and keys ---
 	ErrDecrOverflow    Error = "ERR decrement would overflow"

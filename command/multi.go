@@ -1,7 +1,10 @@
 package command
 
 import (
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"redpool/backend"
 )
@@ -24,6 +27,8 @@ func multiCommands() []Spec {
 		{Name: "multi", Arity: 1, Flags: Fast, Run: multi, Group: "transactions", Summary: "Starts a transaction.", Since: "1.2.0"},
 		{Name: "exec", Arity: 1, Run: exec, Group: "transactions", Summary: "Executes all commands in a transaction.", Since: "1.2.0"},
 		{Name: "discard", Arity: 1, Flags: Fast, Run: discard, Group: "transactions", Summary: "Discards a transaction.", Since: "2.0.0"},
+		{Name: "watch", Arity: -2, Flags: Fast, Keys: KeySpec{1, -1, 1}, Run: watch, Group: "transactions", Summary: "Monitors changes to keys to determine the execution of a transaction.", Since: "2.2.0"},
+		{Name: "unwatch", Arity: 1, Flags: Fast, Run: unwatch, Group: "transactions", Summary: "Forgets about watched keys of a transaction.", Since: "2.2.0"},
 	}
 }
 
@@ -59,7 +64,7 @@ func (cl *Client) InMulti() bool { return cl.multi.on }
 // queued, as in Redis's processCommand.
 func runsInMulti(s *Spec) bool {
 	switch s.Name {
-	case "exec", "discard", "multi", "quit":
+	case "exec", "discard", "multi", "watch", "quit":
 		return true
 	}
 	return false
@@ -136,6 +141,7 @@ func discard(c *Ctx) error {
 		return ErrDiscardNoMulti
 	}
 	c.Client.multi.reset()
+	c.unwatchAll()
 	c.OK()
 	return nil
 }
@@ -145,9 +151,16 @@ func exec(c *Ctx) error {
 	if !m.on {
 		return ErrExecNoMulti
 	}
-	defer m.reset()
+	defer func() {
+		m.reset()
+		c.unwatchAll()
+	}()
 	if m.dirty {
 		return ErrExecAbort
+	}
+	if c.Client.watchTouched.Load() {
+		c.NullArray()
+		return nil
 	}
 	write, o := c.execOptions()
 	if write {
@@ -156,8 +169,12 @@ func exec(c *Ctx) error {
 		}
 	}
 	mark := len(c.out)
-	c.Array(len(m.queue))
 	err := c.Atomically(write, o, func() error {
+		if c.watchesBroken() {
+			c.NullArray()
+			return nil
+		}
+		c.Array(len(m.queue))
 		c.beginTxLog()
 		for _, q := range m.queue {
 			c.Run(q.spec, q.args)
@@ -173,7 +190,7 @@ func exec(c *Ctx) error {
 }
 
 // execOptions returns what EXEC locks: the union of the queued commands'
-// keys in the client's database, or everything when a command's keys are
+// keys and the watched keys in the client's database, or everything when a command's keys are
 // not known in advance (keyless data commands, commands crossing
 // databases, SELECT inside the transaction); write is whether any queued
 // command is a write.
@@ -199,9 +216,189 @@ func (c *Ctx) execOptions() (write bool, o backend.TxOptions) {
 			o.All = true
 		}
 	}
+	for k := range c.Client.watching {
+		if k.db != o.DB {
+			o.All = true
+			break
+		}
+		keys = append(keys, []byte(k.key))
+	}
 	m.keys = keys
 	if !o.All {
 		o.Keys = keys
 	}
 	return write, o
+}
+
+// WATCH: optimistic locking.
+//
+// A client's watched keys are in the engine's watch registry. A command that
+// changes something (Ctx.logCommand, under its locks) marks every client
+// watching one of its keys: the keys of its own database, the same names
+// in every database for commands that cross databases (MOVE, COPY ... DB),
+// every watched key of the database (FLUSHDB) or of all of them (FLUSHALL,
+// SWAPDB) for keyless ones. Expiry needs no hook: WATCH notes the key's
+// expiry time, and a key that existed then and whose time has come by EXEC
+// has expired since (lazily or not), unless a write already marked it. A
+// key already expired when watched was absent, so only a later write
+// marks it, as in Redis 7.0. EXEC checks the mark inside its transaction,
+// with the watched keys locked too, so a write is either before the check
+// (EXEC answers a null array) or after the whole EXEC.
+//
+// WATCH itself runs in a write transaction on its keys (without writing):
+// on bolt, whose reads do not wait for writes, that orders it after every
+// write already marking clients, so a read after WATCH sees every write
+// that did not mark it.
+
+// watchKey is a watched key of a database.
+type watchKey struct {
+	db  int
+	key string
+}
+
+// watchRegistry maps watched keys to the clients watching them. It is safe
+// for concurrent use.
+type watchRegistry struct {
+	n     atomic.Int64 // watched (client, key) pairs: marking is skipped while 0
+	mu    sync.Mutex
+	byKey map[watchKey][]*Client
+}
+
+// add registers cl as watching k.
+func (w *watchRegistry) add(cl *Client, k watchKey) {
+	w.mu.Lock()
+	if w.byKey == nil {
+		w.byKey = make(map[watchKey][]*Client)
+	}
+	w.byKey[k] = append(w.byKey[k], cl)
+	w.mu.Unlock()
+	w.n.Add(1)
+}
+
+// remove forgets every key cl watches (keys: cl's watched keys).
+func (w *watchRegistry) remove(cl *Client, keys map[watchKey]int64) {
+	if len(keys) == 0 {
+		return
+	}
+	w.mu.Lock()
+	for k := range keys {
+		list := w.byKey[k]
+		if i := slices.Index(list, cl); i >= 0 {
+			list = slices.Delete(list, i, i+1)
+		}
+		if len(list) == 0 {
+			delete(w.byKey, k)
+		} else {
+			w.byKey[k] = list
+		}
+	}
+	w.mu.Unlock()
+	w.n.Add(-int64(len(keys)))
+}
+
+// touch marks the clients watching keys of database db (db < 0: those
+// names in every database), or, with no keys, every watched key of db (db
+// < 0: of every database).
+func (w *watchRegistry) touch(db int, keys [][]byte) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(keys) == 0 || db < 0 {
+		for k, list := range w.byKey {
+			if (db < 0 || k.db == db) && (len(keys) == 0 || slices.ContainsFunc(keys, func(b []byte) bool { return string(b) == k.key })) {
+				markAll(list)
+			}
+		}
+		return
+	}
+	for _, key := range keys {
+		markAll(w.byKey[watchKey{db, string(key)}])
+	}
+}
+
+func markAll(list []*Client) {
+	for _, cl := range list {
+		cl.watchTouched.Store(true)
+	}
+}
+
+// touchWatched marks the clients watching what the command that just
+// changed something on db may have changed. It runs under the command's
+// locks.
+func (c *Ctx) touchWatched(db int) {
+	w := &c.e.watches
+	if w.n.Load() == 0 || c.spec == nil {
+		return
+	}
+	keys, all, ok := c.spec.keys(c.watchBuf[:0], c.Args)
+	switch {
+	case !ok || len(keys) == 0:
+		keys = keys[:0]
+		if all {
+			db = -1
+		}
+	case all:
+		db = -1
+	}
+	w.touch(db, keys)
+	clear(keys)
+	c.watchBuf = keys[:0]
+}
+
+// unwatchAll forgets the client's watched keys and their mark.
+func (c *Ctx) unwatchAll() {
+	cl := c.Client
+	c.e.watches.remove(cl, cl.watching)
+	clear(cl.watching)
+	cl.watchTouched.Store(false)
+}
+
+// watchesBroken reports whether a watched key was touched, or has expired,
+// since WATCH. EXEC calls it inside its transaction.
+func (c *Ctx) watchesBroken() bool {
+	cl := c.Client
+	if cl.watchTouched.Load() {
+		return true
+	}
+	now := backend.NowMs(c.e.clock)
+	for _, at := range cl.watching {
+		if at != 0 && at <= now {
+			return true
+		}
+	}
+	return false
+}
+
+func watch(c *Ctx) error {
+	if c.Client.multi.on {
+		return ErrWatchInMulti
+	}
+	return c.InTx(true, c.Args[1:], func(c *Ctx) error {
+		cl, db := c.Client, c.Tx.DB()
+		for _, key := range c.Args[1:] {
+			k := watchKey{db, string(key)}
+			if _, dup := cl.watching[k]; dup {
+				continue
+			}
+			at, exists, err := c.Tx.ExpireAt(key)
+			if err != nil {
+				return err
+			}
+			if !exists {
+				at = 0
+			}
+			if cl.watching == nil {
+				cl.watching = make(map[watchKey]int64)
+			}
+			cl.watching[k] = at
+			c.e.watches.add(cl, k)
+		}
+		c.OK()
+		return nil
+	})
+}
+
+func unwatch(c *Ctx) error {
+	c.unwatchAll()
+	c.OK()
+	return nil
 }
