@@ -427,3 +427,42 @@ func optimisticIncr(c *servertest.Conn, retries *atomic.Int64) error {
 		}
 	}
 }
+
+// TestGoRedisWatch runs go-redis v9's Watch: a transaction whose watched
+// key another client changed fails with redis.TxFailedErr; one left alone
+// succeeds.
+func TestGoRedisWatch(t *testing.T) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
+		s := servertest.Start(t, servertest.WithConfig(b.Apply))
+		ctx := context.Background()
+		c, other := newClientProto(t, s.Addr, proto), newClientProto(t, s.Addr, proto)
+		incr := func(meddle bool) error {
+			return c.Watch(ctx, func(tx *redis.Tx) error {
+				n, err := tx.Get(ctx, "w").Int()
+				if err != nil && err != redis.Nil {
+					return err
+				}
+				if meddle {
+					other.Set(ctx, "w", "100", 0)
+				}
+				_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+					p.Set(ctx, "w", n+1, 0)
+					return nil
+				})
+				return err
+			}, "w")
+		}
+		if err := incr(false); err != nil {
+			t.Fatalf("Watch: %v", err)
+		}
+		if err := incr(true); err != redis.TxFailedErr {
+			t.Fatalf("Watch with a concurrent write: %v, want TxFailedErr", err)
+		}
+		if err := incr(false); err != nil {
+			t.Fatalf("Watch: %v", err)
+		}
+		if got := c.Get(ctx, "w").Val(); got != "101" {
+			t.Fatalf("GET w = %q, want 101", got)
+		}
+	})
+}

@@ -82,6 +82,24 @@ async function ioredis() {
     assert.match(wrong[0].message, /^WRONGTYPE Operation against a key holding the wrong kind of value/);
     await assert.rejects(c.multi().set('io:z').incr('io:m').exec(), /EXECABORT Transaction discarded because of previous errors\./);
     assert.equal(await c.get('io:m'), '2');
+    // WATCH: another client's write makes exec() resolve to null.
+    const other = new Redis({ host, port: Number(port), lazyConnect: true, maxRetriesPerRequest: 0 });
+    await other.connect();
+    try {
+      await c.set('io:w', '1');
+      assert.equal(await c.watch('io:w'), 'OK');
+      await other.set('io:w', '2');
+      assert.equal(await c.multi().incr('io:w').exec(), null);
+      assert.equal(await c.watch('io:w'), 'OK');
+      await other.get('io:w');
+      assert.deepEqual(await c.multi().incr('io:w').exec(), [[null, 3]]);
+      assert.equal(await c.watch('io:w'), 'OK');
+      assert.equal(await c.unwatch(), 'OK');
+      await other.set('io:w', '5');
+      assert.deepEqual(await c.multi().incr('io:w').exec(), [[null, 6]]);
+    } finally {
+      await other.quit();
+    }
   } finally {
     await c.quit();
   }

@@ -64,4 +64,23 @@ with c.pipeline(transaction=True) as p:
     except redis.ResponseError as e:
         check(str(e).startswith("Command # 1 (NOSUCHCOMMAND) of pipeline caused error: unknown command 'NOSUCHCOMMAND'"), True, f"EXECABORT ({e})")
 check(c.get("py:m"), "2", "aborted transaction changed nothing")
+# WATCH: another client's write makes execute() raise WatchError.
+c.set("py:w", "1")
+with c.pipeline() as p:
+    p.watch("py:w")
+    c.set("py:w", "2")
+    p.multi()
+    p.incr("py:w")
+    try:
+        p.execute()
+        sys.exit("EXEC after a watched key changed did not fail")
+    except redis.WatchError:
+        pass
+with c.pipeline() as p:
+    p.watch("py:w")
+    n = int(p.get("py:w"))
+    p.multi()
+    p.set("py:w", n + 1)
+    check(p.execute(), [True], "WATCH, GET, MULTI, SET, EXEC")
+check(c.get("py:w"), "3", "optimistic increment")
 print(f"python redis {redis.__version__} ok (RESP{proto})")
