@@ -67,3 +67,30 @@ func TestExecRefusedWrites(t *testing.T) {
 		}
 	})
 }
+
+// TestWatchStateIsFreed: watched keys are counted once per client and key,
+// and EXEC, DISCARD, UNWATCH and disconnecting forget them.
+func TestWatchStateIsFreed(t *testing.T) {
+	_, c := newMemoryCtx(t)
+	e := c.e
+	d := e.NewCtx(e.NewClient("d", "d"), nil)
+	pairs := func() int64 { return e.watches.n.Load() }
+	execAll(c, "WATCH a b a", "WATCH b c")
+	execAll(d, "WATCH a")
+	if got := pairs(); got != 4 {
+		t.Fatalf("%d watched pairs, want 4", got)
+	}
+	execAll(c, "MULTI", "EXEC")
+	if got := pairs(); got != 1 {
+		t.Fatalf("after EXEC: %d watched pairs, want 1", got)
+	}
+	execAll(c, "WATCH a", "MULTI", "DISCARD")
+	execAll(c, "WATCH x", "UNWATCH")
+	if got := pairs(); got != 1 {
+		t.Fatalf("after DISCARD and UNWATCH: %d watched pairs, want 1", got)
+	}
+	e.Unregister(d.Client)
+	if got := pairs(); got != 0 || len(e.watches.byKey) != 0 {
+		t.Fatalf("after disconnect: %d watched pairs, %d keys", got, len(e.watches.byKey))
+	}
+}
