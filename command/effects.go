@@ -8,8 +8,9 @@ package command
 // AOF records are written, so the log has the writes of each key in the
 // order they were applied, and the clients WATCHing the keys it changed
 // are marked. After the transaction commits, the transaction's counters
-// are added and the clients blocked on the keys it wrote are woken (later: keyspace notifications, client-side
-// caching invalidations); if it fails, that part is dropped. Because
+// are added and the clients blocked on the keys it wrote are woken (later:
+// keyspace notifications, client-side caching invalidations); if it fails,
+// that part is dropped. Because
 // Backend.Update runs its function exactly once, nothing is recorded twice.
 
 // cmdEffects is what the running command did, logged as it ends.

@@ -9,7 +9,7 @@ import (
 	"redpool/backend"
 )
 
-// Transactions: MULTI, EXEC, DISCARD, as Redis 7.0.
+// Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH, as Redis 7.0.
 //
 // After MULTI the dispatcher (Engine.Exec) queues every command instead of
 // running it and replies +QUEUED; a command refused while queueing
@@ -48,12 +48,19 @@ type queuedCmd struct {
 	args [][]byte
 }
 
+// maxKeptQueue is the largest queue whose memory is kept for the next
+// transaction.
+const maxKeptQueue = 1024
+
 // reset ends the transaction and lets go of the queue.
 func (m *multiState) reset() {
 	clear(m.queue)
 	m.queue = m.queue[:0]
 	clear(m.keys)
 	m.keys = m.keys[:0]
+	if cap(m.queue) > maxKeptQueue {
+		m.queue, m.keys = nil, nil
+	}
 	m.on, m.dirty = false, false
 }
 

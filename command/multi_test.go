@@ -8,17 +8,24 @@ import (
 	"redpool/backend"
 )
 
+// newLoggedCtx returns a context on an engine over b that logs to a
+// recordLog.
+func newLoggedCtx(t *testing.T, b backend.Backend, clk backend.Clock) (*Ctx, *recordLog) {
+	t.Helper()
+	log := &recordLog{}
+	e, err := NewEngine(Options{Backend: b, Clock: clk, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.NewCtx(e.NewClient("a", "b"), nil), log
+}
+
 // TestExecLogsOneUnit checks what EXEC hands the log: its writes as one
 // MULTI ... EXEC unit on the database each ran on, a single write alone,
 // nothing for a transaction that changed nothing.
 func TestExecLogsOneUnit(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
-		log := &recordLog{}
-		e, err := NewEngine(Options{Backend: b, Clock: clk, Log: log})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := e.NewCtx(e.NewClient("a", "b"), nil)
+		c, log := newLoggedCtx(t, b, clk)
 		got := execAll(c, "MULTI", "SET a 1", "GET a", "DEL nokey", "SELECT 3", "RPUSH l x", "EXPIRE l 100", "EXEC")
 		if want := "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*6\r\n+OK\r\n$1\r\n1\r\n:0\r\n+OK\r\n:1\r\n:1\r\n"; got != want {
 			t.Fatalf("replies %q, want %q", got, want)
@@ -43,12 +50,7 @@ func TestExecLogsOneUnit(t *testing.T) {
 // a write queued while it fails dooms the transaction at once.
 func TestExecRefusedWrites(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
-		log := &recordLog{}
-		e, err := NewEngine(Options{Backend: b, Clock: clk, Log: log})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := e.NewCtx(e.NewClient("a", "b"), nil)
+		c, log := newLoggedCtx(t, b, clk)
 		misconf := "MISCONF Errors writing to the AOF file: No space left on device"
 		execAll(c, "MULTI", "SET a 1", "GET a")
 		log.setErr(syscall.ENOSPC)

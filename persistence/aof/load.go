@@ -210,7 +210,15 @@ func (t *txTracker) see(off int64, argv [][]byte) {
 
 // isWord reports whether b is the lower-case ASCII word w, ignoring case.
 func isWord(b []byte, w string) bool {
-	return len(b) == len(w) && strings.EqualFold(string(b), w)
+	if len(b) != len(w) {
+		return false
+	}
+	for i, c := range b {
+		if c|0x20 != w[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // scanFile runs Scan over the file at path, naming it in a CorruptError.

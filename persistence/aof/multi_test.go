@@ -74,12 +74,7 @@ func TestCutInsideTransaction(t *testing.T) {
 	}
 	good := int64(len(full) - len(block))
 	for cut := good + 1; cut < int64(len(full)); cut++ {
-		dir := t.TempDir()
-		copyDir(t, src, dir)
-		path := filepath.Join(dir, filepath.Base(incr))
-		if err := os.Truncate(path, cut); err != nil {
-			t.Fatal(err)
-		}
+		dir, path := copyCut(t, src, incr, cut)
 		s := openStore(t, dir, aof.Options{Fsync: aof.FsyncAlways}, nil)
 		if got := dump(t, s.b); got != before {
 			t.Fatalf("cut at %d: loaded:\n%s\nwant:\n%s", cut, got, before)
@@ -155,4 +150,18 @@ func TestCheckFileOpenTransaction(t *testing.T) {
 	if _, _, err := aof.CheckFile(path); err != nil {
 		t.Errorf("a whole transaction: %v", err)
 	}
+}
+
+// copyCut copies the log directory src to a new directory and cuts its
+// file named like the path incr to size cut; it returns the new directory
+// and the cut file's path.
+func copyCut(t *testing.T, src, incr string, cut int64) (dir, path string) {
+	t.Helper()
+	dir = t.TempDir()
+	copyDir(t, src, dir)
+	path = filepath.Join(dir, filepath.Base(incr))
+	if err := os.Truncate(path, cut); err != nil {
+		t.Fatal(err)
+	}
+	return dir, path
 }

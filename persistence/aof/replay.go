@@ -28,8 +28,8 @@ func NewReplayer(b backend.Backend, clock backend.Clock) (Replayer, error) {
 	return &engineReplayer{eng: eng, client: client, ctx: eng.NewCtx(client, nil)}, nil
 }
 
-// BeginFile implements Replayer. A transaction the last file left open
-// (cut off at load) is dropped unrun.
+// BeginFile implements Replayer. A transaction left open by the file
+// before (the last non-empty one, cut back at load) is dropped unrun.
 func (r *engineReplayer) BeginFile() {
 	if r.client.InMulti() {
 		r.eng.Exec(r.ctx, [][]byte{[]byte("DISCARD")})
