@@ -99,10 +99,12 @@ func (c *Ctx) dispatchMulti(spec *Spec, args [][]byte) bool {
 }
 
 // refuse replies to a command Check refused. Inside MULTI that dooms the
-// transaction; EXEC itself, refused, aborts it with the reason.
+// transaction; EXEC itself, refused, aborts it with the reason (and
+// forgets the watched keys, as every EXEC does).
 func (c *Ctx) refuse(args [][]byte, err error) {
 	if spec := c.e.table.Lookup(args[0]); spec != nil && spec.Name == "exec" {
 		c.Client.multi.reset()
+		c.unwatchAll()
 		c.Error(execAbort(err))
 		return
 	}

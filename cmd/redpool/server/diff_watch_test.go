@@ -77,9 +77,24 @@ func TestDiffWatch(t *testing.T) {
 		add(a, "SELECT 1", "WATCH x", "SELECT 0")
 		add(b, "SELECT 1", "SET x 4", "SELECT 0")
 		add(a, tx...)
-		// An aborted EXEC (a refused command) also unwatches.
+		// An aborted EXEC (a refused command, a refused EXEC, in MULTI or
+		// not) also unwatches.
 		add(a, "WATCH x", "MULTI", "NOSUCH", "EXEC")
 		add(b, "SET x 1")
+		add(a, tx...)
+		add(a, "WATCH x", "MULTI", "EXEC x")
+		add(b, "SET x 1")
+		add(a, tx...)
+		add(a, "WATCH x", "EXEC x")
+		add(b, "SET x 1")
+		add(a, tx...)
+		// A touched key with a doomed transaction: EXECABORT first.
+		add(a, "WATCH x")
+		add(b, "SET x 1")
+		add(a, "MULTI", "GET", "EXEC")
+		// Watching the same key twice, and many keys.
+		add(a, "WATCH x x", "WATCH x y z")
+		add(b, "SET z 1")
 		add(a, tx...)
 		for _, st := range steps {
 			st.d.Do(script(st.line)[0]...)
