@@ -29,7 +29,8 @@ func (m *cmdEffects) reset() {
 // commits.
 type effects struct {
 	dirty int64
-	wakes []dbKey // keys written, for blocked clients
+	wakes []dbKey  // keys written, for blocked clients
+	after []func() // jobs scheduled inside EXEC (BGSAVE), run after it
 }
 
 type dbKey struct {
@@ -41,7 +42,14 @@ func (fx *effects) reset() {
 	fx.dirty = 0
 	clear(fx.wakes)
 	fx.wakes = fx.wakes[:0]
+	clear(fx.after)
+	fx.after = fx.after[:0]
 }
+
+// afterCommit schedules job to run once the transaction commits: for
+// commands that wait for every lock (a snapshot), run inside EXEC, which
+// holds some of them.
+func (c *Ctx) afterCommit(job func()) { c.fx.after = append(c.fx.after, job) }
 
 // Dirty records that the command changed n things. A Write command that
 // never calls Dirty (or Propagate) is not logged to the AOF.
@@ -142,6 +150,9 @@ func (c *Ctx) endTxLog() {
 func (c *Ctx) committed() {
 	if c.fx.dirty != 0 {
 		c.e.dirty.Add(c.fx.dirty)
+	}
+	for _, job := range c.fx.after {
+		job()
 	}
 	for i := 0; i < len(c.fx.wakes); {
 		// One signal per run of keys of the same database.

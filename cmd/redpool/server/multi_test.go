@@ -13,6 +13,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"redpool/backend"
+	"redpool/cmd/redpool/config"
+	"redpool/cmd/redpool/server"
 	"redpool/cmd/redpool/server/servertest"
 )
 
@@ -465,4 +467,38 @@ func TestGoRedisWatch(t *testing.T) {
 			t.Fatalf("GET w = %q, want 101", got)
 		}
 	})
+}
+
+// TestMultiAdminCommands runs server commands that reach the backend or the
+// log on their own (BGSAVE, BGREWRITEAOF, INFO, CONFIG) inside EXEC, with
+// an AOF or snapshots: none of them waits for the locks EXEC holds; BGSAVE
+// and BGREWRITEAOF are scheduled for after it, as in Redis.
+func TestMultiAdminCommands(t *testing.T) {
+	for _, mode := range []config.PersistMode{config.ModeAOF, config.ModeSnapshot} {
+		t.Run(string(mode), func(t *testing.T) {
+			cfg := aofConfig(t.TempDir(), config.FsyncEverySec)
+			cfg.Persistence.Mode = mode
+			s := servertest.StartConfig(t, cfg, server.Options{})
+			c := servertest.Dial(t, s.Addr)
+			c.Expect(wireOK, "MULTI")
+			for _, cmd := range [][]string{{"SET", "a", "1"}, {"BGSAVE"}, {"BGREWRITEAOF"}, {"INFO", "keyspace"}, {"CONFIG", "GET", "maxclients"}, {"DBSIZE"}, {"LASTSAVE"}, {"FLUSHALL"}} {
+				c.Expect(wire.Simple("QUEUED"), cmd...)
+			}
+			c.Send("EXEC")
+			reply, err := c.TryRead(10 * time.Second)
+			if err != nil {
+				t.Fatalf("EXEC: %v", err)
+			}
+			if !strings.HasPrefix(reply, "*8\r\n+OK\r\n+Background saving scheduled\r\n+Background append only file rewriting scheduled\r\n") || !strings.HasSuffix(reply, "+OK\r\n") {
+				t.Fatalf("EXEC replied %q", reply)
+			}
+			c.Expect(wireZero, "DBSIZE")
+			// The scheduled jobs ran after the transaction.
+			if mode == config.ModeAOF {
+				waitInfo(t, c, "aof_rewrites", "1")
+			} else {
+				waitInfo(t, c, "rdb_changes_since_last_save", "0")
+			}
+		})
+	}
 }
