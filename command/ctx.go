@@ -32,12 +32,14 @@ type Ctx struct {
 	keyBuf     [][]byte
 	keyScratch [][]byte // committed's per-database key lists
 	// open is the transaction an enclosing Atomically holds, nil outside one.
-	open    backend.Tx
-	body    Handler // what runTx runs: the spec's handler, or InTx's fn
-	cmd     cmdEffects
-	fx      effects
-	logSeq  uint64 // highest AOF record this batch must wait for
-	runTxFn func(backend.Tx) error
+	open     backend.Tx
+	body     Handler // what runTx runs: the spec's handler, or InTx's fn
+	cmd      cmdEffects
+	fx       effects
+	logSeq   uint64   // highest AOF record this batch must wait for
+	txLog    txLog    // EXEC's records, logged as one unit
+	watchBuf [][]byte // touchWatched's key list
+	runTxFn  func(backend.Tx) error
 }
 
 // NewCtx returns a context for a session of client on e.
@@ -85,11 +87,15 @@ func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 	c.keyBuf = keys[:0]
 }
 
-// Exec runs one command and appends its reply to c's buffer.
+// Exec runs one command and appends its reply to c's buffer. After MULTI
+// it queues the command instead (multi.go).
 func (e *Engine) Exec(c *Ctx, args [][]byte) {
 	spec, err := e.Check(c, args)
 	if err != nil {
-		c.Error(err)
+		c.refuse(args, err)
+		return
+	}
+	if c.Client.multi.on && c.dispatchMulti(spec, args) {
 		return
 	}
 	c.Run(spec, args)

@@ -6,10 +6,11 @@ package command
 // records what it did on its Ctx. Two things happen with that record. As
 // each command ends inside the transaction, with the locks still held, its
 // AOF records are written, so the log has the writes of each key in the
-// order they were applied (later: WATCH touches). After the transaction
-// commits, the transaction's counters are added and the clients blocked on
-// the keys it wrote are woken (later: keyspace notifications, client-side
-// caching invalidations); if it fails, that part is dropped. Because
+// order they were applied, and the clients WATCHing the keys it changed
+// are marked. After the transaction commits, the transaction's counters
+// are added and the clients blocked on the keys it wrote are woken (later:
+// keyspace notifications, client-side caching invalidations); if it fails,
+// that part is dropped. Because
 // Backend.Update runs its function exactly once, nothing is recorded twice.
 
 // cmdEffects is what the running command did, logged as it ends.
@@ -28,7 +29,8 @@ func (m *cmdEffects) reset() {
 // commits.
 type effects struct {
 	dirty int64
-	wakes []dbKey // keys written, for blocked clients
+	wakes []dbKey  // keys written, for blocked clients
+	after []func() // jobs scheduled inside EXEC (BGSAVE), run after it
 }
 
 type dbKey struct {
@@ -40,7 +42,14 @@ func (fx *effects) reset() {
 	fx.dirty = 0
 	clear(fx.wakes)
 	fx.wakes = fx.wakes[:0]
+	clear(fx.after)
+	fx.after = fx.after[:0]
 }
+
+// afterCommit schedules job to run once the transaction commits: for
+// commands that wait for every lock (a snapshot), run inside EXEC, which
+// holds some of them.
+func (c *Ctx) afterCommit(job func()) { c.fx.after = append(c.fx.after, job) }
 
 // Dirty records that the command changed n things. A Write command that
 // never calls Dirty (or Propagate) is not logged to the AOF.
@@ -72,15 +81,21 @@ func (c *Ctx) SignalDB(db int, key []byte) {
 }
 
 // logCommand ends a command that succeeded inside a transaction on db:
-// its AOF records go to the log (the locks are still held) and its change
-// count to the transaction's record.
+// the clients watching what it changed are marked and its AOF records go
+// to the log (the locks are still held), and its change count goes to the
+// transaction's record.
 func (c *Ctx) logCommand(db int) {
 	if c.cmd.dirty == 0 {
 		return
 	}
 	c.fx.dirty += c.cmd.dirty
+	c.touchWatched(db)
 	lg := c.e.log
 	if lg == nil {
+		return
+	}
+	if c.txLog.on {
+		c.txLog.add(db, c.Args, c.cmd.props)
 		return
 	}
 	if len(c.cmd.props) == 0 {
@@ -92,11 +107,52 @@ func (c *Ctx) logCommand(db int) {
 	}
 }
 
+// txLog gathers the AOF records of the commands an EXEC runs, so that they
+// reach the log as one MULTI ... EXEC unit, written while the
+// transaction's locks are still held.
+type txLog struct {
+	on   bool
+	recs []Record // arguments copied: a command's own die with it
+}
+
+// add copies the records of one command on db: props, or args if none.
+func (t *txLog) add(db int, args [][]byte, props [][][]byte) {
+	if len(props) == 0 {
+		t.recs = append(t.recs, Record{DB: db, Argv: copyArgs(args)})
+		return
+	}
+	for _, p := range props {
+		t.recs = append(t.recs, Record{DB: db, Argv: copyArgs(p)})
+	}
+}
+
+// beginTxLog starts gathering records (EXEC, inside its transaction).
+func (c *Ctx) beginTxLog() { c.txLog.on = true }
+
+// endTxLog stops gathering and logs what was gathered, still under the
+// transaction's locks: one record alone, as Redis does (a single command
+// is atomic), several wrapped in MULTI ... EXEC.
+func (c *Ctx) endTxLog() {
+	t := &c.txLog
+	switch len(t.recs) {
+	case 0:
+	case 1:
+		c.logSeq = c.e.log.Append(t.recs[0].DB, t.recs[0].Argv)
+	default:
+		c.logSeq = c.e.log.AppendMulti(t.recs)
+	}
+	clear(t.recs)
+	t.recs, t.on = t.recs[:0], false
+}
+
 // committed applies the part of the record that waits for the commit and
 // empties it.
 func (c *Ctx) committed() {
 	if c.fx.dirty != 0 {
 		c.e.dirty.Add(c.fx.dirty)
+	}
+	for _, job := range c.fx.after {
+		job()
 	}
 	for i := 0; i < len(c.fx.wakes); {
 		// One signal per run of keys of the same database.

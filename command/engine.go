@@ -21,8 +21,20 @@ type Log interface {
 	// Wait blocks until the record seq is as durable as the fsync policy
 	// promises. A non-nil error means the write is not acknowledged.
 	Wait(seq uint64) error
+	// AppendMulti records the commands of one transaction (EXEC) as a
+	// unit: MULTI, recs, EXEC, with no other record between them. recs and
+	// their arguments are only read during the call. It returns the
+	// sequence number of the last record for Wait.
+	AppendMulti(recs []Record) uint64
 	// Err is non-nil while the log cannot be written; writes are refused.
 	Err() error
+}
+
+// Record is one command of a transaction for Log.AppendMulti: Argv runs
+// on database DB.
+type Record struct {
+	DB   int
+	Argv [][]byte
 }
 
 // Persister runs the persistence commands (SAVE, BGSAVE, LASTSAVE,
@@ -79,6 +91,7 @@ type Engine struct {
 	extraInfo  func() []InfoSection
 	clients    clients
 	blocking   *blocking
+	watches    watchRegistry
 	started    time.Time
 
 	dirty    atomic.Int64 // changes since start
@@ -131,6 +144,7 @@ func Families() [][]Spec {
 		listCommands(),
 		hashCommands(),
 		setCommands(),
+		multiCommands(),
 	}
 }
 
@@ -227,6 +241,13 @@ type Client struct {
 	// Quit asks the session to close after sending the replies so far.
 	Quit bool
 
+	multi multiState // MULTI ... EXEC; only the client's session touches it
+	// watching holds the keys the client WATCHes and their expiry times
+	// then; only the client's session touches it. watchTouched is set by
+	// any client's write to one of them (multi.go).
+	watching     map[watchKey]int64
+	watchTouched atomic.Bool
+
 	traffic traffic
 	lastCmd atomic.Pointer[Spec] // for CLIENT LIST; set by the dispatcher
 }
@@ -245,8 +266,9 @@ func (e *Engine) NewClient(addr, laddr string) *Client {
 	return c
 }
 
-// Unregister forgets a client.
+// Unregister forgets a client, and the keys it watched.
 func (e *Engine) Unregister(c *Client) {
+	e.watches.remove(c, c.watching)
 	e.clients.mu.Lock()
 	delete(e.clients.byID, c.ID)
 	e.base.add(&c.traffic, 1)

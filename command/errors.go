@@ -54,6 +54,14 @@ const (
 	// script) reached a key or database the transaction did not lock.
 	ErrUndeclaredKey Error = "ERR command accessed a key or database its transaction does not hold"
 
+	// --- transactions ---
+	ErrMultiNested    Error = "ERR MULTI calls can not be nested"
+	ErrExecNoMulti    Error = "ERR EXEC without MULTI"
+	ErrDiscardNoMulti Error = "ERR DISCARD without MULTI"
+	ErrExecAbort      Error = "EXECABORT Transaction discarded because of previous errors."
+	ErrNotInMulti     Error = "ERR Command not allowed inside a transaction"
+	ErrWatchInMulti   Error = "ERR WATCH inside MULTI is not allowed"
+
 	// --- strings and keys ---
 	ErrDecrOverflow    Error = "ERR decrement would overflow"
 	ErrIntRange        Error = "ERR value is out of range, value must between -2147483648 and 2147483647"

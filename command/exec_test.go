@@ -67,14 +67,9 @@ func execAll(c *Ctx, lines ...string) string {
 // record under the locks, and wake-ups wait for the commit.
 func TestNestedExecution(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
-		log := &recordLog{}
-		e, err := NewEngine(Options{Backend: b, Clock: clk, Log: log})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := e.NewCtx(e.NewClient("a", "b"), nil)
+		c, log := newLoggedCtx(t, b, clk)
 		var inside string
-		err = c.Atomically(true, backend.TxOptions{All: true}, func() error {
+		err := c.Atomically(true, backend.TxOptions{All: true}, func() error {
 			inside = execAll(c,
 				"SET a 1", "INCR a", "RPUSH l x y", "LMPOP 1 l LEFT",
 				"COPY a b", "BLPOP l 0", "BLPOP nothing 0", "GET b", "LPUSH a z", "EXPIRE a 100")

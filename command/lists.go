@@ -663,7 +663,7 @@ func brpoplpush(c *Ctx) error {
 func bmove(c *Ctx, from, to bool, timeout time.Duration, rpoplpush bool) error {
 	src, dst := c.Args[1], c.Args[2]
 	locks := c.Args[1:3]
-	return blockOn(c, locks[:1], locks, timeout, func(c *Ctx, ready []int) (int, error) {
+	try := func(c *Ctx, ready []int) (int, error) {
 		if ready != nil {
 			// Woken: a source that no longer holds a list is not served.
 			if t, err := c.Tx.Type(src); err != nil || t != backend.TypeList {
@@ -680,5 +680,15 @@ func bmove(c *Ctx, from, to bool, timeout time.Duration, rpoplpush bool) error {
 			c.Propagate(wordLMOVE, src, dst, sideWord(from), sideWord(to))
 		}
 		return 0, nil
-	})
+	}
+	if c.InOpenTx() {
+		// Inside EXEC it acts as LMOVE: nothing to move is a null bulk
+		// string, as in Redis (blockOn would reply a timeout's null array).
+		served, err := tryOnce(c, locks, nil, try)
+		if err == nil && served < 0 {
+			c.Null()
+		}
+		return err
+	}
+	return blockOn(c, locks[:1], locks, timeout, try)
 }

@@ -15,21 +15,50 @@ import (
 type recordLog struct {
 	mu      sync.Mutex
 	records []string
+	err     error // what Err reports
 }
 
 func (l *recordLog) Append(db int, argv [][]byte) uint64 {
+	line := recordLine(db, argv)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.records = append(l.records, line)
+	return uint64(len(l.records))
+}
+
+// recordLine renders a record as "db: word word...".
+func recordLine(db int, argv [][]byte) string {
 	words := make([]string, len(argv))
 	for i, a := range argv {
 		words[i] = string(a)
 	}
+	return strconv.Itoa(db) + ": " + strings.Join(words, " ")
+}
+
+// AppendMulti keeps a transaction as "MULTI", its records, "EXEC".
+func (l *recordLog) AppendMulti(recs []Record) uint64 {
+	lines := []string{"MULTI"}
+	for _, r := range recs {
+		lines = append(lines, recordLine(r.DB, r.Argv))
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.records = append(l.records, strconv.Itoa(db)+": "+strings.Join(words, " "))
+	l.records = append(append(l.records, lines...), "EXEC")
 	return uint64(len(l.records))
 }
 
 func (l *recordLog) Wait(uint64) error { return nil }
-func (l *recordLog) Err() error        { return nil }
+func (l *recordLog) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
+}
+
+func (l *recordLog) setErr(err error) {
+	l.mu.Lock()
+	l.err = err
+	l.mu.Unlock()
+}
 
 // take returns the records since the last call.
 func (l *recordLog) take() []string {

@@ -366,6 +366,11 @@ func bgsave(c *Ctx) error {
 	if c.e.persister == nil {
 		return ErrPersistDisabled
 	}
+	if c.InOpenTx() {
+		c.schedule("BGSAVE", c.e.persister.BGSave)
+		c.Simple("Background saving scheduled")
+		return nil
+	}
 	if err := c.e.persister.BGSave(); err != nil {
 		return err
 	}
@@ -373,9 +378,25 @@ func bgsave(c *Ctx) error {
 	return nil
 }
 
+// schedule runs a background job that a command started inside EXEC
+// once the transaction has committed, as Redis schedules it: a snapshot
+// waits for every lock, and EXEC holds some. A failure is only logged.
+func (c *Ctx) schedule(what string, job func() error) {
+	c.afterCommit(func() {
+		if err := job(); err != nil {
+			c.e.logger.Warn("scheduled job failed", "job", what, "err", err)
+		}
+	})
+}
+
 func bgrewriteaof(c *Ctx) error {
 	if c.e.persister == nil {
 		return ErrPersistDisabled
+	}
+	if c.InOpenTx() {
+		c.schedule("BGREWRITEAOF", c.e.persister.BGRewriteAOF)
+		c.Simple("Background append only file rewriting scheduled")
+		return nil
 	}
 	if err := c.e.persister.BGRewriteAOF(); err != nil {
 		return err

@@ -145,33 +145,80 @@ func (l *Log) load(man Manifest, r Replayer) ([]int64, error) {
 	}
 	start := time.Now()
 	var records int64
-	apply := func(_ int64, argv [][]byte) error {
+	var tx txTracker
+	apply := func(off int64, argv [][]byte) error {
 		records++
+		tx.see(off, argv)
 		return r.Apply(argv)
 	}
 	for i, ref := range man.Files {
 		path := l.path(ref.Name)
 		r.BeginFile()
+		tx.reset()
 		good, err := scanFile(path, l.o.MaxBulkLen, apply)
 		// A numbered base file is written whole (temp file and rename), so
 		// a torn one is corrupt; the tail of the last file is a crash.
-		if errors.Is(err, ErrTruncated) && i == last && (ref.Kind == KindIncr || ref.Seq == 0) {
+		tail := i == last && (ref.Kind == KindIncr || ref.Seq == 0)
+		switch {
+		case tail && tx.open && (err == nil || errors.Is(err, ErrTruncated)):
+			// A crash inside a transaction: none of it happened (its
+			// queued commands never ran), as Redis's aof-load-truncated.
+			l.logger.Warn("AOF ends inside a MULTI block (a crash while writing?): cutting the transaction off",
+				"file", path, "offset", tx.start, "bytes_cut", sizes[i]-tx.start)
+			good, err = tx.start, nil
+		case errors.Is(err, ErrTruncated) && tail:
 			l.logger.Warn("AOF ends with a partial record (a crash while writing?): cutting it off",
 				"file", path, "offset", good, "bytes_cut", sizes[i]-good)
+			err = nil
+		case err == nil && tx.open:
+			err = &CorruptError{File: path, Offset: tx.start, Err: ErrBadRecord, Detail: "MULTI without EXEC"}
+		}
+		if err != nil {
+			return nil, err
+		}
+		if good < sizes[i] {
 			if err := Truncate(path, good); err != nil {
 				return nil, err
 			}
 			sizes[i] = good
-			continue
-		}
-		if err != nil {
-			return nil, err
 		}
 	}
 	if records > 0 {
 		l.logger.Info("AOF loaded", "files", len(man.Files), "records", records, "took", time.Since(start))
 	}
 	return sizes, nil
+}
+
+// txTracker follows MULTI ... EXEC blocks while a file loads, so that a
+// file ending inside one can be cut back to before its MULTI.
+type txTracker struct {
+	open  bool
+	start int64 // offset of the open block's MULTI
+}
+
+func (t *txTracker) reset() { *t = txTracker{} }
+
+// see notes the record argv at offset off.
+func (t *txTracker) see(off int64, argv [][]byte) {
+	switch {
+	case isWord(argv[0], "multi"):
+		t.open, t.start = true, off
+	case isWord(argv[0], "exec"):
+		t.open = false
+	}
+}
+
+// isWord reports whether b is the lower-case ASCII word w, ignoring case.
+func isWord(b []byte, w string) bool {
+	if len(b) != len(w) {
+		return false
+	}
+	for i, c := range b {
+		if c|0x20 != w[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // scanFile runs Scan over the file at path, naming it in a CorruptError.
@@ -191,13 +238,22 @@ func scanFile(path string, maxBulkLen int64, fn func(off int64, argv [][]byte) e
 
 // CheckFile checks the records of the log file at path, without applying
 // them, and returns the file's size and the offset just after its last good
-// record. The error is as Scan's, with the path in a CorruptError.
+// record. The error is as Scan's, with the path in a CorruptError; a file
+// ending inside a MULTI block is ErrTruncated at its MULTI (load cuts it
+// there too).
 func CheckFile(path string) (size, good int64, err error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return 0, 0, err
 	}
-	good, err = scanFile(path, 0, nil)
+	var tx txTracker
+	good, err = scanFile(path, 0, func(off int64, argv [][]byte) error {
+		tx.see(off, argv)
+		return nil
+	})
+	if tx.open && (err == nil || errors.Is(err, ErrTruncated)) {
+		return fi.Size(), tx.start, &CorruptError{File: path, Offset: tx.start, Err: ErrTruncated, Detail: "MULTI without EXEC"}
+	}
 	return fi.Size(), good, err
 }
 

@@ -207,6 +207,35 @@ func (l *Log) Append(db int, argv [][]byte) uint64 {
 	return seq
 }
 
+// AppendMulti records the commands of one transaction as MULTI, recs (with
+// SELECT wherever the database changes, MULTI after the first one's), EXEC,
+// with no other record between them, and returns the sequence number of
+// the last, for Wait.
+func (l *Log) AppendMulti(recs []command.Record) uint64 {
+	l.mu.Lock()
+	for i, r := range recs {
+		if r.DB != l.db {
+			l.pend = appendSelect(l.pend, r.DB)
+			l.db = r.DB
+		}
+		if i == 0 {
+			l.pend = append(l.pend, multiRecord...)
+		}
+		l.pend = resp.AppendCommand(l.pend, r.Argv...)
+	}
+	l.pend = append(l.pend, execRecord...)
+	l.seq++
+	seq := l.seq
+	l.mu.Unlock()
+	return seq
+}
+
+// The records around a transaction.
+const (
+	multiRecord = "*1\r\n$5\r\nMULTI\r\n"
+	execRecord  = "*1\r\n$4\r\nEXEC\r\n"
+)
+
 // appendSelect appends "SELECT db" as a record.
 func appendSelect(dst []byte, db int) []byte {
 	var num [20]byte

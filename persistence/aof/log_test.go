@@ -113,12 +113,7 @@ func TestTornTailAtEveryOffset(t *testing.T) {
 	good := int64(len(full)) - last
 	for cut := good; cut < int64(len(full)); cut++ {
 		t.Run(strconv.FormatInt(cut, 10), func(t *testing.T) {
-			dir := t.TempDir()
-			copyDir(t, src, dir)
-			path := filepath.Join(dir, filepath.Base(incr))
-			if err := os.Truncate(path, cut); err != nil {
-				t.Fatal(err)
-			}
+			dir, path := copyCut(t, src, incr, cut)
 			s := openStore(t, dir, aof.Options{Fsync: aof.FsyncAlways}, nil)
 			if got := dump(t, s.b); got != before {
 				t.Fatalf("loaded:\n%s\nwant:\n%s", got, before)

@@ -28,8 +28,15 @@ func NewReplayer(b backend.Backend, clock backend.Clock) (Replayer, error) {
 	return &engineReplayer{eng: eng, client: client, ctx: eng.NewCtx(client, nil)}, nil
 }
 
-// BeginFile implements Replayer.
-func (r *engineReplayer) BeginFile() { r.client.SetDB(0) }
+// BeginFile implements Replayer. A transaction left open by the file
+// before (the last non-empty one, cut back at load) is dropped unrun.
+func (r *engineReplayer) BeginFile() {
+	if r.client.InMulti() {
+		r.eng.Exec(r.ctx, [][]byte{[]byte("DISCARD")})
+		r.ctx.Reset()
+	}
+	r.client.SetDB(0)
+}
 
 // Apply implements Replayer. Only writes that can reach the log are
 // accepted: a read, a blocking command (logged as its non-blocking form) or
@@ -48,8 +55,12 @@ func (r *engineReplayer) Apply(argv [][]byte) error {
 	return err
 }
 
-// Replayable reports whether a command may appear in the log: SELECT and
-// the non-blocking writes.
+// Replayable reports whether a command may appear in the log: SELECT,
+// MULTI and EXEC around a transaction, and the non-blocking writes.
 func Replayable(s *command.Spec) bool {
-	return s.Name == "select" || (s.Flags&command.Write != 0 && s.Flags&command.Blocking == 0)
+	switch s.Name {
+	case "select", "multi", "exec":
+		return true
+	}
+	return s.Flags&command.Write != 0 && s.Flags&command.Blocking == 0
 }

@@ -44,6 +44,17 @@ async function nodeRedis() {
     const scan = await c.scan('0', { MATCH: 'nr:*', COUNT: 100 });
     assert.equal(scan.cursor, '0');
     assert.deepEqual([...scan.keys].sort(), ['nr:f', 'nr:h', 'nr:k', 'nr:l', 'nr:n']);
+    // Transactions: replies in order, a runtime error in place.
+    assert.deepEqual(await c.multi().set('nr:m', '1').incr('nr:m').get('nr:m').exec(), ['OK', 2, '2']);
+    assert.deepEqual(await c.multi().exec(), []);
+    await assert.rejects(c.multi().set('nr:s', 'x').lPush('nr:s', '1').get('nr:s').exec(), (err) => {
+      assert.equal(err.constructor.name, 'MultiErrorReply');
+      assert.deepEqual(err.errorIndexes, [1]);
+      assert.equal(err.replies[0], 'OK');
+      assert.match(String(err.replies[1]), /WRONGTYPE Operation against a key holding the wrong kind of value/);
+      assert.equal(err.replies[2], 'x');
+      return true;
+    });
   } finally {
     await c.quit();
   }
@@ -63,6 +74,32 @@ async function ioredis() {
     assert.deepEqual(await c.config('GET', 'maxclients'), ['maxclients', '10000']);
     const results = await c.pipeline().incr('io:n').incr('io:n').get('io:n').exec();
     assert.deepEqual(results, [[null, 1], [null, 2], [null, '2']]);
+    // Transactions: replies in order, a runtime error in place, EXECABORT
+    // after a command refused while queueing (the SET below lacks its value).
+    assert.deepEqual(await c.multi().set('io:m', 1).incr('io:m').exec(), [[null, 'OK'], [null, 2]]);
+    const [ok, wrong] = await c.multi().set('io:s', 'x').lpush('io:s', '1').exec();
+    assert.deepEqual(ok, [null, 'OK']);
+    assert.match(wrong[0].message, /^WRONGTYPE Operation against a key holding the wrong kind of value/);
+    await assert.rejects(c.multi().set('io:z').incr('io:m').exec(), /EXECABORT Transaction discarded because of previous errors\./);
+    assert.equal(await c.get('io:m'), '2');
+    // WATCH: another client's write makes exec() resolve to null.
+    const other = new Redis({ host, port: Number(port), lazyConnect: true, maxRetriesPerRequest: 0 });
+    await other.connect();
+    try {
+      await c.set('io:w', '1');
+      assert.equal(await c.watch('io:w'), 'OK');
+      await other.set('io:w', '2');
+      assert.equal(await c.multi().incr('io:w').exec(), null);
+      assert.equal(await c.watch('io:w'), 'OK');
+      await other.get('io:w');
+      assert.deepEqual(await c.multi().incr('io:w').exec(), [[null, 3]]);
+      assert.equal(await c.watch('io:w'), 'OK');
+      assert.equal(await c.unwatch(), 'OK');
+      await other.set('io:w', '5');
+      assert.deepEqual(await c.multi().incr('io:w').exec(), [[null, 6]]);
+    } finally {
+      await other.quit();
+    }
   } finally {
     await c.quit();
   }

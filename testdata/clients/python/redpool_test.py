@@ -47,4 +47,40 @@ check(c.info("server")["redis_version"], "7.0.15", "INFO")
 check(c.client_info()["resp"].strip(), str(proto), "CLIENT INFO resp")
 cursor, keys = c.scan(0, match="py:*", count=100)
 check((cursor, sorted(keys)), (0, ["py:f", "py:h", "py:k", "py:l", "py:n"]), "SCAN")
+# Transactions: pipeline(transaction=True) is MULTI ... EXEC.
+with c.pipeline(transaction=True) as p:
+    p.set("py:m", "1").incr("py:m").get("py:m")
+    check(p.execute(), [True, 2, "2"], "MULTI/EXEC")
+with c.pipeline(transaction=True) as p:
+    p.set("py:s", "x").lpush("py:s", "1").get("py:s")
+    got = p.execute(raise_on_error=False)
+    check((got[0], got[2]), (True, "x"), "MULTI/EXEC with a runtime error")
+    check(str(got[1]), "WRONGTYPE Operation against a key holding the wrong kind of value", "runtime error in place")
+with c.pipeline(transaction=True) as p:
+    p.execute_command("NOSUCHCOMMAND").incr("py:m")
+    try:
+        p.execute()
+        sys.exit("EXEC after a refused command did not fail")
+    except redis.ResponseError as e:
+        check(str(e).startswith("Command # 1 (NOSUCHCOMMAND) of pipeline caused error: unknown command 'NOSUCHCOMMAND'"), True, f"EXECABORT ({e})")
+check(c.get("py:m"), "2", "aborted transaction changed nothing")
+# WATCH: another client's write makes execute() raise WatchError.
+c.set("py:w", "1")
+with c.pipeline() as p:
+    p.watch("py:w")
+    c.set("py:w", "2")
+    p.multi()
+    p.incr("py:w")
+    try:
+        p.execute()
+        sys.exit("EXEC after a watched key changed did not fail")
+    except redis.WatchError:
+        pass
+with c.pipeline() as p:
+    p.watch("py:w")
+    n = int(p.get("py:w"))
+    p.multi()
+    p.set("py:w", n + 1)
+    check(p.execute(), [True], "WATCH, GET, MULTI, SET, EXEC")
+check(c.get("py:w"), "3", "optimistic increment")
 print(f"python redis {redis.__version__} ok (RESP{proto})")

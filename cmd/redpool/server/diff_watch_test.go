@@ -1,0 +1,103 @@
+package server_test
+
+import (
+	"testing"
+
+	"redpool/cmd/redpool/server/servertest"
+)
+
+// TestDiffWatch compares WATCH and UNWATCH with Redis, byte for byte, in
+// RESP2 and RESP3, with two connections: a's transactions watch keys that
+// b (or a itself) writes, deletes, renames, moves, flushes, or only reads.
+func TestDiffWatch(t *testing.T) {
+	r := servertest.StartRedis(t)
+	servertest.EachBackendProto(t, func(t *testing.T, bk servertest.Backend, proto int) {
+		s := servertest.Start(t, servertest.WithConfig(bk.Apply))
+		a := servertest.NewDiff(t, r.Addr, s.Addr, proto)
+		b := servertest.NewDiff(t, r.Addr, s.Addr, proto)
+		steps := []struct {
+			d    *servertest.Diff
+			line string
+		}{}
+		add := func(d *servertest.Diff, lines ...string) {
+			for _, l := range lines {
+				steps = append(steps, struct {
+					d    *servertest.Diff
+					line string
+				}{d, l})
+			}
+		}
+		tx := []string{"MULTI", "INCR x", "EXEC"}
+		add(a, "FLUSHALL", "WATCH", "UNWATCH x", "SET x 1")
+		// A write by another client breaks the transaction; a read does not.
+		add(a, "WATCH x")
+		add(b, "SET x 10")
+		add(a, tx...)
+		add(a, "WATCH x")
+		add(b, "GET x", "EXISTS x")
+		add(a, tx...)
+		// A key that did not exist, then set.
+		add(a, "WATCH nokey x")
+		add(b, "SET nokey 1")
+		add(a, tx...)
+		// Writes that change nothing do not touch.
+		add(a, "WATCH x nokey2")
+		add(b, "SET x 0 NX", "DEL nokey2", "EXPIRE nokey2 10")
+		add(a, tx...)
+		// DEL, RENAME (both ends), EXPIRE, MOVE, SWAPDB, FLUSHDB, FLUSHALL.
+		for _, write := range []string{"DEL x", "RENAME x y", "RENAME y x", "EXPIRE x 100", "MOVE x 1", "SWAPDB 0 1", "FLUSHDB", "FLUSHALL"} {
+			add(b, "SET x 1", "SET y 1", "SELECT 1", "SET x 1", "SELECT 0")
+			add(a, "WATCH x")
+			add(b, write)
+			add(a, tx...)
+		}
+		// A write inside another client's EXEC.
+		add(a, "WATCH x")
+		add(b, "MULTI", "SET x 5", "EXEC")
+		add(a, tx...)
+		// The client's own write counts too.
+		add(a, "WATCH x", "SET x 7")
+		add(a, tx...)
+		// UNWATCH, EXEC and DISCARD forget the watched keys.
+		add(a, "WATCH x", "UNWATCH")
+		add(b, "SET x 1")
+		add(a, tx...)
+		add(a, "WATCH x", "MULTI", "DISCARD")
+		add(b, "SET x 1")
+		add(a, tx...)
+		add(b, "SET x 1")
+		add(a, tx...)
+		// WATCH inside MULTI is refused without dooming the transaction;
+		// UNWATCH inside is queued.
+		add(a, "MULTI", "WATCH x", "UNWATCH", "INCR x", "EXEC")
+		// Keys of another database are other keys.
+		add(a, "WATCH x")
+		add(b, "SELECT 1", "SET x 3", "SELECT 0")
+		add(a, tx...)
+		add(a, "SELECT 1", "WATCH x", "SELECT 0")
+		add(b, "SELECT 1", "SET x 4", "SELECT 0")
+		add(a, tx...)
+		// An aborted EXEC (a refused command, a refused EXEC, in MULTI or
+		// not) also unwatches.
+		add(a, "WATCH x", "MULTI", "NOSUCH", "EXEC")
+		add(b, "SET x 1")
+		add(a, tx...)
+		add(a, "WATCH x", "MULTI", "EXEC x")
+		add(b, "SET x 1")
+		add(a, tx...)
+		add(a, "WATCH x", "EXEC x")
+		add(b, "SET x 1")
+		add(a, tx...)
+		// A touched key with a doomed transaction: EXECABORT first.
+		add(a, "WATCH x")
+		add(b, "SET x 1")
+		add(a, "MULTI", "GET", "EXEC")
+		// Watching the same key twice, and many keys.
+		add(a, "WATCH x x", "WATCH x y z")
+		add(b, "SET z 1")
+		add(a, tx...)
+		for _, st := range steps {
+			st.d.Do(script(st.line)[0]...)
+		}
+	})
+}

@@ -1,0 +1,413 @@
+package command
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"redpool/backend"
+)
+
+// Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH, as Redis 7.0.
+//
+// After MULTI the dispatcher (Engine.Exec) queues every command instead of
+// running it and replies +QUEUED; a command refused while queueing
+// (unknown, wrong arity, a write while writes are refused, a command not
+// allowed in a transaction) gets its error at once and makes EXEC abort
+// with EXECABORT. EXEC runs the queue inside one backend transaction
+// (Ctx.Atomically) on the union of the queued commands' keys, so that no
+// other client sees part of it; a runtime error (WRONGTYPE) is one element
+// of EXEC's reply and the other commands still run. Blocking commands do
+// not block inside it. The writes of a transaction reach the AOF as one
+// MULTI ... EXEC unit (effects.go).
+
+func multiCommands() []Spec {
+	return []Spec{
+		{Name: "multi", Arity: 1, Flags: Fast, Run: multi, Group: "transactions", Summary: "Starts a transaction.", Since: "1.2.0"},
+		{Name: "exec", Arity: 1, Run: exec, Group: "transactions", Summary: "Executes all commands in a transaction.", Since: "1.2.0"},
+		{Name: "discard", Arity: 1, Flags: Fast, Run: discard, Group: "transactions", Summary: "Discards a transaction.", Since: "2.0.0"},
+		{Name: "watch", Arity: -2, Flags: Fast, Keys: KeySpec{1, -1, 1}, Run: watch, Group: "transactions", Summary: "Monitors changes to keys to determine the execution of a transaction.", Since: "2.2.0"},
+		{Name: "unwatch", Arity: 1, Flags: Fast, Run: unwatch, Group: "transactions", Summary: "Forgets about watched keys of a transaction.", Since: "2.2.0"},
+	}
+}
+
+// multiState is a client's transaction in the making. Only the client's
+// own session touches it.
+type multiState struct {
+	on    bool
+	dirty bool // a command was refused while queueing: EXEC aborts
+	queue []queuedCmd
+	keys  [][]byte // EXEC's lock set, reused
+}
+
+// queuedCmd is a command queued after MULTI. args is a copy that the queue
+// owns until EXEC or DISCARD ends the transaction.
+type queuedCmd struct {
+	spec *Spec
+	args [][]byte
+}
+
+// maxKeptQueue is the largest queue whose memory is kept for the next
+// transaction.
+const maxKeptQueue = 1024
+
+// reset ends the transaction and lets go of the queue.
+func (m *multiState) reset() {
+	clear(m.queue)
+	m.queue = m.queue[:0]
+	clear(m.keys)
+	m.keys = m.keys[:0]
+	if cap(m.queue) > maxKeptQueue {
+		m.queue, m.keys = nil, nil
+	}
+	m.on, m.dirty = false, false
+}
+
+// InMulti reports whether the client is between MULTI and EXEC/DISCARD.
+func (cl *Client) InMulti() bool { return cl.multi.on }
+
+// runsInMulti reports whether s runs at once after MULTI instead of being
+// queued, as in Redis's processCommand.
+func runsInMulti(s *Spec) bool {
+	switch s.Name {
+	case "exec", "discard", "multi", "watch", "quit":
+		return true
+	}
+	return false
+}
+
+// noMulti reports whether s is refused inside a transaction (Redis's
+// no-multi flag on the commands redpool has).
+func noMulti(s *Spec) bool { return s.Name == "save" || s.Name == "shutdown" }
+
+// dispatchMulti handles a command that passed Check while the client is in
+// MULTI, and reports whether it did (false: run it now).
+func (c *Ctx) dispatchMulti(spec *Spec, args [][]byte) bool {
+	if runsInMulti(spec) {
+		return false
+	}
+	m := &c.Client.multi
+	if noMulti(spec) {
+		m.dirty = true
+		c.Error(ErrNotInMulti)
+		return true
+	}
+	m.queue = append(m.queue, queuedCmd{spec: spec, args: copyArgs(args)})
+	c.Simple("QUEUED")
+	return true
+}
+
+// refuse replies to a command Check refused. Inside MULTI that dooms the
+// transaction; EXEC itself, refused, aborts it with the reason (and
+// forgets the watched keys, as every EXEC does).
+func (c *Ctx) refuse(args [][]byte, err error) {
+	if spec := c.e.table.Lookup(args[0]); spec != nil && spec.Name == "exec" {
+		c.Client.multi.reset()
+		c.unwatchAll()
+		c.Error(execAbort(err))
+		return
+	}
+	if c.Client.multi.on {
+		c.Client.multi.dirty = true
+	}
+	c.Error(err)
+}
+
+// execAbort is EXEC's reply when the EXEC itself is refused: the refusal's
+// text without its "ERR " prefix, as Redis's execCommandAbort.
+func execAbort(err error) Error {
+	return Error("EXECABORT Transaction discarded because of: " + strings.TrimPrefix(replyError(err), "ERR "))
+}
+
+// copyArgs copies args into one allocation the caller owns.
+func copyArgs(args [][]byte) [][]byte {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	flat := make([]byte, 0, n)
+	out := make([][]byte, len(args))
+	for i, a := range args {
+		flat = append(flat, a...)
+		out[i] = flat[len(flat)-len(a) : len(flat) : len(flat)]
+	}
+	return out
+}
+
+func multi(c *Ctx) error {
+	m := &c.Client.multi
+	if m.on {
+		return ErrMultiNested
+	}
+	m.on = true
+	c.OK()
+	return nil
+}
+
+func discard(c *Ctx) error {
+	if !c.Client.multi.on {
+		return ErrDiscardNoMulti
+	}
+	c.Client.multi.reset()
+	c.unwatchAll()
+	c.OK()
+	return nil
+}
+
+func exec(c *Ctx) error {
+	m := &c.Client.multi
+	if !m.on {
+		return ErrExecNoMulti
+	}
+	defer func() {
+		m.reset()
+		c.unwatchAll()
+	}()
+	if m.dirty {
+		return ErrExecAbort
+	}
+	if c.Client.watchTouched.Load() {
+		c.NullArray()
+		return nil
+	}
+	write, o := c.execOptions()
+	if write {
+		if err := c.e.writeBlocked(); err != nil {
+			return execAbort(err)
+		}
+	}
+	mark := len(c.out)
+	err := c.Atomically(write, o, func() error {
+		if c.watchesBroken() {
+			c.NullArray()
+			return nil
+		}
+		c.Array(len(m.queue))
+		c.beginTxLog()
+		for _, q := range m.queue {
+			c.Run(q.spec, q.args)
+		}
+		c.endTxLog()
+		return nil
+	})
+	if err != nil {
+		c.out = c.out[:mark]
+		return err
+	}
+	return nil
+}
+
+// execOptions returns what EXEC locks: the union of the queued commands'
+// keys and the watched keys in the client's database, or everything when a command's keys are
+// not known in advance (keyless data commands, commands crossing
+// databases, SELECT inside the transaction); write is whether any queued
+// command is a write.
+func (c *Ctx) execOptions() (write bool, o backend.TxOptions) {
+	m := &c.Client.multi
+	keys := m.keys[:0]
+	o.DB = c.Client.DB()
+	for _, q := range m.queue {
+		f := q.spec.Flags
+		if f&Write != 0 {
+			write = true
+		}
+		if q.spec.Name == "select" {
+			o.All = true
+		}
+		if f&(Write|ReadOnly) == 0 || o.All {
+			continue
+		}
+		n := len(keys)
+		var all, ok bool
+		keys, all, ok = q.spec.keys(keys, q.args)
+		if all || !ok || len(keys) == n {
+			o.All = true
+		}
+	}
+	for k := range c.Client.watching {
+		if k.db != o.DB {
+			o.All = true
+			break
+		}
+		keys = append(keys, []byte(k.key))
+	}
+	m.keys = keys
+	if !o.All {
+		o.Keys = keys
+	}
+	return write, o
+}
+
+// WATCH: optimistic locking.
+//
+// A client's watched keys are in the engine's watch registry. A command that
+// changes something (Ctx.logCommand, under its locks) marks every client
+// watching one of its keys: the keys of its own database, the same names
+// in every database for commands that cross databases (MOVE, COPY ... DB),
+// every watched key of the database (FLUSHDB) or of all of them (FLUSHALL,
+// SWAPDB) for keyless ones. Expiry needs no hook: WATCH notes the key's
+// expiry time, and a key that existed then and whose time has come by EXEC
+// has expired since (lazily or not), unless a write already marked it. A
+// key already expired when watched was absent, so only a later write
+// marks it, as in Redis 7.0. EXEC checks the mark inside its transaction,
+// with the watched keys locked too, so a write is either before the check
+// (EXEC answers a null array) or after the whole EXEC.
+//
+// WATCH itself runs in a write transaction on its keys (without writing):
+// on bolt, whose reads do not wait for writes, that orders it after every
+// write already marking clients, so a read after WATCH sees every write
+// that did not mark it.
+
+// watchKey is a watched key of a database.
+type watchKey struct {
+	db  int
+	key string
+}
+
+// watchRegistry maps watched keys to the clients watching them. It is safe
+// for concurrent use.
+type watchRegistry struct {
+	n     atomic.Int64 // watched (client, key) pairs: marking is skipped while 0
+	mu    sync.Mutex
+	byKey map[watchKey][]*Client
+}
+
+// add registers cl as watching k.
+func (w *watchRegistry) add(cl *Client, k watchKey) {
+	w.mu.Lock()
+	if w.byKey == nil {
+		w.byKey = make(map[watchKey][]*Client)
+	}
+	w.byKey[k] = append(w.byKey[k], cl)
+	w.mu.Unlock()
+	w.n.Add(1)
+}
+
+// remove forgets every key cl watches (keys: cl's watched keys).
+func (w *watchRegistry) remove(cl *Client, keys map[watchKey]int64) {
+	if len(keys) == 0 {
+		return
+	}
+	w.mu.Lock()
+	for k := range keys {
+		list := w.byKey[k]
+		if i := slices.Index(list, cl); i >= 0 {
+			list = slices.Delete(list, i, i+1)
+		}
+		if len(list) == 0 {
+			delete(w.byKey, k)
+		} else {
+			w.byKey[k] = list
+		}
+	}
+	w.mu.Unlock()
+	w.n.Add(-int64(len(keys)))
+}
+
+// touch marks the clients watching keys of database db (db < 0: those
+// names in every database), or, with no keys, every watched key of db (db
+// < 0: of every database).
+func (w *watchRegistry) touch(db int, keys [][]byte) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(keys) == 0 || db < 0 {
+		for k, list := range w.byKey {
+			if (db < 0 || k.db == db) && (len(keys) == 0 || slices.ContainsFunc(keys, func(b []byte) bool { return string(b) == k.key })) {
+				markAll(list)
+			}
+		}
+		return
+	}
+	for _, key := range keys {
+		markAll(w.byKey[watchKey{db, string(key)}])
+	}
+}
+
+func markAll(list []*Client) {
+	for _, cl := range list {
+		cl.watchTouched.Store(true)
+	}
+}
+
+// touchWatched marks the clients watching what the command that just
+// changed something on db may have changed. It runs under the command's
+// locks.
+func (c *Ctx) touchWatched(db int) {
+	w := &c.e.watches
+	if w.n.Load() == 0 || c.spec == nil {
+		return
+	}
+	keys, all, ok := c.spec.keys(c.watchBuf[:0], c.Args)
+	switch {
+	case !ok || len(keys) == 0:
+		keys = keys[:0]
+		if all {
+			db = -1
+		}
+	case all:
+		db = -1
+	}
+	w.touch(db, keys)
+	clear(keys)
+	c.watchBuf = keys[:0]
+}
+
+// unwatchAll forgets the client's watched keys and their mark.
+func (c *Ctx) unwatchAll() {
+	cl := c.Client
+	c.e.watches.remove(cl, cl.watching)
+	clear(cl.watching)
+	cl.watchTouched.Store(false)
+}
+
+// watchesBroken reports whether a watched key was touched, or has expired,
+// since WATCH. EXEC calls it inside its transaction.
+func (c *Ctx) watchesBroken() bool {
+	cl := c.Client
+	if cl.watchTouched.Load() {
+		return true
+	}
+	now := backend.NowMs(c.e.clock)
+	for _, at := range cl.watching {
+		if at != 0 && at <= now {
+			return true
+		}
+	}
+	return false
+}
+
+func watch(c *Ctx) error {
+	if c.Client.multi.on {
+		return ErrWatchInMulti
+	}
+	return c.InTx(true, c.Args[1:], func(c *Ctx) error {
+		cl, db := c.Client, c.Tx.DB()
+		for _, key := range c.Args[1:] {
+			k := watchKey{db, string(key)}
+			if _, dup := cl.watching[k]; dup {
+				continue
+			}
+			at, exists, err := c.Tx.ExpireAt(key)
+			if err != nil {
+				return err
+			}
+			if !exists {
+				at = 0
+			}
+			if cl.watching == nil {
+				cl.watching = make(map[watchKey]int64)
+			}
+			cl.watching[k] = at
+			c.e.watches.add(cl, k)
+		}
+		c.OK()
+		return nil
+	})
+}
+
+func unwatch(c *Ctx) error {
+	c.unwatchAll()
+	c.OK()
+	return nil
+}
