@@ -156,7 +156,7 @@ func TestDiffExpireSemantics(t *testing.T) {
 					for _, f := range flags {
 						d.Both(start...)
 						d.Do(append([]string{cmd, "k", when}, f...)...)
-						d.Do("TTL", "k")
+						d.DoTTL("k")
 					}
 				}
 			}

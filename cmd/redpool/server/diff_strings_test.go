@@ -59,7 +59,7 @@ func TestDiffStringSetCombinations(t *testing.T) {
 				d.Both(start...)
 				d.Do(append([]string{"SET", "k", "new"}, opts...)...)
 				d.Do("TYPE", "k")
-				d.Do("TTL", "k")
+				d.DoTTL("k")
 			}
 		}
 		for _, opts := range optionSequences([][]string{
@@ -71,7 +71,7 @@ func TestDiffStringSetCombinations(t *testing.T) {
 				d.Both("DEL", "k")
 				d.Both(start...)
 				d.Do(append([]string{"GETEX", "k"}, opts...)...)
-				d.Do("TTL", "k")
+				d.DoTTL("k")
 			}
 		}
 		t.Logf("compared %d commands with Redis", d.Cases)
