@@ -3,8 +3,6 @@ package command
 import (
 	"bytes"
 	"testing"
-
-	"redpool/backend/memory"
 )
 
 // Benchmarks of the hot string paths through the whole dispatcher (lookup,
@@ -13,13 +11,8 @@ import (
 
 func benchEngine(b *testing.B) (*Engine, *Ctx) {
 	b.Helper()
-	m := memory.New(memory.Options{ExpiryInterval: -1})
-	b.Cleanup(func() { _ = m.Close() })
-	e, err := NewEngine(Options{Backend: m})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return e, e.NewCtx(e.NewClient("a", "b"), nil)
+	_, c := newMemoryCtx(b)
+	return c.Engine(), c
 }
 
 func benchArgs(words ...string) [][]byte {

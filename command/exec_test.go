@@ -33,7 +33,7 @@ func eachBackend(t *testing.T, body func(t *testing.T, b backend.Backend, clk *b
 
 // newMemoryCtx returns a session context on an engine over a fresh memory
 // backend with no active expiry, closed when the test ends.
-func newMemoryCtx(t *testing.T) (*memory.Memory, *Ctx) {
+func newMemoryCtx(t testing.TB) (*memory.Memory, *Ctx) {
 	t.Helper()
 	m := memory.New(memory.Options{ExpiryInterval: -1})
 	t.Cleanup(func() { _ = m.Close() })
@@ -48,12 +48,7 @@ func newMemoryCtx(t *testing.T) (*memory.Memory, *Ctx) {
 // the replies written since the last Reset, then resets.
 func execAll(c *Ctx, lines ...string) string {
 	for _, l := range lines {
-		words := strings.Fields(l)
-		args := make([][]byte, len(words))
-		for i, w := range words {
-			args[i] = []byte(w)
-		}
-		c.e.Exec(c, args)
+		c.e.Exec(c, benchArgs(strings.Fields(l)...))
 	}
 	out := string(c.Out())
 	c.Reset()

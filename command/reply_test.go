@@ -3,22 +3,14 @@ package command
 import (
 	"math"
 	"testing"
-
-	"redpool/backend/memory"
 )
 
 // replyCtx returns a context of a fresh client speaking proto.
 func replyCtx(t *testing.T, proto int) *Ctx {
 	t.Helper()
-	m := memory.New(memory.Options{ExpiryInterval: -1})
-	t.Cleanup(func() { _ = m.Close() })
-	e, err := NewEngine(Options{Backend: m})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl := e.NewClient("a", "b")
-	cl.SetProto(proto)
-	return e.NewCtx(cl, nil)
+	_, c := newMemoryCtx(t)
+	c.Client.SetProto(proto)
+	return c
 }
 
 // TestReplyEncodings checks every reply method in both protocols, byte for
