@@ -321,29 +321,54 @@ func hrandfield(c *Ctx) error {
 	default:
 		per = 2 // RESP2: one flat array
 	}
-	reply := func(f, v []byte) error {
-		replyField(c, f, v, what)
-		return nil
+	n, how, err := randomPlan(size, l)
+	if err != nil {
+		return err
 	}
-	switch {
-	case size == 0 || l == 0:
-		c.Array(0)
-		return nil
-	case l < 0:
-		if -l > maxRandomFields {
-			return ErrOutOfRange
-		}
-		c.Array(int(-l) * per)
-		return c.Tx.HashRandom(key, int(-l), false, reply)
-	case l >= size:
-		c.Array(int(size) * per)
+	c.Array(n * per)
+	switch how {
+	case pickAll:
 		return c.Tx.HashIter(key, func(f, v []byte) bool {
 			replyField(c, f, v, what)
 			return true
 		})
+	case pickSome, pickDistinct:
+		return c.Tx.HashRandom(key, n, how == pickDistinct, func(f, v []byte) error {
+			replyField(c, f, v, what)
+			return nil
+		})
 	}
-	c.Array(int(l) * per)
-	return c.Tx.HashRandom(key, int(l), true, reply)
+	return nil
+}
+
+// pickHow is how HRANDFIELD and SRANDMEMBER answer a count.
+type pickHow uint8
+
+const (
+	pickNone     pickHow = iota // an empty array
+	pickSome                    // n independent picks, which may repeat
+	pickDistinct                // n distinct elements
+	pickAll                     // every element
+)
+
+// randomPlan decides, as Redis does, how HRANDFIELD and SRANDMEMBER answer
+// count l for a collection of size elements, and how many elements the
+// reply has: a negative count picks -l times (refused beyond
+// maxRandomFields), a positive one l distinct elements, or all of them
+// when l is at least the size.
+func randomPlan(size, l int64) (n int, how pickHow, err error) {
+	switch {
+	case size == 0 || l == 0:
+		return 0, pickNone, nil
+	case l < 0:
+		if -l > maxRandomFields {
+			return 0, pickNone, ErrOutOfRange
+		}
+		return int(-l), pickSome, nil
+	case l >= size:
+		return int(size), pickAll, nil
+	}
+	return int(l), pickDistinct, nil
 }
 
 // randomField replies with one random field of key, or null.

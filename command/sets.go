@@ -243,29 +243,24 @@ func srandmember(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	reply := func(m []byte) error {
-		c.Bulk(m)
-		return nil
+	n, how, err := randomPlan(size, l)
+	if err != nil {
+		return err
 	}
-	switch {
-	case size == 0 || l == 0:
-		c.Array(0)
-		return nil
-	case l < 0:
-		if -l > maxRandomFields {
-			return ErrOutOfRange
-		}
-		c.Array(int(-l))
-		return c.Tx.SetRandom(key, int(-l), false, reply)
-	case l >= size:
-		c.Array(int(size))
+	c.Array(n)
+	switch how {
+	case pickAll:
 		return c.Tx.SetIter(key, func(m []byte) bool {
 			c.Bulk(m)
 			return true
 		})
+	case pickSome, pickDistinct:
+		return c.Tx.SetRandom(key, n, how == pickDistinct, func(m []byte) error {
+			c.Bulk(m)
+			return nil
+		})
 	}
-	c.Array(int(l))
-	return c.Tx.SetRandom(key, int(l), true, reply)
+	return nil
 }
 
 // sscan is SSCAN key cursor [MATCH pattern] [COUNT count]. As in Redis, a
