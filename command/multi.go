@@ -24,10 +24,10 @@ import (
 
 func multiCommands() []Spec {
 	return []Spec{
-		{Name: "multi", Arity: 1, Flags: Fast, Run: multi, Group: "transactions", Summary: "Starts a transaction.", Since: "1.2.0"},
-		{Name: "exec", Arity: 1, Run: exec, Group: "transactions", Summary: "Executes all commands in a transaction.", Since: "1.2.0"},
-		{Name: "discard", Arity: 1, Flags: Fast, Run: discard, Group: "transactions", Summary: "Discards a transaction.", Since: "2.0.0"},
-		{Name: "watch", Arity: -2, Flags: Fast, Keys: KeySpec{1, -1, 1}, Run: watch, Group: "transactions", Summary: "Monitors changes to keys to determine the execution of a transaction.", Since: "2.2.0"},
+		{Name: "multi", Arity: 1, Flags: Fast | RunsInMulti, Run: multi, Group: "transactions", Summary: "Starts a transaction.", Since: "1.2.0"},
+		{Name: "exec", Arity: 1, Flags: RunsInMulti, Run: exec, Group: "transactions", Summary: "Executes all commands in a transaction.", Since: "1.2.0"},
+		{Name: "discard", Arity: 1, Flags: Fast | RunsInMulti, Run: discard, Group: "transactions", Summary: "Discards a transaction.", Since: "2.0.0"},
+		{Name: "watch", Arity: -2, Flags: Fast | RunsInMulti, Keys: KeySpec{1, -1, 1}, Run: watch, Group: "transactions", Summary: "Monitors changes to keys to determine the execution of a transaction.", Since: "2.2.0"},
 		{Name: "unwatch", Arity: 1, Flags: Fast, Run: unwatch, Group: "transactions", Summary: "Forgets about watched keys of a transaction.", Since: "2.2.0"},
 	}
 }
@@ -67,28 +67,14 @@ func (m *multiState) reset() {
 // InMulti reports whether the client is between MULTI and EXEC/DISCARD.
 func (cl *Client) InMulti() bool { return cl.multi.on }
 
-// runsInMulti reports whether s runs at once after MULTI instead of being
-// queued, as in Redis's processCommand.
-func runsInMulti(s *Spec) bool {
-	switch s.Name {
-	case "exec", "discard", "multi", "watch", "quit":
-		return true
-	}
-	return false
-}
-
-// noMulti reports whether s is refused inside a transaction (Redis's
-// no-multi flag on the commands redpool has).
-func noMulti(s *Spec) bool { return s.Name == "save" || s.Name == "shutdown" }
-
 // dispatchMulti handles a command that passed Check while the client is in
 // MULTI, and reports whether it did (false: run it now).
 func (c *Ctx) dispatchMulti(spec *Spec, args [][]byte) bool {
-	if runsInMulti(spec) {
+	if spec.Flags&RunsInMulti != 0 {
 		return false
 	}
 	m := &c.Client.multi
-	if noMulti(spec) {
+	if spec.Flags&NoMulti != 0 {
 		m.dirty = true
 		c.Error(ErrNotInMulti)
 		return true

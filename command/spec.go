@@ -32,6 +32,13 @@ const (
 	// NoTx marks a Write or ReadOnly command whose handler opens its own
 	// transactions (blocking pops, SCAN over several calls).
 	NoTx
+	// NoMulti commands are refused between MULTI and EXEC (Redis's
+	// no-multi: SAVE, SHUTDOWN).
+	NoMulti
+	// RunsInMulti commands run at once between MULTI and EXEC instead of
+	// being queued (EXEC, DISCARD, MULTI, WATCH, QUIT), as in Redis's
+	// processCommand.
+	RunsInMulti
 )
 
 var flagNames = []struct {
