@@ -8,10 +8,10 @@ package command
 // AOF records are written, so the log has the writes of each key in the
 // order they were applied, and the clients WATCHing the keys it changed
 // are marked. After the transaction commits, the transaction's counters
-// are added and the clients blocked on the keys it wrote are woken (later:
-// keyspace notifications, client-side caching invalidations); if it fails,
-// that part is dropped. Because
-// Backend.Update runs its function exactly once, nothing is recorded twice.
+// are added, the clients blocked on the keys it wrote are woken and its
+// keyspace events are delivered (later: client-side caching
+// invalidations); if it fails, that part is dropped. Because Backend.Update
+// runs its function exactly once, nothing is recorded twice.
 
 // cmdEffects is what the running command did, logged as it ends.
 type cmdEffects struct {
@@ -28,9 +28,10 @@ func (m *cmdEffects) reset() {
 // effects is what the current transaction did that applies after it
 // commits.
 type effects struct {
-	dirty int64
-	wakes []dbKey  // keys written, for blocked clients
-	after []func() // jobs scheduled inside EXEC (BGSAVE), run after it
+	dirty  int64
+	wakes  []dbKey       // keys written, for blocked clients
+	after  []func()      // jobs scheduled inside EXEC (BGSAVE), run after it
+	events []notifyEvent // keyspace events, delivered after the commit
 }
 
 type dbKey struct {
@@ -44,6 +45,8 @@ func (fx *effects) reset() {
 	fx.wakes = fx.wakes[:0]
 	clear(fx.after)
 	fx.after = fx.after[:0]
+	clear(fx.events)
+	fx.events = fx.events[:0]
 }
 
 // afterCommit schedules job to run once the transaction commits: for
@@ -166,5 +169,6 @@ func (c *Ctx) committed() {
 		c.keyScratch = keys[:0]
 		i = j
 	}
+	c.deliverEvents()
 	c.fx.reset()
 }

@@ -67,6 +67,8 @@ type Options struct {
 	Families [][]Spec
 	// Info adds extra INFO sections (name, fields), e.g. the listener's.
 	Info func() []InfoSection
+	// Notifier delivers keyspace events; nil drops them.
+	Notifier Notifier
 }
 
 // InfoSection is one INFO section.
@@ -92,6 +94,8 @@ type Engine struct {
 	clients    clients
 	blocking   *blocking
 	watches    watchRegistry
+	notify     notifyConfig
+	notifier   Notifier
 	started    time.Time
 
 	dirty    atomic.Int64 // changes since start
@@ -126,7 +130,8 @@ func NewEngine(o Options) (*Engine, error) {
 	e := &Engine{
 		table: t, backend: o.Backend, clock: o.Clock, logger: o.Logger, params: o.Params,
 		log: o.Log, persister: o.Persister, shutdown: o.Shutdown, extraInfo: o.Info,
-		started: o.Clock.Now(),
+		notifier: o.Notifier,
+		started:  o.Clock.Now(),
 	}
 	e.prefetcher, _ = o.Backend.(backend.Prefetcher)
 	e.clients.byID = make(map[int64]*Client)
