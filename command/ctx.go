@@ -1,6 +1,8 @@
 package command
 
 import (
+	"time"
+
 	"redpool/backend"
 )
 
@@ -40,6 +42,13 @@ type Ctx struct {
 	txLog    txLog    // EXEC's records, logged as one unit
 	watchBuf [][]byte // touchWatched's key list
 	runTxFn  func(backend.Tx) error
+
+	stat       runStat       // the command being measured (stats.go)
+	waited     time.Duration // time the command spent blocked, not counted
+	lastEnd    time.Duration // when the last top-level command ended
+	lastIO     int64         // the client's ioMark then
+	errReplies int64         // error replies written on c
+	counted    int64         // errReplies already charged to a command
 }
 
 // NewCtx returns a context for a session of client on e.
@@ -112,10 +121,12 @@ func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
 	}
 	c.Client.lastCmd.Store(spec)
 	if !spec.arityOK(len(args)) {
+		c.reject(spec)
 		return nil, WrongArity(spec.Name)
 	}
 	if spec.Flags&Write != 0 {
 		if err := e.writeBlocked(); err != nil {
+			c.reject(spec)
 			return nil, err
 		}
 	}
@@ -126,6 +137,8 @@ func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
 // buffer. Inside Atomically it runs in the open transaction; otherwise a
 // data command runs in a transaction of its own on its keys.
 func (c *Ctx) Run(spec *Spec, args [][]byte) {
+	outer := c.beginStat(spec, args)
+	defer c.endStat(outer)
 	c.Args, c.spec, c.mark = args, spec, len(c.out)
 	var err error
 	switch {
@@ -281,10 +294,13 @@ func (e *Engine) writeBlocked() error {
 func (c *Ctx) Sub(cmd string) error {
 	sub := c.spec.findSub(c.Args[1])
 	if sub == nil {
+		c.chargeSub(nil, false)
 		return UnknownSubcommand(c.Args[1], cmd)
 	}
 	if !sub.arityOK(len(c.Args)) {
+		c.chargeSub(sub, true)
 		return WrongArity(c.spec.Name + "|" + sub.Name)
 	}
+	c.chargeSub(sub, false)
 	return sub.Run(c)
 }

@@ -95,8 +95,13 @@ type Engine struct {
 	blocking   *blocking
 	watches    watchRegistry
 	notify     notifyConfig
+	slowlog    *slowlog
+	errors     errorStats
 	notifier   Notifier
 	started    time.Time
+	// epoch is a time.Now with its monotonic reading: time.Since(epoch)
+	// reads only the monotonic clock, half the cost of time.Now.
+	epoch time.Time
 
 	dirty    atomic.Int64 // changes since start
 	conns    atomic.Int64
@@ -136,6 +141,11 @@ func NewEngine(o Options) (*Engine, error) {
 	e.prefetcher, _ = o.Backend.(backend.Prefetcher)
 	e.clients.byID = make(map[int64]*Client)
 	e.blocking = newBlocking()
+	e.epoch = time.Now()
+	e.slowlog = newSlowlog()
+	for _, p := range e.slowlog.params() {
+		e.params.Register(p)
+	}
 	return e, nil
 }
 
@@ -150,6 +160,7 @@ func Families() [][]Spec {
 		hashCommands(),
 		setCommands(),
 		multiCommands(),
+		slowlogCommands(),
 	}
 }
 

@@ -80,6 +80,7 @@ const (
 	ErrCountGreaterZero Error = "ERR count should be greater than 0"
 	ErrRankZero         Error = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
 	ErrCountNegative    Error = "ERR COUNT can't be negative"
+	ErrSlowlogCount     Error = "ERR count should be greater than or equal to -1"
 	ErrMaxLenNegative   Error = "ERR MAXLEN can't be negative"
 	ErrHashNotInteger   Error = "ERR hash value is not an integer"
 	ErrHashNotFloat     Error = "ERR hash value is not a float"
@@ -114,6 +115,12 @@ func UnknownCommand(args [][]byte) Error {
 // container command's name as Redis prints it in its hint ("CONFIG").
 func UnknownSubcommand(sub []byte, cmd string) Error {
 	return Error(sanitize(fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", clip(sub, 128), cmd)))
+}
+
+// SubcommandSyntax is Redis's addReplySubcommandSyntaxError: a known
+// subcommand given arguments it does not take.
+func SubcommandSyntax(sub []byte, cmd string) Error {
+	return Error(sanitize(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP.", clip(sub, 128), cmd)))
 }
 
 // UnsupportedExpireOption is the EXPIRE family's reply to an unknown flag.

@@ -25,7 +25,12 @@ func (c *Ctx) OK() { c.out = append(c.out, "+OK\r\n"...) }
 func (c *Ctx) Simple(s string) { c.out = resp.AppendSimple(c.out, s) }
 
 // Error writes an error reply for err.
-func (c *Ctx) Error(err error) { c.out = resp.AppendError(c.out, replyError(err)) }
+func (c *Ctx) Error(err error) {
+	msg := replyError(err)
+	c.errReplies++
+	c.e.errors.count(msg)
+	c.out = resp.AppendError(c.out, msg)
+}
 
 // Int writes an integer reply.
 func (c *Ctx) Int(n int64) { c.out = resp.AppendInt(c.out, n) }

@@ -302,6 +302,8 @@ func configResetStat(c *Ctx) error {
 	e.resetTraffic()
 	e.conns.Store(0)
 	e.rejected.Store(0)
+	e.table.resetStats()
+	e.errors.reset()
 	e.statsAt.Store(e.clock.Now().UnixMilli())
 	c.OK()
 	return nil
@@ -416,15 +418,23 @@ func lastsave(c *Ctx) error {
 
 // --- INFO ---
 
+// infoNotDefault are the sections INFO shows only when asked for by name,
+// or with "all" or "everything", as in Redis.
+var infoNotDefault = map[string]bool{"commandstats": true, "latencystats": true}
+
 func info(c *Ctx) error {
 	want := map[string]bool{}
 	for _, a := range c.Args[1:] {
 		want[strings.ToLower(string(a))] = true
 	}
-	all := len(want) == 0 || want["all"] || want["everything"] || want["default"]
+	if len(want) == 0 {
+		want["default"] = true
+	}
+	all := want["all"] || want["everything"]
 	var b []byte
 	for _, sec := range c.e.infoSections() {
-		if !all && !want[strings.ToLower(sec.Name)] {
+		name := strings.ToLower(sec.Name)
+		if !all && !want[name] && !(want["default"] && !infoNotDefault[name]) {
 			continue
 		}
 		if len(b) > 0 {
@@ -499,6 +509,7 @@ func (e *Engine) infoSections() []InfoSection {
 		{"evicted_keys", "0"},
 		{"keyspace_hits", "0"},
 		{"keyspace_misses", "0"},
+		{"total_error_replies", itoa(e.errors.total.Load())},
 	}})
 	secs = append(secs, InfoSection{Name: "Replication", Fields: [][2]string{
 		{"role", "master"}, {"connected_slaves", "0"},
@@ -521,7 +532,10 @@ func (e *Engine) infoSections() []InfoSection {
 		}
 		ks = append(ks, [2]string{"db" + strconv.Itoa(db), "keys=" + itoa(n) + ",expires=" + itoa(exp) + ",avg_ttl=0"})
 	}
-	secs = append(secs, InfoSection{Name: "Keyspace", Fields: ks})
+	secs = append(secs,
+		InfoSection{Name: "Commandstats", Fields: e.table.commandStatFields()},
+		InfoSection{Name: "Errorstats", Fields: e.errors.fields()},
+		InfoSection{Name: "Keyspace", Fields: ks})
 	return secs
 }
 

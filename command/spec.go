@@ -39,6 +39,9 @@ const (
 	// being queued (EXEC, DISCARD, MULTI, WATCH, QUIT), as in Redis's
 	// processCommand.
 	RunsInMulti
+	// SkipSlowlog commands are not logged to SLOWLOG themselves (EXEC:
+	// the commands it runs are), as Redis's skip_slowlog.
+	SkipSlowlog
 )
 
 var flagNames = []struct {
@@ -114,6 +117,10 @@ type Spec struct {
 	// Subcommands, for container commands (CONFIG, CLIENT, COMMAND, OBJECT).
 	// The container's Run dispatches to them through Ctx.Sub.
 	Subcommands []Spec
+
+	// stats are the command's INFO commandstats counters, set by NewTable.
+	// Families are built afresh for each table, so each engine counts its own.
+	stats *cmdStats
 }
 
 // arityOK reports whether n arguments (the name included) fit s.Arity.
@@ -174,6 +181,10 @@ func NewTable(families ...[]Spec) (*Table, error) {
 			}
 			if s.Run == nil {
 				return nil, fmt.Errorf("command: %q has no handler", s.Name)
+			}
+			s.stats = new(cmdStats)
+			for j := range s.Subcommands {
+				s.Subcommands[j].stats = new(cmdStats)
 			}
 			t.byName[s.Name] = s
 			t.specs = append(t.specs, s)

@@ -1,0 +1,240 @@
+package command
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Per-command and per-error statistics (INFO commandstats and errorstats,
+// SLOWLOG), recorded by Ctx.Run for every command it runs, including those
+// run inside EXEC, as Redis's call() records them.
+
+// statShards spreads one command's counters over several cache lines, so
+// that two cores running the same command rarely share one.
+const statShards = 4
+
+// cmdStats are one command's counters, owned by the Table that holds the
+// command. Safe for concurrent use.
+type cmdStats struct {
+	shards [statShards]cmdCounters
+}
+
+type cmdCounters struct {
+	calls    atomic.Int64
+	usec     atomic.Int64
+	rejected atomic.Int64
+	failed   atomic.Int64
+	_        [32]byte // pad to a cache line
+}
+
+func (s *cmdStats) shard(client *Client) *cmdCounters {
+	return &s.shards[uint64(client.ID)%statShards]
+}
+
+// totals sums the shards: calls, usec, rejected, failed.
+func (s *cmdStats) totals() (calls, usec, rejected, failed int64) {
+	for i := range s.shards {
+		sh := &s.shards[i]
+		calls += sh.calls.Load()
+		usec += sh.usec.Load()
+		rejected += sh.rejected.Load()
+		failed += sh.failed.Load()
+	}
+	return
+}
+
+func (s *cmdStats) reset() {
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.calls.Store(0)
+		sh.usec.Store(0)
+		sh.rejected.Store(0)
+		sh.failed.Store(0)
+	}
+}
+
+// runStat is what Run needs to record the command it runs: the spec whose
+// counters it charges (a container's subcommand once Sub has found it),
+// and when it started.
+type runStat struct {
+	spec  *Spec
+	args  [][]byte
+	start time.Duration // since the engine's epoch (monotonic clock only)
+	// rejected: the call was refused before it ran (a subcommand's arity),
+	// and counts only as rejected; skip: nothing to charge (an unknown
+	// subcommand, which Redis charges to no command).
+	rejected, skip bool
+}
+
+// beginStat starts measuring spec's run; the previous measurement (the
+// EXEC around it) is returned for endStat to restore.
+func (c *Ctx) beginStat(spec *Spec, args [][]byte) runStat {
+	outer := c.stat
+	c.stat = runStat{spec: spec, args: args, start: c.startTime(outer.spec == nil)}
+	c.counted = c.errReplies // errors replied before it are not its own
+	return outer
+}
+
+// endStat charges the run measured since beginStat to its command and
+// restores outer. As in Redis, a call counts as failed when it replied
+// with an error that no command it ran has counted already, and the time
+// a blocking command spent waiting is not counted.
+func (c *Ctx) endStat(outer runStat) {
+	st := c.stat
+	c.stat = outer
+	end := time.Since(c.e.epoch)
+	if outer.spec == nil {
+		c.lastEnd, c.lastIO = end, c.ioMark()
+	}
+	took := end - st.start - c.waited
+	c.waited = 0
+	if took < 0 {
+		took = 0
+	}
+	if st.skip {
+		return
+	}
+	sh := st.spec.stats.shard(c.Client)
+	if st.rejected {
+		sh.rejected.Add(1)
+		return
+	}
+	sh.calls.Add(1)
+	sh.usec.Add(int64(took / time.Microsecond))
+	if c.errReplies > c.counted {
+		sh.failed.Add(1)
+		c.counted = c.errReplies
+	}
+	// Top-level commands are logged, and the commands EXEC runs (EXEC
+	// itself is not); the commands a script runs are not.
+	if st.spec.Flags&SkipSlowlog == 0 && (outer.spec == nil || outer.spec.Flags&SkipSlowlog != 0) {
+		c.e.slowlog.observe(c, st.args, took)
+	}
+}
+
+// startTime is when the command starting now started. Reading the clock
+// costs as much as a small command here, so a top-level command that
+// follows another one with no network read or write in between (the
+// commands of one pipelined batch) starts when the previous one ended.
+func (c *Ctx) startTime(top bool) time.Duration {
+	if top && c.lastEnd != 0 && c.lastIO == c.ioMark() {
+		return c.lastEnd
+	}
+	return time.Since(c.e.epoch)
+}
+
+// ioMark changes whenever the client's session reads or writes.
+func (c *Ctx) ioMark() int64 {
+	return c.Client.traffic.netIn.Load() + c.Client.traffic.netOut.Load()
+}
+
+// chargeSub moves the current measurement to sub, the subcommand a
+// container command dispatches to (commandstats count "config|get", not
+// "config"); nil means an unknown subcommand, charged to nothing. rejected
+// says sub refused its arguments before running.
+func (c *Ctx) chargeSub(sub *Spec, rejected bool) {
+	if c.stat.spec == nil {
+		return
+	}
+	if sub == nil {
+		c.stat.skip = true
+		return
+	}
+	c.stat.spec, c.stat.rejected = sub, rejected
+}
+
+// reject counts a call refused before it ran (arity, refused writes).
+func (c *Ctx) reject(spec *Spec) { spec.stats.shard(c.Client).rejected.Add(1) }
+
+// errorStats counts error replies by their code (the first word: "ERR",
+// "WRONGTYPE"), for INFO errorstats. Safe for concurrent use.
+type errorStats struct {
+	mu     sync.Mutex
+	counts map[string]int64
+	total  atomic.Int64
+}
+
+// maxErrorCodes bounds the table as Redis's ERRORSTATS_LIMIT does: past
+// it, new codes are not tracked (the total still counts them).
+const maxErrorCodes = 128
+
+func (s *errorStats) count(msg string) {
+	s.total.Add(1)
+	code := msg
+	if i := strings.IndexByte(msg, ' '); i >= 0 {
+		code = msg[:i]
+	}
+	s.mu.Lock()
+	if _, ok := s.counts[code]; ok || len(s.counts) < maxErrorCodes {
+		if s.counts == nil {
+			s.counts = make(map[string]int64)
+		}
+		s.counts[code]++
+	}
+	s.mu.Unlock()
+}
+
+func (s *errorStats) fields() [][2]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	codes := make([]string, 0, len(s.counts))
+	for code := range s.counts {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	out := make([][2]string, 0, len(codes))
+	for _, code := range codes {
+		out = append(out, [2]string{"errorstat_" + code, "count=" + strconv.FormatInt(s.counts[code], 10)})
+	}
+	return out
+}
+
+func (s *errorStats) reset() {
+	s.mu.Lock()
+	clear(s.counts)
+	s.mu.Unlock()
+	s.total.Store(0)
+}
+
+// commandStatFields is INFO commandstats: every command (subcommands as
+// "container|sub") called or rejected since the last reset, in name order.
+func (t *Table) commandStatFields() [][2]string {
+	var out [][2]string
+	add := func(name string, s *Spec) {
+		calls, usec, rejected, failed := s.stats.totals()
+		if calls == 0 && rejected == 0 {
+			return
+		}
+		perCall := 0.0
+		if calls > 0 {
+			perCall = float64(usec) / float64(calls)
+		}
+		out = append(out, [2]string{"cmdstat_" + name, "calls=" + strconv.FormatInt(calls, 10) +
+			",usec=" + strconv.FormatInt(usec, 10) +
+			",usec_per_call=" + strconv.FormatFloat(perCall, 'f', 2, 64) +
+			",rejected_calls=" + strconv.FormatInt(rejected, 10) +
+			",failed_calls=" + strconv.FormatInt(failed, 10)})
+	}
+	for _, s := range t.specs {
+		add(s.Name, s)
+		for i := range s.Subcommands {
+			sub := &s.Subcommands[i]
+			add(s.Name+"|"+sub.Name, sub)
+		}
+	}
+	return out
+}
+
+// resetStats zeroes every command's counters (CONFIG RESETSTAT).
+func (t *Table) resetStats() {
+	for _, s := range t.specs {
+		s.stats.reset()
+		for i := range s.Subcommands {
+			s.Subcommands[i].stats.reset()
+		}
+	}
+}
