@@ -330,7 +330,9 @@ func blockOn(c *Ctx, keys, locks [][]byte, timeout time.Duration, try attempt) e
 	bw := blockedWait{c: c, b: b, w: w, locks: locks, try: try}
 	defer func() { b.unregister(w, bw.unused, bw.taken) }()
 	waitFrom := time.Now()
+	c.Client.blocked.Store(true)
 	bw.run(len(keys), timeout)
+	c.Client.blocked.Store(false)
 	c.waited += time.Since(waitFrom) // not the command's own time (stats.go)
 	return nil
 }

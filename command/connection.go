@@ -192,18 +192,36 @@ func clientInfo(c *Ctx) error {
 	return nil
 }
 
+// clientList is CLIENT LIST [TYPE type | ID id...]: every client in id
+// order, those of one type, or the named ones in the order given.
 func clientList(c *Ctx) error {
-	if len(c.Args) != 2 {
+	var list []*Client
+	switch {
+	case len(c.Args) == 4 && equalFold(c.Args[2], "type"):
+		typ, ok := clientTypeByName(c.Args[3])
+		if !ok {
+			return UnknownClientType(c.Args[3])
+		}
+		list = c.e.clientsWhere(func(cl *Client) bool { return cl.Type() == typ })
+	case len(c.Args) > 3 && equalFold(c.Args[2], "id"):
+		for _, a := range c.Args[3:] {
+			id, ok := resp.ParseInt(a)
+			if !ok {
+				return ErrInvalidClientID
+			}
+			c.e.clients.mu.Lock()
+			cl := c.e.clients.byID[id]
+			c.e.clients.mu.Unlock()
+			if cl != nil {
+				list = append(list, cl)
+			}
+		}
+	case len(c.Args) != 2:
 		return ErrSyntax
+	default:
+		list = c.e.clientsWhere(func(*Client) bool { return true })
 	}
-	c.e.clients.mu.Lock()
-	list := make([]*Client, 0, len(c.e.clients.byID))
-	for _, cl := range c.e.clients.byID {
-		list = append(list, cl)
-	}
-	c.e.clients.mu.Unlock()
 	var out []byte
-	slices.SortFunc(list, func(a, b *Client) int { return cmp.Compare(a.ID, b.ID) })
 	for _, cl := range list {
 		out = append(out, c.e.clientLine(cl)...)
 		out = append(out, '\n')
@@ -211,6 +229,46 @@ func clientList(c *Ctx) error {
 	c.Verbatim(out)
 	return nil
 }
+
+// clientsWhere returns the clients keep accepts, in id order.
+func (e *Engine) clientsWhere(keep func(*Client) bool) []*Client {
+	e.clients.mu.Lock()
+	list := make([]*Client, 0, len(e.clients.byID))
+	for _, cl := range e.clients.byID {
+		if keep(cl) {
+			list = append(list, cl)
+		}
+	}
+	e.clients.mu.Unlock()
+	slices.SortFunc(list, func(a, b *Client) int { return cmp.Compare(a.ID, b.ID) })
+	return list
+}
+
+// The client types of CLIENT LIST TYPE and CLIENT KILL TYPE.
+const (
+	ClientNormal  = "normal"
+	ClientReplica = "replica"
+	ClientPubSub  = "pubsub"
+	ClientMaster  = "master"
+)
+
+// clientTypeByName parses a client type as Redis's getClientTypeByName
+// ("slave" is "replica").
+func clientTypeByName(b []byte) (string, bool) {
+	for _, t := range []string{ClientNormal, ClientReplica, ClientPubSub, ClientMaster} {
+		if equalFold(b, t) {
+			return t, true
+		}
+	}
+	if equalFold(b, "slave") {
+		return ClientReplica, true
+	}
+	return "", false
+}
+
+// Type is the client's type for CLIENT LIST TYPE: every client is a
+// normal one until Pub/Sub and replication give it another.
+func (cl *Client) Type() string { return ClientNormal }
 
 func clientHelp(c *Ctx) error {
 	return helpReply(c, "CLIENT", []string{
@@ -248,11 +306,22 @@ func (e *Engine) clientLine(cl *Client) string {
 	age := int64(e.clock.Now().Sub(cl.Created).Seconds())
 	cmd := "NULL"
 	if s := cl.lastCmd.Load(); s != nil {
-		cmd = s.Name
+		cmd = s.FullName()
+	}
+	flags := ""
+	if cl.blocked.Load() {
+		flags += "b"
+	}
+	queued := cl.multi.shown.Load()
+	if queued > 0 {
+		flags += "x"
+	}
+	if flags == "" {
+		flags = "N"
 	}
 	return "id=" + strconv.FormatInt(cl.ID, 10) + " addr=" + cl.Addr + " laddr=" + cl.LAddr +
-		" fd=0 name=" + cl.name + " age=" + strconv.FormatInt(age, 10) + " idle=0 flags=N db=" +
-		strconv.Itoa(cl.DB()) + " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
+		" fd=0 name=" + cl.name + " age=" + strconv.FormatInt(age, 10) + " idle=0 flags=" + flags + " db=" +
+		strconv.Itoa(cl.DB()) + " sub=0 psub=0 ssub=0 multi=" + strconv.Itoa(int(queued)-1) + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
 		cmd + " user=default redir=-1 resp=" + strconv.Itoa(cl.Proto()) + " lib-name=" + cl.libName + " lib-ver=" + cl.libVer
 }
 

@@ -302,5 +302,6 @@ func (c *Ctx) Sub(cmd string) error {
 		return WrongArity(c.spec.Name + "|" + sub.Name)
 	}
 	c.chargeSub(sub, false)
+	c.Client.lastCmd.Store(sub)
 	return sub.Run(c)
 }

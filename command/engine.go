@@ -266,6 +266,7 @@ type Client struct {
 
 	traffic traffic
 	lastCmd atomic.Pointer[Spec] // for CLIENT LIST; set by the dispatcher
+	blocked atomic.Bool          // waiting in a blocking command (CLIENT LIST)
 }
 
 // NewClient registers a connection and returns its state. The caller must

@@ -81,6 +81,7 @@ const (
 	ErrRankZero         Error = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
 	ErrCountNegative    Error = "ERR COUNT can't be negative"
 	ErrSlowlogCount     Error = "ERR count should be greater than or equal to -1"
+	ErrInvalidClientID  Error = "ERR Invalid client ID"
 	ErrMaxLenNegative   Error = "ERR MAXLEN can't be negative"
 	ErrHashNotInteger   Error = "ERR hash value is not an integer"
 	ErrHashNotFloat     Error = "ERR hash value is not a float"
@@ -115,6 +116,11 @@ func UnknownCommand(args [][]byte) Error {
 // container command's name as Redis prints it in its hint ("CONFIG").
 func UnknownSubcommand(sub []byte, cmd string) Error {
 	return Error(sanitize(fmt.Sprintf("ERR unknown subcommand '%s'. Try %s HELP.", clip(sub, 128), cmd)))
+}
+
+// UnknownClientType is CLIENT LIST/KILL's reply to a bad TYPE.
+func UnknownClientType(t []byte) Error {
+	return Error(sanitize(fmt.Sprintf("ERR Unknown client type '%s'", t)))
 }
 
 // SubcommandSyntax is Redis's addReplySubcommandSyntaxError: a known

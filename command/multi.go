@@ -39,6 +39,9 @@ type multiState struct {
 	dirty bool // a command was refused while queueing: EXEC aborts
 	queue []queuedCmd
 	keys  [][]byte // EXEC's lock set, reused
+	// shown is what CLIENT LIST reports, read by other clients: the
+	// number of queued commands plus one, 0 outside MULTI.
+	shown atomic.Int32
 }
 
 // queuedCmd is a command queued after MULTI. args is a copy that the queue
@@ -62,6 +65,7 @@ func (m *multiState) reset() {
 		m.queue, m.keys = nil, nil
 	}
 	m.on, m.dirty = false, false
+	m.shown.Store(0)
 }
 
 // InMulti reports whether the client is between MULTI and EXEC/DISCARD.
@@ -80,6 +84,7 @@ func (c *Ctx) dispatchMulti(spec *Spec, args [][]byte) bool {
 		return true
 	}
 	m.queue = append(m.queue, queuedCmd{spec: spec, args: copyArgs(args)})
+	m.shown.Store(int32(len(m.queue) + 1))
 	c.Simple("QUEUED")
 	return true
 }
@@ -127,6 +132,7 @@ func multi(c *Ctx) error {
 		return ErrMultiNested
 	}
 	m.on = true
+	m.shown.Store(1)
 	c.OK()
 	return nil
 }

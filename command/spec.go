@@ -118,9 +118,20 @@ type Spec struct {
 	// The container's Run dispatches to them through Ctx.Sub.
 	Subcommands []Spec
 
+	// parent is the container of a subcommand, set by NewTable.
+	parent *Spec
 	// stats are the command's INFO commandstats counters, set by NewTable.
 	// Families are built afresh for each table, so each engine counts its own.
 	stats *cmdStats
+}
+
+// FullName is the name Redis reports in CLIENT LIST and INFO
+// commandstats: "config|get" for a subcommand.
+func (s *Spec) FullName() string {
+	if s.parent != nil {
+		return s.parent.Name + "|" + s.Name
+	}
+	return s.Name
 }
 
 // arityOK reports whether n arguments (the name included) fit s.Arity.
@@ -185,6 +196,7 @@ func NewTable(families ...[]Spec) (*Table, error) {
 			s.stats = new(cmdStats)
 			for j := range s.Subcommands {
 				s.Subcommands[j].stats = new(cmdStats)
+				s.Subcommands[j].parent = s
 			}
 			t.byName[s.Name] = s
 			t.specs = append(t.specs, s)

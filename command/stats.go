@@ -204,7 +204,8 @@ func (s *errorStats) reset() {
 // "container|sub") called or rejected since the last reset, in name order.
 func (t *Table) commandStatFields() [][2]string {
 	var out [][2]string
-	add := func(name string, s *Spec) {
+	add := func(s *Spec) {
+		name := s.FullName()
 		calls, usec, rejected, failed := s.stats.totals()
 		if calls == 0 && rejected == 0 {
 			return
@@ -220,10 +221,9 @@ func (t *Table) commandStatFields() [][2]string {
 			",failed_calls=" + strconv.FormatInt(failed, 10)})
 	}
 	for _, s := range t.specs {
-		add(s.Name, s)
+		add(s)
 		for i := range s.Subcommands {
-			sub := &s.Subcommands[i]
-			add(s.Name+"|"+sub.Name, sub)
+			add(&s.Subcommands[i])
 		}
 	}
 	return out
