@@ -330,6 +330,10 @@ func blockOn(c *Ctx, keys, locks [][]byte, timeout time.Duration, try attempt) e
 	bw := blockedWait{c: c, b: b, w: w, locks: locks, try: try}
 	defer func() { b.unregister(w, bw.unused, bw.taken) }()
 	waitFrom := time.Now()
+	select {
+	case <-c.Client.unblock: // a CLIENT UNBLOCK that came too late for the last wait
+	default:
+	}
 	c.Client.blocked.Store(true)
 	bw.run(len(keys), timeout)
 	c.Client.blocked.Store(false)
@@ -377,6 +381,13 @@ func (bw *blockedWait) run(nkeys int, timeout time.Duration) {
 		case <-bw.w.wake:
 		case <-expired:
 			c.NullArray()
+			return
+		case why := <-c.Client.unblock: // CLIENT UNBLOCK
+			if why == unblockError {
+				c.Error(ErrUnblocked)
+			} else {
+				c.NullArray()
+			}
 			return
 		case <-gone:
 			return

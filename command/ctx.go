@@ -45,6 +45,7 @@ type Ctx struct {
 
 	stat       runStat       // the command being measured (stats.go)
 	waited     time.Duration // time the command spent blocked, not counted
+	resets     int           // calls of Reset: replies flushed
 	lastEnd    time.Duration // when the last top-level command ended
 	lastIO     int64         // the client's ioMark then
 	errReplies int64         // error replies written on c
@@ -55,6 +56,9 @@ type Ctx struct {
 func (e *Engine) NewCtx(client *Client, link Link) *Ctx {
 	c := &Ctx{e: e, Client: client, Link: link, out: make([]byte, 0, 16*1024)}
 	c.runTxFn = c.runTx
+	if link != nil {
+		client.link.Store(&link)
+	}
 	return c
 }
 
@@ -73,6 +77,7 @@ func (c *Ctx) Reset() {
 	}
 	c.out = c.out[:0]
 	c.logSeq = 0
+	c.resets++
 }
 
 // LogSeq is the AOF record the replies in Out must wait for (0: none).
@@ -99,10 +104,24 @@ func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 // Exec runs one command and appends its reply to c's buffer. After MULTI
 // it queues the command instead (multi.go).
 func (e *Engine) Exec(c *Ctx, args [][]byte) {
+	mark, resets := len(c.out), c.resets
+	e.exec(c, args)
+	if c.Client.replyMode != replyOn { // CLIENT REPLY OFF or SKIP
+		if c.resets != resets { // flushed while blocking
+			mark = 0
+		}
+		c.applyReplyMode(mark)
+	}
+}
+
+func (e *Engine) exec(c *Ctx, args [][]byte) {
 	spec, err := e.Check(c, args)
 	if err != nil {
 		c.refuse(args, err)
 		return
+	}
+	if e.pause.on.Load() {
+		c.waitPause(spec)
 	}
 	if c.Client.multi.on && c.dispatchMulti(spec, args) {
 		return

@@ -96,6 +96,7 @@ type Engine struct {
 	watches    watchRegistry
 	notify     notifyConfig
 	slowlog    *slowlog
+	pause      pauseState
 	errors     errorStats
 	notifier   Notifier
 	started    time.Time
@@ -267,12 +268,22 @@ type Client struct {
 	traffic traffic
 	lastCmd atomic.Pointer[Spec] // for CLIENT LIST; set by the dispatcher
 	blocked atomic.Bool          // waiting in a blocking command (CLIENT LIST)
+
+	// link is the client's connection, for CLIENT KILL from other clients.
+	link atomic.Pointer[Link]
+	// unblock carries CLIENT UNBLOCK's request to the client's wait.
+	unblock chan unblockReason
+	noEvict atomic.Bool // CLIENT NO-EVICT
+	// replyMode and skipArmed are CLIENT REPLY's state; only the client's
+	// session touches them.
+	replyMode int
+	skipArmed bool
 }
 
 // NewClient registers a connection and returns its state. The caller must
 // call Unregister when the connection ends.
 func (e *Engine) NewClient(addr, laddr string) *Client {
-	c := &Client{Addr: addr, LAddr: laddr, Created: e.clock.Now()}
+	c := &Client{Addr: addr, LAddr: laddr, Created: e.clock.Now(), unblock: make(chan unblockReason, 1)}
 	c.proto.Store(2)
 	e.clients.mu.Lock()
 	e.clients.nextID++
@@ -328,6 +339,9 @@ type Link interface {
 	Watch() (gone <-chan struct{}, stop func())
 	// Context is done when the server shuts down.
 	Context() context.Context
+	// Close ends the connection from another goroutine (CLIENT KILL): a
+	// read in progress returns at once, the command running finishes.
+	Close()
 }
 
 // WaitDurable blocks until AOF record seq is as durable as the fsync policy

@@ -82,6 +82,13 @@ const (
 	ErrCountNegative    Error = "ERR COUNT can't be negative"
 	ErrSlowlogCount     Error = "ERR count should be greater than or equal to -1"
 	ErrInvalidClientID  Error = "ERR Invalid client ID"
+	ErrNoSuchClient     Error = "ERR No such client"
+	ErrClientIDPositive Error = "ERR client-id should be greater than 0"
+	ErrUnblockReason    Error = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+	ErrUnblocked        Error = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+	ErrPauseTimeout     Error = "ERR timeout is not an integer or out of range"
+	ErrPauseNegative    Error = "ERR timeout is negative"
+	ErrPauseMode        Error = "ERR CLIENT PAUSE mode must be WRITE or ALL"
 	ErrMaxLenNegative   Error = "ERR MAXLEN can't be negative"
 	ErrHashNotInteger   Error = "ERR hash value is not an integer"
 	ErrHashNotFloat     Error = "ERR hash value is not a float"
@@ -121,6 +128,11 @@ func UnknownSubcommand(sub []byte, cmd string) Error {
 // UnknownClientType is CLIENT LIST/KILL's reply to a bad TYPE.
 func UnknownClientType(t []byte) Error {
 	return Error(sanitize(fmt.Sprintf("ERR Unknown client type '%s'", t)))
+}
+
+// NoSuchUser is the reply to a filter naming a user that does not exist.
+func NoSuchUser(u []byte) Error {
+	return Error(sanitize(fmt.Sprintf("ERR No such user '%s'", u)))
 }
 
 // SubcommandSyntax is Redis's addReplySubcommandSyntaxError: a known

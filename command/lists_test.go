@@ -107,6 +107,7 @@ type blockLink struct{ gone chan struct{} }
 func (l *blockLink) Flush() error                     { return nil }
 func (l *blockLink) Watch() (<-chan struct{}, func()) { return l.gone, func() {} }
 func (l *blockLink) Context() context.Context         { return context.Background() }
+func (l *blockLink) Close()                           {}
 func newBlockLink() *blockLink                        { return &blockLink{gone: make(chan struct{})} }
 func (l *blockLink) disconnect()                      { close(l.gone) }
 func waitCount(t *testing.T, e *Engine, n int, what string) {

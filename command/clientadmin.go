@@ -1,0 +1,357 @@
+package command
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"redpool/session/resp"
+)
+
+// CLIENT KILL, REPLY, NO-EVICT, UNBLOCK, PAUSE and UNPAUSE: the CLIENT
+// subcommands that act on other connections or on how a connection is
+// served.
+
+// clientKill is CLIENT KILL addr:port (the old form: OK or an error) or
+// CLIENT KILL <filter> <value> ... (the number of clients killed). A
+// client that kills itself gets its reply first.
+func clientKill(c *Ctx) error {
+	if len(c.Args) == 3 {
+		addr := string(c.Args[2])
+		victims := c.e.clientsWhere(func(cl *Client) bool { return cl.Addr == addr })
+		if len(victims) == 0 {
+			return ErrNoSuchClient
+		}
+		c.OK()
+		c.kill(victims)
+		return nil
+	}
+	f, err := parseKillFilter(c.Args[2:])
+	if err != nil {
+		return err
+	}
+	now := c.e.clock.Now()
+	victims := c.e.clientsWhere(func(cl *Client) bool {
+		return f.match(cl, now) && !(f.skipMe && cl == c.Client)
+	})
+	c.Int(int64(len(victims)))
+	c.kill(victims)
+	return nil
+}
+
+// kill closes the victims' connections; c itself closes after its reply.
+func (c *Ctx) kill(victims []*Client) {
+	for _, cl := range victims {
+		if cl == c.Client {
+			cl.Quit = true
+			continue
+		}
+		if l := cl.link.Load(); l != nil {
+			(*l).Close()
+		}
+	}
+}
+
+// killFilter is CLIENT KILL's filters; a zero field does not filter.
+type killFilter struct {
+	id     int64
+	typ    string
+	addr   string
+	laddr  string
+	user   string
+	maxAge int64 // seconds
+	skipMe bool
+}
+
+func parseKillFilter(args [][]byte) (killFilter, error) {
+	f := killFilter{skipMe: true}
+	if len(args)%2 != 0 {
+		return f, ErrSyntax
+	}
+	for i := 0; i < len(args); i += 2 {
+		opt, v := args[i], args[i+1]
+		switch {
+		case equalFold(opt, "id"):
+			n, ok := resp.ParseInt(v)
+			if !ok || n < 1 {
+				return f, ErrClientIDPositive
+			}
+			f.id = n
+		case equalFold(opt, "type"):
+			t, ok := clientTypeByName(v)
+			if !ok {
+				return f, UnknownClientType(v)
+			}
+			f.typ = t
+		case equalFold(opt, "addr"):
+			f.addr = string(v)
+		case equalFold(opt, "laddr"):
+			f.laddr = string(v)
+		case equalFold(opt, "user"):
+			if string(v) != defaultUser {
+				return f, NoSuchUser(v)
+			}
+			f.user = string(v)
+		case equalFold(opt, "skipme"):
+			switch {
+			case equalFold(v, "yes"):
+				f.skipMe = true
+			case equalFold(v, "no"):
+				f.skipMe = false
+			default:
+				return f, ErrSyntax
+			}
+		case equalFold(opt, "maxage"):
+			// Redis 7.4's filter: clients connected at least this long.
+			n, ok := resp.ParseInt(v)
+			if !ok || n < 1 {
+				return f, ErrSyntax
+			}
+			f.maxAge = n
+		default:
+			return f, ErrSyntax
+		}
+	}
+	return f, nil
+}
+
+// defaultUser is the only user until ACLs exist.
+const defaultUser = "default"
+
+func (f *killFilter) match(cl *Client, now time.Time) bool {
+	switch {
+	case f.id != 0 && cl.ID != f.id,
+		f.typ != "" && cl.Type() != f.typ,
+		f.addr != "" && cl.Addr != f.addr,
+		f.laddr != "" && cl.LAddr != f.laddr,
+		f.maxAge != 0 && now.Sub(cl.Created) < time.Duration(f.maxAge)*time.Second:
+		return false
+	}
+	return true
+}
+
+// Reply modes of CLIENT REPLY.
+const (
+	replyOn   = iota
+	replyOff  // no replies until CLIENT REPLY ON
+	replySkip // no reply to the next command
+)
+
+// clientReply is CLIENT REPLY ON|OFF|SKIP. Only ON replies.
+func clientReply(c *Ctx) error {
+	switch v := c.Args[2]; {
+	case equalFold(v, "on"):
+		c.Client.replyMode = replyOn
+		c.OK()
+	case equalFold(v, "off"):
+		c.Client.replyMode = replyOff
+	case equalFold(v, "skip"):
+		if c.Client.replyMode != replyOff {
+			c.Client.replyMode = replySkip
+			c.Client.skipArmed = false // armed once this command is done
+		}
+	default:
+		return ErrSyntax
+	}
+	return nil
+}
+
+// applyReplyMode drops the reply a top-level command wrote from mark on,
+// as CLIENT REPLY OFF or SKIP asks.
+func (c *Ctx) applyReplyMode(mark int) {
+	cl := c.Client
+	switch cl.replyMode {
+	case replyOff:
+		c.out = c.out[:mark]
+	case replySkip:
+		if cl.skipArmed {
+			c.out = c.out[:mark]
+			cl.replyMode, cl.skipArmed = replyOn, false
+		} else {
+			cl.skipArmed = true
+		}
+	}
+}
+
+// clientNoEvict is CLIENT NO-EVICT ON|OFF. redpool evicts no clients yet;
+// the flag is kept for when it does.
+func clientNoEvict(c *Ctx) error {
+	switch v := c.Args[2]; {
+	case equalFold(v, "on"):
+		c.Client.noEvict.Store(true)
+	case equalFold(v, "off"):
+		c.Client.noEvict.Store(false)
+	default:
+		return ErrSyntax
+	}
+	c.OK()
+	return nil
+}
+
+// unblockReason is how CLIENT UNBLOCK ends a wait.
+type unblockReason uint8
+
+const (
+	unblockTimeout unblockReason = iota + 1 // reply as on timeout
+	unblockError                            // reply -UNBLOCKED
+)
+
+// clientUnblock is CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 if the client was
+// waiting in a blocking command and now is not, else 0.
+func clientUnblock(c *Ctx) error {
+	id, err := parseInt(c.Args[2])
+	if err != nil {
+		return err
+	}
+	why := unblockTimeout
+	if len(c.Args) == 4 {
+		switch {
+		case equalFold(c.Args[3], "timeout"):
+		case equalFold(c.Args[3], "error"):
+			why = unblockError
+		default:
+			return ErrUnblockReason
+		}
+	} else if len(c.Args) > 4 {
+		return SubcommandSyntax(c.Args[1], "CLIENT")
+	}
+	c.e.clients.mu.Lock()
+	cl := c.e.clients.byID[id]
+	c.e.clients.mu.Unlock()
+	c.Bool(cl != nil && cl.blocked.Load() && cl.tryUnblock(why))
+	return nil
+}
+
+// tryUnblock asks the client's wait to end; false if one is already asked.
+func (cl *Client) tryUnblock(why unblockReason) bool {
+	select {
+	case cl.unblock <- why:
+		return true
+	default:
+		return false
+	}
+}
+
+// pauseState is CLIENT PAUSE's: while it holds, the commands it covers
+// wait in the dispatcher (every command with ALL, CLIENT UNPAUSE too, as
+// in Redis; with WRITE, writes and an EXEC that queued one). Its times
+// are the wall clock's, whatever the engine's clock. Safe for concurrent
+// use.
+type pauseState struct {
+	on    atomic.Bool // a pause may hold: the dispatcher's fast check
+	mu    sync.Mutex
+	all   bool          // ALL; else WRITE
+	until time.Time     // zero: not paused
+	done  chan struct{} // closed when this pause ends early (UNPAUSE, a new PAUSE)
+}
+
+// clientPause is CLIENT PAUSE timeout [WRITE|ALL]. A second pause keeps
+// the later end and the wider mode, as in Redis.
+func clientPause(c *Ctx) error {
+	ms, ok := resp.ParseInt(c.Args[2])
+	if !ok {
+		return ErrPauseTimeout
+	}
+	if ms < 0 {
+		return ErrPauseNegative
+	}
+	all := true
+	if len(c.Args) == 4 {
+		switch {
+		case equalFold(c.Args[3], "write"):
+			all = false
+		case equalFold(c.Args[3], "all"):
+		default:
+			return ErrPauseMode
+		}
+	} else if len(c.Args) > 4 {
+		return SubcommandSyntax(c.Args[1], "CLIENT")
+	}
+	c.e.pause.start(all, time.Now().Add(time.Duration(ms)*time.Millisecond))
+	c.OK()
+	return nil
+}
+
+func clientUnpause(c *Ctx) error {
+	c.e.pause.stop()
+	c.OK()
+	return nil
+}
+
+func (p *pauseState) start(all bool, until time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.until.IsZero() {
+		all = all || p.all
+		if p.until.After(until) {
+			until = p.until
+		}
+		close(p.done)
+	}
+	p.all, p.until, p.done = all, until, make(chan struct{})
+	p.on.Store(true)
+}
+
+func (p *pauseState) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.until.IsZero() {
+		close(p.done)
+		p.until = time.Time{}
+		p.on.Store(false)
+	}
+}
+
+// holds reports whether a pause covers a command (a write if write) now,
+// and if so until when and the channel closed if it ends early.
+func (p *pauseState) holds(write bool, now time.Time) (bool, time.Time, <-chan struct{}) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.until.IsZero() || !now.Before(p.until) {
+		return false, time.Time{}, nil
+	}
+	if !p.all && !write {
+		return false, time.Time{}, nil
+	}
+	return true, p.until, p.done
+}
+
+// waitPause holds spec, about to run or be queued, while a CLIENT PAUSE
+// covers it: until the pause ends, the client goes away or the server
+// shuts down.
+func (c *Ctx) waitPause(spec *Spec) {
+	write := spec.Flags&Write != 0
+	if spec.Name == "exec" && c.Client.multi.on {
+		write, _ = c.execOptions()
+	}
+	for {
+		held, until, done := c.e.pause.holds(write, time.Now())
+		if !held {
+			return
+		}
+		var gone <-chan struct{}
+		stop := func() {}
+		if c.Link != nil {
+			if err := c.Link.Flush(); err != nil {
+				return
+			}
+			gone, stop = c.Link.Watch()
+		}
+		t := time.NewTimer(time.Until(until))
+		select {
+		case <-t.C:
+		case <-done:
+		case <-gone:
+		case <-c.e.blocking.done:
+		}
+		t.Stop()
+		stop()
+		if gone != nil {
+			select {
+			case <-gone:
+				return
+			default:
+			}
+		}
+	}
+}
