@@ -184,6 +184,12 @@ type Tx interface {
 
 	// Type returns the type of key, TypeNone if it does not exist.
 	Type(key []byte) (Type, error)
+	// MemoryUsage estimates the bytes key and its value take in the
+	// backend (MEMORY USAGE): exact where the backend keeps the figure,
+	// else measured on up to samples elements of a collection and
+	// extrapolated (samples <= 0: all of them). ok is false for a missing
+	// key. See each backend for what it counts.
+	MemoryUsage(key []byte, samples int) (n int64, ok bool, err error)
 	// Exists reports whether key exists.
 	Exists(key []byte) (bool, error)
 	// Delete removes key. It reports whether the key existed.

@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -97,9 +98,13 @@ type Engine struct {
 	notify     notifyConfig
 	slowlog    *slowlog
 	pause      pauseState
-	errors     errorStats
-	notifier   Notifier
-	started    time.Time
+	// startupHeap and memPeak are MEMORY STATS's startup.allocated and
+	// peak.allocated (the highest heap seen when asked).
+	startupHeap int64
+	memPeak     atomic.Int64
+	errors      errorStats
+	notifier    Notifier
+	started     time.Time
 	// epoch is a time.Now with its monotonic reading: time.Since(epoch)
 	// reads only the monotonic clock, half the cost of time.Now.
 	epoch time.Time
@@ -143,6 +148,9 @@ func NewEngine(o Options) (*Engine, error) {
 	e.clients.byID = make(map[int64]*Client)
 	e.blocking = newBlocking()
 	e.epoch = time.Now()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	e.startupHeap = int64(ms.HeapAlloc)
 	e.slowlog = newSlowlog()
 	for _, p := range e.slowlog.params() {
 		e.params.Register(p)
@@ -162,6 +170,7 @@ func Families() [][]Spec {
 		setCommands(),
 		multiCommands(),
 		slowlogCommands(),
+		memoryCommands(),
 	}
 }
 

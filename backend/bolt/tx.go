@@ -430,6 +430,38 @@ func (t *tx) Type(key []byte) (backend.Type, error) {
 	return r.typ, nil
 }
 
+// MemoryUsage implements backend.Tx: the bytes the key takes in the
+// file's B+trees: its metadata entry (key and record), and for a
+// collection its data entries (id|subkey and value), summed over the
+// first samples of them and extrapolated to the element count. Page
+// headers and free space are not counted.
+func (t *tx) MemoryUsage(key []byte, samples int) (int64, bool, error) {
+	kk := t.kkey(key)
+	r, ok, err := t.get(kk)
+	if !ok || err != nil {
+		return 0, false, err
+	}
+	v, _ := seekExact(t.keysCursor(), kk)
+	n := int64(len(kk) + len(v))
+	if r.id == 0 || r.size == 0 {
+		return n, true, nil
+	}
+	c := coll{t: t, r: r}
+	var seen, bytes int64
+	err = c.iter(nil, false, func(sub, val []byte) (bool, error) {
+		seen++
+		bytes += int64(idLen + len(sub) + len(val))
+		return samples <= 0 || seen < int64(samples), nil
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	if seen > 0 && seen < r.size {
+		bytes = bytes * r.size / seen
+	}
+	return n + bytes, true, nil
+}
+
 func (t *tx) Exists(key []byte) (bool, error) {
 	_, ok, err := t.get(t.kkey(key))
 	return ok, err

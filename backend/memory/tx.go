@@ -130,6 +130,18 @@ func (t *tx) Type(key []byte) (backend.Type, error) {
 	return e.typ, nil
 }
 
+// MemoryUsage implements backend.Tx: the entry's accounted size (its
+// struct, index slot, key, and value bytes with the per-element overhead
+// of its collection), the same figure Stats.UsedBytes sums. samples is
+// not needed.
+func (t *tx) MemoryUsage(key []byte, samples int) (int64, bool, error) {
+	_, e, err := t.lookup(t.db, key)
+	if e == nil {
+		return 0, false, err
+	}
+	return e.size(), true, nil
+}
+
 // Exists implements backend.Tx.
 func (t *tx) Exists(key []byte) (bool, error) {
 	_, e, err := t.lookup(t.db, key)
