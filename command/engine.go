@@ -97,6 +97,7 @@ type Engine struct {
 	watches    watchRegistry
 	notify     notifyConfig
 	slowlog    *slowlog
+	latency    *latency
 	pause      pauseState
 	// startupHeap and memPeak are MEMORY STATS's startup.allocated and
 	// peak.allocated (the highest heap seen when asked).
@@ -152,7 +153,8 @@ func NewEngine(o Options) (*Engine, error) {
 	runtime.ReadMemStats(&ms)
 	e.startupHeap = int64(ms.HeapAlloc)
 	e.slowlog = newSlowlog()
-	for _, p := range e.slowlog.params() {
+	e.latency = newLatency()
+	for _, p := range append(e.slowlog.params(), e.latency.params()...) {
 		e.params.Register(p)
 	}
 	return e, nil
@@ -171,6 +173,7 @@ func Families() [][]Spec {
 		multiCommands(),
 		slowlogCommands(),
 		memoryCommands(),
+		latencyCommands(),
 	}
 }
 

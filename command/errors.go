@@ -135,6 +135,11 @@ func NoSuchUser(u []byte) Error {
 	return Error(sanitize(fmt.Sprintf("ERR No such user '%s'", u)))
 }
 
+// NoLatencySamples is LATENCY GRAPH's reply for an event with no samples.
+func NoLatencySamples(event []byte) Error {
+	return Error(sanitize(fmt.Sprintf("ERR No samples available for event '%s'", event)))
+}
+
 // SubcommandSyntax is Redis's addReplySubcommandSyntaxError: a known
 // subcommand given arguments it does not take.
 func SubcommandSyntax(sub []byte, cmd string) Error {
@@ -176,6 +181,8 @@ const (
 	ReasonEnum           = "argument(s) must be one of the following: %s"
 	ReasonEventClass     = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
 	ReasonBufLimitArgs   = "Wrong number of arguments in buffer limit configuration."
+	ReasonPercentiles    = "Invalid latency-tracking-info-percentiles parameters"
+	ReasonPercentRange   = "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
 	ReasonBufLimitClass  = "Invalid client class specified in buffer limit configuration."
 	ReasonBufLimitValue  = "Error in hard, soft or soft_seconds setting in buffer limit configuration."
 	ReasonTooManyClients = "The operating system is not able to handle the specified number of clients, try with %d"

@@ -311,6 +311,11 @@ func hzKnob() Param {
 func boolKnob(name string, def bool) Param {
 	v := new(atomic.Bool)
 	v.Store(def)
+	return BoolParam(name, v)
+}
+
+// BoolParam is a yes/no parameter (either case on input) held in v.
+func BoolParam(name string, v *atomic.Bool) Param {
 	return Param{
 		Name: name,
 		Get: func() string {

@@ -535,6 +535,7 @@ func (e *Engine) infoSections() []InfoSection {
 	secs = append(secs,
 		InfoSection{Name: "Commandstats", Fields: e.table.commandStatFields()},
 		InfoSection{Name: "Errorstats", Fields: e.errors.fields()},
+		InfoSection{Name: "Latencystats", Fields: e.latencyStatFields()},
 		InfoSection{Name: "Keyspace", Fields: ks})
 	return secs
 }

@@ -21,6 +21,7 @@ const statShards = 4
 // command. Safe for concurrent use.
 type cmdStats struct {
 	shards [statShards]cmdCounters
+	hist   atomic.Pointer[latencyHist] // made at the first call tracked
 }
 
 type cmdCounters struct {
@@ -48,6 +49,9 @@ func (s *cmdStats) totals() (calls, usec, rejected, failed int64) {
 }
 
 func (s *cmdStats) reset() {
+	if h := s.hist.Load(); h != nil {
+		h.reset()
+	}
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.calls.Store(0)
@@ -105,6 +109,7 @@ func (c *Ctx) endStat(outer runStat) {
 	}
 	sh.calls.Add(1)
 	sh.usec.Add(int64(took / time.Microsecond))
+	c.e.latency.observe(st.spec.stats, st.spec.Flags&Fast != 0, took)
 	if c.errReplies > c.counted {
 		sh.failed.Add(1)
 		c.counted = c.errReplies
