@@ -174,6 +174,7 @@ func Families() [][]Spec {
 		slowlogCommands(),
 		memoryCommands(),
 		latencyCommands(),
+		debugCommands(),
 	}
 }
 

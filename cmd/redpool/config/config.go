@@ -23,6 +23,7 @@ type Config struct {
 	Timeout         Duration    // timeout; idle clients are closed, 0 = never
 	LogLevel        LogLevel    // log_level
 	ProtoMaxBulkLen Size        // proto_max_bulk_len
+	DebugCommand    Allowance   // enable_debug_command
 	Backend         BackendKind // backend
 	Bolt            Bolt        // [bolt]
 	Persistence     Persistence // [persistence]
@@ -68,6 +69,7 @@ func Default() Config {
 		Timeout:         0,
 		LogLevel:        LogInfo,
 		ProtoMaxBulkLen: 512 * MB,
+		DebugCommand:    AllowNo,
 		Backend:         BackendMemory,
 		Bolt: Bolt{
 			File: "redpool.db",

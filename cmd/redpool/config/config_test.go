@@ -80,6 +80,7 @@ threads = 3
 timeout = "1m30s"
 log_level = "DEBUG"
 proto_max_bulk_len = "1mb"
+enable_debug_command = "Local"
 backend = "bolt"
 
 [bolt]
@@ -107,6 +108,7 @@ save = [[10, 0]]
 		Timeout:         Duration(90 * time.Second),
 		LogLevel:        LogDebug,
 		ProtoMaxBulkLen: MB,
+		DebugCommand:    AllowLocal,
 		Backend:         BackendBolt,
 		Bolt:            Bolt{File: "x.db", Sync: BoltSyncBatch},
 		Persistence: Persistence{
@@ -125,6 +127,7 @@ func TestEnums(t *testing.T) {
 		src, key, want string
 	}{
 		{`log_level = "verbose"`, "log_level", `unknown value "verbose" (want debug, info, warn or error)`},
+		{`enable_debug_command = "always"`, "enable_debug_command", `unknown value "always" (want no, yes or local)`},
 		{`backend = "redis"`, "backend", `unknown value "redis" (want memory or bolt)`},
 		{"[bolt]\nsync = \"sometimes\"", "bolt.sync", `unknown value "sometimes" (want always, batch or none)`},
 		{"[persistence]\nmode = \"rdb\"", "persistence.mode", `unknown value "rdb" (want auto, none, aof or snapshot)`},

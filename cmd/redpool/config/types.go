@@ -98,6 +98,28 @@ func (p FsyncPolicy) MarshalText() ([]byte, error) { return []byte(p), nil }
 // UnmarshalText accepts always, everysec or no, ignoring case.
 func (p *FsyncPolicy) UnmarshalText(text []byte) error { return parseEnum(p, text) }
 
+// Allowance says who may run a command Redis protects (Redis's
+// enable-debug-command): nobody, everyone, or clients on loopback.
+type Allowance string
+
+// Allowances.
+const (
+	AllowNo    Allowance = "no"
+	AllowYes   Allowance = "yes"
+	AllowLocal Allowance = "local"
+)
+
+func (Allowance) values() []Allowance { return []Allowance{AllowNo, AllowYes, AllowLocal} }
+
+// String returns the config word.
+func (a Allowance) String() string { return string(a) }
+
+// MarshalText returns the config word.
+func (a Allowance) MarshalText() ([]byte, error) { return []byte(a), nil }
+
+// UnmarshalText accepts no, yes or local, ignoring case.
+func (a *Allowance) UnmarshalText(text []byte) error { return parseEnum(a, text) }
+
 // LogLevel is the minimum level logged.
 type LogLevel string
 

@@ -88,6 +88,7 @@ func (c Config) Validate() error {
 		add("timeout", "%s is negative (want \"0s\" for never, or more)", c.Timeout)
 	}
 	addErr("log_level", checkEnum(c.LogLevel))
+	addErr("enable_debug_command", checkEnum(c.DebugCommand))
 	if c.ProtoMaxBulkLen < MB {
 		add("proto_max_bulk_len", "%s bytes is too small (want at least 1mb)", c.ProtoMaxBulkLen)
 	}

@@ -260,6 +260,7 @@ func (s *Server) registerParams(p *command.Params, configFile string) {
 	fixed("auto-aof-rewrite-percentage", strconv.Itoa(cfg.Persistence.AOF.RewritePercentage))
 	fixed("auto-aof-rewrite-min-size", cfg.Persistence.AOF.RewriteMinSize.String())
 	fixed("save", saveString(cfg))
+	fixed("enable-debug-command", cfg.DebugCommand.String())
 	p.Register(command.IntParam("maxclients", 1, math.MaxUint32,
 		func() int64 { return int64(s.pool.MaxClients()) },
 		func(n int64) error { return s.pool.SetMaxClients(int(n)) }))

@@ -264,18 +264,21 @@ func readRaw(br *bufio.Reader, buf *bytes.Buffer, depth int) error {
 		}
 		buf.Write(b)
 		return nil
-	case '*', '%', '~', '>':
+	case '*', '%', '~', '>', '|':
 		n, err := strconv.Atoi(body)
 		if err != nil {
 			return fmt.Errorf("bad array length %q", line)
 		}
-		if line[0] == '%' {
+		if line[0] == '%' || line[0] == '|' {
 			n *= 2
 		}
 		for i := 0; i < n; i++ {
 			if err := readRaw(br, buf, depth+1); err != nil {
 				return err
 			}
+		}
+		if line[0] == '|' { // an attribute comes with the reply it describes
+			return readRaw(br, buf, depth+1)
 		}
 		return nil
 	default:
