@@ -152,24 +152,31 @@ func toNumber(v lua.LValue) (float64, bool) {
 	return 0, false
 }
 
-// strToNumber is Lua 5.1's luaO_str2d as gopher-lua applies it to strings
-// in arithmetic: surrounding space, decimal or 0x hexadecimal.
+// strToNumber is Lua 5.1's luaO_str2d on a C string (so a NUL byte ends
+// it): glibc's strtod after optional space (decimal, 0x hexadecimal, inf,
+// nan), then only space may follow.
 func strToNumber(s string) (float64, bool) {
-	s = strings.Trim(s, " \t\n\r\f\v")
-	if s == "" {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
+	}
+	i := 0
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	f, n := strtod(s[i:])
+	if n == 0 {
 		return 0, false
 	}
-	if i, err := strconv.ParseInt(s, 0, 64); err == nil {
-		return float64(i), true
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			return f, true
+	for i += n; i < len(s); i++ {
+		if !isSpace(s[i]) {
+			return 0, false
 		}
-		return 0, false
 	}
 	return f, true
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || '\t' <= c && c <= '\r'
 }
 
 // checkNumber is luaL_checknumber.
