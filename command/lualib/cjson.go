@@ -256,7 +256,7 @@ func (e *cjsonEncoder) number(v lua.LNumber) {
 			return
 		}
 	}
-	e.buf = append(e.buf, formatG(f, e.cfg.precision)...)
+	e.buf = appendG(e.buf, f, e.cfg.precision)
 }
 
 // value appends v, at the given table nesting depth; top is the number of
@@ -704,7 +704,7 @@ func (d *cjsonDecoder) value(tok *jsonTok, top int) lua.LValue {
 
 func (d *cjsonDecoder) object(top int) lua.LValue {
 	d.descend(top, 3)
-	t := d.L.NewTable()
+	t := d.L.CreateTable(0, 0)
 	var tok jsonTok
 	d.next(&tok)
 	if tok.typ == tObjEnd {
@@ -736,7 +736,7 @@ func (d *cjsonDecoder) object(top int) lua.LValue {
 
 func (d *cjsonDecoder) array(top int) lua.LValue {
 	d.descend(top, 2)
-	t := d.L.NewTable()
+	t := d.L.CreateTable(0, 0)
 	var tok jsonTok
 	d.next(&tok)
 	if tok.typ == tArrEnd {

@@ -204,49 +204,25 @@ func (d *msgpackDecoder) value() lua.LValue {
 	}
 	d.checkStack(1, "too many return values at once; use unpack_one or unpack_limit instead.")
 	c := d.s[d.p]
-	fixed := func(n int, v lua.LValue) lua.LValue {
-		if !d.need(uint64(n)) {
-			return lua.LNil
-		}
-		d.p += n
-		return v
-	}
 	switch c {
 	case 0xcc:
-		if !d.need(2) {
-			return lua.LNil
-		}
-		return fixed(2, lua.LNumber(d.u(1, 1)))
+		return d.scalar(1, func(u uint64) lua.LNumber { return lua.LNumber(u) })
 	case 0xd0:
-		if !d.need(2) {
-			return lua.LNil
-		}
-		return fixed(2, lua.LNumber(int8(d.u(1, 1))))
+		return d.scalar(1, func(u uint64) lua.LNumber { return lua.LNumber(int8(u)) })
 	case 0xcd:
-		if !d.need(3) {
-			return lua.LNil
-		}
-		return fixed(3, lua.LNumber(d.u(1, 2)))
+		return d.scalar(2, func(u uint64) lua.LNumber { return lua.LNumber(u) })
 	case 0xd1:
-		if !d.need(3) {
-			return lua.LNil
-		}
-		return fixed(3, lua.LNumber(int16(d.u(1, 2))))
+		return d.scalar(2, func(u uint64) lua.LNumber { return lua.LNumber(int16(u)) })
 	case 0xce:
-		if !d.need(5) {
-			return lua.LNil
-		}
-		return fixed(5, lua.LNumber(d.u(1, 4)))
+		return d.scalar(4, func(u uint64) lua.LNumber { return lua.LNumber(u) })
 	case 0xd2:
-		if !d.need(5) {
-			return lua.LNil
-		}
-		return fixed(5, lua.LNumber(int32(d.u(1, 4))))
+		return d.scalar(4, func(u uint64) lua.LNumber { return lua.LNumber(int32(u)) })
 	case 0xcf, 0xd3: // uint64 is pushed as a lua_Integer: it wraps to negative
-		if !d.need(9) {
-			return lua.LNil
-		}
-		return fixed(9, lua.LNumber(int64(d.u(1, 8))))
+		return d.scalar(8, func(u uint64) lua.LNumber { return lua.LNumber(int64(u)) })
+	case 0xca:
+		return d.scalar(4, func(u uint64) lua.LNumber { return lua.LNumber(math.Float32frombits(uint32(u))) })
+	case 0xcb:
+		return d.scalar(8, func(u uint64) lua.LNumber { return lua.LNumber(math.Float64frombits(u)) })
 	case 0xc0:
 		d.p++
 		return lua.LNil
@@ -256,16 +232,6 @@ func (d *msgpackDecoder) value() lua.LValue {
 	case 0xc2:
 		d.p++
 		return lua.LFalse
-	case 0xca:
-		if !d.need(5) {
-			return lua.LNil
-		}
-		return fixed(5, lua.LNumber(math.Float32frombits(uint32(d.u(1, 4)))))
-	case 0xcb:
-		if !d.need(9) {
-			return lua.LNil
-		}
-		return fixed(9, lua.LNumber(math.Float64frombits(d.u(1, 8))))
 	case 0xd9:
 		return d.str(1)
 	case 0xda:
@@ -273,13 +239,13 @@ func (d *msgpackDecoder) value() lua.LValue {
 	case 0xdb:
 		return d.str(4)
 	case 0xdc:
-		return d.container(2, d.array)
+		return d.container(2, false)
 	case 0xdd:
-		return d.container(4, d.array)
+		return d.container(4, false)
 	case 0xde:
-		return d.container(2, d.hash)
+		return d.container(2, true)
 	case 0xdf:
-		return d.container(4, d.hash)
+		return d.container(4, true)
 	}
 	switch {
 	case c&0x80 == 0:
@@ -307,6 +273,16 @@ func (d *msgpackDecoder) value() lua.LValue {
 	return lua.LNil
 }
 
+// scalar decodes a number of n big-endian bytes after the type byte.
+func (d *msgpackDecoder) scalar(n int, conv func(uint64) lua.LNumber) lua.LValue {
+	if !d.need(uint64(1 + n)) {
+		return lua.LNil
+	}
+	v := conv(d.u(1, n))
+	d.p += 1 + n
+	return v
+}
+
 // str decodes a string with an n-byte length.
 func (d *msgpackDecoder) str(n int) lua.LValue {
 	if !d.need(uint64(1 + n)) {
@@ -324,17 +300,21 @@ func (d *msgpackDecoder) str(n int) lua.LValue {
 
 // container decodes an array or map with an n-byte count. The count is
 // never used to size anything: a hostile one fails when the bytes run out.
-func (d *msgpackDecoder) container(n int, body func(uint64) lua.LValue) lua.LValue {
+func (d *msgpackDecoder) container(n int, isMap bool) lua.LValue {
 	if !d.need(uint64(1 + n)) {
 		return lua.LNil
 	}
 	l := d.u(1, n)
 	d.p += 1 + n
-	return body(l)
+	if isMap {
+		return d.hash(l)
+	}
+	return d.array(l)
 }
 
 func (d *msgpackDecoder) array(n uint64) lua.LValue {
-	t := d.L.NewTable()
+	// Each element takes a byte at least: the hint is bounded by the input.
+	t := d.L.CreateTable(int(min(n, uint64(len(d.s)-d.p))), 0)
 	d.top++
 	d.checkStack(1, "in function mp_decode_to_lua_array")
 	for i := 1; uint64(i) <= n; i++ {
@@ -351,7 +331,7 @@ func (d *msgpackDecoder) array(n uint64) lua.LValue {
 }
 
 func (d *msgpackDecoder) hash(n uint64) lua.LValue {
-	t := d.L.NewTable()
+	t := d.L.CreateTable(0, int(min(n, uint64(len(d.s)-d.p)/2)))
 	d.top++
 	for ; n > 0; n-- {
 		k := d.value()

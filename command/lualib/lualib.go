@@ -233,16 +233,28 @@ func checkString(L *lua.LState, n int) string {
 
 // formatG formats f as C's printf("%.<prec>g") does with glibc.
 func formatG(f float64, prec int) string {
+	var buf [32]byte
+	return string(appendG(buf[:0], f, prec))
+}
+
+// appendG appends f as C's printf("%.<prec>g") formats it with glibc.
+func appendG(b []byte, f float64, prec int) []byte {
 	switch {
 	case math.IsNaN(f):
 		if math.Signbit(f) {
-			return "-nan"
+			return append(b, "-nan"...)
 		}
-		return "nan"
+		return append(b, "nan"...)
 	case math.IsInf(f, 1):
-		return "inf"
+		return append(b, "inf"...)
 	case math.IsInf(f, -1):
-		return "-inf"
+		return append(b, "-inf"...)
+	case f == math.Trunc(f) && math.Abs(f) < 1e14 && (f != 0 || !math.Signbit(f)):
+		// An integer of at most 14 digits: "%.14g" prints it whole. (Fewer
+		// digits of precision than it has switch to exponent form.)
+		if prec >= 14 || math.Abs(f) < math.Pow10(prec) {
+			return strconv.AppendInt(b, int64(f), 10)
+		}
 	}
-	return strconv.FormatFloat(f, 'g', prec, 64)
+	return strconv.AppendFloat(b, f, 'g', prec, 64)
 }

@@ -49,34 +49,11 @@ func strtod(s string) (float64, int) {
 		}
 		return sign(0), i + 1 // just the "0"
 	}
-	j := i
-	digits := 0
-	for j < len(s) && isDigit(s[j]) {
-		j++
-		digits++
-	}
-	if j < len(s) && s[j] == '.' {
-		j++
-		for j < len(s) && isDigit(s[j]) {
-			j++
-			digits++
-		}
-	}
+	j, digits := mantissa(s, i, isDigit)
 	if digits == 0 {
 		return 0, 0
 	}
-	if j < len(s) && s[j]|0x20 == 'e' {
-		k := j + 1
-		if k < len(s) && (s[k] == '+' || s[k] == '-') {
-			k++
-		}
-		if k < len(s) && isDigit(s[k]) {
-			for k < len(s) && isDigit(s[k]) {
-				k++
-			}
-			j = k
-		}
-	}
+	j = exponent(s, j, 'e')
 	f, err := strconv.ParseFloat(s[:j], 64)
 	if err != nil && !isRangeErr(err) {
 		return 0, 0
@@ -87,41 +64,56 @@ func strtod(s string) (float64, int) {
 // strtodHex reads hex digits with an optional fraction and binary exponent
 // after "0x"; it returns 0 length when there is no hex digit.
 func strtodHex(s string) (float64, int) {
-	j, digits := 0, 0
-	for j < len(s) && isHex(s[j]) {
-		j++
-		digits++
-	}
-	if j < len(s) && s[j] == '.' {
-		j++
-		for j < len(s) && isHex(s[j]) {
-			j++
-			digits++
-		}
-	}
+	j, digits := mantissa(s, 0, isHex)
 	if digits == 0 {
 		return 0, 0
 	}
 	mant := s[:j]
 	exp := "p0"
-	if j < len(s) && s[j]|0x20 == 'p' {
-		k := j + 1
-		if k < len(s) && (s[k] == '+' || s[k] == '-') {
-			k++
-		}
-		if k < len(s) && isDigit(s[k]) {
-			for k < len(s) && isDigit(s[k]) {
-				k++
-			}
-			exp = s[j:k]
-			j = k
-		}
+	if k := exponent(s, j, 'p'); k > j {
+		exp, j = s[j:k], k
 	}
 	f, err := strconv.ParseFloat("0x"+mant+exp, 64)
 	if err != nil && !isRangeErr(err) {
 		return 0, 0
 	}
 	return f, j
+}
+
+// mantissa scans digits with an optional '.' and more digits from i; it
+// returns where they end and how many digits there were.
+func mantissa(s string, i int, digit func(byte) bool) (end, digits int) {
+	for i < len(s) && digit(s[i]) {
+		i++
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && digit(s[i]) {
+			i++
+			digits++
+		}
+	}
+	return i, digits
+}
+
+// exponent scans an exponent ('e' or 'p', either case, an optional sign,
+// decimal digits) at i and returns where it ends: i when there is none.
+func exponent(s string, i int, marker byte) int {
+	if i >= len(s) || s[i]|0x20 != marker {
+		return i
+	}
+	k := i + 1
+	if k < len(s) && (s[k] == '+' || s[k] == '-') {
+		k++
+	}
+	if k >= len(s) || !isDigit(s[k]) {
+		return i
+	}
+	for k < len(s) && isDigit(s[k]) {
+		k++
+	}
+	return k
 }
 
 func isRangeErr(err error) bool {

@@ -1,7 +1,6 @@
 package lualib
 
 import (
-	"encoding/binary"
 	"math"
 	"strings"
 
@@ -130,12 +129,15 @@ func (f *structFormat) control(opt byte) {
 
 // putInteger appends size bytes of n's two's complement representation.
 func putInteger(b []byte, n float64, little bool, size int) []byte {
-	var v uint64
 	if n < 0 {
-		v = uint64(toInteger(n))
-	} else {
-		v = toUint64(n)
+		return putBits(b, uint64(toInteger(n)), size, little)
 	}
+	return putBits(b, toUint64(n), size, little)
+}
+
+// putBits appends the low size bytes of v (zeros past the eighth) in the
+// given byte order.
+func putBits(b []byte, v uint64, size int, little bool) []byte {
 	start := len(b)
 	b = append(b, make([]byte, size)...)
 	out := b[start:]
@@ -181,10 +183,10 @@ func structPack(L *lua.LState) int {
 		case 'x':
 			b = append(b, 0)
 		case 'f':
-			b = appendOrdered(b, uint64(math.Float32bits(float32(checkNumber(L, arg)))), 4, f.little)
+			b = putBits(b, uint64(math.Float32bits(float32(checkNumber(L, arg)))), 4, f.little)
 			arg++
 		case 'd':
-			b = appendOrdered(b, math.Float64bits(checkNumber(L, arg)), 8, f.little)
+			b = putBits(b, math.Float64bits(checkNumber(L, arg)), 8, f.little)
 			arg++
 		case 'c', 's':
 			s := checkString(L, arg)
@@ -207,36 +209,12 @@ func structPack(L *lua.LState) int {
 	return 1
 }
 
-// appendOrdered appends the low size bytes of v in the given byte order.
-func appendOrdered(b []byte, v uint64, size int, little bool) []byte {
-	var tmp [8]byte
-	if size == 4 {
-		if little {
-			binary.LittleEndian.PutUint32(tmp[:], uint32(v))
-		} else {
-			binary.BigEndian.PutUint32(tmp[:], uint32(v))
-		}
-	} else if little {
-		binary.LittleEndian.PutUint64(tmp[:], v)
-	} else {
-		binary.BigEndian.PutUint64(tmp[:], v)
-	}
-	return append(b, tmp[:size]...)
-}
-
 // getInteger reads size bytes as lua_struct does: into a 64-bit value, so
 // bytes past the eighth only shift the others out, and a signed value is
 // sign-extended from its top bit (the shift count taken modulo 64, as the
 // x86-64 instruction does).
 func getInteger(p string, little, signed bool, size int) float64 {
-	var l uint64
-	for i := 0; i < size; i++ {
-		c := p[i]
-		if little {
-			c = p[size-1-i]
-		}
-		l = l<<8 | uint64(c)
-	}
+	l := getBits(p, little)
 	if !signed {
 		return float64(l)
 	}
@@ -245,6 +223,20 @@ func getInteger(p string, little, signed bool, size int) float64 {
 		l |= mask
 	}
 	return float64(int64(l))
+}
+
+// getBits reads p as an unsigned integer in the given byte order; bytes
+// past the eighth shift the first ones out.
+func getBits(p string, little bool) uint64 {
+	var l uint64
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if little {
+			c = p[len(p)-1-i]
+		}
+		l = l<<8 | uint64(c)
+	}
+	return l
 }
 
 func structUnpack(L *lua.LState) int {
@@ -279,24 +271,10 @@ func structUnpack(L *lua.LState) int {
 			n++
 		case 'x':
 		case 'f':
-			p := data[pos : pos+4]
-			var v uint32
-			if f.little {
-				v = binary.LittleEndian.Uint32([]byte(p))
-			} else {
-				v = binary.BigEndian.Uint32([]byte(p))
-			}
-			L.Push(lua.LNumber(math.Float32frombits(v)))
+			L.Push(lua.LNumber(math.Float32frombits(uint32(getBits(data[pos:pos+4], f.little)))))
 			n++
 		case 'd':
-			p := data[pos : pos+8]
-			var v uint64
-			if f.little {
-				v = binary.LittleEndian.Uint64([]byte(p))
-			} else {
-				v = binary.BigEndian.Uint64([]byte(p))
-			}
-			L.Push(lua.LNumber(math.Float64frombits(v)))
+			L.Push(lua.LNumber(math.Float64frombits(getBits(data[pos:pos+8], f.little))))
 			n++
 		case 'c':
 			if size == 0 {
