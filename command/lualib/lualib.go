@@ -58,6 +58,20 @@ func Open(L *lua.LState) {
 	OpenStruct(L)
 }
 
+// FormatNumber formats f as Lua 5.1 converts a number to a string
+// (tostring, concatenation, lua_tolstring): C's "%.14g" with glibc, so
+// 2^53 is "9.007199254741e+15", 1/0 "inf" and 0/0 "-nan" or "nan" by its
+// sign. gopher-lua's own conversion prints Go's shortest form instead; the
+// scripting sandbox can use this one to give Redis's results.
+func FormatNumber(f float64) string { return formatG(f, 14) }
+
+// ParseNumber converts s as Lua 5.1 converts a string to a number
+// (tonumber, arithmetic on strings, lua_tonumber): optional space, then
+// what glibc's strtod reads (decimal, 0x hexadecimal, inf, nan), then
+// only space; a NUL byte ends the string. ok is false when s is not a
+// number.
+func ParseNumber(s string) (f float64, ok bool) { return strToNumber(s) }
+
 // maxCStack is Lua 5.1's LUAI_MAXCSTACK: the most stack slots a C function
 // may use, which bounds the number of values cmsgpack.unpack and
 // struct.unpack return and the nesting cmsgpack.unpack accepts.
