@@ -165,6 +165,9 @@ func redisCases() []luaCase {
 		{`return cjson.decode('a\0')`,
 			"err user_script:4: JSON parser does not support UTF-16 or UTF-32"},
 
+		{`local c = cjson.new() return c.decode('null') == cjson.null, c.null == cjson.null, c.encode({cjson.null})`,
+			"ok true, true, \"[null]\""},
+
 		// cjson.decode
 		{`return cjson.decode('[1,2,3]')`,
 			"ok {1=1,2=2,3=3}"},

@@ -30,15 +30,17 @@ type cjsonConfig struct {
 // OpenCJSON installs the global table cjson (lua-cjson 2.1.0 as Redis
 // builds it) and returns it.
 func OpenCJSON(L *lua.LState) *lua.LTable {
-	t := newCJSON(L)
+	null := L.NewUserData()
+	null.Value = cjsonNull{}
+	t := newCJSON(L, null)
 	L.SetGlobal("cjson", t)
 	return t
 }
 
-// newCJSON builds a cjson module table with a fresh configuration.
-func newCJSON(L *lua.LState) *lua.LTable {
-	null := L.NewUserData()
-	null.Value = cjsonNull{}
+// newCJSON builds a cjson module table with a fresh configuration. All
+// the tables of a state share one null, as C's NULL light userdata is one
+// value.
+func newCJSON(L *lua.LState, null *lua.LUserData) *lua.LTable {
 	c := &cjsonConfig{
 		sparseRatio:      2,
 		sparseSafe:       10,
@@ -60,7 +62,7 @@ func newCJSON(L *lua.LState) *lua.LTable {
 		"encode_keep_buffer":      c.cfgKeepBuffer,
 		"encode_invalid_numbers":  c.cfgEncodeInvalid,
 		"decode_invalid_numbers":  c.cfgDecodeInvalid,
-		"new":                     func(L *lua.LState) int { L.Push(newCJSON(L)); return 1 },
+		"new":                     func(L *lua.LState) int { L.Push(newCJSON(L, null)); return 1 },
 	} {
 		t.RawSetString(name, L.NewFunction(fn))
 	}
