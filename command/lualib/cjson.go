@@ -706,7 +706,9 @@ func (d *cjsonDecoder) value(tok *jsonTok, top int) lua.LValue {
 
 func (d *cjsonDecoder) object(top int) lua.LValue {
 	d.descend(top, 3)
-	t := d.L.CreateTable(0, 0)
+	// A hash capacity of 1 makes gopher-lua create the string-key map
+	// small, rather than with 32 slots on the first key.
+	t := d.L.CreateTable(0, 1)
 	var tok jsonTok
 	d.next(&tok)
 	if tok.typ == tObjEnd {

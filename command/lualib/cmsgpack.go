@@ -338,7 +338,7 @@ func (d *msgpackDecoder) array(n uint64) lua.LValue {
 }
 
 func (d *msgpackDecoder) hash(n uint64) lua.LValue {
-	t := d.L.CreateTable(0, d.sizeHint(n))
+	t := d.L.CreateTable(0, max(d.sizeHint(n), 1))
 	d.top++
 	for ; n > 0; n-- {
 		k := d.value()
