@@ -183,6 +183,17 @@ func (s *errorStats) count(msg string) {
 	s.mu.Unlock()
 }
 
+// byCode returns a copy of the counts.
+func (s *errorStats) byCode() map[string]int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int64, len(s.counts))
+	for code, n := range s.counts {
+		out[code] = n
+	}
+	return out
+}
+
 func (s *errorStats) fields() [][2]string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -205,16 +216,28 @@ func (s *errorStats) reset() {
 	s.total.Store(0)
 }
 
+// eachStat calls fn with the counters of every command (subcommands too)
+// called or rejected since the last reset, in name order.
+func (t *Table) eachStat(fn func(s *Spec, calls, usec, rejected, failed int64)) {
+	add := func(s *Spec) {
+		if calls, usec, rejected, failed := s.stats.totals(); calls != 0 || rejected != 0 {
+			fn(s, calls, usec, rejected, failed)
+		}
+	}
+	for _, s := range t.specs {
+		add(s)
+		for i := range s.Subcommands {
+			add(&s.Subcommands[i])
+		}
+	}
+}
+
 // commandStatFields is INFO commandstats: every command (subcommands as
 // "container|sub") called or rejected since the last reset, in name order.
 func (t *Table) commandStatFields() [][2]string {
 	var out [][2]string
-	add := func(s *Spec) {
+	t.eachStat(func(s *Spec, calls, usec, rejected, failed int64) {
 		name := s.FullName()
-		calls, usec, rejected, failed := s.stats.totals()
-		if calls == 0 && rejected == 0 {
-			return
-		}
 		perCall := 0.0
 		if calls > 0 {
 			perCall = float64(usec) / float64(calls)
@@ -224,13 +247,7 @@ func (t *Table) commandStatFields() [][2]string {
 			",usec_per_call=" + strconv.FormatFloat(perCall, 'f', 2, 64) +
 			",rejected_calls=" + strconv.FormatInt(rejected, 10) +
 			",failed_calls=" + strconv.FormatInt(failed, 10)})
-	}
-	for _, s := range t.specs {
-		add(s)
-		for i := range s.Subcommands {
-			add(&s.Subcommands[i])
-		}
-	}
+	})
 	return out
 }
 

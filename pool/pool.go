@@ -97,6 +97,9 @@ func New(o Options) (*Server, error) {
 	return s, nil
 }
 
+// Running is the number of workers serving a client now.
+func (s *Server) Running() int { return s.workers.Running() }
+
 // MaxClients is the current client limit.
 func (s *Server) MaxClients() int { return s.workers.Cap() }
 

@@ -72,6 +72,11 @@ type Options struct {
 	Clock backend.Clock
 	// Logger receives errors from background work. It may be nil.
 	Logger *slog.Logger
+	// OnCommit, if not nil, hears of every commit: how many Updates it
+	// held and how long bbolt's Commit took (metrics). It is called from
+	// the committing goroutine: it must be quick and must not call the
+	// backend.
+	OnCommit func(updates int, took time.Duration)
 	// LockTimeout is how long Open waits for the file lock (default 1s).
 	LockTimeout time.Duration
 	// InitialMmapSize is the initial size of the memory map (default
@@ -130,6 +135,7 @@ type Bolt struct {
 	closed atomic.Bool
 
 	onExpire backend.ExpireFunc
+	onCommit func(int, time.Duration)
 
 	// Writers (see writer.go).
 	qmu           sync.Mutex
@@ -232,6 +238,7 @@ func Open(o Options) (*Bolt, error) {
 		sync:      o.Sync,
 		clock:     o.Clock,
 		log:       o.Logger,
+		onCommit:  o.OnCommit,
 		nDBs:      o.Databases,
 		stop:      make(chan struct{}),
 		sweepWake: make(chan struct{}, 1),

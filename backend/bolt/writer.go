@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"time"
 
 	berrors "go.etcd.io/bbolt/errors"
 
@@ -415,9 +416,13 @@ func (b *Bolt) commit(t *tx, st *batchState, n int) error {
 		btx.Rollback()
 		return err
 	}
+	start := time.Now()
 	if err := btx.Commit(); err != nil {
 		b.log.Error("bolt: commit failed", "err", err)
 		return err
+	}
+	if b.onCommit != nil {
+		b.onCommit(n, time.Since(start))
 	}
 	b.committed(st, table)
 	b.commits.Add(1)

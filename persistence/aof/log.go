@@ -60,6 +60,10 @@ type Options struct {
 	RewriteMinSize    int64
 	// MaxBulkLen bounds an argument when loading (0: DefaultMaxBulkLen).
 	MaxBulkLen int64
+	// OnFsync, if not nil, hears how long each fsync of the log took
+	// (metrics). It is called with the log's write lock held or from its
+	// background fsync: it must be quick and must not call the Log.
+	OnFsync func(time.Duration)
 	// Backend is where rewrites take their snapshot from.
 	Backend backend.Backend
 	// Logger gets warnings and errors (nil: discard).

@@ -135,9 +135,11 @@ func (l *Log) background() {
 func (l *Log) backgroundSync(f *incrFile, off int64, seq uint64, done chan struct{}) {
 	start := time.Now()
 	err := f.f.Sync()
-	if time.Since(start) > 2*time.Second {
+	took := time.Since(start)
+	if took > 2*time.Second {
 		l.delayed.Add(1)
 	}
+	l.observeFsync(took)
 	close(done)
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
@@ -284,14 +286,23 @@ func (l *Log) written(s segment) {
 	l.curSize.Store(w.cur.size + int64(len(w.unsynced)))
 }
 
+// observeFsync reports an fsync's duration to Options.OnFsync.
+func (l *Log) observeFsync(took time.Duration) {
+	if l.o.OnFsync != nil {
+		l.o.OnFsync(took)
+	}
+}
+
 // syncLocked fsyncs the current file and publishes what it made durable.
 func (l *Log) syncLocked() error {
 	w := &l.w
 	if len(w.unsynced) > 0 {
+		start := time.Now()
 		if err := w.cur.f.Sync(); err != nil {
 			w.redo = true
 			return err
 		}
+		l.observeFsync(time.Since(start))
 		w.cur.size += int64(len(w.unsynced))
 		w.unsynced = w.unsynced[:0]
 		if cap(w.unsynced) > maxKeepBuf {

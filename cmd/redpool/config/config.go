@@ -27,6 +27,12 @@ type Config struct {
 	Backend         BackendKind // backend
 	Bolt            Bolt        // [bolt]
 	Persistence     Persistence // [persistence]
+	Metrics         Metrics     // [metrics]
+}
+
+// Metrics configures the Prometheus endpoint ([metrics]).
+type Metrics struct {
+	Listen string // metrics.listen: host:port serving /metrics; empty = off
 }
 
 // Bolt configures the bolt backend ([bolt]).

@@ -127,6 +127,7 @@ func TestEnums(t *testing.T) {
 		src, key, want string
 	}{
 		{`log_level = "verbose"`, "log_level", `unknown value "verbose" (want debug, info, warn or error)`},
+		{"[metrics]\nlisten = \"9121\"", "metrics.listen", `"9121" is not a host:port address`},
 		{`enable_debug_command = "always"`, "enable_debug_command", `unknown value "always" (want no, yes or local)`},
 		{`backend = "redis"`, "backend", `unknown value "redis" (want memory or bolt)`},
 		{"[bolt]\nsync = \"sometimes\"", "bolt.sync", `unknown value "sometimes" (want always, batch or none)`},
@@ -335,6 +336,7 @@ func TestValidateNamesFileKeys(t *testing.T) {
 	c.Port = -1
 	c.Timeout = -1
 	c.Threads = -1
+	c.Metrics.Listen = "nowhere"
 	var e *Error
 	if !errors.As(c.Validate(), &e) {
 		t.Fatal("zero Config is valid")

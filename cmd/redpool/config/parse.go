@@ -92,6 +92,7 @@ func (c *Config) leaves() map[string]leaf {
 		"persistence.aof.rewrite_min_size":   {&c.Persistence.AOF.RewriteMinSize, size},
 		"persistence.snapshot.file":          {&c.Persistence.Snapshot.File, str},
 		"persistence.snapshot.save":          {&c.Persistence.Snapshot.Save, "an array of [seconds, changes] pairs"},
+		"metrics.listen":                     {&c.Metrics.Listen, str},
 	}
 }
 

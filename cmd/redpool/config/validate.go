@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"strings"
 )
 
@@ -89,6 +90,11 @@ func (c Config) Validate() error {
 	}
 	addErr("log_level", checkEnum(c.LogLevel))
 	addErr("enable_debug_command", checkEnum(c.DebugCommand))
+	if c.Metrics.Listen != "" {
+		if _, port, err := net.SplitHostPort(c.Metrics.Listen); err != nil || port == "" {
+			add("metrics.listen", "%q is not a host:port address", c.Metrics.Listen)
+		}
+	}
 	if c.ProtoMaxBulkLen < MB {
 		add("proto_max_bulk_len", "%s bytes is too small (want at least 1mb)", c.ProtoMaxBulkLen)
 	}

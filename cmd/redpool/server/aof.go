@@ -26,7 +26,7 @@ type aofPersistence struct {
 // openAOF prepares the append-only file; Start loads it. Persistence is
 // for the memory backend: the bolt backend is durable by itself, so with it
 // there is nothing to do.
-func openAOF(cfg config.Config, b backend.Backend, clock backend.Clock, logger *slog.Logger) (persistence, error) {
+func openAOF(cfg config.Config, b backend.Backend, clock backend.Clock, logger *slog.Logger, hooks storageHooks) (persistence, error) {
 	if cfg.Backend != config.BackendMemory {
 		return nil, nil
 	}
@@ -40,6 +40,7 @@ func openAOF(cfg config.Config, b backend.Backend, clock backend.Clock, logger *
 		MaxBulkLen:        max(int64(cfg.ProtoMaxBulkLen), aof.DefaultMaxBulkLen),
 		Backend:           b,
 		Logger:            logger,
+		OnFsync:           hooks.onFsync,
 	})
 	return &aofPersistence{log: l, backend: b, clock: clock, started: clock.Now()}, nil
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"log/slog"
+	"time"
 
 	"redpool/backend"
 	"redpool/backend/bolt"
@@ -14,6 +15,18 @@ import (
 // (redpool snapshot restore) use it too; the caller must Close the backend.
 // clock and logger may be nil.
 func OpenBackend(cfg config.Config, clock backend.Clock, logger *slog.Logger) (backend.Backend, error) {
+	return openBackend(cfg, clock, logger, storageHooks{})
+}
+
+// storageHooks are what the server hears from the storage layers (for
+// metrics); zero fields hear nothing.
+type storageHooks struct {
+	onFsync  func(time.Duration)      // each AOF fsync
+	onCommit func(int, time.Duration) // each bolt commit: updates, time
+}
+
+// openBackend is OpenBackend with hooks.
+func openBackend(cfg config.Config, clock backend.Clock, logger *slog.Logger, hooks storageHooks) (backend.Backend, error) {
 	if clock == nil {
 		clock = backend.SystemClock{}
 	}
@@ -34,6 +47,7 @@ func OpenBackend(cfg config.Config, clock backend.Clock, logger *slog.Logger) (b
 			Databases: cfg.Databases,
 			Clock:     clock,
 			Logger:    logger,
+			OnCommit:  hooks.onCommit,
 		})
 	default:
 		return nil, fmt.Errorf("backend = %q is not supported", cfg.Backend)

@@ -29,10 +29,10 @@ type persistence interface {
 }
 
 // openPersistence builds the configured persistence mode, or nil for none.
-func openPersistence(cfg config.Config, b backend.Backend, clock backend.Clock, logger *slog.Logger) (persistence, error) {
+func openPersistence(cfg config.Config, b backend.Backend, clock backend.Clock, logger *slog.Logger, hooks storageHooks) (persistence, error) {
 	switch cfg.PersistMode() {
 	case config.ModeAOF:
-		return openAOF(cfg, b, clock, logger)
+		return openAOF(cfg, b, clock, logger, hooks)
 	case config.ModeSnapshot:
 		return openSnapshot(cfg, b, clock, logger)
 	default:

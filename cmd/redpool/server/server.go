@@ -51,6 +51,8 @@ type Server struct {
 	// writes in (cfg.WriteDirs; none when it writes nothing); closeStorage
 	// releases them last.
 	dirLocks []*fsutil.DirLock
+	// metrics serves /metrics when metrics.listen is set (nil otherwise).
+	metrics *metrics
 
 	stopReq  chan struct{} // closed by SHUTDOWN
 	stopOnce sync.Once
@@ -90,12 +92,17 @@ func New(cfg config.Config, o Options) (*Server, error) {
 		}
 		s.dirLocks = append(s.dirLocks, lock)
 	}
-	b, err := OpenBackend(cfg, o.Clock, o.Logger)
+	var hooks storageHooks
+	if cfg.Metrics.Listen != "" {
+		s.metrics = newMetrics()
+		hooks = storageHooks{onFsync: s.metrics.observeFsync, onCommit: s.metrics.observeCommit}
+	}
+	b, err := openBackend(cfg, o.Clock, o.Logger, hooks)
 	if err != nil {
 		return nil, errors.Join(err, s.unlockDirs())
 	}
 	s.backend = b
-	pers, err := openPersistence(cfg, b, o.Clock, o.Logger)
+	pers, err := openPersistence(cfg, b, o.Clock, o.Logger, hooks)
 	if err != nil {
 		return nil, errors.Join(err, b.Close(), s.unlockDirs())
 	}
@@ -132,6 +139,13 @@ func New(cfg config.Config, o Options) (*Server, error) {
 	}
 	s.pool = p
 	s.registerParams(params, o.ConfigFile)
+	if s.metrics != nil {
+		if err := s.metrics.start(cfg.Metrics.Listen, s); err != nil {
+			_ = s.pool.Shutdown(context.Background())
+			_ = s.closeStorage(context.Background())
+			return nil, fmt.Errorf("metrics.listen: %w", err)
+		}
+	}
 	return s, nil
 }
 
@@ -206,6 +220,10 @@ func (s *Server) Addr() net.Addr {
 	return s.ln.Addr()
 }
 
+// MetricsAddr is where GET /metrics is served, or nil without
+// metrics.listen.
+func (s *Server) MetricsAddr() net.Addr { return s.metrics.addr() }
+
 // ShutdownRequested is closed when a client sends SHUTDOWN.
 func (s *Server) ShutdownRequested() <-chan struct{} { return s.stopReq }
 
@@ -231,7 +249,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if errors.Is(err, pool.ErrServerClosed) {
 			err = nil
 		}
-		s.shutErr = errors.Join(err, s.closeStorage(ctx))
+		s.shutErr = errors.Join(err, s.metrics.shutdown(ctx), s.closeStorage(ctx))
 	})
 	return s.shutErr
 }

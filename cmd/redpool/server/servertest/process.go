@@ -102,6 +102,7 @@ func WriteConfig(t testing.TB, dir string, cfg config.Config) string {
 		rules[i] = fmt.Sprintf("[%d, %d]", r.Seconds, r.Changes)
 	}
 	fmt.Fprintf(&b, "\n[persistence.snapshot]\nfile = %s\nsave = [%s]\n", q(p.Snapshot.File), strings.Join(rules, ", "))
+	fmt.Fprintf(&b, "\n[metrics]\nlisten = %s\n", q(cfg.Metrics.Listen))
 
 	path := filepath.Join(dir, "redpool.toml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
