@@ -21,8 +21,8 @@ type Metrics struct {
 	ExpiredKeys      int64
 	ErrorReplies     int64
 	Errors           map[string]int64 // error replies by code ("ERR")
-	UsedMemory       int64 // heap in use
-	DatasetBytes     int64 // the backend's accounting of the data
+	UsedMemory       int64            // heap in use
+	DatasetBytes     int64            // the backend's accounting of the data
 	Keys             []int64
 	Expires          []int64
 	Commands         []CommandMetrics
