@@ -20,9 +20,12 @@ func zs(s string) []backend.ScoredMember {
 	var out []backend.ScoredMember
 	for _, f := range strings.Fields(s) {
 		i := strings.LastIndexByte(f, '=')
+		if i < 0 {
+			panic("zs: no score in " + f)
+		}
 		score, err := strconv.ParseFloat(f[i+1:], 64)
-		if i < 0 || err != nil {
-			panic("zs: bad pair " + f)
+		if err != nil {
+			panic("zs: bad score in " + f)
 		}
 		out = append(out, backend.ScoredMember{Member: b(f[:i]), Score: score})
 	}
@@ -37,7 +40,7 @@ func zstr(pairs []backend.ScoredMember) string {
 			sb.WriteByte(' ')
 		}
 		m := string(p.Member)
-		if strings.ContainsAny(m, " =\"") || strconv.Quote(m) != `"`+m+`"` || m == "" {
+		if m == "" || strings.ContainsAny(m, " =") || strconv.Quote(m) != `"`+m+`"` {
 			m = strconv.Quote(m)
 		}
 		sb.WriteString(m + "=" + strings.ToLower(strings.TrimPrefix(strconv.FormatFloat(p.Score, 'g', -1, 64), "+")))
