@@ -402,6 +402,9 @@ func (z zref) ranged(r backend.ZRange) zref {
 	if r.By == backend.ZByRank {
 		return out
 	}
+	if r.Offset < 0 {
+		return nil
+	}
 	out = out[min(int(r.Offset), len(out)):]
 	if r.Count >= 0 && int(r.Count) < len(out) {
 		out = out[:r.Count]
@@ -519,6 +522,8 @@ func testZSetRange(h *harness) {
 		{byScore("2", "3", false, 3, 5), "d=3"},
 		{byScore("2", "3", false, 4, 5), ""},
 		{byScore("2", "3", false, 0, 0), ""},
+		{byScore("2", "3", false, -1, 2), ""}, // a negative offset selects nothing
+		{byScore("2", "3", true, -2, -1), ""},
 		{byScore("-inf", "inf", false, 0, -1), "f=-inf a=1 b=2 c=2 g=2.5 d=3 e=inf"},
 		{byScore("(-inf", "(inf", false, 0, -1), "a=1 b=2 c=2 g=2.5 d=3"},
 		{byScore("inf", "inf", false, 0, -1), "e=inf"},
@@ -550,6 +555,7 @@ func testZSetRange(h *harness) {
 		{byLex("+", "-", false, 0, -1), ""},
 		{byLex("[c", "[b", false, 0, -1), ""},
 		{byLex("[bb", "[bz", false, 0, -1), ""},
+		{byLex("-", "+", false, -1, 3), ""},
 	}
 	for _, tc := range lexExact {
 		if g := zstr(h.zrange(0, "lex", tc.r)); g != tc.want {
