@@ -400,19 +400,21 @@ func (z *zset) all() zspan {
 	return zspan{lo: p, hi: prefixSuccessor(p)}
 }
 
-// rankSpan returns the span of forward ranks start..stop (0 <= start <=
-// stop < size).
-func (z *zset) rankSpan(start, stop int64) (zspan, error) {
-	lo, err := z.selectRank(start)
+// fromRank returns the span that starts at forward rank r (0 <= r <
+// size), to the end, or with rev the span that ends with it: with a limit,
+// a run of ranks costs one rank selection.
+func (z *zset) fromRank(r int64, rev bool) (zspan, error) {
+	k, err := z.selectRank(r)
 	if err != nil {
 		return zspan{}, err
 	}
-	lo = bytes.Clone(lo)
-	hi, err := z.selectRank(stop)
-	if err != nil {
-		return zspan{}, err
+	sp := z.all()
+	if rev {
+		sp.hi = append(bytes.Clone(k), 0)
+	} else {
+		sp.lo = bytes.Clone(k)
 	}
-	return zspan{lo: lo, hi: append(bytes.Clone(hi), 0)}, nil
+	return sp, nil
 }
 
 func (z *zset) scoreSpan(min, max backend.ScoreBound) zspan {
@@ -787,14 +789,15 @@ func (t *tx) ZRange(key []byte, r backend.ZRange, fn func(member []byte, score f
 		if start > stop {
 			return nil
 		}
+		first := start // the forward rank the walk starts at
 		if r.Rev {
-			start, stop = z.r.size-1-stop, z.r.size-1-start
+			first = z.r.size - 1 - start
 		}
-		sp, err := z.rankSpan(start, stop)
+		sp, err := z.fromRank(first, r.Rev)
 		if err != nil {
 			return err
 		}
-		return z.walk(sp, r.Rev, 0, -1, emit)
+		return z.walk(sp, r.Rev, 0, stop-start+1, emit)
 	}
 	return z.walk(z.spanOf(&r, r.Rev), r.Rev, r.Offset, r.Count, emit)
 }
@@ -831,7 +834,7 @@ func (t *tx) ZRemRange(key []byte, r backend.ZRange) (int64, error) {
 		}
 		n = stop - start + 1
 		if n < z.r.size {
-			if sp, err = z.rankSpan(start, stop); err != nil {
+			if sp, err = z.fromRank(start, false); err != nil {
 				return 0, err
 			}
 		}
