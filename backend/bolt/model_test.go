@@ -391,8 +391,8 @@ func zmodelOp(rng *rand.Rand, kind int, k []byte, valsN func(int) [][]byte) func
 		}
 	case 4:
 		r := backend.ZRange{By: backend.ZRangeBy(rng.IntN(3)), Rev: rng.IntN(2) == 0, Count: -1,
-			Min: backend.ScoreBound{Value: score(), Exclusive: rng.IntN(2) == 0},
-			Max: backend.ScoreBound{Value: score(), Exclusive: rng.IntN(2) == 0},
+			Min:    backend.ScoreBound{Value: score(), Exclusive: rng.IntN(2) == 0},
+			Max:    backend.ScoreBound{Value: score(), Exclusive: rng.IntN(2) == 0},
 			LexMin: backend.LexBound{Value: valsN(1)[0], Inf: int8(rng.IntN(3) - 1)},
 			LexMax: backend.LexBound{Value: valsN(1)[0], Exclusive: true, Inf: int8(rng.IntN(3) - 1)}}
 		if rng.IntN(3) == 0 {
