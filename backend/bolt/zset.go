@@ -32,34 +32,6 @@ import (
 // its own chunk (plus, once in about B/4 writes, a neighbour and a walk of
 // B/2 keys).
 
-// The families of a sorted set's data keys.
-const (
-	zfamMember = 'm'
-	zfamIndex  = 's'
-	zfamChunk  = 'c'
-
-	zHead    = idLen + 1           // id fam
-	zIdxHead = zHead + 8           // id 's' sort(8)
-	scoreLen = 8                   // a stored score
-	countLen = 8                   // a chunk's count
-	zMaxLen  = maxFieldLen - 1 - 8 // the longest member: its index key is id 's' sort member
-)
-
-var zMemberFam = []byte{zfamMember}
-
-// zsort encodes s so that byte order is numeric order: -inf first, +inf
-// last, -0 equal to +0. s is never NaN.
-func zsort(s float64) uint64 {
-	if s == 0 {
-		s = 0 // -0 sorts as +0
-	}
-	b := math.Float64bits(s)
-	if b>>63 != 0 {
-		return ^b
-	}
-	return b | 1<<63
-}
-
 // zset is a sorted set as a Tx method works on it: its coll (on the member
 // family) and scratch keys.
 type zset struct {
