@@ -90,11 +90,17 @@ type ZRange struct {
 
 func readZSet(tx Tx, key []byte, fn func(items [][]byte) error) error {
 	c := newChunker(2, fn)
-	var score []byte
+	// The chunker keeps the slices it is given until it hands out a chunk,
+	// so each score gets its own bytes: appended to an arena whose used
+	// part is never written again (a full arena is replaced, not reused).
+	var arena []byte
 	return c.done(tx.ZIter(key, func(member []byte, s float64) bool {
-		score = AppendScore(score[:0], s)
-		// The chunker copies what it keeps.
-		return c.add(score, member)
+		if cap(arena)-len(arena) < 32 {
+			arena = make([]byte, 0, 4096)
+		}
+		start := len(arena)
+		arena = AppendScore(arena, s)
+		return c.add(arena[start:len(arena):len(arena)], member)
 	}))
 }
 
