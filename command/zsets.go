@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strconv"
 
 	"redpool/backend"
 	"redpool/session/resp"
@@ -844,7 +845,8 @@ func zrandmember(c *Ctx) error {
 	w := c.newZWriter(withScores)
 	switch how {
 	case pickAll:
-		err = c.Tx.ZIter(key, w.add)
+		// Redis hands out the whole set from its highest score down.
+		err = c.Tx.ZRange(key, backend.ZRange{By: backend.ZByRank, Rev: true, Stop: size - 1, Count: -1}, w.add)
 	case pickSome, pickDistinct:
 		err = c.Tx.ZRandom(key, n, how == pickDistinct, func(m []byte, s float64) error {
 			w.add(m, s)
@@ -862,7 +864,9 @@ func zrandmember(c *Ctx) error {
 
 // zscan is ZSCAN key cursor [MATCH pattern] [COUNT count]: members and
 // their scores, as bulk strings in both protocols. A sorted set Redis
-// keeps as a listpack is returned whole in one call, as Redis does.
+// keeps as a listpack is returned whole in one call, in score order and
+// with its scores as the listpack holds them (see appendListpackScore),
+// as Redis does.
 func zscan(c *Ctx) error {
 	key := c.Args[1]
 	cursor, n, err := keyScanStart(c, c.Tx.ZLen)
@@ -876,27 +880,51 @@ func zscan(c *Ctx) error {
 	if o.typeName != nil {
 		return ErrSyntax
 	}
-	if small, err := listpackZSet(c, key, n); err != nil {
+	small, err := listpackZSet(c, key, n)
+	if err != nil {
 		return err
-	} else if small {
-		o.count = int(n)
 	}
 	mark := c.ArrayMark()
 	found := 0
 	var buf [32]byte
-	next, err := c.Tx.ZScan(key, cursor, o.count, func(m []byte, s float64) error {
+	emit := func(m []byte, s float64, score func([]byte, float64) []byte) {
 		if o.pattern == nil || GlobMatch(o.pattern, m, false) {
 			c.Bulk(m)
-			c.Bulk(backend.AppendScore(buf[:0], s))
+			c.Bulk(score(buf[:0], s))
 			found += 2
 		}
-		return nil
-	})
+	}
+	next := uint64(0)
+	if small {
+		err = c.Tx.ZIter(key, func(m []byte, s float64) bool {
+			emit(m, s, appendListpackScore)
+			return true
+		})
+	} else {
+		next, err = c.Tx.ZScan(key, cursor, o.count, func(m []byte, s float64) error {
+			emit(m, s, backend.AppendScore)
+			return nil
+		})
+	}
 	if err != nil {
 		return err
 	}
 	c.ScanEnd(mark, next, found)
 	return nil
+}
+
+// maxListpackInt is LLONG_MAX/2 as a double: Redis 7.0's double2ll stores
+// a listpack score as an integer when it is integral and within it.
+const maxListpackInt = float64(math.MaxInt64 / 2)
+
+// appendListpackScore appends s as a Redis 7.0 listpack holds it: an
+// integral score within maxListpackInt as an integer, any other as
+// %.17g (AppendScore).
+func appendListpackScore(dst []byte, s float64) []byte {
+	if s >= -maxListpackInt && s <= maxListpackInt && s == math.Trunc(s) {
+		return strconv.AppendInt(dst, int64(s), 10)
+	}
+	return backend.AppendScore(dst, s)
 }
 
 // listpackZSet reports whether Redis would keep key's n elements as a

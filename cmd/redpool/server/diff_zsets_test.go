@@ -189,6 +189,10 @@ func TestDiffZSetBounds(t *testing.T) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
 		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
 		d.Do("ZADD", "z", "1", "a", "2", "b", "3", "c", "0", "\x00", "0", "\xff")
+		// Lexicographic ranges only on equal scores: on mixed scores
+		// Redis's answer is an accident of its walk, which the backend
+		// contract leaves undefined.
+		d.Do("ZADD", "lex", "0", "a", "0", "b", "0", "\x00", "0", "\xff", "0", "")
 		for _, bound := range []string{" 1", "( 1", "1 ", " ", "2\x00junk", "(2\x00", "\t3", "1\x00"} {
 			d.Do("ZCOUNT", "z", bound, "+inf")
 			d.Do("ZRANGEBYSCORE", "z", "-inf", bound)
@@ -197,8 +201,8 @@ func TestDiffZSetBounds(t *testing.T) {
 			d.Do("ZADD", "z", score, "m")
 		}
 		for _, bound := range []string{"+\x00x", "-\x00", "[\x00", "(\xff", "[\xff", "+ "} {
-			d.Do("ZLEXCOUNT", "z", bound, "+")
-			d.Do("ZRANGEBYLEX", "z", "-", bound)
+			d.Do("ZLEXCOUNT", "lex", bound, "+")
+			d.Do("ZRANGEBYLEX", "lex", "-", bound)
 		}
 		t.Logf("%d cases compared", d.Cases)
 	})
@@ -232,7 +236,6 @@ func TestDiffZSetWhole(t *testing.T) {
 			d.Do("ZRANGE", key, "0", "-1", "WITHSCORES")
 			d.Do("ZRANGE", key, "3", "12", "REV", "WITHSCORES")
 			d.Do("ZRANGEBYSCORE", key, "(3", "9.1", "LIMIT", "2", "10")
-			d.Do("ZRANGE", key, "(m1", "[m5", "BYLEX")
 			d.Do("ZRANK", key, "m0")
 			d.Do("ZREVRANK", key, "m"+strconv.Itoa(n/2))
 			d.Do("ZCOUNT", key, "1", "(16")
