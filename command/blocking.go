@@ -1,6 +1,7 @@
 package command
 
 import (
+	"iter"
 	"math"
 	"math/big"
 	"slices"
@@ -445,6 +446,26 @@ func (bw *blockedWait) attempt(ready []int) (done bool, served int) {
 		return true, -1
 	}
 	return served >= 0, served
+}
+
+// candidates yields the positions of the keys an attempt tries, in order:
+// those in ready, or all n when ready is nil (the first try).
+func candidates(n int, ready []int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		if ready != nil {
+			for _, i := range ready {
+				if !yield(i) {
+					return
+				}
+			}
+			return
+		}
+		for i := range n {
+			if !yield(i) {
+				return
+			}
+		}
+	}
 }
 
 // tryOnce runs try in a write transaction on locks.

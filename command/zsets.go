@@ -721,18 +721,7 @@ func zmpop(c *Ctx) error {
 // to count elements (-1: one). It logs the pop as ZPOPMIN or ZPOPMAX and
 // returns the position of the key it served from, -1 if none.
 func zpopFirst(c *Ctx, keys [][]byte, ready []int, top bool, count int64, multi bool) (int, error) {
-	next := 0
-	for {
-		i := next
-		if ready != nil {
-			if next >= len(ready) {
-				return -1, nil
-			}
-			i = ready[next]
-		} else if next >= len(keys) {
-			return -1, nil
-		}
-		next++
+	for i := range candidates(len(keys), ready) {
 		key := keys[i]
 		size, err := c.Tx.ZLen(key)
 		if err != nil {
@@ -763,6 +752,7 @@ func zpopFirst(c *Ctx, keys [][]byte, ready []int, top bool, count int64, multi 
 		}
 		return i, nil
 	}
+	return -1, nil
 }
 
 // --- blocking pops ---
@@ -869,16 +859,9 @@ func zrandmember(c *Ctx) error {
 // as Redis does.
 func zscan(c *Ctx) error {
 	key := c.Args[1]
-	cursor, n, err := keyScanStart(c, c.Tx.ZLen)
+	cursor, n, o, err := keyScanArgs(c, c.Tx.ZLen)
 	if err != nil || n == 0 {
 		return err
-	}
-	o, err := parseScanOptions(c.Args[3:])
-	if err != nil {
-		return err
-	}
-	if o.typeName != nil {
-		return ErrSyntax
 	}
 	small, err := listpackZSet(c, key, n)
 	if err != nil {
