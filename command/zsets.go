@@ -1153,12 +1153,30 @@ func compareScored(x, y backend.ScoredMember) int {
 	return bytes.Compare(x.Member, y.Member)
 }
 
+// bySize returns srcs from the smallest to the largest, the order in
+// which Redis folds the scores of ZUNION and ZINTER (which matters to a
+// floating-point sum: 0.3 + 0.2 + 0.1 is not 0.1 + 0.2 + 0.3).
+func bySize(srcs []zsource) []zsource {
+	out := slices.Clone(srcs)
+	slices.SortStableFunc(out, func(x, y zsource) int {
+		switch {
+		case x.size < y.size:
+			return -1
+		case x.size > y.size:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
 // zunionOf folds every source's weighted elements together.
 func zunionOf(c *Ctx, a zalgebraArgs) ([]backend.ScoredMember, error) {
 	at := map[string]int{}
 	var out []backend.ScoredMember
-	for i := range a.srcs {
-		s := &a.srcs[i]
+	srcs := bySize(a.srcs)
+	for i := range srcs {
+		s := &srcs[i]
 		err := s.each(c, func(m []byte, score float64) bool {
 			v := s.weighted(score)
 			if j, ok := at[string(m)]; ok {
@@ -1180,16 +1198,7 @@ func zunionOf(c *Ctx, a zalgebraArgs) ([]backend.ScoredMember, error) {
 // every source has and its aggregated score, until fn returns false. As
 // in Redis, the sources are taken from the smallest to the largest.
 func zinterEach(c *Ctx, a zalgebraArgs, fn func(m []byte, s float64) bool) error {
-	srcs := slices.Clone(a.srcs)
-	slices.SortStableFunc(srcs, func(x, y zsource) int {
-		switch {
-		case x.size < y.size:
-			return -1
-		case x.size > y.size:
-			return 1
-		}
-		return 0
-	})
+	srcs := bySize(a.srcs)
 	if srcs[0].size == 0 {
 		return nil
 	}
