@@ -356,6 +356,20 @@ func blockOn(c *Ctx, keys, locks [][]byte, timeout time.Duration, try attempt) e
 	return nil
 }
 
+// blockOnKeys runs a blocking pop of the form CMD key... timeout
+// (BLPOP, BZPOPMIN ...): pop tries the keys, as an attempt does.
+func blockOnKeys(c *Ctx, pop func(c *Ctx, keys [][]byte, ready []int) (int, error)) error {
+	last := len(c.Args) - 1
+	timeout, err := parseTimeout(c.Args[last])
+	if err != nil {
+		return err
+	}
+	keys := c.Args[1:last]
+	return blockOn(c, keys, keys, timeout, func(c *Ctx, ready []int) (int, error) {
+		return pop(c, keys, ready)
+	})
+}
+
 // blockedWait is one registered client's wait: what it took from its
 // wake-ups, and the key positions it was woken for but did not use, for
 // unregister to pass on.

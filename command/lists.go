@@ -600,13 +600,7 @@ func brpop(c *Ctx) error { return bpop(c, false) }
 
 // bpop is B[LR]POP key... timeout.
 func bpop(c *Ctx, left bool) error {
-	last := len(c.Args) - 1
-	timeout, err := parseTimeout(c.Args[last])
-	if err != nil {
-		return err
-	}
-	keys := c.Args[1:last]
-	return blockOn(c, keys, keys, timeout, func(c *Ctx, ready []int) (int, error) {
+	return blockOnKeys(c, func(c *Ctx, keys [][]byte, ready []int) (int, error) {
 		return popFirst(c, keys, ready, left, 0)
 	})
 }

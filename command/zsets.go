@@ -762,13 +762,7 @@ func bzpopmax(c *Ctx) error { return bzpop(c, true) }
 
 // bzpop is BZPOPMIN|BZPOPMAX key... timeout, logged as ZPOPMIN|ZPOPMAX key.
 func bzpop(c *Ctx, top bool) error {
-	last := len(c.Args) - 1
-	timeout, err := parseTimeout(c.Args[last])
-	if err != nil {
-		return err
-	}
-	keys := c.Args[1:last]
-	return blockOn(c, keys, keys, timeout, func(c *Ctx, ready []int) (int, error) {
+	return blockOnKeys(c, func(c *Ctx, keys [][]byte, ready []int) (int, error) {
 		return zpopFirst(c, keys, ready, top, -1, false)
 	})
 }
