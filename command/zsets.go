@@ -471,7 +471,6 @@ func zrangebyscore(c *Ctx) error    { return zrangeReply(c, formZRangeByScore) }
 func zrevrangebyscore(c *Ctx) error { return zrangeReply(c, formZRevRangeByScore) }
 func zrangebylex(c *Ctx) error      { return zrangeReply(c, formZRangeByLex) }
 func zrevrangebylex(c *Ctx) error   { return zrangeReply(c, formZRevRangeByLex) }
-func zrangestore(c *Ctx) error      { return zrangeStore(c) }
 
 // zrangeReply replies with the elements a ZRANGE-family command selects.
 func zrangeReply(c *Ctx, f zrangeForm) error {
@@ -479,12 +478,12 @@ func zrangeReply(c *Ctx, f zrangeForm) error {
 	if err != nil {
 		return err
 	}
-	any, err := z.selectRange(c)
+	some, err := z.selectRange(c)
 	if err != nil {
 		return err
 	}
 	w := c.newZWriter(z.withScores)
-	if !any {
+	if !some {
 		w.end()
 		return nil
 	}
@@ -495,20 +494,20 @@ func zrangeReply(c *Ctx, f zrangeForm) error {
 	return nil
 }
 
-// zrangeStore is ZRANGESTORE dst src min max [...]: the selected elements
+// zrangestore is ZRANGESTORE dst src min max [...]: the selected elements
 // replace dst (deleted if there are none); the reply is their number.
-func zrangeStore(c *Ctx) error {
+func zrangestore(c *Ctx) error {
 	dst := c.Args[1]
 	z, err := parseZrange(c.Args[2:], formZRangeStore)
 	if err != nil {
 		return err
 	}
-	any, err := z.selectRange(c)
+	some, err := z.selectRange(c)
 	if err != nil {
 		return err
 	}
 	var result []backend.ScoredMember
-	if any {
+	if some {
 		err = c.Tx.ZRange(z.key, z.r, func(m []byte, s float64) bool {
 			result = append(result, backend.ScoredMember{Member: bytes.Clone(m), Score: s})
 			return true
