@@ -75,7 +75,8 @@ const (
 //     result is meaningful only when all scores are equal.
 //
 // Offset and Count apply to ZByScore and ZByLex (LIMIT): skip Offset
-// matching elements, then return at most Count (Count < 0: all).
+// matching elements, then return at most Count (Count < 0: all). As in
+// Redis, a negative Offset selects nothing.
 type ZRange struct {
 	By             ZRangeBy
 	Start, Stop    int64

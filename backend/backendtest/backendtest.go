@@ -96,6 +96,7 @@ func Run(t *testing.T, open Factory) {
 		{"ZSetExpiry", testZSetExpiry},
 		{"ZSetKeyOps", testZSetKeyOps},
 		{"ZSetModel", testZSetModel},
+		{"ZSetSnapshot", testZSetSnapshot},
 		{"TypeRegistry", testTypeRegistry},
 		{"WrongType", testWrongType},
 		{"ReadOnly", testReadOnly},

@@ -20,9 +20,12 @@ func zs(s string) []backend.ScoredMember {
 	var out []backend.ScoredMember
 	for _, f := range strings.Fields(s) {
 		i := strings.LastIndexByte(f, '=')
+		if i < 0 {
+			panic("zs: no score in " + f)
+		}
 		score, err := strconv.ParseFloat(f[i+1:], 64)
-		if i < 0 || err != nil {
-			panic("zs: bad pair " + f)
+		if err != nil {
+			panic("zs: bad score in " + f)
 		}
 		out = append(out, backend.ScoredMember{Member: b(f[:i]), Score: score})
 	}
@@ -37,7 +40,7 @@ func zstr(pairs []backend.ScoredMember) string {
 			sb.WriteByte(' ')
 		}
 		m := string(p.Member)
-		if strings.ContainsAny(m, " =\"") || strconv.Quote(m) != `"`+m+`"` || m == "" {
+		if m == "" || strings.ContainsAny(m, " =") || strconv.Quote(m) != `"`+m+`"` {
 			m = strconv.Quote(m)
 		}
 		sb.WriteString(m + "=" + strings.ToLower(strings.TrimPrefix(strconv.FormatFloat(p.Score, 'g', -1, 64), "+")))
@@ -399,6 +402,9 @@ func (z zref) ranged(r backend.ZRange) zref {
 	if r.By == backend.ZByRank {
 		return out
 	}
+	if r.Offset < 0 {
+		return nil
+	}
 	out = out[min(int(r.Offset), len(out)):]
 	if r.Count >= 0 && int(r.Count) < len(out) {
 		out = out[:r.Count]
@@ -516,6 +522,8 @@ func testZSetRange(h *harness) {
 		{byScore("2", "3", false, 3, 5), "d=3"},
 		{byScore("2", "3", false, 4, 5), ""},
 		{byScore("2", "3", false, 0, 0), ""},
+		{byScore("2", "3", false, -1, 2), ""}, // a negative offset selects nothing
+		{byScore("2", "3", true, -2, -1), ""},
 		{byScore("-inf", "inf", false, 0, -1), "f=-inf a=1 b=2 c=2 g=2.5 d=3 e=inf"},
 		{byScore("(-inf", "(inf", false, 0, -1), "a=1 b=2 c=2 g=2.5 d=3"},
 		{byScore("inf", "inf", false, 0, -1), "e=inf"},
@@ -547,6 +555,7 @@ func testZSetRange(h *harness) {
 		{byLex("+", "-", false, 0, -1), ""},
 		{byLex("[c", "[b", false, 0, -1), ""},
 		{byLex("[bb", "[bz", false, 0, -1), ""},
+		{byLex("-", "+", false, -1, 3), ""},
 	}
 	for _, tc := range lexExact {
 		if g := zstr(h.zrange(0, "lex", tc.r)); g != tc.want {
@@ -1070,5 +1079,52 @@ func testZSetModel(h *harness) {
 				}
 			}
 		}
+	}
+}
+
+// testZSetSnapshot: a snapshot shows sorted sets as they were when it was
+// taken although they change before Each, and loading it into another
+// backend with backend.Put restores every score exactly (0.1, -0, 1e100,
+// 5e-324, infinities), a large set whole (several load chunks) and TTLs.
+func testZSetSnapshot(h *harness) {
+	t := h.t
+	h.update(0, k("odd"), func(tx backend.Tx) error {
+		_, err := tx.ZAdd(b("odd"), 0, []backend.ScoredMember{
+			{Member: b("tenth"), Score: 0.1}, {Member: b("negzero"), Score: math.Copysign(0, -1)},
+			{Member: b("big"), Score: 1e100}, {Member: b("tiny"), Score: 5e-324}, {Member: b("ninf"), Score: math.Inf(-1)},
+			{Member: b("pinf"), Score: math.Inf(1)}, {Member: b("third"), Score: 1.0 / 3}, {Member: b("\x00bin\r\n"), Score: -2.5e-10},
+		})
+		return err
+	})
+	h.setExpire(0, "odd", h.now()+60_000)
+	var pairs []string
+	for i := range 3000 {
+		pairs = append(pairs, fmt.Sprintf("m%d=%d", i, i%100))
+	}
+	h.zadd(1, "large", strings.Join(pairs, " "))
+	want := dumpTx(t, h.b)
+	s := h.snapshot(nil)
+	// Change both sets after the snapshot.
+	h.zrem(0, "odd", "tenth")
+	h.zpop(1, "large", false, 7)
+	h.zadd(1, "large", "m5=-1 new=1")
+	dst, _ := h.openBackend()
+	err := s.Each(t.Context(), func(e *backend.Entry) error {
+		return dst.Update(backend.TxOptions{DB: e.DB, Keys: [][]byte{e.Key}}, func(tx backend.Tx) error {
+			return backend.Put(tx, e)
+		})
+	})
+	if err != nil {
+		t.Fatalf("Each/Put: %v", err)
+	}
+	s.Close()
+	diff(t, "restored store", dumpTx(t, dst), want)
+	var score float64
+	err = dst.View(backend.TxOptions{Keys: bs("odd")}, func(tx backend.Tx) (err error) {
+		score, _, err = tx.ZScore(b("odd"), b("negzero"))
+		return err
+	})
+	if err != nil || !math.Signbit(score) {
+		t.Fatalf("restored -0 = %v, %v", score, err)
 	}
 }

@@ -92,20 +92,17 @@ func (z *zsetObj) clone() collection {
 }
 
 // appendItems implements collection: score, member, ..., in score order.
-// The scores are formatted into one new buffer; the members alias z.
+// The members alias z; each score gets its own bytes, in an append-only
+// arena (a full one is replaced, never written again).
 func (z *zsetObj) appendItems(dst [][]byte) [][]byte {
-	buf := make([]byte, 0, 8*z.len())
-	ends := make([]int, 0, z.len())
+	var arena []byte
 	z.tree.ascend(0, func(e zelem) bool {
-		buf = backend.AppendScore(buf, e.score)
-		ends = append(ends, len(buf))
-		return true
-	})
-	start, i := 0, 0
-	z.tree.ascend(0, func(e zelem) bool {
-		dst = append(dst, buf[start:ends[i]:ends[i]], bytesOf(e.member))
-		start = ends[i]
-		i++
+		if cap(arena)-len(arena) < 32 { // a score takes at most 24 bytes
+			arena = make([]byte, 0, 4096)
+		}
+		start := len(arena)
+		arena = backend.AppendScore(arena, e.score)
+		dst = append(dst, arena[start:len(arena):len(arena)], bytesOf(e.member))
 		return true
 	})
 	return dst

@@ -526,99 +526,81 @@ func TestZSetLarge(t *testing.T) {
 	}
 }
 
-func benchZSet(b *testing.B, n int) (*Memory, []byte) {
+// benchZ runs fn in a transaction (View, or Update with write) on the
+// key of a sorted set of n members "m<i>" of score i, once per iteration.
+func benchZ(b *testing.B, n int, write bool, fn func(tx backend.Tx, key []byte) error) {
 	m := New(Options{Databases: 1, ExpiryInterval: -1})
 	b.Cleanup(func() { m.Close() })
 	key := []byte("big")
 	zsetOf(b, m, key, n)
+	o := backend.TxOptions{Keys: [][]byte{key}}
+	run := m.View
+	if write {
+		run = m.Update
+	}
+	txFn := func(tx backend.Tx) error { return fn(tx, key) }
 	b.ReportAllocs()
 	b.ResetTimer()
-	return m, key
+	for b.Loop() {
+		if err := run(o, txFn); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // BenchmarkZAdd updates the score of a random member of 200,000.
 func BenchmarkZAdd(b *testing.B) {
 	const n = 200_000
-	m, key := benchZSet(b, n)
-	o := backend.TxOptions{Keys: [][]byte{key}}
 	members := make([][]byte, 1024)
 	for i := range members {
 		members[i] = fmt.Appendf(nil, "m%d", rand.IntN(n))
 	}
 	pairs := make([]backend.ScoredMember, 1)
 	i := 0
-	fn := func(tx backend.Tx) error {
-		_, err := tx.ZAdd(key, 0, pairs)
-		return err
-	}
-	for b.Loop() {
+	benchZ(b, n, true, func(tx backend.Tx, key []byte) error {
 		i++
 		pairs[0] = backend.ScoredMember{Member: members[i%len(members)], Score: float64(i % n)}
-		if err := m.Update(o, fn); err != nil {
-			b.Fatal(err)
-		}
-	}
+		_, err := tx.ZAdd(key, 0, pairs)
+		return err
+	})
 }
 
 // BenchmarkZAddNew adds new members to a set that grows from 200,000.
 func BenchmarkZAddNew(b *testing.B) {
-	const n = 200_000
-	m, key := benchZSet(b, n)
-	o := backend.TxOptions{Keys: [][]byte{key}}
 	pairs := make([]backend.ScoredMember, 1)
 	var buf []byte
 	i := 0
-	fn := func(tx backend.Tx) error {
-		_, err := tx.ZAdd(key, 0, pairs)
-		return err
-	}
-	for b.Loop() {
+	benchZ(b, 200_000, true, func(tx backend.Tx, key []byte) error {
 		i++
 		buf = fmt.Appendf(buf[:0], "new%d", i)
-		pairs[0] = backend.ScoredMember{Member: buf, Score: float64(i % n)}
-		if err := m.Update(o, fn); err != nil {
-			b.Fatal(err)
-		}
-	}
+		pairs[0] = backend.ScoredMember{Member: buf, Score: float64(i % 200_000)}
+		_, err := tx.ZAdd(key, 0, pairs)
+		return err
+	})
 }
 
 func BenchmarkZScore(b *testing.B) {
-	m, key := benchZSet(b, 200_000)
-	o := backend.TxOptions{Keys: [][]byte{key}}
 	mid := []byte("m100000")
-	fn := func(tx backend.Tx) error { _, _, err := tx.ZScore(key, mid); return err }
-	for b.Loop() {
-		if err := m.View(o, fn); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchZ(b, 200_000, false, func(tx backend.Tx, key []byte) error {
+		_, _, err := tx.ZScore(key, mid)
+		return err
+	})
 }
 
 func BenchmarkZRank(b *testing.B) {
-	m, key := benchZSet(b, 200_000)
-	o := backend.TxOptions{Keys: [][]byte{key}}
 	mid := []byte("m100000")
-	fn := func(tx backend.Tx) error { _, _, _, err := tx.ZRank(key, mid, false); return err }
-	for b.Loop() {
-		if err := m.View(o, fn); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchZ(b, 200_000, false, func(tx backend.Tx, key []byte) error {
+		_, _, _, err := tx.ZRank(key, mid, false)
+		return err
+	})
 }
 
 // BenchmarkZRange reads 10 elements from the middle of 200,000 by rank.
 func BenchmarkZRange(b *testing.B) {
-	m, key := benchZSet(b, 200_000)
-	o := backend.TxOptions{Keys: [][]byte{key}}
 	r := backend.ZRange{By: backend.ZByRank, Start: 100_000, Stop: 100_009}
 	got := 0
 	visit := func([]byte, float64) bool { got++; return true }
-	fn := func(tx backend.Tx) error { return tx.ZRange(key, r, visit) }
-	for b.Loop() {
-		if err := m.View(o, fn); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchZ(b, 200_000, false, func(tx backend.Tx, key []byte) error { return tx.ZRange(key, r, visit) })
 	if got != 10*b.N {
 		b.Fatalf("%d elements in %d ranges", got, b.N)
 	}
@@ -627,26 +609,17 @@ func BenchmarkZRange(b *testing.B) {
 // BenchmarkZRangeByScore reads 10 elements from the middle of 200,000 by
 // score.
 func BenchmarkZRangeByScore(b *testing.B) {
-	m, key := benchZSet(b, 200_000)
-	o := backend.TxOptions{Keys: [][]byte{key}}
 	r := backend.ZRange{By: backend.ZByScore, Min: backend.ScoreBound{Value: 100_000}, Max: backend.ScoreBound{Value: math.Inf(1)}, Count: 10}
 	visit := func([]byte, float64) bool { return true }
-	fn := func(tx backend.Tx) error { return tx.ZRange(key, r, visit) }
-	for b.Loop() {
-		if err := m.View(o, fn); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchZ(b, 200_000, false, func(tx backend.Tx, key []byte) error { return tx.ZRange(key, r, visit) })
 }
 
 // BenchmarkZPopZAdd pops the lowest element of 1,000 and adds it back.
 func BenchmarkZPopZAdd(b *testing.B) {
-	m, key := benchZSet(b, 1000)
-	o := backend.TxOptions{Keys: [][]byte{key}}
 	pairs := make([]backend.ScoredMember, 1)
 	var buf []byte
 	score := 1000.0
-	fn := func(tx backend.Tx) error {
+	benchZ(b, 1000, true, func(tx backend.Tx, key []byte) error {
 		err := tx.ZPop(key, false, 1, func(mb []byte, _ float64) { buf = append(buf[:0], mb...) })
 		if err != nil {
 			return err
@@ -655,12 +628,7 @@ func BenchmarkZPopZAdd(b *testing.B) {
 		pairs[0] = backend.ScoredMember{Member: buf, Score: score}
 		_, err = tx.ZAdd(key, 0, pairs)
 		return err
-	}
-	for b.Loop() {
-		if err := m.Update(o, fn); err != nil {
-			b.Fatal(err)
-		}
-	}
+	})
 }
 
 // BenchmarkZSetClone copies a sorted set of 200,000 members, as the first
