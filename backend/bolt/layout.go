@@ -3,6 +3,7 @@ package bolt
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -123,6 +124,34 @@ func (r *record) encode(a *arena) ([]byte, error) {
 	v[0] = byte(r.typ)
 	binary.BigEndian.PutUint64(v[1:9], uint64(r.exp))
 	return v, nil
+}
+
+// The families of a sorted set's data keys (see zset.go).
+const (
+	zfamMember = 'm'
+	zfamIndex  = 's'
+	zfamChunk  = 'c'
+
+	zHead    = idLen + 1           // id fam
+	zIdxHead = zHead + 8           // id 's' sort(8)
+	scoreLen = 8                   // a stored score
+	countLen = 8                   // a chunk's count
+	zMaxLen  = maxFieldLen - 1 - 8 // the longest member: its index key is id 's' sort member
+)
+
+var zMemberFam = []byte{zfamMember}
+
+// zsort encodes s so that byte order is numeric order: -inf first, +inf
+// last, -0 equal to +0. s is never NaN.
+func zsort(s float64) uint64 {
+	if s == 0 {
+		s = 0 // -0 sorts as +0
+	}
+	b := math.Float64bits(s)
+	if b>>63 != 0 {
+		return ^b
+	}
+	return b | 1<<63
 }
 
 // putPos encodes a list position so that byte order is numeric order.

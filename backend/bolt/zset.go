@@ -32,34 +32,6 @@ import (
 // its own chunk (plus, once in about B/4 writes, a neighbour and a walk of
 // B/2 keys).
 
-// The families of a sorted set's data keys.
-const (
-	zfamMember = 'm'
-	zfamIndex  = 's'
-	zfamChunk  = 'c'
-
-	zHead    = idLen + 1           // id fam
-	zIdxHead = zHead + 8           // id 's' sort(8)
-	scoreLen = 8                   // a stored score
-	countLen = 8                   // a chunk's count
-	zMaxLen  = maxFieldLen - 1 - 8 // the longest member: its index key is id 's' sort member
-)
-
-var zMemberFam = []byte{zfamMember}
-
-// zsort encodes s so that byte order is numeric order: -inf first, +inf
-// last, -0 equal to +0. s is never NaN.
-func zsort(s float64) uint64 {
-	if s == 0 {
-		s = 0 // -0 sorts as +0
-	}
-	b := math.Float64bits(s)
-	if b>>63 != 0 {
-		return ^b
-	}
-	return b | 1<<63
-}
-
 // zset is a sorted set as a Tx method works on it: its coll (on the member
 // family) and scratch keys.
 type zset struct {
@@ -142,6 +114,20 @@ func (z *zset) putCount(ck []byte, n int64) error {
 
 // insert adds member, which is not in the set, with score.
 func (z *zset) insert(member []byte, score float64) error {
+	z.r.size++
+	return z.store(member, score)
+}
+
+// update changes member's score from old to score.
+func (z *zset) update(member []byte, old, score float64) error {
+	if err := z.unindex(member, old); err != nil {
+		return err
+	}
+	return z.store(member, score)
+}
+
+// store writes member's score and its index key, and counts the key in.
+func (z *zset) store(member []byte, score float64) error {
 	v := z.t.w.arena.alloc(scoreLen)
 	putU64(v, math.Float64bits(score))
 	if err := z.put(member, v); err != nil {
@@ -151,7 +137,6 @@ func (z *zset) insert(member []byte, score float64) error {
 	if err := z.putData(ik, v); err != nil {
 		return err
 	}
-	z.r.size++
 	return z.chunkInc(ik)
 }
 
@@ -162,23 +147,6 @@ func (z *zset) unindex(member []byte, old float64) error {
 		return err
 	}
 	return z.chunkDec(ik)
-}
-
-// update changes member's score from old to score.
-func (z *zset) update(member []byte, old, score float64) error {
-	if err := z.unindex(member, old); err != nil {
-		return err
-	}
-	v := z.t.w.arena.alloc(scoreLen)
-	putU64(v, math.Float64bits(score))
-	if err := z.put(member, v); err != nil {
-		return err
-	}
-	ik := z.idxKey(score, member)
-	if err := z.putData(ik, v); err != nil {
-		return err
-	}
-	return z.chunkInc(ik)
 }
 
 // removeIdx removes the element whose index key is ik (not in z.ibuf).
@@ -196,18 +164,28 @@ func (z *zset) removeIdx(ik []byte) error {
 // --- rank chunks ---
 
 // chunkAt returns the key and count of the chunk holding the index key ik
-// (which need not exist). ok is false when the set has no chunk.
+// (which need not exist; a key beyond the family is in the last chunk).
+// ok is false when the set has no chunk.
 func (z *zset) chunkAt(ik []byte) (ck []byte, n int64, ok bool, err error) {
-	want := z.chunkKey(ik)
+	cp := z.famPrefix(nil, zfamChunk)
 	cur := z.t.dataB().Cursor()
-	k, v := cur.Seek(want)
-	switch {
-	case k == nil:
-		k, v = cur.Last()
-	case !bytes.Equal(k, want):
-		k, v = cur.Prev()
+	var k, v []byte
+	switch ip := z.famPrefix(nil, zfamIndex); {
+	case !hasPrefix(ik, ip) && bytes.Compare(ik, ip) > 0:
+		k, v = lastWithPrefix(cur, cp)
+	case !hasPrefix(ik, ip):
+		k, v = cur.Seek(cp)
+	default:
+		want := z.chunkKey(ik)
+		k, v = cur.Seek(want)
+		switch {
+		case k == nil:
+			k, v = cur.Last()
+		case !bytes.Equal(k, want):
+			k, v = cur.Prev()
+		}
 	}
-	if k == nil || !hasPrefix(k, want[:zHead]) {
+	if k == nil || !hasPrefix(k, cp) {
 		return nil, 0, false, nil
 	}
 	n, err = z.decodeCount(v)
@@ -313,35 +291,14 @@ type pos struct {
 // beyond the family is the end): one seek in the chunks and a walk of at
 // most B index keys.
 func (z *zset) locate(ik []byte) (pos, error) {
-	ip := z.famPrefix(nil, zfamIndex)
-	cp := z.famPrefix(nil, zfamChunk)
-	cur := z.t.dataB().Cursor()
-	var k, v []byte
-	switch {
-	case !hasPrefix(ik, ip) && bytes.Compare(ik, ip) > 0:
-		k, v = lastWithPrefix(cur, cp)
-	case !hasPrefix(ik, ip):
-		k, v = cur.Seek(cp)
-	default:
-		want := z.chunkKey(ik)
-		k, v = cur.Seek(want)
-		switch {
-		case k == nil:
-			k, v = cur.Last()
-		case !bytes.Equal(k, want):
-			k, v = cur.Prev()
-		}
-	}
-	if k == nil || !hasPrefix(k, cp) {
-		return pos{}, nil
-	}
-	n, err := z.decodeCount(v)
-	if err != nil {
+	ck, n, ok, err := z.chunkAt(ik)
+	if !ok {
 		return pos{}, err
 	}
-	p := pos{ck: k, n: n}
+	p := pos{ck: ck, n: n}
 	ic := z.t.dataB().Cursor()
-	for k, _ := ic.Seek(append(ip, k[zHead:]...)); k != nil && bytes.Compare(k, ik) < 0 && p.off < n; k, _ = ic.Next() {
+	start := append(z.famPrefix(nil, zfamIndex), ck[zHead:]...)
+	for k, _ := ic.Seek(start); k != nil && bytes.Compare(k, ik) < 0 && p.off < n; k, _ = ic.Next() {
 		p.off++
 	}
 	return p, nil

@@ -36,8 +36,8 @@ func fillZSet(tb testing.TB, be *Bolt, key []byte, n int) {
 // member set and logs its time (see doc.go for the figures); it checks the
 // results, not the times.
 func TestZSetLarge(t *testing.T) {
-	if testing.Short() {
-		t.Skip("large")
+	if testing.Short() || raceEnabled {
+		t.Skip("large, and timed")
 	}
 	be := openTest(t, Options{Sync: SyncNone})
 	key := []byte("big")
