@@ -170,6 +170,7 @@ func Families() [][]Spec {
 		listCommands(),
 		hashCommands(),
 		setCommands(),
+		zsetCommands(),
 		multiCommands(),
 		slowlogCommands(),
 		memoryCommands(),

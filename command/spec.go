@@ -42,6 +42,10 @@ const (
 	// SkipSlowlog commands are not logged to SLOWLOG themselves (EXEC:
 	// the commands it runs are), as Redis's skip_slowlog.
 	SkipSlowlog
+	// MovableKeys marks a command whose keys FindKeys locates although
+	// Keys is set for COMMAND INFO (ZUNIONSTORE: the destination at 1,
+	// the sources after numkeys), which Redis reports as "movablekeys".
+	MovableKeys
 )
 
 var flagNames = []struct {
@@ -49,6 +53,7 @@ var flagNames = []struct {
 	name string
 }{
 	{Write, "write"}, {ReadOnly, "readonly"}, {Admin, "admin"}, {Blocking, "blocking"}, {Fast, "fast"},
+	{MovableKeys, "movablekeys"},
 }
 
 // Names returns the flag names COMMAND INFO reports.

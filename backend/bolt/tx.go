@@ -453,7 +453,14 @@ func (t *tx) MemoryUsage(key []byte, samples int) (int64, bool, error) {
 	}
 	c := coll{t: t, r: r}
 	var seen, bytes int64
-	err = c.iter(nil, false, func(sub, val []byte) (bool, error) {
+	var start []byte
+	if r.typ == backend.TypeZSet && samples > 0 {
+		// Sample the member family: the score index holds the same
+		// members and a score each, about as many bytes (counted twice
+		// below); the rank chunks are few.
+		start = zMemberFam
+	}
+	err = c.iter(start, false, func(sub, val []byte) (bool, error) {
 		seen++
 		bytes += int64(idLen + len(sub) + len(val))
 		return samples <= 0 || seen < int64(samples), nil
@@ -463,6 +470,9 @@ func (t *tx) MemoryUsage(key []byte, samples int) (int64, bool, error) {
 	}
 	if seen > 0 && seen < r.size {
 		bytes = bytes * r.size / seen
+	}
+	if start != nil {
+		bytes *= 2
 	}
 	return n + bytes, true, nil
 }
