@@ -461,6 +461,9 @@ func (t *tx) MemoryUsage(key []byte, samples int) (int64, bool, error) {
 		start = zMemberFam
 	}
 	err = c.iter(start, false, func(sub, val []byte) (bool, error) {
+		if start != nil && sub[0] != zfamMember {
+			return false, nil // past the member family
+		}
 		seen++
 		bytes += int64(idLen + len(sub) + len(val))
 		return samples <= 0 || seen < int64(samples), nil
