@@ -33,6 +33,7 @@ func TestDiffMemory(t *testing.T) {
 		d.Both("RPUSH", "l", "a", "b", "c")
 		d.Both("HSET", "h", "f", "v")
 		d.Both("SADD", "set", "m")
+		d.Both("ZADD", "z", "1", "m")
 		for _, c := range [][]string{
 			{"MEMORY"}, {"MEMORY", "HELP"}, {"MEMORY", "BOGUS"}, {"MEMORY", "USAGE"}, {"MEMORY", "USAGE", "nokey"},
 			{"MEMORY", "USAGE", "s", "SAMPLES"}, {"MEMORY", "USAGE", "s", "SAMPLES", "x"}, {"MEMORY", "USAGE", "s", "SAMPLES", "-1"},
@@ -41,7 +42,7 @@ func TestDiffMemory(t *testing.T) {
 		} {
 			d.Do(c...)
 		}
-		for _, k := range []string{"s", "l", "h", "set"} {
+		for _, k := range []string{"s", "l", "h", "set", "z"} {
 			d.DoMasked(mask, "MEMORY", "USAGE", k)
 			d.DoMasked(mask, "MEMORY", "USAGE", k, "SAMPLES", "0")
 		}
@@ -75,9 +76,16 @@ func TestMemoryUsage(t *testing.T) {
 			args = append(args, "element-"+strconv.Itoa(1000+i))
 		}
 		c.Do(args...)
-		all, sampled := usage("list", "SAMPLES", "0"), usage("list")
-		if all < 1000*12 || sampled < all*9/10 || sampled > all*11/10 {
-			t.Errorf("MEMORY USAGE of 1000 elements: all %d, sampled %d", all, sampled)
+		zargs := []string{"ZADD", "zset"}
+		for i := range 1000 {
+			zargs = append(zargs, strconv.Itoa(i), "member-"+strconv.Itoa(1000+i))
+		}
+		c.Do(zargs...)
+		for _, k := range []string{"list", "zset"} {
+			all, sampled := usage(k, "SAMPLES", "0"), usage(k)
+			if all < 1000*12 || sampled < all*85/100 || sampled > all*115/100 {
+				t.Errorf("MEMORY USAGE of a %s of 1000 elements: all %d, sampled %d", k, all, sampled)
+			}
 		}
 	})
 }
