@@ -1,14 +1,11 @@
 package bench
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
-
-	"github.com/BurntSushi/toml"
 
 	"redpool/cmd/redpool/config"
 )
@@ -141,45 +138,11 @@ func (s Strategy) runConfig(dir string) config.Config {
 
 // encodeConfig renders c as a config file that config.Parse reads back as c.
 func encodeConfig(c config.Config) ([]byte, error) {
-	save := make([][2]int64, len(c.Persistence.Snapshot.Save))
-	for i, r := range c.Persistence.Snapshot.Save {
-		save[i] = [2]int64{r.Seconds, r.Changes}
-	}
-	doc := map[string]any{
-		"bind":               c.Bind,
-		"port":               c.Port,
-		"dir":                c.Dir,
-		"databases":          c.Databases,
-		"max_clients":        c.MaxClients,
-		"threads":            c.Threads,
-		"timeout":            c.Timeout,
-		"log_level":          c.LogLevel,
-		"proto_max_bulk_len": c.ProtoMaxBulkLen,
-		"backend":            c.Backend,
-		"bolt": map[string]any{
-			"file": c.Bolt.File,
-			"sync": c.Bolt.Sync,
-		},
-		"persistence": map[string]any{
-			"mode": c.Persistence.Mode,
-			"aof": map[string]any{
-				"file":               c.Persistence.AOF.File,
-				"fsync":              c.Persistence.AOF.Fsync,
-				"rewrite_percentage": c.Persistence.AOF.RewritePercentage,
-				"rewrite_min_size":   c.Persistence.AOF.RewriteMinSize,
-			},
-			"snapshot": map[string]any{
-				"file": c.Persistence.Snapshot.File,
-				"save": save,
-			},
-		},
-	}
-	var b bytes.Buffer
-	b.WriteString("# written by redpool bench\n")
-	if err := toml.NewEncoder(&b).Encode(doc); err != nil {
+	data, err := config.Encode(c)
+	if err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	return append([]byte("# written by redpool bench\n"), data...), nil
 }
 
 // writeConfig writes c's config file to path.

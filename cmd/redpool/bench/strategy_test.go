@@ -24,6 +24,8 @@ func TestEncodeConfigRoundTrip(t *testing.T) {
 		Timeout:         config.Duration(90 * time.Second),
 		LogLevel:        config.LogError,
 		ProtoMaxBulkLen: 2 * config.MB,
+		DebugCommand:    config.AllowLocal,
+		Metrics:         config.Metrics{Listen: "127.0.0.1:9121"},
 		Backend:         config.BackendBolt,
 		Bolt:            config.Bolt{File: "b.db", Sync: config.BoltSyncBatch},
 		Persistence: config.Persistence{

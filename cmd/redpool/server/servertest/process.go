@@ -85,32 +85,17 @@ func WriteConfig(t testing.TB, dir string, cfg config.Config) string {
 	if cfg.Port == 0 {
 		cfg.Port = freePort(t)
 	}
-	q := strconv.Quote
-	var b strings.Builder
-	fmt.Fprintf(&b, "bind = %s\nport = %d\ndir = %s\ndatabases = %d\nmax_clients = %d\nthreads = %d\n",
-		q(cfg.Bind), cfg.Port, q(cfg.Dir), cfg.Databases, cfg.MaxClients, cfg.Threads)
-	fmt.Fprintf(&b, "timeout = %s\nlog_level = %s\nproto_max_bulk_len = %s\nbackend = %s\n",
-		q(cfg.Timeout.String()), q(cfg.LogLevel.String()), q(cfg.ProtoMaxBulkLen.String()), q(cfg.Backend.String()))
-	fmt.Fprintf(&b, "enable_debug_command = %s\n", q(cfg.DebugCommand.String()))
-	fmt.Fprintf(&b, "\n[bolt]\nfile = %s\nsync = %s\n", q(cfg.Bolt.File), q(cfg.Bolt.Sync.String()))
-	p := cfg.Persistence
-	fmt.Fprintf(&b, "\n[persistence]\nmode = %s\n", q(p.Mode.String()))
-	fmt.Fprintf(&b, "\n[persistence.aof]\nfile = %s\nfsync = %s\nrewrite_percentage = %d\nrewrite_min_size = %s\n",
-		q(p.AOF.File), q(p.AOF.Fsync.String()), p.AOF.RewritePercentage, q(p.AOF.RewriteMinSize.String()))
-	rules := make([]string, len(p.Snapshot.Save))
-	for i, r := range p.Snapshot.Save {
-		rules[i] = fmt.Sprintf("[%d, %d]", r.Seconds, r.Changes)
+	data, err := config.Encode(cfg)
+	if err != nil {
+		t.Fatal(err)
 	}
-	fmt.Fprintf(&b, "\n[persistence.snapshot]\nfile = %s\nsave = [%s]\n", q(p.Snapshot.File), strings.Join(rules, ", "))
-	fmt.Fprintf(&b, "\n[metrics]\nlisten = %s\n", q(cfg.Metrics.Listen))
-
 	path := filepath.Join(dir, "redpool.toml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	got, err := config.Load(path)
 	if err != nil {
-		t.Fatalf("WriteConfig: the file does not load: %v\n%s", err, b.String())
+		t.Fatalf("WriteConfig: the file does not load: %v\n%s", err, data)
 	}
 	if got.Persistence.Snapshot.Save == nil && len(cfg.Persistence.Snapshot.Save) == 0 {
 		got.Persistence.Snapshot.Save = cfg.Persistence.Snapshot.Save
