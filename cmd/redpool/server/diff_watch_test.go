@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"redpool/cmd/redpool/server/servertest"
 )
@@ -96,8 +98,69 @@ func TestDiffWatch(t *testing.T) {
 		add(a, "WATCH x x", "WATCH x y z")
 		add(b, "SET z 1")
 		add(a, tx...)
+		// Only keys that change count: DEL of an absent key, and FLUSHDB,
+		// FLUSHALL or SWAPDB where the watched key exists on neither side,
+		// do not touch it (Redis's touchAllWatchedKeysInDb).
+		add(b, "FLUSHALL", "SET x 1")
+		for _, write := range []string{"DEL x nokey", "UNLINK nokey x", "FLUSHDB", "FLUSHALL", "SWAPDB 0 1", "SWAPDB 1 0", "SWAPDB 0 0"} {
+			add(b, "SET x 1", "SELECT 1", "SET other 1", "SELECT 0")
+			add(a, "WATCH nokey")
+			add(b, write)
+			add(a, tx...)
+		}
+		// SWAPDB touches a watched key that exists on either side, in
+		// both databases; SWAPDB of a database with itself touches nothing.
+		for _, write := range []string{"SWAPDB 0 1", "SWAPDB 1 0", "SWAPDB 0 0"} {
+			add(b, "FLUSHALL", "SELECT 1", "SET y 1", "SELECT 0", "SET z 1")
+			add(a, "WATCH y")
+			add(b, write)
+			add(a, tx...)
+			add(a, "SELECT 1", "WATCH z", "SELECT 0")
+			add(b, write)
+			add(a, tx...)
+		}
+		// FLUSHALL touches watched keys of other databases that exist.
+		add(b, "SELECT 1", "SET y 1", "SELECT 0")
+		add(a, "SELECT 1", "WATCH y nokey", "SELECT 0")
+		add(b, "FLUSHALL")
+		add(a, tx...)
+		add(a, "SELECT 1", "WATCH y nokey", "SELECT 0")
+		add(b, "FLUSHALL")
+		add(a, tx...)
 		for _, st := range steps {
 			st.d.Do(script(st.line)[0]...)
 		}
 	})
+}
+
+// TestDiffWatchExpired compares WATCH of a key that had already expired
+// when it was watched: a later write that sets it touches it (Redis 7.0),
+// deleting it or flushing the database does not.
+func TestDiffWatchExpired(t *testing.T) {
+	r := servertest.StartRedis(t)
+	servertest.EachBackendProto(t, func(t *testing.T, bk servertest.Backend, proto int) {
+		s := servertest.Start(t, servertest.WithConfig(bk.Apply))
+		a := servertest.NewDiff(t, r.Addr, s.Addr, proto)
+		b := servertest.NewDiff(t, r.Addr, s.Addr, proto)
+		for _, write := range []string{"SET e 2", "DEL e", "FLUSHDB", "FLUSHALL", "SWAPDB 0 1"} {
+			b.Do("SET", "e", "1", "PX", "1")
+			// Whether the expired key is still stored (Redis's active
+			// expiry may have removed it) does not change the outcome, so
+			// waiting until the clock has passed its expiry is enough.
+			waitPast(2 * time.Millisecond)
+			a.Do("WATCH", "e")
+			b.Do(strings.Fields(write)...)
+			a.Do("MULTI")
+			a.Do("PING")
+			a.Do("EXEC")
+		}
+	})
+}
+
+// waitPast returns once d of wall-clock time has passed.
+func waitPast(d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 }
