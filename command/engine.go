@@ -150,6 +150,7 @@ func Families() [][]Spec {
 		hashCommands(),
 		setCommands(),
 		multiCommands(),
+		sortCommands(),
 	}
 }
 

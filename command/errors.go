@@ -90,6 +90,9 @@ const (
 	// --- sets ---
 	ErrNumKeysTooMany Error = "ERR Number of keys can't be greater than number of args"
 	ErrLimitNegative  Error = "ERR LIMIT can't be negative"
+
+	// --- SORT ---
+	ErrSortScore Error = "ERR One or more scores can't be converted into double"
 )
 
 // WrongArity is the reply to a command called with the wrong number of

@@ -119,6 +119,17 @@ func TestDiffWatch(t *testing.T) {
 			add(b, write)
 			add(a, tx...)
 		}
+		// SORT ... STORE touches only its destination, even when its
+		// patterns make it lock everything.
+		for _, write := range []string{"SORT l STORE d", "SORT l BY w_* GET # STORE d", "SORT l LIMIT 0 0 STORE d", "SORT l LIMIT 0 0 STORE d"} {
+			add(b, "RPUSH l 2 1", "SELECT 1", "SET d 1", "SELECT 0")
+			add(a, "WATCH l w_1", "SELECT 1", "WATCH d", "SELECT 0")
+			add(b, write)
+			add(a, tx...)
+			add(a, "WATCH d")
+			add(b, write)
+			add(a, tx...)
+		}
 		// FLUSHALL touches watched keys of other databases that exist.
 		add(b, "SELECT 1", "SET y 1", "SELECT 0")
 		add(a, "SELECT 1", "WATCH y nokey", "SELECT 0")
