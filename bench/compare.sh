@@ -6,10 +6,14 @@
 #   bench/compare.sh                         # SET, GET, INCR at -P 1 and -P 16
 #   N=200000 TESTS=set,get PIPES=1 bench/compare.sh
 #   TESTS=sadd,sismember,smembers,spop bench/compare.sh   # the set family
+#   TESTS=sort,sortalpha,sortby bench/compare.sh           # SORT
 #
 # A test is a redis-benchmark -t name (set, get, incr, sadd, spop, ...) or
 # one of the custom commands below: sismember (a random member of the
-# "myset" that sadd fills) and smembers (a set of 10 members, loaded first).
+# "myset" that sadd fills) and smembers (a set of 10 members, loaded first);
+# sort, sortalpha and sortby sort a list of 100 numbers (loaded first): all of
+# it, the first 10 by ALPHA, and the first 10 by a weight key with a hash
+# field for each.
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 set -euo pipefail
@@ -28,6 +32,9 @@ custom() {
   case $1 in
     sismember) echo "SISMEMBER myset element:__rand_int__" ;;
     smembers) echo "SMEMBERS myset10" ;;
+    sort) echo "SORT mylist100" ;;
+    sortalpha) echo "SORT mylist100 ALPHA LIMIT 0 10" ;;
+    sortby) echo "SORT mylist100 BY w_* GET h_*->f LIMIT 0 10" ;;
     *) return 1 ;;
   esac
 }
@@ -48,6 +55,12 @@ rps_test() {
 
 for port in "$rport" "$pport"; do
   redis-cli -p "$port" sadd myset10 m0 m1 m2 m3 m4 m5 m6 m7 m8 m9 >/dev/null
+  for i in $(seq 0 99); do
+    n=$(( (i * 37) % 100 ))
+    echo "RPUSH mylist100 $n"
+    echo "SET w_$n $(( (n * 53) % 100 ))"
+    echo "HSET h_$n f v$n"
+  done | redis-cli -p "$port" >/dev/null
 done
 
 printf '%-9s %-4s %14s %14s %8s\n' test P redis redpool ratio

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"redpool/backend"
+	"redpool/session/resp"
 )
 
 // SORT and SORT_RO, as Redis 7.0's sort.c.
@@ -34,8 +35,8 @@ import (
 
 func sortCommands() []Spec {
 	return []Spec{
-		{Name: "sort", Arity: -2, Flags: Write, Keys: KeySpec{1, 1, 1}, FindKeys: sortKeys, Run: sortCmd, Group: "generic", Summary: "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", Since: "1.0.0"},
-		{Name: "sort_ro", Arity: -2, Flags: ReadOnly, Keys: KeySpec{1, 1, 1}, FindKeys: sortROKeys, Run: sortRO, Group: "generic", Summary: "Returns the sorted elements of a list, a set, or a sorted set.", Since: "7.0.0"},
+		{Name: "sort", Arity: -2, Flags: Write | NoTx, Keys: KeySpec{1, 1, 1}, FindKeys: sortKeys, Run: sortCmd, Group: "generic", Summary: "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", Since: "1.0.0"},
+		{Name: "sort_ro", Arity: -2, Flags: ReadOnly | NoTx, Keys: KeySpec{1, 1, 1}, FindKeys: sortROKeys, Run: sortRO, Group: "generic", Summary: "Returns the sorted elements of a list, a set, or a sorted set.", Since: "7.0.0"},
 	}
 }
 
@@ -146,21 +147,47 @@ func sortCmd(c *Ctx) error { return sortGeneric(c, false) }
 
 func sortRO(c *Ctx) error { return sortGeneric(c, true) }
 
-// sortItem is one element being sorted. obj is a copy the command owns;
-// cmp is the BY value an ALPHA sort compares (a copy; nil when BY names
-// no value).
-type sortItem struct {
-	obj   []byte
-	score float64
-	cmp   []byte
-}
-
-// sortGeneric is SORT and (readonly) SORT_RO.
+// sortGeneric is SORT and (readonly) SORT_RO. It opens its transaction
+// itself: a read-only one unless it stores, on the sorted key and the
+// STORE key, or on everything when patterns name other keys.
 func sortGeneric(c *Ctx, readonly bool) error {
 	o, err := parseSortOptions(c.Args, readonly)
 	if err != nil {
 		return err
 	}
+	var keys [][]byte
+	if !o.readsPatterns() {
+		keys = append(c.keyBuf[:0], c.Args[1])
+		if o.hasStore {
+			keys = append(keys, o.store)
+		}
+		c.keyBuf = keys
+	}
+	s := sorter{o: o}
+	return c.InTx(o.hasStore, keys, s.run)
+}
+
+// sorter is one SORT at work.
+type sorter struct {
+	o     sortOptions
+	items []sortItem
+	arena []byte // the items' copies of the elements
+	name  []byte // sortLookup's key name
+}
+
+// sortItem is one element being sorted. obj is a copy in the sorter's
+// arena; key is what an ALPHA sort compares, valid until the transaction
+// writes or ends; has: a BY value was found.
+type sortItem struct {
+	obj   []byte
+	key   []byte
+	has   bool
+	score float64
+}
+
+// run sorts in c's transaction.
+func (s *sorter) run(c *Ctx) error {
+	o := &s.o
 	key := c.Args[1]
 	t, err := c.Tx.Type(key)
 	if err != nil {
@@ -184,31 +211,30 @@ func sortGeneric(c *Ctx, readonly bool) error {
 	if o.dontsort && t == backend.TypeSet && o.hasStore {
 		o.dontsort, o.alpha, o.hasBy = false, true, false
 	}
-	start, end := sortRange(&o, n)
-	var items []sortItem
+	start, end := sortRange(o, n)
 	if o.dontsort && t == backend.TypeList {
-		items, err = loadListRange(c, key, n, start, end, o.desc)
-		start, end = 0, int64(len(items))-1
+		err = s.loadListRange(c, key, n, start, end)
+		start, end = 0, int64(len(s.items))-1
 	} else {
-		items, err = loadSortItems(c, key, t, n)
+		err = s.load(c, key, t, n)
 	}
 	if err != nil {
 		return err
 	}
 	if !o.dontsort {
-		if err := weigh(c, items, &o); err != nil {
+		if err := s.weigh(c); err != nil {
 			return err
 		}
-		slices.SortStableFunc(items, o.compare)
+		s.sort()
 	}
 	var sel []sortItem
 	if end >= start {
-		sel = items[start : end+1]
+		sel = s.items[start : end+1]
 	}
 	if o.hasStore {
-		return sortStore(c, &o, sel)
+		return s.store(c, sel)
 	}
-	return sortReply(c, &o, sel)
+	return s.reply(c, sel)
 }
 
 // sortRange applies LIMIT to n elements as Redis does, returning the
@@ -227,56 +253,75 @@ func sortRange(o *sortOptions, n int64) (start, end int64) {
 	return start, min(end, n-1)
 }
 
-// loadListRange loads the elements start to end of the n-element list
-// key, counted from the tail if desc (BY nosort keeps a list's order).
-func loadListRange(c *Ctx, key []byte, n, start, end int64, desc bool) ([]sortItem, error) {
-	if end < start {
-		return nil, nil
-	}
-	from, to := start, end
-	if desc {
-		from, to = n-1-end, n-1-start
-	}
-	items := make([]sortItem, 0, to-from+1)
-	err := c.Tx.ListRange(key, from, to, func(v []byte) error {
-		items = append(items, sortItem{obj: bytes.Clone(v)})
-		return nil
-	})
-	if desc {
-		slices.Reverse(items)
-	}
-	return items, err
+// add copies element v into the arena as a new item. The items' obj
+// slices are set by seal, once the arena stops growing.
+func (s *sorter) add(v []byte) {
+	s.arena = append(s.arena, v...)
+	s.items = append(s.items, sortItem{score: float64(len(v))}) // the length, until seal
 }
 
-// loadSortItems loads the n elements of key, of type t.
-func loadSortItems(c *Ctx, key []byte, t backend.Type, n int64) ([]sortItem, error) {
-	items := make([]sortItem, 0, n)
-	add := func(v []byte) { items = append(items, sortItem{obj: bytes.Clone(v)}) }
+// seal points each item's obj at its bytes in the arena.
+func (s *sorter) seal() {
+	off := 0
+	for i := range s.items {
+		n := int(s.items[i].score)
+		s.items[i] = sortItem{obj: s.arena[off : off+n : off+n]}
+		off += n
+	}
+}
+
+// loadListRange loads the elements start to end of the n-element list
+// key, counted from the tail if DESC (BY nosort keeps a list's order).
+func (s *sorter) loadListRange(c *Ctx, key []byte, n, start, end int64) error {
+	if end < start {
+		return nil
+	}
+	from, to := start, end
+	if s.o.desc {
+		from, to = n-1-end, n-1-start
+	}
+	s.items = make([]sortItem, 0, to-from+1)
+	err := c.Tx.ListRange(key, from, to, func(v []byte) error {
+		s.add(v)
+		return nil
+	})
+	s.seal()
+	if s.o.desc {
+		slices.Reverse(s.items)
+	}
+	return err
+}
+
+// load loads the n elements of key, of type t.
+func (s *sorter) load(c *Ctx, key []byte, t backend.Type, n int64) error {
+	s.items = make([]sortItem, 0, n)
 	var err error
 	switch t {
 	case backend.TypeList:
 		err = c.Tx.ListRange(key, 0, -1, func(v []byte) error {
-			add(v)
+			s.add(v)
 			return nil
 		})
 	case backend.TypeSet:
 		err = c.Tx.SetIter(key, func(m []byte) bool {
-			add(m)
+			s.add(m)
 			return true
 		})
 	}
-	return items, err
+	s.seal()
+	return err
 }
 
 // weigh computes what each item sorts by: its BY value, or itself; as a
 // double unless ALPHA. An element without a BY value sorts as 0 (or,
 // with ALPHA, before every other).
-func weigh(c *Ctx, items []sortItem, o *sortOptions) error {
-	for i := range items {
-		it := &items[i]
+func (s *sorter) weigh(c *Ctx) error {
+	o := &s.o
+	for i := range s.items {
+		it := &s.items[i]
 		v := it.obj
 		if o.hasBy {
-			by, ok, err := sortLookup(c, o.by, it.obj)
+			by, ok, err := s.lookup(c, o.by, it.obj)
 			if err != nil {
 				return err
 			}
@@ -285,9 +330,13 @@ func weigh(c *Ctx, items []sortItem, o *sortOptions) error {
 			}
 			v = by
 		}
+		it.has = true
 		if o.alpha {
-			if o.hasBy {
-				it.cmp = append([]byte{}, v...)
+			// Stored, Redis compares bytes; replied, with strcoll, which
+			// reads C strings.
+			it.key = v
+			if !o.hasStore {
+				it.key = cString(v)
 			}
 			continue
 		}
@@ -300,33 +349,42 @@ func weigh(c *Ctx, items []sortItem, o *sortOptions) error {
 	return nil
 }
 
-// compare orders two items as Redis's sortCompare.
-func (o *sortOptions) compare(a, b sortItem) int {
-	var cmp int
-	switch {
-	case !o.alpha:
-		cmp = cmpScore(a.score, b.score)
-		if cmp == 0 {
-			cmp = bytes.Compare(a.obj, b.obj)
-		}
-	case o.hasBy:
+// sort orders the items as Redis's sortCompare, stably (as glibc's
+// qsort): items that compare equal keep their order.
+func (s *sorter) sort() {
+	o := &s.o
+	items := s.items
+	order := make([]int32, len(items))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(i, j int32) int {
+		a, b := &items[i], &items[j]
+		var cmp int
 		switch {
-		case a.cmp == nil || b.cmp == nil:
-			cmp = boolCompare(a.cmp != nil, b.cmp != nil)
-		case o.hasStore:
-			cmp = bytes.Compare(a.cmp, b.cmp)
+		case !o.alpha:
+			cmp = cmpScore(a.score, b.score)
+			if cmp == 0 {
+				cmp = bytes.Compare(a.obj, b.obj)
+			}
+		case o.hasBy && (!a.has || !b.has):
+			cmp = boolCompare(a.has, b.has)
 		default:
-			cmp = collate(a.cmp, b.cmp)
+			cmp = bytes.Compare(a.key, b.key)
 		}
-	case o.hasStore:
-		cmp = bytes.Compare(a.obj, b.obj)
-	default:
-		cmp = collate(a.obj, b.obj)
+		if o.desc {
+			cmp = -cmp
+		}
+		if cmp == 0 {
+			return int(i - j)
+		}
+		return cmp
+	})
+	sorted := make([]sortItem, len(items))
+	for k, i := range order {
+		sorted[k] = items[i]
 	}
-	if o.desc {
-		return -cmp
-	}
-	return cmp
+	s.items = sorted
 }
 
 func cmpScore(a, b float64) int {
@@ -350,11 +408,6 @@ func boolCompare(a, b bool) int {
 	return -1
 }
 
-// collate compares as strcoll in the C locale: as C strings, so each ends
-// at its first NUL byte, in byte order. (Redis compares with strcoll
-// unless it stores the result.)
-func collate(a, b []byte) int { return bytes.Compare(cString(a), cString(b)) }
-
 // cString returns b up to its first NUL byte, as C reads it.
 func cString(b []byte) []byte {
 	if i := bytes.IndexByte(b, 0); i >= 0 {
@@ -373,13 +426,13 @@ func isSelfPattern(pattern []byte) bool {
 	return len(pattern) > 0 && pattern[0] == '#' && (len(pattern) == 1 || pattern[1] == 0)
 }
 
-// sortLookup returns the value pattern names for element subst, as
-// Redis's lookupKeyByPattern: subst itself for "#"; else the first '*'
-// is replaced by subst and the result names a string key, or, for
+// lookup returns the value pattern names for element subst, as Redis's
+// lookupKeyByPattern: subst itself for "#"; else the first '*' is
+// replaced by subst and the result names a string key, or, for
 // "key->field", a field of a hash. A pattern without '*', a missing key
 // or field, and a key of another type name no value. The slice is valid
 // until the transaction writes or ends.
-func sortLookup(c *Ctx, pattern, subst []byte) ([]byte, bool, error) {
+func (s *sorter) lookup(c *Ctx, pattern, subst []byte) ([]byte, bool, error) {
 	if isSelfPattern(pattern) {
 		return subst, true, nil
 	}
@@ -392,15 +445,14 @@ func sortLookup(c *Ctx, pattern, subst []byte) ([]byte, bool, error) {
 	if f := cIndex(post, "->"); f >= 0 && f+2 < len(post) && post[f+2] != 0 {
 		post, field = post[:f], post[f+2:]
 	}
-	name := make([]byte, 0, star+len(subst)+len(post))
-	name = append(append(append(name, pattern[:star]...), subst...), post...)
+	s.name = append(append(append(s.name[:0], pattern[:star]...), subst...), post...)
 	var v []byte
 	var ok bool
 	var err error
 	if field != nil {
-		v, ok, err = c.Tx.HashGet(name, field)
+		v, ok, err = c.Tx.HashGet(s.name, field)
 	} else {
-		v, ok, err = c.Tx.Get(name)
+		v, ok, err = c.Tx.Get(s.name)
 	}
 	if errors.Is(err, backend.ErrWrongType) {
 		return nil, false, nil
@@ -408,20 +460,20 @@ func sortLookup(c *Ctx, pattern, subst []byte) ([]byte, bool, error) {
 	return v, ok, err
 }
 
-// sortReply replies with the sorted items, or the values their GET
-// patterns name (null where none).
-func sortReply(c *Ctx, o *sortOptions, items []sortItem) error {
-	if len(o.gets) == 0 {
+// reply replies with the sorted items, or the values their GET patterns
+// name (null where none).
+func (s *sorter) reply(c *Ctx, items []sortItem) error {
+	if len(s.o.gets) == 0 {
 		c.Array(len(items))
 		for _, it := range items {
 			c.Bulk(it.obj)
 		}
 		return nil
 	}
-	c.Array(len(items) * len(o.gets))
+	c.Array(len(items) * len(s.o.gets))
 	for _, it := range items {
-		for _, g := range o.gets {
-			v, ok, err := sortLookup(c, g, it.obj)
+		for _, g := range s.o.gets {
+			v, ok, err := s.lookup(c, g, it.obj)
 			if err != nil {
 				return err
 			}
@@ -431,21 +483,22 @@ func sortReply(c *Ctx, o *sortOptions, items []sortItem) error {
 	return nil
 }
 
-// sortStore replaces the STORE key with the sorted items (or the values
-// of their GET patterns, empty where none) as a list, or deletes it when
+// store replaces the STORE key with the sorted items (or the values of
+// their GET patterns, empty where none) as a list, or deletes it when
 // there are none, and replies with the list's length.
-func sortStore(c *Ctx, o *sortOptions, items []sortItem) error {
+func (s *sorter) store(c *Ctx, items []sortItem) error {
 	var vals [][]byte
-	if len(o.gets) == 0 {
+	if len(s.o.gets) == 0 {
 		vals = make([][]byte, len(items))
 		for i, it := range items {
 			vals[i] = it.obj
 		}
 	} else {
-		vals = make([][]byte, 0, len(items)*len(o.gets))
+		// Copied: the values must outlive the writes below.
+		vals = make([][]byte, 0, len(items)*len(s.o.gets))
 		for _, it := range items {
-			for _, g := range o.gets {
-				v, _, err := sortLookup(c, g, it.obj)
+			for _, g := range s.o.gets {
+				v, _, err := s.lookup(c, g, it.obj)
 				if err != nil {
 					return err
 				}
@@ -453,7 +506,7 @@ func sortStore(c *Ctx, o *sortOptions, items []sortItem) error {
 			}
 		}
 	}
-	dst := o.store
+	dst := s.o.store
 	deleted, err := c.Tx.Delete(dst)
 	if err != nil {
 		return err
@@ -481,6 +534,9 @@ func sortStore(c *Ctx, o *sortOptions, items []sortItem) error {
 // allowed; NaN and results out of range (ERANGE: overflow, and underflow
 // to zero or to an inexact subnormal) are refused.
 func sortScore(b []byte) (float64, bool) {
+	if n, ok := resp.ParseInt(b); ok {
+		return float64(n), true // as strtod, correctly rounded
+	}
 	s := cString(b)
 	i := 0
 	for i < len(s) && isCSpace(s[i]) {

@@ -3,6 +3,7 @@ package command
 import (
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -157,3 +158,28 @@ func TestSortTranscript(t *testing.T) {
 		}
 	})
 }
+
+// sortBenchCtx loads a list of 100 numbers, a weight key and a hash for
+// each, as bench/compare.sh does.
+func sortBenchCtx(b *testing.B) *Ctx {
+	_, c := newMemoryCtx(b)
+	for i := range 100 {
+		n := strconv.Itoa(i * 37 % 100)
+		execAll(c, "RPUSH mylist100 "+n, "SET w_"+n+" "+strconv.Itoa(i*53%100), "HSET h_"+n+" f v"+n)
+	}
+	return c
+}
+
+func benchSort(b *testing.B, cmd string) {
+	c := sortBenchCtx(b)
+	args := benchArgs(strings.Fields(cmd)...)
+	b.ReportAllocs()
+	for b.Loop() {
+		c.e.Exec(c, args)
+		c.Reset()
+	}
+}
+
+func BenchmarkSort(b *testing.B)      { benchSort(b, "SORT mylist100") }
+func BenchmarkSortAlpha(b *testing.B) { benchSort(b, "SORT mylist100 ALPHA LIMIT 0 10") }
+func BenchmarkSortBy(b *testing.B)    { benchSort(b, "SORT mylist100 BY w_* GET h_*->f LIMIT 0 10") }
