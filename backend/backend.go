@@ -311,4 +311,44 @@ type Tx interface {
 	// repeat. A missing key makes no call. O(count) on memory; see each
 	// backend for its cost.
 	SetRandom(key []byte, count int, distinct bool, fn func(member []byte) error) error
+
+	// --- sorted sets ---
+	// Elements are ordered by score, equal scores by member bytes. Scores
+	// are never NaN. Removing the last element deletes the key.
+
+	// ZAdd adds or updates pairs under flags (see ZAddFlags); with ZAddIncr
+	// pairs holds one pair whose score is an increment. A member given
+	// twice is applied twice, in order. ErrNotANumber if an increment
+	// would make a score NaN (nothing changed).
+	ZAdd(key []byte, flags ZAddFlags, pairs []ScoredMember) (ZAddResult, error)
+	// ZRem removes members and returns how many existed.
+	ZRem(key []byte, members [][]byte) (int64, error)
+	// ZScore returns member's score.
+	ZScore(key, member []byte) (score float64, ok bool, err error)
+	// ZLen returns the number of elements (0 if missing).
+	ZLen(key []byte) (int64, error)
+	// ZRank returns member's 0-based position in score order, or in
+	// reverse order with rev, and its score.
+	ZRank(key, member []byte, rev bool) (rank int64, score float64, ok bool, err error)
+	// ZIter calls fn for each element in score order until fn returns false.
+	ZIter(key []byte, fn func(member []byte, score float64) bool) error
+	// ZRange calls fn for each element r selects, in r's order, until fn
+	// returns false. O(log n + m) on memory; see each backend for its cost.
+	ZRange(key []byte, r ZRange, fn func(member []byte, score float64) bool) error
+	// ZCount returns how many elements r selects (ZCOUNT, ZLEXCOUNT),
+	// ignoring Offset and Count. O(log n) on memory.
+	ZCount(key []byte, r ZRange) (int64, error)
+	// ZRemRange removes the elements r selects and returns how many
+	// (ZREMRANGEBYRANK/SCORE/LEX), ignoring Rev, Offset and Count.
+	ZRemRange(key []byte, r ZRange) (int64, error)
+	// ZPop removes up to count elements with the lowest scores (the
+	// highest with max) and calls fn for each, in pop order, before it
+	// returns.
+	ZPop(key []byte, max bool, count int64, fn func(member []byte, score float64)) error
+	// ZScan visits about count elements from cursor and returns the next
+	// cursor (0 = done), with SCAN's guarantee.
+	ZScan(key []byte, cursor uint64, count int, fn func(member []byte, score float64) error) (uint64, error)
+	// ZRandom calls fn for count elements picked at random, as SetRandom
+	// picks members. O(count) on memory; see each backend for its cost.
+	ZRandom(key []byte, count int, distinct bool, fn func(member []byte, score float64) error) error
 }

@@ -17,6 +17,7 @@ const (
 	TypeList
 	TypeHash
 	TypeSet
+	TypeZSet
 
 	numTypes // one past the last type
 )
@@ -95,6 +96,10 @@ var typeTable = [numTypes]TypeInfo{
 	TypeSet: {
 		Type: TypeSet, Name: "set", Kind: 4, Width: 1,
 		Read: readSet, Load: loadSet, RewriteCmd: "SADD", Encoding: setEncoding,
+	},
+	TypeZSet: {
+		Type: TypeZSet, Name: "zset", Kind: 5, Width: 2,
+		Read: readZSet, Load: loadZSet, RewriteCmd: "ZADD", Encoding: zsetEncoding,
 	},
 }
 

@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// Blocking pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP).
+// Blocking pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN,
+// BZPOPMAX, BZMPOP).
 //
 // A blocked client never has an element handed to it: it waits on a
 // channel, and when one of its keys is signalled it pops for itself, in its
@@ -148,7 +149,13 @@ func (b *blocking) wakeLocked(kq *keyQueue, toks []*token) {
 	if kq == nil || len(kq.q) == 0 {
 		return
 	}
-	first := kq.q[0]
+	b.wakeAtLocked(kq, 0, toks)
+}
+
+// wakeAtLocked gives the key of kq to the waiter at position at of its
+// queue, with toks.
+func (b *blocking) wakeAtLocked(kq *keyQueue, at int, toks []*token) {
+	first := kq.q[at]
 	w := first.w
 	i := slices.IndexFunc(w.ready, func(u wakeUp) bool { return u.idx == first.idx })
 	if i < 0 {
@@ -215,12 +222,27 @@ func (b *blocking) take(w *waiter) []wakeUp {
 	return r
 }
 
-// settle ends an attempt of w that served nothing: the keys it made ready
-// (none, normally) are passed on, and the wake-ups it took are dealt with.
+// settle ends an attempt of w that served nothing: each key it was woken
+// for passes to the waiter behind it in that key's queue (the key may
+// hold a type w does not wait for, a sorted set for BLPOP, which that
+// waiter may; the chain ends at the end of the queue, since w stays
+// where it is), the keys it made ready (none, normally) are passed on,
+// and the wake-ups it took are dealt with.
 func (b *blocking) settle(w *waiter, taken []wakeUp) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.passOnLocked(w, nil, taken)
+	m := b.dbs[w.db]
+	for _, u := range taken {
+		kq := m[w.names[u.idx]]
+		if kq == nil {
+			continue
+		}
+		at := slices.IndexFunc(kq.q, func(q queued) bool { return q.w == w })
+		if at >= 0 && at+1 < len(kq.q) {
+			b.wakeAtLocked(kq, at+1, u.toks)
+		}
+	}
+	b.passOnLocked(w, m, taken)
 }
 
 // unregister removes w from every queue. Whatever it was woken for and did

@@ -149,6 +149,7 @@ func Families() [][]Spec {
 		listCommands(),
 		hashCommands(),
 		setCommands(),
+		zsetCommands(),
 		multiCommands(),
 		sortCommands(),
 	}

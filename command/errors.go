@@ -91,9 +91,26 @@ const (
 	ErrNumKeysTooMany Error = "ERR Number of keys can't be greater than number of args"
 	ErrLimitNegative  Error = "ERR LIMIT can't be negative"
 
+	// --- sorted sets ---
+	ErrMinMaxNotFloat  Error = "ERR min or max is not a float"
+	ErrLexRange        Error = "ERR min or max not valid string range item"
+	ErrZAddNXXX        Error = "ERR XX and NX options at the same time are not compatible"
+	ErrZAddGTLTNX      Error = "ERR GT, LT, and/or NX options at the same time are not compatible"
+	ErrZAddIncrPair    Error = "ERR INCR option supports a single increment-element pair"
+	ErrScoreNaN        Error = "ERR resulting score is not a number (NaN)"
+	ErrWeightNotFloat  Error = "ERR weight value is not a float"
+	ErrZRangeLimitRank Error = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	ErrZRangeLexScores Error = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+
 	// --- SORT ---
 	ErrSortScore Error = "ERR One or more scores can't be converted into double"
 )
+
+// AtLeastOneKey is the reply of ZUNION, ZINTERSTORE and the like (name) to
+// a numkeys below 1.
+func AtLeastOneKey(name string) Error {
+	return Error("ERR at least 1 input key is needed for '" + name + "' command")
+}
 
 // WrongArity is the reply to a command called with the wrong number of
 // arguments; name is the command's full name ("get", "config|get").
@@ -216,6 +233,8 @@ func replyError(err error) string {
 		return string(ErrDBIndex)
 	case errors.Is(err, backend.ErrNotLocked):
 		return string(ErrUndeclaredKey)
+	case errors.Is(err, backend.ErrNotANumber):
+		return string(ErrScoreNaN)
 	case errors.As(err, &pe):
 		return string(ProtocolError(pe.Msg))
 	default:

@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/big"
 	"slices"
-	"strconv"
 
 	"redpool/backend"
 	"redpool/session/resp"
@@ -529,129 +528,25 @@ func (s *sorter) store(c *Ctx, items []sortItem) error {
 	return nil
 }
 
-// sortScore reads b as Redis's SORT does, with C's strtod: the whole
-// string (up to a NUL byte) must be a number, leading white space
-// allowed; NaN and results out of range (ERANGE: overflow, and underflow
-// to zero or to an inexact subnormal) are refused.
+// sortScore reads b as Redis's SORT does, with C's strtod (strtod in
+// zscore.go): the whole string, up to a NUL byte, must convert, leading
+// white space allowed; NaN and results out of range (errno ERANGE:
+// overflow, and underflow to zero or to an inexact subnormal) are refused.
 func sortScore(b []byte) (float64, bool) {
 	if n, ok := resp.ParseInt(b); ok {
-		return float64(n), true // as strtod, correctly rounded
+		return float64(n), true // as strtod: correctly rounded
 	}
 	s := cString(b)
-	i := 0
-	for i < len(s) && isCSpace(s[i]) {
-		i++
-	}
-	s = s[i:]
-	if len(s) == 0 {
-		return 0, true // strtod converts nothing and stops at the end
-	}
-	body := s
-	if body[0] == '+' || body[0] == '-' {
-		body = body[1:]
-	}
-	if isInfWord(body) {
-		return math.Inf(boolSign(s[0] == '-')), true
-	}
-	text, nonzero, ok := cFloatSyntax(body)
-	if !ok {
+	v, n, erange := strtod(s)
+	if n != len(s) || erange || math.IsNaN(v) {
 		return 0, false
 	}
-	if s[0] == '-' {
-		text = "-" + text
-	}
-	f, err := strconv.ParseFloat(text, 64)
-	if err != nil || math.IsNaN(f) {
-		return 0, false
-	}
-	switch {
-	case f == 0:
-		// Underflow to zero is ERANGE; only a zero written as zero is 0.
-		if nonzero {
-			return 0, false
-		}
-	case math.Abs(f) < 0x1p-1022:
-		// A subnormal is ERANGE unless it is exact.
-		exact, ok := new(big.Rat).SetString(text)
-		if !ok || exact.Cmp(new(big.Rat).SetFloat64(f)) != 0 {
+	if v != 0 && math.Abs(v) < 0x1p-1022 {
+		// glibc reports an inexact subnormal result as ERANGE too.
+		exact, ok := new(big.Rat).SetString(string(bytes.TrimLeft(s, " \t\n\v\f\r")))
+		if !ok || exact.Cmp(new(big.Rat).SetFloat64(v)) != 0 {
 			return 0, false
 		}
 	}
-	return f, true
-}
-
-// boolSign is -1 if neg, else 1.
-func boolSign(neg bool) int {
-	if neg {
-		return -1
-	}
-	return 1
-}
-
-func isCSpace(ch byte) bool {
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r'
-}
-
-// isInfWord reports whether b is "inf" or "infinity", in any case.
-func isInfWord(b []byte) bool { return equalFold(b, "inf") || equalFold(b, "infinity") }
-
-// cFloatSyntax checks that b (without sign) is all one number as strtod
-// reads it: decimal digits with an optional point and exponent, or 0x
-// and hex digits with an optional point and binary exponent. It returns
-// the number in a form strconv.ParseFloat reads to the same value, and
-// whether a digit of its mantissa is not 0.
-func cFloatSyntax(b []byte) (text string, nonzero, ok bool) {
-	hex := len(b) > 2 && b[0] == '0' && (b[1] == 'x' || b[1] == 'X')
-	digit, expCh := isDigit, byte('e')
-	if hex {
-		b = b[2:]
-		digit, expCh = isHexDigit, 'p'
-	}
-	i, n := 0, 0
-	digits := func() {
-		for i < len(b) && digit(b[i]) {
-			nonzero = nonzero || b[i] != '0'
-			i, n = i+1, n+1
-		}
-	}
-	digits()
-	if i < len(b) && b[i] == '.' {
-		i++
-		digits()
-	}
-	if n == 0 {
-		return "", false, false
-	}
-	mant := string(b[:i])
-	exp := ""
-	if i < len(b) && (b[i]|0x20) == expCh {
-		j := i + 1
-		if j < len(b) && (b[j] == '+' || b[j] == '-') {
-			j++
-		}
-		k := j
-		for k < len(b) && isDigit(b[k]) {
-			k++
-		}
-		if k == j {
-			return "", false, false
-		}
-		exp, i = string(b[i:k]), k
-	}
-	if i != len(b) {
-		return "", false, false
-	}
-	if hex {
-		if exp == "" {
-			exp = "p0"
-		}
-		return "0x" + mant + exp, nonzero, true
-	}
-	return mant + exp, nonzero, true
-}
-
-func isDigit(ch byte) bool { return '0' <= ch && ch <= '9' }
-
-func isHexDigit(ch byte) bool {
-	return isDigit(ch) || ('a' <= ch|0x20 && ch|0x20 <= 'f')
+	return v, true
 }

@@ -39,6 +39,10 @@ const (
 	// being queued (EXEC, DISCARD, MULTI, WATCH, QUIT), as in Redis's
 	// processCommand.
 	RunsInMulti
+	// MovableKeys marks a command whose keys FindKeys locates although
+	// Keys is set for COMMAND INFO (ZUNIONSTORE: the destination at 1,
+	// the sources after numkeys), which Redis reports as "movablekeys".
+	MovableKeys
 )
 
 var flagNames = []struct {
@@ -46,6 +50,7 @@ var flagNames = []struct {
 	name string
 }{
 	{Write, "write"}, {ReadOnly, "readonly"}, {Admin, "admin"}, {Blocking, "blocking"}, {Fast, "fast"},
+	{MovableKeys, "movablekeys"},
 }
 
 // Names returns the flag names COMMAND INFO reports.

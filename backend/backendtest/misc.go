@@ -3,6 +3,7 @@ package backendtest
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -21,6 +22,8 @@ type typedOp struct {
 func typedOps() []typedOp {
 	called := func() error { return errors.New("callback called") }
 	S, L, H, Z := backend.TypeString, backend.TypeList, backend.TypeHash, backend.TypeSet
+	ZS := backend.TypeZSet
+	all := backend.ZRange{By: backend.ZByScore, Min: backend.ScoreBound{Value: math.Inf(-1)}, Max: backend.ScoreBound{Value: math.Inf(1)}, Count: -1}
 	return []typedOp{
 		{"Get", S, false, func(tx backend.Tx, key []byte) error { _, _, err := tx.Get(key); return err }},
 		{"Append", S, true, func(tx backend.Tx, key []byte) error { _, err := tx.Append(key, b("x")); return err }},
@@ -84,6 +87,36 @@ func typedOps() []typedOp {
 		{"SetRandom", Z, false, func(tx backend.Tx, key []byte) error {
 			return tx.SetRandom(key, 3, true, func([]byte) error { return called() })
 		}},
+		{"ZAdd", ZS, true, func(tx backend.Tx, key []byte) error {
+			_, err := tx.ZAdd(key, 0, []backend.ScoredMember{{Member: b("x"), Score: 1}})
+			return err
+		}},
+		{"ZAddIncr", ZS, true, func(tx backend.Tx, key []byte) error {
+			_, err := tx.ZAdd(key, backend.ZAddIncr|backend.ZAddXX, []backend.ScoredMember{{Member: b("a"), Score: 1}})
+			return err
+		}},
+		{"ZRem", ZS, true, func(tx backend.Tx, key []byte) error { _, err := tx.ZRem(key, bs("a", "x")); return err }},
+		{"ZScore", ZS, false, func(tx backend.Tx, key []byte) error { _, _, err := tx.ZScore(key, b("a")); return err }},
+		{"ZLen", ZS, false, func(tx backend.Tx, key []byte) error { _, err := tx.ZLen(key); return err }},
+		{"ZRank", ZS, false, func(tx backend.Tx, key []byte) error { _, _, _, err := tx.ZRank(key, b("a"), true); return err }},
+		{"ZIter", ZS, false, func(tx backend.Tx, key []byte) error {
+			return tx.ZIter(key, func([]byte, float64) bool { return false })
+		}},
+		{"ZRange", ZS, false, func(tx backend.Tx, key []byte) error {
+			return tx.ZRange(key, all, func([]byte, float64) bool { return false })
+		}},
+		{"ZCount", ZS, false, func(tx backend.Tx, key []byte) error { _, err := tx.ZCount(key, all); return err }},
+		{"ZRemRange", ZS, true, func(tx backend.Tx, key []byte) error { _, err := tx.ZRemRange(key, all); return err }},
+		{"ZPop", ZS, true, func(tx backend.Tx, key []byte) error {
+			return tx.ZPop(key, true, 1, func([]byte, float64) {})
+		}},
+		{"ZScan", ZS, false, func(tx backend.Tx, key []byte) error {
+			_, err := tx.ZScan(key, 0, 10, func([]byte, float64) error { return called() })
+			return err
+		}},
+		{"ZRandom", ZS, false, func(tx backend.Tx, key []byte) error {
+			return tx.ZRandom(key, 3, true, func([]byte, float64) error { return called() })
+		}},
 	}
 }
 
@@ -119,11 +152,13 @@ func testWrongType(h *harness) {
 
 func testReadOnly(h *harness) {
 	t := h.t
+	all := backend.ZRange{By: backend.ZByRank, Start: 0, Stop: 1}
 	now := h.now()
 	h.set(0, "s", "v", 0)
 	h.rpush(0, "l", "v", "w")
 	h.hset(0, "h", "f", "v")
 	h.sadd(0, "z", "a")
+	h.zadd(0, "zs", "a=1 b=2")
 	h.set(1, "o", "v", 0)
 	writes := []struct {
 		name string
@@ -157,6 +192,21 @@ func testReadOnly(h *harness) {
 		{"SetAdd", func(tx backend.Tx) error { _, err := tx.SetAdd(b("z"), bs("x")); return err }},
 		{"SetAddNew", func(tx backend.Tx) error { _, err := tx.SetAdd(b("nz"), bs("x")); return err }},
 		{"SetRem", func(tx backend.Tx) error { _, err := tx.SetRem(b("z"), bs("a")); return err }},
+		{"ZAdd", func(tx backend.Tx) error {
+			_, err := tx.ZAdd(b("zs"), 0, []backend.ScoredMember{{Member: b("x"), Score: 1}})
+			return err
+		}},
+		{"ZAddNew", func(tx backend.Tx) error {
+			_, err := tx.ZAdd(b("nzs"), 0, []backend.ScoredMember{{Member: b("x"), Score: 1}})
+			return err
+		}},
+		{"ZAddUnchanged", func(tx backend.Tx) error {
+			_, err := tx.ZAdd(b("zs"), 0, []backend.ScoredMember{{Member: b("a"), Score: 1}})
+			return err
+		}},
+		{"ZRem", func(tx backend.Tx) error { _, err := tx.ZRem(b("zs"), bs("a")); return err }},
+		{"ZRemRange", func(tx backend.Tx) error { _, err := tx.ZRemRange(b("zs"), all); return err }},
+		{"ZPop", func(tx backend.Tx) error { return tx.ZPop(b("zs"), false, 1, func([]byte, float64) {}) }},
 	}
 	before := dumpTx(t, h.b)
 	for _, w := range writes {
@@ -466,6 +516,7 @@ func typeSamples() map[backend.Type][][]byte {
 		backend.TypeList:   bs("a", "b", "a"),
 		backend.TypeHash:   bs("f", "1", "g", "2"),
 		backend.TypeSet:    bs("a", "1", "b"),
+		backend.TypeZSet:   bs("1", "a", "2.5", "b", "-inf", "c", "1", "d"),
 	}
 }
 

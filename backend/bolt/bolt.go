@@ -100,6 +100,9 @@ type tuning struct {
 	iterChunk int
 	// noExpirer: no background active expiry (tests run expireAll).
 	noExpirer bool
+	// zChunk is the most elements a sorted set's rank chunk holds before
+	// it splits (default 512; see zset.go).
+	zChunk int64
 }
 
 const (
@@ -225,6 +228,10 @@ func Open(o Options) (*Bolt, error) {
 	if o.tuning.iterChunk <= 0 {
 		o.tuning.iterChunk = 256
 	}
+	if o.tuning.zChunk <= 0 {
+		o.tuning.zChunk = 512
+	}
+	o.tuning.zChunk = max(o.tuning.zChunk, 4)
 	b := &Bolt{
 		tuning:    o.tuning,
 		db:        db,

@@ -22,6 +22,7 @@ import (
 type coll struct {
 	t     *tx
 	kk    []byte // ns|key
+	fam   []byte // the family get, put, del, iter, scan and sample use: id|fam|sub (nil: id|sub)
 	r     record // as the method changes it
 	orig  record // as it was read (size 0 and id 0 for a new collection)
 	found bool   // the key existed
@@ -56,15 +57,15 @@ func (t *tx) openColl(key []byte, typ backend.Type, create bool) (c coll, ok boo
 	return coll{t: t, kk: kk, r: r, orig: r, found: found}, true, nil
 }
 
-// subkey returns id|sub in the transaction's data scratch buffer, valid
-// until the next call.
+// subkey returns id|fam|sub in the transaction's data scratch buffer,
+// valid until the next call.
 func (c *coll) subkey(sub []byte) []byte {
-	c.t.dbuf = append(appendID(c.t.dbuf[:0], c.r.id), sub...)
+	c.t.dbuf = append(append(appendID(c.t.dbuf[:0], c.r.id), c.fam...), sub...)
 	return c.t.dbuf
 }
 
-// prefix returns a fresh id prefix of the family.
-func (c *coll) prefix() []byte { return appendID(nil, c.r.id) }
+// prefix returns a fresh id|fam prefix of the family.
+func (c *coll) prefix() []byte { return append(appendID(nil, c.r.id), c.fam...) }
 
 // get returns the value at sub. It is valid until the transaction ends.
 func (c *coll) get(sub []byte) ([]byte, bool) { return c.t.dataGet(c.subkey(sub)) }
@@ -94,11 +95,11 @@ func (c *coll) iter(start []byte, reverse bool, fn func(sub, val []byte) (bool, 
 	case reverse:
 		from = prefixSuccessor(prefix) // sorts after every key of the family
 		if from == nil {
-			from = bytes.Repeat([]byte{0xff}, idLen+1)
+			from = bytes.Repeat([]byte{0xff}, len(prefix)+1)
 		}
 	}
 	return c.t.iterate(c.t.dataB(), prefix, from, reverse, func(k, v []byte) (bool, error) {
-		return fn(k[idLen:], v)
+		return fn(k[len(prefix):], v)
 	})
 }
 
@@ -106,11 +107,12 @@ func (c *coll) iter(start []byte, reverse bool, fn func(sub, val []byte) (bool, 
 // keys (see randomIn): every element can come out, but not uniformly, at a
 // cost of O(depth * log n) page reads.
 func (c *coll) random() (sub, val []byte, ok bool) {
-	k, v := randomIn(c.t.dataB().Cursor(), c.prefix())
+	prefix := c.prefix()
+	k, v := randomIn(c.t.dataB().Cursor(), prefix)
 	if k == nil {
 		return nil, nil, false
 	}
-	return k[idLen:], v, true
+	return k[len(prefix):], v, true
 }
 
 // remove deletes the key and all of its elements (O(1) for a large

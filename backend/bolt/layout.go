@@ -36,6 +36,11 @@ const (
 	// maxFieldLen is the longest hash field (id + field).
 	maxFieldLen = bolt.MaxKeySize - idLen
 
+	// dropKeysPerElem bounds the data keys per element of a collection
+	// (a sorted set has two, plus its rank chunks): dropData deletes at most
+	// that many per element of a small collection on the spot.
+	dropKeysPerElem = 2
+
 	garbageID = 'i'
 	garbageNS = 'n'
 	counterNS = 'c'

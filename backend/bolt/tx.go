@@ -319,11 +319,16 @@ func (t *tx) removeKey(kk []byte, r *record) error {
 }
 
 // dropData disposes of a collection's elements: at once if there are few,
-// otherwise through the garbage bucket and the sweeper.
+// otherwise through the garbage bucket and the sweeper. A small
+// collection's data keys are deleted on the spot up to a budget of
+// dropKeysPerElem per element (a sorted set has more than one data key per
+// element); whatever is left goes to the sweeper.
 func (t *tx) dropData(id uint64, size int64) error {
 	if small := t.b.tuning.smallDrop; size <= small {
-		_, _, err := t.deletePrefix(id, int(small)+1)
-		return err
+		_, done, err := t.deletePrefix(id, dropKeysPerElem*int(small)+dropKeysPerElem)
+		if err != nil || done {
+			return err
+		}
 	}
 	v := t.w.arena.alloc(8)
 	putU64(v, uint64(size))
