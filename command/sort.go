@@ -20,9 +20,9 @@ import (
 // order, as strcoll in the C locale). BY sorts by the values of other
 // keys: the first '*' of the pattern is replaced by the element, and
 // "key->field" reads a hash field; a BY pattern without '*' ("nosort")
-// keeps the value's own order (a list's, a sorted set's by score; a set
-// is sorted anyway when the result is stored, so that it is
-// deterministic). GET replies with the values such patterns name ("#": the
+// keeps the value's own order (a list's, a sorted set's by score, LIMIT
+// taking a range of it; a set is sorted anyway when the result is
+// stored, so that it is deterministic). GET replies with the values such patterns name ("#": the
 // element itself) instead of the elements. STORE replaces destination
 // with the result as a list, or deletes it when the result is empty.
 //
@@ -30,7 +30,13 @@ import (
 // runs, so a SORT with such patterns locks everything (sortKeys); COMMAND
 // GETKEYS still gives only the sorted key and the STORE key, as Redis.
 // Sorting is stable, as glibc's qsort (a merge sort), so that elements that
-// compare equal keep the order Redis gives them when it can be known.
+// compare equal keep the order Redis gives them when it can be known (a
+// list's order). Where Redis's order of equal elements cannot be known
+// it may differ: a set's or a sorted set's own order is not Redis's, and
+// Redis sorts a LIMIT window BY a pattern with a partial quicksort that
+// is not stable (only ALPHA can make such elements equal). Redis also
+// converts a small sorted set to a skiplist when sorting it, which OBJECT
+// ENCODING shows; redpool changes nothing.
 
 func sortCommands() []Spec {
 	return []Spec{
@@ -199,6 +205,8 @@ func (s *sorter) run(c *Ctx) error {
 		n, err = c.Tx.ListLen(key)
 	case backend.TypeSet:
 		n, err = c.Tx.SetLen(key)
+	case backend.TypeZSet:
+		n, err = c.Tx.ZLen(key)
 	default:
 		return ErrWrongType
 	}
@@ -211,8 +219,8 @@ func (s *sorter) run(c *Ctx) error {
 		o.dontsort, o.alpha, o.hasBy = false, true, false
 	}
 	start, end := sortRange(o, n)
-	if o.dontsort && t == backend.TypeList {
-		err = s.loadListRange(c, key, n, start, end)
+	if o.dontsort && t != backend.TypeSet {
+		err = s.loadRange(c, key, t, n, start, end)
 		start, end = 0, int64(len(s.items))-1
 	} else {
 		err = s.load(c, key, t, n)
@@ -269,18 +277,29 @@ func (s *sorter) seal() {
 	}
 }
 
-// loadListRange loads the elements start to end of the n-element list
-// key, counted from the tail if DESC (BY nosort keeps a list's order).
-func (s *sorter) loadListRange(c *Ctx, key []byte, n, start, end int64) error {
+// loadRange loads the elements start to end of key, a list of n
+// elements or a sorted set, in its own order (BY nosort), reversed if
+// DESC.
+func (s *sorter) loadRange(c *Ctx, key []byte, t backend.Type, n, start, end int64) error {
 	if end < start {
 		return nil
+	}
+	s.items = make([]sortItem, 0, end-start+1)
+	var err error
+	if t == backend.TypeZSet {
+		r := backend.ZRange{By: backend.ZByRank, Start: start, Stop: end, Rev: s.o.desc}
+		err = c.Tx.ZRange(key, r, func(m []byte, _ float64) bool {
+			s.add(m)
+			return true
+		})
+		s.seal()
+		return err
 	}
 	from, to := start, end
 	if s.o.desc {
 		from, to = n-1-end, n-1-start
 	}
-	s.items = make([]sortItem, 0, to-from+1)
-	err := c.Tx.ListRange(key, from, to, func(v []byte) error {
+	err = c.Tx.ListRange(key, from, to, func(v []byte) error {
 		s.add(v)
 		return nil
 	})
@@ -303,6 +322,11 @@ func (s *sorter) load(c *Ctx, key []byte, t backend.Type, n int64) error {
 		})
 	case backend.TypeSet:
 		err = c.Tx.SetIter(key, func(m []byte) bool {
+			s.add(m)
+			return true
+		})
+	case backend.TypeZSet:
+		err = c.Tx.ZIter(key, func(m []byte, _ float64) bool {
 			s.add(m)
 			return true
 		})

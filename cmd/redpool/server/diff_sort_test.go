@@ -1,6 +1,11 @@
 package server_test
 
-import "testing"
+import (
+	"strconv"
+	"testing"
+
+	"redpool/cmd/redpool/server/servertest"
+)
 
 // Differential tests of SORT and SORT_RO against a real Redis, in RESP2
 // and RESP3, on both backends. A set's own order is not Redis's, so a set
@@ -93,3 +98,47 @@ func TestDiffSortRange(t *testing.T) {
 func TestDiffSortPatterns(t *testing.T) { diffScript(t, sortPatternCases) }
 func TestDiffSortStore(t *testing.T)    { diffScript(t, sortStoreCases) }
 func TestDiffSortSet(t *testing.T)      { diffScript(t, sortSetCases) }
+
+// TestDiffSortLarge sorts a list, a set and a sorted set of 600 elements
+// (past every small encoding), with BY and GET patterns, LIMIT windows
+// and STORE. ALPHA sorts BY unique weights only: Redis sorts a LIMIT
+// window BY a pattern with its own partial quicksort, which does not keep
+// equal elements in order.
+func TestDiffSortLarge(t *testing.T) {
+	r := servertest.StartRedis(t)
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
+		s := servertest.Start(t, servertest.WithConfig(b.Apply))
+		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
+		const n = 600
+		list, set, zset := []string{"RPUSH", "l"}, []string{"SADD", "s"}, []string{"ZADD", "z"}
+		weights := []string{"MSET"}
+		for i := range n {
+			v := strconv.Itoa(i * 277 % n)
+			list = append(list, v)
+			set = append(set, v)
+			zset = append(zset, strconv.Itoa(i%7), v)
+			weights = append(weights, "w_"+v, strconv.Itoa(i*31%97), "u_"+v, "k"+strconv.Itoa(i*13%n))
+		}
+		d.Do(list...)
+		d.Do(set...)
+		d.Do(zset...)
+		d.Do(weights...)
+		for _, key := range []string{"l", "s", "z"} {
+			for _, opts := range [][]string{
+				nil, {"DESC"}, {"ALPHA"}, {"LIMIT", "100", "20"}, {"DESC", "LIMIT", "590", "20"},
+				{"BY", "w_*"}, {"BY", "w_*", "DESC", "LIMIT", "10", "10", "GET", "#", "GET", "w_*"},
+				{"BY", "u_*", "ALPHA", "LIMIT", "0", "30"}, {"BY", "u_*", "ALPHA", "DESC"}, {"ALPHA", "DESC", "LIMIT", "300", "5"},
+			} {
+				d.Do(append([]string{"SORT", key}, opts...)...)
+			}
+			d.Do("SORT", key, "BY", "w_*", "STORE", "dst")
+			d.Do("LRANGE", "dst", "0", "-1")
+		}
+		for _, opts := range [][]string{{}, {"DESC"}, {"LIMIT", "250", "100"}, {"DESC", "LIMIT", "595", "10"}} {
+			d.Do(append([]string{"SORT", "l", "BY", "nosort"}, opts...)...)
+			d.Do(append([]string{"SORT", "z", "BY", "nosort"}, opts...)...)
+		}
+		d.Do("SORT", "s", "BY", "nosort", "STORE", "dst")
+		d.Do("LRANGE", "dst", "0", "-1")
+	})
+}
