@@ -76,12 +76,14 @@ func (c *Ctx) Propagate(argv ...[]byte) {
 
 // Signal tells clients blocked on key (in the database the command works
 // on) that it may have data, once the transaction commits.
-func (c *Ctx) Signal(key []byte) {
-	db := c.Client.DB()
+func (c *Ctx) Signal(key []byte) { c.SignalDB(c.cmdDB(), key) }
+
+// cmdDB is the database the running command works on.
+func (c *Ctx) cmdDB() int {
 	if c.Tx != nil {
-		db = c.Tx.DB()
+		return c.Tx.DB()
 	}
-	c.SignalDB(db, key)
+	return c.Client.DB()
 }
 
 // SignalDB is Signal for a key of database db.
@@ -93,13 +95,7 @@ func (c *Ctx) SignalDB(db int, key []byte) {
 // on, for the clients WATCHing it. A command that calls Touch names every
 // key it changed (DEL: only the keys it deleted); for one that never
 // does, every key argument counts as changed once it is dirty.
-func (c *Ctx) Touch(key []byte) {
-	db := c.Client.DB()
-	if c.Tx != nil {
-		db = c.Tx.DB()
-	}
-	c.TouchDB(db, key)
-}
+func (c *Ctx) Touch(key []byte) { c.TouchDB(c.cmdDB(), key) }
 
 // TouchDB is Touch for a key of database db.
 func (c *Ctx) TouchDB(db int, key []byte) {

@@ -12,11 +12,7 @@ import (
 // RESP2 and RESP3, with two connections: a's transactions watch keys that
 // b (or a itself) writes, deletes, renames, moves, flushes, or only reads.
 func TestDiffWatch(t *testing.T) {
-	r := servertest.StartRedis(t)
-	servertest.EachBackendProto(t, func(t *testing.T, bk servertest.Backend, proto int) {
-		s := servertest.Start(t, servertest.WithConfig(bk.Apply))
-		a := servertest.NewDiff(t, r.Addr, s.Addr, proto)
-		b := servertest.NewDiff(t, r.Addr, s.Addr, proto)
+	eachWatchDiff(t, func(a, b *servertest.Diff) {
 		steps := []struct {
 			d    *servertest.Diff
 			line string
@@ -148,11 +144,7 @@ func TestDiffWatch(t *testing.T) {
 // when it was watched: a later write that sets it touches it (Redis 7.0),
 // deleting it or flushing the database does not.
 func TestDiffWatchExpired(t *testing.T) {
-	r := servertest.StartRedis(t)
-	servertest.EachBackendProto(t, func(t *testing.T, bk servertest.Backend, proto int) {
-		s := servertest.Start(t, servertest.WithConfig(bk.Apply))
-		a := servertest.NewDiff(t, r.Addr, s.Addr, proto)
-		b := servertest.NewDiff(t, r.Addr, s.Addr, proto)
+	eachWatchDiff(t, func(a, b *servertest.Diff) {
 		for _, write := range []string{"SET e 2", "DEL e", "FLUSHDB", "FLUSHALL", "SWAPDB 0 1"} {
 			b.Do("SET", "e", "1", "PX", "1")
 			// Whether the expired key is still stored (Redis's active
@@ -165,6 +157,16 @@ func TestDiffWatchExpired(t *testing.T) {
 			a.Do("PING")
 			a.Do("EXEC")
 		}
+	})
+}
+
+// eachWatchDiff runs body on every backend and RESP version with two
+// connections to Redis and to redpool: a watches, b writes.
+func eachWatchDiff(t *testing.T, body func(a, b *servertest.Diff)) {
+	r := servertest.StartRedis(t)
+	servertest.EachBackendProto(t, func(t *testing.T, bk servertest.Backend, proto int) {
+		s := servertest.Start(t, servertest.WithConfig(bk.Apply))
+		body(servertest.NewDiff(t, r.Addr, s.Addr, proto), servertest.NewDiff(t, r.Addr, s.Addr, proto))
 	})
 }
 
