@@ -229,11 +229,12 @@ func (c *Ctx) execOptions() (write bool, o backend.TxOptions) {
 //
 // A client's watched keys are in the engine's watch registry. A command that
 // changes something (Ctx.logCommand, under its locks) marks every client
-// watching one of its keys: the keys it names itself if it does (Ctx.Touch:
-// DEL marks only the keys it deleted; FLUSHDB, FLUSHALL and SWAPDB only the
-// watched keys that existed, as Redis's touchAllWatchedKeysInDb), else its
-// key arguments in its own database, the same names in every database for
-// commands that cross databases (MOVE, COPY ... DB). Expiry needs no hook: WATCH notes the key's
+// watching one of its keys: the keys it names itself if it does
+// (Ctx.Touch: DEL marks only the keys it deleted, SORT only its STORE key;
+// FLUSHDB, FLUSHALL and SWAPDB only the watched keys that existed, as
+// Redis's touchAllWatchedKeysInDb), else its key arguments in its own
+// database, the same names in every database for commands that cross
+// databases (MOVE, COPY ... DB). Expiry needs no hook: WATCH notes the key's
 // expiry time, and a key that existed then and whose time has come by EXEC
 // has expired since (lazily or not), unless a write already marked it. A
 // key already expired when watched was absent, so only a later write

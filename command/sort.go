@@ -19,24 +19,30 @@ import (
 // ties broken by the elements' bytes), or with ALPHA as strings (byte
 // order, as strcoll in the C locale). BY sorts by the values of other
 // keys: the first '*' of the pattern is replaced by the element, and
-// "key->field" reads a hash field; a BY pattern without '*' ("nosort")
-// keeps the value's own order (a list's, a sorted set's by score, LIMIT
+// "key->field" reads a hash field. A BY pattern without '*' ("nosort")
+// keeps the value's own order (a list's, a sorted set's by score), LIMIT
 // taking a range of it; a set is sorted anyway when the result is
-// stored, so that it is deterministic). GET replies with the values such patterns name ("#": the
-// element itself) instead of the elements. STORE replaces destination
-// with the result as a list, or deletes it when the result is empty.
+// stored, so that it is deterministic. GET replies with the values such
+// patterns name ("#": the element itself) instead of the elements. STORE
+// replaces destination with the result as a list, or deletes it when the
+// result is empty. SORT_RO is SORT without STORE.
 //
-// The keys BY and GET patterns name are not known before the command
-// runs, so a SORT with such patterns locks everything (sortKeys); COMMAND
-// GETKEYS still gives only the sorted key and the STORE key, as Redis.
-// Sorting is stable, as glibc's qsort (a merge sort), so that elements that
-// compare equal keep the order Redis gives them when it can be known (a
-// list's order). Where Redis's order of equal elements cannot be known
-// it may differ: a set's or a sorted set's own order is not Redis's, and
-// Redis sorts a LIMIT window BY a pattern with a partial quicksort that
-// is not stable (only ALPHA can make such elements equal). Redis also
-// converts a small sorted set to a skiplist when sorting it, which OBJECT
-// ENCODING shows; redpool changes nothing.
+// SORT opens its transaction itself: a read-only one unless it stores,
+// on the sorted key and the STORE key; the keys BY and GET patterns name
+// are not known before it runs, so with such patterns it locks everything
+// (sortKeys says so to EXEC too). COMMAND GETKEYS still gives only the
+// sorted key and the STORE key, as Redis.
+//
+// Sorting is stable, as glibc's qsort (a merge sort), so that elements
+// that compare equal keep the order Redis gives them when it can be known
+// (a list's). Where it cannot, the order of such elements may differ: a
+// set's or a sorted set's own order is not Redis's, and Redis sorts a
+// LIMIT window BY a pattern with a partial quicksort that is not stable
+// (only ALPHA makes distinct elements equal). Two more differences, both
+// Redis quirks: Redis converts a small sorted set to a skiplist when
+// sorting it (OBJECT ENCODING shows it), and it checks strtod's errno
+// without clearing it first, so that after one ERANGE its numeric SORTs
+// may fail until some system call changes errno.
 
 func sortCommands() []Spec {
 	return []Spec{
