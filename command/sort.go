@@ -178,22 +178,22 @@ func sortGeneric(c *Ctx, readonly bool) error {
 	return c.InTx(o.hasStore, keys, s.run)
 }
 
-// sorter is one SORT at work.
+// sorter is one SORT at work. The elements are copies in one arena;
+// sorting permutes order, a slice without pointers, and leaves the
+// elements where they are.
 type sorter struct {
 	o     sortOptions
-	items []sortItem
-	arena []byte // the items' copies of the elements
-	name  []byte // sortLookup's key name
-}
-
-// sortItem is one element being sorted. obj is a copy in the sorter's
-// arena; key is what an ALPHA sort compares, valid until the transaction
-// writes or ends; has: a BY value was found.
-type sortItem struct {
-	obj   []byte
-	key   []byte
-	has   bool
-	score float64
+	arena []byte
+	ends  []int    // where each element ends in arena, while loading
+	elems [][]byte // the elements, in arena
+	// What each element sorts by: a number, or with ALPHA bytes (key,
+	// valid until the transaction writes or ends); has: a BY value was
+	// found.
+	score []float64
+	key   [][]byte
+	has   []bool
+	order []int32 // the elements' positions, in sorted order
+	name  []byte  // lookup's key name
 }
 
 // run sorts in c's transaction.
@@ -227,12 +227,16 @@ func (s *sorter) run(c *Ctx) error {
 	start, end := sortRange(o, n)
 	if o.dontsort && t != backend.TypeSet {
 		err = s.loadRange(c, key, t, n, start, end)
-		start, end = 0, int64(len(s.items))-1
+		start, end = 0, int64(len(s.elems))-1
 	} else {
 		err = s.load(c, key, t, n)
 	}
 	if err != nil {
 		return err
+	}
+	s.order = make([]int32, len(s.elems))
+	for i := range s.order {
+		s.order[i] = int32(i)
 	}
 	if !o.dontsort {
 		if err := s.weigh(c); err != nil {
@@ -240,9 +244,9 @@ func (s *sorter) run(c *Ctx) error {
 		}
 		s.sort()
 	}
-	var sel []sortItem
+	var sel []int32
 	if end >= start {
-		sel = s.items[start : end+1]
+		sel = s.order[start : end+1]
 	}
 	if o.hasStore {
 		return s.store(c, sel)
@@ -266,21 +270,27 @@ func sortRange(o *sortOptions, n int64) (start, end int64) {
 	return start, min(end, n-1)
 }
 
-// add copies element v into the arena as a new item. The items' obj
-// slices are set by seal, once the arena stops growing.
-func (s *sorter) add(v []byte) {
-	s.arena = append(s.arena, v...)
-	s.items = append(s.items, sortItem{score: float64(len(v))}) // the length, until seal
+// begin prepares to load about n elements.
+func (s *sorter) begin(n int64) {
+	s.arena = make([]byte, 0, 16*n)
+	s.ends = make([]int, 0, n)
 }
 
-// seal points each item's obj at its bytes in the arena.
+// add copies element v into the arena.
+func (s *sorter) add(v []byte) {
+	s.arena = append(s.arena, v...)
+	s.ends = append(s.ends, len(s.arena))
+}
+
+// seal makes the elements, once the arena stops growing.
 func (s *sorter) seal() {
+	s.elems = make([][]byte, len(s.ends))
 	off := 0
-	for i := range s.items {
-		n := int(s.items[i].score)
-		s.items[i] = sortItem{obj: s.arena[off : off+n : off+n]}
-		off += n
+	for i, end := range s.ends {
+		s.elems[i] = s.arena[off:end:end]
+		off = end
 	}
+	s.ends = nil
 }
 
 // loadRange loads the elements start to end of key, a list of n
@@ -290,11 +300,10 @@ func (s *sorter) loadRange(c *Ctx, key []byte, t backend.Type, n, start, end int
 	if end < start {
 		return nil
 	}
-	s.items = make([]sortItem, 0, end-start+1)
-	var err error
+	s.begin(end - start + 1)
 	if t == backend.TypeZSet {
 		r := backend.ZRange{By: backend.ZByRank, Start: start, Stop: end, Rev: s.o.desc}
-		err = c.Tx.ZRange(key, r, func(m []byte, _ float64) bool {
+		err := c.Tx.ZRange(key, r, func(m []byte, _ float64) bool {
 			s.add(m)
 			return true
 		})
@@ -305,101 +314,99 @@ func (s *sorter) loadRange(c *Ctx, key []byte, t backend.Type, n, start, end int
 	if s.o.desc {
 		from, to = n-1-end, n-1-start
 	}
-	err = c.Tx.ListRange(key, from, to, func(v []byte) error {
+	err := c.Tx.ListRange(key, from, to, func(v []byte) error {
 		s.add(v)
 		return nil
 	})
 	s.seal()
 	if s.o.desc {
-		slices.Reverse(s.items)
+		slices.Reverse(s.elems)
 	}
 	return err
 }
 
 // load loads the n elements of key, of type t.
 func (s *sorter) load(c *Ctx, key []byte, t backend.Type, n int64) error {
-	s.items = make([]sortItem, 0, n)
-	var err error
+	s.begin(n)
+	defer s.seal()
 	switch t {
 	case backend.TypeList:
-		err = c.Tx.ListRange(key, 0, -1, func(v []byte) error {
+		return c.Tx.ListRange(key, 0, -1, func(v []byte) error {
 			s.add(v)
 			return nil
 		})
 	case backend.TypeSet:
-		err = c.Tx.SetIter(key, func(m []byte) bool {
+		return c.Tx.SetIter(key, func(m []byte) bool {
 			s.add(m)
 			return true
 		})
 	case backend.TypeZSet:
-		err = c.Tx.ZIter(key, func(m []byte, _ float64) bool {
+		return c.Tx.ZIter(key, func(m []byte, _ float64) bool {
 			s.add(m)
 			return true
 		})
 	}
-	s.seal()
-	return err
+	return nil
 }
 
-// weigh computes what each item sorts by: its BY value, or itself; as a
-// double unless ALPHA. An element without a BY value sorts as 0 (or,
+// weigh computes what each element sorts by: its BY value, or itself; as
+// a double unless ALPHA. An element without a BY value sorts as 0 (or,
 // with ALPHA, before every other).
 func (s *sorter) weigh(c *Ctx) error {
 	o := &s.o
-	for i := range s.items {
-		it := &s.items[i]
-		v := it.obj
+	if o.alpha {
+		s.key = make([][]byte, len(s.elems))
+	} else {
+		s.score = make([]float64, len(s.elems))
+	}
+	if o.hasBy {
+		s.has = make([]bool, len(s.elems))
+	}
+	for i, v := range s.elems {
 		if o.hasBy {
-			by, ok, err := s.lookup(c, o.by, it.obj)
+			by, ok, err := s.lookup(c, o.by, v)
 			if err != nil {
 				return err
 			}
 			if !ok {
 				continue
 			}
-			v = by
+			s.has[i], v = true, by
 		}
-		it.has = true
 		if o.alpha {
 			// Stored, Redis compares bytes; replied, with strcoll, which
 			// reads C strings.
-			it.key = v
 			if !o.hasStore {
-				it.key = cString(v)
+				v = cString(v)
 			}
+			s.key[i] = v
 			continue
 		}
 		score, ok := sortScore(v)
 		if !ok {
 			return ErrSortScore
 		}
-		it.score = score
+		s.score[i] = score
 	}
 	return nil
 }
 
-// sort orders the items as Redis's sortCompare, stably (as glibc's
-// qsort): items that compare equal keep their order.
+// sort orders the elements as Redis's sortCompare, stably (as glibc's
+// qsort): elements that compare equal keep their order.
 func (s *sorter) sort() {
 	o := &s.o
-	items := s.items
-	order := make([]int32, len(items))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(i, j int32) int {
-		a, b := &items[i], &items[j]
+	slices.SortFunc(s.order, func(i, j int32) int {
 		var cmp int
 		switch {
 		case !o.alpha:
-			cmp = cmpScore(a.score, b.score)
+			cmp = cmpScore(s.score[i], s.score[j])
 			if cmp == 0 {
-				cmp = bytes.Compare(a.obj, b.obj)
+				cmp = bytes.Compare(s.elems[i], s.elems[j])
 			}
-		case o.hasBy && (!a.has || !b.has):
-			cmp = boolCompare(a.has, b.has)
+		case o.hasBy && (!s.has[i] || !s.has[j]):
+			cmp = boolCompare(s.has[i], s.has[j])
 		default:
-			cmp = bytes.Compare(a.key, b.key)
+			cmp = bytes.Compare(s.key[i], s.key[j])
 		}
 		if o.desc {
 			cmp = -cmp
@@ -409,11 +416,6 @@ func (s *sorter) sort() {
 		}
 		return cmp
 	})
-	sorted := make([]sortItem, len(items))
-	for k, i := range order {
-		sorted[k] = items[i]
-	}
-	s.items = sorted
 }
 
 func cmpScore(a, b float64) int {
@@ -489,20 +491,20 @@ func (s *sorter) lookup(c *Ctx, pattern, subst []byte) ([]byte, bool, error) {
 	return v, ok, err
 }
 
-// reply replies with the sorted items, or the values their GET patterns
-// name (null where none).
-func (s *sorter) reply(c *Ctx, items []sortItem) error {
+// reply replies with the elements at positions sel, or the values their
+// GET patterns name (null where none).
+func (s *sorter) reply(c *Ctx, sel []int32) error {
 	if len(s.o.gets) == 0 {
-		c.Array(len(items))
-		for _, it := range items {
-			c.Bulk(it.obj)
+		c.Array(len(sel))
+		for _, i := range sel {
+			c.Bulk(s.elems[i])
 		}
 		return nil
 	}
-	c.Array(len(items) * len(s.o.gets))
-	for _, it := range items {
+	c.Array(len(sel) * len(s.o.gets))
+	for _, i := range sel {
 		for _, g := range s.o.gets {
-			v, ok, err := s.lookup(c, g, it.obj)
+			v, ok, err := s.lookup(c, g, s.elems[i])
 			if err != nil {
 				return err
 			}
@@ -512,22 +514,22 @@ func (s *sorter) reply(c *Ctx, items []sortItem) error {
 	return nil
 }
 
-// store replaces the STORE key with the sorted items (or the values of
-// their GET patterns, empty where none) as a list, or deletes it when
-// there are none, and replies with the list's length.
-func (s *sorter) store(c *Ctx, items []sortItem) error {
+// store replaces the STORE key with the elements at positions sel (or the
+// values of their GET patterns, empty where none) as a list, or deletes
+// it when there are none, and replies with the list's length.
+func (s *sorter) store(c *Ctx, sel []int32) error {
 	var vals [][]byte
 	if len(s.o.gets) == 0 {
-		vals = make([][]byte, len(items))
-		for i, it := range items {
-			vals[i] = it.obj
+		vals = make([][]byte, len(sel))
+		for k, i := range sel {
+			vals[k] = s.elems[i]
 		}
 	} else {
 		// Copied: the values must outlive the writes below.
-		vals = make([][]byte, 0, len(items)*len(s.o.gets))
-		for _, it := range items {
+		vals = make([][]byte, 0, len(sel)*len(s.o.gets))
+		for _, i := range sel {
 			for _, g := range s.o.gets {
-				v, _, err := s.lookup(c, g, it.obj)
+				v, _, err := s.lookup(c, g, s.elems[i])
 				if err != nil {
 					return err
 				}
