@@ -1,6 +1,7 @@
 package command
 
 import (
+	"iter"
 	"math"
 	"math/big"
 	"slices"
@@ -355,6 +356,20 @@ func blockOn(c *Ctx, keys, locks [][]byte, timeout time.Duration, try attempt) e
 	return nil
 }
 
+// blockOnKeys runs a blocking pop of the form CMD key... timeout
+// (BLPOP, BZPOPMIN ...): pop tries the keys, as an attempt does.
+func blockOnKeys(c *Ctx, pop func(c *Ctx, keys [][]byte, ready []int) (int, error)) error {
+	last := len(c.Args) - 1
+	timeout, err := parseTimeout(c.Args[last])
+	if err != nil {
+		return err
+	}
+	keys := c.Args[1:last]
+	return blockOn(c, keys, keys, timeout, func(c *Ctx, ready []int) (int, error) {
+		return pop(c, keys, ready)
+	})
+}
+
 // blockedWait is one registered client's wait: what it took from its
 // wake-ups, and the key positions it was woken for but did not use, for
 // unregister to pass on.
@@ -445,6 +460,26 @@ func (bw *blockedWait) attempt(ready []int) (done bool, served int) {
 		return true, -1
 	}
 	return served >= 0, served
+}
+
+// candidates yields the positions of the keys an attempt tries, in order:
+// those in ready, or all n when ready is nil (the first try).
+func candidates(n int, ready []int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		if ready != nil {
+			for _, i := range ready {
+				if !yield(i) {
+					return
+				}
+			}
+			return
+		}
+		for i := range n {
+			if !yield(i) {
+				return
+			}
+		}
+	}
 }
 
 // tryOnce runs try in a write transaction on locks.

@@ -560,18 +560,7 @@ func lmpop(c *Ctx) error {
 // LMPOP (key, up to count elements). It logs the pop as [LR]POP and
 // returns the position of the key it served from, -1 if none.
 func popFirst(c *Ctx, keys [][]byte, ready []int, left bool, count int64) (int, error) {
-	next := 0
-	for {
-		i := next
-		if ready != nil {
-			if next >= len(ready) {
-				return -1, nil
-			}
-			i = ready[next]
-		} else if next >= len(keys) {
-			return -1, nil
-		}
-		next++
+	for i := range candidates(len(keys), ready) {
 		key := keys[i]
 		n, err := c.Tx.ListLen(key)
 		if err != nil {
@@ -601,6 +590,7 @@ func popFirst(c *Ctx, keys [][]byte, ready []int, left bool, count int64) (int, 
 		}
 		return i, nil
 	}
+	return -1, nil
 }
 
 // --- blocking ---
@@ -610,13 +600,7 @@ func brpop(c *Ctx) error { return bpop(c, false) }
 
 // bpop is B[LR]POP key... timeout.
 func bpop(c *Ctx, left bool) error {
-	last := len(c.Args) - 1
-	timeout, err := parseTimeout(c.Args[last])
-	if err != nil {
-		return err
-	}
-	keys := c.Args[1:last]
-	return blockOn(c, keys, keys, timeout, func(c *Ctx, ready []int) (int, error) {
+	return blockOnKeys(c, func(c *Ctx, keys [][]byte, ready []int) (int, error) {
 		return popFirst(c, keys, ready, left, 0)
 	})
 }

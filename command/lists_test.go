@@ -137,18 +137,29 @@ func blockedExec(e *Engine, link *blockLink, cmd string) <-chan string {
 // TestBlockingPropagationAfterWake: a pop served after blocking is logged
 // as its non-blocking effect, after the push that woke it.
 func TestBlockingPropagationAfterWake(t *testing.T) {
-	e, c, log := listTestEngine(t)
-	for _, tc := range []struct {
-		block, push, reply string
-		want               []string
-	}{
+	checkWokenLogs(t, []wokenCase{
 		{"BLPOP k 0", "RPUSH k v", "*2\r\n$1\r\nk\r\n$1\r\nv\r\n", []string{"0: RPUSH k v", "0: LPOP k"}},
 		{"BRPOP x k 0", "RPUSH k a b", "*2\r\n$1\r\nk\r\n$1\r\nb\r\n", []string{"0: RPUSH k a b", "0: RPOP k"}},
 		{"BLMPOP 0 1 m LEFT COUNT 5", "RPUSH m a b", "*2\r\n$1\r\nm\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n", []string{"0: RPUSH m a b", "0: LPOP m 2"}},
 		{"BLMOVE s d LEFT RIGHT 0", "RPUSH s a", "$1\r\na\r\n", []string{"0: RPUSH s a", "0: LMOVE s d LEFT RIGHT"}},
 		{"BRPOPLPUSH s d 0", "RPUSH s b", "$1\r\nb\r\n", []string{"0: RPUSH s b", "0: RPOPLPUSH s d"}},
-	} {
-		execLine(e, c, "DEL k")
+	})
+}
+
+// wokenCase is a blocking command, the write that wakes it, the reply it
+// then gets and what the two log.
+type wokenCase struct {
+	block, push, reply string
+	want               []string
+}
+
+// checkWokenLogs runs the cases in order on one engine and checks the
+// blocked client's reply and the AOF records of the write and of the pop
+// it woke.
+func checkWokenLogs(t *testing.T, cases []wokenCase) {
+	t.Helper()
+	e, c, log := listTestEngine(t)
+	for _, tc := range cases {
 		log.take()
 		got := blockedExec(e, newBlockLink(), tc.block)
 		waitCount(t, e, 1, tc.block)

@@ -268,16 +268,9 @@ func srandmember(c *Ctx) error {
 // TYPE is SCAN's only.
 func sscan(c *Ctx) error {
 	key := c.Args[1]
-	cursor, n, err := keyScanStart(c, c.Tx.SetLen)
+	cursor, n, o, err := keyScanArgs(c, c.Tx.SetLen)
 	if err != nil || n == 0 {
 		return err
-	}
-	o, err := parseScanOptions(c.Args[3:])
-	if err != nil {
-		return err
-	}
-	if o.typeName != nil {
-		return ErrSyntax
 	}
 	if whole, err := intsetScan(c, key, n); err != nil {
 		return err
@@ -316,6 +309,20 @@ func keyScanStart(c *Ctx, size func(key []byte) (int64, error)) (cursor uint64, 
 	c.BulkString("0")
 	c.Array(0)
 	return 0, 0, nil
+}
+
+// keyScanArgs begins SSCAN and ZSCAN key cursor [MATCH pattern] [COUNT
+// count]: keyScanStart (a missing key, n 0, is answered there), then the
+// options, of which TYPE is SCAN's only.
+func keyScanArgs(c *Ctx, size func(key []byte) (int64, error)) (cursor uint64, n int64, o scanOptions, err error) {
+	cursor, n, err = keyScanStart(c, size)
+	if err != nil || n == 0 {
+		return cursor, n, o, err
+	}
+	if o, err = parseScanOptions(c.Args[3:]); err == nil && o.typeName != nil {
+		err = ErrSyntax
+	}
+	return cursor, n, o, err
 }
 
 // intsetScan reports whether SSCAN hands out key's n members in one call,

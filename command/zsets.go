@@ -471,7 +471,6 @@ func zrangebyscore(c *Ctx) error    { return zrangeReply(c, formZRangeByScore) }
 func zrevrangebyscore(c *Ctx) error { return zrangeReply(c, formZRevRangeByScore) }
 func zrangebylex(c *Ctx) error      { return zrangeReply(c, formZRangeByLex) }
 func zrevrangebylex(c *Ctx) error   { return zrangeReply(c, formZRevRangeByLex) }
-func zrangestore(c *Ctx) error      { return zrangeStore(c) }
 
 // zrangeReply replies with the elements a ZRANGE-family command selects.
 func zrangeReply(c *Ctx, f zrangeForm) error {
@@ -479,12 +478,12 @@ func zrangeReply(c *Ctx, f zrangeForm) error {
 	if err != nil {
 		return err
 	}
-	any, err := z.selectRange(c)
+	some, err := z.selectRange(c)
 	if err != nil {
 		return err
 	}
 	w := c.newZWriter(z.withScores)
-	if !any {
+	if !some {
 		w.end()
 		return nil
 	}
@@ -495,20 +494,20 @@ func zrangeReply(c *Ctx, f zrangeForm) error {
 	return nil
 }
 
-// zrangeStore is ZRANGESTORE dst src min max [...]: the selected elements
+// zrangestore is ZRANGESTORE dst src min max [...]: the selected elements
 // replace dst (deleted if there are none); the reply is their number.
-func zrangeStore(c *Ctx) error {
+func zrangestore(c *Ctx) error {
 	dst := c.Args[1]
 	z, err := parseZrange(c.Args[2:], formZRangeStore)
 	if err != nil {
 		return err
 	}
-	any, err := z.selectRange(c)
+	some, err := z.selectRange(c)
 	if err != nil {
 		return err
 	}
 	var result []backend.ScoredMember
-	if any {
+	if some {
 		err = c.Tx.ZRange(z.key, z.r, func(m []byte, s float64) bool {
 			result = append(result, backend.ScoredMember{Member: bytes.Clone(m), Score: s})
 			return true
@@ -721,18 +720,7 @@ func zmpop(c *Ctx) error {
 // to count elements (-1: one). It logs the pop as ZPOPMIN or ZPOPMAX and
 // returns the position of the key it served from, -1 if none.
 func zpopFirst(c *Ctx, keys [][]byte, ready []int, top bool, count int64, multi bool) (int, error) {
-	next := 0
-	for {
-		i := next
-		if ready != nil {
-			if next >= len(ready) {
-				return -1, nil
-			}
-			i = ready[next]
-		} else if next >= len(keys) {
-			return -1, nil
-		}
-		next++
+	for i := range candidates(len(keys), ready) {
 		key := keys[i]
 		size, err := c.Tx.ZLen(key)
 		if err != nil {
@@ -763,6 +751,7 @@ func zpopFirst(c *Ctx, keys [][]byte, ready []int, top bool, count int64, multi 
 		}
 		return i, nil
 	}
+	return -1, nil
 }
 
 // --- blocking pops ---
@@ -772,13 +761,7 @@ func bzpopmax(c *Ctx) error { return bzpop(c, true) }
 
 // bzpop is BZPOPMIN|BZPOPMAX key... timeout, logged as ZPOPMIN|ZPOPMAX key.
 func bzpop(c *Ctx, top bool) error {
-	last := len(c.Args) - 1
-	timeout, err := parseTimeout(c.Args[last])
-	if err != nil {
-		return err
-	}
-	keys := c.Args[1:last]
-	return blockOn(c, keys, keys, timeout, func(c *Ctx, ready []int) (int, error) {
+	return blockOnKeys(c, func(c *Ctx, keys [][]byte, ready []int) (int, error) {
 		return zpopFirst(c, keys, ready, top, -1, false)
 	})
 }
@@ -869,16 +852,9 @@ func zrandmember(c *Ctx) error {
 // as Redis does.
 func zscan(c *Ctx) error {
 	key := c.Args[1]
-	cursor, n, err := keyScanStart(c, c.Tx.ZLen)
+	cursor, n, o, err := keyScanArgs(c, c.Tx.ZLen)
 	if err != nil || n == 0 {
 		return err
-	}
-	o, err := parseScanOptions(c.Args[3:])
-	if err != nil {
-		return err
-	}
-	if o.typeName != nil {
-		return ErrSyntax
 	}
 	small, err := listpackZSet(c, key, n)
 	if err != nil {
@@ -1170,12 +1146,30 @@ func compareScored(x, y backend.ScoredMember) int {
 	return bytes.Compare(x.Member, y.Member)
 }
 
+// bySize returns srcs from the smallest to the largest, the order in
+// which Redis folds the scores of ZUNION and ZINTER (which matters to a
+// floating-point sum: 0.3 + 0.2 + 0.1 is not 0.1 + 0.2 + 0.3).
+func bySize(srcs []zsource) []zsource {
+	out := slices.Clone(srcs)
+	slices.SortStableFunc(out, func(x, y zsource) int {
+		switch {
+		case x.size < y.size:
+			return -1
+		case x.size > y.size:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
 // zunionOf folds every source's weighted elements together.
 func zunionOf(c *Ctx, a zalgebraArgs) ([]backend.ScoredMember, error) {
 	at := map[string]int{}
 	var out []backend.ScoredMember
-	for i := range a.srcs {
-		s := &a.srcs[i]
+	srcs := bySize(a.srcs)
+	for i := range srcs {
+		s := &srcs[i]
 		err := s.each(c, func(m []byte, score float64) bool {
 			v := s.weighted(score)
 			if j, ok := at[string(m)]; ok {
@@ -1197,16 +1191,7 @@ func zunionOf(c *Ctx, a zalgebraArgs) ([]backend.ScoredMember, error) {
 // every source has and its aggregated score, until fn returns false. As
 // in Redis, the sources are taken from the smallest to the largest.
 func zinterEach(c *Ctx, a zalgebraArgs, fn func(m []byte, s float64) bool) error {
-	srcs := slices.Clone(a.srcs)
-	slices.SortStableFunc(srcs, func(x, y zsource) int {
-		switch {
-		case x.size < y.size:
-			return -1
-		case x.size > y.size:
-			return 1
-		}
-		return 0
-	})
+	srcs := bySize(a.srcs)
 	if srcs[0].size == 0 {
 		return nil
 	}

@@ -133,28 +133,12 @@ func TestZSetNotifications(t *testing.T) {
 // TestZSetBlockingPropagationAfterWake: a blocking pop served after
 // blocking is logged as ZPOPMIN or ZPOPMAX, after the write that woke it.
 func TestZSetBlockingPropagationAfterWake(t *testing.T) {
-	e, c, log := listTestEngine(t)
-	for _, tc := range []struct {
-		block, push, reply string
-		want               []string
-	}{
+	checkWokenLogs(t, []wokenCase{
 		{"BZPOPMIN k 0", "ZADD k 1 v", "*3\r\n$1\r\nk\r\n$1\r\nv\r\n$1\r\n1\r\n", []string{"0: ZADD k 1 v", "0: ZPOPMIN k"}},
 		{"BZPOPMAX x k 0", "ZADD k 1 a 2 b", "*3\r\n$1\r\nk\r\n$1\r\nb\r\n$1\r\n2\r\n", []string{"0: ZADD k 1 a 2 b", "0: ZPOPMAX k"}},
 		{"BZMPOP 0 1 m MIN COUNT 5", "ZADD m 1 a 2 b", "*2\r\n$1\r\nm\r\n*2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n", []string{"0: ZADD m 1 a 2 b", "0: ZPOPMIN m 2"}},
 		{"BZPOPMIN u 0", "ZUNIONSTORE u 1 k", "*3\r\n$1\r\nu\r\n$1\r\na\r\n$1\r\n1\r\n", []string{"0: ZUNIONSTORE u 1 k", "0: ZPOPMIN u"}},
-	} {
-		log.take()
-		got := blockedExec(e, newBlockLink(), tc.block)
-		waitCount(t, e, 1, tc.block)
-		execLine(e, c, tc.push)
-		if r := <-got; r != tc.reply {
-			t.Errorf("%s: reply %q, want %q", tc.block, r, tc.reply)
-		}
-		waitCount(t, e, 0, "the client to leave")
-		if recs := log.take(); strings.Join(recs, "|") != strings.Join(tc.want, "|") {
-			t.Errorf("%s woken by %s: logged %q, want %q", tc.block, tc.push, recs, tc.want)
-		}
-	}
+	})
 }
 
 // TestZSetBlockingHandOff: clients blocked on one sorted set are served

@@ -18,6 +18,7 @@
 //	data     id(8) subkey     -> element           list: subkey = pos(8)
 //	                                               hash: subkey = field
 //	                                               set:  subkey = member, element ""
+//	                                               zset: three families, see below
 //	                                               (a collection's family)
 //
 //	expire   at(8) ns(4) key  -> ""                active-expiry index, by time
@@ -29,7 +30,7 @@
 //
 //	string:     type(1) expireAt(8) value...           value stored inline
 //	list:       type(1) expireAt(8) id(8) head(8) tail(8)
-//	collection: type(1) expireAt(8) id(8) size(8)      hash, set, and every type to come
+//	collection: type(1) expireAt(8) id(8) size(8)      hash, set, zset, and every type to come
 //
 // type is the backend.Type; a record of a type with no row in backend's
 // registry is reported as damaged, and writing one is an error (never
@@ -61,13 +62,55 @@
 // collection type is its Tx methods on coll and nothing else in this
 // package (set.go is the whole of the set type).
 //
-// A random element (HashRandom, SetRandom: HRANDFIELD, SRANDMEMBER, SPOP)
-// is a random descent of the family's keys (see randomIn): O(log n) page
-// reads, every element reachable but not with equal chances (an element
-// alone on a sparse page comes out more often). Both read a collection of
-// at most 64 elements whole and sample it uniformly instead, and walk a
-// larger one once (O(n)) for a distinct count above a third of its size
-// (coll.sample).
+// A random element (HashRandom, SetRandom, ZRandom: HRANDFIELD,
+// SRANDMEMBER, SPOP, ZRANDMEMBER) is a random descent of the family's keys
+// (see randomIn): O(log n) page reads, every element reachable but not
+// with equal chances (an element alone on a sparse page comes out more
+// often). All three read a collection of at most 64 elements whole and
+// sample it uniformly instead, and walk a larger one once (O(n)) for a
+// distinct count above a third of its size (coll.sample).
+//
+// # Sorted sets
+//
+// A sorted set (zset.go) has three families of data keys under its id:
+//
+//	id 'm' member          -> score(8)    ZSCORE, membership: one lookup
+//	id 's' sort(8) member  -> score(8)    the index, in Redis's order
+//	id 'c' fence           -> count(8)    rank chunks over the index
+//
+// score(8) is the float64's bits (so -0 stays -0, as Redis keeps it in a
+// skiplist). sort(8) is an order-preserving encoding of the score: +0 for
+// -0, then the bits with the sign bit flipped for a positive score and all
+// bits flipped for a negative one, so -inf sorts first, +inf last, and -0
+// and +0 are equal, which leaves equal scores in member byte order. A score
+// or lex range is a span of index keys found by one seek, O(log n + m);
+// a lex range over unequal scores (which Redis leaves undefined) follows
+// Redis's listpack walk and costs O(n).
+//
+// Ranks use counted chunks rather than O(rank) walks. The chunks cut the
+// index into runs of consecutive elements: a chunk holds the elements at or
+// after its fence (an index key without id 's'; the first chunk's fence is
+// empty) and before the next chunk's, and stores their count. Adding or
+// removing an element updates its chunk's count; a chunk of more than B
+// = 512 elements splits in two halves (a walk of B/2 index keys), and one
+// that falls below B/4 merges with a neighbour (splitting again if the
+// two exceed B). So an n-element set has at most 4n/B + 1 chunks (about
+// n/380 when built in random order), and a rank (ZRANK, ZCOUNT's two
+// bounds, the start of ZRANGE by index or of a LIMIT offset beyond 2B, the
+// span of ZREMRANGEBYRANK) is a walk over the chunks from the nearer end
+// plus a walk over at most B index keys: O(n/B + B) cursor steps, and no
+// write costs more than O(log n) but for the amortised split or merge.
+// Measured at 200,000 members (one run of TestZSetLarge, on this shared,
+// loaded 2-core machine, wall clock): ZADD of a new member (one Update,
+// SyncNone) 0.6 ms, ZSCORE 11 us, ZRANK of the middle member 18 us, ZRANGE
+// of 10 from the middle by index 20 us, ZRANGEBYSCORE with LIMIT 100000 10
+// 9 us, ZCOUNT of half the set 0.7 ms, ZREM 0.1 ms, DEL 0.08 ms.
+//
+// ZPOPMIN/ZPOPMAX walk count elements from an end and delete them,
+// O(count log n); popping, or removing by range, every element removes the
+// key instead (O(1) for a large set: the sweeper deletes the data).
+// ZRANDMEMBER picks from the member family as SRANDMEMBER does (above):
+// O(log n) per pick and not uniform in a set of more than 64 elements.
 //
 // Because elements are addressed by id rather than by key, RENAME and MOVE
 // are O(1): they move the metadata record (and its expiry-index entry) and
@@ -158,6 +201,7 @@
 // # Limits
 //
 // bbolt keys are at most 32768 bytes, so a key may be at most 32756 bytes
-// and a hash field or set member at most 32760 bytes; longer ones fail with
-// backend.ErrTooLarge.
+// a hash field or set member at most 32760 bytes, and a sorted-set member
+// at most 32751 bytes (its index key holds the score too); longer ones
+// fail with backend.ErrTooLarge.
 package bolt

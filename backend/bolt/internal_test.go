@@ -142,6 +142,12 @@ func checkInvariants(t testing.TB, b *Bolt) {
 					t.Errorf("record %q: expiry entry missing", k)
 				}
 			}
+			if r.typ == backend.TypeZSet { // checkZSet checks its families
+				ids[r.id] = true
+				if n := countPrefix(btx, r.id); int64(n) <= 2*r.size {
+					t.Errorf("record %q (%v): size %d, %d data keys", k, r.typ, r.size, n)
+				}
+			}
 			if r.typ == backend.TypeList || r.typ == backend.TypeHash {
 				if ids[r.id] {
 					t.Errorf("record %q: id %d shared", k, r.id)

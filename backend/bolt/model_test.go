@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sort"
 	"strings"
@@ -66,7 +67,7 @@ func runModel(t *testing.T, seed uint64, steps int, tun tuning) {
 		now := backend.NowMs(clock)
 		var op func(tx backend.Tx) string
 		write := true
-		choice := rng.IntN(40)
+		choice := rng.IntN(46)
 		switch choice {
 		case 0, 1:
 			k, v, exp, keep := key(), val(), int64(0), rng.IntN(4) == 0
@@ -252,6 +253,9 @@ func runModel(t *testing.T, seed uint64, steps int, tun tuning) {
 				ex, err := tx.Exists(k)
 				return res(ex, err)
 			}
+		case 39, 40, 41, 42, 43, 44:
+			k := key()
+			op = zmodelOp(rng, choice-39, k, valsN)
 		default:
 			compareAll(t, bo, mem, step)
 			continue
@@ -342,4 +346,98 @@ func compareAll(t *testing.T, bo *Bolt, mem backend.Backend, step int) {
 		t.Fatalf("step %d: contents differ\nbolt:\n%s\nmemory:\n%s", step, strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	checkInvariants(t, bo)
+}
+
+// zmodelOp returns a random sorted-set operation on k for runModel (kind
+// 0..5). A lex range runs only when the set's scores are equal: the
+// backends may differ where Redis leaves the result undefined.
+func zmodelOp(rng *rand.Rand, kind int, k []byte, valsN func(int) [][]byte) func(tx backend.Tx) string {
+	scores := []float64{1, 2, math.Copysign(0, -1), 0, math.Inf(1), -1.5}
+	score := func() float64 { return scores[rng.IntN(len(scores))] }
+	elems := func(tx backend.Tx, r backend.ZRange) string {
+		var out []string
+		err := tx.ZRange(k, r, func(m []byte, s float64) bool { out = append(out, fmt.Sprint(string(m), s)); return true })
+		return res(out, err)
+	}
+	switch kind {
+	case 0, 1:
+		flags := []backend.ZAddFlags{0, 0, backend.ZAddNX, backend.ZAddXX, backend.ZAddGT, backend.ZAddLT | backend.ZAddXX}[rng.IntN(6)]
+		ms := valsN(1 + rng.IntN(3))
+		if rng.IntN(4) == 0 {
+			flags |= backend.ZAddIncr
+			ms = ms[:1]
+		}
+		pairs := make([]backend.ScoredMember, len(ms))
+		for i, m := range ms {
+			pairs[i] = backend.ScoredMember{Member: m, Score: score()}
+		}
+		return func(tx backend.Tx) string {
+			r, err := tx.ZAdd(k, flags, pairs)
+			if flags&backend.ZAddIncr == 0 || !r.Applied {
+				r.Score = 0 // meaningful only then
+			}
+			return res(r, errors.Is(err, backend.ErrNotANumber), err)
+		}
+	case 2:
+		ms := valsN(rng.IntN(3))
+		return func(tx backend.Tx) string { return res(tx.ZRem(k, ms)) }
+	case 3:
+		m, rev := valsN(1)[0], rng.IntN(2) == 0
+		return func(tx backend.Tx) string {
+			r, s, ok, err := tx.ZRank(k, m, rev)
+			s2, ok2, err2 := tx.ZScore(k, m)
+			n, err3 := tx.ZLen(k)
+			return res(r, s, ok, err, s2, ok2, err2, n, err3)
+		}
+	case 4:
+		r := backend.ZRange{By: backend.ZRangeBy(rng.IntN(3)), Rev: rng.IntN(2) == 0, Count: -1,
+			Min:    backend.ScoreBound{Value: score(), Exclusive: rng.IntN(2) == 0},
+			Max:    backend.ScoreBound{Value: score(), Exclusive: rng.IntN(2) == 0},
+			LexMin: backend.LexBound{Value: valsN(1)[0], Inf: int8(rng.IntN(3) - 1)},
+			LexMax: backend.LexBound{Value: valsN(1)[0], Exclusive: true, Inf: int8(rng.IntN(3) - 1)}}
+		if rng.IntN(3) == 0 {
+			r.Offset, r.Count = int64(rng.IntN(3)), int64(rng.IntN(3)-1)
+		}
+		remove := rng.IntN(3) == 0
+		a, b := rng.Int64N(1000), rng.Int64N(1000)
+		return func(tx backend.Tx) string {
+			all := elems(tx, backend.ZRange{By: backend.ZByScore, Min: backend.ScoreBound{Value: math.Inf(-1)}, Max: backend.ScoreBound{Value: math.Inf(1)}, Count: -1})
+			n, err := tx.ZLen(k)
+			if err != nil || n == 0 {
+				return res(all, n, err)
+			}
+			if r.By == backend.ZByRank {
+				r.Start, r.Stop = a%n, n-1-b%n
+				if r.Start > r.Stop {
+					r.Start, r.Stop = r.Stop, r.Start
+				}
+			}
+			if r.By == backend.ZByLex {
+				first, last := math.NaN(), math.NaN()
+				_ = tx.ZIter(k, func(_ []byte, s float64) bool {
+					if math.IsNaN(first) {
+						first = s
+					}
+					last = s
+					return true
+				})
+				if first != last {
+					return res(all, "mixed scores")
+				}
+			}
+			c, err := tx.ZCount(k, r)
+			if remove {
+				rn, err2 := tx.ZRemRange(k, r)
+				return res(all, c, err, rn, err2, elems(tx, backend.ZRange{By: backend.ZByRank, Start: 0, Stop: 100}))
+			}
+			return res(all, c, err, elems(tx, r))
+		}
+	default:
+		hi, count := rng.IntN(2) == 0, int64(rng.IntN(4))
+		return func(tx backend.Tx) string {
+			var out []string
+			err := tx.ZPop(k, hi, count, func(m []byte, s float64) { out = append(out, fmt.Sprint(string(m), s)) })
+			return res(out, err)
+		}
+	}
 }

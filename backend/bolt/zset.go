@@ -302,44 +302,122 @@ func (z *zset) split(ck []byte, n int64) error {
 	return z.putCount(nk, n-half)
 }
 
-// rankOf returns how many elements have an index key below ik (which need
-// not exist): a walk over the chunks before ik's and over ik's chunk up
-// to ik.
-func (z *zset) rankOf(ik []byte) (int64, error) {
-	if p := z.famPrefix(nil, zfamIndex); !hasPrefix(ik, p) {
-		if bytes.Compare(ik, p) > 0 {
-			return z.r.size, nil
-		}
-		return 0, nil
-	}
-	want := z.chunkKey(ik)
+// pos is a position in the index: a chunk, and how many of its elements
+// come before the position.
+type pos struct {
+	ck     []byte // the chunk's key; nil for an empty set
+	n, off int64  // the chunk's count; its elements before the position
+}
+
+// locate returns the position of the index key ik (which need not exist;
+// beyond the family is the end): one seek in the chunks and a walk of at
+// most B index keys.
+func (z *zset) locate(ik []byte) (pos, error) {
+	ip := z.famPrefix(nil, zfamIndex)
+	cp := z.famPrefix(nil, zfamChunk)
 	cur := z.t.dataB().Cursor()
-	k, v := cur.Seek(want)
+	var k, v []byte
 	switch {
-	case k == nil:
-		k, v = cur.Last()
-	case !bytes.Equal(k, want):
-		k, v = cur.Prev()
+	case !hasPrefix(ik, ip) && bytes.Compare(ik, ip) > 0:
+		k, v = lastWithPrefix(cur, cp)
+	case !hasPrefix(ik, ip):
+		k, v = cur.Seek(cp)
+	default:
+		want := z.chunkKey(ik)
+		k, v = cur.Seek(want)
+		switch {
+		case k == nil:
+			k, v = cur.Last()
+		case !bytes.Equal(k, want):
+			k, v = cur.Prev()
+		}
 	}
-	prefix := want[:zHead]
-	if k == nil || !hasPrefix(k, prefix) {
-		return 0, nil
+	if k == nil || !hasPrefix(k, cp) {
+		return pos{}, nil
 	}
-	fence := k[zHead:]
-	var rank int64
-	for k, v = cur.Prev(); k != nil && hasPrefix(k, prefix); k, v = cur.Prev() {
+	n, err := z.decodeCount(v)
+	if err != nil {
+		return pos{}, err
+	}
+	p := pos{ck: k, n: n}
+	ic := z.t.dataB().Cursor()
+	for k, _ := ic.Seek(append(ip, k[zHead:]...)); k != nil && bytes.Compare(k, ik) < 0 && p.off < n; k, _ = ic.Next() {
+		p.off++
+	}
+	return p, nil
+}
+
+// rankOf returns how many elements have an index key below ik (which need
+// not exist): its position, and a walk over the chunks before it.
+func (z *zset) rankOf(ik []byte) (int64, error) {
+	p, err := z.locate(ik)
+	if p.ck == nil || err != nil {
+		return 0, err
+	}
+	rank := p.off
+	cur := z.t.dataB().Cursor()
+	cur.Seek(p.ck)
+	for k, v := cur.Prev(); k != nil && hasPrefix(k, p.ck[:zHead]); k, v = cur.Prev() {
 		n, err := z.decodeCount(v)
 		if err != nil {
 			return 0, err
 		}
 		rank += n
 	}
-	start := append(z.famPrefix(nil, zfamIndex), fence...)
-	ic := z.t.dataB().Cursor()
-	for k, _ := ic.Seek(start); k != nil && bytes.Compare(k, ik) < 0; k, _ = ic.Next() {
-		rank++
-	}
 	return rank, nil
+}
+
+// atOffset returns the index key off elements after the first of chunk ck.
+func (z *zset) atOffset(ck []byte, off int64) ([]byte, error) {
+	start := append(z.famPrefix(nil, zfamIndex), ck[zHead:]...)
+	ic := z.t.dataB().Cursor()
+	k, _ := ic.Seek(start)
+	for i := int64(0); i < off && k != nil; i++ {
+		k, _ = ic.Next()
+	}
+	if k == nil || !hasPrefix(k, start[:zHead]) {
+		return nil, z.damaged("a rank chunk counts more elements than it has")
+	}
+	return k, nil
+}
+
+// skipFrom returns the index key skip elements after the position of ik
+// (with rev: skip elements before the last key below ik), or nil when
+// there is none: a walk over the chunks in between and over one chunk,
+// O(skip/B + B).
+func (z *zset) skipFrom(ik []byte, skip int64, rev bool) ([]byte, error) {
+	p, err := z.locate(ik)
+	if p.ck == nil || err != nil {
+		return nil, err
+	}
+	cur := z.t.dataB().Cursor()
+	cur.Seek(p.ck)
+	ck, n, at := p.ck, p.n, p.off+skip
+	if rev {
+		at = p.off - 1 - skip
+	}
+	for at < 0 || at >= n {
+		var k, v []byte
+		if rev {
+			k, v = cur.Prev()
+		} else {
+			k, v = cur.Next()
+		}
+		if k == nil || !hasPrefix(k, ck[:zHead]) {
+			return nil, nil
+		}
+		m, err := z.decodeCount(v)
+		if err != nil {
+			return nil, err
+		}
+		if rev {
+			at += m
+		} else {
+			at -= n
+		}
+		ck, n = k, m
+	}
+	return z.atOffset(ck, at)
 }
 
 // selectRank returns the index key at forward rank r (0 <= r < size): a
@@ -350,7 +428,7 @@ func (z *zset) selectRank(r int64) ([]byte, error) {
 	}
 	prefix := z.famPrefix(nil, zfamChunk)
 	cur := z.t.dataB().Cursor()
-	var fence []byte
+	var ck []byte
 	var base int64 // the rank of the chunk's first element
 	if r < z.r.size/2 {
 		for k, v := cur.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = cur.Next() {
@@ -359,7 +437,7 @@ func (z *zset) selectRank(r int64) ([]byte, error) {
 				return nil, err
 			}
 			if base+n > r {
-				fence = k[zHead:]
+				ck = k
 				break
 			}
 			base += n
@@ -372,24 +450,15 @@ func (z *zset) selectRank(r int64) ([]byte, error) {
 				return nil, err
 			}
 			if base -= n; base <= r {
-				fence = k[zHead:]
+				ck = k
 				break
 			}
 		}
 	}
-	if fence == nil || base < 0 {
+	if ck == nil || base < 0 {
 		return nil, z.damaged("the rank chunks do not add up to its size")
 	}
-	start := append(z.famPrefix(nil, zfamIndex), fence...)
-	ic := z.t.dataB().Cursor()
-	k, _ := ic.Seek(start)
-	for i := base; i < r && k != nil; i++ {
-		k, _ = ic.Next()
-	}
-	if k == nil || !hasPrefix(k, start[:zHead]) {
-		return nil, z.damaged("a rank chunk counts more elements than it has")
-	}
-	return k, nil
+	return z.atOffset(ck, r-base)
 }
 
 // --- spans ---
@@ -400,19 +469,21 @@ func (z *zset) all() zspan {
 	return zspan{lo: p, hi: prefixSuccessor(p)}
 }
 
-// rankSpan returns the span of forward ranks start..stop (0 <= start <=
-// stop < size).
-func (z *zset) rankSpan(start, stop int64) (zspan, error) {
-	lo, err := z.selectRank(start)
+// fromRank returns the span that starts at forward rank r (0 <= r <
+// size), to the end, or with rev the span that ends with it: with a limit,
+// a run of ranks costs one rank selection.
+func (z *zset) fromRank(r int64, rev bool) (zspan, error) {
+	k, err := z.selectRank(r)
 	if err != nil {
 		return zspan{}, err
 	}
-	lo = bytes.Clone(lo)
-	hi, err := z.selectRank(stop)
-	if err != nil {
-		return zspan{}, err
+	sp := z.all()
+	if rev {
+		sp.hi = append(bytes.Clone(k), 0)
+	} else {
+		sp.lo = bytes.Clone(k)
 	}
-	return zspan{lo: lo, hi: append(bytes.Clone(hi), 0)}, nil
+	return sp, nil
 }
 
 func (z *zset) scoreSpan(min, max backend.ScoreBound) zspan {
@@ -544,26 +615,37 @@ func (z *zset) spanOf(r *backend.ZRange, rev bool) zspan {
 
 func (sp zspan) empty() bool { return sp.lo == nil || bytes.Compare(sp.lo, sp.hi) >= 0 }
 
-// count returns the number of elements in sp: two ranks.
+// count returns the number of elements in sp: the positions of its ends
+// and a walk over the chunks between them, O(m/B + B).
 func (z *zset) count(sp zspan) (int64, error) {
 	if sp.empty() {
 		return 0, nil
 	}
-	lo, err := z.rankOf(sp.lo)
+	lo, err := z.locate(sp.lo)
+	if lo.ck == nil || err != nil {
+		return 0, err
+	}
+	lo.ck = bytes.Clone(lo.ck)
+	hi, err := z.locate(sp.hi)
 	if err != nil {
 		return 0, err
 	}
-	hi, err := z.rankOf(sp.hi)
-	if err != nil {
-		return 0, err
+	n := hi.off - lo.off
+	cur := z.t.dataB().Cursor()
+	for k, v := cur.Seek(lo.ck); k != nil && bytes.Compare(k, hi.ck) < 0; k, v = cur.Next() {
+		m, err := z.decodeCount(v)
+		if err != nil {
+			return 0, err
+		}
+		n += m
 	}
-	return max(hi-lo, 0), nil
+	return max(n, 0), nil
 }
 
 // walk calls fn for the elements of sp, forward from lo (backward from hi
 // with rev), skipping skip of them and stopping after limit (< 0: no
-// limit) or when fn returns false. A long skip goes by rank (rankOf and
-// selectRank) rather than by stepping.
+// limit) or when fn returns false. A long skip goes over whole chunks
+// (skipFrom) rather than element by element.
 func (z *zset) walk(sp zspan, rev bool, skip, limit int64, fn func(ik []byte, score float64) bool) error {
 	if sp.empty() || limit == 0 || skip < 0 {
 		return nil
@@ -572,23 +654,12 @@ func (z *zset) walk(sp zspan, rev bool, skip, limit int64, fn func(ik []byte, sc
 	if rev {
 		start = sp.hi
 	}
-	if skip > 2*z.t.b.tuning.zChunk {
-		r, err := z.rankOf(start)
-		if err != nil {
+	if skip > z.t.b.tuning.zChunk {
+		k, err := z.skipFrom(start, skip, rev)
+		if k == nil || err != nil {
 			return err
 		}
-		if rev {
-			r -= 1 + skip
-		} else {
-			r += skip
-		}
-		if r < 0 || r >= z.r.size {
-			return nil
-		}
-		if start, err = z.selectRank(r); err != nil {
-			return err
-		}
-		skip = 0
+		start, skip = k, 0
 	}
 	return z.t.iterate(z.t.dataB(), sp.lo[:zHead], start, rev, func(k, v []byte) (bool, error) {
 		if rev {
@@ -787,14 +858,15 @@ func (t *tx) ZRange(key []byte, r backend.ZRange, fn func(member []byte, score f
 		if start > stop {
 			return nil
 		}
+		first := start // the forward rank the walk starts at
 		if r.Rev {
-			start, stop = z.r.size-1-stop, z.r.size-1-start
+			first = z.r.size - 1 - start
 		}
-		sp, err := z.rankSpan(start, stop)
+		sp, err := z.fromRank(first, r.Rev)
 		if err != nil {
 			return err
 		}
-		return z.walk(sp, r.Rev, 0, -1, emit)
+		return z.walk(sp, r.Rev, 0, stop-start+1, emit)
 	}
 	return z.walk(z.spanOf(&r, r.Rev), r.Rev, r.Offset, r.Count, emit)
 }
@@ -831,7 +903,7 @@ func (t *tx) ZRemRange(key []byte, r backend.ZRange) (int64, error) {
 		}
 		n = stop - start + 1
 		if n < z.r.size {
-			if sp, err = z.rankSpan(start, stop); err != nil {
+			if sp, err = z.fromRank(start, false); err != nil {
 				return 0, err
 			}
 		}

@@ -530,6 +530,7 @@ func runZModel(t *testing.T, seed uint64, steps int, tun tuning, members int) {
 			for _, k := range keys {
 				checkZSet(t, be, k, model[k])
 			}
+			checkInvariants(t, be)
 		}
 	}
 }

@@ -80,6 +80,8 @@ func checkInvariants(t *testing.T, m *Memory) {
 				if n != hh.bytes {
 					t.Fatalf("hash %q: bytes %d, counted %d", e.key, hh.bytes, n)
 				}
+			case *zsetObj:
+				checkZSet(t, e.key, c)
 			}
 			used += e.size()
 		}
@@ -133,8 +135,8 @@ func randomOp(t *testing.T, b backend.Backend, rng *rand.Rand, now int64, nkeys 
 	db := rng.IntN(b.Databases())
 	val := []byte(fmt.Sprint("v", rng.IntN(1000)))
 	o := backend.TxOptions{DB: db, Keys: [][]byte{key, key2}}
-	op := rng.IntN(22)
-	if op >= 18 {
+	op := rng.IntN(24)
+	if op >= 18 && op < 22 {
 		o = backend.TxOptions{DB: db, All: true}
 	}
 	err := b.Update(o, func(tx backend.Tx) error {
@@ -186,6 +188,15 @@ func randomOp(t *testing.T, b backend.Backend, rng *rand.Rand, now int64, nkeys 
 		case 21:
 			if rng.IntN(30) == 0 {
 				err = tx.Flush()
+			}
+		case 22:
+			pairs := []backend.ScoredMember{{Member: []byte(fmt.Sprint("m", rng.IntN(300))), Score: float64(rng.IntN(50))}}
+			_, err = tx.ZAdd(key, 0, append(pairs, backend.ScoredMember{Member: val, Score: 1}))
+		case 23:
+			if rng.IntN(2) == 0 {
+				_, err = tx.ZRem(key, [][]byte{[]byte(fmt.Sprint("m", rng.IntN(300))), val})
+			} else {
+				err = tx.ZPop(key, rng.IntN(2) == 0, int64(rng.IntN(3)), func([]byte, float64) {})
 			}
 		}
 		switch err {
