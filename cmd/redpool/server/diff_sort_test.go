@@ -23,6 +23,11 @@ var sortListCases = script(
 	"SORT l BY nosort LIMIT 10 5 DESC", "SORT l BY ''",
 	"RPUSH dup 2 1 2 1 02 2.0", "SORT dup", "SORT dup DESC", "SORT dup ALPHA", "SORT dup ALPHA DESC",
 	"RPUSH strs b a c", "SORT strs", "SORT strs ALPHA", "SORT strs LIMIT 0 1",
+	// ALPHA is byte order (strcoll in the C locale); replied, elements are
+	// C strings, so those equal up to a NUL byte keep their order.
+	"RPUSH hi \xff \xc3\xa9 z \x80 A a", "SORT hi ALPHA", "SORT hi ALPHA DESC", "SORT hi ALPHA STORE hs", "LRANGE hs 0 -1",
+	"RPUSH nul a\x00c a\x00b a b", "SORT nul ALPHA", "SORT nul ALPHA DESC", "SORT nul ALPHA STORE ns", "LRANGE ns 0 -1",
+	"MSET wn_a a\x00z wn_b a\x00y", "SORT nul BY wn_* ALPHA", "SORT nul BY wn_* ALPHA STORE ns", "LRANGE ns 0 -1",
 	"RPUSH bad 1 2x", "SORT bad", "SORT bad ALPHA", "SORT bad BY nosort", "SORT bad LIMIT 0 0",
 	"RPUSH f 0x1p-1074 0.0 -0 0e99 0x0p5 0x1p-1022", "SORT f", "DEL f", "RPUSH f nan", "SORT f", "DEL f", "RPUSH f 1e 0x", "SORT f",
 	"DEL f", "RPUSH f +.5 0X1P+1 -INFINITY 0x.8 1. .5e1 0x1.8p1 1E2 0xA.8P-1", "SORT f", "SORT f DESC",
