@@ -174,7 +174,7 @@ func sortGeneric(c *Ctx, readonly bool) error {
 		}
 		c.keyBuf = keys
 	}
-	s := sorter{o: o}
+	s := sorter{o: o, readonly: readonly}
 	return c.InTx(o.hasStore, keys, s.run)
 }
 
@@ -182,10 +182,11 @@ func sortGeneric(c *Ctx, readonly bool) error {
 // sorting permutes order, a slice without pointers, and leaves the
 // elements where they are.
 type sorter struct {
-	o     sortOptions
-	arena []byte
-	ends  []int    // where each element ends in arena, while loading
-	elems [][]byte // the elements, in arena
+	o        sortOptions
+	readonly bool // SORT_RO
+	arena    []byte
+	ends     []int    // where each element ends in arena, while loading
+	elems    [][]byte // the elements, in arena
 	// What each element sorts by: a number, or with ALPHA bytes (key,
 	// valid until the transaction writes or ends); has: a BY value was
 	// found.
@@ -207,6 +208,11 @@ func (s *sorter) run(c *Ctx) error {
 	var n int64
 	switch t {
 	case backend.TypeNone:
+		// SORT_RO is ReadOnly: the dispatcher reports its key's miss
+		// (notifyKeyMisses, on the notify branch).
+		if !s.readonly {
+			err = s.keyMiss(c, key, false)
+		}
 	case backend.TypeList:
 		n, err = c.Tx.ListLen(key)
 	case backend.TypeSet:
@@ -485,10 +491,28 @@ func (s *sorter) lookup(c *Ctx, pattern, subst []byte) ([]byte, bool, error) {
 	} else {
 		v, ok, err = c.Tx.Get(s.name)
 	}
-	if errors.Is(err, backend.ErrWrongType) {
+	switch {
+	case errors.Is(err, backend.ErrWrongType):
 		return nil, false, nil
+	case err == nil && !ok:
+		err = s.keyMiss(c, s.name, field != nil)
 	}
 	return v, ok, err
+}
+
+// keyMiss emits "keymiss" for key, which a lookup found no value at, if
+// the key is missing (not just the hash field), as Redis's lookupKeyRead.
+func (s *sorter) keyMiss(c *Ctx, key []byte, field bool) error {
+	if !c.e.notify.enabled(NotifyKeyMiss) {
+		return nil
+	}
+	if field {
+		if exists, err := c.Tx.Exists(key); err != nil || exists {
+			return err
+		}
+	}
+	c.Notify(NotifyKeyMiss, "keymiss", key)
+	return nil
 }
 
 // reply replies with the elements at positions sel, or the values their

@@ -85,7 +85,7 @@ func TestSortTranscript(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.notify.mask.Store(uint32(NotifyKeyevent | NotifyList | NotifyGeneric))
+		e.notify.mask.Store(uint32(NotifyKeyevent | NotifyList | NotifyGeneric | NotifyKeyMiss))
 		c := e.NewCtx(e.NewClient("a", "b"), nil)
 		other := e.NewCtx(e.NewClient("c", "d"), nil)
 		for _, tc := range []struct{ cmd, want string }{
@@ -119,7 +119,16 @@ func TestSortTranscript(t *testing.T) {
 		if got := log.take(); !slices.Equal(got, wantLog) {
 			t.Errorf("log %q, want %q", got, wantLog)
 		}
-		wantEvents := []string{"sortstore d", "del d", "sortstore d"}
+		// As Redis: "keymiss" for each missing key a pattern names (not
+		// for a missing field of an existing hash) and for SORT's missing
+		// key.
+		wantEvents := []string{"keymiss h_3", "keymiss h_2", "sortstore d", "del d",
+			"keymiss h_3", "keymiss h_2", "sortstore d"}
+		if got := events.take(); !slices.Equal(got, wantEvents) {
+			t.Errorf("events %q, want %q", got, wantEvents)
+		}
+		execAll(c, "SET s str", "HSET h_1 g y", "SORT l GET s* GET nostar GET h_*->g BY nosort", "SORT nokey")
+		wantEvents = []string{"keymiss s3", "keymiss h_3", "keymiss s1", "keymiss s2", "keymiss h_2", "keymiss nokey"}
 		if got := events.take(); !slices.Equal(got, wantEvents) {
 			t.Errorf("events %q, want %q", got, wantEvents)
 		}
