@@ -226,7 +226,8 @@ func (s *sorter) run(c *Ctx) error {
 		return err
 	}
 	// A set has no order of its own: stored, it is sorted anyway, so
-	// that the result is the same everywhere.
+	// that the result is the same everywhere. (Redis also sorts it inside
+	// a script; redpool has no scripts yet.)
 	if o.dontsort && t == backend.TypeSet && o.hasStore {
 		o.dontsort, o.alpha, o.hasBy = false, true, false
 	}
