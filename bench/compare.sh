@@ -7,12 +7,15 @@
 #   N=200000 TESTS=set,get PIPES=1 bench/compare.sh
 #   TESTS=sadd,sismember,smembers,spop bench/compare.sh   # the set family
 #   TESTS=zadd,zpopmin,zrange10,zscore bench/compare.sh    # the sorted-set family
+#   TESTS=sort,sortalpha,sortby bench/compare.sh           # SORT
 #
 # A test is a redis-benchmark -t name (set, get, incr, sadd, spop, ...) or
 # one of the custom commands below: sismember (a random member of the
 # "myset" that sadd fills), smembers (a set of 10 members, loaded first),
 # zrange10 (ZRANGE of 10 members from the middle of a 1,000-member sorted
-# set, loaded first) and zscore (a member of that set).
+# set, loaded first), zscore (a member of that set); sort, sortalpha and
+# sortby sort a list of 100 numbers (loaded first): all of it, the first 10
+# by ALPHA, and the first 10 by a weight key with a hash field for each.
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 set -euo pipefail
@@ -33,6 +36,9 @@ custom() {
     smembers) echo "SMEMBERS myset10" ;;
     zrange10) echo "ZRANGE myzset1000 500 509" ;;
     zscore) echo "ZSCORE myzset1000 m500" ;;
+    sort) echo "SORT mylist100" ;;
+    sortalpha) echo "SORT mylist100 ALPHA LIMIT 0 10" ;;
+    sortby) echo "SORT mylist100 BY w_* GET h_*->f LIMIT 0 10" ;;
     *) return 1 ;;
   esac
 }
@@ -56,6 +62,12 @@ for i in $(seq 0 999); do zset1000+=("$i" "m$i"); done
 for port in "$rport" "$pport"; do
   redis-cli -p "$port" sadd myset10 m0 m1 m2 m3 m4 m5 m6 m7 m8 m9 >/dev/null
   redis-cli -p "$port" zadd myzset1000 "${zset1000[@]}" >/dev/null
+  for i in $(seq 0 99); do
+    n=$(( (i * 37) % 100 ))
+    echo "RPUSH mylist100 $n"
+    echo "SET w_$n $(( (n * 53) % 100 ))"
+    echo "HSET h_$n f v$n"
+  done | redis-cli -p "$port" >/dev/null
 done
 
 printf '%-9s %-4s %14s %14s %8s\n' test P redis redpool ratio

@@ -17,12 +17,18 @@ package command
 type cmdEffects struct {
 	dirty int64
 	props [][][]byte // explicit AOF records; none means "log Args"
+	// ownTouch: the command named the keys it changed (Touch), so only
+	// touched, not all its key arguments, mark the clients WATCHing them.
+	ownTouch bool
+	touched  []dbKey
 }
 
 func (m *cmdEffects) reset() {
 	m.dirty = 0
 	clear(m.props)
 	m.props = m.props[:0]
+	clear(m.touched)
+	m.touched, m.ownTouch = m.touched[:0], false
 }
 
 // effects is what the current transaction did that applies after it
@@ -70,17 +76,36 @@ func (c *Ctx) Propagate(argv ...[]byte) {
 
 // Signal tells clients blocked on key (in the database the command works
 // on) that it may have data, once the transaction commits.
-func (c *Ctx) Signal(key []byte) {
-	db := c.Client.DB()
+func (c *Ctx) Signal(key []byte) { c.SignalDB(c.cmdDB(), key) }
+
+// cmdDB is the database the running command works on.
+func (c *Ctx) cmdDB() int {
 	if c.Tx != nil {
-		db = c.Tx.DB()
+		return c.Tx.DB()
 	}
-	c.SignalDB(db, key)
+	return c.Client.DB()
 }
 
 // SignalDB is Signal for a key of database db.
 func (c *Ctx) SignalDB(db int, key []byte) {
 	c.fx.wakes = append(c.fx.wakes, dbKey{db, append([]byte(nil), key...)})
+}
+
+// Touch records that the command changed key, in the database it works
+// on, for the clients WATCHing it. A command that calls Touch names every
+// key it changed (DEL: only the keys it deleted); for one that never
+// does, every key argument counts as changed once it is dirty.
+func (c *Ctx) Touch(key []byte) { c.TouchDB(c.cmdDB(), key) }
+
+// TouchDB is Touch for a key of database db.
+func (c *Ctx) TouchDB(db int, key []byte) {
+	c.cmd.ownTouch = true
+	if c.e.watches.n.Load() == 0 {
+		// Nobody watches: a WATCH of key waits for the command's locks,
+		// so it cannot start watching before the command ends.
+		return
+	}
+	c.cmd.touched = append(c.cmd.touched, dbKey{db, append([]byte(nil), key...)})
 }
 
 // logCommand ends a command that succeeded inside a transaction on db:

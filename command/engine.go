@@ -172,6 +172,7 @@ func Families() [][]Spec {
 		setCommands(),
 		zsetCommands(),
 		multiCommands(),
+		sortCommands(),
 		slowlogCommands(),
 		memoryCommands(),
 		latencyCommands(),

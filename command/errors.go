@@ -113,6 +113,9 @@ const (
 	ErrWeightNotFloat  Error = "ERR weight value is not a float"
 	ErrZRangeLimitRank Error = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
 	ErrZRangeLexScores Error = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+
+	// --- SORT ---
+	ErrSortScore Error = "ERR One or more scores can't be converted into double"
 )
 
 // AtLeastOneKey is the reply of ZUNION, ZINTERSTORE and the like (name) to

@@ -51,6 +51,7 @@ func del(c *Ctx) error {
 		}
 		if ok {
 			n++
+			c.Touch(k)
 		}
 	}
 	c.Dirty(n)
@@ -328,6 +329,9 @@ func swapdb(c *Ctx) error {
 	}
 	if n := c.e.backend.Databases(); a < 0 || a >= n || b < 0 || b >= n {
 		return ErrDBIndex
+	}
+	if err := c.touchSwapped(a, b); err != nil {
+		return err
 	}
 	if err := c.Tx.SwapDB(a, b); err != nil {
 		return err

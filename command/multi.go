@@ -235,10 +235,12 @@ func (c *Ctx) execOptions() (write bool, o backend.TxOptions) {
 //
 // A client's watched keys are in the engine's watch registry. A command that
 // changes something (Ctx.logCommand, under its locks) marks every client
-// watching one of its keys: the keys of its own database, the same names
-// in every database for commands that cross databases (MOVE, COPY ... DB),
-// every watched key of the database (FLUSHDB) or of all of them (FLUSHALL,
-// SWAPDB) for keyless ones. Expiry needs no hook: WATCH notes the key's
+// watching one of its keys: the keys it names itself if it does
+// (Ctx.Touch: DEL marks only the keys it deleted, SORT only its STORE key;
+// FLUSHDB, FLUSHALL and SWAPDB only the watched keys that existed, as
+// Redis's touchAllWatchedKeysInDb), else its key arguments in its own
+// database, the same names in every database for commands that cross
+// databases (MOVE, COPY ... DB). Expiry needs no hook: WATCH notes the key's
 // expiry time, and a key that existed then and whose time has come by EXEC
 // has expired since (lazily or not), unless a write already marked it. A
 // key already expired when watched was absent, so only a later write
@@ -316,6 +318,76 @@ func (w *watchRegistry) touch(db int, keys [][]byte) {
 	}
 }
 
+// touchKey marks the clients watching key of database db.
+func (w *watchRegistry) touchKey(db int, key []byte) {
+	w.mu.Lock()
+	markAll(w.byKey[watchKey{db, string(key)}])
+	w.mu.Unlock()
+}
+
+// keysOf returns a copy of the keys of database db that some client
+// watches.
+func (w *watchRegistry) keysOf(db int) [][]byte {
+	if w.n.Load() == 0 {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out [][]byte
+	for k := range w.byKey {
+		if k.db == db {
+			out = append(out, []byte(k.key))
+		}
+	}
+	return out
+}
+
+// touchLiveWatched records, before a command empties database db or
+// replaces its contents with those of database with (SWAPDB; -1: none),
+// which watched keys of db that changes, as Redis's
+// touchAllWatchedKeysInDb: those that exist in db or in with, and no
+// other. The command must hold every lock.
+func (c *Ctx) touchLiveWatched(db, with int) error {
+	c.cmd.ownTouch = true
+	for _, key := range c.e.watches.keysOf(db) {
+		live, err := existsIn(c.Tx, db, key)
+		if err == nil && !live && with >= 0 {
+			live, err = existsIn(c.Tx, with, key)
+		}
+		if err != nil {
+			return err
+		}
+		if live {
+			c.cmd.touched = append(c.cmd.touched, dbKey{db, key})
+		}
+	}
+	return nil
+}
+
+// touchSwapped records the watched keys SWAPDB a b changes (none when a
+// is b, as in Redis).
+func (c *Ctx) touchSwapped(a, b int) error {
+	c.cmd.ownTouch = true
+	if a == b {
+		return nil
+	}
+	if err := c.touchLiveWatched(a, b); err != nil {
+		return err
+	}
+	return c.touchLiveWatched(b, a)
+}
+
+// existsIn reports whether key exists in database db of tx's transaction.
+func existsIn(tx backend.Tx, db int, key []byte) (bool, error) {
+	if db != tx.DB() {
+		var err error
+		if tx, err = tx.WithDB(db); err != nil {
+			return false, err
+		}
+	}
+	return tx.Exists(key)
+}
+
 func markAll(list []*Client) {
 	for _, cl := range list {
 		cl.watchTouched.Store(true)
@@ -328,6 +400,12 @@ func markAll(list []*Client) {
 func (c *Ctx) touchWatched(db int) {
 	w := &c.e.watches
 	if w.n.Load() == 0 || c.spec == nil {
+		return
+	}
+	if c.cmd.ownTouch {
+		for _, k := range c.cmd.touched {
+			w.touchKey(k.db, k.key)
+		}
 		return
 	}
 	keys, all, ok := c.spec.keys(c.watchBuf[:0], c.Args)

@@ -68,6 +68,9 @@ func flushdb(c *Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := c.touchLiveWatched(c.Tx.DB(), -1); err != nil {
+		return err
+	}
 	if err := c.Tx.Flush(); err != nil {
 		return err
 	}
@@ -79,6 +82,11 @@ func flushdb(c *Ctx) error {
 func flushall(c *Ctx) error {
 	if err := flushMode(c); err != nil {
 		return err
+	}
+	for db := range c.e.backend.Databases() {
+		if err := c.touchLiveWatched(db, -1); err != nil {
+			return err
+		}
 	}
 	if err := c.Tx.FlushAll(); err != nil {
 		return err

@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"redpool/cmd/redpool/server/servertest"
 )
@@ -10,11 +12,7 @@ import (
 // RESP2 and RESP3, with two connections: a's transactions watch keys that
 // b (or a itself) writes, deletes, renames, moves, flushes, or only reads.
 func TestDiffWatch(t *testing.T) {
-	r := servertest.StartRedis(t)
-	servertest.EachBackendProto(t, func(t *testing.T, bk servertest.Backend, proto int) {
-		s := servertest.Start(t, servertest.WithConfig(bk.Apply))
-		a := servertest.NewDiff(t, r.Addr, s.Addr, proto)
-		b := servertest.NewDiff(t, r.Addr, s.Addr, proto)
+	eachWatchDiff(t, func(a, b *servertest.Diff) {
 		steps := []struct {
 			d    *servertest.Diff
 			line string
@@ -96,8 +94,86 @@ func TestDiffWatch(t *testing.T) {
 		add(a, "WATCH x x", "WATCH x y z")
 		add(b, "SET z 1")
 		add(a, tx...)
+		// Only keys that change count: DEL of an absent key, and FLUSHDB,
+		// FLUSHALL or SWAPDB where the watched key exists on neither side,
+		// do not touch it (Redis's touchAllWatchedKeysInDb).
+		add(b, "FLUSHALL", "SET x 1")
+		for _, write := range []string{"DEL x nokey", "UNLINK nokey x", "FLUSHDB", "FLUSHALL", "SWAPDB 0 1", "SWAPDB 1 0", "SWAPDB 0 0"} {
+			add(b, "SET x 1", "SELECT 1", "SET other 1", "SELECT 0")
+			add(a, "WATCH nokey")
+			add(b, write)
+			add(a, tx...)
+		}
+		// SWAPDB touches a watched key that exists on either side, in
+		// both databases; SWAPDB of a database with itself touches nothing.
+		for _, write := range []string{"SWAPDB 0 1", "SWAPDB 1 0", "SWAPDB 0 0"} {
+			add(b, "FLUSHALL", "SELECT 1", "SET y 1", "SELECT 0", "SET z 1")
+			add(a, "WATCH y")
+			add(b, write)
+			add(a, tx...)
+			add(a, "SELECT 1", "WATCH z", "SELECT 0")
+			add(b, write)
+			add(a, tx...)
+		}
+		// SORT ... STORE touches only its destination, even when its
+		// patterns make it lock everything.
+		for _, write := range []string{"SORT l STORE d", "SORT l BY w_* GET # STORE d", "SORT l LIMIT 0 0 STORE d", "SORT l LIMIT 0 0 STORE d"} {
+			add(b, "RPUSH l 2 1", "SELECT 1", "SET d 1", "SELECT 0")
+			add(a, "WATCH l w_1", "SELECT 1", "WATCH d", "SELECT 0")
+			add(b, write)
+			add(a, tx...)
+			add(a, "WATCH d")
+			add(b, write)
+			add(a, tx...)
+		}
+		// FLUSHALL touches watched keys of other databases that exist.
+		add(b, "SELECT 1", "SET y 1", "SELECT 0")
+		add(a, "SELECT 1", "WATCH y nokey", "SELECT 0")
+		add(b, "FLUSHALL")
+		add(a, tx...)
+		add(a, "SELECT 1", "WATCH y nokey", "SELECT 0")
+		add(b, "FLUSHALL")
+		add(a, tx...)
 		for _, st := range steps {
 			st.d.Do(script(st.line)[0]...)
 		}
 	})
+}
+
+// TestDiffWatchExpired compares WATCH of a key that had already expired
+// when it was watched: a later write that sets it touches it (Redis 7.0),
+// deleting it or flushing the database does not.
+func TestDiffWatchExpired(t *testing.T) {
+	eachWatchDiff(t, func(a, b *servertest.Diff) {
+		for _, write := range []string{"SET e 2", "DEL e", "FLUSHDB", "FLUSHALL", "SWAPDB 0 1"} {
+			b.Do("SET", "e", "1", "PX", "1")
+			// Whether the expired key is still stored (Redis's active
+			// expiry may have removed it) does not change the outcome, so
+			// waiting until the clock has passed its expiry is enough.
+			waitPast(2 * time.Millisecond)
+			a.Do("WATCH", "e")
+			b.Do(strings.Fields(write)...)
+			a.Do("MULTI")
+			a.Do("PING")
+			a.Do("EXEC")
+		}
+	})
+}
+
+// eachWatchDiff runs body on every backend and RESP version with two
+// connections to Redis and to redpool: a watches, b writes.
+func eachWatchDiff(t *testing.T, body func(a, b *servertest.Diff)) {
+	r := servertest.StartRedis(t)
+	servertest.EachBackendProto(t, func(t *testing.T, bk servertest.Backend, proto int) {
+		s := servertest.Start(t, servertest.WithConfig(bk.Apply))
+		body(servertest.NewDiff(t, r.Addr, s.Addr, proto), servertest.NewDiff(t, r.Addr, s.Addr, proto))
+	})
+}
+
+// waitPast returns once d of wall-clock time has passed.
+func waitPast(d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 }
