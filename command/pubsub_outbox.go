@@ -50,6 +50,7 @@ type outbox struct {
 
 	mu        sync.Mutex
 	buf       []byte
+	spare     []byte    // an empty buffer for buf, returned by the session
 	inflight  int       // bytes the session took and is writing
 	softSince time.Time // when the soft limit was first exceeded; zero: not over it
 	dropped   bool
@@ -103,7 +104,7 @@ func (e *Engine) Push(cl *Client, frame []byte) bool {
 	ob.buf = append(ob.buf, frame...)
 	if over := lim.exceeded(ob, len(ob.buf)+ob.inflight, e.clock); over {
 		ob.dropped = true
-		ob.buf, ob.inflight = nil, 0
+		ob.buf, ob.spare, ob.inflight = nil, nil, 0
 		link := ob.link
 		ob.pending.Store(false)
 		ob.mu.Unlock()
@@ -126,36 +127,46 @@ func (e *Engine) Push(cl *Client, frame []byte) bool {
 	return true
 }
 
-// TakePushes moves the frames queued for the client behind the replies in
-// c's buffer, for the session to write with them. Until the next Reset
-// they count as being written for the output-buffer limit. It costs one
-// atomic load when nothing is queued. Only the client's session calls it.
+// TakePushes takes the frames queued for the client, for the session to
+// write after the replies in Out: Pushes returns them until the next
+// Reset, and until then they count as being written for the output-buffer
+// limit. The queue's buffer is handed over, not copied, so a pusher never
+// waits for a copy. It costs one atomic load when nothing is queued. Only
+// the client's session calls it.
 func (c *Ctx) TakePushes() {
 	ob := &c.Client.outbox
 	if !ob.pending.Load() {
 		return
 	}
 	ob.mu.Lock()
-	c.out = append(c.out, ob.buf...)
-	ob.inflight += len(ob.buf)
-	c.tookPushes = true
-	if cap(ob.buf) > maxKeptOutbox {
-		ob.buf = nil
-	} else {
-		ob.buf = ob.buf[:0]
-	}
+	b := ob.buf
+	ob.buf, ob.spare = ob.spare, nil
+	ob.inflight += len(b)
 	ob.pending.Store(false)
 	ob.mu.Unlock()
+	if c.pushes == nil {
+		c.pushes = b
+	} else {
+		c.pushes = append(c.pushes, b...)
+	}
 }
+
+// Pushes returns the frames TakePushes took, to be written after Out. The
+// slice belongs to c and is valid until the next Reset.
+func (c *Ctx) Pushes() []byte { return c.pushes }
 
 // HasPushes reports whether frames are queued for the client: a session
 // about to wait for input takes them first. Safe for concurrent use.
 func (cl *Client) HasPushes() bool { return cl.outbox.pending.Load() }
 
-// written records that the session wrote what it took (Ctx.Reset).
-func (ob *outbox) written() {
+// written records that the session wrote what it took, and keeps its
+// buffer for reuse unless it grew large (Ctx.Reset).
+func (ob *outbox) written(b []byte) {
 	ob.mu.Lock()
 	ob.inflight = 0
+	if cap(b) <= maxKeptOutbox && !ob.dropped {
+		ob.spare = b[:0]
+	}
 	ob.mu.Unlock()
 }
 

@@ -50,7 +50,7 @@ func setLimits(c *Ctx, value string) string {
 // as a session's flush does.
 func pushed(c *Ctx) string {
 	c.TakePushes()
-	out := string(c.Out())
+	out := string(c.Out()) + string(c.Pushes())
 	c.Reset()
 	return out
 }

@@ -85,6 +85,7 @@ type Session struct {
 	batch [][][]byte
 
 	closing atomic.Bool
+	bufs net.Buffers // Flush's replies and pushed frames
 	// woken is set by Wake: the read deadline may have been moved to
 	// interrupt a read, and must be set again before the next one.
 	woken atomic.Bool
@@ -199,8 +200,8 @@ func (s *Session) fail(err error) {
 // make the writes they acknowledge durable. Part of command.Link.
 func (s *Session) Flush() error {
 	s.cmd.TakePushes()
-	out := s.cmd.Out()
-	if len(out) == 0 {
+	out, pushes := s.cmd.Out(), s.cmd.Pushes()
+	if len(out) == 0 && len(pushes) == 0 {
 		return nil
 	}
 	if seq := s.cmd.LogSeq(); seq > 0 {
@@ -213,7 +214,18 @@ func (s *Session) Flush() error {
 			return err
 		}
 	}
-	n, err := s.conn.Write(out)
+	var n int
+	var err error
+	if len(pushes) == 0 {
+		n, err = s.conn.Write(out)
+	} else {
+		// The replies, then the pushed frames, in one system call.
+		s.bufs = append(s.bufs[:0], out, pushes)
+		var n64 int64
+		n64, err = s.bufs.WriteTo(s.conn)
+		n = int(n64)
+		clear(s.bufs[:cap(s.bufs)])
+	}
 	s.client.CountNet(0, n)
 	s.cmd.Reset()
 	return err
