@@ -85,7 +85,7 @@ type Session struct {
 	batch [][][]byte
 
 	closing atomic.Bool
-	bufs net.Buffers // Flush's replies and pushed frames
+	bufs    net.Buffers // Flush's replies and pushed frames
 	// woken is set by Wake: the read deadline may have been moved to
 	// interrupt a read, and must be set again before the next one.
 	woken atomic.Bool
