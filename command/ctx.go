@@ -42,7 +42,7 @@ type Ctx struct {
 	runTxFn  func(backend.Tx) error
 	// pushes are the frames TakePushes took from the client's outbox,
 	// written after out.
-	pushes []byte
+	pushes [][]byte
 }
 
 // NewCtx returns a context for a session of client on e.

@@ -46,19 +46,44 @@ type PushLink interface {
 
 // outbox is a client's queue of pushed frames. Safe for concurrent use.
 type outbox struct {
-	pending atomic.Bool // buf is not empty: the session's one check per flush
+	pending atomic.Bool // chunks is not empty: the session's one check per flush
 
-	mu        sync.Mutex
-	buf       []byte
-	spare     []byte    // an empty buffer for buf, returned by the session
+	mu sync.Mutex
+	// chunks hold the queued bytes, in order, in blocks of outChunk bytes
+	// (larger for a larger frame), as Redis's reply list: the queue grows
+	// without copying what it holds, and a dropped client frees it all.
+	chunks    [][]byte
+	queued    int       // bytes in chunks
+	spare     [][]byte  // an empty chunk list, returned by the session
 	inflight  int       // bytes the session took and is writing
 	softSince time.Time // when the soft limit was first exceeded; zero: not over it
 	dropped   bool
 	link      PushLink
 }
 
-// maxKeptOutbox is the largest outbox buffer kept for reuse once taken.
-const maxKeptOutbox = 64 << 10
+// outChunk is the size of an outbox block.
+const outChunk = 16 << 10
+
+// add appends frame to the queue. ob.mu is held.
+func (ob *outbox) add(frame []byte) {
+	ob.queued += len(frame)
+	if n := len(ob.chunks); n > 0 {
+		last := ob.chunks[n-1]
+		room := min(cap(last)-len(last), len(frame))
+		ob.chunks[n-1] = append(last, frame[:room]...)
+		frame = frame[room:]
+	}
+	if len(frame) == 0 {
+		return
+	}
+	var c []byte
+	if n := len(ob.chunks); n < cap(ob.chunks) && cap(ob.chunks[:n+1][n]) >= len(frame) {
+		c = ob.chunks[:n+1][n][:0] // a block the session returned
+	} else {
+		c = make([]byte, 0, max(outChunk, len(frame)))
+	}
+	ob.chunks = append(ob.chunks, append(c, frame...))
+}
 
 // SetPushLink attaches the client's session to its outbox. The session
 // calls it once, before the client can subscribe to anything.
@@ -101,10 +126,10 @@ func (e *Engine) Push(cl *Client, frame []byte) bool {
 		ob.mu.Unlock()
 		return false
 	}
-	ob.buf = append(ob.buf, frame...)
-	if over := lim.exceeded(ob, len(ob.buf)+ob.inflight, e.clock); over {
+	ob.add(frame)
+	if over := lim.exceeded(ob, ob.queued+ob.inflight, e.clock); over {
 		ob.dropped = true
-		ob.buf, ob.spare, ob.inflight = nil, nil, 0
+		ob.chunks, ob.spare, ob.queued, ob.inflight = nil, nil, 0, 0
 		link := ob.link
 		ob.pending.Store(false)
 		ob.mu.Unlock()
@@ -130,8 +155,8 @@ func (e *Engine) Push(cl *Client, frame []byte) bool {
 // TakePushes takes the frames queued for the client, for the session to
 // write after the replies in Out: Pushes returns them until the next
 // Reset, and until then they count as being written for the output-buffer
-// limit. The queue's buffer is handed over, not copied, so a pusher never
-// waits for a copy. It costs one atomic load when nothing is queued. Only
+// limit. The queue's blocks are handed over, not copied, so a pusher
+// never waits for a copy. It costs one atomic load when nothing is queued. Only
 // the client's session calls it.
 func (c *Ctx) TakePushes() {
 	ob := &c.Client.outbox
@@ -139,9 +164,10 @@ func (c *Ctx) TakePushes() {
 		return
 	}
 	ob.mu.Lock()
-	b := ob.buf
-	ob.buf, ob.spare = ob.spare, nil
-	ob.inflight += len(b)
+	b := ob.chunks
+	ob.chunks, ob.spare = ob.spare, nil
+	ob.inflight += ob.queued
+	ob.queued = 0
 	ob.pending.Store(false)
 	ob.mu.Unlock()
 	if c.pushes == nil {
@@ -151,21 +177,25 @@ func (c *Ctx) TakePushes() {
 	}
 }
 
-// Pushes returns the frames TakePushes took, to be written after Out. The
-// slice belongs to c and is valid until the next Reset.
-func (c *Ctx) Pushes() []byte { return c.pushes }
+// Pushes returns the frames TakePushes took, in blocks to be written in
+// order after Out. The slices belong to c and are valid until the next
+// Reset.
+func (c *Ctx) Pushes() [][]byte { return c.pushes }
 
 // HasPushes reports whether frames are queued for the client: a session
 // about to wait for input takes them first. Safe for concurrent use.
 func (cl *Client) HasPushes() bool { return cl.outbox.pending.Load() }
 
 // written records that the session wrote what it took, and keeps its
-// buffer for reuse unless it grew large (Ctx.Reset).
-func (ob *outbox) written(b []byte) {
+// first block for reuse (Ctx.Reset).
+func (ob *outbox) written(b [][]byte) {
 	ob.mu.Lock()
 	ob.inflight = 0
-	if cap(b) <= maxKeptOutbox && !ob.dropped {
-		ob.spare = b[:0]
+	if !ob.dropped && len(b) > 0 && cap(b[0]) == outChunk {
+		clear(b[1:])
+		ob.spare = b[:1:1]
+		ob.spare[0] = ob.spare[0][:0]
+		ob.spare = ob.spare[:0]
 	}
 	ob.mu.Unlock()
 }

@@ -50,7 +50,10 @@ func setLimits(c *Ctx, value string) string {
 // as a session's flush does.
 func pushed(c *Ctx) string {
 	c.TakePushes()
-	out := string(c.Out()) + string(c.Pushes())
+	out := string(c.Out())
+	for _, b := range c.Pushes() {
+		out += string(b)
+	}
 	c.Reset()
 	return out
 }

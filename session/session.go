@@ -220,7 +220,7 @@ func (s *Session) Flush() error {
 		n, err = s.conn.Write(out)
 	} else {
 		// The replies, then the pushed frames, in one system call.
-		s.bufs = append(s.bufs[:0], out, pushes)
+		s.bufs = append(append(s.bufs[:0], out), pushes...)
 		var n64 int64
 		n64, err = s.bufs.WriteTo(s.conn)
 		n = int(n64)

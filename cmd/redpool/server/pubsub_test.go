@@ -182,10 +182,13 @@ func TestPubSubSlowSubscriber(t *testing.T) {
 	runtime.GC()
 	base, _ := send(total)
 	t.Logf("100 MB published in %v with the stuck subscriber, %v without; peak heap %d MB", took, base, peak>>20)
-	if peak > 200<<20 {
+	if peak > 150<<20 {
 		t.Errorf("heap peaked at %d MB: memory is not bounded by the limit", peak>>20)
 	}
-	if took > 3*base+time.Second {
+	// A publisher blocked on the subscriber would stop at its first full
+	// socket buffer (Read's 10s deadline fails the test); the bound only
+	// catches a large slowdown, generously, for this machine is shared.
+	if took > 5*base+2*time.Second {
 		t.Errorf("publisher slowed by the stuck subscriber: %v against %v", took, base)
 	}
 }
