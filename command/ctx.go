@@ -68,7 +68,7 @@ func (c *Ctx) Reset() {
 	c.out = c.out[:0]
 	c.logSeq = 0
 	if c.pushes != nil {
-		c.Client.outbox.written(c.pushes)
+		c.Client.FramesWritten(c.pushes)
 		c.pushes = nil
 	}
 }

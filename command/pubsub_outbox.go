@@ -20,10 +20,10 @@ import (
 // stuck writing to a slow socket. Such a frame is queued on the client's
 // outbox with Client.Push, which never blocks on the network: it appends
 // to a buffer under a short lock and, when the buffer was empty, wakes the
-// session through its PushLink. The session then moves the queued frames
-// behind its pending replies (Ctx.TakePushes) and writes them with its
-// next flush, so the common request/response path pays one atomic load per
-// flush and nothing more.
+// session through its PushLink. A session running commands writes the
+// queued frames behind its replies with its next flush (Ctx.TakePushes),
+// and one idle in a read has them written at once (Client.TakeFrames), so
+// the common request/response path pays one atomic load per flush.
 //
 // The outbox is what client-output-buffer-limit measures: what is queued
 // plus what the session has taken and not finished writing. A client over
@@ -36,8 +36,9 @@ import (
 // called from other goroutines, with no lock of the engine held.
 type PushLink interface {
 	// Wake tells the session that frames are queued: a session idle in a
-	// read must take them (Ctx.TakePushes) and write them at once. It is
-	// called once per batch of frames, when the outbox turns non-empty.
+	// read must take them (Client.TakeFrames) and write them at once. It
+	// is called once per batch of frames, when the outbox turns non-empty,
+	// and must not block.
 	Wake()
 	// Kill closes the connection at once, even during a blocked write: the
 	// client went over its output-buffer limit.
@@ -155,21 +156,13 @@ func (e *Engine) Push(cl *Client, frame []byte) bool {
 // TakePushes takes the frames queued for the client, for the session to
 // write after the replies in Out: Pushes returns them until the next
 // Reset, and until then they count as being written for the output-buffer
-// limit. The queue's blocks are handed over, not copied, so a pusher
-// never waits for a copy. It costs one atomic load when nothing is queued. Only
-// the client's session calls it.
+// limit. It costs one atomic load when nothing is queued. Only the
+// client's session calls it.
 func (c *Ctx) TakePushes() {
-	ob := &c.Client.outbox
-	if !ob.pending.Load() {
+	if !c.Client.HasPushes() {
 		return
 	}
-	ob.mu.Lock()
-	b := ob.chunks
-	ob.chunks, ob.spare = ob.spare, nil
-	ob.inflight += ob.queued
-	ob.queued = 0
-	ob.pending.Store(false)
-	ob.mu.Unlock()
+	b := c.Client.TakeFrames()
 	if c.pushes == nil {
 		c.pushes = b
 	} else {
@@ -181,6 +174,28 @@ func (c *Ctx) TakePushes() {
 // order after Out. The slices belong to c and are valid until the next
 // Reset.
 func (c *Ctx) Pushes() [][]byte { return c.pushes }
+
+// TakeFrames takes the frames queued for the client, in blocks to be
+// written in order, and empties the queue. The blocks are handed over, not
+// copied, so a pusher never waits for a copy. Until FramesWritten they
+// count as being written for the output-buffer limit. Only the client's
+// session calls it, from its own goroutine or its writer (never both at
+// once).
+func (cl *Client) TakeFrames() [][]byte {
+	ob := &cl.outbox
+	ob.mu.Lock()
+	b := ob.chunks
+	ob.chunks, ob.spare = ob.spare, nil
+	ob.inflight += ob.queued
+	ob.queued = 0
+	ob.pending.Store(false)
+	ob.mu.Unlock()
+	return b
+}
+
+// FramesWritten records that the blocks TakeFrames returned were written
+// (or given up), and keeps the first for reuse.
+func (cl *Client) FramesWritten(b [][]byte) { cl.outbox.written(b) }
 
 // HasPushes reports whether frames are queued for the client: a session
 // about to wait for input takes them first. Safe for concurrent use.
