@@ -3,6 +3,7 @@ package session_test
 import (
 	"bufio"
 	"context"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -16,6 +17,12 @@ import (
 // serve starts sessions on a loopback listener for the benchmark and
 // returns a connected client; everything stops at cleanup.
 func serve(b *testing.B) (net.Conn, *bufio.Reader) {
+	c, br, _ := serveAddr(b)
+	return c, br
+}
+
+// serveAddr is serve, with the listener's address.
+func serveAddr(b *testing.B) (net.Conn, *bufio.Reader, string) {
 	b.Helper()
 	m := memory.New(memory.Options{ExpiryInterval: -1})
 	e, err := command.NewEngine(command.Options{Backend: m})
@@ -60,7 +67,7 @@ func serve(b *testing.B) (net.Conn, *bufio.Reader) {
 		wg.Wait()
 		_ = m.Close()
 	})
-	return c, bufio.NewReader(c)
+	return c, bufio.NewReader(c), ln.Addr().String()
 }
 
 // benchPipeline sends depth GETs at a time and reads their replies.
@@ -89,3 +96,56 @@ func BenchmarkSessionGET(b *testing.B) { benchPipeline(b, 1) }
 
 // BenchmarkSessionGETPipeline is 32 requests per round trip, one flush.
 func BenchmarkSessionGETPipeline(b *testing.B) { benchPipeline(b, 32) }
+
+// benchPublish publishes to a channel with n subscribers that read and
+// discard what they get, depth PUBLISHes per round trip.
+func benchPublish(b *testing.B, n, depth int) {
+	c, br, addr := serveAddr(b)
+	var wg sync.WaitGroup
+	var subs []net.Conn
+	for range n {
+		sc, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := sc.Write(resp.AppendCommandStrings(nil, "SUBSCRIBE", "ch")); err != nil {
+			b.Fatal(err)
+		}
+		sbr := bufio.NewReader(sc)
+		for range 6 { // *3 $9 subscribe $2 ch :n
+			if _, err := sbr.ReadSlice('\n'); err != nil {
+				b.Fatal(err)
+			}
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); _, _ = io.Copy(io.Discard, sc) }()
+		subs = append(subs, sc)
+	}
+	b.Cleanup(func() {
+		for _, sc := range subs {
+			_ = sc.Close()
+		}
+		wg.Wait()
+	})
+	var req []byte
+	for range depth {
+		req = resp.AppendCommandStrings(req, "PUBLISH", "ch", "hello world")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += depth {
+		if _, err := c.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		for range depth {
+			if _, err := br.ReadSlice('\n'); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func BenchmarkPublish1(b *testing.B)          { benchPublish(b, 1, 1) }
+func BenchmarkPublish50(b *testing.B)         { benchPublish(b, 50, 1) }
+func BenchmarkPublish1Pipeline(b *testing.B)  { benchPublish(b, 1, 16) }
+func BenchmarkPublish50Pipeline(b *testing.B) { benchPublish(b, 50, 16) }
