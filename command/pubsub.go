@@ -332,13 +332,20 @@ func (e *Engine) publish(self *Ctx, k subKind, channel, payload []byte) int64 {
 }
 
 // deliver queues frame for cl, or writes it into self's buffer if cl is
-// the publisher itself.
+// the publisher itself. A publisher's wake-ups wait for the end of its
+// batch of commands (Ctx.WakePushed).
 func (e *Engine) deliver(self *Ctx, cl *Client, frame []byte) {
-	if self != nil && self.Client == cl {
+	if self == nil {
+		e.Push(cl, frame)
+		return
+	}
+	if self.Client == cl {
 		self.out = append(self.out, frame...)
 		return
 	}
-	e.Push(cl, frame)
+	if link, _ := e.push(cl, frame); link != nil {
+		self.wakes = append(self.wakes, link)
+	}
 }
 
 // keyspacePublisher is the engine's default Notifier: it publishes

@@ -120,12 +120,23 @@ func AppendPushFrame(dst []byte, resp3 bool, parts ...[]byte) []byte {
 // This is the mechanism for every out-of-band message: Pub/Sub, keyspace
 // events, client-side caching invalidations.
 func (e *Engine) Push(cl *Client, frame []byte) bool {
+	link, ok := e.push(cl, frame)
+	if link != nil {
+		link.Wake()
+	}
+	return ok
+}
+
+// push queues frame for cl as Push does, and returns the link to wake if
+// the queue was empty (nil otherwise): the caller wakes it, now or, for a
+// publisher's batch of commands, once the batch is done (Ctx.WakePushed).
+func (e *Engine) push(cl *Client, frame []byte) (PushLink, bool) {
 	ob := &cl.outbox
 	lim := e.outputLimits.forClass(cl.outputClass())
 	ob.mu.Lock()
 	if ob.dropped {
 		ob.mu.Unlock()
-		return false
+		return nil, false
 	}
 	ob.add(frame)
 	if over := lim.exceeded(ob, ob.queued+ob.inflight, e.clock); over {
@@ -138,19 +149,27 @@ func (e *Engine) Push(cl *Client, frame []byte) bool {
 		if link != nil {
 			link.Kill()
 		}
-		return false
+		return nil, false
 	}
-	wake := !ob.pending.Load()
 	var link PushLink
-	if wake {
+	if !ob.pending.Load() {
 		ob.pending.Store(true)
 		link = ob.link
 	}
 	ob.mu.Unlock()
-	if link != nil {
-		link.Wake()
+	return link, true
+}
+
+// WakePushed wakes the sessions of the clients that the commands run on c
+// since the last call queued frames for (PUBLISH): one wake-up per
+// subscriber per batch of commands, as Redis writes to each client once
+// per turn of its event loop. The session calls it after each flush.
+func (c *Ctx) WakePushed() {
+	for i, l := range c.wakes {
+		l.Wake()
+		c.wakes[i] = nil
 	}
-	return true
+	c.wakes = c.wakes[:0]
 }
 
 // TakePushes takes the frames queued for the client, for the session to

@@ -138,6 +138,7 @@ func (s *Session) Serve() {
 		if r := recover(); r != nil {
 			s.logger.Error("panic serving client", "client", s.client.Addr, "panic", r, "stack", string(debug.Stack()))
 		}
+		s.cmd.WakePushed()
 		s.engine.Unregister(s.client)
 		s.stopWriter()
 		_ = s.conn.Close()
@@ -222,6 +223,7 @@ func (s *Session) fail(err error) {
 // Flush writes the replies produced so far, after waiting for the AOF to
 // make the writes they acknowledge durable. Part of command.Link.
 func (s *Session) Flush() error {
+	s.cmd.WakePushed() // the subscribers this batch published to
 	s.cmd.TakePushes()
 	out, pushes := s.cmd.Out(), s.cmd.Pushes()
 	if len(out) == 0 && len(pushes) == 0 {
