@@ -73,9 +73,15 @@ func serveAddr(b *testing.B) (net.Conn, *bufio.Reader, string) {
 // benchPipeline sends depth GETs at a time and reads their replies.
 func benchPipeline(b *testing.B, depth int) {
 	c, br := serve(b)
+	roundTrips(b, c, br, depth, "GET", "k") // "$-1\r\n"
+}
+
+// roundTrips sends args depth times per round trip until b.N requests
+// have gone, reading each one-line reply.
+func roundTrips(b *testing.B, c net.Conn, br *bufio.Reader, depth int, args ...string) {
 	var req []byte
 	for range depth {
-		req = resp.AppendCommandStrings(req, "GET", "k")
+		req = resp.AppendCommandStrings(req, args...)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -84,7 +90,7 @@ func benchPipeline(b *testing.B, depth int) {
 			b.Fatal(err)
 		}
 		for range depth {
-			if _, err := br.ReadSlice('\n'); err != nil { // "$-1\r\n"
+			if _, err := br.ReadSlice('\n'); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -127,22 +133,7 @@ func benchPublish(b *testing.B, n, depth int) {
 		}
 		wg.Wait()
 	})
-	var req []byte
-	for range depth {
-		req = resp.AppendCommandStrings(req, "PUBLISH", "ch", "hello world")
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i += depth {
-		if _, err := c.Write(req); err != nil {
-			b.Fatal(err)
-		}
-		for range depth {
-			if _, err := br.ReadSlice('\n'); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
+	roundTrips(b, c, br, depth, "PUBLISH", "ch", "hello world")
 }
 
 func BenchmarkPublish1(b *testing.B)          { benchPublish(b, 1, 1) }
