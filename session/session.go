@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -301,6 +302,9 @@ func (s *Session) writePushes() {
 			return
 		case <-w.wake:
 		}
+		// Let the publishers running now queue theirs too: one write
+		// then carries them all, as Redis's one write per event loop.
+		runtime.Gosched()
 		s.writeMu.Lock()
 		if s.idle.Load() && s.client.HasPushes() {
 			frames := s.client.TakeFrames()
