@@ -18,9 +18,10 @@ import (
 // invalidation is produced by some other client's goroutine, while the
 // receiving client's session may be idle in a read, running a command or
 // stuck writing to a slow socket. Such a frame is queued on the client's
-// outbox with Client.Push, which never blocks on the network: it appends
+// outbox with Engine.Push, which never blocks on the network: it appends
 // to a buffer under a short lock and, when the buffer was empty, wakes the
-// session through its PushLink. A session running commands writes the
+// session through its PushLink (PUBLISH defers the wake-up to the end of
+// the publisher's batch: Ctx.WakePushed). A session running commands writes the
 // queued frames behind its replies with its next flush (Ctx.TakePushes),
 // and one idle in a read has them written at once (Client.TakeFrames), so
 // the common request/response path pays one atomic load per flush.
