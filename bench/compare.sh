@@ -8,6 +8,7 @@
 #   TESTS=sadd,sismember,smembers,spop bench/compare.sh   # the set family
 #   TESTS=zadd,zpopmin,zrange10,zscore bench/compare.sh    # the sorted-set family
 #   TESTS=sort,sortalpha,sortby bench/compare.sh           # SORT
+#   TESTS=publish1,publish50 bench/compare.sh              # Pub/Sub
 #
 # A test is a redis-benchmark -t name (set, get, incr, sadd, spop, ...) or
 # one of the custom commands below: sismember (a random member of the
@@ -15,7 +16,9 @@
 # zrange10 (ZRANGE of 10 members from the middle of a 1,000-member sorted
 # set, loaded first), zscore (a member of that set); sort, sortalpha and
 # sortby sort a list of 100 numbers (loaded first): all of it, the first 10
-# by ALPHA, and the first 10 by a weight key with a hash field for each.
+# by ALPHA, and the first 10 by a weight key with a hash field for each;
+# publish1 and publish50 (PUBLISH to a channel with 1 or 50 subscribers,
+# held by bench/subscribers, which reads and discards the messages).
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 set -euo pipefail
@@ -25,6 +28,7 @@ TESTS=${TESTS:-set,get,incr}
 PIPES=${PIPES:-"1 16"}
 
 bench_init
+go build -o "$work/bin/subscribers" ./bench/subscribers
 rport=$(free_port); start_redis "$rport"
 pport=$(free_port); start_redpool "$pport" memory "threads = ${THREADS:-0}" '[persistence]' 'mode = "none"'
 echo "redpool: memory backend, no persistence, threads = ${THREADS:-0} (0 = auto); $(nproc) CPUs"
@@ -39,8 +43,24 @@ custom() {
     sort) echo "SORT mylist100" ;;
     sortalpha) echo "SORT mylist100 ALPHA LIMIT 0 10" ;;
     sortby) echo "SORT mylist100 BY w_* GET h_*->f LIMIT 0 10" ;;
+    publish1) echo "PUBLISH bench:1 message:__rand_int__" ;;
+    publish50) echo "PUBLISH bench:50 message:__rand_int__" ;;
     *) return 1 ;;
   esac
+}
+
+# subscribers PORT TEST -> starts the subscribers a publishN test needs
+# (none for other tests) and sets $sub_pid (empty if none).
+sub_pid=
+subscribers() {
+  sub_pid=
+  [[ $2 =~ ^publish([0-9]+)$ ]] || return 0
+  local n=${BASH_REMATCH[1]} fifo="$work/subs-$1.fifo"
+  rm -f "$fifo"; mkfifo "$fifo"
+  "$work/bin/subscribers" -addr "127.0.0.1:$1" -n "$n" -channel "bench:$n" >"$fifo" &
+  sub_pid=$!
+  pids+=("$sub_pid")
+  read -r _ <"$fifo"   # "ready"
 }
 
 # rps_test PORT TEST PIPELINE -> requests per second of a -t test or a custom one.
@@ -73,8 +93,12 @@ done
 printf '%-9s %-4s %14s %14s %8s\n' test P redis redpool ratio
 for p in $PIPES; do
   for t in ${TESTS//,/ }; do
+    subscribers "$rport" "$t"
     r=$(rps_test "$rport" "$t" "$p")
+    [[ -n $sub_pid ]] && stop_pid "$sub_pid"
+    subscribers "$pport" "$t"
     m=$(rps_test "$pport" "$t" "$p")
+    [[ -n $sub_pid ]] && stop_pid "$sub_pid"
     printf '%-9s %-4s %14s %14s %8s\n' "$t" "$p" "$r" "$m" "$(ratio "$m" "$r")"
   done
 done

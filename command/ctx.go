@@ -50,6 +50,11 @@ type Ctx struct {
 	lastIO     int64         // the client's ioMark then
 	errReplies int64         // error replies written on c
 	counted    int64         // errReplies already charged to a command
+	// pushes are the frames TakePushes took from the client's outbox,
+	// written after out.
+	pushes [][]byte
+	// wakes are the sessions to wake once the batch is flushed (WakePushed).
+	wakes []PushLink
 }
 
 // NewCtx returns a context for a session of client on e.
@@ -78,6 +83,10 @@ func (c *Ctx) Reset() {
 	c.out = c.out[:0]
 	c.logSeq = 0
 	c.resets++
+	if c.pushes != nil {
+		c.Client.FramesWritten(c.pushes)
+		c.pushes = nil
+	}
 }
 
 // LogSeq is the AOF record the replies in Out must wait for (0: none).
@@ -148,6 +157,9 @@ func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
 			c.reject(spec)
 			return nil, err
 		}
+	}
+	if spec.Flags&SubscribedOK == 0 && c.Client.Subscribed() && !c.resp3() {
+		return nil, subscribedModeError(spec, args)
 	}
 	return spec, nil
 }

@@ -68,8 +68,12 @@ type Options struct {
 	Families [][]Spec
 	// Info adds extra INFO sections (name, fields), e.g. the listener's.
 	Info func() []InfoSection
-	// Notifier delivers keyspace events; nil drops them.
+	// Notifier delivers keyspace events; nil publishes them on the
+	// engine's own Pub/Sub (keyspacePublisher in pubsub.go).
 	Notifier Notifier
+	// OutputLimits are the initial client-output-buffer-limit; nil means
+	// Redis's defaults (DefaultOutputLimits).
+	OutputLimits *OutputLimits
 }
 
 // InfoSection is one INFO section.
@@ -108,7 +112,10 @@ type Engine struct {
 	started     time.Time
 	// epoch is a time.Now with its monotonic reading: time.Since(epoch)
 	// reads only the monotonic clock, half the cost of time.Now.
-	epoch time.Time
+	epoch  time.Time
+	pubsub broker
+	// outputLimits is client-output-buffer-limit (pubsub_outbox.go).
+	outputLimits outputLimits
 
 	dirty    atomic.Int64 // changes since start
 	conns    atomic.Int64
@@ -146,6 +153,16 @@ func NewEngine(o Options) (*Engine, error) {
 		started:  o.Clock.Now(),
 	}
 	e.prefetcher, _ = o.Backend.(backend.Prefetcher)
+	e.pubsub.init()
+	if e.notifier == nil {
+		e.notifier = keyspacePublisher{e}
+	}
+	limits := DefaultOutputLimits()
+	if o.OutputLimits != nil {
+		limits = *o.OutputLimits
+	}
+	e.outputLimits.store(limits)
+	o.Params.Register(e.outputLimits.param())
 	e.clients.byID = make(map[int64]*Client)
 	e.blocking = newBlocking()
 	e.epoch = time.Now()
@@ -173,6 +190,7 @@ func Families() [][]Spec {
 		zsetCommands(),
 		multiCommands(),
 		sortCommands(),
+		pubsubCommands(),
 		slowlogCommands(),
 		memoryCommands(),
 		latencyCommands(),
@@ -280,6 +298,11 @@ type Client struct {
 	watching     map[watchKey]int64
 	watchTouched atomic.Bool
 
+	// subs is the client's Pub/Sub subscriptions (pubsub.go); outbox
+	// queues the frames other goroutines push to it (pubsub_outbox.go).
+	subs   subscriptions
+	outbox outbox
+
 	traffic traffic
 	lastCmd atomic.Pointer[Spec] // for CLIENT LIST; set by the dispatcher
 	blocked atomic.Bool          // waiting in a blocking command (CLIENT LIST)
@@ -309,9 +332,10 @@ func (e *Engine) NewClient(addr, laddr string) *Client {
 	return c
 }
 
-// Unregister forgets a client, and the keys it watched.
+// Unregister forgets a client, the keys it watched and its subscriptions.
 func (e *Engine) Unregister(c *Client) {
 	e.watches.remove(c, c.watching)
+	e.pubsub.unsubscribeAll(c)
 	e.clients.mu.Lock()
 	delete(e.clients.byID, c.ID)
 	e.base.add(&c.traffic, 1)

@@ -46,6 +46,10 @@ const (
 	// Keys is set for COMMAND INFO (ZUNIONSTORE: the destination at 1,
 	// the sources after numkeys), which Redis reports as "movablekeys".
 	MovableKeys
+	// SubscribedOK commands run while a RESP2 client is in subscribed
+	// mode ((P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT, RESET); the
+	// dispatcher refuses every other one.
+	SubscribedOK
 )
 
 var flagNames = []struct {

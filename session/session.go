@@ -1,6 +1,18 @@
 // Package session runs one client connection: it reads requests (RESP2
 // multibulk and inline), runs every command already buffered through the
 // command engine, and writes all their replies in one flush.
+//
+// Frames other clients push to this one (Pub/Sub messages, keyspace
+// events: command.Engine.Push) wait in the client's outbox. Every flush
+// takes them along behind the replies. While the session is idle in a
+// read, a writer goroutine writes them at once: the pusher wakes it
+// (Wake), and it writes only while the session is idle. A session whose
+// read returns waits for a write in progress (writeMu) before it runs
+// anything, so frames never cut into a reply and never pass the reply to
+// the SUBSCRIBE that asked for them. The writer starts with the first
+// push and stops with the session. The request/response path pays two
+// atomic stores and a load around each read. While a blocking command
+// (BLPOP) waits, pushed frames wait with it and go out with its reply.
 package session
 
 import (
@@ -10,6 +22,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -75,6 +88,30 @@ type Session struct {
 	batch [][][]byte
 
 	closing atomic.Bool
+	bufs    net.Buffers // Flush's replies and pushed frames
+	// deadline: a read deadline (the idle timeout) is set.
+	deadline bool
+
+	// idle is set while the session waits in a read with nothing left to
+	// write: only then does the writer write pushed frames.
+	idle atomic.Bool
+	// writeMu is held by the writer while it writes; the session takes it
+	// once after each read, to wait for a write in progress.
+	writeMu sync.Mutex
+	writer  pushWriter
+}
+
+// pushWriter is the goroutine that writes pushed frames while the session
+// is idle. It starts at the first Wake and stops when the session ends.
+type pushWriter struct {
+	on      atomic.Bool // started: the session must wait for its writes
+	mu      sync.Mutex
+	started bool
+	stopped bool
+	wake    chan struct{} // capacity 1
+	stop    chan struct{}
+	done    chan struct{}
+	bufs    net.Buffers
 }
 
 // New prepares a session for conn. ctx is done when the server shuts down.
@@ -97,11 +134,14 @@ func New(ctx context.Context, conn net.Conn, e *command.Engine, st *Settings, lo
 func (s *Session) Serve() {
 	s.client = s.engine.NewClient(addrString(s.conn.RemoteAddr()), addrString(s.conn.LocalAddr()))
 	s.cmd = s.engine.NewCtx(s.client, s)
+	s.client.SetPushLink(s)
 	defer func() {
 		if r := recover(); r != nil {
 			s.logger.Error("panic serving client", "client", s.client.Addr, "panic", r, "stack", string(debug.Stack()))
 		}
+		s.cmd.WakePushed()
 		s.engine.Unregister(s.client)
+		s.stopWriter()
 		_ = s.conn.Close()
 	}()
 	s.loop()
@@ -184,8 +224,10 @@ func (s *Session) fail(err error) {
 // Flush writes the replies produced so far, after waiting for the AOF to
 // make the writes they acknowledge durable. Part of command.Link.
 func (s *Session) Flush() error {
-	out := s.cmd.Out()
-	if len(out) == 0 {
+	s.cmd.WakePushed() // the subscribers this batch published to
+	s.cmd.TakePushes()
+	out, pushes := s.cmd.Out(), s.cmd.Pushes()
+	if len(out) == 0 && len(pushes) == 0 {
 		return nil
 	}
 	if seq := s.cmd.LogSeq(); seq > 0 {
@@ -198,7 +240,18 @@ func (s *Session) Flush() error {
 			return err
 		}
 	}
-	n, err := s.conn.Write(out)
+	var n int
+	var err error
+	if len(pushes) == 0 {
+		n, err = s.conn.Write(out)
+	} else {
+		// The replies, then the pushed frames, in one system call.
+		s.bufs = append(append(s.bufs[:0], out), pushes...)
+		var n64 int64
+		n64, err = s.bufs.WriteTo(s.conn)
+		n = int(n64)
+		clear(s.bufs[:cap(s.bufs)])
+	}
 	s.client.CountNet(0, n)
 	s.cmd.Reset()
 	return err
@@ -212,6 +265,93 @@ func (s *Session) Context() context.Context { return s.ctx }
 func (s *Session) Close() {
 	s.closing.Store(true)
 	_ = s.conn.SetReadDeadline(time.Now())
+}
+
+// Wake has the frames pushed to the client written now if the session
+// is idle in a read (otherwise its next flush takes them). Part of
+// command.PushLink; safe for concurrent use, never blocks.
+func (s *Session) Wake() {
+	w := &s.writer
+	w.mu.Lock()
+	if w.stopped {
+		w.mu.Unlock()
+		return
+	}
+	if !w.started {
+		w.started = true
+		w.wake = make(chan struct{}, 1)
+		w.stop = make(chan struct{})
+		w.done = make(chan struct{})
+		w.on.Store(true)
+		go s.writePushes()
+	}
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// writePushes is the writer goroutine.
+func (s *Session) writePushes() {
+	w := &s.writer
+	defer close(w.done)
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-w.wake:
+		}
+		// Let the publishers running now queue theirs too: one write
+		// then carries them all, as Redis's one write per event loop.
+		runtime.Gosched()
+		s.writeMu.Lock()
+		if s.idle.Load() && s.client.HasPushes() {
+			frames := s.client.TakeFrames()
+			w.bufs = append(w.bufs[:0], frames...)
+			n, err := w.bufs.WriteTo(s.conn)
+			clear(w.bufs[:cap(w.bufs)])
+			s.client.FramesWritten(frames)
+			s.client.CountNet(0, int(n))
+			if err != nil {
+				s.Kill() // the session's read ends too
+			}
+		}
+		s.writeMu.Unlock()
+	}
+}
+
+// stopWriter stops the writer, if it started, and waits for it.
+func (s *Session) stopWriter() {
+	w := &s.writer
+	w.mu.Lock()
+	w.stopped = true
+	started := w.started
+	w.mu.Unlock()
+	if started {
+		close(w.stop)
+		<-w.done
+	}
+}
+
+// Kill ends the session at once, even in the middle of a blocked write:
+// its client went over its output-buffer limit. Part of
+// command.PushLink; safe for concurrent use.
+func (s *Session) Kill() {
+	s.closing.Store(true)
+	_ = s.conn.SetDeadline(time.Now())
+}
+
+// rearm sets the read deadline for the next read: the idle timeout if one
+// applies (never to a client with subscriptions, as in Redis), else none.
+func (s *Session) rearm() {
+	if d := s.settings.IdleTimeout(); d > 0 && !s.client.Subscribed() {
+		s.deadline = true
+		_ = s.conn.SetReadDeadline(time.Now().Add(d))
+	} else if s.deadline {
+		s.deadline = false
+		_ = s.conn.SetReadDeadline(time.Time{})
+	}
 }
 
 // Watch watches the connection while a blocking command waits: gone closes
@@ -255,7 +395,8 @@ func (s *Session) Watch() (<-chan struct{}, func()) {
 // source is the io.Reader under the request parser. Before it blocks on the
 // network it flushes the pending replies: that is how every command already
 // buffered runs before one flush. It also serves bytes read while a command
-// was blocked, then a read error seen meanwhile.
+// was blocked, then a read error seen meanwhile. While it waits in a read
+// the session is idle: the writer may write pushed frames.
 type source struct {
 	s    *Session
 	side []byte
@@ -272,24 +413,38 @@ func (r *source) Read(p []byte) (int, error) {
 	if r.err != nil {
 		return 0, r.err
 	}
-	if err := s.Flush(); err != nil {
-		return 0, err
+	for {
+		if err := s.Flush(); err != nil {
+			return 0, err
+		}
+		s.rearm()
+		// Shutdown closes every session (Close) before it cancels ctx, so
+		// the flag alone says whether to stop; ctx.Err would take a lock
+		// that every session shares. It is read after the deadline is set:
+		// a Close or Kill that moved it before is seen here.
+		if s.closing.Load() {
+			return 0, io.EOF
+		}
+		s.idle.Store(true)
+		if s.client.HasPushes() { // pushed before the writer could see idle
+			s.idle.Store(false)
+			continue
+		}
+		n, err := s.conn.Read(p)
+		s.idle.Store(false)
+		if s.writer.on.Load() {
+			// A writer that saw the session idle may be writing: wait.
+			// One that looks later sees it busy and leaves the frames to
+			// the session's flush.
+			s.writeMu.Lock()
+			s.writeMu.Unlock() //nolint:staticcheck // a barrier
+		}
+		s.client.CountNet(n, 0)
+		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !s.closing.Load() {
+			s.logger.Debug("closing idle client", "client", s.client.Addr)
+		}
+		return n, err
 	}
-	// Shutdown closes every session (Close) before it cancels ctx, so the
-	// flag alone says whether to stop; ctx.Err would take a lock that every
-	// session shares.
-	if s.closing.Load() {
-		return 0, io.EOF
-	}
-	if d := s.settings.IdleTimeout(); d > 0 {
-		_ = s.conn.SetReadDeadline(time.Now().Add(d))
-	}
-	n, err := s.conn.Read(p)
-	s.client.CountNet(n, 0)
-	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !s.closing.Load() {
-		s.logger.Debug("closing idle client", "client", s.client.Addr)
-	}
-	return n, err
 }
 
 func addrString(a net.Addr) string {
