@@ -95,6 +95,12 @@ func (e *Engine) Exec(c *Ctx, args [][]byte) {
 		c.refuse(args, err)
 		return
 	}
+	if e.scripts.busyN.Load() != 0 {
+		if err := e.checkBusy(spec, args); err != nil {
+			c.Error(err)
+			return
+		}
+	}
 	if c.Client.multi.on && c.dispatchMulti(spec, args) {
 		return
 	}

@@ -96,6 +96,7 @@ type Engine struct {
 	watches    watchRegistry
 	notify     notifyConfig
 	notifier   Notifier
+	scripts    *scripting
 	started    time.Time
 
 	dirty    atomic.Int64 // changes since start
@@ -136,6 +137,7 @@ func NewEngine(o Options) (*Engine, error) {
 	e.prefetcher, _ = o.Backend.(backend.Prefetcher)
 	e.clients.byID = make(map[int64]*Client)
 	e.blocking = newBlocking()
+	e.scripts = newScripting(e)
 	return e, nil
 }
 
@@ -150,6 +152,7 @@ func Families() [][]Spec {
 		hashCommands(),
 		setCommands(),
 		multiCommands(),
+		scriptCommands(),
 	}
 }
 

@@ -39,6 +39,14 @@ const (
 	// being queued (EXEC, DISCARD, MULTI, WATCH, QUIT), as in Redis's
 	// processCommand.
 	RunsInMulti
+	// NoScript commands are refused inside scripts (Redis's noscript).
+	NoScript
+	// AllowBusy commands run while a script is busy (Redis's allow_busy);
+	// every other command gets -BUSY then.
+	AllowBusy
+	// Script commands run a script (EVAL, FCALL): whatever keys they
+	// declare, EXEC locks everything for writing when one is queued.
+	Script
 )
 
 var flagNames = []struct {
@@ -46,6 +54,7 @@ var flagNames = []struct {
 	name string
 }{
 	{Write, "write"}, {ReadOnly, "readonly"}, {Admin, "admin"}, {Blocking, "blocking"}, {Fast, "fast"},
+	{NoScript, "noscript"}, {AllowBusy, "allow_busy"},
 }
 
 // Names returns the flag names COMMAND INFO reports.

@@ -1,0 +1,76 @@
+package command
+
+import (
+	"reflect"
+	"testing"
+
+	"redpool/backend"
+)
+
+// execArgs runs one command given as separate arguments and returns its
+// reply.
+func execArgs(c *Ctx, args ...string) string {
+	c.e.Exec(c, benchArgs(args...))
+	out := string(c.Out())
+	c.Reset()
+	return out
+}
+
+// TestEvalTranscript checks EVAL's replies and errors byte for byte with
+// Redis 7.0.15's.
+func TestEvalTranscript(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
+		c, _ := newLoggedCtx(t, b, clk)
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"EVAL", "return 1", "0"}, ":1\r\n"},
+			{[]string{"EVAL", "return redis.call('set', KEYS[1], ARGV[1])", "1", "k", "v"}, "+OK\r\n"},
+			{[]string{"EVAL", "return redis.call('get', KEYS[1])", "1", "k"}, "$1\r\nv\r\n"},
+			{[]string{"EVAL", "return redis.call('get', 'nokey')", "0"}, "$-1\r\n"},
+			{[]string{"EVAL", "return {1, 2.7, 'x', false, {ok='fine'}, nil, 3}", "0"}, "*5\r\n:1\r\n:2\r\n$1\r\nx\r\n$-1\r\n+fine\r\n"},
+			{[]string{"EVAL", "return redis.call('nosuch')", "0"}, "-ERR Unknown Redis command called from script script: 206396248e12c6e742fd7296250433c8d7343b74, on @user_script:1.\r\n"},
+			{[]string{"EVAL", "return redis.call('get')", "0"}, "-ERR Wrong number of args calling Redis command from script script: f187dee77f607f7cff00bbabc9df38507582c78d, on @user_script:1.\r\n"},
+			{[]string{"EVAL", "return redis.call('incr','k')", "0"}, "-ERR value is not an integer or out of range script: 1f71dc1cd0b838440b29a02b9ecb8480e01af28a, on @user_script:1.\r\n"},
+			{[]string{"EVAL", "return redis.pcall('incr','k')", "0"}, "-ERR value is not an integer or out of range\r\n"},
+			{[]string{"EVAL", "x = 1", "0"}, "-ERR user_script:1: Attempt to modify a readonly table script: 34bce5f775de97f557a34088509c8bfe1ea17e52, on @user_script:1.\r\n"},
+			{[]string{"EVAL", "return y", "0"}, "-ERR user_script:1: Script attempted to access nonexistent global variable 'y' script: e278681ed961e2fb52881313e5c90fdd93749940, on @user_script:1.\r\n"},
+			{[]string{"EVAL", "return error('boom')", "0"}, "-ERR user_script:1: boom script: 57b11f4c6516f4ef2661c6423451796106f8393a, on @user_script:1.\r\n"},
+			{[]string{"EVAL", "return error({err='My err'})", "0"}, "-My err script: 4cb2e3f0cd3a23d4acfb8bd1047f1f5d5b908af7, on @user_script:1.\r\n"},
+			{[]string{"EVAL", "return redis.error_reply('My err')", "0"}, "-My err\r\n"},
+			{[]string{"EVAL", "return redis.error_reply('-My err')", "0"}, "-My err\r\n"},
+			{[]string{"EVAL", "return {err='x'}", "0"}, "-x\r\n"},
+			{[]string{"EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "0"}, "-NOSCRIPT No matching script. Please use EVAL.\r\n"},
+			{[]string{"EVAL", "return 1", "-1"}, "-ERR Number of keys can't be negative\r\n"},
+			{[]string{"EVAL", "return 1", "3", "a"}, "-ERR Number of keys can't be greater than number of args\r\n"},
+			{[]string{"EVAL", "return redis.call('multi')", "0"}, "-ERR This Redis command is not allowed from script script: c329a1a294be6bf95b44144f7502610661ae925a, on @user_script:1.\r\n"},
+			{[]string{"EVAL", "return os.time()", "0"}, "-ERR user_script:1: Script attempted to access nonexistent global variable 'os' script: 13dea82ee9da896aebcd10f5e36f4a1eeb839b48, on @user_script:1.\r\n"},
+			{[]string{"EVAL", "return redis.call()", "0"}, "-ERR Please specify at least one argument for this redis lib call script: 0a907e1429221a4d85516cab7fd219a82a9439d8, on @user_script:1.\r\n"},
+			{[]string{"EVAL", "return redis.call('set','a',{})", "0"}, "-ERR Lua redis lib command arguments must be strings or integers script: f852c2a3a94e72447f50c0bcf1c270021162ffaf, on @user_script:1.\r\n"},
+			{[]string{"EVAL", "rawset(_G, 'x', 1)", "0"}, "-ERR Attempt to modify a readonly table script: e2c706419da183d6229a1230c3be09cc32cdeee0, on @user_script:1.\r\n"},
+			{[]string{"EVAL", "math.randomseed(0) return {math.random(100), math.random(2147483647)}", "0"}, "*2\r\n:18\r\n:1610402241\r\n"},
+		} {
+			if got := execArgs(c, tc.args...); got != tc.want {
+				t.Errorf("%q: got %q, want %q", tc.args, got, tc.want)
+			}
+		}
+	})
+}
+
+// TestEvalLogsEffects: a script's writes reach the log as the commands it
+// ran, in MULTI ... EXEC when there are several; never as EVAL.
+func TestEvalLogsEffects(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
+		c, log := newLoggedCtx(t, b, clk)
+		execArgs(c, "EVAL", "redis.call('incr', KEYS[1]) redis.call('expire', KEYS[1], 100) return redis.call('get', KEYS[1])", "1", "n")
+		want := []string{"MULTI", "0: incr n", "0: PEXPIREAT n 1700000100000", "EXEC"}
+		if recs := log.take(); !reflect.DeepEqual(recs, want) {
+			t.Errorf("records %q, want %q", recs, want)
+		}
+		execArgs(c, "EVAL", "return redis.call('set', 'x', 1)", "0")
+		if recs := log.take(); !reflect.DeepEqual(recs, []string{"0: set x 1"}) {
+			t.Errorf("records %q", recs)
+		}
+	})
+}
