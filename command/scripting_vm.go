@@ -436,7 +436,7 @@ type runHook struct {
 func newRunHook() *runHook { return &runHook{done: make(chan struct{})} }
 
 func (h *runHook) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (h *runHook) Value(any) any                { return nil }
+func (h *runHook) Value(any) any               { return nil }
 
 func (h *runHook) Err() error {
 	if h.closed.Load() {
