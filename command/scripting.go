@@ -813,12 +813,13 @@ func (vm *luaVM) args(L *lua.LState, n int) ([][]byte, bool) {
 	return argv, true
 }
 
-// appendLuaNumber formats f as Lua 5.1's tostring ("%.14g").
+// appendLuaNumber formats f as Redis 7.0 passes a number argument of
+// redis.call to the command ("%.17g").
 func appendLuaNumber(dst []byte, f float64) []byte {
 	if f == float64(int64(f)) && f > -1e15 && f < 1e15 {
 		return strconv.AppendInt(dst, int64(f), 10)
 	}
-	return strconv.AppendFloat(dst, f, 'g', 14, 64)
+	return strconv.AppendFloat(dst, f, 'g', 17, 64)
 }
 
 // --- SCRIPT ---

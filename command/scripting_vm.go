@@ -115,6 +115,7 @@ func newLuaVM(logger *slog.Logger) *luaVM {
 	math.RawSetString("random", L.NewFunction(vm.mathRandom))
 	math.RawSetString("randomseed", L.NewFunction(vm.mathRandomseed))
 	g.RawSetString("rawset", L.NewFunction(vm.rawset))
+	g.RawSetString("pcall", vm.pcall(g.RawGetString("pcall")))
 	g.RawSetString("redis", vm.redisTable())
 	vm.errFn = L.NewFunction(vm.errorHandler)
 	vm.protectGlobals()
@@ -181,6 +182,24 @@ func (vm *luaVM) rawset(L *lua.LState) int {
 	t.RawSet(L.CheckAny(2), L.CheckAny(3))
 	L.Push(t)
 	return 1
+}
+
+// pcall wraps the base library's pcall so that a caught error table
+// {err=...} comes back as its message, as Redis 7.0's pcall returns it.
+func (vm *luaVM) pcall(base lua.LValue) *lua.LFunction {
+	return vm.L.NewFunction(func(L *lua.LState) int {
+		n := L.GetTop()
+		L.Insert(base, 1)
+		L.Call(n, lua.MultRet)
+		if L.GetTop() >= 2 && L.Get(1) == lua.LFalse {
+			if t, ok := L.Get(2).(*lua.LTable); ok {
+				if msg, ok := t.RawGetString("err").(lua.LString); ok {
+					L.Replace(2, msg)
+				}
+			}
+		}
+		return L.GetTop()
+	})
 }
 
 // redisTable builds the redis library table.
