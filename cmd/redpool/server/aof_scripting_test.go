@@ -1,0 +1,105 @@
+package server_test
+
+import (
+	"bufio"
+	"bytes"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"redpool/cmd/redpool/config"
+	"redpool/cmd/redpool/server/servertest"
+)
+
+// transferScript is txBurst's transaction as a script.
+const transferScript = "redis.call('incr', KEYS[1]) redis.call('incr', KEYS[2]) return redis.call('set', KEYS[3], ARGV[1])"
+
+// TestAOFKill9Scripts kills redpool with SIGKILL in the middle of a burst of
+// scripts (INCR a; INCR b; SET last i) from several clients, restarts it on
+// the same log, and checks that every script's effects are wholly present
+// or wholly absent and that none acknowledged is lost; the log holds the
+// commands the scripts ran, never their text.
+func TestAOFKill9Scripts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs child processes")
+	}
+	bin := servertest.BuildBinary(t)
+	dir := t.TempDir()
+	cfg := aofConfig(dir, config.FsyncEverySec)
+	cfg.LogLevel = config.LogWarn
+	path := servertest.WriteConfig(t, t.TempDir(), cfg)
+	const clients = 4
+	acked := make([]int, clients)
+	for round := range 3 {
+		p := servertest.StartProcess(t, bin, path)
+		checkTransfers(t, p.Addr, acked)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			time.Sleep(500 * time.Millisecond)
+			p.Kill9()
+		}()
+		var wg sync.WaitGroup
+		for i := range clients {
+			wg.Go(func() { acked[i] = scriptBurst(p.Addr, i, acked[i]) })
+		}
+		wg.Wait()
+		<-done
+		t.Logf("round %d: acknowledged %v", round, acked)
+	}
+	p := servertest.StartProcess(t, bin, path)
+	checkTransfers(t, p.Addr, acked)
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, []byte("redis.call")) || bytes.Contains(bytes.ToLower(b), []byte("evalsha")) {
+			t.Errorf("%s holds a script or EVALSHA", path)
+		}
+		if !bytes.Contains(b, []byte("MULTI")) && bytes.Contains(b, []byte("INCR")) {
+			t.Errorf("%s: script effects not wrapped in MULTI ... EXEC", path)
+		}
+		return nil
+	})
+}
+
+// scriptBurst runs transferScript with EVALSHA for client id, numbered
+// from after, until the connection fails, and returns the last one
+// acknowledged.
+func scriptBurst(addr string, id, after int) int {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return after
+	}
+	defer conn.Close()
+	br := bufio.NewReader(conn)
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Write(pipeline([]string{"SCRIPT", "LOAD", transferScript})); err != nil {
+		return after
+	}
+	sha, err := servertest.ReadRaw(br)
+	if err != nil || len(sha) < 45 {
+		return after
+	}
+	sha = sha[5:45]
+	s := strconv.Itoa(id)
+	for i := after + 1; ; i++ {
+		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := conn.Write(pipeline([]string{"EVALSHA", sha, "3", "a:" + s, "b:" + s, "last:" + s, strconv.Itoa(i)})); err != nil {
+			return i - 1
+		}
+		reply, err := servertest.ReadRaw(br)
+		if err != nil || reply != wireOK {
+			return i - 1
+		}
+	}
+}
