@@ -10,6 +10,8 @@
 # A test is a redis-benchmark -t name (set, get, incr, sadd, spop, ...) or
 # one of the custom commands below: sismember (a random member of the
 # "myset" that sadd fills) and smembers (a set of 10 members, loaded first).
+#   TESTS=evalsha_get,evalsha_incr bench/compare.sh     # scripts: EVALSHA of a
+#                                            # GET, and of INCR + EXPIRE
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 set -euo pipefail
@@ -28,6 +30,8 @@ custom() {
   case $1 in
     sismember) echo "SISMEMBER myset element:__rand_int__" ;;
     smembers) echo "SMEMBERS myset10" ;;
+    evalsha_get) echo "EVALSHA $(sha1 "$lua_get") 1 key:__rand_int__" ;;
+    evalsha_incr) echo "EVALSHA $(sha1 "$lua_incr") 1 counter:__rand_int__" ;;
     *) return 1 ;;
   esac
 }
@@ -46,8 +50,15 @@ rps_test() {
     tr '\r' '\n' | awk '/requests per second/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i-1)}' | tail -1
 }
 
+# The scripts of the evalsha_* tests, loaded on both servers.
+lua_get="return redis.call('get', KEYS[1])"
+lua_incr="redis.call('incr', KEYS[1]) return redis.call('expire', KEYS[1], 100)"
+sha1() { printf '%s' "$1" | sha1sum | cut -d' ' -f1; }
+
 for port in "$rport" "$pport"; do
   redis-cli -p "$port" sadd myset10 m0 m1 m2 m3 m4 m5 m6 m7 m8 m9 >/dev/null
+  redis-cli -p "$port" script load "$lua_get" >/dev/null
+  redis-cli -p "$port" script load "$lua_incr" >/dev/null
 done
 
 printf '%-9s %-4s %14s %14s %8s\n' test P redis redpool ratio

@@ -226,11 +226,28 @@ func (s *scripting) flush() {
 	s.mu.Unlock()
 }
 
-// count is the number of cached scripts.
-func (s *scripting) count() int {
+// vmBytes estimates the memory of one idle VM: its value stack, call
+// stack and libraries (gopher-lua does not count its allocations).
+const vmBytes = luaRegistrySize*16 + luaCallStackSize*96 + 64<<10
+
+// infoFields are INFO memory's scripting fields: used_memory_lua is an
+// estimate (VMs created times vmBytes), used_memory_scripts_eval the size
+// of the cached scripts' text.
+func (s *scripting) infoFields() [][2]string {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return len(s.cache)
+	n, size := len(s.cache), 0
+	for _, sc := range s.cache {
+		size += len(sc.body)
+	}
+	s.mu.RUnlock()
+	lua := s.vms.Load() * vmBytes
+	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
+	return [][2]string{
+		{"used_memory_lua", itoa(lua)},
+		{"used_memory_lua_human", humanBytes(lua)},
+		{"used_memory_scripts_eval", itoa(int64(size))},
+		{"number_of_cached_scripts", itoa(int64(n))},
+	}
 }
 
 // compileScript parses a script's shebang and compiles its body.
@@ -239,7 +256,9 @@ func compileScript(sha, body string) (*script, error) {
 	if err != nil {
 		return nil, err
 	}
-	proto, err := compileLua(code, "user_script")
+	// As Redis, the body becomes a function's (not a vararg chunk's: no
+	// "arg" table per call), on the same first line.
+	proto, err := compileLua("return function() "+code+"\nend", "user_script")
 	if err != nil {
 		return nil, Error("ERR Error compiling script (new function): " + err.Error())
 	}

@@ -2,6 +2,7 @@ package command
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"redpool/backend"
@@ -73,4 +74,48 @@ func TestEvalLogsEffects(t *testing.T) {
 			t.Errorf("records %q", recs)
 		}
 	})
+}
+
+// TestScriptInfo: INFO memory counts the cached scripts.
+func TestScriptInfo(t *testing.T) {
+	_, c := newMemoryCtx(t)
+	execArgs(c, "EVAL", "return 1", "0")
+	execArgs(c, "SCRIPT", "LOAD", "return 2")
+	out := execArgs(c, "INFO", "memory")
+	for _, want := range []string{"number_of_cached_scripts:2\r\n", "used_memory_scripts_eval:16\r\n", "used_memory_lua:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("INFO memory lacks %q:\n%s", want, out)
+		}
+	}
+	execArgs(c, "SCRIPT", "FLUSH")
+	if out := execArgs(c, "INFO", "memory"); !strings.Contains(out, "number_of_cached_scripts:0\r\n") {
+		t.Errorf("after SCRIPT FLUSH:\n%s", out)
+	}
+}
+
+// BenchmarkEvalshaGet is EVALSHA of a script doing one GET, in one client.
+func BenchmarkEvalshaGet(b *testing.B) {
+	_, c := newMemoryCtx(b)
+	execArgs(c, "SET", "k", "v")
+	sha := strings.TrimSpace(strings.Split(execArgs(c, "SCRIPT", "LOAD", "return redis.call('get', KEYS[1])"), "\r\n")[1])
+	args := benchArgs("EVALSHA", sha, "1", "k")
+	execArgs(c, "EVALSHA", sha, "1", "k")
+	b.ReportAllocs()
+	for b.Loop() {
+		c.e.Exec(c, args)
+		c.Reset()
+	}
+}
+
+// BenchmarkEvalshaIncrExpire is EVALSHA of INCR plus EXPIRE.
+func BenchmarkEvalshaIncrExpire(b *testing.B) {
+	_, c := newMemoryCtx(b)
+	sha := strings.TrimSpace(strings.Split(execArgs(c, "SCRIPT", "LOAD", "redis.call('incr', KEYS[1]) return redis.call('expire', KEYS[1], 100)"), "\r\n")[1])
+	args := benchArgs("EVALSHA", sha, "1", "k")
+	execArgs(c, "EVALSHA", sha, "1", "k")
+	b.ReportAllocs()
+	for b.Loop() {
+		c.e.Exec(c, args)
+		c.Reset()
+	}
 }

@@ -243,7 +243,7 @@ func redisVersionNum() int {
 	return n
 }
 
-// compile returns the VM's function for s, compiling it on first use.
+// function returns the VM's function for s, made on first use.
 func (vm *luaVM) function(s *script, gen uint64) *lua.LFunction {
 	if vm.gen != gen {
 		clear(vm.fns)
@@ -252,7 +252,12 @@ func (vm *luaVM) function(s *script, gen uint64) *lua.LFunction {
 	if fn := vm.fns[s.sha]; fn != nil {
 		return fn
 	}
-	fn := vm.L.NewFunctionFromProto(s.proto)
+	// The chunk returns the script's function.
+	L := vm.L
+	L.Push(L.NewFunctionFromProto(s.proto))
+	L.Call(0, 1)
+	fn := L.Get(-1).(*lua.LFunction)
+	L.Pop(1)
 	vm.fns[s.sha] = fn
 	return fn
 }

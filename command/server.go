@@ -485,6 +485,7 @@ func (e *Engine) infoSections() []InfoSection {
 			{"mem_allocator", "go"},
 		}},
 	}
+	secs[len(secs)-1].Fields = append(secs[len(secs)-1].Fields, e.scripts.infoFields()...)
 	pers := [][2]string{{"loading", "0"}}
 	if e.persister != nil {
 		pers = append(pers, e.persister.Info()...)
