@@ -97,6 +97,7 @@ type Engine struct {
 	notify     notifyConfig
 	notifier   Notifier
 	scripts    *scripting
+	functions  *functionRegistry
 	started    time.Time
 
 	dirty    atomic.Int64 // changes since start
@@ -138,6 +139,7 @@ func NewEngine(o Options) (*Engine, error) {
 	e.clients.byID = make(map[int64]*Client)
 	e.blocking = newBlocking()
 	e.scripts = newScripting(e)
+	e.functions = newFunctionRegistry()
 	return e, nil
 }
 
@@ -153,6 +155,7 @@ func Families() [][]Spec {
 		setCommands(),
 		multiCommands(),
 		scriptCommands(),
+		functionCommands(),
 	}
 }
 

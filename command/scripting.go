@@ -408,7 +408,7 @@ type scriptRun struct {
 	s        *scripting
 	c        *Ctx
 	vm       *luaVM
-	sc       *script
+	target   runTarget
 	name     string // what error texts name: the SHA, or a function's name
 	keys     [][]byte
 	db       int // the caller's database
@@ -429,15 +429,33 @@ type scriptRun struct {
 // errRestart abandons a declared-keys run to rerun it locking everything.
 var errRestart = errors.New("script: rerun locking everything")
 
+// runTarget is what runScript runs: an EVAL script or a function.
+type runTarget struct {
+	name     string        // what error texts name: the SHA, or the function's name
+	locking  *atomic.Int32 // the learned locking (see the package notes)
+	function bool          // FCALL: called with (KEYS, ARGV); killed by FUNCTION KILL
+	fn       func(vm *luaVM) *lua.LFunction
+}
+
 // runScript runs sc with KEYS keys and ARGV args and writes its reply.
 func (c *Ctx) runScript(sc *script, keys, args [][]byte, readOnly bool) error {
 	s := c.e.scripts
+	gen := s.gen.Load()
+	return c.runTarget(runTarget{name: sc.sha, locking: &sc.locking, fn: func(vm *luaVM) *lua.LFunction { return vm.function(sc, gen) }}, keys, args, readOnly)
+}
+
+// runTarget runs t with KEYS keys and ARGV args and writes its reply.
+func (c *Ctx) runTarget(t runTarget, keys, args [][]byte, readOnly bool) error {
+	s := c.e.scripts
 	vm := s.getVM()
 	defer s.putVM(vm)
-	r := &scriptRun{s: s, c: c, vm: vm, sc: sc, name: sc.sha, keys: keys, db: c.Client.DB(), readOnly: readOnly}
-	fn := vm.function(sc, s.gen.Load())
+	fn := t.fn(vm)
+	if fn == nil {
+		return ErrFunctionNotFound
+	}
+	r := &scriptRun{s: s, c: c, vm: vm, target: t, name: t.name, keys: keys, db: c.Client.DB(), readOnly: readOnly, function: t.function}
 	for {
-		r.lock = locking(sc.locking.Load())
+		r.lock = locking(t.locking.Load())
 		if c.open != nil {
 			r.lock = lockOpen
 		}
@@ -466,7 +484,13 @@ func (c *Ctx) runOnce(r *scriptRun, fn *lua.LFunction, args [][]byte) error {
 		}
 		vm.begin(r, args)
 		vm.L.Push(fn)
-		perr := vm.L.PCall(0, 1, vm.errFn)
+		nargs := 0
+		if r.function {
+			vm.L.Push(vm.globals.RawGetString("KEYS"))
+			vm.L.Push(vm.globals.RawGetString("ARGV"))
+			nargs = 2
+		}
+		perr := vm.L.PCall(nargs, 1, vm.errFn)
 		vm.end(r)
 		if r.restart {
 			if perr == nil {
@@ -493,18 +517,18 @@ func (c *Ctx) runOnce(r *scriptRun, fn *lua.LFunction, args [][]byte) error {
 	if err != nil {
 		c.out = c.out[:mark]
 		if err == errRestart {
-			r.sc.locking.Store(int32(lockAll))
+			r.target.locking.Store(int32(lockAll))
 		}
 		return err
 	}
 	if r.lock == lockLearn {
 		if r.undeclared || len(r.keys) == 0 {
-			r.sc.locking.Store(int32(lockAll))
+			r.target.locking.Store(int32(lockAll))
 		} else {
-			r.sc.locking.Store(int32(lockDeclared))
+			r.target.locking.Store(int32(lockDeclared))
 		}
 	} else if r.undeclared && r.lock != lockOpen {
-		r.sc.locking.Store(int32(lockAll))
+		r.target.locking.Store(int32(lockAll))
 	}
 	return nil
 }
@@ -712,8 +736,9 @@ func (vm *luaVM) call(L *lua.LState, raise bool) int {
 		L.Push(t)
 		return 1
 	}
-	if r == nil {
-		return fail("ERR redis.call is only available while a script runs")
+	if r == nil || vm.loading != nil {
+		L.RaiseError(luaErrNoGlobal, "call")
+		return 0
 	}
 	n := L.GetTop()
 	if n == 0 {

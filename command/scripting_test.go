@@ -1,6 +1,7 @@
 package command
 
 import (
+	"encoding/hex"
 	"reflect"
 	"strings"
 	"testing"
@@ -117,5 +118,46 @@ func BenchmarkEvalshaIncrExpire(b *testing.B) {
 	for b.Loop() {
 		c.e.Exec(c, args)
 		c.Reset()
+	}
+}
+
+// goldenFunctionDump is FUNCTION DUMP from Redis 7.0.15 of one library,
+// "golden" (its code LZF-compressed).
+const goldenFunctionDump = "f5c3407940b61f23216c7561206e616d653d676f6c64656e0a72656469732e72656769737465720a5f66756e6374696f6e2827801f045f66272c20e00014126b6579732c2061726773292072657475726e20a027062027202e2e2028401a195b315d206f722027272920656e64290a2d2d2070616464696e67e02d07016e670a006bd395052d6a8101"
+
+// TestFunctionDumpRestore: FUNCTION RESTORE takes Redis's payload (LZF
+// and all), and our DUMP restores to the same libraries; a flipped byte is
+// refused.
+func TestFunctionDumpRestore(t *testing.T) {
+	_, c := newMemoryCtx(t)
+	payload, err := hex.DecodeString(goldenFunctionDump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := execArgs(c, "FUNCTION", "RESTORE", string(payload)); got != "+OK\r\n" {
+		t.Fatalf("RESTORE of Redis's payload: %q", got)
+	}
+	if got, want := execArgs(c, "FCALL", "golden_f", "0", "x"), "$8\r\ngolden x\r\n"; got != want {
+		t.Fatalf("FCALL %q, want %q", got, want)
+	}
+	if got := execArgs(c, "FUNCTION", "RESTORE", string(payload)); got != "-ERR Library 'golden' already exists\r\n" {
+		t.Errorf("RESTORE APPEND of an existing library: %q", got)
+	}
+	dump := execArgs(c, "FUNCTION", "DUMP")
+	ours := dump[strings.Index(dump, "\r\n")+2 : len(dump)-2]
+	execArgs(c, "FUNCTION", "FLUSH")
+	if got := execArgs(c, "FUNCTION", "RESTORE", ours, "REPLACE"); got != "+OK\r\n" {
+		t.Fatalf("RESTORE of our payload: %q", got)
+	}
+	if got, want := execArgs(c, "FCALL_RO", "golden_f", "0"), "-ERR Can not execute a script with write flag using *_ro command.\r\n"; got != want {
+		t.Errorf("FCALL_RO %q, want %q", got, want)
+	}
+	bad := []byte(ours)
+	bad[3] ^= 1
+	if got := execArgs(c, "FUNCTION", "RESTORE", string(bad), "FLUSH"); got != "-ERR DUMP payload version or checksum are wrong\r\n" {
+		t.Errorf("corrupt payload: %q", got)
+	}
+	if got := execArgs(c, "FCALL", "golden_f", "0"); got != "$7\r\ngolden \r\n" {
+		t.Errorf("a refused RESTORE FLUSH changed the libraries: %q", got)
 	}
 }

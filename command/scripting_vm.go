@@ -59,6 +59,9 @@ type luaVM struct {
 	argv    [][]byte // redis.call's argument buffer
 	argBuf  []byte
 	argOffs []int
+	loading *libLoad                  // a library's code is running (loadLibrary)
+	funcs   map[string]*lua.LFunction // functions by name, of registry generation fnGen
+	fnGen   uint64
 }
 
 // Texts the Lua environment raises, byte for byte as Redis 7.0.
@@ -218,6 +221,7 @@ func (vm *luaVM) redisTable() *lua.LTable {
 		"replicate_commands": func(L *lua.LState) int { L.Push(lua.LTrue); return 1 },
 		"breakpoint":         func(L *lua.LState) int { L.Push(lua.LFalse); return 1 },
 		"debug":              func(L *lua.LState) int { return 0 },
+		"register_function":  vm.registerFunction,
 	}
 	for name, fn := range fns {
 		t.RawSetString(name, L.NewFunction(fn))
