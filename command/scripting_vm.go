@@ -13,6 +13,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"redpool/command/lualib"
 )
 
 // The Lua VM a script runs in.
@@ -23,8 +25,7 @@ import (
 // newproxy; no os, io, debug or package), the redis table, and readonly
 // globals: reading a global that does not exist and writing any global
 // (or a field of a library table) fail with Redis's texts. The libraries
-// Redis adds (cjson, cmsgpack, bit, struct) come from the lualib package
-// when it is merged.
+// Redis adds (cjson, cmsgpack, bit, struct) come from the lualib package.
 //
 // A luaVM runs one script at a time, for the session that took it from
 // the pool (scriptPool); it keeps the compiled functions of the scripts
@@ -110,6 +111,7 @@ func newLuaVM(logger *slog.Logger) *luaVM {
 		L.Push(lua.LString(lib.name))
 		L.Call(1, 0)
 	}
+	lualib.Open(L) // cjson, cmsgpack, bit, struct
 	g := L.G.Global
 	for _, name := range []string{"print", "loadfile", "dofile", "setfenv", "getfenv", "module", "require", "newproxy", "package", "_printregs"} {
 		g.RawSetString(name, lua.LNil)
@@ -134,7 +136,7 @@ func newLuaVM(logger *slog.Logger) *luaVM {
 func (vm *luaVM) protectGlobals() {
 	L := vm.L
 	real := L.G.Global
-	for _, name := range []string{"string", "table", "math", "coroutine", "redis"} {
+	for _, name := range []string{"string", "table", "math", "coroutine", "redis", "cjson", "cmsgpack", "bit", "struct"} {
 		if t, ok := real.RawGetString(name).(*lua.LTable); ok {
 			real.RawSetString(name, vm.readonly(t))
 		}

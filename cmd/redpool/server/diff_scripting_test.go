@@ -253,3 +253,25 @@ func TestDiffFunctions(t *testing.T) {
 		{"FUNCTION", "STATS"},
 	})
 }
+
+// TestDiffScriptLibraries checks that the libraries Redis exposes are
+// there and readonly (their behaviour is compared in command/lualib).
+func TestDiffScriptLibraries(t *testing.T) {
+	var cmds [][]string
+	for _, s := range []string{
+		"return cjson.encode({1, 2, 'x'})",
+		"return cjson.decode('[1,2,{\"a\":3}]')[3].a",
+		"return cjson.encode({a=1})",
+		"return cmsgpack.unpack(cmsgpack.pack({1, 2, 3}))",
+		"return bit.band(0xff, 0x0f)",
+		"return bit.tohex(65535)",
+		"return struct.pack('>I2', 258)",
+		"return {struct.unpack('>I2', '\\1\\2')}",
+		"cjson.encode = nil",
+		"bit.x = 1",
+		"return type(cjson.null)",
+	} {
+		cmds = append(cmds, []string{"EVAL", s, "0"})
+	}
+	diffScript(t, cmds)
+}
