@@ -69,6 +69,9 @@ type Options struct {
 	Info func() []InfoSection
 	// Notifier delivers keyspace events; nil drops them.
 	Notifier Notifier
+	// Functions are the function libraries to serve; nil means a new,
+	// empty set. The AOF replayer's engine shares the server's.
+	Functions *FunctionLibraries
 }
 
 // InfoSection is one INFO section.
@@ -139,7 +142,10 @@ func NewEngine(o Options) (*Engine, error) {
 	e.clients.byID = make(map[int64]*Client)
 	e.blocking = newBlocking()
 	e.scripts = newScripting(e)
-	e.functions = newFunctionRegistry()
+	e.functions = o.Functions
+	if e.functions == nil {
+		e.functions = newFunctionRegistry()
+	}
 	return e, nil
 }
 

@@ -31,8 +31,14 @@ import (
 // (10) and a CRC64 (Jones), both little-endian, so Redis restores our
 // payloads and we restore Redis's (LZF-compressed strings included).
 //
-// Libraries live in the engine's memory: they are not yet written to the
-// AOF or to snapshots, so they do not survive a restart.
+// Libraries are data. FUNCTION LOAD, DELETE, FLUSH and RESTORE change
+// them inside a write transaction locking everything (Ctx.InTx with no
+// keys), so they reach the AOF as themselves, ordered with every other
+// write, and an AOF rewrite, which captures the libraries while no write
+// is in progress (FunctionRecords), writes them as FUNCTION LOAD records
+// at the head of the new base. The AOF replayer's engine shares the
+// serving engine's libraries (Options.Functions). Snapshots (RDB mode) and
+// the bolt backend do not hold libraries yet.
 
 // functionLib is a loaded library. Immutable once loaded.
 type functionLib struct {
@@ -51,6 +57,14 @@ type functionDef struct {
 	lib     *functionLib
 	locking atomic.Int32
 }
+
+// FunctionLibraries is the set of function libraries an engine serves.
+// Engines given the same one (the server's, and the AOF replayer's that
+// loads into it) share it.
+type FunctionLibraries = functionRegistry
+
+// NewFunctionLibraries returns an empty set of libraries.
+func NewFunctionLibraries() *FunctionLibraries { return newFunctionRegistry() }
 
 // functionRegistry holds the loaded libraries. Safe for concurrent use.
 type functionRegistry struct {
@@ -441,19 +455,53 @@ func functionLoad(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := c.e.functions.add(lib, replace); err != nil {
-		return err
-	}
-	c.BulkString(lib.name)
-	return nil
+	return c.functionsWrite(func() error {
+		if err := c.e.functions.add(lib, replace); err != nil {
+			return err
+		}
+		c.BulkString(lib.name)
+		return nil
+	})
 }
 
-func functionDelete(c *Ctx) error {
-	if !c.e.functions.delete(string(c.Args[2])) {
-		return ErrLibraryNotFound
+// functionsWrite runs change, a change of the libraries, as a write
+// locking everything: refused while writes are, and logged to the AOF (as
+// the command itself) if it succeeds.
+func (c *Ctx) functionsWrite(change func() error) error {
+	if err := c.e.writeBlocked(); err != nil {
+		return err
 	}
-	c.OK()
-	return nil
+	return c.InTx(true, nil, func(c *Ctx) error {
+		if err := change(); err != nil {
+			return err
+		}
+		c.Dirty(1)
+		return nil
+	})
+}
+
+// FunctionRecords returns the commands that rebuild the libraries
+// (FUNCTION LOAD of each), for an AOF rewrite. Call it while no write is
+// in progress to get a state consistent with the data.
+func (e *Engine) FunctionRecords() [][][]byte {
+	var recs [][][]byte
+	for _, lib := range e.functions.sorted() {
+		recs = append(recs, [][]byte{[]byte("FUNCTION"), []byte("LOAD"), []byte(lib.code)})
+	}
+	return recs
+}
+
+// Functions returns the libraries the engine serves.
+func (e *Engine) Functions() *FunctionLibraries { return e.functions }
+
+func functionDelete(c *Ctx) error {
+	return c.functionsWrite(func() error {
+		if !c.e.functions.delete(string(c.Args[2])) {
+			return ErrLibraryNotFound
+		}
+		c.OK()
+		return nil
+	})
 }
 
 func functionFlush(c *Ctx) error {
@@ -463,9 +511,11 @@ func functionFlush(c *Ctx) error {
 	default:
 		return ErrFunctionFlushArg
 	}
-	c.e.functions.flush()
-	c.OK()
-	return nil
+	return c.functionsWrite(func() error {
+		c.e.functions.flush()
+		c.OK()
+		return nil
+	})
 }
 
 func functionList(c *Ctx) error {
@@ -672,7 +722,17 @@ func functionRestore(c *Ctx) error {
 		}
 		libs = append(libs, lib)
 	}
-	reg := c.e.functions
+	return c.functionsWrite(func() error {
+		if err := c.e.functions.restore(libs, policy); err != nil {
+			return err
+		}
+		c.OK()
+		return nil
+	})
+}
+
+// restore adds libs as FUNCTION RESTORE's policy says, all or nothing.
+func (reg *functionRegistry) restore(libs []*functionLib, policy string) error {
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
 	saved := struct {
@@ -690,7 +750,6 @@ func functionRestore(c *Ctx) error {
 		}
 	}
 	reg.gen.Add(1)
-	c.OK()
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"redpool/cmd/redpool/config"
+	"redpool/cmd/redpool/server"
 	"redpool/cmd/redpool/server/servertest"
 )
 
@@ -102,4 +103,32 @@ func scriptBurst(addr string, id, after int) int {
 			return i - 1
 		}
 	}
+}
+
+// TestAOFFunctions: loaded libraries survive a restart through the AOF,
+// deleted ones stay deleted, and a rewrite keeps them (as FUNCTION LOAD
+// at the head of the new base).
+func TestAOFFunctions(t *testing.T) {
+	s := servertest.StartConfig(t, aofConfig(t.TempDir(), config.FsyncAlways), server.Options{})
+	c := servertest.Dial(t, s.Addr)
+	libA := "#!lua name=liba\nredis.register_function('fa', function(keys, args) return redis.call('incr', keys[1]) end)"
+	libB := "#!lua name=libb\nredis.register_function('fb', function(keys, args) return 'b' end)"
+	c.Expect("$4\r\nliba\r\n", "FUNCTION", "LOAD", libA)
+	c.Expect("$4\r\nlibb\r\n", "FUNCTION", "LOAD", libB)
+	c.Expect(":1\r\n", "FCALL", "fa", "1", "n")
+	c.Expect("+OK\r\n", "FUNCTION", "DELETE", "libb")
+	s = restart(t, s, server.Options{})
+	c = servertest.Dial(t, s.Addr)
+	c.Expect(":2\r\n", "FCALL", "fa", "1", "n")
+	c.Expect("-ERR Function not found\r\n", "FCALL", "fb", "0")
+	c.Expect("$4\r\nlibb\r\n", "FUNCTION", "LOAD", libB)
+	c.Expect("+Background append only file rewriting started\r\n", "BGREWRITEAOF")
+	waitInfo(t, c, "aof_rewrite_in_progress", "0")
+	s = restart(t, s, server.Options{})
+	c = servertest.Dial(t, s.Addr)
+	c.Expect(":3\r\n", "FCALL", "fa", "1", "n")
+	c.Expect("$1\r\nb\r\n", "FCALL", "fb", "0")
+	c.Expect("+OK\r\n", "FUNCTION", "FLUSH")
+	s = restart(t, s, server.Options{})
+	servertest.Dial(t, s.Addr).Expect("*0\r\n", "FUNCTION", "LIST")
 }
