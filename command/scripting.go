@@ -68,6 +68,13 @@ import (
 // maxEvalScripts bounds the scripts EVAL caches.
 const maxEvalScripts = 500
 
+// maxScriptMemory is how much a script may grow the heap (measured every
+// luaCheckEvery instructions; gopher-lua does not count its allocations)
+// before it is stopped with luaErrMemory. It is generous, for the heap is
+// the whole process's: the point is that a script building a huge table
+// is stopped instead of taking the server down.
+const maxScriptMemory = 1 << 30
+
 // scriptFlags are a script's shebang flags.
 type scriptFlags uint8
 
@@ -125,10 +132,12 @@ type scripting struct {
 	busyMu sync.Mutex
 	busy   map[*scriptRun]struct{}
 	busyN  atomic.Int32
+
+	memLimit uint64 // maxScriptMemory; tests lower it
 }
 
 func newScripting(e *Engine) *scripting {
-	return &scripting{e: e, cache: make(map[string]*script), busy: make(map[*scriptRun]struct{})}
+	return &scripting{e: e, cache: make(map[string]*script), busy: make(map[*scriptRun]struct{}), memLimit: maxScriptMemory}
 }
 
 // getVM takes a VM from the pool, or makes one.
@@ -424,6 +433,8 @@ type scriptRun struct {
 	start      time.Time
 	limit      time.Duration // busy-reply-threshold, read at the first tick
 	busy       bool
+	heap0      uint64 // the heap when the run began (first tick)
+	oom        bool   // stopped for using more than maxScriptMemory
 }
 
 // errRestart abandons a declared-keys run to rerun it locking everything.
@@ -559,6 +570,7 @@ func (vm *luaVM) end(r *scriptRun) {
 		r.s.unmarkBusy(r)
 	}
 	vm.hook.run = nil
+	vm.hook.reset()
 	vm.run = nil
 }
 
@@ -602,14 +614,26 @@ func trimDash(s string) string {
 func (r *scriptRun) killed() bool { return r.vm.hook.closed.Load() }
 
 func (r *scriptRun) killText() string {
+	if r.oom {
+		return luaErrMemory
+	}
 	if r.function {
 		return "ERR " + luaErrKilledFn
 	}
 	return "ERR " + luaErrKilled
 }
 
-// tick runs every luaCheckEvery instructions, in the script's goroutine.
+// tick runs every luaCheckEvery instructions, in the script's goroutine:
+// it marks a script running past busy-reply-threshold busy, and stops one
+// whose run has grown the heap by more than the memory limit.
 func (r *scriptRun) tick() {
+	heap := r.vm.heapBytes()
+	if r.heap0 == 0 {
+		r.heap0 = heap
+	} else if heap > r.heap0 && heap-r.heap0 > r.s.memLimit {
+		r.oom = true
+		r.vm.hook.kill()
+	}
 	if r.busy {
 		return
 	}

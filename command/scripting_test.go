@@ -161,3 +161,17 @@ func TestFunctionDumpRestore(t *testing.T) {
 		t.Errorf("a refused RESTORE FLUSH changed the libraries: %q", got)
 	}
 }
+
+// TestScriptMemoryLimit: a script that builds a huge table is stopped with
+// a clear error, and the VM serves the next script.
+func TestScriptMemoryLimit(t *testing.T) {
+	_, c := newMemoryCtx(t)
+	c.e.scripts.memLimit = 64 << 20
+	got := execArgs(c, "EVAL", "local t = {} for i = 1, 1e8 do t[i] = 'x' .. i end return #t", "0")
+	if want := "-ERR Script used more memory than the scripting memory limit allows (lua-memory-limit) script: "; !strings.HasPrefix(got, want) {
+		t.Fatalf("got %q, want %q...", got, want)
+	}
+	if got := execArgs(c, "EVAL", "return 1", "0"); got != ":1\r\n" {
+		t.Fatalf("next script: %q", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"math"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -63,6 +64,7 @@ type luaVM struct {
 	loading *libLoad                  // a library's code is running (loadLibrary)
 	funcs   map[string]*lua.LFunction // functions by name, of registry generation fnGen
 	fnGen   uint64
+	heap    []metrics.Sample // heapBytes's reused sample
 }
 
 // Texts the Lua environment raises, byte for byte as Redis 7.0.
@@ -400,6 +402,18 @@ func (vm *luaVM) setRepl(L *lua.LState) int {
 		return vm.raise(L, "ERR "+luaErrSetReplFlags)
 	}
 	return 0
+}
+
+// heapBytes is the size of the live and not yet collected heap objects.
+func (vm *luaVM) heapBytes() uint64 {
+	if vm.heap == nil {
+		vm.heap = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	}
+	metrics.Read(vm.heap)
+	if vm.heap[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return vm.heap[0].Value.Uint64()
 }
 
 // --- math.random, deterministic as Redis's ---
