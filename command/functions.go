@@ -591,7 +591,10 @@ func functionStats(c *Ctx) error {
 		c.BulkString("name")
 		c.BulkString(r.name)
 		c.BulkString("command")
-		c.Array(0)
+		c.Array(len(r.busyArgv))
+		for _, a := range r.busyArgv {
+			c.Bulk(a)
+		}
 		c.BulkString("duration_ms")
 		c.Int(time.Since(r.start).Milliseconds())
 	} else {

@@ -433,7 +433,9 @@ type scriptRun struct {
 	start      time.Time
 	limit      time.Duration // busy-reply-threshold, read at the first tick
 	busy       bool
-	heap0      uint64 // the heap when the run began (first tick)
+	argv       [][]byte // the EVAL or FCALL command, aliasing the session's buffer
+	busyArgv   [][]byte // argv copied when the run turned busy (FUNCTION STATS)
+	heap0      uint64   // the heap when the run began (first tick)
 	oom        bool   // stopped for using more than maxScriptMemory
 }
 
@@ -464,7 +466,7 @@ func (c *Ctx) runTarget(t runTarget, keys, args [][]byte, readOnly bool) error {
 	if fn == nil {
 		return ErrFunctionNotFound
 	}
-	r := &scriptRun{s: s, c: c, vm: vm, target: t, name: t.name, keys: keys, db: c.Client.DB(), readOnly: readOnly, function: t.function}
+	r := &scriptRun{s: s, c: c, vm: vm, target: t, name: t.name, keys: keys, db: c.Client.DB(), readOnly: readOnly, function: t.function, argv: c.Args}
 	for {
 		r.lock = locking(t.locking.Load())
 		if c.open != nil {
@@ -617,9 +619,6 @@ func (r *scriptRun) killText() string {
 	if r.oom {
 		return luaErrMemory
 	}
-	if r.function {
-		return "ERR " + luaErrKilledFn
-	}
 	return "ERR " + luaErrKilled
 }
 
@@ -642,6 +641,7 @@ func (r *scriptRun) tick() {
 	}
 	if time.Since(r.start) >= r.limit {
 		r.busy = true
+		r.busyArgv = copyArgs(r.argv)
 		r.s.markBusy(r)
 	}
 }

@@ -78,7 +78,6 @@ const (
 	luaErrNoScript       = "This Redis command is not allowed from script"
 	luaErrWriteRO        = "Write commands are not allowed from read-only scripts."
 	luaErrKilled         = "Script killed by user with SCRIPT KILL..."
-	luaErrKilledFn       = "Script killed by user with FUNCTION KILL..."
 	luaErrSetrespArgs    = "redis.setresp() requires one argument."
 	luaErrSetrespProto   = "RESP version must be 2 or 3."
 	luaErrLogArgs        = "redis.log() requires two arguments or more."

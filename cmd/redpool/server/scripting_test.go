@@ -71,14 +71,20 @@ func TestScriptAtomicity(t *testing.T) {
 	})
 }
 
-// waitBusy polls PING on c until it answers -BUSY.
+// waitBusy polls PING on c until it answers EVAL's -BUSY.
 func waitBusy(t *testing.T, c *servertest.Conn) {
+	t.Helper()
+	waitBusyText(t, c, "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n")
+}
+
+// waitBusyText polls PING on c until it answers -BUSY, which must be want.
+func waitBusyText(t *testing.T, c *servertest.Conn, want string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		got := c.Do("PING")
 		if strings.HasPrefix(got, "-BUSY") {
-			if want := "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"; got != want {
+			if got != want {
 				t.Fatalf("PING %q, want %q", got, want)
 			}
 			return
@@ -108,6 +114,20 @@ func TestBusyScript(t *testing.T) {
 		}
 		c.Expect("+PONG\r\n", "PING")
 		a.Expect("+PONG\r\n", "PING")
+
+		a.Expect("$4\r\nloop\r\n", "FUNCTION", "LOAD", "#!lua name=loop\nredis.register_function('spin', function(keys, args) while true do end end)")
+		a.Send("FCALL", "spin", "0")
+		busyFn := "-BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.\r\n"
+		waitBusyText(t, c, busyFn)
+		c.Expect(busyFn, "SCRIPT", "KILL")
+		if got := c.Do("FUNCTION", "STATS"); !strings.HasPrefix(got, "*4\r\n$14\r\nrunning_script\r\n*6\r\n$4\r\nname\r\n$4\r\nspin\r\n$7\r\ncommand\r\n*3\r\n$5\r\nFCALL\r\n$4\r\nspin\r\n$1\r\n0\r\n$11\r\nduration_ms\r\n:") {
+			t.Errorf("FUNCTION STATS while busy: %q", got)
+		}
+		c.Expect("+OK\r\n", "FUNCTION", "KILL")
+		if got, want := a.Read(), "-ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2.\r\n"; got != want {
+			t.Fatalf("killed function %q, want %q", got, want)
+		}
+		c.Expect("+PONG\r\n", "PING")
 
 		a.Send("EVAL", "redis.call('set', 'w', '1') while true do end", "0")
 		waitBusy(t, c)
