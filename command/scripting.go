@@ -436,7 +436,7 @@ type scriptRun struct {
 	argv       [][]byte // the EVAL or FCALL command, aliasing the session's buffer
 	busyArgv   [][]byte // argv copied when the run turned busy (FUNCTION STATS)
 	heap0      uint64   // the heap when the run began (first tick)
-	oom        bool   // stopped for using more than maxScriptMemory
+	oom        bool     // stopped for using more than maxScriptMemory
 }
 
 // errRestart abandons a declared-keys run to rerun it locking everything.
