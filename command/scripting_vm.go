@@ -42,6 +42,8 @@ const (
 	// luaCheckEvery is how many VM instructions pass between two looks at
 	// the clock (busy scripts) and the heap (the memory limit).
 	luaCheckEvery = 1 << 14
+	// maxVMFunctions bounds the compiled scripts a VM keeps.
+	maxVMFunctions = 2 * maxEvalScripts
 )
 
 // luaVM is a Lua state with Redis's environment. Not safe for concurrent
@@ -252,7 +254,10 @@ func redisVersionNum() int {
 
 // function returns the VM's function for s, made on first use.
 func (vm *luaVM) function(s *script, gen uint64) *lua.LFunction {
-	if vm.gen != gen {
+	// A new cache generation (SCRIPT FLUSH) empties the VM's functions,
+	// and so does reaching maxVMFunctions: the cache evicts EVAL's scripts,
+	// and the VM must not keep them all.
+	if vm.gen != gen || len(vm.fns) >= maxVMFunctions {
 		clear(vm.fns)
 		vm.gen = gen
 	}
