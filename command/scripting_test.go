@@ -95,25 +95,20 @@ func TestScriptInfo(t *testing.T) {
 }
 
 // BenchmarkEvalshaGet is EVALSHA of a script doing one GET, in one client.
-func BenchmarkEvalshaGet(b *testing.B) {
-	_, c := newMemoryCtx(b)
-	execArgs(c, "SET", "k", "v")
-	sha := strings.TrimSpace(strings.Split(execArgs(c, "SCRIPT", "LOAD", "return redis.call('get', KEYS[1])"), "\r\n")[1])
-	args := benchArgs("EVALSHA", sha, "1", "k")
-	execArgs(c, "EVALSHA", sha, "1", "k")
-	b.ReportAllocs()
-	for b.Loop() {
-		c.e.Exec(c, args)
-		c.Reset()
-	}
-}
+func BenchmarkEvalshaGet(b *testing.B) { benchEvalsha(b, "return redis.call('get', KEYS[1])", "k") }
 
 // BenchmarkEvalshaIncrExpire is EVALSHA of INCR plus EXPIRE.
 func BenchmarkEvalshaIncrExpire(b *testing.B) {
+	benchEvalsha(b, "redis.call('incr', KEYS[1]) return redis.call('expire', KEYS[1], 100)", "n")
+}
+
+// benchEvalsha measures EVALSHA of script on key (there is a key "k").
+func benchEvalsha(b *testing.B, script, key string) {
 	_, c := newMemoryCtx(b)
-	sha := strings.TrimSpace(strings.Split(execArgs(c, "SCRIPT", "LOAD", "redis.call('incr', KEYS[1]) return redis.call('expire', KEYS[1], 100)"), "\r\n")[1])
-	args := benchArgs("EVALSHA", sha, "1", "k")
-	execArgs(c, "EVALSHA", sha, "1", "k")
+	execArgs(c, "SET", "k", "v")
+	sha := strings.Split(execArgs(c, "SCRIPT", "LOAD", script), "\r\n")[1]
+	args := benchArgs("EVALSHA", sha, "1", key)
+	execArgs(c, "EVALSHA", sha, "1", key)
 	b.ReportAllocs()
 	for b.Loop() {
 		c.e.Exec(c, args)

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,32 +28,8 @@ func TestAOFKill9Scripts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs child processes")
 	}
-	bin := servertest.BuildBinary(t)
 	dir := t.TempDir()
-	cfg := aofConfig(dir, config.FsyncEverySec)
-	cfg.LogLevel = config.LogWarn
-	path := servertest.WriteConfig(t, t.TempDir(), cfg)
-	const clients = 4
-	acked := make([]int, clients)
-	for round := range 3 {
-		p := servertest.StartProcess(t, bin, path)
-		checkTransfers(t, p.Addr, acked)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			time.Sleep(500 * time.Millisecond)
-			p.Kill9()
-		}()
-		var wg sync.WaitGroup
-		for i := range clients {
-			wg.Go(func() { acked[i] = scriptBurst(p.Addr, i, acked[i]) })
-		}
-		wg.Wait()
-		<-done
-		t.Logf("round %d: acknowledged %v", round, acked)
-	}
-	p := servertest.StartProcess(t, bin, path)
-	checkTransfers(t, p.Addr, acked)
+	kill9Bursts(t, dir, scriptBurst)
 	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
