@@ -799,7 +799,10 @@ func (vm *luaVM) call(L *lua.LState, raise bool) int {
 		r.undeclared = true
 		if r.lock == lockDeclared {
 			if !r.wrote.Load() {
+				// Stop the script for good (a pcall cannot catch it
+				// and go on to write): it runs again locking everything.
 				r.restart = true
+				vm.hook.kill()
 				L.RaiseError("restart")
 				return 0
 			}

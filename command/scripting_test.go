@@ -1,6 +1,7 @@
 package command
 
 import (
+	"crypto/sha1"
 	"encoding/hex"
 	"reflect"
 	"strings"
@@ -169,4 +170,41 @@ func TestScriptMemoryLimit(t *testing.T) {
 	if got := execArgs(c, "EVAL", "return 1", "0"); got != ":1\r\n" {
 		t.Fatalf("next script: %q", got)
 	}
+}
+
+// TestScriptLocking: a script learns what to lock. Its first run locks
+// everything; one that kept to KEYS then locks only them, and when a later
+// run reaches an undeclared key before writing, it is run again locking
+// everything, once, even if it catches the failure with pcall.
+func TestScriptLocking(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
+		c, log := newLoggedCtx(t, b, clk)
+		script := "if ARGV[1] == 'x' then pcall(redis.call, 'get', 'other') end return redis.call('incr', KEYS[1])"
+		sha := sha1hex(script)
+		execArgs(c, "SCRIPT", "LOAD", script)
+		sc := c.e.scripts.lookup([]byte(sha))
+		if got := execArgs(c, "EVALSHA", sha, "1", "n", "-"); got != ":1\r\n" {
+			t.Fatalf("first run %q", got)
+		}
+		if l := locking(sc.locking.Load()); l != lockDeclared {
+			t.Fatalf("after a run within KEYS: locking %d, want lockDeclared", l)
+		}
+		if got := execArgs(c, "EVALSHA", sha, "1", "n", "x"); got != ":2\r\n" {
+			t.Fatalf("run reaching an undeclared key: %q", got)
+		}
+		if l := locking(sc.locking.Load()); l != lockAll {
+			t.Fatalf("after an undeclared key: locking %d, want lockAll", l)
+		}
+		if got := execArgs(c, "EVALSHA", sha, "1", "n", "x"); got != ":3\r\n" {
+			t.Fatalf("run locking everything: %q", got)
+		}
+		if recs := log.take(); !reflect.DeepEqual(recs, []string{"0: incr n", "0: incr n", "0: incr n"}) {
+			t.Errorf("records %q", recs)
+		}
+	})
+}
+
+func sha1hex(s string) string {
+	sum := sha1.Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
