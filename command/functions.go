@@ -437,8 +437,7 @@ func fcallCmd(c *Ctx) error {
 	if ro && def.flags&scriptNoWrites == 0 {
 		return ErrScriptROWriteFlg
 	}
-	t := runTarget{name: def.name, locking: &def.locking, function: true,
-		fn: func(vm *luaVM) *lua.LFunction { return vm.vmFunction(reg, def) }}
+	t := runTarget{def: def, reg: reg}
 	return c.runTarget(t, args[3:3+n], args[3+n:], ro || def.flags&scriptNoWrites != 0)
 }
 

@@ -442,22 +442,46 @@ type scriptRun struct {
 // errRestart abandons a declared-keys run to rerun it locking everything.
 var errRestart = errors.New("script: rerun locking everything")
 
-// runTarget is what runScript runs: an EVAL script or a function.
+// runTarget is what runScript runs: an EVAL script (sc) or a function
+// (def, of reg).
 type runTarget struct {
-	name     string        // what error texts name: the SHA, or the function's name
-	locking  *atomic.Int32 // the learned locking (see the package notes)
-	function bool          // FCALL: called with (KEYS, ARGV); killed by FUNCTION KILL
-	fn       func(vm *luaVM) *lua.LFunction
+	sc  *script
+	gen uint64 // the script cache generation sc was found in
+	def *functionDef
+	reg *functionRegistry
+}
+
+// name is what error texts name: the SHA, or the function's name.
+func (t *runTarget) name() string {
+	if t.def != nil {
+		return t.def.name
+	}
+	return t.sc.sha
+}
+
+// locking is the target's learned locking (see the package notes).
+func (t *runTarget) locking() *atomic.Int32 {
+	if t.def != nil {
+		return &t.def.locking
+	}
+	return &t.sc.locking
+}
+
+// fn returns vm's Lua function for the target (nil: none).
+func (t *runTarget) fn(vm *luaVM) *lua.LFunction {
+	if t.def != nil {
+		return vm.vmFunction(t.reg, t.def)
+	}
+	return vm.function(t.sc, t.gen)
 }
 
 // runScript runs sc with KEYS keys and ARGV args and writes its reply.
 func (c *Ctx) runScript(sc *script, keys, args [][]byte, readOnly bool) error {
-	s := c.e.scripts
-	gen := s.gen.Load()
-	return c.runTarget(runTarget{name: sc.sha, locking: &sc.locking, fn: func(vm *luaVM) *lua.LFunction { return vm.function(sc, gen) }}, keys, args, readOnly)
+	return c.runTarget(runTarget{sc: sc, gen: c.e.scripts.gen.Load()}, keys, args, readOnly)
 }
 
-// runTarget runs t with KEYS keys and ARGV args and writes its reply.
+// runTarget runs t with KEYS keys and ARGV args and writes its reply. The
+// VM's scriptRun is reused: one run at a time uses a VM.
 func (c *Ctx) runTarget(t runTarget, keys, args [][]byte, readOnly bool) error {
 	s := c.e.scripts
 	vm := s.getVM()
@@ -466,9 +490,11 @@ func (c *Ctx) runTarget(t runTarget, keys, args [][]byte, readOnly bool) error {
 	if fn == nil {
 		return ErrFunctionNotFound
 	}
-	r := &scriptRun{s: s, c: c, vm: vm, target: t, name: t.name, keys: keys, db: c.Client.DB(), readOnly: readOnly, function: t.function, argv: c.Args}
+	r := &vm.runState
+	*r = scriptRun{s: s, c: c, vm: vm, target: t, name: t.name(), keys: keys, db: c.Client.DB(), readOnly: readOnly, function: t.def != nil, argv: c.Args}
+	defer func() { *r = scriptRun{} }()
 	for {
-		r.lock = locking(t.locking.Load())
+		r.lock = locking(t.locking().Load())
 		if c.open != nil {
 			r.lock = lockOpen
 		}
@@ -530,18 +556,18 @@ func (c *Ctx) runOnce(r *scriptRun, fn *lua.LFunction, args [][]byte) error {
 	if err != nil {
 		c.out = c.out[:mark]
 		if err == errRestart {
-			r.target.locking.Store(int32(lockAll))
+			r.target.locking().Store(int32(lockAll))
 		}
 		return err
 	}
 	if r.lock == lockLearn {
 		if r.undeclared || len(r.keys) == 0 {
-			r.target.locking.Store(int32(lockAll))
+			r.target.locking().Store(int32(lockAll))
 		} else {
-			r.target.locking.Store(int32(lockDeclared))
+			r.target.locking().Store(int32(lockDeclared))
 		}
 	} else if r.undeclared && r.lock != lockOpen {
-		r.target.locking.Store(int32(lockAll))
+		r.target.locking().Store(int32(lockAll))
 	}
 	return nil
 }

@@ -59,14 +59,16 @@ type luaVM struct {
 	rand    rand48
 	hook    *runHook
 	run     *scriptRun // the script running now; nil between runs
-	logger  *slog.Logger
-	argv    [][]byte // redis.call's argument buffer
-	argBuf  []byte
-	argOffs []int
-	loading *libLoad                  // a library's code is running (loadLibrary)
-	funcs   map[string]*lua.LFunction // functions by name, of registry generation fnGen
-	fnGen   uint64
-	heap    []metrics.Sample // heapBytes's reused sample
+	// runState is the scriptRun of the VM's runs, reused (runTarget).
+	runState scriptRun
+	logger   *slog.Logger
+	argv     [][]byte // redis.call's argument buffer
+	argBuf   []byte
+	argOffs  []int
+	loading  *libLoad                  // a library's code is running (loadLibrary)
+	funcs    map[string]*lua.LFunction // functions by name, of registry generation fnGen
+	fnGen    uint64
+	heap     []metrics.Sample // heapBytes's reused sample
 }
 
 // Texts the Lua environment raises, byte for byte as Redis 7.0.

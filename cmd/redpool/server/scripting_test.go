@@ -28,9 +28,12 @@ func TestScriptAtomicity(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make(chan error, clients)
 		stop := make(chan struct{})
+		var readers sync.WaitGroup
 		for i := 0; i < 4; i++ {
 			r := servertest.Dial(t, s.Addr)
+			readers.Add(1)
 			go func() {
+				defer readers.Done()
 				for {
 					select {
 					case <-stop:
@@ -62,6 +65,7 @@ func TestScriptAtomicity(t *testing.T) {
 		}
 		wg.Wait()
 		close(stop)
+		readers.Wait()
 		close(errs)
 		for err := range errs {
 			t.Fatal(err)
