@@ -430,6 +430,8 @@ func redisCases() []luaCase {
 			"ok \"\\x01\\x00\\x00\\x00\\x02\\x00\\x00\\x00\", \"\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\", \"\\x01\\x00\\x02\\x00\\x00\\x00\", \"\\x01\\x00\\x02\\x00\", \"\\x01\\x00\\x00\\x02\\x00\\x00\""},
 		{`return struct.pack('>B', 256), struct.pack('>b', 1.9), struct.pack('>b', -1.9), struct.pack('>I', -1), struct.pack('>I2', 2^64)`,
 			"ok \"\\x00\", \"\\x01\", \"\\xff\", \"\\xff\\xff\\xff\\xff\", \"\\x00\\x00\""},
+		{`return struct.pack('>L', 0/0), struct.pack('<i', 0/0), cmsgpack.pack(0/0)`,
+			"ok \"\\x80\\x00\\x00\\x00\\x00\\x00\\x00\\x00\", \"\\x00\\x00\\x00\\x00\", \"\\xcb\\xff\\xf8\\x00\\x00\\x00\\x00\\x00\\x00\""},
 		{`return struct.pack('c5', 'ab')`,
 			"err user_script:4: bad argument #3 to 'pack' (string too short)"},
 		{`return struct.pack('z')`,

@@ -706,11 +706,11 @@ func (d *cjsonDecoder) value(tok *jsonTok, top int) lua.LValue {
 
 func (d *cjsonDecoder) object(top int) lua.LValue {
 	d.descend(top, 3)
-	t := d.L.CreateTable(0, 0)
+	// A hash capacity of 1 makes gopher-lua create the string-key map
+	// small, rather than with 32 slots on the first key.
+	t := d.L.CreateTable(0, 1)
 	var tok jsonTok
-	d.next(&tok)
-	if tok.typ == tObjEnd {
-		d.depth--
+	if d.opened(&tok, tObjEnd) {
 		return t
 	}
 	for {
@@ -724,15 +724,9 @@ func (d *cjsonDecoder) object(top int) lua.LValue {
 		}
 		d.next(&tok)
 		t.RawSetH(key, d.value(&tok, top+2))
-		d.next(&tok)
-		if tok.typ == tObjEnd {
-			d.depth--
+		if d.closed(&tok, tObjEnd, "comma or object end") {
 			return t
 		}
-		if tok.typ != tComma {
-			d.fail("comma or object end", &tok)
-		}
-		d.next(&tok)
 	}
 }
 
@@ -740,21 +734,40 @@ func (d *cjsonDecoder) array(top int) lua.LValue {
 	d.descend(top, 2)
 	t := d.L.CreateTable(0, 0)
 	var tok jsonTok
-	d.next(&tok)
-	if tok.typ == tArrEnd {
-		d.depth--
+	if d.opened(&tok, tArrEnd) {
 		return t
 	}
 	for i := 1; ; i++ {
 		t.RawSetInt(i, d.value(&tok, top+1))
-		d.next(&tok)
-		if tok.typ == tArrEnd {
-			d.depth--
+		if d.closed(&tok, tArrEnd, "comma or array end") {
 			return t
 		}
-		if tok.typ != tComma {
-			d.fail("comma or array end", &tok)
-		}
-		d.next(&tok)
 	}
+}
+
+// opened reads the first token in a container into tok and reports
+// whether it ends the container (which is then empty).
+func (d *cjsonDecoder) opened(tok *jsonTok, end jsonToken) bool {
+	d.next(tok)
+	if tok.typ == end {
+		d.depth--
+		return true
+	}
+	return false
+}
+
+// closed reads the token after an element: it reports true at the end of
+// the container, false after a comma (tok then holds the next element's
+// first token), and fails on anything else.
+func (d *cjsonDecoder) closed(tok *jsonTok, end jsonToken, expected string) bool {
+	d.next(tok)
+	if tok.typ == end {
+		d.depth--
+		return true
+	}
+	if tok.typ != tComma {
+		d.fail(expected, tok)
+	}
+	d.next(tok)
+	return false
 }

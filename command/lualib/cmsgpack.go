@@ -312,9 +312,16 @@ func (d *msgpackDecoder) container(n int, isMap bool) lua.LValue {
 	return d.array(l)
 }
 
+// sizeHint is the room to make in a table for n elements: never more than
+// the bytes left (each element takes one at least) nor a few, so that
+// neither a hostile count nor deep nesting of large counts allocates for
+// elements that are not there; tables grow as elements arrive.
+func (d *msgpackDecoder) sizeHint(n uint64) int {
+	return int(min(n, uint64(len(d.s)-d.p), 16))
+}
+
 func (d *msgpackDecoder) array(n uint64) lua.LValue {
-	// Each element takes a byte at least: the hint is bounded by the input.
-	t := d.L.CreateTable(int(min(n, uint64(len(d.s)-d.p))), 0)
+	t := d.L.CreateTable(d.sizeHint(n), 0)
 	d.top++
 	d.checkStack(1, "in function mp_decode_to_lua_array")
 	for i := 1; uint64(i) <= n; i++ {
@@ -331,7 +338,7 @@ func (d *msgpackDecoder) array(n uint64) lua.LValue {
 }
 
 func (d *msgpackDecoder) hash(n uint64) lua.LValue {
-	t := d.L.CreateTable(0, int(min(n, uint64(len(d.s)-d.p)/2)))
+	t := d.L.CreateTable(0, max(d.sizeHint(n), 1))
 	d.top++
 	for ; n > 0; n-- {
 		k := d.value()

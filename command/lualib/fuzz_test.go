@@ -2,6 +2,7 @@ package lualib
 
 import (
 	"errors"
+	"runtime"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
@@ -55,4 +56,33 @@ func FuzzStructUnpack(f *testing.F) {
 		callLib(t, L, "struct", "size", lua.LString(format))
 		callLib(t, L, "struct", "pack", lua.LString(format), lua.LNumber(pos), lua.LString(data), lua.LNumber(-pos))
 	})
+}
+
+// TestHostileLengths feeds declared lengths far beyond the input and
+// checks that each fails with Redis's error without allocating for the
+// declared length.
+func TestHostileLengths(t *testing.T) {
+	L := newState(t)
+	for _, c := range []luaCase{
+		{`return cmsgpack.unpack('\221\255\255\255\255')`, "err user_script:4: Missing bytes in input."},
+		{`return cmsgpack.unpack('\223\255\255\255\255\1')`, "err user_script:4: Missing bytes in input."},
+		{`return cmsgpack.unpack('\219\255\255\255\255abc')`, "err user_script:4: Missing bytes in input."},
+		{`return cmsgpack.unpack(string.rep('\221\255\255\255\255', 1000))`, "err user_script:4: Missing bytes in input."},
+		{`return struct.unpack('c2147483647', 'abc')`, "err user_script:4: bad argument #2 to 'unpack' (data string too short)"},
+		{`return struct.unpack('b c0', '\127abc')`, "err user_script:4: bad argument #2 to 'unpack' (data string too short)"},
+		{`return struct.pack('c2147483647', 'abc')`, "err user_script:4: bad argument #3 to 'pack' (string too short)"},
+		{`return struct.unpack('b', 'x', 2^62)`, "err user_script:4: bad argument #2 to 'unpack' (data string too short)"},
+		{`return cjson.decode(string.rep('[', 100000))`, "err user_script:4: Found too many nested data structures (1001) at character 1001"},
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		got := runLua(t, L, c)
+		runtime.ReadMemStats(&after)
+		if got != c.want {
+			t.Errorf("%s\ngot:  %q\nwant: %q", c.lua, got, c.want)
+		}
+		if n := after.TotalAlloc - before.TotalAlloc; n > 4<<20 {
+			t.Errorf("%s allocated %d bytes", c.lua, n)
+		}
+	}
 }
