@@ -18,7 +18,9 @@
 # sortby sort a list of 100 numbers (loaded first): all of it, the first 10
 # by ALPHA, and the first 10 by a weight key with a hash field for each;
 # publish1 and publish50 (PUBLISH to a channel with 1 or 50 subscribers,
-# held by bench/subscribers, which reads and discards the messages).
+# held by bench/subscribers, which reads and discards the messages);
+# evalsha_get and evalsha_incr (EVALSHA of a script doing a GET, and of one
+# doing INCR + EXPIRE).
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 set -euo pipefail
@@ -45,6 +47,8 @@ custom() {
     sortby) echo "SORT mylist100 BY w_* GET h_*->f LIMIT 0 10" ;;
     publish1) echo "PUBLISH bench:1 message:__rand_int__" ;;
     publish50) echo "PUBLISH bench:50 message:__rand_int__" ;;
+    evalsha_get) echo "EVALSHA $(sha1 "$lua_get") 1 key:__rand_int__" ;;
+    evalsha_incr) echo "EVALSHA $(sha1 "$lua_incr") 1 counter:__rand_int__" ;;
     *) return 1 ;;
   esac
 }
@@ -77,11 +81,18 @@ rps_test() {
     tr '\r' '\n' | awk '/requests per second/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i-1)}' | tail -1
 }
 
+# The scripts of the evalsha_* tests, loaded on both servers.
+lua_get="return redis.call('get', KEYS[1])"
+lua_incr="redis.call('incr', KEYS[1]) return redis.call('expire', KEYS[1], 100)"
+sha1() { printf '%s' "$1" | sha1sum | cut -d' ' -f1; }
+
 zset1000=()
 for i in $(seq 0 999); do zset1000+=("$i" "m$i"); done
 for port in "$rport" "$pport"; do
   redis-cli -p "$port" sadd myset10 m0 m1 m2 m3 m4 m5 m6 m7 m8 m9 >/dev/null
   redis-cli -p "$port" zadd myzset1000 "${zset1000[@]}" >/dev/null
+  redis-cli -p "$port" script load "$lua_get" >/dev/null
+  redis-cli -p "$port" script load "$lua_incr" >/dev/null
   for i in $(seq 0 99); do
     n=$(( (i * 37) % 100 ))
     echo "RPUSH mylist100 $n"

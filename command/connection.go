@@ -14,11 +14,11 @@ func connectionCommands() []Spec {
 	return []Spec{
 		{Name: "ping", Arity: -1, Flags: Fast | SubscribedOK, Run: ping, Group: "connection", Summary: "Returns the server's liveliness response.", Since: "1.0.0"},
 		{Name: "echo", Arity: 2, Flags: Fast, Run: echo, Group: "connection", Summary: "Returns the given string.", Since: "1.0.0"},
-		{Name: "quit", Arity: -1, Flags: Fast | RunsInMulti | SubscribedOK, Run: quit, Group: "connection", Summary: "Closes the connection.", Since: "1.0.0"},
+		{Name: "quit", Arity: -1, Flags: NoScript | AllowBusy | Fast | RunsInMulti | SubscribedOK, Run: quit, Group: "connection", Summary: "Closes the connection.", Since: "1.0.0"},
 		{Name: "select", Arity: 2, Flags: Fast, Run: selectDB, Group: "connection", Summary: "Changes the selected database.", Since: "1.0.0"},
-		{Name: "reset", Arity: 1, Flags: Fast | RunsInMulti | SubscribedOK, Run: reset, Group: "connection", Summary: "Resets the connection.", Since: "6.2.0"},
-		{Name: "hello", Arity: -1, Flags: Fast, Run: hello, Group: "connection", Summary: "Handshakes with the Redis server.", Since: "6.0.0"},
-		{Name: "client", Arity: -2, Run: client, Group: "connection", Summary: "A container for client connection commands.", Since: "2.4.0",
+		{Name: "reset", Arity: 1, Flags: NoScript | AllowBusy | Fast | RunsInMulti | SubscribedOK, Run: reset, Group: "connection", Summary: "Resets the connection.", Since: "6.2.0"},
+		{Name: "hello", Arity: -1, Flags: NoScript | AllowBusy | Fast, Run: hello, Group: "connection", Summary: "Handshakes with the Redis server.", Since: "6.0.0"},
+		{Name: "client", Arity: -2, Flags: NoScript, Run: client, Group: "connection", Summary: "A container for client connection commands.", Since: "2.4.0",
 			Subcommands: []Spec{
 				{Name: "id", Arity: 2, Run: clientID, Summary: "Returns the unique client ID of the connection."},
 				{Name: "getname", Arity: 2, Run: clientGetName, Summary: "Returns the name of the connection."},

@@ -129,6 +129,12 @@ func (e *Engine) exec(c *Ctx, args [][]byte) {
 		c.refuse(args, err)
 		return
 	}
+	if e.scripts.busyN.Load() != 0 {
+		if err := e.checkBusy(spec, args); err != nil {
+			c.Error(err)
+			return
+		}
+	}
 	if e.pause.on.Load() {
 		c.waitPause(spec)
 	}

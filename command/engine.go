@@ -74,6 +74,9 @@ type Options struct {
 	// OutputLimits are the initial client-output-buffer-limit; nil means
 	// Redis's defaults (DefaultOutputLimits).
 	OutputLimits *OutputLimits
+	// Functions are the function libraries to serve; nil means a new,
+	// empty set. The AOF replayer's engine shares the server's.
+	Functions *FunctionLibraries
 }
 
 // InfoSection is one INFO section.
@@ -116,6 +119,8 @@ type Engine struct {
 	pubsub broker
 	// outputLimits is client-output-buffer-limit (pubsub_outbox.go).
 	outputLimits outputLimits
+	scripts      *scripting
+	functions    *functionRegistry
 
 	dirty    atomic.Int64 // changes since start
 	conns    atomic.Int64
@@ -174,6 +179,11 @@ func NewEngine(o Options) (*Engine, error) {
 	for _, p := range append(e.slowlog.params(), e.latency.params()...) {
 		e.params.Register(p)
 	}
+	e.scripts = newScripting(e)
+	e.functions = o.Functions
+	if e.functions == nil {
+		e.functions = newFunctionRegistry()
+	}
 	return e, nil
 }
 
@@ -195,6 +205,8 @@ func Families() [][]Spec {
 		memoryCommands(),
 		latencyCommands(),
 		debugCommands(),
+		scriptCommands(),
+		functionCommands(),
 	}
 }
 

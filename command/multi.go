@@ -24,11 +24,11 @@ import (
 
 func multiCommands() []Spec {
 	return []Spec{
-		{Name: "multi", Arity: 1, Flags: Fast | RunsInMulti, Run: multi, Group: "transactions", Summary: "Starts a transaction.", Since: "1.2.0"},
-		{Name: "exec", Arity: 1, Flags: RunsInMulti | SkipSlowlog, Run: exec, Group: "transactions", Summary: "Executes all commands in a transaction.", Since: "1.2.0"},
-		{Name: "discard", Arity: 1, Flags: Fast | RunsInMulti, Run: discard, Group: "transactions", Summary: "Discards a transaction.", Since: "2.0.0"},
-		{Name: "watch", Arity: -2, Flags: Fast | RunsInMulti, Keys: KeySpec{1, -1, 1}, Run: watch, Group: "transactions", Summary: "Monitors changes to keys to determine the execution of a transaction.", Since: "2.2.0"},
-		{Name: "unwatch", Arity: 1, Flags: Fast, Run: unwatch, Group: "transactions", Summary: "Forgets about watched keys of a transaction.", Since: "2.2.0"},
+		{Name: "multi", Arity: 1, Flags: NoScript | AllowBusy | Fast | RunsInMulti, Run: multi, Group: "transactions", Summary: "Starts a transaction.", Since: "1.2.0"},
+		{Name: "exec", Arity: 1, Flags: NoScript | RunsInMulti | SkipSlowlog, Run: exec, Group: "transactions", Summary: "Executes all commands in a transaction.", Since: "1.2.0"},
+		{Name: "discard", Arity: 1, Flags: NoScript | AllowBusy | Fast | RunsInMulti, Run: discard, Group: "transactions", Summary: "Discards a transaction.", Since: "2.0.0"},
+		{Name: "watch", Arity: -2, Flags: NoScript | AllowBusy | Fast | RunsInMulti, Keys: KeySpec{1, -1, 1}, Run: watch, Group: "transactions", Summary: "Monitors changes to keys to determine the execution of a transaction.", Since: "2.2.0"},
+		{Name: "unwatch", Arity: 1, Flags: NoScript | AllowBusy | Fast, Run: unwatch, Group: "transactions", Summary: "Forgets about watched keys of a transaction.", Since: "2.2.0"},
 	}
 }
 
@@ -206,6 +206,9 @@ func (c *Ctx) execOptions() (write bool, o backend.TxOptions) {
 		}
 		if q.spec.Name == "select" {
 			o.All = true
+		}
+		if f&Script != 0 {
+			write, o.All = true, true
 		}
 		if f&(Write|ReadOnly) == 0 || o.All {
 			continue

@@ -25,17 +25,17 @@ func serverCommands() []Spec {
 				{Name: "help", Arity: 2, Run: commandHelp, Summary: "Returns helpful text about the different subcommands."},
 			}},
 		{Name: "info", Arity: -1, Run: info, Group: "server", Summary: "Returns information and statistics about the server.", Since: "1.0.0"},
-		{Name: "config", Arity: -2, Flags: Admin, Run: configCmd, Group: "server", Summary: "A container for server configuration commands.", Since: "2.0.0",
+		{Name: "config", Arity: -2, Flags: NoScript | Admin, Run: configCmd, Group: "server", Summary: "A container for server configuration commands.", Since: "2.0.0",
 			Subcommands: []Spec{
 				{Name: "get", Arity: -3, Run: configGet, Summary: "Returns the effective values of configuration parameters."},
 				{Name: "set", Arity: -4, Run: configSet, Summary: "Sets configuration parameters in-flight."},
 				{Name: "resetstat", Arity: 2, Run: configResetStat, Summary: "Resets the server's statistics."},
 				{Name: "help", Arity: 2, Run: configHelp, Summary: "Returns helpful text about the different subcommands."},
 			}},
-		{Name: "shutdown", Arity: -1, Flags: Admin | NoMulti, Run: shutdown, Group: "server", Summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", Since: "1.0.0"},
-		{Name: "save", Arity: 1, Flags: Admin | NoMulti, Run: save, Group: "server", Summary: "Synchronously saves the database(s) to disk.", Since: "1.0.0"},
-		{Name: "bgsave", Arity: -1, Flags: Admin, Run: bgsave, Group: "server", Summary: "Asynchronously saves the database(s) to disk.", Since: "1.0.0"},
-		{Name: "bgrewriteaof", Arity: 1, Flags: Admin, Run: bgrewriteaof, Group: "server", Summary: "Asynchronously rewrites the append-only file to disk.", Since: "1.0.0"},
+		{Name: "shutdown", Arity: -1, Flags: NoScript | AllowBusy | Admin | NoMulti, Run: shutdown, Group: "server", Summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", Since: "1.0.0"},
+		{Name: "save", Arity: 1, Flags: NoScript | Admin | NoMulti, Run: save, Group: "server", Summary: "Synchronously saves the database(s) to disk.", Since: "1.0.0"},
+		{Name: "bgsave", Arity: -1, Flags: NoScript | Admin, Run: bgsave, Group: "server", Summary: "Asynchronously saves the database(s) to disk.", Since: "1.0.0"},
+		{Name: "bgrewriteaof", Arity: 1, Flags: NoScript | Admin, Run: bgrewriteaof, Group: "server", Summary: "Asynchronously rewrites the append-only file to disk.", Since: "1.0.0"},
 		{Name: "lastsave", Arity: 1, Flags: Fast, Run: lastsave, Group: "server", Summary: "Returns the Unix timestamp of the last successful save to disk.", Since: "1.0.0"},
 		{Name: "time", Arity: 1, Flags: Fast, Run: timeCmd, Group: "server", Summary: "Returns the server time.", Since: "2.6.0"},
 	}
@@ -345,6 +345,9 @@ func shutdown(c *Ctx) error {
 	if c.e.shutdown == nil {
 		return ErrShutdownFailed
 	}
+	if save != nil && !*save {
+		c.e.scripts.killAll()
+	}
 	if err := c.e.shutdown(save); err != nil {
 		return ErrShutdownFailed
 	}
@@ -500,6 +503,7 @@ func (e *Engine) infoSections() []InfoSection {
 			{"mem_allocator", "go"},
 		}},
 	}
+	secs[len(secs)-1].Fields = append(secs[len(secs)-1].Fields, e.scripts.infoFields()...)
 	pers := [][2]string{{"loading", "0"}}
 	if e.persister != nil {
 		pers = append(pers, e.persister.Info()...)

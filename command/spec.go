@@ -50,6 +50,14 @@ const (
 	// mode ((P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT, RESET); the
 	// dispatcher refuses every other one.
 	SubscribedOK
+	// NoScript commands are refused inside scripts (Redis's noscript).
+	NoScript
+	// AllowBusy commands run while a script is busy (Redis's allow_busy);
+	// every other command gets -BUSY then.
+	AllowBusy
+	// Script commands run a script (EVAL, FCALL): whatever keys they
+	// declare, EXEC locks everything for writing when one is queued.
+	Script
 )
 
 var flagNames = []struct {
@@ -58,6 +66,7 @@ var flagNames = []struct {
 }{
 	{Write, "write"}, {ReadOnly, "readonly"}, {Admin, "admin"}, {Blocking, "blocking"}, {Fast, "fast"},
 	{MovableKeys, "movablekeys"},
+	{NoScript, "noscript"}, {AllowBusy, "allow_busy"},
 }
 
 // Names returns the flag names COMMAND INFO reports.

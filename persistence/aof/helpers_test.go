@@ -55,7 +55,7 @@ func tryOpenStore(t testing.TB, dir string, opts aof.Options, clock backend.Cloc
 		opts.Name = "appendonly.aof"
 	}
 	l := aof.New(opts)
-	r, err := aof.NewReplayer(b, clock)
+	r, err := aof.NewReplayer(b, clock, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,6 +73,11 @@ type Options struct {
 	// RetryInterval is how often a failed write is retried, and (for
 	// FsyncEverySec) how often the log is fsynced. 0 means one second.
 	RetryInterval time.Duration
+	// Preamble, if set, returns commands a rewrite writes at the head of
+	// the new base, before the data (the function libraries). It is
+	// called while no write is in progress, at the instant the rewrite's
+	// snapshot is taken.
+	Preamble func() [][][]byte
 }
 
 // Replayer applies the log's commands while it loads: the server's command

@@ -18,9 +18,10 @@ type engineReplayer struct {
 
 // NewReplayer returns a Replayer that runs the log's commands against b
 // through the normal command path, with logging off. Time-dependent
-// decisions use clock.
-func NewReplayer(b backend.Backend, clock backend.Clock) (Replayer, error) {
-	eng, err := command.NewEngine(command.Options{Backend: b, Clock: clock})
+// decisions use clock. FUNCTION LOAD records load into fns (nil: a set of
+// the replayer's own).
+func NewReplayer(b backend.Backend, clock backend.Clock, fns *command.FunctionLibraries) (Replayer, error) {
+	eng, err := command.NewEngine(command.Options{Backend: b, Clock: clock, Functions: fns})
 	if err != nil {
 		return nil, err
 	}
@@ -56,10 +57,11 @@ func (r *engineReplayer) Apply(argv [][]byte) error {
 }
 
 // Replayable reports whether a command may appear in the log: SELECT,
-// MULTI and EXEC around a transaction, and the non-blocking writes.
+// MULTI and EXEC around a transaction, FUNCTION (LOAD, DELETE, FLUSH,
+// RESTORE), and the non-blocking writes.
 func Replayable(s *command.Spec) bool {
 	switch s.Name {
-	case "select", "multi", "exec":
+	case "select", "multi", "exec", "function":
 		return true
 	}
 	return s.Flags&command.Write != 0 && s.Flags&command.Blocking == 0

@@ -124,9 +124,13 @@ func (l *Log) rewrite(ctx context.Context) error {
 		return err
 	}
 	switched := false
+	var preamble [][][]byte
 	snap, err := l.o.Backend.Snapshot(func() {
 		l.switchTo(inc)
 		switched = true
+		if l.o.Preamble != nil {
+			preamble = l.o.Preamble()
+		}
 	})
 	if err != nil {
 		if !switched {
@@ -140,7 +144,7 @@ func (l *Log) rewrite(ctx context.Context) error {
 		return err
 	}
 	base := baseName(l.o.Name, seq)
-	size, err := l.writeBase(ctx, snap, base)
+	size, err := l.writeBase(ctx, snap, preamble, base)
 	err = errors.Join(err, snap.Close())
 	if err == nil {
 		// The old files are done with once the writer has moved on.
@@ -237,10 +241,16 @@ func (l *Log) writeFileAtomic(name string, write func(f File) (int64, error)) (n
 	return n, renamed, err
 }
 
-// writeBase writes the snapshot as the base file name and returns its size.
-func (l *Log) writeBase(ctx context.Context, snap backend.Snapshot, name string) (int64, error) {
+// writeBase writes preamble's commands and then the snapshot as the base
+// file name and returns its size.
+func (l *Log) writeBase(ctx context.Context, snap backend.Snapshot, preamble [][][]byte, name string) (int64, error) {
 	n, renamed, err := l.writeFileAtomic(name, func(f File) (int64, error) {
 		enc := &baseWriter{w: bufio.NewWriterSize(f, 256<<10), db: -1}
+		for _, argv := range preamble {
+			if err := enc.write(resp.AppendCommand(enc.buf[:0], argv...)); err != nil {
+				return 0, err
+			}
+		}
 		if err := snap.Each(ctx, enc.entry); err != nil {
 			return 0, err
 		}

@@ -31,6 +31,7 @@ func openAOF(cfg config.Config, b backend.Backend, clock backend.Clock, logger *
 		return nil, nil
 	}
 	path := cfg.Path(cfg.Persistence.AOF.File)
+	p := &aofPersistence{backend: b, clock: clock, started: clock.Now()}
 	l := aof.New(aof.Options{
 		Dir:               filepath.Dir(path),
 		Name:              filepath.Base(path),
@@ -41,8 +42,10 @@ func openAOF(cfg config.Config, b backend.Backend, clock backend.Clock, logger *
 		Backend:           b,
 		Logger:            logger,
 		OnFsync:           hooks.onFsync,
+		Preamble:          func() [][][]byte { return p.eng.FunctionRecords() },
 	})
-	return &aofPersistence{log: l, backend: b, clock: clock, started: clock.Now()}, nil
+	p.log = l
+	return p, nil
 }
 
 func aofFsync(p config.FsyncPolicy) aof.Fsync {
@@ -63,7 +66,7 @@ func (p *aofPersistence) Log() command.Log { return p.log }
 // own (so nothing is logged again) and starts the writer.
 func (p *aofPersistence) Start(eng *command.Engine) error {
 	p.eng = eng
-	r, err := aof.NewReplayer(p.backend, p.clock)
+	r, err := aof.NewReplayer(p.backend, p.clock, eng.Functions())
 	if err != nil {
 		return err
 	}

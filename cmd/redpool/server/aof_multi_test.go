@@ -21,8 +21,18 @@ func TestAOFKill9Transactions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs child processes")
 	}
+	kill9Bursts(t, t.TempDir(), txBurst)
+}
+
+// kill9Bursts runs burst from 4 clients against a redpool with an AOF in
+// dir, kills it with SIGKILL after half a second, three times, and checks
+// after each restart (checkTransfers) that what every burst
+// acknowledged is wholly there. burst returns the last of its numbered
+// transactions that was acknowledged, counting from after.
+func kill9Bursts(t *testing.T, dir string, burst func(addr string, id, after int) int) {
+	t.Helper()
 	bin := servertest.BuildBinary(t)
-	cfg := aofConfig(t.TempDir(), config.FsyncEverySec)
+	cfg := aofConfig(dir, config.FsyncEverySec)
 	cfg.LogLevel = config.LogWarn
 	path := servertest.WriteConfig(t, t.TempDir(), cfg)
 	const clients = 4
@@ -38,7 +48,7 @@ func TestAOFKill9Transactions(t *testing.T) {
 		}()
 		var wg sync.WaitGroup
 		for i := range clients {
-			wg.Go(func() { acked[i] = txBurst(p.Addr, i, acked[i]) })
+			wg.Go(func() { acked[i] = burst(p.Addr, i, acked[i]) })
 		}
 		wg.Wait()
 		<-done

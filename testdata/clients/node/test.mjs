@@ -100,6 +100,19 @@ async function ioredis() {
     } finally {
       await other.quit();
     }
+    // Lua: defineCommand sends EVALSHA, and EVAL after NOSCRIPT.
+    c.defineCommand('incrTo', {
+      numberOfKeys: 1,
+      lua: "local v = redis.call('incrby', KEYS[1], ARGV[1]) if v > tonumber(ARGV[2]) then return redis.error_reply('too big') end return v",
+    });
+    assert.equal(await c.incrTo('io:lua', 5, 100), 5);
+    assert.equal(await c.incrTo('io:lua', 5, 100), 10);
+    assert.equal(await c.script('FLUSH'), 'OK');
+    assert.equal(await c.incrTo('io:lua', 1, 100), 11);
+    await assert.rejects(c.incrTo('io:lua', 100, 100), /^ReplyError: too big/);
+    const piped = await c.pipeline().incrTo('io:lua', 1, 1000).incrTo('io:lua', 1, 1000).exec();
+    assert.deepEqual(piped, [[null, 112], [null, 113]]);
+    assert.deepEqual(await c.eval('return {KEYS[1], ARGV[1]}', 1, 'k', 'a'), ['k', 'a']);
   } finally {
     await c.quit();
   }

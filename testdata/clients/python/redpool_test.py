@@ -110,4 +110,30 @@ check(ps.get_message(timeout=5)["type"], "punsubscribe", "PUNSUBSCRIBE")
 ps.close()
 check(c.publish("py:ch", "nobody"), 0, "PUBLISH after UNSUBSCRIBE")
 
+# Lua: redis-py's Lock releases and extends with EVALSHA of its scripts
+# (loaded with SCRIPT LOAD, or EVAL after NOSCRIPT).
+lock = c.lock("py:lock", timeout=10)
+check(lock.acquire(blocking=False), True, "Lock.acquire")
+check(c.lock("py:lock", timeout=10).acquire(blocking=False), False, "second Lock.acquire")
+check(lock.extend(20), True, "Lock.extend")
+check(c.pttl("py:lock") > 10000, True, "Lock.extend's TTL")
+check(lock.reacquire(), True, "Lock.reacquire")
+lock.release()
+check(c.exists("py:lock"), 0, "Lock.release")
+check(lock.acquire(blocking=False), True, "Lock.acquire again")
+c.set("py:lock", "someone else")
+try:
+    lock.release()
+    sys.exit("releasing a Lock another client holds did not fail")
+except redis.exceptions.LockNotOwnedError:
+    pass
+check(c.get("py:lock"), "someone else", "a Lock not owned is not released")
+c.script_flush()
+with c.lock("py:lock2", timeout=5):
+    check(c.exists("py:lock2"), 1, "Lock as a context manager")
+check(c.exists("py:lock2"), 0, "Lock released by the context manager")
+incr_by = c.register_script("return redis.call('incrby', KEYS[1], ARGV[1])")
+check(incr_by(keys=["py:lua:n"], args=[5]), 5, "register_script")
+check(incr_by(keys=["py:lua:n"], args=[2]), 7, "register_script again (EVALSHA)")
+check(c.eval("return {KEYS[1], ARGV[1]}", 1, "k", "a"), ["k", "a"], "EVAL")
 print(f"python redis {redis.__version__} ok (RESP{proto})")
