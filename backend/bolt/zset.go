@@ -472,11 +472,29 @@ func lteMax(m []byte, b backend.LexBound) bool {
 	return c < 0 || (c == 0 && !b.Exclusive)
 }
 
+// lexEmpty reports a lex range that selects nothing whatever the set
+// holds: min above max, or equal with an end excluded.
+func lexEmpty(min, max backend.LexBound) bool {
+	c := lexCmp(min, max)
+	return c > 0 || (c == 0 && min.Inf == 0 && (min.Exclusive || max.Exclusive))
+}
+
+// lexCmp orders two lex bounds: "-" first, "+" last, values by bytes.
+func lexCmp(a, b backend.LexBound) int {
+	switch {
+	case a.Inf != 0 || b.Inf != 0:
+		return int(a.Inf) - int(b.Inf)
+	}
+	return bytes.Compare(a.Value, b.Value)
+}
+
 // lexSpan returns the span of a lexicographic range. When every score is
 // equal (the only case Redis defines) it is two seeks. Otherwise it
-// follows Redis's listpack walk, O(n): forward, from the first element
-// >= min while the elements are <= max; with rev, from the last element
-// <= max backwards while they are >= min.
+// follows Redis's listpack walk (zzlIsInLexRange, zzlFirstInLexRange,
+// zzlLastInLexRange), O(n): nothing if min > max, the last element is
+// below min or the first above max; else forward, from the first element
+// >= min while the elements are <= max, and with rev, from the last
+// element <= max backwards while they are >= min.
 func (z *zset) lexSpan(min, max backend.LexBound, rev bool) zspan {
 	whole := z.all()
 	cur := z.t.dataB().Cursor()
@@ -484,8 +502,14 @@ func (z *zset) lexSpan(min, max backend.LexBound, rev bool) zspan {
 	if first == nil || !hasPrefix(first, whole.lo) {
 		return zspan{}
 	}
+	if lexEmpty(min, max) || !lteMax(first[zIdxHead:], max) {
+		return zspan{}
+	}
 	first = first[:zIdxHead]
 	last, _ := lastWithPrefix(cur, whole.lo)
+	if !gteMin(last[zIdxHead:], min) {
+		return zspan{}
+	}
 	if bytes.Equal(first, last[:zIdxHead]) {
 		sp := bytes.Clone(first)
 		var lo, hi []byte

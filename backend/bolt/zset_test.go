@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,11 +45,16 @@ func inScore(s float64, r backend.ZRange) bool {
 }
 
 // lexSel returns the positions (in score order) a lex range selects, by
-// Redis's listpack walk: forward from the first element >= min while <=
+// Redis's listpack walk (checked against redis-server 7.0.15): forward from the first element >= min while <=
 // max; reverse from the last element <= max while >= min (returned in
 // reverse order).
 func lexSel(el []backend.ScoredMember, r backend.ZRange, rev bool) []int {
 	var out []int
+	// zzlIsInLexRange: nothing if min > max, the last element is below
+	// min, or the first above max.
+	if len(el) == 0 || lexEmpty(r.LexMin, r.LexMax) || !gteMin(el[len(el)-1].Member, r.LexMin) || !lteMax(el[0].Member, r.LexMax) {
+		return nil
+	}
 	if !rev {
 		i := 0
 		for i < len(el) && !gteMin(el[i].Member, r.LexMin) {
@@ -533,4 +539,74 @@ func runZModel(t *testing.T, seed uint64, steps int, tun tuning, members int) {
 			checkInvariants(t, be)
 		}
 	}
+}
+
+// TestZSetLexMixedScores checks lex ranges over unequal scores against
+// what redis-server 7.0.15 answers for a listpack-encoded set.
+func TestZSetLexMixedScores(t *testing.T) {
+	be := openTest(t, Options{Sync: SyncNone})
+	lb := func(s string) backend.LexBound {
+		switch s {
+		case "-":
+			return backend.LexBound{Inf: -1}
+		case "+":
+			return backend.LexBound{Inf: 1}
+		}
+		return backend.LexBound{Value: []byte(s[1:]), Exclusive: s[0] == '('}
+	}
+	add := func(key string, pairs ...any) {
+		var sm []backend.ScoredMember
+		for i := 0; i < len(pairs); i += 2 {
+			sm = append(sm, backend.ScoredMember{Score: float64(pairs[i].(int)), Member: []byte(pairs[i+1].(string))})
+		}
+		mustUpdate(t, be, 0, func(tx backend.Tx) error { _, err := tx.ZAdd([]byte(key), 0, sm); return err })
+	}
+	add("z", 1, "a", 2, "c", 3, "b", 4, "d")
+	add("z2", 1, "c", 2, "b", 3, "a")
+	for _, c := range []struct {
+		key, min, max string
+		rev           bool
+		off, count    int64
+		want          string
+	}{
+		{"z", "[b", "[c", false, 0, -1, "c b"},
+		{"z", "-", "+", false, 0, -1, "a c b d"},
+		{"z", "(a", "[c", false, 0, -1, "c b"},
+		{"z", "[b", "[c", true, 0, -1, "b c"},
+		{"z", "(c", "+", true, 0, -1, "d"},
+		{"z", "[b", "[c", false, 1, 5, "b"},
+		{"z2", "-", "[b", false, 0, -1, ""},
+		{"z2", "[b", "+", false, 0, -1, ""},
+		{"z2", "-", "[b", true, 0, -1, ""},
+	} {
+		r := backend.ZRange{By: backend.ZByLex, LexMin: lb(c.min), LexMax: lb(c.max), Rev: c.rev, Offset: c.off, Count: c.count}
+		var got []string
+		mustView(t, be, 0, func(tx backend.Tx) error {
+			return tx.ZRange([]byte(c.key), r, func(m []byte, _ float64) bool { got = append(got, string(m)); return true })
+		})
+		if g := strings.Join(got, " "); g != c.want {
+			t.Errorf("%s %s %s rev=%v limit %d %d: %q, want %q", c.key, c.min, c.max, c.rev, c.off, c.count, g, c.want)
+		}
+	}
+	count := func(key, min, max string) (n int64) {
+		mustView(t, be, 0, func(tx backend.Tx) (err error) {
+			n, err = tx.ZCount([]byte(key), backend.ZRange{By: backend.ZByLex, LexMin: lb(min), LexMax: lb(max)})
+			return err
+		})
+		return n
+	}
+	if n := count("z", "[b", "[c"); n != 2 {
+		t.Errorf("ZLEXCOUNT z [b [c = %d, want 2", n)
+	}
+	if n := count("z2", "[b", "+"); n != 0 {
+		t.Errorf("ZLEXCOUNT z2 [b + = %d, want 0", n)
+	}
+	mustUpdate(t, be, 0, func(tx backend.Tx) error {
+		n, err := tx.ZRemRange([]byte("z"), backend.ZRange{By: backend.ZByLex, LexMin: lb("[b"), LexMax: lb("[c")})
+		if n != 2 {
+			t.Errorf("ZREMRANGEBYLEX z [b [c = %d, want 2", n)
+		}
+		return err
+	})
+	checkZSet(t, be, "z", zmodel{"a": 1, "d": 4})
 }
