@@ -248,6 +248,9 @@ func (c *Ctx) step(tx backend.Tx, fn Handler) error {
 	if err != nil {
 		return err
 	}
+	if err := c.notifyKeyMisses(tx); err != nil {
+		return err
+	}
 	c.logCommand(tx.DB())
 	return nil
 }

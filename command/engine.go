@@ -69,6 +69,9 @@ type Options struct {
 	Info func() []InfoSection
 	// Notifier delivers keyspace events; nil drops them.
 	Notifier Notifier
+	// NotifyEvents is the initial notify-keyspace-events setting (0: off);
+	// CONFIG SET changes it.
+	NotifyEvents NotifyClass
 }
 
 // InfoSection is one INFO section.
@@ -134,6 +137,8 @@ func NewEngine(o Options) (*Engine, error) {
 		started:  o.Clock.Now(),
 	}
 	e.prefetcher, _ = o.Backend.(backend.Prefetcher)
+	e.notify.mask.Store(uint32(o.NotifyEvents))
+	e.params.Register(e.notify.param())
 	e.clients.byID = make(map[int64]*Client)
 	e.blocking = newBlocking()
 	return e, nil

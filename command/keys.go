@@ -30,7 +30,7 @@ func keyCommands() []Spec {
 		{Name: "copy", Arity: -3, Flags: Write, Keys: KeySpec{1, 2, 1}, FindKeys: copyKeys, Run: copyCmd, Group: "generic", Summary: "Copies the value of a key to a new key.", Since: "6.2.0"},
 		{Name: "move", Arity: 3, Flags: Write | Fast | AllDBs, Keys: KeySpec{1, 1, 1}, Run: move, Group: "generic", Summary: "Moves a key to another database.", Since: "1.0.0"},
 		{Name: "swapdb", Arity: 3, Flags: Write | Fast | AllDBs, Run: swapdb, Group: "server", Summary: "Swaps two Redis databases.", Since: "4.0.0"},
-		{Name: "object", Arity: -2, Flags: ReadOnly, Keys: KeySpec{2, 2, 1}, Run: object, Group: "generic", Summary: "A container for object introspection commands.", Since: "2.2.3",
+		{Name: "object", Arity: -2, Flags: ReadOnly | NoKeyMiss, Keys: KeySpec{2, 2, 1}, Run: object, Group: "generic", Summary: "A container for object introspection commands.", Since: "2.2.3",
 			Subcommands: []Spec{
 				{Name: "encoding", Arity: 3, Run: objectEncoding, Summary: "Returns the internal encoding of a Redis object."},
 				{Name: "freq", Arity: 3, Run: objectFreq, Summary: "Returns the logarithmic access frequency counter of a Redis object."},

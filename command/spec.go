@@ -39,6 +39,9 @@ const (
 	// being queued (EXEC, DISCARD, MULTI, WATCH, QUIT), as in Redis's
 	// processCommand.
 	RunsInMulti
+	// NoKeyMiss marks a ReadOnly command whose misses raise no "keymiss"
+	// event (OBJECT, as Redis's LOOKUP_NONOTIFY).
+	NoKeyMiss
 )
 
 var flagNames = []struct {

@@ -80,6 +80,7 @@ threads = 3
 timeout = "1m30s"
 log_level = "DEBUG"
 proto_max_bulk_len = "1mb"
+notify_keyspace_events = "KEA"
 backend = "bolt"
 
 [bolt]
@@ -98,17 +99,18 @@ file = "/abs/dump"
 save = [[10, 0]]
 `)
 	want := Config{
-		Bind:            "0.0.0.0",
-		Port:            0,
-		Dir:             "/var/lib/redpool",
-		Databases:       1,
-		MaxClients:      1,
-		Threads:         3,
-		Timeout:         Duration(90 * time.Second),
-		LogLevel:        LogDebug,
-		ProtoMaxBulkLen: MB,
-		Backend:         BackendBolt,
-		Bolt:            Bolt{File: "x.db", Sync: BoltSyncBatch},
+		Bind:                 "0.0.0.0",
+		Port:                 0,
+		Dir:                  "/var/lib/redpool",
+		Databases:            1,
+		MaxClients:           1,
+		Threads:              3,
+		Timeout:              Duration(90 * time.Second),
+		LogLevel:             LogDebug,
+		ProtoMaxBulkLen:      MB,
+		NotifyKeyspaceEvents: "KEA",
+		Backend:              BackendBolt,
+		Bolt:                 Bolt{File: "x.db", Sync: BoltSyncBatch},
 		Persistence: Persistence{
 			Mode:     ModeSnapshot,
 			AOF:      AOF{File: "a.aof", Fsync: FsyncAlways, RewritePercentage: 0, RewriteMinSize: 0},
@@ -132,6 +134,7 @@ func TestEnums(t *testing.T) {
 		{"[persistence.aof]\nfsync = 1", "persistence.aof.fsync", `unknown value "1" (want always, everysec or no)`},
 		{"[persistence.aof]\nfsync = [\"no\"]", "persistence.aof.fsync", `want a string, got array`},
 		{`backend = ""`, "backend", `unknown value "" (want memory or bolt)`},
+		{`notify_keyspace_events = "KEx?"`, "notify_keyspace_events", `"KEx?" has a character that is not an event class (want any of "Ag$lshzxeKEtmdn")`},
 	}
 	for _, tt := range tests {
 		ps := problems(t, tt.src)
@@ -332,6 +335,7 @@ func TestValidateNamesFileKeys(t *testing.T) {
 	c.Port = -1
 	c.Timeout = -1
 	c.Threads = -1
+	c.NotifyKeyspaceEvents = "KEQ"
 	var e *Error
 	if !errors.As(c.Validate(), &e) {
 		t.Fatal("zero Config is valid")

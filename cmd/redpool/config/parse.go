@@ -81,6 +81,7 @@ func (c *Config) leaves() map[string]leaf {
 		"timeout":                            {&c.Timeout, `a duration like "30s"`},
 		"log_level":                          {&c.LogLevel, str},
 		"proto_max_bulk_len":                 {&c.ProtoMaxBulkLen, size},
+		"notify_keyspace_events":             {&c.NotifyKeyspaceEvents, str},
 		"backend":                            {&c.Backend, str},
 		"bolt.file":                          {&c.Bolt.File, str},
 		"bolt.sync":                          {&c.Bolt.Sync, str},

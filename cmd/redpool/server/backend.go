@@ -14,6 +14,12 @@ import (
 // (redpool snapshot restore) use it too; the caller must Close the backend.
 // clock and logger may be nil.
 func OpenBackend(cfg config.Config, clock backend.Clock, logger *slog.Logger) (backend.Backend, error) {
+	return openBackend(cfg, clock, logger, nil)
+}
+
+// openBackend is OpenBackend with onExpire hearing of every key expiry
+// removes (nil: nobody listens).
+func openBackend(cfg config.Config, clock backend.Clock, logger *slog.Logger, onExpire backend.ExpireFunc) (backend.Backend, error) {
 	if clock == nil {
 		clock = backend.SystemClock{}
 	}
@@ -22,7 +28,7 @@ func OpenBackend(cfg config.Config, clock backend.Clock, logger *slog.Logger) (b
 	}
 	switch cfg.Backend {
 	case config.BackendMemory:
-		return memory.New(memory.Options{Databases: cfg.Databases, Clock: clock, Logger: logger}), nil
+		return memory.New(memory.Options{Databases: cfg.Databases, Clock: clock, Logger: logger, OnExpire: onExpire}), nil
 	case config.BackendBolt:
 		sync, err := bolt.ParseSync(cfg.Bolt.Sync.String())
 		if err != nil {
@@ -34,6 +40,7 @@ func OpenBackend(cfg config.Config, clock backend.Clock, logger *slog.Logger) (b
 			Databases: cfg.Databases,
 			Clock:     clock,
 			Logger:    logger,
+			OnExpire:  onExpire,
 		})
 	default:
 		return nil, fmt.Errorf("backend = %q is not supported", cfg.Backend)

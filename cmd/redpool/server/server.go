@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"redpool/backend"
@@ -47,6 +48,10 @@ type Server struct {
 
 	clock   backend.Clock
 	persist persistence
+	// expiryTo is the engine that hears of expired keys (keyspace
+	// events): nil until the engine exists, so that keys expiring while
+	// the data loads go unreported, as in Redis.
+	expiryTo atomic.Pointer[command.Engine]
 	// dirLocks keep other redpools out of the directories the server
 	// writes in (cfg.WriteDirs; none when it writes nothing); closeStorage
 	// releases them last.
@@ -90,7 +95,7 @@ func New(cfg config.Config, o Options) (*Server, error) {
 		}
 		s.dirLocks = append(s.dirLocks, lock)
 	}
-	b, err := OpenBackend(cfg, o.Clock, o.Logger)
+	b, err := openBackend(cfg, o.Clock, o.Logger, s.keyExpired)
 	if err != nil {
 		return nil, errors.Join(err, s.unlockDirs())
 	}
@@ -102,12 +107,14 @@ func New(cfg config.Config, o Options) (*Server, error) {
 	s.persist = pers
 
 	params := command.NewParams()
+	events, _ := command.ParseNotifyClasses(cfg.NotifyKeyspaceEvents) // validated
 	opts := command.Options{
-		Backend:  b,
-		Clock:    o.Clock,
-		Logger:   o.Logger,
-		Params:   params,
-		Shutdown: s.requestShutdown,
+		Backend:      b,
+		Clock:        o.Clock,
+		Logger:       o.Logger,
+		Params:       params,
+		Shutdown:     s.requestShutdown,
+		NotifyEvents: events,
 	}
 	if pers != nil {
 		opts.Log = pers.Log()
@@ -132,7 +139,16 @@ func New(cfg config.Config, o Options) (*Server, error) {
 	}
 	s.pool = p
 	s.registerParams(params, o.ConfigFile)
+	s.expiryTo.Store(eng)
 	return s, nil
+}
+
+// keyExpired is the backend's ExpireFunc: it passes the expiry on to the
+// engine once there is one.
+func (s *Server) keyExpired(db int, key []byte) {
+	if eng := s.expiryTo.Load(); eng != nil {
+		eng.KeyExpired(db, key)
+	}
 }
 
 // closeStorage closes persistence (saving as configured) and the backend,
