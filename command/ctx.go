@@ -243,9 +243,11 @@ func (c *Ctx) runOpen(fn Handler) error {
 func (c *Ctx) step(tx backend.Tx, fn Handler) error {
 	c.Tx = tx
 	c.cmd.reset()
+	events := len(c.fx.events)
 	err := fn(c)
 	c.Tx = nil
 	if err != nil {
+		c.fx.events = c.fx.events[:events] // a failed command changed nothing
 		return err
 	}
 	if err := c.notifyKeyMisses(tx); err != nil {

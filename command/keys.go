@@ -51,6 +51,7 @@ func del(c *Ctx) error {
 		}
 		if ok {
 			n++
+			c.Notify(NotifyGeneric, "del", k)
 		}
 	}
 	c.Dirty(n)
@@ -226,6 +227,9 @@ func renameGeneric(c *Ctx, nx bool) error {
 		}
 		c.Dirty(1)
 		signalList(c, dst)
+		c.notifyNew(true, dst) // Redis deletes the old destination first
+		c.Notify(NotifyGeneric, "rename_from", src)
+		c.Notify(NotifyGeneric, "rename_to", dst)
 	}
 	if nx {
 		c.Bool(move)
@@ -281,6 +285,18 @@ func copyCmd(c *Ctx) error {
 		} else {
 			c.SignalDB(dstDB, dst)
 		}
+		// As Redis: the destination is always added anew.
+		c.NotifyDB(dstDB, NotifyNew, "new", dst)
+		c.NotifyDB(dstDB, NotifyGeneric, "copy_to", dst)
+	} else if c.e.notify.enabled(NotifyKeyMiss) {
+		// Redis looks the source up for reading first.
+		found, err := c.Tx.Exists(src)
+		if err != nil {
+			return err
+		}
+		if !found {
+			c.notifyMiss(src)
+		}
 	}
 	c.Bool(ok)
 	return nil
@@ -312,6 +328,9 @@ func move(c *Ctx) error {
 	if ok {
 		c.Dirty(1)
 		c.SignalDB(db, c.Args[1])
+		c.NotifyDB(db, NotifyNew, "new", c.Args[1])
+		c.Notify(NotifyGeneric, "move_from", c.Args[1])
+		c.NotifyDB(db, NotifyGeneric, "move_to", c.Args[1])
 	}
 	c.Bool(ok)
 	return nil

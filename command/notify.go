@@ -246,3 +246,13 @@ func (c *Ctx) notifyKeyMisses(tx backend.Tx) error {
 // notifyMiss emits "keymiss" for key, for the Write commands that look a
 // key up for reading (GETDEL, GETEX, GETSET, SET ... GET, COPY's source).
 func (c *Ctx) notifyMiss(key []byte) { c.Notify(NotifyKeyMiss, "keymiss", key) }
+
+// notifyRemoved emits event for key when a removal took n > 0 elements
+// from it (SREM, HDEL), then "del" if that emptied it.
+func (c *Ctx) notifyRemoved(n int64, class NotifyClass, event string, key []byte) error {
+	if n == 0 {
+		return nil
+	}
+	c.Notify(class, event, key)
+	return c.notifyIfGone(key)
+}
