@@ -5,6 +5,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"redpool/backend"
+	"redpool/backend/memory"
 )
 
 // eventLog is a Notifier that records the events it is given as "event
@@ -651,5 +655,120 @@ func TestNotifyEvents(t *testing.T) {
 				t.Errorf("events\n got: %q\nwant: %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestNotifyClasses: only the enabled classes are delivered, and nothing
+// without K or E.
+func TestNotifyClasses(t *testing.T) {
+	script := []string{"SET s 1", "LPUSH l a", "HSET h a 1", "SADD t a", "DEL s", "GET nk", "EXPIRE l 100"}
+	for _, tc := range []struct {
+		classes string
+		want    []string
+	}{
+		{"", nil},
+		{"A", nil},
+		{"Kl", []string{"lpush l"}},
+		{"E$h", []string{"set s", "hset h"}},
+		{"Kgs", []string{"sadd t", "del s", "expire l"}},
+		{"KEn", []string{"new s", "new l", "new h", "new t"}},
+		{"Em", []string{"keymiss nk"}},
+	} {
+		e, c, ev := notifyTestEngine(t)
+		if got := execLine(e, c, "CONFIG SET notify-keyspace-events "+tc.classes); got != "+OK\r\n" && tc.classes != "" {
+			t.Fatalf("CONFIG SET %q: %q", tc.classes, got)
+		}
+		if tc.classes == "" {
+			e.Exec(c, [][]byte{[]byte("CONFIG"), []byte("SET"), []byte("notify-keyspace-events"), nil})
+			c.Reset()
+		}
+		for _, cmd := range script {
+			execLine(e, c, cmd)
+		}
+		if got := ev.take(); strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+			t.Errorf("%q: events\n got: %q\nwant: %q", tc.classes, got, tc.want)
+		}
+	}
+}
+
+// TestNotifyConfig: notify-keyspace-events is parsed and printed as Redis
+// 7.0 does (checked against a real redis-server by TestDiffConfigSet).
+func TestNotifyConfig(t *testing.T) {
+	e, c, _ := listTestEngine(t)
+	for _, tc := range []struct{ set, get string }{
+		{"KEA", "AKE"},
+		{"AKEnm", "AKEm"},
+		{"lsE", "lsE"},
+		{"ngK", "gnK"},
+		{"mmxx", "xm"},
+		{"g$lshzxetd", "A"},
+	} {
+		if got := execLine(e, c, "CONFIG SET notify-keyspace-events "+tc.set); got != "+OK\r\n" {
+			t.Fatalf("set %q: %q", tc.set, got)
+		}
+		if got := execLine(e, c, "CONFIG GET notify-keyspace-events"); got != getReply("notify-keyspace-events", tc.get) {
+			t.Errorf("set %q: got %q, want %q", tc.set, got, tc.get)
+		}
+	}
+	if got, want := execLine(e, c, "CONFIG SET notify-keyspace-events KEa"), configErr("notify-keyspace-events", ReasonEventClass); got != want {
+		t.Errorf("KEa: %q, want %q", got, want)
+	}
+	if got := execLine(e, c, "CONFIG GET notify-keyspace-events"); got != getReply("notify-keyspace-events", "A") {
+		t.Errorf("a refused value changed the setting: %q", got)
+	}
+}
+
+// TestNotifyExec: EXEC delivers the events of the commands that ran, in
+// order, after the commit; a command that failed inside it raises none,
+// and a transaction that does not run raises none.
+func TestNotifyExec(t *testing.T) {
+	e, c, ev := notifyTestEngine(t)
+	for _, cmd := range []string{"SET a 1", "MULTI", "INCR a", "LPUSH a x", "RPUSH l x", "EXEC"} {
+		execLine(e, c, cmd)
+	}
+	want := []string{"new a", "set a", "incrby a", "new l", "rpush l"}
+	if got := ev.take(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events\n got: %q\nwant: %q", got, want)
+	}
+	other := e.NewCtx(e.NewClient("c", "d"), nil)
+	for _, cmd := range []string{"WATCH l", "MULTI", "SET a 2"} {
+		execLine(e, c, cmd)
+	}
+	execLine(e, other, "DEL l")
+	if got := execLine(e, c, "EXEC"); got != "*-1\r\n" {
+		t.Fatalf("EXEC after a touched WATCH: %q", got)
+	}
+	for _, cmd := range []string{"MULTI", "SET a 3", "DISCARD"} {
+		execLine(e, c, cmd)
+	}
+	want = []string{"del l"}
+	if got := ev.take(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events\n got: %q\nwant: %q", got, want)
+	}
+}
+
+// TestNotifyExpired: a key that expiry removes raises "expired" when the
+// backend reports it (Engine.KeyExpired), before the events of the command
+// that found it expired; an active expiry raises it too.
+func TestNotifyExpired(t *testing.T) {
+	clock := backend.NewManualClock(time.Unix(1_700_000_000, 0))
+	var e *Engine
+	m := memory.New(memory.Options{Clock: clock, ExpiryInterval: -1, OnExpire: func(db int, key []byte) { e.KeyExpired(db, key) }})
+	t.Cleanup(func() { _ = m.Close() })
+	e, err := NewEngine(Options{Backend: m, Clock: clock, NotifyEvents: NotifyAll | NotifyKeyevent | NotifyNew})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &eventLog{}
+	e.notifier = ev
+	c := e.NewCtx(e.NewClient("a", "b"), nil)
+	execLine(e, c, "SET k 1 PX 100")
+	execLine(e, c, "SET j 1 PX 100")
+	clock.Advance(time.Second)
+	execLine(e, c, "APPEND k x")
+	m.ExpireCycle(time.Second)
+	want := []string{"new k", "set k", "expire k", "new j", "set j", "expire j", "expired k", "new k", "append k", "expired j"}
+	if got := ev.take(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events\n got: %q\nwant: %q", got, want)
 	}
 }
