@@ -12,10 +12,11 @@ const RedisVersion = "7.0.15"
 
 func connectionCommands() []Spec {
 	return []Spec{
-		{Name: "ping", Arity: -1, Flags: Fast, Run: ping, Group: "connection", Summary: "Returns the server's liveliness response.", Since: "1.0.0"},
+		{Name: "ping", Arity: -1, Flags: Fast | SubscribedOK, Run: ping, Group: "connection", Summary: "Returns the server's liveliness response.", Since: "1.0.0"},
 		{Name: "echo", Arity: 2, Flags: Fast, Run: echo, Group: "connection", Summary: "Returns the given string.", Since: "1.0.0"},
-		{Name: "quit", Arity: -1, Flags: Fast | RunsInMulti, Run: quit, Group: "connection", Summary: "Closes the connection.", Since: "1.0.0"},
+		{Name: "quit", Arity: -1, Flags: Fast | RunsInMulti | SubscribedOK, Run: quit, Group: "connection", Summary: "Closes the connection.", Since: "1.0.0"},
 		{Name: "select", Arity: 2, Flags: Fast, Run: selectDB, Group: "connection", Summary: "Changes the selected database.", Since: "1.0.0"},
+		{Name: "reset", Arity: 1, Flags: Fast | RunsInMulti | SubscribedOK, Run: reset, Group: "connection", Summary: "Resets the connection.", Since: "6.2.0"},
 		{Name: "hello", Arity: -1, Flags: Fast, Run: hello, Group: "connection", Summary: "Handshakes with the Redis server.", Since: "6.0.0"},
 		{Name: "client", Arity: -2, Run: client, Group: "connection", Summary: "A container for client connection commands.", Since: "2.4.0",
 			Subcommands: []Spec{
@@ -30,14 +31,26 @@ func connectionCommands() []Spec {
 	}
 }
 
+// ping replies PONG, or its argument; a RESP2 client in subscribed mode
+// gets the array of "pong" and the argument (empty without one).
 func ping(c *Ctx) error {
-	switch len(c.Args) {
-	case 1:
-		c.Simple("PONG")
-	case 2:
-		c.Bulk(c.Args[1])
-	default:
+	if len(c.Args) > 2 {
 		return WrongArity("ping")
+	}
+	if c.Client.Subscribed() && !c.resp3() {
+		c.Array(2)
+		c.BulkString("pong")
+		if len(c.Args) == 2 {
+			c.Bulk(c.Args[1])
+		} else {
+			c.BulkString("")
+		}
+		return nil
+	}
+	if len(c.Args) == 2 {
+		c.Bulk(c.Args[1])
+	} else {
+		c.Simple("PONG")
 	}
 	return nil
 }
@@ -50,6 +63,22 @@ func echo(c *Ctx) error {
 func quit(c *Ctx) error {
 	c.OK()
 	c.Client.Quit = true
+	return nil
+}
+
+// reset is RESET: the connection goes back to the state of a new one, as
+// Redis's clearClientConnectionState: no transaction and no watched keys,
+// no subscriptions, database 0, RESP2, no name. (Client-side caching and
+// the authenticated user, when they come, are reset here too.)
+func reset(c *Ctx) error {
+	cl := c.Client
+	cl.multi.reset()
+	c.unwatchAll()
+	c.e.pubsub.unsubscribeAll(cl)
+	cl.SetDB(0)
+	cl.SetProto(2)
+	cl.setName("")
+	c.Simple("RESET")
 	return nil
 }
 
@@ -246,13 +275,19 @@ func (e *Engine) clientLine(cl *Client) string {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	age := int64(e.clock.Now().Sub(cl.Created).Seconds())
+	flags := "N"
+	if cl.Subscribed() {
+		flags = "P"
+	}
 	cmd := "NULL"
 	if s := cl.lastCmd.Load(); s != nil {
 		cmd = s.Name
 	}
 	return "id=" + strconv.FormatInt(cl.ID, 10) + " addr=" + cl.Addr + " laddr=" + cl.LAddr +
-		" fd=0 name=" + cl.name + " age=" + strconv.FormatInt(age, 10) + " idle=0 flags=N db=" +
-		strconv.Itoa(cl.DB()) + " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
+		" fd=0 name=" + cl.name + " age=" + strconv.FormatInt(age, 10) + " idle=0 flags=" + flags + " db=" +
+		strconv.Itoa(cl.DB()) + " sub=" + strconv.Itoa(int(cl.subs.count[kindChannel].Load())) +
+		" psub=" + strconv.Itoa(int(cl.subs.count[kindPattern].Load())) +
+		" ssub=" + strconv.Itoa(int(cl.subs.count[kindShard].Load())) + " multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
 		cmd + " user=default redir=-1 resp=" + strconv.Itoa(cl.Proto()) + " lib-name=" + cl.libName + " lib-ver=" + cl.libVer
 }
 

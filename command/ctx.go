@@ -40,6 +40,8 @@ type Ctx struct {
 	txLog    txLog    // EXEC's records, logged as one unit
 	watchBuf [][]byte // touchWatched's key list
 	runTxFn  func(backend.Tx) error
+	// tookPushes: out holds frames TakePushes took from the outbox.
+	tookPushes bool
 }
 
 // NewCtx returns a context for a session of client on e.
@@ -64,6 +66,10 @@ func (c *Ctx) Reset() {
 	}
 	c.out = c.out[:0]
 	c.logSeq = 0
+	if c.tookPushes {
+		c.tookPushes = false
+		c.Client.outbox.written()
+	}
 }
 
 // LogSeq is the AOF record the replies in Out must wait for (0: none).
@@ -118,6 +124,9 @@ func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
 		if err := e.writeBlocked(); err != nil {
 			return nil, err
 		}
+	}
+	if spec.Flags&SubscribedOK == 0 && c.Client.Subscribed() && !c.resp3() {
+		return nil, subscribedModeError(spec, args)
 	}
 	return spec, nil
 }

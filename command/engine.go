@@ -67,11 +67,15 @@ type Options struct {
 	Families [][]Spec
 	// Info adds extra INFO sections (name, fields), e.g. the listener's.
 	Info func() []InfoSection
-	// Notifier delivers keyspace events; nil drops them.
+	// Notifier delivers keyspace events; nil publishes them on the
+	// engine's own Pub/Sub (PublishKeyspaceEvents).
 	Notifier Notifier
 	// NotifyEvents is the initial notify-keyspace-events setting (0: off);
 	// CONFIG SET changes it.
 	NotifyEvents NotifyClass
+	// OutputLimits are the initial client-output-buffer-limit; nil means
+	// Redis's defaults (DefaultOutputLimits).
+	OutputLimits *OutputLimits
 }
 
 // InfoSection is one INFO section.
@@ -99,7 +103,10 @@ type Engine struct {
 	watches    watchRegistry
 	notify     notifyConfig
 	notifier   Notifier
-	started    time.Time
+	pubsub     broker
+	// outputLimits is client-output-buffer-limit (pubsub_outbox.go).
+	outputLimits outputLimits
+	started      time.Time
 
 	dirty    atomic.Int64 // changes since start
 	conns    atomic.Int64
@@ -139,6 +146,16 @@ func NewEngine(o Options) (*Engine, error) {
 	e.prefetcher, _ = o.Backend.(backend.Prefetcher)
 	e.notify.mask.Store(uint32(o.NotifyEvents))
 	e.params.Register(e.notify.param())
+	e.pubsub.init()
+	if e.notifier == nil {
+		e.notifier = keyspacePublisher{e}
+	}
+	limits := DefaultOutputLimits()
+	if o.OutputLimits != nil {
+		limits = *o.OutputLimits
+	}
+	e.outputLimits.store(limits)
+	o.Params.Register(e.outputLimits.param())
 	e.clients.byID = make(map[int64]*Client)
 	e.blocking = newBlocking()
 	return e, nil
@@ -155,6 +172,7 @@ func Families() [][]Spec {
 		hashCommands(),
 		setCommands(),
 		multiCommands(),
+		pubsubCommands(),
 	}
 }
 
@@ -258,6 +276,11 @@ type Client struct {
 	watching     map[watchKey]int64
 	watchTouched atomic.Bool
 
+	// subs is the client's Pub/Sub subscriptions (pubsub.go); outbox
+	// queues the frames other goroutines push to it (pubsub_outbox.go).
+	subs   subscriptions
+	outbox outbox
+
 	traffic traffic
 	lastCmd atomic.Pointer[Spec] // for CLIENT LIST; set by the dispatcher
 }
@@ -276,9 +299,10 @@ func (e *Engine) NewClient(addr, laddr string) *Client {
 	return c
 }
 
-// Unregister forgets a client, and the keys it watched.
+// Unregister forgets a client, the keys it watched and its subscriptions.
 func (e *Engine) Unregister(c *Client) {
 	e.watches.remove(c, c.watching)
+	e.pubsub.unsubscribeAll(c)
 	e.clients.mu.Lock()
 	delete(e.clients.byID, c.ID)
 	e.base.add(&c.traffic, 1)

@@ -219,3 +219,21 @@ func replyError(err error) string {
 		return "ERR " + sanitize(err.Error())
 	}
 }
+
+// --- Pub/Sub and RESET ---
+
+// ErrResetNotNormal is RESET's reply on a replica or master link.
+const ErrResetNotNormal Error = "ERR can only reset normal client connections"
+
+// NotInSubscribedMode is the reply to a command a RESP2 client in
+// subscribed mode may not run; name is its full name ("get",
+// "client|list").
+func NotInSubscribedMode(name string) Error {
+	return Error("ERR Can't execute '" + name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+}
+
+// PubsubSubcommandArity is PUBSUB CHANNELS' and SHARDCHANNELS' reply to
+// more than one pattern; sub is the subcommand as the client typed it.
+func PubsubSubcommandArity(sub []byte) Error {
+	return Error(sanitize(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try PUBSUB HELP.", clip(sub, 128))))
+}

@@ -95,7 +95,6 @@ func redisKnobs() []Param {
 		fixedParam("io-threads", "1"),
 		boolKnob("replica-read-only", true),
 		intKnob("busy-reply-threshold", 5000, 0, maxLong),
-		outputBufferLimitKnob(),
 		fixedParam("daemonize", "no"),
 		fixedParam("supervised", "no"),
 		fixedParam("pidfile", ""),
@@ -348,64 +347,6 @@ func enumKnob(name, def string, words ...string) Param {
 				}
 			}
 			return fmt.Errorf(ReasonEnum, strings.Join(words, ", "))
-		},
-	}
-}
-
-// bufferLimit is one client class's client-output-buffer-limit.
-type bufferLimit struct {
-	hard, soft uint64
-	seconds    int64
-}
-
-// outputBufferLimitKnob is client-output-buffer-limit: "<class> <hard>
-// <soft> <seconds>" for any of the classes normal, replica (or slave) and
-// pubsub; classes not named keep their limits.
-func outputBufferLimitKnob() Param {
-	classes := []string{"normal", "slave", "pubsub"}
-	var mu sync.Mutex
-	limits := []bufferLimit{{0, 0, 0}, {256 << 20, 64 << 20, 60}, {32 << 20, 8 << 20, 60}}
-	return Param{
-		Name: "client-output-buffer-limit",
-		Get: func() string {
-			mu.Lock()
-			defer mu.Unlock()
-			parts := make([]string, 0, len(classes))
-			for i, c := range classes {
-				l := limits[i]
-				parts = append(parts, fmt.Sprintf("%s %d %d %d", c, l.hard, l.soft, l.seconds))
-			}
-			return strings.Join(parts, " ")
-		},
-		Set: func(value string) error {
-			var args []string
-			if value != "" {
-				args = strings.Split(value, " ")
-			}
-			if len(args)%4 != 0 {
-				return errors.New(ReasonBufLimitArgs)
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			next := slices.Clone(limits)
-			for j := 0; j < len(args); j += 4 {
-				class := slices.IndexFunc(classes, func(c string) bool { return strings.EqualFold(c, args[j]) })
-				if strings.EqualFold(args[j], "replica") {
-					class = 1
-				}
-				if class < 0 {
-					return errors.New(ReasonBufLimitClass)
-				}
-				hard, ok1 := ParseMemory(args[j+1])
-				soft, ok2 := ParseMemory(args[j+2])
-				secs, ok3 := parseCInt(args[j+3])
-				if !ok1 || !ok2 || !ok3 || secs < 0 {
-					return errors.New(ReasonBufLimitValue)
-				}
-				next[class] = bufferLimit{hard, soft, secs}
-			}
-			limits = next
-			return nil
 		},
 	}
 }

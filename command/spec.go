@@ -39,6 +39,10 @@ const (
 	// being queued (EXEC, DISCARD, MULTI, WATCH, QUIT), as in Redis's
 	// processCommand.
 	RunsInMulti
+	// SubscribedOK commands run while a RESP2 client is in subscribed
+	// mode ((P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT, RESET); the
+	// dispatcher refuses every other one.
+	SubscribedOK
 	// NoKeyMiss marks a ReadOnly command whose misses raise no "keymiss"
 	// event (OBJECT, as Redis's LOOKUP_NONOTIFY).
 	NoKeyMiss

@@ -1,6 +1,16 @@
 // Package session runs one client connection: it reads requests (RESP2
 // multibulk and inline), runs every command already buffered through the
 // command engine, and writes all their replies in one flush.
+//
+// Frames other clients push to this one (Pub/Sub messages, keyspace
+// events: command.Engine.Push) wait in the client's outbox. Every flush
+// takes them along behind the replies, and a session idle in a read is
+// woken to flush them at once: the pusher interrupts the read by moving
+// its deadline to now (Wake), and the session, seeing frames queued and no
+// bytes read, flushes and reads again. So no goroutine is added per
+// connection and the request/response path costs one atomic load more per
+// flush. While a blocking command (BLPOP) waits, pushed frames wait with
+// it and go out with its reply.
 package session
 
 import (
@@ -75,6 +85,9 @@ type Session struct {
 	batch [][][]byte
 
 	closing atomic.Bool
+	// woken is set by Wake: the read deadline may have been moved to
+	// interrupt a read, and must be set again before the next one.
+	woken atomic.Bool
 }
 
 // New prepares a session for conn. ctx is done when the server shuts down.
@@ -97,6 +110,7 @@ func New(ctx context.Context, conn net.Conn, e *command.Engine, st *Settings, lo
 func (s *Session) Serve() {
 	s.client = s.engine.NewClient(addrString(s.conn.RemoteAddr()), addrString(s.conn.LocalAddr()))
 	s.cmd = s.engine.NewCtx(s.client, s)
+	s.client.SetPushLink(s)
 	defer func() {
 		if r := recover(); r != nil {
 			s.logger.Error("panic serving client", "client", s.client.Addr, "panic", r, "stack", string(debug.Stack()))
@@ -184,6 +198,7 @@ func (s *Session) fail(err error) {
 // Flush writes the replies produced so far, after waiting for the AOF to
 // make the writes they acknowledge durable. Part of command.Link.
 func (s *Session) Flush() error {
+	s.cmd.TakePushes()
 	out := s.cmd.Out()
 	if len(out) == 0 {
 		return nil
@@ -214,6 +229,37 @@ func (s *Session) Close() {
 	_ = s.conn.SetReadDeadline(time.Now())
 }
 
+// Wake interrupts a read the session is idle in, so that it writes the
+// frames pushed to its client. Part of command.PushLink; safe for
+// concurrent use.
+func (s *Session) Wake() {
+	s.woken.Store(true)
+	_ = s.conn.SetReadDeadline(time.Now())
+}
+
+// Kill ends the session at once, even in the middle of a blocked write:
+// its client went over its output-buffer limit. Part of
+// command.PushLink; safe for concurrent use.
+func (s *Session) Kill() {
+	s.closing.Store(true)
+	_ = s.conn.SetDeadline(time.Now())
+}
+
+// rearm sets the read deadline for the next read: the idle timeout if
+// one applies (never to a client with subscriptions, as in Redis), else
+// none if a Wake moved it. It returns the deadline (zero: none).
+func (s *Session) rearm(start time.Time) time.Time {
+	var deadline time.Time
+	if d := s.settings.IdleTimeout(); d > 0 && !s.client.Subscribed() {
+		deadline = start.Add(d)
+		s.woken.Store(false)
+		_ = s.conn.SetReadDeadline(deadline)
+	} else if s.woken.Load() && s.woken.Swap(false) {
+		_ = s.conn.SetReadDeadline(time.Time{})
+	}
+	return deadline
+}
+
 // Watch watches the connection while a blocking command waits: gone closes
 // when the client disconnects or the server shuts down. Bytes the client
 // sends meanwhile are kept for the next requests. Part of command.Link.
@@ -231,6 +277,14 @@ func (s *Session) Watch() (<-chan struct{}, func()) {
 			n, err := s.conn.Read(buf[:])
 			s.src.side = append(s.src.side, buf[:n]...)
 			if err != nil {
+				if errors.Is(err, os.ErrDeadlineExceeded) && !stopping.Load() && !s.closing.Load() && s.woken.Swap(false) {
+					// A Wake for pushed frames: they go out with the
+					// command's reply. Read on, unless stop came meanwhile.
+					_ = s.conn.SetReadDeadline(time.Time{})
+					if !stopping.Load() {
+						continue
+					}
+				}
 				if stopping.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
 					return
 				}
@@ -255,7 +309,8 @@ func (s *Session) Watch() (<-chan struct{}, func()) {
 // source is the io.Reader under the request parser. Before it blocks on the
 // network it flushes the pending replies: that is how every command already
 // buffered runs before one flush. It also serves bytes read while a command
-// was blocked, then a read error seen meanwhile.
+// was blocked, then a read error seen meanwhile. A read that Wake
+// interrupts flushes the pushed frames and reads again.
 type source struct {
 	s    *Session
 	side []byte
@@ -272,24 +327,35 @@ func (r *source) Read(p []byte) (int, error) {
 	if r.err != nil {
 		return 0, r.err
 	}
-	if err := s.Flush(); err != nil {
-		return 0, err
+	var start time.Time
+	if s.settings.IdleTimeout() > 0 {
+		start = time.Now()
 	}
-	// Shutdown closes every session (Close) before it cancels ctx, so the
-	// flag alone says whether to stop; ctx.Err would take a lock that every
-	// session shares.
-	if s.closing.Load() {
-		return 0, io.EOF
+	for {
+		if err := s.Flush(); err != nil {
+			return 0, err
+		}
+		deadline := s.rearm(start)
+		// Shutdown closes every session (Close) before it cancels ctx, so
+		// the flag alone says whether to stop; ctx.Err would take a lock
+		// that every session shares. It is read after the deadline is set:
+		// a Close or Kill that moved it before is seen here.
+		if s.closing.Load() {
+			return 0, io.EOF
+		}
+		if s.client.HasPushes() {
+			continue
+		}
+		n, err := s.conn.Read(p)
+		s.client.CountNet(n, 0)
+		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !s.closing.Load() {
+			if n == 0 && (deadline.IsZero() || time.Now().Before(deadline)) {
+				continue // woken to write pushed frames
+			}
+			s.logger.Debug("closing idle client", "client", s.client.Addr)
+		}
+		return n, err
 	}
-	if d := s.settings.IdleTimeout(); d > 0 {
-		_ = s.conn.SetReadDeadline(time.Now().Add(d))
-	}
-	n, err := s.conn.Read(p)
-	s.client.CountNet(n, 0)
-	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !s.closing.Load() {
-		s.logger.Debug("closing idle client", "client", s.client.Addr)
-	}
-	return n, err
 }
 
 func addrString(a net.Addr) string {

@@ -29,6 +29,26 @@ type Config struct {
 	Backend              BackendKind // backend
 	Bolt                 Bolt        // [bolt]
 	Persistence          Persistence // [persistence]
+	// OutputBufferLimit is [client_output_buffer_limit]: Redis's
+	// client-output-buffer-limit, per client class.
+	OutputBufferLimit OutputBufferLimits
+}
+
+// OutputBufferLimits are the output-buffer limits of each client class
+// ([client_output_buffer_limit]).
+type OutputBufferLimits struct {
+	Normal  OutputBufferLimit // client_output_buffer_limit.normal
+	Replica OutputBufferLimit // client_output_buffer_limit.replica
+	PubSub  OutputBufferLimit // client_output_buffer_limit.pubsub
+}
+
+// OutputBufferLimit is one class's limit: a client whose pending output
+// reaches Hard, or stays at Soft or more for more than SoftSeconds, is
+// disconnected. 0 disables a limit.
+type OutputBufferLimit struct {
+	Hard        Size // .hard
+	Soft        Size // .soft
+	SoftSeconds int  // .soft_seconds
 }
 
 // Bolt configures the bolt backend ([bolt]).
@@ -76,6 +96,11 @@ func Default() Config {
 		Bolt: Bolt{
 			File: "redpool.db",
 			Sync: BoltSyncAlways,
+		},
+		OutputBufferLimit: OutputBufferLimits{
+			Normal:  OutputBufferLimit{},
+			Replica: OutputBufferLimit{Hard: 256 * MB, Soft: 64 * MB, SoftSeconds: 60},
+			PubSub:  OutputBufferLimit{Hard: 32 * MB, Soft: 8 * MB, SoftSeconds: 60},
 		},
 		Persistence: Persistence{
 			Mode: ModeAuto,
@@ -178,4 +203,10 @@ func (c Config) PersistMode() PersistMode {
 // Addr returns the listen address, host:port.
 func (c Config) Addr() string {
 	return net.JoinHostPort(c.Bind, strconv.Itoa(c.Port))
+}
+
+// classes returns each class's limit by its key in the file, for walking
+// them all (keys, validation).
+func (o *OutputBufferLimits) classes() map[string]*OutputBufferLimit {
+	return map[string]*OutputBufferLimit{"normal": &o.Normal, "replica": &o.Replica, "pubsub": &o.PubSub}
 }

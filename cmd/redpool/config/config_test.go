@@ -97,6 +97,11 @@ aof.rewrite_min_size = 0
 [persistence.snapshot]
 file = "/abs/dump"
 save = [[10, 0]]
+
+[client_output_buffer_limit.pubsub]
+hard = "1mb"
+soft = 0
+soft_seconds = 5
 `)
 	want := Config{
 		Bind:                 "0.0.0.0",
@@ -115,6 +120,10 @@ save = [[10, 0]]
 			Mode:     ModeSnapshot,
 			AOF:      AOF{File: "a.aof", Fsync: FsyncAlways, RewritePercentage: 0, RewriteMinSize: 0},
 			Snapshot: Snapshot{File: "/abs/dump", Save: []SaveRule{{10, 0}}},
+		},
+		OutputBufferLimit: OutputBufferLimits{
+			Replica: OutputBufferLimit{Hard: 256 * MB, Soft: 64 * MB, SoftSeconds: 60},
+			PubSub:  OutputBufferLimit{Hard: MB, SoftSeconds: 5},
 		},
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -336,6 +345,9 @@ func TestValidateNamesFileKeys(t *testing.T) {
 	c.Timeout = -1
 	c.Threads = -1
 	c.NotifyKeyspaceEvents = "KEQ"
+	for _, l := range c.OutputBufferLimit.classes() {
+		*l = OutputBufferLimit{Hard: -1, Soft: -1, SoftSeconds: -1}
+	}
 	var e *Error
 	if !errors.As(c.Validate(), &e) {
 		t.Fatal("zero Config is valid")

@@ -71,7 +71,7 @@ func (c *Config) leaves() map[string]leaf {
 		integer = "an integer"
 		size    = `a size like "64mb" or a byte count`
 	)
-	return map[string]leaf{
+	m := map[string]leaf{
 		"bind":                               {&c.Bind, str},
 		"port":                               {&c.Port, integer},
 		"dir":                                {&c.Dir, str},
@@ -93,6 +93,13 @@ func (c *Config) leaves() map[string]leaf {
 		"persistence.snapshot.file":          {&c.Persistence.Snapshot.File, str},
 		"persistence.snapshot.save":          {&c.Persistence.Snapshot.Save, "an array of [seconds, changes] pairs"},
 	}
+	for class, l := range c.OutputBufferLimit.classes() {
+		pre := "client_output_buffer_limit." + class + "."
+		m[pre+"hard"] = leaf{&l.Hard, size}
+		m[pre+"soft"] = leaf{&l.Soft, size}
+		m[pre+"soft_seconds"] = leaf{&l.SoftSeconds, integer}
+	}
+	return m
 }
 
 // decoder walks a decoded file key by key, so that one bad value does not

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -123,6 +124,19 @@ func (c Config) Validate() error {
 		}
 		if r.Changes < 0 {
 			add("persistence.snapshot.save", "rule %d [%d, %d]: changes must not be negative", i+1, r.Seconds, r.Changes)
+		}
+	}
+
+	for class, l := range c.OutputBufferLimit.classes() {
+		key := "client_output_buffer_limit." + class + "."
+		if l.Hard < 0 {
+			add(key+"hard", "%s is negative (want 0 for no limit, or more)", l.Hard)
+		}
+		if l.Soft < 0 {
+			add(key+"soft", "%s is negative (want 0 for no limit, or more)", l.Soft)
+		}
+		if l.SoftSeconds < 0 || l.SoftSeconds > math.MaxInt32 {
+			add(key+"soft_seconds", "%d out of range (want 0..%d)", l.SoftSeconds, math.MaxInt32)
 		}
 	}
 

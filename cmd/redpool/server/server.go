@@ -108,6 +108,7 @@ func New(cfg config.Config, o Options) (*Server, error) {
 
 	params := command.NewParams()
 	events, _ := command.ParseNotifyClasses(cfg.NotifyKeyspaceEvents) // validated
+	limits := outputLimits(cfg.OutputBufferLimit)
 	opts := command.Options{
 		Backend:      b,
 		Clock:        o.Clock,
@@ -115,6 +116,7 @@ func New(cfg config.Config, o Options) (*Server, error) {
 		Params:       params,
 		Shutdown:     s.requestShutdown,
 		NotifyEvents: events,
+		OutputLimits: &limits,
 	}
 	if pers != nil {
 		opts.Log = pers.Log()
@@ -285,6 +287,18 @@ func (s *Server) registerParams(p *command.Params, configFile string) {
 	p.Register(command.MemoryParam("proto-max-bulk-len", uint64(config.MB), math.MaxInt64,
 		func() uint64 { return uint64(s.settings.MaxBulkLen()) },
 		func(n uint64) error { s.settings.SetMaxBulkLen(int64(n)); return nil }))
+}
+
+// outputLimits converts the config's output-buffer limits for the engine.
+func outputLimits(c config.OutputBufferLimits) command.OutputLimits {
+	conv := func(l config.OutputBufferLimit) command.OutputLimit {
+		return command.OutputLimit{Hard: uint64(l.Hard), Soft: uint64(l.Soft), SoftSeconds: int64(l.SoftSeconds)}
+	}
+	var out command.OutputLimits
+	out[command.ClassNormal] = conv(c.Normal)
+	out[command.ClassReplica] = conv(c.Replica)
+	out[command.ClassPubSub] = conv(c.PubSub)
+	return out
 }
 
 func yesNo(b bool) string {

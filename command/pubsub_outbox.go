@@ -1,0 +1,303 @@
+package command
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"redpool/backend"
+	"redpool/session/resp"
+)
+
+// Out-of-band output: frames queued for a client by other goroutines.
+//
+// A Pub/Sub message, a keyspace event or (later) a client-side caching
+// invalidation is produced by some other client's goroutine, while the
+// receiving client's session may be idle in a read, running a command or
+// stuck writing to a slow socket. Such a frame is queued on the client's
+// outbox with Client.Push, which never blocks on the network: it appends
+// to a buffer under a short lock and, when the buffer was empty, wakes the
+// session through its PushLink. The session then moves the queued frames
+// behind its pending replies (Ctx.TakePushes) and writes them with its
+// next flush, so the common request/response path pays one atomic load per
+// flush and nothing more.
+//
+// The outbox is what client-output-buffer-limit measures: what is queued
+// plus what the session has taken and not finished writing. A client over
+// its class's hard limit, or over its soft limit for longer than the soft
+// time, is dropped: its frames are discarded, the session is told to close
+// (PushLink.Kill) and later pushes are refused, so memory stays bounded and
+// the pusher never waits.
+
+// PushLink is what a session gives its client's outbox. Both methods are
+// called from other goroutines, with no lock of the engine held.
+type PushLink interface {
+	// Wake tells the session that frames are queued: a session idle in a
+	// read must take them (Ctx.TakePushes) and write them at once. It is
+	// called once per batch of frames, when the outbox turns non-empty.
+	Wake()
+	// Kill closes the connection at once, even during a blocked write: the
+	// client went over its output-buffer limit.
+	Kill()
+}
+
+// outbox is a client's queue of pushed frames. Safe for concurrent use.
+type outbox struct {
+	pending atomic.Bool // buf is not empty: the session's one check per flush
+
+	mu        sync.Mutex
+	buf       []byte
+	inflight  int       // bytes the session took and is writing
+	softSince time.Time // when the soft limit was first exceeded; zero: not over it
+	dropped   bool
+	link      PushLink
+}
+
+// maxKeptOutbox is the largest outbox buffer kept for reuse once taken.
+const maxKeptOutbox = 64 << 10
+
+// SetPushLink attaches the client's session to its outbox. The session
+// calls it once, before the client can subscribe to anything.
+func (cl *Client) SetPushLink(l PushLink) {
+	cl.outbox.mu.Lock()
+	cl.outbox.link = l
+	cl.outbox.mu.Unlock()
+}
+
+// AppendPushFrame appends a push frame of parts (bulk strings): a RESP3
+// push (">") if resp3, else the array RESP2 clients receive.
+func AppendPushFrame(dst []byte, resp3 bool, parts ...[]byte) []byte {
+	if resp3 {
+		dst = resp.AppendPushLen(dst, len(parts))
+	} else {
+		dst = resp.AppendArrayLen(dst, len(parts))
+	}
+	for _, p := range parts {
+		dst = resp.AppendBulk(dst, p)
+	}
+	return dst
+}
+
+// Push queues frame for cl: one or more complete RESP frames encoded for
+// the protocol cl speaks (Client.Proto; see AppendPushFrame), to be
+// written to cl after its pending replies. It wakes cl's session if it is
+// idle. It never blocks on the network and may be called from any
+// goroutine; frame is copied. The queue counts against cl's
+// client-output-buffer-limit: a client over it is dropped (logged, its
+// connection closed, its queue discarded). Push returns false if cl is
+// dropped, in which case nothing is queued.
+//
+// This is the mechanism for every out-of-band message: Pub/Sub, keyspace
+// events, client-side caching invalidations.
+func (e *Engine) Push(cl *Client, frame []byte) bool {
+	ob := &cl.outbox
+	lim := e.outputLimits.forClass(cl.outputClass())
+	ob.mu.Lock()
+	if ob.dropped {
+		ob.mu.Unlock()
+		return false
+	}
+	ob.buf = append(ob.buf, frame...)
+	if over := lim.exceeded(ob, len(ob.buf)+ob.inflight, e.clock); over {
+		ob.dropped = true
+		ob.buf, ob.inflight = nil, 0
+		link := ob.link
+		ob.pending.Store(false)
+		ob.mu.Unlock()
+		e.logger.Warn("Client " + e.clientLine(cl) + " scheduled to be closed ASAP for overcoming of output buffer limits.")
+		if link != nil {
+			link.Kill()
+		}
+		return false
+	}
+	wake := !ob.pending.Load()
+	var link PushLink
+	if wake {
+		ob.pending.Store(true)
+		link = ob.link
+	}
+	ob.mu.Unlock()
+	if link != nil {
+		link.Wake()
+	}
+	return true
+}
+
+// TakePushes moves the frames queued for the client behind the replies in
+// c's buffer, for the session to write with them. Until the next Reset
+// they count as being written for the output-buffer limit. It costs one
+// atomic load when nothing is queued. Only the client's session calls it.
+func (c *Ctx) TakePushes() {
+	ob := &c.Client.outbox
+	if !ob.pending.Load() {
+		return
+	}
+	ob.mu.Lock()
+	c.out = append(c.out, ob.buf...)
+	ob.inflight += len(ob.buf)
+	c.tookPushes = true
+	if cap(ob.buf) > maxKeptOutbox {
+		ob.buf = nil
+	} else {
+		ob.buf = ob.buf[:0]
+	}
+	ob.pending.Store(false)
+	ob.mu.Unlock()
+}
+
+// HasPushes reports whether frames are queued for the client: a session
+// about to wait for input takes them first. Safe for concurrent use.
+func (cl *Client) HasPushes() bool { return cl.outbox.pending.Load() }
+
+// written records that the session wrote what it took (Ctx.Reset).
+func (ob *outbox) written() {
+	ob.mu.Lock()
+	ob.inflight = 0
+	ob.mu.Unlock()
+}
+
+// Output-buffer limits (client-output-buffer-limit).
+
+// ClientClass is a client-output-buffer-limit class.
+type ClientClass uint8
+
+// The classes, in the order CONFIG GET prints them.
+const (
+	ClassNormal ClientClass = iota
+	ClassReplica
+	ClassPubSub
+	numClasses
+)
+
+// String is the class's name in client-output-buffer-limit.
+func (k ClientClass) String() string {
+	return [...]string{"normal", "slave", "pubsub"}[k]
+}
+
+// OutputLimit is the output-buffer limit of one class: a client is dropped
+// when its pending output reaches Hard bytes, or stays at Soft bytes or
+// more for more than SoftSeconds. Zero disables a limit.
+type OutputLimit struct {
+	Hard, Soft  uint64
+	SoftSeconds int64
+}
+
+// OutputLimits are the limits of every class.
+type OutputLimits [numClasses]OutputLimit
+
+// DefaultOutputLimits are Redis's defaults: "normal 0 0 0 slave 268435456
+// 67108864 60 pubsub 33554432 8388608 60".
+func DefaultOutputLimits() OutputLimits {
+	return OutputLimits{
+		ClassNormal:  {},
+		ClassReplica: {Hard: 256 << 20, Soft: 64 << 20, SoftSeconds: 60},
+		ClassPubSub:  {Hard: 32 << 20, Soft: 8 << 20, SoftSeconds: 60},
+	}
+}
+
+// String formats the limits as CONFIG GET prints them.
+func (l OutputLimits) String() string {
+	parts := make([]string, 0, numClasses)
+	for k, lim := range l {
+		parts = append(parts, fmt.Sprintf("%s %d %d %d", ClientClass(k), lim.Hard, lim.Soft, lim.SoftSeconds))
+	}
+	return strings.Join(parts, " ")
+}
+
+// ParseOutputLimits parses a client-output-buffer-limit value over base,
+// as Redis's CONFIG SET does: groups of "<class> <hard> <soft> <seconds>"
+// (class normal, replica, slave or pubsub, sizes as memory values); the
+// classes it does not name keep base's limits. The error is the reason
+// CONFIG SET prints.
+func ParseOutputLimits(value string, base OutputLimits) (OutputLimits, error) {
+	var args []string
+	if value != "" {
+		args = strings.Split(value, " ")
+	}
+	if len(args)%4 != 0 {
+		return base, errors.New(ReasonBufLimitArgs)
+	}
+	next := base
+	for j := 0; j < len(args); j += 4 {
+		class, ok := parseClientClass(args[j])
+		if !ok {
+			return base, errors.New(ReasonBufLimitClass)
+		}
+		hard, ok1 := ParseMemory(args[j+1])
+		soft, ok2 := ParseMemory(args[j+2])
+		secs, ok3 := parseCInt(args[j+3])
+		if !ok1 || !ok2 || !ok3 || secs < 0 {
+			return base, errors.New(ReasonBufLimitValue)
+		}
+		next[class] = OutputLimit{hard, soft, secs}
+	}
+	return next, nil
+}
+
+func parseClientClass(s string) (ClientClass, bool) {
+	switch strings.ToLower(s) {
+	case "normal":
+		return ClassNormal, true
+	case "replica", "slave":
+		return ClassReplica, true
+	case "pubsub":
+		return ClassPubSub, true
+	}
+	return 0, false
+}
+
+// outputLimits holds the engine's current limits. Safe for concurrent
+// use; CONFIG SET replaces them as a whole.
+type outputLimits struct {
+	v atomic.Pointer[OutputLimits]
+}
+
+func (o *outputLimits) load() OutputLimits { return *o.v.Load() }
+
+func (o *outputLimits) store(l OutputLimits) { o.v.Store(&l) }
+
+func (o *outputLimits) forClass(k ClientClass) OutputLimit { return o.v.Load()[k] }
+
+// param is client-output-buffer-limit for CONFIG.
+func (o *outputLimits) param() Param {
+	var mu sync.Mutex // one CONFIG SET parses over the current value at a time
+	return Param{
+		Name: "client-output-buffer-limit",
+		Get:  func() string { return o.load().String() },
+		Set: func(value string) error {
+			mu.Lock()
+			defer mu.Unlock()
+			next, err := ParseOutputLimits(value, o.load())
+			if err != nil {
+				return err
+			}
+			o.store(next)
+			return nil
+		},
+	}
+}
+
+// exceeded reports whether usage bytes of pending output break lim, as
+// Redis's checkClientOutputBufferLimits: at or over the hard limit, or at
+// or over the soft limit for more than the soft time (the time counts from
+// the first push over it, and restarts once usage falls below it). ob.mu
+// is held.
+func (lim OutputLimit) exceeded(ob *outbox, usage int, clock backend.Clock) bool {
+	u := uint64(usage)
+	if lim.Hard != 0 && u >= lim.Hard {
+		return true
+	}
+	if lim.Soft == 0 || u < lim.Soft {
+		ob.softSince = time.Time{}
+		return false
+	}
+	now := clock.Now()
+	if ob.softSince.IsZero() {
+		ob.softSince = now
+		return false
+	}
+	return now.Sub(ob.softSince) > time.Duration(lim.SoftSeconds)*time.Second
+}
