@@ -27,6 +27,10 @@ func connectionCommands() []Spec {
 				{Name: "info", Arity: 2, Run: clientInfo, Summary: "Returns information about the connection."},
 				{Name: "list", Arity: -2, Run: clientList, Summary: "Lists open connections."},
 				{Name: "help", Arity: 2, Run: clientHelp, Summary: "Returns helpful text about the different subcommands."},
+				{Name: "tracking", Arity: -3, Run: clientTrackingCmd, Summary: "Controls server-assisted client-side caching for the connection."},
+				{Name: "caching", Arity: 3, Run: clientCaching, Summary: "Instructs the server whether to track the keys in the next request."},
+				{Name: "getredir", Arity: 2, Run: clientGetRedir, Summary: "Returns the client ID to which the connection's tracking notifications are redirected."},
+				{Name: "trackinginfo", Arity: 2, Run: clientTrackingInfo, Summary: "Returns information about server-assisted client-side caching for the connection."},
 			}},
 	}
 }
@@ -75,6 +79,7 @@ func reset(c *Ctx) error {
 	cl.multi.reset()
 	c.unwatchAll()
 	c.e.pubsub.unsubscribeAll(cl)
+	c.e.tracking.disable(cl)
 	cl.SetDB(0)
 	cl.SetProto(2)
 	cl.setName("")

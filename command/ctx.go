@@ -97,6 +97,7 @@ func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 // it queues the command instead (multi.go).
 func (e *Engine) Exec(c *Ctx, args [][]byte) {
 	spec, err := e.Check(c, args)
+	defer c.trackingAfterCommand(spec)
 	if err != nil {
 		c.refuse(args, err)
 		return
@@ -136,6 +137,9 @@ func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
 // data command runs in a transaction of its own on its keys.
 func (c *Ctx) Run(spec *Spec, args [][]byte) {
 	c.Args, c.spec, c.mark = args, spec, len(c.out)
+	if spec.Flags&ReadOnly != 0 {
+		c.trackRead(spec, args)
+	}
 	var err error
 	switch {
 	case spec.Flags&NoTx != 0 || spec.Flags&(Write|ReadOnly) == 0:

@@ -32,6 +32,11 @@ type effects struct {
 	wakes  []dbKey       // keys written, for blocked clients
 	after  []func()      // jobs scheduled inside EXEC (BGSAVE), run after it
 	events []notifyEvent // keyspace events, delivered after the commit
+	// invalid are the keys written, flushed whether data was flushed, for
+	// client-side caching (tracking.go); recorded only while some client
+	// tracks.
+	invalid [][]byte
+	flushed bool
 }
 
 type dbKey struct {
@@ -47,6 +52,8 @@ func (fx *effects) reset() {
 	fx.after = fx.after[:0]
 	clear(fx.events)
 	fx.events = fx.events[:0]
+	clear(fx.invalid)
+	fx.invalid, fx.flushed = fx.invalid[:0], false
 }
 
 // afterCommit schedules job to run once the transaction commits: for
@@ -93,6 +100,7 @@ func (c *Ctx) logCommand(db int) {
 	}
 	c.fx.dirty += c.cmd.dirty
 	c.touchWatched(db)
+	c.trackWritten()
 	lg := c.e.log
 	if lg == nil {
 		return
@@ -170,5 +178,6 @@ func (c *Ctx) committed() {
 		i = j
 	}
 	c.deliverEvents()
+	c.deliverInvalidations()
 	c.fx.reset()
 }

@@ -103,6 +103,7 @@ type Engine struct {
 	watches    watchRegistry
 	notify     notifyConfig
 	notifier   Notifier
+	tracking   trackingTable
 	pubsub     broker
 	// outputLimits is client-output-buffer-limit (pubsub_outbox.go).
 	outputLimits outputLimits
@@ -146,6 +147,7 @@ func NewEngine(o Options) (*Engine, error) {
 	e.prefetcher, _ = o.Backend.(backend.Prefetcher)
 	e.notify.mask.Store(uint32(o.NotifyEvents))
 	e.params.Register(e.notify.param())
+	e.params.Register(e.tracking.param())
 	e.pubsub.init()
 	if e.notifier == nil {
 		e.notifier = keyspacePublisher{e}
@@ -283,6 +285,8 @@ type Client struct {
 
 	traffic traffic
 	lastCmd atomic.Pointer[Spec] // for CLIENT LIST; set by the dispatcher
+
+	tracking clientTracking // client-side caching (tracking.go)
 }
 
 // NewClient registers a connection and returns its state. The caller must
@@ -303,6 +307,7 @@ func (e *Engine) NewClient(addr, laddr string) *Client {
 func (e *Engine) Unregister(c *Client) {
 	e.watches.remove(c, c.watching)
 	e.pubsub.unsubscribeAll(c)
+	e.tracking.disable(c)
 	e.clients.mu.Lock()
 	delete(e.clients.byID, c.ID)
 	e.base.add(&c.traffic, 1)

@@ -182,6 +182,9 @@ func (e *Engine) KeyExpired(db int, key []byte) {
 	if e.notifier != nil && e.notify.enabled(NotifyExpired) {
 		e.notifier.Notify(db, NotifyExpired, "expired", append([]byte(nil), key...))
 	}
+	if e.tracking.active() {
+		e.tracking.invalidate(e, nil, [][]byte{key})
+	}
 }
 
 // Helpers for the events that depend on what a key was before a write.

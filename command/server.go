@@ -72,6 +72,7 @@ func flushdb(c *Ctx) error {
 		return err
 	}
 	c.Dirty(max(n, 1))
+	c.trackFlush()
 	c.OK()
 	return nil
 }
@@ -84,6 +85,7 @@ func flushall(c *Ctx) error {
 		return err
 	}
 	c.Dirty(1)
+	c.trackFlush()
 	c.OK()
 	return nil
 }
