@@ -1,0 +1,132 @@
+package command
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// trackingClient is a RESP3 client of e.
+func trackingClient(e *Engine) *Ctx {
+	c := e.NewCtx(e.NewClient("a", "b"), nil)
+	c.Client.SetProto(3)
+	return c
+}
+
+// pushes returns what was pushed to c since the last call.
+func pushes(c *Ctx) string {
+	c.TakePushes()
+	out := string(c.Out())
+	c.Reset()
+	return out
+}
+
+func invalidation(keys ...string) string {
+	s := ">2\r\n$10\r\ninvalidate\r\n*" + strconv.Itoa(len(keys)) + "\r\n"
+	for _, k := range keys {
+		s += "$" + strconv.Itoa(len(k)) + "\r\n" + k + "\r\n"
+	}
+	return s
+}
+
+// TestTrackingTableMaxKeys: beyond tracking-table-max-keys, remembered
+// keys are invalidated until the table fits again; 0 is no limit.
+func TestTrackingTableMaxKeys(t *testing.T) {
+	e, _, _ := listTestEngine(t)
+	a := trackingClient(e)
+	for _, cmd := range []string{"CONFIG SET tracking-table-max-keys 2", "CLIENT TRACKING on", "GET k1", "GET k2"} {
+		if got := execLine(e, a, cmd); got == "" || got[0] == '-' {
+			t.Fatalf("%s: %q", cmd, got)
+		}
+	}
+	if got := pushes(a); got != "" {
+		t.Fatalf("pushes within the limit: %q", got)
+	}
+	execLine(e, a, "GET k3")
+	got := pushes(a)
+	if got != invalidation("k1") && got != invalidation("k2") && got != invalidation("k3") {
+		t.Fatalf("over the limit: %q", got)
+	}
+	if n := len(e.tracking.keys); n != 2 {
+		t.Fatalf("table holds %d keys, want 2", n)
+	}
+	execLine(e, a, "CONFIG SET tracking-table-max-keys 0")
+	for i := range 10 {
+		execLine(e, a, "GET x"+strconv.Itoa(i))
+	}
+	if got := pushes(a); got != "" || len(e.tracking.keys) != 12 {
+		t.Fatalf("no limit: pushed %q, %d keys", got, len(e.tracking.keys))
+	}
+}
+
+// TestTrackingRedirectGone: a redirection to a client that has gone is
+// reported to the tracking client (RESP3) and shows in TRACKINGINFO; a
+// client that disconnects stops tracking.
+func TestTrackingRedirectGone(t *testing.T) {
+	e, _, _ := listTestEngine(t)
+	a, r, w := trackingClient(e), trackingClient(e), trackingClient(e)
+	rid := strconv.FormatInt(r.Client.ID, 10)
+	execLine(e, a, "CLIENT TRACKING on REDIRECT "+rid)
+	execLine(e, a, "GET k")
+	e.Unregister(r.Client)
+	execLine(e, w, "SET k 1")
+	if got, want := pushes(a), ">2\r\n$21\r\ntracking-redir-broken\r\n:"+rid+"\r\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	want := "%3\r\n$5\r\nflags\r\n~2\r\n$2\r\non\r\n$15\r\nbroken_redirect\r\n$8\r\nredirect\r\n:" + rid + "\r\n$8\r\nprefixes\r\n*0\r\n"
+	if got := execLine(e, a, "CLIENT TRACKINGINFO"); got != want {
+		t.Fatalf("TRACKINGINFO: %q, want %q", got, want)
+	}
+	e.Unregister(a.Client)
+	if n := e.tracking.clients.Load(); n != 0 {
+		t.Fatalf("%d tracking clients after the disconnection", n)
+	}
+}
+
+// TestTrackingConcurrent: readers that track and writers run at once
+// (run with -race); every push a reader gets is an invalidation of its
+// key, and once the writers are done, a read followed by a write brings
+// exactly one.
+func TestTrackingConcurrent(t *testing.T) {
+	e, _, _ := listTestEngine(t)
+	const readers, rounds = 4, 200
+	var wg sync.WaitGroup
+	rs := make([]*Ctx, readers)
+	for i := range rs {
+		rs[i] = trackingClient(e)
+		execLine(e, rs[i], "CLIENT TRACKING on")
+		wg.Add(1)
+		go func(r *Ctx, key string) {
+			defer wg.Done()
+			for range rounds {
+				execLine(e, r, "GET "+key)
+				got := pushes(r)
+				if strings.ReplaceAll(got, invalidation(key), "") != "" {
+					t.Errorf("pushed %q", got)
+				}
+			}
+		}(rs[i], "k"+strconv.Itoa(i%2))
+	}
+	for i := range 2 {
+		w := trackingClient(e)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range rounds {
+				execLine(e, w, "SET k"+strconv.Itoa(i)+" "+strconv.Itoa(j))
+			}
+		}()
+	}
+	wg.Wait()
+	w := trackingClient(e)
+	for i, r := range rs {
+		key := "k" + strconv.Itoa(i%2)
+		pushes(r)
+		execLine(e, r, "GET "+key)
+		execLine(e, w, "SET "+key+" last")
+		if got := pushes(r); got != invalidation(key) {
+			t.Errorf("reader %d after the last write: %q", i, got)
+		}
+	}
+}
