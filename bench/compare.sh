@@ -12,6 +12,9 @@
 # "myset" that sadd fills) and smembers (a set of 10 members, loaded first).
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
+#   NOTIFY=KEA TESTS=set,incr,lpush bench/compare.sh  # with keyspace notifications on
+# NOTIFY sets notify-keyspace-events on both servers, and a redis-cli
+# subscribed to __key*__:* on each receives (and discards) every event.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -48,7 +51,13 @@ rps_test() {
 
 for port in "$rport" "$pport"; do
   redis-cli -p "$port" sadd myset10 m0 m1 m2 m3 m4 m5 m6 m7 m8 m9 >/dev/null
+  if [[ -n ${NOTIFY:-} ]]; then
+    redis-cli -p "$port" config set notify-keyspace-events "$NOTIFY" >/dev/null
+    redis-cli -p "$port" psubscribe '__key*__:*' >/dev/null &
+    pids+=($!)
+  fi
 done
+[[ -n ${NOTIFY:-} ]] && echo "notify-keyspace-events $NOTIFY, one subscriber to __key*__:* on each server"
 
 printf '%-9s %-4s %14s %14s %8s\n' test P redis redpool ratio
 for p in $PIPES; do
