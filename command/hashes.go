@@ -92,10 +92,7 @@ func hsetnx(c *Ctx) error {
 
 func hdel(c *Ctx) error {
 	n, err := c.Tx.HashDel(c.Args[1], c.Args[2:])
-	if err := c.changedCount(n, err); err != nil {
-		return err
-	}
-	return c.notifyRemoved(n, NotifyHash, "hdel", c.Args[1])
+	return c.removedCount(n, err, NotifyHash, "hdel")
 }
 
 // hincrby is HINCRBY key field increment.

@@ -408,16 +408,7 @@ func lrem(c *Ctx) error {
 		return err
 	}
 	n, err := c.Tx.ListRem(c.Args[1], count, c.Args[3])
-	if err != nil {
-		return err
-	}
-	c.Dirty(n)
-	c.Int(n)
-	if n == 0 {
-		return nil
-	}
-	c.Notify(NotifyList, "lrem", c.Args[1])
-	return c.notifyIfGone(c.Args[1])
+	return c.removedCount(n, err, NotifyList, "lrem")
 }
 
 func ltrim(c *Ctx) error {

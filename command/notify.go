@@ -250,12 +250,14 @@ func (c *Ctx) notifyKeyMisses(tx backend.Tx) error {
 // key up for reading (GETDEL, GETEX, GETSET, SET ... GET, COPY's source).
 func (c *Ctx) notifyMiss(key []byte) { c.Notify(NotifyKeyMiss, "keymiss", key) }
 
-// notifyRemoved emits event for key when a removal took n > 0 elements
-// from it (SREM, HDEL), then "del" if that emptied it.
-func (c *Ctx) notifyRemoved(n int64, class NotifyClass, event string, key []byte) error {
-	if n == 0 {
-		return nil
+// removedCount ends a removal of n elements from the key c.Args[1] (SREM,
+// HDEL), or returns err: it replies with n (changedCount) and, if n > 0,
+// emits event, then "del" if the removal emptied the key.
+func (c *Ctx) removedCount(n int64, err error, class NotifyClass, event string) error {
+	if err := c.changedCount(n, err); err != nil || n == 0 {
+		return err
 	}
+	key := c.Args[1]
 	c.Notify(class, event, key)
 	return c.notifyIfGone(key)
 }

@@ -52,10 +52,7 @@ func sadd(c *Ctx) error {
 
 func srem(c *Ctx) error {
 	n, err := c.Tx.SetRem(c.Args[1], c.Args[2:])
-	if err := c.changedCount(n, err); err != nil {
-		return err
-	}
-	return c.notifyRemoved(n, NotifySet, "srem", c.Args[1])
+	return c.removedCount(n, err, NotifySet, "srem")
 }
 
 // changedCount replies with n, the number of elements a write added or
