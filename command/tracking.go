@@ -67,7 +67,16 @@ type trackingTable struct {
 	// keys maps a key name to the ids of the clients that may cache it.
 	// Key names are of any database, as in Redis.
 	keys     map[string]map[int64]struct{}
+	items    int                  // (key, client) pairs in keys
 	prefixes map[string][]*Client // BCAST prefix → its clients, by id
+}
+
+// info returns INFO's tracking_total_keys, tracking_total_items and
+// tracking_total_prefixes.
+func (t *trackingTable) info() (keys, items, prefixes int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.keys), t.items, len(t.prefixes)
 }
 
 // trackingMaxKeysDefault is Redis's tracking-table-max-keys default.
@@ -380,7 +389,10 @@ func (c *Ctx) trackRead(spec *Spec, args [][]byte) {
 				ids = make(map[int64]struct{})
 				t.keys[string(k)] = ids
 			}
-			ids[cl.ID] = struct{}{}
+			if _, dup := ids[cl.ID]; !dup {
+				ids[cl.ID] = struct{}{}
+				t.items++
+			}
 		}
 		evicted = t.limit(c.e)
 	}
@@ -496,6 +508,7 @@ func (t *trackingTable) invalidate(e *Engine, writer *Client, keys [][]byte) {
 func (t *trackingTable) invalidateKey(e *Engine, out []pushed, writer *Client, key string) []pushed {
 	ids := t.keys[key]
 	delete(t.keys, key)
+	t.items -= len(ids)
 	sorted := make([]int64, 0, len(ids))
 	for id := range ids {
 		sorted = append(sorted, id)
@@ -577,7 +590,7 @@ func (t *trackingTable) flush(e *Engine) {
 		}
 		out = t.message(e, out, cl, func(dst []byte) []byte { return append(dst, null...) })
 	}
-	t.keys = nil
+	t.keys, t.items = nil, 0
 	t.mu.Unlock()
 	e.pushAll(out)
 }

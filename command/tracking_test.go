@@ -58,6 +58,12 @@ func TestTrackingTableMaxKeys(t *testing.T) {
 	if got := pushes(a); got != "" || len(e.tracking.keys) != 12 {
 		t.Fatalf("no limit: pushed %q, %d keys", got, len(e.tracking.keys))
 	}
+	info := execLine(e, a, "INFO")
+	for _, want := range []string{"tracking_clients:1\r\n", "tracking_total_keys:12\r\n", "tracking_total_items:12\r\n", "tracking_total_prefixes:0\r\n"} {
+		if !strings.Contains(info, want) {
+			t.Errorf("INFO lacks %q", want)
+		}
+	}
 }
 
 // TestTrackingRedirectGone: a redirection to a client that has gone is
