@@ -6,10 +6,13 @@
 #   bench/compare.sh                         # SET, GET, INCR at -P 1 and -P 16
 #   N=200000 TESTS=set,get PIPES=1 bench/compare.sh
 #   TESTS=sadd,sismember,smembers,spop bench/compare.sh   # the set family
+#   TESTS=publish1,publish50 bench/compare.sh          # Pub/Sub
 #
 # A test is a redis-benchmark -t name (set, get, incr, sadd, spop, ...) or
 # one of the custom commands below: sismember (a random member of the
-# "myset" that sadd fills) and smembers (a set of 10 members, loaded first).
+# "myset" that sadd fills) and smembers (a set of 10 members, loaded first),
+# publish1 and publish50 (PUBLISH to a channel with 1 or 50 subscribers,
+# held by bench/subscribers, which reads and discards the messages).
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 #   NOTIFY=KEA TESTS=set,incr,lpush bench/compare.sh  # with keyspace notifications on
@@ -22,6 +25,7 @@ TESTS=${TESTS:-set,get,incr}
 PIPES=${PIPES:-"1 16"}
 
 bench_init
+go build -o "$work/bin/subscribers" ./bench/subscribers
 rport=$(free_port); start_redis "$rport"
 pport=$(free_port); start_redpool "$pport" memory "threads = ${THREADS:-0}" '[persistence]' 'mode = "none"'
 echo "redpool: memory backend, no persistence, threads = ${THREADS:-0} (0 = auto); $(nproc) CPUs"
@@ -31,8 +35,24 @@ custom() {
   case $1 in
     sismember) echo "SISMEMBER myset element:__rand_int__" ;;
     smembers) echo "SMEMBERS myset10" ;;
+    publish1) echo "PUBLISH bench:1 message:__rand_int__" ;;
+    publish50) echo "PUBLISH bench:50 message:__rand_int__" ;;
     *) return 1 ;;
   esac
+}
+
+# subscribers PORT TEST -> starts the subscribers a publishN test needs
+# (none for other tests) and sets $sub_pid (empty if none).
+sub_pid=
+subscribers() {
+  sub_pid=
+  [[ $2 =~ ^publish([0-9]+)$ ]] || return 0
+  local n=${BASH_REMATCH[1]} fifo="$work/subs-$1.fifo"
+  rm -f "$fifo"; mkfifo "$fifo"
+  "$work/bin/subscribers" -addr "127.0.0.1:$1" -n "$n" -channel "bench:$n" >"$fifo" &
+  sub_pid=$!
+  pids+=("$sub_pid")
+  read -r _ <"$fifo"   # "ready"
 }
 
 # rps_test PORT TEST PIPELINE -> requests per second of a -t test or a custom one.
@@ -62,8 +82,12 @@ done
 printf '%-9s %-4s %14s %14s %8s\n' test P redis redpool ratio
 for p in $PIPES; do
   for t in ${TESTS//,/ }; do
+    subscribers "$rport" "$t"
     r=$(rps_test "$rport" "$t" "$p")
+    [[ -n $sub_pid ]] && stop_pid "$sub_pid"
+    subscribers "$pport" "$t"
     m=$(rps_test "$pport" "$t" "$p")
+    [[ -n $sub_pid ]] && stop_pid "$sub_pid"
     printf '%-9s %-4s %14s %14s %8s\n' "$t" "$p" "$r" "$m" "$(ratio "$m" "$r")"
   done
 done

@@ -40,8 +40,9 @@ type Ctx struct {
 	txLog    txLog    // EXEC's records, logged as one unit
 	watchBuf [][]byte // touchWatched's key list
 	runTxFn  func(backend.Tx) error
-	// tookPushes: out holds frames TakePushes took from the outbox.
-	tookPushes bool
+	// pushes are the frames TakePushes took from the client's outbox,
+	// written after out.
+	pushes [][]byte
 }
 
 // NewCtx returns a context for a session of client on e.
@@ -66,9 +67,9 @@ func (c *Ctx) Reset() {
 	}
 	c.out = c.out[:0]
 	c.logSeq = 0
-	if c.tookPushes {
-		c.tookPushes = false
-		c.Client.outbox.written()
+	if c.pushes != nil {
+		c.Client.FramesWritten(c.pushes)
+		c.pushes = nil
 	}
 }
 

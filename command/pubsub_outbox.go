@@ -20,10 +20,10 @@ import (
 // stuck writing to a slow socket. Such a frame is queued on the client's
 // outbox with Client.Push, which never blocks on the network: it appends
 // to a buffer under a short lock and, when the buffer was empty, wakes the
-// session through its PushLink. The session then moves the queued frames
-// behind its pending replies (Ctx.TakePushes) and writes them with its
-// next flush, so the common request/response path pays one atomic load per
-// flush and nothing more.
+// session through its PushLink. A session running commands writes the
+// queued frames behind its replies with its next flush (Ctx.TakePushes),
+// and one idle in a read has them written at once (Client.TakeFrames), so
+// the common request/response path pays one atomic load per flush.
 //
 // The outbox is what client-output-buffer-limit measures: what is queued
 // plus what the session has taken and not finished writing. A client over
@@ -36,8 +36,9 @@ import (
 // called from other goroutines, with no lock of the engine held.
 type PushLink interface {
 	// Wake tells the session that frames are queued: a session idle in a
-	// read must take them (Ctx.TakePushes) and write them at once. It is
-	// called once per batch of frames, when the outbox turns non-empty.
+	// read must take them (Client.TakeFrames) and write them at once. It
+	// is called once per batch of frames, when the outbox turns non-empty,
+	// and must not block.
 	Wake()
 	// Kill closes the connection at once, even during a blocked write: the
 	// client went over its output-buffer limit.
@@ -46,18 +47,44 @@ type PushLink interface {
 
 // outbox is a client's queue of pushed frames. Safe for concurrent use.
 type outbox struct {
-	pending atomic.Bool // buf is not empty: the session's one check per flush
+	pending atomic.Bool // chunks is not empty: the session's one check per flush
 
-	mu        sync.Mutex
-	buf       []byte
+	mu sync.Mutex
+	// chunks hold the queued bytes, in order, in blocks of outChunk bytes
+	// (larger for a larger frame), as Redis's reply list: the queue grows
+	// without copying what it holds, and a dropped client frees it all.
+	chunks    [][]byte
+	queued    int       // bytes in chunks
+	spare     [][]byte  // an empty chunk list, returned by the session
 	inflight  int       // bytes the session took and is writing
 	softSince time.Time // when the soft limit was first exceeded; zero: not over it
 	dropped   bool
 	link      PushLink
 }
 
-// maxKeptOutbox is the largest outbox buffer kept for reuse once taken.
-const maxKeptOutbox = 64 << 10
+// outChunk is the size of an outbox block.
+const outChunk = 16 << 10
+
+// add appends frame to the queue. ob.mu is held.
+func (ob *outbox) add(frame []byte) {
+	ob.queued += len(frame)
+	if n := len(ob.chunks); n > 0 {
+		last := ob.chunks[n-1]
+		room := min(cap(last)-len(last), len(frame))
+		ob.chunks[n-1] = append(last, frame[:room]...)
+		frame = frame[room:]
+	}
+	if len(frame) == 0 {
+		return
+	}
+	var c []byte
+	if n := len(ob.chunks); n < cap(ob.chunks) && cap(ob.chunks[:n+1][n]) >= len(frame) {
+		c = ob.chunks[:n+1][n][:0] // a block the session returned
+	} else {
+		c = make([]byte, 0, max(outChunk, len(frame)))
+	}
+	ob.chunks = append(ob.chunks, append(c, frame...))
+}
 
 // SetPushLink attaches the client's session to its outbox. The session
 // calls it once, before the client can subscribe to anything.
@@ -100,10 +127,10 @@ func (e *Engine) Push(cl *Client, frame []byte) bool {
 		ob.mu.Unlock()
 		return false
 	}
-	ob.buf = append(ob.buf, frame...)
-	if over := lim.exceeded(ob, len(ob.buf)+ob.inflight, e.clock); over {
+	ob.add(frame)
+	if over := lim.exceeded(ob, ob.queued+ob.inflight, e.clock); over {
 		ob.dropped = true
-		ob.buf, ob.inflight = nil, 0
+		ob.chunks, ob.spare, ob.queued, ob.inflight = nil, nil, 0, 0
 		link := ob.link
 		ob.pending.Store(false)
 		ob.mu.Unlock()
@@ -126,36 +153,65 @@ func (e *Engine) Push(cl *Client, frame []byte) bool {
 	return true
 }
 
-// TakePushes moves the frames queued for the client behind the replies in
-// c's buffer, for the session to write with them. Until the next Reset
-// they count as being written for the output-buffer limit. It costs one
-// atomic load when nothing is queued. Only the client's session calls it.
+// TakePushes takes the frames queued for the client, for the session to
+// write after the replies in Out: Pushes returns them until the next
+// Reset, and until then they count as being written for the output-buffer
+// limit. It costs one atomic load when nothing is queued. Only the
+// client's session calls it.
 func (c *Ctx) TakePushes() {
-	ob := &c.Client.outbox
-	if !ob.pending.Load() {
+	if !c.Client.HasPushes() {
 		return
 	}
-	ob.mu.Lock()
-	c.out = append(c.out, ob.buf...)
-	ob.inflight += len(ob.buf)
-	c.tookPushes = true
-	if cap(ob.buf) > maxKeptOutbox {
-		ob.buf = nil
+	b := c.Client.TakeFrames()
+	if c.pushes == nil {
+		c.pushes = b
 	} else {
-		ob.buf = ob.buf[:0]
+		c.pushes = append(c.pushes, b...)
 	}
+}
+
+// Pushes returns the frames TakePushes took, in blocks to be written in
+// order after Out. The slices belong to c and are valid until the next
+// Reset.
+func (c *Ctx) Pushes() [][]byte { return c.pushes }
+
+// TakeFrames takes the frames queued for the client, in blocks to be
+// written in order, and empties the queue. The blocks are handed over, not
+// copied, so a pusher never waits for a copy. Until FramesWritten they
+// count as being written for the output-buffer limit. Only the client's
+// session calls it, from its own goroutine or its writer (never both at
+// once).
+func (cl *Client) TakeFrames() [][]byte {
+	ob := &cl.outbox
+	ob.mu.Lock()
+	b := ob.chunks
+	ob.chunks, ob.spare = ob.spare, nil
+	ob.inflight += ob.queued
+	ob.queued = 0
 	ob.pending.Store(false)
 	ob.mu.Unlock()
+	return b
 }
+
+// FramesWritten records that the blocks TakeFrames returned were written
+// (or given up), and keeps the first for reuse.
+func (cl *Client) FramesWritten(b [][]byte) { cl.outbox.written(b) }
 
 // HasPushes reports whether frames are queued for the client: a session
 // about to wait for input takes them first. Safe for concurrent use.
 func (cl *Client) HasPushes() bool { return cl.outbox.pending.Load() }
 
-// written records that the session wrote what it took (Ctx.Reset).
-func (ob *outbox) written() {
+// written records that the session wrote what it took, and keeps its
+// first block for reuse (Ctx.Reset).
+func (ob *outbox) written(b [][]byte) {
 	ob.mu.Lock()
 	ob.inflight = 0
+	if !ob.dropped && len(b) > 0 && cap(b[0]) == outChunk {
+		clear(b[1:])
+		ob.spare = b[:1:1]
+		ob.spare[0] = ob.spare[0][:0]
+		ob.spare = ob.spare[:0]
+	}
 	ob.mu.Unlock()
 }
 

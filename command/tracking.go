@@ -376,7 +376,7 @@ func (c *Ctx) trackRead(spec *Spec, args [][]byte) {
 		return
 	}
 	t := &c.e.tracking
-	var evicted []pushed
+	var evicted []trackingMsg
 	t.mu.Lock()
 	ct := &cl.tracking
 	if !ct.bcast && !(ct.optin && !ct.caching) && !(ct.optout && ct.caching) {
@@ -415,12 +415,12 @@ func (c *Ctx) trackingAfterCommand(spec *Spec) {
 
 // limit invalidates random keys while the table holds more than
 // tracking-table-max-keys. t.mu is held; the messages are returned.
-func (t *trackingTable) limit(e *Engine) []pushed {
+func (t *trackingTable) limit(e *Engine) []trackingMsg {
 	max := t.maxKeys.Load()
 	if max == 0 || int64(len(t.keys)) <= max {
 		return nil
 	}
-	var out []pushed
+	var out []trackingMsg
 	for k := range t.keys { // Go's map order is random
 		if int64(len(t.keys)) <= max {
 			break
@@ -430,14 +430,14 @@ func (t *trackingTable) limit(e *Engine) []pushed {
 	return out
 }
 
-// pushed is one message for a client.
-type pushed struct {
+// trackingMsg is one message for a client.
+type trackingMsg struct {
 	to    *Client
 	frame []byte
 }
 
 // pushAll queues the messages, outside every lock of the tracking table.
-func (e *Engine) pushAll(msgs []pushed) {
+func (e *Engine) pushAll(msgs []trackingMsg) {
 	for _, m := range msgs {
 		e.Push(m.to, m.frame)
 	}
@@ -490,7 +490,7 @@ func (t *trackingTable) invalidate(e *Engine, writer *Client, keys [][]byte) {
 	if !t.active() {
 		return
 	}
-	var out []pushed
+	var out []trackingMsg
 	t.mu.Lock()
 	for _, k := range keys {
 		if _, ok := t.keys[string(k)]; ok {
@@ -505,7 +505,7 @@ func (t *trackingTable) invalidate(e *Engine, writer *Client, keys [][]byte) {
 // invalidateKey appends to out the message for key to each client that
 // may cache it, and forgets them for it (Redis's trackingInvalidateKey).
 // t.mu is held.
-func (t *trackingTable) invalidateKey(e *Engine, out []pushed, writer *Client, key string) []pushed {
+func (t *trackingTable) invalidateKey(e *Engine, out []trackingMsg, writer *Client, key string) []trackingMsg {
 	ids := t.keys[key]
 	delete(t.keys, key)
 	t.items -= len(ids)
@@ -532,7 +532,7 @@ func (t *trackingTable) invalidateKey(e *Engine, out []pushed, writer *Client, k
 // broadcast appends the BCAST messages for keys: one per client and
 // prefix, with the keys under the prefix, sorted, as Redis's
 // trackingBroadcastInvalidationMessages. t.mu is held.
-func (t *trackingTable) broadcast(e *Engine, out []pushed, writer *Client, keys [][]byte) []pushed {
+func (t *trackingTable) broadcast(e *Engine, out []trackingMsg, writer *Client, keys [][]byte) []trackingMsg {
 	if len(t.prefixes) == 0 {
 		return out
 	}
@@ -581,7 +581,7 @@ func (t *trackingTable) flush(e *Engine) {
 	}
 	e.clients.mu.Unlock()
 	slices.SortFunc(targets, func(a, b *Client) int { return compareInt(a.ID, b.ID) })
-	var out []pushed
+	var out []trackingMsg
 	t.mu.Lock()
 	for _, cl := range targets {
 		null := resp.AppendNull(nil)
@@ -602,7 +602,7 @@ func (t *trackingTable) flush(e *Engine) {
 // nothing for a RESP2 client without redirection. A redirection to a
 // client that is gone is reported to target once per message, in RESP3.
 // t.mu is held.
-func (t *trackingTable) message(e *Engine, out []pushed, target *Client, value func([]byte) []byte) []pushed {
+func (t *trackingTable) message(e *Engine, out []trackingMsg, target *Client, value func([]byte) []byte) []trackingMsg {
 	to, redirected := target, false
 	if id := target.tracking.redirect; id != 0 {
 		to = e.clientByID(id)
@@ -612,7 +612,7 @@ func (t *trackingTable) message(e *Engine, out []pushed, target *Client, value f
 				frame := resp.AppendPushLen(nil, 2)
 				frame = resp.AppendBulkString(frame, "tracking-redir-broken")
 				frame = resp.AppendInt(frame, id)
-				out = append(out, pushed{target, frame})
+				out = append(out, trackingMsg{target, frame})
 			}
 			return out
 		}
@@ -629,5 +629,5 @@ func (t *trackingTable) message(e *Engine, out []pushed, target *Client, value f
 	default:
 		return out
 	}
-	return append(out, pushed{to, value(frame)})
+	return append(out, trackingMsg{to, value(frame)})
 }

@@ -14,14 +14,6 @@ func trackingClient(e *Engine) *Ctx {
 	return c
 }
 
-// pushes returns what was pushed to c since the last call.
-func pushes(c *Ctx) string {
-	c.TakePushes()
-	out := string(c.Out())
-	c.Reset()
-	return out
-}
-
 func invalidation(keys ...string) string {
 	s := ">2\r\n$10\r\ninvalidate\r\n*" + strconv.Itoa(len(keys)) + "\r\n"
 	for _, k := range keys {
@@ -40,11 +32,11 @@ func TestTrackingTableMaxKeys(t *testing.T) {
 			t.Fatalf("%s: %q", cmd, got)
 		}
 	}
-	if got := pushes(a); got != "" {
+	if got := pushed(a); got != "" {
 		t.Fatalf("pushes within the limit: %q", got)
 	}
 	execLine(e, a, "GET k3")
-	got := pushes(a)
+	got := pushed(a)
 	if got != invalidation("k1") && got != invalidation("k2") && got != invalidation("k3") {
 		t.Fatalf("over the limit: %q", got)
 	}
@@ -55,7 +47,7 @@ func TestTrackingTableMaxKeys(t *testing.T) {
 	for i := range 10 {
 		execLine(e, a, "GET x"+strconv.Itoa(i))
 	}
-	if got := pushes(a); got != "" || len(e.tracking.keys) != 12 {
+	if got := pushed(a); got != "" || len(e.tracking.keys) != 12 {
 		t.Fatalf("no limit: pushed %q, %d keys", got, len(e.tracking.keys))
 	}
 	info := execLine(e, a, "INFO")
@@ -77,7 +69,7 @@ func TestTrackingRedirectGone(t *testing.T) {
 	execLine(e, a, "GET k")
 	e.Unregister(r.Client)
 	execLine(e, w, "SET k 1")
-	if got, want := pushes(a), ">2\r\n$21\r\ntracking-redir-broken\r\n:"+rid+"\r\n"; got != want {
+	if got, want := pushed(a), ">2\r\n$21\r\ntracking-redir-broken\r\n:"+rid+"\r\n"; got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 	want := "%3\r\n$5\r\nflags\r\n~2\r\n$2\r\non\r\n$15\r\nbroken_redirect\r\n$8\r\nredirect\r\n:" + rid + "\r\n$8\r\nprefixes\r\n*0\r\n"
@@ -107,7 +99,7 @@ func TestTrackingConcurrent(t *testing.T) {
 			defer wg.Done()
 			for range rounds {
 				execLine(e, r, "GET "+key)
-				got := pushes(r)
+				got := pushed(r)
 				if strings.ReplaceAll(got, invalidation(key), "") != "" {
 					t.Errorf("pushed %q", got)
 				}
@@ -128,10 +120,10 @@ func TestTrackingConcurrent(t *testing.T) {
 	w := trackingClient(e)
 	for i, r := range rs {
 		key := "k" + strconv.Itoa(i%2)
-		pushes(r)
+		pushed(r)
 		execLine(e, r, "GET "+key)
 		execLine(e, w, "SET "+key+" last")
-		if got := pushes(r); got != invalidation(key) {
+		if got := pushed(r); got != invalidation(key) {
 			t.Errorf("reader %d after the last write: %q", i, got)
 		}
 	}

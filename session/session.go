@@ -4,13 +4,15 @@
 //
 // Frames other clients push to this one (Pub/Sub messages, keyspace
 // events: command.Engine.Push) wait in the client's outbox. Every flush
-// takes them along behind the replies, and a session idle in a read is
-// woken to flush them at once: the pusher interrupts the read by moving
-// its deadline to now (Wake), and the session, seeing frames queued and no
-// bytes read, flushes and reads again. So no goroutine is added per
-// connection and the request/response path costs one atomic load more per
-// flush. While a blocking command (BLPOP) waits, pushed frames wait with
-// it and go out with its reply.
+// takes them along behind the replies. While the session is idle in a
+// read, a writer goroutine writes them at once: the pusher wakes it
+// (Wake), and it writes only while the session is idle, under the same
+// write lock as the session's flushes, so frames never cut into a reply
+// and never pass the reply to the SUBSCRIBE that asked for them. The
+// writer starts with the first push and stops with the session. The
+// request/response path pays an atomic store around each read and an
+// uncontended lock per flush. While a blocking command (BLPOP) waits,
+// pushed frames wait with it and go out with its reply.
 package session
 
 import (
@@ -85,9 +87,28 @@ type Session struct {
 	batch [][][]byte
 
 	closing atomic.Bool
-	// woken is set by Wake: the read deadline may have been moved to
-	// interrupt a read, and must be set again before the next one.
-	woken atomic.Bool
+	bufs    net.Buffers // Flush's replies and pushed frames
+	// deadline: a read deadline (the idle timeout) is set.
+	deadline bool
+
+	// idle is set while the session waits in a read with nothing left to
+	// write: only then does the writer write pushed frames.
+	idle atomic.Bool
+	// writeMu serializes the session's flushes and the writer's writes.
+	writeMu sync.Mutex
+	writer  pushWriter
+}
+
+// pushWriter is the goroutine that writes pushed frames while the session
+// is idle. It starts at the first Wake and stops when the session ends.
+type pushWriter struct {
+	mu      sync.Mutex
+	started bool
+	stopped bool
+	wake    chan struct{} // capacity 1
+	stop    chan struct{}
+	done    chan struct{}
+	bufs    net.Buffers
 }
 
 // New prepares a session for conn. ctx is done when the server shuts down.
@@ -116,6 +137,7 @@ func (s *Session) Serve() {
 			s.logger.Error("panic serving client", "client", s.client.Addr, "panic", r, "stack", string(debug.Stack()))
 		}
 		s.engine.Unregister(s.client)
+		s.stopWriter()
 		_ = s.conn.Close()
 	}()
 	s.loop()
@@ -198,9 +220,11 @@ func (s *Session) fail(err error) {
 // Flush writes the replies produced so far, after waiting for the AOF to
 // make the writes they acknowledge durable. Part of command.Link.
 func (s *Session) Flush() error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	s.cmd.TakePushes()
-	out := s.cmd.Out()
-	if len(out) == 0 {
+	out, pushes := s.cmd.Out(), s.cmd.Pushes()
+	if len(out) == 0 && len(pushes) == 0 {
 		return nil
 	}
 	if seq := s.cmd.LogSeq(); seq > 0 {
@@ -213,7 +237,18 @@ func (s *Session) Flush() error {
 			return err
 		}
 	}
-	n, err := s.conn.Write(out)
+	var n int
+	var err error
+	if len(pushes) == 0 {
+		n, err = s.conn.Write(out)
+	} else {
+		// The replies, then the pushed frames, in one system call.
+		s.bufs = append(append(s.bufs[:0], out), pushes...)
+		var n64 int64
+		n64, err = s.bufs.WriteTo(s.conn)
+		n = int(n64)
+		clear(s.bufs[:cap(s.bufs)])
+	}
 	s.client.CountNet(0, n)
 	s.cmd.Reset()
 	return err
@@ -229,12 +264,67 @@ func (s *Session) Close() {
 	_ = s.conn.SetReadDeadline(time.Now())
 }
 
-// Wake interrupts a read the session is idle in, so that it writes the
-// frames pushed to its client. Part of command.PushLink; safe for
-// concurrent use.
+// Wake has the frames pushed to the client written now if the session
+// is idle in a read (otherwise its next flush takes them). Part of
+// command.PushLink; safe for concurrent use, never blocks.
 func (s *Session) Wake() {
-	s.woken.Store(true)
-	_ = s.conn.SetReadDeadline(time.Now())
+	w := &s.writer
+	w.mu.Lock()
+	if w.stopped {
+		w.mu.Unlock()
+		return
+	}
+	if !w.started {
+		w.started = true
+		w.wake = make(chan struct{}, 1)
+		w.stop = make(chan struct{})
+		w.done = make(chan struct{})
+		go s.writePushes()
+	}
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// writePushes is the writer goroutine.
+func (s *Session) writePushes() {
+	w := &s.writer
+	defer close(w.done)
+	for {
+		select {
+		case <-w.stop:
+			return
+		case <-w.wake:
+		}
+		s.writeMu.Lock()
+		if s.idle.Load() && s.client.HasPushes() {
+			frames := s.client.TakeFrames()
+			w.bufs = append(w.bufs[:0], frames...)
+			n, err := w.bufs.WriteTo(s.conn)
+			clear(w.bufs[:cap(w.bufs)])
+			s.client.FramesWritten(frames)
+			s.client.CountNet(0, int(n))
+			if err != nil {
+				s.Kill() // the session's read ends too
+			}
+		}
+		s.writeMu.Unlock()
+	}
+}
+
+// stopWriter stops the writer, if it started, and waits for it.
+func (s *Session) stopWriter() {
+	w := &s.writer
+	w.mu.Lock()
+	w.stopped = true
+	started := w.started
+	w.mu.Unlock()
+	if started {
+		close(w.stop)
+		<-w.done
+	}
 }
 
 // Kill ends the session at once, even in the middle of a blocked write:
@@ -245,19 +335,16 @@ func (s *Session) Kill() {
 	_ = s.conn.SetDeadline(time.Now())
 }
 
-// rearm sets the read deadline for the next read: the idle timeout if
-// one applies (never to a client with subscriptions, as in Redis), else
-// none if a Wake moved it. It returns the deadline (zero: none).
-func (s *Session) rearm(start time.Time) time.Time {
-	var deadline time.Time
+// rearm sets the read deadline for the next read: the idle timeout if one
+// applies (never to a client with subscriptions, as in Redis), else none.
+func (s *Session) rearm() {
 	if d := s.settings.IdleTimeout(); d > 0 && !s.client.Subscribed() {
-		deadline = start.Add(d)
-		s.woken.Store(false)
-		_ = s.conn.SetReadDeadline(deadline)
-	} else if s.woken.Load() && s.woken.Swap(false) {
+		s.deadline = true
+		_ = s.conn.SetReadDeadline(time.Now().Add(d))
+	} else if s.deadline {
+		s.deadline = false
 		_ = s.conn.SetReadDeadline(time.Time{})
 	}
-	return deadline
 }
 
 // Watch watches the connection while a blocking command waits: gone closes
@@ -277,14 +364,6 @@ func (s *Session) Watch() (<-chan struct{}, func()) {
 			n, err := s.conn.Read(buf[:])
 			s.src.side = append(s.src.side, buf[:n]...)
 			if err != nil {
-				if errors.Is(err, os.ErrDeadlineExceeded) && !stopping.Load() && !s.closing.Load() && s.woken.Swap(false) {
-					// A Wake for pushed frames: they go out with the
-					// command's reply. Read on, unless stop came meanwhile.
-					_ = s.conn.SetReadDeadline(time.Time{})
-					if !stopping.Load() {
-						continue
-					}
-				}
 				if stopping.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
 					return
 				}
@@ -309,8 +388,8 @@ func (s *Session) Watch() (<-chan struct{}, func()) {
 // source is the io.Reader under the request parser. Before it blocks on the
 // network it flushes the pending replies: that is how every command already
 // buffered runs before one flush. It also serves bytes read while a command
-// was blocked, then a read error seen meanwhile. A read that Wake
-// interrupts flushes the pushed frames and reads again.
+// was blocked, then a read error seen meanwhile. While it waits in a read
+// the session is idle: the writer may write pushed frames.
 type source struct {
 	s    *Session
 	side []byte
@@ -327,15 +406,11 @@ func (r *source) Read(p []byte) (int, error) {
 	if r.err != nil {
 		return 0, r.err
 	}
-	var start time.Time
-	if s.settings.IdleTimeout() > 0 {
-		start = time.Now()
-	}
 	for {
 		if err := s.Flush(); err != nil {
 			return 0, err
 		}
-		deadline := s.rearm(start)
+		s.rearm()
 		// Shutdown closes every session (Close) before it cancels ctx, so
 		// the flag alone says whether to stop; ctx.Err would take a lock
 		// that every session shares. It is read after the deadline is set:
@@ -343,15 +418,15 @@ func (r *source) Read(p []byte) (int, error) {
 		if s.closing.Load() {
 			return 0, io.EOF
 		}
-		if s.client.HasPushes() {
+		s.idle.Store(true)
+		if s.client.HasPushes() { // pushed before the writer could see idle
+			s.idle.Store(false)
 			continue
 		}
 		n, err := s.conn.Read(p)
+		s.idle.Store(false)
 		s.client.CountNet(n, 0)
 		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !s.closing.Load() {
-			if n == 0 && (deadline.IsZero() || time.Now().Before(deadline)) {
-				continue // woken to write pushed frames
-			}
 			s.logger.Debug("closing idle client", "client", s.client.Addr)
 		}
 		return n, err
