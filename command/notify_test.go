@@ -772,3 +772,31 @@ func TestNotifyExpired(t *testing.T) {
 		t.Errorf("events\n got: %q\nwant: %q", got, want)
 	}
 }
+
+// BenchmarkSetNotify is BenchmarkSet with notify-keyspace-events KEA and
+// a subscriber to __key*__:* (its frames taken every millisecond, as a
+// session would write them): the cost of recording and publishing the
+// events.
+func BenchmarkSetNotify(b *testing.B) {
+	e, c := benchEngine(b)
+	e.Exec(c, benchArgs("CONFIG", "SET", "notify-keyspace-events", "KEA"))
+	c.Reset()
+	sub := e.NewCtx(e.NewClient("s", "t"), nil)
+	e.Exec(sub, benchArgs("PSUBSCRIBE", "__key*__:*"))
+	sub.Reset()
+	done := make(chan struct{})
+	b.Cleanup(func() { close(done) })
+	go func() {
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				pushed(sub)
+			}
+		}
+	}()
+	benchExec(b, e, c, benchArgs("SET", "key:000001", "value-of-sixteen"), "+OK\r\n")
+}

@@ -52,7 +52,7 @@ type clientTracking struct {
 	optin       bool
 	optout      bool
 	noloop      bool
-	caching     bool // CLIENT CACHING YES (OPTIN) or NO (OPTOUT) given
+	caching     bool // CLIENT CACHING YES (OPTIN) or NO (OPTOUT) given; written by the client's session only
 	brokenRedir bool
 	redirect    int64
 	prefixes    []string // BCAST prefixes, sorted
@@ -400,11 +400,13 @@ func (c *Ctx) trackRead(spec *Spec, args [][]byte) {
 	c.e.pushAll(evicted)
 }
 
-// afterCommand ends what CLIENT CACHING allowed for one command: outside
-// MULTI, any command but CLIENT itself uses it up, as in Redis.
+// trackingAfterCommand ends what CLIENT CACHING allowed for one command:
+// outside MULTI, any command but CLIENT itself uses it up, as in Redis.
+// (Only the client's own session writes caching, so it reads it without
+// the lock.)
 func (c *Ctx) trackingAfterCommand(spec *Spec) {
 	cl := c.Client
-	if !cl.tracking.on.Load() || cl.multi.on || (spec != nil && spec.Name == "client") {
+	if !cl.tracking.caching || cl.multi.on || (spec != nil && spec.Name == "client") {
 		return
 	}
 	t := &c.e.tracking
