@@ -280,9 +280,13 @@ func (e *Engine) clientLine(cl *Client) string {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	age := int64(e.clock.Now().Sub(cl.Created).Seconds())
-	flags := "N"
+	flags := ""
 	if cl.Subscribed() {
 		flags = "P"
+	}
+	trackFlags, redir := e.tracking.listFields(cl)
+	if flags += trackFlags; flags == "" {
+		flags = "N"
 	}
 	cmd := "NULL"
 	if s := cl.lastCmd.Load(); s != nil {
@@ -293,7 +297,7 @@ func (e *Engine) clientLine(cl *Client) string {
 		strconv.Itoa(cl.DB()) + " sub=" + strconv.Itoa(int(cl.subs.count[kindChannel].Load())) +
 		" psub=" + strconv.Itoa(int(cl.subs.count[kindPattern].Load())) +
 		" ssub=" + strconv.Itoa(int(cl.subs.count[kindShard].Load())) + " multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
-		cmd + " user=default redir=-1 resp=" + strconv.Itoa(cl.Proto()) + " lib-name=" + cl.libName + " lib-ver=" + cl.libVer
+		cmd + " user=default redir=" + strconv.FormatInt(redir, 10) + " resp=" + strconv.Itoa(cl.Proto()) + " lib-name=" + cl.libName + " lib-ver=" + cl.libVer
 }
 
 // parseInt parses a Redis integer argument exactly as Redis's string2ll:

@@ -286,6 +286,26 @@ func (t *trackingTable) disable(cl *Client) {
 	t.clients.Add(-1)
 }
 
+// listFields returns the tracking flags of CLIENT LIST's flags field
+// ("t" on, "R" broken redirection, "B" BCAST) and its redir field (-1:
+// tracking off).
+func (t *trackingTable) listFields(cl *Client) (flags string, redir int64) {
+	ct := &cl.tracking
+	if !ct.on.Load() {
+		return "", -1
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	flags = "t"
+	if ct.brokenRedir {
+		flags += "R"
+	}
+	if ct.bcast {
+		flags += "B"
+	}
+	return flags, ct.redirect
+}
+
 // clientCaching is CLIENT CACHING YES|NO.
 func clientCaching(c *Ctx) error {
 	t, ct := &c.e.tracking, &c.Client.tracking

@@ -76,6 +76,14 @@ func TestTrackingRedirectGone(t *testing.T) {
 	if got := execLine(e, a, "CLIENT TRACKINGINFO"); got != want {
 		t.Fatalf("TRACKINGINFO: %q, want %q", got, want)
 	}
+	if info := execLine(e, a, "CLIENT INFO"); !strings.Contains(info, " flags=tR ") || !strings.Contains(info, " redir="+rid+" ") {
+		t.Errorf("CLIENT INFO: %q", info)
+	}
+	execLine(e, a, "CLIENT TRACKING off")
+	execLine(e, a, "CLIENT TRACKING on BCAST")
+	if info := execLine(e, a, "CLIENT INFO"); !strings.Contains(info, " flags=tB ") || !strings.Contains(info, " redir=0 ") {
+		t.Errorf("CLIENT INFO: %q", info)
+	}
 	e.Unregister(a.Client)
 	if n := e.tracking.clients.Load(); n != 0 {
 		t.Fatalf("%d tracking clients after the disconnection", n)
