@@ -36,31 +36,14 @@ func notifyScripts(t *testing.T) (names []string, scripts [][][]string) {
 	return names, scripts
 }
 
-// eventSubscribers is a PSUBSCRIBE __key*__:* connection to each server.
-type eventSubscribers struct {
-	redis, redpool *servertest.Conn
-}
-
-// subscribeEvents connects a subscriber to each server in proto and
-// checks that their PSUBSCRIBE replies match.
-func subscribeEvents(t *testing.T, redisAddr, redpoolAddr string, proto int) *eventSubscribers {
-	t.Helper()
-	s := &eventSubscribers{servertest.DialProto(t, redisAddr, proto), servertest.DialProto(t, redpoolAddr, proto)}
-	want := s.redis.Do("PSUBSCRIBE", "__key*__:*")
-	if got := s.redpool.Do("PSUBSCRIBE", "__key*__:*"); got != want {
-		t.Fatalf("PSUBSCRIBE differs from Redis:\n redpool: %q\n   redis: %q", got, want)
-	}
-	return s
-}
-
-// until reads the messages each subscriber gets up to and including one
-// that contains end, and fails on any difference in them, byte for byte.
-func (s *eventSubscribers) until(t *testing.T, name, end string) {
-	t.Helper()
-	want := readUntil(t, s.redis, end)
-	got := readUntil(t, s.redpool, end)
+// until reads the frames each side gets up to and including one that
+// contains end, and fails on any difference in them, byte for byte.
+func (p *connPair) until(what, end string) {
+	p.t.Helper()
+	want := readUntil(p.t, p.redis, end)
+	got := readUntil(p.t, p.redpool, end)
 	if strings.Join(got, "") != strings.Join(want, "") {
-		t.Errorf("%s: the events differ from Redis's\n redpool: %q\n   redis: %q", name, got, want)
+		p.t.Errorf("%s: differs from Redis\n redpool: %q\n   redis: %q", what, got, want)
 	}
 }
 
@@ -93,7 +76,8 @@ func TestDiffNotify(t *testing.T) {
 		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
 		d.Do("CONFIG", "SET", "notify-keyspace-events", "AKEnm")
 		d.Do("CONFIG", "GET", "notify-keyspace-events")
-		sub := subscribeEvents(t, r.Addr, s.Addr, proto)
+		sub := dialPair(t, r.Addr, s.Addr, proto)
+		sub.do("PSUBSCRIBE __key*__:*")
 		for i, script := range scripts {
 			d.Do("FLUSHALL")
 			d.Do("SELECT", "0")
@@ -101,21 +85,21 @@ func TestDiffNotify(t *testing.T) {
 				d.Do(args...)
 			}
 			d.Do("PUBLISH", "__keymark__:end", names[i])
-			sub.until(t, names[i], names[i])
+			sub.until(names[i], names[i])
 		}
 		// Expiry: only the "expired" class, as a read of an expired key
 		// on Redis removes it (and a keymiss follows) where redpool's
 		// read ignores it until the active cycle removes it.
 		d.Do("CONFIG", "SET", "notify-keyspace-events", "Ex")
 		d.Do("SET", "k", "v", "PX", "50")
-		sub.until(t, "expired k", "\r\nk\r\n")
+		sub.until("expired k", "\r\nk\r\n")
 		d.Do("HSET", "h", "f", "v")
 		d.Do("PEXPIRE", "h", "50")
-		sub.until(t, "expired h", "\r\nh\r\n")
+		sub.until("expired h", "\r\nh\r\n")
 		d.Do("CONFIG", "SET", "notify-keyspace-events", "")
 		d.Do("SET", "k", "v")
 		d.Do("PUBLISH", "__keymark__:end", "off")
-		sub.until(t, "notifications off", "off")
+		sub.until("notifications off", "off")
 		d.Do("FLUSHALL")
 	})
 }

@@ -23,9 +23,9 @@ func dialPair(t *testing.T, redisAddr, redpoolAddr string, proto int) *connPair 
 	return p
 }
 
-// mask replaces the client ids of the pairs in reply (an integer reply or
+// maskIDs replaces the client ids of the pairs in reply (an integer reply or
 // a "tracking-redir-broken" frame) by "ID".
-func mask(reply string, side int, pairs ...*connPair) string {
+func maskIDs(reply string, side int, pairs ...*connPair) string {
 	for _, q := range pairs {
 		reply = strings.ReplaceAll(reply, ":"+q.ids[side]+"\r\n", ":ID\r\n")
 	}
@@ -45,8 +45,8 @@ func (p *connPair) do(line string, others ...*connPair) {
 			args[side] = append(args[side], a)
 		}
 	}
-	want := mask(p.redis.Do(args[0]...), 0, others...)
-	got := mask(p.redpool.Do(args[1]...), 1, others...)
+	want := maskIDs(p.redis.Do(args[0]...), 0, others...)
+	got := maskIDs(p.redpool.Do(args[1]...), 1, others...)
 	if got != want {
 		p.t.Errorf("differs from Redis: %s\n redpool: %q\n   redis: %q", line, got, want)
 	}
