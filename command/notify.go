@@ -251,8 +251,8 @@ func (c *Ctx) notifyKeyMisses(tx backend.Tx) error {
 func (c *Ctx) notifyMiss(key []byte) { c.Notify(NotifyKeyMiss, "keymiss", key) }
 
 // removedCount ends a removal of n elements from the key c.Args[1] (SREM,
-// HDEL), or returns err: it replies with n (changedCount) and, if n > 0,
-// emits event, then "del" if the removal emptied the key.
+// LREM, HDEL), or returns err: it replies with n (changedCount) and, if
+// n > 0, emits event, then "del" if the removal emptied the key.
 func (c *Ctx) removedCount(n int64, err error, class NotifyClass, event string) error {
 	if err := c.changedCount(n, err); err != nil || n == 0 {
 		return err
