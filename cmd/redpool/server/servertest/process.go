@@ -91,6 +91,7 @@ func WriteConfig(t testing.TB, dir string, cfg config.Config) string {
 		q(cfg.Bind), cfg.Port, q(cfg.Dir), cfg.Databases, cfg.MaxClients, cfg.Threads)
 	fmt.Fprintf(&b, "timeout = %s\nlog_level = %s\nproto_max_bulk_len = %s\nbackend = %s\n",
 		q(cfg.Timeout.String()), q(cfg.LogLevel.String()), q(cfg.ProtoMaxBulkLen.String()), q(cfg.Backend.String()))
+	fmt.Fprintf(&b, "notify_keyspace_events = %s\n", q(cfg.NotifyKeyspaceEvents))
 	fmt.Fprintf(&b, "\n[bolt]\nfile = %s\nsync = %s\n", q(cfg.Bolt.File), q(cfg.Bolt.Sync.String()))
 	p := cfg.Persistence
 	fmt.Fprintf(&b, "\n[persistence]\nmode = %s\n", q(p.Mode.String()))
