@@ -43,6 +43,8 @@ type Ctx struct {
 	// pushes are the frames TakePushes took from the client's outbox,
 	// written after out.
 	pushes [][]byte
+	// wakes are the sessions to wake once the batch is flushed (WakePushed).
+	wakes []PushLink
 }
 
 // NewCtx returns a context for a session of client on e.

@@ -68,7 +68,7 @@ type Options struct {
 	// Info adds extra INFO sections (name, fields), e.g. the listener's.
 	Info func() []InfoSection
 	// Notifier delivers keyspace events; nil publishes them on the
-	// engine's own Pub/Sub (PublishKeyspaceEvents).
+	// engine's own Pub/Sub (keyspacePublisher in pubsub.go).
 	Notifier Notifier
 	// NotifyEvents is the initial notify-keyspace-events setting (0: off);
 	// CONFIG SET changes it.

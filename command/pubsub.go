@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"redpool/session/resp"
 )
 
 // Pub/Sub, as Redis 7.0: SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE and their
@@ -250,7 +252,7 @@ type message struct {
 // receives it: message or smessage; pattern non-nil makes it a pmessage.
 func (m *message) frame(resp3 bool, pattern []byte) []byte {
 	if pattern != nil {
-		return AppendPushFrame(nil, resp3, []byte("pmessage"), pattern, m.channel, m.payload)
+		return m.encode(resp3, "pmessage", pattern)
 	}
 	i := 0
 	if resp3 {
@@ -261,9 +263,30 @@ func (m *message) frame(resp3 bool, pattern []byte) []byte {
 		if m.k == kindShard {
 			word = "smessage"
 		}
-		m.enc[i] = AppendPushFrame(nil, resp3, []byte(word), m.channel, m.payload)
+		m.enc[i] = m.encode(resp3, word, nil)
 	}
 	return m.enc[i]
+}
+
+// encode encodes the message in one allocation: word, then pattern if
+// not nil, then the channel and the payload.
+func (m *message) encode(resp3 bool, word string, pattern []byte) []byte {
+	n := 3
+	if pattern != nil {
+		n = 4
+	}
+	b := make([]byte, 0, 80+len(word)+len(pattern)+len(m.channel)+len(m.payload))
+	if resp3 {
+		b = resp.AppendPushLen(b, n)
+	} else {
+		b = resp.AppendArrayLen(b, n)
+	}
+	b = resp.AppendBulkString(b, word)
+	if pattern != nil {
+		b = resp.AppendBulk(b, pattern)
+	}
+	b = resp.AppendBulk(b, m.channel)
+	return resp.AppendBulk(b, m.payload)
 }
 
 // publish sends payload on channel (a shard channel if k is kindShard) to
@@ -309,13 +332,20 @@ func (e *Engine) publish(self *Ctx, k subKind, channel, payload []byte) int64 {
 }
 
 // deliver queues frame for cl, or writes it into self's buffer if cl is
-// the publisher itself.
+// the publisher itself. A publisher's wake-ups wait for the end of its
+// batch of commands (Ctx.WakePushed).
 func (e *Engine) deliver(self *Ctx, cl *Client, frame []byte) {
-	if self != nil && self.Client == cl {
+	if self == nil {
+		e.Push(cl, frame)
+		return
+	}
+	if self.Client == cl {
 		self.out = append(self.out, frame...)
 		return
 	}
-	e.Push(cl, frame)
+	if link, _ := e.push(cl, frame); link != nil {
+		self.wakes = append(self.wakes, link)
+	}
 }
 
 // keyspacePublisher is the engine's default Notifier: it publishes

@@ -18,9 +18,10 @@ import (
 // invalidation is produced by some other client's goroutine, while the
 // receiving client's session may be idle in a read, running a command or
 // stuck writing to a slow socket. Such a frame is queued on the client's
-// outbox with Client.Push, which never blocks on the network: it appends
+// outbox with Engine.Push, which never blocks on the network: it appends
 // to a buffer under a short lock and, when the buffer was empty, wakes the
-// session through its PushLink. A session running commands writes the
+// session through its PushLink (PUBLISH defers the wake-up to the end of
+// the publisher's batch: Ctx.WakePushed). A session running commands writes the
 // queued frames behind its replies with its next flush (Ctx.TakePushes),
 // and one idle in a read has them written at once (Client.TakeFrames), so
 // the common request/response path pays one atomic load per flush.
@@ -120,12 +121,23 @@ func AppendPushFrame(dst []byte, resp3 bool, parts ...[]byte) []byte {
 // This is the mechanism for every out-of-band message: Pub/Sub, keyspace
 // events, client-side caching invalidations.
 func (e *Engine) Push(cl *Client, frame []byte) bool {
+	link, ok := e.push(cl, frame)
+	if link != nil {
+		link.Wake()
+	}
+	return ok
+}
+
+// push queues frame for cl as Push does, and returns the link to wake if
+// the queue was empty (nil otherwise): the caller wakes it, now or, for a
+// publisher's batch of commands, once the batch is done (Ctx.WakePushed).
+func (e *Engine) push(cl *Client, frame []byte) (PushLink, bool) {
 	ob := &cl.outbox
 	lim := e.outputLimits.forClass(cl.outputClass())
 	ob.mu.Lock()
 	if ob.dropped {
 		ob.mu.Unlock()
-		return false
+		return nil, false
 	}
 	ob.add(frame)
 	if over := lim.exceeded(ob, ob.queued+ob.inflight, e.clock); over {
@@ -138,19 +150,27 @@ func (e *Engine) Push(cl *Client, frame []byte) bool {
 		if link != nil {
 			link.Kill()
 		}
-		return false
+		return nil, false
 	}
-	wake := !ob.pending.Load()
 	var link PushLink
-	if wake {
+	if !ob.pending.Load() {
 		ob.pending.Store(true)
 		link = ob.link
 	}
 	ob.mu.Unlock()
-	if link != nil {
-		link.Wake()
+	return link, true
+}
+
+// WakePushed wakes the sessions of the clients that the commands run on c
+// since the last call queued frames for (PUBLISH): one wake-up per
+// subscriber per batch of commands, as Redis writes to each client once
+// per turn of its event loop. The session calls it after each flush.
+func (c *Ctx) WakePushed() {
+	for i, l := range c.wakes {
+		l.Wake()
+		c.wakes[i] = nil
 	}
-	return true
+	c.wakes = c.wakes[:0]
 }
 
 // TakePushes takes the frames queued for the client, for the session to

@@ -172,6 +172,10 @@ func TestPublishQueues(t *testing.T) {
 	pmsg := func(payload string) string {
 		return string(AppendPushFrame(nil, false, []byte("pmessage"), []byte("n*"), []byte("news"), []byte(payload)))
 	}
+	if l2.wakes.Load() != 0 {
+		t.Errorf("woken before the publisher's batch ended")
+	}
+	pub.WakePushed() // the publisher's session flushed
 	if got, want := pushed(s2), msg(false, "one")+pmsg("one")+msg(false, "two")+pmsg("two"); got != want {
 		t.Errorf("RESP2 subscriber got %q\nwant %q", got, want)
 	}
@@ -182,6 +186,10 @@ func TestPublishQueues(t *testing.T) {
 		t.Errorf("wakes = %d, %d; want 1 each", l2.wakes.Load(), l3.wakes.Load())
 	}
 	execAll(pub, "PUBLISH news three")
+	if l2.wakes.Load() != 1 {
+		t.Errorf("woken before the publisher's batch ended")
+	}
+	pub.WakePushed()
 	if l2.wakes.Load() != 2 {
 		t.Errorf("wakes after the outbox was emptied = %d, want 2", l2.wakes.Load())
 	}

@@ -6,13 +6,13 @@
 // events: command.Engine.Push) wait in the client's outbox. Every flush
 // takes them along behind the replies. While the session is idle in a
 // read, a writer goroutine writes them at once: the pusher wakes it
-// (Wake), and it writes only while the session is idle, under the same
-// write lock as the session's flushes, so frames never cut into a reply
-// and never pass the reply to the SUBSCRIBE that asked for them. The
-// writer starts with the first push and stops with the session. The
-// request/response path pays an atomic store around each read and an
-// uncontended lock per flush. While a blocking command (BLPOP) waits,
-// pushed frames wait with it and go out with its reply.
+// (Wake), and it writes only while the session is idle. A session whose
+// read returns waits for a write in progress (writeMu) before it runs
+// anything, so frames never cut into a reply and never pass the reply to
+// the SUBSCRIBE that asked for them. The writer starts with the first
+// push and stops with the session. The request/response path pays two
+// atomic stores and a load around each read. While a blocking command
+// (BLPOP) waits, pushed frames wait with it and go out with its reply.
 package session
 
 import (
@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -94,7 +95,8 @@ type Session struct {
 	// idle is set while the session waits in a read with nothing left to
 	// write: only then does the writer write pushed frames.
 	idle atomic.Bool
-	// writeMu serializes the session's flushes and the writer's writes.
+	// writeMu is held by the writer while it writes; the session takes it
+	// once after each read, to wait for a write in progress.
 	writeMu sync.Mutex
 	writer  pushWriter
 }
@@ -102,6 +104,7 @@ type Session struct {
 // pushWriter is the goroutine that writes pushed frames while the session
 // is idle. It starts at the first Wake and stops when the session ends.
 type pushWriter struct {
+	on      atomic.Bool // started: the session must wait for its writes
 	mu      sync.Mutex
 	started bool
 	stopped bool
@@ -136,6 +139,7 @@ func (s *Session) Serve() {
 		if r := recover(); r != nil {
 			s.logger.Error("panic serving client", "client", s.client.Addr, "panic", r, "stack", string(debug.Stack()))
 		}
+		s.cmd.WakePushed()
 		s.engine.Unregister(s.client)
 		s.stopWriter()
 		_ = s.conn.Close()
@@ -220,8 +224,7 @@ func (s *Session) fail(err error) {
 // Flush writes the replies produced so far, after waiting for the AOF to
 // make the writes they acknowledge durable. Part of command.Link.
 func (s *Session) Flush() error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	s.cmd.WakePushed() // the subscribers this batch published to
 	s.cmd.TakePushes()
 	out, pushes := s.cmd.Out(), s.cmd.Pushes()
 	if len(out) == 0 && len(pushes) == 0 {
@@ -279,6 +282,7 @@ func (s *Session) Wake() {
 		w.wake = make(chan struct{}, 1)
 		w.stop = make(chan struct{})
 		w.done = make(chan struct{})
+		w.on.Store(true)
 		go s.writePushes()
 	}
 	w.mu.Unlock()
@@ -298,6 +302,9 @@ func (s *Session) writePushes() {
 			return
 		case <-w.wake:
 		}
+		// Let the publishers running now queue theirs too: one write
+		// then carries them all, as Redis's one write per event loop.
+		runtime.Gosched()
 		s.writeMu.Lock()
 		if s.idle.Load() && s.client.HasPushes() {
 			frames := s.client.TakeFrames()
@@ -425,6 +432,13 @@ func (r *source) Read(p []byte) (int, error) {
 		}
 		n, err := s.conn.Read(p)
 		s.idle.Store(false)
+		if s.writer.on.Load() {
+			// A writer that saw the session idle may be writing: wait.
+			// One that looks later sees it busy and leaves the frames to
+			// the session's flush.
+			s.writeMu.Lock()
+			s.writeMu.Unlock() //nolint:staticcheck // a barrier
+		}
 		s.client.CountNet(n, 0)
 		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !s.closing.Load() {
 			s.logger.Debug("closing idle client", "client", s.client.Addr)

@@ -3,6 +3,7 @@ package session_test
 import (
 	"bufio"
 	"context"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -16,6 +17,12 @@ import (
 // serve starts sessions on a loopback listener for the benchmark and
 // returns a connected client; everything stops at cleanup.
 func serve(b *testing.B) (net.Conn, *bufio.Reader) {
+	c, br, _ := serveAddr(b)
+	return c, br
+}
+
+// serveAddr is serve, with the listener's address.
+func serveAddr(b *testing.B) (net.Conn, *bufio.Reader, string) {
 	b.Helper()
 	m := memory.New(memory.Options{ExpiryInterval: -1})
 	e, err := command.NewEngine(command.Options{Backend: m})
@@ -60,15 +67,21 @@ func serve(b *testing.B) (net.Conn, *bufio.Reader) {
 		wg.Wait()
 		_ = m.Close()
 	})
-	return c, bufio.NewReader(c)
+	return c, bufio.NewReader(c), ln.Addr().String()
 }
 
 // benchPipeline sends depth GETs at a time and reads their replies.
 func benchPipeline(b *testing.B, depth int) {
 	c, br := serve(b)
+	roundTrips(b, c, br, depth, "GET", "k") // "$-1\r\n"
+}
+
+// roundTrips sends args depth times per round trip until b.N requests
+// have gone, reading each one-line reply.
+func roundTrips(b *testing.B, c net.Conn, br *bufio.Reader, depth int, args ...string) {
 	var req []byte
 	for range depth {
-		req = resp.AppendCommandStrings(req, "GET", "k")
+		req = resp.AppendCommandStrings(req, args...)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -77,7 +90,7 @@ func benchPipeline(b *testing.B, depth int) {
 			b.Fatal(err)
 		}
 		for range depth {
-			if _, err := br.ReadSlice('\n'); err != nil { // "$-1\r\n"
+			if _, err := br.ReadSlice('\n'); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -89,3 +102,41 @@ func BenchmarkSessionGET(b *testing.B) { benchPipeline(b, 1) }
 
 // BenchmarkSessionGETPipeline is 32 requests per round trip, one flush.
 func BenchmarkSessionGETPipeline(b *testing.B) { benchPipeline(b, 32) }
+
+// benchPublish publishes to a channel with n subscribers that read and
+// discard what they get, depth PUBLISHes per round trip.
+func benchPublish(b *testing.B, n, depth int) {
+	c, br, addr := serveAddr(b)
+	var wg sync.WaitGroup
+	var subs []net.Conn
+	for range n {
+		sc, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := sc.Write(resp.AppendCommandStrings(nil, "SUBSCRIBE", "ch")); err != nil {
+			b.Fatal(err)
+		}
+		sbr := bufio.NewReader(sc)
+		for range 6 { // *3 $9 subscribe $2 ch :n
+			if _, err := sbr.ReadSlice('\n'); err != nil {
+				b.Fatal(err)
+			}
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); _, _ = io.Copy(io.Discard, sc) }()
+		subs = append(subs, sc)
+	}
+	b.Cleanup(func() {
+		for _, sc := range subs {
+			_ = sc.Close()
+		}
+		wg.Wait()
+	})
+	roundTrips(b, c, br, depth, "PUBLISH", "ch", "hello world")
+}
+
+func BenchmarkPublish1(b *testing.B)          { benchPublish(b, 1, 1) }
+func BenchmarkPublish50(b *testing.B)         { benchPublish(b, 50, 1) }
+func BenchmarkPublish1Pipeline(b *testing.B)  { benchPublish(b, 1, 16) }
+func BenchmarkPublish50Pipeline(b *testing.B) { benchPublish(b, 50, 16) }

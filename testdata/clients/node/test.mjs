@@ -105,6 +105,79 @@ async function ioredis() {
   }
 }
 
+// nextMessage returns a promise of the next message a listener gets, and
+// the listener; it rejects after five seconds.
+function nextMessage() {
+  let resolve;
+  const got = new Promise((res, rej) => {
+    resolve = res;
+    setTimeout(() => rej(new Error('no message within 5s')), 5000).unref();
+  });
+  return { got, listener: (...args) => resolve(args) };
+}
+
+// node-redis in RESP3: messages come as push frames, and the subscribed
+// client still runs ordinary commands.
+async function nodeRedisPubSub() {
+  const pub = createClient({ url: `redis://${host}:${port}` });
+  const sub = pub.duplicate();
+  for (const c of [pub, sub]) {
+    c.on('error', (err) => { throw err; });
+    await c.connect();
+  }
+  try {
+    const m1 = nextMessage();
+    await sub.subscribe('nr:ch', m1.listener);
+    assert.equal(await sub.get('nr:ps'), null, 'a command while subscribed (RESP3)');
+    assert.equal(await pub.publish('nr:ch', 'hello'), 1);
+    assert.deepEqual(await m1.got, ['hello', 'nr:ch']);
+    const m2 = nextMessage();
+    await sub.pSubscribe('nr:p*', m2.listener);
+    assert.equal(await pub.publish('nr:pattern', 'by pattern'), 1);
+    assert.deepEqual(await m2.got, ['by pattern', 'nr:pattern']);
+    const counts = await pub.pubSubNumSub(['nr:ch', 'nr:none']);
+    assert.equal(counts['nr:ch'] ?? counts.get?.('nr:ch'), 1);
+    assert.equal(await pub.pubSubNumPat(), 1);
+    await sub.unsubscribe('nr:ch');
+    await sub.pUnsubscribe('nr:p*');
+    assert.equal(await pub.publish('nr:ch', 'nobody'), 0);
+    assert.equal(await sub.ping(), 'PONG');
+  } finally {
+    await sub.quit();
+    await pub.quit();
+  }
+}
+
+// ioredis in RESP2: a subscriber connection in subscribed mode.
+async function ioredisPubSub() {
+  const pub = new Redis({ host, port: Number(port), lazyConnect: true, maxRetriesPerRequest: 0 });
+  const sub = new Redis({ host, port: Number(port), lazyConnect: true, maxRetriesPerRequest: 0 });
+  await pub.connect();
+  await sub.connect();
+  try {
+    const m1 = nextMessage();
+    sub.on('message', m1.listener);
+    assert.equal(await sub.subscribe('io:ch', 'io:ch2'), 2);
+    assert.equal(await pub.publish('io:ch', 'hello'), 1);
+    assert.deepEqual(await m1.got, ['io:ch', 'hello']);
+    const m2 = nextMessage();
+    sub.on('pmessage', m2.listener);
+    assert.equal(await sub.psubscribe('io:p*'), 3);
+    assert.equal(await pub.publish('io:pattern', 'by pattern'), 1);
+    assert.deepEqual(await m2.got, ['io:p*', 'io:pattern', 'by pattern']);
+    // (ioredis itself refuses other commands in subscriber mode.)
+    assert.deepEqual(await pub.pubsub('NUMSUB', 'io:ch'), ['io:ch', 1]);
+    await sub.unsubscribe();
+    await sub.punsubscribe();
+    assert.equal(await pub.publish('io:ch', 'nobody'), 0);
+  } finally {
+    sub.disconnect();
+    await pub.quit();
+  }
+}
+
 await nodeRedis();
 await ioredis();
+await nodeRedisPubSub();
+await ioredisPubSub();
 console.log('node clients ok');

@@ -83,4 +83,31 @@ with c.pipeline() as p:
     p.set("py:w", n + 1)
     check(p.execute(), [True], "WATCH, GET, MULTI, SET, EXEC")
 check(c.get("py:w"), "3", "optimistic increment")
+
+# Pub/Sub: pubsub() holds a connection in subscribed mode.
+def next_message(ps, what):
+    msg = ps.get_message(ignore_subscribe_messages=True, timeout=5)
+    if msg is None:
+        sys.exit(f"{what}: no message within 5s")
+    return msg
+
+
+ps = c.pubsub()
+ps.subscribe("py:ch")
+check(ps.get_message(timeout=5), {"type": "subscribe", "pattern": None, "channel": "py:ch", "data": 1}, "SUBSCRIBE")
+check(c.publish("py:ch", "hello"), 1, "PUBLISH")
+check(next_message(ps, "message"), {"type": "message", "pattern": None, "channel": "py:ch", "data": "hello"}, "message")
+ps.psubscribe("py:p*")
+check(ps.get_message(timeout=5)["type"], "psubscribe", "PSUBSCRIBE")
+check(c.publish("py:pattern", "by pattern"), 1, "PUBLISH to a pattern")
+check(next_message(ps, "pmessage"), {"type": "pmessage", "pattern": "py:p*", "channel": "py:pattern", "data": "by pattern"}, "pmessage")
+check(c.pubsub_numsub("py:ch"), [("py:ch", 1)], "PUBSUB NUMSUB")
+check(c.pubsub_numpat(), 1, "PUBSUB NUMPAT")
+ps.unsubscribe()
+ps.punsubscribe()
+check(ps.get_message(timeout=5)["type"], "unsubscribe", "UNSUBSCRIBE")
+check(ps.get_message(timeout=5)["type"], "punsubscribe", "PUNSUBSCRIBE")
+ps.close()
+check(c.publish("py:ch", "nobody"), 0, "PUBLISH after UNSUBSCRIBE")
+
 print(f"python redis {redis.__version__} ok (RESP{proto})")
