@@ -141,6 +141,9 @@ func (s Strategy) runConfig(dir string) config.Config {
 
 // encodeConfig renders c as a config file that config.Parse reads back as c.
 func encodeConfig(c config.Config) ([]byte, error) {
+	limit := func(l config.OutputBufferLimit) map[string]any {
+		return map[string]any{"hard": l.Hard, "soft": l.Soft, "soft_seconds": l.SoftSeconds}
+	}
 	save := make([][2]int64, len(c.Persistence.Snapshot.Save))
 	for i, r := range c.Persistence.Snapshot.Save {
 		save[i] = [2]int64{r.Seconds, r.Changes}
@@ -173,6 +176,11 @@ func encodeConfig(c config.Config) ([]byte, error) {
 				"file": c.Persistence.Snapshot.File,
 				"save": save,
 			},
+		},
+		"client_output_buffer_limit": map[string]any{
+			"normal":  limit(c.OutputBufferLimit.Normal),
+			"replica": limit(c.OutputBufferLimit.Replica),
+			"pubsub":  limit(c.OutputBufferLimit.PubSub),
 		},
 	}
 	var b bytes.Buffer
