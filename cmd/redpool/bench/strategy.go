@@ -149,17 +149,16 @@ func encodeConfig(c config.Config) ([]byte, error) {
 		save[i] = [2]int64{r.Seconds, r.Changes}
 	}
 	doc := map[string]any{
-		"bind":                   c.Bind,
-		"port":                   c.Port,
-		"dir":                    c.Dir,
-		"databases":              c.Databases,
-		"max_clients":            c.MaxClients,
-		"threads":                c.Threads,
-		"timeout":                c.Timeout,
-		"log_level":              c.LogLevel,
-		"proto_max_bulk_len":     c.ProtoMaxBulkLen,
-		"notify_keyspace_events": c.NotifyKeyspaceEvents,
-		"backend":                c.Backend,
+		"bind":               c.Bind,
+		"port":               c.Port,
+		"dir":                c.Dir,
+		"databases":          c.Databases,
+		"max_clients":        c.MaxClients,
+		"threads":            c.Threads,
+		"timeout":            c.Timeout,
+		"log_level":          c.LogLevel,
+		"proto_max_bulk_len": c.ProtoMaxBulkLen,
+		"backend":            c.Backend,
 		"bolt": map[string]any{
 			"file": c.Bolt.File,
 			"sync": c.Bolt.Sync,
@@ -182,6 +181,7 @@ func encodeConfig(c config.Config) ([]byte, error) {
 			"replica": limit(c.OutputBufferLimit.Replica),
 			"pubsub":  limit(c.OutputBufferLimit.PubSub),
 		},
+		"notify_keyspace_events": c.NotifyKeyspaceEvents,
 	}
 	var b bytes.Buffer
 	b.WriteString("# written by redpool bench\n")

@@ -15,23 +15,26 @@ import (
 // went in, including keys that differ from their defaults.
 func TestEncodeConfigRoundTrip(t *testing.T) {
 	everyKey := config.Config{
-		Bind:                 "::1",
-		Port:                 7001,
-		Dir:                  `/tmp/with "quotes" and \backslash`,
-		Databases:            3,
-		MaxClients:           77,
-		Threads:              5,
-		Timeout:              config.Duration(90 * time.Second),
-		LogLevel:             config.LogError,
-		ProtoMaxBulkLen:      2 * config.MB,
-		NotifyKeyspaceEvents: "KEA",
-		Backend:              config.BackendBolt,
-		Bolt:                 config.Bolt{File: "b.db", Sync: config.BoltSyncBatch},
+		Bind:            "::1",
+		Port:            7001,
+		Dir:             `/tmp/with "quotes" and \backslash`,
+		Databases:       3,
+		MaxClients:      77,
+		Threads:         5,
+		Timeout:         config.Duration(90 * time.Second),
+		LogLevel:        config.LogError,
+		ProtoMaxBulkLen: 2 * config.MB,
+		Backend:         config.BackendBolt,
+		Bolt:            config.Bolt{File: "b.db", Sync: config.BoltSyncBatch},
 		Persistence: config.Persistence{
 			Mode:     config.ModeSnapshot,
 			AOF:      config.AOF{File: "a.aof", Fsync: config.FsyncNo, RewritePercentage: 0, RewriteMinSize: 5},
 			Snapshot: config.Snapshot{File: "s.rpdb", Save: []config.SaveRule{{Seconds: 1, Changes: 1}, {Seconds: 9, Changes: 0}}},
 		},
+		OutputBufferLimit: config.OutputBufferLimits{
+			Replica: config.OutputBufferLimit{Hard: 5 * config.MB, Soft: config.MB, SoftSeconds: 7},
+		},
+		NotifyKeyspaceEvents: "KEA",
 	}
 	cases := []config.Config{everyKey, config.Default()}
 	noSave := config.Default()

@@ -14,24 +14,24 @@ import (
 
 // Config is the server configuration. Field comments name the file key.
 type Config struct {
-	Bind            string   // bind
-	Port            int      // port; 0 picks a free port
-	Dir             string   // dir; every file redpool writes lives here
-	Databases       int      // databases
-	MaxClients      int      // max_clients
-	Threads         int      // threads; 0 = auto (see ThreadCount)
-	Timeout         Duration // timeout; idle clients are closed, 0 = never
-	LogLevel        LogLevel // log_level
-	ProtoMaxBulkLen Size     // proto_max_bulk_len
-	// NotifyKeyspaceEvents is notify_keyspace_events, Redis's
-	// notify-keyspace-events classes ("" = off).
-	NotifyKeyspaceEvents string
-	Backend              BackendKind // backend
-	Bolt                 Bolt        // [bolt]
-	Persistence          Persistence // [persistence]
+	Bind            string      // bind
+	Port            int         // port; 0 picks a free port
+	Dir             string      // dir; every file redpool writes lives here
+	Databases       int         // databases
+	MaxClients      int         // max_clients
+	Threads         int         // threads; 0 = auto (see ThreadCount)
+	Timeout         Duration    // timeout; idle clients are closed, 0 = never
+	LogLevel        LogLevel    // log_level
+	ProtoMaxBulkLen Size        // proto_max_bulk_len
+	Backend         BackendKind // backend
+	Bolt            Bolt        // [bolt]
+	Persistence     Persistence // [persistence]
 	// OutputBufferLimit is [client_output_buffer_limit]: Redis's
 	// client-output-buffer-limit, per client class.
 	OutputBufferLimit OutputBufferLimits
+	// NotifyKeyspaceEvents is notify_keyspace_events: Redis's
+	// notify-keyspace-events classes ("" = off).
+	NotifyKeyspaceEvents string
 }
 
 // OutputBufferLimits are the output-buffer limits of each client class
@@ -82,17 +82,16 @@ type Snapshot struct {
 // the shipped config.toml spells out the same values.
 func Default() Config {
 	return Config{
-		Bind:                 "127.0.0.1",
-		Port:                 6379,
-		Dir:                  "data",
-		Databases:            16,
-		MaxClients:           10000,
-		Threads:              0,
-		Timeout:              0,
-		LogLevel:             LogInfo,
-		ProtoMaxBulkLen:      512 * MB,
-		NotifyKeyspaceEvents: "",
-		Backend:              BackendMemory,
+		Bind:            "127.0.0.1",
+		Port:            6379,
+		Dir:             "data",
+		Databases:       16,
+		MaxClients:      10000,
+		Threads:         0,
+		Timeout:         0,
+		LogLevel:        LogInfo,
+		ProtoMaxBulkLen: 512 * MB,
+		Backend:         BackendMemory,
 		Bolt: Bolt{
 			File: "redpool.db",
 			Sync: BoltSyncAlways,
@@ -115,6 +114,7 @@ func Default() Config {
 				Save: []SaveRule{{3600, 1}, {300, 100}, {60, 10000}},
 			},
 		},
+		NotifyKeyspaceEvents: "", // off
 	}
 }
 

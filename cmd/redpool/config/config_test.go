@@ -104,18 +104,17 @@ soft = 0
 soft_seconds = 5
 `)
 	want := Config{
-		Bind:                 "0.0.0.0",
-		Port:                 0,
-		Dir:                  "/var/lib/redpool",
-		Databases:            1,
-		MaxClients:           1,
-		Threads:              3,
-		Timeout:              Duration(90 * time.Second),
-		LogLevel:             LogDebug,
-		ProtoMaxBulkLen:      MB,
-		NotifyKeyspaceEvents: "KEA",
-		Backend:              BackendBolt,
-		Bolt:                 Bolt{File: "x.db", Sync: BoltSyncBatch},
+		Bind:            "0.0.0.0",
+		Port:            0,
+		Dir:             "/var/lib/redpool",
+		Databases:       1,
+		MaxClients:      1,
+		Threads:         3,
+		Timeout:         Duration(90 * time.Second),
+		LogLevel:        LogDebug,
+		ProtoMaxBulkLen: MB,
+		Backend:         BackendBolt,
+		Bolt:            Bolt{File: "x.db", Sync: BoltSyncBatch},
 		Persistence: Persistence{
 			Mode:     ModeSnapshot,
 			AOF:      AOF{File: "a.aof", Fsync: FsyncAlways, RewritePercentage: 0, RewriteMinSize: 0},
@@ -125,6 +124,7 @@ soft_seconds = 5
 			Replica: OutputBufferLimit{Hard: 256 * MB, Soft: 64 * MB, SoftSeconds: 60},
 			PubSub:  OutputBufferLimit{Hard: MB, SoftSeconds: 5},
 		},
+		NotifyKeyspaceEvents: "KEA",
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got  %+v\nwant %+v", c, want)
