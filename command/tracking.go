@@ -282,7 +282,9 @@ func (t *trackingTable) disable(cl *Client) {
 			t.prefixes[p] = list
 		}
 	}
-	*ct = clientTracking{}
+	ct.on.Store(false) // other clients read it without t.mu
+	ct.bcast, ct.optin, ct.optout, ct.noloop = false, false, false, false
+	ct.caching, ct.brokenRedir, ct.redirect, ct.prefixes = false, false, 0, nil
 	t.clients.Add(-1)
 }
 
