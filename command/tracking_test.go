@@ -136,3 +136,31 @@ func TestTrackingConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestTrackingToggleRace: a client turning tracking on and off while
+// others list clients, flush and write (run with -race).
+func TestTrackingToggleRace(t *testing.T) {
+	e, _, _ := listTestEngine(t)
+	a, other := trackingClient(e), trackingClient(e)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range 200 {
+			execLine(e, a, "CLIENT TRACKING on BCAST")
+			execLine(e, a, "CLIENT TRACKING off")
+			execLine(e, a, "CLIENT TRACKING on")
+			execLine(e, a, "GET k")
+			execLine(e, a, "CLIENT TRACKING off")
+			pushed(a)
+		}
+	}()
+	for range 200 {
+		execLine(e, other, "CLIENT LIST")
+		execLine(e, other, "SET k 1")
+		execLine(e, other, "FLUSHALL")
+		execLine(e, other, "CLIENT TRACKING on REDIRECT "+strconv.FormatInt(a.Client.ID, 10))
+		execLine(e, other, "CLIENT TRACKING off")
+	}
+	wg.Wait()
+}
