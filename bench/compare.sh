@@ -23,6 +23,9 @@
 # doing INCR + EXPIRE).
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
+#   NOTIFY=KEA TESTS=set,incr,lpush bench/compare.sh  # with keyspace notifications on
+# NOTIFY sets notify-keyspace-events on both servers, and a redis-cli
+# subscribed to __key*__:* on each receives (and discards) every event.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -99,7 +102,13 @@ for port in "$rport" "$pport"; do
     echo "SET w_$n $(( (n * 53) % 100 ))"
     echo "HSET h_$n f v$n"
   done | redis-cli -p "$port" >/dev/null
+  if [[ -n ${NOTIFY:-} ]]; then
+    redis-cli -p "$port" config set notify-keyspace-events "$NOTIFY" >/dev/null
+    redis-cli -p "$port" psubscribe '__key*__:*' >/dev/null &
+    pids+=($!)
+  fi
 done
+[[ -n ${NOTIFY:-} ]] && echo "notify-keyspace-events $NOTIFY, one subscriber to __key*__:* on each server"
 
 printf '%-9s %-4s %14s %14s %8s\n' test P redis redpool ratio
 for p in $PIPES; do

@@ -33,6 +33,10 @@ func connectionCommands() []Spec {
 				{Name: "pause", Arity: -3, Run: clientPause, Summary: "Suspends commands processing."},
 				{Name: "unpause", Arity: 2, Run: clientUnpause, Summary: "Resumes processing commands from paused clients."},
 				{Name: "help", Arity: 2, Run: clientHelp, Summary: "Returns helpful text about the different subcommands."},
+				{Name: "tracking", Arity: -3, Run: clientTrackingCmd, Summary: "Controls server-assisted client-side caching for the connection."},
+				{Name: "caching", Arity: 3, Run: clientCaching, Summary: "Instructs the server whether to track the keys in the next request."},
+				{Name: "getredir", Arity: 2, Run: clientGetRedir, Summary: "Returns the client ID to which the connection's tracking notifications are redirected."},
+				{Name: "trackinginfo", Arity: 2, Run: clientTrackingInfo, Summary: "Returns information about server-assisted client-side caching for the connection."},
 			}},
 	}
 }
@@ -81,6 +85,7 @@ func reset(c *Ctx) error {
 	cl.multi.reset()
 	c.unwatchAll()
 	c.e.pubsub.unsubscribeAll(cl)
+	c.e.tracking.disable(cl)
 	cl.SetDB(0)
 	cl.SetProto(2)
 	cl.setName("")
@@ -393,6 +398,8 @@ func (e *Engine) clientLine(cl *Client) string {
 	if cl.blocked.Load() {
 		flags += "b"
 	}
+	trackFlags, redir := e.tracking.listFields(cl)
+	flags += trackFlags
 	if cl.watchTouched.Load() {
 		flags += "d"
 	}
@@ -407,7 +414,7 @@ func (e *Engine) clientLine(cl *Client) string {
 		strconv.Itoa(cl.DB()) + " sub=" + strconv.Itoa(int(cl.subs.count[kindChannel].Load())) +
 		" psub=" + strconv.Itoa(int(cl.subs.count[kindPattern].Load())) +
 		" ssub=" + strconv.Itoa(int(cl.subs.count[kindShard].Load())) + " multi=" + strconv.Itoa(int(queued)-1) + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
-		cmd + " user=default redir=-1 resp=" + strconv.Itoa(cl.Proto()) + " lib-name=" + cl.libName + " lib-ver=" + cl.libVer
+		cmd + " user=default redir=" + strconv.FormatInt(redir, 10) + " resp=" + strconv.Itoa(cl.Proto()) + " lib-name=" + cl.libName + " lib-ver=" + cl.libVer
 }
 
 // parseInt parses a Redis integer argument exactly as Redis's string2ll:

@@ -125,6 +125,7 @@ func (e *Engine) Exec(c *Ctx, args [][]byte) {
 
 func (e *Engine) exec(c *Ctx, args [][]byte) {
 	spec, err := e.Check(c, args)
+	defer c.trackingAfterCommand(spec)
 	if err != nil {
 		c.refuse(args, err)
 		return
@@ -177,6 +178,9 @@ func (c *Ctx) Run(spec *Spec, args [][]byte) {
 	outer := c.beginStat(spec, args)
 	defer c.endStat(outer)
 	c.Args, c.spec, c.mark = args, spec, len(c.out)
+	if spec.Flags&ReadOnly != 0 {
+		c.trackRead(spec, args)
+	}
 	var err error
 	switch {
 	case spec.Flags&NoTx != 0 || spec.Flags&(Write|ReadOnly) == 0:
@@ -293,9 +297,14 @@ func (c *Ctx) runOpen(fn Handler) error {
 func (c *Ctx) step(tx backend.Tx, fn Handler) error {
 	c.Tx = tx
 	c.cmd.reset()
+	events := len(c.fx.events)
 	err := fn(c)
 	c.Tx = nil
 	if err != nil {
+		c.fx.events = c.fx.events[:events] // a failed command changed nothing
+		return err
+	}
+	if err := c.notifyKeyMisses(tx); err != nil {
 		return err
 	}
 	c.logCommand(tx.DB())

@@ -38,6 +38,11 @@ type effects struct {
 	wakes  []dbKey       // keys written, for blocked clients
 	after  []func()      // jobs scheduled inside EXEC (BGSAVE), run after it
 	events []notifyEvent // keyspace events, delivered after the commit
+	// invalid are the keys written, flushed whether data was flushed, for
+	// client-side caching (tracking.go); recorded only while some client
+	// tracks.
+	invalid [][]byte
+	flushed bool
 }
 
 type dbKey struct {
@@ -53,6 +58,8 @@ func (fx *effects) reset() {
 	fx.after = fx.after[:0]
 	clear(fx.events)
 	fx.events = fx.events[:0]
+	clear(fx.invalid)
+	fx.invalid, fx.flushed = fx.invalid[:0], false
 }
 
 // afterCommit schedules job to run once the transaction commits: for
@@ -100,9 +107,10 @@ func (c *Ctx) Touch(key []byte) { c.TouchDB(c.cmdDB(), key) }
 // TouchDB is Touch for a key of database db.
 func (c *Ctx) TouchDB(db int, key []byte) {
 	c.cmd.ownTouch = true
-	if c.e.watches.n.Load() == 0 {
-		// Nobody watches: a WATCH of key waits for the command's locks,
-		// so it cannot start watching before the command ends.
+	if c.e.watches.n.Load() == 0 && !c.e.tracking.active() {
+		// Nobody watches or tracks: a WATCH of key waits for the
+		// command's locks, so it cannot start watching before the
+		// command ends.
 		return
 	}
 	c.cmd.touched = append(c.cmd.touched, dbKey{db, append([]byte(nil), key...)})
@@ -118,6 +126,7 @@ func (c *Ctx) logCommand(db int) {
 	}
 	c.fx.dirty += c.cmd.dirty
 	c.touchWatched(db)
+	c.trackWritten()
 	lg := c.e.log
 	if lg == nil {
 		return
@@ -195,5 +204,6 @@ func (c *Ctx) committed() {
 		i = j
 	}
 	c.deliverEvents()
+	c.deliverInvalidations()
 	c.fx.reset()
 }

@@ -71,6 +71,9 @@ type Options struct {
 	// Notifier delivers keyspace events; nil publishes them on the
 	// engine's own Pub/Sub (keyspacePublisher in pubsub.go).
 	Notifier Notifier
+	// NotifyEvents is the initial notify-keyspace-events setting (0: off);
+	// CONFIG SET changes it.
+	NotifyEvents NotifyClass
 	// OutputLimits are the initial client-output-buffer-limit; nil means
 	// Redis's defaults (DefaultOutputLimits).
 	OutputLimits *OutputLimits
@@ -115,8 +118,9 @@ type Engine struct {
 	started     time.Time
 	// epoch is a time.Now with its monotonic reading: time.Since(epoch)
 	// reads only the monotonic clock, half the cost of time.Now.
-	epoch  time.Time
-	pubsub broker
+	epoch    time.Time
+	pubsub   broker
+	tracking trackingTable
 	// outputLimits is client-output-buffer-limit (pubsub_outbox.go).
 	outputLimits outputLimits
 	scripts      *scripting
@@ -158,6 +162,9 @@ func NewEngine(o Options) (*Engine, error) {
 		started:  o.Clock.Now(),
 	}
 	e.prefetcher, _ = o.Backend.(backend.Prefetcher)
+	e.notify.mask.Store(uint32(o.NotifyEvents))
+	e.params.Register(e.notify.param())
+	e.params.Register(e.tracking.param())
 	e.pubsub.init()
 	if e.notifier == nil {
 		e.notifier = keyspacePublisher{e}
@@ -328,6 +335,8 @@ type Client struct {
 	// session touches them.
 	replyMode int
 	skipArmed bool
+
+	tracking clientTracking // client-side caching (tracking.go)
 }
 
 // NewClient registers a connection and returns its state. The caller must
@@ -348,6 +357,7 @@ func (e *Engine) NewClient(addr, laddr string) *Client {
 func (e *Engine) Unregister(c *Client) {
 	e.watches.remove(c, c.watching)
 	e.pubsub.unsubscribeAll(c)
+	e.tracking.disable(c)
 	e.clients.mu.Lock()
 	delete(e.clients.byID, c.ID)
 	e.base.add(&c.traffic, 1)

@@ -294,3 +294,25 @@ func NotInSubscribedMode(name string) Error {
 func PubsubSubcommandArity(sub []byte) Error {
 	return Error(sanitize(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try PUBSUB HELP.", clip(sub, 128))))
 }
+
+// --- client-side caching ---
+
+// CLIENT TRACKING's and CLIENT CACHING's errors.
+const (
+	ErrTrackingRedirectTwice Error = "ERR A client can only redirect to a single other client"
+	ErrTrackingNoRedirect    Error = "ERR The client ID you want redirect to does not exist"
+	ErrTrackingPrefixNoBcast Error = "ERR PREFIX option requires BCAST mode to be enabled"
+	ErrTrackingSwitchBcast   Error = "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode."
+	ErrTrackingOptBcast      Error = "ERR OPTIN and OPTOUT are not compatible with BCAST"
+	ErrTrackingOptinOptout   Error = "ERR You can't specify both OPTIN mode and OPTOUT mode"
+	ErrTrackingSwitchOpt     Error = "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode."
+	ErrCachingNoTracking     Error = "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
+	ErrCachingYesNoOptin     Error = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+	ErrCachingNoNoOptout     Error = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
+)
+
+// trackingPrefixOverlap is CLIENT TRACKING's reply to a BCAST prefix p
+// that overlaps q; which is "an existing" or "another provided".
+func trackingPrefixOverlap(p, q, which string) Error {
+	return Error("ERR Prefix '" + p + "' overlaps with " + which + " prefix '" + q + "'. Prefixes for a single client must not overlap.")
+}

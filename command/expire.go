@@ -107,11 +107,13 @@ func expireGeneric(c *Ctx, relative, seconds bool, cmd string) error {
 			return err
 		}
 		c.Propagate(argDEL, key)
+		c.Notify(NotifyGeneric, "del", key)
 	} else {
 		if _, err := c.Tx.SetExpireAt(key, when); err != nil {
 			return err
 		}
 		c.Propagate(argPEXPIREAT, key, formatInt(when))
+		c.Notify(NotifyGeneric, "expire", key)
 	}
 	c.Bool(true)
 	return nil

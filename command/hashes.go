@@ -53,29 +53,47 @@ func hmset(c *Ctx) error {
 // hashSetPairs stores the field/value pairs after the key and returns how many
 // fields are new.
 func hashSetPairs(c *Ctx) (int64, error) {
-	pairs := c.Args[2:]
+	key, pairs := c.Args[1], c.Args[2:]
 	if len(pairs)%2 != 0 {
 		return 0, WrongArity(c.spec.Name)
 	}
-	n, err := c.Tx.HashSet(c.Args[1], pairs, false)
+	absent, err := c.absentForNew(key)
+	if err != nil {
+		return 0, err
+	}
+	n, err := c.Tx.HashSet(key, pairs, false)
 	if err != nil {
 		return 0, err
 	}
 	c.Dirty(int64(len(pairs) / 2))
+	c.notifyNew(absent, key)
+	c.Notify(NotifyHash, "hset", key)
 	return n, nil
 }
 
 func hsetnx(c *Ctx) error {
-	n, err := c.Tx.HashSet(c.Args[1], c.Args[2:4], true)
+	key := c.Args[1]
+	absent, err := c.absentForNew(key)
+	if err != nil {
+		return err
+	}
+	n, err := c.Tx.HashSet(key, c.Args[2:4], true)
 	if err != nil {
 		return err
 	}
 	c.Dirty(n)
 	c.Bool(n > 0)
+	if n > 0 {
+		c.notifyNew(absent, key)
+		c.Notify(NotifyHash, "hset", key)
+	}
 	return nil
 }
 
-func hdel(c *Ctx) error { return c.changedCount(c.Tx.HashDel(c.Args[1], c.Args[2:])) }
+func hdel(c *Ctx) error {
+	n, err := c.Tx.HashDel(c.Args[1], c.Args[2:])
+	return c.removedCount(n, err, NotifyHash, "hdel")
+}
 
 // hincrby is HINCRBY key field increment.
 func hincrby(c *Ctx) error {
@@ -98,11 +116,17 @@ func hincrby(c *Ctx) error {
 		return ErrOverflow
 	}
 	cur += incr
+	absent, err := c.absentForNew(key)
+	if err != nil {
+		return err
+	}
 	var buf [20]byte
 	if _, err := c.Tx.HashSet(key, [][]byte{field, appendInt(buf[:0], cur)}, false); err != nil {
 		return err
 	}
 	c.Dirty(1)
+	c.notifyNew(absent, key)
+	c.Notify(NotifyHash, "hincrby", key)
 	c.Int(cur)
 	return nil
 }
@@ -126,10 +150,16 @@ func hincrbyfloat(c *Ctx) error {
 	if err != nil {
 		return err
 	}
+	absent, err := c.absentForNew(key)
+	if err != nil {
+		return err
+	}
 	if _, err := c.Tx.HashSet(key, [][]byte{field, res}, false); err != nil {
 		return err
 	}
 	c.Propagate(wordHSET, key, field, res)
+	c.notifyNew(absent, key)
+	c.Notify(NotifyHash, "hincrbyfloat", key)
 	c.Bulk(res)
 	return nil
 }

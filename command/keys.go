@@ -30,7 +30,7 @@ func keyCommands() []Spec {
 		{Name: "copy", Arity: -3, Flags: Write, Keys: KeySpec{1, 2, 1}, FindKeys: copyKeys, Run: copyCmd, Group: "generic", Summary: "Copies the value of a key to a new key.", Since: "6.2.0"},
 		{Name: "move", Arity: 3, Flags: Write | Fast | AllDBs, Keys: KeySpec{1, 1, 1}, Run: move, Group: "generic", Summary: "Moves a key to another database.", Since: "1.0.0"},
 		{Name: "swapdb", Arity: 3, Flags: Write | Fast | AllDBs, Run: swapdb, Group: "server", Summary: "Swaps two Redis databases.", Since: "4.0.0"},
-		{Name: "object", Arity: -2, Flags: ReadOnly, Keys: KeySpec{2, 2, 1}, Run: object, Group: "generic", Summary: "A container for object introspection commands.", Since: "2.2.3",
+		{Name: "object", Arity: -2, Flags: ReadOnly | NoKeyMiss, Keys: KeySpec{2, 2, 1}, Run: object, Group: "generic", Summary: "A container for object introspection commands.", Since: "2.2.3",
 			Subcommands: []Spec{
 				{Name: "encoding", Arity: 3, Run: objectEncoding, Summary: "Returns the internal encoding of a Redis object."},
 				{Name: "freq", Arity: 3, Run: objectFreq, Summary: "Returns the logarithmic access frequency counter of a Redis object."},
@@ -52,6 +52,7 @@ func del(c *Ctx) error {
 		if ok {
 			n++
 			c.Touch(k)
+			c.Notify(NotifyGeneric, "del", k)
 		}
 	}
 	c.Dirty(n)
@@ -227,6 +228,9 @@ func renameGeneric(c *Ctx, nx bool) error {
 		}
 		c.Dirty(1)
 		signalList(c, dst)
+		c.notifyNew(true, dst) // Redis deletes the old destination first
+		c.Notify(NotifyGeneric, "rename_from", src)
+		c.Notify(NotifyGeneric, "rename_to", dst)
 	}
 	if nx {
 		c.Bool(move)
@@ -282,6 +286,18 @@ func copyCmd(c *Ctx) error {
 		} else {
 			c.SignalDB(dstDB, dst)
 		}
+		// As Redis: the destination is always added anew.
+		c.NotifyDB(dstDB, NotifyNew, "new", dst)
+		c.NotifyDB(dstDB, NotifyGeneric, "copy_to", dst)
+	} else if c.e.notify.enabled(NotifyKeyMiss) {
+		// Redis looks the source up for reading first.
+		found, err := c.Tx.Exists(src)
+		if err != nil {
+			return err
+		}
+		if !found {
+			c.notifyMiss(src)
+		}
 	}
 	c.Bool(ok)
 	return nil
@@ -313,6 +329,9 @@ func move(c *Ctx) error {
 	if ok {
 		c.Dirty(1)
 		c.SignalDB(db, c.Args[1])
+		c.NotifyDB(db, NotifyNew, "new", c.Args[1])
+		c.Notify(NotifyGeneric, "move_from", c.Args[1])
+		c.NotifyDB(db, NotifyGeneric, "move_to", c.Args[1])
 	}
 	c.Bool(ok)
 	return nil

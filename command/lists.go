@@ -101,9 +101,31 @@ func push(c *Ctx, left, onlyExisting bool) error {
 	if n > 0 {
 		c.Dirty(int64(len(c.Args) - 2))
 		signalList(c, key)
+		c.notifyNew(!onlyExisting && n == int64(len(c.Args)-2), key)
+		c.Notify(NotifyList, listEvent(true, left), key)
 	}
 	c.Int(n)
 	return nil
+}
+
+// listEvent is the keyspace event of a push or pop at the left or right.
+func listEvent(push, left bool) string {
+	switch {
+	case push && left:
+		return "lpush"
+	case push:
+		return "rpush"
+	case left:
+		return "lpop"
+	}
+	return "rpop"
+}
+
+// notifyPopped emits the events of a pop from key: the pop, then "del"
+// if it emptied the list.
+func notifyPopped(c *Ctx, key []byte, left bool) error {
+	c.Notify(NotifyList, listEvent(false, left), key)
+	return c.notifyIfGone(key)
 }
 
 // --- pops ---
@@ -127,7 +149,7 @@ func pop(c *Ctx, left bool) error {
 		}
 		c.Dirty(1)
 		c.Bulk(vals[0])
-		return nil
+		return notifyPopped(c, key, left)
 	case 3:
 	default:
 		return WrongArity(c.spec.Name)
@@ -160,7 +182,7 @@ func pop(c *Ctx, left bool) error {
 	}
 	c.Dirty(int64(len(vals)))
 	replyBulks(c, vals)
-	return nil
+	return notifyPopped(c, key, left)
 }
 
 // replyBulks writes vals as an array of bulk strings.
@@ -375,6 +397,7 @@ func lset(c *Ctx) error {
 		return err
 	}
 	c.Dirty(1)
+	c.Notify(NotifyList, "lset", key)
 	c.OK()
 	return nil
 }
@@ -385,12 +408,7 @@ func lrem(c *Ctx) error {
 		return err
 	}
 	n, err := c.Tx.ListRem(c.Args[1], count, c.Args[3])
-	if err != nil {
-		return err
-	}
-	c.Dirty(n)
-	c.Int(n)
-	return nil
+	return c.removedCount(n, err, NotifyList, "lrem")
 }
 
 func ltrim(c *Ctx) error {
@@ -412,6 +430,10 @@ func ltrim(c *Ctx) error {
 			return err
 		}
 		c.Dirty(before - after)
+		c.Notify(NotifyList, "ltrim", key)
+		if after == 0 {
+			c.Notify(NotifyGeneric, "del", key)
+		}
 	}
 	c.OK()
 	return nil
@@ -432,6 +454,7 @@ func linsert(c *Ctx) error {
 	}
 	if n > 0 {
 		c.Dirty(1)
+		c.Notify(NotifyList, "linsert", c.Args[1])
 	}
 	c.Int(n)
 	return nil
@@ -469,9 +492,20 @@ func moveElement(c *Ctx, src, dst []byte, from, to bool) (moved bool, err error)
 		return false, err
 	}
 	same := bytes.Equal(src, dst)
+	dstExists := same
 	if !same {
-		if _, err := listExists(c, dst); err != nil {
+		if dstExists, err = listExists(c, dst); err != nil {
 			return false, err
+		}
+	}
+	// As Redis: the push (after the destination's creation), then the
+	// pop, then the source's deletion.
+	notify := func() {
+		c.notifyNew(!dstExists, dst)
+		c.Notify(NotifyList, listEvent(true, to), dst)
+		c.Notify(NotifyList, listEvent(false, from), src)
+		if !same && n == 1 {
+			c.Notify(NotifyGeneric, "del", src)
 		}
 	}
 	if same && n == 1 {
@@ -483,6 +517,7 @@ func moveElement(c *Ctx, src, dst []byte, from, to bool) (moved bool, err error)
 		}
 		c.Dirty(1)
 		c.Bulk(v)
+		notify()
 		return true, nil
 	}
 	vals, err := c.Tx.ListPop(src, from, 1)
@@ -495,6 +530,7 @@ func moveElement(c *Ctx, src, dst []byte, from, to bool) (moved bool, err error)
 	c.Dirty(1)
 	signalList(c, dst)
 	c.Bulk(vals[0])
+	notify()
 	return true, nil
 }
 
@@ -587,6 +623,10 @@ func popFirst(c *Ctx, keys [][]byte, ready []int, left bool, count int64) (int, 
 		}
 		if n > int64(len(vals)) {
 			signalList(c, key) // elements left for the next client blocked on key
+		}
+		c.Notify(NotifyList, listEvent(false, left), key)
+		if n == int64(len(vals)) {
+			c.Notify(NotifyGeneric, "del", key)
 		}
 		return i, nil
 	}

@@ -1,6 +1,11 @@
 package command
 
-import "sync/atomic"
+import (
+	"errors"
+	"sync/atomic"
+
+	"redpool/backend"
+)
 
 // Keyspace notifications: what a command records, and how it reaches the
 // world after the commit.
@@ -38,8 +43,10 @@ const (
 
 // Notifier delivers committed keyspace events (publishes them on the
 // __keyspace@db__ and __keyevent@db__ channels). It is called from the
-// goroutine that ran the command, after the commit and with no lock held;
-// it must be safe for concurrent use.
+// goroutine that ran the command, after the commit and with no lock held,
+// except for "expired", which comes from the backend's expiry under the
+// lock of the key (Engine.KeyExpired): it must not call the backend. It
+// must be safe for concurrent use. key belongs to the Notifier.
 type Notifier interface {
 	Notify(db int, class NotifyClass, event string, key []byte)
 }
@@ -92,4 +99,165 @@ func (c *Ctx) deliverEvents() {
 			c.e.notifier.Notify(ev.db, ev.class, ev.event, ev.key)
 		}
 	}
+}
+
+// NotifyAll is what "A" stands for in notify-keyspace-events: every class
+// of event ("g$lshzxetd"), not the key-miss and new-key ones.
+const NotifyAll = NotifyGeneric | NotifyString | NotifyList | NotifySet | NotifyHash |
+	NotifyZSet | NotifyExpired | NotifyEvicted | NotifyStream | NotifyModule
+
+// notifyLetters are the classes of notify-keyspace-events in the order
+// Redis prints them (keyspaceEventsFlagsToString); those in NotifyAll are
+// printed as "A" when all of them are set.
+var notifyLetters = [...]struct {
+	c     byte
+	class NotifyClass
+}{
+	{'g', NotifyGeneric}, {'$', NotifyString}, {'l', NotifyList}, {'s', NotifySet},
+	{'h', NotifyHash}, {'z', NotifyZSet}, {'x', NotifyExpired}, {'e', NotifyEvicted},
+	{'t', NotifyStream}, {'d', NotifyModule}, {'n', NotifyNew},
+	{'K', NotifyKeyspace}, {'E', NotifyKeyevent}, {'m', NotifyKeyMiss},
+}
+
+// ParseNotifyClasses parses a notify-keyspace-events value as Redis's
+// keyspaceEventsStringToFlags: any of "Ag$lshzxeKEtmdn", in any order,
+// repeats allowed; "" is none. ok is false for any other character.
+func ParseNotifyClasses(s string) (classes NotifyClass, ok bool) {
+next:
+	for i := range len(s) {
+		if s[i] == 'A' {
+			classes |= NotifyAll
+			continue
+		}
+		for _, l := range notifyLetters {
+			if l.c == s[i] {
+				classes |= l.class
+				continue next
+			}
+		}
+		return 0, false
+	}
+	return classes, true
+}
+
+// String returns the classes as CONFIG GET notify-keyspace-events prints
+// them: "A" for all of NotifyAll, else its letters and "n", then "K",
+// "E" and "m", in Redis's order.
+func (n NotifyClass) String() string {
+	var b []byte
+	all := n&NotifyAll == NotifyAll
+	if all {
+		b = append(b, 'A')
+	}
+	for _, l := range notifyLetters {
+		// As in Redis 7.0, "n" is not printed after an "A" either.
+		if n&l.class != 0 && !(all && (NotifyAll|NotifyNew)&l.class != 0) {
+			b = append(b, l.c)
+		}
+	}
+	return string(b)
+}
+
+// param is the notify-keyspace-events parameter, which sets the mask.
+func (n *notifyConfig) param() Param {
+	return Param{
+		Name: "notify-keyspace-events",
+		Get:  func() string { return NotifyClass(n.mask.Load()).String() },
+		Set: func(value string) error {
+			classes, ok := ParseNotifyClasses(value)
+			if !ok {
+				return errors.New(ReasonEventClass)
+			}
+			n.mask.Store(uint32(classes))
+			return nil
+		},
+	}
+}
+
+// KeyExpired hears of a key that expiry removed from database db (it is
+// the backend's ExpireFunc, which the server forwards to the engine): the
+// "expired" event is delivered at once, the removal being final. It runs
+// under the backend's lock on the key and does not call the backend.
+func (e *Engine) KeyExpired(db int, key []byte) {
+	if e.notifier != nil && e.notify.enabled(NotifyExpired) {
+		e.notifier.Notify(db, NotifyExpired, "expired", append([]byte(nil), key...))
+	}
+	if e.tracking.active() {
+		e.tracking.invalidate(e, nil, [][]byte{key})
+	}
+}
+
+// Helpers for the events that depend on what a key was before a write.
+// Each looks only when the class it serves is enabled, so that they cost
+// nothing (one atomic load) while notifications are off.
+
+// absentForNew reports whether key does not exist, when the "new" class
+// is enabled (false otherwise). A handler that may create key calls it
+// before the write and passes the answer to notifyNew after it.
+func (c *Ctx) absentForNew(key []byte) (bool, error) {
+	if !c.e.notify.enabled(NotifyNew) {
+		return false, nil
+	}
+	ok, err := c.Tx.Exists(key)
+	return !ok, err
+}
+
+// notifyNew emits "new" for key if absent (from absentForNew) says it was
+// created, as Redis's dbAdd does before the command's own event.
+func (c *Ctx) notifyNew(absent bool, key []byte) {
+	if absent {
+		c.Notify(NotifyNew, "new", key)
+	}
+}
+
+// notifyIfGone emits "del" for key when it no longer exists: a collection
+// that a removal emptied (the backend deletes it).
+func (c *Ctx) notifyIfGone(key []byte) error {
+	if !c.e.notify.enabled(NotifyGeneric) {
+		return nil
+	}
+	ok, err := c.Tx.Exists(key)
+	if err == nil && !ok {
+		c.Notify(NotifyGeneric, "del", key)
+	}
+	return err
+}
+
+// notifyKeyMisses emits "keymiss" for each key of a ReadOnly command that
+// does not exist, as Redis's lookupKeyRead does for every key such a
+// command looks up. The dispatcher calls it once the command succeeded,
+// still in its transaction (a read changes nothing, so the keys are as
+// the command saw them). Commands flagged NoKeyMiss (OBJECT) look keys up
+// without notifying, as in Redis.
+func (c *Ctx) notifyKeyMisses(tx backend.Tx) error {
+	if c.spec == nil || c.spec.Flags&(ReadOnly|NoKeyMiss) != ReadOnly || !c.e.notify.enabled(NotifyKeyMiss) {
+		return nil
+	}
+	keys, _, _ := c.spec.keys(nil, c.Args)
+	for _, k := range keys {
+		ok, err := tx.Exists(k)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			c.NotifyDB(tx.DB(), NotifyKeyMiss, "keymiss", k)
+		}
+	}
+	return nil
+}
+
+// notifyMiss emits "keymiss" for key, for the Write commands that look a
+// key up for reading (GETDEL, GETEX, GETSET, SET ... GET, COPY's source).
+func (c *Ctx) notifyMiss(key []byte) { c.Notify(NotifyKeyMiss, "keymiss", key) }
+
+// removedCount ends a removal of n elements from the key c.Args[1] (SREM,
+// LREM, HDEL), or returns err: it replies with n (changedCount) and, if
+// n > 0, emits event, then "del" if the removal emptied the key.
+func (c *Ctx) removedCount(n int64, err error, class NotifyClass, event string) error {
+	if err := c.changedCount(n, err); err != nil || n == 0 {
+		return err
+	}
+	key := c.Args[1]
+	c.Notify(class, event, key)
+	return c.notifyIfGone(key)
 }

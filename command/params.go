@@ -84,7 +84,6 @@ func redisKnobs() []Param {
 		intKnob("slowlog-log-slower-than", 10000, -1, maxLong),
 		intKnob("slowlog-max-len", 128, 0, maxLong),
 		intKnob("latency-monitor-threshold", 0, 0, maxLong),
-		keyspaceEventsKnob(),
 		boolKnob("stop-writes-on-bgsave-error", true),
 		boolKnob("rdbcompression", true),
 		fixedParam("rdbchecksum", "yes"),
@@ -353,64 +352,6 @@ func enumKnob(name, def string, words ...string) Param {
 				}
 			}
 			return fmt.Errorf(ReasonEnum, strings.Join(words, ", "))
-		},
-	}
-}
-
-// keyspaceEventsKnob is notify-keyspace-events: a set of event classes,
-// each a character, as Redis parses and prints it.
-func keyspaceEventsKnob() Param {
-	// The classes in the order CONFIG GET prints them. inA: what "A"
-	// stands for; alt: left out after an "A" (n among them, as in 7.0).
-	keyspaceEventClasses := [...]struct {
-		c        byte
-		inA, alt bool
-	}{
-		{'g', true, true}, {'$', true, true}, {'l', true, true}, {'s', true, true},
-		{'h', true, true}, {'z', true, true}, {'x', true, true}, {'e', true, true},
-		{'t', true, true}, {'d', true, true}, {'n', false, true},
-		{'K', false, false}, {'E', false, false}, {'m', false, false},
-	}
-	v := new(atomic.Uint32) // bit i: keyspaceEventClasses[i]
-	var all uint32
-	for i, ec := range keyspaceEventClasses {
-		if ec.inA {
-			all |= 1 << i
-		}
-	}
-	return Param{
-		Name: "notify-keyspace-events",
-		Get: func() string {
-			flags := v.Load()
-			var b []byte
-			if flags&all == all {
-				b = append(b, 'A')
-			}
-			for i, ec := range keyspaceEventClasses {
-				if flags&(1<<i) != 0 && !(ec.alt && flags&all == all) {
-					b = append(b, ec.c)
-				}
-			}
-			return string(b)
-		},
-		Set: func(value string) error {
-			var flags uint32
-		next:
-			for j := range len(value) {
-				if value[j] == 'A' {
-					flags |= all
-					continue
-				}
-				for i, ec := range keyspaceEventClasses {
-					if ec.c == value[j] {
-						flags |= 1 << i
-						continue next
-					}
-				}
-				return errors.New(ReasonEventClass)
-			}
-			v.Store(flags)
-			return nil
 		},
 	}
 }

@@ -75,6 +75,7 @@ func flushdb(c *Ctx) error {
 		return err
 	}
 	c.Dirty(max(n, 1))
+	c.trackFlush()
 	c.OK()
 	return nil
 }
@@ -92,6 +93,7 @@ func flushall(c *Ctx) error {
 		return err
 	}
 	c.Dirty(1)
+	c.trackFlush()
 	c.OK()
 	return nil
 }
@@ -491,6 +493,7 @@ func (e *Engine) infoSections() []InfoSection {
 			{"connected_clients", itoa(int64(e.ConnectedClients()))},
 			{"maxclients", e.paramOr("maxclients", "0")},
 			{"blocked_clients", itoa(int64(e.blocking.count()))},
+			{"tracking_clients", itoa(e.tracking.clients.Load())},
 		}},
 		{Name: "Memory", Fields: [][2]string{
 			{"used_memory", itoa(int64(ms.HeapAlloc))},
@@ -511,6 +514,7 @@ func (e *Engine) infoSections() []InfoSection {
 		pers = append(pers, [2]string{"rdb_changes_since_last_save", itoa(e.dirty.Load())}, [2]string{"aof_enabled", "0"})
 	}
 	secs = append(secs, InfoSection{Name: "Persistence", Fields: pers})
+	trackedKeys, trackedItems, trackedPrefixes := e.tracking.info()
 	secs = append(secs, InfoSection{Name: "Stats", Fields: [][2]string{
 		{"total_connections_received", itoa(e.conns.Load())},
 		{"total_commands_processed", itoa(commands)},
@@ -522,6 +526,9 @@ func (e *Engine) infoSections() []InfoSection {
 		{"keyspace_hits", "0"},
 		{"keyspace_misses", "0"},
 		{"total_error_replies", itoa(e.errors.total.Load())},
+		{"tracking_total_keys", itoa(int64(trackedKeys))},
+		{"tracking_total_items", itoa(int64(trackedItems))},
+		{"tracking_total_prefixes", itoa(int64(trackedPrefixes))},
 	}})
 	secs = append(secs, InfoSection{Name: "Replication", Fields: [][2]string{
 		{"role", "master"}, {"connected_slaves", "0"},

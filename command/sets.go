@@ -35,8 +35,25 @@ var (
 
 // --- single-key writes ---
 
-func sadd(c *Ctx) error { return c.changedCount(c.Tx.SetAdd(c.Args[1], c.Args[2:])) }
-func srem(c *Ctx) error { return c.changedCount(c.Tx.SetRem(c.Args[1], c.Args[2:])) }
+func sadd(c *Ctx) error {
+	key := c.Args[1]
+	absent, err := c.absentForNew(key)
+	if err != nil {
+		return err
+	}
+	n, err := c.Tx.SetAdd(key, c.Args[2:])
+	if err := c.changedCount(n, err); err != nil || n == 0 {
+		return err
+	}
+	c.notifyNew(absent, key)
+	c.Notify(NotifySet, "sadd", key)
+	return nil
+}
+
+func srem(c *Ctx) error {
+	n, err := c.Tx.SetRem(c.Args[1], c.Args[2:])
+	return c.removedCount(n, err, NotifySet, "srem")
+}
 
 // changedCount replies with n, the number of elements a write added or
 // removed, which is also the number of changes it made; or returns err.
@@ -105,6 +122,8 @@ func popMembers(c *Ctx, key []byte, count int64) ([][]byte, error) {
 		}
 		c.Propagate(wordDEL, key)
 		c.Dirty(size)
+		c.Notify(NotifySet, "spop", key)
+		c.Notify(NotifyGeneric, "del", key)
 		return all, nil
 	}
 	popped := make([][]byte, 0, count)
@@ -121,6 +140,7 @@ func popMembers(c *Ctx, key []byte, count int64) ([][]byte, error) {
 	}
 	c.Propagate(append([][]byte{wordSREM, key}, popped...)...)
 	c.Dirty(count)
+	c.Notify(NotifySet, "spop", key)
 	return popped, nil
 }
 
@@ -135,7 +155,8 @@ func smove(c *Ctx) error {
 		}
 		return err
 	}
-	if _, err := c.Tx.SetLen(dst); err != nil {
+	dstLen, err := c.Tx.SetLen(dst)
+	if err != nil {
 		return err
 	}
 	if string(src) == string(dst) {
@@ -152,11 +173,20 @@ func smove(c *Ctx) error {
 		}
 		return err
 	}
-	if _, err := c.Tx.SetAdd(dst, [][]byte{member}); err != nil {
+	added, err := c.Tx.SetAdd(dst, [][]byte{member})
+	if err != nil {
 		return err
 	}
 	c.Dirty(1)
 	c.Bool(true)
+	c.Notify(NotifySet, "srem", src)
+	if n == 1 {
+		c.Notify(NotifyGeneric, "del", src)
+	}
+	c.notifyNew(dstLen == 0, dst)
+	if added > 0 {
+		c.Notify(NotifySet, "sadd", dst)
+	}
 	return nil
 }
 
@@ -495,6 +525,11 @@ func setStore(c *Ctx, op setOp) error {
 	if err != nil {
 		return err
 	}
+	for i, n := range sizes {
+		if n == 0 { // Redis looks the sources up for reading
+			c.notifyMiss(keys[i])
+		}
+	}
 	var result [][]byte
 	err = eachResult(c, op, keys, sizes, func(m []byte) bool {
 		result = append(result, append([]byte(nil), m...))
@@ -515,10 +550,18 @@ func setStore(c *Ctx, op setOp) error {
 			return err
 		}
 		c.Dirty(int64(len(result)))
+		c.notifyNew(!deleted, dst)
+		c.Notify(NotifySet, storeEvent[op], dst)
+	} else if deleted {
+		c.Notify(NotifyGeneric, "del", dst)
 	}
 	c.Int(int64(len(result)))
 	return nil
 }
+
+// storeEvent is the keyspace event of op's STORE form (zstoreEvent for
+// sorted sets).
+var storeEvent = [...]string{opInter: "sinterstore", opUnion: "sunionstore", opDiff: "sdiffstore"}
 
 // sintercard is SINTERCARD numkeys key... [LIMIT limit]: the size of the
 // intersection, counting stopped at limit (0: no limit).

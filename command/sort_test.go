@@ -121,9 +121,9 @@ func TestSortTranscript(t *testing.T) {
 		}
 		// As Redis: "keymiss" for each missing key a pattern names (not
 		// for a missing field of an existing hash) and for SORT's missing
-		// key.
-		wantEvents := []string{"keymiss h_3", "keymiss h_2", "sortstore d", "del d",
-			"keymiss h_3", "keymiss h_2", "sortstore d"}
+		// key (and EXISTS's).
+		wantEvents := []string{"rpush l", "keymiss h_3", "keymiss h_2", "sortstore d", "del d",
+			"keymiss d", "keymiss h_3", "keymiss h_2", "sortstore d"}
 		if got := events.take(); !slices.Equal(got, wantEvents) {
 			t.Errorf("events %q, want %q", got, wantEvents)
 		}

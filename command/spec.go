@@ -58,6 +58,9 @@ const (
 	// Script commands run a script (EVAL, FCALL): whatever keys they
 	// declare, EXEC locks everything for writing when one is queued.
 	Script
+	// NoKeyMiss marks a ReadOnly command whose misses raise no "keymiss"
+	// event (OBJECT, as Redis's LOOKUP_NONOTIFY).
+	NoKeyMiss
 )
 
 var flagNames = []struct {

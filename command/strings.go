@@ -214,6 +214,9 @@ func setGeneric(c *Ctx, key, val []byte, f setFlags, at int64) (bool, error) {
 			return false, err
 		}
 		bulkOrNull(c, old, ok)
+		if !ok {
+			c.notifyMiss(key)
+		}
 		found = ok
 	case f&(setNX|setXX) != 0:
 		ok, err := c.Tx.Exists(key)
@@ -221,6 +224,12 @@ func setGeneric(c *Ctx, key, val []byte, f setFlags, at int64) (bool, error) {
 			return false, err
 		}
 		found = ok
+	default:
+		absent, err := c.absentForNew(key)
+		if err != nil {
+			return false, err
+		}
+		found = !absent
 	}
 	if (f&setNX != 0 && found) || (f&setXX != 0 && !found) {
 		return false, nil
@@ -232,6 +241,11 @@ func setGeneric(c *Ctx, key, val []byte, f setFlags, at int64) (bool, error) {
 	if f&setExpire != 0 && f&setPXAT == 0 {
 		c.Propagate(argSET, key, val, argPXAT, formatInt(at))
 	}
+	c.notifyNew(!found, key)
+	c.Notify(NotifyString, "set", key)
+	if f&setExpire != 0 {
+		c.Notify(NotifyGeneric, "expire", key)
+	}
 	return true, nil
 }
 
@@ -241,11 +255,12 @@ func getset(c *Ctx) error {
 }
 
 // getOrNull returns key's string value; for a missing key it replies null
-// and ok is false.
+// (a read miss) and ok is false.
 func getOrNull(c *Ctx, key []byte) (v []byte, ok bool, err error) {
 	v, ok, err = c.Tx.Get(key)
 	if err == nil && !ok {
 		c.Null()
+		c.notifyMiss(key)
 	}
 	return v, ok, err
 }
@@ -261,6 +276,7 @@ func getdel(c *Ctx) error {
 		return err
 	}
 	c.Dirty(1)
+	c.Notify(NotifyGeneric, "del", key)
 	return nil
 }
 
@@ -289,11 +305,13 @@ func getex(c *Ctx) error {
 			return err
 		}
 		c.Propagate(argDEL, key)
+		c.Notify(NotifyGeneric, "del", key)
 	case expire != nil:
 		if _, err := c.Tx.SetExpireAt(key, at); err != nil {
 			return err
 		}
 		c.Propagate(argPEXPIREAT, key, formatInt(at))
+		c.Notify(NotifyGeneric, "expire", key)
 	case f&setPersist != 0:
 		_, err = persistKey(c, key)
 		return err
@@ -312,6 +330,7 @@ func persistKey(c *Ctx, key []byte) (bool, error) {
 		return false, err
 	}
 	c.Propagate(argPERSIST, key)
+	c.Notify(NotifyGeneric, "persist", key)
 	return true, nil
 }
 
@@ -376,9 +395,15 @@ func msetnx(c *Ctx) error {
 // repeated key winning.
 func setPairs(c *Ctx, pairs [][]byte) error {
 	for i := 0; i < len(pairs); i += 2 {
+		absent, err := c.absentForNew(pairs[i])
+		if err != nil {
+			return err
+		}
 		if err := c.Tx.Set(pairs[i], pairs[i+1], 0, false); err != nil {
 			return err
 		}
+		c.notifyNew(absent, pairs[i])
+		c.Notify(NotifyString, "set", pairs[i])
 	}
 	c.Dirty(int64(len(pairs) / 2))
 	return nil
@@ -429,6 +454,8 @@ func incrBy(c *Ctx, key []byte, delta int64) error {
 		return err
 	}
 	c.Dirty(1)
+	c.notifyNew(!ok, key)
+	c.Notify(NotifyString, "incrby", key)
 	c.Int(cur)
 	return nil
 }
@@ -449,16 +476,25 @@ func incrbyfloat(c *Ctx) error {
 		return err
 	}
 	c.Propagate(argSET, key, out, argKEEPTTL)
+	c.notifyNew(!ok, key)
+	c.Notify(NotifyString, "incrbyfloat", key)
 	c.Bulk(out)
 	return nil
 }
 
 func appendCmd(c *Ctx) error {
-	n, err := c.Tx.Append(c.Args[1], c.Args[2])
+	key := c.Args[1]
+	absent, err := c.absentForNew(key)
+	if err != nil {
+		return err
+	}
+	n, err := c.Tx.Append(key, c.Args[2])
 	if err != nil {
 		return err
 	}
 	c.Dirty(1)
+	c.notifyNew(absent, key)
+	c.Notify(NotifyString, "append", key)
 	c.Int(n)
 	return nil
 }
@@ -517,12 +553,19 @@ func setrange(c *Ctx) error {
 	if offset < 0 {
 		return ErrOffsetRange
 	}
-	n, err := c.Tx.SetRange(c.Args[1], offset, c.Args[3])
+	key := c.Args[1]
+	absent, err := c.absentForNew(key)
+	if err != nil {
+		return err
+	}
+	n, err := c.Tx.SetRange(key, offset, c.Args[3])
 	if err != nil {
 		return err
 	}
 	if len(c.Args[3]) > 0 {
 		c.Dirty(1)
+		c.notifyNew(absent, key)
+		c.Notify(NotifyString, "setrange", key)
 	}
 	c.Int(n)
 	return nil

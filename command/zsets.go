@@ -1100,7 +1100,7 @@ func zalgebra(c *Ctx, op setOp, dst []byte, at int) error {
 		return err
 	}
 	if dst != nil {
-		return storeResult(c, dst, result, storeEvent[op])
+		return storeResult(c, dst, result, zstoreEvent[op])
 	}
 	w := c.newZWriter(a.withScores)
 	for _, e := range result {
@@ -1110,7 +1110,7 @@ func zalgebra(c *Ctx, op setOp, dst []byte, at int) error {
 	return nil
 }
 
-var storeEvent = [...]string{opInter: "zinterstore", opUnion: "zunionstore", opDiff: "zdiffstore"}
+var zstoreEvent = [...]string{opInter: "zinterstore", opUnion: "zunionstore", opDiff: "zdiffstore"}
 
 // zresult computes op over a's sources, in score order (equal scores in
 // member order). Members are copies.

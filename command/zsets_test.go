@@ -2,7 +2,6 @@ package command
 
 import (
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -65,26 +64,6 @@ func TestZSetPropagation(t *testing.T) {
 			t.Errorf("%s (reply %q): logged %q, want %q", tc.cmd, reply, got, tc.want)
 		}
 	}
-}
-
-// eventLog records delivered keyspace events as "event key".
-type eventLog struct {
-	mu     sync.Mutex
-	events []string
-}
-
-func (l *eventLog) Notify(db int, class NotifyClass, event string, key []byte) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.events = append(l.events, event+" "+string(key))
-}
-
-func (l *eventLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := l.events
-	l.events = nil
-	return out
 }
 
 // TestZSetNotifications checks the keyspace events the sorted-set

@@ -33,6 +33,10 @@ func TestEncodeConfigRoundTrip(t *testing.T) {
 			AOF:      config.AOF{File: "a.aof", Fsync: config.FsyncNo, RewritePercentage: 0, RewriteMinSize: 5},
 			Snapshot: config.Snapshot{File: "s.rpdb", Save: []config.SaveRule{{Seconds: 1, Changes: 1}, {Seconds: 9, Changes: 0}}},
 		},
+		OutputBufferLimit: config.OutputBufferLimits{
+			Replica: config.OutputBufferLimit{Hard: 5 * config.MB, Soft: config.MB, SoftSeconds: 7},
+		},
+		NotifyKeyspaceEvents: "KEA",
 	}
 	cases := []config.Config{everyKey, config.Default()}
 	noSave := config.Default()

@@ -31,6 +31,9 @@ type Config struct {
 	// OutputBufferLimit is [client_output_buffer_limit]: Redis's
 	// client-output-buffer-limit, per client class.
 	OutputBufferLimit OutputBufferLimits
+	// NotifyKeyspaceEvents is notify_keyspace_events: Redis's
+	// notify-keyspace-events classes ("" = off).
+	NotifyKeyspaceEvents string
 }
 
 // OutputBufferLimits are the output-buffer limits of each client class
@@ -119,6 +122,7 @@ func Default() Config {
 				Save: []SaveRule{{3600, 1}, {300, 100}, {60, 10000}},
 			},
 		},
+		NotifyKeyspaceEvents: "", // off
 	}
 }
 

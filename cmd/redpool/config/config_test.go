@@ -81,6 +81,7 @@ timeout = "1m30s"
 log_level = "DEBUG"
 proto_max_bulk_len = "1mb"
 enable_debug_command = "Local"
+notify_keyspace_events = "KEA"
 backend = "bolt"
 
 [bolt]
@@ -125,6 +126,7 @@ soft_seconds = 5
 			Replica: OutputBufferLimit{Hard: 256 * MB, Soft: 64 * MB, SoftSeconds: 60},
 			PubSub:  OutputBufferLimit{Hard: MB, SoftSeconds: 5},
 		},
+		NotifyKeyspaceEvents: "KEA",
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got  %+v\nwant %+v", c, want)
@@ -145,6 +147,7 @@ func TestEnums(t *testing.T) {
 		{"[persistence.aof]\nfsync = 1", "persistence.aof.fsync", `unknown value "1" (want always, everysec or no)`},
 		{"[persistence.aof]\nfsync = [\"no\"]", "persistence.aof.fsync", `want a string, got array`},
 		{`backend = ""`, "backend", `unknown value "" (want memory or bolt)`},
+		{`notify_keyspace_events = "KEx?"`, "notify_keyspace_events", `"KEx?" has a character that is not an event class (want any of "Ag$lshzxeKEtmdn")`},
 	}
 	for _, tt := range tests {
 		ps := problems(t, tt.src)
@@ -346,6 +349,7 @@ func TestValidateNamesFileKeys(t *testing.T) {
 	c.Timeout = -1
 	c.Threads = -1
 	c.Metrics.Listen = "nowhere"
+	c.NotifyKeyspaceEvents = "KEQ"
 	for _, l := range c.OutputBufferLimit.classes() {
 		*l = OutputBufferLimit{Hard: -1, Soft: -1, SoftSeconds: -1}
 	}

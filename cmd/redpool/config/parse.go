@@ -82,6 +82,7 @@ func (c *Config) leaves() map[string]leaf {
 		"log_level":                          {&c.LogLevel, str},
 		"proto_max_bulk_len":                 {&c.ProtoMaxBulkLen, size},
 		"enable_debug_command":               {&c.DebugCommand, str},
+		"notify_keyspace_events":             {&c.NotifyKeyspaceEvents, str},
 		"backend":                            {&c.Backend, str},
 		"bolt.file":                          {&c.Bolt.File, str},
 		"bolt.sync":                          {&c.Bolt.Sync, str},

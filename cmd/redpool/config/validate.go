@@ -57,6 +57,10 @@ func (e *Error) Error() string {
 // returns an *Error listing all problems, or nil. It is the whole check:
 // what passes here (and so -check-config) passes the server's start, short
 // of the file system (dir, files, locks).
+// keyspaceEventClasses are the characters of notify_keyspace_events, as
+// Redis's notify-keyspace-events.
+const keyspaceEventClasses = "Ag$lshzxeKEtmdn"
+
 func (c Config) Validate() error {
 	var ps []Problem
 	add := func(key, format string, args ...any) {
@@ -98,6 +102,9 @@ func (c Config) Validate() error {
 	}
 	if c.ProtoMaxBulkLen < MB {
 		add("proto_max_bulk_len", "%s bytes is too small (want at least 1mb)", c.ProtoMaxBulkLen)
+	}
+	if strings.Trim(c.NotifyKeyspaceEvents, keyspaceEventClasses) != "" {
+		add("notify_keyspace_events", "%q has a character that is not an event class (want any of %q)", c.NotifyKeyspaceEvents, keyspaceEventClasses)
 	}
 	addErr("backend", checkEnum(c.Backend))
 

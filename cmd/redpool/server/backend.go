@@ -18,9 +18,10 @@ func OpenBackend(cfg config.Config, clock backend.Clock, logger *slog.Logger) (b
 	return openBackend(cfg, clock, logger, storageHooks{})
 }
 
-// storageHooks are what the server hears from the storage layers (for
-// metrics); zero fields hear nothing.
+// storageHooks are what the server hears from the storage layers (keyspace
+// events, metrics); zero fields hear nothing.
 type storageHooks struct {
+	onExpire backend.ExpireFunc       // every key expiry removes
 	onFsync  func(time.Duration)      // each AOF fsync
 	onCommit func(int, time.Duration) // each bolt commit: updates, time
 }
@@ -35,7 +36,7 @@ func openBackend(cfg config.Config, clock backend.Clock, logger *slog.Logger, ho
 	}
 	switch cfg.Backend {
 	case config.BackendMemory:
-		return memory.New(memory.Options{Databases: cfg.Databases, Clock: clock, Logger: logger}), nil
+		return memory.New(memory.Options{Databases: cfg.Databases, Clock: clock, Logger: logger, OnExpire: hooks.onExpire}), nil
 	case config.BackendBolt:
 		sync, err := bolt.ParseSync(cfg.Bolt.Sync.String())
 		if err != nil {
@@ -48,6 +49,7 @@ func openBackend(cfg config.Config, clock backend.Clock, logger *slog.Logger, ho
 			Clock:     clock,
 			Logger:    logger,
 			OnCommit:  hooks.onCommit,
+			OnExpire:  hooks.onExpire,
 		})
 	default:
 		return nil, fmt.Errorf("backend = %q is not supported", cfg.Backend)

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"redpool/backend"
@@ -47,6 +48,10 @@ type Server struct {
 
 	clock   backend.Clock
 	persist persistence
+	// expiryTo is the engine that hears of expired keys (keyspace
+	// events): nil until the engine exists, so that keys expiring while
+	// the data loads go unreported, as in Redis.
+	expiryTo atomic.Pointer[command.Engine]
 	// dirLocks keep other redpools out of the directories the server
 	// writes in (cfg.WriteDirs; none when it writes nothing); closeStorage
 	// releases them last.
@@ -92,10 +97,10 @@ func New(cfg config.Config, o Options) (*Server, error) {
 		}
 		s.dirLocks = append(s.dirLocks, lock)
 	}
-	var hooks storageHooks
+	hooks := storageHooks{onExpire: s.keyExpired}
 	if cfg.Metrics.Listen != "" {
 		s.metrics = newMetrics()
-		hooks = storageHooks{onFsync: s.metrics.observeFsync, onCommit: s.metrics.observeCommit}
+		hooks.onFsync, hooks.onCommit = s.metrics.observeFsync, s.metrics.observeCommit
 	}
 	b, err := openBackend(cfg, o.Clock, o.Logger, hooks)
 	if err != nil {
@@ -109,6 +114,7 @@ func New(cfg config.Config, o Options) (*Server, error) {
 	s.persist = pers
 
 	params := command.NewParams()
+	events, _ := command.ParseNotifyClasses(cfg.NotifyKeyspaceEvents) // validated
 	limits := outputLimits(cfg.OutputBufferLimit)
 	opts := command.Options{
 		Backend:      b,
@@ -116,6 +122,7 @@ func New(cfg config.Config, o Options) (*Server, error) {
 		Logger:       o.Logger,
 		Params:       params,
 		Shutdown:     s.requestShutdown,
+		NotifyEvents: events,
 		OutputLimits: &limits,
 	}
 	if pers != nil {
@@ -141,6 +148,7 @@ func New(cfg config.Config, o Options) (*Server, error) {
 	}
 	s.pool = p
 	s.registerParams(params, o.ConfigFile)
+	s.expiryTo.Store(eng)
 	if s.metrics != nil {
 		if err := s.metrics.start(cfg.Metrics.Listen, s); err != nil {
 			_ = s.pool.Shutdown(context.Background())
@@ -149,6 +157,14 @@ func New(cfg config.Config, o Options) (*Server, error) {
 		}
 	}
 	return s, nil
+}
+
+// keyExpired is the backend's ExpireFunc: it passes the expiry on to the
+// engine once there is one.
+func (s *Server) keyExpired(db int, key []byte) {
+	if eng := s.expiryTo.Load(); eng != nil {
+		eng.KeyExpired(db, key)
+	}
 }
 
 // closeStorage closes persistence (saving as configured) and the backend,
