@@ -322,12 +322,9 @@ func hrandfield(c *Ctx) error {
 	if len(c.Args) == 2 {
 		return randomField(c, key)
 	}
-	l, err := parseInt(c.Args[2])
+	l, err := randomCount(c.Args[2])
 	if err != nil {
 		return err
-	}
-	if l == math.MinInt64 {
-		return ErrLongRange
 	}
 	what := hashFields
 	switch {
@@ -403,14 +400,36 @@ func randomPlan(size, l int64) (n int, how pickHow, err error) {
 
 // randomField replies with one random field of key, or null.
 func randomField(c *Ctx, key []byte) error {
+	return randomOne(c, func(reply func([]byte)) error {
+		return c.Tx.HashRandom(key, 1, false, func(f, _ []byte) error { reply(f); return nil })
+	})
+}
+
+// randomOne replies with the one element pick passes to reply, or null
+// when it passes none (a missing key): HRANDFIELD, SRANDMEMBER and
+// ZRANDMEMBER without a count.
+func randomOne(c *Ctx, pick func(reply func([]byte)) error) error {
 	found := false
-	err := c.Tx.HashRandom(key, 1, false, func(f, _ []byte) error {
-		c.Bulk(f)
+	err := pick(func(b []byte) {
+		c.Bulk(b)
 		found = true
-		return nil
 	})
 	if err == nil && !found {
 		c.Null()
 	}
 	return err
+}
+
+// randomCount parses the count of HRANDFIELD, SRANDMEMBER and
+// ZRANDMEMBER: an integer, but not the most negative one, which has no
+// opposite.
+func randomCount(arg []byte) (int64, error) {
+	l, err := parseInt(arg)
+	if err != nil {
+		return 0, err
+	}
+	if l == math.MinInt64 {
+		return 0, ErrLongRange
+	}
+	return l, nil
 }

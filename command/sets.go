@@ -1,8 +1,6 @@
 package command
 
 import (
-	"math"
-
 	"redpool/backend"
 )
 
@@ -251,23 +249,13 @@ func srandmember(c *Ctx) error {
 	case len(c.Args) > 3:
 		return ErrSyntax
 	case len(c.Args) == 2:
-		found := false
-		err := c.Tx.SetRandom(key, 1, false, func(m []byte) error {
-			c.Bulk(m)
-			found = true
-			return nil
+		return randomOne(c, func(reply func([]byte)) error {
+			return c.Tx.SetRandom(key, 1, false, func(m []byte) error { reply(m); return nil })
 		})
-		if err == nil && !found {
-			c.Null()
-		}
-		return err
 	}
-	l, err := parseInt(c.Args[2])
+	l, err := randomCount(c.Args[2])
 	if err != nil {
 		return err
-	}
-	if l == math.MinInt64 {
-		return ErrLongRange
 	}
 	size, err := c.Tx.SetLen(key)
 	if err != nil {

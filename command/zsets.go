@@ -789,23 +789,13 @@ func bzmpop(c *Ctx) error {
 func zrandmember(c *Ctx) error {
 	key := c.Args[1]
 	if len(c.Args) == 2 {
-		found := false
-		err := c.Tx.ZRandom(key, 1, false, func(m []byte, _ float64) error {
-			c.Bulk(m)
-			found = true
-			return nil
+		return randomOne(c, func(reply func([]byte)) error {
+			return c.Tx.ZRandom(key, 1, false, func(m []byte, _ float64) error { reply(m); return nil })
 		})
-		if err == nil && !found {
-			c.Null()
-		}
-		return err
 	}
-	l, err := parseInt(c.Args[2])
+	l, err := randomCount(c.Args[2])
 	if err != nil {
 		return err
-	}
-	if l == math.MinInt64 {
-		return ErrLongRange
 	}
 	withScores := false
 	switch {
