@@ -31,20 +31,26 @@
 //
 //	uvarint  n         bytes that follow in this record (never 0: 0 is the end marker)
 //	uvarint  db        database index
-//	byte     kind      1 string, 2 list, 3 hash; | 0x80 when an expiry follows
+//	byte     kind      1 string, 2 list, 3 hash, 4 set, 5 sorted set;
+//	                   | 0x80 when an expiry follows
 //	int64    expireAt  absolute Unix ms, > 0 (only when kind & 0x80)
 //	uvarint  klen      key length, then klen bytes of key
 //	value, as items (uvarint len, len bytes each), by the type's registry row:
 //	  scalar      one item                                      (string)
 //	  collection  uvarint count (>= 1), then count elements of
 //	              width items each, in the value's order         (list: width 1, head first;
-//	                                                              hash: width 2, field then value)
+//	                                                              hash: width 2, field then value;
+//	                                                              set: width 1;
+//	                                                              sorted set: width 2, the score
+//	                                                              as text ("%.17g", "inf",
+//	                                                              "-inf") then the member)
 //
 // The kind, and whether a type is a scalar or a collection of elements of
 // some width, come from the type's row in backend's registry
 // (backend.TypeInfo): a new type is a new kind, and the format, its
-// version and the code here stay as they are. A kind this build does not
-// know is ErrCorrupt.
+// version and the code here stay as they are: files written before a kind
+// existed load unchanged (sets and sorted sets came that way, in version
+// 1). A kind this build does not know is ErrCorrupt.
 //
 // For example SET "a b" "x" with PEXPIREAT 1700000000000 in database 3 is
 // (TestDocExample checks it)
