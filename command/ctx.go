@@ -49,6 +49,7 @@ type Ctx struct {
 	lastEnd    time.Duration // when the last top-level command ended
 	lastIO     int64         // the client's ioMark then
 	errReplies int64         // error replies written on c
+	scripts    int           // scripts running on c (nested FCALL/EVAL: refused, but counted)
 	counted    int64         // errReplies already charged to a command
 	// pushes are the frames TakePushes took from the client's outbox,
 	// written after out.
@@ -253,6 +254,10 @@ func (c *Ctx) InTx(write bool, keys [][]byte, fn Handler) error {
 	c.mark = savedMark
 	return err
 }
+
+// InScript reports whether the command runs inside a script (Redis's
+// CLIENT_SCRIPT): SORT then sorts a set even with BY nosort.
+func (c *Ctx) InScript() bool { return c.scripts > 0 }
 
 // InOpenTx reports whether c runs inside a transaction that Atomically
 // holds open (EXEC, a script): blocking commands then do not block.

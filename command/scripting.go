@@ -492,7 +492,11 @@ func (c *Ctx) runTarget(t runTarget, keys, args [][]byte, readOnly bool) error {
 	}
 	r := &vm.runState
 	*r = scriptRun{s: s, c: c, vm: vm, target: t, name: t.name(), keys: keys, db: c.Client.DB(), readOnly: readOnly, function: t.def != nil, argv: c.Args}
-	defer func() { *r = scriptRun{} }()
+	c.scripts++
+	defer func() {
+		*r = scriptRun{}
+		c.scripts--
+	}()
 	for {
 		r.lock = locking(t.locking().Load())
 		if c.open != nil {

@@ -225,10 +225,10 @@ func (s *sorter) run(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	// A set has no order of its own: stored, it is sorted anyway, so
-	// that the result is the same everywhere. (Redis also sorts it inside
-	// a script; redpool has no scripts yet.)
-	if o.dontsort && t == backend.TypeSet && o.hasStore {
+	// A set has no order of its own: stored, or read by a script, it is
+	// sorted anyway, so that the result is the same everywhere (Redis's
+	// rule, for replication and scripts).
+	if o.dontsort && t == backend.TypeSet && (o.hasStore || c.InScript()) {
 		o.dontsort, o.alpha, o.hasBy = false, true, false
 	}
 	start, end := sortRange(o, n)

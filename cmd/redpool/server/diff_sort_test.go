@@ -147,3 +147,27 @@ func TestDiffSortLarge(t *testing.T) {
 		d.Do("LRANGE", "dst", "0", "-1")
 	})
 }
+
+// TestDiffSortInScript: inside a script, SORT of a set BY nosort sorts it
+// anyway (ALPHA), as Redis does so that scripts see one order everywhere;
+// lists and sorted sets keep their own order.
+func TestDiffSortInScript(t *testing.T) {
+	r := servertest.StartRedis(t)
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
+		d := servertest.NewDiff(t, r.Addr, servertest.Start(t, servertest.WithConfig(b.Apply)).Addr, proto)
+		d.Both("SADD", "s", "5", "3", "1", "10", "-2", "b", "a")
+		d.Both("RPUSH", "l", "3", "1", "2")
+		d.Both("ZADD", "z", "3", "c", "1", "a", "2", "b")
+		for _, c := range [][]string{
+			{"EVAL", "return redis.call('sort', KEYS[1], 'by', 'nosort')", "1", "s"},
+			{"EVAL", "return redis.call('sort', KEYS[1], 'by', 'nosort', 'limit', '1', '3')", "1", "s"},
+			{"EVAL", "return redis.call('sort', KEYS[1], 'by', 'nosort', 'desc')", "1", "s"},
+			{"EVAL", "return redis.call('sort', KEYS[1], 'by', 'nosort')", "1", "l"},
+			{"EVAL", "return redis.call('sort', KEYS[1], 'by', 'nosort')", "1", "z"},
+			{"EVAL", "return redis.call('sort_ro', KEYS[1], 'by', 'nosort')", "1", "s"},
+		} {
+			d.Do(c...)
+		}
+		t.Logf("compared %d commands with Redis", d.Cases)
+	})
+}
