@@ -72,3 +72,17 @@ func BenchmarkMGet(b *testing.B) {
 	c.Reset()
 	benchExec(b, e, c, benchArgs("MGET", "a", "b", "c", "d"), "*4\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$-1\r\n")
 }
+
+// BenchmarkMultiExec is one MULTI; SET; INCR; EXEC transaction per
+// iteration (BenchmarkVsRedis's workload, in-process).
+func BenchmarkMultiExec(b *testing.B) {
+	e, c := benchEngine(b)
+	cmds := [][][]byte{benchArgs("MULTI"), benchArgs("SET", "k", "v"), benchArgs("INCR", "n"), benchArgs("EXEC")}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, args := range cmds {
+			e.Exec(c, args)
+		}
+		c.Reset()
+	}
+}

@@ -141,6 +141,7 @@ func (e *Engine) exec(c *Ctx, args [][]byte) {
 		c.waitPause(spec)
 	}
 	if c.Client.multi.on && c.dispatchMulti(spec, args) {
+		c.clockGap() // queueing is not EXEC's time
 		return
 	}
 	c.Run(spec, args)

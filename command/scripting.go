@@ -846,6 +846,7 @@ func (vm *luaVM) call(L *lua.LState, raise bool) int {
 	proto := c.Client.Proto()
 	c.Client.SetProto(r.resp)
 	mark := len(c.out)
+	c.clockGap() // the script's own time is not the command's
 	c.Run(spec, argv)
 	c.Client.SetProto(proto)
 	c.Args, c.spec, c.mark = savedArgs, savedSpec, savedMark

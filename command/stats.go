@@ -78,7 +78,7 @@ type runStat struct {
 // EXEC around it) is returned for endStat to restore.
 func (c *Ctx) beginStat(spec *Spec, args [][]byte) runStat {
 	outer := c.stat
-	c.stat = runStat{spec: spec, args: args, start: c.startTime(outer.spec == nil)}
+	c.stat = runStat{spec: spec, args: args, start: c.startTime()}
 	c.counted = c.errReplies // errors replied before it are not its own
 	return outer
 }
@@ -91,9 +91,7 @@ func (c *Ctx) endStat(outer runStat) {
 	st := c.stat
 	c.stat = outer
 	end := time.Since(c.e.epoch)
-	if outer.spec == nil {
-		c.lastEnd, c.lastIO = end, c.ioMark()
-	}
+	c.lastEnd, c.lastIO = end, c.ioMark()
 	took := end - st.start - c.waited
 	c.waited = 0
 	if took < 0 {
@@ -122,15 +120,21 @@ func (c *Ctx) endStat(outer runStat) {
 }
 
 // startTime is when the command starting now started. Reading the clock
-// costs as much as a small command here, so a top-level command that
-// follows another one with no network read or write in between (the
-// commands of one pipelined batch) starts when the previous one ended.
-func (c *Ctx) startTime(top bool) time.Duration {
-	if top && c.lastEnd != 0 && c.lastIO == c.ioMark() {
+// costs as much as a small command here, so a command that follows
+// another one with no network read or write in between (the commands of
+// one pipelined batch, those EXEC or a script runs) starts when the
+// previous one ended.
+func (c *Ctx) startTime() time.Duration {
+	if c.lastEnd != 0 && c.lastIO == c.ioMark() {
 		return c.lastEnd
 	}
 	return time.Since(c.e.epoch)
 }
+
+// clockGap says that time passed since the last command ended that is not
+// the next command's (queueing in MULTI, a script's own Lua code): the
+// next command reads the clock at its start.
+func (c *Ctx) clockGap() { c.lastEnd = 0 }
 
 // ioMark changes whenever the client's session reads or writes.
 func (c *Ctx) ioMark() int64 {
