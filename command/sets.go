@@ -533,6 +533,9 @@ func setStore(c *Ctx, op setOp) error {
 	if deleted {
 		c.Dirty(1)
 	}
+	if deleted || len(result) > 0 {
+		c.Touch(dst) // the sources are read, not changed
+	}
 	if len(result) > 0 {
 		if _, err := c.Tx.SetAdd(dst, result); err != nil {
 			return err

@@ -528,6 +528,9 @@ func storeResult(c *Ctx, dst []byte, result []backend.ScoredMember, event string
 	if err != nil {
 		return err
 	}
+	if deleted || len(result) > 0 {
+		c.Touch(dst) // the sources are read, not changed
+	}
 	if len(result) == 0 {
 		if deleted {
 			c.Dirty(1)

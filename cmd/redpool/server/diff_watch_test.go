@@ -49,6 +49,18 @@ func TestDiffWatch(t *testing.T) {
 			add(b, write)
 			add(a, tx...)
 		}
+		// A STORE changes its destination, not its sources.
+		for _, write := range []string{"SINTERSTORE d s1 s2", "SUNIONSTORE d s1 s2", "SDIFFSTORE d s1 s2",
+			"ZUNIONSTORE d 2 z1 z2", "ZINTERSTORE d 2 z1 z2", "ZDIFFSTORE d 2 z1 z2", "ZRANGESTORE d z1 0 -1",
+			"SINTERSTORE d s1 nosuch", "ZINTERSTORE d 2 z1 nosuch"} {
+			add(b, "SADD s1 a b", "SADD s2 b c", "ZADD z1 1 a 2 b", "ZADD z2 2 b 3 c", "SET d 1")
+			add(a, "WATCH s1 z1")
+			add(b, write)
+			add(a, tx...)
+			add(a, "WATCH d")
+			add(b, write)
+			add(a, tx...)
+		}
 		// A write inside another client's EXEC.
 		add(a, "WATCH x")
 		add(b, "MULTI", "SET x 5", "EXEC")
