@@ -612,6 +612,7 @@ func popFirst(c *Ctx, keys [][]byte, ready []int, left bool, count int64) (int, 
 		if err != nil {
 			return -1, err
 		}
+		c.Touch(key) // only the key popped from changed
 		c.Array(2)
 		c.Bulk(key)
 		if count == 0 {

@@ -747,6 +747,7 @@ func zpopFirst(c *Ctx, keys [][]byte, ready []int, top bool, count int64, multi 
 		if err := popElements(c, key, top, n, size, multi); err != nil {
 			return -1, err
 		}
+		c.Touch(key) // only the key popped from changed
 		if count == -1 && !multi {
 			c.Propagate(popWordZ(top), key)
 		} else {

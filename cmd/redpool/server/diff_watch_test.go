@@ -61,6 +61,17 @@ func TestDiffWatch(t *testing.T) {
 			add(b, write)
 			add(a, tx...)
 		}
+		// A pop from one of several keys changes only that key.
+		for _, write := range []string{"LMPOP 2 l1 l2 LEFT", "BLPOP l1 l2 0", "BRPOP l1 l2 0", "ZMPOP 2 z1 z2 MIN",
+			"BZPOPMIN z1 z2 0", "BZMPOP 0 2 z1 z2 MAX"} {
+			add(b, "DEL l1 l2 z1 z2", "RPUSH l2 x y", "ZADD z2 1 a 2 b")
+			add(a, "WATCH l1 z1")
+			add(b, write)
+			add(a, tx...)
+			add(a, "WATCH l2 z2")
+			add(b, write)
+			add(a, tx...)
+		}
 		// A write inside another client's EXEC.
 		add(a, "WATCH x")
 		add(b, "MULTI", "SET x 5", "EXEC")
