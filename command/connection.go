@@ -388,6 +388,9 @@ func (e *Engine) clientLine(cl *Client) string {
 	}
 	// The flags in Redis's order (catClientInfoString).
 	flags := ""
+	if cl.monitor.Load() {
+		flags += "O"
+	}
 	if cl.Subscribed() {
 		flags += "P"
 	}

@@ -109,6 +109,7 @@ type Engine struct {
 	slowlog    *slowlog
 	latency    *latency
 	pause      pauseState
+	monitors   monitors
 	// startupHeap and memPeak are MEMORY STATS's startup.allocated and
 	// peak.allocated (the highest heap seen when asked).
 	startupHeap int64
@@ -212,6 +213,7 @@ func Families() [][]Spec {
 		memoryCommands(),
 		latencyCommands(),
 		debugCommands(),
+		monitorCommands(),
 		scriptCommands(),
 		functionCommands(),
 	}
@@ -331,6 +333,7 @@ type Client struct {
 	// unblock carries CLIENT UNBLOCK's request to the client's wait.
 	unblock chan unblockReason
 	noEvict atomic.Bool // CLIENT NO-EVICT
+	monitor atomic.Bool // in MONITOR mode (monitor.go)
 	// replyMode and skipArmed are CLIENT REPLY's state; only the client's
 	// session touches them.
 	replyMode int
@@ -355,6 +358,7 @@ func (e *Engine) NewClient(addr, laddr string) *Client {
 
 // Unregister forgets a client, the keys it watched and its subscriptions.
 func (e *Engine) Unregister(c *Client) {
+	e.monitors.remove(c)
 	e.watches.remove(c, c.watching)
 	e.pubsub.unsubscribeAll(c)
 	e.tracking.disable(c)

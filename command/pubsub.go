@@ -103,6 +103,9 @@ func (cl *Client) Subscribed() bool { return cl.subs.total.Load() != 0 }
 
 // outputClass is the client's client-output-buffer-limit class.
 func (cl *Client) outputClass() ClientClass {
+	if cl.monitor.Load() {
+		return ClassReplica // as Redis counts a monitor
+	}
 	if cl.Subscribed() {
 		return ClassPubSub
 	}

@@ -79,6 +79,9 @@ type runStat struct {
 func (c *Ctx) beginStat(spec *Spec, args [][]byte) runStat {
 	outer := c.stat
 	c.stat = runStat{spec: spec, args: args, start: c.startTime()}
+	if spec.Flags&Script != 0 && c.e.monitors.n.Load() != 0 {
+		c.feedMonitors(spec, args) // as Redis: a script's line comes before its commands'
+	}
 	c.counted = c.errReplies // errors replied before it are not its own
 	return outer
 }
@@ -90,6 +93,9 @@ func (c *Ctx) beginStat(spec *Spec, args [][]byte) runStat {
 func (c *Ctx) endStat(outer runStat) {
 	st := c.stat
 	c.stat = outer
+	if c.e.monitors.n.Load() != 0 && !st.skip && !st.rejected && st.spec.Flags&Script == 0 {
+		c.feedMonitors(st.spec, st.args) // after it ran; scripts before (beginStat)
+	}
 	end := time.Since(c.e.epoch)
 	c.lastEnd, c.lastIO = end, c.ioMark()
 	took := end - st.start - c.waited
