@@ -78,7 +78,7 @@ func (c *Ctx) debugAllowed() bool {
 
 // Redis's type numbers, which its digest mixes in.
 var redisTypeNumber = map[backend.Type]uint32{
-	backend.TypeString: 0, backend.TypeList: 1, backend.TypeSet: 2, backend.TypeHash: 4,
+	backend.TypeString: 0, backend.TypeList: 1, backend.TypeSet: 2, backend.TypeZSet: 3, backend.TypeHash: 4,
 }
 
 // digest is Redis's 20-byte dataset digest.
@@ -111,9 +111,6 @@ func objectDigest(tx backend.Tx, key []byte, d *digest) error {
 	}
 	info, ok := backend.Lookup(t)
 	num, known := redisTypeNumber[t]
-	if info.Name == "zset" {
-		num, known = 3, true
-	}
 	if !ok || !known {
 		return backend.ErrUnknownType
 	}
@@ -129,7 +126,7 @@ func objectDigest(tx backend.Tx, key []byte, d *digest) error {
 				d.xor(items[i])
 			default: // field and value; a sorted set's score and member
 				first, second := items[i], items[i+1]
-				if info.Name == "zset" {
+				if t == backend.TypeZSet {
 					first, second = second, first // the member first, then the score
 				}
 				var e digest
