@@ -172,12 +172,7 @@ func (e *Engine) latencyStatFields() [][2]string {
 		}
 		out = append(out, [2]string{"latency_percentiles_usec_" + s.FullName(), string(b)})
 	}
-	for _, s := range e.table.specs {
-		add(s)
-		for i := range s.Subcommands {
-			add(&s.Subcommands[i])
-		}
-	}
+	e.table.eachSpec(add)
 	return out
 }
 
@@ -275,23 +270,12 @@ func latencyHistogram(c *Ctx) error {
 		}
 	}
 	if len(c.Args) == 2 {
-		for _, s := range c.e.table.specs {
-			if len(s.Subcommands) == 0 {
-				add(s)
-			}
-			for i := range s.Subcommands {
-				add(&s.Subcommands[i])
-			}
-		}
+		// A container has no histogram of its own: its subcommands do.
+		c.e.table.eachSpec(add)
 	} else {
 		for _, a := range c.Args[2:] {
-			s := c.e.table.lookupFull(a)
-			if s == nil {
-				continue
-			}
-			add(s)
-			for i := range s.Subcommands {
-				add(&s.Subcommands[i])
+			if s := c.e.table.lookupFull(a); s != nil {
+				s.withSubs(add)
 			}
 		}
 	}

@@ -229,16 +229,26 @@ func (s *errorStats) reset() {
 // eachStat calls fn with the counters of every command (subcommands too)
 // called or rejected since the last reset, in name order.
 func (t *Table) eachStat(fn func(s *Spec, calls, usec, rejected, failed int64)) {
-	add := func(s *Spec) {
+	t.eachSpec(func(s *Spec) {
 		if calls, usec, rejected, failed := s.stats.totals(); calls != 0 || rejected != 0 {
 			fn(s, calls, usec, rejected, failed)
 		}
-	}
+	})
+}
+
+// eachSpec calls fn for every command and subcommand, in name order: the
+// units INFO commandstats, latencystats and LATENCY HISTOGRAM report.
+func (t *Table) eachSpec(fn func(s *Spec)) {
 	for _, s := range t.specs {
-		add(s)
-		for i := range s.Subcommands {
-			add(&s.Subcommands[i])
-		}
+		s.withSubs(fn)
+	}
+}
+
+// withSubs calls fn for s, then for each of its subcommands.
+func (s *Spec) withSubs(fn func(s *Spec)) {
+	fn(s)
+	for i := range s.Subcommands {
+		fn(&s.Subcommands[i])
 	}
 }
 
@@ -263,10 +273,5 @@ func (t *Table) commandStatFields() [][2]string {
 
 // resetStats zeroes every command's counters (CONFIG RESETSTAT).
 func (t *Table) resetStats() {
-	for _, s := range t.specs {
-		s.stats.reset()
-		for i := range s.Subcommands {
-			s.Subcommands[i].stats.reset()
-		}
-	}
+	t.eachSpec(func(s *Spec) { s.stats.reset() })
 }
