@@ -54,42 +54,62 @@ func setState(t *testing.T, c *servertest.Conn) []string {
 	return out
 }
 
-func expectState(t *testing.T, c *servertest.Conn, want []string) {
+// persistCase is one type's restart test: a workload, the state it
+// leaves (the TTL of a key last but one, as "ttl(u)=..."), and a write to
+// make after an AOF rewrite, which replies :1.
+type persistCase struct {
+	workload func(*testing.T, *servertest.Conn)
+	state    func(*testing.T, *servertest.Conn) []string
+	after    []string
+}
+
+var setPersist = persistCase{setWorkload, setState, []string{"SADD", "s", "after"}}
+
+// expectState fails unless c's server holds want, the TTL allowed to have
+// ticked by a second.
+func (pc persistCase) expectState(t *testing.T, c *servertest.Conn, want []string) {
 	t.Helper()
-	got := setState(t, c)
+	got := pc.state(t, c)
 	for i := range want {
-		// The TTL may have ticked by a second.
 		if got[i] != want[i] && !(i == len(want)-2 && got[i] == "ttl(u)=:999\r\n") {
-			t.Fatalf("after restart %s, want %s", got[i], want[i])
+			t.Fatalf("after restart %q, want %q", got[i], want[i])
 		}
 	}
 }
 
-func TestSetAOFRestartAndRewrite(t *testing.T) {
+// aofRestartAndRewrite: the workload survives an AOF replay, then a
+// rewrite, a write after it and a replay of the rewritten log.
+func (pc persistCase) aofRestartAndRewrite(t *testing.T) {
 	s := servertest.StartConfig(t, aofConfig(t.TempDir(), config.FsyncAlways), server.Options{})
 	c := servertest.Dial(t, s.Addr)
-	setWorkload(t, c)
-	want := setState(t, c)
+	pc.workload(t, c)
+	want := pc.state(t, c)
 	s = restart(t, s, server.Options{})
 	c = servertest.Dial(t, s.Addr)
-	expectState(t, c, want)
+	pc.expectState(t, c, want)
 	c.Expect("+Background append only file rewriting started\r\n", "BGREWRITEAOF")
 	waitInfo(t, c, "aof_rewrite_in_progress", "0")
-	c.Expect(":1\r\n", "SADD", "s", "after")
-	want = setState(t, c)
+	c.Expect(":1\r\n", pc.after...)
+	want = pc.state(t, c)
 	s = restart(t, s, server.Options{})
-	expectState(t, servertest.Dial(t, s.Addr), want)
+	pc.expectState(t, servertest.Dial(t, s.Addr), want)
 }
 
-func TestSetSnapshotAndBoltRestart(t *testing.T) {
+// snapshotAndBoltRestart: the workload survives SAVE and a restart, on
+// each backend.
+func (pc persistCase) snapshotAndBoltRestart(t *testing.T) {
 	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply), servertest.WithConfig(snapshotMode()))
 		c := servertest.Dial(t, s.Addr)
-		setWorkload(t, c)
-		want := setState(t, c)
+		pc.workload(t, c)
+		want := pc.state(t, c)
 		c.Expect("+OK\r\n", "SAVE")
 		shutdown(t, s)
 		s2 := servertest.StartConfig(t, s.Config, server.Options{})
-		expectState(t, servertest.Dial(t, s2.Addr), want)
+		pc.expectState(t, servertest.Dial(t, s2.Addr), want)
 	})
 }
+
+func TestSetAOFRestartAndRewrite(t *testing.T) { setPersist.aofRestartAndRewrite(t) }
+
+func TestSetSnapshotAndBoltRestart(t *testing.T) { setPersist.snapshotAndBoltRestart(t) }

@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"testing"
 
-	"redpool/cmd/redpool/config"
-	"redpool/cmd/redpool/server"
 	"redpool/cmd/redpool/server/servertest"
 )
 
@@ -60,42 +58,8 @@ func zsetState(t *testing.T, c *servertest.Conn) []string {
 	return out
 }
 
-func expectZSetState(t *testing.T, c *servertest.Conn, want []string) {
-	t.Helper()
-	got := zsetState(t, c)
-	for i := range want {
-		// The TTL may have ticked by a second.
-		if got[i] != want[i] && !(i == len(want)-2 && got[i] == "ttl(u)=:999\r\n") {
-			t.Fatalf("after restart %q, want %q", got[i], want[i])
-		}
-	}
-}
+var zsetPersist = persistCase{zsetWorkload, zsetState, []string{"ZADD", "z", "9", "after"}}
 
-func TestZSetAOFRestartAndRewrite(t *testing.T) {
-	s := servertest.StartConfig(t, aofConfig(t.TempDir(), config.FsyncAlways), server.Options{})
-	c := servertest.Dial(t, s.Addr)
-	zsetWorkload(t, c)
-	want := zsetState(t, c)
-	s = restart(t, s, server.Options{})
-	c = servertest.Dial(t, s.Addr)
-	expectZSetState(t, c, want)
-	c.Expect("+Background append only file rewriting started\r\n", "BGREWRITEAOF")
-	waitInfo(t, c, "aof_rewrite_in_progress", "0")
-	c.Expect(":1\r\n", "ZADD", "z", "9", "after")
-	want = zsetState(t, c)
-	s = restart(t, s, server.Options{})
-	expectZSetState(t, servertest.Dial(t, s.Addr), want)
-}
+func TestZSetAOFRestartAndRewrite(t *testing.T) { zsetPersist.aofRestartAndRewrite(t) }
 
-func TestZSetSnapshotAndBoltRestart(t *testing.T) {
-	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
-		s := servertest.Start(t, servertest.WithConfig(b.Apply), servertest.WithConfig(snapshotMode()))
-		c := servertest.Dial(t, s.Addr)
-		zsetWorkload(t, c)
-		want := zsetState(t, c)
-		c.Expect("+OK\r\n", "SAVE")
-		shutdown(t, s)
-		s2 := servertest.StartConfig(t, s.Config, server.Options{})
-		expectZSetState(t, servertest.Dial(t, s2.Addr), want)
-	})
-}
+func TestZSetSnapshotAndBoltRestart(t *testing.T) { zsetPersist.snapshotAndBoltRestart(t) }
