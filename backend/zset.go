@@ -1,6 +1,8 @@
 package backend
 
 import (
+	"bytes"
+	"cmp"
 	"errors"
 	"math"
 	"strconv"
@@ -14,6 +16,15 @@ var ErrNotANumber = errors.New("backend: resulting score is not a number")
 type ScoredMember struct {
 	Member []byte
 	Score  float64
+}
+
+// CompareScored orders two elements as a sorted set holds them: by score,
+// equal scores by member bytes.
+func CompareScored(a, b ScoredMember) int {
+	if c := cmp.Compare(a.Score, b.Score); c != 0 {
+		return c
+	}
+	return bytes.Compare(a.Member, b.Member)
 }
 
 // ZAddFlags are ZADD's options. NX and XX, and GT and LT, exclude each

@@ -1125,19 +1125,8 @@ func zresult(c *Ctx, op setOp, a zalgebraArgs) ([]backend.ScoredMember, error) {
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, compareScored)
+	slices.SortFunc(out, backend.CompareScored)
 	return out, nil
-}
-
-// compareScored orders elements as a sorted set does.
-func compareScored(x, y backend.ScoredMember) int {
-	switch {
-	case x.Score < y.Score:
-		return -1
-	case x.Score > y.Score:
-		return 1
-	}
-	return bytes.Compare(x.Member, y.Member)
 }
 
 // bySize returns srcs from the smallest to the largest, the order in

@@ -1,7 +1,6 @@
 package backendtest
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -342,12 +341,7 @@ type zref []backend.ScoredMember
 
 func (z zref) sorted() zref {
 	out := slices.Clone(z)
-	slices.SortFunc(out, func(a, b backend.ScoredMember) int {
-		if c := cmp.Compare(a.Score, b.Score); c != 0 {
-			return c
-		}
-		return strings.Compare(string(a.Member), string(b.Member))
-	})
+	slices.SortFunc(out, backend.CompareScored)
 	return out
 }
 

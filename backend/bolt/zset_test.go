@@ -18,23 +18,13 @@ import (
 // zmodel is the in-test model of one sorted set: member -> score.
 type zmodel map[string]float64
 
-func zless(a, b backend.ScoredMember) int {
-	switch {
-	case a.Score < b.Score:
-		return -1
-	case a.Score > b.Score:
-		return 1
-	}
-	return bytes.Compare(a.Member, b.Member)
-}
-
 // sorted returns the elements in score order.
 func (m zmodel) sorted() []backend.ScoredMember {
 	out := make([]backend.ScoredMember, 0, len(m))
 	for k, s := range m {
 		out = append(out, backend.ScoredMember{Member: []byte(k), Score: s})
 	}
-	slices.SortFunc(out, zless)
+	slices.SortFunc(out, backend.CompareScored)
 	return out
 }
 
@@ -488,7 +478,7 @@ func runZModel(t *testing.T, seed uint64, steps int, tun tuning, members int) {
 						break
 					}
 				}
-				slices.SortFunc(out, zless)
+				slices.SortFunc(out, backend.CompareScored)
 				return fmtScored(out)
 			}
 		default: // DEL, or COPY to the other key
