@@ -20,7 +20,7 @@ import (
 
 func debugCommands() []Spec {
 	return []Spec{
-		{Name: "debug", Arity: -2, Flags: Admin, Run: debugCmd, Group: "server", Summary: "A container for debugging commands.", Since: "1.0.0"},
+		{Name: "debug", Arity: -2, Flags: Admin | NoScript, Run: debugCmd, Group: "server", Summary: "A container for debugging commands.", Since: "1.0.0"},
 	}
 }
 

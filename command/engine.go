@@ -126,6 +126,8 @@ type Engine struct {
 	outputLimits outputLimits
 	scripts      *scripting
 	functions    *functionRegistry
+	// metas is Redis's command metadata (cmddocs.go), parsed at first use.
+	metas func() commandMetas
 
 	dirty    atomic.Int64 // changes since start
 	conns    atomic.Int64
@@ -162,6 +164,13 @@ func NewEngine(o Options) (*Engine, error) {
 		notifier: o.Notifier,
 		started:  o.Clock.Now(),
 	}
+	e.metas = sync.OnceValue(func() commandMetas {
+		m, err := parseCommandMetas(redisCommandDocs)
+		if err != nil {
+			e.logger.Error("cannot parse the embedded command metadata", "err", err)
+		}
+		return m
+	})
 	e.prefetcher, _ = o.Backend.(backend.Prefetcher)
 	e.notify.mask.Store(uint32(o.NotifyEvents))
 	e.params.Register(e.notify.param())

@@ -109,7 +109,7 @@ func functionCommands() []Spec {
 	return []Spec{
 		{Name: "fcall", Arity: -3, Flags: Script | NoScript | NoTx, FindKeys: evalKeys, Run: fcallCmd, Group: grp, Summary: "Invokes a function.", Since: "7.0.0"},
 		{Name: "fcall_ro", Arity: -3, Flags: Script | NoScript | NoTx, FindKeys: evalKeys, Run: fcallCmd, Group: grp, Summary: "Invokes a read-only function.", Since: "7.0.0"},
-		{Name: "function", Arity: -2, Flags: NoScript | AllowBusy, Run: functionCmd, Group: grp, Summary: "A container for function commands.", Since: "7.0.0",
+		{Name: "function", Arity: -2, Flags: AllowBusy, Run: functionCmd, Group: grp, Summary: "A container for function commands.", Since: "7.0.0",
 			Subcommands: []Spec{
 				{Name: "load", Arity: -3, Flags: NoScript, Run: functionLoad, Summary: "Creates a library."},
 				{Name: "delete", Arity: 3, Flags: NoScript, Run: functionDelete, Summary: "Deletes a library and its functions."},
@@ -117,8 +117,8 @@ func functionCommands() []Spec {
 				{Name: "list", Arity: -2, Flags: NoScript, Run: functionList, Summary: "Returns information about all libraries."},
 				{Name: "dump", Arity: 2, Flags: NoScript, Run: functionDump, Summary: "Dumps all libraries into a serialized binary payload."},
 				{Name: "restore", Arity: -3, Flags: NoScript, Run: functionRestore, Summary: "Restores all libraries from a payload."},
-				{Name: "stats", Arity: 2, Flags: NoScript | AllowBusy, Run: functionStats, Summary: "Returns information about a function during execution."},
-				{Name: "kill", Arity: 2, Flags: NoScript | AllowBusy, Run: functionKill, Summary: "Terminates a function during execution."},
+				{Name: "stats", Arity: 2, Flags: AllowBusy | NoScript, Run: functionStats, Summary: "Returns information about a function during execution."},
+				{Name: "kill", Arity: 2, Flags: AllowBusy | NoScript, Run: functionKill, Summary: "Terminates a function during execution."},
 				{Name: "help", Arity: 2, Run: functionHelp, Summary: "Returns helpful text about the different subcommands."},
 			}},
 	}

@@ -180,12 +180,12 @@ func latencyCommands() []Spec {
 	return []Spec{
 		{Name: "latency", Arity: -2, Run: latencyCmd, Group: "server", Summary: "A container for latency diagnostics commands.", Since: "2.8.13",
 			Subcommands: []Spec{
-				{Name: "latest", Arity: 2, Run: latencyLatest, Summary: "Returns the latest latency samples for all events."},
-				{Name: "history", Arity: 3, Run: latencyHistory, Summary: "Returns timestamp-latency samples for an event."},
-				{Name: "reset", Arity: -2, Run: latencyReset, Summary: "Resets the latency data for one or more events."},
-				{Name: "graph", Arity: 3, Run: latencyGraph, Summary: "Returns a latency graph for an event."},
-				{Name: "doctor", Arity: 2, Run: latencyDoctor, Summary: "Returns a human-readable latency analysis report."},
-				{Name: "histogram", Arity: -2, Run: latencyHistogram, Summary: "Returns the cumulative distribution of latencies of a subset or all commands."},
+				{Name: "latest", Arity: 2, Flags: Admin | NoScript, Run: latencyLatest, Summary: "Returns the latest latency samples for all events."},
+				{Name: "history", Arity: 3, Flags: Admin | NoScript, Run: latencyHistory, Summary: "Returns timestamp-latency samples for an event."},
+				{Name: "reset", Arity: -2, Flags: Admin | NoScript, Run: latencyReset, Summary: "Resets the latency data for one or more events."},
+				{Name: "graph", Arity: 3, Flags: Admin | NoScript, Run: latencyGraph, Summary: "Returns a latency graph for an event."},
+				{Name: "doctor", Arity: 2, Flags: Admin | NoScript, Run: latencyDoctor, Summary: "Returns a human-readable latency analysis report."},
+				{Name: "histogram", Arity: -2, Flags: Admin | NoScript, Run: latencyHistogram, Summary: "Returns the cumulative distribution of latencies of a subset or all commands."},
 				{Name: "help", Arity: 2, Run: latencyHelp, Summary: "Returns helpful text about the different subcommands."},
 			}},
 	}

@@ -26,16 +26,16 @@ import (
 // replies and messages are push frames.
 
 func pubsubCommands() []Spec {
-	const grp, sub = "pubsub", Fast | SubscribedOK
+	const grp, sub = "pubsub", NoScript | SubscribedOK
 	return []Spec{
 		{Name: "subscribe", Arity: -2, Flags: sub, Run: subscribeCmd(kindChannel), Group: grp, Summary: "Listens for messages published to channels.", Since: "2.0.0"},
 		{Name: "unsubscribe", Arity: -1, Flags: sub, Run: unsubscribeCmd(kindChannel), Group: grp, Summary: "Stops listening to messages posted to channels.", Since: "2.0.0"},
 		{Name: "psubscribe", Arity: -2, Flags: sub, Run: subscribeCmd(kindPattern), Group: grp, Summary: "Listens for messages published to channels that match one or more patterns.", Since: "2.0.0"},
 		{Name: "punsubscribe", Arity: -1, Flags: sub, Run: unsubscribeCmd(kindPattern), Group: grp, Summary: "Stops listening to messages published to channels that match one or more patterns.", Since: "2.0.0"},
-		{Name: "ssubscribe", Arity: -2, Flags: sub, Run: subscribeCmd(kindShard), Group: grp, Summary: "Listens for messages published to shard channels.", Since: "7.0.0"},
-		{Name: "sunsubscribe", Arity: -1, Flags: sub, Run: unsubscribeCmd(kindShard), Group: grp, Summary: "Stops listening to messages posted to shard channels.", Since: "7.0.0"},
+		{Name: "ssubscribe", Arity: -2, Flags: sub, Keys: KeySpec{1, -1, 1}, Run: subscribeCmd(kindShard), Group: grp, Summary: "Listens for messages published to shard channels.", Since: "7.0.0"},
+		{Name: "sunsubscribe", Arity: -1, Flags: sub, Keys: KeySpec{1, -1, 1}, Run: unsubscribeCmd(kindShard), Group: grp, Summary: "Stops listening to messages posted to shard channels.", Since: "7.0.0"},
 		{Name: "publish", Arity: 3, Flags: Fast, Run: publishCmd(kindChannel), Group: grp, Summary: "Posts a message to a channel.", Since: "2.0.0"},
-		{Name: "spublish", Arity: 3, Flags: Fast, Run: publishCmd(kindShard), Group: grp, Summary: "Post a message to a shard channel", Since: "7.0.0"},
+		{Name: "spublish", Arity: 3, Flags: Fast, Keys: KeySpec{1, 1, 1}, Run: publishCmd(kindShard), Group: grp, Summary: "Post a message to a shard channel", Since: "7.0.0"},
 		{Name: "pubsub", Arity: -2, Run: pubsubCmd, Group: grp, Summary: "A container for Pub/Sub commands.", Since: "2.8.0",
 			Subcommands: []Spec{
 				{Name: "channels", Arity: -2, Run: pubsubChannels(kindChannel), Summary: "Returns the active channels."},

@@ -343,12 +343,12 @@ func scriptCommands() []Spec {
 		{Name: "evalsha", Arity: -3, Flags: Script | NoScript | NoTx, FindKeys: evalKeys, Run: evalCmd, Group: grp, Summary: "Executes a server-side Lua script by SHA1 digest.", Since: "2.6.0"},
 		{Name: "eval_ro", Arity: -3, Flags: Script | NoScript | NoTx, FindKeys: evalKeys, Run: evalCmd, Group: grp, Summary: "Executes a read-only server-side Lua script.", Since: "7.0.0"},
 		{Name: "evalsha_ro", Arity: -3, Flags: Script | NoScript | NoTx, FindKeys: evalKeys, Run: evalCmd, Group: grp, Summary: "Executes a read-only server-side Lua script by SHA1 digest.", Since: "7.0.0"},
-		{Name: "script", Arity: -2, Flags: NoScript | AllowBusy, Run: scriptCmd, Group: grp, Summary: "A container for Lua scripts management commands.", Since: "2.6.0",
+		{Name: "script", Arity: -2, Flags: AllowBusy, Run: scriptCmd, Group: grp, Summary: "A container for Lua scripts management commands.", Since: "2.6.0",
 			Subcommands: []Spec{
 				{Name: "load", Arity: 3, Flags: NoScript, Run: scriptLoad, Summary: "Loads a server-side Lua script to the script cache."},
 				{Name: "exists", Arity: -3, Flags: NoScript, Run: scriptExists, Summary: "Determines whether server-side Lua scripts exist in the script cache."},
 				{Name: "flush", Arity: -2, Flags: NoScript, Run: scriptFlush, Summary: "Removes all server-side Lua scripts from the script cache."},
-				{Name: "kill", Arity: 2, Flags: NoScript | AllowBusy, Run: scriptKill, Summary: "Terminates a server-side Lua script during execution."},
+				{Name: "kill", Arity: 2, Flags: AllowBusy | NoScript, Run: scriptKill, Summary: "Terminates a server-side Lua script during execution."},
 				{Name: "help", Arity: 2, Run: scriptHelp, Summary: "Returns helpful text about the different subcommands."},
 			}},
 	}

@@ -25,11 +25,11 @@ func serverCommands() []Spec {
 				{Name: "help", Arity: 2, Run: commandHelp, Summary: "Returns helpful text about the different subcommands."},
 			}},
 		{Name: "info", Arity: -1, Run: info, Group: "server", Summary: "Returns information and statistics about the server.", Since: "1.0.0"},
-		{Name: "config", Arity: -2, Flags: NoScript | Admin, Run: configCmd, Group: "server", Summary: "A container for server configuration commands.", Since: "2.0.0",
+		{Name: "config", Arity: -2, Run: configCmd, Group: "server", Summary: "A container for server configuration commands.", Since: "2.0.0",
 			Subcommands: []Spec{
-				{Name: "get", Arity: -3, Run: configGet, Summary: "Returns the effective values of configuration parameters."},
-				{Name: "set", Arity: -4, Run: configSet, Summary: "Sets configuration parameters in-flight."},
-				{Name: "resetstat", Arity: 2, Run: configResetStat, Summary: "Resets the server's statistics."},
+				{Name: "get", Arity: -3, Flags: Admin | NoScript, Run: configGet, Summary: "Returns the effective values of configuration parameters."},
+				{Name: "set", Arity: -4, Flags: Admin | NoScript, Run: configSet, Summary: "Sets configuration parameters in-flight."},
+				{Name: "resetstat", Arity: 2, Flags: Admin | NoScript, Run: configResetStat, Summary: "Resets the server's statistics."},
 				{Name: "help", Arity: 2, Run: configHelp, Summary: "Returns helpful text about the different subcommands."},
 			}},
 		{Name: "shutdown", Arity: -1, Flags: NoScript | AllowBusy | Admin | NoMulti, Run: shutdown, Group: "server", Summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", Since: "1.0.0"},
@@ -162,25 +162,42 @@ func writeInfoEntry(c *Ctx, name string, s *Spec) {
 	c.Array(10)
 	c.BulkString(name)
 	c.Int(int64(s.Arity))
-	flags := s.Flags.Names()
-	if s.FindKeys != nil && s.Keys.First == 0 {
-		flags = append(flags, "movablekeys")
-	}
-	c.Set(len(flags))
-	for _, f := range flags {
-		c.Simple(f)
+	m := c.e.meta(s)
+	if m != nil && m.flags.kind != 0 {
+		c.writeNode(m.flags) // Redis's names, order and the flags redpool does not model
+	} else {
+		flags := s.infoFlags()
+		c.Set(len(flags))
+		for _, f := range flags {
+			c.Simple(f)
+		}
 	}
 	c.Int(int64(s.Keys.First))
 	c.Int(int64(s.Keys.Last))
 	c.Int(int64(s.Keys.Step))
-	c.Set(0)   // ACL categories
-	c.Set(0)   // tips
-	c.Array(0) // key specs
-	c.Array(len(s.Subcommands))
+	if m != nil && m.categories.kind != 0 {
+		c.writeNode(m.categories)
+		c.writeNode(m.tips)
+		c.writeNode(m.keySpecs)
+	} else {
+		c.Set(0)   // ACL categories
+		c.Set(0)   // tips
+		c.Array(0) // key specs
+	}
+	c.Set(len(s.Subcommands))
 	for i := range s.Subcommands {
 		sub := &s.Subcommands[i]
 		writeInfoEntry(c, s.Name+"|"+sub.Name, sub)
 	}
+}
+
+// infoFlags are the flag names of s that COMMAND INFO shows.
+func (s *Spec) infoFlags() []string {
+	flags := s.Flags.Names()
+	if s.FindKeys != nil && s.Keys.First == 0 {
+		flags = append(flags, "movablekeys")
+	}
+	return flags
 }
 
 // commandGetKeys is COMMAND GETKEYS command [arg ...]: the keys the
@@ -236,7 +253,35 @@ func commandDocs(c *Ctx) error {
 	return nil
 }
 
+// writeDocs writes s's COMMAND DOCS map: Redis's, with the subcommands
+// redpool has; or, for a command Redis does not document, what the Spec
+// says.
 func writeDocs(c *Ctx, s *Spec, group string) {
+	m := c.e.meta(s)
+	if m == nil || m.docs.kind != '%' {
+		writeSpecDocs(c, s, group)
+		return
+	}
+	kids := m.docs.kids
+	n := len(kids) / 2
+	if _, ok := m.docs.field("subcommands"); ok {
+		n--
+	}
+	if len(s.Subcommands) > 0 {
+		n++
+	}
+	c.Map(n)
+	for i := 0; i+1 < len(kids); i += 2 {
+		if kids[i].s != "subcommands" {
+			c.writeNode(kids[i])
+			c.writeNode(kids[i+1])
+		}
+	}
+	writeSubDocs(c, s, group)
+}
+
+// writeSpecDocs writes the COMMAND DOCS map the Spec alone gives.
+func writeSpecDocs(c *Ctx, s *Spec, group string) {
 	n := 3
 	if len(s.Subcommands) > 0 {
 		n++
@@ -248,14 +293,20 @@ func writeDocs(c *Ctx, s *Spec, group string) {
 	c.BulkString(orDefault(s.Since, "1.0.0"))
 	c.BulkString("group")
 	c.BulkString(group)
-	if len(s.Subcommands) > 0 {
-		c.BulkString("subcommands")
-		c.Map(len(s.Subcommands))
-		for i := range s.Subcommands {
-			sub := &s.Subcommands[i]
-			c.BulkString(s.Name + "|" + sub.Name)
-			writeDocs(c, sub, group)
-		}
+	writeSubDocs(c, s, group)
+}
+
+// writeSubDocs writes the "subcommands" entry of s's docs, if it has any.
+func writeSubDocs(c *Ctx, s *Spec, group string) {
+	if len(s.Subcommands) == 0 {
+		return
+	}
+	c.BulkString("subcommands")
+	c.Map(len(s.Subcommands))
+	for i := range s.Subcommands {
+		sub := &s.Subcommands[i]
+		c.BulkString(s.Name + "|" + sub.Name)
+		writeDocs(c, sub, group)
 	}
 }
 

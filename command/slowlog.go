@@ -136,11 +136,11 @@ func (l *slowlog) params() []Param {
 
 func slowlogCommands() []Spec {
 	return []Spec{
-		{Name: "slowlog", Arity: -2, Flags: Admin, Run: slowlogCmd, Group: "server", Summary: "A container for slow log commands.", Since: "2.2.12",
+		{Name: "slowlog", Arity: -2, Run: slowlogCmd, Group: "server", Summary: "A container for slow log commands.", Since: "2.2.12",
 			Subcommands: []Spec{
-				{Name: "get", Arity: -2, Run: slowlogGet, Summary: "Returns the slow log's entries."},
-				{Name: "len", Arity: 2, Run: slowlogLen, Summary: "Returns the number of entries in the slow log."},
-				{Name: "reset", Arity: 2, Run: slowlogReset, Summary: "Clears all entries from the slow log."},
+				{Name: "get", Arity: -2, Flags: Admin, Run: slowlogGet, Summary: "Returns the slow log's entries."},
+				{Name: "len", Arity: 2, Flags: Admin, Run: slowlogLen, Summary: "Returns the number of entries in the slow log."},
+				{Name: "reset", Arity: 2, Flags: Admin, Run: slowlogReset, Summary: "Clears all entries from the slow log."},
 				{Name: "help", Arity: 2, Run: slowlogHelp, Summary: "Show helpful text about the different subcommands"},
 			}},
 	}
