@@ -18,7 +18,7 @@ var flagExceptions = map[string]string{
 	// transaction is the script's), refusing writes themselves.
 	"eval_ro": "script", "evalsha_ro": "script", "fcall_ro": "script",
 	// The container opens its transaction for USAGE.
-	"memory|usage": "container",
+	"memory|usage": "container", "object": "container",
 	// The keys and the read flag are the container's: OBJECT x key.
 	"object|encoding": "container", "object|freq": "container", "object|idletime": "container", "object|refcount": "container",
 	// SLOWLOG HELP and OBJECT HELP inherit their container's flags.

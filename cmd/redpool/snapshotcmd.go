@@ -177,7 +177,8 @@ func restoreIntoBackend(cfg config.Config, src string, force bool, stdout io.Wri
 }
 
 // restoreInto loads src into b (described as name in messages), refusing a
-// store that holds keys unless force, which empties it first.
+// store that holds keys unless force, which empties it first (keys and
+// function libraries).
 func restoreInto(b backend.Backend, name, src string, force bool, stdout io.Writer, fail func(string, ...any) int) int {
 	var held int64
 	for _, n := range b.Stats().Keys {
@@ -187,7 +188,10 @@ func restoreInto(b backend.Backend, name, src string, force bool, stdout io.Writ
 		if !force {
 			return fail("the store %s holds %d keys; use -force to replace them", name, held)
 		}
-		if err := b.Update(backend.TxOptions{All: true}, func(tx backend.Tx) error { return tx.FlushAll() }); err != nil {
+		err := b.Update(backend.TxOptions{All: true}, func(tx backend.Tx) error {
+			return errors.Join(tx.FlushAll(), tx.SetAux(backend.AuxFunctions, nil))
+		})
+		if err != nil {
 			return fail("empty the store %s: %v", name, err)
 		}
 	}
