@@ -147,8 +147,8 @@ func commandInfo(c *Ctx) error {
 	}
 	c.Array(len(names))
 	for _, n := range names {
-		if s := c.e.table.Lookup(n); s != nil {
-			writeInfoEntry(c, s.Name, s)
+		if s := c.e.table.lookupFull(n); s != nil {
+			writeInfoEntry(c, s.FullName(), s)
 		} else {
 			c.Null()
 		}
@@ -172,9 +172,17 @@ func writeInfoEntry(c *Ctx, name string, s *Spec) {
 			c.Simple(f)
 		}
 	}
-	c.Int(int64(s.Keys.First))
-	c.Int(int64(s.Keys.Last))
-	c.Int(int64(s.Keys.Step))
+	if m != nil && m.info.kind != 0 {
+		// Redis's: redpool's own agree (TestCommandMetaAgrees) but where
+		// OBJECT's keys are its container's.
+		c.writeNode(m.info.kids[3])
+		c.writeNode(m.info.kids[4])
+		c.writeNode(m.info.kids[5])
+	} else {
+		c.Int(int64(s.Keys.First))
+		c.Int(int64(s.Keys.Last))
+		c.Int(int64(s.Keys.Step))
+	}
 	if m != nil && m.categories.kind != 0 {
 		c.writeNode(m.categories)
 		c.writeNode(m.tips)
@@ -184,7 +192,11 @@ func writeInfoEntry(c *Ctx, name string, s *Spec) {
 		c.Set(0)   // tips
 		c.Array(0) // key specs
 	}
-	c.Set(len(s.Subcommands))
+	if len(s.Subcommands) == 0 {
+		c.Set(0) // as Redis: an empty set, but an array of subcommands
+	} else {
+		c.Array(len(s.Subcommands))
+	}
 	for i := range s.Subcommands {
 		sub := &s.Subcommands[i]
 		writeInfoEntry(c, s.Name+"|"+sub.Name, sub)
@@ -240,15 +252,19 @@ func commandDocs(c *Ctx) error {
 		specs = c.e.table.Specs()
 	} else {
 		for _, n := range c.Args[2:] {
-			if s := c.e.table.Lookup(n); s != nil {
+			if s := c.e.table.lookupFull(n); s != nil {
 				specs = append(specs, s)
 			}
 		}
 	}
 	c.Map(len(specs))
 	for _, s := range specs {
-		c.BulkString(s.Name)
-		writeDocs(c, s, s.Group)
+		c.BulkString(s.FullName())
+		group := s.Group
+		if s.parent != nil {
+			group = s.parent.Group
+		}
+		writeDocs(c, s, group)
 	}
 	return nil
 }
