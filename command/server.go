@@ -19,6 +19,7 @@ func serverCommands() []Spec {
 			Subcommands: []Spec{
 				{Name: "count", Arity: 2, Run: commandCount, Summary: "Returns a count of commands."},
 				{Name: "getkeys", Arity: -4, Run: commandGetKeys, Summary: "Extracts the key names from an arbitrary command."},
+				{Name: "getkeysandflags", Arity: -4, Run: commandGetKeysAndFlags, Summary: "Extracts the key names and access flags for an arbitrary command."},
 				{Name: "info", Arity: -2, Run: commandInfo, Summary: "Returns information about one, multiple or all commands."},
 				{Name: "docs", Arity: -2, Run: commandDocs, Summary: "Returns documentary information about one, multiple or all commands."},
 				{Name: "list", Arity: -2, Run: commandList, Summary: "Returns a list of command names."},
@@ -130,11 +131,51 @@ func commandCount(c *Ctx) error {
 	return nil
 }
 
+// commandList is COMMAND LIST [FILTERBY MODULE name|ACLCAT category|PATTERN
+// pattern]: every command and subcommand ("config|get") that passes the
+// filter, as Redis's.
 func commandList(c *Ctx) error {
-	specs := c.e.table.Specs()
-	c.Array(len(specs))
-	for _, s := range specs {
-		c.BulkString(s.Name)
+	var keep func(s *Spec) bool
+	switch args := c.Args[2:]; {
+	case len(args) == 0:
+		keep = func(*Spec) bool { return true }
+	case len(args) == 3 && equalFold(args[0], "filterby"):
+		arg := args[2]
+		switch {
+		case equalFold(args[1], "module"):
+			keep = func(*Spec) bool { return false } // no modules
+		case equalFold(args[1], "aclcat"):
+			keep = func(s *Spec) bool {
+				m := c.e.meta(s)
+				if m == nil {
+					return false
+				}
+				for _, k := range m.categories.kids {
+					if equalFold(arg, k.s[1:]) { // "@read"
+						return true
+					}
+				}
+				return false
+			}
+		case equalFold(args[1], "pattern"):
+			keep = func(s *Spec) bool { return GlobMatch(arg, []byte(s.FullName()), true) }
+		default:
+			return ErrSyntax
+		}
+	default:
+		return ErrSyntax
+	}
+	var names []string
+	for _, s := range c.e.table.Specs() {
+		s.withSubs(func(sp *Spec) {
+			if keep(sp) {
+				names = append(names, sp.FullName())
+			}
+		})
+	}
+	c.Array(len(names))
+	for _, n := range names {
+		c.BulkString(n)
 	}
 	return nil
 }
@@ -210,40 +251,6 @@ func (s *Spec) infoFlags() []string {
 		flags = append(flags, "movablekeys")
 	}
 	return flags
-}
-
-// commandGetKeys is COMMAND GETKEYS command [arg ...]: the keys the
-// dispatcher finds in a command, as Redis's getKeysFromCommand.
-func commandGetKeys(c *Ctx) error {
-	args := c.Args[2:]
-	s := c.e.table.Lookup(args[0])
-	if s == nil {
-		return ErrGetKeysCommand
-	}
-	if !s.arityOK(len(args)) {
-		return ErrGetKeysArity
-	}
-	if len(s.Subcommands) > 0 {
-		sub := s.findSub(args[1])
-		if sub == nil {
-			return ErrGetKeysCommand
-		}
-		if !sub.arityOK(len(args)) {
-			return ErrGetKeysArity
-		}
-	}
-	if s.Keys.First == 0 && s.FindKeys == nil {
-		return ErrGetKeysNoKeys
-	}
-	keys, _, ok := s.keys(nil, args)
-	if !ok || len(keys) == 0 {
-		return ErrGetKeysInvalid
-	}
-	c.Array(len(keys))
-	for _, k := range keys {
-		c.Bulk(k)
-	}
-	return nil
 }
 
 func commandDocs(c *Ctx) error {
@@ -345,6 +352,7 @@ func commandHelp(c *Ctx) error {
 		"    If no command names are given, documentation details for all",
 		"    commands are returned.",
 		"GETKEYS <full-command>", "    Return the keys from a full Redis command.",
+		"GETKEYSANDFLAGS <full-command>", "    Return the keys and the access flags from a full Redis command.",
 	})
 }
 
