@@ -87,9 +87,9 @@ func TestDiffCommandDocs(t *testing.T) {
 
 // containerDiffs are containers whose subcommands differ from Redis 7.0's.
 var containerDiffs = map[string]string{
-	"client":  "CLIENT SETINFO is 7.2's, which newer clients send at connect",
-	"script":  "SCRIPT DEBUG, Lua's debugger, is not implemented",
-	"config":  "CONFIG REWRITE",
+	"client": "CLIENT SETINFO is 7.2's, which newer clients send at connect",
+	"script": "SCRIPT DEBUG, Lua's debugger, is not implemented",
+	"config": "CONFIG REWRITE",
 }
 
 // getKeysCases are commands for COMMAND GETKEYS and GETKEYSANDFLAGS.
