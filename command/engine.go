@@ -64,6 +64,8 @@ type Options struct {
 	Log       Log
 	Persister Persister
 	Shutdown  ShutdownFunc
+	// Rewrite is CONFIG REWRITE's; nil: the server has no config file.
+	Rewrite RewriteFunc
 	// Families overrides the command families (tests); nil means Families().
 	Families [][]Spec
 	// Info adds extra INFO sections (name, fields), e.g. the listener's.
@@ -101,6 +103,7 @@ type Engine struct {
 	log        Log
 	persister  Persister
 	shutdown   ShutdownFunc
+	rewrite    RewriteFunc
 	extraInfo  func() []InfoSection
 	clients    clients
 	blocking   *blocking
@@ -160,7 +163,7 @@ func NewEngine(o Options) (*Engine, error) {
 	}
 	e := &Engine{
 		table: t, backend: o.Backend, clock: o.Clock, logger: o.Logger, params: o.Params,
-		log: o.Log, persister: o.Persister, shutdown: o.Shutdown, extraInfo: o.Info,
+		log: o.Log, persister: o.Persister, shutdown: o.Shutdown, rewrite: o.Rewrite, extraInfo: o.Info,
 		notifier: o.Notifier,
 		started:  o.Clock.Now(),
 	}

@@ -31,6 +31,7 @@ func serverCommands() []Spec {
 				{Name: "get", Arity: -3, Flags: Admin | NoScript, Run: configGet, Summary: "Returns the effective values of configuration parameters."},
 				{Name: "set", Arity: -4, Flags: Admin | NoScript, Run: configSet, Summary: "Sets configuration parameters in-flight."},
 				{Name: "resetstat", Arity: 2, Flags: Admin | NoScript, Run: configResetStat, Summary: "Resets the server's statistics."},
+				{Name: "rewrite", Arity: 2, Flags: Admin | NoScript, Run: configRewrite, Summary: "Persists the effective configuration to file."},
 				{Name: "help", Arity: 2, Run: configHelp, Summary: "Returns helpful text about the different subcommands."},
 			}},
 		{Name: "shutdown", Arity: -1, Flags: NoScript | AllowBusy | Admin | NoMulti, Run: shutdown, Group: "server", Summary: "Synchronously saves the database(s) to disk and shuts down the Redis server.", Since: "1.0.0"},
@@ -399,6 +400,7 @@ func configHelp(c *Ctx) error {
 		"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
 		"SET <directive> <value>", "    Set the configuration <directive> to <value>.",
 		"RESETSTAT", "    Reset statistics reported by the INFO command.",
+		"REWRITE", "    Rewrite the configuration file.",
 	})
 }
 

@@ -2,7 +2,6 @@ package config
 
 import (
 	"bytes"
-	"reflect"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -15,14 +14,7 @@ import (
 func Encode(c Config) ([]byte, error) {
 	doc := map[string]any{}
 	for key, l := range c.leaves() {
-		v := reflect.ValueOf(l.dst).Elem().Interface()
-		if rules, ok := v.([]SaveRule); ok {
-			pairs := make([][2]int64, len(rules))
-			for i, r := range rules {
-				pairs[i] = [2]int64{r.Seconds, r.Changes}
-			}
-			v = pairs
-		}
+		v := leafValue(l)
 		table, path := doc, strings.Split(key, ".")
 		for _, name := range path[:len(path)-1] {
 			sub, ok := table[name].(map[string]any)

@@ -39,12 +39,16 @@ type Options struct {
 
 // Server is one running redpool. Safe for concurrent use.
 type Server struct {
-	cfg      config.Config
-	logger   *slog.Logger
-	backend  backend.Backend
-	engine   *command.Engine
-	pool     *pool.Server
-	settings *session.Settings
+	cfg config.Config
+	// configFile is the file cfg came from ("" if none): CONFIG REWRITE
+	// writes the running configuration back into it, under rewriteMu.
+	configFile string
+	rewriteMu  sync.Mutex
+	logger     *slog.Logger
+	backend    backend.Backend
+	engine     *command.Engine
+	pool       *pool.Server
+	settings   *session.Settings
 
 	clock   backend.Clock
 	persist persistence
@@ -84,7 +88,7 @@ func New(cfg config.Config, o Options) (*Server, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("dir %q: %w", cfg.Dir, err)
 	}
-	s := &Server{cfg: cfg, logger: o.Logger, clock: o.Clock, stopReq: make(chan struct{})}
+	s := &Server{cfg: cfg, configFile: o.ConfigFile, logger: o.Logger, clock: o.Clock, stopReq: make(chan struct{})}
 	s.settings = session.NewSettings(time.Duration(cfg.Timeout), int64(cfg.ProtoMaxBulkLen))
 
 	for _, dir := range cfg.WriteDirs() {
@@ -122,6 +126,7 @@ func New(cfg config.Config, o Options) (*Server, error) {
 		Logger:       o.Logger,
 		Params:       params,
 		Shutdown:     s.requestShutdown,
+		Rewrite:      s.rewriteConfig,
 		NotifyEvents: events,
 		OutputLimits: &limits,
 	}

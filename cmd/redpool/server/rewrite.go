@@ -1,0 +1,40 @@
+package server
+
+import (
+	"redpool/cmd/redpool/config"
+	"redpool/command"
+)
+
+// rewriteConfig is CONFIG REWRITE: the running configuration into the
+// file the server started from.
+func (s *Server) rewriteConfig() error {
+	if s.configFile == "" {
+		return command.ErrNoConfigFile
+	}
+	s.rewriteMu.Lock()
+	defer s.rewriteMu.Unlock()
+	return config.Rewrite(s.configFile, s.runningConfig())
+}
+
+// runningConfig is the configuration the server started with, with what
+// CONFIG SET changed since. A setting whose value means the same as the
+// file's (notify-keyspace-events "KEA" and "AKE") keeps the file's text.
+func (s *Server) runningConfig() config.Config {
+	cur := s.cfg
+	cur.MaxClients = s.pool.MaxClients()
+	cur.Timeout = config.Duration(s.settings.IdleTimeout())
+	cur.ProtoMaxBulkLen = config.Size(s.settings.MaxBulkLen())
+	if was, _ := command.ParseNotifyClasses(cur.NotifyKeyspaceEvents); was != s.engine.NotifyEvents() {
+		cur.NotifyKeyspaceEvents = s.engine.NotifyEvents().String()
+	}
+	limits := s.engine.OutputLimits()
+	for class, l := range map[command.ClientClass]*config.OutputBufferLimit{
+		command.ClassNormal:  &cur.OutputBufferLimit.Normal,
+		command.ClassReplica: &cur.OutputBufferLimit.Replica,
+		command.ClassPubSub:  &cur.OutputBufferLimit.PubSub,
+	} {
+		o := limits[class]
+		*l = config.OutputBufferLimit{Hard: config.Size(o.Hard), Soft: config.Size(o.Soft), SoftSeconds: int(o.SoftSeconds)}
+	}
+	return cur
+}
