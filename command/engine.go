@@ -129,6 +129,10 @@ type Engine struct {
 	outputLimits outputLimits
 	scripts      *scripting
 	functions    *functionRegistry
+	// id is the run and replication ids INFO reports; instant its
+	// instantaneous_* rates.
+	id      identity
+	instant instantRates
 	// metas is Redis's command metadata (cmddocs.go), parsed at first use.
 	metas func() commandMetas
 
@@ -166,6 +170,7 @@ func NewEngine(o Options) (*Engine, error) {
 		log: o.Log, persister: o.Persister, shutdown: o.Shutdown, rewrite: o.Rewrite, extraInfo: o.Info,
 		notifier: o.Notifier,
 		started:  o.Clock.Now(),
+		id:       newIdentity(),
 	}
 	e.metas = sync.OnceValue(func() commandMetas {
 		m, err := parseCommandMetas(redisCommandDocs)

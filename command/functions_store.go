@@ -73,3 +73,16 @@ func (e *Engine) LoadStoredFunctions() error {
 	}
 	return e.functions.restore(libs, "flush")
 }
+
+// counts returns the number of libraries and functions and the bytes of
+// their code, for INFO.
+func (r *functionRegistry) counts() (libs, funcs, code int64) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, lib := range r.libs {
+		libs++
+		funcs += int64(len(lib.funcs))
+		code += int64(len(lib.code))
+	}
+	return libs, funcs, code
+}

@@ -88,7 +88,10 @@ func (e *Engine) memFigures() memFigures {
 		dbExpires: st.Expires,
 		active:    int64(ms.HeapInuse),
 		resident:  int64(ms.HeapSys - ms.HeapReleased),
-		rss:       int64(ms.Sys - ms.HeapReleased),
+		rss:       residentBytes(),
+	}
+	if f.rss == 0 { // no /proc: what Go holds from the OS
+		f.rss = int64(ms.Sys - ms.HeapReleased)
 	}
 	for _, n := range st.Keys {
 		f.keys += n

@@ -465,3 +465,11 @@ func subscribedModeError(spec *Spec, args [][]byte) error {
 	}
 	return NotInSubscribedMode(spec.Name + "|" + sub.Name)
 }
+
+// counts returns the channels, patterns and shard channels that have
+// subscribers, for INFO.
+func (b *broker) counts() (channels, patterns, shard int64) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return int64(len(b.subs[kindChannel])), int64(len(b.subs[kindPattern])), int64(len(b.subs[kindShard]))
+}

@@ -3,11 +3,8 @@ package command
 import (
 	"errors"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
-	"time"
 )
 
 func serverCommands() []Spec {
@@ -542,100 +539,6 @@ func info(c *Ctx) error {
 	return nil
 }
 
-func (e *Engine) infoSections() []InfoSection {
-	now := e.clock.Now()
-	up := now.Sub(e.started)
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	st := e.backend.Stats()
-	commands, netIn, netOut := e.totals()
-	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
-	secs := []InfoSection{
-		{Name: "Server", Fields: [][2]string{
-			{"redis_version", RedisVersion},
-			{"redis_mode", "standalone"},
-			{"os", runtime.GOOS + " " + runtime.GOARCH},
-			{"arch_bits", "64"},
-			{"go_version", runtime.Version()},
-			{"process_id", itoa(int64(pid()))},
-			{"tcp_port", e.paramOr("port", "0")},
-			{"server_time_usec", itoa(now.UnixMicro())},
-			{"uptime_in_seconds", itoa(int64(up / time.Second))},
-			{"uptime_in_days", itoa(int64(up / (24 * time.Hour)))},
-			{"hz", "10"},
-			{"executable", executable()},
-			{"config_file", e.paramOr("config-file", "")},
-		}},
-		{Name: "Clients", Fields: [][2]string{
-			{"connected_clients", itoa(int64(e.ConnectedClients()))},
-			{"maxclients", e.paramOr("maxclients", "0")},
-			{"blocked_clients", itoa(int64(e.blocking.count()))},
-			{"tracking_clients", itoa(e.tracking.clients.Load())},
-		}},
-		{Name: "Memory", Fields: [][2]string{
-			{"used_memory", itoa(int64(ms.HeapAlloc))},
-			{"used_memory_human", humanBytes(int64(ms.HeapAlloc))},
-			{"used_memory_rss", itoa(int64(ms.Sys))},
-			{"used_memory_rss_human", humanBytes(int64(ms.Sys))},
-			{"used_memory_dataset", itoa(st.UsedBytes)},
-			{"maxmemory", "0"},
-			{"maxmemory_policy", "noeviction"},
-			{"mem_allocator", "go"},
-		}},
-	}
-	secs[len(secs)-1].Fields = append(secs[len(secs)-1].Fields, e.scripts.infoFields()...)
-	pers := [][2]string{{"loading", "0"}}
-	if e.persister != nil {
-		pers = append(pers, e.persister.Info()...)
-	} else {
-		pers = append(pers, [2]string{"rdb_changes_since_last_save", itoa(e.dirty.Load())}, [2]string{"aof_enabled", "0"})
-	}
-	secs = append(secs, InfoSection{Name: "Persistence", Fields: pers})
-	trackedKeys, trackedItems, trackedPrefixes := e.tracking.info()
-	secs = append(secs, InfoSection{Name: "Stats", Fields: [][2]string{
-		{"total_connections_received", itoa(e.conns.Load())},
-		{"total_commands_processed", itoa(commands)},
-		{"total_net_input_bytes", itoa(netIn)},
-		{"total_net_output_bytes", itoa(netOut)},
-		{"rejected_connections", itoa(e.rejected.Load())},
-		{"expired_keys", itoa(st.ExpiredKeys)},
-		{"evicted_keys", "0"},
-		{"keyspace_hits", "0"},
-		{"keyspace_misses", "0"},
-		{"total_error_replies", itoa(e.errors.total.Load())},
-		{"tracking_total_keys", itoa(int64(trackedKeys))},
-		{"tracking_total_items", itoa(int64(trackedItems))},
-		{"tracking_total_prefixes", itoa(int64(trackedPrefixes))},
-	}})
-	secs = append(secs, InfoSection{Name: "Replication", Fields: [][2]string{
-		{"role", "master"}, {"connected_slaves", "0"},
-	}})
-	secs = append(secs, InfoSection{Name: "CPU", Fields: cpuFields()})
-	if len(st.Extra) > 0 {
-		secs = append(secs, InfoSection{Name: "Backend", Fields: st.Extra})
-	}
-	if e.extraInfo != nil {
-		secs = append(secs, e.extraInfo()...)
-	}
-	var ks [][2]string
-	for db, n := range st.Keys {
-		if n == 0 {
-			continue
-		}
-		var exp int64
-		if db < len(st.Expires) {
-			exp = st.Expires[db]
-		}
-		ks = append(ks, [2]string{"db" + strconv.Itoa(db), "keys=" + itoa(n) + ",expires=" + itoa(exp) + ",avg_ttl=0"})
-	}
-	secs = append(secs,
-		InfoSection{Name: "Commandstats", Fields: e.table.commandStatFields()},
-		InfoSection{Name: "Errorstats", Fields: e.errors.fields()},
-		InfoSection{Name: "Latencystats", Fields: e.latencyStatFields()},
-		InfoSection{Name: "Keyspace", Fields: ks})
-	return secs
-}
-
 func (e *Engine) paramOr(name, def string) string {
 	if p := e.params.Lookup(name); p != nil {
 		return p.Get()
@@ -666,13 +569,3 @@ func executable() string {
 	return p
 }
 
-func cpuFields() [][2]string {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return nil
-	}
-	tv := func(t syscall.Timeval) string {
-		return strconv.FormatFloat(float64(t.Sec)+float64(t.Usec)/1e6, 'f', 6, 64)
-	}
-	return [][2]string{{"used_cpu_sys", tv(ru.Stime)}, {"used_cpu_user", tv(ru.Utime)}}
-}

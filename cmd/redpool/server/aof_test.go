@@ -135,11 +135,14 @@ func TestAOFInfoPersistence(t *testing.T) {
 	c.Expect("+OK\r\n", "SET", "a", "1")
 	c.Expect("+OK\r\n", "SET", "a", "2")
 	raw := c.Do("INFO", "persistence")
-	want := []string{"loading", "rdb_changes_since_last_save", "rdb_bgsave_in_progress", "rdb_last_save_time",
+	want := []string{"loading", "async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age",
+		"current_fork_perc", "current_save_keys_processed", "current_save_keys_total",
+		"rdb_changes_since_last_save", "rdb_bgsave_in_progress", "rdb_last_save_time",
 		"rdb_last_bgsave_status", "rdb_last_bgsave_time_sec", "rdb_current_bgsave_time_sec", "rdb_saves",
+		"rdb_last_cow_size", "rdb_last_load_keys_expired", "rdb_last_load_keys_loaded",
 		"aof_enabled", "aof_rewrite_in_progress", "aof_rewrite_scheduled", "aof_last_rewrite_time_sec",
 		"aof_current_rewrite_time_sec", "aof_last_bgrewrite_status", "aof_rewrites", "aof_rewrites_consecutive_failures",
-		"aof_last_write_status", "aof_current_size", "aof_base_size", "aof_pending_rewrite", "aof_buffer_length",
+		"aof_last_write_status", "aof_last_cow_size", "module_fork_in_progress", "module_fork_last_cow_size", "aof_current_size", "aof_base_size", "aof_pending_rewrite", "aof_buffer_length",
 		"aof_pending_bio_fsync", "aof_delayed_fsync"}
 	var names []string
 	for _, line := range strings.Split(raw, "\r\n")[2:] {

@@ -1,0 +1,484 @@
+package command
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// INFO has every section and field of Redis 7.0, in Redis's order. The
+// figures are redpool's own where it has them; what redpool has no such
+// thing for (a fork, active defragmentation, cluster links, replication
+// buffers while it has no replicas) is reported as Redis reports it when
+// idle. See the README's "Operating redpool" for what each memory figure
+// is made of.
+
+// infoSections returns the sections, all of them.
+func (e *Engine) infoSections() []InfoSection {
+	now := e.clock.Now()
+	f := e.memFigures()
+	st := e.backend.Stats()
+	secs := []InfoSection{
+		{Name: "Server", Fields: e.infoServer(now)},
+		{Name: "Clients", Fields: e.infoClients()},
+		{Name: "Memory", Fields: e.infoMemory(f)},
+		{Name: "Persistence", Fields: e.infoPersistence()},
+		{Name: "Stats", Fields: e.infoStats(now, st.ExpiredKeys)},
+		{Name: "Replication", Fields: e.infoReplication()},
+		{Name: "CPU", Fields: cpuFields()},
+		{Name: "Modules"},
+	}
+	if len(st.Extra) > 0 {
+		secs = append(secs, InfoSection{Name: "Backend", Fields: st.Extra})
+	}
+	if e.extraInfo != nil {
+		secs = append(secs, e.extraInfo()...)
+	}
+	var ks [][2]string
+	for db, n := range st.Keys {
+		if n == 0 {
+			continue
+		}
+		var exp int64
+		if db < len(st.Expires) {
+			exp = st.Expires[db]
+		}
+		ks = append(ks, [2]string{"db" + strconv.Itoa(db), "keys=" + fmtInt(n) + ",expires=" + fmtInt(exp) + ",avg_ttl=0"})
+	}
+	return append(secs,
+		InfoSection{Name: "Commandstats", Fields: e.table.commandStatFields()},
+		InfoSection{Name: "Errorstats", Fields: e.errors.fields()},
+		InfoSection{Name: "Latencystats", Fields: e.latencyStatFields()},
+		InfoSection{Name: "Cluster", Fields: [][2]string{{"cluster_enabled", "0"}}},
+		InfoSection{Name: "Keyspace", Fields: ks})
+}
+
+func fmtInt(n int64) string { return strconv.FormatInt(n, 10) }
+
+// identity is what a server is called for INFO: a run id, random per
+// process start as Redis's, and the replication id of a primary without
+// history.
+type identity struct {
+	runID, replID string
+}
+
+func newIdentity() identity {
+	return identity{runID: randomHex40(), replID: randomHex40()}
+}
+
+func randomHex40() string {
+	var b [20]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// lruClock is Redis's LRU clock: seconds, 24 bits.
+func lruClock(now time.Time) int64 { return now.Unix() & (1<<24 - 1) }
+
+func (e *Engine) infoServer(now time.Time) [][2]string {
+	up := now.Sub(e.started)
+	return [][2]string{
+		{"redis_version", RedisVersion},
+		{"redis_git_sha1", "00000000"},
+		{"redis_git_dirty", "0"},
+		{"redis_build_id", "0"},
+		{"redis_mode", "standalone"},
+		{"os", osName()},
+		{"arch_bits", strconv.Itoa(strconv.IntSize)},
+		{"monotonic_clock", "POSIX clock_gettime"},
+		{"multiplexing_api", multiplexingAPI()},
+		{"atomicvar_api", "sync-atomic"},
+		{"gcc_version", "0.0.0"},
+		{"go_version", runtime.Version()},
+		{"process_id", fmtInt(int64(pid()))},
+		{"process_supervised", "no"},
+		{"run_id", e.id.runID},
+		{"tcp_port", e.paramOr("port", "0")},
+		{"server_time_usec", fmtInt(now.UnixMicro())},
+		{"uptime_in_seconds", fmtInt(int64(up / time.Second))},
+		{"uptime_in_days", fmtInt(int64(up / (24 * time.Hour)))},
+		{"hz", e.paramOr("hz", "10")},
+		{"configured_hz", e.paramOr("hz", "10")},
+		{"lru_clock", fmtInt(lruClock(now))},
+		{"executable", executable()},
+		{"config_file", e.paramOr("config-file", "")},
+		{"io_threads_active", "0"},
+	}
+}
+
+func (e *Engine) infoClients() [][2]string {
+	return [][2]string{
+		{"connected_clients", fmtInt(int64(e.ConnectedClients()))},
+		{"cluster_connections", "0"},
+		{"maxclients", e.paramOr("maxclients", "0")},
+		{"client_recent_max_input_buffer", "0"},
+		{"client_recent_max_output_buffer", "0"},
+		{"blocked_clients", fmtInt(int64(e.blocking.count()))},
+		{"tracking_clients", fmtInt(e.tracking.clients.Load())},
+		{"clients_in_timeout_table", fmtInt(int64(e.blocking.count()))},
+	}
+}
+
+func (e *Engine) infoMemory(f memFigures) [][2]string {
+	overhead := min(f.startup, f.total)
+	dataset := f.total - overhead
+	pct := func(a, b int64) string {
+		if b <= 0 {
+			return "0.00%"
+		}
+		return strconv.FormatFloat(100*float64(a)/float64(b), 'f', 2, 64) + "%"
+	}
+	ratio := func(a, b int64) string {
+		if b <= 0 {
+			return "0.00"
+		}
+		return strconv.FormatFloat(float64(a)/float64(b), 'f', 2, 64)
+	}
+	sysMem := totalSystemMemory()
+	lua := e.scripts.infoFields()
+	var luaBytes, evalBytes, cached int64
+	for _, kv := range lua {
+		n, _ := strconv.ParseInt(kv[1], 10, 64)
+		switch kv[0] {
+		case "used_memory_lua":
+			luaBytes = n
+		case "used_memory_scripts_eval":
+			evalBytes = n
+		case "number_of_cached_scripts":
+			cached = n
+		}
+	}
+	libs, funcs, fnBytes := e.functions.counts()
+	maxmem := e.paramOr("maxmemory", "0")
+	maxmemN, _ := strconv.ParseInt(maxmem, 10, 64)
+	return [][2]string{
+		{"used_memory", fmtInt(f.total)},
+		{"used_memory_human", humanBytes(f.total)},
+		{"used_memory_rss", fmtInt(f.rss)},
+		{"used_memory_rss_human", humanBytes(f.rss)},
+		{"used_memory_peak", fmtInt(f.peak)},
+		{"used_memory_peak_human", humanBytes(f.peak)},
+		{"used_memory_peak_perc", pct(f.total, f.peak)},
+		{"used_memory_overhead", fmtInt(overhead)},
+		{"used_memory_startup", fmtInt(f.startup)},
+		{"used_memory_dataset", fmtInt(dataset)},
+		{"used_memory_dataset_perc", pct(dataset, f.total-f.startup)},
+		{"allocator_allocated", fmtInt(f.total)},
+		{"allocator_active", fmtInt(f.active)},
+		{"allocator_resident", fmtInt(f.resident)},
+		{"total_system_memory", fmtInt(sysMem)},
+		{"total_system_memory_human", humanBytes(sysMem)},
+		{"used_memory_lua", fmtInt(luaBytes)},
+		{"used_memory_vm_eval", fmtInt(luaBytes)},
+		{"used_memory_lua_human", humanBytes(luaBytes)},
+		{"used_memory_scripts_eval", fmtInt(evalBytes)},
+		{"number_of_cached_scripts", fmtInt(cached)},
+		{"number_of_functions", fmtInt(funcs)},
+		{"number_of_libraries", fmtInt(libs)},
+		{"used_memory_vm_functions", "0"},
+		{"used_memory_vm_total", fmtInt(luaBytes)},
+		{"used_memory_vm_total_human", humanBytes(luaBytes)},
+		{"used_memory_functions", fmtInt(fnBytes)},
+		{"used_memory_scripts", fmtInt(evalBytes + fnBytes)},
+		{"used_memory_scripts_human", humanBytes(evalBytes + fnBytes)},
+		{"maxmemory", maxmem},
+		{"maxmemory_human", humanBytes(maxmemN)},
+		{"maxmemory_policy", e.paramOr("maxmemory-policy", "noeviction")},
+		{"allocator_frag_ratio", ratio(f.active, f.total)},
+		{"allocator_frag_bytes", fmtInt(f.active - f.total)},
+		{"allocator_rss_ratio", ratio(f.resident, f.active)},
+		{"allocator_rss_bytes", fmtInt(f.resident - f.active)},
+		{"rss_overhead_ratio", ratio(f.rss, f.resident)},
+		{"rss_overhead_bytes", fmtInt(f.rss - f.resident)},
+		{"mem_fragmentation_ratio", ratio(f.rss, f.total)},
+		{"mem_fragmentation_bytes", fmtInt(f.rss - f.total)},
+		{"mem_not_counted_for_evict", "0"},
+		{"mem_replication_backlog", "0"},
+		{"mem_total_replication_buffers", "0"},
+		{"mem_clients_slaves", "0"},
+		{"mem_clients_normal", "0"},
+		{"mem_cluster_links", "0"},
+		{"mem_aof_buffer", "0"},
+		{"mem_allocator", "go-" + runtime.Version()},
+		{"active_defrag_running", "0"},
+		{"lazyfree_pending_objects", "0"},
+		{"lazyfreed_objects", "0"},
+	}
+}
+
+// infoPersistence is Redis's Persistence section: the persister's own
+// fields where it has them, Redis's values for a server that saved
+// nothing otherwise, and the persister's extra fields (aof_current_size,
+// ...) after them, as Redis lists them when the AOF is on.
+func (e *Engine) infoPersistence() [][2]string {
+	base := [][2]string{
+		{"loading", "0"},
+		{"async_loading", "0"},
+		{"current_cow_peak", "0"},
+		{"current_cow_size", "0"},
+		{"current_cow_size_age", "0"},
+		{"current_fork_perc", "0.00"},
+		{"current_save_keys_processed", "0"},
+		{"current_save_keys_total", "0"},
+		{"rdb_changes_since_last_save", fmtInt(e.dirty.Load())},
+		{"rdb_bgsave_in_progress", "0"},
+		{"rdb_last_save_time", fmtInt(e.started.Unix())},
+		{"rdb_last_bgsave_status", "ok"},
+		{"rdb_last_bgsave_time_sec", "-1"},
+		{"rdb_current_bgsave_time_sec", "-1"},
+		{"rdb_saves", "0"},
+		{"rdb_last_cow_size", "0"},
+		{"rdb_last_load_keys_expired", "0"},
+		{"rdb_last_load_keys_loaded", "0"},
+		{"aof_enabled", "0"},
+		{"aof_rewrite_in_progress", "0"},
+		{"aof_rewrite_scheduled", "0"},
+		{"aof_last_rewrite_time_sec", "-1"},
+		{"aof_current_rewrite_time_sec", "-1"},
+		{"aof_last_bgrewrite_status", "ok"},
+		{"aof_rewrites", "0"},
+		{"aof_rewrites_consecutive_failures", "0"},
+		{"aof_last_write_status", "ok"},
+		{"aof_last_cow_size", "0"},
+		{"module_fork_in_progress", "0"},
+		{"module_fork_last_cow_size", "0"},
+	}
+	if e.persister == nil {
+		return base
+	}
+	return overlayFields(base, e.persister.Info())
+}
+
+// overlayFields returns base with the values of over's fields of the same
+// name, and over's other fields after them, in over's order.
+func overlayFields(base, over [][2]string) [][2]string {
+	out := append([][2]string(nil), base...)
+	at := make(map[string]int, len(out))
+	for i, f := range out {
+		at[f[0]] = i
+	}
+	for _, f := range over {
+		if i, ok := at[f[0]]; ok {
+			out[i][1] = f[1]
+		} else {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (e *Engine) infoStats(now time.Time, expired int64) [][2]string {
+	commands, netIn, netOut := e.totals()
+	ops, inKbps, outKbps := e.instant.rates(now, commands, netIn, netOut)
+	trackedKeys, trackedItems, trackedPrefixes := e.tracking.info()
+	channels, patterns, shard := e.pubsub.counts()
+	kbps := func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
+	return [][2]string{
+		{"total_connections_received", fmtInt(e.conns.Load())},
+		{"total_commands_processed", fmtInt(commands)},
+		{"instantaneous_ops_per_sec", fmtInt(ops)},
+		{"total_net_input_bytes", fmtInt(netIn)},
+		{"total_net_output_bytes", fmtInt(netOut)},
+		{"total_net_repl_input_bytes", "0"},
+		{"total_net_repl_output_bytes", "0"},
+		{"instantaneous_input_kbps", kbps(inKbps)},
+		{"instantaneous_output_kbps", kbps(outKbps)},
+		{"instantaneous_input_repl_kbps", "0.00"},
+		{"instantaneous_output_repl_kbps", "0.00"},
+		{"rejected_connections", fmtInt(e.rejected.Load())},
+		{"sync_full", "0"},
+		{"sync_partial_ok", "0"},
+		{"sync_partial_err", "0"},
+		{"expired_keys", fmtInt(expired)},
+		{"expired_stale_perc", "0.00"},
+		{"expired_time_cap_reached_count", "0"},
+		{"expire_cycle_cpu_milliseconds", "0"},
+		{"evicted_keys", "0"},
+		{"evicted_clients", "0"},
+		{"total_eviction_exceeded_time", "0"},
+		{"current_eviction_exceeded_time", "0"},
+		{"keyspace_hits", "0"},
+		{"keyspace_misses", "0"},
+		{"pubsub_channels", fmtInt(channels)},
+		{"pubsub_patterns", fmtInt(patterns)},
+		{"pubsubshard_channels", fmtInt(shard)},
+		{"latest_fork_usec", "0"},
+		{"total_forks", "0"},
+		{"migrate_cached_sockets", "0"},
+		{"slave_expires_tracked_keys", "0"},
+		{"active_defrag_hits", "0"},
+		{"active_defrag_misses", "0"},
+		{"active_defrag_key_hits", "0"},
+		{"active_defrag_key_misses", "0"},
+		{"total_active_defrag_time", "0"},
+		{"current_active_defrag_time", "0"},
+		{"tracking_total_keys", fmtInt(int64(trackedKeys))},
+		{"tracking_total_items", fmtInt(int64(trackedItems))},
+		{"tracking_total_prefixes", fmtInt(int64(trackedPrefixes))},
+		{"unexpected_error_replies", "0"},
+		{"total_error_replies", fmtInt(e.errors.total.Load())},
+		{"dump_payload_sanitizations", "0"},
+		{"total_reads_processed", "0"},
+		{"total_writes_processed", "0"},
+		{"io_threaded_reads_processed", "0"},
+		{"io_threaded_writes_processed", "0"},
+		{"reply_buffer_shrinks", "0"},
+		{"reply_buffer_expands", "0"},
+	}
+}
+
+func (e *Engine) infoReplication() [][2]string {
+	return [][2]string{
+		{"role", "master"},
+		{"connected_slaves", "0"},
+		{"master_failover_state", "no-failover"},
+		{"master_replid", e.id.replID},
+		{"master_replid2", strings.Repeat("0", 40)},
+		{"master_repl_offset", "0"},
+		{"second_repl_offset", "-1"},
+		{"repl_backlog_active", "0"},
+		{"repl_backlog_size", "1048576"},
+		{"repl_backlog_first_byte_offset", "0"},
+		{"repl_backlog_histlen", "0"},
+	}
+}
+
+// cpuFields are the process's CPU times. Every thread of redpool serves
+// commands, so the "main thread" figures are the process's.
+func cpuFields() [][2]string {
+	var ru, children syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return nil
+	}
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
+	tv := func(t syscall.Timeval) string {
+		return strconv.FormatFloat(float64(t.Sec)+float64(t.Usec)/1e6, 'f', 6, 64)
+	}
+	return [][2]string{
+		{"used_cpu_sys", tv(ru.Stime)},
+		{"used_cpu_user", tv(ru.Utime)},
+		{"used_cpu_sys_children", tv(children.Stime)},
+		{"used_cpu_user_children", tv(children.Utime)},
+		{"used_cpu_sys_main_thread", tv(ru.Stime)},
+		{"used_cpu_user_main_thread", tv(ru.Utime)},
+	}
+}
+
+// instantRates is Redis's instantaneous_* figures: rates over the samples
+// of the last couple of seconds. Redis samples every 100 ms in its cron;
+// redpool samples when asked (INFO, /metrics), at most every 100 ms, and
+// keeps the last 16 samples, so the rate is over the time since the
+// oldest sample still within 2 s (the last two calls' interval when they
+// come further apart). Safe for concurrent use.
+type instantRates struct {
+	mu      sync.Mutex
+	samples [16]instantSample
+	n, next int
+}
+
+type instantSample struct {
+	at                time.Time
+	commands, in, out int64
+}
+
+const (
+	instantEvery  = 100 * time.Millisecond
+	instantWindow = 2 * time.Second
+)
+
+func (r *instantRates) rates(now time.Time, commands, in, out int64) (ops int64, inKbps, outKbps float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cur := instantSample{at: now, commands: commands, in: in, out: out}
+	var oldest *instantSample
+	for i := 0; i < r.n; i++ {
+		s := &r.samples[(r.next-1-i+len(r.samples))%len(r.samples)]
+		if i > 0 && now.Sub(s.at) > instantWindow {
+			break
+		}
+		oldest = s
+	}
+	if oldest != nil {
+		if d := now.Sub(oldest.at).Seconds(); d > 0 {
+			ops = int64(float64(commands-oldest.commands)/d + 0.5)
+			inKbps = float64(in-oldest.in) / d / 1024
+			outKbps = float64(out-oldest.out) / d / 1024
+		}
+	}
+	if r.n == 0 || now.Sub(r.samples[(r.next-1+len(r.samples))%len(r.samples)].at) >= instantEvery {
+		r.samples[r.next] = cur
+		r.next = (r.next + 1) % len(r.samples)
+		r.n = min(r.n+1, len(r.samples))
+	}
+	return ops, inKbps, outKbps
+}
+
+// osName is Redis's "os" field: kernel name, release and machine, as
+// uname -srm prints them.
+func osName() string {
+	read := func(name string) string {
+		b, _ := os.ReadFile("/proc/sys/kernel/" + name)
+		return strings.TrimSpace(string(b))
+	}
+	machine := map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386": "i686"}[runtime.GOARCH]
+	if machine == "" {
+		machine = runtime.GOARCH
+	}
+	if name := read("ostype"); name != "" {
+		return name + " " + read("osrelease") + " " + machine
+	}
+	return runtime.GOOS + " " + machine
+}
+
+// multiplexingAPI is the poller Go's network runtime uses.
+func multiplexingAPI() string {
+	switch runtime.GOOS {
+	case "linux", "android":
+		return "epoll"
+	case "darwin", "freebsd", "netbsd", "openbsd", "dragonfly":
+		return "kqueue"
+	case "windows":
+		return "iocp"
+	}
+	return "poll"
+}
+
+// totalSystemMemory is the machine's memory (MemTotal of /proc/meminfo).
+func totalSystemMemory() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) >= 2 && fields[0] == "MemTotal:" {
+			kb, _ := strconv.ParseInt(fields[1], 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+// residentBytes is the process's resident set size (/proc/self/statm), 0
+// where that is not available.
+func residentBytes() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(fields[1], 10, 64)
+	return pages * int64(os.Getpagesize())
+}
