@@ -568,4 +568,3 @@ func executable() string {
 	}
 	return p
 }
-
