@@ -147,6 +147,15 @@ type Prefetcher interface {
 	Prefetch(db int, keys [][]byte) uint64
 }
 
+// ActiveExpiry is an optional interface of a Backend: SetActiveExpiry
+// (false) stops the background removal of expired keys until
+// SetActiveExpiry(true) (DEBUG SET-ACTIVE-EXPIRE, CLIENT PAUSE). Expired
+// keys stay invisible meanwhile; writes still remove those they find.
+// Safe for concurrent use.
+type ActiveExpiry interface {
+	SetActiveExpiry(on bool)
+}
+
 // Stats are backend counters for INFO.
 type Stats struct {
 	Keys        []int64 // live keys per database (may include not-yet-reclaimed expired keys)

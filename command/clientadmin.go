@@ -243,6 +243,10 @@ type pauseState struct {
 	all   bool          // ALL; else WRITE
 	until time.Time     // zero: not paused
 	done  chan struct{} // closed when this pause ends early (UNPAUSE, a new PAUSE)
+	// expiry is told when a pause starts and ends: active expiry stops
+	// while one holds, as in Redis. end is the timer of the pause's end.
+	expiry func(paused bool)
+	end    *time.Timer
 }
 
 // clientPause is CLIENT PAUSE timeout [WRITE|ALL]. A second pause keeps
@@ -290,6 +294,26 @@ func (p *pauseState) start(all bool, until time.Time) {
 	}
 	p.all, p.until, p.done = all, until, make(chan struct{})
 	p.on.Store(true)
+	p.notifyExpiry(true)
+	if p.end != nil {
+		p.end.Stop()
+	}
+	done := p.done
+	p.end = time.AfterFunc(time.Until(until), func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.done == done && !p.until.IsZero() { // this pause, not a later one
+			p.notifyExpiry(false)
+		}
+	})
+}
+
+// notifyExpiry tells the expiry control of a pause's start or end; p.mu
+// is held.
+func (p *pauseState) notifyExpiry(paused bool) {
+	if p.expiry != nil {
+		p.expiry(paused)
+	}
 }
 
 func (p *pauseState) stop() {
@@ -299,6 +323,8 @@ func (p *pauseState) stop() {
 		close(p.done)
 		p.until = time.Time{}
 		p.on.Store(false)
+		p.end.Stop()
+		p.notifyExpiry(false)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"redpool/backend"
@@ -43,6 +44,7 @@ func debugSubs() []debugSub {
 		{"error", 3, debugError},
 		{"log", 3, debugLog},
 		{"quicklist-packed-threshold", 3, debugQuicklistThreshold},
+		{"set-active-expire", 3, debugSetActiveExpire},
 		{"help", 2, debugHelp},
 	}
 }
@@ -371,4 +373,57 @@ func debugHelp(c *Ctx) error {
 		"SLEEP <seconds>",
 		"    Stop the server for <seconds>. Decimals allowed.",
 	})
+}
+
+// expiryControl decides whether the backend expires keys actively: not
+// while DEBUG SET-ACTIVE-EXPIRE 0 holds, nor while a CLIENT PAUSE does.
+type expiryControl struct {
+	mu               sync.Mutex
+	debugOff, paused bool
+	backend          backend.ActiveExpiry // nil: the backend has no control
+}
+
+func (x *expiryControl) set(debugOff, paused *bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if debugOff != nil {
+		x.debugOff = *debugOff
+	}
+	if paused != nil {
+		x.paused = *paused
+	}
+	if x.backend != nil {
+		x.backend.SetActiveExpiry(!x.debugOff && !x.paused)
+	}
+}
+
+// debugSetActiveExpire is DEBUG SET-ACTIVE-EXPIRE 0|1. As Redis, it
+// reads the argument with atoi: anything that does not start with a
+// non-zero number turns active expiry off.
+func debugSetActiveExpire(c *Ctx) error {
+	off := atoi(c.Args[2]) == 0
+	c.e.expiry.set(&off, nil)
+	c.OK()
+	return nil
+}
+
+// atoi is C's atoi: optional spaces and sign, then digits, 0 if none.
+func atoi(b []byte) int64 {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
+		i++
+	}
+	neg := false
+	if i < len(b) && (b[i] == '-' || b[i] == '+') {
+		neg = b[i] == '-'
+		i++
+	}
+	var n int64
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9' && n < 1<<40; i++ {
+		n = n*10 + int64(b[i]-'0')
+	}
+	if neg {
+		return -n
+	}
+	return n
 }

@@ -112,6 +112,7 @@ type Engine struct {
 	slowlog    *slowlog
 	latency    *latency
 	pause      pauseState
+	expiry     expiryControl
 	monitors   monitors
 	// startupHeap and memPeak are MEMORY STATS's startup.allocated and
 	// peak.allocated (the highest heap seen when asked).
@@ -172,6 +173,8 @@ func NewEngine(o Options) (*Engine, error) {
 		started:  o.Clock.Now(),
 		id:       newIdentity(),
 	}
+	e.expiry.backend, _ = o.Backend.(backend.ActiveExpiry)
+	e.pause.expiry = func(paused bool) { e.expiry.set(nil, &paused) }
 	e.metas = sync.OnceValue(func() commandMetas {
 		m, err := parseCommandMetas(redisCommandDocs)
 		if err != nil {

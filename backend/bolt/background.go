@@ -140,6 +140,9 @@ func (b *Bolt) expirer() {
 			return
 		case <-tick.C:
 		}
+		if b.activeOff.Load() {
+			continue
+		}
 		if err := b.expireAll(); err != nil && !errors.Is(err, backend.ErrClosed) {
 			b.log.Error("bolt: active expiry", "err", err)
 		}
@@ -237,3 +240,6 @@ func (b *Bolt) syncer() {
 		b.syncs.Add(1)
 	}
 }
+
+// SetActiveExpiry implements backend.ActiveExpiry.
+func (b *Bolt) SetActiveExpiry(on bool) { b.activeOff.Store(!on) }

@@ -128,14 +128,15 @@ const (
 // Bolt is a backend.Backend stored in a bbolt file. It is safe for
 // concurrent use.
 type Bolt struct {
-	tuning tuning
-	db     *bolt.DB
-	path   string
-	sync   Sync
-	clock  backend.Clock
-	log    *slog.Logger
-	nDBs   int
-	closed atomic.Bool
+	activeOff atomic.Bool // SetActiveExpiry(false)
+	tuning    tuning
+	db        *bolt.DB
+	path      string
+	sync      Sync
+	clock     backend.Clock
+	log       *slog.Logger
+	nDBs      int
+	closed    atomic.Bool
 
 	onExpire backend.ExpireFunc
 	onCommit func(int, time.Duration)

@@ -24,6 +24,9 @@ func (m *Memory) expireLoop(interval, budget time.Duration) {
 		case <-m.stop:
 			return
 		case <-tk.C:
+			if m.activeOff.Load() {
+				continue
+			}
 			if n, hold := m.ExpireCycle(budget); n > 0 && m.log != nil {
 				m.log.Debug("active expiry", "expired", n, "max_hold", hold)
 			}
@@ -147,3 +150,6 @@ func (y *yielder) maybe() {
 		y.last = time.Now()
 	}
 }
+
+// SetActiveExpiry implements backend.ActiveExpiry.
+func (m *Memory) SetActiveExpiry(on bool) { m.activeOff.Store(!on) }

@@ -88,11 +88,12 @@ type Memory struct {
 	auxMu sync.Mutex
 	aux   map[string][]byte // immutable values, replaced whole
 
-	expMu   sync.Mutex // serializes ExpireCycle
-	expNext int        // shard where the next cycle starts
-	budget  time.Duration
-	stop    chan struct{}
-	done    chan struct{}
+	activeOff atomic.Bool // SetActiveExpiry(false)
+	expMu     sync.Mutex  // serializes ExpireCycle
+	expNext   int         // shard where the next cycle starts
+	budget    time.Duration
+	stop      chan struct{}
+	done      chan struct{}
 }
 
 // shard is one lock and the data it guards. data only changes while mu is
