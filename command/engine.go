@@ -126,6 +126,7 @@ type Engine struct {
 	outputLimits outputLimits
 	scripts      *scripting
 	functions    *functionRegistry
+	mm           maxMemory // maxmemory.go
 
 	dirty    atomic.Int64 // changes since start
 	conns    atomic.Int64
@@ -182,6 +183,7 @@ func NewEngine(o Options) (*Engine, error) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	e.startupHeap = int64(ms.HeapAlloc)
+	e.initMaxMemory(e.startupHeap)
 	e.slowlog = newSlowlog()
 	e.latency = newLatency()
 	for _, p := range append(e.slowlog.params(), e.latency.params()...) {

@@ -70,6 +70,7 @@ const (
 	ErrInvalidSecondDB Error = "ERR invalid second DB index"
 	ErrExpireNXCompat  Error = "ERR NX and XX, GT or LT options at the same time are not compatible"
 	ErrExpireGTLT      Error = "ERR GT and LT options at the same time are not compatible"
+	ErrOOM             Error = "OOM command not allowed when used memory > 'maxmemory'."
 	ErrLFUNotSelected  Error = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	ErrLFUSelected     Error = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	ErrLCSNotStrings   Error = "ERR The specified keys must contain string values"

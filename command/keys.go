@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 
 	"redpool/backend"
 	"redpool/session/resp"
@@ -436,10 +435,7 @@ func paramInt(c *Ctx, name string, def int64) int64 {
 }
 
 // lfuPolicy reports whether maxmemory-policy is an LFU one.
-func lfuPolicy(c *Ctx) bool {
-	p := c.e.params.Lookup("maxmemory-policy")
-	return p != nil && strings.Contains(p.Get(), "lfu")
-}
+func lfuPolicy(c *Ctx) bool { return c.e.mm.lfu() }
 
 func objectRefcount(c *Ctx) error {
 	t, ok, err := objectKey(c)
@@ -464,11 +460,16 @@ func objectIdletime(c *Ctx) error { return objectAccessStat(c, false) }
 
 func objectFreq(c *Ctx) error { return objectAccessStat(c, true) }
 
-// objectAccessStat answers OBJECT IDLETIME or (freq) OBJECT FREQ with 0:
-// redpool tracks neither access times nor frequencies. As in Redis, FREQ
-// needs an LFU maxmemory-policy and IDLETIME any other.
+// objectAccessStat answers OBJECT IDLETIME or (freq) OBJECT FREQ from the
+// key's access clock (backend.Tx.Access), which OBJECT's transaction
+// does not touch (TxOptions.NoTouch). As in Redis, FREQ needs an LFU
+// maxmemory-policy and IDLETIME any other.
 func objectAccessStat(c *Ctx, freq bool) error {
-	if _, ok, err := objectKey(c); !ok {
+	idle, n, ok, err := c.Tx.Access(c.Args[2])
+	if !ok {
+		if err == nil {
+			c.Null()
+		}
 		return err
 	}
 	switch lfu := lfuPolicy(c); {
@@ -476,8 +477,11 @@ func objectAccessStat(c *Ctx, freq bool) error {
 		return ErrLFUNotSelected
 	case !freq && lfu:
 		return ErrLFUSelected
+	case freq:
+		c.Int(int64(n))
+	default:
+		c.Int(idle)
 	}
-	c.Int(0)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package command
 
 import (
 	"errors"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
@@ -471,6 +472,7 @@ func (e *Engine) infoSections() []InfoSection {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	st := e.backend.Stats()
+	used, maxmem := e.usedMemory(int64(ms.HeapAlloc)), int64(min(e.mm.limit.Load(), math.MaxInt64))
 	commands, netIn, netOut := e.totals()
 	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
 	secs := []InfoSection{
@@ -496,13 +498,14 @@ func (e *Engine) infoSections() []InfoSection {
 			{"tracking_clients", itoa(e.tracking.clients.Load())},
 		}},
 		{Name: "Memory", Fields: [][2]string{
-			{"used_memory", itoa(int64(ms.HeapAlloc))},
-			{"used_memory_human", humanBytes(int64(ms.HeapAlloc))},
+			{"used_memory", itoa(used)},
+			{"used_memory_human", humanBytes(used)},
 			{"used_memory_rss", itoa(int64(ms.Sys))},
 			{"used_memory_rss_human", humanBytes(int64(ms.Sys))},
 			{"used_memory_dataset", itoa(st.UsedBytes)},
-			{"maxmemory", "0"},
-			{"maxmemory_policy", "noeviction"},
+			{"maxmemory", itoa(maxmem)},
+			{"maxmemory_human", humanBytes(maxmem)},
+			{"maxmemory_policy", policyNames[e.mm.policy.Load()]},
 			{"mem_allocator", "go"},
 		}},
 	}
@@ -522,7 +525,7 @@ func (e *Engine) infoSections() []InfoSection {
 		{"total_net_output_bytes", itoa(netOut)},
 		{"rejected_connections", itoa(e.rejected.Load())},
 		{"expired_keys", itoa(st.ExpiredKeys)},
-		{"evicted_keys", "0"},
+		{"evicted_keys", itoa(e.evictedKeys())},
 		{"keyspace_hits", "0"},
 		{"keyspace_misses", "0"},
 		{"total_error_replies", itoa(e.errors.total.Load())},
