@@ -372,6 +372,9 @@ type Tx interface {
 	// missing key. A backend that keeps no clock answers 0 and
 	// LFUInitVal, as Redis does for a key just created.
 	Access(key []byte) (idle int64, freq int, ok bool, err error)
+	// Touch counts an access of key (TOUCH) and reports whether it exists.
+	// Exists and Type do not count one, as in Redis.
+	Touch(key []byte) (bool, error)
 	// SetAccess sets key's clock as RESTORE's IDLETIME and FREQ do (Redis's
 	// objectSetLRUOrLFU): with an LFU policy freq (0..255) when freq >= 0,
 	// else idleSeconds when >= 0; -1 means not given. It reports whether
@@ -428,6 +431,4 @@ type Evictor interface {
 	// when no key can be evicted (an empty store; no key with an expiry
 	// for a volatile policy).
 	Evict(p EvictPolicy, samples int, fn EvictFunc) (freed int64, ok bool)
-	// EvictedKeys counts the keys Evict removed since start.
-	EvictedKeys() int64
 }

@@ -17,7 +17,7 @@ func keyCommands() []Spec {
 		{Name: "del", Arity: -2, Flags: Write, Keys: KeySpec{1, -1, 1}, Run: del, Group: "generic", Summary: "Deletes one or more keys.", Since: "1.0.0"},
 		{Name: "unlink", Arity: -2, Flags: Write | Fast, Keys: KeySpec{1, -1, 1}, Run: del, Group: "generic", Summary: "Asynchronously deletes one or more keys.", Since: "4.0.0"},
 		{Name: "exists", Arity: -2, Flags: ReadOnly | Fast, Keys: KeySpec{1, -1, 1}, Run: exists, Group: "generic", Summary: "Determines whether one or more keys exist.", Since: "1.0.0"},
-		{Name: "touch", Arity: -2, Flags: ReadOnly | Fast, Keys: KeySpec{1, -1, 1}, Run: exists, Group: "generic", Summary: "Returns the number of existing keys out of those specified after updating the time they were last accessed.", Since: "3.2.1"},
+		{Name: "touch", Arity: -2, Flags: ReadOnly | Fast, Keys: KeySpec{1, -1, 1}, Run: touch, Group: "generic", Summary: "Returns the number of existing keys out of those specified after updating the time they were last accessed.", Since: "3.2.1"},
 		{Name: "type", Arity: 2, Flags: ReadOnly | Fast, Keys: KeySpec{1, 1, 1}, Run: typeCmd, Group: "generic", Summary: "Determines the type of value stored at a key.", Since: "1.0.0"},
 		{Name: "keys", Arity: 2, Flags: ReadOnly, Run: keys, Group: "generic", Summary: "Returns all key names that match a pattern.", Since: "1.0.0"},
 		{Name: "scan", Arity: -2, Flags: ReadOnly, Run: scan, Group: "generic", Summary: "Iterates over the key names in the database.", Since: "2.8.0"},
@@ -61,10 +61,16 @@ func del(c *Ctx) error {
 
 // exists is EXISTS and TOUCH: the number of arguments naming existing
 // keys, repeats counted. redpool keeps no access times to touch.
-func exists(c *Ctx) error {
+func exists(c *Ctx) error { return countKeys(c, c.Tx.Exists) }
+
+// touch is TOUCH: EXISTS that counts an access of each key.
+func touch(c *Ctx) error { return countKeys(c, c.Tx.Touch) }
+
+// countKeys replies how many of the key arguments found reports.
+func countKeys(c *Ctx, found func(key []byte) (bool, error)) error {
 	var n int64
 	for _, k := range c.Args[1:] {
-		ok, err := c.Tx.Exists(k)
+		ok, err := found(k)
 		if err != nil {
 			return err
 		}

@@ -59,7 +59,8 @@ type maxMemory struct {
 	used   atomic.Int64 // cached usedMemory
 	usedAt atomic.Int64 // when used was read (ns since Engine.epoch), 0 = never
 
-	mu sync.Mutex // serializes performEvictions
+	mu      sync.Mutex   // serializes performEvictions
+	evicted atomic.Int64 // INFO's evicted_keys, since start or CONFIG RESETSTAT
 }
 
 // MaxMemoryConfig is maxmemory's start-up configuration (config.toml).
@@ -236,6 +237,7 @@ func (e *Engine) performEvictions() evictResult {
 // WATCHing the key are marked, tracking clients are told and the
 // "evicted" event is raised. It does not call the backend.
 func (e *Engine) keyEvicted(db int, key []byte) {
+	e.mm.evicted.Add(1)
 	if e.log != nil {
 		e.log.Append(db, [][]byte{[]byte("DEL"), key})
 	}
@@ -276,14 +278,6 @@ func (c *Ctx) checkMemory(spec *Spec) error {
 		return ErrOOM
 	}
 	return nil
-}
-
-// evictedKeys is INFO's evicted_keys.
-func (e *Engine) evictedKeys() int64 {
-	if e.mm.evictor == nil {
-		return 0
-	}
-	return e.mm.evictor.EvictedKeys()
 }
 
 // denyOOMCommands are the commands (container|sub for subcommands) Redis

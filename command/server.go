@@ -313,6 +313,7 @@ func configResetStat(c *Ctx) error {
 	e.resetTraffic()
 	e.conns.Store(0)
 	e.rejected.Store(0)
+	e.mm.evicted.Store(0)
 	e.table.resetStats()
 	e.errors.reset()
 	e.statsAt.Store(e.clock.Now().UnixMilli())
@@ -525,7 +526,7 @@ func (e *Engine) infoSections() []InfoSection {
 		{"total_net_output_bytes", itoa(netOut)},
 		{"rejected_connections", itoa(e.rejected.Load())},
 		{"expired_keys", itoa(st.ExpiredKeys)},
-		{"evicted_keys", itoa(e.evictedKeys())},
+		{"evicted_keys", itoa(e.mm.evicted.Load())},
 		{"keyspace_hits", "0"},
 		{"keyspace_misses", "0"},
 		{"total_error_replies", itoa(e.errors.total.Load())},

@@ -13,6 +13,9 @@ func (t *tx) Access(key []byte) (int64, int, bool, error) {
 	return 0, backend.LFUInitVal, true, nil
 }
 
+// Touch implements backend.Tx: Exists, since bolt keeps no access clock.
+func (t *tx) Touch(key []byte) (bool, error) { return t.Exists(key) }
+
 // SetAccess implements backend.Tx: it only reports whether key exists,
 // since bolt keeps no access clock.
 func (t *tx) SetAccess(key []byte, idleSeconds int64, freq int) (bool, error) {

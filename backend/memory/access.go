@@ -151,6 +151,12 @@ func (t *tx) touch(e *entry) {
 	}
 }
 
+// Touch implements backend.Tx.
+func (t *tx) Touch(key []byte) (bool, error) {
+	_, e, err := t.lookup(t.db, key)
+	return e != nil, err
+}
+
 // Access implements backend.Tx.
 func (t *tx) Access(key []byte) (int64, int, bool, error) {
 	_, e, err := t.find(t.db, key)

@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
-	"sync/atomic"
 
 	"redpool/backend"
 )
@@ -30,10 +29,9 @@ type poolEntry struct {
 
 // evictState is the eviction pool and the counters of a Memory.
 type evictState struct {
-	mu      sync.Mutex  // serializes Evict; guards pool and nextDB
-	pool    []poolEntry // ascending by score, at most evpoolSize
-	nextDB  int         // the random policies' next database
-	evicted atomic.Int64
+	mu     sync.Mutex  // serializes Evict; guards pool and nextDB
+	pool   []poolEntry // ascending by score, at most evpoolSize
+	nextDB int         // the random policies' next database
 }
 
 var _ backend.Evictor = (*Memory)(nil)
@@ -47,9 +45,6 @@ func (m *Memory) UsedBytes() int64 {
 	}
 	return n
 }
-
-// EvictedKeys implements backend.Evictor.
-func (m *Memory) EvictedKeys() int64 { return m.evict.evicted.Load() }
 
 // Evict implements backend.Evictor. It locks one shard at a time (for
 // reading while it samples, for writing to evict), so the caller must not
@@ -209,12 +204,11 @@ func (m *Memory) evictRandom(db int, volatile bool, fn backend.EvictFunc) (int64
 	return 0, false
 }
 
-// evicted removes e from sd (locked for writing), counts it and reports it
+// evicted removes e from sd (locked for writing) and reports it
 // to fn. It returns e's accounted size.
 func (m *Memory) evicted(db int, sd *shardData, e *entry, fn backend.EvictFunc) int64 {
 	n := e.size()
 	sd.remove(e)
-	m.evict.evicted.Add(1)
 	if fn != nil {
 		fn(db, bytesOf(e.key))
 	}
