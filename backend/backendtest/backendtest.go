@@ -116,6 +116,7 @@ func Run(t *testing.T, open Factory) {
 		{"Undeclared", testUndeclared},
 		{"WithDB", testWithDB},
 		{"ExpireCallback", testExpireCallback},
+		{"Access", testAccess},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
