@@ -12,8 +12,8 @@ import (
 // Approximate per-item overheads for Stats.UsedBytes.
 const (
 	entryOverhead = 160 // entry struct, index slot, key slice slot
-	elemOverhead  = 24  // a list element's slice header
-	fieldOverhead = 64  // a hash field's slot and index entry
+	elemOverhead  = 48  // a list element: its slice header, its slot in the deque (grown by doubling), its allocation rounded up
+	fieldOverhead = 80  // a hash field: its slot, index entry and allocations rounded up
 )
 
 // entry is one key and its value.

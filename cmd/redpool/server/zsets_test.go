@@ -172,10 +172,10 @@ func TestZSetCommandInfo(t *testing.T) {
 	for _, tc := range []struct {
 		name, head string
 	}{
-		{"zunionstore", "*10\r\n$11\r\nzunionstore\r\n:-4\r\n*2\r\n+write\r\n+movablekeys\r\n:1\r\n:1\r\n:1\r\n"},
+		{"zunionstore", "*10\r\n$11\r\nzunionstore\r\n:-4\r\n*3\r\n+write\r\n+denyoom\r\n+movablekeys\r\n:1\r\n:1\r\n:1\r\n"},
 		{"zunion", "*10\r\n$6\r\nzunion\r\n:-3\r\n*2\r\n+readonly\r\n+movablekeys\r\n:0\r\n:0\r\n:0\r\n"},
 		{"bzpopmin", "*10\r\n$8\r\nbzpopmin\r\n:-3\r\n*3\r\n+write\r\n+blocking\r\n+fast\r\n:1\r\n:-2\r\n:1\r\n"},
-		{"zrangestore", "*10\r\n$11\r\nzrangestore\r\n:-5\r\n*1\r\n+write\r\n:1\r\n:2\r\n:1\r\n"},
+		{"zrangestore", "*10\r\n$11\r\nzrangestore\r\n:-5\r\n*2\r\n+write\r\n+denyoom\r\n:1\r\n:2\r\n:1\r\n"},
 	} {
 		got := c.Do("COMMAND", "INFO", tc.name)
 		want := "*1\r\n" + tc.head
