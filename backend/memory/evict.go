@@ -94,14 +94,18 @@ func (m *Memory) Evict(p backend.EvictPolicy, samples int, fn backend.EvictFunc)
 func (m *Memory) dbCount(db int, volatile bool) int64 {
 	var n int64
 	for i := db * shardsPerDB; i < (db+1)*shardsPerDB; i++ {
-		sd := m.shards[i].data.Load()
-		if volatile {
-			n += sd.nvol.Load()
-		} else {
-			n += sd.nkeys.Load()
-		}
+		n += m.shards[i].data.Load().count(volatile)
 	}
 	return n
+}
+
+// count is the number of sd's keys (with an expiry, if volatile), read
+// without the lock.
+func (sd *shardData) count(volatile bool) int64 {
+	if volatile {
+		return sd.nvol.Load()
+	}
+	return sd.nkeys.Load()
 }
 
 // candidates is the slice of sd that policies of kind volatile pick from.
@@ -120,13 +124,11 @@ func (m *Memory) populate(db int, p backend.EvictPolicy, samples int) {
 	start := rand.IntN(shardsPerDB)
 	for i := 0; i < shardsPerDB && samples > 0; i++ {
 		sh := &m.shards[db*shardsPerDB+(start+i)%shardsPerDB]
-		sd := sh.data.Load()
-		if volatile && sd.nvol.Load() == 0 || !volatile && sd.nkeys.Load() == 0 {
+		if sh.data.Load().count(volatile) == 0 {
 			continue
 		}
 		sh.mu.RLock()
-		sd = sh.data.Load()
-		list := sd.candidates(volatile)
+		list := sh.data.Load().candidates(volatile)
 		for n := min(samples, len(list)); n > 0; n-- {
 			e := list[rand.IntN(len(list))]
 			var score uint64
@@ -188,12 +190,11 @@ func (m *Memory) evictRandom(db int, volatile bool, fn backend.EvictFunc) (int64
 	start := rand.IntN(shardsPerDB)
 	for i := range shardsPerDB {
 		sh := &m.shards[db*shardsPerDB+(start+i)%shardsPerDB]
-		sd := sh.data.Load()
-		if volatile && sd.nvol.Load() == 0 || !volatile && sd.nkeys.Load() == 0 {
+		if sh.data.Load().count(volatile) == 0 {
 			continue
 		}
 		sh.mu.Lock()
-		sd = sh.data.Load()
+		sd := sh.data.Load()
 		if list := sd.candidates(volatile); len(list) > 0 {
 			n := m.evicted(db, sd, list[rand.IntN(len(list))], fn)
 			sh.mu.Unlock()

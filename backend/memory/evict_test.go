@@ -3,6 +3,7 @@ package memory_test
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -149,4 +150,45 @@ func TestEvictEmpty(t *testing.T) {
 			t.Errorf("policy %d evicted from an empty store", p)
 		}
 	}
+}
+
+// TestAccessConcurrent: readers touching the same keys under shared locks,
+// with an LFU clock, while eviction samples and removes keys and a writer
+// replaces them: race-free (run with -race).
+func TestAccessConcurrent(t *testing.T) {
+	m := memory.New(memory.Options{ExpiryInterval: -1})
+	t.Cleanup(func() { m.Close() })
+	m.SetAccessConfig(backend.AccessConfig{LFU: true, LogFactor: 1, DecayTime: 1})
+	load(t, m, "k:", 200, []byte("v"), 0)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				key := []byte("k:" + strconv.Itoa((i*7+g)%200))
+				_ = m.View(backend.TxOptions{Keys: [][]byte{key}}, func(tx backend.Tx) error {
+					_, _, err := tx.Get(key)
+					if err == nil {
+						_, _, _, err = tx.Access(key)
+					}
+					return err
+				})
+			}
+		}()
+	}
+	for range 300 {
+		if _, ok := m.Evict(backend.EvictLFU, 5, nil); !ok {
+			load(t, m, "k:", 200, []byte("v"), 0)
+		}
+		load(t, m, "k:", 20, []byte("w"), 0)
+	}
+	close(done)
+	wg.Wait()
 }
