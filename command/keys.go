@@ -59,18 +59,25 @@ func del(c *Ctx) error {
 	return nil
 }
 
-// exists is EXISTS and TOUCH: the number of arguments naming existing
-// keys, repeats counted. redpool keeps no access times to touch.
-func exists(c *Ctx) error { return countKeys(c, c.Tx.Exists) }
+// exists is EXISTS: the number of arguments naming existing keys,
+// repeats counted. It does not count as an access of the keys.
+func exists(c *Ctx) error { return countKeys(c, false) }
 
-// touch is TOUCH: EXISTS that counts an access of each key.
-func touch(c *Ctx) error { return countKeys(c, c.Tx.Touch) }
+// touch is TOUCH: EXISTS that counts an access of each key (Tx.Touch).
+func touch(c *Ctx) error { return countKeys(c, true) }
 
-// countKeys replies how many of the key arguments found reports.
-func countKeys(c *Ctx, found func(key []byte) (bool, error)) error {
+// countKeys replies how many of the key arguments exist, touching them
+// if touch.
+func countKeys(c *Ctx, touch bool) error {
 	var n int64
 	for _, k := range c.Args[1:] {
-		ok, err := found(k)
+		var ok bool
+		var err error
+		if touch {
+			ok, err = c.Tx.Touch(k)
+		} else {
+			ok, err = c.Tx.Exists(k)
+		}
 		if err != nil {
 			return err
 		}
