@@ -24,7 +24,9 @@ const (
 // shardData.writable); writers replace it by a copy instead. The fields
 // the reader reads without the lock (key, typ, expireAt, str, coll) are
 // therefore immutable while shared; pos and vpos may change under the
-// lock, and epoch/seen are only accessed under the lock.
+// lock, and epoch/seen are only accessed under the lock. access is written
+// atomically by readers too (under a shared lock; see access.go) and is
+// not part of the value, so it may change on a shared entry.
 //
 // A string, the one scalar type, is the plain field str, so that the hot
 // string path has no indirection; every other type is a collection.
