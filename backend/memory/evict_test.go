@@ -192,3 +192,20 @@ func TestAccessConcurrent(t *testing.T) {
 	close(done)
 	wg.Wait()
 }
+
+// BenchmarkEvictLRU: one SET of a new key and one eviction, as a write
+// under maxmemory costs.
+func BenchmarkEvictLRU(b *testing.B) {
+	m := memory.New(memory.Options{ExpiryInterval: -1})
+	b.Cleanup(func() { m.Close() })
+	load(b, m, "k:", 100_000, make([]byte, 64), 0)
+	i := 0
+	for b.Loop() {
+		key := []byte("n:" + strconv.Itoa(i))
+		i++
+		_ = m.Update(backend.TxOptions{Keys: [][]byte{key}}, func(tx backend.Tx) error { return tx.Set(key, key, 0, false) })
+		if _, ok := m.Evict(backend.EvictLRU, 5, nil); !ok {
+			b.Fatal("nothing to evict")
+		}
+	}
+}
