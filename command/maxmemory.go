@@ -40,10 +40,6 @@ var evictPolicies = [...]backend.EvictPolicy{backend.EvictVolatileLRU, backend.E
 
 const policyNoEviction = int32(len(policyNames) - 1)
 
-// ReasonNoEvictor is CONFIG SET maxmemory's reason on a backend that cannot
-// evict (bolt).
-const ReasonNoEvictor = "maxmemory is not supported by this backend (its data is on disk)"
-
 // maxMemory is the engine's maxmemory state. Safe for concurrent use.
 type maxMemory struct {
 	limit     atomic.Uint64
@@ -61,16 +57,6 @@ type maxMemory struct {
 
 	mu      sync.Mutex   // serializes performEvictions
 	evicted atomic.Int64 // INFO's evicted_keys, since start or CONFIG RESETSTAT
-}
-
-// MaxMemoryConfig is maxmemory's start-up configuration (config.toml).
-type MaxMemoryConfig struct {
-	Limit     uint64 // bytes, 0 = no limit
-	Policy    string // a maxmemory-policy name; "" = noeviction
-	Samples   int    // maxmemory-samples; 0 = 5
-	Tenacity  int    // maxmemory-eviction-tenacity; < 0 = 10
-	LogFactor int    // lfu-log-factor; < 0 = 10
-	DecayTime int    // lfu-decay-time; < 0 = 1
 }
 
 // initMaxMemory sets e.mm up from the backend (whether it can evict) and
