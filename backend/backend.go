@@ -422,8 +422,8 @@ type Evictor interface {
 	// SetAccessConfig changes how access clocks are kept from now on
 	// (existing clocks are not converted, as in Redis).
 	SetAccessConfig(c AccessConfig)
-	// UsedBytes is the data's accounted size (Stats.UsedBytes), cheap
-	// enough to call before every write command.
+	// UsedBytes is the data's accounted size (Stats.UsedBytes), without
+	// the rest of Stats (the engine reads it at most every millisecond).
 	UsedBytes() int64
 	// Evict removes one key chosen by p, sampling samples keys per
 	// database into an eviction pool as Redis's performEvictions does,
