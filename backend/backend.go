@@ -86,6 +86,10 @@ type TxOptions struct {
 	// (DBSIZE, FLUSHDB, KEYS, SCAN) and those that cross databases (MOVE,
 	// COPY ... DB, SWAPDB, FLUSHALL).
 	All bool
+	// NoTouch: the transaction's reads and writes do not count as accesses
+	// of the keys for their access clocks (OBJECT, as Redis's
+	// LOOKUP_NOTOUCH). See Tx.Access.
+	NoTouch bool
 }
 
 // Backend is a store of numbered databases. It is safe for concurrent use.
@@ -381,4 +385,74 @@ type Tx interface {
 	// ZRandom calls fn for count elements picked at random, as SetRandom
 	// picks members. O(count) on memory; see each backend for its cost.
 	ZRandom(key []byte, count int, distinct bool, fn func(member []byte, score float64) error) error
+
+	// --- access clock (OBJECT IDLETIME/FREQ, RESTORE, maxmemory) ---
+
+	// Access returns key's access clock as Redis's OBJECT reads it, without
+	// counting as an access: idle is the seconds since the last access (as
+	// estimateObjectIdleTime / 1000) and freq the LFU counter after decay
+	// (LFUDecrAndReturn). Only the figure of the policy the backend is
+	// configured with (AccessConfig.LFU) means anything. ok is false for a
+	// missing key. A backend that keeps no clock answers 0 and
+	// LFUInitVal, as Redis does for a key just created.
+	Access(key []byte) (idle int64, freq int, ok bool, err error)
+	// Touch counts an access of key (TOUCH) and reports whether it exists.
+	// Exists and Type do not count one, as in Redis.
+	Touch(key []byte) (bool, error)
+	// SetAccess sets key's clock as RESTORE's IDLETIME and FREQ do (Redis's
+	// objectSetLRUOrLFU): with an LFU policy freq (0..255) when freq >= 0,
+	// else idleSeconds when >= 0; -1 means not given. It reports whether
+	// the key exists. A backend that keeps no clock only reports that.
+	SetAccess(key []byte, idleSeconds int64, freq int) (bool, error)
+}
+
+// LFUInitVal is the LFU counter of a new key (Redis's LFU_INIT_VAL).
+const LFUInitVal = 5
+
+// AccessConfig is how an Evictor keeps its keys' access clocks: Redis's
+// maxmemory-policy (LFU or not), lfu-log-factor and lfu-decay-time.
+type AccessConfig struct {
+	LFU       bool
+	LogFactor int // lfu-log-factor (default 10)
+	DecayTime int // lfu-decay-time in minutes (default 1; 0: no decay)
+}
+
+// EvictPolicy is a maxmemory-policy that evicts (not noeviction).
+type EvictPolicy uint8
+
+// The eviction policies; Volatile ones pick only keys with an expiry.
+const (
+	EvictLRU EvictPolicy = iota
+	EvictLFU
+	EvictRandom
+	EvictVolatileLRU
+	EvictVolatileLFU
+	EvictVolatileRandom
+	EvictVolatileTTL
+)
+
+// Volatile reports whether p picks only keys with an expiry.
+func (p EvictPolicy) Volatile() bool { return p >= EvictVolatileLRU }
+
+// EvictFunc hears of a key that eviction removed from database db, as
+// ExpireFunc hears of expiries: in the evicting goroutine, with the key
+// still locked, before Evict returns. key is valid only during the call.
+// It must not call the backend.
+type EvictFunc func(db int, key []byte)
+
+// Evictor is an optional interface of a Backend whose data lives in memory
+// and can be evicted for maxmemory, with Redis's approximated LRU/LFU.
+type Evictor interface {
+	// SetAccessConfig changes how access clocks are kept from now on
+	// (existing clocks are not converted, as in Redis).
+	SetAccessConfig(c AccessConfig)
+	// UsedBytes is the data's accounted size (Stats.UsedBytes), without
+	// the rest of Stats (the engine reads it at most every millisecond).
+	UsedBytes() int64
+	// Evict removes one key chosen by p, sampling samples keys per
+	// database into an eviction pool as Redis's performEvictions does,
+	// reports it to fn and returns the bytes it accounted for. ok is false
+	// when no key can be evicted (an empty store; no key with an expiry
+	// for a volatile policy).
+	Evict(p EvictPolicy, samples int, fn EvictFunc) (freed int64, ok bool)
 }

@@ -26,6 +26,9 @@
 #   NOTIFY=KEA TESTS=set,incr,lpush bench/compare.sh  # with keyspace notifications on
 # NOTIFY sets notify-keyspace-events on both servers, and a redis-cli
 # subscribed to __key*__:* on each receives (and discards) every event.
+#   MAXMEMORY=2mb POLICY=allkeys-lru TESTS=set bench/compare.sh   # evicting all along
+# MAXMEMORY sets maxmemory (and maxmemory-policy POLICY, default
+# allkeys-lru) on both servers after the loading.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -102,12 +105,16 @@ for port in "$rport" "$pport"; do
     echo "SET w_$n $(( (n * 53) % 100 ))"
     echo "HSET h_$n f v$n"
   done | redis-cli -p "$port" >/dev/null
+  if [[ -n ${MAXMEMORY:-} ]]; then
+    redis-cli -p "$port" config set maxmemory "$MAXMEMORY" maxmemory-policy "${POLICY:-allkeys-lru}" >/dev/null
+  fi
   if [[ -n ${NOTIFY:-} ]]; then
     redis-cli -p "$port" config set notify-keyspace-events "$NOTIFY" >/dev/null
     redis-cli -p "$port" psubscribe '__key*__:*' >/dev/null &
     pids+=($!)
   fi
 done
+[[ -n ${MAXMEMORY:-} ]] && echo "maxmemory $MAXMEMORY, maxmemory-policy ${POLICY:-allkeys-lru} on both servers"
 [[ -n ${NOTIFY:-} ]] && echo "notify-keyspace-events $NOTIFY, one subscriber to __key*__:* on each server"
 
 printf '%-9s %-4s %14s %14s %8s\n' test P redis redpool ratio

@@ -30,7 +30,7 @@ var flagExceptions = map[string]string{
 const inherited = Admin | NoScript
 
 // modeledFlags are the COMMAND INFO flags redpool's Spec flags model.
-var modeledFlags = []string{"write", "readonly", "admin", "blocking", "fast", "noscript", "allow_busy", "movablekeys"}
+var modeledFlags = []string{"write", "readonly", "admin", "blocking", "fast", "noscript", "allow_busy", "movablekeys", "denyoom"}
 
 // TestCommandMetaAgrees: every command redpool has (but its own
 // extensions) has Redis's metadata, and what the Spec says of it (arity,

@@ -140,6 +140,12 @@ func (e *Engine) exec(c *Ctx, args [][]byte) {
 	if e.pause.on.Load() {
 		c.waitPause(spec)
 	}
+	if e.mm.limit.Load() != 0 {
+		if err := c.checkMemory(spec); err != nil {
+			c.refuse(args, err)
+			return
+		}
+	}
 	if c.Client.multi.on && c.dispatchMulti(spec, args) {
 		c.clockGap() // queueing is not EXEC's time
 		return
@@ -321,9 +327,10 @@ func (c *Ctx) txOptions(spec *Spec, args [][]byte) backend.TxOptions {
 	keys, all, _ := spec.keys(c.keyBuf[:0], args)
 	c.keyBuf = keys
 	return backend.TxOptions{
-		DB:   c.Client.DB(),
-		Keys: keys,
-		All:  all || len(keys) == 0,
+		DB:      c.Client.DB(),
+		Keys:    keys,
+		All:     all || len(keys) == 0,
+		NoTouch: spec.Flags&NoKeyMiss != 0, // OBJECT: Redis's LOOKUP_NOTOUCH too
 	}
 }
 

@@ -136,6 +136,7 @@ type Engine struct {
 	instant instantRates
 	// metas is Redis's command metadata (cmddocs.go), parsed at first use.
 	metas func() commandMetas
+	mm           maxMemory // maxmemory.go
 
 	dirty    atomic.Int64 // changes since start
 	conns    atomic.Int64
@@ -202,6 +203,7 @@ func NewEngine(o Options) (*Engine, error) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	e.startupHeap = int64(ms.HeapAlloc)
+	e.initMaxMemory(e.startupHeap)
 	e.slowlog = newSlowlog()
 	e.latency = newLatency()
 	for _, p := range append(e.slowlog.params(), e.latency.params()...) {

@@ -72,6 +72,7 @@ const (
 	ErrInvalidSecondDB Error = "ERR invalid second DB index"
 	ErrExpireNXCompat  Error = "ERR NX and XX, GT or LT options at the same time are not compatible"
 	ErrExpireGTLT      Error = "ERR GT and LT options at the same time are not compatible"
+	ErrOOM             Error = "OOM command not allowed when used memory > 'maxmemory'."
 	ErrLFUNotSelected  Error = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	ErrLFUSelected     Error = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 	ErrLCSNotStrings   Error = "ERR The specified keys must contain string values"
@@ -211,6 +212,9 @@ const (
 	ReasonBufLimitClass  = "Invalid client class specified in buffer limit configuration."
 	ReasonBufLimitValue  = "Error in hard, soft or soft_seconds setting in buffer limit configuration."
 	ReasonTooManyClients = "The operating system is not able to handle the specified number of clients, try with %d"
+	// ReasonNoEvictor is redpool's own: CONFIG SET maxmemory on a backend
+	// that cannot evict (bolt).
+	ReasonNoEvictor = "maxmemory is not supported by this backend (its data is on disk)"
 )
 
 // ProtocolError is the reply to malformed RESP before the connection closes.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/rand"
 	"encoding/hex"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
@@ -127,8 +128,10 @@ func (e *Engine) infoClients() [][2]string {
 }
 
 func (e *Engine) infoMemory(f memFigures) [][2]string {
-	overhead := min(f.startup, f.total)
-	dataset := f.total - overhead
+	used := e.usedMemory(f.total) // what maxmemory compares (maxmemory.go)
+	peak := max(f.peak, used)
+	overhead := min(f.startup, used)
+	dataset := used - overhead
 	pct := func(a, b int64) string {
 		if b <= 0 {
 			return "0.00%"
@@ -156,20 +159,19 @@ func (e *Engine) infoMemory(f memFigures) [][2]string {
 		}
 	}
 	libs, funcs, fnBytes := e.functions.counts()
-	maxmem := e.paramOr("maxmemory", "0")
-	maxmemN, _ := strconv.ParseInt(maxmem, 10, 64)
+	maxmem := int64(min(e.mm.limit.Load(), math.MaxInt64))
 	return [][2]string{
-		{"used_memory", fmtInt(f.total)},
-		{"used_memory_human", humanBytes(f.total)},
+		{"used_memory", fmtInt(used)},
+		{"used_memory_human", humanBytes(used)},
 		{"used_memory_rss", fmtInt(f.rss)},
 		{"used_memory_rss_human", humanBytes(f.rss)},
-		{"used_memory_peak", fmtInt(f.peak)},
-		{"used_memory_peak_human", humanBytes(f.peak)},
-		{"used_memory_peak_perc", pct(f.total, f.peak)},
+		{"used_memory_peak", fmtInt(peak)},
+		{"used_memory_peak_human", humanBytes(peak)},
+		{"used_memory_peak_perc", pct(used, peak)},
 		{"used_memory_overhead", fmtInt(overhead)},
 		{"used_memory_startup", fmtInt(f.startup)},
 		{"used_memory_dataset", fmtInt(dataset)},
-		{"used_memory_dataset_perc", pct(dataset, f.total-f.startup)},
+		{"used_memory_dataset_perc", pct(dataset, used-overhead)},
 		{"allocator_allocated", fmtInt(f.total)},
 		{"allocator_active", fmtInt(f.active)},
 		{"allocator_resident", fmtInt(f.resident)},
@@ -188,17 +190,17 @@ func (e *Engine) infoMemory(f memFigures) [][2]string {
 		{"used_memory_functions", fmtInt(fnBytes)},
 		{"used_memory_scripts", fmtInt(evalBytes + fnBytes)},
 		{"used_memory_scripts_human", humanBytes(evalBytes + fnBytes)},
-		{"maxmemory", maxmem},
-		{"maxmemory_human", humanBytes(maxmemN)},
-		{"maxmemory_policy", e.paramOr("maxmemory-policy", "noeviction")},
+		{"maxmemory", fmtInt(maxmem)},
+		{"maxmemory_human", humanBytes(maxmem)},
+		{"maxmemory_policy", policyNames[e.mm.policy.Load()]},
 		{"allocator_frag_ratio", ratio(f.active, f.total)},
 		{"allocator_frag_bytes", fmtInt(f.active - f.total)},
 		{"allocator_rss_ratio", ratio(f.resident, f.active)},
 		{"allocator_rss_bytes", fmtInt(f.resident - f.active)},
 		{"rss_overhead_ratio", ratio(f.rss, f.resident)},
 		{"rss_overhead_bytes", fmtInt(f.rss - f.resident)},
-		{"mem_fragmentation_ratio", ratio(f.rss, f.total)},
-		{"mem_fragmentation_bytes", fmtInt(f.rss - f.total)},
+		{"mem_fragmentation_ratio", ratio(f.rss, used)},
+		{"mem_fragmentation_bytes", fmtInt(f.rss - used)},
 		{"mem_not_counted_for_evict", "0"},
 		{"mem_replication_backlog", "0"},
 		{"mem_total_replication_buffers", "0"},
@@ -300,7 +302,7 @@ func (e *Engine) infoStats(now time.Time, expired int64) [][2]string {
 		{"expired_stale_perc", "0.00"},
 		{"expired_time_cap_reached_count", "0"},
 		{"expire_cycle_cpu_milliseconds", "0"},
-		{"evicted_keys", "0"},
+		{"evicted_keys", fmtInt(e.mm.evicted.Load())},
 		{"evicted_clients", "0"},
 		{"total_eviction_exceeded_time", "0"},
 		{"current_eviction_exceeded_time", "0"},

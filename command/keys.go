@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 
 	"redpool/backend"
 	"redpool/session/resp"
@@ -18,7 +17,7 @@ func keyCommands() []Spec {
 		{Name: "del", Arity: -2, Flags: Write, Keys: KeySpec{1, -1, 1}, Run: del, Group: "generic", Summary: "Deletes one or more keys.", Since: "1.0.0"},
 		{Name: "unlink", Arity: -2, Flags: Write | Fast, Keys: KeySpec{1, -1, 1}, Run: del, Group: "generic", Summary: "Asynchronously deletes one or more keys.", Since: "4.0.0"},
 		{Name: "exists", Arity: -2, Flags: ReadOnly | Fast, Keys: KeySpec{1, -1, 1}, Run: exists, Group: "generic", Summary: "Determines whether one or more keys exist.", Since: "1.0.0"},
-		{Name: "touch", Arity: -2, Flags: ReadOnly | Fast, Keys: KeySpec{1, -1, 1}, Run: exists, Group: "generic", Summary: "Returns the number of existing keys out of those specified after updating the time they were last accessed.", Since: "3.2.1"},
+		{Name: "touch", Arity: -2, Flags: ReadOnly | Fast, Keys: KeySpec{1, -1, 1}, Run: touch, Group: "generic", Summary: "Returns the number of existing keys out of those specified after updating the time they were last accessed.", Since: "3.2.1"},
 		{Name: "type", Arity: 2, Flags: ReadOnly | Fast, Keys: KeySpec{1, 1, 1}, Run: typeCmd, Group: "generic", Summary: "Determines the type of value stored at a key.", Since: "1.0.0"},
 		{Name: "keys", Arity: 2, Flags: ReadOnly, Run: keys, Group: "generic", Summary: "Returns all key names that match a pattern.", Since: "1.0.0"},
 		{Name: "scan", Arity: -2, Flags: ReadOnly, Run: scan, Group: "generic", Summary: "Iterates over the key names in the database.", Since: "2.8.0"},
@@ -60,12 +59,25 @@ func del(c *Ctx) error {
 	return nil
 }
 
-// exists is EXISTS and TOUCH: the number of arguments naming existing
-// keys, repeats counted. redpool keeps no access times to touch.
-func exists(c *Ctx) error {
+// exists is EXISTS: the number of arguments naming existing keys,
+// repeats counted. It does not count as an access of the keys.
+func exists(c *Ctx) error { return countKeys(c, false) }
+
+// touch is TOUCH: EXISTS that counts an access of each key (Tx.Touch).
+func touch(c *Ctx) error { return countKeys(c, true) }
+
+// countKeys replies how many of the key arguments exist, touching them
+// if touch.
+func countKeys(c *Ctx, touch bool) error {
 	var n int64
 	for _, k := range c.Args[1:] {
-		ok, err := c.Tx.Exists(k)
+		var ok bool
+		var err error
+		if touch {
+			ok, err = c.Tx.Touch(k)
+		} else {
+			ok, err = c.Tx.Exists(k)
+		}
 		if err != nil {
 			return err
 		}
@@ -436,10 +448,7 @@ func paramInt(c *Ctx, name string, def int64) int64 {
 }
 
 // lfuPolicy reports whether maxmemory-policy is an LFU one.
-func lfuPolicy(c *Ctx) bool {
-	p := c.e.params.Lookup("maxmemory-policy")
-	return p != nil && strings.Contains(p.Get(), "lfu")
-}
+func lfuPolicy(c *Ctx) bool { return c.e.mm.lfu() }
 
 func objectRefcount(c *Ctx) error {
 	t, ok, err := objectKey(c)
@@ -464,11 +473,16 @@ func objectIdletime(c *Ctx) error { return objectAccessStat(c, false) }
 
 func objectFreq(c *Ctx) error { return objectAccessStat(c, true) }
 
-// objectAccessStat answers OBJECT IDLETIME or (freq) OBJECT FREQ with 0:
-// redpool tracks neither access times nor frequencies. As in Redis, FREQ
-// needs an LFU maxmemory-policy and IDLETIME any other.
+// objectAccessStat answers OBJECT IDLETIME or (freq) OBJECT FREQ from the
+// key's access clock (backend.Tx.Access), which OBJECT's transaction
+// does not touch (TxOptions.NoTouch). As in Redis, FREQ needs an LFU
+// maxmemory-policy and IDLETIME any other.
 func objectAccessStat(c *Ctx, freq bool) error {
-	if _, ok, err := objectKey(c); !ok {
+	idle, n, ok, err := c.Tx.Access(c.Args[2])
+	if !ok {
+		if err == nil {
+			c.Null()
+		}
 		return err
 	}
 	switch lfu := lfuPolicy(c); {
@@ -476,8 +490,11 @@ func objectAccessStat(c *Ctx, freq bool) error {
 		return ErrLFUNotSelected
 	case !freq && lfu:
 		return ErrLFUSelected
+	case freq:
+		c.Int(int64(n))
+	default:
+		c.Int(idle)
 	}
-	c.Int(0)
 	return nil
 }
 

@@ -19,9 +19,10 @@ type Metrics struct {
 	NetInput         int64
 	NetOutput        int64
 	ExpiredKeys      int64
+	EvictedKeys      int64 // INFO's evicted_keys
 	ErrorReplies     int64
 	Errors           map[string]int64 // error replies by code ("ERR")
-	UsedMemory       int64            // heap in use
+	UsedMemory       int64            // INFO's used_memory
 	DatasetBytes     int64            // the backend's accounting of the data
 	Keys             []int64
 	Expires          []int64
@@ -53,9 +54,10 @@ func (e *Engine) Metrics() Metrics {
 		NetInput:         netIn,
 		NetOutput:        netOut,
 		ExpiredKeys:      st.ExpiredKeys,
+		EvictedKeys:      e.mm.evicted.Load(),
 		ErrorReplies:     e.errors.total.Load(),
 		Errors:           e.errors.byCode(),
-		UsedMemory:       int64(ms.HeapAlloc),
+		UsedMemory:       e.usedMemory(int64(ms.HeapAlloc)),
 		DatasetBytes:     st.UsedBytes,
 		Keys:             st.Keys,
 		Expires:          st.Expires,

@@ -385,6 +385,7 @@ func configResetStat(c *Ctx) error {
 	e.resetTraffic()
 	e.conns.Store(0)
 	e.rejected.Store(0)
+	e.mm.evicted.Store(0)
 	e.table.resetStats()
 	e.errors.reset()
 	e.statsAt.Store(e.clock.Now().UnixMilli())

@@ -61,13 +61,16 @@ const (
 	// NoKeyMiss marks a ReadOnly command whose misses raise no "keymiss"
 	// event (OBJECT, as Redis's LOOKUP_NONOTIFY).
 	NoKeyMiss
+	// DenyOOM commands may grow the data: they are refused while used
+	// memory is over maxmemory and nothing can be evicted (maxmemory.go).
+	DenyOOM
 )
 
 var flagNames = []struct {
 	f    Flags
 	name string
 }{
-	{Write, "write"}, {ReadOnly, "readonly"}, {Admin, "admin"}, {Blocking, "blocking"}, {Fast, "fast"},
+	{Write, "write"}, {ReadOnly, "readonly"}, {DenyOOM, "denyoom"}, {Admin, "admin"}, {Blocking, "blocking"}, {Fast, "fast"},
 	{MovableKeys, "movablekeys"},
 	{NoScript, "noscript"}, {AllowBusy, "allow_busy"},
 }
@@ -224,6 +227,7 @@ func NewTable(families ...[]Spec) (*Table, error) {
 		}
 	}
 	sort.Slice(t.specs, func(i, j int) bool { return t.specs[i].Name < t.specs[j].Name })
+	markDenyOOM(t)
 	return t, nil
 }
 

@@ -117,6 +117,7 @@ func Run(t *testing.T, open Factory) {
 		{"WithDB", testWithDB},
 		{"ExpireCallback", testExpireCallback},
 		{"Aux", testAux},
+		{"Access", testAccess},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -206,6 +206,19 @@
 // is open. Close the Snapshot promptly, and never wait for an Update while
 // holding one.
 //
+// # Access clocks and maxmemory
+//
+// bolt keeps no per-key access clock: recording every read would turn
+// reads into writes of the file (or need an unbounded side table), and
+// bolt does not evict. Tx.Access answers idle 0 and backend.LFUInitVal
+// for every existing key, as Redis answers for a key just created, so
+// OBJECT IDLETIME is 0 and OBJECT FREQ is 5 (each after Redis's policy
+// check), and Tx.SetAccess (RESTORE ... IDLETIME/FREQ) only reports
+// whether the key exists. A bolt DB does not implement backend.Evictor:
+// its data lives on disk, in the page cache the kernel manages, so the
+// server refuses a maxmemory other than 0 with this backend (at start-up
+// and in CONFIG SET) instead of accepting a limit that limits nothing.
+//
 // # Limits
 //
 // bbolt keys are at most 32768 bytes, so a key may be at most 32756 bytes

@@ -533,3 +533,11 @@ func TestUndeclaredKeySameShard(t *testing.T) {
 		t.Fatal("locks still held after a panic")
 	}
 }
+
+// TestEntrySize: the access clock lives in the entry's padding; an entry
+// stays in the 112-byte size class.
+func TestEntrySize(t *testing.T) {
+	if n := unsafe.Sizeof(entry{}); n != 112 {
+		t.Errorf("entry is %d bytes, want 112", n)
+	}
+}

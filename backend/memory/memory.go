@@ -89,11 +89,18 @@ type Memory struct {
 	aux   map[string][]byte // immutable values, replaced whole
 
 	activeOff atomic.Bool // SetActiveExpiry(false)
-	expMu     sync.Mutex  // serializes ExpireCycle
-	expNext   int         // shard where the next cycle starts
-	budget    time.Duration
-	stop      chan struct{}
-	done      chan struct{}
+	expMu   sync.Mutex // serializes ExpireCycle
+	expNext int        // shard where the next cycle starts
+	budget  time.Duration
+	stop    chan struct{}
+	done    chan struct{}
+
+	// Access clocks (access.go) and eviction (evict.go).
+	acc       atomic.Pointer[accessConfig]
+	sysClock  bool         // clock is the system clock: use cachedSec
+	cachedSec atomic.Int64 // Unix seconds, refreshed by clockLoop
+	clockDone chan struct{}
+	evict     evictState
 }
 
 // shard is one lock and the data it guards. data only changes while mu is
@@ -134,8 +141,17 @@ func New(o Options) *Memory {
 		done:     make(chan struct{}),
 	}
 	m.epoch.Store(1)
+	m.acc.Store(&defaultAccessConfig)
+	_, m.sysClock = o.Clock.(backend.SystemClock)
+	m.clockDone = make(chan struct{})
+	if m.sysClock {
+		m.cachedSec.Store(o.Clock.Now().Unix())
+		go m.clockLoop()
+	} else {
+		close(m.clockDone)
+	}
 	for i := range m.shards {
-		m.shards[i].data.Store(newShardData(&m.shards[i], m.seed))
+		m.shards[i].data.Store(newShardData(m, &m.shards[i]))
 	}
 	m.txPool.New = func() any { return &tx{m: m} }
 	if o.ExpiryInterval > 0 {
@@ -240,6 +256,7 @@ func (m *Memory) begin(o backend.TxOptions, write bool) (*tx, error) {
 	t.base = o.DB * shardsPerDB
 	t.write = write
 	t.nowSet = false
+	t.noTouch, t.touched = o.NoTouch, nil
 	t.last, t.lastSD = nil, nil
 	t.keys.Reset(nil)
 	if o.All || len(o.Keys) == 0 {
@@ -294,7 +311,7 @@ func (m *Memory) end(t *tx) {
 	}
 	t.locked = 0
 	t.all = false
-	t.key, t.last, t.lastSD = nil, nil, nil
+	t.key, t.last, t.lastSD, t.touched = nil, nil, nil, nil
 	t.keys.Reset(nil)
 	m.txPool.Put(t)
 }
@@ -326,13 +343,13 @@ func (m *Memory) Stats() backend.Stats {
 		Keys:        make([]int64, m.ndb),
 		Expires:     make([]int64, m.ndb),
 		ExpiredKeys: m.expired.Load(),
+		UsedBytes:   m.UsedBytes(),
 	}
 	for i := range m.shards {
 		sd := m.shards[i].data.Load()
 		db := i / shardsPerDB
 		st.Keys[db] += sd.nkeys.Load()
 		st.Expires[db] += sd.nvol.Load()
-		st.UsedBytes += sd.used.Load()
 	}
 	st.Extra = [][2]string{
 		{"backend", "memory"},
@@ -351,11 +368,12 @@ func (m *Memory) Close() error {
 	}
 	close(m.stop)
 	<-m.done
+	<-m.clockDone
 	m.lockAll(true)
 	for i := range m.shards {
 		sh := &m.shards[i]
 		sh.data.Load().owner.Store(nil)
-		sh.data.Store(newShardData(sh, m.seed))
+		sh.data.Store(newShardData(m, sh))
 	}
 	m.unlockAll(true)
 	return nil

@@ -12,8 +12,8 @@ import (
 // Approximate per-item overheads for Stats.UsedBytes.
 const (
 	entryOverhead = 160 // entry struct, index slot, key slice slot
-	elemOverhead  = 24  // a list element's slice header
-	fieldOverhead = 64  // a hash field's slot and index entry
+	elemOverhead  = 48  // a list element: its slice header, its slot in the deque (grown by doubling), its allocation rounded up
+	fieldOverhead = 80  // a hash field: its slot, index entry and allocations rounded up
 )
 
 // entry is one key and its value.
@@ -24,20 +24,23 @@ const (
 // shardData.writable); writers replace it by a copy instead. The fields
 // the reader reads without the lock (key, typ, expireAt, str, coll) are
 // therefore immutable while shared; pos and vpos may change under the
-// lock, and epoch/seen are only accessed under the lock.
+// lock, and epoch/seen are only accessed under the lock. access is written
+// atomically by readers too (under a shared lock; see access.go) and is
+// not part of the value, so it may change on a shared entry.
 //
 // A string, the one scalar type, is the plain field str, so that the hot
 // string path has no indirection; every other type is a collection.
 type entry struct {
-	key      string     // in kbuf when it fits (see setKey)
-	kbuf     [24]byte   // keeps a short key in the entry's cache lines
-	str      []byte     // TypeString
-	coll     collection // every other type: *deque (TypeList), *hashObj (TypeHash)
-	expireAt int64      // absolute Unix ms, 0 = none
-	pos      int32      // index in shardData.keys
-	vpos     int32      // index in shardData.vol, -1 if no expiry
-	epoch    uint32     // Memory.epoch when the entry was created
-	seen     uint32     // epoch of the snapshot that collected it
+	key      string        // in kbuf when it fits (see setKey)
+	kbuf     [24]byte      // keeps a short key in the entry's cache lines
+	str      []byte        // TypeString
+	coll     collection    // every other type: *deque (TypeList), *hashObj (TypeHash)
+	expireAt int64         // absolute Unix ms, 0 = none
+	pos      int32         // index in shardData.keys
+	vpos     int32         // index in shardData.vol, -1 if no expiry
+	epoch    uint32        // Memory.epoch when the entry was created
+	seen     uint32        // epoch of the snapshot that collected it
+	access   atomic.Uint32 // Redis's lru field: LRU clock or LFU time and counter (access.go)
 	typ      backend.Type
 }
 
@@ -66,6 +69,7 @@ func (e *entry) size() int64 {
 // because they are never modified in place (see collection.clone).
 func (e *entry) clone() *entry {
 	ne := &entry{typ: e.typ, expireAt: e.expireAt, vpos: -1}
+	ne.access.Store(e.access.Load())
 	if e.coll != nil {
 		ne.coll = e.coll.clone()
 	} else {
@@ -78,6 +82,7 @@ func (e *entry) clone() *entry {
 // and owner is guarded by the lock of the shard that owns it.
 type shardData struct {
 	ix   index
+	m    *Memory      // for the access clock of new entries
 	seed maphash.Seed // Memory.seed, to hash the keys of entries
 	keys []*entry     // every entry, in no order; entry.pos indexes it
 	vol  []*entry     // entries with an expiry; entry.vpos indexes it
@@ -100,8 +105,8 @@ type shardData struct {
 	owner atomic.Pointer[shard]
 }
 
-func newShardData(owner *shard, seed maphash.Seed) *shardData {
-	sd := &shardData{seed: seed}
+func newShardData(m *Memory, owner *shard) *shardData {
+	sd := &shardData{m: m, seed: m.seed}
 	sd.owner.Store(owner)
 	return sd
 }
@@ -122,10 +127,11 @@ func (sd *shardData) preserve(e *entry) {
 }
 
 // insert adds e, a new entry without a key, at key (which is not in the
-// shard).
+// shard), with the access clock of a new key.
 func (sd *shardData) insert(key []byte, e *entry, epoch uint32) {
 	e.setKey(key)
 	e.epoch, e.seen = epoch, 0
+	e.access.Store(sd.m.acc.Load().newAccess(sd.m.nowSec()))
 	e.pos = int32(len(sd.keys))
 	sd.keys = append(sd.keys, e)
 	sd.ix.insert(sd.hash(e.key), e)
@@ -161,7 +167,8 @@ func (sd *shardData) remove(e *entry) {
 	sd.preserve(e)
 }
 
-// replace puts ne in old's place (same key). ne's expireAt must be set.
+// replace puts ne in old's place (same key), with old's access clock.
+// ne's expireAt must be set.
 func (sd *shardData) replace(old, ne *entry, epoch uint32) {
 	sd.gen++
 	if len(old.key) > len(ne.kbuf) {
@@ -170,6 +177,7 @@ func (sd *shardData) replace(old, ne *entry, epoch uint32) {
 		ne.setKey(bytesOf(old.key))
 	}
 	ne.epoch, ne.seen = epoch, 0
+	ne.access.Store(old.access.Load()) // as Redis's dbOverwrite
 	ne.pos = old.pos
 	sd.keys[ne.pos] = ne
 	sd.ix.replace(sd.hash(ne.key), old, ne)

@@ -29,6 +29,11 @@ type tx struct {
 	lastSD  *shardData
 	lastGen uint64
 
+	// noTouch: TxOptions.NoTouch. touched is the entry this transaction
+	// last counted an access of (see touch).
+	noTouch bool
+	touched *entry
+
 	// The transaction's only key and its hash: the command's operations
 	// pass that same slice, and so skip hashing it again.
 	key     []byte
@@ -66,7 +71,7 @@ func (t *tx) WithDB(db int) (backend.Tx, error) {
 	t.Now() // the same Now for both
 	return &tx{
 		m: t.m, db: db, base: db * shardsPerDB, locked: t.locked, all: true,
-		write: t.write, epoch: t.epoch, now: t.now, nowSet: true,
+		write: t.write, epoch: t.epoch, now: t.now, nowSet: true, noTouch: t.noTouch,
 	}, nil
 }
 
@@ -92,10 +97,19 @@ func notAll(op string) error {
 	return fmt.Errorf("%w: %s needs TxOptions.All (or no keys)", backend.ErrNotLocked, op)
 }
 
-// lookup returns key's live entry in db (nil if missing). An expired entry
-// is deleted (and reported) in a write transaction and ignored in a read
-// one.
+// lookup returns key's live entry in db (nil if missing) and counts the
+// access (see access.go). An expired entry is deleted (and reported) in a
+// write transaction and ignored in a read one.
 func (t *tx) lookup(db int, key []byte) (*shardData, *entry, error) {
+	sd, e, err := t.find(db, key)
+	if e != nil {
+		t.touch(e)
+	}
+	return sd, e, err
+}
+
+// find is lookup without counting an access (Redis's LOOKUP_NOTOUCH).
+func (t *tx) find(db int, key []byte) (*shardData, *entry, error) {
 	sd, h, err := t.data(db, key)
 	if err != nil {
 		return nil, nil, err
@@ -123,7 +137,7 @@ func (t *tx) expired(e *entry) bool {
 
 // Type implements backend.Tx.
 func (t *tx) Type(key []byte) (backend.Type, error) {
-	_, e, err := t.lookup(t.db, key)
+	_, e, err := t.find(t.db, key)
 	if e == nil {
 		return backend.TypeNone, err
 	}
@@ -135,7 +149,7 @@ func (t *tx) Type(key []byte) (backend.Type, error) {
 // of its collection), the same figure Stats.UsedBytes sums. samples is
 // not needed.
 func (t *tx) MemoryUsage(key []byte, samples int) (int64, bool, error) {
-	_, e, err := t.lookup(t.db, key)
+	_, e, err := t.find(t.db, key)
 	if e == nil {
 		return 0, false, err
 	}
@@ -144,7 +158,7 @@ func (t *tx) MemoryUsage(key []byte, samples int) (int64, bool, error) {
 
 // Exists implements backend.Tx.
 func (t *tx) Exists(key []byte) (bool, error) {
-	_, e, err := t.lookup(t.db, key)
+	_, e, err := t.find(t.db, key)
 	return e != nil, err
 }
 
@@ -153,7 +167,7 @@ func (t *tx) Delete(key []byte) (bool, error) {
 	if !t.write {
 		return false, backend.ErrReadOnlyTx
 	}
-	sd, e, err := t.lookup(t.db, key)
+	sd, e, err := t.find(t.db, key)
 	if e == nil {
 		return false, err
 	}
@@ -163,7 +177,7 @@ func (t *tx) Delete(key []byte) (bool, error) {
 
 // ExpireAt implements backend.Tx.
 func (t *tx) ExpireAt(key []byte) (int64, bool, error) {
-	_, e, err := t.lookup(t.db, key)
+	_, e, err := t.find(t.db, key)
 	if e == nil {
 		return 0, false, err
 	}
@@ -214,18 +228,20 @@ func (t *tx) Rename(src, dst []byte) error {
 		ne = se.clone()
 	}
 	ssd.remove(se)
-	t.place(dsd, de, ne, dst)
+	t.place(dsd, de, ne, dst, se.access.Load())
 	return nil
 }
 
 // place stores the detached entry ne (value and expireAt set) at key in
-// sd, replacing cur (the key's current entry, or nil).
-func (t *tx) place(sd *shardData, cur, ne *entry, key []byte) {
+// sd, replacing cur (the key's current entry, or nil), with the access
+// clock access: the moved key's own (RENAME, MOVE) or a new key's (COPY).
+func (t *tx) place(sd *shardData, cur, ne *entry, key []byte, access uint32) {
 	if cur != nil {
 		sd.replace(cur, ne, t.epoch)
-		return
+	} else {
+		sd.insert(key, ne, t.epoch)
 	}
-	sd.insert(key, ne, t.epoch)
+	ne.access.Store(access)
 }
 
 // Copy implements backend.Tx. Copying a key onto itself does nothing and
@@ -254,7 +270,7 @@ func (t *tx) Copy(src []byte, dstDB int, dst []byte, replace bool) (bool, error)
 	if de != nil && !replace {
 		return false, nil
 	}
-	t.place(dsd, de, se.clone(), dst)
+	t.place(dsd, de, se.clone(), dst, t.m.acc.Load().newAccess(t.m.nowSec()))
 	return true, nil
 }
 
@@ -285,7 +301,7 @@ func (t *tx) Move(key []byte, dstDB int) (bool, error) {
 		ne = se.clone()
 	}
 	ssd.remove(se)
-	t.place(dsd, nil, ne, key)
+	t.place(dsd, nil, ne, key, se.access.Load())
 	return true, nil
 }
 
@@ -428,7 +444,7 @@ func (m *Memory) flushDB(db int) {
 			continue
 		}
 		old.owner.Store(nil)
-		sh.data.Store(newShardData(sh, m.seed))
+		sh.data.Store(newShardData(m, sh))
 	}
 }
 

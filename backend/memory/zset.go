@@ -10,7 +10,7 @@ import (
 // zsetElemOverhead is a sorted-set element's approximate cost beyond its
 // member bytes and fieldOverhead (its member slot and index entry): the
 // score slot and the tree's copy of the element.
-const zsetElemOverhead = 8 + 24
+const zsetElemOverhead = 8 + 24 + 40
 
 // zsetObj is a sorted set: a hashObj whose fields are the members, with no
 // values (membership is one index lookup, ZScan has HashScan's cursor

@@ -34,6 +34,12 @@ type Config struct {
 	// NotifyKeyspaceEvents is notify_keyspace_events: Redis's
 	// notify-keyspace-events classes ("" = off).
 	NotifyKeyspaceEvents string
+	// maxmemory: Redis's maxmemory, maxmemory-policy, maxmemory-samples
+	// and maxmemory-eviction-tenacity (memory backend only).
+	MaxMemory                 Size   // maxmemory; 0 = no limit
+	MaxMemoryPolicy           string // maxmemory_policy
+	MaxMemorySamples          int    // maxmemory_samples
+	MaxMemoryEvictionTenacity int    // maxmemory_eviction_tenacity
 }
 
 // OutputBufferLimits are the output-buffer limits of each client class
@@ -122,7 +128,11 @@ func Default() Config {
 				Save: []SaveRule{{3600, 1}, {300, 100}, {60, 10000}},
 			},
 		},
-		NotifyKeyspaceEvents: "", // off
+		NotifyKeyspaceEvents:      "", // off
+		MaxMemory:                 0,
+		MaxMemoryPolicy:           "noeviction",
+		MaxMemorySamples:          5,
+		MaxMemoryEvictionTenacity: 10,
 	}
 }
 

@@ -126,7 +126,10 @@ soft_seconds = 5
 			Replica: OutputBufferLimit{Hard: 256 * MB, Soft: 64 * MB, SoftSeconds: 60},
 			PubSub:  OutputBufferLimit{Hard: MB, SoftSeconds: 5},
 		},
-		NotifyKeyspaceEvents: "KEA",
+		NotifyKeyspaceEvents:      "KEA",
+		MaxMemoryPolicy:           "noeviction",
+		MaxMemorySamples:          5,
+		MaxMemoryEvictionTenacity: 10,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got  %+v\nwant %+v", c, want)
@@ -350,6 +353,7 @@ func TestValidateNamesFileKeys(t *testing.T) {
 	c.Threads = -1
 	c.Metrics.Listen = "nowhere"
 	c.NotifyKeyspaceEvents = "KEQ"
+	c.MaxMemory, c.MaxMemoryEvictionTenacity = -1, -1
 	for _, l := range c.OutputBufferLimit.classes() {
 		*l = OutputBufferLimit{Hard: -1, Soft: -1, SoftSeconds: -1}
 	}

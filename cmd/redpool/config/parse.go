@@ -94,6 +94,10 @@ func (c *Config) leaves() map[string]leaf {
 		"persistence.snapshot.file":          {&c.Persistence.Snapshot.File, str},
 		"persistence.snapshot.save":          {&c.Persistence.Snapshot.Save, "an array of [seconds, changes] pairs"},
 		"metrics.listen":                     {&c.Metrics.Listen, str},
+		"maxmemory":                          {&c.MaxMemory, size},
+		"maxmemory_policy":                   {&c.MaxMemoryPolicy, str},
+		"maxmemory_samples":                  {&c.MaxMemorySamples, integer},
+		"maxmemory_eviction_tenacity":        {&c.MaxMemoryEvictionTenacity, integer},
 	}
 	for class, l := range c.OutputBufferLimit.classes() {
 		pre := "client_output_buffer_limit." + class + "."

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"slices"
 	"strings"
 )
 
@@ -61,6 +62,10 @@ func (e *Error) Error() string {
 // Redis's notify-keyspace-events.
 const keyspaceEventClasses = "Ag$lshzxeKEtmdn"
 
+// maxMemoryPolicies are maxmemory_policy's values, as Redis's.
+var maxMemoryPolicies = []string{"noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random",
+	"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"}
+
 func (c Config) Validate() error {
 	var ps []Problem
 	add := func(key, format string, args ...any) {
@@ -107,6 +112,21 @@ func (c Config) Validate() error {
 		add("notify_keyspace_events", "%q has a character that is not an event class (want any of %q)", c.NotifyKeyspaceEvents, keyspaceEventClasses)
 	}
 	addErr("backend", checkEnum(c.Backend))
+	if c.MaxMemory < 0 {
+		add("maxmemory", "%s is negative (want 0 for no limit, or more)", c.MaxMemory)
+	}
+	if c.MaxMemory > 0 && c.Backend == BackendBolt {
+		add("maxmemory", `must be "0" with backend = "bolt": its data lives on disk, not in memory`)
+	}
+	if !slices.Contains(maxMemoryPolicies, c.MaxMemoryPolicy) {
+		add("maxmemory_policy", "%q is not a policy (want one of %s)", c.MaxMemoryPolicy, strings.Join(maxMemoryPolicies, ", "))
+	}
+	if c.MaxMemorySamples < 1 {
+		add("maxmemory_samples", "%d out of range (want at least 1)", c.MaxMemorySamples)
+	}
+	if c.MaxMemoryEvictionTenacity < 0 || c.MaxMemoryEvictionTenacity > 100 {
+		add("maxmemory_eviction_tenacity", "%d out of range (want 0..100)", c.MaxMemoryEvictionTenacity)
+	}
 
 	nonEmpty("bolt.file", c.Bolt.File, "a file name")
 	addErr("bolt.sync", checkEnum(c.Bolt.Sync))

@@ -123,9 +123,9 @@ var (
 	descNetIn       = prometheus.NewDesc("redis_net_input_bytes_total", "Bytes read from clients.", nil, nil)
 	descNetOut      = prometheus.NewDesc("redis_net_output_bytes_total", "Bytes written to clients.", nil, nil)
 	descExpired     = prometheus.NewDesc("redis_expired_keys_total", "Keys removed because they expired.", nil, nil)
-	descEvicted     = prometheus.NewDesc("redis_evicted_keys_total", "Keys evicted (redpool evicts none).", nil, nil)
+	descEvicted     = prometheus.NewDesc("redis_evicted_keys_total", "Keys evicted for maxmemory.", nil, nil)
 	descErrors      = prometheus.NewDesc("redis_errors_total", "Error replies, by code.", []string{"err"}, nil)
-	descMemUsed     = prometheus.NewDesc("redis_memory_used_bytes", "Heap memory in use.", nil, nil)
+	descMemUsed     = prometheus.NewDesc("redis_memory_used_bytes", "Memory used, as INFO's used_memory.", nil, nil)
 	descDataset     = prometheus.NewDesc("redis_memory_used_dataset_bytes", "Bytes the backend accounts to data.", nil, nil)
 	descDBKeys      = prometheus.NewDesc("redis_db_keys", "Keys per database.", []string{"db"}, nil)
 	descDBExpiring  = prometheus.NewDesc("redis_db_keys_expiring", "Keys with an expiry per database.", []string{"db"}, nil)
@@ -158,7 +158,7 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descNetIn, float64(m.NetInput))
 	counter(descNetOut, float64(m.NetOutput))
 	counter(descExpired, float64(m.ExpiredKeys))
-	counter(descEvicted, 0)
+	counter(descEvicted, float64(m.EvictedKeys))
 	for code, n := range m.Errors {
 		counter(descErrors, float64(n), code)
 	}

@@ -140,6 +140,10 @@ func New(cfg config.Config, o Options) (*Server, error) {
 		return nil, err
 	}
 	s.engine = eng
+	if err := applyMaxMemory(params, cfg); err != nil {
+		_ = s.closeStorage(context.Background())
+		return nil, err
+	}
 	if pers != nil {
 		if err := pers.Start(eng); err != nil {
 			_ = s.closeStorage(context.Background())
@@ -315,6 +319,17 @@ func (s *Server) registerParams(p *command.Params, configFile string) {
 	p.Register(command.MemoryParam("proto-max-bulk-len", uint64(config.MB), math.MaxInt64,
 		func() uint64 { return uint64(s.settings.MaxBulkLen()) },
 		func(n uint64) error { s.settings.SetMaxBulkLen(int64(n)); return nil }))
+}
+
+// applyMaxMemory sets the engine's maxmemory parameters (registered by the
+// engine) from the configuration, which Validate checked.
+func applyMaxMemory(p *command.Params, cfg config.Config) error {
+	return p.Set([][]byte{
+		[]byte("maxmemory"), []byte(strconv.FormatInt(int64(cfg.MaxMemory), 10)),
+		[]byte("maxmemory-policy"), []byte(cfg.MaxMemoryPolicy),
+		[]byte("maxmemory-samples"), []byte(strconv.Itoa(cfg.MaxMemorySamples)),
+		[]byte("maxmemory-eviction-tenacity"), []byte(strconv.Itoa(cfg.MaxMemoryEvictionTenacity)),
+	})
 }
 
 // outputLimits converts the config's output-buffer limits for the engine.
