@@ -206,6 +206,7 @@ func Families() [][]Spec {
 		hashCommands(),
 		setCommands(),
 		zsetCommands(),
+		hllCommands(),
 		multiCommands(),
 		sortCommands(),
 		pubsubCommands(),

@@ -66,6 +66,7 @@ func redisKnobs() []Param {
 		intKnob("set-max-intset-entries", 512, 0, maxLong),
 		intKnob("zset-max-listpack-entries", 128, 0, maxLong),
 		memoryKnob("zset-max-listpack-value", 64, 0, maxLong),
+		memoryKnob("hll-sparse-max-bytes", 3000, 0, maxLong),
 		memoryKnob("maxmemory", 0, 0, math.MaxUint64),
 		enumKnob("maxmemory-policy", "noeviction", "volatile-lru", "volatile-lfu", "volatile-random",
 			"volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"),
