@@ -172,7 +172,7 @@ func pfcountOne(c *Ctx) error {
 // are empty) without changing them.
 func pfcountUnion(c *Ctx) error {
 	var regs [hllRegisters]uint8
-	if _, err := mergeHLLs(c, &regs, c.Args[1:]); err != nil {
+	if _, err := mergeHLLs(c, &regs, c.Args[1:], false); err != nil {
 		return err
 	}
 	var histo [64]int
@@ -182,14 +182,19 @@ func pfcountUnion(c *Ctx) error {
 }
 
 // mergeHLLs raises regs to the registers of the HLLs at keys (missing
-// keys are empty) and reports whether one of them is dense.
-func mergeHLLs(c *Ctx, regs *[hllRegisters]uint8, keys [][]byte) (dense bool, err error) {
+// keys are empty) and reports whether one of them is dense. With miss,
+// each missing key raises "keymiss" (a Write command's reads; the
+// dispatcher raises ReadOnly commands' own).
+func mergeHLLs(c *Ctx, regs *[hllRegisters]uint8, keys [][]byte, miss bool) (dense bool, err error) {
 	for _, key := range keys {
 		v, err := getHLL(c, key)
 		if err != nil {
 			return false, err
 		}
 		if v == nil {
+			if miss {
+				c.notifyMiss(key)
+			}
 			continue
 		}
 		if v[4] == hllDense {
@@ -207,7 +212,7 @@ func mergeHLLs(c *Ctx, regs *[hllRegisters]uint8, keys [][]byte) (dense bool, er
 func pfmerge(c *Ctx) error {
 	dst := c.Args[1]
 	var regs [hllRegisters]uint8
-	dense, err := mergeHLLs(c, &regs, c.Args[1:])
+	dense, err := mergeHLLs(c, &regs, c.Args[1:], true)
 	if err != nil {
 		return err
 	}
