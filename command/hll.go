@@ -465,21 +465,18 @@ func hllCount(v []byte) (uint64, error) {
 	return hllEstimate(&histo), nil
 }
 
-// hllMerge raises each of max's registers to v's where v's is higher.
+// hllMerge raises each of dst's registers to v's where v's is higher.
 // A sparse code that does not cover exactly 16384 registers is
-// ErrHLLInvalid (max may then be partly merged).
-func hllMerge(max *[hllRegisters]uint8, v []byte) error {
+// ErrHLLInvalid (dst may then be partly merged).
+func hllMerge(dst *[hllRegisters]uint8, v []byte) error {
 	if v[4] == hllDense {
-		regs := v[hllHdrSize:]
-		for i := 0; i < hllRegisters; i += 4 {
-			b := regs[i/4*3:]
-			b0, b1, b2 := b[0], b[1], b[2]
-			r := [4]uint8{b0 & 63, (b0>>6 | b1<<2) & 63, (b1>>4 | b2<<4) & 63, b2 >> 2}
-			for j, x := range r {
-				if x > max[i+j] {
-					max[i+j] = x
-				}
-			}
+		regs := v[hllHdrSize:hllDenseSize]
+		for i, j := 0, 0; i+3 < len(dst) && j+2 < len(regs); i, j = i+4, j+3 {
+			b0, b1, b2 := regs[j], regs[j+1], regs[j+2]
+			dst[i] = max(dst[i], b0&63)
+			dst[i+1] = max(dst[i+1], (b0>>6|b1<<2)&63)
+			dst[i+2] = max(dst[i+2], (b1>>4|b2<<4)&63)
+			dst[i+3] = max(dst[i+3], b2>>2)
 		}
 		return nil
 	}
@@ -499,9 +496,7 @@ func hllMerge(max *[hllRegisters]uint8, v []byte) error {
 				return ErrHLLInvalid
 			}
 			for ; n > 0; n-- {
-				if val > max[i] {
-					max[i] = val
-				}
+				dst[i] = max(dst[i], val)
 				i++
 			}
 			p++
