@@ -194,7 +194,7 @@ func spValOp(val, n int) byte { return byte((val-1)<<2|(n-1)) | 0x80 }
 
 // spXZeroLen is the length of the XZERO opcode at v[p]. A truncated opcode
 // reads its second byte as 0, as Redis reads the string's terminator.
-func xspZeroLen(v []byte, p int) int {
+func spXZeroLen(v []byte, p int) int {
 	lo := 0
 	if p+1 < len(v) {
 		lo = int(v[p+1])
@@ -218,16 +218,41 @@ func spAppendZeros(dst []byte, n int) []byte {
 	return append(dst, byte(n-1))
 }
 
-// sparseOp returns the registers the opcode at v[p] covers and its size.
-func sparseOp(v []byte, p int) (span, size int) {
+// sparseOp returns the registers the opcode at v[p] covers, their value
+// (0 for ZERO and XZERO) and the opcode's size.
+func sparseOp(v []byte, p int) (span, val, size int) {
 	switch b := v[p]; {
 	case spIsZero(b):
-		return spZeroLen(b), 1
+		return spZeroLen(b), 0, 1
 	case spIsVal(b):
-		return spValLen(b), 1
+		return spValLen(b), spValValue(b), 1
 	default:
-		return xspZeroLen(v, p), 2
+		return spXZeroLen(v, p), 0, 2
 	}
+}
+
+// sparseEach calls fn for each VAL opcode of the sparse v: n registers
+// from register i at val. It returns ErrHLLInvalid, having stopped,
+// when a run would pass register 16383, and when the opcodes do not
+// cover exactly 16384 registers (as Redis checks a sparse code when it
+// reads one: runs of zeroes are only counted).
+func sparseEach(v []byte, fn func(i, n int, val uint8)) error {
+	i := 0
+	for p := hllHdrSize; p < len(v); {
+		n, val, size := sparseOp(v, p)
+		p += size
+		if val != 0 {
+			if i+n > hllRegisters {
+				return ErrHLLInvalid
+			}
+			fn(i, n, uint8(val))
+		}
+		i += n
+	}
+	if i != hllRegisters {
+		return ErrHLLInvalid
+	}
+	return nil
 }
 
 // sparseToDense returns v in the dense encoding: v itself if it is
@@ -242,30 +267,13 @@ func sparseToDense(v []byte) ([]byte, error) {
 	copy(d, v[:hllHdrSize])
 	d[4] = hllDense
 	regs := d[hllHdrSize:]
-	idx := 0
-	for p := hllHdrSize; p < len(v); {
-		b := v[p]
-		switch {
-		case spIsZero(b):
-			idx += spZeroLen(b)
-			p++
-		case spIsXZero(b):
-			idx += xspZeroLen(v, p)
-			p += 2
-		default:
-			n, val := spValLen(b), spValValue(b)
-			if idx+n > hllRegisters {
-				return nil, ErrHLLInvalid
-			}
-			for range n {
-				denseSetReg(regs, idx, uint8(val))
-				idx++
-			}
-			p++
+	err := sparseEach(v, func(i, n int, val uint8) {
+		for j := i; j < i+n; j++ {
+			denseSetReg(regs, j, val)
 		}
-	}
-	if idx != hllRegisters {
-		return nil, ErrHLLInvalid
+	})
+	if err != nil {
+		return nil, err
 	}
 	return d, nil
 }
@@ -281,20 +289,12 @@ func sparseSet(v []byte, index int, count uint8, maxBytes int64) ([]byte, bool, 
 		return promote(v, index, count)
 	}
 	// Step 1: find the opcode covering index.
-	p, first, prev, span, size := hllHdrSize, 0, -1, 0, 0
-	for p < len(v) {
-		span, size = sparseOp(v, p)
-		if index <= first+span-1 {
-			break
-		}
-		prev = p
-		p += size
-		first += span
-	}
-	if span == 0 || p >= len(v) {
+	p, first, span, prev := sparseFind(v, index)
+	if p >= len(v) {
 		return v, false, ErrHLLInvalid
 	}
 	b := v[p]
+	_, _, size := sparseOp(v, p)
 	// Step 2: the cases updated in place.
 	switch {
 	case spIsVal(b) && spValValue(b) >= int(count):
@@ -331,6 +331,24 @@ func sparseSet(v []byte, index int, count uint8, maxBytes int64) ([]byte, bool, 
 	}
 	v = spliceOp(v, p, size, seq)
 	return sparseMergeVals(v, prev), true, nil
+}
+
+// sparseFind returns the offset p of the opcode of the sparse v that
+// covers register index (len(v) if none does), the first register it
+// covers, how many it covers, and the offset of the opcode before it (-1
+// if none).
+func sparseFind(v []byte, index int) (p, first, span, prev int) {
+	prev = -1
+	for p = hllHdrSize; p < len(v); {
+		n, _, size := sparseOp(v, p)
+		if index < first+n {
+			return p, first, n, prev
+		}
+		prev = p
+		p += size
+		first += n
+	}
+	return len(v), first, 0, prev
 }
 
 // spliceOp replaces the opcode of size bytes at v[p] with seq, in place
@@ -394,31 +412,16 @@ func promote(v []byte, index int, count uint8) ([]byte, bool, error) {
 	return d, true, nil
 }
 
-// sparseHisto adds the sparse registers of v to histo and reports whether
-// the code covers exactly 16384 registers.
-func sparseHisto(v []byte, histo *[64]int) bool {
-	idx := 0
-	for p := hllHdrSize; p < len(v); {
-		b := v[p]
-		switch {
-		case spIsZero(b):
-			n := spZeroLen(b)
-			idx += n
-			histo[0] += n
-			p++
-		case spIsXZero(b):
-			n := xspZeroLen(v, p)
-			idx += n
-			histo[0] += n
-			p += 2
-		default:
-			n := spValLen(b)
-			idx += n
-			histo[spValValue(b)] += n
-			p++
-		}
-	}
-	return idx == hllRegisters
+// sparseHisto adds the sparse registers of v to histo. A code that does
+// not cover exactly 16384 registers is ErrHLLInvalid.
+func sparseHisto(v []byte, histo *[64]int) error {
+	nonzero := 0
+	err := sparseEach(v, func(_, n int, val uint8) {
+		histo[val] += n
+		nonzero += n
+	})
+	histo[0] += hllRegisters - nonzero
+	return err
 }
 
 // --- operations on a whole value ---
@@ -434,23 +437,19 @@ func hllAdd(v, ele []byte, maxBytes int64) ([]byte, bool, error) {
 }
 
 // hllAddWouldChange reports whether adding ele to v would change a
-// register, without changing v. It is false for a sparse code that
-// does not reach the register (the add reports the error).
+// register, without changing v. It is true for a sparse code that does
+// not reach the register: the add then reports the corruption.
 func hllAddWouldChange(v, ele []byte) bool {
 	index, count := hllPatLen(ele)
 	if v[4] == hllDense {
 		return count > denseGet(v[hllHdrSize:], index)
 	}
-	first := 0
-	for p := hllHdrSize; p < len(v); {
-		span, size := sparseOp(v, p)
-		if index <= first+span-1 {
-			return !spIsVal(v[p]) || spValValue(v[p]) < int(count)
-		}
-		p += size
-		first += span
+	p, _, _, _ := sparseFind(v, index)
+	if p >= len(v) {
+		return true
 	}
-	return true // let the add find the corruption
+	_, val, _ := sparseOp(v, p)
+	return val < int(count)
 }
 
 // hllCount computes the cardinality of v, ignoring the cache. A sparse
@@ -459,8 +458,8 @@ func hllCount(v []byte) (uint64, error) {
 	var histo [64]int
 	if v[4] == hllDense {
 		denseHisto(v[hllHdrSize:], &histo)
-	} else if !sparseHisto(v, &histo) {
-		return 0, ErrHLLInvalid
+	} else if err := sparseHisto(v, &histo); err != nil {
+		return 0, err
 	}
 	return hllEstimate(&histo), nil
 }
@@ -480,32 +479,11 @@ func hllMerge(dst *[hllRegisters]uint8, v []byte) error {
 		}
 		return nil
 	}
-	i := 0
-	for p := hllHdrSize; p < len(v); {
-		b := v[p]
-		switch {
-		case spIsZero(b):
-			i += spZeroLen(b)
-			p++
-		case spIsXZero(b):
-			i += xspZeroLen(v, p)
-			p += 2
-		default:
-			n, val := spValLen(b), uint8(spValValue(b))
-			if i+n > hllRegisters {
-				return ErrHLLInvalid
-			}
-			for ; n > 0; n-- {
-				dst[i] = max(dst[i], val)
-				i++
-			}
-			p++
+	return sparseEach(v, func(i, n int, val uint8) {
+		for j := i; j < i+n; j++ {
+			dst[j] = max(dst[j], val)
 		}
-	}
-	if i != hllRegisters {
-		return ErrHLLInvalid
-	}
-	return nil
+	})
 }
 
 // rawHisto adds registers held one per byte to histo.
@@ -576,23 +554,19 @@ func sparseDecode(dst, v []byte) []byte {
 		if p > hllHdrSize {
 			dst = append(dst, ' ')
 		}
-		b := v[p]
+		n, val, size := sparseOp(v, p)
 		switch {
-		case spIsZero(b):
-			dst = append(dst, "z:"...)
-			dst = strconv.AppendInt(dst, int64(spZeroLen(b)), 10)
-			p++
-		case spIsXZero(b):
-			dst = append(dst, "Z:"...)
-			dst = strconv.AppendInt(dst, int64(xspZeroLen(v, p)), 10)
-			p += 2
-		default:
+		case val != 0:
 			dst = append(dst, "v:"...)
-			dst = strconv.AppendInt(dst, int64(spValValue(b)), 10)
+			dst = strconv.AppendInt(dst, int64(val), 10)
 			dst = append(dst, ',')
-			dst = strconv.AppendInt(dst, int64(spValLen(b)), 10)
-			p++
+		case size == 1:
+			dst = append(dst, "z:"...)
+		default:
+			dst = append(dst, "Z:"...)
 		}
+		dst = strconv.AppendInt(dst, int64(n), 10)
+		p += size
 	}
 	return dst
 }

@@ -53,6 +53,15 @@ func cloneHLL(v []byte) []byte {
 	return w
 }
 
+// writableHLL returns a copy of the HLL v to change, or a new empty HLL
+// if v is nil, and whether it is new.
+func writableHLL(v []byte) ([]byte, bool) {
+	if v == nil {
+		return hllNew(), true
+	}
+	return cloneHLL(v), false
+}
+
 // storeHLL replaces key's value with the HLL v, keeping its expiry.
 func storeHLL(c *Ctx, key, v []byte) error { return c.Tx.Set(key, v, 0, true) }
 
@@ -64,10 +73,7 @@ func pfadd(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	created := v == nil
-	if created {
-		v = hllNew()
-	} else {
+	if v != nil {
 		// Most adds to a large HLL change nothing: find the first that
 		// does before copying the value.
 		for len(elems) > 0 && !hllAddWouldChange(v, elems[0]) {
@@ -77,8 +83,8 @@ func pfadd(c *Ctx) error {
 			c.Int(0)
 			return nil
 		}
-		v = cloneHLL(v)
 	}
+	v, created := writableHLL(v)
 	var maxBytes int64
 	if v[4] == hllSparse {
 		maxBytes = hllSparseMax(c)
@@ -220,12 +226,7 @@ func pfmerge(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	created := v == nil
-	if created {
-		v = hllNew()
-	} else {
-		v = cloneHLL(v)
-	}
+	v, created := writableHLL(v)
 	if dense {
 		if v, err = sparseToDense(v); err != nil {
 			return err
