@@ -151,11 +151,17 @@ func denseGet(regs []byte, i int) uint8 {
 
 // denseSetReg sets register i of the dense registers regs to val.
 func denseSetReg(regs []byte, i int, val uint8) {
-	b, fb := i*hllBits/8, uint(i*hllBits&7)
+	b := i * hllBits / 8
+	putReg(regs[b:min(b+2, len(regs))], uint(i*hllBits&7), val)
+}
+
+// putReg writes a register of value val at bit fb of w[0], its high bits
+// in w[1] if w has it (the last register ends its byte).
+func putReg(w []byte, fb uint, val uint8) {
 	v := uint(val)
-	regs[b] = byte(uint(regs[b])&^(hllRegMax<<fb) | v<<fb)
-	if b+1 < len(regs) {
-		regs[b+1] = byte(uint(regs[b+1])&^(hllRegMax>>(8-fb)) | v>>(8-fb))
+	w[0] = byte(uint(w[0])&^(hllRegMax<<fb) | v<<fb)
+	if len(w) > 1 {
+		w[1] = byte(uint(w[1])&^(hllRegMax>>(8-fb)) | v>>(8-fb))
 	}
 }
 

@@ -179,6 +179,68 @@ func TestHLLSparseMatchesReference(t *testing.T) {
 	}
 }
 
+// TestHLLDenseInPlace checks PFADD's register-by-register writes to a
+// dense HLL against the codec's own adds, on both backends, with the
+// first and last registers (the last ends its byte) among them.
+func TestHLLDenseInPlace(t *testing.T) {
+	var edge []string // elements for registers 0 and 16383
+	for i := 0; len(edge) < 2; i++ {
+		ele := "edge" + strconv.Itoa(i)
+		if idx, _ := hllPatLen([]byte(ele)); (idx == 0 && len(edge) == 0) || (idx == hllRegisters-1 && len(edge) == 1) {
+			edge = append(edge, ele)
+		}
+	}
+	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
+		e, err := NewEngine(Options{Backend: b, Clock: clk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := e.NewCtx(e.NewClient("a", "b"), nil)
+		want := hllNew()
+		add := func(elems ...string) {
+			t.Helper()
+			changed := false
+			for _, ele := range elems {
+				var ch bool
+				want, ch, _ = hllAdd(want, []byte(ele), 3000)
+				changed = changed || ch
+			}
+			if changed {
+				hllInvalidate(want)
+			}
+			execArgs(c, append([]string{"PFADD", "h"}, elems...)...)
+			if got := getValue(t, c, "h"); !bytes.Equal(got, want) {
+				t.Fatalf("after PFADD %q: value differs from the codec's (%d bytes, want %d)", elems, len(got), len(want))
+			}
+		}
+		var batch []string
+		for i := range 3000 {
+			batch = append(batch, "x"+strconv.Itoa(i))
+		}
+		add(batch...)
+		execAll(c, "PFCOUNT h")
+		want, _ = hllSetCount(want)
+		rng := rand.New(rand.NewPCG(3, 4))
+		for i := range 400 {
+			batch = batch[:0]
+			for range 1 + rng.IntN(denseInPlaceMax) {
+				batch = append(batch, "y"+strconv.Itoa(rng.IntN(1<<20)))
+			}
+			if i%50 == 0 {
+				batch = append(batch[:min(len(batch), denseInPlaceMax-2)], edge...)
+			}
+			add(batch...)
+		}
+	})
+}
+
+// hllSetCount caches v's cardinality, as PFCOUNT does.
+func hllSetCount(v []byte) ([]byte, error) {
+	n, err := hllCount(v)
+	hllSetCached(v, n)
+	return v, err
+}
+
 // TestHLLDenseRegisters checks that setting a register keeps the others.
 func TestHLLDenseRegisters(t *testing.T) {
 	if err := selftestRegisters(); err != nil {
