@@ -10,10 +10,10 @@ import (
 // GET returns what Redis would and a value SET from Redis counts the same.
 // An HLL is an ordinary string value:
 //
-//	+------+---+-----+---------------+----------------------+
-//	| HYLL | E | 0 0 0 | card (8 bytes) | registers ...       |
-//	+------+---+-----+---------------+----------------------+
-//	 0      4   5       8               16
+//	byte 0      4   5       8                16
+//	     +------+---+-------+----------------+--------------
+//	     | HYLL | E | 0 0 0 | card (8 bytes) | registers ...
+//	     +------+---+-------+----------------+--------------
 //
 // E is the encoding (0 dense, 1 sparse); card is the cached cardinality,
 // little endian, and the top bit of its last byte (byte 15) set means the
@@ -50,7 +50,6 @@ const (
 	sparseValMaxValue = 32
 	sparseValMaxLen   = 4
 	sparseZeroMaxLen  = 64
-	sparseXZeroMaxLen = 16384
 
 	hllCardInvalid = 1 << 7 // in byte 15, the cached card's last byte
 )
