@@ -81,14 +81,11 @@ func getValue(t testing.TB, c *Ctx, key string) []byte {
 
 // TestHLLTranscript checks the replies of the family, exact on the wire,
 // on both backends: errors, PFCOUNT's cache, PFMERGE, PFDEBUG, and
-// PFCOUNT inside EXEC.
+// PFCOUNT inside EXEC; and what reaches the AOF: the commands that changed
+// the value, PFCOUNT when it cached a cardinality, as Redis propagates.
 func TestHLLTranscript(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
-		e, err := NewEngine(Options{Backend: b, Clock: clk})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := e.NewCtx(e.NewClient("a", "b"), nil)
+		c, log := newLoggedCtx(t, b, clk)
 		for _, step := range []struct{ cmd, want string }{
 			{"PFADD h a b c", ":1\r\n"},
 			{"PFADD h a", ":0\r\n"},
@@ -128,6 +125,13 @@ func TestHLLTranscript(t *testing.T) {
 			if got := execAll(c, step.cmd); got != step.want {
 				t.Errorf("%q: got %q, want %q", step.cmd, got, step.want)
 			}
+		}
+		want := []string{"0: PFADD h a b c", "0: PFADD e", "0: PFCOUNT e", "0: PFCOUNT h", "0: SET s x",
+			"0: RPUSH l x", "0: PFMERGE d h nokey", "0: PFCOUNT d", "0: PFDEBUG TODENSE d", "0: PFADD d x",
+			"0: PFCOUNT d"} // EXEC's one write, alone
+		want = append(want, "0: SET bad HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x5f\xff")
+		if got := log.take(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("AOF records:\n%q\nwant:\n%q", got, want)
 		}
 	})
 }
@@ -191,11 +195,7 @@ func TestHLLDenseInPlace(t *testing.T) {
 		}
 	}
 	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
-		e, err := NewEngine(Options{Backend: b, Clock: clk})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := e.NewCtx(e.NewClient("a", "b"), nil)
+		c, _ := newLoggedCtx(t, b, clk)
 		want := hllNew()
 		add := func(elems ...string) {
 			t.Helper()

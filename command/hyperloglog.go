@@ -205,8 +205,8 @@ func pfcountOne(c *Ctx) error {
 	}
 	w := cloneHLL(v)
 	hllSetCached(w, card)
-	// Inside a read-only EXEC or script the cache stays invalid; the
-	// count is the same.
+	// Inside a read-only script (EVAL_RO, FCALL_RO) the cache stays
+	// invalid; the count is the same.
 	switch err := storeHLL(c, key, w); {
 	case err == nil:
 		c.Dirty(1)

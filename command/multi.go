@@ -194,14 +194,14 @@ func exec(c *Ctx) error {
 // keys and the watched keys in the client's database, or everything when a command's keys are
 // not known in advance (keyless data commands, commands crossing
 // databases, SELECT inside the transaction); write is whether any queued
-// command is a write.
+// command is a write, or PFCOUNT (read-only, but it caches a cardinality).
 func (c *Ctx) execOptions() (write bool, o backend.TxOptions) {
 	m := &c.Client.multi
 	keys := m.keys[:0]
 	o.DB = c.Client.DB()
 	for _, q := range m.queue {
 		f := q.spec.Flags
-		if f&Write != 0 {
+		if f&Write != 0 || q.spec.Name == "pfcount" { // PFCOUNT may cache a cardinality
 			write = true
 		}
 		if q.spec.Name == "select" {

@@ -40,6 +40,7 @@ var hllBasicCases = script(
 	"COMMAND GETKEYS PFADD h a", "COMMAND GETKEYS PFCOUNT a b c", "COMMAND GETKEYS PFMERGE d a b",
 	"COMMAND GETKEYS PFDEBUG GETREG h", "COMMAND GETKEYS PFSELFTEST",
 	"MULTI", "PFADD m a", "PFCOUNT m", "PFMERGE m2 m", "GET m2", "EXEC", "GET m",
+	"PFADD m3 q", "MULTI", "PFCOUNT m3", "GET m3", "EXEC", "GET m3",
 )
 
 // hllConfigCases change hll-sparse-max-bytes and watch the promotion to
