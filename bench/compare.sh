@@ -9,6 +9,7 @@
 #   TESTS=zadd,zpopmin,zrange10,zscore bench/compare.sh    # the sorted-set family
 #   TESTS=sort,sortalpha,sortby bench/compare.sh           # SORT
 #   TESTS=publish1,publish50 bench/compare.sh              # Pub/Sub
+#   TESTS=pfadd,pfcount,pfcount2 bench/compare.sh          # HyperLogLog
 #
 # A test is a redis-benchmark -t name (set, get, incr, sadd, spop, ...) or
 # one of the custom commands below: sismember (a random member of the
@@ -20,7 +21,10 @@
 # publish1 and publish50 (PUBLISH to a channel with 1 or 50 subscribers,
 # held by bench/subscribers, which reads and discards the messages);
 # evalsha_get and evalsha_incr (EVALSHA of a script doing a GET, and of one
-# doing INCR + EXPIRE).
+# doing INCR + EXPIRE); pfadd (PFADD of a random element to one HLL, dense
+# after the first few thousand), pfcount (PFCOUNT of a dense HLL of 10,000
+# elements, loaded first: the cached cardinality) and pfcount2 (PFCOUNT of
+# the union of two such HLLs, computed every time).
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 #   NOTIFY=KEA TESTS=set,incr,lpush bench/compare.sh  # with keyspace notifications on
@@ -55,6 +59,9 @@ custom() {
     publish50) echo "PUBLISH bench:50 message:__rand_int__" ;;
     evalsha_get) echo "EVALSHA $(sha1 "$lua_get") 1 key:__rand_int__" ;;
     evalsha_incr) echo "EVALSHA $(sha1 "$lua_incr") 1 counter:__rand_int__" ;;
+    pfadd) echo "PFADD myhll element:__rand_int__" ;;
+    pfcount) echo "PFCOUNT myhll10k" ;;
+    pfcount2) echo "PFCOUNT myhll10k myhll10k2" ;;
     *) return 1 ;;
   esac
 }
@@ -108,6 +115,10 @@ for port in "$rport" "$pport"; do
   if [[ -n ${MAXMEMORY:-} ]]; then
     redis-cli -p "$port" config set maxmemory "$MAXMEMORY" maxmemory-policy "${POLICY:-allkeys-lru}" >/dev/null
   fi
+  for i in $(seq 0 99); do
+    echo "PFADD myhll10k $(seq -s ' ' $((i * 100)) $((i * 100 + 99)))"
+    echo "PFADD myhll10k2 $(seq -s ' x' $((i * 100)) $((i * 100 + 99)))"
+  done | redis-cli -p "$port" >/dev/null
   if [[ -n ${NOTIFY:-} ]]; then
     redis-cli -p "$port" config set notify-keyspace-events "$NOTIFY" >/dev/null
     redis-cli -p "$port" psubscribe '__key*__:*' >/dev/null &

@@ -228,6 +228,7 @@ func Families() [][]Spec {
 		hashCommands(),
 		setCommands(),
 		zsetCommands(),
+		hllCommands(),
 		multiCommands(),
 		sortCommands(),
 		pubsubCommands(),

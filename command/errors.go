@@ -322,3 +322,21 @@ const (
 func trackingPrefixOverlap(p, q, which string) Error {
 	return Error("ERR Prefix '" + p + "' overlaps with " + which + " prefix '" + q + "'. Prefixes for a single client must not overlap.")
 }
+
+// --- HyperLogLog ---
+
+// The HyperLogLog commands' errors (hyperloglog.go).
+const (
+	ErrHLLWrongType Error = "WRONGTYPE Key is not a valid HyperLogLog string value."
+	ErrHLLInvalid   Error = "INVALIDOBJ Corrupted HLL object detected"
+	ErrHLLNoKey     Error = "ERR The specified key does not exist"
+	ErrHLLNotSparse Error = "ERR HLL encoding is not sparse"
+)
+
+// UnknownPFDebug is PFDEBUG's reply to an unknown subcommand.
+func UnknownPFDebug(sub []byte) Error {
+	return Error(sanitize(fmt.Sprintf("ERR Unknown PFDEBUG subcommand '%s'", sub)))
+}
+
+// HLLTestFailed is PFSELFTEST's reply when the codec fails a check.
+func HLLTestFailed(what string) Error { return Error("ERR TESTFAILED " + what) }

@@ -194,7 +194,7 @@ func exec(c *Ctx) error {
 // keys and the watched keys in the client's database, or everything when a command's keys are
 // not known in advance (keyless data commands, commands crossing
 // databases, SELECT inside the transaction); write is whether any queued
-// command is a write.
+// command is a write, or PFCOUNT (read-only, but it caches a cardinality).
 func (c *Ctx) execOptions() (write bool, o backend.TxOptions) {
 	m := &c.Client.multi
 	keys := m.keys[:0]
@@ -206,7 +206,7 @@ func (c *Ctx) execOptions() (write bool, o backend.TxOptions) {
 				f |= sub.Flags // FUNCTION LOAD writes
 			}
 		}
-		if f&Write != 0 {
+		if f&Write != 0 || q.spec.Name == "pfcount" { // PFCOUNT may cache a cardinality
 			write = true
 		}
 		if q.spec.Name == "select" {

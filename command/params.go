@@ -66,6 +66,7 @@ func redisKnobs() []Param {
 		intKnob("set-max-intset-entries", 512, 0, maxLong),
 		intKnob("zset-max-listpack-entries", 128, 0, maxLong),
 		memoryKnob("zset-max-listpack-value", 64, 0, maxLong),
+		memoryKnob("hll-sparse-max-bytes", 3000, 0, maxLong),
 		boolKnob("lazyfree-lazy-eviction", false),
 		boolKnob("lazyfree-lazy-expire", false),
 		boolKnob("lazyfree-lazy-server-del", false),

@@ -58,10 +58,11 @@ func (r *engineReplayer) Apply(argv [][]byte) error {
 
 // Replayable reports whether a command may appear in the log: SELECT,
 // MULTI and EXEC around a transaction, FUNCTION (LOAD, DELETE, FLUSH,
-// RESTORE), and the non-blocking writes.
+// RESTORE), the non-blocking writes, and PFCOUNT, read-only to the command
+// table but logged, as by Redis, when it caches a cardinality.
 func Replayable(s *command.Spec) bool {
 	switch s.Name {
-	case "select", "multi", "exec", "function":
+	case "select", "multi", "exec", "function", "pfcount":
 		return true
 	}
 	return s.Flags&command.Write != 0 && s.Flags&command.Blocking == 0
