@@ -206,6 +206,7 @@ func Families() [][]Spec {
 		hashCommands(),
 		setCommands(),
 		zsetCommands(),
+		geoCommands(),
 		multiCommands(),
 		sortCommands(),
 		pubsubCommands(),
