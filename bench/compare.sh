@@ -9,6 +9,7 @@
 #   TESTS=zadd,zpopmin,zrange10,zscore bench/compare.sh    # the sorted-set family
 #   TESTS=sort,sortalpha,sortby bench/compare.sh           # SORT
 #   TESTS=publish1,publish50 bench/compare.sh              # Pub/Sub
+#   TESTS=geoadd,geosearch,geowdist bench/compare.sh       # the geo family
 #
 # A test is a redis-benchmark -t name (set, get, incr, sadd, spop, ...) or
 # one of the custom commands below: sismember (a random member of the
@@ -20,7 +21,10 @@
 # publish1 and publish50 (PUBLISH to a channel with 1 or 50 subscribers,
 # held by bench/subscribers, which reads and discards the messages);
 # evalsha_get and evalsha_incr (EVALSHA of a script doing a GET, and of one
-# doing INCR + EXPIRE).
+# doing INCR + EXPIRE); geoadd (GEOADD of a random member at a random
+# position), geosearch and geowdist (GEOSEARCH BYRADIUS over 10,000
+# points spread over a degree square, loaded first, finding about 10 of
+# them; the second WITHDIST ASC).
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 #   NOTIFY=KEA TESTS=set,incr,lpush bench/compare.sh  # with keyspace notifications on
@@ -52,6 +56,9 @@ custom() {
     publish50) echo "PUBLISH bench:50 message:__rand_int__" ;;
     evalsha_get) echo "EVALSHA $(sha1 "$lua_get") 1 key:__rand_int__" ;;
     evalsha_incr) echo "EVALSHA $(sha1 "$lua_incr") 1 counter:__rand_int__" ;;
+    geoadd) echo "GEOADD mygeo 13.__rand_int__ 38.__rand_int__ m:__rand_int__" ;;
+    geosearch) echo "GEOSEARCH geo10k FROMLONLAT 13.5 38.5 BYRADIUS 1.8 km" ;;
+    geowdist) echo "GEOSEARCH geo10k FROMLONLAT 13.5 38.5 BYRADIUS 1.8 km WITHDIST ASC" ;;
     *) return 1 ;;
   esac
 }
@@ -102,6 +109,11 @@ for port in "$rport" "$pport"; do
     echo "SET w_$n $(( (n * 53) % 100 ))"
     echo "HSET h_$n f v$n"
   done | redis-cli -p "$port" >/dev/null
+  # geo10k: the same 10,000 points on both servers.
+  if [[ $TESTS == *geo* ]]; then
+    awk 'BEGIN { srand(1); for (i = 0; i < 10000; i++)
+      printf "GEOADD geo10k %.6f %.6f m%d\n", 13 + rand(), 38 + rand(), i }' | redis-cli -p "$port" >/dev/null
+  fi
   if [[ -n ${NOTIFY:-} ]]; then
     redis-cli -p "$port" config set notify-keyspace-events "$NOTIFY" >/dev/null
     redis-cli -p "$port" psubscribe '__key*__:*' >/dev/null &

@@ -142,12 +142,17 @@ options:
 		}
 		pairs[j] = backend.ScoredMember{Member: rest[3*j+2], Score: geoScore(lon, lat)}
 	}
+	absent, err := c.absentForNew(key)
+	if err != nil {
+		return err
+	}
 	res, err := c.Tx.ZAdd(key, flags, pairs)
 	if err != nil {
 		return err
 	}
 	if changed := res.Added + res.Updated; changed > 0 {
 		c.Dirty(changed)
+		c.notifyNew(absent && res.Added > 0, key)
 		c.Notify(NotifyZSet, "zadd", key)
 	}
 	if res.Added > 0 {
@@ -689,6 +694,11 @@ func geoStore(c *Ctx, q *geoQuery, points []geoPoint, event string) error {
 		}
 		result[i] = backend.ScoredMember{Member: p.member, Score: score}
 	}
+	absent, err := c.absentForNew(q.dst)
+	if err != nil {
+		return err
+	}
+	c.notifyNew(absent && len(result) > 0, q.dst) // before the store's own event, as Redis's setKey
 	return storeResult(c, q.dst, result, event)
 }
 

@@ -317,3 +317,32 @@ func diffScoresULP(t *testing.T, d *servertest.Diff, args ...string) {
 		t.Errorf("differs from Redis by more than an ulp: %s\n redpool: %q\n   redis: %q", servertest.Quote(args), got, want)
 	}
 }
+
+// TestDiffGeoNotify compares the keyspace events of the geo commands with
+// Redis's: GEOADD's "zadd", the STORE forms' "georadiusstore" and
+// "geosearchstore" (or "del" when they store nothing), "keymiss" for a
+// missing source.
+func TestDiffGeoNotify(t *testing.T) {
+	r := servertest.StartRedis(t)
+	servertest.EachBackendProto(t, func(t *testing.T, bk servertest.Backend, proto int) {
+		s := servertest.Start(t, servertest.WithConfig(bk.Apply))
+		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
+		d.Do("CONFIG", "SET", "notify-keyspace-events", "AKEnm")
+		sub := dialPair(t, r.Addr, s.Addr, proto)
+		sub.do("PSUBSCRIBE __key*__:*")
+		for _, line := range []string{
+			"GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania", "GEOADD g 13.361389 38.115556 Palermo",
+			"GEOADD g XX 1 1 nope", "GEOADD g CH 13 38 Palermo", "GEOPOS g Palermo", "GEOPOS nokey a", "GEODIST nokey a b",
+			"GEORADIUS g 15 37 200 km STORE d", "GEORADIUS g 15 37 200 km STOREDIST d", "GEORADIUS g 15 37 1 km STORE d",
+			"GEORADIUS nokey 15 37 1 km STORE d", "GEORADIUS nokey 15 37 1 km", "GEORADIUS_RO nokey 15 37 1 km",
+			"GEOSEARCHSTORE e g FROMLONLAT 15 37 BYRADIUS 200 km", "GEOSEARCHSTORE e g FROMLONLAT 15 37 BYRADIUS 1 km",
+			"GEOSEARCHSTORE e nokey FROMLONLAT 15 37 BYRADIUS 1 km", "GEOSEARCH nokey FROMLONLAT 15 37 BYRADIUS 1 km",
+			"GEORADIUSBYMEMBER g Palermo 100 km STORE f", "GEORADIUSBYMEMBER nokey m 100 km",
+		} {
+			d.Do(strings.Fields(line)...)
+		}
+		d.Do("PUBLISH", "__keymark__:end", "geo")
+		sub.until("geo", "geo")
+		d.Do("CONFIG", "SET", "notify-keyspace-events", "")
+	})
+}
