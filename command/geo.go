@@ -61,21 +61,6 @@ func geoStoreKeys(from int) KeyFinder {
 	}
 }
 
-// geoZSet checks that key holds a sorted set or nothing, and reports
-// whether it exists.
-func geoZSet(c *Ctx, key []byte) (bool, error) {
-	t, err := c.Tx.Type(key)
-	switch {
-	case err != nil:
-		return false, err
-	case t == backend.TypeNone:
-		return false, nil
-	case t != backend.TypeZSet:
-		return false, ErrWrongType
-	}
-	return true, nil
-}
-
 // parseLonLat parses a longitude and a latitude as Redis's
 // extractLongLatOrReply: floats, within the limits of geohash.go.
 func parseLonLat(lonArg, latArg []byte) (lon, lat float64, err error) {
@@ -204,31 +189,21 @@ func geodist(c *Ctx) error {
 // geohash is GEOHASH key member ...: each member's standard geohash, null
 // for a missing one.
 func geohash(c *Ctx) error {
-	key := c.Args[1]
-	if _, err := geoZSet(c, key); err != nil {
-		return err
-	}
-	c.Array(len(c.Args) - 2)
 	var buf [16]byte
-	for _, m := range c.Args[2:] {
-		s, ok, err := c.Tx.ZScore(key, m)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			c.Null()
-			continue
-		}
-		c.Bulk(appendGeohash(buf[:0], s))
-	}
-	return nil
+	return geoEachMember(c, func(s float64) { c.Bulk(appendGeohash(buf[:0], s)) }, c.Null)
 }
 
 // geopos is GEOPOS key member ...: each member's [longitude, latitude],
 // a null array for a missing one.
 func geopos(c *Ctx) error {
+	return geoEachMember(c, func(s float64) { c.geoCoords(geoDecodeScore(s)) }, c.NullArray)
+}
+
+// geoEachMember replies to key member ... with an array of found(score)
+// for each member, or missing() for one the set does not hold.
+func geoEachMember(c *Ctx, found func(score float64), missing func()) error {
 	key := c.Args[1]
-	if _, err := geoZSet(c, key); err != nil {
+	if _, err := c.Tx.ZLen(key); err != nil { // WRONGTYPE even without members
 		return err
 	}
 	c.Array(len(c.Args) - 2)
@@ -237,11 +212,11 @@ func geopos(c *Ctx) error {
 		if err != nil {
 			return err
 		}
-		if !ok {
-			c.NullArray()
-			continue
+		if ok {
+			found(s)
+		} else {
+			missing()
 		}
-		c.geoCoords(geoDecodeScore(s))
 	}
 	return nil
 }
@@ -473,10 +448,11 @@ func geoSearchCmd(c *Ctx, form geoForm, storeOK bool) error {
 	if form == geoFormSearchStore {
 		src = c.Args[2]
 	}
-	exists, err := geoZSet(c, src)
+	size, err := c.Tx.ZLen(src) // WRONGTYPE before any argument is looked at
 	if err != nil {
 		return err
 	}
+	exists := size > 0
 	q, err := parseGeoQuery(c, form, storeOK, exists)
 	if err != nil {
 		return err
@@ -606,8 +582,8 @@ func geoCollect(c *Ctx, key []byte, s *geoShape, limit int) ([]geoPoint, error) 
 	a := s.areas()
 	boxes := [9]geoHashBits{a.hash}
 	copy(boxes[1:], a.neighbors[:])
-	var points []geoPoint
-	var arena []byte
+	points := make([]geoPoint, 0, 32)
+	arena := make([]byte, 0, 512)
 	last := 0
 	for i, h := range boxes {
 		if h.zero() {

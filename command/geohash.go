@@ -175,37 +175,30 @@ const (
 	nbSouthWest
 )
 
-// moveX moves h one box east (d > 0) or west, wrapping around.
-func (h geoHashBits) moveX(d int) geoHashBits {
-	x := h.bits & 0xaaaaaaaaaaaaaaaa
-	y := h.bits & 0x5555555555555555
-	zz := uint64(0x5555555555555555) >> (64 - uint(h.step)*2)
+// move moves h one box east or west (axis: the longitude bits, the odd
+// ones) or north or south (the latitude bits, the even ones): forward if
+// d > 0, wrapping around.
+func (h geoHashBits) move(d int, axis uint64) geoHashBits {
+	shift := 64 - uint(h.step)*2
+	v, fixed := h.bits&axis, h.bits&^axis
+	zz := ^axis >> shift
 	if d > 0 {
-		x += zz + 1
+		v += zz + 1
 	} else {
-		x |= zz
-		x -= zz + 1
+		v |= zz
+		v -= zz + 1
 	}
-	x &= 0xaaaaaaaaaaaaaaaa >> (64 - uint(h.step)*2)
-	h.bits = x | y
+	h.bits = v&(axis>>shift) | fixed
 	return h
 }
 
-// moveY moves h one box north (d > 0) or south, wrapping around.
-func (h geoHashBits) moveY(d int) geoHashBits {
-	x := h.bits & 0xaaaaaaaaaaaaaaaa
-	y := h.bits & 0x5555555555555555
-	zz := uint64(0xaaaaaaaaaaaaaaaa) >> (64 - uint(h.step)*2)
-	if d > 0 {
-		y += zz + 1
-	} else {
-		y |= zz
-		y -= zz + 1
-	}
-	y &= 0x5555555555555555 >> (64 - uint(h.step)*2)
-	h.bits = x | y
-	return h
-}
+const (
+	geoAxisX uint64 = 0xaaaaaaaaaaaaaaaa // longitude bits
+	geoAxisY uint64 = 0x5555555555555555 // latitude bits
+)
+
+func (h geoHashBits) moveX(d int) geoHashBits { return h.move(d, geoAxisX) }
+func (h geoHashBits) moveY(d int) geoHashBits { return h.move(d, geoAxisY) }
 
 func (h geoHashBits) neighbors() geoNeighbors {
 	var n geoNeighbors
@@ -250,6 +243,7 @@ type geoShape struct {
 	conversion    float64
 	radius        float64
 	width, height float64
+	cosLat        float64 // cos of the center's latitude, set by areas
 }
 
 // boundingBox returns the shape's bounds: min longitude, min latitude,
@@ -284,6 +278,7 @@ type geoAreas struct {
 
 // areas computes the 9 boxes covering s (geohashCalculateAreasByShapeWGS84).
 func (s *geoShape) areas() geoAreas {
+	s.cosLat = math.Cos(degRad(s.xy[1]))
 	b := s.boundingBox()
 	minLon, minLat, maxLon, maxLat := b[0], b[1], b[2], b[3]
 	lon, lat := s.xy[0], s.xy[1]
@@ -337,6 +332,12 @@ func geoLatDistance(lat1, lat2 float64) float64 {
 
 // geoDistance is the haversine distance in meters (geohashGetDistance).
 func geoDistance(lon1, lat1, lon2, lat2 float64) float64 {
+	return geoDistanceCos(lon1, lat1, lon2, lat2, math.Cos(degRad(lat1)))
+}
+
+// geoDistanceCos is geoDistance given cos1, the cosine of lat1 in
+// radians, which a search computes once for its center.
+func geoDistanceCos(lon1, lat1, lon2, lat2, cos1 float64) float64 {
 	lon1r, lon2r := degRad(lon1), degRad(lon2)
 	v := math.Sin((lon2r - lon1r) / 2)
 	if v == 0 {
@@ -344,16 +345,17 @@ func geoDistance(lon1, lat1, lon2, lat2 float64) float64 {
 	}
 	lat1r, lat2r := degRad(lat1), degRad(lat2)
 	u := math.Sin((lat2r - lat1r) / 2)
-	a := u*u + math.Cos(lat1r)*math.Cos(lat2r)*v*v
+	a := float64(u*u) + float64(float64(float64(cos1*math.Cos(lat2r))*v)*v)
 	return 2.0 * earthRadius * math.Asin(math.Sqrt(a))
 }
 
 // within reports whether the point at lon, lat is inside s, and its
 // distance in meters from the center (geoWithinShape). A distance within
-// a hair of the edge is computed again as glibc would.
+// a hair of the edge is computed again as glibc would. It needs areas
+// called first.
 func (s *geoShape) within(lon, lat float64) (float64, bool) {
 	if !s.box {
-		d, r := geoDistance(s.xy[0], s.xy[1], lon, lat), s.radius*s.conversion
+		d, r := geoDistanceCos(s.xy[0], s.xy[1], lon, lat, s.cosLat), s.radius*s.conversion
 		if nearEdge(d, r) {
 			d = geoDistanceExact(s.xy[0], s.xy[1], lon, lat)
 		}
@@ -369,7 +371,7 @@ func (s *geoShape) within(lon, lat float64) (float64, bool) {
 	if d > w {
 		return 0, false
 	}
-	return geoDistance(s.xy[0], s.xy[1], lon, lat), true
+	return geoDistanceCos(s.xy[0], s.xy[1], lon, lat, s.cosLat), true
 }
 
 // nearEdge reports whether d, a distance of Go's math, is so close to
