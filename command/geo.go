@@ -582,9 +582,11 @@ func geoCollect(c *Ctx, key []byte, s *geoShape, limit int) ([]geoPoint, error) 
 	a := s.areas()
 	boxes := [9]geoHashBits{a.hash}
 	copy(boxes[1:], a.neighbors[:])
-	points := make([]geoPoint, 0, 32)
-	arena := make([]byte, 0, 512)
-	last := 0
+	// The score ranges of the boxes to search, in order. A box whose
+	// range starts where the previous one's ends joins it: one walk
+	// finds the same members in the same order.
+	var spans [9][2]uint64
+	n, last := 0, 0
 	for i, h := range boxes {
 		if h.zero() {
 			continue
@@ -594,33 +596,43 @@ func geoCollect(c *Ctx, key []byte, s *geoShape, limit int) ([]geoPoint, error) 
 		if last != 0 && h == boxes[last] {
 			continue
 		}
+		lo := geoAlign52(h)
+		h.bits++
+		hi := geoAlign52(h)
+		if n > 0 && spans[n-1][1] == lo {
+			spans[n-1][1] = hi
+		} else {
+			spans[n] = [2]uint64{lo, hi}
+			n++
+		}
+		last = i
+	}
+	points := make([]geoPoint, 0, 32)
+	arena := make([]byte, 0, 512)
+	add := func(m []byte, score float64) bool {
+		lon, lat := geoDecodeScore(score)
+		if d, ok := s.within(lon, lat); ok {
+			// A member's bytes are never written again once appended,
+			// even when the arena grows elsewhere.
+			start := len(arena)
+			arena = append(arena, m...)
+			points = append(points, geoPoint{lon: lon, lat: lat, dist: d, score: score, member: arena[start:len(arena):len(arena)]})
+		}
+		return limit == 0 || len(points) < limit
+	}
+	for _, sp := range spans[:n] {
 		if limit > 0 && len(points) >= limit {
 			break
 		}
-		lo := float64(geoAlign52(h))
-		h.bits++
-		hi := float64(geoAlign52(h))
 		r := backend.ZRange{
 			By:    backend.ZByScore,
-			Min:   backend.ScoreBound{Value: lo},
-			Max:   backend.ScoreBound{Value: hi, Exclusive: true},
+			Min:   backend.ScoreBound{Value: float64(sp[0])},
+			Max:   backend.ScoreBound{Value: float64(sp[1]), Exclusive: true},
 			Count: -1,
 		}
-		err := c.Tx.ZRange(key, r, func(m []byte, score float64) bool {
-			lon, lat := geoDecodeScore(score)
-			if d, ok := s.within(lon, lat); ok {
-				// A member's bytes are never written again once
-				// appended, even when the arena grows elsewhere.
-				start := len(arena)
-				arena = append(arena, m...)
-				points = append(points, geoPoint{lon: lon, lat: lat, dist: d, score: score, member: arena[start:len(arena):len(arena)]})
-			}
-			return limit == 0 || len(points) < limit
-		})
-		if err != nil {
+		if err := c.Tx.ZRange(key, r, add); err != nil {
 			return nil, err
 		}
-		last = i
 	}
 	return points, nil
 }
