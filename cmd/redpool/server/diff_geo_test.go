@@ -126,12 +126,32 @@ var geoStoreCases = script(
 	"GEOSEARCHSTORE Sicily Sicily FROMLONLAT 15 37 BYRADIUS 200 km", "ZRANGE Sicily 0 -1 WITHSCORES",
 	"MULTI", "GEOADD m 1 1 a", "GEOSEARCHSTORE m2 m FROMLONLAT 1 1 BYRADIUS 1 km STOREDIST", "GEORADIUS m 1 1 1 km STORE m3", "EXEC",
 	"ZRANGE m2 0 -1 WITHSCORES", "ZRANGE m3 0 -1 WITHSCORES",
+	"GEORADIUS Sicily 15 37 200 km STORE a STORE b", "EXISTS a", "ZRANGE b 0 -1",
+	"MULTI", "GEORADIUS Sicily 15 37 200 km STORE a STOREDIST b STORE c", "EXEC", "EXISTS a b", "ZRANGE c 0 -1 WITHSCORES",
+	"GEORADIUS Sicily 15 37 400 km COUNT 9223372036854775807", "GEORADIUS Sicily 15 37 400 km COUNT 9223372036854775807 ANY",
+	"GEORADIUS Sicily 15 37 400 km COUNT 9223372036854775808",
+	"WATCH w", "GEOSEARCHSTORE w Sicily FROMLONLAT 15 37 BYRADIUS 200 km", "MULTI", "PING", "EXEC",
+	"WATCH w2", "GEOSEARCHSTORE w2 nokey FROMLONLAT 15 37 BYRADIUS 200 km", "MULTI", "PING", "EXEC",
+	"WATCH w", "GEORADIUS Sicily 15 37 1 km STORE w", "MULTI", "PING", "EXEC", "EXISTS w",
+	"WATCH Sicily", "GEOADD Sicily 13.361389 38.115556 Palermo", "MULTI", "PING", "EXEC",
+	"WATCH Sicily", "GEOADD Sicily 1 1 newone", "MULTI", "PING", "EXEC",
 )
+
+// geoScriptCases run the geo commands from Lua, whose conversions of
+// their replies (coordinates as strings, nested arrays) must be Redis's.
+var geoScriptCases = [][]string{
+	{"EVAL", "return redis.call('GEORADIUS', KEYS[1], 15, 37, 200, 'km', 'STORE', KEYS[2])", "2", "Sicily", "ev"},
+	{"ZCARD", "ev"},
+	{"EVAL", "return redis.call('GEOPOS', KEYS[1], 'Palermo', 'nope')", "1", "Sicily"},
+	{"EVAL", "return redis.call('GEOSEARCH', KEYS[1], 'FROMMEMBER', 'Palermo', 'BYRADIUS', 200, 'km', 'WITHDIST', 'WITHCOORD', 'WITHHASH')", "1", "Sicily"},
+	{"EVAL", "return redis.call('GEODIST', KEYS[1], 'Palermo', 'Catania')", "1", "Sicily"},
+	{"EVAL", "return redis.pcall('GEOADD', KEYS[1], 200, 1, 'x')", "1", "Sicily"},
+}
 
 func TestDiffGeoAdd(t *testing.T)    { diffScript(t, geoAddCases) }
 func TestDiffGeoQuery(t *testing.T)  { diffScript(t, geoQueryCases) }
 func TestDiffGeoSearch(t *testing.T) { diffScript(t, geoSearchCases) }
-func TestDiffGeoStore(t *testing.T)  { diffScript(t, geoStoreCases) }
+func TestDiffGeoStore(t *testing.T)  { diffScript(t, append(geoStoreCases, geoScriptCases...)) }
 
 // TestDiffGeoEdges searches around the poles' limits, the antimeridian
 // and with radiuses that wrap the globe, where the 9 boxes repeat or are
