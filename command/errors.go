@@ -3,8 +3,6 @@ package command
 import (
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -137,19 +135,10 @@ const (
 	ErrGeoSearchStoreWith Error = "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
 )
 
-// GeoInvalidPair is the reply to coordinates out of the geohash limits,
-// printed as C's "%f".
-func GeoInvalidPair(lon, lat float64) Error {
-	f := func(v float64) string {
-		switch {
-		case math.IsInf(v, 1):
-			return "inf"
-		case math.IsInf(v, -1):
-			return "-inf"
-		}
-		return strconv.FormatFloat(v, 'f', 6, 64)
-	}
-	return Error("ERR invalid longitude,latitude pair " + f(lon) + "," + f(lat))
+// GeoInvalidPair is the reply to coordinates out of the geohash limits;
+// lon and lat are printed as C's "%f".
+func GeoInvalidPair(lon, lat string) Error {
+	return Error("ERR invalid longitude,latitude pair " + lon + "," + lat)
 }
 
 // GeoNeedsFrom is GEOSEARCH's reply without FROMMEMBER or FROMLONLAT; cmd

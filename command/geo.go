@@ -2,6 +2,7 @@ package command
 
 import (
 	"math"
+	"strconv"
 
 	"redpool/backend"
 )
@@ -72,9 +73,20 @@ func parseLonLat(lonArg, latArg []byte) (lon, lat float64, err error) {
 		return 0, 0, ErrNotFloat
 	}
 	if lon < geoLongMin || lon > geoLongMax || lat < geoLatMin || lat > geoLatMax {
-		return 0, 0, GeoInvalidPair(lon, lat)
+		return 0, 0, GeoInvalidPair(cFormatF(lon), cFormatF(lat))
 	}
 	return lon, lat, nil
+}
+
+// cFormatF formats v as C's "%f".
+func cFormatF(v float64) string {
+	switch {
+	case math.IsInf(v, 1):
+		return "inf"
+	case math.IsInf(v, -1):
+		return "-inf"
+	}
+	return strconv.FormatFloat(v, 'f', 6, 64)
 }
 
 // parseGeoUnit returns the size in meters of a unit (m, km, ft, mi).
