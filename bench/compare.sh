@@ -10,6 +10,7 @@
 #   TESTS=sort,sortalpha,sortby bench/compare.sh           # SORT
 #   TESTS=publish1,publish50 bench/compare.sh              # Pub/Sub
 #   TESTS=pfadd,pfcount,pfcount2 bench/compare.sh          # HyperLogLog
+#   TESTS=geoadd,geosearch,geowdist bench/compare.sh       # the geo family
 #
 # A test is a redis-benchmark -t name (set, get, incr, sadd, spop, ...) or
 # one of the custom commands below: sismember (a random member of the
@@ -24,7 +25,10 @@
 # doing INCR + EXPIRE); pfadd (PFADD of a random element to one HLL, dense
 # after the first few thousand), pfcount (PFCOUNT of a dense HLL of 10,000
 # elements, loaded first: the cached cardinality) and pfcount2 (PFCOUNT of
-# the union of two such HLLs, computed every time).
+# the union of two such HLLs, computed every time); geoadd (GEOADD of a
+# random member at a random position), geosearch and geowdist (GEOSEARCH
+# BYRADIUS over 10,000 points spread over a degree square, loaded first,
+# finding about 10 of them; the second WITHDIST ASC).
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 #   NOTIFY=KEA TESTS=set,incr,lpush bench/compare.sh  # with keyspace notifications on
@@ -62,6 +66,9 @@ custom() {
     pfadd) echo "PFADD myhll element:__rand_int__" ;;
     pfcount) echo "PFCOUNT myhll10k" ;;
     pfcount2) echo "PFCOUNT myhll10k myhll10k2" ;;
+    geoadd) echo "GEOADD mygeo 13.__rand_int__ 38.__rand_int__ m:__rand_int__" ;;
+    geosearch) echo "GEOSEARCH geo10k FROMLONLAT 13.5 38.5 BYRADIUS 1.8 km" ;;
+    geowdist) echo "GEOSEARCH geo10k FROMLONLAT 13.5 38.5 BYRADIUS 1.8 km WITHDIST ASC" ;;
     *) return 1 ;;
   esac
 }
@@ -115,10 +122,18 @@ for port in "$rport" "$pport"; do
   if [[ -n ${MAXMEMORY:-} ]]; then
     redis-cli -p "$port" config set maxmemory "$MAXMEMORY" maxmemory-policy "${POLICY:-allkeys-lru}" >/dev/null
   fi
-  for i in $(seq 0 99); do
-    echo "PFADD myhll10k $(seq -s ' ' $((i * 100)) $((i * 100 + 99)))"
-    echo "PFADD myhll10k2 $(seq -s ' x' $((i * 100)) $((i * 100 + 99)))"
-  done | redis-cli -p "$port" >/dev/null
+  # myhll10k, myhll10k2: dense HLLs of 10,000 elements on both servers.
+  if [[ $TESTS == *pf* ]]; then
+    for i in $(seq 0 99); do
+      echo "PFADD myhll10k $(seq -s ' ' $((i * 100)) $((i * 100 + 99)))"
+      echo "PFADD myhll10k2 $(seq -s ' x' $((i * 100)) $((i * 100 + 99)))"
+    done | redis-cli -p "$port" >/dev/null
+  fi
+  # geo10k: the same 10,000 points on both servers.
+  if [[ $TESTS == *geo* ]]; then
+    awk 'BEGIN { srand(1); for (i = 0; i < 10000; i++)
+      printf "GEOADD geo10k %.6f %.6f m%d\n", 13 + rand(), 38 + rand(), i }' | redis-cli -p "$port" >/dev/null
+  fi
   if [[ -n ${NOTIFY:-} ]]; then
     redis-cli -p "$port" config set notify-keyspace-events "$NOTIFY" >/dev/null
     redis-cli -p "$port" psubscribe '__key*__:*' >/dev/null &

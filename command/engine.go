@@ -229,6 +229,7 @@ func Families() [][]Spec {
 		setCommands(),
 		zsetCommands(),
 		hllCommands(),
+		geoCommands(),
 		multiCommands(),
 		sortCommands(),
 		pubsubCommands(),

@@ -121,6 +121,40 @@ const (
 	ErrSortScore Error = "ERR One or more scores can't be converted into double"
 )
 
+// --- geo ---
+
+// The geo commands' errors.
+const (
+	ErrGeoUnit            Error = "ERR unsupported unit provided. please use M, KM, FT, MI"
+	ErrGeoRadiusNotFloat  Error = "ERR need numeric radius"
+	ErrGeoRadiusNegative  Error = "ERR radius cannot be negative"
+	ErrGeoWidthNotFloat   Error = "ERR need numeric width"
+	ErrGeoHeightNotFloat  Error = "ERR need numeric height"
+	ErrGeoBoxNegative     Error = "ERR height or width cannot be negative"
+	ErrGeoMember          Error = "ERR could not decode requested zset member"
+	ErrGeoCount           Error = "ERR COUNT must be > 0"
+	ErrGeoAnyCount        Error = "ERR the ANY argument requires COUNT argument"
+	ErrGeoStoreWith       Error = "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+	ErrGeoSearchStoreWith Error = "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+)
+
+// GeoInvalidPair is the reply to coordinates out of the geohash limits;
+// lon and lat are printed as C's "%f".
+func GeoInvalidPair(lon, lat string) Error {
+	return Error("ERR invalid longitude,latitude pair " + lon + "," + lat)
+}
+
+// GeoNeedsFrom is GEOSEARCH's reply without FROMMEMBER or FROMLONLAT; cmd
+// is the command name as the client typed it.
+func GeoNeedsFrom(cmd []byte) Error {
+	return Error(sanitize("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for " + string(cmd)))
+}
+
+// GeoNeedsBy is GEOSEARCH's reply without BYRADIUS or BYBOX.
+func GeoNeedsBy(cmd []byte) Error {
+	return Error(sanitize("ERR exactly one of BYRADIUS and BYBOX can be specified for " + string(cmd)))
+}
+
 // AtLeastOneKey is the reply of ZUNION, ZINTERSTORE and the like (name) to
 // a numkeys below 1.
 func AtLeastOneKey(name string) Error {
