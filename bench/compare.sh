@@ -9,6 +9,7 @@
 #   TESTS=zadd,zpopmin,zrange10,zscore bench/compare.sh    # the sorted-set family
 #   TESTS=sort,sortalpha,sortby bench/compare.sh           # SORT
 #   TESTS=publish1,publish50 bench/compare.sh              # Pub/Sub
+#   TESTS=setbit,bitcount bench/compare.sh                 # bitmaps
 #
 # A test is a redis-benchmark -t name (set, get, incr, sadd, spop, ...) or
 # one of the custom commands below: sismember (a random member of the
@@ -20,7 +21,10 @@
 # publish1 and publish50 (PUBLISH to a channel with 1 or 50 subscribers,
 # held by bench/subscribers, which reads and discards the messages);
 # evalsha_get and evalsha_incr (EVALSHA of a script doing a GET, and of one
-# doing INCR + EXPIRE).
+# doing INCR + EXPIRE); setbit (SETBIT at a random offset of a 1 MB
+# bitmap, whatever KEYS says, sent by bench/randload: redis-benchmark's
+# zero-padded __rand_int__ is no valid offset) and bitcount (BITCOUNT of a
+# 1 MB string of random bytes, loaded first).
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 #   NOTIFY=KEA TESTS=set,incr,lpush bench/compare.sh  # with keyspace notifications on
@@ -34,6 +38,7 @@ PIPES=${PIPES:-"1 16"}
 
 bench_init
 go build -o "$work/bin/subscribers" ./bench/subscribers
+go build -o "$work/bin/randload" ./bench/randload
 rport=$(free_port); start_redis "$rport"
 pport=$(free_port); start_redpool "$pport" memory "threads = ${THREADS:-0}" '[persistence]' 'mode = "none"'
 echo "redpool: memory backend, no persistence, threads = ${THREADS:-0} (0 = auto); $(nproc) CPUs"
@@ -52,6 +57,8 @@ custom() {
     publish50) echo "PUBLISH bench:50 message:__rand_int__" ;;
     evalsha_get) echo "EVALSHA $(sha1 "$lua_get") 1 key:__rand_int__" ;;
     evalsha_incr) echo "EVALSHA $(sha1 "$lua_incr") 1 counter:__rand_int__" ;;
+    setbit) echo "SETBIT bitmap1m __rand_dec__ 1" ;;
+    bitcount) echo "BITCOUNT bitmap1mfull" ;;
     *) return 1 ;;
   esac
 }
@@ -79,6 +86,12 @@ rps_test() {
   fi
   local keys=(-r "${KEYS:-100000}")
   [[ ${KEYS:-100000} == 0 ]] && keys=()
+  if [[ $cmd == *__rand_dec__* ]]; then
+    # shellcheck disable=SC2086 # the command line is split into its words
+    "$work/bin/randload" -addr "127.0.0.1:$1" -n "${N:-100000}" -c "${CLIENTS:-50}" -P "$3" -r 8388608 $cmd |
+      awk '/requests per second/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i-1)}'
+    return
+  fi
   # shellcheck disable=SC2086 # the command line is split into its words
   redis-benchmark -p "$1" -n "${N:-100000}" -c "${CLIENTS:-50}" -P "$3" "${keys[@]}" --threads 1 -q $cmd 2>/dev/null |
     tr '\r' '\n' | awk '/requests per second/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i-1)}' | tail -1
@@ -89,6 +102,7 @@ lua_get="return redis.call('get', KEYS[1])"
 lua_incr="redis.call('incr', KEYS[1]) return redis.call('expire', KEYS[1], 100)"
 sha1() { printf '%s' "$1" | sha1sum | cut -d' ' -f1; }
 
+head -c 1048576 /dev/urandom >"$work/bitmap1m.bin"
 zset1000=()
 for i in $(seq 0 999); do zset1000+=("$i" "m$i"); done
 for port in "$rport" "$pport"; do
@@ -96,6 +110,8 @@ for port in "$rport" "$pport"; do
   redis-cli -p "$port" zadd myzset1000 "${zset1000[@]}" >/dev/null
   redis-cli -p "$port" script load "$lua_get" >/dev/null
   redis-cli -p "$port" script load "$lua_incr" >/dev/null
+  redis-cli -p "$port" setbit bitmap1m 8388607 0 >/dev/null
+  redis-cli -p "$port" -x set bitmap1mfull <"$work/bitmap1m.bin" >/dev/null
   for i in $(seq 0 99); do
     n=$(( (i * 37) % 100 ))
     echo "RPUSH mylist100 $n"
