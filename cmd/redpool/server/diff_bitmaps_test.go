@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"redpool/cmd/redpool/config"
+	"redpool/cmd/redpool/server"
 	"redpool/cmd/redpool/server/servertest"
 )
 
@@ -385,4 +387,59 @@ func commandInfoHead(t *testing.T, reply string) string {
 		t.Fatalf("COMMAND INFO reply %q: %v", reply, err)
 	}
 	return strings.Join(lines[:6+nflags+3], "")
+}
+
+// TestDiffBitmapsWatch compares what the bitmap writes do to a WATCHed
+// key: a change aborts the EXEC, a SETBIT or BITFIELD that changes
+// nothing does not, and BITOP touches its destination only.
+func TestDiffBitmapsWatch(t *testing.T) {
+	r := servertest.StartRedis(t)
+	servertest.EachBackendProto(t, func(t *testing.T, bk servertest.Backend, proto int) {
+		s := servertest.Start(t, servertest.WithConfig(bk.Apply))
+		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
+		d.Both("SETBIT", "b", "1", "1")
+		d.Both("SET", "src", "abc")
+		for _, write := range [][]string{
+			{"SETBIT", "b", "1", "1"}, {"SETBIT", "b", "1", "0"}, {"SETBIT", "b", "100", "0"},
+			{"BITFIELD", "b", "SET", "u8", "0", "0"}, {"BITFIELD", "b", "SET", "u8", "0", "7"},
+			{"BITFIELD", "b", "OVERFLOW", "FAIL", "INCRBY", "u8", "500", "300"}, {"BITFIELD", "b", "GET", "u8", "0"},
+			{"BITFIELD_RO", "b", "GET", "u8", "0"}, {"GETBIT", "b", "1"}, {"BITCOUNT", "b"},
+			{"BITOP", "OR", "d", "b", "src"}, {"BITOP", "OR", "b", "src"}, {"BITOP", "AND", "b", "nope"},
+			{"BITOP", "AND", "b", "nope"},
+		} {
+			for _, watched := range []string{"b", "src"} {
+				d.Do("WATCH", watched)
+				d.Do(write...)
+				d.Do("MULTI")
+				d.Do("PING")
+				d.Do("EXEC")
+			}
+			d.Both("SETBIT", "b", "1", "1")
+		}
+	})
+}
+
+// TestBitmapsAOFReplay checks that the bitmap writes, logged as
+// themselves, rebuild the same values when the AOF is replayed.
+func TestBitmapsAOFReplay(t *testing.T) {
+	s := servertest.StartConfig(t, aofConfig(t.TempDir(), config.FsyncAlways), server.Options{})
+	c := servertest.Dial(t, s.Addr)
+	for _, args := range [][]string{
+		{"SETBIT", "b", "100", "1"}, {"SETBIT", "b", "3", "1"}, {"SETBIT", "b", "3", "1"}, {"SETBIT", "b", "200", "0"},
+		{"BITFIELD", "f", "SET", "i8", "#2", "-5", "OVERFLOW", "SAT", "INCRBY", "u4", "3", "100", "GET", "u8", "0"},
+		{"BITFIELD", "f", "OVERFLOW", "FAIL", "INCRBY", "u8", "0", "1000"}, {"SET", "s", "foobar"},
+		{"BITOP", "XOR", "x", "b", "f", "s"}, {"BITOP", "NOT", "n", "s"}, {"BITOP", "AND", "s", "nope"},
+	} {
+		c.Do(args...)
+	}
+	keys := []string{"b", "f", "x", "n", "s"}
+	want := make([]string, len(keys))
+	for i, k := range keys {
+		want[i] = c.Do("GET", k)
+	}
+	s = restart(t, s, server.Options{})
+	c = servertest.Dial(t, s.Addr)
+	for i, k := range keys {
+		c.Expect(want[i], "GET", k)
+	}
 }
