@@ -713,7 +713,10 @@ func bitfieldRO(c *Ctx) error { return bitfieldGeneric(c, true) }
 // offset | SET type offset value | INCRBY type offset increment |
 // OVERFLOW WRAP|SAT|FAIL] ...: every argument is parsed first; a command
 // that writes grows the string to its highest bit before the first op
-// runs, as Redis does (even when every op then fails).
+// runs, as Redis does (even when every op then fails). Each op that
+// changed its field (or ran on a grown string) counts as a change, as in
+// Redis: a BITFIELD whose every op failed changes nothing, so it is not
+// logged to the AOF and touches no WATCH even if it grew the string.
 func bitfieldGeneric(c *Ctx, readOnly bool) error {
 	key := c.Args[1]
 	ops, highest, write, err := parseBitfield(c.Args[2:])
@@ -726,7 +729,7 @@ func bitfieldGeneric(c *Ctx, readOnly bool) error {
 			return err
 		}
 		if !ok && !readOnly {
-			c.notifyMiss(key) // BITFIELD_RO's misses: the dispatcher's
+			c.notifyMiss(key) // the dispatcher reports ReadOnly commands' misses only
 		}
 		c.Array(len(ops))
 		for i := range ops {
