@@ -11,6 +11,7 @@
 #   TESTS=publish1,publish50 bench/compare.sh              # Pub/Sub
 #   TESTS=pfadd,pfcount,pfcount2 bench/compare.sh          # HyperLogLog
 #   TESTS=geoadd,geosearch,geowdist bench/compare.sh       # the geo family
+#   TESTS=setbit,bitcount bench/compare.sh                 # bitmaps
 #
 # A test is a redis-benchmark -t name (set, get, incr, sadd, spop, ...) or
 # one of the custom commands below: sismember (a random member of the
@@ -28,7 +29,10 @@
 # the union of two such HLLs, computed every time); geoadd (GEOADD of a
 # random member at a random position), geosearch and geowdist (GEOSEARCH
 # BYRADIUS over 10,000 points spread over a degree square, loaded first,
-# finding about 10 of them; the second WITHDIST ASC).
+# finding about 10 of them; the second WITHDIST ASC); setbit (SETBIT at a random offset of a 1 MB
+# bitmap, whatever KEYS says, sent by bench/randload: redis-benchmark's
+# zero-padded __rand_int__ is no valid offset) and bitcount (BITCOUNT of a
+# 1 MB string of random bytes, loaded first).
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 #   NOTIFY=KEA TESTS=set,incr,lpush bench/compare.sh  # with keyspace notifications on
@@ -45,6 +49,7 @@ PIPES=${PIPES:-"1 16"}
 
 bench_init
 go build -o "$work/bin/subscribers" ./bench/subscribers
+go build -o "$work/bin/randload" ./bench/randload
 rport=$(free_port); start_redis "$rport"
 pport=$(free_port); start_redpool "$pport" memory "threads = ${THREADS:-0}" '[persistence]' 'mode = "none"'
 echo "redpool: memory backend, no persistence, threads = ${THREADS:-0} (0 = auto); $(nproc) CPUs"
@@ -69,6 +74,8 @@ custom() {
     geoadd) echo "GEOADD mygeo 13.__rand_int__ 38.__rand_int__ m:__rand_int__" ;;
     geosearch) echo "GEOSEARCH geo10k FROMLONLAT 13.5 38.5 BYRADIUS 1.8 km" ;;
     geowdist) echo "GEOSEARCH geo10k FROMLONLAT 13.5 38.5 BYRADIUS 1.8 km WITHDIST ASC" ;;
+    setbit) echo "SETBIT bitmap1m __rand_dec__ 1" ;;
+    bitcount) echo "BITCOUNT bitmap1mfull" ;;
     *) return 1 ;;
   esac
 }
@@ -96,6 +103,12 @@ rps_test() {
   fi
   local keys=(-r "${KEYS:-100000}")
   [[ ${KEYS:-100000} == 0 ]] && keys=()
+  if [[ $cmd == *__rand_dec__* ]]; then
+    # shellcheck disable=SC2086 # the command line is split into its words
+    "$work/bin/randload" -addr "127.0.0.1:$1" -n "${N:-100000}" -c "${CLIENTS:-50}" -P "$3" -r 8388608 $cmd |
+      awk '/requests per second/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i-1)}'
+    return
+  fi
   # shellcheck disable=SC2086 # the command line is split into its words
   redis-benchmark -p "$1" -n "${N:-100000}" -c "${CLIENTS:-50}" -P "$3" "${keys[@]}" --threads 1 -q $cmd 2>/dev/null |
     tr '\r' '\n' | awk '/requests per second/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i-1)}' | tail -1
@@ -106,6 +119,7 @@ lua_get="return redis.call('get', KEYS[1])"
 lua_incr="redis.call('incr', KEYS[1]) return redis.call('expire', KEYS[1], 100)"
 sha1() { printf '%s' "$1" | sha1sum | cut -d' ' -f1; }
 
+head -c 1048576 /dev/urandom >"$work/bitmap1m.bin"
 zset1000=()
 for i in $(seq 0 999); do zset1000+=("$i" "m$i"); done
 for port in "$rport" "$pport"; do
@@ -113,6 +127,8 @@ for port in "$rport" "$pport"; do
   redis-cli -p "$port" zadd myzset1000 "${zset1000[@]}" >/dev/null
   redis-cli -p "$port" script load "$lua_get" >/dev/null
   redis-cli -p "$port" script load "$lua_incr" >/dev/null
+  redis-cli -p "$port" setbit bitmap1m 8388607 0 >/dev/null
+  redis-cli -p "$port" -x set bitmap1mfull <"$work/bitmap1m.bin" >/dev/null
   for i in $(seq 0 99); do
     n=$(( (i * 37) % 100 ))
     echo "RPUSH mylist100 $n"

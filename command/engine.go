@@ -240,6 +240,7 @@ func Families() [][]Spec {
 		monitorCommands(),
 		scriptCommands(),
 		functionCommands(),
+		bitmapCommands(),
 	}
 }
 

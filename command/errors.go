@@ -119,6 +119,15 @@ const (
 
 	// --- SORT ---
 	ErrSortScore Error = "ERR One or more scores can't be converted into double"
+
+	// --- bitmaps ---
+	ErrBitOffset        Error = "ERR bit offset is not an integer or out of range"
+	ErrBitValue         Error = "ERR bit is not an integer or out of range"
+	ErrBitArgument      Error = "ERR The bit argument must be 1 or 0."
+	ErrBitfieldType     Error = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+	ErrBitfieldOverflow Error = "ERR Invalid OVERFLOW type specified"
+	ErrBitfieldRO       Error = "ERR BITFIELD_RO only supports the GET subcommand"
+	ErrBitopNot         Error = "ERR BITOP NOT must be called with a single source key."
 )
 
 // --- geo ---

@@ -56,6 +56,7 @@ func Run(t *testing.T, open Factory) {
 		{"BinarySafe", testBinarySafe},
 		{"Append", testAppend},
 		{"SetRange", testSetRange},
+		{"BitmapWrites", testBitmapWrites},
 		{"Delete", testDelete},
 		{"TTL", testTTL},
 		{"LazyExpiry", testLazyExpiry},

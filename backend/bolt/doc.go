@@ -225,4 +225,12 @@
 // a hash field or set member at most 32760 bytes, and a sorted-set member
 // at most 32751 bytes (its index key holds the score too); longer ones
 // fail with backend.ErrTooLarge.
+//
+// A string is one inline value, and bbolt rewrites a value whole: every
+// write to a string (SETRANGE, APPEND, and the bitmap commands, whose
+// SETBIT and BITFIELD change one byte or a few through SetRange) copies
+// the whole string into a new record, O(its length) per command. SETBIT
+// on a 1 MB bitmap writes 1 MB (plus the pages it spans, at the commit);
+// reads (GETBIT, BITCOUNT, BITPOS, BITFIELD_RO) use the value in place,
+// without a copy. The memory backend changes the bytes in place.
 package bolt
