@@ -194,7 +194,7 @@ func keysBySpecs(specs []respNode, args [][]byte) (keys []keyRef, ok bool) {
 				if i >= argc || i < 1 {
 					break
 				}
-				if equalFold(args[i], kw.s) {
+				if bytes.EqualFold(args[i], []byte(kw.s)) { // keywords are upper case
 					first = i + 1
 					break
 				}

@@ -353,42 +353,6 @@ func TestDiffBitmapsChanges(t *testing.T) {
 	})
 }
 
-// TestDiffBitmapsCommandInfo compares COMMAND INFO's head (name, arity,
-// flags, first key, last key, step) of each bitmap command with Redis's.
-// redpool has no "denyoom" flag (it has no maxmemory), so Redis's is
-// left out of the comparison; ACL categories, tips and key specs are
-// not served by redpool for any command.
-func TestDiffBitmapsCommandInfo(t *testing.T) {
-	r := servertest.StartRedis(t)
-	s := servertest.Start(t)
-	rc, pc := servertest.Dial(t, r.Addr), servertest.Dial(t, s.Addr)
-	for _, name := range []string{"setbit", "getbit", "bitcount", "bitpos", "bitop", "bitfield", "bitfield_ro"} {
-		want := commandInfoHead(t, rc.Do("COMMAND", "INFO", name))
-		want = strings.Replace(want, "+denyoom\r\n", "", 1)
-		want = strings.Replace(want, "*2\r\n+write\r\n", "*1\r\n+write\r\n", 1)
-		got := commandInfoHead(t, pc.Do("COMMAND", "INFO", name))
-		if got != want {
-			t.Errorf("COMMAND INFO %s\n redpool: %q\n   redis: %q", name, got, want)
-		}
-	}
-}
-
-// commandInfoHead cuts a COMMAND INFO reply for one command after its
-// step field, the seventh element.
-func commandInfoHead(t *testing.T, reply string) string {
-	t.Helper()
-	lines := strings.SplitAfter(reply, "\r\n")
-	// *1, *10, $n, name, arity, *flags, flags..., first, last, step
-	if len(lines) < 6 {
-		t.Fatalf("short COMMAND INFO reply %q", reply)
-	}
-	nflags, err := strconv.Atoi(strings.TrimSpace(lines[5][1:]))
-	if err != nil {
-		t.Fatalf("COMMAND INFO reply %q: %v", reply, err)
-	}
-	return strings.Join(lines[:6+nflags+3], "")
-}
-
 // TestDiffBitmapsWatch compares what the bitmap writes do to a WATCHed
 // key: a change aborts the EXEC, a SETBIT or BITFIELD that changes
 // nothing does not, and BITOP touches its destination only.

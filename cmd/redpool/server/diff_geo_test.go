@@ -273,34 +273,6 @@ func TestDiffGeoRandom(t *testing.T) {
 	})
 }
 
-// TestGeoCommandInfo checks the head of COMMAND INFO (name, arity, flags
-// redpool models, first, last, step) against Redis 7.0's, whose flags
-// also hold denyoom.
-func TestGeoCommandInfo(t *testing.T) {
-	s := servertest.Start(t)
-	c := servertest.Dial(t, s.Addr)
-	for _, tc := range []struct {
-		name, head string
-	}{
-		{"geoadd", "*10\r\n$6\r\ngeoadd\r\n:-5\r\n*1\r\n+write\r\n:1\r\n:1\r\n:1\r\n"},
-		{"geodist", "*10\r\n$7\r\ngeodist\r\n:-4\r\n*1\r\n+readonly\r\n:1\r\n:1\r\n:1\r\n"},
-		{"geohash", "*10\r\n$7\r\ngeohash\r\n:-2\r\n*1\r\n+readonly\r\n:1\r\n:1\r\n:1\r\n"},
-		{"geopos", "*10\r\n$6\r\ngeopos\r\n:-2\r\n*1\r\n+readonly\r\n:1\r\n:1\r\n:1\r\n"},
-		{"georadius", "*10\r\n$9\r\ngeoradius\r\n:-6\r\n*2\r\n+write\r\n+movablekeys\r\n:1\r\n:1\r\n:1\r\n"},
-		{"georadius_ro", "*10\r\n$12\r\ngeoradius_ro\r\n:-6\r\n*1\r\n+readonly\r\n:1\r\n:1\r\n:1\r\n"},
-		{"georadiusbymember", "*10\r\n$17\r\ngeoradiusbymember\r\n:-5\r\n*2\r\n+write\r\n+movablekeys\r\n:1\r\n:1\r\n:1\r\n"},
-		{"georadiusbymember_ro", "*10\r\n$20\r\ngeoradiusbymember_ro\r\n:-5\r\n*1\r\n+readonly\r\n:1\r\n:1\r\n:1\r\n"},
-		{"geosearch", "*10\r\n$9\r\ngeosearch\r\n:-7\r\n*1\r\n+readonly\r\n:1\r\n:1\r\n:1\r\n"},
-		{"geosearchstore", "*10\r\n$14\r\ngeosearchstore\r\n:-8\r\n*1\r\n+write\r\n:1\r\n:2\r\n:1\r\n"},
-	} {
-		got := c.Do("COMMAND", "INFO", tc.name)
-		want := "*1\r\n" + tc.head
-		if len(got) < len(want) || got[:len(want)] != want {
-			t.Errorf("COMMAND INFO %s = %q, want it to begin %q", tc.name, got, want)
-		}
-	}
-}
-
 // diffScoresULP compares a reply holding distances stored by STOREDIST,
 // printed with 17 digits, allowing a difference of a few ulps: glibc
 // 2.36's sin, cos and asin are not quite correctly rounded (each is an ulp

@@ -58,40 +58,6 @@ var hllConfigCases = script(
 func TestDiffHLLBasics(t *testing.T) { diffScript(t, hllBasicCases) }
 func TestDiffHLLConfig(t *testing.T) { diffScript(t, hllConfigCases) }
 
-// TestDiffHLLCommandInfo compares COMMAND INFO of the family with Redis's
-// in what redpool's table describes: the name, arity, flags (redpool has
-// no "denyoom") and first/last/step.
-func TestDiffHLLCommandInfo(t *testing.T) {
-	r := servertest.StartRedis(t)
-	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
-		s := servertest.Start(t, servertest.WithConfig(b.Apply))
-		d := servertest.NewDiff(t, r.Addr, s.Addr, 2)
-		for _, name := range []string{"pfadd", "pfcount", "pfmerge", "pfdebug", "pfselftest"} {
-			d.DoMasked(commandInfoHead, "COMMAND", "INFO", name)
-		}
-	})
-}
-
-// commandInfoHead reduces a RESP2 reply to COMMAND INFO of one command to
-// its name, arity, flags but "denyoom", first, last and step.
-func commandInfoHead(raw string) string {
-	lines := strings.Split(raw, "\r\n")
-	if len(lines) < 6 || lines[0] != "*1" || lines[1] != "*10" {
-		return raw
-	}
-	out := []string{lines[3], lines[4]}
-	n, err := strconv.Atoi(strings.TrimPrefix(lines[5], "*"))
-	if err != nil || len(lines) < 9+n {
-		return raw
-	}
-	for _, f := range lines[6 : 6+n] {
-		if f != "+denyoom" {
-			out = append(out, f)
-		}
-	}
-	return strings.Join(append(out, lines[6+n:9+n]...), " ")
-}
-
 // TestDiffHLLSelfTest runs PFSELFTEST, ten million adds (a minute under
 // the race detector), once: it touches no key.
 func TestDiffHLLSelfTest(t *testing.T) {
