@@ -157,7 +157,9 @@ func testValues() []struct {
 		{"hash", coll(backend.TypeHash, 1, func(int) []string { return []string{"f", "v", "n", "-77", "e", ""} }), TypeHashListpack},
 		{"hash long value", coll(backend.TypeHash, 1, func(int) []string { return []string{"f", long} }), TypeHash},
 		{"hash many", coll(backend.TypeHash, 513, func(i int) []string { return []string{"f" + strconv.Itoa(i), "v"} }), TypeHash},
-		{"zset", coll(backend.TypeZSet, 1, func(int) []string { return []string{"1", "a", "2.5", "b", "-inf", "c", "inf", "d", "0", "e", "1e+300", "f"} }), TypeZSetListpack},
+		{"zset", coll(backend.TypeZSet, 1, func(int) []string {
+			return []string{"1", "a", "2.5", "b", "-inf", "c", "inf", "d", "0", "e", "1e+300", "f"}
+		}), TypeZSetListpack},
 		{"zset long member", coll(backend.TypeZSet, 1, func(int) []string { return []string{"1", long} }), TypeZSet2},
 		{"zset many", coll(backend.TypeZSet, 129, func(i int) []string { return []string{strconv.Itoa(i % 7), "m" + strconv.Itoa(i)} }), TypeZSet2},
 	}
