@@ -231,8 +231,12 @@ func lzfDecompress(dst, in []byte, n int) ([]byte, error) {
 		if ref < start || len(dst)+l+2 > end {
 			return nil, corrupt("bad LZF reference")
 		}
-		for j := range l + 2 {
-			dst = append(dst, dst[ref+j])
+		if n := l + 2; ref+n <= len(dst) {
+			dst = append(dst, dst[ref:ref+n]...) // no overlap: one copy
+		} else {
+			for j := range n {
+				dst = append(dst, dst[ref+j])
+			}
 		}
 	}
 	if len(dst) != end {
