@@ -140,35 +140,34 @@ func (s *lzfState) compress(o, in []byte) int {
 		if op >= outLen {
 			return 0
 		}
-		lit++
-		o[op] = in[ip]
-		op++
+		op, lit = lzfLiteral(o, op, lit, in[ip])
 		ip++
-		if lit == lzfMaxLit {
-			o[op-lit-1] = byte(lit - 1)
-			lit = 0
-			op++
-		}
 	}
 	if op+3 > outLen {
 		return 0
 	}
-	for ip < inLen {
-		lit++
-		o[op] = in[ip]
-		op++
-		ip++
-		if lit == lzfMaxLit {
-			o[op-lit-1] = byte(lit - 1)
-			lit = 0
-			op++
-		}
+	for ; ip < inLen; ip++ {
+		op, lit = lzfLiteral(o, op, lit, in[ip])
 	}
 	o[op-lit-1] = byte(lit - 1)
 	if lit == 0 {
 		op--
 	}
 	return op
+}
+
+// lzfLiteral adds byte c to the literal run of lit bytes ending at op,
+// closing the run when it is full.
+func lzfLiteral(o []byte, op, lit int, c byte) (int, int) {
+	lit++
+	o[op] = c
+	op++
+	if lit == lzfMaxLit {
+		o[op-lit-1] = byte(lit - 1)
+		lit = 0
+		op++
+	}
+	return op, lit
 }
 
 // lzfMatch extends a match of length bytes at ref and ip as liblzf does:
