@@ -12,6 +12,7 @@
 #   TESTS=pfadd,pfcount,pfcount2 bench/compare.sh          # HyperLogLog
 #   TESTS=geoadd,geosearch,geowdist bench/compare.sh       # the geo family
 #   TESTS=setbit,bitcount bench/compare.sh                 # bitmaps
+#   TESTS=dump_small,dump_hash1000,dump_str100k bench/compare.sh  # DUMP
 #
 # A test is a redis-benchmark -t name (set, get, incr, sadd, spop, ...) or
 # one of the custom commands below: sismember (a random member of the
@@ -32,7 +33,11 @@
 # finding about 10 of them; the second WITHDIST ASC); setbit (SETBIT at a random offset of a 1 MB
 # bitmap, whatever KEYS says, sent by bench/randload: redis-benchmark's
 # zero-padded __rand_int__ is no valid offset) and bitcount (BITCOUNT of a
-# 1 MB string of random bytes, loaded first).
+# 1 MB string of random bytes, loaded first); dump_small, dump_hash1000 and
+# dump_str100k (DUMP of a 5-byte string, of a 1,000-field hash and of a
+# 100 KB string that LZF compresses, loaded first). RESTORE is not here:
+# redis-benchmark cannot send a binary payload; BenchmarkRestore* in
+# command compare it.
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 #   NOTIFY=KEA TESTS=set,incr,lpush bench/compare.sh  # with keyspace notifications on
@@ -76,6 +81,9 @@ custom() {
     geowdist) echo "GEOSEARCH geo10k FROMLONLAT 13.5 38.5 BYRADIUS 1.8 km WITHDIST ASC" ;;
     setbit) echo "SETBIT bitmap1m __rand_dec__ 1" ;;
     bitcount) echo "BITCOUNT bitmap1mfull" ;;
+    dump_small) echo "DUMP mystr5" ;;
+    dump_hash1000) echo "DUMP myhash1000" ;;
+    dump_str100k) echo "DUMP mystr100k" ;;
     *) return 1 ;;
   esac
 }
@@ -121,10 +129,15 @@ sha1() { printf '%s' "$1" | sha1sum | cut -d' ' -f1; }
 
 head -c 1048576 /dev/urandom >"$work/bitmap1m.bin"
 zset1000=()
-for i in $(seq 0 999); do zset1000+=("$i" "m$i"); done
+hash1000=()
+for i in $(seq 0 999); do zset1000+=("$i" "m$i"); hash1000+=("field:$i" "value-$((i * 7919))"); done
+for i in $(seq 0 2700); do echo "line $i of a string that compresses"; done >"$work/str100k"
 for port in "$rport" "$pport"; do
   redis-cli -p "$port" sadd myset10 m0 m1 m2 m3 m4 m5 m6 m7 m8 m9 >/dev/null
   redis-cli -p "$port" zadd myzset1000 "${zset1000[@]}" >/dev/null
+  redis-cli -p "$port" hset myhash1000 "${hash1000[@]}" >/dev/null
+  redis-cli -p "$port" set mystr5 hello >/dev/null
+  redis-cli -p "$port" -x set mystr100k <"$work/str100k" >/dev/null
   redis-cli -p "$port" script load "$lua_get" >/dev/null
   redis-cli -p "$port" script load "$lua_incr" >/dev/null
   redis-cli -p "$port" setbit bitmap1m 8388607 0 >/dev/null

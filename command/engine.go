@@ -136,7 +136,7 @@ type Engine struct {
 	instant instantRates
 	// metas is Redis's command metadata (cmddocs.go), parsed at first use.
 	metas func() commandMetas
-	mm           maxMemory // maxmemory.go
+	mm    maxMemory // maxmemory.go
 
 	dirty    atomic.Int64 // changes since start
 	conns    atomic.Int64
@@ -241,6 +241,7 @@ func Families() [][]Spec {
 		scriptCommands(),
 		functionCommands(),
 		bitmapCommands(),
+		dumpCommands(),
 	}
 }
 

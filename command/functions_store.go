@@ -1,10 +1,10 @@
 package command
 
 import (
-	"encoding/binary"
 	"fmt"
 
 	"redpool/backend"
+	"redpool/persistence/rdb"
 )
 
 // Function libraries are data: every change (FUNCTION LOAD, DELETE, FLUSH,
@@ -19,11 +19,10 @@ import (
 func FunctionsPayload(codes []string) []byte {
 	var b []byte
 	for _, code := range codes {
-		b = append(b, rdbOpcodeFunction2)
-		b = appendRDBString(b, code)
+		b = append(b, rdb.OpFunction2)
+		b = rdb.AppendString(b, []byte(code), false)
 	}
-	b = binary.LittleEndian.AppendUint16(b, rdbVersion)
-	return binary.LittleEndian.AppendUint64(b, crc64Jones(0, b))
+	return rdb.AppendDumpFooter(b)
 }
 
 // ParseFunctionsPayload checks a FUNCTION DUMP payload and returns the

@@ -89,11 +89,11 @@ type Memory struct {
 	aux   map[string][]byte // immutable values, replaced whole
 
 	activeOff atomic.Bool // SetActiveExpiry(false)
-	expMu   sync.Mutex // serializes ExpireCycle
-	expNext int        // shard where the next cycle starts
-	budget  time.Duration
-	stop    chan struct{}
-	done    chan struct{}
+	expMu     sync.Mutex  // serializes ExpireCycle
+	expNext   int         // shard where the next cycle starts
+	budget    time.Duration
+	stop      chan struct{}
+	done      chan struct{}
 
 	// Access clocks (access.go) and eviction (evict.go).
 	acc       atomic.Pointer[accessConfig]
