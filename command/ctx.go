@@ -42,6 +42,12 @@ type Ctx struct {
 	txLog    txLog    // EXEC's records, logged as one unit
 	watchBuf [][]byte // touchWatched's key list
 	runTxFn  func(backend.Tx) error
+	// atomFn and atomBody are Atomically's transaction body and what it
+	// runs, execFn EXEC's (multi.go): bound once, so that neither makes a
+	// closure.
+	atomFn   func(backend.Tx) error
+	atomBody func() error
+	execFn   func() error
 
 	stat       runStat       // the command being measured (stats.go)
 	waited     time.Duration // time the command spent blocked, not counted
@@ -61,7 +67,7 @@ type Ctx struct {
 // NewCtx returns a context for a session of client on e.
 func (e *Engine) NewCtx(client *Client, link Link) *Ctx {
 	c := &Ctx{e: e, Client: client, Link: link, out: make([]byte, 0, 16*1024)}
-	c.runTxFn = c.runTx
+	c.runTxFn, c.atomFn, c.execFn = c.runTx, c.runAtomic, c.execQueued
 	if link != nil {
 		client.link.Store(&link)
 	}
@@ -211,23 +217,27 @@ func (c *Ctx) Atomically(write bool, o backend.TxOptions, fn func() error) error
 	if c.open != nil || c.Tx != nil {
 		return fn()
 	}
-	body := func(tx backend.Tx) error {
-		c.open = tx
-		defer func() { c.open = nil }()
-		return fn()
-	}
+	c.atomBody = fn
 	var err error
 	if write {
-		err = c.e.backend.Update(o, body)
+		err = c.e.backend.Update(o, c.atomFn)
 	} else {
-		err = c.e.backend.View(o, body)
+		err = c.e.backend.View(o, c.atomFn)
 	}
+	c.atomBody = nil
 	if err != nil {
 		c.fx.reset()
 		return err
 	}
 	c.committed()
 	return nil
+}
+
+// runAtomic is the body of Atomically's transaction.
+func (c *Ctx) runAtomic(tx backend.Tx) error {
+	c.open = tx
+	defer func() { c.open = nil }()
+	return c.atomBody()
 }
 
 // InTx runs fn in a transaction on the client's database, as the

@@ -149,17 +149,18 @@ func (c *Ctx) logCommand(db int) {
 // transaction's locks are still held.
 type txLog struct {
 	on   bool
-	recs []Record // arguments copied: a command's own die with it
+	recs []Record // arguments copied into args: a command's own die with it
+	args argArena
 }
 
 // add copies the records of one command on db: props, or args if none.
 func (t *txLog) add(db int, args [][]byte, props [][][]byte) {
 	if len(props) == 0 {
-		t.recs = append(t.recs, Record{DB: db, Argv: copyArgs(args)})
+		t.recs = append(t.recs, Record{DB: db, Argv: t.args.copy(args)})
 		return
 	}
 	for _, p := range props {
-		t.recs = append(t.recs, Record{DB: db, Argv: copyArgs(p)})
+		t.recs = append(t.recs, Record{DB: db, Argv: t.args.copy(p)})
 	}
 }
 
@@ -180,6 +181,7 @@ func (c *Ctx) endTxLog() {
 	}
 	clear(t.recs)
 	t.recs, t.on = t.recs[:0], false
+	t.args.reset()
 }
 
 // committed applies the part of the record that waits for the commit and

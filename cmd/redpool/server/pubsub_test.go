@@ -81,6 +81,36 @@ func TestPubSubIdleSubscriber(t *testing.T) {
 	})
 }
 
+// TestPushToBlockedClient: a RESP3 client blocked in BLPOP gets a Pub/Sub
+// message and a client-side caching invalidation at once, as in Redis,
+// and its BLPOP reply after them when it is served.
+func TestPushToBlockedClient(t *testing.T) {
+	servertest.EachBackend(t, func(t *testing.T, bk servertest.Backend) {
+		s := servertest.Start(t, servertest.WithConfig(bk.Apply))
+		c := servertest.DialProto(t, s.Addr, 3)
+		other := servertest.Dial(t, s.Addr)
+		c.Expect(">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n", "SUBSCRIBE", "ch")
+		c.Expect("+OK\r\n", "CLIENT", "TRACKING", "ON")
+		c.Expect("_\r\n", "GET", "k")
+		c.Send("BLPOP", "list", "0")
+		waitBlocked(t, other, 1)
+
+		other.Expect(":1\r\n", "PUBLISH", "ch", "hello")
+		if got, want := c.Read(), ">"+message("ch", "hello")[1:]; got != want {
+			t.Fatalf("blocked client got %q, want %q", got, want)
+		}
+		other.Expect("+OK\r\n", "SET", "k", "v")
+		if got, want := c.Read(), ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n"; got != want {
+			t.Fatalf("blocked client got %q, want %q", got, want)
+		}
+		other.Expect(":1\r\n", "LPUSH", "list", "x")
+		if got, want := c.Read(), "*2\r\n$4\r\nlist\r\n$1\r\nx\r\n"; got != want {
+			t.Fatalf("BLPOP reply %q, want %q", got, want)
+		}
+		c.Expect("+PONG\r\n", "PING")
+	})
+}
+
 // TestPubSubSurvivesIdleTimeout: as in Redis, the idle timeout does not
 // close a client with subscriptions.
 func TestPubSubSurvivesIdleTimeout(t *testing.T) {
