@@ -316,6 +316,7 @@ func (c *Ctx) step(tx backend.Tx, fn Handler) error {
 	events := len(c.fx.events)
 	err := fn(c)
 	c.Tx = nil
+	c.noteStale(tx)
 	if err != nil {
 		c.fx.events = c.fx.events[:events] // a failed command changed nothing
 		return err

@@ -43,6 +43,9 @@ type effects struct {
 	// tracks.
 	invalid [][]byte
 	flushed bool
+	// stale are the expired keys reads found and could not delete
+	// (notify.go); a key is nil once removed.
+	stale []dbKey
 }
 
 type dbKey struct {
@@ -60,6 +63,8 @@ func (fx *effects) reset() {
 	fx.events = fx.events[:0]
 	clear(fx.invalid)
 	fx.invalid, fx.flushed = fx.invalid[:0], false
+	clear(fx.stale)
+	fx.stale = fx.stale[:0]
 }
 
 // afterCommit schedules job to run once the transaction commits: for

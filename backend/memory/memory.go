@@ -292,6 +292,7 @@ func (m *Memory) end(t *tx) {
 	t.all = false
 	t.key, t.last, t.lastSD = nil, nil, nil
 	t.keys.Reset(nil)
+	t.stale = nil
 	m.txPool.Put(t)
 }
 
