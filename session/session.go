@@ -203,6 +203,9 @@ func (s *Session) loop() {
 // exec runs one command and reports whether the session goes on.
 func (s *Session) exec(args [][]byte) bool {
 	s.engine.Exec(s.cmd, args)
+	if s.engine.RepliesOverLimit(s.client, len(s.cmd.Out())) {
+		return false // closed without its replies, as Redis drops it
+	}
 	if s.client.Quit {
 		_ = s.Flush()
 		return false

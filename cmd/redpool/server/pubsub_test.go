@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -8,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -108,6 +110,51 @@ func TestPushToBlockedClient(t *testing.T) {
 			t.Fatalf("BLPOP reply %q, want %q", got, want)
 		}
 		c.Expect("+PONG\r\n", "PING")
+	})
+}
+
+// TestOutputLimitNormalReplies: a client that pipelines and never reads
+// is dropped at the normal class's hard limit once one is set, before
+// all its replies are sent; without a limit (the default) it gets them
+// all; other clients are unaffected.
+func TestOutputLimitNormalReplies(t *testing.T) {
+	servertest.EachBackend(t, func(t *testing.T, bk servertest.Backend) {
+		s := servertest.Start(t, servertest.WithConfig(bk.Apply))
+		ctl := servertest.Dial(t, s.Addr)
+		ctl.Expect("+OK\r\n", "SET", "big", strings.Repeat("x", 1000))
+		pipeline := strings.Repeat(string(resp.AppendCommandStrings(nil, "GET", "big")), 100)
+		reply := "$1000\r\n" + strings.Repeat("x", 1000) + "\r\n"
+
+		free := servertest.Dial(t, s.Addr)
+		free.Write(pipeline)
+		for i := range 100 {
+			if got := free.Read(); got != reply {
+				t.Fatalf("reply %d without a limit: %q", i, got)
+			}
+		}
+
+		ctl.Expect("+OK\r\n", "CONFIG", "SET", "client-output-buffer-limit", "normal 16kb 0 0")
+		c := servertest.Dial(t, s.Addr)
+		c.Write(pipeline)
+		n := 0
+		for {
+			got, err := c.TryRead(10 * time.Second)
+			if err != nil {
+				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
+					break
+				}
+				t.Fatalf("after %d replies: %v, want the connection closed", n, err)
+			}
+			if got != reply {
+				t.Fatalf("reply %d: %q", n, got)
+			}
+			n++
+		}
+		if n >= 100 {
+			t.Fatalf("all %d replies sent over the limit", n)
+		}
+		ctl.Expect("+PONG\r\n", "PING")
+		free.Expect(reply, "GET", "big") // under the limit
 	})
 }
 
