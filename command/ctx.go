@@ -48,6 +48,7 @@ type Ctx struct {
 	atomFn   func(backend.Tx) error
 	atomBody func() error
 	execFn   func() error
+	pubEnc   [2][]byte // PUBLISH's encoding buffers (pubsub.go)
 
 	stat       runStat       // the command being measured (stats.go)
 	waited     time.Duration // time the command spent blocked, not counted

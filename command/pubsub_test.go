@@ -429,3 +429,24 @@ func TestPublishConcurrent(t *testing.T) {
 		t.Fatalf("%d subscriptions left", got)
 	}
 }
+
+// BenchmarkPublish1 is PUBLISH to one subscriber, whose frames are taken
+// after every 16 messages, as its session would write them (-P 16).
+func BenchmarkPublish1(b *testing.B) {
+	e, c := benchEngine(b)
+	sub := e.NewCtx(e.NewClient("s", "t"), nil)
+	sub.Client.SetPushLink(&pushLink{})
+	e.Exec(sub, benchArgs("SUBSCRIBE", "ch"))
+	sub.Reset()
+	args := benchArgs("PUBLISH", "ch", "message:000012345")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		e.Exec(c, args)
+		if i++; i%16 == 0 {
+			c.Reset()
+			c.WakePushed()
+			pushed(sub)
+		}
+	}
+}
