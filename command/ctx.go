@@ -317,7 +317,9 @@ func (c *Ctx) step(tx backend.Tx, fn Handler) error {
 	events := len(c.fx.events)
 	err := fn(c)
 	c.Tx = nil
-	c.noteStale(tx)
+	if c.spec == nil || c.spec.Flags&Write == 0 {
+		c.noteStale(tx) // a write's own lookups delete expired keys
+	}
 	if err != nil {
 		c.fx.events = c.fx.events[:events] // a failed command changed nothing
 		return err
