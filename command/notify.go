@@ -143,8 +143,15 @@ func (c *Ctx) noteStale(tx backend.Tx) {
 	if !ok {
 		return
 	}
+	db := tx.DB()
+next:
 	for _, k := range st.TakeStale() {
-		c.fx.stale = append(c.fx.stale, dbKey{tx.DB(), append([]byte(nil), k...)})
+		for _, s := range c.fx.stale {
+			if s.db == db && string(s.key) == string(k) {
+				continue next // met again (MGET k k): removed once
+			}
+		}
+		c.fx.stale = append(c.fx.stale, dbKey{db, append([]byte(nil), k...)})
 	}
 }
 
