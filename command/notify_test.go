@@ -848,7 +848,8 @@ func eachBackendExpiring(t *testing.T, body func(t *testing.T, e *Engine, clk *b
 				b = memory.New(memory.Options{Clock: clk, ExpiryInterval: -1, OnExpire: onExpire})
 			} else {
 				var err error
-				b, err = bolt.Open(bolt.Options{Path: filepath.Join(t.TempDir(), "db"), Sync: bolt.SyncNone, Clock: clk, OnExpire: onExpire})
+				b, err = bolt.Open(bolt.Options{Path: filepath.Join(t.TempDir(), "db"), Sync: bolt.SyncNone, Clock: clk,
+					OnExpire: onExpire, NoActiveExpiry: true})
 				if err != nil {
 					t.Fatal(err)
 				}
