@@ -42,6 +42,13 @@ type Ctx struct {
 	txLog    txLog    // EXEC's records, logged as one unit
 	watchBuf [][]byte // touchWatched's key list
 	runTxFn  func(backend.Tx) error
+	// atomFn and atomBody are Atomically's transaction body and what it
+	// runs, execFn EXEC's (multi.go): bound once, so that neither makes a
+	// closure.
+	atomFn   func(backend.Tx) error
+	atomBody func() error
+	execFn   func() error
+	pubEnc   [2][]byte // PUBLISH's encoding buffers (pubsub.go)
 
 	stat       runStat       // the command being measured (stats.go)
 	waited     time.Duration // time the command spent blocked, not counted
@@ -61,7 +68,7 @@ type Ctx struct {
 // NewCtx returns a context for a session of client on e.
 func (e *Engine) NewCtx(client *Client, link Link) *Ctx {
 	c := &Ctx{e: e, Client: client, Link: link, out: make([]byte, 0, 16*1024)}
-	c.runTxFn = c.runTx
+	c.runTxFn, c.atomFn, c.execFn = c.runTx, c.runAtomic, c.execQueued
 	if link != nil {
 		client.link.Store(&link)
 	}
@@ -217,23 +224,27 @@ func (c *Ctx) Atomically(write bool, o backend.TxOptions, fn func() error) error
 	if c.open != nil || c.Tx != nil {
 		return fn()
 	}
-	body := func(tx backend.Tx) error {
-		c.open = tx
-		defer func() { c.open = nil }()
-		return fn()
-	}
+	c.atomBody = fn
 	var err error
 	if write {
-		err = c.e.backend.Update(o, body)
+		err = c.e.backend.Update(o, c.atomFn)
 	} else {
-		err = c.e.backend.View(o, body)
+		err = c.e.backend.View(o, c.atomFn)
 	}
+	c.atomBody = nil
 	if err != nil {
 		c.fx.reset()
 		return err
 	}
 	c.committed()
 	return nil
+}
+
+// runAtomic is the body of Atomically's transaction.
+func (c *Ctx) runAtomic(tx backend.Tx) error {
+	c.open = tx
+	defer func() { c.open = nil }()
+	return c.atomBody()
 }
 
 // InTx runs fn in a transaction on the client's database, as the
@@ -312,6 +323,9 @@ func (c *Ctx) step(tx backend.Tx, fn Handler) error {
 	events := len(c.fx.events)
 	err := fn(c)
 	c.Tx = nil
+	if c.spec == nil || c.spec.Flags&Write == 0 {
+		c.noteStale(tx) // a write's own lookups delete expired keys
+	}
 	if err != nil {
 		c.fx.events = c.fx.events[:events] // a failed command changed nothing
 		return err

@@ -43,6 +43,9 @@ type effects struct {
 	// tracks.
 	invalid [][]byte
 	flushed bool
+	// stale are the expired keys reads found and could not delete
+	// (notify.go); a key is nil once removed.
+	stale []dbKey
 }
 
 type dbKey struct {
@@ -60,6 +63,8 @@ func (fx *effects) reset() {
 	fx.events = fx.events[:0]
 	clear(fx.invalid)
 	fx.invalid, fx.flushed = fx.invalid[:0], false
+	clear(fx.stale)
+	fx.stale = fx.stale[:0]
 }
 
 // afterCommit schedules job to run once the transaction commits: for
@@ -149,17 +154,18 @@ func (c *Ctx) logCommand(db int) {
 // transaction's locks are still held.
 type txLog struct {
 	on   bool
-	recs []Record // arguments copied: a command's own die with it
+	recs []Record // arguments copied into args: a command's own die with it
+	args argArena
 }
 
 // add copies the records of one command on db: props, or args if none.
 func (t *txLog) add(db int, args [][]byte, props [][][]byte) {
 	if len(props) == 0 {
-		t.recs = append(t.recs, Record{DB: db, Argv: copyArgs(args)})
+		t.recs = append(t.recs, Record{DB: db, Argv: t.args.copy(args)})
 		return
 	}
 	for _, p := range props {
-		t.recs = append(t.recs, Record{DB: db, Argv: copyArgs(p)})
+		t.recs = append(t.recs, Record{DB: db, Argv: t.args.copy(p)})
 	}
 }
 
@@ -180,6 +186,7 @@ func (c *Ctx) endTxLog() {
 	}
 	clear(t.recs)
 	t.recs, t.on = t.recs[:0], false
+	t.args.reset()
 }
 
 // committed applies the part of the record that waits for the commit and

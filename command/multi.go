@@ -38,14 +38,15 @@ type multiState struct {
 	on    bool
 	dirty bool // a command was refused while queueing: EXEC aborts
 	queue []queuedCmd
+	args  argArena // the queued commands' arguments
 	keys  [][]byte // EXEC's lock set, reused
 	// shown is what CLIENT LIST reports, read by other clients: the
 	// number of queued commands plus one, 0 outside MULTI.
 	shown atomic.Int32
 }
 
-// queuedCmd is a command queued after MULTI. args is a copy that the queue
-// owns until EXEC or DISCARD ends the transaction.
+// queuedCmd is a command queued after MULTI. args is a copy in the
+// queue's arena, valid until EXEC or DISCARD ends the transaction.
 type queuedCmd struct {
 	spec *Spec
 	args [][]byte
@@ -61,6 +62,7 @@ func (m *multiState) reset() {
 	m.queue = m.queue[:0]
 	clear(m.keys)
 	m.keys = m.keys[:0]
+	m.args.reset()
 	if cap(m.queue) > maxKeptQueue {
 		m.queue, m.keys = nil, nil
 	}
@@ -83,7 +85,7 @@ func (c *Ctx) dispatchMulti(spec *Spec, args [][]byte) bool {
 		c.Error(ErrNotInMulti)
 		return true
 	}
-	m.queue = append(m.queue, queuedCmd{spec: spec, args: copyArgs(args)})
+	m.queue = append(m.queue, queuedCmd{spec: spec, args: m.args.copy(args)})
 	m.shown.Store(int32(len(m.queue) + 1))
 	c.Simple("QUEUED")
 	return true
@@ -109,6 +111,38 @@ func (c *Ctx) refuse(args [][]byte, err error) {
 // text without its "ERR " prefix, as Redis's execCommandAbort.
 func execAbort(err error) Error {
 	return Error("EXECABORT Transaction discarded because of: " + strings.TrimPrefix(replyError(err), "ERR "))
+}
+
+// argArena copies argument lists end to end into buffers it keeps from one
+// use to the next, so that queueing a command allocates nothing once they
+// have grown. A copy is valid until reset: growing a buffer leaves the
+// copies already made in the old one, which is never written again.
+type argArena struct {
+	buf  []byte
+	argv [][]byte
+}
+
+// maxKeptArena is the largest arena buffer kept across resets.
+const maxKeptArena = 64 * 1024
+
+// copy copies args into the arena.
+func (a *argArena) copy(args [][]byte) [][]byte {
+	start := len(a.argv)
+	for _, x := range args {
+		a.buf = append(a.buf, x...)
+		n := len(a.buf)
+		a.argv = append(a.argv, a.buf[n-len(x):n:n])
+	}
+	return a.argv[start:len(a.argv):len(a.argv)]
+}
+
+// reset forgets every copy.
+func (a *argArena) reset() {
+	clear(a.argv)
+	a.argv, a.buf = a.argv[:0], a.buf[:0]
+	if cap(a.buf) > maxKeptArena || cap(a.argv) > maxKeptArena/8 {
+		a.argv, a.buf = nil, nil
+	}
 }
 
 // copyArgs copies args into one allocation the caller owns.
@@ -170,23 +204,27 @@ func exec(c *Ctx) error {
 		}
 	}
 	mark := len(c.out)
-	err := c.Atomically(write, o, func() error {
-		if c.watchesBroken() {
-			c.NullArray()
-			return nil
-		}
-		c.Array(len(m.queue))
-		c.beginTxLog()
-		for _, q := range m.queue {
-			c.Run(q.spec, q.args)
-		}
-		c.endTxLog()
-		return nil
-	})
-	if err != nil {
+	if err := c.Atomically(write, o, c.execFn); err != nil {
 		c.out = c.out[:mark]
 		return err
 	}
+	return nil
+}
+
+// execQueued runs the queued commands inside EXEC's transaction. NewCtx
+// binds it to c.execFn once, so that EXEC makes no closure.
+func (c *Ctx) execQueued() error {
+	m := &c.Client.multi
+	if c.watchesBroken() {
+		c.NullArray()
+		return nil
+	}
+	c.Array(len(m.queue))
+	c.beginTxLog()
+	for _, q := range m.queue {
+		c.Run(q.spec, q.args)
+	}
+	c.endTxLog()
 	return nil
 }
 
@@ -445,6 +483,9 @@ func (c *Ctx) watchesBroken() bool {
 	cl := c.Client
 	if cl.watchTouched.Load() {
 		return true
+	}
+	if len(cl.watching) == 0 {
+		return false
 	}
 	now := backend.NowMs(c.e.clock)
 	for _, at := range cl.watching {

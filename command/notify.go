@@ -92,13 +92,101 @@ func (c *Ctx) NotifyDB(db int, class NotifyClass, event string, key []byte) {
 	c.fx.events = append(c.fx.events, notifyEvent{db, class, event, append([]byte(nil), key...)})
 }
 
-// deliverEvents hands the committed events to the notifier.
+// deliverEvents hands the committed events to the notifier, removing the
+// expired keys the transaction's reads found first (expireStale).
 func (c *Ctx) deliverEvents() {
-	if c.e.notifier != nil {
-		for _, ev := range c.fx.events {
+	stale := len(c.fx.stale) > 0
+	for _, ev := range c.fx.events {
+		if stale && ev.class == NotifyKeyMiss {
+			c.expireStale(ev.db, ev.key)
+		}
+		if c.e.notifier != nil {
 			c.e.notifier.Notify(ev.db, ev.class, ev.event, ev.key)
 		}
 	}
+	if stale {
+		c.expireStale(-1, nil)
+		// The removal invalidated the read's keys for the clients
+		// tracking them, the reader too (it registers before it reads);
+		// Redis remembers a read's keys after it, so they stay tracked.
+		if c.spec != nil && c.spec.Flags&ReadOnly != 0 && c.Args != nil {
+			c.trackRead(c.spec, c.Args)
+		}
+	}
+}
+
+// Reads of expired keys.
+//
+// A read transaction cannot delete, so a read that meets an expired key
+// ignores it and the backend lists it (staleTaker); the dispatcher notes
+// the list as each command ends (noteStale). Once the transaction is
+// over, and before the reply is sent, each such key is removed in a write
+// transaction of its own, if it is still expired then, as Redis's
+// expireIfNeeded does during the read: the backend deletes it and reports
+// the expiry (Engine.KeyExpired: the "expired" event, tracking
+// invalidations), and a DEL goes to the AOF. The removals are interleaved
+// with the command's events so that "expired" comes just before the
+// read's "keymiss" for the key, as in Redis. Reads of live keys pay one
+// interface check per command.
+
+// staleTaker is implemented by the backends' transactions: TakeStale
+// returns the keys of the transaction's database that a read found
+// expired and left in place, and forgets them.
+type staleTaker interface {
+	TakeStale() [][]byte
+}
+
+// noteStale records the expired keys the command that just ran in tx
+// found and could not delete.
+func (c *Ctx) noteStale(tx backend.Tx) {
+	st, ok := tx.(staleTaker)
+	if !ok {
+		return
+	}
+	db := tx.DB()
+next:
+	for _, k := range st.TakeStale() {
+		for _, s := range c.fx.stale {
+			if s.db == db && string(s.key) == string(k) {
+				continue next // met again (MGET k k): removed once
+			}
+		}
+		c.fx.stale = append(c.fx.stale, dbKey{db, append([]byte(nil), k...)})
+	}
+}
+
+// expireStale removes the noted expired keys that are key of database db
+// (db < 0: all of them) and still expired, each in a write transaction
+// of its own. It runs after the transaction that noted them, with no
+// lock held.
+func (c *Ctx) expireStale(db int, key []byte) {
+	for i := range c.fx.stale {
+		s := &c.fx.stale[i]
+		if s.key == nil || db >= 0 && (s.db != db || string(s.key) != string(key)) {
+			continue
+		}
+		c.expireKey(s.db, s.key)
+		s.key = nil
+	}
+}
+
+// expireKey removes key of database db if it is expired: a lookup in a
+// write transaction deletes it and the backend reports it. A DEL is
+// logged whenever the key is gone by then, under its lock: if another
+// client removed it first, the DEL changes nothing where it stands in
+// the log.
+func (c *Ctx) expireKey(db int, key []byte) {
+	keys := append(c.keyScratch[:0], key)
+	_ = c.e.backend.Update(backend.TxOptions{DB: db, Keys: keys}, func(tx backend.Tx) error {
+		ok, err := tx.Exists(key)
+		if err != nil || ok || c.e.log == nil {
+			return err
+		}
+		c.logSeq = max(c.logSeq, c.e.log.Append(db, [][]byte{[]byte("DEL"), key}))
+		return nil
+	})
+	clear(keys)
+	c.keyScratch = keys[:0]
 }
 
 // NotifyAll is what "A" stands for in notify-keyspace-events: every class

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"redpool/backend"
+	"redpool/backend/bolt"
 	"redpool/backend/memory"
 )
 
@@ -770,6 +772,96 @@ func TestNotifyExpired(t *testing.T) {
 	want := []string{"new k", "set k", "expire k", "new j", "set j", "expire j", "expired k", "new k", "append k", "expired j"}
 	if got := ev.take(); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("events\n got: %q\nwant: %q", got, want)
+	}
+}
+
+// TestNotifyExpiredOnRead: a read of a key whose time has passed removes
+// it then and there, as Redis's lookupKeyRead does: "expired" comes just
+// before the read's "keymiss" for the key, a DEL reaches the AOF and the
+// key is gone (a write finds an expired key and deletes it, as before). The
+// expected events were recorded from redis-server 7.0.15 (active expiry
+// off: DEBUG SET-ACTIVE-EXPIRE 0) with the same commands.
+func TestNotifyExpiredOnRead(t *testing.T) {
+	eachBackendExpiring(t, func(t *testing.T, e *Engine, clk *backend.ManualClock, log *recordLog) {
+		ev := &eventLog{}
+		e.notifier = ev
+		c := e.NewCtx(e.NewClient("a", "b"), nil)
+		execLine(e, c, "CONFIG SET notify-keyspace-events AKEnm")
+		for _, cmd := range []string{"SET k v PX 100", "SET a 1 PX 100", "HSET h f v", "PEXPIRE h 100",
+			"SET t v PX 100", "SET o v PX 100", "SET s v PX 100", "SET x v PX 100", "SET live v PX 100"} {
+			execLine(e, c, cmd)
+		}
+		ev.take()
+		log.take()
+		clk.Advance(time.Second)
+		execLine(e, c, "SET live w") // a write deletes the expired key itself
+		for _, tc := range []struct{ cmd, reply string }{
+			{"GET k", "$-1\r\n"},
+			{"MGET a b a c", "*4\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n"},
+			{"HGET h f", "$-1\r\n"},
+			{"TYPE t", "+none\r\n"},
+			{"EXISTS o", ":0\r\n"},
+			{"STRLEN s", ":0\r\n"},
+			{"GET live", "$1\r\nw\r\n"},
+			{"DBSIZE", ":2\r\n"}, // live, and x, not read yet
+		} {
+			if got := execLine(e, c, tc.cmd); got != tc.reply {
+				t.Errorf("%s: %q, want %q", tc.cmd, got, tc.reply)
+			}
+		}
+		want := []string{"expired live", "new live", "set live",
+			"expired k", "keymiss k",
+			"expired a", "keymiss a", "keymiss b", "keymiss a", "keymiss c",
+			"expired h", "keymiss h",
+			"expired t", "keymiss t",
+			"expired o", "keymiss o",
+			"expired s", "keymiss s"}
+		if got := ev.take(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("events\n got: %q\nwant: %q", got, want)
+		}
+		wantLog := []string{"0: SET live w", "0: DEL k", "0: DEL a", "0: DEL h", "0: DEL t", "0: DEL o", "0: DEL s"}
+		if got := log.take(); strings.Join(got, "\n") != strings.Join(wantLog, "\n") {
+			t.Errorf("AOF\n got: %q\nwant: %q", got, wantLog)
+		}
+		// A read-only transaction reads as its commands do.
+		if got := execAll(c, "MULTI", "GET x", "EXEC"); got != "+OK\r\n+QUEUED\r\n*1\r\n$-1\r\n" {
+			t.Errorf("MULTI GET EXEC: %q", got)
+		}
+		if got, want := ev.take(), []string{"expired x", "keymiss x"}; strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("events in EXEC\n got: %q\nwant: %q", got, want)
+		}
+	})
+}
+
+// eachBackendExpiring runs body on an engine over a fresh memory and a
+// fresh bolt backend on a manual clock, with no active expiry, whose
+// expiries reach the engine (Engine.KeyExpired), logging to an AOF
+// recorder.
+func eachBackendExpiring(t *testing.T, body func(t *testing.T, e *Engine, clk *backend.ManualClock, log *recordLog)) {
+	for _, name := range []string{"memory", "bolt"} {
+		t.Run(name, func(t *testing.T) {
+			clk := backend.NewManualClock(time.UnixMilli(1_700_000_000_000))
+			var e *Engine
+			onExpire := func(db int, key []byte) { e.KeyExpired(db, key) }
+			var b backend.Backend
+			if name == "memory" {
+				b = memory.New(memory.Options{Clock: clk, ExpiryInterval: -1, OnExpire: onExpire})
+			} else {
+				var err error
+				b, err = bolt.Open(bolt.Options{Path: filepath.Join(t.TempDir(), "db"), Sync: bolt.SyncNone, Clock: clk,
+					OnExpire: onExpire, NoActiveExpiry: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Cleanup(func() { _ = b.Close() })
+			log := &recordLog{}
+			var err error
+			if e, err = NewEngine(Options{Backend: b, Clock: clk, Log: log}); err != nil {
+				t.Fatal(err)
+			}
+			body(t, e, clk, log)
+		})
 	}
 }
 

@@ -249,13 +249,18 @@ type message struct {
 	k                subKind
 	channel, payload []byte
 	enc              [2][]byte // RESP2, RESP3
+	// scratch, if not nil, are buffers to encode enc into, kept by the
+	// publisher's Ctx: every frame is copied where it goes (Push, or the
+	// publisher's own replies), so they are free again once publish
+	// returns, and a PUBLISH allocates nothing.
+	scratch *[2][]byte
 }
 
 // frame returns the message as a subscriber speaking resp3 (or not)
 // receives it: message or smessage; pattern non-nil makes it a pmessage.
 func (m *message) frame(resp3 bool, pattern []byte) []byte {
 	if pattern != nil {
-		return m.encode(resp3, "pmessage", pattern)
+		return m.encode(nil, resp3, "pmessage", pattern)
 	}
 	i := 0
 	if resp3 {
@@ -266,19 +271,32 @@ func (m *message) frame(resp3 bool, pattern []byte) []byte {
 		if m.k == kindShard {
 			word = "smessage"
 		}
-		m.enc[i] = m.encode(resp3, word, nil)
+		var dst []byte
+		if m.scratch != nil {
+			dst = m.scratch[i][:0]
+		}
+		m.enc[i] = m.encode(dst, resp3, word, nil)
+		if m.scratch != nil && cap(m.enc[i]) <= maxPubScratch {
+			m.scratch[i] = m.enc[i]
+		}
 	}
 	return m.enc[i]
 }
 
-// encode encodes the message in one allocation: word, then pattern if
-// not nil, then the channel and the payload.
-func (m *message) encode(resp3 bool, word string, pattern []byte) []byte {
+// maxPubScratch is the largest encoding buffer a Ctx keeps for PUBLISH.
+const maxPubScratch = 64 << 10
+
+// encode appends the message to dst (nil: in one allocation): word, then
+// pattern if not nil, then the channel and the payload.
+func (m *message) encode(dst []byte, resp3 bool, word string, pattern []byte) []byte {
 	n := 3
 	if pattern != nil {
 		n = 4
 	}
-	b := make([]byte, 0, 80+len(word)+len(pattern)+len(m.channel)+len(m.payload))
+	b := dst
+	if b == nil {
+		b = make([]byte, 0, 80+len(word)+len(pattern)+len(m.channel)+len(m.payload))
+	}
 	if resp3 {
 		b = resp.AppendPushLen(b, n)
 	} else {
@@ -303,6 +321,9 @@ func (e *Engine) publish(self *Ctx, k subKind, channel, payload []byte) int64 {
 		return 0
 	}
 	m := message{k: k, channel: channel, payload: payload}
+	if self != nil {
+		m.scratch = &self.pubEnc
+	}
 	var n int64
 	b.mu.RLock()
 	defer b.mu.RUnlock()

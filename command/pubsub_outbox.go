@@ -27,7 +27,10 @@ import (
 // the common request/response path pays one atomic load per flush.
 //
 // The outbox is what client-output-buffer-limit measures: what is queued
-// plus what the session has taken and not finished writing. A client over
+// plus what the session has taken and not finished writing, plus, after
+// each command, the replies the session holds unsent (RepliesOverLimit;
+// a session blocked writing to a client that does not read stops reading
+// its requests, so those stay bounded by one batch). A client over
 // its class's hard limit, or over its soft limit for longer than the soft
 // time, is dropped: its frames are discarded, the session is told to close
 // (PushLink.Kill) and later pushes are refused, so memory stays bounded and
@@ -141,12 +144,9 @@ func (e *Engine) push(cl *Client, frame []byte) (PushLink, bool) {
 	}
 	ob.add(frame)
 	if over := lim.exceeded(ob, ob.queued+ob.inflight, e.clock); over {
-		ob.dropped = true
-		ob.chunks, ob.spare, ob.queued, ob.inflight = nil, nil, 0, 0
-		link := ob.link
-		ob.pending.Store(false)
+		link := ob.dropLocked()
 		ob.mu.Unlock()
-		e.logger.Warn("Client " + e.clientLine(cl) + " scheduled to be closed ASAP for overcoming of output buffer limits.")
+		e.logDropped(cl)
 		if link != nil {
 			link.Kill()
 		}
@@ -159,6 +159,49 @@ func (e *Engine) push(cl *Client, frame []byte) (PushLink, bool) {
 	}
 	ob.mu.Unlock()
 	return link, true
+}
+
+// dropLocked marks the client dropped for its output-buffer limit and
+// discards its queue; it returns the link to kill. ob.mu is held.
+func (ob *outbox) dropLocked() PushLink {
+	ob.dropped = true
+	ob.chunks, ob.spare, ob.queued, ob.inflight = nil, nil, 0, 0
+	ob.pending.Store(false)
+	return ob.link
+}
+
+// logDropped logs a client dropped for its output-buffer limit, as Redis.
+func (e *Engine) logDropped(cl *Client) {
+	e.logger.Warn("Client " + e.clientLine(cl) + " scheduled to be closed ASAP for overcoming of output buffer limits.")
+}
+
+// RepliesOverLimit reports whether cl is over its class's
+// client-output-buffer-limit once the replies its session holds unsent
+// (pending bytes) are counted with its pushed frames: Redis checks the
+// limits whenever a reply is added to a client's buffer, so a normal
+// client that pipelines without reading is dropped at the normal class's
+// limit when one is set. A client over it is dropped as Push drops one
+// (logged, its queue discarded) and its session must close it without
+// writing its replies. The session calls it after each command; while
+// the class has no limit (normal clients by default) it costs a few
+// atomic loads.
+func (e *Engine) RepliesOverLimit(cl *Client, pending int) bool {
+	lim := e.outputLimits.forClass(cl.outputClass())
+	if lim.Hard == 0 && lim.Soft == 0 {
+		return false
+	}
+	ob := &cl.outbox
+	ob.mu.Lock()
+	over := ob.dropped || lim.exceeded(ob, pending+ob.queued+ob.inflight, e.clock)
+	logIt := over && !ob.dropped
+	if logIt {
+		ob.dropLocked()
+	}
+	ob.mu.Unlock()
+	if logIt {
+		e.logDropped(cl)
+	}
+	return over
 }
 
 // WakePushed wakes the sessions of the clients that the commands run on c

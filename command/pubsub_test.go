@@ -289,6 +289,51 @@ func TestOutputLimitSoft(t *testing.T) {
 	}
 }
 
+// TestOutputLimitReplies: replies held unsent count against the client's
+// class limit, with its pushed frames, as Redis checks whenever a reply
+// is added: the normal class has none by default; at its hard limit, or
+// over its soft limit for longer than the soft time, the client is
+// dropped (and stays dropped).
+func TestOutputLimitReplies(t *testing.T) {
+	e, clk := pubsubEngine(t)
+	c, _ := pubsubClient(e)
+	if e.RepliesOverLimit(c.Client, 1<<30) {
+		t.Fatal("normal client over a limit by default")
+	}
+	setLimits(c, "normal 1kb 0 0")
+	if e.RepliesOverLimit(c.Client, 1023) {
+		t.Fatal("dropped under the hard limit")
+	}
+	e.Push(c.Client, []byte("+x\r\n")) // queued frames count too
+	if !e.RepliesOverLimit(c.Client, 1020) {
+		t.Fatal("not dropped at the hard limit")
+	}
+	if !e.RepliesOverLimit(c.Client, 0) {
+		t.Fatal("a dropped client is back")
+	}
+
+	s, _ := pubsubClient(e)
+	setLimits(s, "normal 0 1kb 10")
+	if e.RepliesOverLimit(s.Client, 2000) {
+		t.Fatal("dropped as soon as over the soft limit")
+	}
+	clk.Advance(10 * time.Second)
+	if e.RepliesOverLimit(s.Client, 2000) {
+		t.Fatal("dropped at the soft time, not after it")
+	}
+	if e.RepliesOverLimit(s.Client, 10) { // below it again: the time starts over
+		t.Fatal("dropped below the soft limit")
+	}
+	clk.Advance(10 * time.Second)
+	if e.RepliesOverLimit(s.Client, 2000) {
+		t.Fatal("soft time did not start over")
+	}
+	clk.Advance(11 * time.Second)
+	if !e.RepliesOverLimit(s.Client, 2000) {
+		t.Fatal("not dropped after the soft time")
+	}
+}
+
 func TestOutputLimitConfig(t *testing.T) {
 	e, _ := pubsubEngine(t)
 	c, _ := pubsubClient(e)
@@ -382,5 +427,26 @@ func TestPublishConcurrent(t *testing.T) {
 	wg.Wait()
 	if got := e.pubsub.n.Load(); got != 0 {
 		t.Fatalf("%d subscriptions left", got)
+	}
+}
+
+// BenchmarkPublish1 is PUBLISH to one subscriber, whose frames are taken
+// after every 16 messages, as its session would write them (-P 16).
+func BenchmarkPublish1(b *testing.B) {
+	e, c := benchEngine(b)
+	sub := e.NewCtx(e.NewClient("s", "t"), nil)
+	sub.Client.SetPushLink(&pushLink{})
+	e.Exec(sub, benchArgs("SUBSCRIBE", "ch"))
+	sub.Reset()
+	args := benchArgs("PUBLISH", "ch", "message:000012345")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		e.Exec(c, args)
+		if i++; i%16 == 0 {
+			c.Reset()
+			c.WakePushed()
+			pushed(sub)
+		}
 	}
 }

@@ -11,8 +11,11 @@
 // anything, so frames never cut into a reply and never pass the reply to
 // the SUBSCRIBE that asked for them. The writer starts with the first
 // push and stops with the session. The request/response path pays two
-// atomic stores and a load around each read. While a blocking command
-// (BLPOP) waits, pushed frames wait with it and go out with its reply.
+// atomic stores and a load around each read. A client waiting in a
+// blocking command (BLPOP, a CLIENT PAUSE) is idle too: its replies so far
+// are flushed before it waits (Watch), so the writer writes its frames at
+// once, as Redis does, and the session waits for a write in progress
+// before it writes the blocking command's reply.
 package session
 
 import (
@@ -200,6 +203,9 @@ func (s *Session) loop() {
 // exec runs one command and reports whether the session goes on.
 func (s *Session) exec(args [][]byte) bool {
 	s.engine.Exec(s.cmd, args)
+	if s.engine.RepliesOverLimit(s.client, len(s.cmd.Out())) {
+		return false // closed without its replies, as Redis drops it
+	}
 	if s.client.Quit {
 		_ = s.Flush()
 		return false
@@ -321,6 +327,16 @@ func (s *Session) writePushes() {
 	}
 }
 
+// waitWriter waits for a write of the writer in progress; the session
+// calls it when it stops being idle. A writer that looks later sees it
+// busy and leaves the frames to the session's flush.
+func (s *Session) waitWriter() {
+	if s.writer.on.Load() {
+		s.writeMu.Lock()
+		s.writeMu.Unlock() //nolint:staticcheck // a barrier
+	}
+}
+
 // stopWriter stops the writer, if it started, and waits for it.
 func (s *Session) stopWriter() {
 	w := &s.writer
@@ -380,7 +396,21 @@ func (s *Session) Watch() (<-chan struct{}, func()) {
 			}
 		}
 	}()
+	// The replies so far are written (callers flush before they wait):
+	// while the command waits the session is idle, and pushed frames go
+	// out at once.
+	idle := len(s.cmd.Out()) == 0 && len(s.cmd.Pushes()) == 0
+	if idle {
+		s.idle.Store(true)
+		if s.client.HasPushes() { // queued before idle was seen
+			s.Wake()
+		}
+	}
 	stop := func() {
+		if idle {
+			s.idle.Store(false)
+			s.waitWriter()
+		}
 		stopCtx()
 		stopping.Store(true)
 		_ = s.conn.SetReadDeadline(time.Now())
@@ -432,13 +462,7 @@ func (r *source) Read(p []byte) (int, error) {
 		}
 		n, err := s.conn.Read(p)
 		s.idle.Store(false)
-		if s.writer.on.Load() {
-			// A writer that saw the session idle may be writing: wait.
-			// One that looks later sees it busy and leaves the frames to
-			// the session's flush.
-			s.writeMu.Lock()
-			s.writeMu.Unlock() //nolint:staticcheck // a barrier
-		}
+		s.waitWriter()
 		s.client.CountNet(n, 0)
 		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !s.closing.Load() {
 			s.logger.Debug("closing idle client", "client", s.client.Addr)

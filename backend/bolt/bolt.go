@@ -89,6 +89,10 @@ type Options struct {
 	// running the write batch that removes the key, before the batch
 	// commits; if the commit fails the key may be reported again later.
 	OnExpire backend.ExpireFunc
+	// NoActiveExpiry turns the background active expiry off, for tests
+	// that control expiry with a manual clock (memory's ExpiryInterval
+	// -1): expired keys are then removed only when a write meets them.
+	NoActiveExpiry bool
 
 	// tuning is left zero (the defaults) except by this package's tests.
 	tuning tuning
@@ -266,7 +270,7 @@ func Open(o Options) (*Bolt, error) {
 	go b.committer()
 	b.bg.Add(1)
 	go b.sweeper()
-	if !b.tuning.noExpirer {
+	if !b.tuning.noExpirer && !o.NoActiveExpiry {
 		b.bg.Add(1)
 		go b.expirer()
 	}

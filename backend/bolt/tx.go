@@ -41,6 +41,8 @@ type tx struct {
 	kids []*tx
 
 	kbuf, kbuf2, ebuf, dbuf []byte // scratch keys; bbolt copies keys it keeps
+
+	stale [][]byte // the keys a read found expired (TakeStale)
 }
 
 var _ backend.Tx = (*tx)(nil)
@@ -61,6 +63,7 @@ func (t *tx) begin(o backend.TxOptions, now int64) error {
 		t.keys.Reset(o.Keys)
 	}
 	t.root, t.kids = nil, t.kids[:0]
+	t.stale = nil
 	ns, err := t.nsFor(o.DB)
 	t.ns = ns
 	return err
@@ -249,10 +252,23 @@ func (t *tx) get(kk []byte) (record, bool, error) {
 			if err := t.expire(kk, &r); err != nil {
 				return record{}, false, err
 			}
+		} else if nsOf(kk) == t.ns {
+			t.stale = append(t.stale, append([]byte(nil), kk[nsLen:]...))
 		}
 		return record{}, false, nil
 	}
 	return r, true, nil
+}
+
+// TakeStale returns the keys of t's database that the read transaction
+// t found expired and left in place (a View cannot delete), in the order
+// it met them, and forgets them; an Update deletes such keys and lists
+// none. The caller may remove them in an Update of its own (a read of an
+// expired key deletes it in Redis).
+func (t *tx) TakeStale() [][]byte {
+	keys := t.stale
+	t.stale = nil
+	return keys
 }
 
 // expire removes the expired record r at kk, counts it and reports it to

@@ -313,6 +313,7 @@ func (m *Memory) end(t *tx) {
 	t.all = false
 	t.key, t.last, t.lastSD, t.touched = nil, nil, nil, nil
 	t.keys.Reset(nil)
+	t.stale = nil
 	m.txPool.Put(t)
 }
 

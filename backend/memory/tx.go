@@ -40,9 +40,24 @@ type tx struct {
 	keyHash uint64
 
 	keys backend.KeySet // TxOptions.Keys, unless all
+
+	// stale are the keys a read transaction found expired (TakeStale).
+	stale [][]byte
 }
 
 var _ backend.Tx = (*tx)(nil)
+
+// TakeStale returns the keys of t's database that the read transaction
+// t found expired and left in place (a read cannot delete), in the order
+// it met them, and forgets them; a write transaction deletes such keys and
+// lists none. The caller may remove them in a write transaction of its
+// own (a read of an expired key deletes it in Redis). The slices are
+// valid until t ends and must not be modified.
+func (t *tx) TakeStale() [][]byte {
+	keys := t.stale
+	t.stale = nil
+	return keys
+}
 
 // DB implements backend.Tx.
 func (t *tx) DB() int { return t.db }
@@ -124,6 +139,8 @@ func (t *tx) find(db int, key []byte) (*shardData, *entry, error) {
 		if t.write {
 			sd.remove(e)
 			t.m.expiredKey(db, e.key)
+		} else if db == t.db {
+			t.stale = append(t.stale, bytesOf(e.key))
 		}
 		return sd, nil, nil
 	}

@@ -87,9 +87,9 @@ func TestDiffNotify(t *testing.T) {
 			d.Do("PUBLISH", "__keymark__:end", names[i])
 			sub.until(names[i], names[i])
 		}
-		// Expiry: only the "expired" class, as a read of an expired key
-		// on Redis removes it (and a keymiss follows) where redpool's
-		// read ignores it until the active cycle removes it.
+		// Active expiry: only the "expired" class, waiting for each
+		// server's cycle. Reads of expired keys are compared with Redis's
+		// recorded events on a manual clock (TestNotifyExpiredOnRead).
 		d.Do("CONFIG", "SET", "notify-keyspace-events", "Ex")
 		d.Do("SET", "k", "v", "PX", "50")
 		sub.until("expired k", "\r\nk\r\n")

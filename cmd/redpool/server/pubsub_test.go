@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -8,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -78,6 +80,81 @@ func TestPubSubIdleSubscriber(t *testing.T) {
 		_ = sub2.NetConn().Close()
 		waitFor(t, "the closed subscriber to be dropped", func() bool { return numsub(pub, "ch") == "1" })
 		pub.Expect(":1\r\n", "PUBLISH", "ch", "last")
+	})
+}
+
+// TestPushToBlockedClient: a RESP3 client blocked in BLPOP gets a Pub/Sub
+// message and a client-side caching invalidation at once, as in Redis,
+// and its BLPOP reply after them when it is served.
+func TestPushToBlockedClient(t *testing.T) {
+	servertest.EachBackend(t, func(t *testing.T, bk servertest.Backend) {
+		s := servertest.Start(t, servertest.WithConfig(bk.Apply))
+		c := servertest.DialProto(t, s.Addr, 3)
+		other := servertest.Dial(t, s.Addr)
+		c.Expect(">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n", "SUBSCRIBE", "ch")
+		c.Expect("+OK\r\n", "CLIENT", "TRACKING", "ON")
+		c.Expect("_\r\n", "GET", "k")
+		c.Send("BLPOP", "list", "0")
+		waitBlocked(t, other, 1)
+
+		other.Expect(":1\r\n", "PUBLISH", "ch", "hello")
+		if got, want := c.Read(), ">"+message("ch", "hello")[1:]; got != want {
+			t.Fatalf("blocked client got %q, want %q", got, want)
+		}
+		other.Expect("+OK\r\n", "SET", "k", "v")
+		if got, want := c.Read(), ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n"; got != want {
+			t.Fatalf("blocked client got %q, want %q", got, want)
+		}
+		other.Expect(":1\r\n", "LPUSH", "list", "x")
+		if got, want := c.Read(), "*2\r\n$4\r\nlist\r\n$1\r\nx\r\n"; got != want {
+			t.Fatalf("BLPOP reply %q, want %q", got, want)
+		}
+		c.Expect("+PONG\r\n", "PING")
+	})
+}
+
+// TestOutputLimitNormalReplies: a client that pipelines and never reads
+// is dropped at the normal class's hard limit once one is set, before
+// all its replies are sent; without a limit (the default) it gets them
+// all; other clients are unaffected.
+func TestOutputLimitNormalReplies(t *testing.T) {
+	servertest.EachBackend(t, func(t *testing.T, bk servertest.Backend) {
+		s := servertest.Start(t, servertest.WithConfig(bk.Apply))
+		ctl := servertest.Dial(t, s.Addr)
+		ctl.Expect("+OK\r\n", "SET", "big", strings.Repeat("x", 1000))
+		pipeline := strings.Repeat(string(resp.AppendCommandStrings(nil, "GET", "big")), 100)
+		reply := "$1000\r\n" + strings.Repeat("x", 1000) + "\r\n"
+
+		free := servertest.Dial(t, s.Addr)
+		free.Write(pipeline)
+		for i := range 100 {
+			if got := free.Read(); got != reply {
+				t.Fatalf("reply %d without a limit: %q", i, got)
+			}
+		}
+
+		ctl.Expect("+OK\r\n", "CONFIG", "SET", "client-output-buffer-limit", "normal 16kb 0 0")
+		c := servertest.Dial(t, s.Addr)
+		c.Write(pipeline)
+		n := 0
+		for {
+			got, err := c.TryRead(10 * time.Second)
+			if err != nil {
+				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
+					break
+				}
+				t.Fatalf("after %d replies: %v, want the connection closed", n, err)
+			}
+			if got != reply {
+				t.Fatalf("reply %d: %q", n, got)
+			}
+			n++
+		}
+		if n >= 100 {
+			t.Fatalf("all %d replies sent over the limit", n)
+		}
+		ctl.Expect("+PONG\r\n", "PING")
+		free.Expect(reply, "GET", "big") // under the limit
 	})
 }
 
