@@ -173,7 +173,11 @@ func writeInfoEntry(c *Ctx, name string, s *Spec) {
 	c.Int(int64(s.Keys.First))
 	c.Int(int64(s.Keys.Last))
 	c.Int(int64(s.Keys.Step))
-	c.Set(0)   // ACL categories
+	cats := s.aclCats.names()
+	c.Set(len(cats)) // ACL categories
+	for _, n := range cats {
+		c.Simple("@" + n)
+	}
 	c.Set(0)   // tips
 	c.Array(0) // key specs
 	c.Array(len(s.Subcommands))
