@@ -77,6 +77,7 @@ var groupCats = map[string]aclCats{
 	"list":         catList,
 	"set":          catSet,
 	"sorted_set":   catSortedSet,
+	"sorted-set":   catSortedSet, // Redis's spelling
 	"hash":         catHash,
 	"bitmap":       catBitmap,
 	"hyperloglog":  catHyperLogLog,
@@ -109,39 +110,35 @@ var catOverrides = map[string]catOverride{
 	"info":     {add: catDangerous},
 	"role":     {add: catAdmin | catDangerous},
 	"lastsave": {add: catAdmin | catDangerous},
-	"command":  {add: catConnection},
-	"time":     {},
-	"echo":     {},
-	"lolwut":   {add: catFast, del: catSlow},
+	"command":  {add: catConnection}, // and its subcommands
+	// Pub/Sub: subscribing is not fast; PUBSUB HELP is no Pub/Sub command.
+	"subscribe": {del: catFast}, "unsubscribe": {del: catFast}, "psubscribe": {del: catFast},
+	"punsubscribe": {del: catFast}, "ssubscribe": {del: catFast}, "sunsubscribe": {del: catFast},
+	"pubsub|help": {del: catPubSub},
+	// Function management writes (the libraries replicate).
+	"function|delete": {add: catWrite}, "function|flush": {add: catWrite},
+	"function|load": {add: catWrite}, "function|restore": {add: catWrite},
+	"wait":           {add: catConnection, del: catKeyspace},
+	"restore-asking": {add: catKeyspace | catDangerous},
+	"asking":         {add: catConnection}, "readonly": {add: catConnection}, "readwrite": {add: catConnection},
+	"lolwut": {add: catFast, del: catSlow},
 	// Commands whose value category is another type's.
 	"memory|usage": {add: catRead},
 	"object|freq":  {add: catKeyspace | catRead}, "object|idletime": {add: catKeyspace | catRead},
 	"object|encoding": {add: catKeyspace | catRead}, "object|refcount": {add: catKeyspace | catRead},
 	"pfselftest": {add: catHyperLogLog},
 	"pfdebug":    {add: catHyperLogLog},
-	"script|kill": {}, "function|kill": {},
 }
 
-// catAdminSubs are container subcommands Redis flags admin (and so
-// @admin @dangerous) where the spec of the subcommand itself does not
-// say so; adminContainers are the containers whose every subcommand but
-// HELP is admin.
-var (
-	adminSubs = map[string]bool{
-		"client|kill": true, "client|list": true, "client|no-evict": true, "client|pause": true,
-		"client|unpause": true, "client|unblock": true,
-		"config|get": true, "config|set": true, "config|resetstat": true, "config|rewrite": true,
-		"debug": true, "memory|purge": false,
-		"script|flush": false,
-		"function|flush": false, "function|delete": false, "function|load": false, "function|restore": false,
-		"acl|deluser": true, "acl|dryrun": true, "acl|getuser": true, "acl|list": true, "acl|load": true,
-		"acl|log": true, "acl|save": true, "acl|setuser": true, "acl|users": true,
-		"latency|reset": true, "latency|doctor": true, "latency|graph": true, "latency|history": true,
-		"latency|latest": true, "latency|histogram": true,
-		"slowlog|get": true, "slowlog|len": true, "slowlog|reset": true,
-		"module|list": true, "module|load": true, "module|loadex": true, "module|unload": true,
-	}
-)
+// adminSubs are the subcommands Redis flags admin (and so @admin
+// @dangerous) although their container is not: a subcommand otherwise
+// takes its container's Admin flag, but for HELP.
+var adminSubs = map[string]bool{
+	"client|kill": true, "client|list": true, "client|no-evict": true, "client|pause": true,
+	"client|unpause": true, "client|unblock": true,
+	"latency|doctor": true, "latency|graph": true, "latency|histogram": true, "latency|history": true,
+	"latency|latest": true, "latency|reset": true,
+}
 
 // deriveCategories returns s's ACL categories; parent is the container of
 // a subcommand, nil for a command.
@@ -151,17 +148,17 @@ func deriveCategories(s *Spec, parent *Spec) aclCats {
 		name = parent.Name + "|" + s.Name
 	}
 	if len(s.Subcommands) > 0 { // a container: its subcommands have the categories
-		return catSlow
+		return catSlow | catOverrides[name].add
 	}
 	flags, group := s.Flags, s.Group
 	if parent != nil {
 		group = parent.Group
 	}
-	if admin, ok := adminSubs[name]; ok {
-		flags &^= Admin
-		if admin {
-			flags |= Admin
-		}
+	if parent != nil && s.Name != "help" {
+		flags |= parent.Flags & Admin
+	}
+	if adminSubs[name] {
+		flags |= Admin
 	}
 	cats := groupCats[group]
 	if flags&Write != 0 {
@@ -178,6 +175,9 @@ func deriveCategories(s *Spec, parent *Spec) aclCats {
 	}
 	if flags&Blocking != 0 {
 		cats |= catBlocking
+	}
+	if parent != nil { // a container's additions hold for its subcommands
+		cats |= catOverrides[parent.Name].add
 	}
 	if o, ok := catOverrides[name]; ok {
 		cats = cats&^o.del | o.add
@@ -225,14 +225,13 @@ const (
 // values (Redis's key specs with RW and ACCESS), so they need both
 // permissions; other writes need only write permission, reads only read.
 var readWriteCommands = map[string]bool{
-	"append": false, "incr": true, "decr": true, "incrby": true, "decrby": true, "incrbyfloat": true,
-	"getset": true, "getdel": true, "getex": true, "setrange": false,
-	"lpop": true, "rpop": true, "lmpop": true, "blpop": true, "brpop": true, "blmpop": true,
-	"lmove": true, "blmove": true, "rpoplpush": true, "brpoplpush": true, "linsert": false, "lset": false,
-	"spop": true, "smove": true, "hincrby": true, "hincrbyfloat": true,
+	"incr": true, "decr": true, "incrby": true, "decrby": true, "incrbyfloat": true, "getset": true,
+	"getdel": true, "getex": true, "lpop": true, "rpop": true, "lmpop": true, "blpop": true,
+	"brpop": true, "blmpop": true, "lmove": true, "blmove": true, "rpoplpush": true,
+	"brpoplpush": true, "spop": true, "smove": true, "hincrby": true, "hincrbyfloat": true,
 	"zincrby": true, "zpopmin": true, "zpopmax": true, "bzpopmin": true, "bzpopmax": true,
 	"zmpop": true, "bzmpop": true, "rename": true, "renamenx": true, "move": true, "copy": true,
-	"getrange": false, "bitfield": true, "pfadd": false, "pfmerge": true,
+	"bitfield": true, "pfmerge": true,
 }
 
 // aclSetup fills in what the ACL needs of s, a command or (with parent) a

@@ -321,20 +321,20 @@ func trackingPrefixOverlap(p, q, which string) Error {
 
 // The replies of AUTH, the dispatcher's permission check and ACL.
 const (
-	ErrNoAuth            Error = "NOAUTH Authentication required."
-	ErrHelloNoAuth       Error = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
-	ErrAuthNoPassword    Error = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
-	ErrNoPermKey         Error = "NOPERM this user has no permissions to access one of the keys used as arguments"
-	ErrNoPermChannel     Error = "NOPERM this user has no permissions to access one of the channels used as arguments"
-	ErrDeleteDefault     Error = "ERR The 'default' user cannot be removed"
-	ErrUsernameSpaces    Error = "ERR Usernames can't contain spaces or null characters"
-	ErrNoACLFile         Error = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration."
-	ErrACLSave           Error = "ERR There was an error trying to save the ACLs. Please check the server logs for more information"
-	ErrGenpassBits       Error = "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096"
-	errScriptNoPermCmd   Error = "The user executing the script can't run this command or subcommand"
-	errScriptNoPermKey   Error = "The user executing the script can't access at least one of the keys mentioned in the command arguments"
-	errScriptNoPermChan  Error = "The user executing the script can't publish to the channel mentioned in the command"
-	execNoPermPrefix            = "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: "
+	ErrNoAuth           Error = "NOAUTH Authentication required."
+	ErrHelloNoAuth      Error = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+	ErrAuthNoPassword   Error = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+	ErrNoPermKey        Error = "NOPERM this user has no permissions to access one of the keys used as arguments"
+	ErrNoPermChannel    Error = "NOPERM this user has no permissions to access one of the channels used as arguments"
+	ErrDeleteDefault    Error = "ERR The 'default' user cannot be removed"
+	ErrUsernameSpaces   Error = "ERR Usernames can't contain spaces or null characters"
+	ErrNoACLFile        Error = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration."
+	ErrACLSave          Error = "ERR There was an error trying to save the ACLs. Please check the server logs for more information"
+	ErrGenpassBits      Error = "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096"
+	errScriptNoPermCmd  Error = "The user executing the script can't run this command or subcommand"
+	errScriptNoPermKey  Error = "The user executing the script can't access at least one of the keys mentioned in the command arguments"
+	errScriptNoPermChan Error = "The user executing the script can't publish to the channel mentioned in the command"
+	execNoPermPrefix          = "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: "
 )
 
 // NoPermCommand is the reply to a command the user may not run; name is

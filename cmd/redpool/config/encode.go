@@ -23,6 +23,9 @@ func Encode(c Config) ([]byte, error) {
 			}
 			v = pairs
 		}
+		if users, ok := v.(ACLUsers); ok && len(users) == 0 {
+			continue // an empty array of tables cannot be written
+		}
 		table, path := doc, strings.Split(key, ".")
 		for _, name := range path[:len(path)-1] {
 			sub, ok := table[name].(map[string]any)

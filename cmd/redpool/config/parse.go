@@ -94,6 +94,9 @@ func (c *Config) leaves() map[string]leaf {
 		"persistence.snapshot.file":          {&c.Persistence.Snapshot.File, str},
 		"persistence.snapshot.save":          {&c.Persistence.Snapshot.Save, "an array of [seconds, changes] pairs"},
 		"metrics.listen":                     {&c.Metrics.Listen, str},
+		"requirepass":                        {&c.RequirePass, str},
+		"acl.file":                           {&c.ACL.File, str},
+		"acl.user":                           {&c.ACL.Users, "[[acl.user]] tables with name and rules"},
 	}
 	for class, l := range c.OutputBufferLimit.classes() {
 		pre := "client_output_buffer_limit." + class + "."
