@@ -248,7 +248,7 @@ func (l *aclLog) add(c *Ctx, reason aclReason, ctx aclLogContext, object, user s
 func aclLogCmd(c *Ctx) error {
 	count := int64(10)
 	if len(c.Args) > 3 {
-		return WrongArity("acl|log")
+		return ACLSubcommandSyntax(c.Args[1])
 	}
 	l := &c.e.acl.log
 	if len(c.Args) == 3 {
@@ -451,7 +451,7 @@ func aclWhoAmI(c *Ctx) error {
 
 func aclCat(c *Ctx) error {
 	if len(c.Args) > 3 {
-		return WrongArity("acl|cat")
+		return ACLSubcommandSyntax(c.Args[1])
 	}
 	if len(c.Args) == 2 {
 		c.Array(numCats)
@@ -479,7 +479,7 @@ func aclCat(c *Ctx) error {
 
 func aclGenPass(c *Ctx) error {
 	if len(c.Args) > 3 {
-		return WrongArity("acl|genpass")
+		return ACLSubcommandSyntax(c.Args[1])
 	}
 	bits := int64(256)
 	if len(c.Args) == 3 {
@@ -514,6 +514,13 @@ func aclDryRun(c *Ctx) error {
 	}
 	if spec == nil {
 		return ACLDryRunNoCommand(args[0])
+	}
+	full := spec
+	if len(spec.Subcommands) > 0 {
+		full = spec.findSub(args[1])
+	}
+	if !full.arityOK(len(args)) {
+		return WrongArity(full.FullName())
 	}
 	reason, pos, spec := c.aclDenied(ref.load(), spec, args)
 	switch reason {

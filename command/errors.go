@@ -353,6 +353,12 @@ func ACLUnmatchedParen(arg string) Error {
 	return Error("ERR Unmatched parenthesis in acl selector starting at '" + sanitize(arg) + "'.")
 }
 
+// ACLSubcommandSyntax is ACL's reply to CAT, GENPASS or LOG with too many
+// arguments (Redis's addReplySubcommandSyntaxError).
+func ACLSubcommandSyntax(sub []byte) Error {
+	return Error(sanitize(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try ACL HELP.", clip(sub, 128))))
+}
+
 // ACLUnknownCategory is ACL CAT's reply for an unknown category.
 func ACLUnknownCategory(name []byte) Error {
 	return Error("ERR Unknown category '" + sanitize(string(clip(name, 128))) + "'")
