@@ -34,7 +34,8 @@ type aclStep struct {
 }
 
 // aclScript parses lines "conn command args...": words are separated by
-// spaces, "double quoted" words may hold spaces, ” is the empty string.
+// spaces, "double quoted" words may hold spaces, and a word of two single
+// quotes is the empty string.
 // A line "conn <closed>" expects the connection closed.
 func aclScript(lines ...string) []aclStep {
 	var out []aclStep
