@@ -3,6 +3,8 @@ package command
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -60,8 +62,7 @@ func (c *Ctx) authenticate(user, pass []byte) error {
 	if c.e.acl.authenticate(c.Client, user, pass) {
 		return nil
 	}
-	c.e.acl.deniedAuth.Add(1)
-	c.e.acl.log.add(c, aclDeniedAuth, c.logContext(), string(c.Args[0]), string(user))
+	c.e.acl.denied(c, aclDeniedAuth, c.logContext(), string(c.Args[0]), string(user))
 	return ErrWrongPass
 }
 
@@ -81,17 +82,10 @@ func (c *Ctx) checkACL(spec *Spec, args [][]byte) error {
 		return nil
 	}
 	reason, pos, spec := c.aclDenied(ref.load(), spec, args)
-	switch reason {
-	case aclOK:
+	if reason == aclOK {
 		return nil
-	case aclDeniedCmd:
-		c.e.acl.deniedCmd.Add(1)
-	case aclDeniedKey:
-		c.e.acl.deniedKey.Add(1)
-	case aclDeniedChannel:
-		c.e.acl.deniedChannel.Add(1)
 	}
-	c.e.acl.log.add(c, reason, c.logContext(), logObject(reason, spec, args, pos), ref.name)
+	c.e.acl.denied(c, reason, c.logContext(), logObject(reason, spec, args, pos), ref.name)
 	return noPermError(reason, spec)
 }
 
@@ -149,7 +143,7 @@ func (c *Ctx) checkQueuedACL(spec *Spec, args [][]byte) error {
 	if reason == aclOK {
 		return nil
 	}
-	c.e.acl.log.add(c, reason, logMulti, logObject(reason, sub, args, pos), ref.name)
+	c.e.acl.denied(c, reason, logMulti, logObject(reason, sub, args, pos), ref.name)
 	return execNoPerm(reason)
 }
 
@@ -164,7 +158,7 @@ func (c *Ctx) checkScriptACL(spec *Spec, args [][]byte) Error {
 	if reason == aclOK {
 		return ""
 	}
-	c.e.acl.log.add(c, reason, logLua, logObject(reason, sub, args, pos), ref.name)
+	c.e.acl.denied(c, reason, logLua, logObject(reason, sub, args, pos), ref.name)
 	switch reason {
 	case aclDeniedKey:
 		return errScriptNoPermKey
@@ -189,6 +183,21 @@ func (c *Ctx) logContext() aclLogContext {
 }
 
 // --- ACL LOG ---
+
+// denied counts a denial for INFO and logs it (Redis's addACLLogEntry).
+func (a *aclUsers) denied(c *Ctx, reason aclReason, ctx aclLogContext, object, user string) {
+	switch reason {
+	case aclDeniedAuth:
+		a.deniedAuth.Add(1)
+	case aclDeniedCmd:
+		a.deniedCmd.Add(1)
+	case aclDeniedKey:
+		a.deniedKey.Add(1)
+	case aclDeniedChannel:
+		a.deniedChannel.Add(1)
+	}
+	a.log.add(c, reason, ctx, object, user)
+}
 
 // aclLogContext is where a denial happened.
 type aclLogContext uint8
@@ -309,12 +318,61 @@ func aclSetUser(c *Ctx) error {
 	if _, bad := mergeSelectors(rules); bad >= 0 {
 		return ACLUnmatchedParen(string(c.Args[3+bad]))
 	}
-	if _, _, err := c.e.acl.setUser(name, rules); err != nil {
+	ref, old, err := c.e.acl.setUser(name, rules)
+	if err != nil {
 		re := err.(*RuleError)
 		return ACLSetUserError(re.Rule, re.Err)
 	}
+	if old != nil {
+		c.e.killRevokedSubscribers(c, ref, old)
+	}
 	c.OK()
 	return nil
+}
+
+// killRevokedSubscribers closes the connections of ref's clients
+// subscribed to a channel or pattern that its new rules no longer allow,
+// as Redis's ACLKillPubsubClientsIfNeeded: nothing is checked when a
+// selector allows every channel, or when the new channel rules include
+// all the old ones.
+func (e *Engine) killRevokedSubscribers(c *Ctx, ref *userRef, old *aclUser) {
+	u := ref.load()
+	var now []string
+	for _, s := range u.selectors {
+		if s.allChannels {
+			return
+		}
+		now = append(now, s.channels...)
+	}
+	superset := true
+	for _, s := range old.selectors {
+		for _, ch := range s.channels {
+			superset = superset && slices.Contains(now, ch)
+		}
+	}
+	if superset {
+		return
+	}
+	allowed := &aclSelector{channels: now}
+	kill := map[*Client]bool{}
+	e.pubsub.mu.RLock()
+	for k := range e.pubsub.subs {
+		for name, list := range e.pubsub.subs[k] {
+			for _, cl := range list {
+				if cl.acl.user.Load() == ref && !allowed.channelAllowed([]byte(name), subKind(k) == kindPattern) {
+					kill[cl] = true
+				}
+			}
+		}
+	}
+	e.pubsub.mu.RUnlock()
+	for cl := range kill {
+		if c != nil && cl == c.Client {
+			cl.Quit = true
+		} else if l := cl.link.Load(); l != nil {
+			(*l).Close()
+		}
+	}
 }
 
 func aclDelUser(c *Ctx) error {
@@ -585,4 +643,23 @@ func (a *aclUsers) params() []Param {
 		}),
 		{Name: "requirepass", Get: a.requirepass, Set: func(v string) error { a.setRequirepass(v); return nil }},
 	}
+}
+
+// infoFields are INFO stats' acl_access_denied_* counters (Redis 7.2's
+// names; 7.0 counts the denials in ACL LOG only).
+func (a *aclUsers) infoFields() [][2]string {
+	return [][2]string{
+		{"acl_access_denied_auth", strconv.FormatInt(a.deniedAuth.Load(), 10)},
+		{"acl_access_denied_cmd", strconv.FormatInt(a.deniedCmd.Load(), 10)},
+		{"acl_access_denied_key", strconv.FormatInt(a.deniedKey.Load(), 10)},
+		{"acl_access_denied_channel", strconv.FormatInt(a.deniedChannel.Load(), 10)},
+	}
+}
+
+// resetStats zeroes the counters (CONFIG RESETSTAT).
+func (a *aclUsers) resetStats() {
+	a.deniedAuth.Store(0)
+	a.deniedCmd.Store(0)
+	a.deniedKey.Store(0)
+	a.deniedChannel.Store(0)
 }

@@ -93,12 +93,20 @@ func TestACLCheck(t *testing.T) {
 			{"DEL b1", "-NOPERM this user has no permissions to run the 'del' command\r\n"},
 			{"PUBLISH ch m", ":0\r\n"},
 			{"PUBLISH other m", "-NOPERM this user has no permissions to access one of the channels used as arguments\r\n"},
+			{"AUTH r bad", "-WRONGPASS invalid username-password pair or user is disabled.\r\n"},
 			{"AUTH default pw", "+OK\r\n"},
 			{"DEL b1", ":1\r\n"},
 		}
 		for _, s := range steps {
 			if got := execAll(c, s.cmd); got != s.want {
 				t.Errorf("%s: got %q, want %q", s.cmd, got, s.want)
+			}
+		}
+		info := execAll(c, "INFO stats")
+		for _, want := range []string{"acl_access_denied_auth:1\r\n", "acl_access_denied_cmd:1\r\n",
+			"acl_access_denied_key:3\r\n", "acl_access_denied_channel:1\r\n"} {
+			if !strings.Contains(info, want) {
+				t.Errorf("INFO stats has no %q:\n%s", want, info)
 			}
 		}
 	})

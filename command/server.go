@@ -318,6 +318,7 @@ func configResetStat(c *Ctx) error {
 	e.rejected.Store(0)
 	e.table.resetStats()
 	e.errors.reset()
+	e.acl.resetStats()
 	e.statsAt.Store(e.clock.Now().UnixMilli())
 	c.OK()
 	return nil
@@ -534,6 +535,7 @@ func (e *Engine) infoSections() []InfoSection {
 		{"tracking_total_items", itoa(int64(trackedItems))},
 		{"tracking_total_prefixes", itoa(int64(trackedPrefixes))},
 	}})
+	secs[len(secs)-1].Fields = append(secs[len(secs)-1].Fields, e.acl.infoFields()...)
 	secs = append(secs, InfoSection{Name: "Replication", Fields: [][2]string{
 		{"role", "master"}, {"connected_slaves", "0"},
 	}})

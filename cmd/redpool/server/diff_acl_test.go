@@ -317,6 +317,12 @@ func TestDiffACLPubSub(t *testing.T) {
 		"c AUTH p x", "c SSUBSCRIBE foo", "c SSUBSCRIBE other", "c SPUBLISH other m",
 		"a ACL DRYRUN p publish other m", "a ACL DRYRUN p subscribe foo other", "a ACL DRYRUN p psubscribe fo*",
 		"a ACL LOG 2",
+		// Subscribers lose the connection when their channels are revoked;
+		// added channels, or patterns still allowed, keep it.
+		"d AUTH p x", "d SUBSCRIBE foo", "e AUTH p x", "e PSUBSCRIBE bar?",
+		"a ACL SETUSER p &more", "d PING", "e PING",
+		"a ACL SETUSER p resetchannels &bar? &more", "d <closed>", "e PING",
+		"a ACL SETUSER p resetchannels &bar*", "e <closed>",
 	))
 }
 
