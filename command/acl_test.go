@@ -93,7 +93,7 @@ func TestACLCheck(t *testing.T) {
 			{"DEL b1", "-NOPERM this user has no permissions to run the 'del' command\r\n"},
 			{"PUBLISH ch m", ":0\r\n"},
 			{"PUBLISH other m", "-NOPERM this user has no permissions to access one of the channels used as arguments\r\n"},
-			{"AUTH r bad", "-WRONGPASS invalid username-password pair or user is disabled.\r\n"},
+			{"AUTH nosuch bad", "-WRONGPASS invalid username-password pair or user is disabled.\r\n"},
 			{"AUTH default pw", "+OK\r\n"},
 			{"DEL b1", ":1\r\n"},
 		}
