@@ -362,6 +362,17 @@ func validHash(h string) bool {
 	return true
 }
 
+// passwordRule is the hash a >pass, <pass, #hash or !hash rule names.
+func passwordRule(op string) (string, error) {
+	if op[0] == '>' || op[0] == '<' {
+		return hashPassword(op[1:]), nil
+	}
+	if !validHash(op[1:]) {
+		return "", aclErrBadHash
+	}
+	return op[1:], nil
+}
+
 // apply applies one user rule (Redis's ACLSetUser).
 func (u *aclUser) apply(t *Table, op string) error {
 	switch {
@@ -380,22 +391,18 @@ func (u *aclUser) apply(t *Table, op string) error {
 	case strings.EqualFold(op, "resetpass"):
 		u.nopass, u.passwords = false, nil
 	case op[0] == '>' || op[0] == '#':
-		h := op[1:]
-		if op[0] == '>' {
-			h = hashPassword(h)
-		} else if !validHash(h) {
-			return aclErrBadHash
+		h, err := passwordRule(op)
+		if err != nil {
+			return err
 		}
 		if !slices.Contains(u.passwords, h) {
 			u.passwords = append(u.passwords, h)
 		}
 		u.nopass = false
 	case op[0] == '<' || op[0] == '!':
-		h := op[1:]
-		if op[0] == '<' {
-			h = hashPassword(h)
-		} else if !validHash(h) {
-			return aclErrBadHash
+		h, err := passwordRule(op)
+		if err != nil {
+			return err
 		}
 		i := slices.Index(u.passwords, h)
 		if i < 0 {

@@ -451,10 +451,7 @@ func aclGetUser(c *Ctx) error {
 		c.BulkString(f)
 	}
 	c.BulkString("passwords")
-	c.Array(len(u.passwords))
-	for _, p := range u.passwords {
-		c.BulkString(p)
-	}
+	bulkStrings(c, u.passwords)
 	writeSelector(c, t, u.root())
 	c.BulkString("selectors")
 	c.Array(len(u.selectors) - 1)
@@ -475,12 +472,16 @@ func writeSelector(c *Ctx, t *Table, s *aclSelector) {
 }
 
 func aclList(c *Ctx) error {
-	lines := c.e.acl.lines()
-	c.Array(len(lines))
-	for _, l := range lines {
-		c.BulkString(l)
-	}
+	bulkStrings(c, c.e.acl.lines())
 	return nil
+}
+
+// bulkStrings writes list as an array of bulk strings.
+func bulkStrings(c *Ctx, list []string) {
+	c.Array(len(list))
+	for _, s := range list {
+		c.BulkString(s)
+	}
 }
 
 // lines are the users in the ACL file's form, sorted by name.
@@ -494,11 +495,7 @@ func (a *aclUsers) lines() []string {
 }
 
 func aclUsersCmd(c *Ctx) error {
-	names := c.e.acl.names()
-	c.Array(len(names))
-	for _, n := range names {
-		c.BulkString(n)
-	}
+	bulkStrings(c, c.e.acl.names())
 	return nil
 }
 
@@ -512,10 +509,7 @@ func aclCat(c *Ctx) error {
 		return ACLSubcommandSyntax(c.Args[1])
 	}
 	if len(c.Args) == 2 {
-		c.Array(numCats)
-		for _, n := range catNames {
-			c.BulkString(n)
-		}
+		bulkStrings(c, catNames[:])
 		return nil
 	}
 	cat, ok := categoryByName(string(c.Args[2]))
@@ -528,10 +522,7 @@ func aclCat(c *Ctx) error {
 			names = append(names, s.FullName())
 		}
 	}
-	c.Array(len(names))
-	for _, n := range names {
-		c.BulkString(n)
-	}
+	bulkStrings(c, names)
 	return nil
 }
 
