@@ -264,6 +264,8 @@ func TestDiffACLPermissions(t *testing.T) {
 		"a ACL SETUSER v on nopass +@all ~*", "f AUTH v x", "f ACL DELUSER v", "f <closed>",
 		"a CLIENT KILL USER nosuch", "a ACL USERS",
 		"a ACL LOG 3",
+		"a CONFIG GET acllog-max-len", "a CONFIG SET acllog-max-len 2", "a ACL LOG", "a CONFIG SET acllog-max-len x",
+		"a ACL SETUSER k on nopass +@all ~*", "g AUTH k x", "h AUTH k x", "a CLIENT KILL USER k", "g <closed>", "h <closed>",
 	))
 }
 
