@@ -626,10 +626,7 @@ func (a *aclUsers) params() []Param {
 		}, func(n int64) error {
 			a.log.mu.Lock()
 			defer a.log.mu.Unlock()
-			a.log.maxLen = int(n)
-			if len(a.log.entries) > a.log.maxLen {
-				a.log.entries = a.log.entries[:a.log.maxLen]
-			}
+			a.log.maxLen = int(n) // the log shrinks at its next entry, as Redis's
 			return nil
 		}),
 		{Name: "requirepass", Get: a.requirepass, Set: func(v string) error { a.setRequirepass(v); return nil }},
