@@ -62,7 +62,7 @@ func TestRESP3Transcript(t *testing.T) {
 			c.Expect(step.want, strings.Fields(step.args)...)
 		}
 		// COMMAND INFO: flags, ACL categories and tips are sets.
-		c.Expect("*1\r\n*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n~0\r\n~0\r\n*0\r\n*0\r\n", "COMMAND", "INFO", "get")
+		c.Expect("*1\r\n*10\r\n$3\r\nget\r\n:2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n~3\r\n+@read\r\n+@string\r\n+@fast\r\n~0\r\n*0\r\n*0\r\n", "COMMAND", "INFO", "get")
 		// Text replies are verbatim strings.
 		id := strings.TrimSuffix(strings.TrimPrefix(c.Do("CLIENT", "ID"), ":"), "\r\n")
 		for _, args := range [][]string{{"CLIENT", "INFO"}, {"CLIENT", "LIST"}, {"INFO", "server"}} {
