@@ -41,6 +41,11 @@
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 #   NOTIFY=KEA TESTS=set,incr,lpush bench/compare.sh  # with keyspace notifications on
+#   ACLUSER=1 bench/compare.sh               # as an ACL user with key patterns
+# ACLUSER makes redis-benchmark log in as a user "bench" allowed every
+# command on the benchmark's keys only (~key:* ~counter:* ...), so that
+# every command goes through the ACL's key check instead of the default
+# user's shortcut.
 # NOTIFY sets notify-keyspace-events on both servers, and a redis-cli
 # subscribed to __key*__:* on each receives (and discards) every event.
 #   MAXMEMORY=2mb POLICY=allkeys-lru TESTS=set bench/compare.sh   # evicting all along
@@ -118,7 +123,7 @@ rps_test() {
     return
   fi
   # shellcheck disable=SC2086 # the command line is split into its words
-  redis-benchmark -p "$1" -n "${N:-100000}" -c "${CLIENTS:-50}" -P "$3" "${keys[@]}" --threads 1 -q $cmd 2>/dev/null |
+  redis-benchmark -p "$1" -n "${N:-100000}" -c "${CLIENTS:-50}" -P "$3" "${keys[@]}" ${BENCH_AUTH:-} --threads 1 -q $cmd 2>/dev/null |
     tr '\r' '\n' | awk '/requests per second/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i-1)}' | tail -1
 }
 
@@ -171,6 +176,13 @@ for port in "$rport" "$pport"; do
 done
 [[ -n ${MAXMEMORY:-} ]] && echo "maxmemory $MAXMEMORY, maxmemory-policy ${POLICY:-allkeys-lru} on both servers"
 [[ -n ${NOTIFY:-} ]] && echo "notify-keyspace-events $NOTIFY, one subscriber to __key*__:* on each server"
+if [[ -n ${ACLUSER:-} ]]; then
+  for port in "$rport" "$pport"; do
+    redis-cli -p "$port" acl setuser bench on '>benchpw' '~key:*' '~counter:*' '~my*' '~w_*' '~h_*' '&*' '+@all' >/dev/null
+  done
+  export BENCH_AUTH="--user bench -a benchpw"
+  echo "as ACL user bench: ~key:* ~counter:* ~my* ~w_* ~h_* &* +@all"
+fi
 
 printf '%-9s %-4s %14s %14s %8s\n' test P redis redpool ratio
 for p in $PIPES; do

@@ -64,7 +64,8 @@ stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 rps() {
   local keys=(-r "${KEYS:-100000}")
   [[ ${KEYS:-100000} == 0 ]] && keys=()
-  redis-benchmark -p "$1" -t "$2" -n "${N:-100000}" -c "${CLIENTS:-50}" -P "$3" "${keys[@]}" -d 64 --threads 1 -q 2>/dev/null |
+  # shellcheck disable=SC2086 # BENCH_AUTH is "--user u -a pass" or empty
+  redis-benchmark -p "$1" -t "$2" -n "${N:-100000}" -c "${CLIENTS:-50}" -P "$3" "${keys[@]}" ${BENCH_AUTH:-} -d 64 --threads 1 -q 2>/dev/null |
     tr '\r' '\n' | awk '/requests per second/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i-1)}' | tail -1
 }
 

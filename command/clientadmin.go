@@ -26,7 +26,7 @@ func clientKill(c *Ctx) error {
 		c.kill(victims)
 		return nil
 	}
-	f, err := parseKillFilter(c.Args[2:])
+	f, err := parseKillFilter(c.Args[2:], func(u string) bool { return c.e.acl.get(u) != nil })
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ type killFilter struct {
 	skipMe bool
 }
 
-func parseKillFilter(args [][]byte) (killFilter, error) {
+func parseKillFilter(args [][]byte, userExists func(string) bool) (killFilter, error) {
 	f := killFilter{skipMe: true}
 	if len(args)%2 != 0 {
 		return f, ErrSyntax
@@ -88,7 +88,7 @@ func parseKillFilter(args [][]byte) (killFilter, error) {
 		case equalFold(opt, "laddr"):
 			f.laddr = string(v)
 		case equalFold(opt, "user"):
-			if string(v) != defaultUser {
+			if !userExists(string(v)) {
 				return f, NoSuchUser(v)
 			}
 			f.user = string(v)
@@ -115,7 +115,7 @@ func parseKillFilter(args [][]byte) (killFilter, error) {
 	return f, nil
 }
 
-// defaultUser is the only user until ACLs exist.
+// defaultUser is the user every client starts as.
 const defaultUser = "default"
 
 func (f *killFilter) match(cl *Client, now time.Time) bool {
@@ -124,6 +124,7 @@ func (f *killFilter) match(cl *Client, now time.Time) bool {
 		f.typ != "" && cl.Type() != f.typ,
 		f.addr != "" && cl.Addr != f.addr,
 		f.laddr != "" && cl.LAddr != f.laddr,
+		f.user != "" && cl.UserName() != f.user,
 		f.maxAge != 0 && now.Sub(cl.Created) < time.Duration(f.maxAge)*time.Second:
 		return false
 	}

@@ -78,8 +78,8 @@ func quit(c *Ctx) error {
 
 // reset is RESET: the connection goes back to the state of a new one, as
 // Redis's clearClientConnectionState: no transaction and no watched keys,
-// no subscriptions, database 0, RESP2, no name. (Client-side caching and
-// the authenticated user, when they come, are reset here too.)
+// no subscriptions, database 0, RESP2, no name, no client-side caching,
+// and the default user, authenticated only if it needs no password.
 func reset(c *Ctx) error {
 	cl := c.Client
 	cl.multi.reset()
@@ -89,6 +89,7 @@ func reset(c *Ctx) error {
 	cl.SetDB(0)
 	cl.SetProto(2)
 	cl.setName("")
+	c.e.acl.initClient(cl)
 	c.Simple("RESET")
 	return nil
 }
@@ -109,9 +110,8 @@ func selectDB(c *Ctx) error {
 // hello is HELLO [protover [AUTH username password] [SETNAME clientname]].
 // As in Redis 7.0 the options take effect in order (a name set before a
 // bad option stays set) and the protocol switches only when all succeed;
-// without protover the protocol stays as it is. There are no ACLs: AUTH
-// accepts the default user with any password, as Redis does when no
-// password is configured, and refuses every other user.
+// without protover the protocol stays as it is. AUTH logs in as AUTH
+// does; a client still not authenticated after the options gets NOAUTH.
 func hello(c *Ctx) error {
 	args := c.Args[1:]
 	proto := 0
@@ -129,8 +129,8 @@ func hello(c *Ctx) error {
 	for len(args) > 0 {
 		switch {
 		case equalFold(args[0], "auth") && len(args) >= 3:
-			if string(args[1]) != "default" {
-				return ErrWrongPass
+			if err := c.authenticate(args[1], args[2]); err != nil {
+				return err
 			}
 			args = args[3:]
 		case equalFold(args[0], "setname") && len(args) >= 2:
@@ -142,6 +142,9 @@ func hello(c *Ctx) error {
 		default:
 			return Error("ERR Syntax error in HELLO option '" + sanitize(string(args[0])) + "'")
 		}
+	}
+	if !c.Client.acl.authed.Load() {
+		return ErrHelloNoAuth
 	}
 	if proto != 0 {
 		c.Client.SetProto(proto)
@@ -417,7 +420,7 @@ func (e *Engine) clientLine(cl *Client) string {
 		strconv.Itoa(cl.DB()) + " sub=" + strconv.Itoa(int(cl.subs.count[kindChannel].Load())) +
 		" psub=" + strconv.Itoa(int(cl.subs.count[kindPattern].Load())) +
 		" ssub=" + strconv.Itoa(int(cl.subs.count[kindShard].Load())) + " multi=" + strconv.Itoa(int(queued)-1) + " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
-		cmd + " user=default redir=" + strconv.FormatInt(redir, 10) + " resp=" + strconv.Itoa(cl.Proto()) + " lib-name=" + cl.libName + " lib-ver=" + cl.libVer
+		cmd + " user=" + cl.UserName() + " redir=" + strconv.FormatInt(redir, 10) + " resp=" + strconv.Itoa(cl.Proto()) + " lib-name=" + cl.libName + " lib-ver=" + cl.libVer
 }
 
 // parseInt parses a Redis integer argument exactly as Redis's string2ll:

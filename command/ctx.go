@@ -174,6 +174,10 @@ func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
 		c.reject(spec)
 		return nil, WrongArity(spec.Name)
 	}
+	if err := c.checkACL(spec, args); err != nil {
+		c.reject(spec)
+		return nil, err
+	}
 	if spec.Flags&Write != 0 {
 		if err := e.writeBlocked(); err != nil {
 			c.reject(spec)

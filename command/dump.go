@@ -100,12 +100,21 @@ func dumpParams(c *Ctx) rdb.Params {
 	return p
 }
 
-// sanitizePayload reports whether RESTORE deep-sanitizes payloads
-// (sanitize-dump-payload yes, or clients: redpool has no master link or
-// ACL user that Redis would exempt).
+// sanitizePayload reports whether RESTORE deep-sanitizes payloads:
+// sanitize-dump-payload yes, or clients unless the client's user has
+// skip-sanitize-payload (redpool has no master link, which Redis also
+// exempts).
 func sanitizePayload(c *Ctx) bool {
 	prm := c.e.params.Lookup("sanitize-dump-payload")
-	return prm != nil && prm.Get() != "no"
+	switch {
+	case prm == nil || prm.Get() == "no":
+		return false
+	case prm.Get() == "clients":
+		if r := c.Client.acl.user.Load(); r != nil {
+			return r.load().sanitize != sanitizeSkip
+		}
+	}
+	return true
 }
 
 // restoreOptions are RESTORE's options.

@@ -82,6 +82,9 @@ type Options struct {
 	// Functions are the function libraries to serve; nil means a new,
 	// empty set. The AOF replayer's engine shares the server's.
 	Functions *FunctionLibraries
+	// ACL are the users to start with; nil means only the default user,
+	// with every permission and no password.
+	ACL *ACLOptions
 }
 
 // InfoSection is one INFO section.
@@ -137,6 +140,7 @@ type Engine struct {
 	// metas is Redis's command metadata (cmddocs.go), parsed at first use.
 	metas func() commandMetas
 	mm    maxMemory // maxmemory.go
+	acl   aclUsers  // users, ACL LOG and AUTH (acl.go)
 
 	dirty    atomic.Int64 // changes since start
 	conns    atomic.Int64
@@ -214,6 +218,13 @@ func NewEngine(o Options) (*Engine, error) {
 	if e.functions == nil {
 		e.functions = newFunctionRegistry()
 	}
+	e.acl.init(t)
+	if err := e.acl.setup(o.ACL); err != nil {
+		return nil, err
+	}
+	for _, p := range e.acl.params() {
+		e.params.Register(p)
+	}
 	return e, nil
 }
 
@@ -242,6 +253,7 @@ func Families() [][]Spec {
 		functionCommands(),
 		bitmapCommands(),
 		dumpCommands(),
+		aclCommands(),
 	}
 }
 
@@ -366,6 +378,7 @@ type Client struct {
 	skipArmed bool
 
 	tracking clientTracking // client-side caching (tracking.go)
+	acl      clientACL      // the client's user (acl.go)
 }
 
 // NewClient registers a connection and returns its state. The caller must
@@ -373,6 +386,7 @@ type Client struct {
 func (e *Engine) NewClient(addr, laddr string) *Client {
 	c := &Client{Addr: addr, LAddr: laddr, Created: e.clock.Now(), unblock: make(chan unblockReason, 1)}
 	c.proto.Store(2)
+	e.acl.initClient(c)
 	e.clients.mu.Lock()
 	e.clients.nextID++
 	c.ID = e.clients.nextID

@@ -393,3 +393,63 @@ func UnknownPFDebug(sub []byte) Error {
 
 // HLLTestFailed is PFSELFTEST's reply when the codec fails a check.
 func HLLTestFailed(what string) Error { return Error("ERR TESTFAILED " + what) }
+
+// --- AUTH and ACL ---
+
+// The replies of AUTH, the dispatcher's permission check and ACL.
+const (
+	ErrNoAuth           Error = "NOAUTH Authentication required."
+	ErrHelloNoAuth      Error = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+	ErrAuthNoPassword   Error = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+	ErrNoPermKey        Error = "NOPERM this user has no permissions to access one of the keys used as arguments"
+	ErrNoPermChannel    Error = "NOPERM this user has no permissions to access one of the channels used as arguments"
+	ErrDeleteDefault    Error = "ERR The 'default' user cannot be removed"
+	ErrUsernameSpaces   Error = "ERR Usernames can't contain spaces or null characters"
+	ErrNoACLFile        Error = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration."
+	ErrACLSave          Error = "ERR There was an error trying to save the ACLs. Please check the server logs for more information"
+	ErrGenpassBits      Error = "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096"
+	errScriptNoPermCmd  Error = "The user executing the script can't run this command or subcommand"
+	errScriptNoPermKey  Error = "The user executing the script can't access at least one of the keys mentioned in the command arguments"
+	errScriptNoPermChan Error = "The user executing the script can't publish to the channel mentioned in the command"
+	execNoPermPrefix          = "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: "
+)
+
+// NoPermCommand is the reply to a command the user may not run; name is
+// its full name ("config|set").
+func NoPermCommand(name string) Error {
+	return Error("NOPERM this user has no permissions to run the '" + name + "' command")
+}
+
+// ACLSetUserError is ACL SETUSER's reply to a rule that failed.
+func ACLSetUserError(rule string, err error) Error {
+	return Error("ERR Error in ACL SETUSER modifier '" + sanitize(rule) + "': " + err.Error())
+}
+
+// ACLUnmatchedParen is ACL SETUSER's reply to a selector never closed.
+func ACLUnmatchedParen(arg string) Error {
+	return Error("ERR Unmatched parenthesis in acl selector starting at '" + sanitize(arg) + "'.")
+}
+
+// ACLSubcommandSyntax is ACL's reply to CAT, GENPASS or LOG with too many
+// arguments (Redis's addReplySubcommandSyntaxError).
+func ACLSubcommandSyntax(sub []byte) Error {
+	return Error(sanitize(fmt.Sprintf("ERR unknown subcommand or wrong number of arguments for '%s'. Try ACL HELP.", clip(sub, 128))))
+}
+
+// ACLUnknownCategory is ACL CAT's reply for an unknown category.
+func ACLUnknownCategory(name []byte) Error {
+	return Error("ERR Unknown category '" + sanitize(string(clip(name, 128))) + "'")
+}
+
+// ACLDryRunNoUser and ACLDryRunNoCommand are ACL DRYRUN's replies for an
+// unknown user or command.
+func ACLDryRunNoUser(name []byte) Error {
+	return Error("ERR User '" + sanitize(string(name)) + "' not found")
+}
+
+func ACLDryRunNoCommand(name []byte) Error {
+	return Error("ERR Command '" + sanitize(string(name)) + "' not found")
+}
+
+// ACLLoadError is ACL LOAD's reply listing the file's problems.
+func ACLLoadError(text string) Error { return Error("ERR " + sanitize(text)) }

@@ -151,22 +151,6 @@ func findKeyRefs(s *Spec, m *commandMeta, args [][]byte) []keyRef {
 	return refs
 }
 
-// argPos returns the position of the argument k, which aliases one of
-// args (a key finder returns the arguments themselves).
-func argPos(args [][]byte, k []byte) int {
-	for i, a := range args {
-		if len(a) > 0 && len(k) > 0 && &a[0] == &k[0] {
-			return i
-		}
-	}
-	for i, a := range args { // an empty key: the first equal argument
-		if i > 0 && bytes.Equal(a, k) {
-			return i
-		}
-	}
-	return 0
-}
-
 // keysBySpecs is Redis's getKeysUsingKeySpecs: ok is false where Redis's
 // returns -1 (a spec that does not fit args, or an incomplete one).
 func keysBySpecs(specs []respNode, args [][]byte) (keys []keyRef, ok bool) {

@@ -282,7 +282,7 @@ func (e *Engine) infoStats(now time.Time, expired int64) [][2]string {
 	trackedKeys, trackedItems, trackedPrefixes := e.tracking.info()
 	channels, patterns, shard := e.pubsub.counts()
 	kbps := func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
-	return [][2]string{
+	return append([][2]string{
 		{"total_connections_received", fmtInt(e.conns.Load())},
 		{"total_commands_processed", fmtInt(commands)},
 		{"instantaneous_ops_per_sec", fmtInt(ops)},
@@ -333,7 +333,7 @@ func (e *Engine) infoStats(now time.Time, expired int64) [][2]string {
 		{"io_threaded_writes_processed", "0"},
 		{"reply_buffer_shrinks", "0"},
 		{"reply_buffer_expands", "0"},
-	}
+	}, e.acl.infoFields()...) // Redis 7.2's, after 7.0's
 }
 
 func (e *Engine) infoReplication() [][2]string {

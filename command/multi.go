@@ -222,6 +222,10 @@ func (c *Ctx) execQueued() error {
 	c.Array(len(m.queue))
 	c.beginTxLog()
 	for _, q := range m.queue {
+		if err := c.checkQueuedACL(q.spec, q.args); err != nil {
+			c.Error(err) // the user lost the permission since MULTI
+			continue
+		}
 		c.Run(q.spec, q.args)
 	}
 	c.endTxLog()

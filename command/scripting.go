@@ -817,6 +817,9 @@ func (vm *luaVM) call(L *lua.LState, raise bool) int {
 			return fail("ERR " + luaErrNoScript)
 		}
 	}
+	if err := r.c.checkScriptACL(spec, argv); err != "" {
+		return fail("ERR " + string(err))
+	}
 	if spec.Flags&Write != 0 {
 		if r.readOnly {
 			return fail("ERR " + luaErrWriteRO)

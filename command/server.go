@@ -388,6 +388,7 @@ func configResetStat(c *Ctx) error {
 	e.mm.evicted.Store(0)
 	e.table.resetStats()
 	e.errors.reset()
+	e.acl.resetStats()
 	e.statsAt.Store(e.clock.Now().UnixMilli())
 	c.OK()
 	return nil

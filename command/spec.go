@@ -147,6 +147,13 @@ type Spec struct {
 	// stats are the command's INFO commandstats counters, set by NewTable.
 	// Families are built afresh for each table, so each engine counts its own.
 	stats *cmdStats
+
+	// The ACL's view of the command, set by NewTable (acl_categories.go).
+	aclID       int         // bit in the users' command bitmaps
+	aclCats     aclCats     // ACL categories
+	aclNoAuth   bool        // runs before AUTH (Redis's no_auth)
+	aclChannels channelArgs // where its Pub/Sub channels are
+	aclKeyPerm  keyPerm     // access its keys need
 }
 
 // FullName is the name Redis reports in CLIENT LIST and INFO
@@ -200,6 +207,7 @@ func (s *Spec) rangeKeys(dst [][]byte, args [][]byte) [][]byte {
 type Table struct {
 	byName map[string]*Spec
 	specs  []*Spec // sorted by name
+	byID   []*Spec // every command and subcommand, by ACL id
 }
 
 // NewTable builds a table from command families. A duplicate name is an error.
@@ -228,6 +236,7 @@ func NewTable(families ...[]Spec) (*Table, error) {
 	}
 	sort.Slice(t.specs, func(i, j int) bool { return t.specs[i].Name < t.specs[j].Name })
 	markDenyOOM(t)
+	t.assignACL()
 	return t, nil
 }
 

@@ -40,6 +40,24 @@ type Config struct {
 	MaxMemoryPolicy           string // maxmemory_policy
 	MaxMemorySamples          int    // maxmemory_samples
 	MaxMemoryEvictionTenacity int    // maxmemory_eviction_tenacity
+
+	// RequirePass is requirepass: the default user's password ("" = none).
+	RequirePass string
+	ACL         ACL // [acl]
+}
+
+// ACL configures the users besides the default one ([acl]): an ACL file
+// in Redis's syntax, or users defined here, not both (as Redis).
+type ACL struct {
+	File  string   // acl.file: ACL LOAD/SAVE's file, in dir unless absolute; "" = none
+	Users ACLUsers // [[acl.user]]
+}
+
+// ACLUser is one [[acl.user]] table: a user and its Redis ACL rules,
+// separated by spaces ("on >secret ~cache:* +@read").
+type ACLUser struct {
+	Name  string `toml:"name"`
+	Rules string `toml:"rules"`
 }
 
 // OutputBufferLimits are the output-buffer limits of each client class
@@ -133,6 +151,8 @@ func Default() Config {
 		MaxMemoryPolicy:           "noeviction",
 		MaxMemorySamples:          5,
 		MaxMemoryEvictionTenacity: 10,
+		RequirePass:               "", // no password: every client is the default user
+		ACL:                       ACL{File: "", Users: nil},
 	}
 }
 

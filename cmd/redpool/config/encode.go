@@ -15,6 +15,9 @@ func Encode(c Config) ([]byte, error) {
 	doc := map[string]any{}
 	for key, l := range c.leaves() {
 		v := leafValue(l)
+		if users, ok := v.(ACLUsers); ok && len(users) == 0 {
+			continue // an empty array of tables cannot be written
+		}
 		table, path := doc, strings.Split(key, ".")
 		for _, name := range path[:len(path)-1] {
 			sub, ok := table[name].(map[string]any)

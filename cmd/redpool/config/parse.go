@@ -98,6 +98,9 @@ func (c *Config) leaves() map[string]leaf {
 		"maxmemory_policy":                   {&c.MaxMemoryPolicy, str},
 		"maxmemory_samples":                  {&c.MaxMemorySamples, integer},
 		"maxmemory_eviction_tenacity":        {&c.MaxMemoryEvictionTenacity, integer},
+		"requirepass":                        {&c.RequirePass, str},
+		"acl.file":                           {&c.ACL.File, str},
+		"acl.user":                           {&c.ACL.Users, "[[acl.user]] tables with name and rules"},
 	}
 	for class, l := range c.OutputBufferLimit.classes() {
 		pre := "client_output_buffer_limit." + class + "."

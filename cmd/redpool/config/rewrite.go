@@ -35,6 +35,9 @@ func Rewrite(path string, cur Config) error {
 	changes := map[string]string{}
 	oldLeaves := old.leaves()
 	for key, l := range cur.leaves() {
+		if key == "acl.user" {
+			continue // users change through ACL SETUSER and SAVE, not here
+		}
 		v, err := renderValue(l)
 		if err != nil {
 			return err

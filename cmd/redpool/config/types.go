@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -314,4 +315,47 @@ func tomlText(v any) string {
 	default:
 		return fmt.Sprint(v)
 	}
+}
+
+// ACLUsers are the [[acl.user]] tables.
+type ACLUsers []ACLUser
+
+// UnmarshalTOML decodes the [[acl.user]] tables strictly: each has a
+// string name and a string rules, and nothing else.
+func (u *ACLUsers) UnmarshalTOML(v any) error {
+	var tables []map[string]any
+	switch v := v.(type) {
+	case []map[string]any:
+		tables = v
+	case []any:
+		for _, t := range v {
+			m, ok := t.(map[string]any)
+			if !ok {
+				return errors.New("want [[acl.user]] tables with name and rules")
+			}
+			tables = append(tables, m)
+		}
+	default:
+		return errors.New("want [[acl.user]] tables with name and rules")
+	}
+	var out ACLUsers
+	for i, t := range tables {
+		var user ACLUser
+		for k, val := range t {
+			s, ok := val.(string)
+			switch {
+			case k != "name" && k != "rules":
+				return fmt.Errorf("user %d: unknown key %q (want name and rules)", i+1, k)
+			case !ok:
+				return fmt.Errorf("user %d: %s must be a string", i+1, k)
+			case k == "name":
+				user.Name = s
+			default:
+				user.Rules = s
+			}
+		}
+		out = append(out, user)
+	}
+	*u = out
+	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"net"
 	"slices"
 	"strings"
+
+	"redpool/command"
 )
 
 // msgUnknownKey is Problem.Msg for a key the file may not contain.
@@ -164,6 +166,23 @@ func (c Config) Validate() error {
 		}
 		if l.SoftSeconds < 0 || l.SoftSeconds > math.MaxInt32 {
 			add(key+"soft_seconds", "%d out of range (want 0..%d)", l.SoftSeconds, math.MaxInt32)
+		}
+	}
+
+	if c.ACL.File != "" && len(c.ACL.Users) > 0 {
+		add("acl.file", "cannot be used with [[acl.user]] tables: define users in the file or here, not both (as Redis)")
+	}
+	names := map[string]bool{}
+	for i, u := range c.ACL.Users {
+		switch {
+		case u.Name == "" || strings.ContainsAny(u.Name, " \t\r\n\v\f\x00"):
+			add("acl.user", "user %d: name %q must be non-empty, without spaces", i+1, u.Name)
+		case names[u.Name]:
+			add("acl.user", "user %d: %q is defined twice", i+1, u.Name)
+		}
+		names[u.Name] = true
+		if err := command.CheckACLRules(u.Rules); err != nil {
+			add("acl.user", "user %d (%s): %v", i+1, u.Name, err)
 		}
 	}
 

@@ -130,6 +130,7 @@ func New(cfg config.Config, o Options) (*Server, error) {
 		NotifyEvents: events,
 		OutputLimits: &limits,
 	}
+	opts.ACL = aclOptions(cfg)
 	if pers != nil {
 		opts.Log = pers.Log()
 		opts.Persister = pers
@@ -362,4 +363,17 @@ func saveString(cfg config.Config) string {
 		parts = append(parts, strconv.FormatInt(r.Seconds, 10), strconv.FormatInt(r.Changes, 10))
 	}
 	return strings.Join(parts, " ")
+}
+
+// aclOptions are the users of cfg: requirepass, [[acl.user]] and the ACL
+// file (in dir unless absolute).
+func aclOptions(cfg config.Config) *command.ACLOptions {
+	o := &command.ACLOptions{RequirePass: cfg.RequirePass}
+	if cfg.ACL.File != "" {
+		o.File = cfg.Path(cfg.ACL.File)
+	}
+	for _, u := range cfg.ACL.Users {
+		o.Users = append(o.Users, command.ACLUserRules{Name: u.Name, Rules: strings.Fields(u.Rules)})
+	}
+	return o
 }
