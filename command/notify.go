@@ -3,6 +3,7 @@ package command
 import (
 	"errors"
 	"sync/atomic"
+	"time"
 
 	"redpool/backend"
 )
@@ -160,6 +161,14 @@ next:
 // of its own. It runs after the transaction that noted them, with no
 // lock held.
 func (c *Ctx) expireStale(db int, key []byte) {
+	if c.e.pause.on.Load() {
+		// As Redis's expireIfNeeded: while a pause holds writes, an
+		// expired key reads as missing but stays.
+		if held, _, _ := c.e.pause.holds(true, time.Now()); held {
+			c.fx.stale = c.fx.stale[:0]
+			return
+		}
+	}
 	for i := range c.fx.stale {
 		s := &c.fx.stale[i]
 		if s.key == nil || db >= 0 && (s.db != db || string(s.key) != string(key)) {

@@ -36,7 +36,13 @@ func TestEncodeConfigRoundTrip(t *testing.T) {
 		OutputBufferLimit: config.OutputBufferLimits{
 			Replica: config.OutputBufferLimit{Hard: 5 * config.MB, Soft: config.MB, SoftSeconds: 7},
 		},
-		NotifyKeyspaceEvents: "KEA",
+		NotifyKeyspaceEvents:      "KEA",
+		MaxMemory:                 0, // bolt refuses a limit
+		MaxMemoryPolicy:           "allkeys-lfu",
+		MaxMemorySamples:          7,
+		MaxMemoryEvictionTenacity: 50,
+		RequirePass:               `pass "with" quotes`,
+		ACL:                       config.ACL{Users: config.ACLUsers{{Name: "alice", Rules: "on >secret ~cache:* +@read"}}},
 	}
 	cases := []config.Config{everyKey, config.Default()}
 	noSave := config.Default()
