@@ -192,7 +192,11 @@ func WriteFile(path string, o FileOptions, fill func(f *FileWriter) error) error
 		return err
 	}
 	tmp := tf.Name()
-	fw, err := NewFileWriter(tf, o)
+	err = tf.Chmod(0o644) // as Redis creates its dump
+	var fw *FileWriter
+	if err == nil {
+		fw, err = NewFileWriter(tf, o)
+	}
 	if err == nil {
 		err = fill(fw)
 	}
