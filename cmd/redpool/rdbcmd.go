@@ -86,7 +86,11 @@ func snapshotImportRDB(args []string, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 	defer f.Close()
-	fr, err := rdb.NewFileReader(f)
+	var size int64
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
+	fr, err := rdb.NewFileReader(f, size)
 	if err != nil {
 		return fail("%s: %v", src, err)
 	}

@@ -38,11 +38,9 @@ package rdb
 // by the file. A FileWriter writes each entry as it is given.
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc64"
 	"io"
 	"strconv"
 
@@ -51,32 +49,17 @@ import (
 
 // The file versions: Redis 7.0 writes 10; older files are read too.
 const (
-	// FileVersion is the version a FileWriter writes.
-	FileVersion = 10
-	// MinFileVersion and MaxFileVersion bound the versions a FileReader reads.
+	// MinFileVersion and MaxFileVersion bound the versions a FileReader
+	// reads; a FileWriter writes Version.
 	MinFileVersion = 1
-	MaxFileVersion = 10
+	MaxFileVersion = Version
 	// checksumVersion is the first version with a checksum after EOF.
 	checksumVersion = 5
 )
 
-// The opcodes that may come where a value's type byte would.
-const (
-	opFunction2    = 0xf5 // FUNCTION2: a function library's code
-	opFunctionPre  = 0xf6 // FUNCTION: Redis 7.0's pre-release format
-	opModuleAux    = 0xf7 // MODULE_AUX: a module's auxiliary data
-	opIdle         = 0xf8 // IDLE: the next key's LRU idle time
-	opFreq         = 0xf9 // FREQ: the next key's LFU counter
-	opAux          = 0xfa // AUX: a name and a value
-	opResizeDB     = 0xfb // RESIZEDB: size hints for the current database
-	opExpireTimeMs = 0xfc // EXPIRETIME_MS: the next key's expiry, Unix ms
-	opExpireTime   = 0xfd // EXPIRETIME: the next key's expiry, Unix seconds
-	opSelectDB     = 0xfe // SELECTDB: the database of the keys that follow
-	opEOF          = 0xff // EOF: the end, then the checksum
-)
-
-// Errors of the file framing. Compare with errors.Is; the errors returned
-// wrap them with the offset and details.
+// Errors of the file framing, besides the value codec's (ErrCorrupt).
+// Compare with errors.Is; the errors returned wrap them with the offset
+// and details.
 var (
 	// ErrNotRDB: the file does not start with "REDIS" and four digits.
 	ErrNotRDB = errors.New("rdb: not an RDB file")
@@ -86,50 +69,50 @@ var (
 	ErrChecksum = errors.New("rdb: checksum mismatch")
 	// ErrTruncated: the file ends before its EOF opcode and checksum.
 	ErrTruncated = errors.New("rdb: unexpected end of file")
-	// ErrUnsupported: something redpool cannot store (a module's data, a
-	// stream, the pre-release function format).
-	ErrUnsupported = errors.New("rdb: not supported")
-	// ErrBadFile: a malformed file (an unknown opcode or type, a bad length).
-	ErrBadFile = errors.New("rdb: corrupt file")
+	// ErrNotSupported: something in the file redpool cannot store: a
+	// stream, a module's value or auxiliary data, the pre-release
+	// function format.
+	ErrNotSupported = errors.New("rdb: not supported")
 )
 
-// crcTable returns the table of the CRC-64 Redis uses (Jones polynomial
-// 0xad93d23594c935a9, reflected, no initial or final xor).
-func crcTable() *crc64.Table { return crc64.MakeTable(0x95ac9329ac4bc9b5) }
+// crcHold is how many of the last bytes read a crcSource keeps out of its
+// checksum: more than the Reader above it may have read ahead (its
+// buffer, at most 64 KB) plus the 8 bytes of the checksum itself.
+const crcHold = 256 << 10
 
-// crcUpdate continues the Jones CRC crc with p (hash/crc64 inverts before
-// and after; Redis's CRC does not, so undo both).
-func crcUpdate(crc uint64, tab *crc64.Table, p []byte) uint64 {
-	return ^crc64.Update(^crc, tab, p)
-}
-
-// crcSource is the byte source of a FileReader: bytes are added to the
-// checksum as they are consumed, not as they are buffered, so that the
-// checksum stops exactly at the EOF opcode. It counts the bytes consumed
-// for error messages.
+// crcSource is the byte source under a FileReader's Reader. The Reader
+// reads ahead, so the bytes that pass here are not yet the ones consumed:
+// the source keeps the last crcHold bytes out of its running CRC, so that
+// at the end the CRC of exactly the bytes before the checksum can be
+// completed from them (sum).
 type crcSource struct {
-	br  *bufio.Reader
-	tab *crc64.Table
-	crc uint64
-	off int64
+	r    io.Reader
+	crc  uint64 // of the bytes before tail
+	done int64  // how many bytes crc covers
+	tail []byte // the bytes read after those
 }
 
 // Read implements io.Reader.
 func (s *crcSource) Read(p []byte) (int, error) {
-	n, err := s.br.Read(p)
-	s.crc = crcUpdate(s.crc, s.tab, p[:n])
-	s.off += int64(n)
+	n, err := s.r.Read(p)
+	s.tail = append(s.tail, p[:n]...)
+	if len(s.tail) >= 2*crcHold {
+		k := len(s.tail) - crcHold
+		s.crc = CRC64(s.crc, s.tail[:k])
+		s.done += int64(k)
+		s.tail = append(s.tail[:0], s.tail[k:]...)
+	}
 	return n, err
 }
 
-// ReadByte implements io.ByteReader.
-func (s *crcSource) ReadByte() (byte, error) {
-	b, err := s.br.ReadByte()
-	if err == nil {
-		s.crc = s.tab[byte(s.crc)^b] ^ (s.crc >> 8)
-		s.off++
+// sum returns the CRC of the first n bytes read, or ok false if the bytes
+// before n have been folded into the CRC already (n too small).
+func (s *crcSource) sum(n int64) (crc uint64, ok bool) {
+	k := n - s.done
+	if k < 0 || k > int64(len(s.tail)) {
+		return 0, false
 	}
-	return b, err
+	return CRC64(s.crc, s.tail[:k]), true
 }
 
 // RecordKind says what a Record holds.
@@ -159,24 +142,29 @@ type Record struct {
 // concurrent use.
 type FileReader struct {
 	src     *crcSource
-	val     valueReader
+	val     *Reader
 	version int
 	aux     [][2]string
 	db      int
 	rec     Record
 	err     error // sticky: the first error, or io.EOF after the end
-	// Resize is the last RESIZEDB hint: keys and keys with an expiry of
-	// the current database (0, 0 if the file has none).
+	// resizeKeys and resizeExpires are the current database's RESIZEDB
+	// hint.
 	resizeKeys, resizeExpires uint64
 }
 
 // NewFileReader reads the header of the RDB file in r and returns a reader
-// of its records. The error wraps ErrNotRDB, ErrVersion or ErrTruncated.
-func NewFileReader(r io.Reader) (*FileReader, error) {
-	src := &crcSource{br: bufio.NewReaderSize(r, 256<<10), tab: crcTable()}
+// of its records. size is the file's size if known (0: unknown): a length
+// in the file that promises more than the file holds is then an error
+// before anything is allocated; either way nothing is allocated for a
+// string before its bytes arrive. The error wraps ErrNotRDB, ErrVersion or
+// ErrTruncated.
+func NewFileReader(r io.Reader, size int64) (*FileReader, error) {
+	src := &crcSource{r: r}
+	val := NewReader(src, ReadOptions{Size: size})
 	var magic [9]byte
-	if _, err := io.ReadFull(src, magic[:]); err != nil {
-		return nil, fmt.Errorf("%w: the file is %d bytes, shorter than the 9-byte header", ErrNotRDB, src.off)
+	if err := val.ReadFull(magic[:]); err != nil {
+		return nil, fmt.Errorf("%w: the file is %d bytes, shorter than the 9-byte header", ErrNotRDB, val.Offset())
 	}
 	if string(magic[:5]) != "REDIS" {
 		return nil, fmt.Errorf("%w: it starts with %q, not \"REDIS\"", ErrNotRDB, magic[:5])
@@ -187,9 +175,9 @@ func NewFileReader(r io.Reader) (*FileReader, error) {
 	}
 	if v < MinFileVersion || v > MaxFileVersion {
 		return nil, fmt.Errorf("%w %d: this redpool reads versions %d to %d (Redis 7.0 writes %d; Redis 7.2 and later write newer versions)",
-			ErrVersion, v, MinFileVersion, MaxFileVersion, FileVersion)
+			ErrVersion, v, MinFileVersion, MaxFileVersion, Version)
 	}
-	return &FileReader{src: src, val: NewReader(src), version: v}, nil
+	return &FileReader{src: src, val: val, version: v}, nil
 }
 
 // Version is the file's RDB version.
@@ -200,7 +188,7 @@ func (f *FileReader) Version() int { return f.version }
 func (f *FileReader) Aux() [][2]string { return f.aux }
 
 // Offset is the number of bytes read so far.
-func (f *FileReader) Offset() int64 { return f.src.off }
+func (f *FileReader) Offset() int64 { return f.val.Offset() }
 
 // ResizeHint is the current database's RESIZEDB hint (keys, keys with an
 // expiry), 0, 0 if the file gave none.
@@ -208,8 +196,8 @@ func (f *FileReader) ResizeHint() (keys, expires uint64) { return f.resizeKeys, 
 
 // Next returns the next record. At the end of the file it verifies the
 // checksum and returns io.EOF. Any other error is final: it wraps one of
-// the package's errors (ErrTruncated for a file that ends too soon) and
-// says where in the file it happened.
+// the package's errors (ErrTruncated for a file that ends too soon,
+// ErrCorrupt for a malformed one) and says where in the file it happened.
 func (f *FileReader) Next() (*Record, error) {
 	if f.err != nil {
 		return nil, f.err
@@ -221,9 +209,9 @@ func (f *FileReader) Next() (*Record, error) {
 	}
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			err = fmt.Errorf("%w (after %d bytes): %v", ErrTruncated, f.src.off, err)
+			err = fmt.Errorf("%w: %v", ErrTruncated, err)
 		}
-		err = fmt.Errorf("at byte %d: %w", f.src.off, err)
+		err = fmt.Errorf("at byte %d: %w", f.val.Offset(), err)
 		f.err = err
 		return nil, err
 	}
@@ -236,22 +224,21 @@ var errEnd = errors.New("rdb: end")
 func (f *FileReader) next() (*Record, error) {
 	var expireAt int64
 	for {
-		op, err := f.src.ReadByte()
+		op, err := f.val.ReadByte()
 		if err != nil {
 			return nil, err
 		}
 		switch op {
-		case opEOF:
+		case OpEOF:
 			if err := f.finish(); err != nil {
 				return nil, err
 			}
 			return nil, errEnd
-		case opAux:
+		case OpAux:
 			name, err := f.val.ReadString()
 			if err != nil {
 				return nil, err
 			}
-			name = append([]byte(nil), name...)
 			val, err := f.val.ReadString()
 			if err != nil {
 				return nil, err
@@ -259,58 +246,58 @@ func (f *FileReader) next() (*Record, error) {
 			// Every field is kept, for the caller to see; Redis ignores
 			// the ones it does not know, and so do we.
 			f.aux = append(f.aux, [2]string{string(name), string(val)})
-		case opSelectDB:
+		case OpSelectDB:
 			db, err := f.val.ReadLen()
 			if err != nil {
 				return nil, err
 			}
 			if db > 1<<20 {
-				return nil, fmt.Errorf("%w: SELECTDB %d", ErrBadFile, db)
+				return nil, fmt.Errorf("%w: SELECTDB %d", ErrCorrupt, db)
 			}
 			f.db = int(db)
 			f.resizeKeys, f.resizeExpires = 0, 0
-		case opResizeDB:
+		case OpResizeDB:
 			if f.resizeKeys, err = f.val.ReadLen(); err != nil {
 				return nil, err
 			}
 			if f.resizeExpires, err = f.val.ReadLen(); err != nil {
 				return nil, err
 			}
-		case opExpireTimeMs:
+		case OpExpireTimeMs:
 			var b [8]byte
-			if _, err := io.ReadFull(f.src, b[:]); err != nil {
+			if err := f.val.ReadFull(b[:]); err != nil {
 				return nil, err
 			}
 			expireAt = int64(binary.LittleEndian.Uint64(b[:]))
-		case opExpireTime:
+		case OpExpireTime:
 			var b [4]byte
-			if _, err := io.ReadFull(f.src, b[:]); err != nil {
+			if err := f.val.ReadFull(b[:]); err != nil {
 				return nil, err
 			}
 			expireAt = int64(int32(binary.LittleEndian.Uint32(b[:]))) * 1000
-		case opIdle:
+		case OpIdle:
 			if _, err := f.val.ReadLen(); err != nil {
 				return nil, err
 			}
-		case opFreq:
-			if _, err := f.src.ReadByte(); err != nil {
+		case OpFreq:
+			if _, err := f.val.ReadByte(); err != nil {
 				return nil, err
 			}
-		case opFunction2:
+		case OpFunction2:
 			code, err := f.val.ReadString()
 			if err != nil {
 				return nil, err
 			}
 			f.rec = Record{Kind: RecordFunction, Library: code}
 			return &f.rec, nil
-		case opFunctionPre:
-			return nil, fmt.Errorf("%w: the pre-release function format (FUNCTION opcode 0xf6) of Redis 7.0's release candidates; Redis 7.0 refuses it too", ErrUnsupported)
-		case opModuleAux:
+		case OpFunction:
+			return nil, fmt.Errorf("%w: the pre-release function format (FUNCTION opcode 0xf6) of Redis 7.0's release candidates; Redis 7.0 refuses it too", ErrNotSupported)
+		case OpModuleAux:
 			id, err := f.val.ReadLen()
 			if err != nil {
 				return nil, err
 			}
-			return nil, fmt.Errorf("%w: module auxiliary data of module %q: redpool has no modules", ErrUnsupported, moduleName(id))
+			return nil, fmt.Errorf("%w: auxiliary data of module %q: redpool has no modules", ErrNotSupported, moduleName(id))
 		default:
 			return f.key(op, expireAt)
 		}
@@ -323,22 +310,21 @@ func (f *FileReader) key(t byte, expireAt int64) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	key = append(f.rec.Entry.Key[:0], key...)
-	if name, ok := unsupportedType(t); ok {
-		return nil, fmt.Errorf("%w: key %q in db %d is a %s, a type redpool does not have", ErrUnsupported, key, f.db, name)
-	}
-	if t == typeModule || t == typeModule2 {
+	switch t {
+	case TypeStreamListpack, TypeStreamListpack2, 21: // 21: Redis 7.2's streams
+		return nil, fmt.Errorf("%w: key %q in db %d is a stream, a type redpool does not have", ErrNotSupported, key, f.db)
+	case TypeModule, TypeModule2:
 		id, err := f.val.ReadLen()
 		if err != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%w: key %q in db %d holds a value of module type %q: redpool has no modules", ErrUnsupported, key, f.db, moduleName(id))
+		return nil, fmt.Errorf("%w: key %q in db %d holds a value of module type %q: redpool has no modules", ErrNotSupported, key, f.db, moduleName(id))
 	}
-	e, err := f.val.ReadValue(t)
+	v, err := f.val.ReadValue(t)
 	if err != nil {
 		return nil, fmt.Errorf("key %q in db %d: %w", key, f.db, err)
 	}
-	f.rec = Record{Kind: RecordKey, Entry: backend.Entry{DB: f.db, Key: key, Type: e.Type, ExpireAt: expireAt, Items: e.Items}}
+	f.rec = Record{Kind: RecordKey, Entry: backend.Entry{DB: f.db, Key: key, Type: v.Type, ExpireAt: expireAt, Items: v.Items}}
 	return &f.rec, nil
 }
 
@@ -347,13 +333,20 @@ func (f *FileReader) finish() error {
 	if f.version < checksumVersion {
 		return nil
 	}
-	want := f.src.crc
+	end := f.val.Offset()
 	var b [8]byte
-	if _, err := io.ReadFull(f.src.br, b[:]); err != nil {
+	if err := f.val.ReadFull(b[:]); err != nil {
 		return fmt.Errorf("the checksum after EOF: %w", io.ErrUnexpectedEOF)
 	}
 	got := binary.LittleEndian.Uint64(b[:])
-	if got != 0 && got != want {
+	if got == 0 { // written with rdbchecksum no
+		return nil
+	}
+	want, ok := f.src.sum(end)
+	if !ok {
+		return fmt.Errorf("%w: cannot compute the checksum (the reader read too far ahead)", ErrChecksum)
+	}
+	if got != want {
 		return fmt.Errorf("%w: the file says %016x, its bytes give %016x", ErrChecksum, got, want)
 	}
 	return nil

@@ -18,7 +18,13 @@ import (
 // function library, "db key type expireAt items..." for a key.
 func readAll(t testing.TB, data []byte) ([]string, *FileReader, error) {
 	t.Helper()
-	f, err := NewFileReader(bytes.NewReader(data))
+	return readAllSize(t, data, 0)
+}
+
+// readAllSize is readAll telling the reader the size (0: unknown).
+func readAllSize(t testing.TB, data []byte, size int64) ([]string, *FileReader, error) {
+	t.Helper()
+	f, err := NewFileReader(bytes.NewReader(data), size)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -153,13 +159,13 @@ func TestFileReaderErrors(t *testing.T) {
 		{"truncated header", good[:12], ErrTruncated, "unexpected end of file"},
 		{"truncated sum", good[:len(good)-3], ErrTruncated, "the checksum after EOF"},
 		{"no EOF", good[:len(good)-9], ErrTruncated, "unexpected end"},
-		{"module aux", []byte("REDIS0010\xf7\x81\x00\x00\x00\x00\x00\x00\x00\x00"), ErrUnsupported, "module auxiliary data"},
-		{"pre-release function", []byte("REDIS0010\xf6"), ErrUnsupported, "pre-release function format"},
-		{"unknown opcode", []byte("REDIS0010\xf0\x01a"), ErrBadFile, ""},
-		{"hostile length", []byte("REDIS0010\xfa\x81\x7f\xff\xff\xff\xff\xff\xff\xff"), ErrBadFile, ""},
-		{"hostile length 32", []byte("REDIS0010\xfa\x80\x7f\xff\xff\xff"), ErrBadFile, ""},
+		{"module aux", []byte("REDIS0010\xf7\x81\x00\x00\x00\x00\x00\x00\x00\x00"), ErrNotSupported, "auxiliary data of module \"AAAAAAAAA\""},
+		{"pre-release function", []byte("REDIS0010\xf6"), ErrNotSupported, "pre-release function format"},
+		{"unknown opcode", []byte("REDIS0010\xf0\x01a"), ErrCorrupt, ""},
+		{"hostile length", []byte("REDIS0010\xfa\x81\x7f\xff\xff\xff\xff\xff\xff\xff"), ErrTruncated, ""},
+		{"hostile length 32", []byte("REDIS0010\xfa\x80\x7f\xff\xff\xff"), ErrTruncated, ""},
 		{"long string, short file", []byte("REDIS0010\xfa\x80\x10\x00\x00\x00abc"), ErrTruncated, ""},
-		{"stream", golden(t, "stream.rdb"), ErrUnsupported, `key "st" in db 0 is a stream`},
+		{"stream", golden(t, "stream.rdb"), ErrNotSupported, `key "st" in db 0 is a stream`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := readAll(t, tc.data)
@@ -168,7 +174,66 @@ func TestFileReaderErrors(t *testing.T) {
 			}
 		})
 	}
+	// Knowing the size, a length beyond it is corrupt before any read.
+	for _, data := range [][]byte{
+		[]byte("REDIS0010\xfa\x81\x7f\xff\xff\xff\xff\xff\xff\xff"),
+		[]byte("REDIS0010\xfa\x80\x7f\xff\xff\xffabc"),
+		[]byte("REDIS0010\xfe\x00\x02\x01k\x81\x7f\xff\xff\xff\xff\xff\xff\xff"),
+	} {
+		if _, _, err := readAllSize(t, data, int64(len(data))); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%q with its size: %v, want ErrCorrupt", data, err)
+		}
+	}
 	if _, _, err := readAll(t, noSum); err != nil {
 		t.Errorf("a zero checksum (rdbchecksum no): %v", err)
+	}
+}
+
+// TestFileReaderGolden reads a file redis-server 7.0.15 wrote with every
+// type and encoding redpool stores (testdata/gen.sh).
+func TestFileReaderGolden(t *testing.T) {
+	data := golden(t, "all.rdb")
+	got, _, err := readAllSize(t, data, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string]string{}
+	for _, line := range got {
+		f := strings.SplitN(line, " ", 3)
+		if f[0] != "fn" {
+			byKey[f[0]+" "+f[1]] = f[2]
+		}
+	}
+	seq := func(n int, f func(i int) string) string {
+		var parts []string
+		for i := 1; i <= n; i++ {
+			parts = append(parts, f(i))
+		}
+		return fmt.Sprintf("%q", parts)
+	}
+	for key, want := range map[string]string{
+		"0 s2":       `string 0 ["12345"]`,
+		"0 s4":       `string 0 ["3000000000"]`,
+		"0 slong":    `string 0 ["` + strings.Repeat("a", 200) + `"]`,
+		"0 l1":       `list 4102444800123 ["a" "b" "c" "1" "2" "-3" "100000" "9999999999"]`,
+		"0 h1":       `hash 0 ["f1" "v1" "f2" "2"]`,
+		"0 si":       `set 0 ["-5" "1" "2" "3"]`,
+		"0 z1":       `zset 0 ["-inf" "c" "0.10000000000000001" "e" "1" "a" "2.5" "b" "inf" "d"]`,
+		"0 lbig":     "list 0 " + seq(300, func(i int) string { return fmt.Sprint(301 - i) }),
+		"3 db3key":   `string 0 ["v"]`,
+		"15 last":    `string 0 ["1"]`,
+		"0 emptystr": `string 0 [""]`,
+	} {
+		if byKey[key] != want {
+			t.Errorf("%s: got %s, want %s", key, byKey[key], want)
+		}
+	}
+	for _, key := range []string{"0 hbig", "0 sbig", "0 zbig", "0 ss", "3 db3h", "0 s1"} {
+		if byKey[key] == "" {
+			t.Errorf("%s missing", key)
+		}
+	}
+	if len(byKey) != 19 {
+		t.Errorf("%d keys, want 19", len(byKey))
 	}
 }

@@ -1,12 +1,10 @@
 package rdb
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc64"
 	"io"
 	"os"
 	"path/filepath"
@@ -20,18 +18,17 @@ import (
 // whose RDB format (version 10) it writes.
 const RedisVersion = "7.0.15"
 
-// crcSink is the byte sink of a FileWriter: it adds what passes to the
-// checksum.
+// crcSink is the byte sink of a FileWriter's Writer: it adds what passes
+// to the checksum.
 type crcSink struct {
 	w   io.Writer
-	tab *crc64.Table
 	crc uint64
 }
 
 // Write implements io.Writer.
 func (s *crcSink) Write(p []byte) (int, error) {
 	n, err := s.w.Write(p)
-	s.crc = crcUpdate(s.crc, s.tab, p[:n])
+	s.crc = CRC64(s.crc, p[:n])
 	return n, err
 }
 
@@ -41,6 +38,8 @@ type FileOptions struct {
 	Created int64
 	// UsedMem is the used-mem AUX field (bytes).
 	UsedMem int64
+	// Params are the encoding thresholds (zero: DefaultParams).
+	Params Params
 	// Aux are more AUX fields, written after Redis's own (redis-ver,
 	// redis-bits, ctime, used-mem, aof-base), e.g. repl-id and
 	// repl-offset for a replica's full sync.
@@ -53,8 +52,7 @@ type FileOptions struct {
 // for concurrent use.
 type FileWriter struct {
 	sink *crcSink
-	bw   *bufio.Writer
-	val  valueWriter
+	val  *Writer
 	db   int  // the database of the last SELECTDB, -1 before the first
 	keys bool // a key was written
 	err  error
@@ -63,10 +61,12 @@ type FileWriter struct {
 // NewFileWriter writes the header and AUX fields to w and returns a
 // writer of the rest.
 func NewFileWriter(w io.Writer, o FileOptions) (*FileWriter, error) {
-	sink := &crcSink{w: w, tab: crcTable()}
-	bw := bufio.NewWriterSize(sink, 256<<10)
-	f := &FileWriter{sink: sink, bw: bw, val: newValueWriter(bw), db: -1}
-	fmt.Fprintf(bw, "REDIS%04d", FileVersion)
+	if o.Params == (Params{}) {
+		o.Params = DefaultParams()
+	}
+	sink := &crcSink{w: w}
+	f := &FileWriter{sink: sink, val: NewWriter(sink, o.Params), db: -1}
+	_, f.err = fmt.Fprintf(f.val, "REDIS%04d", Version)
 	aux := [][2]string{
 		{"redis-ver", RedisVersion},
 		{"redis-bits", "64"},
@@ -76,7 +76,7 @@ func NewFileWriter(w io.Writer, o FileOptions) (*FileWriter, error) {
 	aux = append(aux, o.Aux...)
 	aux = append(aux, [2]string{"aof-base", "0"})
 	for _, kv := range aux {
-		f.op(opAux)
+		f.op(OpAux)
 		f.str([]byte(kv[0]))
 		f.str([]byte(kv[1]))
 	}
@@ -85,7 +85,7 @@ func NewFileWriter(w io.Writer, o FileOptions) (*FileWriter, error) {
 
 func (f *FileWriter) op(b byte) {
 	if f.err == nil {
-		f.err = f.bw.WriteByte(b)
+		f.err = f.val.WriteByte(b)
 	}
 }
 
@@ -101,7 +101,7 @@ func (f *FileWriter) WriteFunction(code []byte) error {
 	if f.keys && f.err == nil {
 		f.err = errors.New("rdb: a function library after the keys")
 	}
-	f.op(opFunction2)
+	f.op(OpFunction2)
 	f.str(code)
 	return f.err
 }
@@ -117,7 +117,7 @@ func (f *FileWriter) WriteEntry(e *backend.Entry) error {
 		return nil
 	}
 	if e.DB != f.db {
-		f.op(opSelectDB)
+		f.op(OpSelectDB)
 		if f.err == nil {
 			f.err = f.val.WriteLen(uint64(e.DB))
 		}
@@ -125,15 +125,15 @@ func (f *FileWriter) WriteEntry(e *backend.Entry) error {
 	}
 	f.keys = true
 	if e.ExpireAt != 0 {
-		f.op(opExpireTimeMs)
+		f.op(OpExpireTimeMs)
 		var b [8]byte
 		binary.LittleEndian.PutUint64(b[:], uint64(e.ExpireAt))
 		if f.err == nil {
-			_, f.err = f.bw.Write(b[:])
+			_, f.err = f.val.Write(b[:])
 		}
 	}
 	if f.err == nil {
-		f.err = f.val.WriteValue(e)
+		f.err = f.val.WriteKeyValue(e.Key, Value{Type: e.Type, Items: e.Items})
 	}
 	return f.err
 }
@@ -141,9 +141,9 @@ func (f *FileWriter) WriteEntry(e *backend.Entry) error {
 // Close writes EOF and the checksum and flushes; it does not close the
 // underlying writer.
 func (f *FileWriter) Close() error {
-	f.op(opEOF)
+	f.op(OpEOF)
 	if f.err == nil {
-		f.err = f.bw.Flush()
+		f.err = f.val.Flush()
 	}
 	if f.err != nil {
 		return f.err
