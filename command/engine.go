@@ -216,6 +216,7 @@ func Families() [][]Spec {
 		monitorCommands(),
 		scriptCommands(),
 		functionCommands(),
+		migrateCommands(),
 	}
 }
 
