@@ -217,6 +217,7 @@ func Families() [][]Spec {
 		scriptCommands(),
 		functionCommands(),
 		migrateCommands(),
+		dumpCommands(),
 	}
 }
 

@@ -118,6 +118,16 @@ const (
 	ErrSortScore Error = "ERR One or more scores can't be converted into double"
 )
 
+// Replies of DUMP and RESTORE (ErrDumpPayload, shared with FUNCTION
+// RESTORE, is in functions.go).
+const (
+	ErrBusyKey         Error = "BUSYKEY Target key name already exists."
+	ErrInvalidTTL      Error = "ERR Invalid TTL value, must be >= 0"
+	ErrInvalidIdletime Error = "ERR Invalid IDLETIME value, must be >= 0"
+	ErrInvalidFreq     Error = "ERR Invalid FREQ value, must be >= 0 and <= 255"
+	ErrBadDataFormat   Error = "ERR Bad data format"
+)
+
 // AtLeastOneKey is the reply of ZUNION, ZINTERSTORE and the like (name) to
 // a numkeys below 1.
 func AtLeastOneKey(name string) Error {

@@ -1,7 +1,7 @@
 package command
 
 import (
-	"encoding/binary"
+	"bytes"
 	"errors"
 	"slices"
 	"strings"
@@ -11,6 +11,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"redpool/persistence/rdb"
 	"redpool/session/resp"
 )
 
@@ -684,22 +685,15 @@ func functionHelp(c *Ctx) error {
 	return nil
 }
 
-// --- DUMP and RESTORE: Redis's payload ---
-
-const (
-	rdbOpcodeFunction2 = 0xf5
-	rdbVersion         = 10
-)
+// --- DUMP and RESTORE: Redis's payload (persistence/rdb) ---
 
 func functionDump(c *Ctx) error {
 	var b []byte
 	for _, lib := range c.e.functions.sorted() {
-		b = append(b, rdbOpcodeFunction2)
-		b = appendRDBString(b, lib.code)
+		b = append(b, rdb.OpFunction2)
+		b = rdb.AppendString(b, []byte(lib.code), false)
 	}
-	b = binary.LittleEndian.AppendUint16(b, rdbVersion)
-	b = binary.LittleEndian.AppendUint64(b, crc64Jones(0, b))
-	c.Bulk(b)
+	c.Bulk(rdb.AppendDumpFooter(b))
 	return nil
 }
 
@@ -766,158 +760,21 @@ func cloneMap[V any](m map[string]V) map[string]V {
 // parseFunctionPayload checks a FUNCTION DUMP payload and returns the
 // libraries' code.
 func parseFunctionPayload(p []byte) ([]string, error) {
-	if len(p) < 10 {
+	body, err := rdb.VerifyDumpPayload(p)
+	if err != nil {
 		return nil, ErrDumpPayload
 	}
-	body := p[:len(p)-8]
-	if v := binary.LittleEndian.Uint16(p[len(p)-10:]); v > rdbVersion || crc64Jones(0, body) != binary.LittleEndian.Uint64(p[len(p)-8:]) {
-		return nil, ErrDumpPayload
-	}
-	b := p[:len(p)-10]
+	r := rdb.NewReader(bytes.NewReader(body), rdb.ReadOptions{Size: int64(len(body))})
 	var codes []string
-	for len(b) > 0 {
-		if b[0] != rdbOpcodeFunction2 {
+	for r.Offset() < int64(len(body)) {
+		if op, _ := r.ReadByte(); op != rdb.OpFunction2 {
 			return nil, Error("ERR given type is not a function")
 		}
-		code, rest, err := readRDBString(b[1:])
+		code, err := r.ReadString()
 		if err != nil {
 			return nil, ErrDumpPayload
 		}
-		codes = append(codes, code)
-		b = rest
+		codes = append(codes, string(code))
 	}
 	return codes, nil
-}
-
-// appendRDBString appends s as an RDB length-prefixed string.
-func appendRDBString(b []byte, s string) []byte {
-	n := len(s)
-	switch {
-	case n < 1<<6:
-		b = append(b, byte(n))
-	case n < 1<<14:
-		b = append(b, byte(n>>8)|0x40, byte(n))
-	case n <= 0xffffffff:
-		b = append(b, 0x80)
-		b = binary.BigEndian.AppendUint32(b, uint32(n))
-	default:
-		b = append(b, 0x81)
-		b = binary.BigEndian.AppendUint64(b, uint64(n))
-	}
-	return append(b, s...)
-}
-
-var errRDB = errors.New("bad RDB string")
-
-// readRDBLen reads an RDB length; enc is set for the encoded forms (0xC0...).
-func readRDBLen(b []byte) (n uint64, enc bool, rest []byte, err error) {
-	if len(b) == 0 {
-		return 0, false, nil, errRDB
-	}
-	switch b[0] >> 6 {
-	case 0:
-		return uint64(b[0] & 0x3f), false, b[1:], nil
-	case 1:
-		if len(b) < 2 {
-			return 0, false, nil, errRDB
-		}
-		return uint64(b[0]&0x3f)<<8 | uint64(b[1]), false, b[2:], nil
-	case 2:
-		switch {
-		case b[0] == 0x80 && len(b) >= 5:
-			return uint64(binary.BigEndian.Uint32(b[1:])), false, b[5:], nil
-		case b[0] == 0x81 && len(b) >= 9:
-			return binary.BigEndian.Uint64(b[1:]), false, b[9:], nil
-		}
-		return 0, false, nil, errRDB
-	}
-	return uint64(b[0] & 0x3f), true, b[1:], nil
-}
-
-// readRDBString reads an RDB string: plain or LZF-compressed.
-func readRDBString(b []byte) (string, []byte, error) {
-	n, enc, rest, err := readRDBLen(b)
-	if err != nil {
-		return "", nil, err
-	}
-	if !enc {
-		if uint64(len(rest)) < n {
-			return "", nil, errRDB
-		}
-		return string(rest[:n]), rest[n:], nil
-	}
-	if n != 3 { // RDB_ENC_LZF; integer encodings never hold code
-		return "", nil, errRDB
-	}
-	clen, _, rest, err := readRDBLen(rest)
-	if err != nil {
-		return "", nil, err
-	}
-	ulen, _, rest, err := readRDBLen(rest)
-	if err != nil || uint64(len(rest)) < clen {
-		return "", nil, errRDB
-	}
-	out, err := lzfDecompress(rest[:clen], int(ulen))
-	if err != nil {
-		return "", nil, err
-	}
-	return string(out), rest[clen:], nil
-}
-
-// lzfDecompress expands LZF data (liblzf's format) to n bytes.
-func lzfDecompress(in []byte, n int) ([]byte, error) {
-	out := make([]byte, 0, n)
-	for i := 0; i < len(in); {
-		ctrl := int(in[i])
-		i++
-		if ctrl < 32 {
-			l := ctrl + 1
-			if i+l > len(in) || len(out)+l > n {
-				return nil, errRDB
-			}
-			out = append(out, in[i:i+l]...)
-			i += l
-			continue
-		}
-		l := ctrl >> 5
-		if l == 7 {
-			if i >= len(in) {
-				return nil, errRDB
-			}
-			l += int(in[i])
-			i++
-		}
-		if i >= len(in) {
-			return nil, errRDB
-		}
-		ref := len(out) - (ctrl&0x1f)<<8 - 1 - int(in[i])
-		i++
-		if ref < 0 || len(out)+l+2 > n {
-			return nil, errRDB
-		}
-		for j := 0; j < l+2; j++ {
-			out = append(out, out[ref+j])
-		}
-	}
-	if len(out) != n {
-		return nil, errRDB
-	}
-	return out, nil
-}
-
-// crc64Jones is Redis's CRC-64 (Jones polynomial, reflected, no final
-// xor), as its DUMP payloads carry.
-func crc64Jones(crc uint64, b []byte) uint64 {
-	const poly = 0x95ac9329ac4bc9b5 // 0xad93d23594c935a9 reflected
-	for _, x := range b {
-		crc ^= uint64(x)
-		for k := 0; k < 8; k++ {
-			if crc&1 != 0 {
-				crc = crc>>1 ^ poly
-			} else {
-				crc >>= 1
-			}
-		}
-	}
-	return crc
 }

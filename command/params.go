@@ -100,6 +100,7 @@ func redisKnobs() []Param {
 		fixedParam("pidfile", ""),
 		fixedParam("logfile", ""),
 		fixedParam("unixsocket", ""),
+		enumKnob("sanitize-dump-payload", "no", "no", "yes", "clients"),
 	}
 }
 

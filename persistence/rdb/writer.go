@@ -394,10 +394,10 @@ func (e *encoder) zset(header func(byte), items [][]byte, flush func() error) er
 	return nil
 }
 
-// appendScore appends s as Redis's d2string does for a listpack: an
-// integer within ±2^52 in decimal, -0 as "-0", else %.17g.
+// appendScore appends s as Redis 7.0's d2string does for a listpack: an
+// integer within ±2^52 in decimal (-0 too: "0"), else %.17g.
 func appendScore(b []byte, s float64) []byte {
-	if s > -4503599627370495 && s < 4503599627370496 && s == math.Trunc(s) && !(s == 0 && math.Signbit(s)) {
+	if s > -4503599627370495 && s < 4503599627370496 && s == math.Trunc(s) {
 		return strconv.AppendInt(b, int64(s), 10)
 	}
 	return backend.AppendScore(b, s)
