@@ -237,7 +237,7 @@ func (m *migrateSockets) migrate(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	keys, err := migrateDump(c.Tx, a.keys)
+	keys, err := migrateDump(c, a.keys)
 	if err != nil {
 		return err
 	}
@@ -359,34 +359,29 @@ func (m *migrateSockets) exchange(c *Ctx, ctx context.Context, mc *migrateConn, 
 }
 
 // migrateDump reads the keys that exist and makes their RESTORE
-// arguments: the time to live (at least 1 ms) and the DUMP payload.
-func migrateDump(tx backend.Tx, names [][]byte) ([]migrateKey, error) {
+// arguments: the time to live (at least 1 ms) and the DUMP payload, as
+// DUMP makes it.
+func migrateDump(c *Ctx, names [][]byte) ([]migrateKey, error) {
 	var keys []migrateKey
-	now := tx.Now()
+	now := c.Tx.Now()
+	params := dumpParams(c)
 	for _, key := range names {
-		t, err := tx.Type(key)
-		if err != nil {
-			return nil, err
-		}
-		info, ok := backend.Lookup(t)
-		if !ok {
+		t, err := c.Tx.Type(key)
+		if err != nil || t == backend.TypeNone {
+			if err != nil {
+				return nil, err
+			}
 			continue
 		}
-		at, _, err := tx.ExpireAt(key)
+		at, _, err := c.Tx.ExpireAt(key)
 		if err != nil {
 			return nil, err
 		}
-		var items [][]byte
-		err = info.Read(tx, key, func(chunk [][]byte) error {
-			for _, it := range chunk {
-				items = append(items, bytes.Clone(it))
-			}
-			return nil
-		})
+		v, err := readValue(c.Tx, key, t)
 		if err != nil {
 			return nil, err
 		}
-		payload, err := rdb.DumpPayload(rdb.Value{Type: t, Items: items}, rdb.DefaultParams())
+		payload, err := rdb.DumpPayload(v, params)
 		if err != nil {
 			return nil, err
 		}

@@ -147,3 +147,47 @@ func muteServer(t *testing.T) string {
 	}()
 	return ln.Addr().String()
 }
+
+// TestMigrateFromRedis: a real Redis moves keys of every type into
+// redpool, which RESTOREs them.
+func TestMigrateFromRedis(t *testing.T) {
+	r := servertest.StartRedis(t)
+	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
+		s := servertest.Start(t, servertest.WithConfig(b.Apply))
+		src := servertest.Dial(t, r.Addr)
+		dst := servertest.Dial(t, s.Addr)
+		src.Expect("+OK\r\n", "FLUSHALL")
+		h, p := hostPort(t, s.Addr)
+		mig := func(args ...string) []string { return append([]string{"MIGRATE", h, p}, args...) }
+
+		src.Expect("+OK\r\n", "SET", "s", "v")
+		src.Expect("+OK\r\n", "SET", "long", strings.Repeat("ab", 100))
+		src.Expect(":3\r\n", "RPUSH", "l", "a", "1", "c")
+		src.Expect(":1\r\n", "PEXPIRE", "l", "100000")
+		src.Expect(":2\r\n", "HSET", "h", "f", "v", "g", "w")
+		src.Expect(":3\r\n", "SADD", "st", "1", "2", "3")
+		src.Expect(":2\r\n", "ZADD", "z", "1.5", "a", "-inf", "b")
+		src.Expect("+OK\r\n", mig("s", "0", "5000")...)
+		src.Expect("+OK\r\n", mig("", "2", "5000", "KEYS", "long", "l", "h", "st", "z")...)
+		src.Expect(":0\r\n", "EXISTS", "s", "long", "l", "h", "st", "z")
+		dst.Expect("$1\r\nv\r\n", "GET", "s")
+		dst.Expect("+OK\r\n", "SELECT", "2")
+		dst.Expect("$200\r\n"+strings.Repeat("ab", 100)+"\r\n", "GET", "long")
+		dst.Expect("*3\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nc\r\n", "LRANGE", "l", "0", "-1")
+		if ttl, err := strconv.Atoi(strings.Trim(dst.Do("PTTL", "l"), ":\r\n")); err != nil || ttl < 90000 || ttl > 100000 {
+			t.Errorf("PTTL l: %v %v", ttl, err)
+		}
+		dst.Expect("$1\r\nw\r\n", "HGET", "h", "g")
+		dst.Expect("*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n", "SORT", "st")
+		dst.Expect("*4\r\n$1\r\nb\r\n$4\r\n-inf\r\n$1\r\na\r\n$3\r\n1.5\r\n", "ZRANGE", "z", "0", "-1", "WITHSCORES")
+		// redpool's RESTORE errors come back to Redis.
+		src.Expect("+OK\r\n", "SET", "s", "new")
+		src.Expect("-ERR Target instance replied with error: BUSYKEY Target key name already exists.\r\n", mig("s", "0", "5000", "COPY")...)
+		src.Expect("+OK\r\n", mig("s", "0", "5000", "REPLACE")...)
+		dst.Expect("+OK\r\n", "SELECT", "0")
+		dst.Expect("$3\r\nnew\r\n", "GET", "s")
+		src.Expect("+OK\r\n", "SET", "s", "again")
+		src.Expect("-ERR Target instance replied with error: ERR DB index is out of range\r\n", mig("s", "16", "5000")...)
+		src.Expect("$5\r\nagain\r\n", "GET", "s")
+	})
+}
