@@ -115,6 +115,9 @@ type Backend interface {
 	Snapshot(atomically func()) (Snapshot, error)
 	// Stats reports counters for INFO.
 	Stats() Stats
+	// Aux returns the auxiliary data stored under name (Tx.SetAux), nil if
+	// none. The result belongs to the caller.
+	Aux(name string) ([]byte, error)
 	// Close stops background work and releases resources. It is idempotent.
 	Close() error
 }
@@ -154,9 +157,16 @@ type Stats struct {
 	Extra [][2]string
 }
 
+// AuxFunctions is the auxiliary data name of the function libraries
+// (FUNCTION LOAD), stored as a FUNCTION DUMP payload.
+const AuxFunctions = "functions"
+
 // Snapshot is a point-in-time view of a Backend. Writes made after the
 // Snapshot was taken are invisible to it. It is not safe for concurrent use.
 type Snapshot interface {
+	// Aux returns the auxiliary data at the snapshot's instant, by name.
+	// The map and its slices must not be modified.
+	Aux() map[string][]byte
 	// Each calls fn for every live key, database by database. The Entry and
 	// its slices are valid only during the call. Each stops at the first
 	// error fn returns, or when ctx is done, and returns that error.
@@ -224,6 +234,11 @@ type Tx interface {
 	FlushAll() error
 	// SwapDB swaps the contents of two databases. Needs All.
 	SwapDB(a, b int) error
+	// SetAux stores auxiliary data val under name (see AuxFunctions),
+	// replacing what was there; an empty val removes it. Auxiliary data is
+	// not a key: FLUSHALL and the key operations leave it alone, and
+	// snapshots carry it (Snapshot.Aux). Needs All.
+	SetAux(name string, val []byte) error
 
 	// --- strings ---
 

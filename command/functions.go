@@ -112,12 +112,12 @@ func functionCommands() []Spec {
 		{Name: "fcall_ro", Arity: -3, Flags: Script | NoScript | NoTx, FindKeys: evalKeys, Run: fcallCmd, Group: grp, Summary: "Invokes a read-only function.", Since: "7.0.0"},
 		{Name: "function", Arity: -2, Flags: NoScript | AllowBusy, Run: functionCmd, Group: grp, Summary: "A container for function commands.", Since: "7.0.0",
 			Subcommands: []Spec{
-				{Name: "load", Arity: -3, Flags: NoScript, Run: functionLoad, Summary: "Creates a library."},
-				{Name: "delete", Arity: 3, Flags: NoScript, Run: functionDelete, Summary: "Deletes a library and its functions."},
-				{Name: "flush", Arity: -2, Flags: NoScript, Run: functionFlush, Summary: "Deletes all libraries and functions."},
+				{Name: "load", Arity: -3, Flags: Write | NoScript, Run: functionLoad, Summary: "Creates a library."},
+				{Name: "delete", Arity: 3, Flags: Write | NoScript, Run: functionDelete, Summary: "Deletes a library and its functions."},
+				{Name: "flush", Arity: -2, Flags: Write | NoScript, Run: functionFlush, Summary: "Deletes all libraries and functions."},
 				{Name: "list", Arity: -2, Flags: NoScript, Run: functionList, Summary: "Returns information about all libraries."},
 				{Name: "dump", Arity: 2, Flags: NoScript, Run: functionDump, Summary: "Dumps all libraries into a serialized binary payload."},
-				{Name: "restore", Arity: -3, Flags: NoScript, Run: functionRestore, Summary: "Restores all libraries from a payload."},
+				{Name: "restore", Arity: -3, Flags: Write | NoScript, Run: functionRestore, Summary: "Restores all libraries from a payload."},
 				{Name: "stats", Arity: 2, Flags: NoScript | AllowBusy, Run: functionStats, Summary: "Returns information about a function during execution."},
 				{Name: "kill", Arity: 2, Flags: NoScript | AllowBusy, Run: functionKill, Summary: "Terminates a function during execution."},
 				{Name: "help", Arity: 2, Run: functionHelp, Summary: "Returns helpful text about the different subcommands."},
@@ -476,7 +476,7 @@ func (c *Ctx) functionsWrite(change func() error) error {
 			return err
 		}
 		c.Dirty(1)
-		return nil
+		return c.storeFunctions()
 	})
 }
 
@@ -688,12 +688,7 @@ func functionHelp(c *Ctx) error {
 // --- DUMP and RESTORE: Redis's payload (persistence/rdb) ---
 
 func functionDump(c *Ctx) error {
-	var b []byte
-	for _, lib := range c.e.functions.sorted() {
-		b = append(b, rdb.OpFunction2)
-		b = rdb.AppendString(b, []byte(lib.code), false)
-	}
-	c.Bulk(rdb.AppendDumpFooter(b))
+	c.Bulk(FunctionsPayload(c.e.functions.codes()))
 	return nil
 }
 

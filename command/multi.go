@@ -201,6 +201,11 @@ func (c *Ctx) execOptions() (write bool, o backend.TxOptions) {
 	o.DB = c.Client.DB()
 	for _, q := range m.queue {
 		f := q.spec.Flags
+		if len(q.spec.Subcommands) > 0 && len(q.args) > 1 {
+			if sub := q.spec.findSub(q.args[1]); sub != nil {
+				f |= sub.Flags // FUNCTION LOAD writes
+			}
+		}
 		if f&Write != 0 {
 			write = true
 		}

@@ -116,6 +116,7 @@ func Run(t *testing.T, open Factory) {
 		{"Undeclared", testUndeclared},
 		{"WithDB", testWithDB},
 		{"ExpireCallback", testExpireCallback},
+		{"Aux", testAux},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -85,6 +85,9 @@ type Memory struct {
 	txPool sync.Pool
 	snapMu sync.Mutex // held by the open Snapshot, if any
 
+	auxMu sync.Mutex
+	aux   map[string][]byte // immutable values, replaced whole
+
 	expMu   sync.Mutex // serializes ExpireCycle
 	expNext int        // shard where the next cycle starts
 	budget  time.Duration

@@ -49,6 +49,7 @@ func (m *Memory) Snapshot(atomically func()) (backend.Snapshot, error) {
 		epoch: m.epoch.Add(1),
 		now:   backend.NowMs(m.clock),
 		parts: make([]*shardData, len(m.shards)),
+		aux:   m.auxView(),
 	}
 	for i := range m.shards {
 		sd := m.shards[i].data.Load()
@@ -66,8 +67,9 @@ func (m *Memory) Snapshot(atomically func()) (backend.Snapshot, error) {
 type snapshot struct {
 	m      *Memory
 	epoch  uint32
-	now    int64         // expiry decisions use the time of the snapshot
-	parts  []*shardData  // database d's shard s at parts[d*shardsPerDB+s]
+	now    int64        // expiry decisions use the time of the snapshot
+	parts  []*shardData // database d's shard s at parts[d*shardsPerDB+s]
+	aux    map[string][]byte
 	batch  []*entry      // reused between chunks
 	items  [][]byte      // reused Entry.Items buffer
 	e      backend.Entry // reused Entry

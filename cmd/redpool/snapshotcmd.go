@@ -181,7 +181,8 @@ func restoreIntoBackend(cfg config.Config, src string, force bool, stdout io.Wri
 }
 
 // restoreInto loads src into b (described as name in messages), refusing a
-// store that holds keys unless force, which empties it first.
+// store that holds keys unless force, which empties it first (keys and
+// function libraries).
 func restoreInto(b backend.Backend, name, src string, force bool, stdout io.Writer, fail func(string, ...any) int) int {
 	if err := emptyStore(b, name, force); err != nil {
 		return fail("%v", err)
@@ -197,7 +198,7 @@ func restoreInto(b backend.Backend, name, src string, force bool, stdout io.Writ
 }
 
 // emptyStore refuses a store b (described as name) that holds keys unless
-// force, which empties it.
+// force, which empties it (keys and function libraries).
 func emptyStore(b backend.Backend, name string, force bool) error {
 	var held int64
 	for _, n := range b.Stats().Keys {
@@ -209,7 +210,10 @@ func emptyStore(b backend.Backend, name string, force bool) error {
 	if !force {
 		return fmt.Errorf("the store %s holds %d keys; use -force to replace them", name, held)
 	}
-	if err := b.Update(backend.TxOptions{All: true}, func(tx backend.Tx) error { return tx.FlushAll() }); err != nil {
+	err := b.Update(backend.TxOptions{All: true}, func(tx backend.Tx) error {
+		return errors.Join(tx.FlushAll(), tx.SetAux(backend.AuxFunctions, nil))
+	})
+	if err != nil {
 		return fmt.Errorf("empty the store %s: %w", name, err)
 	}
 	return nil

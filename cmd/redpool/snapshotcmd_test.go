@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -19,6 +20,7 @@ import (
 
 	"redpool/backend"
 	"redpool/backend/bolt"
+	"redpool/backend/memory"
 	"redpool/persistence/fsutil"
 	"redpool/persistence/snapshot"
 	"redpool/session/resp"
@@ -347,4 +349,51 @@ func roundTrip(t *testing.T, c net.Conn, args ...string) string {
 		t.Fatal(err)
 	}
 	return line + string(body)
+}
+
+// TestRestoreFunctionsIntoBolt: a snapshot's function libraries go into
+// the bolt file with its keys; -force drops the ones the store held.
+func TestRestoreFunctionsIntoBolt(t *testing.T) {
+	dir := t.TempDir()
+	clk := backend.NewManualClock(cmdT0)
+	mem := memory.New(memory.Options{Clock: clk, ExpiryInterval: -1})
+	defer mem.Close()
+	payload := []byte("functions payload")
+	err := mem.Update(backend.TxOptions{All: true}, func(tx backend.Tx) error {
+		e := sampleEntries()[0]
+		return errors.Join(backend.Put(tx, &e), tx.SetAux(backend.AuxFunctions, payload))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := mem.Snapshot(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "with-functions.rpdb")
+	_, err = snapshot.Save(context.Background(), src, snap, cmdT0.UnixMilli())
+	snap.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := testSnapshot(t, dir, "plain.rpdb", sampleEntries()...)
+
+	b, err := bolt.Open(bolt.Options{Path: filepath.Join(dir, "redpool.db"), Sync: bolt.SyncNone, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	fail := func(format string, a ...any) int { t.Errorf(format, a...); return 1 }
+	if code := restoreInto(b, "bolt", src, false, io.Discard, fail); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if got, _ := b.Aux(backend.AuxFunctions); string(got) != string(payload) {
+		t.Fatalf("bolt functions %q, want %q", got, payload)
+	}
+	if code := restoreInto(b, "bolt", plain, true, io.Discard, fail); code != 0 {
+		t.Fatalf("force: exit %d", code)
+	}
+	if got, _ := b.Aux(backend.AuxFunctions); got != nil {
+		t.Fatalf("after a forced restore of a snapshot without functions: %q", got)
+	}
 }

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -65,6 +66,7 @@ type Reader struct {
 	arena   []byte // record bytes
 	parts   [][]byte
 	e       backend.Entry
+	aux     map[string][]byte
 	err     error // sticky; io.EOF after the end
 
 	// split, if not 0, makes a collection record longer than split bytes
@@ -88,8 +90,60 @@ func NewReader(r io.Reader) (*Reader, error) {
 	d.bodyLen = h.Length - HeaderSize - trailerSize
 	d.hr = crcReader{r: r, left: d.bodyLen}
 	d.br = bufio.NewReaderSize(&d.hr, int(min(d.bodyLen, readBufSize)))
+	if h.Aux {
+		if err := d.readAux(); err != nil {
+			return nil, err
+		}
+	}
 	return d, nil
 }
+
+// readAux reads the auxiliary data section that follows the header.
+func (d *Reader) readAux() error {
+	corrupt := func(what string, n uint64) error {
+		return fmt.Errorf("%w: aux section: %s %d at offset %d", ErrCorrupt, what, n, HeaderSize+d.off)
+	}
+	// field reads a length-prefixed item; the end marker must still fit.
+	field := func() ([]byte, error) {
+		n, err := d.uvarint()
+		if err != nil {
+			return nil, err
+		}
+		if n > uint64(d.bodyLen-d.off-1) {
+			return nil, corrupt("length", n)
+		}
+		b, err := d.read(int(n))
+		return bytes.Clone(b), err
+	}
+	count, err := d.uvarint()
+	if err != nil {
+		return err
+	}
+	if count == 0 || count > uint64(d.bodyLen-d.off)/2 {
+		return corrupt("count", count)
+	}
+	d.aux = make(map[string][]byte, count)
+	for range count {
+		name, err := field()
+		if err != nil {
+			return err
+		}
+		val, err := field()
+		if err != nil {
+			return err
+		}
+		if _, dup := d.aux[string(name)]; dup || len(val) == 0 {
+			return fmt.Errorf("%w: aux section: %q repeated or empty", ErrCorrupt, name)
+		}
+		d.aux[string(name)] = val
+	}
+	d.release()
+	return nil
+}
+
+// Aux returns the snapshot's auxiliary data (nil if it has none), read
+// with the header. The map belongs to the caller.
+func (d *Reader) Aux() map[string][]byte { return d.aux }
 
 // Header returns the header (CRC is known once Next has returned io.EOF).
 func (d *Reader) Header() Header { return d.h }

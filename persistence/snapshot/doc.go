@@ -12,12 +12,14 @@
 //	offset  size  field
 //	     0     8  magic      "\x89RPSNAP\n"
 //	     8     2  version    1
-//	    10     2  flags      0 (reserved; a reader refuses bits it does not know)
+//	    10     2  flags      bit 0: an aux section follows the header; a
+//	                         reader refuses bits it does not know
 //	    12     8  created    Unix time in milliseconds when the view was fixed
 //	    20     8  length     size of the whole file in bytes
 //	    28     8  keys       number of key records
 //	    36     4  hcrc       CRC-32C (Castagnoli) of bytes 0..35
-//	    40        records    keys key records, then the end marker
+//	    40        aux        only with flag bit 0, see below
+//	              records    keys key records, then the end marker
 //	              end        one 0x00 byte
 //	length-4   4  crc        CRC-32C of bytes 0 .. length-5 (the whole file
 //	                         before it, header included)
@@ -26,6 +28,16 @@
 //	|  magic  |ver |flag| created | length | keys | hcrc | records  | 00 | crc |
 //	+---------+----+----+---------+--------+------+------+==========+----+-----+
 //	 0         8    10   12        20       28     36     40               len-4
+//
+// The aux section holds the backend's auxiliary data (backend.Snapshot.Aux:
+// the function libraries, as a FUNCTION DUMP payload under "functions"):
+//
+//	uvarint  count     >= 1
+//	count times, names in byte order:
+//	  uvarint nlen, nlen bytes of name; uvarint vlen (>= 1), vlen bytes of value
+//
+// A snapshot of a backend without auxiliary data has no section and a zero
+// flags field, so it is the same file as before the section existed.
 //
 // A key record is its length, then the fields:
 //

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"maps"
+	"slices"
 
 	"redpool/backend"
 )
@@ -39,6 +41,7 @@ type Writer struct {
 	bw      *bufio.Writer
 	created int64
 	keys    uint64
+	aux     bool // the aux section was written
 	scratch [3*binary.MaxVarintLen64 + 9]byte
 	err     error
 	done    bool
@@ -62,6 +65,27 @@ func newWriter(w io.Writer, created int64, bufSize int) *Writer {
 
 // Keys is the number of key records written so far.
 func (w *Writer) Keys() uint64 { return w.keys }
+
+// WriteAux writes the auxiliary data section (backend.Snapshot.Aux: the
+// function libraries), names in byte order. It must come before the first
+// key; an empty aux writes nothing.
+func (w *Writer) WriteAux(aux map[string][]byte) error {
+	switch {
+	case w.err != nil:
+		return w.err
+	case w.done || w.keys > 0 || w.aux:
+		return errors.New("snapshot: WriteAux after a key, twice, or after Close")
+	case len(aux) == 0:
+		return nil
+	}
+	w.aux = true
+	w.write(binary.AppendUvarint(w.scratch[:0], uint64(len(aux))))
+	for _, name := range slices.Sorted(maps.Keys(aux)) {
+		w.writeBytes([]byte(name))
+		w.writeBytes(aux[name])
+	}
+	return w.err
+}
 
 // Write appends one key, as its type's registry row says (the record kind;
 // a scalar's one item, or a collection's element count and items). Empty
@@ -166,6 +190,7 @@ func (w *Writer) Close() (Header, [HeaderSize]byte, error) {
 		Created: w.created,
 		Length:  HeaderSize + w.hw.n + trailerSize,
 		Keys:    w.keys,
+		Aux:     w.aux,
 	}
 	hdr := encodeHeader(h)
 	h.CRC = crcCombine(crc32.Checksum(hdr[:], castagnoli), w.hw.crc, w.hw.n)

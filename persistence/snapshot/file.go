@@ -128,14 +128,7 @@ func verifyThenRead(f *os.File, fn func(d *Reader) error) (Header, error) {
 func WriteFile(path string, created int64, each func(write func(e *backend.Entry) error) error) (Header, error) {
 	return replaceFile(path, func(f *os.File) (Header, error) {
 		w := NewWriter(f, created)
-		if err := each(w.Write); err != nil {
-			return Header{}, err
-		}
-		h, hdr, err := w.Close()
-		if err == nil {
-			_, err = f.WriteAt(hdr[:], 0)
-		}
-		return h, err
+		return finish(f, w, each(w.Write))
 	})
 }
 
@@ -172,9 +165,26 @@ func replaceFile(path string, fill func(f *os.File) (Header, error)) (Header, er
 // Save writes every key of snap to path atomically (WriteFile). created is
 // the time the view was fixed (Unix ms). It stops early when ctx is done.
 func Save(ctx context.Context, path string, snap backend.Snapshot, created int64) (Header, error) {
-	return WriteFile(path, created, func(write func(e *backend.Entry) error) error {
-		return snap.Each(ctx, write)
+	return replaceFile(path, func(f *os.File) (Header, error) {
+		w := NewWriter(f, created)
+		if err := w.WriteAux(snap.Aux()); err != nil {
+			return Header{}, err
+		}
+		return finish(f, w, snap.Each(ctx, w.Write))
 	})
+}
+
+// finish closes w, which writes f, after err (the writing's error) and
+// puts the header in place.
+func finish(f *os.File, w *Writer, err error) (Header, error) {
+	if err != nil {
+		return Header{}, err
+	}
+	h, hdr, err := w.Close()
+	if err == nil {
+		_, err = f.WriteAt(hdr[:], 0)
+	}
+	return h, err
 }
 
 // CleanTemp removes the temporary files a writer of path left behind (a

@@ -41,7 +41,10 @@ const (
 
 	endMarker   = 0x00
 	kindExpires = 0x80
-	kindMask    = 0x7f
+
+	// flagAux: the auxiliary data section follows the header.
+	flagAux  = 0x0001
+	kindMask = 0x7f
 
 	offVersion = 8
 	offFlags   = 10
@@ -61,6 +64,8 @@ type Header struct {
 	Length  int64  // size of the whole file in bytes
 	Keys    uint64 // number of key records
 	CRC     uint32 // CRC-32C of the whole file before the trailer (from the trailer)
+	// Aux: the auxiliary data section follows the header (flag bit 0).
+	Aux bool
 }
 
 // CreatedTime returns Created as a time.
@@ -71,7 +76,11 @@ func encodeHeader(h Header) [HeaderSize]byte {
 	var b [HeaderSize]byte
 	copy(b[:], magic)
 	binary.BigEndian.PutUint16(b[offVersion:], h.Version)
-	binary.BigEndian.PutUint16(b[offFlags:], 0)
+	var flags uint16
+	if h.Aux {
+		flags |= flagAux
+	}
+	binary.BigEndian.PutUint16(b[offFlags:], flags)
 	binary.BigEndian.PutUint64(b[offCreated:], uint64(h.Created))
 	binary.BigEndian.PutUint64(b[offLength:], uint64(h.Length))
 	binary.BigEndian.PutUint64(b[offKeys:], h.Keys)
@@ -106,9 +115,11 @@ func decodeHeader(b []byte) (Header, error) {
 	if got := crc32.Checksum(b[:offHCRC], castagnoli); got != want {
 		return Header{}, fmt.Errorf("%w: header CRC-32C is %08x, header says %08x", ErrChecksum, got, want)
 	}
-	if f := binary.BigEndian.Uint16(b[offFlags:]); f != 0 {
+	f := binary.BigEndian.Uint16(b[offFlags:])
+	if f&^flagAux != 0 {
 		return Header{}, fmt.Errorf("%w: unknown flags %#04x", ErrBadVersion, f)
 	}
+	h.Aux = f&flagAux != 0
 	h.Created = int64(binary.BigEndian.Uint64(b[offCreated:]))
 	length := binary.BigEndian.Uint64(b[offLength:])
 	if length < minSize || length > 1<<62 {

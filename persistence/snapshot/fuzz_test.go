@@ -28,8 +28,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{4, 0, 1, 0, 0, 0})
 	f.Add([]byte{12, 0, 0x81, 0, 0, 1, 0x8b, 0xcf, 0xe5, 0x68, 0, 0, 0, 0})
 	f.Add([]byte{8, 0, 2, 0, 2, 1, 'a', 1, 'b', 0})
+	f.Add([]byte{1, 1, 'a', 1, 'b', 4, 0, 1, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, in := range [][]byte{data, frame(5, uint64(len(data)/minRecord), data), frame(5, 1, data)} {
+		for _, in := range [][]byte{data, frame(5, uint64(len(data)/minRecord), data), frame(5, 1, data), frameAux(1, data)} {
 			var entries []backend.Entry
 			var h Header
 			var err error

@@ -73,6 +73,19 @@ type loader struct {
 // loadFrom applies every key of d to b in batches. The decoder keeps its
 // records until release, so a batch's entries alias d's arena: no copying.
 func loadFrom(ctx context.Context, d *Reader, b backend.Backend, st *LoadStats) error {
+	if aux := d.Aux(); len(aux) > 0 {
+		err := b.Update(backend.TxOptions{All: true}, func(tx backend.Tx) error {
+			for name, val := range aux {
+				if err := tx.SetAux(name, val); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
 	d.keep = true
 	d.split = loadBatchBytes // a huge record comes in pieces
 	ndb := b.Databases()

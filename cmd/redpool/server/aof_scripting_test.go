@@ -107,3 +107,40 @@ func TestAOFFunctions(t *testing.T) {
 	s = restart(t, s, server.Options{})
 	servertest.Dial(t, s.Addr).Expect("*0\r\n", "FUNCTION", "LIST")
 }
+
+// TestFunctionsSnapshotAndBolt: libraries survive a restart with snapshot
+// persistence (memory: in the snapshot file; bolt: in the bolt file), a
+// FUNCTION FLUSH too, and a library loaded inside MULTI.
+func TestFunctionsSnapshotAndBolt(t *testing.T) {
+	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
+		s := servertest.Start(t, servertest.WithConfig(b.Apply), servertest.WithConfig(snapshotMode()))
+		c := servertest.Dial(t, s.Addr)
+		libA := "#!lua name=liba\nredis.register_function('fa', function(keys, args) return redis.call('incr', keys[1]) end)"
+		libB := "#!lua name=libb\nredis.register_function('fb', function(keys, args) return 'b' end)"
+		c.Expect("$4\r\nliba\r\n", "FUNCTION", "LOAD", libA)
+		c.Expect("+OK\r\n", "MULTI")
+		c.Expect("+QUEUED\r\n", "FUNCTION", "LOAD", libB)
+		c.Expect("*1\r\n$4\r\nlibb\r\n", "EXEC")
+		c.Expect(":1\r\n", "FCALL", "fa", "1", "n")
+		dump := c.Do("FUNCTION", "DUMP")
+		c.Expect("+OK\r\n", "SAVE")
+		shutdown(t, s)
+		s = servertest.StartConfig(t, s.Config, server.Options{})
+		c = servertest.Dial(t, s.Addr)
+		c.Expect(dump, "FUNCTION", "DUMP")
+		c.Expect(":2\r\n", "FCALL", "fa", "1", "n")
+		c.Expect("$1\r\nb\r\n", "FCALL", "fb", "0")
+		c.Expect("+OK\r\n", "FUNCTION", "DELETE", "liba")
+		c.Expect("+OK\r\n", "SAVE")
+		shutdown(t, s)
+		s = servertest.StartConfig(t, s.Config, server.Options{})
+		c = servertest.Dial(t, s.Addr)
+		c.Expect("-ERR Function not found\r\n", "FCALL", "fa", "1", "n")
+		c.Expect("$1\r\nb\r\n", "FCALL", "fb", "0")
+		c.Expect("+OK\r\n", "FUNCTION", "FLUSH")
+		c.Expect("+OK\r\n", "SAVE")
+		shutdown(t, s)
+		s = servertest.StartConfig(t, s.Config, server.Options{})
+		servertest.Dial(t, s.Addr).Expect("*0\r\n", "FUNCTION", "LIST")
+	})
+}

@@ -141,6 +141,10 @@ func New(cfg config.Config, o Options) (*Server, error) {
 			return nil, err
 		}
 	}
+	if err := eng.LoadStoredFunctions(); err != nil {
+		_ = s.closeStorage(context.Background())
+		return nil, err
+	}
 	p, err := pool.New(pool.Options{MaxClients: cfg.MaxClients, Engine: eng, Settings: s.settings, Logger: o.Logger, FDLimit: o.FDLimit})
 	if err != nil {
 		_ = s.closeStorage(context.Background())

@@ -1,0 +1,74 @@
+package command
+
+import (
+	"fmt"
+
+	"redpool/backend"
+	"redpool/persistence/rdb"
+)
+
+// Function libraries are data: every change (FUNCTION LOAD, DELETE, FLUSH,
+// RESTORE) stores the whole set in the backend as auxiliary data
+// (backend.AuxFunctions), in the transaction of the change, as a FUNCTION
+// DUMP payload. Snapshots carry it and the bolt file keeps it; the server
+// loads it at start (LoadStoredFunctions). The AOF keeps the commands
+// themselves, and its replay stores the set again as it goes.
+
+// FunctionsPayload returns libraries' code as a FUNCTION DUMP payload:
+// Redis's RDB function records, RDB version and CRC-64.
+func FunctionsPayload(codes []string) []byte {
+	var b []byte
+	for _, code := range codes {
+		b = append(b, rdb.OpFunction2)
+		b = rdb.AppendString(b, []byte(code), false)
+	}
+	return rdb.AppendDumpFooter(b)
+}
+
+// ParseFunctionsPayload checks a FUNCTION DUMP payload and returns the
+// libraries' code.
+func ParseFunctionsPayload(p []byte) ([]string, error) { return parseFunctionPayload(p) }
+
+// codes returns the libraries' code, by library name.
+func (r *functionRegistry) codes() []string {
+	libs := r.sorted()
+	codes := make([]string, len(libs))
+	for i, lib := range libs {
+		codes[i] = lib.code
+	}
+	return codes
+}
+
+// storeFunctions stores the libraries in c's transaction, which locks
+// everything; an empty set removes the data.
+func (c *Ctx) storeFunctions() error {
+	codes := c.e.functions.codes()
+	var p []byte
+	if len(codes) > 0 {
+		p = FunctionsPayload(codes)
+	}
+	return c.Tx.SetAux(backend.AuxFunctions, p)
+}
+
+// LoadStoredFunctions replaces the engine's libraries with those stored
+// in its backend, if any: the server calls it once the data is loaded
+// (bolt file, snapshot, AOF) and before it serves.
+func (e *Engine) LoadStoredFunctions() error {
+	p, err := e.backend.Aux(backend.AuxFunctions)
+	if err != nil || p == nil {
+		return err
+	}
+	codes, err := parseFunctionPayload(p)
+	if err != nil {
+		return fmt.Errorf("stored function libraries: %w", err)
+	}
+	libs := make([]*functionLib, 0, len(codes))
+	for _, code := range codes {
+		lib, err := e.scripts.compileLibrary(code)
+		if err != nil {
+			return fmt.Errorf("stored function libraries: %w", err)
+		}
+		libs = append(libs, lib)
+	}
+	return e.functions.restore(libs, "flush")
+}
