@@ -29,14 +29,16 @@ const rdbUsage = `  redpool snapshot import-rdb [-config FILE] [-force] DUMP.RDB
       the snapshot or AOF a memory server loads at start (persistence.mode
       = "snapshot" or "aof"). Strings, lists, hashes, sets and sorted sets
       of every database, with their expiry times (keys already expired are
-      skipped), and function libraries (AOF only, for now). A key of a
+      skipped), and function libraries. A key of a
       type redpool does not have (a stream, a module's) stops the import
       with an error naming it. Refuses a store that holds keys unless
       -force, which replaces them. Stop the server that uses the store
       first.
   redpool snapshot export-rdb [-config FILE] OUT.RDB
-      Write the data the config's server would load as an RDB file
-      (version 10) that Redis 7.0 loads, atomically.
+      Write the data the config's server would load (keys and function
+      libraries) as an RDB file (version 10) that Redis 7.0 loads,
+      atomically. Stop the server first (AOF and bolt stores are locked
+      while it runs).
 `
 
 // rdbCmd parses the arguments of import-rdb and export-rdb: the flags
@@ -102,10 +104,10 @@ func snapshotImportRDB(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case cfg.Backend == config.BackendBolt:
 		name = cfg.Path(cfg.Bolt.File)
-		st, err = importIntoBolt(cfg, fr, force, stderr)
+		st, err = importIntoBolt(cfg, fr, force)
 	case cfg.PersistMode() == config.ModeSnapshot:
 		name = cfg.Path(cfg.Persistence.Snapshot.File)
-		st, err = importIntoSnapshot(cfg, fr, force, stderr)
+		st, err = importIntoSnapshot(cfg, fr, force)
 	case cfg.PersistMode() == config.ModeAOF:
 		name = cfg.Path(cfg.Persistence.AOF.File)
 		st, err = importIntoAOF(cfg, fr, force)
@@ -120,23 +122,8 @@ func snapshotImportRDB(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// skipLibraries returns a library function for a store that cannot keep
-// function libraries yet: it counts them, and warn (called after the load
-// into st) reports the count.
-func skipLibraries(stderr io.Writer, st *rdb.LoadStats) (skip func([]byte) error, warn func()) {
-	var n int
-	skip = func([]byte) error { n++; return nil }
-	warn = func() {
-		st.Libraries = 0
-		if n > 0 {
-			fmt.Fprintf(stderr, "redpool snapshot import-rdb: warning: %d function libraries skipped: redpool keeps them only in an AOF (persistence.mode = \"aof\"); load them with FUNCTION LOAD\n", n)
-		}
-	}
-	return skip, warn
-}
-
 // importIntoBolt loads fr into the configured bolt file.
-func importIntoBolt(cfg config.Config, fr *rdb.FileReader, force bool, stderr io.Writer) (st rdb.LoadStats, err error) {
+func importIntoBolt(cfg config.Config, fr *rdb.FileReader, force bool) (st rdb.LoadStats, err error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return st, err
 	}
@@ -152,11 +139,11 @@ func importIntoBolt(cfg config.Config, fr *rdb.FileReader, force bool, stderr io
 	if err := emptyStore(b, cfg.Path(cfg.Bolt.File), force); err != nil {
 		return st, err
 	}
-	skip, warn := skipLibraries(stderr, &st)
-	st, err = rdb.Load(context.Background(), fr, b, time.Now().UnixMilli(), skip)
-	if err == nil {
-		warn()
+	funcs, err := newFuncStore(b)
+	if err != nil {
+		return st, err
 	}
+	st, err = rdb.Load(context.Background(), fr, b, time.Now().UnixMilli(), funcs.load)
 	return st, partial(err)
 }
 
@@ -169,8 +156,10 @@ func partial(err error) error {
 }
 
 // importIntoSnapshot writes fr as the configured snapshot file, which a
-// memory server loads at start: record by record, never all in memory.
-func importIntoSnapshot(cfg config.Config, fr *rdb.FileReader, force bool, stderr io.Writer) (st rdb.LoadStats, err error) {
+// memory server loads at start. A file without function libraries is
+// copied record by record, never all in memory; one with libraries goes
+// through a memory backend, which keeps them as the server does.
+func importIntoSnapshot(cfg config.Config, fr *rdb.FileReader, force bool) (st rdb.LoadStats, err error) {
 	dst := cfg.Path(cfg.Persistence.Snapshot.File)
 	if err := snapshotEmpty(dst, force); err != nil {
 		return st, err
@@ -181,15 +170,29 @@ func importIntoSnapshot(cfg config.Config, fr *rdb.FileReader, force bool, stder
 	}
 	defer func() { err = errors.Join(err, unlock()) }()
 	now := time.Now()
-	skip, warn := skipLibraries(stderr, &st)
+	if rec, err := fr.Peek(); err == nil && rec.Kind == rdb.RecordFunction {
+		b := memory.New(memory.Options{Databases: cfg.Databases})
+		defer func() { err = errors.Join(err, b.Close()) }()
+		funcs, err := newFuncStore(b)
+		if err != nil {
+			return st, err
+		}
+		if st, err = rdb.Load(context.Background(), fr, b, now.UnixMilli(), funcs.load); err != nil {
+			return st, err
+		}
+		snap, err := b.Snapshot(nil)
+		if err != nil {
+			return st, err
+		}
+		defer snap.Close()
+		_, err = snapshot.Save(context.Background(), dst, snap, now.UnixMilli())
+		return st, err
+	}
 	_, err = snapshot.WriteFile(dst, now.UnixMilli(), func(write func(e *backend.Entry) error) error {
 		var err error
-		st, err = rdb.Each(fr, now.UnixMilli(), write, skip)
+		st, err = rdb.Each(fr, now.UnixMilli(), write, nil)
 		return err
 	})
-	if err == nil {
-		warn()
-	}
 	return st, err
 }
 
@@ -207,46 +210,76 @@ func importIntoAOF(cfg config.Config, fr *rdb.FileReader, force bool) (st rdb.Lo
 		return st, err
 	}
 	defer func() { err = errors.Join(err, a.close()) }()
-	name := cfg.Path(cfg.Persistence.AOF.File)
-	if err := emptyStore(a.b, name, force); err != nil {
+	if err := emptyStore(a.b, cfg.Path(cfg.Persistence.AOF.File), force); err != nil {
 		return st, err
 	}
 	if force {
-		if err := a.apply("FUNCTION", "FLUSH"); err != nil {
+		if err := a.funcs.apply("FUNCTION", "FLUSH"); err != nil {
 			return st, err
 		}
 	}
-	st, err = rdb.Load(context.Background(), fr, a.b, time.Now().UnixMilli(), func(code []byte) error {
-		if err := a.apply("FUNCTION", "LOAD", string(code)); err != nil {
-			return fmt.Errorf("FUNCTION LOAD of a library: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
+	if st, err = rdb.Load(context.Background(), fr, a.b, time.Now().UnixMilli(), a.funcs.load); err != nil {
 		return st, err
 	}
 	return st, a.rewrite()
 }
 
+// funcStore runs FUNCTION commands on the libraries of a backend through
+// a command engine of its own, as the server runs them: libraries are
+// compiled and checked, and stored in the backend with the keys.
+type funcStore struct {
+	eng *command.Engine
+	r   aof.Replayer
+}
+
+// newFuncStore loads the libraries stored in b.
+func newFuncStore(b backend.Backend) (*funcStore, error) {
+	clock := backend.SystemClock{}
+	fns := command.NewFunctionLibraries()
+	eng, err := command.NewEngine(command.Options{Backend: b, Clock: clock, Functions: fns})
+	if err != nil {
+		return nil, err
+	}
+	if err := eng.LoadStoredFunctions(); err != nil {
+		return nil, err
+	}
+	r, err := aof.NewReplayer(b, clock, fns)
+	if err != nil {
+		return nil, err
+	}
+	return &funcStore{eng: eng, r: r}, nil
+}
+
+// apply runs a command (FUNCTION LOAD, FLUSH).
+func (s *funcStore) apply(args ...string) error {
+	argv := make([][]byte, len(args))
+	for i, a := range args {
+		argv[i] = []byte(a)
+	}
+	s.r.BeginFile()
+	return s.r.Apply(argv)
+}
+
+// load is FUNCTION LOAD of code.
+func (s *funcStore) load(code []byte) error {
+	if err := s.apply("FUNCTION", "LOAD", string(code)); err != nil {
+		return fmt.Errorf("FUNCTION LOAD of a library: %w", err)
+	}
+	return nil
+}
+
 // aofStore is the data of an AOF: a memory backend it was replayed into.
 type aofStore struct {
-	b   backend.Backend
-	log *aof.Log
-	r   aof.Replayer
-	eng *command.Engine // serves the libraries for the rewrite
+	b     backend.Backend
+	log   *aof.Log
+	funcs *funcStore // its replayer replays the AOF
 }
 
 // openAOFStore replays the configured AOF (if there is one) into a new
 // memory backend. The caller holds the directory locks.
 func openAOFStore(cfg config.Config) (*aofStore, error) {
-	clock := backend.SystemClock{}
-	b := memory.New(memory.Options{Databases: cfg.Databases, Clock: clock})
-	fns := command.NewFunctionLibraries()
-	eng, err := command.NewEngine(command.Options{Backend: b, Clock: clock, Functions: fns})
-	if err != nil {
-		return nil, errors.Join(err, b.Close())
-	}
-	r, err := aof.NewReplayer(b, clock, fns)
+	b := memory.New(memory.Options{Databases: cfg.Databases})
+	funcs, err := newFuncStore(b)
 	if err != nil {
 		return nil, errors.Join(err, b.Close())
 	}
@@ -258,23 +291,13 @@ func openAOFStore(cfg config.Config) (*aofStore, error) {
 		RewriteMinSize: 1 << 62, // no automatic rewrite
 		MaxBulkLen:     max(int64(cfg.ProtoMaxBulkLen), aof.DefaultMaxBulkLen),
 		Backend:        b,
-		Preamble:       eng.FunctionRecords,
+		Preamble:       funcs.eng.FunctionRecords,
 	})
-	a := &aofStore{b: b, log: l, r: r, eng: eng}
-	if err := l.Start(r); err != nil {
+	a := &aofStore{b: b, log: l, funcs: funcs}
+	if err := l.Start(funcs.r); err != nil {
 		return nil, errors.Join(fmt.Errorf("load the AOF %s: %w", path, err), a.close())
 	}
 	return a, nil
-}
-
-// apply runs a command (FUNCTION LOAD, FLUSH) on the store's libraries.
-func (a *aofStore) apply(args ...string) error {
-	argv := make([][]byte, len(args))
-	for i, s := range args {
-		argv[i] = []byte(s)
-	}
-	a.r.BeginFile()
-	return a.r.Apply(argv)
 }
 
 // rewrite replaces the AOF with the backend's data and waits for it.
@@ -344,16 +367,9 @@ func snapshotExportRDB(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail("open the %s backend: %v", cfg.Backend, err)
 		}
-		err = errors.Join(exportBackend(b, out, o, nil, count), b.Close())
+		err = errors.Join(exportBackend(b, out, o, count), b.Close())
 	case cfg.PersistMode() == config.ModeSnapshot:
-		src := cfg.Path(cfg.Persistence.Snapshot.File)
-		err = rdb.WriteFile(out, o, func(f *rdb.FileWriter) error {
-			_, err := snapshot.ReadFile(src, count(f.WriteEntry))
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil // no snapshot yet: the server starts empty
-			}
-			return err
-		})
+		err = exportSnapshot(cfg.Path(cfg.Persistence.Snapshot.File), out, o, count)
 	case cfg.PersistMode() == config.ModeAOF:
 		err = exportAOF(cfg, out, o, count)
 	default:
@@ -366,25 +382,82 @@ func snapshotExportRDB(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// counter wraps a write function to count the keys it writes.
+type counter func(write func(e *backend.Entry) error) func(e *backend.Entry) error
+
+// writeLibraries writes the libraries of a FUNCTION DUMP payload (the
+// backend's AuxFunctions; nil: none).
+func writeLibraries(f *rdb.FileWriter, payload []byte) error {
+	if payload == nil {
+		return nil
+	}
+	codes, err := command.ParseFunctionsPayload(payload)
+	if err != nil {
+		return fmt.Errorf("the stored function libraries: %w", err)
+	}
+	for _, code := range codes {
+		if err := f.WriteFunction([]byte(code)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // exportBackend writes b's data and libraries to out.
-func exportBackend(b backend.Backend, out string, o rdb.FileOptions, libraries [][]byte, count func(func(*backend.Entry) error) func(*backend.Entry) error) error {
+func exportBackend(b backend.Backend, out string, o rdb.FileOptions, count counter) error {
 	snap, err := b.Snapshot(nil)
 	if err != nil {
 		return err
 	}
 	defer snap.Close()
 	return rdb.WriteFile(out, o, func(f *rdb.FileWriter) error {
-		for _, code := range libraries {
-			if err := f.WriteFunction(code); err != nil {
-				return err
-			}
+		if err := writeLibraries(f, snap.Aux()[backend.AuxFunctions]); err != nil {
+			return err
 		}
 		return snap.Each(context.Background(), count(f.WriteEntry))
 	})
 }
 
+// exportSnapshot writes the snapshot file src (none: no data) to out,
+// record by record. The snapshot is verified first, so that a damaged one
+// writes nothing.
+func exportSnapshot(src, out string, o rdb.FileOptions, count counter) error {
+	if _, err := snapshot.VerifyFile(src); errors.Is(err, fs.ErrNotExist) {
+		return rdb.WriteFile(out, o, func(*rdb.FileWriter) error { return nil })
+	} else if err != nil {
+		return err
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	d, err := snapshot.NewReader(in)
+	if err != nil {
+		return fmt.Errorf("%s: %w", src, err)
+	}
+	return rdb.WriteFile(out, o, func(f *rdb.FileWriter) error {
+		if err := writeLibraries(f, d.Aux()[backend.AuxFunctions]); err != nil {
+			return err
+		}
+		write := count(f.WriteEntry)
+		for {
+			e, err := d.Next()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", src, err)
+			}
+			if err := write(e); err != nil {
+				return err
+			}
+		}
+	})
+}
+
 // exportAOF replays the configured AOF and writes its data and libraries.
-func exportAOF(cfg config.Config, out string, o rdb.FileOptions, count func(func(*backend.Entry) error) func(*backend.Entry) error) (err error) {
+func exportAOF(cfg config.Config, out string, o rdb.FileOptions, count counter) (err error) {
 	unlock, err := lockDirs(cfg)
 	if err != nil {
 		return err
@@ -395,9 +468,5 @@ func exportAOF(cfg config.Config, out string, o rdb.FileOptions, count func(func
 		return err
 	}
 	defer func() { err = errors.Join(err, a.close()) }()
-	var libs [][]byte
-	for _, rec := range a.eng.FunctionRecords() {
-		libs = append(libs, rec[2])
-	}
-	return exportBackend(a.b, out, o, libs, count)
+	return exportBackend(a.b, out, o, count)
 }

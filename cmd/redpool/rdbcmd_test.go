@@ -16,6 +16,8 @@ import (
 	"redpool/cmd/redpool/config"
 	"redpool/cmd/redpool/server"
 	"redpool/cmd/redpool/server/servertest"
+	"redpool/persistence/rdb"
+	"redpool/persistence/snapshot"
 )
 
 // The round trip with a real Redis 7.0: Redis writes an RDB file with
@@ -226,9 +228,8 @@ func TestRDBRoundTripWithRedis(t *testing.T) {
 			if !strings.Contains(out, fmt.Sprintf("imported %d keys", len(want))) {
 				t.Errorf("import-rdb said %q, want %d keys", out, len(want))
 			}
-			withFns := cfg.PersistMode() == config.ModeAOF && cfg.Backend == config.BackendMemory
-			if !withFns && !strings.Contains(errOut, "warning: 1 function libraries skipped") {
-				t.Errorf("import-rdb: no warning of the skipped library: %q", errOut)
+			if !strings.Contains(out, "and 1 function libraries") {
+				t.Errorf("import-rdb said %q, want 1 library", out)
 			}
 			// Again: refused, the store holds keys; -force replaces them.
 			code, _, errOut = runCmd(t, "snapshot", "import-rdb", "-config", cfgPath, rdbPath)
@@ -242,10 +243,8 @@ func TestRDBRoundTripWithRedis(t *testing.T) {
 			cfg.Port = 0
 			s := servertest.StartConfig(t, cfg, server.Options{})
 			compareData(t, dumpData(t, ctx, s.Addr), want)
-			if withFns {
-				if got := functionCodes(t, ctx, s.Addr); !slices.Equal(got, wantFns) {
-					t.Errorf("libraries %q, want %q", got, wantFns)
-				}
+			if got := functionCodes(t, ctx, s.Addr); !slices.Equal(got, wantFns) {
+				t.Errorf("libraries %q, want %q", got, wantFns)
 			}
 			if err := s.Shutdown(ctx); err != nil {
 				t.Fatal(err)
@@ -262,10 +261,8 @@ func TestRDBRoundTripWithRedis(t *testing.T) {
 			redisCheckRDB(t, filepath.Join(outDir, "out.rdb"))
 			back := startRedisOn(t, outDir, "out.rdb")
 			compareData(t, dumpData(t, ctx, back), want)
-			if withFns {
-				if got := functionCodes(t, ctx, back); !slices.Equal(got, wantFns) {
-					t.Errorf("libraries in Redis after export %q, want %q", got, wantFns)
-				}
+			if got := functionCodes(t, ctx, back); !slices.Equal(got, wantFns) {
+				t.Errorf("libraries in Redis after export %q, want %q", got, wantFns)
 			}
 		})
 	}
@@ -326,5 +323,34 @@ func redisCheckRDB(t *testing.T, path string) {
 	out, err := exec.Command(bin, path).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "RDB looks OK!") {
 		t.Errorf("redis-check-rdb %s: %v\n%s", path, err, out)
+	}
+}
+
+// TestImportRDBSnapshotStream: a file without function libraries goes
+// into a snapshot record by record; keys already expired are skipped.
+func TestImportRDBSnapshotStream(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "in.rdb")
+	err := rdb.WriteFile(src, rdb.FileOptions{}, func(f *rdb.FileWriter) error {
+		for _, e := range sampleEntries() {
+			if err := f.WriteEntry(&e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Dir = t.TempDir()
+	cfg.Persistence.Mode = config.ModeSnapshot
+	cfgPath := servertest.WriteConfig(t, cfg.Dir, cfg)
+	code, out, errOut := runCmd(t, "snapshot", "import-rdb", "-config", cfgPath, src)
+	if code != 0 || !strings.Contains(out, "imported 3 keys and 0 function libraries") || !strings.Contains(out, "(1 already expired, skipped)") {
+		t.Fatalf("exit %d: %q %q", code, out, errOut)
+	}
+	sum, err := snapshot.Inspect(cfg.Path(cfg.Persistence.Snapshot.File))
+	if err != nil || sum.Header.Keys != 3 {
+		t.Fatalf("the snapshot: %+v %v", sum, err)
 	}
 }

@@ -147,6 +147,7 @@ type FileReader struct {
 	aux     [][2]string
 	db      int
 	rec     Record
+	peeked  bool  // rec is the next record, read by Peek
 	err     error // sticky: the first error, or io.EOF after the end
 	// resizeKeys and resizeExpires are the current database's RESIZEDB
 	// hint.
@@ -199,6 +200,10 @@ func (f *FileReader) ResizeHint() (keys, expires uint64) { return f.resizeKeys, 
 // the package's errors (ErrTruncated for a file that ends too soon,
 // ErrCorrupt for a malformed one) and says where in the file it happened.
 func (f *FileReader) Next() (*Record, error) {
+	if f.peeked {
+		f.peeked = false
+		return &f.rec, nil
+	}
 	if f.err != nil {
 		return nil, f.err
 	}
@@ -216,6 +221,17 @@ func (f *FileReader) Next() (*Record, error) {
 		return nil, err
 	}
 	return rec, nil
+}
+
+// Peek returns the record Next will return, without consuming it (its
+// errors are Next's).
+func (f *FileReader) Peek() (*Record, error) {
+	if f.peeked {
+		return &f.rec, nil
+	}
+	rec, err := f.Next()
+	f.peeked = err == nil
+	return rec, err
 }
 
 // errEnd is next's way to say the file ended well.

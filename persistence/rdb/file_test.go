@@ -109,6 +109,8 @@ func (s memSnapshot) Each(_ context.Context, fn func(e *backend.Entry) error) er
 
 func (memSnapshot) Close() error { return nil }
 
+func (memSnapshot) Aux() map[string][]byte { return nil }
+
 func TestFileRoundTrip(t *testing.T) {
 	snap := memSnapshot{
 		{DB: 0, Key: []byte("a"), Type: backend.TypeString, Items: [][]byte{[]byte("1")}},
@@ -235,5 +237,24 @@ func TestFileReaderGolden(t *testing.T) {
 	}
 	if len(byKey) != 19 {
 		t.Errorf("%d keys, want 19", len(byKey))
+	}
+}
+
+func TestFileReaderPeek(t *testing.T) {
+	data := golden(t, "strings.rdb")
+	f, err := NewFileReader(bytes.NewReader(data), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if rec, err := f.Peek(); err != nil || rec.Kind != RecordFunction {
+			t.Fatalf("Peek: %v %v", rec, err)
+		}
+	}
+	if rec, err := f.Next(); err != nil || rec.Kind != RecordFunction {
+		t.Fatalf("Next: %v %v", rec, err)
+	}
+	if rec, err := f.Next(); err != nil || rec.Kind != RecordKey {
+		t.Fatalf("Next after the library: %v %v", rec, err)
 	}
 }
