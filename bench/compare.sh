@@ -9,6 +9,7 @@
 #   TESTS=zadd,zpopmin,zrange10,zscore bench/compare.sh    # the sorted-set family
 #   TESTS=sort,sortalpha,sortby bench/compare.sh           # SORT
 #   TESTS=publish1,publish50 bench/compare.sh              # Pub/Sub
+#   TESTS=dump_small,dump_hash1000,dump_str100k bench/compare.sh  # DUMP
 #
 # A test is a redis-benchmark -t name (set, get, incr, sadd, spop, ...) or
 # one of the custom commands below: sismember (a random member of the
@@ -20,7 +21,10 @@
 # publish1 and publish50 (PUBLISH to a channel with 1 or 50 subscribers,
 # held by bench/subscribers, which reads and discards the messages);
 # evalsha_get and evalsha_incr (EVALSHA of a script doing a GET, and of one
-# doing INCR + EXPIRE).
+# doing INCR + EXPIRE); dump_small, dump_hash1000 and dump_str100k (DUMP
+# of a 5-byte string, of a 1,000-field hash and of a 100 KB string that
+# LZF compresses, loaded first). RESTORE is not here: redis-benchmark
+# cannot send a binary payload; BenchmarkRestore* in command compare it.
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 #   NOTIFY=KEA TESTS=set,incr,lpush bench/compare.sh  # with keyspace notifications on
@@ -52,6 +56,9 @@ custom() {
     publish50) echo "PUBLISH bench:50 message:__rand_int__" ;;
     evalsha_get) echo "EVALSHA $(sha1 "$lua_get") 1 key:__rand_int__" ;;
     evalsha_incr) echo "EVALSHA $(sha1 "$lua_incr") 1 counter:__rand_int__" ;;
+    dump_small) echo "DUMP mystr5" ;;
+    dump_hash1000) echo "DUMP myhash1000" ;;
+    dump_str100k) echo "DUMP mystr100k" ;;
     *) return 1 ;;
   esac
 }
@@ -90,10 +97,15 @@ lua_incr="redis.call('incr', KEYS[1]) return redis.call('expire', KEYS[1], 100)"
 sha1() { printf '%s' "$1" | sha1sum | cut -d' ' -f1; }
 
 zset1000=()
-for i in $(seq 0 999); do zset1000+=("$i" "m$i"); done
+hash1000=()
+for i in $(seq 0 999); do zset1000+=("$i" "m$i"); hash1000+=("field:$i" "value-$((i * 7919))"); done
+for i in $(seq 0 2700); do echo "line $i of a string that compresses"; done >"$work/str100k"
 for port in "$rport" "$pport"; do
   redis-cli -p "$port" sadd myset10 m0 m1 m2 m3 m4 m5 m6 m7 m8 m9 >/dev/null
   redis-cli -p "$port" zadd myzset1000 "${zset1000[@]}" >/dev/null
+  redis-cli -p "$port" hset myhash1000 "${hash1000[@]}" >/dev/null
+  redis-cli -p "$port" set mystr5 hello >/dev/null
+  redis-cli -p "$port" -x set mystr100k <"$work/str100k" >/dev/null
   redis-cli -p "$port" script load "$lua_get" >/dev/null
   redis-cli -p "$port" script load "$lua_incr" >/dev/null
   for i in $(seq 0 99); do

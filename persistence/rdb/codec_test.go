@@ -219,7 +219,8 @@ func TestRoundTrip(t *testing.T) {
 			if err := w.Flush(); err != nil {
 				t.Fatal(err)
 			}
-			r := NewReader(&buf, ReadOptions{})
+			sum := CRC64(0, buf.Bytes())
+			r := NewReader(&buf, ReadOptions{Checksum: true})
 			typ, _ := r.ReadByte()
 			key, err := r.ReadString()
 			if err != nil || string(key) != "key" || typ != tc.typ {
@@ -231,6 +232,9 @@ func TestRoundTrip(t *testing.T) {
 			}
 			if _, err := r.ReadByte(); err != io.EOF {
 				t.Fatalf("file form: %v after the value", err)
+			}
+			if r.Sum64() != sum {
+				t.Fatalf("Sum64 %#x, want %#x", r.Sum64(), sum)
 			}
 		})
 	}

@@ -20,7 +20,10 @@
 //     loads (see the Type constants), checks everything it decodes, never
 //     panics, and never allocates for a length more than the data can
 //     hold (ReadOptions.Size) or, if the size is unknown, more than has
-//     arrived. ReadOptions.Sanitize is Redis's deep sanitization.
+//     arrived. ReadOptions.Sanitize is Redis's deep sanitization;
+//     ReadOptions.Checksum keeps the CRC-64 of what was consumed (Sum64),
+//     Offset counts it. For the CRC of what a Writer writes, put a Digest
+//     in an io.MultiWriter under it (Flush before reading the sum).
 //   - DumpPayload, ParseDumpPayload, VerifyDumpPayload and
 //     AppendDumpFooter are DUMP's payload format (below).
 //   - CRC64 and Digest are Redis's CRC-64 (Jones); AppendString is the

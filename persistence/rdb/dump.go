@@ -17,7 +17,11 @@ const dumpFooterSize = 2 + 8
 // DumpPayload returns v as DUMP's payload, encoded with the thresholds p.
 // The errors are WriteValue's.
 func DumpPayload(v Value, p Params) ([]byte, error) {
-	e := encoder{p: p}
+	size := dumpFooterSize + 16
+	for _, it := range v.Items {
+		size += len(it) + 5
+	}
+	e := encoder{p: p, buf: make([]byte, 0, size)}
 	if err := e.value(nil, v, func() error { return nil }); err != nil {
 		return nil, err
 	}

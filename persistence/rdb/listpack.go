@@ -216,12 +216,7 @@ func lpEntry(b []byte, arena *arena) (val []byte, size int, err error) {
 		if len(b) < 1+width {
 			return nil, 0, corrupt("truncated listpack entry")
 		}
-		var u uint64
-		for i := width; i >= 1; i-- {
-			u = u<<8 | uint64(b[i])
-		}
-		shift := 64 - 8*uint(width)
-		return arena.int(int64(u<<shift) >> shift), 1 + width, nil
+		return arena.int(leInt(b[1:], width)), 1 + width, nil
 	default:
 		return nil, 0, corrupt("bad listpack encoding")
 	}
@@ -229,6 +224,16 @@ func lpEntry(b []byte, arena *arena) (val []byte, size int, err error) {
 		return nil, 0, corrupt("listpack string past the end")
 	}
 	return b[hdr : hdr+strLen : hdr+strLen], hdr + strLen, nil
+}
+
+// leInt reads a signed little-endian integer of width bytes (1..8).
+func leInt(b []byte, width int) int64 {
+	var u uint64
+	for i := width - 1; i >= 0; i-- {
+		u = u<<8 | uint64(b[i])
+	}
+	shift := 64 - 8*uint(width)
+	return int64(u<<shift) >> shift
 }
 
 // lpBacklenIs reports whether b is the back length of an entry of size

@@ -140,35 +140,34 @@ func (s *lzfState) compress(o, in []byte) int {
 		if op >= outLen {
 			return 0
 		}
-		lit++
-		o[op] = in[ip]
-		op++
+		op, lit = lzfLiteral(o, op, lit, in[ip])
 		ip++
-		if lit == lzfMaxLit {
-			o[op-lit-1] = byte(lit - 1)
-			lit = 0
-			op++
-		}
 	}
 	if op+3 > outLen {
 		return 0
 	}
-	for ip < inLen {
-		lit++
-		o[op] = in[ip]
-		op++
-		ip++
-		if lit == lzfMaxLit {
-			o[op-lit-1] = byte(lit - 1)
-			lit = 0
-			op++
-		}
+	for ; ip < inLen; ip++ {
+		op, lit = lzfLiteral(o, op, lit, in[ip])
 	}
 	o[op-lit-1] = byte(lit - 1)
 	if lit == 0 {
 		op--
 	}
 	return op
+}
+
+// lzfLiteral adds byte c to the literal run of lit bytes ending at op,
+// closing the run when it is full.
+func lzfLiteral(o []byte, op, lit int, c byte) (int, int) {
+	lit++
+	o[op] = c
+	op++
+	if lit == lzfMaxLit {
+		o[op-lit-1] = byte(lit - 1)
+		lit = 0
+		op++
+	}
+	return op, lit
 }
 
 // lzfMatch extends a match of length bytes at ref and ip as liblzf does:
@@ -231,8 +230,12 @@ func lzfDecompress(dst, in []byte, n int) ([]byte, error) {
 		if ref < start || len(dst)+l+2 > end {
 			return nil, corrupt("bad LZF reference")
 		}
-		for j := range l + 2 {
-			dst = append(dst, dst[ref+j])
+		if n := l + 2; ref+n <= len(dst) {
+			dst = append(dst, dst[ref:ref+n]...) // no overlap: one copy
+		} else {
+			for j := range n {
+				dst = append(dst, dst[ref+j])
+			}
 		}
 	}
 	if len(dst) != end {

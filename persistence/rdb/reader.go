@@ -29,6 +29,10 @@ type ReadOptions struct {
 	// for a long string only as its bytes arrive, and for a collection
 	// only as its elements do.
 	Size int64
+	// Checksum keeps the CRC-64 of the bytes consumed (Sum64), for an
+	// RDB file's trailing checksum: a checksumming reader below the
+	// Reader would also count the bytes it reads ahead.
+	Checksum bool
 }
 
 // Reader decodes RDB strings and values from an io.Reader (which it
@@ -37,7 +41,8 @@ type ReadOptions struct {
 type Reader struct {
 	br    *bufio.Reader
 	opt   ReadOptions
-	read  int64 // bytes consumed
+	read  int64  // bytes consumed
+	crc   uint64 // CRC-64 of the bytes consumed, with Checksum
 	arena arena
 	lpBuf []byte // a listpack/ziplist being decoded when items do not alias it
 }
@@ -65,6 +70,9 @@ func (r *Reader) ReadByte() (byte, error) {
 		return 0, err
 	}
 	r.read++
+	if r.opt.Checksum {
+		r.crc = crcTables()[0][byte(r.crc)^b] ^ r.crc>>8
+	}
 	return b, nil
 }
 
@@ -73,8 +81,15 @@ func (r *Reader) ReadByte() (byte, error) {
 func (r *Reader) ReadFull(p []byte) error {
 	n, err := io.ReadFull(r.br, p)
 	r.read += int64(n)
+	if r.opt.Checksum {
+		r.crc = CRC64(r.crc, p[:n])
+	}
 	return err
 }
+
+// Sum64 returns the CRC-64 of the bytes consumed so far (with
+// ReadOptions.Checksum; 0 without).
+func (r *Reader) Sum64() uint64 { return r.crc }
 
 // left is the number of bytes left, or -1 if unknown.
 func (r *Reader) left() int64 {

@@ -116,12 +116,7 @@ func zlEntry(b []byte, arena *arena) (val []byte, size int, err error) {
 		if len(b) < 1+width {
 			return nil, 0, corrupt("truncated ziplist entry")
 		}
-		var u uint64
-		for i := width; i >= 1; i-- {
-			u = u<<8 | uint64(b[i])
-		}
-		shift := 64 - 8*uint(width)
-		return arena.int(int64(u<<shift) >> shift), 1 + width, nil
+		return arena.int(leInt(b[1:], width)), 1 + width, nil
 	}
 	if strLen > len(b)-hdr {
 		return nil, 0, corrupt("ziplist string past the end")

@@ -6,7 +6,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"redpool/backend"
+	"redpool/cmd/redpool/config"
+	"redpool/cmd/redpool/server"
 	"redpool/cmd/redpool/server/servertest"
 	"redpool/persistence/rdb"
 )
@@ -209,4 +213,25 @@ func TestDiffRestoreSanitize(t *testing.T) {
 			d.Do(c...)
 		}
 	})
+}
+
+// TestRestoreSurvivesRestart: RESTORE reaches the AOF with its TTL made
+// absolute (ABSTTL), so the replay gives the key the time it had left,
+// and a key a RESTORE REPLACE deleted (its TTL past) stays deleted.
+func TestRestoreSurvivesRestart(t *testing.T) {
+	clk := backend.NewManualClock(time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC))
+	s := servertest.StartConfig(t, aofConfig(t.TempDir(), config.FsyncAlways), server.Options{Clock: clk})
+	c := servertest.Dial(t, s.Addr)
+	p := payload("\x00\x05hello")
+	c.Expect("+OK\r\n", "RESTORE", "k", "100000", p)
+	c.Expect("+OK\r\n", "SET", "gone", "v")
+	c.Expect("+OK\r\n", "RESTORE", "gone", "1", p, "ABSTTL", "REPLACE")
+	c.Expect("+OK\r\n", "RESTORE", "kept", "0", p, "IDLETIME", "5")
+	clk.Advance(40 * time.Second)
+	s = restart(t, s, server.Options{Clock: clk})
+	c = servertest.Dial(t, s.Addr)
+	c.Expect(":60\r\n", "TTL", "k")
+	c.Expect("$5\r\nhello\r\n", "GET", "k")
+	c.Expect(":0\r\n", "EXISTS", "gone")
+	c.Expect(":-1\r\n", "TTL", "kept")
 }
