@@ -75,46 +75,6 @@ var (
 	ErrNotSupported = errors.New("rdb: not supported")
 )
 
-// crcHold is how many of the last bytes read a crcSource keeps out of its
-// checksum: more than the Reader above it may have read ahead (its
-// buffer, at most 64 KB) plus the 8 bytes of the checksum itself.
-const crcHold = 256 << 10
-
-// crcSource is the byte source under a FileReader's Reader. The Reader
-// reads ahead, so the bytes that pass here are not yet the ones consumed:
-// the source keeps the last crcHold bytes out of its running CRC, so that
-// at the end the CRC of exactly the bytes before the checksum can be
-// completed from them (sum).
-type crcSource struct {
-	r    io.Reader
-	crc  uint64 // of the bytes before tail
-	done int64  // how many bytes crc covers
-	tail []byte // the bytes read after those
-}
-
-// Read implements io.Reader.
-func (s *crcSource) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	s.tail = append(s.tail, p[:n]...)
-	if len(s.tail) >= 2*crcHold {
-		k := len(s.tail) - crcHold
-		s.crc = CRC64(s.crc, s.tail[:k])
-		s.done += int64(k)
-		s.tail = append(s.tail[:0], s.tail[k:]...)
-	}
-	return n, err
-}
-
-// sum returns the CRC of the first n bytes read, or ok false if the bytes
-// before n have been folded into the CRC already (n too small).
-func (s *crcSource) sum(n int64) (crc uint64, ok bool) {
-	k := n - s.done
-	if k < 0 || k > int64(len(s.tail)) {
-		return 0, false
-	}
-	return CRC64(s.crc, s.tail[:k]), true
-}
-
 // RecordKind says what a Record holds.
 type RecordKind uint8
 
@@ -141,7 +101,6 @@ type Record struct {
 // FileReader reads an RDB file record by record. It is not safe for
 // concurrent use.
 type FileReader struct {
-	src     *crcSource
 	val     *Reader
 	version int
 	aux     [][2]string
@@ -161,8 +120,7 @@ type FileReader struct {
 // string before its bytes arrive. The error wraps ErrNotRDB, ErrVersion or
 // ErrTruncated.
 func NewFileReader(r io.Reader, size int64) (*FileReader, error) {
-	src := &crcSource{r: r}
-	val := NewReader(src, ReadOptions{Size: size})
+	val := NewReader(r, ReadOptions{Size: size, Checksum: true})
 	var magic [9]byte
 	if err := val.ReadFull(magic[:]); err != nil {
 		return nil, fmt.Errorf("%w: the file is %d bytes, shorter than the 9-byte header", ErrNotRDB, val.Offset())
@@ -178,7 +136,7 @@ func NewFileReader(r io.Reader, size int64) (*FileReader, error) {
 		return nil, fmt.Errorf("%w %d: this redpool reads versions %d to %d (Redis 7.0 writes %d; Redis 7.2 and later write newer versions)",
 			ErrVersion, v, MinFileVersion, MaxFileVersion, Version)
 	}
-	return &FileReader{src: src, val: val, version: v}, nil
+	return &FileReader{val: val, version: v}, nil
 }
 
 // Version is the file's RDB version.
@@ -349,7 +307,7 @@ func (f *FileReader) finish() error {
 	if f.version < checksumVersion {
 		return nil
 	}
-	end := f.val.Offset()
+	want := f.val.Sum64()
 	var b [8]byte
 	if err := f.val.ReadFull(b[:]); err != nil {
 		return fmt.Errorf("the checksum after EOF: %w", io.ErrUnexpectedEOF)
@@ -357,10 +315,6 @@ func (f *FileReader) finish() error {
 	got := binary.LittleEndian.Uint64(b[:])
 	if got == 0 { // written with rdbchecksum no
 		return nil
-	}
-	want, ok := f.src.sum(end)
-	if !ok {
-		return fmt.Errorf("%w: cannot compute the checksum (the reader read too far ahead)", ErrChecksum)
 	}
 	if got != want {
 		return fmt.Errorf("%w: the file says %016x, its bytes give %016x", ErrChecksum, got, want)
