@@ -1,10 +1,12 @@
 package server_test
 
 import (
+	"context"
 	"net"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"redpool/cmd/redpool/server/servertest"
 )
@@ -190,4 +192,56 @@ func TestMigrateFromRedis(t *testing.T) {
 		src.Expect("-ERR Target instance replied with error: ERR DB index is out of range\r\n", mig("s", "16", "5000")...)
 		src.Expect("$5\r\nagain\r\n", "GET", "s")
 	})
+}
+
+// TestMigrateCachedConnection: MIGRATE reuses its connection to a target
+// (one connection for several calls, SELECT sent once), and the server's
+// shutdown closes it.
+func TestMigrateCachedConnection(t *testing.T) {
+	r := servertest.StartRedis(t)
+	s := servertest.Start(t)
+	src := servertest.Dial(t, s.Addr)
+	watch := servertest.Dial(t, r.Addr)
+	h, p := hostPort(t, r.Addr)
+	stat := func(section, field string) int {
+		t.Helper()
+		info := watch.Do("INFO", section)
+		for _, line := range strings.Split(info, "\r\n") {
+			if v, ok := strings.CutPrefix(line, field); ok {
+				v, _, _ = strings.Cut(v, ",")
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+		}
+		t.Fatalf("no %s in INFO %s", field, section)
+		return 0
+	}
+	before := stat("stats", "total_connections_received:")
+	for i := range 3 {
+		k := "k" + strconv.Itoa(i)
+		src.Expect("+OK\r\n", "SET", k, "v")
+		src.Expect("+OK\r\n", "MIGRATE", h, p, k, "5", "5000")
+	}
+	if n := stat("stats", "total_connections_received:") - before; n != 1 {
+		t.Errorf("%d connections for 3 MIGRATEs, want 1", n)
+	}
+	if n := stat("commandstats", "cmdstat_select:calls="); n != 1 {
+		t.Errorf("SELECT sent %d times, want 1", n)
+	}
+	if n := stat("clients", "connected_clients:"); n != 2 {
+		t.Errorf("%d clients on the target, want 2 (this test's and the cached one)", n)
+	}
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for stat("clients", "connected_clients:") != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the cached connection is still open after the shutdown")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
