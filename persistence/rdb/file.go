@@ -87,7 +87,8 @@ const (
 )
 
 // Record is one thing a FileReader found: a key or a function library.
-// It and its slices are valid until the next call to Next.
+// The Record is reused by the next call to Next; the bytes its slices
+// point to (key, items, library code) are new memory the caller may keep.
 type Record struct {
 	Kind RecordKind
 	// Entry is the key (RecordKey): database, key, expiry (absolute Unix

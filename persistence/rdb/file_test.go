@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"redpool/backend"
+	"redpool/backend/memory"
 )
 
 // readAll reads every record of an RDB file into lines: "fn <code>" for a
@@ -256,5 +257,42 @@ func TestFileReaderPeek(t *testing.T) {
 	}
 	if rec, err := f.Next(); err != nil || rec.Kind != RecordKey {
 		t.Fatalf("Next after the library: %v %v", rec, err)
+	}
+}
+
+// TestLoad stores a file in a backend, skipping the keys expired by now,
+// and refuses a database the backend does not have.
+func TestLoad(t *testing.T) {
+	data := golden(t, "all.rdb")
+	load := func(now int64, dbs int) (LoadStats, backend.Backend, error) {
+		f, err := NewFileReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := memory.New(memory.Options{Databases: dbs})
+		t.Cleanup(func() { _ = b.Close() })
+		var libs []string
+		st, err := Load(context.Background(), f, b, now, func(code []byte) error {
+			libs = append(libs, string(code))
+			return nil
+		})
+		if err == nil && (len(libs) != 1 || !strings.HasPrefix(libs[0], "#!lua name=mylib")) {
+			t.Errorf("libraries %q", libs)
+		}
+		return st, b, err
+	}
+	st, b, err := load(0, 16)
+	if err != nil || st != (LoadStats{Loaded: 19, Libraries: 1}) {
+		t.Fatalf("%+v %v", st, err)
+	}
+	if n := b.Stats().Keys; n[0] != 15 || n[3] != 3 || n[15] != 1 {
+		t.Errorf("keys per database %v", n)
+	}
+	// In the year 2100, the four keys with an expiry are gone.
+	if st, _, err = load(4200000000000, 16); err != nil || st != (LoadStats{Loaded: 15, Expired: 4, Libraries: 1}) {
+		t.Errorf("%+v %v", st, err)
+	}
+	if _, _, err = load(0, 4); !errors.Is(err, backend.ErrBadDB) || !strings.Contains(err.Error(), `key "last" is in database 15, but the server has 4 databases`) {
+		t.Errorf("too few databases: %v", err)
 	}
 }

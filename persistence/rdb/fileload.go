@@ -25,7 +25,8 @@ type LoadStats struct {
 // Each reads every record of f: keys whose expiry is at or before now
 // (Unix ms) are counted and skipped, the others passed to key, the
 // function libraries to library (nil: libraries are skipped). The entry
-// and its slices are valid only during the call. It stops at the first
+// is valid only during the call; the bytes of its key and items may be
+// kept. It stops at the first
 // error and returns it; a whole file ends with a nil error, its checksum
 // verified.
 func Each(f *FileReader, now int64, key func(e *backend.Entry) error, library func(code []byte) error) (LoadStats, error) {
@@ -80,52 +81,34 @@ func Load(ctx context.Context, f *FileReader, b backend.Backend, now int64, libr
 	return st, err
 }
 
-// batch gathers copies of entries of one database for one transaction.
+// batch gathers entries of one database for one transaction. The
+// entries' keys and items are the reader's new memory, kept as they are.
 type batch struct {
 	b       backend.Backend
 	ndb     int
 	db      int
 	entries []backend.Entry
-	arena   []byte
-	items   [][]byte
+	bytes   int
 }
 
-// add copies e into the batch, storing the batch first if e is of
-// another database or the batch is full.
+// add adds e to the batch, storing the batch first if e is of another
+// database or the batch is full.
 func (bt *batch) add(e *backend.Entry) error {
 	if e.DB >= bt.ndb {
 		return fmt.Errorf("key %q is in database %d, but the server has %d databases (see the databases setting): %w", e.Key, e.DB, bt.ndb, backend.ErrBadDB)
 	}
-	if e.DB != bt.db || len(bt.entries) >= loadBatchKeys || len(bt.arena) >= loadBatchBytes {
+	if e.DB != bt.db || len(bt.entries) >= loadBatchKeys || bt.bytes >= loadBatchBytes {
 		if err := bt.flush(); err != nil {
 			return err
 		}
 		bt.db = e.DB
 	}
-	// Copy into the arena; a full arena is replaced, never grown, so that
-	// the slices already taken stay valid.
-	size := len(e.Key)
+	bt.entries = append(bt.entries, *e)
+	bt.bytes += len(e.Key)
 	for _, it := range e.Items {
-		size += len(it)
+		bt.bytes += len(it)
 	}
-	if cap(bt.arena)-len(bt.arena) < size {
-		bt.arena = make([]byte, 0, max(size, loadBatchBytes))
-	}
-	c := backend.Entry{DB: e.DB, Type: e.Type, ExpireAt: e.ExpireAt}
-	c.Key = bt.copy(e.Key)
-	start := len(bt.items)
-	for _, it := range e.Items {
-		bt.items = append(bt.items, bt.copy(it))
-	}
-	c.Items = bt.items[start:len(bt.items):len(bt.items)]
-	bt.entries = append(bt.entries, c)
 	return nil
-}
-
-func (bt *batch) copy(p []byte) []byte {
-	n := len(bt.arena)
-	bt.arena = append(bt.arena, p...)
-	return bt.arena[n:len(bt.arena):len(bt.arena)]
 }
 
 // flush stores the batch in one transaction.
@@ -142,9 +125,6 @@ func (bt *batch) flush() error {
 		return nil
 	})
 	clear(bt.entries)
-	bt.entries = bt.entries[:0]
-	clear(bt.items)
-	bt.items = bt.items[:0]
-	bt.arena = bt.arena[:0]
+	bt.entries, bt.bytes = bt.entries[:0], 0
 	return err
 }
