@@ -252,6 +252,7 @@ func Families() [][]Spec {
 		scriptCommands(),
 		functionCommands(),
 		bitmapCommands(),
+		migrateCommands(),
 		dumpCommands(),
 		aclCommands(),
 	}

@@ -336,6 +336,22 @@ func replyError(err error) string {
 	}
 }
 
+// --- MIGRATE ---
+
+// MIGRATE's replies (the IOERR ones are Redis's, sent without "ERR").
+const (
+	ErrMigrateKeysArg Error = "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string"
+	ErrMigrateConnect Error = "IOERR error or timeout connecting to the client"
+	ErrMigrateWrite   Error = "IOERR error or timeout writing to target instance"
+	ErrMigrateRead    Error = "IOERR error or timeout reading to target instance"
+)
+
+// MigrateTargetError is MIGRATE's reply when the target answered an error
+// line (msg, without its "-").
+func MigrateTargetError(msg string) Error {
+	return Error("ERR Target instance replied with error: " + msg)
+}
+
 // --- Pub/Sub and RESET ---
 
 // ErrResetNotNormal is RESET's reply on a replica or master link.

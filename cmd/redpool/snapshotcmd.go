@@ -32,7 +32,7 @@ const snapshotUsage = `usage:
           which the server loads at start.
       Refuses a store that holds keys unless -force, which replaces them.
       Stop the server that uses the store first.
-`
+` + rdbUsage
 
 // snapshotCmd is `redpool snapshot`.
 func snapshotCmd(args []string, stdout, stderr io.Writer) int {
@@ -45,6 +45,10 @@ func snapshotCmd(args []string, stdout, stderr io.Writer) int {
 		return snapshotInspect(args[1:], stdout, stderr)
 	case "restore":
 		return snapshotRestore(args[1:], stdout, stderr)
+	case "import-rdb":
+		return snapshotImportRDB(args[1:], stdout, stderr)
+	case "export-rdb":
+		return snapshotExportRDB(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, snapshotUsage)
 		return 0
@@ -180,20 +184,8 @@ func restoreIntoBackend(cfg config.Config, src string, force bool, stdout io.Wri
 // store that holds keys unless force, which empties it first (keys and
 // function libraries).
 func restoreInto(b backend.Backend, name, src string, force bool, stdout io.Writer, fail func(string, ...any) int) int {
-	var held int64
-	for _, n := range b.Stats().Keys {
-		held += n
-	}
-	if held > 0 {
-		if !force {
-			return fail("the store %s holds %d keys; use -force to replace them", name, held)
-		}
-		err := b.Update(backend.TxOptions{All: true}, func(tx backend.Tx) error {
-			return errors.Join(tx.FlushAll(), tx.SetAux(backend.AuxFunctions, nil))
-		})
-		if err != nil {
-			return fail("empty the store %s: %v", name, err)
-		}
+	if err := emptyStore(b, name, force); err != nil {
+		return fail("%v", err)
 	}
 	start := time.Now()
 	st, err := snapshot.Load(context.Background(), src, b)
@@ -205,6 +197,45 @@ func restoreInto(b backend.Backend, name, src string, force bool, stdout io.Writ
 	return 0
 }
 
+// emptyStore refuses a store b (described as name) that holds keys unless
+// force, which empties it (keys and function libraries).
+func emptyStore(b backend.Backend, name string, force bool) error {
+	var held int64
+	for _, n := range b.Stats().Keys {
+		held += n
+	}
+	if held == 0 {
+		return nil
+	}
+	if !force {
+		return fmt.Errorf("the store %s holds %d keys; use -force to replace them", name, held)
+	}
+	err := b.Update(backend.TxOptions{All: true}, func(tx backend.Tx) error {
+		return errors.Join(tx.FlushAll(), tx.SetAux(backend.AuxFunctions, nil))
+	})
+	if err != nil {
+		return fmt.Errorf("empty the store %s: %w", name, err)
+	}
+	return nil
+}
+
+// snapshotEmpty refuses to replace the snapshot file dst if it holds keys
+// (or cannot be read), unless force.
+func snapshotEmpty(dst string, force bool) error {
+	if force {
+		return nil
+	}
+	old, err := snapshot.VerifyFile(dst)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("the existing snapshot %s cannot be read (%v); use -force to replace it", dst, err)
+	case old.Keys > 0:
+		return fmt.Errorf("the existing snapshot %s holds %d keys; use -force to replace it", dst, old.Keys)
+	}
+	return nil
+}
+
 // restoreSnapshotFile installs src as the configured snapshot file, which a
 // memory-backend server loads at start.
 func restoreSnapshotFile(cfg config.Config, src string, sum snapshot.Summary, force bool, stdout io.Writer, fail func(string, ...any) int) int {
@@ -213,15 +244,8 @@ func restoreSnapshotFile(cfg config.Config, src string, sum snapshot.Summary, fo
 		fmt.Fprintf(stdout, "%s is already the configured snapshot file (%d keys)\n", dst, sum.Header.Keys)
 		return 0
 	}
-	if !force {
-		old, err := snapshot.VerifyFile(dst)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			return fail("the existing snapshot %s cannot be read (%v); use -force to replace it", dst, err)
-		case old.Keys > 0:
-			return fail("the existing snapshot %s holds %d keys; use -force to replace it", dst, old.Keys)
-		}
+	if err := snapshotEmpty(dst, force); err != nil {
+		return fail("%v", err)
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return fail("%v", err)
