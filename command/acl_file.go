@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"redpool/persistence/fsutil"
@@ -221,28 +220,8 @@ func (a *aclUsers) save() error {
 	for _, l := range a.lines() {
 		b.WriteString(l + "\n")
 	}
-	dir := filepath.Dir(a.file)
-	f, err := os.CreateTemp(dir, filepath.Base(a.file)+".tmp-*")
-	if err != nil {
+	return fsutil.ReplaceFile(a.file, 0o644, func(f *os.File) error {
+		_, err := f.WriteString(b.String())
 		return err
-	}
-	tmp := f.Name()
-	_, err = f.WriteString(b.String())
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, a.file)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	return fsutil.SyncDir(dir)
+	})
 }

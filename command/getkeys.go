@@ -45,6 +45,20 @@ func (n respNode) has(s string) bool {
 	return false
 }
 
+// without returns a set node without the simple string s.
+func (n respNode) without(s string) respNode {
+	if !n.has(s) {
+		return n
+	}
+	out := respNode{kind: n.kind}
+	for _, k := range n.kids {
+		if k.s != s {
+			out.kids = append(out.kids, k)
+		}
+	}
+	return out
+}
+
 func commandGetKeys(c *Ctx) error { return getKeysReply(c, false) }
 
 func commandGetKeysAndFlags(c *Ctx) error { return getKeysReply(c, true) }
@@ -145,6 +159,7 @@ func findKeyRefs(s *Spec, m *commandMeta, args [][]byte) []keyRef {
 		var flags respNode
 		if len(specs) > 0 {
 			flags, _ = specs[min(i, 1)*(len(specs)-1)].field("flags")
+			flags = flags.without("incomplete") // the finder's keys are whole
 		}
 		refs = append(refs, keyRef{pos: argPos(args, k), flags: flags})
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 
 	"redpool/backend"
@@ -183,38 +182,14 @@ func WriteSnapshot(ctx context.Context, w io.Writer, snap backend.Snapshot, libr
 // directory fsynced. On any error the temporary file is removed and path
 // is untouched.
 func WriteFile(path string, o FileOptions, fill func(f *FileWriter) error) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tf, err := os.CreateTemp(dir, base+".tmp-*")
-	if err != nil {
+	return fsutil.ReplaceFile(path, 0o644, func(f *os.File) error { // 0644 as Redis creates its dump
+		fw, err := NewFileWriter(f, o)
+		if err == nil {
+			err = fill(fw)
+		}
+		if err == nil {
+			err = fw.Close()
+		}
 		return err
-	}
-	tmp := tf.Name()
-	err = tf.Chmod(0o644) // as Redis creates its dump
-	var fw *FileWriter
-	if err == nil {
-		fw, err = NewFileWriter(tf, o)
-	}
-	if err == nil {
-		err = fill(fw)
-	}
-	if err == nil {
-		err = fw.Close()
-	}
-	if err == nil {
-		err = tf.Sync()
-	}
-	if cerr := tf.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	return fsutil.SyncDir(dir)
+	})
 }

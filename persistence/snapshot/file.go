@@ -16,7 +16,7 @@ import (
 )
 
 // tempInfix joins a snapshot's name and the random suffix of its temporary files.
-const tempInfix = ".tmp-"
+const tempInfix = fsutil.TempInfix
 
 // VerifyFile checks the snapshot at path without decoding it: the header,
 // the size and the crc of the whole file, in that order (see the package
@@ -136,30 +136,15 @@ func WriteFile(path string, created int64, each func(write func(e *backend.Entry
 // temporary file beside it: fsync, close, rename, fsync the directory. On
 // any error the temporary file is removed and path is untouched.
 func replaceFile(path string, fill func(f *os.File) (Header, error)) (Header, error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, base+tempInfix+"*")
+	var h Header
+	err := fsutil.ReplaceFile(path, 0o600, func(f *os.File) (err error) {
+		h, err = fill(f)
+		return err
+	})
 	if err != nil {
 		return Header{}, err
 	}
-	tmp := f.Name()
-	h, err := fill(f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return Header{}, err
-	}
-	return h, fsutil.SyncDir(dir)
+	return h, nil
 }
 
 // Save writes every key of snap to path atomically (WriteFile). created is
