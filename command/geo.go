@@ -694,11 +694,6 @@ func geoStore(c *Ctx, q *geoQuery, points []geoPoint, event string) error {
 		}
 		result[i] = backend.ScoredMember{Member: p.member, Score: score}
 	}
-	absent, err := c.absentForNew(q.dst)
-	if err != nil {
-		return err
-	}
-	c.notifyNew(absent && len(result) > 0, q.dst) // before the store's own event, as Redis's setKey
 	return storeResult(c, q.dst, result, event)
 }
 

@@ -157,12 +157,17 @@ func zaddGeneric(c *Ctx, incr bool) error {
 	if err != nil {
 		return err
 	}
+	absent, err := c.absentForNew(key)
+	if err != nil {
+		return err
+	}
 	res, err := c.Tx.ZAdd(key, z.flags, z.pairs)
 	if err != nil {
 		return err
 	}
 	if changed := res.Added + res.Updated; changed > 0 {
 		c.Dirty(changed)
+		c.notifyNew(absent, key) // before zadd, as Redis's dbAdd
 		event := "zadd"
 		if z.flags&backend.ZAddIncr != 0 {
 			event = "zincr"
@@ -524,6 +529,10 @@ func zrangestore(c *Ctx) error {
 // dst. As in Redis, a store counts as one change, and the deletion of
 // an old dst as one.
 func storeResult(c *Ctx, dst []byte, result []backend.ScoredMember, event string) error {
+	absent, err := c.absentForNew(dst)
+	if err != nil {
+		return err
+	}
 	deleted, err := c.Tx.Delete(dst)
 	if err != nil {
 		return err
@@ -546,6 +555,7 @@ func storeResult(c *Ctx, dst []byte, result []backend.ScoredMember, event string
 		return err
 	}
 	c.Dirty(1)
+	c.notifyNew(absent, dst) // before the store's own event, as Redis's setKey
 	c.Notify(NotifyZSet, event, dst)
 	signalList(c, dst)
 	c.Int(int64(len(result)))
@@ -1088,6 +1098,13 @@ func zalgebra(c *Ctx, op setOp, dst []byte, at int) error {
 	a, err := parseZalgebra(c, op, dst != nil, false, at)
 	if err != nil {
 		return err
+	}
+	if dst != nil { // a write: the dispatcher reports misses of reads only
+		for _, s := range a.srcs {
+			if s.typ == backend.TypeNone {
+				c.notifyMiss(s.key)
+			}
+		}
 	}
 	result, err := zresult(c, op, a)
 	if err != nil {
