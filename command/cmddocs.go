@@ -33,12 +33,24 @@ type respNode struct {
 
 // commandMeta is what Redis says of one command or subcommand.
 type commandMeta struct {
-	docs       respNode // COMMAND DOCS's map for it
-	info       respNode // COMMAND INFO's entry (name, arity, flags, first, last, step, ...)
-	flags      respNode // COMMAND INFO's flags (a set)
-	categories respNode // COMMAND INFO's ACL categories (a set)
-	tips       respNode // COMMAND INFO's tips (a set)
-	keySpecs   respNode // COMMAND INFO's key specifications (an array of maps)
+	docs respNode // COMMAND DOCS's map for it
+	info respNode // COMMAND INFO's ten-element entry; kind 0 if Redis has none
+}
+
+// The elements of a COMMAND INFO entry.
+const (
+	infoFlags      = 2 // a set; then first, last and step
+	infoCategories = 6 // a set; then the tips, a set
+	infoKeySpecs   = 8 // an array of maps
+)
+
+// infoField returns element i of the command's INFO entry (the zero node
+// if Redis has no entry for it).
+func (m *commandMeta) infoField(i int) respNode {
+	if m == nil || m.info.kind == 0 {
+		return respNode{}
+	}
+	return m.info.kids[i]
 }
 
 // commandMetas maps full names ("get", "config|get") to their metadata.
@@ -86,8 +98,7 @@ func parseCommandMetas(data []byte) (commandMetas, error) {
 				return errMetaFormat
 			}
 			cm := m.get(e.kids[0].s)
-			cm.info, cm.flags = e, e.kids[2]
-			cm.categories, cm.tips, cm.keySpecs = e.kids[6], e.kids[7], e.kids[8]
+			cm.info = e
 			if err := addInfo(e.kids[9].kids); err != nil {
 				return err
 			}

@@ -72,7 +72,7 @@ func TestCommandMetaAgrees(t *testing.T) {
 				continue // a container's flags are its subcommands'
 			}
 			var redis []string
-			for _, f := range m.flags.kids {
+			for _, f := range m.infoField(infoFlags).kids {
 				if slices.Contains(modeledFlags, f.s) {
 					redis = append(redis, f.s)
 				}

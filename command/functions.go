@@ -701,7 +701,7 @@ func functionRestore(c *Ctx) error {
 	default:
 		return ErrRestorePolicy
 	}
-	codes, err := parseFunctionPayload(c.Args[2])
+	codes, err := ParseFunctionsPayload(c.Args[2])
 	if err != nil {
 		return err
 	}
@@ -752,9 +752,9 @@ func cloneMap[V any](m map[string]V) map[string]V {
 	return out
 }
 
-// parseFunctionPayload checks a FUNCTION DUMP payload and returns the
+// ParseFunctionsPayload checks a FUNCTION DUMP payload and returns the
 // libraries' code.
-func parseFunctionPayload(p []byte) ([]string, error) {
+func ParseFunctionsPayload(p []byte) ([]string, error) {
 	body, err := rdb.VerifyDumpPayload(p)
 	if err != nil {
 		return nil, ErrDumpPayload

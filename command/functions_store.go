@@ -25,10 +25,6 @@ func FunctionsPayload(codes []string) []byte {
 	return rdb.AppendDumpFooter(b)
 }
 
-// ParseFunctionsPayload checks a FUNCTION DUMP payload and returns the
-// libraries' code.
-func ParseFunctionsPayload(p []byte) ([]string, error) { return parseFunctionPayload(p) }
-
 // codes returns the libraries' code, by library name.
 func (r *functionRegistry) codes() []string {
 	libs := r.sorted()
@@ -50,15 +46,19 @@ func (c *Ctx) storeFunctions() error {
 	return c.Tx.SetAux(backend.AuxFunctions, p)
 }
 
-// LoadStoredFunctions replaces the engine's libraries with those stored
-// in its backend, if any: the server calls it once the data is loaded
-// (bolt file, snapshot, AOF) and before it serves.
+// LoadStoredFunctions loads the libraries stored in the backend: the
+// server calls it once the data is loaded (bolt file, snapshot, AOF) and
+// before it serves. Libraries an AOF replay already loaded are the ones
+// it stored as it went: they are not compiled again.
 func (e *Engine) LoadStoredFunctions() error {
+	if libs, _, _ := e.functions.counts(); libs > 0 {
+		return nil
+	}
 	p, err := e.backend.Aux(backend.AuxFunctions)
 	if err != nil || p == nil {
 		return err
 	}
-	codes, err := parseFunctionPayload(p)
+	codes, err := ParseFunctionsPayload(p)
 	if err != nil {
 		return fmt.Errorf("stored function libraries: %w", err)
 	}

@@ -85,7 +85,7 @@ func getKeysReply(c *Ctx, withFlags bool) error {
 	}
 	keys := findKeyRefs(s, m, args)
 	if len(keys) == 0 {
-		if m != nil && m.flags.has("no_mandatory_keys") {
+		if m.infoField(infoFlags).has("no_mandatory_keys") {
 			c.Array(0)
 			return nil
 		}
@@ -113,7 +113,7 @@ func hasKeys(s *Spec, m *commandMeta) bool {
 	if m == nil {
 		return s.Keys.First != 0
 	}
-	for _, ks := range m.keySpecs.kids {
+	for _, ks := range m.infoField(infoKeySpecs).kids {
 		if f, _ := ks.field("flags"); !f.has("not_key") {
 			return true
 		}
@@ -123,10 +123,7 @@ func hasKeys(s *Spec, m *commandMeta) bool {
 
 // findKeyRefs finds the keys of args (the command name at 0).
 func findKeyRefs(s *Spec, m *commandMeta, args [][]byte) []keyRef {
-	var specs []respNode
-	if m != nil {
-		specs = m.keySpecs.kids
-	}
+	specs := m.infoField(infoKeySpecs).kids
 	real, varFlags := false, false
 	for _, ks := range specs {
 		f, _ := ks.field("flags")

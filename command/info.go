@@ -24,8 +24,8 @@ import (
 // infoSections returns the sections, all of them.
 func (e *Engine) infoSections() []InfoSection {
 	now := e.clock.Now()
-	f := e.memFigures()
 	st := e.backend.Stats()
+	f := e.memFiguresOf(st)
 	secs := []InfoSection{
 		{Name: "Server", Fields: e.infoServer(now)},
 		{Name: "Clients", Fields: e.infoClients()},
@@ -145,19 +145,7 @@ func (e *Engine) infoMemory(f memFigures) [][2]string {
 		return strconv.FormatFloat(float64(a)/float64(b), 'f', 2, 64)
 	}
 	sysMem := totalSystemMemory()
-	lua := e.scripts.infoFields()
-	var luaBytes, evalBytes, cached int64
-	for _, kv := range lua {
-		n, _ := strconv.ParseInt(kv[1], 10, 64)
-		switch kv[0] {
-		case "used_memory_lua":
-			luaBytes = n
-		case "used_memory_scripts_eval":
-			evalBytes = n
-		case "number_of_cached_scripts":
-			cached = n
-		}
-	}
+	luaBytes, evalBytes, cached := e.scripts.memory()
 	libs, funcs, fnBytes := e.functions.counts()
 	maxmem := int64(min(e.mm.limit.Load(), math.MaxInt64))
 	return [][2]string{

@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	"strconv"
 
+	"redpool/backend"
 	"redpool/session/resp"
 )
 
@@ -76,10 +77,12 @@ type memFigures struct {
 	rss                  int64
 }
 
-func (e *Engine) memFigures() memFigures {
+func (e *Engine) memFigures() memFigures { return e.memFiguresOf(e.backend.Stats()) }
+
+// memFiguresOf is memFigures with the backend's stats already read.
+func (e *Engine) memFiguresOf(st backend.Stats) memFigures {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	st := e.backend.Stats()
 	f := memFigures{
 		total:     int64(ms.HeapAlloc),
 		startup:   e.startupHeap,

@@ -239,24 +239,16 @@ func (s *scripting) flush() {
 // stack and libraries (gopher-lua does not count its allocations).
 const vmBytes = luaRegistrySize*16 + luaCallStackSize*96 + 64<<10
 
-// infoFields are INFO memory's scripting fields: used_memory_lua is an
-// estimate (VMs created times vmBytes), used_memory_scripts_eval the size
-// of the cached scripts' text.
-func (s *scripting) infoFields() [][2]string {
+// memory returns INFO's script figures: the bytes of the Lua VMs, of the
+// cached scripts' bodies, and how many scripts are cached.
+func (s *scripting) memory() (vms, bodies, cached int64) {
 	s.mu.RLock()
-	n, size := len(s.cache), 0
 	for _, sc := range s.cache {
-		size += len(sc.body)
+		bodies += int64(len(sc.body))
 	}
+	cached = int64(len(s.cache))
 	s.mu.RUnlock()
-	lua := s.vms.Load() * vmBytes
-	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
-	return [][2]string{
-		{"used_memory_lua", itoa(lua)},
-		{"used_memory_lua_human", humanBytes(lua)},
-		{"used_memory_scripts_eval", itoa(int64(size))},
-		{"number_of_cached_scripts", itoa(int64(n))},
-	}
+	return s.vms.Load() * vmBytes, bodies, cached
 }
 
 // compileScript parses a script's shebang and compiles its body.

@@ -144,11 +144,7 @@ func commandList(c *Ctx) error {
 			keep = func(*Spec) bool { return false } // no modules
 		case equalFold(args[1], "aclcat"):
 			keep = func(s *Spec) bool {
-				m := c.e.meta(s)
-				if m == nil {
-					return false
-				}
-				for _, k := range m.categories.kids {
+				for _, k := range c.e.meta(s).infoField(infoCategories).kids {
 					if equalFold(arg, k.s[1:]) { // "@read"
 						return true
 					}
@@ -201,32 +197,22 @@ func writeInfoEntry(c *Ctx, name string, s *Spec) {
 	c.Array(10)
 	c.BulkString(name)
 	c.Int(int64(s.Arity))
-	m := c.e.meta(s)
-	if m != nil && m.flags.kind != 0 {
-		c.writeNode(m.flags) // Redis's names, order and the flags redpool does not model
+	if m := c.e.meta(s); m.infoField(0).kind != 0 {
+		// Redis's flags (names, order, those redpool does not model), keys
+		// (redpool's agree, TestCommandMetaAgrees, but where OBJECT's are
+		// its container's), categories, tips and key specs.
+		for _, n := range m.info.kids[infoFlags : infoKeySpecs+1] {
+			c.writeNode(n)
+		}
 	} else {
 		flags := s.infoFlags()
 		c.Set(len(flags))
 		for _, f := range flags {
 			c.Simple(f)
 		}
-	}
-	if m != nil && m.info.kind != 0 {
-		// Redis's: redpool's own agree (TestCommandMetaAgrees) but where
-		// OBJECT's keys are its container's.
-		c.writeNode(m.info.kids[3])
-		c.writeNode(m.info.kids[4])
-		c.writeNode(m.info.kids[5])
-	} else {
 		c.Int(int64(s.Keys.First))
 		c.Int(int64(s.Keys.Last))
 		c.Int(int64(s.Keys.Step))
-	}
-	if m != nil && m.categories.kind != 0 {
-		c.writeNode(m.categories)
-		c.writeNode(m.tips)
-		c.writeNode(m.keySpecs)
-	} else {
 		c.Set(0)   // ACL categories
 		c.Set(0)   // tips
 		c.Array(0) // key specs
