@@ -184,6 +184,12 @@ func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
 			return nil, err
 		}
 	}
+	if e.repl.replicaOn.Load() && !c.Client.fromPrimary {
+		if err := e.repl.refuse(spec); err != nil {
+			c.reject(spec)
+			return nil, err
+		}
+	}
 	if spec.Flags&SubscribedOK == 0 && c.Client.Subscribed() && !c.resp3() {
 		return nil, subscribedModeError(spec, args)
 	}

@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -117,6 +118,7 @@ type Engine struct {
 	pause      pauseState
 	expiry     expiryControl
 	monitors   monitors
+	repl       *replication
 	// startupHeap and memPeak are MEMORY STATS's startup.allocated and
 	// peak.allocated (the highest heap seen when asked).
 	startupHeap int64
@@ -178,6 +180,11 @@ func NewEngine(o Options) (*Engine, error) {
 		started:  o.Clock.Now(),
 		id:       newIdentity(),
 	}
+	e.repl = newReplication(e)
+	for _, p := range e.repl.params() {
+		e.params.Register(p)
+	}
+	e.log = replLog{inner: o.Log, stream: e.repl.stream}
 	e.expiry.backend, _ = o.Backend.(backend.ActiveExpiry)
 	e.pause.expiry = func(paused bool) { e.expiry.set(nil, &paused) }
 	e.metas = sync.OnceValue(func() commandMetas {
@@ -249,6 +256,8 @@ func Families() [][]Spec {
 		latencyCommands(),
 		debugCommands(),
 		monitorCommands(),
+		replicationCommands(),
+		replicaOfCommands(),
 		scriptCommands(),
 		functionCommands(),
 		bitmapCommands(),
@@ -373,6 +382,11 @@ type Client struct {
 	unblock chan unblockReason
 	noEvict atomic.Bool // CLIENT NO-EVICT
 	monitor atomic.Bool // in MONITOR mode (monitor.go)
+	// replicaSynced: the client is a replica that asked for a sync
+	// (replication.go); its connection carries the stream.
+	replicaSynced atomic.Bool
+	// fromPrimary: the client of a replica's link, applying the stream.
+	fromPrimary bool
 	// replyMode and skipArmed are CLIENT REPLY's state; only the client's
 	// session touches them.
 	replyMode int
@@ -400,6 +414,7 @@ func (e *Engine) NewClient(addr, laddr string) *Client {
 // Unregister forgets a client, the keys it watched and its subscriptions.
 func (e *Engine) Unregister(c *Client) {
 	e.monitors.remove(c)
+	e.repl.remove(c)
 	e.watches.remove(c, c.watching)
 	e.pubsub.unsubscribeAll(c)
 	e.tracking.disable(c)
@@ -448,6 +463,11 @@ type Link interface {
 	// Close ends the connection from another goroutine (CLIENT KILL): a
 	// read in progress returns at once, the command running finishes.
 	Close()
+	// Detach writes the replies so far and hands the connection's output
+	// to the command, which writes to it from then on, from any goroutine
+	// (PSYNC: the replication stream); the command also turns the
+	// client's replies off. Reading goes on as before.
+	Detach() (io.Writer, error)
 }
 
 // WaitDurable blocks until AOF record seq is as durable as the fsync policy

@@ -336,6 +336,18 @@ func replyError(err error) string {
 	}
 }
 
+// --- replication ---
+
+var errReplicaTooSlow = errors.New("replica too slow: over its output-buffer hard limit")
+
+// Replication replies.
+const (
+	ErrReadOnlyReplica   Error = "READONLY You can't write against a read only replica."
+	ErrLoading           Error = "LOADING Redis is loading the dataset in memory"
+	ErrNoMasterLink      Error = "NOMASTERLINK Can't SYNC while not connected with my master"
+	ErrInvalidMasterPort Error = "ERR Invalid master port"
+)
+
 // --- MIGRATE ---
 
 // MIGRATE's replies (the IOERR ones are Redis's, sent without "ERR").

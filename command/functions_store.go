@@ -62,6 +62,13 @@ func (e *Engine) LoadStoredFunctions() error {
 	if err != nil {
 		return fmt.Errorf("stored function libraries: %w", err)
 	}
+	return e.restoreLibraries(codes, false)
+}
+
+// restoreLibraries compiles codes and serves them instead of the
+// libraries there were; store also stores them in the backend (a
+// replica's full sync). Nothing changes if one does not compile.
+func (e *Engine) restoreLibraries(codes []string, store bool) error {
 	libs := make([]*functionLib, 0, len(codes))
 	for _, code := range codes {
 		lib, err := e.scripts.compileLibrary(code)
@@ -70,7 +77,12 @@ func (e *Engine) LoadStoredFunctions() error {
 		}
 		libs = append(libs, lib)
 	}
-	return e.functions.restore(libs, "flush")
+	if err := e.functions.restore(libs, "flush"); err != nil || !store || len(codes) == 0 {
+		return err
+	}
+	return e.backend.Update(backend.TxOptions{All: true}, func(tx backend.Tx) error {
+		return tx.SetAux(backend.AuxFunctions, FunctionsPayload(codes))
+	})
 }
 
 // counts returns the number of libraries and functions and the bytes of

@@ -283,9 +283,9 @@ func (e *Engine) infoStats(now time.Time, expired int64) [][2]string {
 		{"instantaneous_input_repl_kbps", "0.00"},
 		{"instantaneous_output_repl_kbps", "0.00"},
 		{"rejected_connections", fmtInt(e.rejected.Load())},
-		{"sync_full", "0"},
-		{"sync_partial_ok", "0"},
-		{"sync_partial_err", "0"},
+		{"sync_full", fmtInt(e.repl.syncFull.Load())},
+		{"sync_partial_ok", fmtInt(e.repl.syncPartialOK.Load())},
+		{"sync_partial_err", fmtInt(e.repl.syncPartialErr.Load())},
 		{"expired_keys", fmtInt(expired)},
 		{"expired_stale_perc", "0.00"},
 		{"expired_time_cap_reached_count", "0"},
@@ -322,22 +322,6 @@ func (e *Engine) infoStats(now time.Time, expired int64) [][2]string {
 		{"reply_buffer_shrinks", "0"},
 		{"reply_buffer_expands", "0"},
 	}, e.acl.infoFields()...) // Redis 7.2's, after 7.0's
-}
-
-func (e *Engine) infoReplication() [][2]string {
-	return [][2]string{
-		{"role", "master"},
-		{"connected_slaves", "0"},
-		{"master_failover_state", "no-failover"},
-		{"master_replid", e.id.replID},
-		{"master_replid2", strings.Repeat("0", 40)},
-		{"master_repl_offset", "0"},
-		{"second_repl_offset", "-1"},
-		{"repl_backlog_active", "0"},
-		{"repl_backlog_size", "1048576"},
-		{"repl_backlog_first_byte_offset", "0"},
-		{"repl_backlog_histlen", "0"},
-	}
 }
 
 // cpuFields are the process's CPU times. Every thread of redpool serves

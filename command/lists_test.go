@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
@@ -106,6 +107,7 @@ type blockLink struct{ gone chan struct{} }
 
 func (l *blockLink) Flush() error                     { return nil }
 func (l *blockLink) Watch() (<-chan struct{}, func()) { return l.gone, func() {} }
+func (l *blockLink) Detach() (io.Writer, error)       { return io.Discard, nil }
 func (l *blockLink) Context() context.Context         { return context.Background() }
 func (l *blockLink) Close()                           {}
 func newBlockLink() *blockLink                        { return &blockLink{gone: make(chan struct{})} }

@@ -303,6 +303,17 @@ func hzKnob() Param {
 	return IntParam("hz", 0, math.MaxInt32, v.Load, func(n int64) error { v.Store(min(max(n, 1), 500)); return nil })
 }
 
+// stringKnob is an inert string parameter.
+func stringKnob(name, def string) Param {
+	var mu sync.Mutex
+	v := def
+	return Param{
+		Name: name,
+		Get:  func() string { mu.Lock(); defer mu.Unlock(); return v },
+		Set:  func(s string) error { mu.Lock(); defer mu.Unlock(); v = s; return nil },
+	}
+}
+
 // boolKnob is an inert yes/no parameter (either case on input).
 func boolKnob(name string, def bool) Param {
 	v := new(atomic.Bool)

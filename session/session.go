@@ -263,6 +263,15 @@ func (s *Session) Flush() error {
 	return err
 }
 
+// Detach writes the replies so far and hands the connection's output to
+// the command (PSYNC). Part of command.Link.
+func (s *Session) Detach() (io.Writer, error) {
+	if err := s.Flush(); err != nil {
+		return nil, err
+	}
+	return s.conn, nil
+}
+
 // Context is done when the server shuts down. Part of command.Link.
 func (s *Session) Context() context.Context { return s.ctx }
 

@@ -1,0 +1,211 @@
+package server_test
+
+import (
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"redpool/cmd/redpool/config"
+	"redpool/cmd/redpool/server/servertest"
+)
+
+// Replication end to end, with real redis-server processes on both sides:
+// a Redis replica of a redpool primary, a redpool replica of a Redis
+// primary, and redpool replicas of redpool (memory and bolt).
+
+// rawInfoField returns field of INFO section from a raw bulk reply.
+func rawInfoField(raw, field string) string {
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(field) + `:(.*)\r$`).FindStringSubmatch(raw)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// waitReplicated polls until the replica's link is up and its offset is
+// the primary's, and fails after 20 s.
+func waitReplicated(t *testing.T, primary, replica *servertest.Conn) {
+	t.Helper()
+	start := time.Now()
+	defer func() { t.Logf("replicated in %v", time.Since(start)) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		p := primary.Do("INFO", "replication")
+		r := replica.Do("INFO", "replication")
+		po, ro := rawInfoField(p, "master_repl_offset"), rawInfoField(r, "slave_repl_offset")
+		if rawInfoField(r, "master_link_status") == "up" && po != "" && po == ro {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replica not in sync after 20 s:\nprimary:\n%s\nreplica:\n%s", p, r)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// writeEveryType writes values of every type, some with TTLs, in two
+// databases, plus a function library.
+func writeEveryType(t *testing.T, c *servertest.Conn, prefix string) {
+	t.Helper()
+	for i := range 200 {
+		c.Expect("+OK\r\n", "SET", prefix+"s"+strconv.Itoa(i), strings.Repeat("v", i))
+	}
+	c.Expect("+OK\r\n", "SET", prefix+"ttl", "v", "PX", "600000")
+	c.Do("RPUSH", prefix+"list", "a", "b", "c")
+	c.Do("HSET", prefix+"hash", "f", "1", "g", "2")
+	c.Do("SADD", prefix+"set", "a", "1", "b")
+	c.Do("ZADD", prefix+"zset", "1", "a", "2.5", "b")
+	c.Do("PFADD", prefix+"hll", "a", "b", "c")
+	c.Do("SETBIT", prefix+"bits", "100", "1")
+	c.Do("INCRBYFLOAT", prefix+"float", "1.5")
+	c.Do("EXPIRE", prefix+"list", "1000")
+	c.Do("SELECT", "3")
+	c.Do("SET", prefix+"indb3", "x")
+	c.Do("SELECT", "0")
+	c.Do("MULTI")
+	c.Do("INCR", prefix+"counter")
+	c.Do("LPUSH", prefix+"list", "z")
+	c.Do("EXEC")
+	c.Do("EVAL", "redis.call('set', KEYS[1], 'fromlua') return 1", "1", prefix+"lua")
+}
+
+func sameDigest(t *testing.T, a, b *servertest.Conn) {
+	t.Helper()
+	for _, db := range []string{"0", "3"} {
+		a.Do("SELECT", db)
+		b.Do("SELECT", db)
+		if da, db2 := a.Do("DEBUG", "DIGEST"), b.Do("DEBUG", "DIGEST"); da != db2 {
+			t.Fatalf("db %s: DEBUG DIGEST differs: %q vs %q", db, da, db2)
+		}
+		if ka, kb := a.Do("DBSIZE"), b.Do("DBSIZE"); ka != kb {
+			t.Fatalf("db %s: DBSIZE differs: %q vs %q", db, ka, kb)
+		}
+	}
+	a.Do("SELECT", "0")
+	b.Do("SELECT", "0")
+}
+
+func debugOn(c *config.Config) { c.DebugCommand = config.AllowYes }
+
+func TestReplicationRedisReplicaOfRedpool(t *testing.T) {
+	srv := servertest.Start(t, servertest.WithConfig(debugOn))
+	p := servertest.Dial(t, srv.Addr)
+	writeEveryType(t, p, "before:")
+	host, port, _ := net.SplitHostPort(srv.Addr)
+	red := servertest.StartRedis(t, "--enable-debug-command", "yes", "--replicaof", host, port)
+	r := servertest.Dial(t, red.Addr)
+	waitReplicated(t, p, r)
+	writeEveryType(t, p, "after:")
+	waitReplicated(t, p, r)
+	sameDigest(t, p, r)
+
+	info := p.Do("INFO", "replication")
+	if got := rawInfoField(info, "connected_slaves"); got != "1" {
+		t.Fatalf("connected_slaves = %q\n%s", got, info)
+	}
+	if !regexp.MustCompile(`slave0:ip=127\.0\.0\.1,port=\d+,state=online,offset=\d+,lag=\d+`).MatchString(info) {
+		t.Fatalf("no slave0 line:\n%s", info)
+	}
+	// WAIT: the replica acknowledges everything written so far.
+	p.Do("SET", "waited", "1")
+	p.Expect(":1\r\n", "WAIT", "1", "5000")
+	p.Expect(":1\r\n", "WAIT", "2", "100") // only one replica: the timeout, then 1
+	role := p.Do("ROLE")
+	if !strings.HasPrefix(role, "*3\r\n$6\r\nmaster\r\n:") {
+		t.Fatalf("ROLE = %q", role)
+	}
+
+	// A cut link resyncs partially from the backlog.
+	before := rawInfoField(p.Do("INFO", "stats"), "sync_partial_ok")
+	r.Expect(":1\r\n", "CLIENT", "KILL", "TYPE", "master")
+	p.Do("SET", "during-cut", "1")
+	waitReplicated(t, p, r)
+	if after := rawInfoField(p.Do("INFO", "stats"), "sync_partial_ok"); after != "1" || before != "0" {
+		t.Fatalf("sync_partial_ok %s -> %s, want 0 -> 1", before, after)
+	}
+	if got := rawInfoField(p.Do("INFO", "stats"), "sync_full"); got != "1" {
+		t.Fatalf("sync_full = %s, want 1", got)
+	}
+	r.Expect("$1\r\n1\r\n", "GET", "during-cut")
+	sameDigest(t, p, r)
+}
+
+func TestReplicationRedpoolReplicaOfRedis(t *testing.T) {
+	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
+		red := servertest.StartRedis(t, "--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0")
+		p := servertest.Dial(t, red.Addr)
+		writeEveryType(t, p, "before:")
+		p.Do("FUNCTION", "LOAD", "#!lua name=mylib\nredis.register_function('myfunc', function(keys, args) return 7 end)")
+		srv := servertest.Start(t, servertest.WithConfig(b.Apply), servertest.WithConfig(debugOn))
+		r := servertest.Dial(t, srv.Addr)
+		r.Expect("$-1\r\n", "GET", "nothing")
+		r.Expect("+OK\r\n", "SET", "mine", "1")
+		host, port, _ := net.SplitHostPort(red.Addr)
+		r.Expect("+OK\r\n", "REPLICAOF", host, port)
+		r.Expect("+OK Already connected to specified master\r\n", "REPLICAOF", host, port)
+		waitReplicated(t, p, r)
+		writeEveryType(t, p, "after:")
+		waitReplicated(t, p, r)
+		sameDigest(t, p, r)
+		r.Expect("$-1\r\n", "GET", "mine") // the full sync replaced the data
+		r.Expect(":7\r\n", "FCALL", "myfunc", "0")
+		r.Expect("-READONLY You can't write against a read only replica.\r\n", "SET", "x", "1")
+		role := r.Do("ROLE")
+		want := "*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:" + port + "\r\n$9\r\nconnected\r\n:"
+		if !strings.HasPrefix(role, want) {
+			t.Fatalf("ROLE = %q, want prefix %q", role, want)
+		}
+		// The primary's view.
+		if got := rawInfoField(p.Do("INFO", "replication"), "connected_slaves"); got != "1" {
+			t.Fatalf("Redis sees %s replicas", got)
+		}
+		p.Do("SET", "w", "1")
+		p.Expect(":1\r\n", "WAIT", "1", "5000")
+
+		// A cut link resyncs partially.
+		p.Expect(":1\r\n", "CLIENT", "KILL", "TYPE", "replica")
+		p.Do("SET", "during-cut", "1")
+		waitReplicated(t, p, r)
+		if got := rawInfoField(p.Do("INFO", "stats"), "sync_partial_ok"); got != "1" {
+			t.Fatalf("Redis sync_partial_ok = %s, want 1", got)
+		}
+		sameDigest(t, p, r)
+
+		// Promotion: writable, a new id, the old one second.
+		old := rawInfoField(r.Do("INFO", "replication"), "master_replid")
+		r.Expect("+OK\r\n", "REPLICAOF", "NO", "ONE")
+		info := r.Do("INFO", "replication")
+		if rawInfoField(info, "role") != "master" || rawInfoField(info, "master_replid2") != old || rawInfoField(info, "master_replid") == old {
+			t.Fatalf("after REPLICAOF NO ONE:\n%s", info)
+		}
+		r.Expect("+OK\r\n", "SET", "x", "1")
+	})
+}
+
+func TestReplicationRedpoolChain(t *testing.T) {
+	// A memory primary, a bolt replica of it (a durable copy), and a
+	// memory replica of the replica.
+	prim := servertest.Start(t, servertest.WithConfig(debugOn))
+	p := servertest.Dial(t, prim.Addr)
+	writeEveryType(t, p, "before:")
+	var replicas []*servertest.Conn
+	upstream := prim.Addr
+	for _, b := range servertest.Backends() {
+		srv := servertest.Start(t, servertest.WithConfig(b.Apply), servertest.WithConfig(debugOn))
+		r := servertest.Dial(t, srv.Addr)
+		host, port, _ := net.SplitHostPort(upstream)
+		r.Expect("+OK\r\n", "REPLICAOF", host, port)
+		replicas = append(replicas, r)
+		upstream = srv.Addr
+	}
+	writeEveryType(t, p, "after:")
+	up := p
+	for _, r := range replicas {
+		waitReplicated(t, up, r)
+		sameDigest(t, p, r)
+		up = r
+	}
+}
