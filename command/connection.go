@@ -309,9 +309,20 @@ func clientTypeByName(b []byte) (string, bool) {
 	return "", false
 }
 
-// Type is the client's type for CLIENT LIST TYPE: every client is a
-// normal one until Pub/Sub and replication give it another.
-func (cl *Client) Type() string { return ClientNormal }
+// Type is the client's type for CLIENT LIST TYPE and CLIENT KILL TYPE,
+// as Redis's getClientType: the primary's link, a replica, a subscriber
+// (RESP2 or RESP3), else normal.
+func (cl *Client) Type() string {
+	switch {
+	case cl.fromPrimary.Load():
+		return ClientMaster
+	case cl.replicaSynced.Load():
+		return ClientReplica
+	case cl.Subscribed():
+		return ClientPubSub
+	}
+	return ClientNormal
+}
 
 func clientHelp(c *Ctx) error {
 	return helpReply(c, "CLIENT", []string{
@@ -391,8 +402,13 @@ func (e *Engine) clientLine(cl *Client) string {
 	}
 	// The flags in Redis's order (catClientInfoString).
 	flags := ""
-	if cl.monitor.Load() {
+	switch {
+	case cl.monitor.Load():
 		flags += "O"
+	case cl.replicaSynced.Load():
+		flags += "S"
+	case cl.fromPrimary.Load():
+		flags += "M"
 	}
 	if cl.Subscribed() {
 		flags += "P"

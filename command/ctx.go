@@ -184,7 +184,7 @@ func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
 			return nil, err
 		}
 	}
-	if e.repl.replicaOn.Load() && !c.Client.fromPrimary {
+	if e.repl.replicaOn.Load() && !c.Client.fromPrimary.Load() {
 		if err := e.repl.refuse(spec); err != nil {
 			c.reject(spec)
 			return nil, err

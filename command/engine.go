@@ -386,7 +386,7 @@ type Client struct {
 	// (replication.go); its connection carries the stream.
 	replicaSynced atomic.Bool
 	// fromPrimary: the client of a replica's link, applying the stream.
-	fromPrimary bool
+	fromPrimary atomic.Bool
 	// replyMode and skipArmed are CLIENT REPLY's state; only the client's
 	// session touches them.
 	replyMode int

@@ -469,7 +469,7 @@ func (r *replication) applyStream(pl *primaryLink, conn net.Conn, br *bufio.Read
 	rd := resp.NewReader(cr, resp.DefaultLimits())
 	cl := r.e.NewClient(conn.RemoteAddr().String(), conn.LocalAddr().String())
 	defer r.e.Unregister(cl)
-	cl.fromPrimary = true
+	cl.fromPrimary.Store(true)
 	cl.acl.user.Store(nil) // the primary's client may do anything
 	cl.acl.authed.Store(true)
 	ctx, cancel := context.WithCancel(context.Background())

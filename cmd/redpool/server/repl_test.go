@@ -209,3 +209,31 @@ func TestReplicationRedpoolChain(t *testing.T) {
 		up = r
 	}
 }
+
+// TestReplicationClientTypes: the link's clients have their types in
+// CLIENT LIST and CLIENT KILL TYPE, on both sides.
+func TestReplicationClientTypes(t *testing.T) {
+	prim := servertest.Start(t)
+	p := servertest.Dial(t, prim.Addr)
+	rep := servertest.Start(t)
+	r := servertest.Dial(t, rep.Addr)
+	host, port, _ := net.SplitHostPort(prim.Addr)
+	r.Expect("+OK\r\n", "REPLICAOF", host, port)
+	p.Do("SET", "k", "v")
+	waitReplicated(t, p, r)
+	if list := p.Do("CLIENT", "LIST", "TYPE", "replica"); !strings.Contains(list, " flags=S ") {
+		t.Fatalf("primary: CLIENT LIST TYPE replica = %q", list)
+	}
+	if list := r.Do("CLIENT", "LIST", "TYPE", "master"); !strings.Contains(list, " flags=M ") {
+		t.Fatalf("replica: CLIENT LIST TYPE master = %q", list)
+	}
+	// Killing the link on the replica's side: it reconnects and resyncs
+	// partially.
+	r.Expect(":1\r\n", "CLIENT", "KILL", "TYPE", "master")
+	p.Do("SET", "k2", "v")
+	waitReplicated(t, p, r)
+	r.Expect("$1\r\nv\r\n", "GET", "k2")
+	if got := rawInfoField(p.Do("INFO", "stats"), "sync_partial_ok"); got != "1" {
+		t.Fatalf("sync_partial_ok = %s", got)
+	}
+}
