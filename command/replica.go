@@ -106,6 +106,10 @@ func (r *replication) isReplica() bool { return r.replicaOn.Load() }
 // follow makes the server a replica of host:port; false if it already is.
 func (r *replication) follow(host string, port int) bool {
 	r.mu.Lock()
+	if r.stopped {
+		r.mu.Unlock()
+		return false
+	}
 	if pl := r.primary; pl != nil && pl.host == host && pl.port == port {
 		r.mu.Unlock()
 		return false
@@ -242,7 +246,11 @@ func (r *replication) syncWith(pl *primaryLink) error {
 			return fmt.Errorf("%w to AUTH: %s %v", errPrimaryReply, reply, err)
 		}
 	}
-	if _, err := cmd("REPLCONF", "listening-port", r.e.paramOr("port", "0")); err != nil {
+	port := r.listenPort.Load()
+	if port == 0 {
+		port, _ = strconv.ParseInt(r.e.paramOr("port", "0"), 10, 64)
+	}
+	if _, err := cmd("REPLCONF", "listening-port", strconv.FormatInt(port, 10)); err != nil {
 		return err
 	}
 	if _, err := cmd("REPLCONF", "capa", "eof", "capa", "psync2"); err != nil {
@@ -541,4 +549,40 @@ func (r *replication) refuse(spec *Spec) error {
 		return ErrReadOnlyReplica
 	}
 	return nil
+}
+
+// ReplicaOf makes the server a replica of host:port, as REPLICAOF does
+// (the server's start with replicaof in its config).
+func (e *Engine) ReplicaOf(host string, port int) { e.repl.follow(host, port) }
+
+// Primary returns the primary the server replicates as "host port", ""
+// for a primary (CONFIG REWRITE's replicaof).
+func (e *Engine) Primary() string {
+	if pl := e.repl.link(); pl != nil {
+		return pl.host + " " + strconv.Itoa(pl.port)
+	}
+	return ""
+}
+
+// SetListenPort is the port the server listens on, which a replica
+// announces to its primary (REPLCONF listening-port).
+func (e *Engine) SetListenPort(port int) { e.repl.listenPort.Store(int64(port)) }
+
+// StopReplication ends the link to the primary and waits for the
+// replication goroutines. The server calls it at shutdown, after its
+// sessions ended (the feeders end with their replicas' sessions).
+func (e *Engine) StopReplication() {
+	r := e.repl
+	r.mu.Lock()
+	pl := r.primary
+	r.primary = nil
+	if !r.stopped {
+		r.stopped = true
+		close(r.quit)
+	}
+	r.mu.Unlock()
+	if pl != nil {
+		pl.end()
+	}
+	r.wg.Wait()
 }

@@ -56,8 +56,11 @@ type replication struct {
 	secondOffset    int64
 	primary         *primaryLink // the link of a replica, nil for a primary
 
-	replicaOn atomic.Bool // REPLICAOF host port
-	loading   atomic.Bool // a full sync replaces the data: -LOADING
+	replicaOn  atomic.Bool   // REPLICAOF host port
+	listenPort atomic.Int64  // what a replica announces (SetListenPort)
+	stopped    bool          // StopReplication ran
+	quit       chan struct{} // closed by StopReplication
+	loading    atomic.Bool   // a full sync replaces the data: -LOADING
 	// INFO stats: full and partial resyncs served (and refused).
 	syncFull, syncPartialOK, syncPartialErr atomic.Int64
 	pinging                                 bool          // the pinger runs (while there are replicas)
@@ -74,6 +77,7 @@ func newReplication(e *Engine) *replication {
 		stream:       newReplStream(1 << 20),
 		replicas:     make(map[*Client]*replica),
 		acked:        make(chan struct{}),
+		quit:         make(chan struct{}),
 	}
 	return r
 }
@@ -180,7 +184,7 @@ func sortReplicas(rs []*replica) {
 func (r *replication) startPinger() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.pinging {
+	if r.pinging || r.stopped {
 		return
 	}
 	r.pinging = true
@@ -194,7 +198,15 @@ func (r *replication) pinger() {
 	defer r.wg.Done()
 	t := time.NewTicker(replPingPeriod)
 	defer t.Stop()
-	for range t.C {
+	for {
+		select {
+		case <-t.C:
+		case <-r.quit:
+			r.mu.Lock()
+			r.pinging = false
+			r.mu.Unlock()
+			return
+		}
 		r.mu.Lock()
 		if len(r.replicas) == 0 {
 			r.pinging = false

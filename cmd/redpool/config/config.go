@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Config is the server configuration. Field comments name the file key.
@@ -44,6 +45,27 @@ type Config struct {
 	// RequirePass is requirepass: the default user's password ("" = none).
 	RequirePass string
 	ACL         ACL // [acl]
+
+	// Replication: Redis's replicaof, masterauth, masteruser and
+	// repl-backlog-size.
+	ReplicaOf       string // replicaof: "host port" of the primary, "" = none
+	MasterAuth      string // masterauth
+	MasterUser      string // masteruser
+	ReplBacklogSize Size   // repl_backlog_size
+}
+
+// ReplicaOfAddr splits ReplicaOf into host and port; ok is false when it
+// is empty or not "host port".
+func (c Config) ReplicaOfAddr() (host string, port int, ok bool) {
+	f := strings.Fields(c.ReplicaOf)
+	if len(f) != 2 {
+		return "", 0, false
+	}
+	p, err := strconv.Atoi(f[1])
+	if err != nil || p < 1 || p > 65535 {
+		return "", 0, false
+	}
+	return f[0], p, true
 }
 
 // ACL configures the users besides the default one ([acl]): an ACL file
@@ -153,6 +175,10 @@ func Default() Config {
 		MaxMemoryEvictionTenacity: 10,
 		RequirePass:               "", // no password: every client is the default user
 		ACL:                       ACL{File: "", Users: nil},
+		ReplicaOf:                 "", // a primary
+		MasterAuth:                "",
+		MasterUser:                "",
+		ReplBacklogSize:           MB,
 	}
 }
 

@@ -85,6 +85,10 @@ log_level = "DEBUG"
 proto_max_bulk_len = "1mb"
 enable_debug_command = "Local"
 notify_keyspace_events = "KEA"
+replicaof = "10.0.0.1 6380"
+masterauth = "pw"
+masteruser = "u"
+repl_backlog_size = "2mb"
 backend = "bolt"
 
 [bolt]
@@ -133,6 +137,10 @@ soft_seconds = 5
 		MaxMemoryPolicy:           "noeviction",
 		MaxMemorySamples:          5,
 		MaxMemoryEvictionTenacity: 10,
+		ReplicaOf:                 "10.0.0.1 6380",
+		MasterAuth:                "pw",
+		MasterUser:                "u",
+		ReplBacklogSize:           2 * MB,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got  %+v\nwant %+v", c, want)
@@ -358,6 +366,7 @@ func TestValidateNamesFileKeys(t *testing.T) {
 	c.NotifyKeyspaceEvents = "KEQ"
 	c.MaxMemory, c.MaxMemoryEvictionTenacity = -1, -1
 	c.ACL = ACL{File: "users.acl", Users: ACLUsers{{Name: "", Rules: "+nosuch"}}}
+	c.ReplicaOf = "nowhere"
 	for _, l := range c.OutputBufferLimit.classes() {
 		*l = OutputBufferLimit{Hard: -1, Soft: -1, SoftSeconds: -1}
 	}
@@ -373,10 +382,10 @@ func TestValidateNamesFileKeys(t *testing.T) {
 		}
 		seen[p.Key] = true
 	}
-	// Every key but bind and requirepass (any string) has a check that a
-	// zero Config fails.
+	// Every key but bind and the passwords (any string) has a check that
+	// a zero Config fails.
 	for key := range leaves {
-		if !seen[key] && key != "bind" && key != "requirepass" {
+		if !seen[key] && key != "bind" && key != "requirepass" && key != "masterauth" && key != "masteruser" {
 			t.Errorf("no problem reported for %s in a zero Config", key)
 		}
 	}

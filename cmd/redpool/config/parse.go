@@ -101,6 +101,10 @@ func (c *Config) leaves() map[string]leaf {
 		"requirepass":                        {&c.RequirePass, str},
 		"acl.file":                           {&c.ACL.File, str},
 		"acl.user":                           {&c.ACL.Users, "[[acl.user]] tables with name and rules"},
+		"replicaof":                          {&c.ReplicaOf, str},
+		"masterauth":                         {&c.MasterAuth, str},
+		"masteruser":                         {&c.MasterUser, str},
+		"repl_backlog_size":                  {&c.ReplBacklogSize, size},
 	}
 	for class, l := range c.OutputBufferLimit.classes() {
 		pre := "client_output_buffer_limit." + class + "."

@@ -130,6 +130,13 @@ func (c Config) Validate() error {
 		add("maxmemory_eviction_tenacity", "%d out of range (want 0..100)", c.MaxMemoryEvictionTenacity)
 	}
 
+	if _, _, ok := c.ReplicaOfAddr(); c.ReplicaOf != "" && !ok {
+		add("replicaof", `%q is not "host port" with a port in 1..65535`, c.ReplicaOf)
+	}
+	if c.ReplBacklogSize < 1 {
+		add("repl_backlog_size", "%s out of range (want at least 1 byte)", c.ReplBacklogSize)
+	}
+
 	nonEmpty("bolt.file", c.Bolt.File, "a file name")
 	addErr("bolt.sync", checkEnum(c.Bolt.Sync))
 

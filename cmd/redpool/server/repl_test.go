@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"redpool/cmd/redpool/config"
+	"redpool/cmd/redpool/server"
 	"redpool/cmd/redpool/server/servertest"
 )
 
@@ -235,5 +236,42 @@ func TestReplicationClientTypes(t *testing.T) {
 	r.Expect("$1\r\nv\r\n", "GET", "k2")
 	if got := rawInfoField(p.Do("INFO", "stats"), "sync_partial_ok"); got != "1" {
 		t.Fatalf("sync_partial_ok = %s", got)
+	}
+}
+
+// TestReplicationFromConfig: replicaof and masterauth in the config make
+// the server a replica of a primary with a password at start; REPLICAOF
+// NO ONE and CONFIG REWRITE record the change in the file.
+func TestReplicationFromConfig(t *testing.T) {
+	prim := servertest.Start(t, servertest.WithConfig(func(c *config.Config) { c.RequirePass = "s3cret" }))
+	p := servertest.Dial(t, prim.Addr)
+	p.Expect("+OK\r\n", "AUTH", "s3cret")
+	p.Expect("+OK\r\n", "SET", "k", "v")
+
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.Port, cfg.Dir = 0, dir
+	host, port, _ := net.SplitHostPort(prim.Addr)
+	cfg.ReplicaOf, cfg.MasterAuth = host+" "+port, "s3cret"
+	path := servertest.WriteConfig(t, dir, cfg)
+	rep := servertest.StartConfig(t, cfg, server.Options{ConfigFile: path})
+	r := servertest.Dial(t, rep.Addr)
+	waitReplicated(t, p, r)
+	r.Expect("$1\r\nv\r\n", "GET", "k")
+	r.Expect("*2\r\n$10\r\nmasterauth\r\n$6\r\ns3cret\r\n", "CONFIG", "GET", "masterauth")
+
+	r.Expect("+OK\r\n", "REPLICAOF", "NO", "ONE")
+	r.Expect("+OK\r\n", "CONFIG", "REWRITE")
+	got, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ReplicaOf != "" || got.MasterAuth != "s3cret" {
+		t.Fatalf("rewritten: replicaof %q masterauth %q", got.ReplicaOf, got.MasterAuth)
+	}
+	r.Expect("+OK\r\n", "REPLICAOF", host, port)
+	r.Expect("+OK\r\n", "CONFIG", "REWRITE")
+	if got, err = config.Load(path); err != nil || got.ReplicaOf != host+" "+port {
+		t.Fatalf("rewritten: replicaof %q, %v", got.ReplicaOf, err)
 	}
 }

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"strconv"
+
 	"redpool/cmd/redpool/config"
 	"redpool/command"
 )
@@ -26,6 +28,13 @@ func (s *Server) runningConfig() config.Config {
 	cur.ProtoMaxBulkLen = config.Size(s.settings.MaxBulkLen())
 	if was, _ := command.ParseNotifyClasses(cur.NotifyKeyspaceEvents); was != s.engine.NotifyEvents() {
 		cur.NotifyKeyspaceEvents = s.engine.NotifyEvents().String()
+	}
+	cur.ReplicaOf = s.engine.Primary()
+	params := s.engine.Params()
+	cur.MasterAuth = params.Lookup("masterauth").Get()
+	cur.MasterUser = params.Lookup("masteruser").Get()
+	if n, err := strconv.ParseInt(params.Lookup("repl-backlog-size").Get(), 10, 64); err == nil {
+		cur.ReplBacklogSize = config.Size(n)
 	}
 	limits := s.engine.OutputLimits()
 	for class, l := range map[command.ClientClass]*config.OutputBufferLimit{

@@ -44,6 +44,8 @@ type Server struct {
 	// writes the running configuration back into it, under rewriteMu.
 	configFile string
 	rewriteMu  sync.Mutex
+	// followOnce starts replication (replicaof) at the first Serve.
+	followOnce sync.Once
 	logger     *slog.Logger
 	backend    backend.Backend
 	engine     *command.Engine
@@ -239,6 +241,14 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.ln = ln
 	s.mu.Unlock()
 	s.logger.Info("ready to accept connections", "addr", ln.Addr().String(), "backend", s.cfg.Backend.String(), "persistence", s.cfg.PersistMode().String())
+	if a, ok := ln.Addr().(*net.TCPAddr); ok {
+		s.engine.SetListenPort(a.Port)
+	}
+	s.followOnce.Do(func() {
+		if host, port, ok := s.cfg.ReplicaOfAddr(); ok {
+			s.engine.ReplicaOf(host, port)
+		}
+	})
 	return s.pool.Serve(ln)
 }
 
@@ -281,6 +291,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if errors.Is(err, pool.ErrServerClosed) {
 			err = nil
 		}
+		s.engine.StopReplication()
 		s.shutErr = errors.Join(err, s.metrics.shutdown(ctx), s.closeStorage(ctx))
 	})
 	return s.shutErr
@@ -311,6 +322,14 @@ func (s *Server) registerParams(p *command.Params, configFile string) {
 	fixed("auto-aof-rewrite-min-size", cfg.Persistence.AOF.RewriteMinSize.String())
 	fixed("save", saveString(cfg))
 	fixed("enable-debug-command", cfg.DebugCommand.String())
+	for name, v := range map[string]string{
+		"masterauth": cfg.MasterAuth, "masteruser": cfg.MasterUser,
+		"repl-backlog-size": strconv.FormatInt(int64(cfg.ReplBacklogSize), 10),
+	} {
+		if prm := p.Lookup(name); prm != nil && prm.Set != nil {
+			_ = prm.Set(v) // validated with the config
+		}
+	}
 	p.Register(command.IntParam("maxclients", 1, math.MaxUint32,
 		func() int64 { return int64(s.pool.MaxClients()) },
 		func(n int64) error { return s.pool.SetMaxClients(int(n)) }))
