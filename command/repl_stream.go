@@ -35,6 +35,7 @@ type replStream struct {
 	mu          sync.Mutex
 	on          bool
 	proxy       bool       // a replica's: only appendRaw adds (the primary's bytes)
+	proxyGen    int64      // counts setProxy calls: a stale link's appends are dropped
 	head, tail  *replBlock // the backlog's first block, the last block
 	end         int64      // master_repl_offset
 	db          int        // the database of the last command (-1: none yet)
@@ -114,17 +115,24 @@ func (r *replStream) feedMulti(recs []Record) {
 // setProxy switches between a replica's stream (only the primary's bytes,
 // appendRaw) and a primary's (every write, feed). After a promotion the
 // next write starts with a SELECT.
-func (r *replStream) setProxy(on bool) {
+func (r *replStream) setProxy(on bool) (gen int64) {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.proxy = on
 	r.db = -1
-	r.mu.Unlock()
+	r.proxyGen++
+	return r.proxyGen
 }
 
 // appendRaw appends bytes the primary sent (a replica's stream), turning
-// the stream on.
-func (r *replStream) appendRaw(p []byte) {
+// the stream on, unless the link that read them (of generation gen, as
+// setProxy returned) has been replaced or ended since.
+func (r *replStream) appendRaw(p []byte, gen int64) {
 	r.mu.Lock()
+	if !r.proxy || gen != r.proxyGen {
+		r.mu.Unlock()
+		return
+	}
 	if !r.on {
 		r.startLocked()
 	}
@@ -132,9 +140,14 @@ func (r *replStream) appendRaw(p []byte) {
 	r.mu.Unlock()
 }
 
-// reset starts the stream over at end (a replica's full resync).
-func (r *replStream) reset(end int64) {
+// reset starts the stream over at end (a replica's full resync by the
+// link of generation gen).
+func (r *replStream) reset(end, gen int64) {
 	r.mu.Lock()
+	if !r.proxy || gen != r.proxyGen {
+		r.mu.Unlock()
+		return
+	}
 	r.end = end
 	r.startLocked()
 	r.mu.Unlock()

@@ -39,6 +39,7 @@ type primaryLink struct {
 	port int
 	stop chan struct{} // closed by REPLICAOF NO ONE or another primary
 	done chan struct{} // closed when the link goroutine ends
+	gen  int64         // the stream's proxy generation it appends with
 
 	mu    sync.Mutex
 	conn  net.Conn // the current connection, nil between attempts
@@ -123,7 +124,7 @@ func (r *replication) follow(host string, port int) bool {
 		old.end()
 	}
 	r.replicaOn.Store(true)
-	r.stream.setProxy(true)
+	pl.gen = r.stream.setProxy(true)
 	if r.e.expiry.backend != nil {
 		r.e.expiry.backend.SetActiveExpiry(false)
 	}
@@ -132,11 +133,12 @@ func (r *replication) follow(host string, port int) bool {
 	return true
 }
 
-// end stops the link and waits for its goroutine.
+// end stops the link: its goroutine ends soon (a command it is applying
+// completes first, but no longer goes on the stream); it does not wait,
+// since REPLICAOF may run inside EXEC, holding locks that command needs.
 func (pl *primaryLink) end() {
 	close(pl.stop)
 	pl.closeConn()
-	<-pl.done
 }
 
 // promote ends replication (REPLICAOF NO ONE): the server becomes a
@@ -286,7 +288,7 @@ func (r *replication) syncWith(pl *primaryLink) error {
 			return err
 		}
 		pl.syncing.Store(false)
-		r.resetStream(f[1], start)
+		r.resetStream(f[1], start, pl.gen)
 	case strings.HasPrefix(reply, "+CONTINUE"):
 		if f := strings.Fields(reply); len(f) == 2 && f[1] != r.ids().id {
 			r.shiftReplID()
@@ -317,7 +319,7 @@ func (r *replication) ids() (ids struct {
 
 // resetStream starts the stream over at the primary's offset and id after
 // a full resync; the replicas of this server must resync too.
-func (r *replication) resetStream(id string, off int64) {
+func (r *replication) resetStream(id string, off, gen int64) {
 	r.mu.Lock()
 	r.replID, r.replID2, r.secondOffset = id, zeroReplID, -1
 	var subs []*replica
@@ -325,7 +327,7 @@ func (r *replication) resetStream(id string, off int64) {
 		subs = append(subs, rp)
 	}
 	r.mu.Unlock()
-	r.stream.reset(off)
+	r.stream.reset(off, gen)
 	for _, rp := range subs {
 		if l := rp.cl.link.Load(); l != nil {
 			(*l).Close()
@@ -530,7 +532,7 @@ func (r *replication) applyStream(pl *primaryLink, conn net.Conn, br *bufio.Read
 		if int64(len(raw)) != n {
 			return fmt.Errorf("%w: a command of %d bytes that encodes in %d", errPrimaryReply, n, len(raw))
 		}
-		r.stream.appendRaw(raw)
+		r.stream.appendRaw(raw, pl.gen)
 		if getack {
 			if err := sendAck(); err != nil {
 				return err
@@ -584,5 +586,5 @@ func (e *Engine) StopReplication() {
 	if pl != nil {
 		pl.end()
 	}
-	r.wg.Wait()
+	r.wg.Wait() // the links' goroutines (ended or ending) and the feeders
 }

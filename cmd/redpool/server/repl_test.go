@@ -275,3 +275,51 @@ func TestReplicationFromConfig(t *testing.T) {
 		t.Fatalf("rewritten: replicaof %q, %v", got.ReplicaOf, err)
 	}
 }
+
+// TestReplicationSentinelStyleFailover: the commands Sentinel sends to
+// promote a replica and to repoint another, in MULTI ... EXEC, while the
+// primary takes writes.
+func TestReplicationSentinelStyleFailover(t *testing.T) {
+	prim := servertest.Start(t)
+	p := servertest.Dial(t, prim.Addr)
+	var reps []*servertest.Conn
+	var addrs []string
+	host, port, _ := net.SplitHostPort(prim.Addr)
+	for range 2 {
+		srv := servertest.Start(t)
+		r := servertest.Dial(t, srv.Addr)
+		r.Expect("+OK\r\n", "REPLICAOF", host, port)
+		reps = append(reps, r)
+		addrs = append(addrs, srv.Addr)
+	}
+	for i := range 100 {
+		p.Do("SET", "k"+strconv.Itoa(i), "v")
+	}
+	for _, r := range reps {
+		waitReplicated(t, p, r)
+	}
+	// Promote the first: MULTI, SLAVEOF NO ONE, CONFIG REWRITE (no config
+	// file: an error in place), CLIENT KILL TYPE normal, EXEC.
+	r0, r1 := reps[0], reps[1]
+	r0.Expect("+OK\r\n", "MULTI")
+	r0.Expect("+QUEUED\r\n", "SLAVEOF", "NO", "ONE")
+	r0.Expect("+QUEUED\r\n", "CONFIG", "REWRITE")
+	r0.Expect("+QUEUED\r\n", "CLIENT", "KILL", "TYPE", "normal")
+	r0.Expect("*3\r\n+OK\r\n-ERR The server is running without a config file\r\n:0\r\n", "EXEC")
+	r0.Expect("+OK\r\n", "SET", "promoted", "1")
+	// Repoint the second at the new primary: it resyncs partially (the
+	// new primary keeps the old history as its second id).
+	h0, p0, _ := net.SplitHostPort(addrs[0])
+	r1.Expect("+OK\r\n", "MULTI")
+	r1.Expect("+QUEUED\r\n", "SLAVEOF", h0, p0)
+	r1.Expect("*1\r\n+OK\r\n", "EXEC")
+	waitReplicated(t, r0, r1)
+	r1.Expect("$1\r\n1\r\n", "GET", "promoted")
+	if got := rawInfoField(r0.Do("INFO", "stats"), "sync_partial_ok"); got != "1" {
+		t.Fatalf("new primary: sync_partial_ok = %s, want 1 (a partial resync)", got)
+	}
+	// The old primary rejoins as a replica of the new one.
+	p.Expect("+OK\r\n", "REPLICAOF", h0, p0)
+	waitReplicated(t, r0, p)
+	p.Expect("$1\r\n1\r\n", "GET", "promoted")
+}
