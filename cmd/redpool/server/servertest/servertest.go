@@ -515,3 +515,49 @@ func readAggregate(raw string) (resp.Value, bool) {
 	}
 	return v, true
 }
+
+// FreePort returns a loopback port that was free a moment ago.
+func FreePort(t testing.TB) int { return freePort(t) }
+
+// StartSentinel starts a real redis-sentinel monitoring the primary at
+// primaryAddr as master "mymaster" with quorum 2 and short timeouts (down
+// after 1 s, failover timeout 5 s), and stops it at cleanup. Without
+// redis-sentinel on PATH the test is skipped loudly, unless REDPOOL_DIFF=1,
+// when it fails.
+func StartSentinel(t testing.TB, primaryAddr string) *Redis {
+	t.Helper()
+	bin, err := exec.LookPath("redis-sentinel")
+	if err != nil {
+		if os.Getenv("REDPOOL_DIFF") == "1" {
+			t.Fatal("REDPOOL_DIFF=1 but redis-sentinel is not on PATH: install redis-sentinel (apt-get install -y redis-sentinel)")
+		}
+		t.Skip("!!! SKIPPING SENTINEL TEST: redis-sentinel is not on PATH (apt-get install -y redis-sentinel); set REDPOOL_DIFF=1 to make this a failure !!!")
+	}
+	host, port, _ := net.SplitHostPort(primaryAddr)
+	sport := freePort(t)
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "sentinel.conf")
+	text := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nlogfile %s\nsentinel monitor mymaster %s %s 2\n"+
+		"sentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 5000\nsentinel parallel-syncs mymaster 1\n",
+		sport, dir, filepath.Join(dir, "sentinel.log"), host, port)
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, conf)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start redis-sentinel: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sport))
+	deadline := time.Now().Add(10 * time.Second)
+	for !pingOK(addr) {
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-sentinel did not start on %s", addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return &Redis{Addr: addr}
+}
