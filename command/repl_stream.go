@@ -112,6 +112,16 @@ func (r *replStream) feedMulti(recs []Record) {
 	r.mu.Unlock()
 }
 
+// forceSelect makes the next command start with a SELECT (a replica's
+// full sync begins at the current end, in no database yet).
+func (r *replStream) forceSelect() {
+	r.mu.Lock()
+	if !r.proxy {
+		r.db = -1
+	}
+	r.mu.Unlock()
+}
+
 // setProxy switches between a replica's stream (only the primary's bytes,
 // appendRaw) and a primary's (every write, feed). After a promotion the
 // next write starts with a SELECT.

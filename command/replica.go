@@ -406,6 +406,17 @@ func (r *replication) loadFullSync(pl *primaryLink, conn net.Conn, br *bufio.Rea
 	if _, err := io.Copy(io.Discard, src); err != nil { // the EOF mark, or nothing
 		return err
 	}
+	// The database the stream goes on in (the AUX field precedes the
+	// data, so Load has read it).
+	r.streamDB.Store(0)
+	for _, kv := range f.Aux() {
+		if kv[0] == "repl-stream-db" {
+			if n, err := strconv.Atoi(kv[1]); err == nil && n >= 0 && n < b.Databases() {
+				r.streamDB.Store(int32(n))
+			}
+		}
+	}
+
 	if err := r.e.restoreLibraries(codes, true); err != nil {
 		return err
 	}
@@ -485,6 +496,7 @@ func (r *replication) applyStream(pl *primaryLink, conn net.Conn, br *bufio.Read
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c := r.e.NewCtx(cl, primaryConnLink{ctx: ctx, conn: conn})
+	cl.SetDB(int(r.streamDB.Load()))
 	var wmu sync.Mutex
 	sendAck := func() error {
 		wmu.Lock()
@@ -527,6 +539,7 @@ func (r *replication) applyStream(pl *primaryLink, conn net.Conn, br *bufio.Read
 		if !getack {
 			r.e.Exec(c, args)
 			c.Reset()
+			r.streamDB.Store(int32(cl.DB()))
 		}
 		raw = resp.AppendCommand(raw[:0], args...)
 		if int64(len(raw)) != n {

@@ -56,7 +56,10 @@ type replication struct {
 	secondOffset    int64
 	primary         *primaryLink // the link of a replica, nil for a primary
 
-	replicaOn  atomic.Bool   // REPLICAOF host port
+	replicaOn atomic.Bool // REPLICAOF host port
+	// streamDB is the database the primary's stream is in, as applied
+	// so far: a partial resync goes on in it (Redis's cached master db).
+	streamDB   atomic.Int32
 	listenPort atomic.Int64  // what a replica announces (SetListenPort)
 	stopped    bool          // StopReplication ran
 	quit       chan struct{} // closed by StopReplication
@@ -347,6 +350,7 @@ func (r *replication) sync(c *Ctx, replID string, off int64, psync bool) error {
 	)
 	snap, err := r.e.backend.Snapshot(func() {
 		r.stream.start()
+		r.stream.forceSelect() // the replica's stream begins in no database
 		cur, _ = r.stream.cursor(r.stream.info().end)
 		for _, lib := range r.e.functions.sorted() {
 			libs = append(libs, []byte(lib.code))

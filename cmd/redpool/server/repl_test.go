@@ -323,3 +323,36 @@ func TestReplicationSentinelStyleFailover(t *testing.T) {
 	waitReplicated(t, r0, p)
 	p.Expect("$1\r\n1\r\n", "GET", "promoted")
 }
+
+// TestReplicationStreamDatabase: a replica that attaches while the
+// stream is in another database, and a partial resync in the middle of
+// writes to one, apply every write to the right database.
+func TestReplicationStreamDatabase(t *testing.T) {
+	prim := servertest.Start(t)
+	p := servertest.Dial(t, prim.Addr)
+	host, port, _ := net.SplitHostPort(prim.Addr)
+	first := servertest.Start(t)
+	r1 := servertest.Dial(t, first.Addr)
+	r1.Expect("+OK\r\n", "REPLICAOF", host, port)
+	p.Do("SELECT", "5")
+	p.Do("SET", "in5", "a")
+	waitReplicated(t, p, r1)
+	// The stream is in database 5 now: a second replica must not apply
+	// the next writes to database 0.
+	second := servertest.Start(t)
+	r2 := servertest.Dial(t, second.Addr)
+	r2.Expect("+OK\r\n", "REPLICAOF", host, port)
+	waitReplicated(t, p, r2)
+	p.Do("SET", "in5-after", "b")
+	waitReplicated(t, p, r2)
+	r2.Do("SELECT", "5")
+	r2.Expect("$1\r\nb\r\n", "GET", "in5-after")
+	r2.Do("SELECT", "0")
+	r2.Expect("$-1\r\n", "GET", "in5-after")
+	// A partial resync goes on in database 5.
+	r2.Expect(":1\r\n", "CLIENT", "KILL", "TYPE", "master")
+	p.Do("SET", "in5-cut", "c")
+	waitReplicated(t, p, r2)
+	r2.Do("SELECT", "5")
+	r2.Expect("$1\r\nc\r\n", "GET", "in5-cut")
+}
