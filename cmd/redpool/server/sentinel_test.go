@@ -75,6 +75,7 @@ func TestSentinelFailover(t *testing.T) {
 		after = make(chan struct{}) // closed once a write succeeds after the kill
 		once  sync.Once
 		dead  = make(chan struct{})
+		back  time.Time // the first acknowledged write after the kill
 	)
 	for w := range 4 {
 		wg.Add(1)
@@ -103,7 +104,7 @@ func TestSentinelFailover(t *testing.T) {
 					mu.Unlock()
 					select {
 					case <-dead:
-						once.Do(func() { close(after) })
+						once.Do(func() { back = time.Now(); close(after) })
 					default:
 					}
 				}
@@ -112,6 +113,7 @@ func TestSentinelFailover(t *testing.T) {
 	}
 	time.Sleep(time.Second) // writes against the first primary
 	procs[0].Kill9()
+	killed := time.Now()
 	close(dead)
 	select {
 	case <-after:
@@ -166,7 +168,8 @@ func TestSentinelFailover(t *testing.T) {
 		})
 		_ = r.Close()
 	}
-	t.Logf("%d writes acknowledged by WAIT 1, none lost; new primary %s", len(acked), newPrimary)
+	t.Logf("%d writes acknowledged by WAIT 1, none lost; new primary %s; writes acknowledged again %v after the kill",
+		len(acked), newPrimary, back.Sub(killed).Round(10*time.Millisecond))
 }
 
 // waitLong polls cond every 50 ms until it holds, failing after d.
