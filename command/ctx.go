@@ -183,6 +183,10 @@ func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
 			c.reject(spec)
 			return nil, err
 		}
+		if e.repl.minReplicas.Load() != 0 && !e.repl.enoughReplicas() {
+			c.reject(spec)
+			return nil, ErrNoReplicas
+		}
 	}
 	if e.repl.replicaOn.Load() && !c.Client.fromPrimary.Load() {
 		if err := e.repl.refuse(spec); err != nil {

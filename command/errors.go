@@ -346,6 +346,7 @@ const (
 	ErrLoading           Error = "LOADING Redis is loading the dataset in memory"
 	ErrNoMasterLink      Error = "NOMASTERLINK Can't SYNC while not connected with my master"
 	ErrInvalidMasterPort Error = "ERR Invalid master port"
+	ErrNoReplicas        Error = "NOREPLICAS Not enough good replicas to write."
 )
 
 // --- MIGRATE ---

@@ -57,6 +57,9 @@ type replication struct {
 	primary         *primaryLink // the link of a replica, nil for a primary
 
 	replicaOn atomic.Bool // REPLICAOF host port
+	// min-replicas-to-write and min-replicas-max-lag (seconds): a primary
+	// with fewer good replicas refuses writes.
+	minReplicas, minReplicasLag atomic.Int64
 	// streamDB is the database the primary's stream is in, as applied
 	// so far: a partial resync goes on in it (Redis's cached master db).
 	streamDB   atomic.Int32
@@ -82,6 +85,7 @@ func newReplication(e *Engine) *replication {
 		acked:        make(chan struct{}),
 		quit:         make(chan struct{}),
 	}
+	r.minReplicasLag.Store(10)
 	return r
 }
 
@@ -691,10 +695,33 @@ func (r *replication) params() []Param {
 		boolKnob("replica-lazy-flush", false),
 		boolKnob("replica-ignore-maxmemory", true),
 		boolKnob("replica-announced", true),
-		intKnob("min-replicas-to-write", 0, 0, math.MaxInt32),
-		intKnob("min-replicas-max-lag", 10, 0, math.MaxInt32),
+		IntParam("min-replicas-to-write", 0, math.MaxInt32, r.minReplicas.Load,
+			func(n int64) error { r.minReplicas.Store(n); return nil }),
+		IntParam("min-replicas-max-lag", 0, math.MaxInt32, r.minReplicasLag.Load,
+			func(n int64) error { r.minReplicasLag.Store(n); return nil }),
 	}
 }
 
 // zeroReplID is master_replid2 when there is no previous history.
 const zeroReplID = "0000000000000000000000000000000000000000"
+
+// enoughReplicas reports whether a primary has min-replicas-to-write
+// good replicas: online, acknowledged within min-replicas-max-lag
+// seconds (Redis's refreshGoodSlavesCount).
+func (r *replication) enoughReplicas() bool {
+	want := r.minReplicas.Load()
+	if want == 0 || r.replicaOn.Load() {
+		return true
+	}
+	maxLag := r.minReplicasLag.Load() * 1000
+	now := r.e.clock.Now().UnixMilli()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var good int64
+	for _, rp := range r.replicas {
+		if rp.online.Load() && now-rp.ackTime.Load() <= maxLag {
+			good++
+		}
+	}
+	return good >= want
+}

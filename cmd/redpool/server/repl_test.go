@@ -356,3 +356,28 @@ func TestReplicationStreamDatabase(t *testing.T) {
 	r2.Do("SELECT", "5")
 	r2.Expect("$1\r\nc\r\n", "GET", "in5-cut")
 }
+
+// TestReplicationMinReplicas: min-replicas-to-write refuses writes while
+// the primary has fewer good replicas, as Redis.
+func TestReplicationMinReplicas(t *testing.T) {
+	red := servertest.StartRedis(t)
+	srv := servertest.Start(t)
+	for _, addr := range []string{red.Addr, srv.Addr} {
+		c := servertest.Dial(t, addr)
+		c.Expect("+OK\r\n", "CONFIG", "SET", "min-replicas-to-write", "1")
+		c.Expect("-NOREPLICAS Not enough good replicas to write.\r\n", "SET", "k", "v")
+		c.Expect("$-1\r\n", "GET", "k")
+		c.Expect("+OK\r\n", "MULTI")
+		c.Expect("-NOREPLICAS Not enough good replicas to write.\r\n", "SET", "k", "v")
+		c.Expect("-EXECABORT Transaction discarded because of previous errors.\r\n", "EXEC")
+	}
+	c := servertest.Dial(t, srv.Addr)
+	rep := servertest.Start(t)
+	r := servertest.Dial(t, rep.Addr)
+	host, port, _ := net.SplitHostPort(srv.Addr)
+	r.Expect("+OK\r\n", "REPLICAOF", host, port)
+	waitLong(t, 10*time.Second, "a good replica", func() bool {
+		return c.Do("SET", "k", "v") == "+OK\r\n"
+	})
+	c.Expect("+OK\r\n", "CONFIG", "SET", "min-replicas-to-write", "0")
+}
