@@ -31,6 +31,8 @@ func refSplitArgs(line []byte) ([][]byte, bool) {
 		return 0, false
 	}
 	space := func(c byte) bool { return c != 0 && bytes.IndexByte([]byte(" \t\n\v\f\r"), c) >= 0 }
+	// A closing quote must be followed by a space or the end.
+	closes := func(p int) bool { return at(p+1) == 0 || space(at(p+1)) }
 	var args [][]byte
 	p := 0
 	for {
@@ -62,12 +64,11 @@ func refSplitArgs(line []byte) ([][]byte, bool) {
 					} else {
 						cur = append(cur, at(p))
 					}
-				case c == '"':
-					if n := at(p + 1); n != 0 && !space(n) {
-						return nil, false
-					}
+				case c == '"' && closes(p):
 					p++
 					break arg
+				case c == '"':
+					return nil, false
 				case c == 0:
 					return nil, false
 				default:
@@ -78,12 +79,11 @@ func refSplitArgs(line []byte) ([][]byte, bool) {
 				case c == '\\' && at(p+1) == '\'':
 					p++
 					cur = append(cur, '\'')
-				case c == '\'':
-					if n := at(p + 1); n != 0 && !space(n) {
-						return nil, false
-					}
+				case c == '\'' && closes(p):
 					p++
 					break arg
+				case c == '\'':
+					return nil, false
 				case c == 0:
 					return nil, false
 				default:
