@@ -2,7 +2,7 @@
 # Runs every native Go fuzz target of the module, one at a time, each for
 # FUZZTIME, and fails if any of them finds a failing input.
 #
-#   bench/fuzz.sh                              # every target, 5s each (CI)
+#   bench/fuzz.sh                              # every target, 5s each
 #   FUZZTIME=10m bench/fuzz.sh                 # a campaign: 10 minutes each
 #   FUZZTIME=2m bench/fuzz.sh ./persistence/rdb ./session/resp   # some packages
 #   FUZZ='Restore|Import' FUZZTIME=30m bench/fuzz.sh ./command ./persistence/rdb
@@ -11,10 +11,11 @@
 # "func Fuzz" in a _test.go file, then `go test -list '^Fuzz'` in it.
 # FUZZ (a regular expression, default: all) narrows the targets by name;
 # FUZZPARALLEL sets go test's -parallel (fuzzing workers; default: all
-# CPUs); FUZZMINIMIZETIME bounds the minimizing of each new input (default
-# 2s: go's own 60s can take a whole short run, executions not counted). The corpus the fuzzer grows lives in go's cache
-# ($(go env GOCACHE)/fuzz/<package>/<target>) and carries over from one run
-# to the next; `go clean -fuzzcache` drops it.
+# CPUs); FUZZMINIMIZETIME bounds the minimizing of each new input
+# (default 2s: go's own 60s can take a whole short run, its executions
+# not counted). The corpus the fuzzer grows lives in go's cache
+# ($(go env GOCACHE)/fuzz/<package>/<target>) and carries over from one
+# run to the next; `go clean -fuzzcache` drops it.
 #
 # A failing input is written by go test to the package's
 # testdata/fuzz/<target>/<hash>; this script prints every such new file
