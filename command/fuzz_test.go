@@ -158,7 +158,7 @@ func rdbFuzzPayloads(tb testing.TB) [][]byte {
 }
 
 // FuzzACLFile loads arbitrary ACL files as ACL LOAD does: it fails with
-// Redis's text listing the bad lines (one line of text; nothing changes),
+// Redis's text listing the bad lines (a one-line reply; nothing changes),
 // or loads users whose lines (what ACL SAVE writes) load the same users.
 // It calls the loader directly, so that a file taking the default user's
 // permissions away does not lock the test out.
@@ -181,8 +181,8 @@ func FuzzACLFile(f *testing.F) {
 		}
 		before := a.lines()
 		if _, msg := a.load(); msg != "" {
-			if strings.ContainsAny(msg, "\r\n") {
-				t.Fatalf("the error is not one line: %q", msg)
+			if reply := string(ACLLoadError(msg)); strings.ContainsAny(reply, "\r\n") {
+				t.Fatalf("the error reply is not one line: %q", reply)
 			}
 			if after := a.lines(); !slices.Equal(before, after) {
 				t.Fatalf("a failed ACL LOAD changed the users:\n%q\n%q", before, after)
@@ -387,4 +387,45 @@ func refGlob(pattern, str []byte, nocase bool) bool {
 		}
 	}
 	return m[0][0]
+}
+
+// FuzzFunctionRestore runs FUNCTION RESTORE with arbitrary payloads (their
+// footer fixed) and each policy: the reply is +OK or an error reply; a
+// refused payload leaves the libraries as they were; what was restored
+// dumps (FUNCTION DUMP) to a payload that restores to the same libraries.
+func FuzzFunctionRestore(f *testing.F) {
+	f.Add(FunctionsPayload([]string{"#!lua name=l\nredis.register_function('f', function() return 1 end)"}), uint8(0))
+	f.Add(FunctionsPayload([]string{"#!lua name=a\nredis.register_function('fa', function() end)",
+		"#!lua name=b\nredis.register_function{function_name='fb', callback=function() end, flags={'no-writes'}}"}), uint8(2))
+	f.Add(FunctionsPayload([]string{"#!lua name=x\nreturn"}), uint8(1))
+	c := fuzzCtxs(f, Options{})[0]
+	f.Fuzz(func(t *testing.T, p []byte, policy uint8) {
+		if len(p) >= 10 {
+			p = rdb.AppendDumpFooter(p[:len(p)-10])
+		}
+		execArgs(c, "FUNCTION", "FLUSH")
+		execArgs(c, "FUNCTION", "LOAD", "#!lua name=old\nredis.register_function('old', function() return 1 end)")
+		before := execArgs(c, "FUNCTION", "LIST", "WITHCODE")
+		r := execArgs(c, "FUNCTION", "RESTORE", string(p), []string{"APPEND", "REPLACE", "FLUSH"}[policy%3])
+		if r != "+OK\r\n" {
+			if !strings.HasPrefix(r, "-") || strings.Count(r, "\r\n") != 1 {
+				t.Fatalf("FUNCTION RESTORE replied %q", r)
+			}
+			if after := execArgs(c, "FUNCTION", "LIST", "WITHCODE"); after != before {
+				t.Fatalf("a refused FUNCTION RESTORE (%q) changed the libraries:\n%q\n%q", r, before, after)
+			}
+			return
+		}
+		list := execArgs(c, "FUNCTION", "LIST", "WITHCODE")
+		d, ok := bulkReply(execArgs(c, "FUNCTION", "DUMP"))
+		if !ok {
+			t.Fatal("FUNCTION DUMP gave no payload")
+		}
+		if r := execArgs(c, "FUNCTION", "RESTORE", string(d), "FLUSH"); r != "+OK\r\n" {
+			t.Fatalf("FUNCTION DUMP's payload does not restore: %q", r)
+		}
+		if again := execArgs(c, "FUNCTION", "LIST", "WITHCODE"); again != list {
+			t.Fatalf("FUNCTION DUMP and RESTORE changed the libraries:\n%q\n%q", list, again)
+		}
+	})
 }
