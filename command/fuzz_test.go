@@ -140,8 +140,8 @@ func equalValues(a, b rdb.Value) bool {
 	return a.Type == b.Type && slices.EqualFunc(a.Items, b.Items, bytes.Equal)
 }
 
-// rdbFuzzPayloads are real Redis 7.0 DUMP payloads (persistence/rdb's
-// golden ones) and ones of our own for every type.
+// rdbFuzzPayloads are real Redis 7.0 DUMP payloads: persistence/rdb's
+// golden ones (testdata/fuzz/FuzzRestore holds more).
 func rdbFuzzPayloads(tb testing.TB) [][]byte {
 	files, _ := filepath.Glob(filepath.Join("..", "persistence", "rdb", "testdata", "redis", "*.dump"))
 	var out [][]byte
