@@ -8,7 +8,8 @@
 #   FUZZ='Restore|Import' FUZZTIME=30m bench/fuzz.sh ./command ./persistence/rdb
 #
 # The targets are discovered, not listed: every package with a
-# "func Fuzz" in a _test.go file, then `go test -list '^Fuzz'` in it.
+# "func Fuzz" in a _test.go file, then `-test.list '^Fuzz'` of its test
+# binary (what `go test -list '^Fuzz'` prints).
 # FUZZ (a regular expression, default: all) narrows the targets by name;
 # FUZZPARALLEL sets go test's -parallel (fuzzing workers; default: all
 # CPUs); FUZZMINIMIZETIME bounds the minimizing of each new input
@@ -30,7 +31,7 @@ fuzztime=${FUZZTIME:-5s}
 minimize=${FUZZMINIMIZETIME:-2s}
 only=${FUZZ:-.}
 par=()
-if [ -n "${FUZZPARALLEL:-}" ]; then par=(-parallel "$FUZZPARALLEL"); fi
+if [ -n "${FUZZPARALLEL:-}" ]; then par=(-test.parallel "$FUZZPARALLEL"); fi
 
 if [ $# -gt 0 ]; then
 	pkgs=("$@")
@@ -38,17 +39,25 @@ else
 	mapfile -t pkgs < <(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u)
 fi
 
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+out=$tmp/out
 failed=()
 count=0
 start=$SECONDS
 for pkg in "${pkgs[@]}"; do
-	mapfile -t targets < <(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' | grep -E "$only" || true)
+	# One instrumented test binary per package (go test -fuzz would link
+	# one per target), run in the package's directory as go test does.
+	bin=$tmp/fuzz.test
+	go test -c -fuzz=. -o "$bin" "$pkg"
+	dir=$(go list -f '{{.Dir}}' "$pkg")
+	cache=$(go env GOCACHE)/fuzz/$(go list "$pkg")
+	mapfile -t targets < <(cd "$dir" && "$bin" -test.list '^Fuzz' | grep '^Fuzz' | grep -E "$only" || true)
 	for t in "${targets[@]}"; do
 		count=$((count + 1))
 		echo "== $pkg $t ($fuzztime)"
-		if go test -run '^$' -fuzz "^$t\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" "${par[@]}" "$pkg" 2>&1 | tee "$out"; then
+		if (cd "$dir" && "$bin" -test.run '^$' -test.fuzz "^$t\$" -test.fuzztime "$fuzztime" \
+			-test.fuzzminimizetime "$minimize" -test.fuzzcachedir "$cache" "${par[@]}" 2>&1) | tee "$out"; then
 			continue
 		fi
 		# Go 1.26's coordinator may end a run that found nothing with a
