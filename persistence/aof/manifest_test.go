@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -86,4 +88,45 @@ func TestManifestErrors(t *testing.T) {
 	if m, err := aof.ParseManifest([]byte(reseal(body + "incr 5 name with spaces\n"))); err != nil || m.Files[3].Name != "name with spaces" {
 		t.Errorf("name with spaces: %+v, %v", m, err)
 	}
+}
+
+// FuzzParseManifest reads arbitrary manifests, as they are and with a
+// valid checksum line appended (so that the lines are parsed): the error
+// is one of the manifest errors; a manifest that parses is exactly what
+// Encode writes for it (but for the case of the checksum's hex digits).
+func FuzzParseManifest(f *testing.F) {
+	golden, err := os.ReadFile(filepath.Join("testdata", "manifest.golden"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(golden)
+	f.Add(golden[:len(golden)-len("crc32 c1928eae\n")])
+	f.Add([]byte("redpool-aof-manifest 1\nincr 0 a b\n"))
+	f.Add([]byte("redpool-aof-manifest 1\nincr 1 a\nbase 0 b\n"))
+	f.Add([]byte("redpool-aof-manifest 2\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sum := fmt.Appendf(bytes.Clone(data), "crc32 %08X\n", crc32.ChecksumIEEE(data))
+		for _, in := range [][]byte{data, sum} {
+			m, err := aof.ParseManifest(in)
+			if err != nil {
+				for _, e := range []error{aof.ErrManifestMagic, aof.ErrManifestVersion, aof.ErrManifestChecksum,
+					aof.ErrManifestTruncated, aof.ErrManifestFormat} {
+					if errors.Is(err, e) {
+						return
+					}
+				}
+				t.Fatalf("unexpected error %v", err)
+			}
+			enc := m.Encode()
+			const sumLen = len("xxxxxxxx\n")
+			if len(enc) != len(in) || !bytes.Equal(enc[:len(enc)-sumLen], in[:len(in)-sumLen]) ||
+				!bytes.EqualFold(enc[len(enc)-sumLen:], in[len(in)-sumLen:]) {
+				t.Fatalf("parsed %q as %+v, which encodes as %q", in, m, enc)
+			}
+			again, err := aof.ParseManifest(enc)
+			if err != nil || !reflect.DeepEqual(again, m) {
+				t.Fatalf("Encode of %+v parses as %+v, %v", m, again, err)
+			}
+		}
+	})
 }

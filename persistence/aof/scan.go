@@ -43,7 +43,7 @@ func Scan(rd io.Reader, maxBulkLen int64, fn func(off int64, argv [][]byte) erro
 			switch {
 			case errors.Is(err, io.EOF) && rr.Offset() == start:
 				return start, nil
-			case st.got >= 0 && st.got != '*':
+			case st.got[0] >= 0 && st.got[0] != '*':
 				// Inline text (possibly cut short): never a record.
 				return start, &CorruptError{Offset: start, Err: ErrBadRecord, Detail: "not a multibulk command"}
 			case errors.Is(err, io.EOF):
@@ -59,11 +59,13 @@ func Scan(rd io.Reader, maxBulkLen int64, fn func(off int64, argv [][]byte) erro
 		}
 		end := rr.Offset()
 		// The Reader also accepts inline commands and skips empty ones; a
-		// record is exactly one canonical multibulk command.
-		if st.got != '*' {
+		// record is exactly one canonical multibulk command, so it starts
+		// with "*" and a count from 1 (skipped empty commands followed by
+		// an inline one can have a canonical record's length).
+		if st.got[0] != '*' {
 			return start, &CorruptError{Offset: start, Err: ErrBadRecord, Detail: "not a multibulk command"}
 		}
-		if end-start != encodedLen(argv) {
+		if st.got[1] < '1' || st.got[1] > '9' || end-start != encodedLen(argv) {
 			return start, &CorruptError{Offset: start, Err: ErrBadRecord, Detail: "empty multibulk command"}
 		}
 		if fn != nil {
@@ -95,22 +97,22 @@ func intLen(n int64) int64 {
 }
 
 // startTracker sits between a file and the resp.Reader and remembers the
-// first byte of the next record, so Scan can refuse inline commands, which
-// the Reader would accept.
+// first two bytes of the next record, so Scan can refuse inline and empty
+// commands, which the Reader would accept and skip.
 //
 // It relies on how resp.Reader uses its buffer: a command is returned only
 // once a Read has delivered its last byte, and the Reader changes buffered
 // bytes only while refilling, just before its next Read. So right after
 // ReadCommand returns a command ending at offset end, the byte at end is
 // either in the slice the last Read filled, still untouched, or not read
-// yet, in which case a later Read delivers it.
+// yet, in which case a later Read delivers it; and so is the byte after it.
 type startTracker struct {
 	r     io.Reader
 	chunk []byte // what the last Read delivered; valid until the next Read
 	base  int64  // offset of chunk[0]
 	end   int64  // offset just after chunk
-	want  int64  // offset of the byte wanted
-	got   int    // that byte, or -1 while it has not been read
+	want  int64  // offset of the first byte wanted
+	got   [2]int // the bytes at want and want+1, each -1 until read
 }
 
 // Read implements io.Reader.
@@ -118,18 +120,23 @@ func (t *startTracker) Read(p []byte) (int, error) {
 	n, err := t.r.Read(p)
 	if n > 0 {
 		t.chunk, t.base, t.end = p[:n], t.end, t.end+int64(n)
-		if t.got < 0 && t.want >= t.base && t.want < t.end {
-			t.got = int(t.chunk[t.want-t.base])
-		}
+		t.capture()
 	}
 	return n, err
 }
 
-// expect asks for the byte at off, which is at or after the last Read's
-// first byte.
+// expect asks for the bytes at off and off+1, off being at or after the
+// last Read's first byte.
 func (t *startTracker) expect(off int64) {
-	t.want, t.got = off, -1
-	if off >= t.base && off < t.end {
-		t.got = int(t.chunk[off-t.base])
+	t.want, t.got = off, [2]int{-1, -1}
+	t.capture()
+}
+
+// capture takes the wanted bytes the last Read delivered.
+func (t *startTracker) capture() {
+	for i := range t.got {
+		if off := t.want + int64(i); t.got[i] < 0 && off >= t.base && off < t.end {
+			t.got[i] = int(t.chunk[off-t.base])
+		}
 	}
 }

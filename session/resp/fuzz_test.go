@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -203,6 +204,11 @@ func appendValue(dst []byte, v Value) []byte {
 	case SimpleString:
 		return AppendSimple(dst, string(v.Str))
 	case Error:
+		if bytes.ContainsAny(v.Str, "\r\n") {
+			// A blob error ("!"): AppendError would map CR and LF to spaces.
+			dst = append(strconv.AppendInt(append(dst, '!'), int64(len(v.Str)), 10), '\r', '\n')
+			return append(append(dst, v.Str...), '\r', '\n')
+		}
 		return AppendError(dst, string(v.Str))
 	case Integer:
 		return AppendInt(dst, v.Int)
@@ -239,13 +245,14 @@ func appendValue(dst []byte, v Value) []byte {
 	return dst
 }
 
-// hasCR reports whether a simple string or error in v contains a CR.
-func hasCR(v Value) bool {
-	if (v.Kind == SimpleString || v.Kind == Error) && bytes.IndexByte(v.Str, '\r') >= 0 {
+// hasLineBreak reports whether a simple string in v contains a CR or an
+// LF, which no simple string can carry (AppendSimple maps them to spaces).
+func hasLineBreak(v Value) bool {
+	if v.Kind == SimpleString && bytes.ContainsAny(v.Str, "\r\n") {
 		return true
 	}
 	for _, e := range v.Array {
-		if hasCR(e) {
+		if hasLineBreak(e) {
 			return true
 		}
 	}
@@ -269,8 +276,8 @@ func FuzzReadReply(f *testing.F) {
 			if err != nil {
 				return
 			}
-			if hasCR(v) {
-				continue // AppendSimple and AppendError map CR to a space
+			if hasLineBreak(v) {
+				continue
 			}
 			enc := appendValue(nil, v)
 			v2, err := ReadReply(bufio.NewReader(bytes.NewReader(enc)))
