@@ -336,6 +336,13 @@ func replyError(err error) string {
 	}
 }
 
+// --- streams ---
+
+// Stream replies shared by the stream commands.
+const (
+	ErrInvalidStreamID Error = "ERR Invalid stream ID specified as stream command argument"
+)
+
 // --- MIGRATE ---
 
 // MIGRATE's replies (the IOERR ones are Redis's, sent without "ERR").
