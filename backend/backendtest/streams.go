@@ -1273,7 +1273,11 @@ func testStreamSnapshot(h *harness) {
 }
 
 // testStreamModel runs random operations against a simple model of the
-// stream and compares the whole stream with it along the way.
+// stream and compares the whole stream with it along the way. Every 200
+// steps the stream is copied (COPY) to "c", sometimes swapping the two
+// by renames so that the writes go on to the copy: the other one must
+// not change (a backend that shares parts between copies must copy them
+// before writing).
 func testStreamModel(h *harness) {
 	t := h.t
 	rng := rand.New(rand.NewPCG(19, 7))
@@ -1301,7 +1305,27 @@ func testStreamModel(h *harness) {
 		}
 		return b(fmt.Sprint("v", rng.IntN(50)))
 	}
+	frozen := "" // what "c" must hold
 	for step := range 2500 {
+		if step%200 == 100 {
+			swap := step%400 == 100
+			h.update(0, k(key, "c", "tmp"), func(tx backend.Tx) error {
+				if _, err := tx.Copy(x, 0, b("c"), true); err != nil {
+					return err
+				}
+				if !swap {
+					return nil
+				}
+				if err := tx.Rename(x, b("tmp")); err != nil {
+					return err
+				}
+				if err := tx.Rename(b("c"), x); err != nil {
+					return err
+				}
+				return tx.Rename(b("tmp"), b("c"))
+			})
+			frozen = m.dump()
+		}
 		var what string
 		err := h.tryUpdate(0, k(key), func(tx backend.Tx) error {
 			switch op := rng.IntN(100); {
@@ -1463,6 +1487,19 @@ func testStreamModel(h *harness) {
 				if want := m.dump(); got != want {
 					t.Fatalf("step %d (after %s): stream\n%s\nmodel\n%s", step, what, got, want)
 				}
+				return nil
+			})
+			h.view(0, k("c"), func(tx backend.Tx) error {
+				if frozen == "" {
+					return nil
+				}
+				got, err := xdump(tx, "c")
+				if err == nil && got != frozen {
+					t.Fatalf("step %d (after %s): the copy changed:\n%s\nwant\n%s", step, what, got, frozen)
+				}
+				return err
+			})
+			h.view(0, k(key), func(tx backend.Tx) error {
 				// Random ranges, both ways, with a limit.
 				for range 5 {
 					start, end := pickID(), pickID()

@@ -35,9 +35,11 @@ const (
 //     place, then O(m) for m entries; removing a node other than the
 //     first or last moves the node pointers after it (O(nodes), 8 bytes
 //     each: n/100 pointers with Redis's default 100 entries per node);
-//   - clone: O(nodes + groups + consumers + PEL): the node slice is
-//     copied, the nodes themselves are shared (see tok), the groups are
-//     copied deeply.
+//   - clone: O(nodes + groups): the slices of nodes and groups are
+//     copied, the nodes and groups themselves are shared (see tok); the
+//     first write to a shared node copies it (O(node)), the first write
+//     to a shared group copies it with its consumers and PELs
+//     (O(consumers + pending)).
 //
 // Inside a node, entries are compact, much as in Redis's listpacks: they
 // are encoded back to back in one byte slice (flags, the id as varints
@@ -53,11 +55,11 @@ const (
 // pending entries, id order) and its consumers in name order, each with
 // its own PEL (an idtree of ids); a pending entry names its consumer.
 //
-// Nodes are shared between a stream and its clones: a node may be written
-// in place only by the stream whose tok it carries, and clone gives both
-// the clone and the original a fresh tok, so each copies a node (own)
-// before its first write to it. Field bytes are never written once
-// appended, so values handed out stay valid.
+// Nodes and groups are shared between a stream and its clones: one may be
+// written in place only by the stream whose tok it carries, and clone
+// gives both the clone and the original a fresh tok, so each copies a node
+// or group (own, ownGroup) before its first write to it. Field bytes are
+// never written once appended, so values handed out stay valid.
 type streamObj struct {
 	nodes  []*snode
 	head   int
@@ -90,6 +92,7 @@ const (
 
 // sgroup is a consumer group.
 type sgroup struct {
+	tok         *int // see streamObj
 	name        string
 	lastID      backend.StreamID
 	entriesRead int64
@@ -130,19 +133,28 @@ func (s *streamObj) clone() collection {
 	c.nodes = slices.Clone(s.nodes[s.head:])
 	c.head = 0
 	c.tok, s.tok = new(int), new(int)
-	c.groups = make([]*sgroup, len(s.groups))
-	for i, g := range s.groups {
-		ng := *g
-		ng.pel = g.pel.clone()
-		ng.consumers = make([]*sconsumer, len(g.consumers))
-		for j, cs := range g.consumers {
-			ncs := *cs
-			ncs.pel = cs.pel.clone()
-			ng.consumers[j] = &ncs
-		}
-		c.groups[i] = &ng
-	}
+	c.groups = slices.Clone(s.groups)
 	return &c
+}
+
+// ownGroup returns group i, copying it (with its consumers and PELs)
+// first if s does not own it.
+func (s *streamObj) ownGroup(i int) *sgroup {
+	g := s.groups[i]
+	if g.tok == s.tok {
+		return g
+	}
+	ng := *g
+	ng.tok = s.tok
+	ng.pel = g.pel.clone()
+	ng.consumers = make([]*sconsumer, len(g.consumers))
+	for j, cs := range g.consumers {
+		ncs := *cs
+		ncs.pel = cs.pel.clone()
+		ng.consumers[j] = &ncs
+	}
+	s.groups[i] = &ng
+	return &ng
 }
 
 // appendItems implements collection: the records of backend's
@@ -765,10 +777,11 @@ func (t *tx) XSetGroup(key []byte, g backend.StreamGroup) (bool, error) {
 	defer w.done()
 	i, ok := s.group(g.Name)
 	if ok {
-		s.groups[i].lastID, s.groups[i].entriesRead = g.LastID, g.EntriesRead
+		og := s.ownGroup(i)
+		og.lastID, og.entriesRead = g.LastID, g.EntriesRead
 		return false, nil
 	}
-	ng := &sgroup{name: string(g.Name), lastID: g.LastID, entriesRead: g.EntriesRead}
+	ng := &sgroup{tok: s.tok, name: string(g.Name), lastID: g.LastID, entriesRead: g.EntriesRead}
 	s.groups = slices.Insert(s.groups, i, ng)
 	s.bytes += ng.bytes()
 	return true, nil
@@ -821,10 +834,11 @@ func (t *tx) XConsumer(key, group, name []byte) (backend.StreamConsumer, bool, e
 	return g.consumers[i].info(), true, nil
 }
 
-// xgroupOf returns the writable copy's group name (which exists).
+// xgroupOf returns group name (which exists) of the writable stream s,
+// owned by s.
 func (s *streamObj) xgroupOf(name []byte) *sgroup {
 	i, _ := s.group(name)
-	return s.groups[i]
+	return s.ownGroup(i)
 }
 
 // XSetConsumer implements backend.Tx.
