@@ -70,7 +70,7 @@ type streamObj struct {
 
 	groups []*sgroup // by name
 	bytes  int64     // accounted bytes beyond streamOverhead
-	tok    *int      // the nodes carrying it are this stream's own
+	tok    *int      // the nodes and groups carrying it are this stream's own
 }
 
 // snode is a node of entries: see streamObj.
@@ -127,7 +127,8 @@ func (e *entry) stream() *streamObj { return e.coll.(*streamObj) }
 // size implements collection.
 func (s *streamObj) size() int64 { return streamOverhead + s.bytes }
 
-// clone implements collection. See streamObj for what it shares.
+// clone implements collection. See streamObj for what it shares. It
+// gives s a new tok too (a field the snapshot reader never reads).
 func (s *streamObj) clone() collection {
 	c := *s
 	c.nodes = slices.Clone(s.nodes[s.head:])
@@ -559,11 +560,11 @@ func (t *tx) XAppend(key []byte, id backend.StreamID, fields [][]byte, newNode b
 			if id.Compare(tl.last) <= 0 {
 				return errStreamEntry
 			}
-			var size int
+			size := int64(len(tl.data)) + 1 + 3*binary.MaxVarintLen64 // flags, id, field count
 			for _, f := range fields {
-				size += len(f) + binary.MaxVarintLen64
+				size += int64(len(f)) + binary.MaxVarintLen64
 			}
-			if !newNode && len(tl.data)+size > math.MaxUint32 {
+			if !newNode && size > math.MaxUint32 { // entries start at uint32 offsets
 				return backend.ErrTooLarge
 			}
 		}
@@ -619,48 +620,43 @@ func (t *tx) XRange(key []byte, start, end backend.StreamID, rev bool, fn func(i
 		t.xbuf = buf[:0]
 	}()
 	if !rev {
-		for i := s.nodeFor(start); i < len(s.nodes); i++ {
+		for i := s.nodeFor(start); i < len(s.nodes) && s.nodes[i].master.Compare(end) <= 0; i++ {
 			n := s.nodes[i]
-			if n.master.Compare(end) > 0 {
+			if !n.walk(n.seek(start), 1, end, &buf, fn) {
 				return nil
-			}
-			for j := n.seek(start); j < len(n.offs); j++ {
-				id, flags, rest := n.entry(j)
-				if id.Compare(end) > 0 {
-					return nil
-				}
-				if flags&sentDeleted != 0 {
-					continue
-				}
-				buf = n.fields(flags, rest, buf[:0])
-				if !fn(id, buf) {
-					return nil
-				}
 			}
 		}
 		return nil
 	}
-	for i := s.nodeFor(end); i >= s.head; i-- {
+	for i := s.nodeFor(end); i >= s.head && s.nodes[i].last.Compare(start) >= 0; i-- {
 		n := s.nodes[i]
-		if n.last.Compare(start) < 0 {
-			return nil
-		}
 		j := sort.Search(len(n.offs), func(k int) bool { return n.id(k).Compare(end) > 0 })
-		for j--; j >= 0; j-- {
-			id, flags, rest := n.entry(j)
-			if id.Compare(start) < 0 {
-				return nil
-			}
-			if flags&sentDeleted != 0 {
-				continue
-			}
-			buf = n.fields(flags, rest, buf[:0])
-			if !fn(id, buf) {
-				return nil
-			}
+		if !n.walk(j-1, -1, start, &buf, fn) {
+			return nil
 		}
 	}
 	return nil
+}
+
+// walk calls fn for the live entries of n from position j on, by step (1
+// or -1), until one lies beyond bound (above it going up, below it going
+// down) or fn returns false; it reports whether the walk may go on to
+// the next node. buf is the fields buffer.
+func (n *snode) walk(j, step int, bound backend.StreamID, buf *[][]byte, fn func(id backend.StreamID, fields [][]byte) bool) bool {
+	for ; j >= 0 && j < len(n.offs); j += step {
+		id, flags, rest := n.entry(j)
+		if id.Compare(bound)*step > 0 {
+			return false
+		}
+		if flags&sentDeleted != 0 {
+			continue
+		}
+		*buf = n.fields(flags, rest, (*buf)[:0])
+		if !fn(id, *buf) {
+			return false
+		}
+	}
+	return true
 }
 
 // XDelete implements backend.Tx.
