@@ -386,6 +386,78 @@ type Tx interface {
 	// picks members. O(count) on memory; see each backend for its cost.
 	ZRandom(key []byte, count int, distinct bool, fn func(member []byte, score float64) error) error
 
+	// --- streams --- (see StreamMeta, StreamNode, StreamGroup)
+	// A stream exists while it has no entries: XSetMeta and XAppend create
+	// it, and only key operations (DEL, expiry, ...) remove it. The command
+	// layer owns the semantics (ids, trimming, claiming); these operations
+	// store what it decides. A group or consumer that does not exist is
+	// ErrNoSuchGroup for the operations that change it, ok false (or no
+	// calls) for those that read it. Ids are never reused: XAppend's id is
+	// greater than every id the stream has held (the caller's rule).
+
+	// XMeta returns key's header; ok is false if key does not exist.
+	XMeta(key []byte) (m StreamMeta, ok bool, err error)
+	// XSetMeta stores m's LastID, FirstID, MaxDeletedID and EntriesAdded,
+	// creating an empty stream if key does not exist.
+	XSetMeta(key []byte, m StreamMeta) error
+	// XAppend adds an entry (fields alternate field, value; at least one
+	// pair), creating the stream if needed. It starts a new node when
+	// newNode is set or the stream has none; else it appends to the last
+	// node. cost is added to the node's EntriesBytes.
+	XAppend(key []byte, id StreamID, fields [][]byte, newNode bool, cost int64) error
+	// XRange calls fn for each entry with start <= id <= end, ascending
+	// (descending with rev), until fn returns false. O(log n + m).
+	XRange(key []byte, start, end StreamID, rev bool, fn func(id StreamID, fields [][]byte) bool) error
+	// XDelete deletes the entry id and reports whether it existed; a node
+	// left with no live entry is removed. O(log n) on both backends.
+	XDelete(key []byte, id StreamID) (bool, error)
+	// XNodes calls fn for each node, first (oldest) first, until fn
+	// returns false.
+	XNodes(key []byte, fn func(n StreamNode) bool) error
+	// XTailNode returns the last node; ok is false if there is none.
+	XTailNode(key []byte) (n StreamNode, ok bool, err error)
+	// XRemoveNode removes the node whose master is master with all its
+	// entries (trimming) and returns how many live entries it held.
+	XRemoveNode(key []byte, master StreamID) (int64, error)
+
+	// XGroups calls fn for each group, in name byte order, until fn
+	// returns false.
+	XGroups(key []byte, fn func(g StreamGroup) bool) error
+	// XGroup returns the group name.
+	XGroup(key, name []byte) (g StreamGroup, ok bool, err error)
+	// XSetGroup creates group g.Name, or updates its LastID and
+	// EntriesRead. It reports whether it created it. The key must exist
+	// (ErrNoSuchKey).
+	XSetGroup(key []byte, g StreamGroup) (created bool, err error)
+	// XDelGroup removes a group with its consumers and PEL.
+	XDelGroup(key, name []byte) (bool, error)
+
+	// XConsumers calls fn for each consumer of group, in name byte order,
+	// until fn returns false.
+	XConsumers(key, group []byte, fn func(c StreamConsumer) bool) error
+	// XConsumer returns a consumer of group.
+	XConsumer(key, group, name []byte) (c StreamConsumer, ok bool, err error)
+	// XSetConsumer creates consumer c.Name in group, or updates its
+	// SeenTime. It reports whether it created it.
+	XSetConsumer(key, group []byte, c StreamConsumer) (created bool, err error)
+	// XDelConsumer removes a consumer and its entries from the group's PEL;
+	// it returns how many pending entries it had.
+	XDelConsumer(key, group, name []byte) (pending int64, ok bool, err error)
+
+	// XPending calls fn for the PEL entries of group with start <= id <=
+	// end, ascending, until fn returns false: all of them, or only
+	// consumer's when consumer is not nil. O(log n + m).
+	XPending(key, group, consumer []byte, start, end StreamID, fn func(p StreamPending) bool) error
+	// XPendingEntry returns the PEL entry id of group.
+	XPendingEntry(key, group []byte, id StreamID) (p StreamPending, ok bool, err error)
+	// XSetPending adds or replaces the PEL entry p.ID of group, owned by
+	// p.Consumer (moving it from its previous owner), which must exist
+	// (ErrNoSuchGroup). O(log n).
+	XSetPending(key, group []byte, p StreamPending) error
+	// XAck removes the PEL entry id of group (and from its consumer) and
+	// reports whether it was there. O(log n).
+	XAck(key, group []byte, id StreamID) (bool, error)
+
 	// --- access clock (OBJECT IDLETIME/FREQ, RESTORE, maxmemory) ---
 
 	// Access returns key's access clock as Redis's OBJECT reads it, without

@@ -18,6 +18,7 @@ const (
 	TypeHash
 	TypeSet
 	TypeZSet
+	TypeStream
 
 	numTypes // one past the last type
 )
@@ -73,6 +74,11 @@ type TypeInfo struct {
 	// a rewritten AOF: "SET key item" for a scalar, "RPUSH key elements..."
 	// or "HSET key field value..." in batches for a collection.
 	RewriteCmd string
+	// Rewrite, when set, writes the commands that recreate the value from
+	// its items instead of RewriteCmd's batches (a stream needs XADD per
+	// entry, XSETID, XGROUP CREATE, XCLAIM). emit writes one command; its
+	// arguments are only read during the call. Expiry is not its job.
+	Rewrite func(key []byte, items [][]byte, emit func(argv ...[]byte) error) error
 	// Encoding is OBJECT ENCODING's answer for key, which holds this type.
 	// param returns an integer config parameter (or def if it is unset).
 	Encoding func(tx Tx, key []byte, param func(name string, def int64) int64) (string, error)
@@ -100,6 +106,11 @@ var typeTable = [numTypes]TypeInfo{
 	TypeZSet: {
 		Type: TypeZSet, Name: "zset", Kind: 5, Width: 2,
 		Read: readZSet, Load: loadZSet, RewriteCmd: "ZADD", Encoding: zsetEncoding,
+	},
+	TypeStream: {
+		Type: TypeStream, Name: "stream", Kind: 6, Width: 1, Ordered: true,
+		Read: readStream, Load: loadStream, RewriteCmd: "XADD", Rewrite: rewriteStream,
+		Encoding: streamEncoding,
 	},
 }
 

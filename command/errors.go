@@ -349,6 +349,13 @@ const (
 	ErrNoReplicas        Error = "NOREPLICAS Not enough good replicas to write."
 )
 
+// --- streams ---
+
+// Stream replies shared by the stream commands.
+const (
+	ErrInvalidStreamID Error = "ERR Invalid stream ID specified as stream command argument"
+)
+
 // --- MIGRATE ---
 
 // MIGRATE's replies (the IOERR ones are Redis's, sent without "ERR").

@@ -298,11 +298,22 @@ func (b *baseWriter) entry(e *backend.Entry) error {
 	if len(e.Items) == 0 {
 		return nil // an empty collection is no key
 	}
-	if err := b.chunks(info.RewriteCmd, e.Key, e.Items, rewriteChunk*info.Width); err != nil || e.ExpireAt == 0 {
+	var err error
+	if info.Rewrite != nil {
+		err = info.Rewrite(e.Key, e.Items, b.command)
+	} else {
+		err = b.chunks(info.RewriteCmd, e.Key, e.Items, rewriteChunk*info.Width)
+	}
+	if err != nil || e.ExpireAt == 0 {
 		return err
 	}
 	at := strconv.AppendInt(b.num[:0], e.ExpireAt, 10)
 	return b.write(resp.AppendCommand(b.buf[:0], cmdPExpireAt, e.Key, at))
+}
+
+// command writes one command (TypeInfo.Rewrite's emit).
+func (b *baseWriter) command(argv ...[]byte) error {
+	return b.write(resp.AppendCommand(b.buf[:0], argv...))
 }
 
 // chunks writes cmd key items... with at most n items per record.
