@@ -14,7 +14,7 @@ import (
 // under its id (see doc.go, "Streams"):
 //
 //	id 'h'                                  -> header
-//	id 'e' id(16)                           -> entry: its fields
+//	id 'e' id(16)                           -> entry: flag, its fields (or values)
 //	id 'n' master(16)                       -> node: Last Live Total EntriesBytes MasterFields
 //	id 'g' group                            -> group: LastID EntriesRead Pending Consumers
 //	id 'c' lp(group) consumer               -> consumer: SeenTime Pending
@@ -221,9 +221,62 @@ func decodeFields(dst [][]byte, v []byte) ([][]byte, bool) {
 	return dst, len(v) == 0
 }
 
-func (s *stream) entryValue(fields [][]byte) []byte {
-	v := s.t.w.arena.alloc(fieldsLen(fields, 0, 1))[:0]
-	return appendFields(v, fields, 0, 1)
+// The first byte of an entry's value says how its fields are stored.
+const (
+	xEntryFull   = 0 // every field: count, then lp(field) lp(value) ...
+	xEntryValues = 1 // the values only (count, lp(value) ...): the names are the node's MasterFields
+)
+
+// entryValue encodes an entry of the node whose master fields are names:
+// only its values when its field names are those (as Redis stores it).
+func (s *stream) entryValue(names, fields [][]byte) []byte {
+	first, step, flag := 0, 1, byte(xEntryFull)
+	if backend.StreamSameFields(names, fields) {
+		first, step, flag = 1, 2, xEntryValues
+	}
+	v := s.t.w.arena.alloc(1 + fieldsLen(fields, first, step))[:0]
+	return appendFields(append(v, flag), fields, first, step)
+}
+
+// entryReader decodes the entries of a walk, keeping the node it last
+// looked up for their master fields.
+type entryReader struct {
+	s      *stream
+	fields [][]byte // the entry's, reused
+	names  [][]byte // the cached node's master fields (pointing into the transaction's pages)
+	node   backend.StreamNode
+	have   bool // node is set
+}
+
+// decode returns entry id's fields (valid until the next call), whose
+// stored value is v.
+func (r *entryReader) decode(id backend.StreamID, v []byte) ([][]byte, error) {
+	var ok bool
+	switch {
+	case len(v) > 0 && v[0] == xEntryFull:
+		r.fields, ok = decodeFields(r.fields[:0], v[1:])
+	case len(v) > 0 && v[0] == xEntryValues:
+		if !r.have || id.Compare(r.node.Master) < 0 || id.Compare(r.node.Last) > 0 {
+			n, err := r.s.nodeOf(id)
+			if err != nil {
+				return nil, err
+			}
+			r.names = append(r.names[:0], n.MasterFields...)
+			r.node, r.node.MasterFields, r.have = n, nil, true
+		}
+		// The values go to the odd slots, the names to the even ones.
+		r.fields, ok = decodeFields(r.fields[:0], v[1:])
+		if ok = ok && len(r.fields) == len(r.names); ok {
+			r.fields = append(r.fields, r.fields...)
+			for i, name := range r.names {
+				r.fields[2*i], r.fields[2*i+1] = name, r.fields[len(r.names)+i]
+			}
+		}
+	}
+	if !ok {
+		return nil, r.s.damaged("an entry does not decode")
+	}
+	return r.fields, nil
 }
 
 // putNode writes node n (new or not).
@@ -473,24 +526,25 @@ func (t *tx) XAppend(key []byte, id backend.StreamID, fields [][]byte, newNode b
 	if err := s.putNode(&n, !have); err != nil {
 		return err
 	}
-	if err := s.add(xEntryFam, s.idSub(id), s.entryValue(fields)); err != nil {
+	if err := s.add(xEntryFam, s.idSub(id), s.entryValue(n.MasterFields, fields)); err != nil {
 		return err
 	}
 	s.m.Length++
 	return s.finish()
 }
 
-// XRange implements backend.Tx: one seek, then a cursor walk, O(log n + m).
+// XRange implements backend.Tx: one seek, then a cursor walk, plus a seek
+// for the master fields of each node it enters, O(log n + m).
 func (t *tx) XRange(key []byte, start, end backend.StreamID, rev bool, fn func(id backend.StreamID, fields [][]byte) bool) error {
 	s, ok, err := t.openStream(key, false)
 	if !ok {
 		return err
 	}
-	var fields [][]byte
+	r := entryReader{s: &s}
 	return s.idRange(xEntryFam, nil, start, end, rev, func(id backend.StreamID, v []byte) (bool, error) {
-		fields, ok = decodeFields(fields[:0], v)
-		if !ok {
-			return false, s.damaged("an entry does not decode")
+		fields, err := r.decode(id, v)
+		if err != nil {
+			return false, err
 		}
 		return fn(id, fields), nil
 	})
