@@ -1049,6 +1049,11 @@ func testStreamKeyOps(h *harness) {
 	}
 	wantY := dump("y")
 	h.xadd("x", "+5-0 f 8")
+	h.view(0, k("x"), func(tx backend.Tx) error {
+		n, _, err := tx.MemoryUsage(b("x"), 0)
+		big = n
+		return err
+	})
 	h.update(0, k("x"), func(tx backend.Tx) error {
 		_, _, err := tx.XDelConsumer(b("x"), b("g"), b("c"))
 		return err
@@ -1056,11 +1061,6 @@ func testStreamKeyOps(h *harness) {
 	if got := dump("y"); got != wantY {
 		t.Fatalf("copy after writes to its original:\n%s\nwant\n%s", got, wantY)
 	}
-	h.view(0, k("x"), func(tx backend.Tx) error {
-		n, _, err := tx.MemoryUsage(b("x"), 0)
-		big = n
-		return err
-	})
 	if big <= small {
 		t.Fatalf("MemoryUsage after adding a node: %d, before %d", big, small)
 	}
