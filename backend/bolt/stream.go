@@ -423,16 +423,12 @@ func (s *stream) pelEntry(group []byte, id backend.StreamID) (backend.StreamPend
 }
 
 // walk calls fn with the subkeys of family fam that start with prefix
-// (without it) from start (nil: the first; both without prefix), until fn
-// returns false. fn may write the family (see tx.iterate).
+// (and what follows it) from prefix+start (forward: the first subkey at
+// or after it; reverse: the last at or before it, so start must be given)
+// until fn returns false. fn may write the family (see tx.iterate).
 func (s *stream) walk(fam, prefix, start []byte, reverse bool, fn func(rest, v []byte) (bool, error)) error {
 	prefix = bytes.Clone(prefix)
 	from := append(bytes.Clone(prefix), start...)
-	if start == nil && reverse {
-		if from = prefixSuccessor(prefix); from == nil {
-			return fmt.Errorf("bolt: a stream walk of an unbounded prefix")
-		}
-	}
 	return s.in(fam).iter(from, reverse, func(sub, v []byte) (bool, error) {
 		if !hasPrefix(sub, prefix) {
 			return false, nil
