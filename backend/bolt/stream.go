@@ -340,13 +340,20 @@ func (s *stream) tailNode() (backend.StreamNode, bool, error) {
 	return n, err == nil, err
 }
 
-func (s *stream) group(name []byte) (backend.StreamGroup, bool, error) {
-	v, ok := s.in(xGroupFam).get(name)
+// getRecord looks up sub in family fam and decodes its value with rest
+// (the part of sub the record names).
+func getRecord[T any](s *stream, fam, sub, rest []byte, decode func(rest, v []byte) (T, error)) (T, bool, error) {
+	v, ok := s.in(fam).get(sub)
 	if !ok {
-		return backend.StreamGroup{}, false, nil
+		var zero T
+		return zero, false, nil
 	}
-	g, err := s.decodeGroup(name, v)
-	return g, err == nil, err
+	x, err := decode(rest, v)
+	return x, err == nil, err
+}
+
+func (s *stream) group(name []byte) (backend.StreamGroup, bool, error) {
+	return getRecord(s, xGroupFam, name, name, s.decodeGroup)
 }
 
 func (s *stream) decodeGroup(name, v []byte) (backend.StreamGroup, error) {
@@ -372,12 +379,7 @@ func (s *stream) putGroup(g *backend.StreamGroup, isNew bool) error {
 }
 
 func (s *stream) consumer(group, name []byte) (backend.StreamConsumer, bool, error) {
-	v, ok := s.in(xConsumerFam).get(s.groupSub(group, name))
-	if !ok {
-		return backend.StreamConsumer{}, false, nil
-	}
-	c, err := s.decodeConsumer(name, v)
-	return c, err == nil, err
+	return getRecord(s, xConsumerFam, s.groupSub(group, name), name, s.decodeConsumer)
 }
 
 func (s *stream) decodeConsumer(name, v []byte) (backend.StreamConsumer, error) {
@@ -414,12 +416,9 @@ func (s *stream) decodePEL(id backend.StreamID, v []byte) (backend.StreamPending
 
 // pelEntry returns group's PEL entry id.
 func (s *stream) pelEntry(group []byte, id backend.StreamID) (backend.StreamPending, bool, error) {
-	v, ok := s.in(xGroupPELFam).get(s.gpelSub(group, id))
-	if !ok {
-		return backend.StreamPending{}, false, nil
-	}
-	p, err := s.decodePEL(id, v)
-	return p, err == nil, err
+	return getRecord(s, xGroupPELFam, s.gpelSub(group, id), nil, func(_, v []byte) (backend.StreamPending, error) {
+		return s.decodePEL(id, v)
+	})
 }
 
 // walk calls fn with the subkeys of family fam that start with prefix
@@ -434,6 +433,19 @@ func (s *stream) walk(fam, prefix, start []byte, reverse bool, fn func(rest, v [
 			return false, nil
 		}
 		return fn(sub[len(prefix):], v)
+	})
+}
+
+// walkRecords calls fn with the records of family fam under prefix, in
+// subkey order, as decode makes them of the rest of the subkey and the
+// value, until fn returns false.
+func walkRecords[T any](s *stream, fam, prefix []byte, decode func(rest, v []byte) (T, error), fn func(T) bool) error {
+	return s.walk(fam, prefix, nil, false, func(rest, v []byte) (bool, error) {
+		x, err := decode(rest, v)
+		if err != nil {
+			return false, err
+		}
+		return fn(x), nil
 	})
 }
 
@@ -472,15 +484,22 @@ func (t *tx) XMeta(key []byte) (backend.StreamMeta, bool, error) {
 	return s.m, true, nil
 }
 
-func (t *tx) XSetMeta(key []byte, m backend.StreamMeta) error {
+// streamW opens key's stream with its header for a write that creates it
+// if needed (XSetMeta, XAppend).
+func (t *tx) streamW(key []byte) (stream, error) {
 	if err := t.writable(); err != nil {
-		return err
+		return stream{}, err
 	}
 	s, _, err := t.openStream(key, true)
-	if err != nil {
-		return err
+	if err == nil {
+		err = s.header()
 	}
-	if err := s.header(); err != nil {
+	return s, err
+}
+
+func (t *tx) XSetMeta(key []byte, m backend.StreamMeta) error {
+	s, err := t.streamW(key)
+	if err != nil {
 		return err
 	}
 	s.m.LastID, s.m.FirstID, s.m.MaxDeletedID, s.m.EntriesAdded = m.LastID, m.FirstID, m.MaxDeletedID, m.EntriesAdded
@@ -490,14 +509,8 @@ func (t *tx) XSetMeta(key []byte, m backend.StreamMeta) error {
 // XAppend implements backend.Tx: the entry's key, its node's and the
 // header, O(log n).
 func (t *tx) XAppend(key []byte, id backend.StreamID, fields [][]byte, newNode bool, cost int64) error {
-	if err := t.writable(); err != nil {
-		return err
-	}
-	s, _, err := t.openStream(key, true)
+	s, err := t.streamW(key)
 	if err != nil {
-		return err
-	}
-	if err := s.header(); err != nil {
 		return err
 	}
 	var n backend.StreamNode
@@ -587,13 +600,7 @@ func (t *tx) XNodes(key []byte, fn func(n backend.StreamNode) bool) error {
 	if !ok {
 		return err
 	}
-	return s.walk(xNodeFam, nil, nil, false, func(sub, v []byte) (bool, error) {
-		n, err := s.decodeNode(sub, v)
-		if err != nil {
-			return false, err
-		}
-		return fn(n), nil
-	})
+	return walkRecords(&s, xNodeFam, nil, s.decodeNode, fn)
 }
 
 func (t *tx) XTailNode(key []byte) (backend.StreamNode, bool, error) {
@@ -648,13 +655,7 @@ func (t *tx) XGroups(key []byte, fn func(g backend.StreamGroup) bool) error {
 	if !ok {
 		return err
 	}
-	return s.walk(xGroupFam, nil, nil, false, func(name, v []byte) (bool, error) {
-		g, err := s.decodeGroup(name, v)
-		if err != nil {
-			return false, err
-		}
-		return fn(g), nil
-	})
+	return walkRecords(&s, xGroupFam, nil, s.decodeGroup, fn)
 }
 
 func (t *tx) XGroup(key, name []byte) (backend.StreamGroup, bool, error) {
@@ -761,13 +762,7 @@ func (t *tx) XConsumers(key, group []byte, fn func(c backend.StreamConsumer) boo
 	if !ok {
 		return err
 	}
-	return s.walk(xConsumerFam, appendLP(nil, group), nil, false, func(name, v []byte) (bool, error) {
-		c, err := s.decodeConsumer(name, v)
-		if err != nil {
-			return false, err
-		}
-		return fn(c), nil
-	})
+	return walkRecords(&s, xConsumerFam, appendLP(nil, group), s.decodeConsumer, fn)
 }
 
 func (t *tx) XConsumer(key, group, name []byte) (backend.StreamConsumer, bool, error) {

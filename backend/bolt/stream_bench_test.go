@@ -80,17 +80,7 @@ func TestStreamLarge(t *testing.T) {
 	})
 	timed := func(name string, write bool, fn func(tx backend.Tx) error) {
 		t.Helper()
-		start := time.Now()
-		var err error
-		if write {
-			err = be.Update(all(0), fn)
-		} else {
-			err = be.View(all(0), fn)
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		t.Logf("%-28s %v", name, time.Since(start))
+		timedOp(t, be, name, write, fn)
 	}
 	mid := backend.StreamID{Ms: uint64(n / 2)}
 	timed("XAppend", true, func(tx backend.Tx) error {
@@ -244,4 +234,21 @@ func BenchmarkStreamLarge(b *testing.B) {
 			mustUpdate(b, be, 0, func(tx backend.Tx) error { return removeHeadNodes(tx, key, 10) })
 		}
 	})
+}
+
+// timedOp runs fn once in an Update (write) or a View of database 0 and
+// logs how long it took, for the large-collection tests.
+func timedOp(t *testing.T, be *Bolt, name string, write bool, fn func(tx backend.Tx) error) {
+	t.Helper()
+	start := time.Now()
+	var err error
+	if write {
+		err = be.Update(all(0), fn)
+	} else {
+		err = be.View(all(0), fn)
+	}
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	t.Logf("%-28s %v", name, time.Since(start))
 }
