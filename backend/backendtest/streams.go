@@ -1054,15 +1054,15 @@ func testStreamKeyOps(h *harness) {
 		big = n
 		return err
 	})
+	if big <= small {
+		t.Fatalf("MemoryUsage after adding a node: %d, before %d", big, small)
+	}
 	h.update(0, k("x"), func(tx backend.Tx) error {
 		_, _, err := tx.XDelConsumer(b("x"), b("g"), b("c"))
 		return err
 	})
 	if got := dump("y"); got != wantY {
 		t.Fatalf("copy after writes to its original:\n%s\nwant\n%s", got, wantY)
-	}
-	if big <= small {
-		t.Fatalf("MemoryUsage after adding a node: %d, before %d", big, small)
 	}
 	// Rename, Move, Delete, expiry.
 	wantX := dump("x")

@@ -6,8 +6,12 @@ import (
 	"redpool/backend"
 )
 
-// Widths of idtree nodes: at most idMax items, at least idMin unless
-// the node is the root.
+// Widths of idtree nodes: at most idMax items. A node that is not the
+// root holds at least idMin items, except on the right edge of the tree:
+// a full node that an id beyond its last item goes to splits unevenly
+// (see splitAt), so that ids added in order (a PEL: deliveries are in id
+// order) fill the nodes they leave behind instead of half-filling them.
+// Removal treats such nodes as it treats any node with too few items.
 const (
 	idMax = 31
 	idMin = idMax / 2
@@ -69,7 +73,7 @@ func (t *idtree[V]) set(id backend.StreamID, val V) bool {
 		return true
 	}
 	if len(t.root.items) >= idMax {
-		mid, right := t.root.split(idMax / 2)
+		mid, right := t.root.split(t.root.splitAt(id))
 		t.root = &idnode[V]{items: []idItem[V]{mid}, kids: []*idnode[V]{t.root, right}}
 	}
 	added := t.root.set(id, val)
@@ -79,15 +83,24 @@ func (t *idtree[V]) set(id backend.StreamID, val V) bool {
 	return added
 }
 
+// splitAt is where to split the full node n before adding id below it:
+// in the middle, or near the end when id is beyond its last item.
+func (n *idnode[V]) splitAt(id backend.StreamID) int {
+	if id.Compare(n.items[len(n.items)-1].id) > 0 {
+		return len(n.items) - 2
+	}
+	return len(n.items) / 2
+}
+
 // split cuts n at item i: n keeps the items before it, the returned node
 // those after it, and the item itself goes up to the parent.
 func (n *idnode[V]) split(i int) (idItem[V], *idnode[V]) {
 	mid := n.items[i]
-	right := &idnode[V]{items: append(make([]idItem[V], 0, idMax), n.items[i+1:]...)}
+	right := &idnode[V]{items: append(make([]idItem[V], 0, max(len(n.items)-i-1, idMin+1)), n.items[i+1:]...)}
 	clear(n.items[i:])
 	n.items = n.items[:i]
 	if n.kids != nil {
-		right.kids = append(make([]*idnode[V], 0, idMax+1), n.kids[i+1:]...)
+		right.kids = append(make([]*idnode[V], 0, max(len(n.kids)-i-1, idMin+2)), n.kids[i+1:]...)
 		clear(n.kids[i+1:])
 		n.kids = n.kids[:i+1]
 	}
@@ -110,7 +123,7 @@ func (n *idnode[V]) set(id backend.StreamID, val V) bool {
 			return true
 		}
 		if len(n.kids[i].items) >= idMax {
-			mid, right := n.kids[i].split(idMax / 2)
+			mid, right := n.kids[i].split(n.kids[i].splitAt(id))
 			n.items = append(n.items, idItem[V]{})
 			copy(n.items[i+1:], n.items[i:])
 			n.items[i] = mid

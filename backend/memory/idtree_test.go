@@ -9,7 +9,8 @@ import (
 )
 
 // checkIDTree verifies t's invariants (item counts per node, leaves at one
-// depth, ids strictly increasing, n) and returns its ids in order.
+// depth, ids strictly increasing, n) and returns its ids in order. Nodes
+// may hold fewer than idMin items (see splitAt), but never none.
 func checkIDTree[V any](t testing.TB, tr *idtree[V]) []backend.StreamID {
 	t.Helper()
 	var out []backend.StreamID
@@ -17,7 +18,7 @@ func checkIDTree[V any](t testing.TB, tr *idtree[V]) []backend.StreamID {
 	var walk func(n *idnode[V], depth int)
 	walk = func(n *idnode[V], depth int) {
 		w := len(n.items)
-		if w > idMax || depth > 0 && w < idMin || w == 0 {
+		if w > idMax || w == 0 {
 			t.Fatalf("node at depth %d has %d items", depth, w)
 		}
 		if n.kids == nil {
@@ -120,5 +121,36 @@ func TestIDTreeModel(t *testing.T) {
 	}
 	if tr.root != nil || tr.len() != 0 {
 		t.Fatalf("drained tree: root %v, n %d", tr.root, tr.len())
+	}
+}
+
+// TestIDTreeInOrder: ids added in order (and removed in order, as a PEL
+// is acknowledged) leave the nodes nearly full.
+func TestIDTreeInOrder(t *testing.T) {
+	var tr idtree[struct{}]
+	const n = 20000
+	for i := range n {
+		tr.set(backend.StreamID{Ms: uint64(i)}, struct{}{})
+	}
+	checkIDTree(t, &tr)
+	nodes := 0
+	var walk func(nd *idnode[struct{}])
+	walk = func(nd *idnode[struct{}]) {
+		nodes++
+		for _, k := range nd.kids {
+			walk(k)
+		}
+	}
+	walk(tr.root)
+	if nodes > n/(idMax-3) {
+		t.Fatalf("%d ids in order take %d nodes", n, nodes)
+	}
+	for i := range n / 2 {
+		if _, ok := tr.delete(backend.StreamID{Ms: uint64(i)}); !ok {
+			t.Fatalf("delete %d", i)
+		}
+	}
+	if ids := checkIDTree(t, &tr); len(ids) != n/2 || ids[0].Ms != n/2 {
+		t.Fatalf("after deleting the first half: %d ids from %v", len(ids), ids[0])
 	}
 }

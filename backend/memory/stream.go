@@ -15,7 +15,7 @@ import (
 const (
 	streamOverhead    = 160 // the streamObj and its node slice header
 	snodeOverhead     = 144 // a node: its struct, its slot, its slices' headers and allocations rounded up
-	sentSize          = 24  // an entry's slot in its node (id, offset, flags)
+	sentSize          = 4   // an entry's offset in its node
 	sgroupOverhead    = 160 // a group: its struct, slot and tree root
 	sconsumerOverhead = 96  // a consumer: its struct, slot and tree root
 	spendingOverhead  = 96  // a PEL entry: its item in the group's tree and in its consumer's
@@ -39,11 +39,15 @@ const (
 //     copied, the nodes themselves are shared (see tok), the groups are
 //     copied deeply.
 //
-// Inside a node, entries are compact: a 24-byte slot each (id, offset,
-// flags) and their fields encoded back to back in one byte slice (only
-// the values when the field names are the master's, as Redis does). A
-// deleted entry stays in its node, marked, until the node is removed
-// (Live and Total of backend.StreamNode).
+// Inside a node, entries are compact, much as in Redis's listpacks: they
+// are encoded back to back in one byte slice (flags, the id as varints
+// relative to the master, the fields: only the values when the names are
+// the master's), and a slice of 4-byte offsets finds entry j for the
+// binary search. A deleted entry stays in its node, flagged, until the
+// node is removed (Live and Total of backend.StreamNode). A new node's
+// slices are sized after the previous node's, and the previous node is
+// trimmed of its spare capacity, so that the heap holds little more than
+// the encoded entries (see TestStreamMemoryPerEntry).
 //
 // Groups are a slice in name order, each with its PEL (an idtree of
 // pending entries, id order) and its consumers in name order, each with
@@ -73,19 +77,12 @@ type snode struct {
 	mfields             [][]byte // the master entry's field names; never modified
 	last                backend.StreamID
 	live, total, ebytes int64
-	ents                []sent
-	data                []byte // the entries' fields (see encodeFields)
+	offs                []uint32 // entry j starts at data[offs[j]]
+	data                []byte   // the entries (see appendEntry)
 	tok                 *int
 }
 
-// sent is an entry's slot in its node: its fields start at data[off].
-type sent struct {
-	id    backend.StreamID
-	off   uint32
-	flags uint8
-}
-
-// Entry flags.
+// Entry flags, the first byte of an entry.
 const (
 	sentDeleted = 1 << iota
 	sentSame    // only the values are encoded: the names are the master's
@@ -168,12 +165,13 @@ func (s *streamObj) appendItems(dst [][]byte) [][]byte {
 	var buf [][]byte
 	for _, n := range s.nodes[s.head:] {
 		start := true
-		for j := range n.ents {
-			if n.ents[j].flags&sentDeleted != 0 {
+		for j := range n.offs {
+			id, flags, rest := n.entry(j)
+			if flags&sentDeleted != 0 {
 				continue
 			}
-			buf = n.fields(j, buf[:0])
-			r = backend.StreamRecord{Kind: backend.StreamRecEntry, ID: n.ents[j].id, Fields: buf, StartNode: start}
+			buf = n.fields(flags, rest, buf[:0])
+			r = backend.StreamRecord{Kind: backend.StreamRecEntry, ID: id, Fields: buf, StartNode: start}
 			add()
 			start = false
 		}
@@ -229,30 +227,46 @@ func (n *snode) info() backend.StreamNode {
 
 // bytes is the node's accounted size.
 func (n *snode) bytes() int64 {
-	b := int64(snodeOverhead + len(n.ents)*sentSize + len(n.data))
+	b := int64(snodeOverhead + len(n.offs)*sentSize + len(n.data))
 	for _, f := range n.mfields {
 		b += int64(len(f)) + 24
 	}
 	return b
 }
 
-// seek returns the position of the first entry with an id >= id.
-func (n *snode) seek(id backend.StreamID) int {
-	return sort.Search(len(n.ents), func(i int) bool { return n.ents[i].id.Compare(id) >= 0 })
+// entry decodes entry j: its id, its flags and the bytes of its fields
+// (and of the entries after it).
+func (n *snode) entry(j int) (backend.StreamID, byte, []byte) {
+	d := n.data[n.offs[j]:]
+	flags := d[0]
+	dms, k := binary.Uvarint(d[1:])
+	d = d[1+k:]
+	seq, k := binary.Uvarint(d)
+	return backend.StreamID{Ms: n.master.Ms + dms, Seq: seq}, flags, d[k:]
 }
 
-// fields appends entry j's fields (field, value, ...) to buf. The names
-// of a same-fields entry are the master's; the rest point into data.
-func (n *snode) fields(j int, buf [][]byte) [][]byte {
-	en := n.ents[j]
-	d := n.data[en.off:]
+// id returns the id of entry j.
+func (n *snode) id(j int) backend.StreamID {
+	id, _, _ := n.entry(j)
+	return id
+}
+
+// seek returns the position of the first entry with an id >= id.
+func (n *snode) seek(id backend.StreamID) int {
+	return sort.Search(len(n.offs), func(i int) bool { return n.id(i).Compare(id) >= 0 })
+}
+
+// fields appends the fields (field, value, ...) of the entry whose flags
+// and field bytes entry returned to buf. The names of a same-fields
+// entry are the master's; the rest point into data.
+func (n *snode) fields(flags byte, d []byte, buf [][]byte) [][]byte {
 	next := func() []byte {
 		l, k := binary.Uvarint(d)
 		v := d[k : k+int(l) : k+int(l)]
 		d = d[k+int(l):]
 		return v
 	}
-	if en.flags&sentSame != 0 {
+	if flags&sentSame != 0 {
 		for _, f := range n.mfields {
 			buf = append(buf, f, next())
 		}
@@ -267,12 +281,21 @@ func (n *snode) fields(j int, buf [][]byte) [][]byte {
 }
 
 // appendEntry adds an entry to the node, which s owns, and returns the
-// bytes it added.
+// bytes it added. An entry is its flags, the ms difference from the
+// master and the seq (uvarints), then the values (uvarint length and
+// bytes each) when the names are the master's, else the field count and
+// every field and value.
 func (n *snode) appendEntry(id backend.StreamID, fields [][]byte, cost int64) int64 {
 	off := len(n.data)
-	en := sent{id: id, off: uint32(off)}
-	if backend.StreamSameFields(n.mfields, fields) {
-		en.flags = sentSame
+	same := backend.StreamSameFields(n.mfields, fields)
+	flags := byte(0)
+	if same {
+		flags = sentSame
+	}
+	n.data = append(n.data, flags)
+	n.data = binary.AppendUvarint(n.data, id.Ms-n.master.Ms)
+	n.data = binary.AppendUvarint(n.data, id.Seq)
+	if same {
 		for i := 1; i < len(fields); i += 2 {
 			n.data = binary.AppendUvarint(n.data, uint64(len(fields[i])))
 			n.data = append(n.data, fields[i]...)
@@ -284,12 +307,26 @@ func (n *snode) appendEntry(id backend.StreamID, fields [][]byte, cost int64) in
 			n.data = append(n.data, f...)
 		}
 	}
-	n.ents = append(n.ents, en)
+	n.offs = append(n.offs, uint32(off))
 	n.last = id
 	n.live++
 	n.total++
 	n.ebytes += cost
 	return int64(sentSize + len(n.data) - off)
+}
+
+// seal trims the spare capacity of a node that has stopped growing (the
+// tail when a new node starts), if s owns it and the spare is worth a copy.
+func (s *streamObj) seal(n *snode) {
+	if n.tok != s.tok {
+		return
+	}
+	if cap(n.offs)-len(n.offs) > len(n.offs)/8 {
+		n.offs = slices.Clone(n.offs)
+	}
+	if cap(n.data)-len(n.data) > len(n.data)/8 {
+		n.data = slices.Clone(n.data)
+	}
 }
 
 // own returns node i (an index of nodes), copying it first if s does not
@@ -298,7 +335,7 @@ func (s *streamObj) own(i int) *snode {
 	n := s.nodes[i]
 	if n.tok != s.tok {
 		c := *n
-		c.ents = slices.Clone(n.ents)
+		c.offs = slices.Clone(n.offs)
 		c.data = slices.Clone(n.data)
 		c.tok = s.tok
 		s.nodes[i] = &c
@@ -323,8 +360,10 @@ func (s *streamObj) find(id backend.StreamID) (int, int, bool) {
 	i := s.nodeFor(id)
 	n := s.nodes[i]
 	j := n.seek(id)
-	if j < len(n.ents) && n.ents[j].id == id && n.ents[j].flags&sentDeleted == 0 {
-		return i, j, true
+	if j < len(n.offs) {
+		if eid, flags, _ := n.entry(j); eid == id && flags&sentDeleted == 0 {
+			return i, j, true
+		}
 	}
 	return 0, 0, false
 }
@@ -521,12 +560,23 @@ func (t *tx) XAppend(key []byte, id backend.StreamID, fields [][]byte, newNode b
 	}
 	w, s := t.xbegin(sd, e)
 	var n *snode
-	if newNode || s.tail() == nil {
-		mf := make([][]byte, 0, len(fields)/2)
-		for i := 0; i < len(fields); i += 2 {
-			mf = append(mf, copyBytes(fields[i]))
+	if tl := s.tail(); newNode || tl == nil {
+		var mf [][]byte
+		if tl != nil && backend.StreamSameFields(tl.mfields, fields) {
+			mf = tl.mfields // never modified: nodes share it
+		} else {
+			mf = make([][]byte, 0, len(fields)/2)
+			for i := 0; i < len(fields); i += 2 {
+				mf = append(mf, copyBytes(fields[i]))
+			}
 		}
 		n = &snode{master: id, mfields: mf, tok: s.tok}
+		if tl != nil {
+			// Nodes tend to be alike: size the new one after the last.
+			s.seal(tl)
+			n.offs = make([]uint32, 0, len(tl.offs))
+			n.data = make([]byte, 0, len(tl.data)+len(tl.data)/16)
+		}
 		s.nodes = append(s.nodes, n)
 		s.bytes += n.bytes()
 	} else {
@@ -548,23 +598,30 @@ func (t *tx) XRange(key []byte, start, end backend.StreamID, rev bool, fn func(i
 	if s.head == len(s.nodes) || start.Compare(end) > 0 {
 		return nil
 	}
-	buf := make([][]byte, 0, 16)
+	// The fields buffer is the transaction's, taken for the call (fn may
+	// call XRange again).
+	buf := t.xbuf
+	t.xbuf = nil
+	defer func() {
+		clear(buf) // no references into the stream outlive the call
+		t.xbuf = buf[:0]
+	}()
 	if !rev {
 		for i := s.nodeFor(start); i < len(s.nodes); i++ {
 			n := s.nodes[i]
 			if n.master.Compare(end) > 0 {
 				return nil
 			}
-			for j := n.seek(start); j < len(n.ents); j++ {
-				en := &n.ents[j]
-				if en.id.Compare(end) > 0 {
+			for j := n.seek(start); j < len(n.offs); j++ {
+				id, flags, rest := n.entry(j)
+				if id.Compare(end) > 0 {
 					return nil
 				}
-				if en.flags&sentDeleted != 0 {
+				if flags&sentDeleted != 0 {
 					continue
 				}
-				buf = n.fields(j, buf[:0])
-				if !fn(en.id, buf) {
+				buf = n.fields(flags, rest, buf[:0])
+				if !fn(id, buf) {
 					return nil
 				}
 			}
@@ -576,17 +633,17 @@ func (t *tx) XRange(key []byte, start, end backend.StreamID, rev bool, fn func(i
 		if n.last.Compare(start) < 0 {
 			return nil
 		}
-		j := sort.Search(len(n.ents), func(k int) bool { return n.ents[k].id.Compare(end) > 0 })
+		j := sort.Search(len(n.offs), func(k int) bool { return n.id(k).Compare(end) > 0 })
 		for j--; j >= 0; j-- {
-			en := &n.ents[j]
-			if en.id.Compare(start) < 0 {
+			id, flags, rest := n.entry(j)
+			if id.Compare(start) < 0 {
 				return nil
 			}
-			if en.flags&sentDeleted != 0 {
+			if flags&sentDeleted != 0 {
 				continue
 			}
-			buf = n.fields(j, buf[:0])
-			if !fn(en.id, buf) {
+			buf = n.fields(flags, rest, buf[:0])
+			if !fn(id, buf) {
 				return nil
 			}
 		}
@@ -609,7 +666,7 @@ func (t *tx) XDelete(key []byte, id backend.StreamID) (bool, error) {
 	w, s := t.xbegin(sd, e)
 	i, j, _ := s.find(id) // again: a copy's nodes start at 0
 	n := s.own(i)
-	n.ents[j].flags |= sentDeleted
+	n.data[n.offs[j]] |= sentDeleted
 	n.live--
 	s.length--
 	if n.live == 0 {
