@@ -172,12 +172,14 @@
 // Measured on a 1,000,000-entry stream (entries of two field-value
 // pairs, 100 per node) on this shared 2-core machine under a load average
 // of about 24, wall clock, SyncNone: one call each (TestStreamLarge with
-// REDPOOL_LARGE=1), then the mean of 500 calls, one Update or View each
-// (BenchmarkStreamLarge): building it in Updates of 20,000 entries 43 s
-// (43 us an entry); XAppend 0.24 ms (0.68 ms); XRANGE of 10 from the
-// middle 16 us (0.15 ms, from random places); XDelete 0.15 ms (0.16 ms);
-// XSetPending 0.15 ms (0.54 ms); XAck 0.06 ms (0.62 ms); XRemoveNode of
-// 10 nodes, 1,000 entries, 29 ms (6.6 ms); DEL 45 us, after which the
+// REDPOOL_LARGE=1), then in parentheses the mean of 500 calls, one Update
+// or View each, in two runs (BenchmarkStreamLarge). Building it in
+// Updates of 20,000 entries took 43 s (43 us an entry); XAppend 0.24 ms
+// (0.08-0.68 ms); XRANGE of 10 from the middle 16 us (0.11-0.15 ms from
+// random places, of which a CPU profile finds about 7 us of CPU: the rest
+// is waiting for a core); XDelete 0.15 ms (0.16-0.38 ms); XSetPending
+// 0.15 ms (0.13-0.54 ms); XAck 0.06 ms (0.10-0.62 ms); XRemoveNode of 10
+// nodes, 1,000 entries, 29 ms (6.1-6.6 ms); DEL 45 us, after which the
 // sweeper took 7.9 s in the background. The file takes 129 bytes an
 // entry (keys and values 40, plus bbolt's element headers, pages left
 // half full by its splits, branch pages and free pages).
