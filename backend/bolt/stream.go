@@ -52,7 +52,9 @@ const (
 )
 
 // stream is a stream as a Tx method works on it: its coll, whose fam the
-// methods switch between the families (in), and its header.
+// methods switch between the families (in), and its header. Like its
+// coll, it is valid during the Tx method that opened it; its decoded
+// slices point into the transaction's pages.
 type stream struct {
 	coll
 	m, om  backend.StreamMeta // the header as the method changes it, as read
@@ -666,9 +668,9 @@ func (t *tx) XGroup(key, name []byte) (backend.StreamGroup, bool, error) {
 	return s.group(name)
 }
 
-// maxXGroupLen is the longest group name: a group PEL key is id 'p'
-// lp(group) id(16), and leaves room for consumer PEL keys (see
-// XSetConsumer).
+// maxXGroupLen is the longest group name, whose group PEL keys (id 'p'
+// lp(group) id(16)) must fit in a bbolt key; XSetConsumer checks that the
+// consumer's PEL keys, which hold both names, fit too.
 const maxXGroupLen = bolt.MaxKeySize - idLen - 1 - binary.MaxVarintLen64 - xIDLen
 
 func (t *tx) XSetGroup(key []byte, g backend.StreamGroup) (bool, error) {
