@@ -3,6 +3,7 @@ package command
 import (
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"redpool/session/resp"
 )
@@ -32,8 +33,11 @@ type replBlock struct {
 // The stream is off until the first replica attaches (start): before,
 // feeding it costs one atomic load, and the offset stays 0, as in Redis.
 type replStream struct {
-	mu          sync.Mutex
-	on          bool
+	mu sync.Mutex
+	on bool
+	// live mirrors on && !proxy, so that feeding a stream nobody reads
+	// costs one atomic load and no lock.
+	live        atomic.Bool
 	proxy       bool       // a replica's: only appendRaw adds (the primary's bytes)
 	proxyGen    int64      // counts setProxy calls: a stale link's appends are dropped
 	head, tail  *replBlock // the backlog's first block, the last block
@@ -61,6 +65,7 @@ func (r *replStream) start() {
 // startLocked starts a new backlog at the end.
 func (r *replStream) startLocked() {
 	r.on = true
+	r.live.Store(!r.proxy)
 	b := &replBlock{start: r.end, data: make([]byte, 0, replBlockSize)}
 	r.head, r.tail = b, b
 	r.db = -1
@@ -71,6 +76,9 @@ func (r *replStream) startLocked() {
 // feed appends argv as a command on db (db < 0: a command of no
 // database, such as PING).
 func (r *replStream) feed(db int, argv [][]byte) {
+	if !r.live.Load() {
+		return
+	}
 	r.mu.Lock()
 	if !r.on || r.proxy {
 		r.mu.Unlock()
@@ -90,6 +98,9 @@ func (r *replStream) feed(db int, argv [][]byte) {
 // feedMulti appends the commands of one transaction as a unit: MULTI,
 // recs, EXEC.
 func (r *replStream) feedMulti(recs []Record) {
+	if !r.live.Load() {
+		return
+	}
 	r.mu.Lock()
 	if !r.on || r.proxy {
 		r.mu.Unlock()
@@ -129,6 +140,7 @@ func (r *replStream) setProxy(on bool) (gen int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.proxy = on
+	r.live.Store(r.on && !on)
 	r.db = -1
 	r.proxyGen++
 	return r.proxyGen
