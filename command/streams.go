@@ -93,10 +93,10 @@ func xadd(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	fields := c.Args[a.idAt+1:]
-	if len(fields) < 2 || len(fields)%2 == 1 {
+	if a.idAt+1 >= len(c.Args) || (len(c.Args)-a.idAt-1)%2 == 1 {
 		return WrongArity("xadd")
 	}
+	fields := c.Args[a.idAt+1:]
 	if a.idGiven && a.seqGiven && a.id.IsZero() {
 		return ErrXAddIDZero
 	}
@@ -155,7 +155,7 @@ func nextAddID(c *Ctx, m *backend.StreamMeta, a *addTrimArgs) (backend.StreamID,
 	id := a.id
 	if !a.seqGiven && m.LastID.Ms == id.Ms {
 		if m.LastID.Seq == math.MaxUint64 {
-			return id, ErrXAddIDSmall
+			return id, ErrStreamElemsTooLarge // sic: Redis 7.0's errno is not EDOM here
 		}
 		id.Seq = m.LastID.Seq + 1
 	}
@@ -450,9 +450,6 @@ func xsetid(c *Ctx) error {
 	}
 	if !ok {
 		return ErrNoSuchKey
-	}
-	if id.Compare(m.MaxDeletedID) < 0 {
-		return ErrXSetIDMaxDel
 	}
 	if m.Length > 0 {
 		top, _, err := streamEdgeID(c, key, true)

@@ -13,12 +13,11 @@ import (
 
 // xinfoSpec returns XINFO with STREAM, HELP and the extra subcommands.
 func xinfoSpec(extra ...Spec) Spec {
-	subs := []Spec{
-		{Name: "stream", Arity: -3, Flags: ReadOnly, Keys: KeySpec{2, 2, 1}, Run: xinfoStream, Summary: "Returns information about a stream."},
-		{Name: "help", Arity: 2, Run: xinfoHelp, Summary: "Returns helpful text about the different subcommands."},
-	}
+	subs := []Spec{{Name: "stream", Arity: -3, Flags: ReadOnly, Keys: KeySpec{2, 2, 1}, Run: xinfoStream, Summary: "Returns information about a stream."}}
+	subs = append(subs, extra...) // Redis's order: STREAM, GROUPS, CONSUMERS, HELP
+	subs = append(subs, Spec{Name: "help", Arity: 2, Run: xinfoHelp, Summary: "Returns helpful text about the different subcommands."})
 	return Spec{Name: "xinfo", Arity: -2, Run: xinfo, Group: "stream", Summary: "A container for stream introspection commands.", Since: "5.0.0",
-		Subcommands: append(subs, extra...)}
+		Subcommands: subs}
 }
 
 func xinfo(c *Ctx) error { return c.Sub("XINFO") }

@@ -42,7 +42,7 @@ func parseXRead(c *Ctx, group bool) (xreadArgs, error) {
 				return a, BlockInScript(args[0])
 			}
 			i++
-			t, err := parseBlockMillis(c, args[i])
+			t, err := parseBlockMillis(args[i])
 			if err != nil {
 				return a, err
 			}
@@ -90,16 +90,13 @@ func parseXRead(c *Ctx, group bool) (xreadArgs, error) {
 
 // parseBlockMillis parses BLOCK's timeout: whole milliseconds, as Redis's
 // getTimeoutFromObjectOrReply with UNIT_MILLISECONDS.
-func parseBlockMillis(c *Ctx, arg []byte) (time.Duration, error) {
+func parseBlockMillis(arg []byte) (time.Duration, error) {
 	ms, ok := resp.ParseInt(arg)
 	if !ok {
 		return 0, ErrTimeoutNotInteger
 	}
 	if ms < 0 {
 		return 0, ErrTimeoutNegative
-	}
-	if ms > 0 && ms > math.MaxInt64-c.e.clock.Now().UnixMilli() {
-		return 0, ErrTimeoutOutOfRange
 	}
 	if ms > int64(math.MaxInt64/time.Millisecond) {
 		return math.MaxInt64, nil
@@ -168,14 +165,14 @@ func (r *xreadRun) try(c *Ctx, ready []int) (int, error) {
 	}
 	for _, i := range ready {
 		key := r.a.keys[i]
-		m, ok, err := streamMeta(c, key)
-		if isWrongType(err) || err == nil && !ok {
+		has, err := r.hasNew(c, i)
+		if isWrongType(err) {
 			continue
 		}
 		if err != nil {
 			return -1, err
 		}
-		if m.LastID.Compare(r.gt[i]) <= 0 {
+		if !has {
 			continue
 		}
 		if c.resp3() {
@@ -229,18 +226,11 @@ func (r *xreadRun) serveAll(c *Ctx) (int, error) {
 	mark := c.ArrayMark()
 	first, n := -1, 0
 	for i, key := range r.a.keys {
-		m, ok, err := streamMeta(c, key)
+		has, err := r.hasNew(c, i)
 		if err != nil {
 			return -1, err
 		}
-		if !ok || m.Length == 0 || m.LastID.Compare(r.gt[i]) <= 0 {
-			continue
-		}
-		top, _, err := streamEdgeID(c, key, true)
-		if err != nil {
-			return -1, err
-		}
-		if top.Compare(r.gt[i]) <= 0 {
+		if !has {
 			continue
 		}
 		if !c.resp3() {
@@ -263,6 +253,17 @@ func (r *xreadRun) serveAll(c *Ctx) (int, error) {
 		c.ArrayEnd(mark, n)
 	}
 	return first, nil
+}
+
+// hasNew reports whether stream i has an entry after its id.
+func (r *xreadRun) hasNew(c *Ctx, i int) (bool, error) {
+	key := r.a.keys[i]
+	m, ok, err := streamMeta(c, key)
+	if err != nil || !ok || m.Length == 0 || m.LastID.Compare(r.gt[i]) <= 0 {
+		return false, err
+	}
+	top, _, err := streamEdgeID(c, key, true)
+	return top.Compare(r.gt[i]) > 0, err
 }
 
 // reply replies the entries of stream i after its id, at most count (0:

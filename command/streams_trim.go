@@ -138,16 +138,16 @@ func (a *addTrimArgs) finish(c *Ctx, xadd, limitGiven bool) error {
 
 // xtrim is XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count].
 func xtrim(c *Ctx) error {
+	a, err := parseAddTrim(c, false)
+	if err != nil {
+		return err
+	}
 	key := c.Args[1]
 	m, ok, err := streamMeta(c, key)
 	if err != nil || !ok {
 		if err == nil {
 			c.Int(0)
 		}
-		return err
-	}
-	a, err := parseAddTrim(c, false)
-	if err != nil {
 		return err
 	}
 	n, err := streamTrim(c, key, &m, &a.trim)
