@@ -117,26 +117,14 @@ var streamInfoCases = script(
 	"XTRIM s MAXLEN 0", "XINFO STREAM s", "XINFO STREAM s FULL",
 )
 
-func TestDiffStreamAdd(t *testing.T)      { diffStreamScript(t, streamAddCases) }
-func TestDiffStreamRange(t *testing.T)    { diffStreamScript(t, streamRangeCases) }
-func TestDiffStreamDelTrim(t *testing.T)  { diffStreamScript(t, streamDelTrimCases) }
-func TestDiffStreamRead(t *testing.T)     { diffStreamScript(t, streamReadCases) }
-func TestDiffStreamInfo(t *testing.T)     { diffStreamScript(t, streamInfoCases) }
+func TestDiffStreamAdd(t *testing.T)     { diffStreamScript(t, streamAddCases) }
+func TestDiffStreamRange(t *testing.T)   { diffStreamScript(t, streamRangeCases) }
+func TestDiffStreamDelTrim(t *testing.T) { diffStreamScript(t, streamDelTrimCases) }
+func TestDiffStreamRead(t *testing.T)    { diffStreamScript(t, streamReadCases) }
+func TestDiffStreamInfo(t *testing.T)    { diffStreamScript(t, streamInfoCases) }
 func TestDiffStreamCommands(t *testing.T) {
 	// XINFO as a whole once XINFO GROUPS and CONSUMERS are in.
 	diffCommandInfo(t, "xadd", "xlen", "xrange", "xrevrange", "xdel", "xtrim", "xsetid", "xread", "xinfo|stream", "xinfo|help")
-}
-
-// eachStreamBackend is servertest.EachBackendProto on the backends whose
-// streams are built.
-func eachStreamBackend(t *testing.T, body func(t *testing.T, b servertest.Backend, proto int)) {
-	t.Helper()
-	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
-		if b.Name == "bolt" {
-			t.Skip("bolt's streams are not merged yet (tag sbolt-v1)")
-		}
-		body(t, b, proto)
-	})
 }
 
 // streamIDPattern matches the ids a clock gives, and radixNodes the
@@ -157,7 +145,7 @@ func maskStream(s string) string {
 func diffStreamScript(t *testing.T, cmds [][]string) {
 	t.Helper()
 	r := servertest.StartRedis(t)
-	eachStreamBackend(t, func(t *testing.T, b servertest.Backend, proto int) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
 		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
 		for _, c := range cmds {
@@ -189,7 +177,7 @@ func unquoteEval(c []string) []string {
 // diffCommandInfo compares COMMAND INFO of names.
 func diffCommandInfo(t *testing.T, names ...string) {
 	r := servertest.StartRedis(t)
-	eachStreamBackend(t, func(t *testing.T, b servertest.Backend, proto int) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
 		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
 		d.Both("CONFIG", "SET", "stream-node-max-bytes", "4096", "stream-node-max-entries", "100")
@@ -215,7 +203,7 @@ func diffCommandInfo(t *testing.T, names ...string) {
 // listpacks.
 func TestDiffStreamNodes(t *testing.T) {
 	r := servertest.StartRedis(t)
-	eachStreamBackend(t, func(t *testing.T, b servertest.Backend, proto int) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
 		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
 		mask := func(s string) string { return radixNodes.ReplaceAllString(s, "${1}N") }
@@ -270,7 +258,7 @@ func TestDiffStreamNodes(t *testing.T) {
 // COUNT, timeouts and a client woken for a stream it is not served from.
 func TestDiffStreamBlocking(t *testing.T) {
 	r := servertest.StartRedis(t)
-	eachStreamBackend(t, func(t *testing.T, b servertest.Backend, proto int) {
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
 		got := streamBlockingScenario(t, s.Addr, proto)
 		want := streamBlockingScenario(t, r.Addr, proto)
