@@ -140,6 +140,9 @@ func xadd(c *Ctx) error {
 	if err := c.Tx.XSetMeta(key, m); err != nil {
 		return err
 	}
+	if a.idGiven && a.seqGiven {
+		idText = nil // logged as given, as Redis does
+	}
 	c.Propagate(addTrimPropagation(c, &a, &m, idText)...)
 	signalStream(c, key)
 	return nil
