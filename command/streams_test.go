@@ -1,6 +1,7 @@
 package command
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -135,4 +136,31 @@ func TestStreamInfoFull(t *testing.T) {
 			t.Errorf("XINFO STREAM s: %q", got)
 		}
 	})
+}
+
+// BenchmarkXAdd is XADD s * f v: ids from the clock, entries appended to
+// the tail node and new nodes every 100 entries.
+func BenchmarkXAdd(b *testing.B) {
+	e, c := benchEngine(b)
+	args := benchArgs("XADD", "s", "*", "field", "value")
+	b.ReportAllocs()
+	for b.Loop() {
+		e.Exec(c, args)
+		c.Reset()
+	}
+}
+
+// BenchmarkXRange10 is XRANGE of 10 entries from the middle of 10,000.
+func BenchmarkXRange10(b *testing.B) {
+	e, c := benchEngine(b)
+	for i := 1; i <= 10000; i++ {
+		e.Exec(c, benchArgs("XADD", "s", strconv.Itoa(i), "field", "value"))
+		c.Reset()
+	}
+	args := benchArgs("XRANGE", "s", "5000", "+", "COUNT", "10")
+	b.ReportAllocs()
+	for b.Loop() {
+		e.Exec(c, args)
+		c.Reset()
+	}
 }
