@@ -84,6 +84,16 @@ func streamMeta(c *Ctx, key []byte) (backend.StreamMeta, bool, error) {
 	return c.Tx.XMeta(key)
 }
 
+// streamMetaOrZero is streamMeta for the commands that reply 0 to a
+// missing key (XDEL, XTRIM): it has replied when ok is false and err nil.
+func streamMetaOrZero(c *Ctx, key []byte) (backend.StreamMeta, bool, error) {
+	m, ok, err := streamMeta(c, key)
+	if err == nil && !ok {
+		c.Int(0)
+	}
+	return m, ok && err == nil, err
+}
+
 // --- XADD ---
 
 // xadd is XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT
@@ -353,11 +363,8 @@ func streamEdgeID(c *Ctx, key []byte, last bool) (id backend.StreamID, ok bool, 
 // xdel is XDEL key id [id ...].
 func xdel(c *Ctx) error {
 	key := c.Args[1]
-	m, ok, err := streamMeta(c, key)
-	if err != nil || !ok {
-		if err == nil {
-			c.Int(0)
-		}
+	m, ok, err := streamMetaOrZero(c, key)
+	if !ok {
 		return err
 	}
 	ids := make([]backend.StreamID, len(c.Args)-2)

@@ -51,10 +51,7 @@ func streamServed(c *Ctx, key []byte) {
 	if !b.active() {
 		return
 	}
-	b.mu.Lock()
-	w := b.clients[c]
-	b.mu.Unlock()
-	if w != nil {
+	if w := b.waiterOf(c); w != nil {
 		w.later = append(w.later, key)
 	}
 }

@@ -183,20 +183,9 @@ func xinfoFullGroup(c *Ctx, key []byte, m *backend.StreamMeta, g *backend.Stream
 	c.BulkString("pel-count")
 	c.Int(g.Pending)
 	c.BulkString("pending")
-	mark, n := c.ArrayMark(), 0
-	err := c.Tx.XPending(key, g.Name, nil, backend.StreamID{}, backend.MaxStreamID, func(p backend.StreamPending) bool {
-		c.Array(4)
-		replyStreamID(c, p.ID)
-		c.Bulk(p.Consumer)
-		c.Int(p.DeliveryTime)
-		c.Int(p.DeliveryCount)
-		n++
-		return count == 0 || int64(n) < count
-	})
-	if err != nil {
+	if err := replyFullPEL(c, key, g.Name, nil, count); err != nil {
 		return err
 	}
-	c.ArrayEnd(mark, n)
 	c.BulkString("consumers")
 	var consumers []backend.StreamConsumer
 	if err := c.Tx.XConsumers(key, g.Name, func(sc backend.StreamConsumer) bool {
@@ -215,21 +204,36 @@ func xinfoFullGroup(c *Ctx, key []byte, m *backend.StreamMeta, g *backend.Stream
 		c.BulkString("pel-count")
 		c.Int(sc.Pending)
 		c.BulkString("pending")
-		mark, n := c.ArrayMark(), 0
-		err := c.Tx.XPending(key, g.Name, sc.Name, backend.StreamID{}, backend.MaxStreamID, func(p backend.StreamPending) bool {
-			c.Array(3)
-			replyStreamID(c, p.ID)
-			c.Int(p.DeliveryTime)
-			c.Int(p.DeliveryCount)
-			n++
-			return count == 0 || int64(n) < count
-		})
-		if err != nil {
+		if err := replyFullPEL(c, key, g.Name, sc.Name, count); err != nil {
 			return err
 		}
-		c.ArrayEnd(mark, n)
 	}
 	return nil
+}
+
+// replyFullPEL replies the first count entries (0: all) of group's PEL,
+// or of consumer's if not nil, as XINFO STREAM FULL does: [id, consumer,
+// delivery time, delivery count], without the consumer for a consumer's.
+func replyFullPEL(c *Ctx, key, group, consumer []byte, count int64) error {
+	mark, n := c.ArrayMark(), 0
+	err := c.Tx.XPending(key, group, consumer, backend.StreamID{}, backend.MaxStreamID, func(p backend.StreamPending) bool {
+		if consumer == nil {
+			c.Array(4)
+			replyStreamID(c, p.ID)
+			c.Bulk(p.Consumer)
+		} else {
+			c.Array(3)
+			replyStreamID(c, p.ID)
+		}
+		c.Int(p.DeliveryTime)
+		c.Int(p.DeliveryCount)
+		n++
+		return count == 0 || int64(n) < count
+	})
+	if err == nil {
+		c.ArrayEnd(mark, n)
+	}
+	return err
 }
 
 // --- lag (XINFO STREAM FULL here, XINFO GROUPS in streams_groups.go) ---

@@ -143,11 +143,8 @@ func xtrim(c *Ctx) error {
 		return err
 	}
 	key := c.Args[1]
-	m, ok, err := streamMeta(c, key)
-	if err != nil || !ok {
-		if err == nil {
-			c.Int(0)
-		}
+	m, ok, err := streamMetaOrZero(c, key)
+	if !ok {
 		return err
 	}
 	n, err := streamTrim(c, key, &m, &a.trim)

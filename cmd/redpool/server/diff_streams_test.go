@@ -136,26 +136,22 @@ var (
 
 // maskStream masks clock ids and radix-tree-nodes in a reply.
 func maskStream(s string) string {
-	s = radixNodes.ReplaceAllString(s, "${1}N")
-	return streamIDPattern.ReplaceAllString(s, "ID")
+	return streamIDPattern.ReplaceAllString(maskRadixNodes(s), "ID")
 }
+
+// maskRadixNodes masks XINFO STREAM's radix-tree-nodes.
+func maskRadixNodes(s string) string { return radixNodes.ReplaceAllString(s, "${1}N") }
 
 // diffStreamScript is diffScript with the stream masks: every step's
 // radix-tree-nodes, and the clock's ids in the steps written "~ CMD".
 func diffStreamScript(t *testing.T, cmds [][]string) {
 	t.Helper()
-	r := servertest.StartRedis(t)
-	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
-		s := servertest.Start(t, servertest.WithConfig(b.Apply))
-		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
-		for _, c := range cmds {
-			if c[0] == "~" {
-				d.DoMasked(maskStream, c[1:]...)
-				continue
-			}
-			d.DoMasked(func(s string) string { return radixNodes.ReplaceAllString(s, "${1}N") }, unquoteEval(c)...)
+	diffScriptWith(t, cmds, func(t *testing.T, d *servertest.Diff, c []string) {
+		if c[0] == "~" {
+			d.DoMasked(maskStream, c[1:]...)
+			return
 		}
-		t.Logf("%d cases compared", d.Cases)
+		d.DoMasked(maskRadixNodes, unquoteEval(c)...)
 	})
 }
 
@@ -206,7 +202,7 @@ func TestDiffStreamNodes(t *testing.T) {
 	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
 		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
-		mask := func(s string) string { return radixNodes.ReplaceAllString(s, "${1}N") }
+		mask := maskRadixNodes
 		t.Cleanup(func() { d.Both("CONFIG", "SET", "stream-node-max-bytes", "4096", "stream-node-max-entries", "100") })
 		limits := [][2]string{{"4096", "100"}, {"0", "7"}, {"300", "0"}, {"100", "3"}, {"1", "100"}}
 		for li, lim := range limits {
