@@ -33,6 +33,13 @@ type trimArgs struct {
 	at, limitAt int
 }
 
+// The default LIMIT of an approximate trim is 100 * stream-node-max-entries,
+// or defaultTrimLimit when that is 0 or over maxTrimLimit, as in Redis.
+const (
+	defaultTrimLimit = 10_000
+	maxTrimLimit     = 1_000_000
+)
+
 // addTrimArgs is XADD's or XTRIM's parsed arguments.
 type addTrimArgs struct {
 	trim       trimArgs
@@ -126,9 +133,10 @@ func (a *addTrimArgs) finish(c *Ctx, xadd, limitGiven bool) error {
 	case limitGiven && !t.approx:
 		return ErrTrimLimitNoApprox
 	case !limitGiven && t.approx:
-		t.limit = 100 * c.e.streams.maxEntries.Load()
-		if t.limit < 0 {
-			t.limit = 0
+		// 100 nodes' worth, or 10,000 when that is 0 or over a million.
+		t.limit = defaultTrimLimit
+		if n := c.e.streams.maxEntries.Load(); n > 0 && n <= maxTrimLimit/100 {
+			t.limit = 100 * n
 		}
 	case !limitGiven:
 		t.limit = 0

@@ -244,6 +244,21 @@ func TestDiffStreamNodes(t *testing.T) {
 			d.Do("XTRIM", key, "MAXLEN", "=", "20")
 			d.Do("XRANGE", key, "-", "+")
 		}
+		// The default LIMIT of "~" when stream-node-max-entries is 0: 10,000.
+		d.Do("CONFIG", "SET", "stream-node-max-bytes", "4096", "stream-node-max-entries", "0")
+		rc, pc := d.Conns()
+		for _, conn := range []*servertest.Conn{rc, pc} {
+			var sb strings.Builder
+			for i := 1; i <= 12000; i++ {
+				sb.WriteString(servertestCommand("XADD", "many", strconv.Itoa(i)+"-0", "f", "v"))
+			}
+			conn.Write(sb.String())
+			for range 12000 {
+				conn.Read()
+			}
+		}
+		d.Do("XTRIM", "many", "MAXLEN", "~", "0")
+		d.DoMasked(mask, "XINFO", "STREAM", "many")
 		t.Logf("%d cases compared", d.Cases)
 	})
 }

@@ -9,13 +9,13 @@ import (
 	"redpool/cmd/redpool/server/servertest"
 )
 
-// TestStreamLarge builds a stream of 1,000,000 entries on each backend
-// (pipelined XADDs) and times, through the server, what must not grow
+// TestStreamLarge builds a stream of 1,000,000 entries on memory (200,000
+// on bolt, whose XADD costs a bolt transaction each: about 2,000 a second
+// here, slowing as the file grows) with pipelined XADDs and times, through the server, what must not grow
 // with the stream: XADD, XRANGE and XREVRANGE of 10 entries from the
 // middle, XLEN, XINFO STREAM, XDEL; then XTRIM MAXLEN ~ 1000 (Redis's
 // default LIMIT of 100 nodes' worth of entries per call, then LIMIT 0 for
-// the rest) and DEL of a second stream of 1,000,000 entries, logging the
-// figures. The bounds are loose, as in TestZSetLarge.
+// the rest) and DEL of a second stream as large, logging the figures. The bounds are loose, as in TestZSetLarge.
 func TestStreamLarge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds streams of 1,000,000 entries")
@@ -23,11 +23,14 @@ func TestStreamLarge(t *testing.T) {
 	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
 		c := servertest.Dial(t, s.Addr)
-		const n = 1_000_000
+		n := 1_000_000
+		if b.Name == "bolt" {
+			n = 200_000
+		}
 		start := time.Now()
 		loadStream(t, c, "big", n)
-		t.Logf("%-18s %v (%.0f entries/s)", "XADD x1,000,000", time.Since(start), n/time.Since(start).Seconds())
-		c.Expect(wire.Int(n), "XLEN", "big")
+		t.Logf("%-18s %v (%.0f entries/s)", "XADD x"+strconv.Itoa(n), time.Since(start), float64(n)/time.Since(start).Seconds())
+		c.Expect(wire.Int(int64(n)), "XLEN", "big")
 		mid := strconv.Itoa(n/2) + "-0"
 		timeSteps(t, c, "stream", n, []largeStep{
 			{"XADD", []string{"XADD", "big", "*", "field", "value"}},
@@ -53,7 +56,7 @@ func TestStreamLarge(t *testing.T) {
 		loadStream(t, c, "big2", n)
 		start = time.Now()
 		c.Expect(wire.Int(2), "DEL", "big", "big2")
-		t.Logf("%-18s %v", "DEL 1,000,000", time.Since(start))
+		t.Logf("%-18s %v", "DEL "+strconv.Itoa(n), time.Since(start))
 	})
 }
 
