@@ -137,13 +137,12 @@ func xadd(c *Ctx) error {
 	c.Bulk(idText)
 	c.notifyNew(absent, key)
 	c.Notify(NotifyStream, "xadd", key)
-	var trimmed bool
 	if a.trim.strategy != trimNone {
 		n, err := streamTrim(c, key, &m, &a.trim)
 		if err != nil {
 			return err
 		}
-		if trimmed = n > 0; trimmed {
+		if n > 0 {
 			c.Notify(NotifyStream, "xtrim", key)
 		}
 	}
