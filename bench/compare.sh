@@ -13,6 +13,7 @@
 #   TESTS=geoadd,geosearch,geowdist bench/compare.sh       # the geo family
 #   TESTS=setbit,bitcount bench/compare.sh                 # bitmaps
 #   TESTS=dump_small,dump_hash1000,dump_str100k bench/compare.sh  # DUMP
+#   TESTS=xadd,xrange10 bench/compare.sh                   # streams
 #
 # A test is a redis-benchmark -t name (set, get, incr, sadd, spop, ...) or
 # one of the custom commands below: sismember (a random member of the
@@ -35,7 +36,10 @@
 # zero-padded __rand_int__ is no valid offset) and bitcount (BITCOUNT of a
 # 1 MB string of random bytes, loaded first); dump_small, dump_hash1000 and
 # dump_str100k (DUMP of a 5-byte string, of a 1,000-field hash and of a
-# 100 KB string that LZF compresses, loaded first). RESTORE is not here:
+# 100 KB string that LZF compresses, loaded first); xadd (XADD of an entry
+# with a random value to one stream, ids from the clock) and xrange10
+# (XRANGE of 10 entries from the middle of a 10,000-entry stream, loaded
+# first). RESTORE is not here:
 # redis-benchmark cannot send a binary payload; BenchmarkRestore* in
 # command compare it.
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
@@ -89,6 +93,8 @@ custom() {
     dump_small) echo "DUMP mystr5" ;;
     dump_hash1000) echo "DUMP myhash1000" ;;
     dump_str100k) echo "DUMP mystr100k" ;;
+    xadd) echo "XADD mystream * field value:__rand_int__" ;;
+    xrange10) echo "XRANGE mystream10k 5000 + COUNT 10" ;;
     *) return 1 ;;
   esac
 }
@@ -110,6 +116,7 @@ subscribers() {
 # rps_test PORT TEST PIPELINE -> requests per second of a -t test or a custom one.
 rps_test() {
   local cmd
+  local -; set -f # XADD's "*" is no glob
   if ! cmd=$(custom "$2"); then
     rps "$@"
     return
@@ -162,6 +169,10 @@ for port in "$rport" "$pport"; do
       echo "PFADD myhll10k $(seq -s ' ' $((i * 100)) $((i * 100 + 99)))"
       echo "PFADD myhll10k2 $(seq -s ' x' $((i * 100)) $((i * 100 + 99)))"
     done | redis-cli -p "$port" >/dev/null
+  fi
+  # mystream10k: entries 1-0 ... 10000-0 on both servers.
+  if [[ $TESTS == *xrange* ]]; then
+    for i in $(seq 1 10000); do echo "XADD mystream10k $i-0 field value:$i"; done | redis-cli -p "$port" >/dev/null
   fi
   # geo10k: the same 10,000 points on both servers.
   if [[ $TESTS == *geo* ]]; then

@@ -305,14 +305,18 @@ func signalList(c *Ctx, key []byte) {
 	if !b.active() {
 		return
 	}
-	b.mu.Lock()
-	w := b.clients[c]
-	b.mu.Unlock()
-	if w != nil {
+	if w := b.waiterOf(c); w != nil {
 		w.later = append(w.later, key)
 		return
 	}
 	c.Signal(key)
+}
+
+// waiterOf returns c's registration if c is blocked, else nil.
+func (b *blocking) waiterOf(c *Ctx) *waiter {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.clients[c]
 }
 
 // attempt tries once to serve a blocking command, inside a write

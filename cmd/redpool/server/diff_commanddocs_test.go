@@ -89,6 +89,8 @@ func TestDiffCommandDocs(t *testing.T) {
 var containerDiffs = map[string]string{
 	"client": "CLIENT SETINFO is 7.2's, which newer clients send at connect",
 	"script": "SCRIPT DEBUG, Lua's debugger, is not implemented",
+	// Until the consumer groups are merged: remove this line with them.
+	"xinfo": "XINFO GROUPS and CONSUMERS come with the consumer groups",
 }
 
 // getKeysCases are commands for COMMAND GETKEYS and GETKEYSANDFLAGS.
@@ -98,7 +100,7 @@ var getKeysCases = []string{
 	"zunion 2 a b", "zinterstore d 0 a", "zdiffstore d 3 a", "eval s 2 a b c", "eval s 0", "eval s 5 a",
 	"evalsha_ro s 1 a", "fcall f 1 a", "fcall_ro f 0", "lmpop 2 a b left", "blmpop 0 2 a b left count 2",
 	"zmpop 1 z min", "bzmpop 1 1 z max", "object encoding k", "object freq k", "object help",
-	"memory usage k", "memory usage k samples 5", "memory stats", "lmove a b left right", "blmove a b left right 0",
+	"memory usage k", "memory usage k samples 5", "xread count 1 block 0 streams a b 0 0", "xread streams a", "memory stats", "lmove a b left right", "blmove a b left right 0",
 	"rename a b", "copy a b db 1", "smove a b m", "sintercard 2 a b limit 1", "zintercard 1 a",
 	"getrange k 0 1", "bitcount k", "bitfield k get u8 0", "bitfield k set u8 0 1", "bitfield k overflow sat get u8 0",
 	"bitfield_ro k get u8 0", "bitop and d a b", "pfcount a b", "pfmerge d a b", "georadius k 0 0 1 m store d",

@@ -31,16 +31,25 @@ func script(lines ...string) [][]string {
 // step written "~ CMD ..." is compared regardless of element order.
 func diffScript(t *testing.T, cmds [][]string) {
 	t.Helper()
+	diffScriptWith(t, cmds, func(t *testing.T, d *servertest.Diff, c []string) {
+		if c[0] == "~" { // compared regardless of element order
+			diffUnordered(t, d, c[1:])
+			return
+		}
+		d.Do(c...)
+	})
+}
+
+// diffScriptWith starts a redpool per backend and compares cmds with
+// Redis, each with step.
+func diffScriptWith(t *testing.T, cmds [][]string, step func(t *testing.T, d *servertest.Diff, c []string)) {
+	t.Helper()
 	r := servertest.StartRedis(t)
 	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
 		s := servertest.Start(t, servertest.WithConfig(b.Apply))
 		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
 		for _, c := range cmds {
-			if c[0] == "~" { // compared regardless of element order
-				diffUnordered(t, d, c[1:])
-				continue
-			}
-			d.Do(c...)
+			step(t, d, c)
 		}
 		t.Logf("%d cases compared", d.Cases)
 	})
