@@ -255,6 +255,7 @@ func Families() [][]Spec {
 		migrateCommands(),
 		dumpCommands(),
 		aclCommands(),
+		streamGroupCommands(),
 	}
 }
 
