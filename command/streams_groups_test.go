@@ -63,7 +63,6 @@ func entryResp(id string) string {
 	return "*2\r\n$" + itoa(len(id)) + "\r\n" + id + "\r\n*2\r\n$1\r\nf\r\n$" + itoa(len(id)) + "\r\n" + id + "\r\n"
 }
 
-
 func TestStreamGroupTranscript(t *testing.T) {
 	e, c, clock, _ := groupTestEngine(t)
 	seedStream(t, e, "s", sid(1, 1), sid(1, 2), sid(1, 3))
