@@ -1,6 +1,8 @@
 package command
 
 import (
+	"math"
+
 	"redpool/backend"
 )
 
@@ -33,7 +35,7 @@ func streamGroupCommands() []Spec {
 				{Name: "setid", Arity: -5, Flags: Write, Keys: KeySpec{2, 2, 1}, Run: xgroupSetID, Summary: "Sets the last-delivered ID of a consumer group."},
 				{Name: "help", Arity: 2, Run: xgroupHelp, Summary: "Returns helpful text about the different subcommands."},
 			}},
-		{Name: "xreadgroup", Arity: -7, Flags: Write | Blocking | NoTx, FindKeys: xreadgroupKeys, Run: xreadgroup, Group: grp, Summary: "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", Since: "5.0.0"},
+		{Name: "xreadgroup", Arity: -7, Flags: Write | Blocking | NoTx, FindKeys: xreadKeys, Run: xreadgroup, Group: grp, Summary: "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", Since: "5.0.0"},
 		{Name: "xack", Arity: -4, Flags: Write | Fast, Keys: KeySpec{1, 1, 1}, Run: xack, Group: grp, Summary: "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", Since: "5.0.0"},
 		{Name: "xpending", Arity: -3, Flags: ReadOnly, Keys: KeySpec{1, 1, 1}, Run: xpending, Group: grp, Summary: "Returns the information and entries from a stream consumer group's pending entries list.", Since: "5.0.0"},
 		{Name: "xclaim", Arity: -6, Flags: Write | Fast, Keys: KeySpec{1, 1, 1}, Run: xclaim, Group: grp, Summary: "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.", Since: "5.0.0"},
@@ -62,16 +64,13 @@ func xgroupHelp(c *Ctx) error {
 	})
 }
 
-// entriesReadUnknown is Redis's SCG_INVALID_ENTRIES_READ.
-const entriesReadUnknown = -1
-
 // parseEntriesRead parses an ENTRIESREAD value: -1 or more.
 func parseEntriesRead(arg []byte) (int64, error) {
 	n, err := parseInt(arg)
 	if err != nil {
 		return 0, err
 	}
-	if n < 0 && n != entriesReadUnknown {
+	if n < 0 && n != streamInvalidEntriesRead {
 		return 0, ErrEntriesReadRange
 	}
 	return n, nil
@@ -117,7 +116,7 @@ func xgroupCreate(c *Ctx) error {
 	if len(c.Args) > 8 {
 		return SubcommandSyntax(c.Args[1], "XGROUP")
 	}
-	mkstream, entriesRead := false, int64(entriesReadUnknown)
+	mkstream, entriesRead := false, int64(streamInvalidEntriesRead)
 	for i := 5; i < len(c.Args); i++ {
 		switch {
 		case equalFold(c.Args[i], "mkstream"):
@@ -167,7 +166,7 @@ func xgroupCreate(c *Ctx) error {
 
 // xgroupSetID is XGROUP SETID key group id|$ [ENTRIESREAD n].
 func xgroupSetID(c *Ctx) error {
-	entriesRead := int64(entriesReadUnknown)
+	entriesRead := int64(streamInvalidEntriesRead)
 	switch {
 	case len(c.Args) == 7 && equalFold(c.Args[5], "entriesread"):
 		n, err := parseEntriesRead(c.Args[6])
@@ -214,7 +213,7 @@ func xgroupDestroy(c *Ctx) error {
 	}
 	c.Dirty(1)
 	c.Notify(NotifyStream, "xgroup-destroy", t.key)
-	c.Signal(t.key)
+	signalStream(c, t.key) // its blocked readers get -NOGROUP
 	c.Int(1)
 	return nil
 }
@@ -313,22 +312,6 @@ func propagateGroupID(c *Ctx, key []byte, g backend.StreamGroup) {
 	c.Propagate(xgroupWord, setIDWord, key, g.Name, g.LastID.AppendText(nil), entriesReadWord, appendInt(nil, g.EntriesRead))
 }
 
-// replyStreamID replies id as a bulk string, "ms-seq".
-func replyStreamID(c *Ctx, id backend.StreamID) {
-	var buf [48]byte
-	c.Bulk(id.AppendText(buf[:0]))
-}
-
-// replyStreamEntry replies one entry: [id, [field, value, ...]].
-func replyStreamEntry(c *Ctx, id backend.StreamID, fields [][]byte) {
-	c.Array(2)
-	replyStreamID(c, id)
-	c.Array(len(fields))
-	for _, f := range fields {
-		c.Bulk(f)
-	}
-}
-
 // replyEntryByID replies the entry id of key, as XCLAIM does; it reports
 // false (and replies nothing) when there is no such entry.
 func replyEntryByID(c *Ctx, key []byte, id backend.StreamID) (bool, error) {
@@ -395,22 +378,10 @@ func xack(c *Ctx) error {
 	return nil
 }
 
-// parseStreamInterval parses a range bound as Redis's
-// streamParseIntervalIDOrReply: "(id" is exclusive (and strict), anything
-// else is parseStreamID's, with missingSeq for a bare ms.
-func parseStreamInterval(arg []byte, missingSeq uint64) (id backend.StreamID, exclusive bool, err error) {
-	if len(arg) > 1 && arg[0] == '(' {
-		id, _, err = parseStreamID(arg[1:], streamIDOpts{missingSeq: missingSeq, strict: true})
-		return id, true, err
-	}
-	id, _, err = parseStreamID(arg, streamIDOpts{missingSeq: missingSeq})
-	return id, false, err
-}
-
 // parseStreamStart parses an interval's start: an exclusive one moves to
 // the next id.
 func parseStreamStart(arg []byte) (backend.StreamID, error) {
-	id, ex, err := parseStreamInterval(arg, 0)
+	id, ex, err := parseIntervalID(arg, 0)
 	if err != nil || !ex {
 		return id, err
 	}
@@ -424,7 +395,7 @@ func parseStreamStart(arg []byte) (backend.StreamID, error) {
 // parseStreamEnd parses an interval's end: an exclusive one moves to
 // the id before.
 func parseStreamEnd(arg []byte) (backend.StreamID, error) {
-	id, ex, err := parseStreamInterval(arg, ^uint64(0))
+	id, ex, err := parseIntervalID(arg, math.MaxUint64)
 	if err != nil || !ex {
 		return id, err
 	}

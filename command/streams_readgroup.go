@@ -1,8 +1,6 @@
 package command
 
 import (
-	"time"
-
 	"redpool/backend"
 )
 
@@ -16,115 +14,19 @@ import (
 // group gone replies -NOGROUP, or -UNBLOCKED when the key itself is gone
 // (DEL signals it).
 
-// xreadBlockedCount is the COUNT a blocked XREAD(GROUP) without one
-// serves with (Redis's XREAD_BLOCKED_DEFAULT_COUNT).
-const xreadBlockedCount = 1000
-
-// xreadgroupKeys locates XREADGROUP's keys as Redis's xreadGetKeys: the
-// first half of the arguments after STREAMS.
-func xreadgroupKeys(dst, args [][]byte) ([][]byte, bool, bool) {
-	pos := -1
-scan:
-	for i := 1; i < len(args); i++ {
-		switch {
-		case equalFold(args[i], "block"), equalFold(args[i], "count"):
-			i++
-		case equalFold(args[i], "group"):
-			i += 2
-		case equalFold(args[i], "noack"):
-		case equalFold(args[i], "streams"):
-			pos = i
-			break scan
-		default:
-			break scan
-		}
-	}
-	n := len(args) - pos - 1
-	if pos < 0 || n == 0 || n%2 != 0 {
-		return dst, false, false
-	}
-	return append(dst, args[pos+1:pos+1+n/2]...), false, true
-}
-
-// xreadGroupReq is a parsed XREADGROUP.
+// xreadGroupReq is a parsed XREADGROUP: parseXRead's options, and the
+// ids, which the first try parses as it looks the keys up.
 type xreadGroupReq struct {
-	group, consumer []byte
-	count           int64 // 0: no limit
-	block           bool
-	timeout         time.Duration // with block; 0 waits forever
-	noack           bool
-	keys, idArgs    [][]byte
-	ids             []backend.StreamID // parsed by the first try; MaxStreamID for ">"
-}
-
-// parseXReadGroup parses the options, as xreadCommand does before it
-// looks at any key.
-func parseXReadGroup(args [][]byte) (*xreadGroupReq, error) {
-	r := &xreadGroupReq{}
-	streams := 0
-	for i := 1; i < len(args); i++ {
-		more := len(args) - i - 1
-		switch a := args[i]; {
-		case equalFold(a, "block") && more > 0:
-			i++
-			ms, err := parseBlockMs(args[i])
-			if err != nil {
-				return nil, err
-			}
-			r.block, r.timeout = true, ms
-		case equalFold(a, "count") && more > 0:
-			i++
-			n, err := parseInt(args[i])
-			if err != nil {
-				return nil, err
-			}
-			r.count = max(n, 0)
-		case equalFold(a, "streams") && more > 0:
-			streams = i + 1
-			if (len(args)-streams)%2 != 0 {
-				return nil, ErrXReadGroupBalance
-			}
-			i = len(args)
-		case equalFold(a, "group") && more >= 2:
-			r.group, r.consumer = args[i+1], args[i+2]
-			i += 2
-		case equalFold(a, "noack"):
-			r.noack = true
-		default:
-			return nil, ErrSyntax
-		}
-	}
-	if streams == 0 {
-		return nil, ErrSyntax
-	}
-	if r.group == nil {
-		return nil, ErrXReadGroupMissing
-	}
-	n := (len(args) - streams) / 2
-	r.keys, r.idArgs = args[streams:streams+n], args[streams+n:]
-	return r, nil
-}
-
-// parseBlockMs parses a BLOCK argument in milliseconds as Redis's
-// getTimeoutFromObjectOrReply with UNIT_MILLISECONDS; 0 waits forever.
-func parseBlockMs(arg []byte) (time.Duration, error) {
-	ms, err := parseInt(arg)
-	switch {
-	case err != nil:
-		return 0, ErrBlockTimeout
-	case ms < 0:
-		return 0, ErrTimeoutNegative
-	case ms > int64(time.Duration(1<<63-1)/time.Millisecond):
-		return 0, nil // beyond any deadline: forever
-	}
-	return time.Duration(ms) * time.Millisecond, nil
+	xreadArgs
+	parsed []backend.StreamID // MaxStreamID for ">"
 }
 
 func xreadgroup(c *Ctx) error {
-	r, err := parseXReadGroup(c.Args)
+	a, err := parseXRead(c, true)
 	if err != nil {
 		return err
 	}
+	r := &xreadGroupReq{xreadArgs: a}
 	if !r.block {
 		served, err := tryOnce(c, r.keys, nil, r.try)
 		if err == nil && served < 0 {
@@ -132,7 +34,7 @@ func xreadgroup(c *Ctx) error {
 		}
 		return err
 	}
-	return blockOn(c, r.keys, r.keys, r.timeout, r.try)
+	return blockOnStreams(c, r.keys, r.timeout, r.try)
 }
 
 // try is XREADGROUP's attempt (blockOn's): the whole command on the
@@ -146,7 +48,7 @@ func (r *xreadGroupReq) try(c *Ctx, ready []int) (int, error) {
 		served, err := r.tryBlocked(c, i)
 		if err != nil || served {
 			if served {
-				signalList(c, r.keys[i]) // the next client blocked on the key
+				streamServed(c, r.keys[i]) // the next client blocked on the key
 				return i, nil
 			}
 			return i, err
@@ -166,7 +68,7 @@ type streamTarget struct {
 // is checked first, then every stream that can be served is.
 func (r *xreadGroupReq) trySync(c *Ctx) (int, error) {
 	targets := make([]streamTarget, len(r.keys))
-	r.ids = make([]backend.StreamID, len(r.keys))
+	r.parsed = make([]backend.StreamID, len(r.keys))
 	for i, key := range r.keys {
 		t := &targets[i]
 		var err error
@@ -180,15 +82,15 @@ func (r *xreadGroupReq) trySync(c *Ctx) (int, error) {
 			}
 		}
 		if !ok {
-			return -1, NoKeyOrGroupXReadGroup(key, r.group)
+			return -1, NoGroup(key, r.group)
 		}
-		switch arg := r.idArgs[i]; string(arg) {
+		switch arg := r.ids[i]; string(arg) {
 		case "$":
-			return -1, ErrXReadGroupDollar
+			return -1, ErrXReadGroupDollarID
 		case ">":
-			r.ids[i] = backend.MaxStreamID
+			r.parsed[i] = backend.MaxStreamID
 		default:
-			if r.ids[i], _, err = parseStreamID(arg, streamIDOpts{strict: true}); err != nil {
+			if r.parsed[i], _, err = parseStreamID(arg, streamIDOpts{strict: true}); err != nil {
 				return -1, err
 			}
 		}
@@ -197,9 +99,9 @@ func (r *xreadGroupReq) trySync(c *Ctx) (int, error) {
 	mark, served := c.ArrayMark(), 0
 	for i, key := range r.keys {
 		t := &targets[i]
-		history := r.ids[i] != backend.MaxStreamID
+		history := r.parsed[i] != backend.MaxStreamID
 		if !history {
-			last, ok, err := lastLiveID(c, key, t.meta)
+			last, ok, err := streamEdgeID(c, key, true)
 			if err != nil {
 				return -1, err
 			}
@@ -216,7 +118,7 @@ func (r *xreadGroupReq) trySync(c *Ctx) (int, error) {
 		}
 		var err error
 		if history {
-			err = r.serveHistory(c, key, r.ids[i], now)
+			err = r.serveHistory(c, key, r.parsed[i], now)
 		} else {
 			err = r.serveNew(c, key, t, r.count, now)
 		}
@@ -273,19 +175,6 @@ func (r *xreadGroupReq) tryBlocked(c *Ctx, i int) (bool, error) {
 	return true, r.serveNew(c, key, &t, count, now)
 }
 
-// lastLiveID returns the id of the last entry of key (Redis's
-// streamLastValidID); ok is false for an empty stream.
-func lastLiveID(c *Ctx, key []byte, m backend.StreamMeta) (id backend.StreamID, ok bool, err error) {
-	if m.Length == 0 {
-		return id, false, nil
-	}
-	err = c.Tx.XRange(key, backend.StreamID{}, backend.MaxStreamID, true, func(last backend.StreamID, _ [][]byte) bool {
-		id, ok = last, true
-		return false
-	})
-	return id, ok, err
-}
-
 // serveNew replies the entries after the group's last id (up to count,
 // 0: all) and delivers them to the consumer, as Redis's
 // streamReplyWithRange with a group: the group's last id and entries-read
@@ -306,7 +195,7 @@ func (r *xreadGroupReq) serveNew(c *Ctx, key []byte, t *streamTarget, count, now
 			g.LastID, moved = id, true
 		}
 		replyStreamEntry(c, id, fields)
-		if !r.noack {
+		if !r.noAck {
 			delivered = append(delivered, id)
 		}
 		n++
