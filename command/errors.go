@@ -365,7 +365,7 @@ const (
 	ErrXReadGreaterID       Error = "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."
 	ErrXReadGroupDollarID   Error = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."
 	ErrXReadUnbalanced      Error = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
-	ErrXReadGroupUnbalanced Error = "ERR Unbalanced XREADGROUP list of streams: for each stream key an ID or '>' must be specified."
+	ErrXReadGroupUnbalanced Error = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
 )
 
 // BlockInScript is XREAD[GROUP]'s reply to BLOCK inside a script; name is

@@ -223,11 +223,12 @@ func (r *xreadGroupReq) serveNew(c *Ctx, key []byte, t *streamTarget, count, now
 	return nil
 }
 
-// serveHistory replies the consumer's pending entries from start (up to
+// serveHistory replies the consumer's pending entries after id (up to
 // count, 0: all), as Redis's streamReplyWithRangeFromConsumerPEL: an
 // entry deleted since is [id, nil]; the others count one more delivery,
 // now.
-func (r *xreadGroupReq) serveHistory(c *Ctx, key []byte, start backend.StreamID, now int64) error {
+func (r *xreadGroupReq) serveHistory(c *Ctx, key []byte, after backend.StreamID, now int64) error {
+	start, _ := after.Next() // after is not MaxStreamID, which means ">"
 	var pel []backend.StreamPending
 	err := c.Tx.XPending(key, r.group, r.consumer, start, backend.MaxStreamID, func(p backend.StreamPending) bool {
 		p.Consumer = r.consumer
