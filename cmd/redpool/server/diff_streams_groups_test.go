@@ -165,3 +165,89 @@ func TestMaskGroupTimes(t *testing.T) {
 		t.Errorf("got %q", strings.ReplaceAll(got, "\r\n", " "))
 	}
 }
+
+// TestDiffStreamGroupBlocking runs blocking XREADGROUPs on several
+// connections against Redis and redpool and compares every reply: FIFO
+// service by XADD across groups, a consumer of a group that was served
+// staying blocked, XGROUP DESTROY (-NOGROUP) and DEL (-UNBLOCKED) waking
+// the blocked, a timeout creating no consumer, and no blocking inside
+// MULTI or a script.
+func TestDiffStreamGroupBlocking(t *testing.T) {
+	r := servertest.StartRedis(t)
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
+		s := servertest.Start(t, servertest.WithConfig(b.Apply))
+		want := groupBlockingScenario(t, r.Addr, proto)
+		got := groupBlockingScenario(t, s.Addr, proto)
+		if len(got) != len(want) {
+			t.Fatalf("%d replies, Redis %d", len(got), len(want))
+		}
+		for i := range want {
+			if maskGroupTimes(got[i]) != maskGroupTimes(want[i]) {
+				t.Errorf("step %d differs from Redis:\n redpool: %q\n   redis: %q", i, got[i], want[i])
+			}
+		}
+	})
+}
+
+// groupBlockingScenario runs the blocking scenario on the server at addr
+// and returns the replies, in order.
+func groupBlockingScenario(t *testing.T, addr string, proto int) []string {
+	ctl := servertest.DialProto(t, addr, proto)
+	a, b, c := servertest.DialProto(t, addr, proto), servertest.DialProto(t, addr, proto), servertest.DialProto(t, addr, proto)
+	ctl.Do("FLUSHALL")
+	var out []string
+	do := func(conn *servertest.Conn, args ...string) { out = append(out, conn.Do(args...)) }
+	read := func(conn *servertest.Conn) { out = append(out, conn.Read()) }
+
+	do(ctl, "XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+	do(ctl, "XGROUP", "CREATE", "s", "h", "$")
+	a.Send("XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", ">")
+	waitBlocked(t, ctl, 1)
+	b.Send("XREADGROUP", "GROUP", "g", "c2", "BLOCK", "0", "STREAMS", "s", ">")
+	waitBlocked(t, ctl, 2)
+	c.Send("XREADGROUP", "GROUP", "h", "c3", "COUNT", "1", "NOACK", "BLOCK", "0", "STREAMS", "s", ">")
+	waitBlocked(t, ctl, 3)
+	do(ctl, "XADD", "s", "1-1", "f", "v1")
+	read(a) // the first of g's readers gets the entry
+	read(c) // h's reader too
+	waitBlocked(t, ctl, 1)
+	do(ctl, "XADD", "s", "2-1", "f", "v2", "f2", "v3")
+	read(b)
+	waitBlocked(t, ctl, 0)
+	do(ctl, "XPENDING", "s", "g")
+	do(ctl, "XINFO", "GROUPS", "s")
+
+	// Several streams: served from the one that has something.
+	do(ctl, "XGROUP", "CREATE", "t", "g", "$", "MKSTREAM")
+	a.Send("XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "s", "t", ">", ">")
+	waitBlocked(t, ctl, 1)
+	do(ctl, "XADD", "t", "5-1", "x", "y")
+	read(a)
+
+	// XGROUP DESTROY and DEL wake their readers with errors.
+	b.Send("XREADGROUP", "GROUP", "g", "c2", "BLOCK", "0", "STREAMS", "s", ">")
+	waitBlocked(t, ctl, 1)
+	do(c, "XREADGROUP", "GROUP", "h", "c3", "BLOCK", "0", "STREAMS", "s", ">") // h has 2-1 still
+	c.Send("XREADGROUP", "GROUP", "h", "c3", "BLOCK", "0", "STREAMS", "s", ">")
+	waitBlocked(t, ctl, 2)
+	do(ctl, "XGROUP", "DESTROY", "s", "g")
+	read(b)
+	waitBlocked(t, ctl, 1)
+	do(ctl, "DEL", "s")
+	read(c)
+	waitBlocked(t, ctl, 0)
+
+	// A timeout replies nil and creates no consumer.
+	do(ctl, "XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+	do(a, "XREADGROUP", "GROUP", "g", "late", "BLOCK", "20", "STREAMS", "s", ">")
+	do(ctl, "XINFO", "CONSUMERS", "s", "g")
+
+	// No blocking in MULTI or scripts.
+	do(a, "MULTI")
+	do(a, "XREADGROUP", "GROUP", "g", "m", "BLOCK", "0", "STREAMS", "s", ">")
+	do(a, "EXEC")
+	do(a, "EVAL", "return redis.call('XREADGROUP','GROUP','g','e','BLOCK','0','STREAMS','s','>')", "1", "s")
+	do(a, "EVAL", "return redis.call('XREADGROUP','GROUP','g','e','STREAMS','s','>')", "1", "s")
+	do(ctl, "XINFO", "CONSUMERS", "s", "g")
+	return out
+}
