@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"math/rand"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -250,4 +252,97 @@ func groupBlockingScenario(t *testing.T, addr string, proto int) []string {
 	do(a, "EVAL", "return redis.call('XREADGROUP','GROUP','g','e','STREAMS','s','>')", "1", "s")
 	do(ctl, "XINFO", "CONSUMERS", "s", "g")
 	return out
+}
+
+// TestDiffStreamGroupRandom runs random sequences of group commands
+// (reads new and old, acks, claims, autoclaims, deletes, trims, SETID)
+// on Redis and redpool and compares every reply and, after each step,
+// the groups' state (XINFO GROUPS, XPENDING).
+func TestDiffStreamGroupRandom(t *testing.T) {
+	r := servertest.StartRedis(t)
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
+		s := servertest.Start(t, servertest.WithConfig(b.Apply))
+		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
+		for seed := int64(1); seed <= 3; seed++ {
+			rng := rand.New(rand.NewSource(seed))
+			d.Both("DEL", "s")
+			d.Do("XGROUP", "CREATE", "s", "g1", "0", "MKSTREAM")
+			d.Do("XGROUP", "CREATE", "s", "g2", "$")
+			ms := 0
+			for step := 0; step < 250; step++ {
+				args := randomGroupCommand(rng, &ms)
+				d.DoMasked(maskGroupTimes, args...)
+				if step%10 == 0 {
+					d.Do("XINFO", "GROUPS", "s")
+					d.DoMasked(maskGroupTimes, "XPENDING", "s", "g1", "-", "+", "1000")
+					d.Do("XPENDING", "s", "g2")
+				}
+			}
+			if t.Failed() {
+				t.Fatalf("seed %d", seed)
+			}
+		}
+		t.Logf("%d cases compared", d.Cases)
+	})
+}
+
+// randomGroupCommand returns a random group command on stream s; ms is
+// the last id's ms part used by XADD.
+func randomGroupCommand(rng *rand.Rand, ms *int) []string {
+	group := []string{"g1", "g2"}[rng.Intn(2)]
+	consumer := []string{"c1", "c2", "c3"}[rng.Intn(3)]
+	id := func() string { return strconv.Itoa(rng.Intn(*ms+2)) + "-" + strconv.Itoa(rng.Intn(2)) }
+	count := strconv.Itoa(rng.Intn(4))
+	switch n := rng.Intn(100); {
+	case n < 25:
+		*ms++
+		return []string{"XADD", "s", strconv.Itoa(*ms) + "-" + strconv.Itoa(rng.Intn(2)), "f", strconv.Itoa(n)}
+	case n < 45:
+		args := []string{"XREADGROUP", "GROUP", group, consumer, "COUNT", count}
+		if rng.Intn(5) == 0 {
+			args = append(args, "NOACK")
+		}
+		from := ">"
+		if rng.Intn(4) == 0 {
+			from = []string{"0", id()}[rng.Intn(2)]
+		}
+		return append(args, "STREAMS", "s", from)
+	case n < 58:
+		return []string{"XACK", "s", group, id(), id()}
+	case n < 68:
+		args := []string{"XCLAIM", "s", group, consumer, "0", id(), id()}
+		for _, opt := range []string{"JUSTID", "FORCE"} {
+			if rng.Intn(3) == 0 {
+				args = append(args, opt)
+			}
+		}
+		if rng.Intn(4) == 0 {
+			args = append(args, "RETRYCOUNT", count)
+		}
+		if rng.Intn(6) == 0 {
+			args = append(args, "LASTID", id())
+		}
+		return args
+	case n < 78:
+		args := []string{"XAUTOCLAIM", "s", group, consumer, "0", []string{"0", id(), "(" + id()}[rng.Intn(3)], "COUNT", strconv.Itoa(1 + rng.Intn(3))}
+		if rng.Intn(3) == 0 {
+			args = append(args, "JUSTID")
+		}
+		return args
+	case n < 88:
+		return []string{"XDEL", "s", id()}
+	case n < 91:
+		return []string{"XTRIM", "s", "MAXLEN", strconv.Itoa(rng.Intn(6))}
+	case n < 94:
+		args := []string{"XGROUP", "SETID", "s", group, []string{"0", "$", id()}[rng.Intn(3)]}
+		if rng.Intn(2) == 0 {
+			args = append(args, "ENTRIESREAD", strconv.Itoa(rng.Intn(*ms+2)-1))
+		}
+		return args
+	case n < 96:
+		return []string{"XGROUP", "DELCONSUMER", "s", group, consumer}
+	case n < 98:
+		return []string{"XINFO", "CONSUMERS", "s", group}
+	}
+	return []string{"XPENDING", "s", group, "IDLE", "0", "-", "+", count, consumer}
 }
