@@ -273,7 +273,7 @@ func createConsumer(c *Ctx, key, group, name []byte, now int64) (bool, error) {
 func seeConsumer(c *Ctx, key, group, name []byte, now int64) error {
 	created, err := createConsumer(c, key, group, name, now)
 	if err != nil || created {
-		if created {
+		if created && c.e.log != nil {
 			c.Propagate(xgroupWord, createConsumerWord, key, group, name)
 		}
 		return err
@@ -301,6 +301,10 @@ var (
 // streamPropagateXCLAIM: XCLAIM key group consumer 0 id TIME ms
 // RETRYCOUNT n FORCE JUSTID LASTID group-last-id.
 func propagateClaim(c *Ctx, key, group []byte, lastID backend.StreamID, p backend.StreamPending) {
+	if c.e.log == nil { // no AOF: only the change count matters
+		c.Dirty(1)
+		return
+	}
 	c.Propagate(xclaimWord, key, group, p.Consumer, zeroWord, p.ID.AppendText(nil),
 		timeWord, appendInt(nil, p.DeliveryTime), retryCountWord, appendInt(nil, p.DeliveryCount),
 		forceWord, justIDWord, lastIDWord, lastID.AppendText(nil))
@@ -309,6 +313,10 @@ func propagateClaim(c *Ctx, key, group []byte, lastID backend.StreamID, p backen
 // propagateGroupID logs a group's last id and entries-read as Redis's
 // streamPropagateGroupID: XGROUP SETID key group id ENTRIESREAD n.
 func propagateGroupID(c *Ctx, key []byte, g backend.StreamGroup) {
+	if c.e.log == nil {
+		c.Dirty(1)
+		return
+	}
 	c.Propagate(xgroupWord, setIDWord, key, g.Name, g.LastID.AppendText(nil), entriesReadWord, appendInt(nil, g.EntriesRead))
 }
 

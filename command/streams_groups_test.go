@@ -30,7 +30,7 @@ func groupTestEngine(t testing.TB) (*Engine, *Ctx, *backend.ManualClock, *record
 }
 
 // seedStream appends entries id -> "f <id>" to key, as XADD would, in
-// one node, and records the stream's header.
+// nodes of 100, and records the stream's header.
 func seedStream(t testing.TB, e *Engine, key string, ids ...backend.StreamID) {
 	t.Helper()
 	err := e.Backend().Update(backend.TxOptions{Keys: [][]byte{[]byte(key)}}, func(tx backend.Tx) error {
@@ -38,9 +38,9 @@ func seedStream(t testing.TB, e *Engine, key string, ids ...backend.StreamID) {
 		if err != nil {
 			return err
 		}
-		for _, id := range ids {
+		for i, id := range ids {
 			fields := [][]byte{[]byte("f"), []byte(id.String())}
-			if err := tx.XAppend([]byte(key), id, fields, false, 10); err != nil {
+			if err := tx.XAppend([]byte(key), id, fields, i%100 == 0, 10); err != nil {
 				return err
 			}
 			if m.EntriesAdded == 0 {
@@ -120,5 +120,45 @@ func TestStreamGroupPropagation(t *testing.T) {
 		if got := strings.Join(log.records, "\n"); got != strings.Join(tc.want, "\n") {
 			t.Errorf("%s logged:\n%s\nwant:\n%s", tc.cmd, got, strings.Join(tc.want, "\n"))
 		}
+	}
+}
+
+// BenchmarkXReadGroupAck is one consumer's job loop: XREADGROUP COUNT 10
+// and XACK of the ten ids, over a long stream.
+func BenchmarkXReadGroupAck(b *testing.B) {
+	m := memory.New(memory.Options{ExpiryInterval: -1})
+	b.Cleanup(func() { _ = m.Close() })
+	e, err := NewEngine(Options{Backend: m})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := e.NewCtx(e.NewClient("a", "b"), nil)
+	ids := make([]backend.StreamID, 200_000)
+	for i := range ids {
+		ids[i] = sid(uint64(i+1), 1)
+	}
+	seedStream(b, e, "s", ids...)
+	execLine(e, c, "XGROUP CREATE s g 0")
+	read := benchArgs("XREADGROUP", "GROUP", "g", "c", "COUNT", "10", "STREAMS", "s", ">")
+	b.ReportAllocs()
+	b.ResetTimer()
+	next := 0
+	for range b.N {
+		if next+10 > len(ids) {
+			b.StopTimer()
+			execLine(e, c, "XGROUP DESTROY s g")
+			execLine(e, c, "XGROUP CREATE s g 0")
+			next = 0
+			b.StartTimer()
+		}
+		e.Exec(c, read)
+		c.Reset()
+		ack := []string{"XACK", "s", "g"}
+		for _, id := range ids[next : next+10] {
+			ack = append(ack, id.String())
+		}
+		next += 10
+		e.Exec(c, benchArgs(ack...))
+		c.Reset()
 	}
 }

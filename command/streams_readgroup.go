@@ -100,30 +100,27 @@ func (r *xreadGroupReq) trySync(c *Ctx) (int, error) {
 	for i, key := range r.keys {
 		t := &targets[i]
 		history := r.parsed[i] != backend.MaxStreamID
-		if !history {
-			last, ok, err := streamEdgeID(c, key, true)
-			if err != nil {
-				return -1, err
-			}
-			if !ok || last.Compare(t.group.LastID) <= 0 {
-				continue
-			}
-		}
+		at := len(c.out)
 		if !c.resp3() {
 			c.Array(2)
 		}
 		c.Bulk(key)
-		if err := seeConsumer(c, key, r.group, r.consumer, now); err != nil {
-			return -1, err
-		}
-		var err error
 		if history {
-			err = r.serveHistory(c, key, r.parsed[i], now)
+			if err := seeConsumer(c, key, r.group, r.consumer, now); err != nil {
+				return -1, err
+			}
+			if err := r.serveHistory(c, key, r.parsed[i], now); err != nil {
+				return -1, err
+			}
 		} else {
-			err = r.serveNew(c, key, t, r.count, now)
-		}
-		if err != nil {
-			return -1, err
+			ok, err := r.serveNew(c, key, t, r.count, now, false)
+			if err != nil {
+				return -1, err
+			}
+			if !ok { // nothing after the group's last id
+				c.out = c.out[:at]
+				continue
+			}
 		}
 		served++
 	}
@@ -164,63 +161,63 @@ func (r *xreadGroupReq) tryBlocked(c *Ctx, i int) (bool, error) {
 		c.Array(2)
 	}
 	c.Bulk(key)
-	if err := seeConsumer(c, key, r.group, r.consumer, now); err != nil {
-		return false, err
-	}
 	count := r.count
 	if count == 0 {
 		count = xreadBlockedCount
 	}
 	t := streamTarget{meta: m, exists: true, group: g}
-	return true, r.serveNew(c, key, &t, count, now)
+	return r.serveNew(c, key, &t, count, now, true)
 }
 
 // serveNew replies the entries after the group's last id (up to count,
 // 0: all) and delivers them to the consumer, as Redis's
-// streamReplyWithRange with a group: the group's last id and entries-read
-// advance, and unless NOACK each entry enters the PEL, owned by the
-// consumer, delivered now once.
-func (r *xreadGroupReq) serveNew(c *Ctx, key []byte, t *streamTarget, count, now int64) error {
+// streamReplyWithRange with a group: the consumer is seen (created if
+// needed), the group's last id and entries-read advance, and unless
+// NOACK each entry enters the PEL, owned by the consumer, delivered now
+// once. With none to deliver it does nothing and reports false, unless
+// always (a blocked client woken: Redis replies an empty list then).
+func (r *xreadGroupReq) serveNew(c *Ctx, key []byte, t *streamTarget, count, now int64, always bool) (bool, error) {
 	g := t.group
-	start, ok := g.LastID.Next()
-	if !ok {
-		c.Array(0)
-		return nil
-	}
 	var delivered []backend.StreamID
 	mark, n, moved := c.ArrayMark(), int64(0), false
-	err := c.Tx.XRange(key, start, backend.MaxStreamID, false, func(id backend.StreamID, fields [][]byte) bool {
-		if id.Compare(g.LastID) > 0 {
+	if start, ok := g.LastID.Next(); ok {
+		err := c.Tx.XRange(key, start, backend.MaxStreamID, false, func(id backend.StreamID, fields [][]byte) bool {
 			advanceEntriesRead(&t.meta, &g, id)
 			g.LastID, moved = id, true
+			replyStreamEntry(c, id, fields)
+			if !r.noAck {
+				delivered = append(delivered, id)
+			}
+			n++
+			return count == 0 || n < count
+		})
+		if err != nil {
+			return false, err
 		}
-		replyStreamEntry(c, id, fields)
-		if !r.noAck {
-			delivered = append(delivered, id)
-		}
-		n++
-		return count == 0 || n < count
-	})
-	if err != nil {
-		return err
+	}
+	if n == 0 && !always {
+		return false, nil
 	}
 	c.ArrayEnd(mark, int(n))
+	if err := seeConsumer(c, key, r.group, r.consumer, now); err != nil {
+		return false, err
+	}
 	if moved {
 		if _, err := c.Tx.XSetGroup(key, g); err != nil {
-			return err
+			return false, err
 		}
 	}
 	for _, id := range delivered {
 		p := backend.StreamPending{ID: id, Consumer: r.consumer, DeliveryTime: now, DeliveryCount: 1}
 		if err := c.Tx.XSetPending(key, g.Name, p); err != nil {
-			return err
+			return false, err
 		}
 		propagateClaim(c, key, g.Name, g.LastID, p)
 	}
 	if moved {
 		propagateGroupID(c, key, g)
 	}
-	return nil
+	return true, nil
 }
 
 // serveHistory replies the consumer's pending entries after id (up to
