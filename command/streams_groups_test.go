@@ -1,6 +1,7 @@
 package command
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -160,5 +161,40 @@ func BenchmarkXReadGroupAck(b *testing.B) {
 		next += 10
 		e.Exec(c, benchArgs(ack...))
 		c.Reset()
+	}
+}
+
+// TestStreamGroupReplay runs group commands, replays what they logged on
+// a fresh engine (as an AOF load would), and compares the groups, their
+// consumers and PELs, delivery times and counts included.
+func TestStreamGroupReplay(t *testing.T) {
+	e, c, clock, log := groupTestEngine(t)
+	for _, cmd := range []string{
+		"XADD s 1-1 a 1", "XADD s 2-1 b 2", "XADD s 3-1 c 3", "XADD s 4-1 d 4",
+		"XGROUP CREATE s g 0", "XGROUP CREATE s h $", "XGROUP CREATECONSUMER s g idle",
+		"XREADGROUP GROUP g c1 COUNT 2 STREAMS s >", "XREADGROUP GROUP g c2 NOACK COUNT 1 STREAMS s >",
+		"XREADGROUP GROUP g c1 STREAMS s 0", "XACK s g 1-1", "XDEL s 2-1",
+		"XREADGROUP GROUP g c3 STREAMS s >", "XCLAIM s g c4 0 4-1 RETRYCOUNT 5", "XCLAIM s g c4 0 2-1",
+		"XADD s 5-1 e 5", "XCLAIM s h c5 0 5-1 FORCE JUSTID LASTID 5-1", "XAUTOCLAIM s g c6 0 0 COUNT 1",
+		"XGROUP SETID s h 3-1 ENTRIESREAD 3", "XGROUP DELCONSUMER s g c2",
+	} {
+		clock.Advance(7 * time.Millisecond)
+		execLine(e, c, cmd)
+	}
+	e2, c2, clock2, _ := groupTestEngine(t)
+	clock2.Set(clock.Now())
+	for _, rec := range log.records {
+		words := strings.Fields(strings.TrimPrefix(rec, "0: "))
+		if got := execLine(e2, c2, strings.Join(words, " ")); strings.HasPrefix(got, "-") {
+			t.Errorf("replaying %s: %q", rec, got)
+		}
+	}
+	// A consumer's seen time is the replay's, as in Redis.
+	seen := regexp.MustCompile(`idle\r\n:\d+`)
+	for _, q := range []string{"XINFO GROUPS s", "XPENDING s g - + 100", "XPENDING s h - + 100", "XINFO CONSUMERS s g", "XINFO CONSUMERS s h", "XRANGE s - +"} {
+		got, want := execLine(e2, c2, q), execLine(e, c, q)
+		if got, want = seen.ReplaceAllString(got, "idle"), seen.ReplaceAllString(want, "idle"); got != want {
+			t.Errorf("%s after replay:\n got %q\nwant %q", q, got, want)
+		}
 	}
 }
