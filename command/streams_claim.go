@@ -41,41 +41,37 @@ func parseXClaim(args [][]byte, now int64) (*xclaimReq, error) {
 	r.idArgs = args[5:j]
 	for ; j < len(args); j++ {
 		more := len(args) - 1 - j
+		// intOpt parses the option's integer argument, or fails with bad.
+		intOpt := func(bad Error) (int64, error) {
+			j++
+			n, ok := parseIntArg(args[j])
+			if !ok {
+				return 0, bad
+			}
+			return n, nil
+		}
+		var err error
 		switch opt := args[j]; {
 		case equalFold(opt, "force"):
 			r.force = true
 		case equalFold(opt, "justid"):
 			r.justID = true
 		case equalFold(opt, "idle") && more > 0:
-			j++
-			idle, ok := parseIntArg(args[j])
-			if !ok {
-				return nil, ErrXClaimIdle
-			}
+			var idle int64
+			idle, err = intOpt(ErrXClaimIdle)
 			r.delivery = now - idle
 		case equalFold(opt, "time") && more > 0:
-			j++
-			t, ok := parseIntArg(args[j])
-			if !ok {
-				return nil, ErrXClaimTime
-			}
-			r.delivery = t
+			r.delivery, err = intOpt(ErrXClaimTime)
 		case equalFold(opt, "retrycount") && more > 0:
-			j++
-			n, ok := parseIntArg(args[j])
-			if !ok {
-				return nil, ErrXClaimRetryCount
-			}
-			r.retryCount = n
+			r.retryCount, err = intOpt(ErrXClaimRetryCount)
 		case equalFold(opt, "lastid") && more > 0:
 			j++
-			id, _, err := parseStreamID(args[j], streamIDOpts{strict: true})
-			if err != nil {
-				return nil, err
-			}
-			r.lastID = id
+			r.lastID, _, err = parseStreamID(args[j], streamIDOpts{strict: true})
 		default:
-			return nil, UnknownXClaimOption(opt)
+			err = UnknownXClaimOption(opt)
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	if r.delivery < 0 || r.delivery > now {

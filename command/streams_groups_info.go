@@ -36,6 +36,13 @@ func replyGroupInfo(c *Ctx, m *backend.StreamMeta, g *backend.StreamGroup) {
 	c.Int(g.Consumers)
 	c.BulkString("pending")
 	c.Int(g.Pending)
+	replyGroupPosition(c, m, g)
+}
+
+// replyGroupPosition replies the three fields of a group's position that
+// XINFO GROUPS and XINFO STREAM FULL share: last-delivered-id,
+// entries-read and lag (null when unknown).
+func replyGroupPosition(c *Ctx, m *backend.StreamMeta, g *backend.StreamGroup) {
 	c.BulkString("last-delivered-id")
 	replyStreamID(c, g.LastID)
 	c.BulkString("entries-read")
