@@ -1,15 +1,18 @@
 package command
 
 import (
+	"slices"
+
 	"redpool/backend"
 )
 
 // XREADGROUP GROUP group consumer [COUNT n] [BLOCK ms] [NOACK] STREAMS
 // key... id...: Redis 7.0's xreadCommand in its group form.
 //
-// A blocked XREADGROUP waits through blockOn (blocking.go) on its stream
-// keys: XADD signals the key, and a client served passes the key on to
-// the next one blocked on it (each may read through another group).
+// A blocked XREADGROUP waits through blockOnStreams (streams_blocking.go)
+// on its stream keys: XADD signals the key, and a client served passes
+// the key on to the next one blocked on it (each may read through
+// another group).
 // XGROUP DESTROY signals the key too, and a client woken to find its
 // group gone replies -NOGROUP, or -UNBLOCKED when the key itself is gone
 // (DEL signals it).
@@ -113,6 +116,13 @@ func (r *xreadGroupReq) trySync(c *Ctx) (int, error) {
 				return -1, err
 			}
 		} else {
+			if slices.ContainsFunc(r.keys[:i], func(k []byte) bool { return string(k) == string(key) }) {
+				// The same stream again: its group has moved since.
+				var err error
+				if t.group, _, err = c.Tx.XGroup(key, r.group); err != nil {
+					return -1, err
+				}
+			}
 			ok, err := r.serveNew(c, key, t, r.count, now, false)
 			if err != nil {
 				return -1, err
