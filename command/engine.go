@@ -270,6 +270,7 @@ func Families() [][]Spec {
 		dumpCommands(),
 		aclCommands(),
 		streamCommands(),
+		streamGroupCommands(),
 	}
 }
 

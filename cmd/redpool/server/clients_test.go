@@ -181,3 +181,23 @@ func pythonWithRedis() string {
 	}
 	return ""
 }
+
+// TestPythonGroups runs a consumer-group job loop with redis-py
+// (testdata/clients/python/groups_test.py): XREADGROUP BLOCK, XACK, a
+// consumer dying with jobs pending, XAUTOCLAIM, XINFO.
+func TestPythonGroups(t *testing.T) {
+	py := pythonWithRedis()
+	if py == "" {
+		missingTool(t, "no python3 on PATH or in /usr/bin can import redis (apt-get install -y python3-redis)")
+	}
+	script, err := filepath.Abs(filepath.Join("..", "..", "..", "testdata", "clients", "python", "groups_test.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
+		s := servertest.Start(t, servertest.WithConfig(b.Apply))
+		if out := runClient(t, s.Addr, "", py, script); !strings.Contains(out, "groups ok") {
+			t.Fatalf("python groups test: %s", out)
+		}
+	})
+}
