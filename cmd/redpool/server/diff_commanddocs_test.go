@@ -89,8 +89,6 @@ func TestDiffCommandDocs(t *testing.T) {
 var containerDiffs = map[string]string{
 	"client": "CLIENT SETINFO is 7.2's, which newer clients send at connect",
 	"script": "SCRIPT DEBUG, Lua's debugger, is not implemented",
-	// Until the consumer groups are merged: remove this line with them.
-	"xinfo": "XINFO GROUPS and CONSUMERS come with the consumer groups",
 }
 
 // getKeysCases are commands for COMMAND GETKEYS and GETKEYSANDFLAGS.

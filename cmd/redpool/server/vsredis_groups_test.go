@@ -37,7 +37,7 @@ func BenchmarkVsRedisStreamGroup(b *testing.B) {
 	cfg.Persistence.Mode = config.ModeNone
 	p := servertest.StartProcess(b, servertest.BuildBinary(b), servertest.WriteConfig(b, b.TempDir(), cfg))
 	for _, addr := range []string{r.Addr, p.Addr} {
-		loadStream(b, addr, "jobs", entries)
+		loadGroupStream(b, addr, "jobs", entries)
 	}
 	var ratios []float64
 	var rpsRedis, rpsRedpool float64
@@ -55,8 +55,8 @@ func BenchmarkVsRedisStreamGroup(b *testing.B) {
 	b.ReportMetric(0, "ns/op")
 }
 
-// loadStream fills key on addr with n entries, pipelined.
-func loadStream(b *testing.B, addr, key string, n int) {
+// loadGroupStream fills key on addr with n entries, pipelined.
+func loadGroupStream(b *testing.B, addr, key string, n int) {
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		b.Fatal(err)
