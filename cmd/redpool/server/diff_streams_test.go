@@ -124,7 +124,7 @@ func TestDiffStreamRead(t *testing.T)    { diffStreamScript(t, streamReadCases) 
 func TestDiffStreamInfo(t *testing.T)    { diffStreamScript(t, streamInfoCases) }
 func TestDiffStreamCommands(t *testing.T) {
 	// XINFO as a whole once XINFO GROUPS and CONSUMERS are in.
-	diffCommandInfo(t, "xadd", "xlen", "xrange", "xrevrange", "xdel", "xtrim", "xsetid", "xread", "xinfo")
+	diffCommandInfo(t, "xadd", "xlen", "xrange", "xrevrange", "xdel", "xtrim", "xsetid", "xread", "xinfo|stream", "xinfo|help", "xinfo|groups", "xinfo|consumers")
 }
 
 // streamIDPattern matches the ids a clock gives, and radixNodes the
