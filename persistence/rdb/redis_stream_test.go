@@ -155,3 +155,50 @@ func xinfoFull(t *testing.T, c *redis.Client, key string, lossy bool) any {
 	}
 	return m
 }
+
+// TestRedisStreamFile: Redis loads the RDB file redpool writes from a
+// file of streams Redis wrote (testdata/streams.rdb) as the same streams.
+func TestRedisStreamFile(t *testing.T) {
+	orig, err := os.ReadFile(filepath.Join("testdata", "streams.rdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := rdb.NewFileReader(bytes.NewReader(orig), int64(len(orig)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := filepath.Join(t.TempDir(), "ours.rdb")
+	err = rdb.WriteFile(ours, rdb.FileOptions{}, func(w *rdb.FileWriter) error {
+		_, err := rdb.Each(f, 0, w.WriteEntry, nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	origDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(origDir, "orig.rdb"), orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addrs := map[string]string{}
+	for name, file := range map[string]string{"redis": filepath.Join(origDir, "orig.rdb"), "ours": ours} {
+		addrs[name] = servertest.StartRedis(t, "--dir", filepath.Dir(file), "--dbfilename", filepath.Base(file)).Addr
+	}
+	client := func(name string, db int) *redis.Client {
+		c := redis.NewClient(&redis.Options{Addr: addrs[name], DB: db})
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	for _, k := range []struct {
+		db    int
+		key   string
+		lossy bool
+	}{{0, "sbig", true}, {0, "ssmall", false}, {0, "sempty", false}, {2, "sother", false}} {
+		want, got := xinfoFull(t, client("redis", k.db), k.key, k.lossy), xinfoFull(t, client("ours", k.db), k.key, k.lossy)
+		if !reflect.DeepEqual(want, got) {
+			t.Errorf("%s: XINFO STREAM FULL differs\nredis: %v\nours:  %v", k.key, want, got)
+		}
+	}
+	if at := client("ours", 0).Do(context.Background(), "PEXPIRETIME", "ssmall").Val(); at != int64(4102444800123) {
+		t.Errorf("PEXPIRETIME ssmall: %v", at)
+	}
+}

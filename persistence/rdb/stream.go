@@ -356,10 +356,11 @@ func (c *lpCursor) int() int64 {
 	return v
 }
 
-// count reads a count of at most max.
-func (c *lpCursor) count(max int) int {
+// count reads a count of things of per elements each that the elements
+// after it can hold.
+func (c *lpCursor) count(per int) int {
 	v := c.int()
-	if v < 0 || v > int64(max) {
+	if v < 0 || v > int64(len(c.el)/per) {
 		c.bad = true
 		return 0
 	}
@@ -372,9 +373,9 @@ func (s *streamReader) node(master backend.StreamID) error {
 	if len(c.el) == 0 {
 		return corrupt("empty listpack in a stream")
 	}
-	live := c.count(len(c.el))
-	deleted := c.count(len(c.el))
-	nf := c.count(len(c.el))
+	live := c.count(1)
+	deleted := c.count(1)
+	nf := c.count(1)
 	if c.bad {
 		return corrupt("bad stream master entry")
 	}
@@ -404,7 +405,7 @@ func (s *streamReader) node(master backend.StreamID) error {
 			}
 			c.el = c.el[nf:]
 		} else {
-			n = c.count(len(c.el) / 2)
+			n = c.count(2)
 			extra += n + 1
 			s.fields = append(s.fields, c.el[:2*n]...)
 			c.el = c.el[2*n:]

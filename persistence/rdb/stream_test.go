@@ -232,6 +232,7 @@ func TestStreamBadPayloads(t *testing.T) {
 		"entry cut short":       streamPayload(TypeStreamListpack2, [][2][]byte{{key(5, 0), listpack("1", "0", "1", "a", "0", "2", "0")}}, meta, lens(0)),
 		"not an integer":        streamPayload(TypeStreamListpack2, [][2][]byte{{key(5, 0), listpack("x", "0", "1", "a", "0", "2", "0", "0", "v", "4")}}, meta, lens(0)),
 		"fields past the end":   streamPayload(TypeStreamListpack2, [][2][]byte{{key(5, 0), listpack("1", "0", "9", "a", "0")}}, meta, lens(0)),
+		"pairs past the end":    streamPayload(TypeStreamListpack2, [][2][]byte{{key(5, 0), listpack("1", "0", "1", "a", "0", "0", "0", "0", "1", "b")}}, meta, lens(0)),
 		"entry without fields":  streamPayload(TypeStreamListpack2, [][2][]byte{{key(5, 0), listpack("1", "0", "0", "0", "0", "0", "0", "0", "4")}}, meta, lens(0)),
 		"entries out of order":  streamPayload(TypeStreamListpack2, [][2][]byte{{key(5, 0), listpack("2", "0", "1", "a", "0", "2", "0", "0", "v", "4", "2", "0", "-1", "v", "4")}}, lens(2, 5, 0, 5, 0, 0, 0, 2), lens(0)),
 		"length mismatch":       streamPayload(TypeStreamListpack2, node, lens(2, 5, 0, 5, 0, 0, 0, 2), lens(0)),
