@@ -11,9 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"redpool/backend"
 	"redpool/cmd/redpool/server/servertest"
 	"redpool/persistence/rdb"
 )
@@ -201,4 +203,122 @@ func TestRedisStreamFile(t *testing.T) {
 	if at := client("ours", 0).Do(context.Background(), "PEXPIRETIME", "ssmall").Val(); at != int64(4102444800123) {
 		t.Errorf("PEXPIRETIME ssmall: %v", at)
 	}
+}
+
+// TestRedisStreamRewrite: the commands the stream type's Rewrite emits for
+// a stream are the ones Redis 7.0's AOF rewrite writes for it, byte for
+// byte (aof-use-rdb-preamble no).
+func TestRedisStreamRewrite(t *testing.T) {
+	dir := t.TempDir()
+	r := servertest.StartRedis(t, "--dir", dir, "--appendonly", "yes", "--aof-use-rdb-preamble", "no")
+	ctx := context.Background()
+	c := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer c.Close()
+	keys := streamKeys()
+	for _, k := range keys {
+		for _, cmd := range k.cmds {
+			cmd = slices.Clone(cmd)
+			for i, a := range cmd {
+				if a == "k" {
+					cmd[i] = k.name
+				}
+			}
+			if err := c.Do(ctx, cmd...).Err(); err != nil && err != redis.Nil {
+				t.Fatalf("%v: %v", cmd, err)
+			}
+		}
+	}
+	if err := c.Do(ctx, "BGREWRITEAOF").Err(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		info := c.Info(ctx, "persistence").Val()
+		if strings.Contains(info, "aof_rewrite_in_progress:0") && strings.Contains(info, "aof_rewrite_scheduled:0") &&
+			strings.Contains(info, "aof_last_bgrewrite_status:ok") && !strings.Contains(info, "aof_rewrites:0") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the rewrite did not finish: %s", info)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	bases, _ := filepath.Glob(filepath.Join(dir, "appendonlydir", "*.base.aof"))
+	if len(bases) != 1 {
+		t.Fatalf("base files %q", bases)
+	}
+	data, err := os.ReadFile(bases[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	redisCmds := map[string][]string{}
+	for _, argv := range parseRESPCommands(t, data) {
+		key := argv[1]
+		if argv[0] == "XGROUP" {
+			key = argv[2]
+		}
+		redisCmds[key] = append(redisCmds[key], strings.Join(argv, " "))
+	}
+	info, _ := backend.Lookup(backend.TypeStream)
+	for _, k := range keys {
+		p, err := c.Dump(ctx, k.name).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := rdb.ParseDumpPayload([]byte(p), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ours []string
+		err = info.Rewrite([]byte(k.name), v.Items, func(argv ...[]byte) error {
+			s := make([]string, len(argv))
+			for i, a := range argv {
+				s[i] = string(a)
+			}
+			ours = append(ours, strings.Join(s, " "))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ours) < 2 || !slices.Equal(ours, redisCmds[k.name]) {
+			t.Errorf("%s: rewritten as\n%s\nRedis rewrites it as\n%s", k.name, strings.Join(ours, "\n"), strings.Join(redisCmds[k.name], "\n"))
+		}
+	}
+}
+
+// parseRESPCommands splits an AOF into its commands (arrays of bulks),
+// leaving out SELECT.
+func parseRESPCommands(t *testing.T, data []byte) [][]string {
+	t.Helper()
+	var out [][]string
+	line := func() string {
+		i := bytes.Index(data, []byte("\r\n"))
+		if i < 0 {
+			t.Fatalf("no line end in %q", data)
+		}
+		l := string(data[:i])
+		data = data[i+2:]
+		return l
+	}
+	for len(data) > 0 {
+		h := line()
+		n, err := strconv.Atoi(strings.TrimPrefix(h, "*"))
+		if err != nil || h[0] != '*' {
+			t.Fatalf("bad array header %q", h)
+		}
+		argv := make([]string, n)
+		for i := range argv {
+			l, err := strconv.Atoi(strings.TrimPrefix(line(), "$"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			argv[i] = string(data[:l])
+			data = data[l+2:]
+		}
+		if argv[0] != "SELECT" {
+			out = append(out, argv)
+		}
+	}
+	return out
 }
