@@ -24,7 +24,7 @@ func typedOps() []typedOp {
 	S, L, H, Z := backend.TypeString, backend.TypeList, backend.TypeHash, backend.TypeSet
 	ZS := backend.TypeZSet
 	all := backend.ZRange{By: backend.ZByScore, Min: backend.ScoreBound{Value: math.Inf(-1)}, Max: backend.ScoreBound{Value: math.Inf(1)}, Count: -1}
-	return []typedOp{
+	return append([]typedOp{
 		{"Get", S, false, func(tx backend.Tx, key []byte) error { _, _, err := tx.Get(key); return err }},
 		{"Append", S, true, func(tx backend.Tx, key []byte) error { _, err := tx.Append(key, b("x")); return err }},
 		{"SetRange", S, true, func(tx backend.Tx, key []byte) error { _, err := tx.SetRange(key, 0, b("x")); return err }},
@@ -117,6 +117,56 @@ func typedOps() []typedOp {
 		{"ZRandom", ZS, false, func(tx backend.Tx, key []byte) error {
 			return tx.ZRandom(key, 3, true, func([]byte, float64) error { return called() })
 		}},
+	}, streamOps(called)...)
+}
+
+// streamOps are the stream operations of typedOps.
+func streamOps(called func() error) []typedOp {
+	X, id, g, c := backend.TypeStream, backend.StreamID{Ms: 1}, b("g"), b("c")
+	return []typedOp{
+		{"XMeta", X, false, func(tx backend.Tx, key []byte) error { _, _, err := tx.XMeta(key); return err }},
+		{"XSetMeta", X, true, func(tx backend.Tx, key []byte) error { return tx.XSetMeta(key, backend.StreamMeta{}) }},
+		{"XAppend", X, true, func(tx backend.Tx, key []byte) error {
+			return tx.XAppend(key, backend.StreamID{Ms: 99}, bs("f", "v"), false, 3)
+		}},
+		{"XRange", X, false, func(tx backend.Tx, key []byte) error {
+			return tx.XRange(key, backend.StreamID{}, backend.MaxStreamID, false, func(backend.StreamID, [][]byte) bool { return called() == nil })
+		}},
+		{"XDelete", X, true, func(tx backend.Tx, key []byte) error { _, err := tx.XDelete(key, id); return err }},
+		{"XNodes", X, false, func(tx backend.Tx, key []byte) error {
+			return tx.XNodes(key, func(backend.StreamNode) bool { return called() == nil })
+		}},
+		{"XTailNode", X, false, func(tx backend.Tx, key []byte) error { _, _, err := tx.XTailNode(key); return err }},
+		{"XRemoveNode", X, true, func(tx backend.Tx, key []byte) error { _, err := tx.XRemoveNode(key, id); return err }},
+		{"XGroups", X, false, func(tx backend.Tx, key []byte) error {
+			return tx.XGroups(key, func(backend.StreamGroup) bool { return called() == nil })
+		}},
+		{"XGroup", X, false, func(tx backend.Tx, key []byte) error { _, _, err := tx.XGroup(key, g); return err }},
+		{"XSetGroup", X, true, func(tx backend.Tx, key []byte) error {
+			_, err := tx.XSetGroup(key, backend.StreamGroup{Name: b("new")})
+			return err
+		}},
+		{"XDelGroup", X, true, func(tx backend.Tx, key []byte) error { _, err := tx.XDelGroup(key, g); return err }},
+		{"XConsumers", X, false, func(tx backend.Tx, key []byte) error {
+			return tx.XConsumers(key, g, func(backend.StreamConsumer) bool { return called() == nil })
+		}},
+		{"XConsumer", X, false, func(tx backend.Tx, key []byte) error { _, _, err := tx.XConsumer(key, g, c); return err }},
+		{"XSetConsumer", X, true, func(tx backend.Tx, key []byte) error {
+			_, err := tx.XSetConsumer(key, g, backend.StreamConsumer{Name: b("new")})
+			return err
+		}},
+		{"XDelConsumer", X, true, func(tx backend.Tx, key []byte) error { _, _, err := tx.XDelConsumer(key, g, c); return err }},
+		{"XPending", X, false, func(tx backend.Tx, key []byte) error {
+			return tx.XPending(key, g, nil, backend.StreamID{}, backend.MaxStreamID, func(backend.StreamPending) bool { return called() == nil })
+		}},
+		{"XPendingOf", X, false, func(tx backend.Tx, key []byte) error {
+			return tx.XPending(key, g, c, backend.StreamID{}, backend.MaxStreamID, func(backend.StreamPending) bool { return called() == nil })
+		}},
+		{"XPendingEntry", X, false, func(tx backend.Tx, key []byte) error { _, _, err := tx.XPendingEntry(key, g, id); return err }},
+		{"XSetPending", X, true, func(tx backend.Tx, key []byte) error {
+			return tx.XSetPending(key, g, backend.StreamPending{ID: backend.StreamID{Ms: 2}, Consumer: c})
+		}},
+		{"XAck", X, true, func(tx backend.Tx, key []byte) error { _, err := tx.XAck(key, g, id); return err }},
 	}
 }
 
@@ -159,7 +209,18 @@ func testReadOnly(h *harness) {
 	h.hset(0, "h", "f", "v")
 	h.sadd(0, "z", "a")
 	h.zadd(0, "zs", "a=1 b=2")
+	h.xadd("x", "1-0 f v", "2-0 f w")
+	h.update(0, k("x"), func(tx backend.Tx) error {
+		if _, err := tx.XSetGroup(b("x"), backend.StreamGroup{Name: b("g")}); err != nil {
+			return err
+		}
+		if _, err := tx.XSetConsumer(b("x"), b("g"), backend.StreamConsumer{Name: b("c")}); err != nil {
+			return err
+		}
+		return tx.XSetPending(b("x"), b("g"), backend.StreamPending{ID: backend.StreamID{Ms: 1}, Consumer: b("c")})
+	})
 	h.set(1, "o", "v", 0)
+	xid := backend.StreamID{Ms: 1}
 	writes := []struct {
 		name string
 		fn   func(tx backend.Tx) error
@@ -207,6 +268,31 @@ func testReadOnly(h *harness) {
 		{"ZRem", func(tx backend.Tx) error { _, err := tx.ZRem(b("zs"), bs("a")); return err }},
 		{"ZRemRange", func(tx backend.Tx) error { _, err := tx.ZRemRange(b("zs"), all); return err }},
 		{"ZPop", func(tx backend.Tx) error { return tx.ZPop(b("zs"), false, 1, func([]byte, float64) {}) }},
+		{"XSetMeta", func(tx backend.Tx) error { return tx.XSetMeta(b("x"), backend.StreamMeta{}) }},
+		{"XSetMetaNew", func(tx backend.Tx) error { return tx.XSetMeta(b("nx"), backend.StreamMeta{}) }},
+		{"XAppend", func(tx backend.Tx) error { return tx.XAppend(b("x"), backend.StreamID{Ms: 3}, bs("f", "v"), false, 3) }},
+		{"XAppendNode", func(tx backend.Tx) error { return tx.XAppend(b("x"), backend.StreamID{Ms: 3}, bs("f", "v"), true, 3) }},
+		{"XAppendNew", func(tx backend.Tx) error { return tx.XAppend(b("nx"), backend.StreamID{Ms: 3}, bs("f", "v"), false, 3) }},
+		{"XDelete", func(tx backend.Tx) error { _, err := tx.XDelete(b("x"), xid); return err }},
+		{"XRemoveNode", func(tx backend.Tx) error { _, err := tx.XRemoveNode(b("x"), xid); return err }},
+		{"XSetGroup", func(tx backend.Tx) error {
+			_, err := tx.XSetGroup(b("x"), backend.StreamGroup{Name: b("g2")})
+			return err
+		}},
+		{"XSetGroupOld", func(tx backend.Tx) error {
+			_, err := tx.XSetGroup(b("x"), backend.StreamGroup{Name: b("g")})
+			return err
+		}},
+		{"XDelGroup", func(tx backend.Tx) error { _, err := tx.XDelGroup(b("x"), b("g")); return err }},
+		{"XSetConsumer", func(tx backend.Tx) error {
+			_, err := tx.XSetConsumer(b("x"), b("g"), backend.StreamConsumer{Name: b("c2")})
+			return err
+		}},
+		{"XDelConsumer", func(tx backend.Tx) error { _, _, err := tx.XDelConsumer(b("x"), b("g"), b("c")); return err }},
+		{"XSetPending", func(tx backend.Tx) error {
+			return tx.XSetPending(b("x"), b("g"), backend.StreamPending{ID: backend.StreamID{Ms: 2}, Consumer: b("c")})
+		}},
+		{"XAck", func(tx backend.Tx) error { _, err := tx.XAck(b("x"), b("g"), xid); return err }},
 	}
 	before := dumpTx(t, h.b)
 	for _, w := range writes {
@@ -517,7 +603,31 @@ func typeSamples() map[backend.Type][][]byte {
 		backend.TypeHash:   bs("f", "1", "g", "2"),
 		backend.TypeSet:    bs("a", "1", "b"),
 		backend.TypeZSet:   bs("1", "a", "2.5", "b", "-inf", "c", "1", "d"),
+		backend.TypeStream: streamSample(),
 	}
+}
+
+// streamSample is a stream's items (see backend.StreamRecord): a header,
+// two nodes, a group with a consumer and a pending entry.
+func streamSample() [][]byte {
+	recs := []backend.StreamRecord{
+		{Kind: backend.StreamRecMeta, Meta: backend.StreamMeta{
+			LastID: backend.StreamID{Ms: 2, Seq: 1}, FirstID: backend.StreamID{Ms: 1}, MaxDeletedID: backend.StreamID{Ms: 2}, EntriesAdded: 4,
+		}},
+		{Kind: backend.StreamRecEntry, ID: backend.StreamID{Ms: 1}, Fields: bs("f", "v", "n", "1"), StartNode: true},
+		{Kind: backend.StreamRecEntry, ID: backend.StreamID{Ms: 1, Seq: 1}, Fields: bs("f", "w", "n", "2")},
+		{Kind: backend.StreamRecEntry, ID: backend.StreamID{Ms: 2, Seq: 1}, Fields: bs("other", ""), StartNode: true},
+		{Kind: backend.StreamRecGroup, Group: backend.StreamGroup{Name: b("g"), LastID: backend.StreamID{Ms: 1, Seq: 1}, EntriesRead: 2}},
+		{Kind: backend.StreamRecConsumer, GroupName: b("g"), Consumer: backend.StreamConsumer{Name: b("c"), SeenTime: 1234}},
+		{Kind: backend.StreamRecPending, GroupName: b("g"), Pending: backend.StreamPending{
+			ID: backend.StreamID{Ms: 1, Seq: 1}, Consumer: b("c"), DeliveryTime: 1234, DeliveryCount: 2,
+		}},
+	}
+	items := make([][]byte, len(recs))
+	for i := range recs {
+		items[i] = backend.AppendStreamRecord(nil, &recs[i])
+	}
+	return items
 }
 
 // testTypeRegistry stores a sample of every registered type with its Load

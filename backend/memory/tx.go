@@ -43,6 +43,9 @@ type tx struct {
 
 	// stale are the keys a read transaction found expired (TakeStale).
 	stale [][]byte
+
+	// xbuf is XRange's fields buffer, kept with the pooled tx.
+	xbuf [][]byte
 }
 
 var _ backend.Tx = (*tx)(nil)
