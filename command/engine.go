@@ -141,6 +141,8 @@ type Engine struct {
 	metas func() commandMetas
 	mm    maxMemory // maxmemory.go
 	acl   aclUsers  // users, ACL LOG and AUTH (acl.go)
+	// streams is stream-node-max-bytes/-entries (streams.go).
+	streams streamConfig
 
 	dirty    atomic.Int64 // changes since start
 	conns    atomic.Int64
@@ -191,6 +193,9 @@ func NewEngine(o Options) (*Engine, error) {
 	e.notify.mask.Store(uint32(o.NotifyEvents))
 	e.params.Register(e.notify.param())
 	e.params.Register(e.tracking.param())
+	for _, p := range e.streams.params() {
+		e.params.Register(p)
+	}
 	e.pubsub.init()
 	if e.notifier == nil {
 		e.notifier = keyspacePublisher{e}
@@ -255,6 +260,7 @@ func Families() [][]Spec {
 		migrateCommands(),
 		dumpCommands(),
 		aclCommands(),
+		streamCommands(),
 	}
 }
 

@@ -341,7 +341,43 @@ func replyError(err error) string {
 // Stream replies shared by the stream commands.
 const (
 	ErrInvalidStreamID Error = "ERR Invalid stream ID specified as stream command argument"
+
+	ErrXAddIDZero           Error = "ERR The ID specified in XADD must be greater than 0-0"
+	ErrXAddIDSmall          Error = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
+	ErrStreamExhausted      Error = "ERR The stream has exhausted the last possible ID, unable to add more items"
+	ErrStreamElemsTooLarge  Error = "ERR Elements are too large to be stored"
+	ErrTrimBoth             Error = "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
+	ErrTrimMaxLenNegative   Error = "ERR The MAXLEN argument must be >= 0."
+	ErrTrimLimitNegative    Error = "ERR The LIMIT argument must be >= 0."
+	ErrTrimLimitNoStrategy  Error = "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"
+	ErrTrimLimitNoApprox    Error = "ERR syntax error, LIMIT cannot be used without the special ~ option"
+	ErrXTrimNoStrategy      Error = "ERR syntax error, XTRIM must be called with a trimming strategy"
+	ErrStreamStartInterval  Error = "ERR invalid start ID for the interval"
+	ErrStreamEndInterval    Error = "ERR invalid end ID for the interval"
+	ErrXSetIDEntriesAdded   Error = "ERR entries_added must be positive"
+	ErrXSetIDMaxDelArg      Error = "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"
+	ErrXSetIDSmall          Error = "ERR The ID specified in XSETID is smaller than the target stream top item"
+	ErrXSetIDEntriesSmall   Error = "ERR The entries_added specified in XSETID is smaller than the target stream length"
+	ErrTimeoutNotInteger    Error = "ERR timeout is not an integer or out of range"
+	ErrXReadGroupOption     Error = "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
+	ErrXReadNoAckOption     Error = "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+	ErrXReadGroupMissing    Error = "ERR Missing GROUP option for XREADGROUP"
+	ErrXReadGreaterID       Error = "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."
+	ErrXReadGroupDollarID   Error = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."
+	ErrXReadUnbalanced      Error = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
+	ErrXReadGroupUnbalanced Error = "ERR Unbalanced XREADGROUP list of streams: for each stream key an ID or '>' must be specified."
 )
+
+// BlockInScript is XREAD[GROUP]'s reply to BLOCK inside a script; name is
+// the command as the script spelled it.
+func BlockInScript(name []byte) Error {
+	return Error(sanitize(fmt.Sprintf("ERR %s command is not allowed with BLOCK option from scripts", name)))
+}
+
+// NoGroup is XREADGROUP's reply to a key or group that does not exist.
+func NoGroup(key, group []byte) Error {
+	return Error(sanitize(fmt.Sprintf("NOGROUP No such key '%s' or consumer group '%s' in XREADGROUP with GROUP option", key, group)))
+}
 
 // --- MIGRATE ---
 
