@@ -7,8 +7,8 @@ import (
 	"redpool/backend"
 )
 
-// coll is one collection key (a list, a hash, a set, and the sorted sets and
-// streams to come) as a Tx method works on it: its metadata record, and the
+// coll is one collection key (a list, a hash, a set, a sorted set or a
+// stream) as a Tx method works on it: its metadata record, and the
 // family of data keys id|subkey that hold its elements. Every collection
 // type's operations go through it:
 //

@@ -1,7 +1,8 @@
 // Package bolt is a disk backend for redpool built on bbolt
 // (go.etcd.io/bbolt). It implements backend.Backend with the same semantics
 // as the in-memory backend, and keeps every list, hash and set operation at
-// O(log n) in the collection's size plus the elements it returns.
+// O(log n) in the collection's size plus the elements it returns (streams:
+// see "Streams").
 //
 // # Key layout
 //
@@ -19,6 +20,7 @@
 //	                                               hash: subkey = field
 //	                                               set:  subkey = member, element ""
 //	                                               zset: three families, see below
+//	                                               stream: seven families, see below
 //	                                               (a collection's family)
 //
 //	expire   at(8) ns(4) key  -> ""                active-expiry index, by time
@@ -30,7 +32,7 @@
 //
 //	string:     type(1) expireAt(8) value...           value stored inline
 //	list:       type(1) expireAt(8) id(8) head(8) tail(8)
-//	collection: type(1) expireAt(8) id(8) size(8)      hash, set, zset, and every type to come
+//	collection: type(1) expireAt(8) id(8) size(8)      hash, set, zset, stream, and every type to come
 //
 // type is the backend.Type; a record of a type with no row in backend's
 // registry is reported as damaged, and writing one is an error (never
@@ -119,6 +121,66 @@
 // key instead (O(1) for a large set: the sweeper deletes the data).
 // ZRANDMEMBER picks from the member family as SRANDMEMBER does (above):
 // O(log n) per pick and not uniform in a set of more than 64 elements.
+//
+// # Streams
+//
+// A stream (stream.go) has seven families of data keys under its id:
+//
+//	id 'h'                                -> header       LastID FirstID MaxDeletedID EntriesAdded Length Nodes Groups
+//	id 'e' id(16)                         -> entry        flag, then count lp(value)... or count lp(field) lp(value)...
+//	id 'n' master(16)                     -> node         Last(16) Live(8) Total(8) EntriesBytes(8) count lp(name)...
+//	id 'g' group                          -> group        LastID(16) EntriesRead(8) Pending(8) Consumers(8)
+//	id 'c' lp(group) consumer             -> consumer     SeenTime(8) Pending(8)
+//	id 'p' lp(group) id(16)               -> group PEL    DeliveryTime(8) DeliveryCount(8) consumer
+//	id 'q' lp(group) lp(consumer) id(16)  -> consumer PEL DeliveryTime(8) DeliveryCount(8)
+//
+// id(16) is the entry id as two big-endian uint64s (ms, seq), so byte
+// order is id order; lp(x) is x after its uvarint length, so no group's
+// (or consumer's) keys are a prefix of another's ("a" and "ab", or "a"
+// and "a\x00"). The header's figures are 8-byte integers too.
+//
+// Entries are their own data keys in id order: XRANGE and XREVRANGE seek
+// once and walk, O(log n + m) wherever the range starts. Node records
+// mirror Redis's listpack nodes (the command layer decides when a node is
+// full, and trims whole nodes): an entry belongs to the node with the
+// greatest master <= its id, found by one reverse seek. As in Redis, an
+// entry whose field names are its node's master fields stores its values
+// alone (flag 1; flag 0 stores every field), and XRange reads a node's
+// master fields once per node it enters. XAppend writes the entry, its
+// node and the header; XDelete deletes the entry and updates (or, at its
+// last live entry, deletes) its node: both O(log n). XRemoveNode deletes
+// the node's k entries, O(log n + k), so trimming k entries is O(k).
+//
+// A consumer group's PEL is a family keyed by group and id, holding the
+// owner and the delivery time and count; each consumer's PEL is another,
+// keyed by group, consumer and id, holding the time and count again, so
+// XPENDING of a consumer is a walk too. XSetPending writes both (moving
+// the entry between consumers' PELs when its owner changes) and the
+// consumer and group records with their Pending counts; XAck deletes both:
+// O(log n). XGROUP DELCONSUMER costs O(log n) per entry the consumer had
+// pending; XGROUP DESTROY deletes the group's consumers and PEL entries.
+//
+// The record's size counts the stream's data keys, the header included.
+// A stream with no entries (XGROUP CREATE MKSTREAM, XTRIM to 0, XDEL of
+// every entry) still has its header, so its size never reaches 0 and
+// coll.save, which removes a collection emptied of elements, keeps it:
+// a stream lives until DEL or expiry. The count is also what dropData and
+// the sweeper are told, so a large stream's DEL is O(1) like any other
+// collection's, and RENAME, MOVE and COPY (every key under the id, all
+// seven families) need nothing of their own.
+//
+// Measured on a 1,000,000-entry stream (entries of two field-value
+// pairs, 100 per node) on this shared 2-core machine under a load average
+// of about 24, wall clock, SyncNone: one call each (TestStreamLarge with
+// REDPOOL_LARGE=1), then the mean of 500 calls, one Update or View each
+// (BenchmarkStreamLarge): building it in Updates of 20,000 entries 43 s
+// (43 us an entry); XAppend 0.24 ms (0.68 ms); XRANGE of 10 from the
+// middle 16 us (0.15 ms, from random places); XDelete 0.15 ms (0.16 ms);
+// XSetPending 0.15 ms (0.54 ms); XAck 0.06 ms (0.62 ms); XRemoveNode of
+// 10 nodes, 1,000 entries, 29 ms (6.6 ms); DEL 45 us, after which the
+// sweeper took 7.9 s in the background. The file takes 129 bytes an
+// entry (keys and values 40, plus bbolt's element headers, pages left
+// half full by its splits, branch pages and free pages).
 //
 // Because elements are addressed by id rather than by key, RENAME and MOVE
 // are O(1): they move the metadata record (and its expiry-index entry) and
@@ -223,8 +285,10 @@
 //
 // bbolt keys are at most 32768 bytes, so a key may be at most 32756 bytes
 // a hash field or set member at most 32760 bytes, and a sorted-set member
-// at most 32751 bytes (its index key holds the score too); longer ones
-// fail with backend.ErrTooLarge.
+// at most 32751 bytes (its index key holds the score too), a stream's
+// group name at most 32733 bytes and a group and consumer name together at
+// most 32723 (a consumer's PEL keys hold both and an id); longer ones fail
+// with backend.ErrTooLarge.
 //
 // A string is one inline value, and bbolt rewrites a value whole: every
 // write to a string (SETRANGE, APPEND, and the bitmap commands, whose

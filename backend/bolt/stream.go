@@ -14,7 +14,7 @@ import (
 // under its id (see doc.go, "Streams"):
 //
 //	id 'h'                                  -> header
-//	id 'e' id(16)                           -> entry: its fields
+//	id 'e' id(16)                           -> entry: flag, its fields (or values)
 //	id 'n' master(16)                       -> node: Last Live Total EntriesBytes MasterFields
 //	id 'g' group                            -> group: LastID EntriesRead Pending Consumers
 //	id 'c' lp(group) consumer               -> consumer: SeenTime Pending
@@ -221,9 +221,62 @@ func decodeFields(dst [][]byte, v []byte) ([][]byte, bool) {
 	return dst, len(v) == 0
 }
 
-func (s *stream) entryValue(fields [][]byte) []byte {
-	v := s.t.w.arena.alloc(fieldsLen(fields, 0, 1))[:0]
-	return appendFields(v, fields, 0, 1)
+// The first byte of an entry's value says how its fields are stored.
+const (
+	xEntryFull   = 0 // every field: count, then lp(field) lp(value) ...
+	xEntryValues = 1 // the values only (count, lp(value) ...): the names are the node's MasterFields
+)
+
+// entryValue encodes an entry of the node whose master fields are names:
+// only its values when its field names are those (as Redis stores it).
+func (s *stream) entryValue(names, fields [][]byte) []byte {
+	first, step, flag := 0, 1, byte(xEntryFull)
+	if backend.StreamSameFields(names, fields) {
+		first, step, flag = 1, 2, xEntryValues
+	}
+	v := s.t.w.arena.alloc(1 + fieldsLen(fields, first, step))[:0]
+	return appendFields(append(v, flag), fields, first, step)
+}
+
+// entryReader decodes the entries of a walk, keeping the node it last
+// looked up for their master fields.
+type entryReader struct {
+	s      *stream
+	fields [][]byte // the entry's, reused
+	names  [][]byte // the cached node's master fields (pointing into the transaction's pages)
+	node   backend.StreamNode
+	have   bool // node is set
+}
+
+// decode returns entry id's fields (valid until the next call), whose
+// stored value is v.
+func (r *entryReader) decode(id backend.StreamID, v []byte) ([][]byte, error) {
+	var ok bool
+	switch {
+	case len(v) > 0 && v[0] == xEntryFull:
+		r.fields, ok = decodeFields(r.fields[:0], v[1:])
+	case len(v) > 0 && v[0] == xEntryValues:
+		if !r.have || id.Compare(r.node.Master) < 0 || id.Compare(r.node.Last) > 0 {
+			n, err := r.s.nodeOf(id)
+			if err != nil {
+				return nil, err
+			}
+			r.names = append(r.names[:0], n.MasterFields...)
+			r.node, r.node.MasterFields, r.have = n, nil, true
+		}
+		// The values go to the odd slots, the names to the even ones.
+		r.fields, ok = decodeFields(r.fields[:0], v[1:])
+		if ok = ok && len(r.fields) == len(r.names); ok {
+			r.fields = append(r.fields, r.fields...)
+			for i, name := range r.names {
+				r.fields[2*i], r.fields[2*i+1] = name, r.fields[len(r.names)+i]
+			}
+		}
+	}
+	if !ok {
+		return nil, r.s.damaged("an entry does not decode")
+	}
+	return r.fields, nil
 }
 
 // putNode writes node n (new or not).
@@ -287,13 +340,20 @@ func (s *stream) tailNode() (backend.StreamNode, bool, error) {
 	return n, err == nil, err
 }
 
-func (s *stream) group(name []byte) (backend.StreamGroup, bool, error) {
-	v, ok := s.in(xGroupFam).get(name)
+// getRecord looks up sub in family fam and decodes its value with rest
+// (the part of sub the record names).
+func getRecord[T any](s *stream, fam, sub, rest []byte, decode func(rest, v []byte) (T, error)) (T, bool, error) {
+	v, ok := s.in(fam).get(sub)
 	if !ok {
-		return backend.StreamGroup{}, false, nil
+		var zero T
+		return zero, false, nil
 	}
-	g, err := s.decodeGroup(name, v)
-	return g, err == nil, err
+	x, err := decode(rest, v)
+	return x, err == nil, err
+}
+
+func (s *stream) group(name []byte) (backend.StreamGroup, bool, error) {
+	return getRecord(s, xGroupFam, name, name, s.decodeGroup)
 }
 
 func (s *stream) decodeGroup(name, v []byte) (backend.StreamGroup, error) {
@@ -319,12 +379,7 @@ func (s *stream) putGroup(g *backend.StreamGroup, isNew bool) error {
 }
 
 func (s *stream) consumer(group, name []byte) (backend.StreamConsumer, bool, error) {
-	v, ok := s.in(xConsumerFam).get(s.groupSub(group, name))
-	if !ok {
-		return backend.StreamConsumer{}, false, nil
-	}
-	c, err := s.decodeConsumer(name, v)
-	return c, err == nil, err
+	return getRecord(s, xConsumerFam, s.groupSub(group, name), name, s.decodeConsumer)
 }
 
 func (s *stream) decodeConsumer(name, v []byte) (backend.StreamConsumer, error) {
@@ -361,30 +416,36 @@ func (s *stream) decodePEL(id backend.StreamID, v []byte) (backend.StreamPending
 
 // pelEntry returns group's PEL entry id.
 func (s *stream) pelEntry(group []byte, id backend.StreamID) (backend.StreamPending, bool, error) {
-	v, ok := s.in(xGroupPELFam).get(s.gpelSub(group, id))
-	if !ok {
-		return backend.StreamPending{}, false, nil
-	}
-	p, err := s.decodePEL(id, v)
-	return p, err == nil, err
+	return getRecord(s, xGroupPELFam, s.gpelSub(group, id), nil, func(_, v []byte) (backend.StreamPending, error) {
+		return s.decodePEL(id, v)
+	})
 }
 
 // walk calls fn with the subkeys of family fam that start with prefix
-// (without it) from start (nil: the first; both without prefix), until fn
-// returns false. fn may write the family (see tx.iterate).
+// (and what follows it) from prefix+start (forward: the first subkey at
+// or after it; reverse: the last at or before it, so start must be given)
+// until fn returns false. fn may write the family (see tx.iterate).
 func (s *stream) walk(fam, prefix, start []byte, reverse bool, fn func(rest, v []byte) (bool, error)) error {
 	prefix = bytes.Clone(prefix)
 	from := append(bytes.Clone(prefix), start...)
-	if start == nil && reverse {
-		if from = prefixSuccessor(prefix); from == nil {
-			return fmt.Errorf("bolt: a stream walk of an unbounded prefix")
-		}
-	}
 	return s.in(fam).iter(from, reverse, func(sub, v []byte) (bool, error) {
 		if !hasPrefix(sub, prefix) {
 			return false, nil
 		}
 		return fn(sub[len(prefix):], v)
+	})
+}
+
+// walkRecords calls fn with the records of family fam under prefix, in
+// subkey order, as decode makes them of the rest of the subkey and the
+// value, until fn returns false.
+func walkRecords[T any](s *stream, fam, prefix []byte, decode func(rest, v []byte) (T, error), fn func(T) bool) error {
+	return s.walk(fam, prefix, nil, false, func(rest, v []byte) (bool, error) {
+		x, err := decode(rest, v)
+		if err != nil {
+			return false, err
+		}
+		return fn(x), nil
 	})
 }
 
@@ -423,15 +484,22 @@ func (t *tx) XMeta(key []byte) (backend.StreamMeta, bool, error) {
 	return s.m, true, nil
 }
 
-func (t *tx) XSetMeta(key []byte, m backend.StreamMeta) error {
+// streamW opens key's stream with its header for a write that creates it
+// if needed (XSetMeta, XAppend).
+func (t *tx) streamW(key []byte) (stream, error) {
 	if err := t.writable(); err != nil {
-		return err
+		return stream{}, err
 	}
 	s, _, err := t.openStream(key, true)
-	if err != nil {
-		return err
+	if err == nil {
+		err = s.header()
 	}
-	if err := s.header(); err != nil {
+	return s, err
+}
+
+func (t *tx) XSetMeta(key []byte, m backend.StreamMeta) error {
+	s, err := t.streamW(key)
+	if err != nil {
 		return err
 	}
 	s.m.LastID, s.m.FirstID, s.m.MaxDeletedID, s.m.EntriesAdded = m.LastID, m.FirstID, m.MaxDeletedID, m.EntriesAdded
@@ -441,14 +509,8 @@ func (t *tx) XSetMeta(key []byte, m backend.StreamMeta) error {
 // XAppend implements backend.Tx: the entry's key, its node's and the
 // header, O(log n).
 func (t *tx) XAppend(key []byte, id backend.StreamID, fields [][]byte, newNode bool, cost int64) error {
-	if err := t.writable(); err != nil {
-		return err
-	}
-	s, _, err := t.openStream(key, true)
+	s, err := t.streamW(key)
 	if err != nil {
-		return err
-	}
-	if err := s.header(); err != nil {
 		return err
 	}
 	var n backend.StreamNode
@@ -473,24 +535,25 @@ func (t *tx) XAppend(key []byte, id backend.StreamID, fields [][]byte, newNode b
 	if err := s.putNode(&n, !have); err != nil {
 		return err
 	}
-	if err := s.add(xEntryFam, s.idSub(id), s.entryValue(fields)); err != nil {
+	if err := s.add(xEntryFam, s.idSub(id), s.entryValue(n.MasterFields, fields)); err != nil {
 		return err
 	}
 	s.m.Length++
 	return s.finish()
 }
 
-// XRange implements backend.Tx: one seek, then a cursor walk, O(log n + m).
+// XRange implements backend.Tx: one seek, then a cursor walk, plus a seek
+// for the master fields of each node it enters, O(log n + m).
 func (t *tx) XRange(key []byte, start, end backend.StreamID, rev bool, fn func(id backend.StreamID, fields [][]byte) bool) error {
 	s, ok, err := t.openStream(key, false)
 	if !ok {
 		return err
 	}
-	var fields [][]byte
+	r := entryReader{s: &s}
 	return s.idRange(xEntryFam, nil, start, end, rev, func(id backend.StreamID, v []byte) (bool, error) {
-		fields, ok = decodeFields(fields[:0], v)
-		if !ok {
-			return false, s.damaged("an entry does not decode")
+		fields, err := r.decode(id, v)
+		if err != nil {
+			return false, err
 		}
 		return fn(id, fields), nil
 	})
@@ -537,13 +600,7 @@ func (t *tx) XNodes(key []byte, fn func(n backend.StreamNode) bool) error {
 	if !ok {
 		return err
 	}
-	return s.walk(xNodeFam, nil, nil, false, func(sub, v []byte) (bool, error) {
-		n, err := s.decodeNode(sub, v)
-		if err != nil {
-			return false, err
-		}
-		return fn(n), nil
-	})
+	return walkRecords(&s, xNodeFam, nil, s.decodeNode, fn)
 }
 
 func (t *tx) XTailNode(key []byte) (backend.StreamNode, bool, error) {
@@ -598,13 +655,7 @@ func (t *tx) XGroups(key []byte, fn func(g backend.StreamGroup) bool) error {
 	if !ok {
 		return err
 	}
-	return s.walk(xGroupFam, nil, nil, false, func(name, v []byte) (bool, error) {
-		g, err := s.decodeGroup(name, v)
-		if err != nil {
-			return false, err
-		}
-		return fn(g), nil
-	})
+	return walkRecords(&s, xGroupFam, nil, s.decodeGroup, fn)
 }
 
 func (t *tx) XGroup(key, name []byte) (backend.StreamGroup, bool, error) {
@@ -711,13 +762,7 @@ func (t *tx) XConsumers(key, group []byte, fn func(c backend.StreamConsumer) boo
 	if !ok {
 		return err
 	}
-	return s.walk(xConsumerFam, appendLP(nil, group), nil, false, func(name, v []byte) (bool, error) {
-		c, err := s.decodeConsumer(name, v)
-		if err != nil {
-			return false, err
-		}
-		return fn(c), nil
-	})
+	return walkRecords(&s, xConsumerFam, appendLP(nil, group), s.decodeConsumer, fn)
 }
 
 func (t *tx) XConsumer(key, group, name []byte) (backend.StreamConsumer, bool, error) {

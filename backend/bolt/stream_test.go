@@ -113,6 +113,15 @@ func (m *xmodel) check(t *testing.T, tx backend.Tx, key []byte) {
 	if err != nil || !slices.Equal(got, exp) {
 		t.Fatalf("XRange = %v %v, want %v", got, err, exp)
 	}
+	got = got[:0]
+	err = tx.XRange(key, backend.StreamID{}, backend.MaxStreamID, true, func(id backend.StreamID, f [][]byte) bool {
+		got = append(got, id.String()+"="+string(bytes.Join(f, []byte(","))))
+		return true
+	})
+	slices.Reverse(exp)
+	if err != nil || !slices.Equal(got, exp) {
+		t.Fatalf("XRange rev = %v %v, want %v", got, err, exp)
+	}
 	var nodes []string
 	err = tx.XNodes(key, func(n backend.StreamNode) bool {
 		nodes = append(nodes, fmtNode(n))

@@ -47,17 +47,7 @@ func TestZSetLarge(t *testing.T) {
 	mid := zMember(zLarge / 2)
 	timed := func(name string, write bool, fn func(tx backend.Tx) error) {
 		t.Helper()
-		start := time.Now()
-		var err error
-		if write {
-			err = be.Update(all(0), fn)
-		} else {
-			err = be.View(all(0), fn)
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		t.Logf("%-28s %v", name, time.Since(start))
+		timedOp(t, be, name, write, fn)
 	}
 	timed("ZADD (new member)", true, func(tx backend.Tx) error {
 		r, err := tx.ZAdd(key, 0, []backend.ScoredMember{{Member: []byte("new"), Score: 0.5}})
