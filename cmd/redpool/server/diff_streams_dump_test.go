@@ -126,3 +126,53 @@ func TestDiffStreamDumpRestore(t *testing.T) {
 		t.Logf("compared %d commands with Redis", d.Cases)
 	})
 }
+
+// TestDiffStreamKeyOps: COPY, RENAME, MOVE and MEMORY USAGE of a stream
+// with groups on both servers, and MIGRATE of it from redpool to another
+// Redis, which then holds what the first Redis holds.
+func TestDiffStreamKeyOps(t *testing.T) {
+	r := servertest.StartRedis(t)
+	target := servertest.StartRedis(t)
+	host, port, _ := strings.Cut(target.Addr, ":")
+	var groups streamDumpCase
+	for _, tc := range streamDumpCases() {
+		if tc.name == "groups" {
+			groups = tc
+		}
+	}
+	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
+		s := servertest.Start(t, servertest.WithConfig(b.Apply))
+		d := servertest.NewDiff(t, r.Addr, s.Addr, proto)
+		rc, pc := d.Conns()
+		for _, cmd := range groups.cmds {
+			rc.Do(cmd...)
+		}
+		p := bulkBody(t, rc.Do("DUMP", "k"))
+		pc.Do("RESTORE", "k", "0", p)
+		d.Do("COPY", "k", "k2")
+		compareStream(d, "k2", false)
+		d.Do("XDEL", "k2", "1-1") // the copy is its own stream
+		d.Do("XLEN", "k")
+		d.Do("RENAME", "k2", "k3")
+		compareStream(d, "k3", false)
+		d.Do("MOVE", "k3", "1")
+		d.Do("SELECT", "1")
+		compareStream(d, "k3", false)
+		d.Do("SELECT", "0")
+		d.DoMasked(func(raw string) string {
+			if strings.HasPrefix(raw, ":") && raw != ":0\r\n" {
+				return ":n\r\n" // a positive size: the figures are each server's
+			}
+			return raw
+		}, "MEMORY", "USAGE", "k")
+		tc := servertest.DialProto(t, target.Addr, proto)
+		tc.Do("FLUSHALL")
+		if got := pc.Do("MIGRATE", host, port, "k", "0", "5000", "COPY"); got != "+OK\r\n" {
+			t.Fatalf("MIGRATE: %q", got)
+		}
+		if got, want := tc.Do("XINFO", "STREAM", "k", "FULL", "COUNT", "0"), rc.Do("XINFO", "STREAM", "k", "FULL", "COUNT", "0"); got != want {
+			t.Errorf("the migrated stream differs\n target: %q\n  redis: %q", got, want)
+		}
+		t.Logf("compared %d commands with Redis", d.Cases)
+	})
+}
