@@ -23,6 +23,8 @@ var flagExceptions = map[string]string{
 	"object|encoding": "container", "object|freq": "container", "object|idletime": "container", "object|refcount": "container",
 	// SLOWLOG HELP and OBJECT HELP inherit their container's flags.
 	"slowlog|help": "container", "object|help": "container",
+	// XGROUP's container opens the transaction on its subcommands' key.
+	"xgroup": "container",
 }
 
 // inherited are the flags a subcommand takes from its container: the

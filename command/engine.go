@@ -261,6 +261,7 @@ func Families() [][]Spec {
 		dumpCommands(),
 		aclCommands(),
 		streamCommands(),
+		streamGroupCommands(),
 	}
 }
 

@@ -365,7 +365,7 @@ const (
 	ErrXReadGreaterID       Error = "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."
 	ErrXReadGroupDollarID   Error = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."
 	ErrXReadUnbalanced      Error = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
-	ErrXReadGroupUnbalanced Error = "ERR Unbalanced XREADGROUP list of streams: for each stream key an ID or '>' must be specified."
+	ErrXReadGroupUnbalanced Error = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
 )
 
 // BlockInScript is XREAD[GROUP]'s reply to BLOCK inside a script; name is
@@ -377,6 +377,39 @@ func BlockInScript(name []byte) Error {
 // NoGroup is XREADGROUP's reply to a key or group that does not exist.
 func NoGroup(key, group []byte) Error {
 	return Error(sanitize(fmt.Sprintf("NOGROUP No such key '%s' or consumer group '%s' in XREADGROUP with GROUP option", key, group)))
+}
+
+// Consumer group replies (streams_groups.go and its siblings).
+const (
+	ErrXGroupNoKey       Error = "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."
+	ErrBusyGroup         Error = "BUSYGROUP Consumer Group name already exists"
+	ErrEntriesReadRange  Error = "ERR value for ENTRIESREAD must be positive or -1"
+	ErrGroupGoneBlocked  Error = "NOGROUP the consumer group this client was blocked on no longer exists"
+	ErrStreamGoneBlocked Error = "UNBLOCKED the stream key no longer exists"
+	ErrXClaimMinIdle     Error = "ERR Invalid min-idle-time argument for XCLAIM"
+	ErrXClaimIdle        Error = "ERR Invalid IDLE option argument for XCLAIM"
+	ErrXClaimTime        Error = "ERR Invalid TIME option argument for XCLAIM"
+	ErrXClaimRetryCount  Error = "ERR Invalid RETRYCOUNT option argument for XCLAIM"
+	ErrXAutoClaimMinIdle Error = "ERR Invalid min-idle-time argument for XAUTOCLAIM"
+	ErrXAutoClaimCount   Error = "ERR COUNT must be > 0"
+)
+
+// NoSuchGroupForKey is XGROUP's and XINFO CONSUMERS's reply for a group
+// that does not exist.
+func NoSuchGroupForKey(group, key []byte) Error {
+	return Error(sanitize(fmt.Sprintf("NOGROUP No such consumer group '%s' for key name '%s'", group, key)))
+}
+
+// NoKeyOrGroup is XPENDING's, XCLAIM's and XAUTOCLAIM's reply for a key
+// or group that does not exist.
+func NoKeyOrGroup(key, group []byte) Error {
+	return Error(sanitize(fmt.Sprintf("NOGROUP No such key '%s' or consumer group '%s'", key, group)))
+}
+
+// UnknownXClaimOption is XCLAIM's reply to an argument that is neither an
+// id nor an option.
+func UnknownXClaimOption(opt []byte) Error {
+	return Error(sanitize(fmt.Sprintf("ERR Unrecognized XCLAIM option '%s'", opt)))
 }
 
 // --- MIGRATE ---

@@ -52,6 +52,7 @@ func del(c *Ctx) error {
 			n++
 			c.Touch(k)
 			c.Notify(NotifyGeneric, "del", k)
+			signalStream(c, k) // a blocked XREADGROUP replies -UNBLOCKED, as Redis 7.0
 		}
 	}
 	c.Dirty(n)

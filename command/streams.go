@@ -30,7 +30,7 @@ func streamCommands() []Spec {
 		{Name: "xtrim", Arity: -4, Flags: Write, Keys: KeySpec{1, 1, 1}, Run: xtrim, Group: "stream", Summary: "Deletes messages from the beginning of a stream.", Since: "5.0.0"},
 		{Name: "xsetid", Arity: -3, Flags: Write | DenyOOM | Fast, Keys: KeySpec{1, 1, 1}, Run: xsetid, Group: "stream", Summary: "An internal command for replicating stream values.", Since: "5.0.0"},
 		{Name: "xread", Arity: -4, Flags: ReadOnly | Blocking | NoTx, FindKeys: xreadKeys, Run: xread, Group: "stream", Summary: "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.", Since: "5.0.0"},
-		xinfoSpec(),
+		xinfoSpec(xinfoGroupRows()...),
 	}
 }
 

@@ -166,20 +166,7 @@ func xinfoFullGroup(c *Ctx, key []byte, m *backend.StreamMeta, g *backend.Stream
 	c.Map(7)
 	c.BulkString("name")
 	c.Bulk(g.Name)
-	c.BulkString("last-delivered-id")
-	replyStreamID(c, g.LastID)
-	c.BulkString("entries-read")
-	if g.EntriesRead != streamInvalidEntriesRead {
-		c.Int(g.EntriesRead)
-	} else {
-		c.Null()
-	}
-	c.BulkString("lag")
-	if lag, ok := streamGroupLag(m, g); ok {
-		c.Int(lag)
-	} else {
-		c.Null()
-	}
+	replyGroupPosition(c, m, g)
 	c.BulkString("pel-count")
 	c.Int(g.Pending)
 	c.BulkString("pending")
