@@ -80,14 +80,23 @@ func compareStream(d *servertest.Diff, key string, lossy bool) {
 	d.Do("XINFO", "STREAM", key, "FULL", "COUNT", "0")
 }
 
-// maskRadixNodes replaces the value after radix-tree-nodes by 0.
-func maskRadixNodes(raw string) string {
-	head, rest, ok := strings.Cut(raw, "radix-tree-nodes\r\n:")
-	if !ok {
-		return raw
+// maskRadixNodes replaces the value of radix-tree-nodes by 0.
+func maskRadixNodes(raw string) string { return maskValues(raw, "radix-tree-nodes\r\n:") }
+
+// maskValues replaces the integer after every occurrence of prefix (a
+// field name and ":" in a reply) by 0.
+func maskValues(raw, prefix string) string {
+	var b strings.Builder
+	for {
+		head, rest, ok := strings.Cut(raw, prefix)
+		b.WriteString(head)
+		if !ok {
+			return b.String()
+		}
+		_, tail, _ := strings.Cut(rest, "\r\n")
+		b.WriteString(prefix + "0\r\n")
+		raw = tail
 	}
-	_, tail, _ := strings.Cut(rest, "\r\n")
-	return head + "radix-tree-nodes\r\n:0\r\n" + tail
 }
 
 // TestDiffStreamDumpRestore: Redis's DUMP of a stream restores in redpool

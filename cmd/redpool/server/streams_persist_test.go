@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
 	"redpool/backend"
@@ -74,33 +73,13 @@ func streamWorkload(groups bool) func(t *testing.T, c *servertest.Conn) {
 // maskRadix replaces the values of radix-tree-keys and radix-tree-nodes
 // by 0: replaying XADDs packs the entries into fresh nodes.
 func maskRadix(raw string) string {
-	for _, f := range []string{"radix-tree-keys", "radix-tree-nodes"} {
-		head, rest, ok := strings.Cut(raw, f+"\r\n:")
-		if !ok {
-			continue
-		}
-		_, tail, _ := strings.Cut(rest, "\r\n")
-		raw = head + f + "\r\n:0\r\n" + tail
-	}
-	return raw
+	return maskValues(maskRadixNodes(raw), "radix-tree-keys\r\n:")
 }
 
 // maskSeenTimes replaces the consumers' seen-time values by 0: replaying
 // XCLAIM and XGROUP CREATECONSUMER sets them to the time of the replay
 // (in Redis too).
-func maskSeenTimes(raw string) string {
-	var b strings.Builder
-	for {
-		head, rest, ok := strings.Cut(raw, "seen-time\r\n:")
-		b.WriteString(head)
-		if !ok {
-			return b.String()
-		}
-		_, tail, _ := strings.Cut(rest, "\r\n")
-		b.WriteString("seen-time\r\n:0\r\n")
-		raw = tail
-	}
-}
+func maskSeenTimes(raw string) string { return maskValues(raw, "seen-time\r\n:") }
 
 // streamState returns every stream of the workload (XINFO STREAM FULL with
 // all entries, XRANGE), the TTL of u (last but one) and db 3's stream.
