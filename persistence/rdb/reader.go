@@ -259,8 +259,9 @@ func (r *Reader) readCount(minBytes int64) (n uint64, hint int, err error) {
 
 // ReadValue reads a value of RDB type t (the type byte already read).
 // Every encoding Redis 7.0 writes or still loads is understood (and
-// Redis 7.2's streams); module values are ErrUnsupported. The items are new memory
-// belonging to the caller.
+// Redis 7.2's streams); module values are ErrUnsupported. The items are
+// new memory belonging to the caller (a stream's are its records,
+// backend.StreamRecord).
 func (r *Reader) ReadValue(t byte) (Value, error) {
 	switch t {
 	case TypeString:

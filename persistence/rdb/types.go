@@ -106,7 +106,7 @@ var (
 	// ErrCorrupt: the data is not a valid encoding.
 	ErrCorrupt = errors.New("rdb: corrupt data")
 	// ErrUnsupported: a valid type byte of a type redpool does not hold
-	// (modules, streams).
+	// (modules).
 	ErrUnsupported = fmt.Errorf("%w: unsupported value type", ErrCorrupt)
 	// ErrPayload: a DUMP payload whose version is newer than Version or
 	// whose checksum is wrong (Redis's "DUMP payload version or checksum
