@@ -313,70 +313,128 @@ func streamEncoding(Tx, []byte, func(string, int64) int64) (string, error) {
 	return "stream", nil
 }
 
-// rewriteStream writes the commands that rebuild a stream, as Redis's
-// rewriteStreamObject: XADD per entry (an empty stream by the XADD MAXLEN
-// 0 trick), XSETID with the header, XGROUP CREATE per group,
-// XGROUP CREATECONSUMER per consumer and XCLAIM ... FORCE per pending
-// entry (which rebuilds the PEL with its times and counts).
+// rewriteStream writes the commands that rebuild a stream, as Redis 7.0's
+// rewriteStreamObject (aof.c) writes them: XADD per entry (an empty stream
+// by the XADD MAXLEN 0 trick), XSETID with the last id, entries-added and
+// max deleted id, then per group XGROUP CREATE with its last id and
+// entries-read and, per consumer in name order, XGROUP CREATECONSUMER for
+// one without pending entries, else XCLAIM ... JUSTID FORCE per pending
+// entry it owns (which rebuilds the PEL with its times and counts).
 func rewriteStream(key []byte, items [][]byte, emit func(argv ...[]byte) error) error {
 	var (
 		r       StreamRecord
 		meta    StreamMeta
 		entries int
-		buf     [4][]byte // number and id texts
+		i       int
 	)
-	num := func(i int, v int64) []byte {
-		buf[i] = strconv.AppendInt(buf[i][:0], v, 10)
-		return buf[i]
-	}
-	id := func(i int, v StreamID) []byte {
-		buf[i] = v.AppendText(buf[i][:0])
-		return buf[i]
-	}
-	argv := make([][]byte, 0, 16)
-	flushMeta := func() error {
-		if entries == 0 {
-			if err := emit([]byte("XADD"), key, []byte("MAXLEN"), []byte("0"), []byte("0-1"), []byte("x"), []byte("y")); err != nil {
-				return err
-			}
+	w := streamRewriter{key: key, emit: emit}
+	for ; i < len(items); i++ {
+		if err := ParseStreamRecord(items[i], &r); err != nil {
+			return err
 		}
-		entries = -1 // done
-		return emit([]byte("XSETID"), key, id(0, meta.LastID), []byte("ENTRIESADDED"), num(1, meta.EntriesAdded),
-			[]byte("MAXDELETEDID"), id(2, meta.MaxDeletedID))
+		if r.Kind != StreamRecMeta && r.Kind != StreamRecEntry {
+			break
+		}
+		if r.Kind == StreamRecMeta {
+			meta = r.Meta
+			continue
+		}
+		entries++
+		w.argv = append(append(w.argv[:0], []byte("XADD"), key, w.id(0, r.ID)), r.Fields...)
+		if err := emit(w.argv...); err != nil {
+			return err
+		}
 	}
-	for _, it := range items {
+	if entries == 0 {
+		if err := emit([]byte("XADD"), key, []byte("MAXLEN"), []byte("0"), []byte("0-1"), []byte("x"), []byte("y")); err != nil {
+			return err
+		}
+	}
+	if err := emit([]byte("XSETID"), key, w.id(0, meta.LastID), []byte("ENTRIESADDED"), w.num(1, meta.EntriesAdded),
+		[]byte("MAXDELETEDID"), w.id(2, meta.MaxDeletedID)); err != nil {
+		return err
+	}
+	// The groups: each runs from its record to the next group's.
+	for i < len(items) {
+		end := i + 1
+		for end < len(items) && (len(items[end]) == 0 || items[end][0] != StreamRecGroup) {
+			end++
+		}
+		if err := w.group(items[i:end]); err != nil {
+			return err
+		}
+		i = end
+	}
+	return nil
+}
+
+// streamRewriter holds rewriteStream's buffers.
+type streamRewriter struct {
+	key  []byte
+	emit func(argv ...[]byte) error
+	buf  [3][]byte // number and id texts
+	argv [][]byte
+	own  map[string][]StreamPending
+}
+
+func (w *streamRewriter) num(i int, v int64) []byte {
+	w.buf[i] = strconv.AppendInt(w.buf[i][:0], v, 10)
+	return w.buf[i]
+}
+
+func (w *streamRewriter) id(i int, v StreamID) []byte {
+	w.buf[i] = v.AppendText(w.buf[i][:0])
+	return w.buf[i]
+}
+
+// group writes one group from its records: the group, its consumers, its
+// PEL.
+func (w *streamRewriter) group(items [][]byte) error {
+	var r StreamRecord
+	if err := ParseStreamRecord(items[0], &r); err != nil {
+		return err
+	}
+	if r.Kind != StreamRecGroup {
+		return ErrBadStreamRecord
+	}
+	name := r.Group.Name
+	if err := w.emit([]byte("XGROUP"), []byte("CREATE"), w.key, name, w.id(0, r.Group.LastID),
+		[]byte("ENTRIESREAD"), w.num(1, r.Group.EntriesRead)); err != nil {
+		return err
+	}
+	if w.own == nil {
+		w.own = map[string][]StreamPending{}
+	}
+	clear(w.own)
+	var consumers [][]byte
+	for _, it := range items[1:] {
 		if err := ParseStreamRecord(it, &r); err != nil {
 			return err
 		}
-		if r.Kind != StreamRecMeta && r.Kind != StreamRecEntry && entries >= 0 {
-			if err := flushMeta(); err != nil {
+		switch r.Kind {
+		case StreamRecConsumer:
+			consumers = append(consumers, r.Consumer.Name)
+		case StreamRecPending:
+			w.own[string(r.Pending.Consumer)] = append(w.own[string(r.Pending.Consumer)], r.Pending)
+		default:
+			return ErrBadStreamRecord
+		}
+	}
+	for _, c := range consumers {
+		pel := w.own[string(c)]
+		if len(pel) == 0 {
+			if err := w.emit([]byte("XGROUP"), []byte("CREATECONSUMER"), w.key, name, c); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, p := range pel {
+			if err := w.emit([]byte("XCLAIM"), w.key, name, c, []byte("0"), w.id(0, p.ID),
+				[]byte("TIME"), w.num(1, p.DeliveryTime), []byte("RETRYCOUNT"), w.num(2, p.DeliveryCount),
+				[]byte("JUSTID"), []byte("FORCE")); err != nil {
 				return err
 			}
 		}
-		var err error
-		switch r.Kind {
-		case StreamRecMeta:
-			meta = r.Meta
-		case StreamRecEntry:
-			entries++
-			argv = append(append(argv[:0], []byte("XADD"), key, id(0, r.ID)), r.Fields...)
-			err = emit(argv...)
-		case StreamRecGroup:
-			err = emit([]byte("XGROUP"), []byte("CREATE"), key, r.Group.Name, id(0, r.Group.LastID),
-				[]byte("ENTRIESREAD"), num(1, r.Group.EntriesRead))
-		case StreamRecConsumer:
-			err = emit([]byte("XGROUP"), []byte("CREATECONSUMER"), key, r.GroupName, r.Consumer.Name)
-		case StreamRecPending:
-			err = emit([]byte("XCLAIM"), key, r.GroupName, r.Pending.Consumer, []byte("0"), id(0, r.Pending.ID),
-				[]byte("TIME"), num(1, r.Pending.DeliveryTime), []byte("RETRYCOUNT"), num(2, r.Pending.DeliveryCount),
-				[]byte("JUSTID"), []byte("FORCE"))
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if entries >= 0 {
-		return flushMeta()
 	}
 	return nil
 }

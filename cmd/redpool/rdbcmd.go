@@ -27,11 +27,12 @@ const rdbUsage = `  redpool snapshot import-rdb [-config FILE] [-force] DUMP.RDB
       Load a Redis RDB file (versions 1 to 10: Redis 7.0 and older) into
       the data the config describes: the bolt file (backend = "bolt"), or
       the snapshot or AOF a memory server loads at start (persistence.mode
-      = "snapshot" or "aof"). Strings, lists, hashes, sets and sorted sets
-      of every database, with their expiry times (keys already expired are
-      skipped), and function libraries. A key of a
-      type redpool does not have (a stream, a module's) stops the import
-      with an error naming it. Refuses a store that holds keys unless
+      = "snapshot" or "aof"). Strings, lists, hashes, sets, sorted sets
+      and streams (with their consumer groups, consumers and pending
+      entries; deleted entries are dropped) of every database, with their
+      expiry times (keys already expired are skipped), and function
+      libraries. A key of a type redpool does not have (a module's) stops
+      the import with an error naming it. Refuses a store that holds keys unless
       -force, which replaces them. Stop the server that uses the store
       first.
   redpool snapshot export-rdb [-config FILE] OUT.RDB

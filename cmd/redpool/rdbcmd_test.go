@@ -288,7 +288,6 @@ func TestImportRDBErrors(t *testing.T) {
 	for _, tc := range []struct {
 		file, want string
 	}{
-		{golden("stream.rdb"), `rdb: not supported: key "st" in db 0 is a stream, a type redpool does not have`},
 		{bad, "rdb: checksum mismatch"},
 		{golden("gen.sh"), "rdb: not an RDB file"},
 		{filepath.Join(cfg.Dir, "nope.rdb"), "no such file"},

@@ -67,10 +67,10 @@ func TestSnapshotInspectCmd(t *testing.T) {
 		"format:    redpool snapshot, version 1\n",
 		"created:   2025-03-01 12:00:00.000 UTC\n",
 		"keys:      4\n",
-		"   db  string  list  hash  set  zset  keys  expires\n",
-		"    0       2     1     0    0     0     3        1\n",
-		"   12       0     0     1    0     0     1        0\n",
-		"total       2     1     1    0     0     4        1\n",
+		"   db  string  list  hash  set  zset  stream  keys  expires\n",
+		"    0       2     1     0    0     0       0     3        1\n",
+		"   12       0     0     1    0     0       0     1        0\n",
+		"total       2     1     1    0     0       0     4        1\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

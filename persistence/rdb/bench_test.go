@@ -9,7 +9,8 @@ import (
 )
 
 // Benchmarks of the codec alone: a 1,000-field hash (a plain hash: past
-// hash-max-listpack-entries) and a 100 KB string (LZF).
+// hash-max-listpack-entries), a 100 KB string (LZF) and a stream of 1,000
+// entries in nodes of 100 with a group of 100 pending entries.
 
 func benchValues() map[string]Value {
 	h := Value{Type: backend.TypeHash}
@@ -20,7 +21,15 @@ func benchValues() map[string]Value {
 	for i := 0; big.Len() < 100<<10; i++ {
 		big.WriteString("line " + strconv.Itoa(i) + " of a string that compresses\n")
 	}
-	return map[string]Value{"hash": h, "string": {Type: backend.TypeString, Items: [][]byte{[]byte(big.String())}}}
+	st := newStream(backend.StreamMeta{LastID: backend.StreamID{Ms: 1000}, FirstID: backend.StreamID{Ms: 1}, EntriesAdded: 1000})
+	for i := range 1000 {
+		st.entry(i%100 == 0, uint64(i+1), 0, "sensor", "s"+strconv.Itoa(i%7), "value", strconv.Itoa(i*37))
+	}
+	st.group("g", backend.StreamID{Ms: 100}, 100).consumer("g", "c", 1700000000000)
+	for i := range 100 {
+		st.pending("g", "c", uint64(i+1), 0, 1700000000000, 1)
+	}
+	return map[string]Value{"hash": h, "string": {Type: backend.TypeString, Items: [][]byte{[]byte(big.String())}}, "stream": st.value()}
 }
 
 func benchDump(b *testing.B, name string) {
@@ -51,6 +60,8 @@ func BenchmarkDumpPayloadHash1000(b *testing.B)    { benchDump(b, "hash") }
 func BenchmarkDumpPayloadString100K(b *testing.B)  { benchDump(b, "string") }
 func BenchmarkParsePayloadHash1000(b *testing.B)   { benchParse(b, "hash") }
 func BenchmarkParsePayloadString100K(b *testing.B) { benchParse(b, "string") }
+func BenchmarkDumpPayloadStream1000(b *testing.B)  { benchDump(b, "stream") }
+func BenchmarkParsePayloadStream1000(b *testing.B) { benchParse(b, "stream") }
 
 func BenchmarkCRC64(b *testing.B) {
 	data := make([]byte, 1<<20)

@@ -130,7 +130,7 @@ func testValues() []struct {
 		return v
 	}
 	long := strings.Repeat("x", 100)
-	return []struct {
+	vals := []struct {
 		name string
 		v    Value
 		typ  byte
@@ -163,6 +163,14 @@ func testValues() []struct {
 		{"zset long member", coll(backend.TypeZSet, 1, func(int) []string { return []string{"1", long} }), TypeZSet2},
 		{"zset many", coll(backend.TypeZSet, 129, func(i int) []string { return []string{strconv.Itoa(i % 7), "m" + strconv.Itoa(i)} }), TypeZSet2},
 	}
+	for _, st := range testStreams() {
+		vals = append(vals, struct {
+			name string
+			v    Value
+			typ  byte
+		}{st.name, st.v, TypeStreamListpack2})
+	}
+	return vals
 }
 
 // canonical returns v's items in a comparable form: sorted elements for

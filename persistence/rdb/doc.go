@@ -32,8 +32,8 @@
 //     opcodes of an RDB file.
 //
 // Errors: ErrCorrupt (wrapped, with what is wrong) for data that is not a
-// valid encoding, ErrUnsupported (a kind of ErrCorrupt) for module and
-// stream values, ErrPayload for a DUMP payload of a newer version or a
+// valid encoding, ErrUnsupported (a kind of ErrCorrupt) for module
+// values, ErrPayload for a DUMP payload of a newer version or a
 // wrong checksum.
 //
 // # Formats
@@ -72,9 +72,13 @@
 //	17 zset listpack    a listpack of member, score, by score then member
 //	18 list quicklist 2 a count of nodes, each a container (1 plain: one
 //	                    element as a string; 2 packed: a listpack string)
+//	15 stream           listpack nodes, length, last id, groups (Redis 5, 6)
+//	19 stream 2         the same with first id, max deleted id, entries
+//	                    added and the groups' entries read (stream.go)
+//	21 stream 3         the same with the consumers' active time (7.2)
 //
-// Redis 7.0 writes types 0, 2, 4, 5, 11, 16, 17 and 18 (and streams, 19,
-// and modules, which redpool does not hold); so does the Writer.
+// Redis 7.0 writes types 0, 2, 4, 5, 11, 16, 17, 18 and 19 (and modules,
+// which redpool does not hold); so does the Writer.
 //
 // A DUMP payload is a type byte and a value, then the RDB version (2 bytes
 // LE) and the CRC-64 of all that precedes it (8 bytes LE):
@@ -93,14 +97,17 @@
 // them (list-max-listpack-size); a set of integers only, at most
 // set-max-intset-entries of them, is an intset, else a set; a hash or
 // sorted set within its listpack limits is a listpack, else a hash or a
-// zset 2.
+// zset 2; a stream is a stream 2 of the nodes its records mark (a stream's
+// items are backend's stream records; see stream.go).
 //
 // # Sanitization
 //
 // Without ReadOptions.Sanitize the Reader checks, beyond what decoding
 // needs, what Redis checks on every load: ziplists and zipmaps deeply
 // (previous lengths, tail, count, repeated fields), repeated members in
-// the plain set, hash and sorted-set encodings, NaN scores, empty values.
+// the plain set, hash and sorted-set encodings, NaN scores, empty values;
+// and, beyond Redis, a stream's whole structure (its listpacks entry by entry, ids in
+// order, counts, each pending entry owned by exactly one consumer).
 // With it, it adds Redis's deep sanitization of listpacks and intsets:
 // each listpack entry's back length, the listpack's count, an intset's
 // strict order, and no repeated field or member in a listpack hash or

@@ -70,8 +70,7 @@ var (
 	// ErrTruncated: the file ends before its EOF opcode and checksum.
 	ErrTruncated = errors.New("rdb: unexpected end of file")
 	// ErrNotSupported: something in the file redpool cannot store: a
-	// stream, a module's value or auxiliary data, the pre-release
-	// function format.
+	// module's value or auxiliary data, the pre-release function format.
 	ErrNotSupported = errors.New("rdb: not supported")
 )
 
@@ -286,8 +285,6 @@ func (f *FileReader) key(t byte, expireAt int64) (*Record, error) {
 		return nil, err
 	}
 	switch t {
-	case TypeStreamListpack, TypeStreamListpack2, 21: // 21: Redis 7.2's streams
-		return nil, fmt.Errorf("%w: key %q in db %d is a stream, a type redpool does not have", ErrNotSupported, key, f.db)
 	case TypeModule, TypeModule2:
 		id, err := f.val.ReadLen()
 		if err != nil {

@@ -168,7 +168,6 @@ func TestFileReaderErrors(t *testing.T) {
 		{"hostile length", []byte("REDIS0010\xfa\x81\x7f\xff\xff\xff\xff\xff\xff\xff"), ErrTruncated, ""},
 		{"hostile length 32", []byte("REDIS0010\xfa\x80\x7f\xff\xff\xff"), ErrTruncated, ""},
 		{"long string, short file", []byte("REDIS0010\xfa\x80\x10\x00\x00\x00abc"), ErrTruncated, ""},
-		{"stream", golden(t, "stream.rdb"), ErrNotSupported, `key "st" in db 0 is a stream`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := readAll(t, tc.data)

@@ -99,6 +99,14 @@ func (w *lpWriter) add(s []byte) {
 	w.count++
 }
 
+// addInt appends an integer element (lpAppendInteger).
+func (w *lpWriter) addInt(v int64) {
+	start := len(w.buf)
+	w.buf = lpAppendInt(w.buf, v)
+	w.buf = lpAppendBacklen(w.buf, len(w.buf)-start)
+	w.count++
+}
+
 // finish writes the terminator and the header and returns the listpack.
 func (w *lpWriter) finish() []byte {
 	w.buf = append(w.buf, lpEnd)

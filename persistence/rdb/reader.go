@@ -258,9 +258,10 @@ func (r *Reader) readCount(minBytes int64) (n uint64, hint int, err error) {
 }
 
 // ReadValue reads a value of RDB type t (the type byte already read).
-// Every encoding Redis 7.0 writes or still loads is understood; module
-// and stream values are ErrUnsupported. The items are new memory
-// belonging to the caller.
+// Every encoding Redis 7.0 writes or still loads is understood (and
+// Redis 7.2's streams); module values are ErrUnsupported. The items are
+// new memory belonging to the caller (a stream's are its records,
+// backend.StreamRecord).
 func (r *Reader) ReadValue(t byte) (Value, error) {
 	switch t {
 	case TypeString:
@@ -292,7 +293,9 @@ func (r *Reader) ReadValue(t byte) (Value, error) {
 		return Value{Type: backend.TypeList, Items: items}, err
 	case TypeHashZipmap, TypeListZiplist, TypeSetIntset, TypeZSetZiplist, TypeHashZiplist, TypeHashListpack, TypeZSetListpack:
 		return r.readPacked(t)
-	case TypeModule, TypeModule2, TypeStreamListpack, TypeStreamListpack2:
+	case TypeStreamListpack, TypeStreamListpack2, TypeStreamListpack3:
+		return r.readStream(t)
+	case TypeModule, TypeModule2:
 		return Value{}, ErrUnsupported
 	}
 	return Value{}, corrupt("unknown value type")

@@ -28,11 +28,12 @@ const (
 	TypeZSetZiplist     = 12 // read only (RDB < 10)
 	TypeHashZiplist     = 13 // read only (RDB < 10)
 	TypeListQuicklist   = 14 // read only (RDB < 10): quicklist of ziplists
-	TypeStreamListpack  = 15 // not supported (redpool has no streams)
+	TypeStreamListpack  = 15 // read only (Redis 5 and 6)
 	TypeHashListpack    = 16 // written: a small hash
 	TypeZSetListpack    = 17 // written: a small sorted set
 	TypeListQuicklist2  = 18 // written: every list
-	TypeStreamListpack2 = 19 // not supported (redpool has no streams)
+	TypeStreamListpack2 = 19 // written: every stream
+	TypeStreamListpack3 = 21 // read only (Redis 7.2, RDB 11): consumers' active time is dropped
 )
 
 // The opcodes of an RDB file: bytes that take the place of a type byte
@@ -105,7 +106,7 @@ var (
 	// ErrCorrupt: the data is not a valid encoding.
 	ErrCorrupt = errors.New("rdb: corrupt data")
 	// ErrUnsupported: a valid type byte of a type redpool does not hold
-	// (modules, streams).
+	// (modules).
 	ErrUnsupported = fmt.Errorf("%w: unsupported value type", ErrCorrupt)
 	// ErrPayload: a DUMP payload whose version is newer than Version or
 	// whose checksum is wrong (Redis's "DUMP payload version or checksum

@@ -214,6 +214,8 @@ func (e *encoder) value(key []byte, v Value, flush func() error) error {
 		return e.hash(header, v.Items, flush)
 	case backend.TypeZSet:
 		return e.zset(header, v.Items, flush)
+	case backend.TypeStream:
+		return e.stream(header, v.Items, flush)
 	}
 	return fmt.Errorf("rdb: %w: %s", ErrUnsupported, info.Name)
 }

@@ -43,7 +43,7 @@
 //
 //	uvarint  n         bytes that follow in this record (never 0: 0 is the end marker)
 //	uvarint  db        database index
-//	byte     kind      1 string, 2 list, 3 hash, 4 set, 5 sorted set;
+//	byte     kind      1 string, 2 list, 3 hash, 4 set, 5 sorted set, 6 stream;
 //	                   | 0x80 when an expiry follows
 //	int64    expireAt  absolute Unix ms, > 0 (only when kind & 0x80)
 //	uvarint  klen      key length, then klen bytes of key
@@ -55,14 +55,20 @@
 //	                                                              set: width 1;
 //	                                                              sorted set: width 2, the score
 //	                                                              as text ("%.17g", "inf",
-//	                                                              "-inf") then the member)
+//	                                                              "-inf") then the member;
+//	                                                              stream: width 1, its records
+//	                                                              (backend/stream_records.go):
+//	                                                              the header, the entries by id
+//	                                                              (node starts flagged), then per
+//	                                                              group its record, consumers
+//	                                                              and PEL)
 //
 // The kind, and whether a type is a scalar or a collection of elements of
 // some width, come from the type's row in backend's registry
 // (backend.TypeInfo): a new type is a new kind, and the format, its
 // version and the code here stay as they are: files written before a kind
 // existed load unchanged (sets and sorted sets came that way, in version
-// 1). A kind this build does not know is ErrCorrupt.
+// 1, and streams, kind 6). A kind this build does not know is ErrCorrupt.
 //
 // For example SET "a b" "x" with PEXPIREAT 1700000000000 in database 3 is
 // (TestDocExample checks it)

@@ -4,7 +4,9 @@
 #               databases, a function library
 #   strings.rdb only strings (with expiry times, in three databases) and
 #               the function library
-#   stream.rdb  all.rdb plus a stream (which redpool refuses)
+#   stream.rdb  all.rdb plus a stream
+#   streams.rdb only streams: several nodes, deleted entries, groups,
+#               consumers, pending entries, an empty stream, an expiry
 # Usage: sh gen.sh (from this directory; needs redis-server and redis-cli).
 set -eu
 out=$(cd "$(dirname "$0")" && pwd)
@@ -47,3 +49,27 @@ cp "$work/dump.rdb" "$out/all.rdb"
 c xadd st 1-1 a 1
 c save
 cp "$work/dump.rdb" "$out/stream.rdb"
+# streams.rdb
+c flushall
+c function flush
+for i in $(seq 1 250); do
+	if [ $((i % 3)) = 0 ]; then c xadd sbig $i-0 other $i x y; else c xadd sbig $i-$((i % 2)) name n$i value $((i * 37)); fi
+done
+c xdel sbig 1-1 2-0 150-0 249-1
+for i in $(seq 104 200); do c xdel sbig $i-$((i % 2)) $i-0; done
+c xgroup create sbig g1 0
+c xgroup create sbig g2 '$'
+c xgroup create sbig g3 0 entriesread 2
+c xreadgroup group g1 alice count 3 streams sbig '>'
+c xreadgroup group g1 bob count 2 streams sbig '>'
+c xreadgroup group g3 bob count 1 streams sbig '>'
+c xgroup createconsumer sbig g1 carol
+c xclaim sbig g1 carol 0 3-0 retrycount 7
+c xdel sbig 3-0
+c xadd ssmall 1-1 name ann age 41
+c xadd ssmall 1-2 name bob age -7
+c pexpireat ssmall 4102444800123
+c xgroup create sempty g '$' mkstream
+c -n 2 xadd sother MAXLEN 0 5-5 a b
+c save
+cp "$work/dump.rdb" "$out/streams.rdb"
