@@ -113,14 +113,14 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		logger.Error("cannot start", "err", err)
 		return 1
 	}
-	ln, err := srv.Listen()
+	lns, err := srv.Listen()
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		_ = srv.Shutdown(context.Background())
 		return 1
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.ServeListeners(lns) }()
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)

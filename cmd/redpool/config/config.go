@@ -28,6 +28,7 @@ type Config struct {
 	Bolt            Bolt        // [bolt]
 	Persistence     Persistence // [persistence]
 	Metrics         Metrics     // [metrics]
+	TLS             TLS         // [tls]
 	// OutputBufferLimit is [client_output_buffer_limit]: Redis's
 	// client-output-buffer-limit, per client class.
 	OutputBufferLimit OutputBufferLimits
@@ -127,6 +128,12 @@ func Default() Config {
 		Bolt: Bolt{
 			File: "redpool.db",
 			Sync: BoltSyncAlways,
+		},
+		TLS: TLS{
+			Port:        0, // off
+			AuthClients: TLSAuthYes,
+			Protocols:   "", // TLSv1.2 and TLSv1.3
+			Ciphers:     "", // Go's defaults
 		},
 		OutputBufferLimit: OutputBufferLimits{
 			Normal:  OutputBufferLimit{},
