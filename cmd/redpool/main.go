@@ -93,6 +93,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "redpool: bad config: %v\n", err)
 		return 1
 	}
+	if cfg.TLS.On() { // the TLS files too: -check-config and the start agree
+		if _, err := cfg.TLS.Load(); err != nil {
+			fmt.Fprintf(stderr, "redpool: bad config: %v\n", err)
+			return 1
+		}
+	}
 	if *check {
 		name := file
 		if name == "" {

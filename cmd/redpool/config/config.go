@@ -15,7 +15,7 @@ import (
 // Config is the server configuration. Field comments name the file key.
 type Config struct {
 	Bind            string      // bind
-	Port            int         // port; 0 picks a free port
+	Port            int         // port; 0 picks a free port (no plain port with TLS on)
 	Dir             string      // dir; every file redpool writes lives here
 	Databases       int         // databases
 	MaxClients      int         // max_clients
