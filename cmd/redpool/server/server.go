@@ -72,7 +72,6 @@ type Server struct {
 	shutErr  error
 	mu       sync.Mutex
 	ln       net.Listener
-	tlsLn    net.Listener
 	// shutdownSave is SHUTDOWN's SAVE/NOSAVE choice (nil: as configured).
 	shutdownSave *bool
 }
@@ -304,21 +303,8 @@ func (s *Server) ServeTLS(ln net.Listener) error {
 	if !s.cfg.TLS.On() {
 		return errors.Join(errors.New("server: TLS is off (tls.port = 0)"), ln.Close())
 	}
-	s.mu.Lock()
-	s.tlsLn = ln
-	s.mu.Unlock()
 	s.logger.Info("ready to accept TLS connections", "addr", ln.Addr().String(), "auth_clients", s.tls.settings().AuthClients.String())
 	return s.pool.Serve(s.tls.listener(ln))
-}
-
-// TLSAddr is the address ServeTLS listens on, or nil before ServeTLS.
-func (s *Server) TLSAddr() net.Addr {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.tlsLn == nil {
-		return nil
-	}
-	return s.tlsLn.Addr()
 }
 
 // Addr is the address Serve listens on, or nil before Serve.

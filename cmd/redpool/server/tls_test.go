@@ -24,7 +24,6 @@ import (
 	"redpool/cmd/redpool/config"
 	"redpool/cmd/redpool/server"
 	"redpool/cmd/redpool/server/servertest"
-	"redpool/pool"
 )
 
 // tlsServer is a redpool serving a plain and a TLS port, from certs.
@@ -68,22 +67,27 @@ func startTLS(t *testing.T, so server.Options, mutate func(*config.Config)) *tls
 	return s
 }
 
-// serveUntilCleanup serves lns and, at cleanup, shuts srv down and
-// checks that serving ended as it should.
+// serveUntilCleanup serves lns until the test's cleanup shuts srv down.
 func serveUntilCleanup(t *testing.T, srv *server.Server, lns server.Listeners) {
 	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- srv.ServeListeners(lns) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if err := <-done; !errors.Is(err, pool.ErrServerClosed) {
-			t.Errorf("ServeListeners returned %v, want ErrServerClosed", err)
-		}
-	})
+	servertest.ServeUntilCleanup(t, srv, func() error { return srv.ServeListeners(lns) })
+}
+
+// startListening starts a server with exactly cfg on the addresses it
+// configures (Listen), until the test's cleanup.
+func startListening(t *testing.T, cfg config.Config, so server.Options) server.Listeners {
+	t.Helper()
+	srv, err := server.New(cfg, so)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lns, err := srv.Listen()
+	if err != nil {
+		_ = srv.Shutdown(context.Background())
+		t.Fatal(err)
+	}
+	serveUntilCleanup(t, srv, lns)
+	return lns
 }
 
 func listenLoopback(t *testing.T) net.Listener {
@@ -269,19 +273,10 @@ func TestTLSOnly(t *testing.T) {
 	cfg.TLS = config.TLS{Port: reserve.Addr().(*net.TCPAddr).Port, AuthClients: config.TLSAuthNo,
 		CertFile: certs.ServerCert, KeyFile: certs.ServerKey, CACertFile: certs.CA}
 	_ = reserve.Close()
-	srv, err := server.New(cfg, server.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lns, err := srv.Listen()
-	if err != nil {
-		_ = srv.Shutdown(context.Background())
-		t.Fatal(err)
-	}
+	lns := startListening(t, cfg, server.Options{})
 	if lns.Plain != nil || lns.TLS == nil {
 		t.Fatalf("Listen = %+v, want a TLS listener only", lns)
 	}
-	serveUntilCleanup(t, srv, lns)
 	c := servertest.DialTLS(t, lns.TLS.Addr().String(), certs.ClientConfig(t, false))
 	port := strconv.Itoa(cfg.TLS.Port)
 	c.Expect("*2\r\n$4\r\nport\r\n$1\r\n0\r\n", "CONFIG", "GET", "port")
@@ -410,16 +405,7 @@ func TestTLSConfigRewrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(cfg, server.Options{ConfigFile: file})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lns, err := srv.Listen()
-	if err != nil {
-		_ = srv.Shutdown(context.Background())
-		t.Fatal(err)
-	}
-	serveUntilCleanup(t, srv, lns)
+	lns := startListening(t, cfg, server.Options{ConfigFile: file})
 	c := servertest.DialTLS(t, lns.TLS.Addr().String(), certs.ClientConfig(t, true))
 	c.Expect("+OK\r\n", "CONFIG", "SET", "tls-cert-file", next.ServerCert, "tls-key-file", next.ServerKey,
 		"tls-ca-cert-file", next.CA, "tls-auth-clients", "optional", "tls-protocols", "TLSv1.2 TLSv1.3", "tls-ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256")
