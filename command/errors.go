@@ -265,6 +265,7 @@ const (
 	ReasonBufLimitClass  = "Invalid client class specified in buffer limit configuration."
 	ReasonBufLimitValue  = "Error in hard, soft or soft_seconds setting in buffer limit configuration."
 	ReasonTooManyClients = "The operating system is not able to handle the specified number of clients, try with %d"
+	ReasonTLSConfig      = "Unable to update TLS configuration. Check server logs."
 	// ReasonNoEvictor is redpool's own: CONFIG SET maxmemory on a backend
 	// that cannot evict (bolt).
 	ReasonNoEvictor = "maxmemory is not supported by this backend (its data is on disk)"

@@ -101,7 +101,7 @@ func (e *Engine) infoServer(now time.Time) [][2]string {
 		{"process_id", fmtInt(int64(pid()))},
 		{"process_supervised", "no"},
 		{"run_id", e.id.runID},
-		{"tcp_port", e.paramOr("port", "0")},
+		{"tcp_port", e.tcpPort()},
 		{"server_time_usec", fmtInt(now.UnixMicro())},
 		{"uptime_in_seconds", fmtInt(int64(up / time.Second))},
 		{"uptime_in_days", fmtInt(int64(up / (24 * time.Hour)))},
@@ -455,4 +455,13 @@ func residentBytes() int64 {
 	}
 	pages, _ := strconv.ParseInt(fields[1], 10, 64)
 	return pages * int64(os.Getpagesize())
+}
+
+// tcpPort is INFO's tcp_port: port, or tls-port when it serves TLS only
+// (port 0), as Redis.
+func (e *Engine) tcpPort() string {
+	if p := e.paramOr("port", "0"); p != "0" {
+		return p
+	}
+	return e.paramOr("tls-port", "0")
 }

@@ -27,7 +27,18 @@ type Param struct {
 	// Protected marks a parameter Redis 7 changes only when
 	// enable-protected-configs allows it (dir, dbfilename); redpool never does.
 	Protected bool
+	// Apply, if set, makes the values that Set staged take effect, as
+	// Redis's apply functions (TLS: a certificate and its key change
+	// together). CONFIG SET runs each distinct Applier once, after every
+	// value is set; if one fails, every value gets its old one back, the
+	// Appliers run again, and the error is the reason printed for the
+	// first parameter sharing the failed one.
+	Apply Applier
 }
+
+// Applier applies the values staged by the Set of one or more parameters
+// (see Param.Apply). Implementations are pointers, compared by identity.
+type Applier interface{ Apply() error }
 
 // Params is the set of CONFIG parameters. The server registers its real
 // settings; Redis's other parameters that clients and tools set (encoding
@@ -98,6 +109,22 @@ func redisKnobs() []Param {
 		fixedParam("logfile", ""),
 		fixedParam("unixsocket", ""),
 		enumKnob("sanitize-dump-payload", "no", "no", "yes", "clients"),
+		// TLS settings the server does not register (tls.go in
+		// cmd/redpool/server has the others): Go picks the cipher order
+		// and resumes sessions with tickets of its own; there is no
+		// replication, cluster, DH parameter (Go has no DHE suites) or
+		// encrypted key.
+		boolKnob("tls-prefer-server-ciphers", false),
+		boolKnob("tls-session-caching", true),
+		intKnob("tls-session-cache-size", 20*1024, 0, maxInt),
+		intKnob("tls-session-cache-timeout", 300, 0, maxInt),
+		boolKnob("tls-replication", false),
+		boolKnob("tls-cluster", false),
+		fixedParam("tls-dh-params-file", ""),
+		fixedParam("tls-key-file-pass", ""),
+		fixedParam("tls-client-cert-file", ""),
+		fixedParam("tls-client-key-file", ""),
+		fixedParam("tls-client-key-file-pass", ""),
 	}
 }
 
@@ -194,6 +221,22 @@ func (p *Params) Set(args [][]byte) error {
 				_ = params[j].Set(old[j])
 			}
 			return BadConfigValue([]byte(prm.Name), value, err.Error())
+		}
+	}
+	var applied []Applier
+	for i, prm := range params {
+		if prm.Apply == nil || slices.Contains(applied, prm.Apply) {
+			continue
+		}
+		applied = append(applied, prm.Apply)
+		if err := prm.Apply.Apply(); err != nil {
+			for j, q := range params {
+				_ = q.Set(old[j])
+			}
+			for _, a := range applied {
+				_ = a.Apply()
+			}
+			return BadConfigValue([]byte(prm.Name), args[2*i+1], err.Error())
 		}
 	}
 	return nil

@@ -93,6 +93,12 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "redpool: bad config: %v\n", err)
 		return 1
 	}
+	if cfg.TLS.On() { // the TLS files too: -check-config and the start agree
+		if _, err := cfg.TLS.Load(); err != nil {
+			fmt.Fprintf(stderr, "redpool: bad config: %v\n", err)
+			return 1
+		}
+	}
 	if *check {
 		name := file
 		if name == "" {
@@ -113,14 +119,14 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		logger.Error("cannot start", "err", err)
 		return 1
 	}
-	ln, err := srv.Listen()
+	lns, err := srv.Listen()
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		_ = srv.Shutdown(context.Background())
 		return 1
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.ServeListeners(lns) }()
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)

@@ -85,3 +85,21 @@ func TestCheckConfigAgreesWithStart(t *testing.T) {
 		t.Fatalf("start: exit %d, stdout %q, stderr %q; want exit 1 and %q", code, out, start, check)
 	}
 }
+
+// TestCheckConfigReadsTLSFiles: with tls.port set, -check-config and the
+// start read the TLS files, and refuse one that does not load alike.
+func TestCheckConfigReadsTLSFiles(t *testing.T) {
+	dir := t.TempDir()
+	certs := servertest.NewTLSCerts(t, "ca")
+	missing := filepath.Join(dir, "missing.crt")
+	cfg := shippedConfig(t, dir, "port = 0", "port = "+strconv.Itoa(freePort(t)),
+		`cert_file = ""`, "cert_file = "+strconv.Quote(missing),
+		`key_file = ""`, "key_file = "+strconv.Quote(certs.ServerKey),
+		`ca_cert_file = ""`, "ca_cert_file = "+strconv.Quote(certs.CA))
+	want := "redpool: bad config: tls.cert_file: open " + missing + ": no such file or directory\n"
+	for _, args := range [][]string{{"-check-config", "-config", cfg}, {"-config", cfg}} {
+		if code, out, stderr := runCmd(t, args...); code != 1 || out != "" || stderr != want {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want exit 1 and %q", args, code, out, stderr, want)
+		}
+	}
+}

@@ -16,7 +16,7 @@ import (
 // Config is the server configuration. Field comments name the file key.
 type Config struct {
 	Bind            string      // bind
-	Port            int         // port; 0 picks a free port
+	Port            int         // port; 0 picks a free port (no plain port with TLS on)
 	Dir             string      // dir; every file redpool writes lives here
 	Databases       int         // databases
 	MaxClients      int         // max_clients
@@ -29,6 +29,7 @@ type Config struct {
 	Bolt            Bolt        // [bolt]
 	Persistence     Persistence // [persistence]
 	Metrics         Metrics     // [metrics]
+	TLS             TLS         // [tls]
 	// OutputBufferLimit is [client_output_buffer_limit]: Redis's
 	// client-output-buffer-limit, per client class.
 	OutputBufferLimit OutputBufferLimits
@@ -149,6 +150,12 @@ func Default() Config {
 		Bolt: Bolt{
 			File: "redpool.db",
 			Sync: BoltSyncAlways,
+		},
+		TLS: TLS{
+			Port:        0, // off
+			AuthClients: TLSAuthYes,
+			Protocols:   "", // TLSv1.2 and TLSv1.3
+			Ciphers:     "", // Go's defaults
 		},
 		OutputBufferLimit: OutputBufferLimits{
 			Normal:  OutputBufferLimit{},

@@ -110,6 +110,16 @@ save = [[10, 0]]
 hard = "1mb"
 soft = 0
 soft_seconds = 5
+
+[tls]
+port = 6380
+cert_file = "s.crt"
+key_file = "s.key"
+ca_cert_file = "ca.crt"
+ca_cert_dir = "cas"
+auth_clients = "Optional"
+protocols = "TLSv1.3"
+ciphers = "ECDHE-RSA-AES256-GCM-SHA384"
 `)
 	want := Config{
 		Bind:            "0.0.0.0",
@@ -133,6 +143,8 @@ soft_seconds = 5
 			Replica: OutputBufferLimit{Hard: 256 * MB, Soft: 64 * MB, SoftSeconds: 60},
 			PubSub:  OutputBufferLimit{Hard: MB, SoftSeconds: 5},
 		},
+		TLS: TLS{Port: 6380, CertFile: "s.crt", KeyFile: "s.key", CACertFile: "ca.crt", CACertDir: "cas",
+			AuthClients: TLSAuthOptional, Protocols: "TLSv1.3", Ciphers: "ECDHE-RSA-AES256-GCM-SHA384"},
 		NotifyKeyspaceEvents:      "KEA",
 		MaxMemoryPolicy:           "noeviction",
 		MaxMemorySamples:          5,
@@ -367,6 +379,7 @@ func TestValidateNamesFileKeys(t *testing.T) {
 	c.MaxMemory, c.MaxMemoryEvictionTenacity = -1, -1
 	c.ACL = ACL{File: "users.acl", Users: ACLUsers{{Name: "", Rules: "+nosuch"}}}
 	c.ReplicaOf = "nowhere"
+	c.TLS = TLS{Port: 70000, Protocols: "SSLv3", Ciphers: "RC4-SHA"}
 	for _, l := range c.OutputBufferLimit.classes() {
 		*l = OutputBufferLimit{Hard: -1, Soft: -1, SoftSeconds: -1}
 	}
@@ -383,9 +396,10 @@ func TestValidateNamesFileKeys(t *testing.T) {
 		seen[p.Key] = true
 	}
 	// Every key but bind and the passwords (any string) has a check that
-	// a zero Config fails.
+	// a zero Config fails; tls.ca_cert_dir's is tls.ca_cert_file's (one of
+	// them is needed).
 	for key := range leaves {
-		if !seen[key] && key != "bind" && key != "requirepass" && key != "masterauth" && key != "masteruser" {
+		if !seen[key] && key != "bind" && key != "requirepass" && key != "masterauth" && key != "masteruser" && key != "tls.ca_cert_dir" {
 			t.Errorf("no problem reported for %s in a zero Config", key)
 		}
 	}

@@ -107,6 +107,7 @@ func (c Config) Validate() error {
 			add("metrics.listen", "%q is not a host:port address", c.Metrics.Listen)
 		}
 	}
+	c.TLS.validate(add, c.Port)
 	if c.ProtoMaxBulkLen < MB {
 		add("proto_max_bulk_len", "%s bytes is too small (want at least 1mb)", c.ProtoMaxBulkLen)
 	}

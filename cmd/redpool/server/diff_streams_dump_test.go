@@ -80,9 +80,6 @@ func compareStream(d *servertest.Diff, key string, lossy bool) {
 	d.Do("XINFO", "STREAM", key, "FULL", "COUNT", "0")
 }
 
-// maskRadixNodes replaces the value of radix-tree-nodes by 0.
-func maskRadixNodes(raw string) string { return maskValues(raw, "radix-tree-nodes\r\n:") }
-
 // maskValues replaces the integer after every occurrence of prefix (a
 // field name and ":" in a reply) by 0.
 func maskValues(raw, prefix string) string {

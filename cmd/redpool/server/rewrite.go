@@ -26,6 +26,7 @@ func (s *Server) runningConfig() config.Config {
 	cur.MaxClients = s.pool.MaxClients()
 	cur.Timeout = config.Duration(s.settings.IdleTimeout())
 	cur.ProtoMaxBulkLen = config.Size(s.settings.MaxBulkLen())
+	cur.TLS = s.tls.settings()
 	if was, _ := command.ParseNotifyClasses(cur.NotifyKeyspaceEvents); was != s.engine.NotifyEvents() {
 		cur.NotifyKeyspaceEvents = s.engine.NotifyEvents().String()
 	}

@@ -35,6 +35,8 @@ type Options struct {
 	// FDLimit is the open-file limit max_clients must fit under (nil: the
 	// process's RLIMIT_NOFILE); see pool.Options.
 	FDLimit pool.FDLimit
+	// TLSHandshakeTimeout bounds a TLS client's handshake (0: 10s).
+	TLSHandshakeTimeout time.Duration
 }
 
 // Server is one running redpool. Safe for concurrent use.
@@ -51,6 +53,7 @@ type Server struct {
 	engine     *command.Engine
 	pool       *pool.Server
 	settings   *session.Settings
+	tls        *tlsServer
 
 	clock   backend.Clock
 	persist persistence
@@ -91,6 +94,11 @@ func New(cfg config.Config, o Options) (*Server, error) {
 		return nil, fmt.Errorf("dir %q: %w", cfg.Dir, err)
 	}
 	s := &Server{cfg: cfg, configFile: o.ConfigFile, logger: o.Logger, clock: o.Clock, stopReq: make(chan struct{})}
+	tlsSrv, err := newTLSServer(cfg.TLS, o.Logger, o.TLSHandshakeTimeout)
+	if err != nil {
+		return nil, err
+	}
+	s.tls = tlsSrv
 	s.settings = session.NewSettings(time.Duration(cfg.Timeout), int64(cfg.ProtoMaxBulkLen))
 
 	for _, dir := range cfg.WriteDirs() {
@@ -216,23 +224,69 @@ func (s *Server) Engine() *command.Engine { return s.engine }
 // Backend returns the backend.
 func (s *Server) Backend() backend.Backend { return s.backend }
 
-// ListenAndServe listens on the configured address and serves until
+// ListenAndServe listens on the configured addresses and serves until
 // Shutdown, returning pool.ErrServerClosed then.
 func (s *Server) ListenAndServe() error {
-	ln, err := s.Listen()
+	lns, err := s.Listen()
 	if err != nil {
 		return err
 	}
-	return s.Serve(ln)
+	return s.ServeListeners(lns)
 }
 
-// Listen opens the configured address.
-func (s *Server) Listen() (net.Listener, error) {
-	ln, err := net.Listen("tcp", s.cfg.Addr())
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", s.cfg.Addr(), err)
+// Listeners are the sockets a server listens on. Plain is nil when port
+// is 0 and tls.port is set (TLS only, as Redis); TLS is nil when tls.port
+// is 0.
+type Listeners struct {
+	Plain, TLS net.Listener
+}
+
+// Listen opens the configured addresses: port (0 picks a free port,
+// unless TLS is on) and tls.port.
+func (s *Server) Listen() (Listeners, error) {
+	var lns Listeners
+	if s.cfg.Port != 0 || !s.cfg.TLS.On() {
+		ln, err := net.Listen("tcp", s.cfg.Addr())
+		if err != nil {
+			return lns, fmt.Errorf("listen on %s: %w", s.cfg.Addr(), err)
+		}
+		lns.Plain = ln
 	}
-	return ln, nil
+	if s.cfg.TLS.On() {
+		addr := net.JoinHostPort(s.cfg.Bind, strconv.Itoa(s.cfg.TLS.Port))
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			if lns.Plain != nil {
+				err = errors.Join(err, lns.Plain.Close())
+			}
+			return Listeners{}, fmt.Errorf("listen on %s (tls.port): %w", addr, err)
+		}
+		lns.TLS = ln
+	}
+	return lns, nil
+}
+
+// ServeListeners serves lns.Plain (Serve) and lns.TLS (ServeTLS), each
+// that is set, until Shutdown, and returns pool.ErrServerClosed then. If
+// one fails otherwise it returns that error at once; the other goes on
+// until Shutdown, which the caller must call.
+func (s *Server) ServeListeners(lns Listeners) error {
+	errc := make(chan error, 2) // buffered: a loop that ends later never blocks
+	n := 0
+	if lns.Plain != nil {
+		n++
+		go func() { errc <- s.Serve(lns.Plain) }()
+	}
+	if lns.TLS != nil {
+		n++
+		go func() { errc <- s.ServeTLS(lns.TLS) }()
+	}
+	for range n {
+		if err := <-errc; !errors.Is(err, pool.ErrServerClosed) {
+			return err
+		}
+	}
+	return pool.ErrServerClosed
 }
 
 // Serve serves clients on ln until Shutdown.
@@ -250,6 +304,17 @@ func (s *Server) Serve(ln net.Listener) error {
 		}
 	})
 	return s.pool.Serve(ln)
+}
+
+// ServeTLS serves TLS clients on ln until Shutdown, under the same client
+// limit as Serve. TLS must be on (tls.port set); ln need not be on
+// tls.port. Each client's handshake runs in its worker (see tlsConn).
+func (s *Server) ServeTLS(ln net.Listener) error {
+	if !s.cfg.TLS.On() {
+		return errors.Join(errors.New("server: TLS is off (tls.port = 0)"), ln.Close())
+	}
+	s.logger.Info("ready to accept TLS connections", "addr", ln.Addr().String(), "auth_clients", s.tls.settings().AuthClients.String())
+	return s.pool.Serve(s.tls.listener(ln))
 }
 
 // Addr is the address Serve listens on, or nil before Serve.
@@ -336,6 +401,7 @@ func (s *Server) registerParams(p *command.Params, configFile string) {
 	p.Register(command.IntParam("timeout", 0, math.MaxInt32,
 		func() int64 { return int64(s.settings.IdleTimeout() / time.Second) },
 		func(n int64) error { s.settings.SetIdleTimeout(time.Duration(n) * time.Second); return nil }))
+	s.tls.register(p)
 	p.Register(command.MemoryParam("proto-max-bulk-len", uint64(config.MB), math.MaxInt64,
 		func() uint64 { return uint64(s.settings.MaxBulkLen()) },
 		func(n uint64) error { s.settings.SetMaxBulkLen(int64(n)); return nil }))

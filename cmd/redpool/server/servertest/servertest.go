@@ -106,8 +106,17 @@ func StartConfig(t testing.TB, cfg config.Config, so server.Options) *Server {
 		_ = srv.Shutdown(context.Background())
 		t.Fatalf("listen: %v", err)
 	}
+	ServeUntilCleanup(t, srv, func() error { return srv.Serve(ln) })
+	return &Server{Server: srv, Addr: ln.Addr().String(), Config: cfg}
+}
+
+// ServeUntilCleanup runs serve (srv's Serve of some listeners) in a
+// goroutine and, at cleanup, shuts srv down and checks that serve
+// returned pool.ErrServerClosed.
+func ServeUntilCleanup(t testing.TB, srv *server.Server, serve func() error) {
+	t.Helper()
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
+	go func() { done <- serve() }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -118,7 +127,6 @@ func StartConfig(t testing.TB, cfg config.Config, so server.Options) *Server {
 			t.Errorf("Serve returned %v, want ErrServerClosed", err)
 		}
 	})
-	return &Server{Server: srv, Addr: ln.Addr().String(), Config: cfg}
 }
 
 // Conn is a raw RESP connection.
