@@ -43,6 +43,11 @@ func TestEncodeConfigRoundTrip(t *testing.T) {
 		MaxMemoryEvictionTenacity: 50,
 		RequirePass:               `pass "with" quotes`,
 		ACL:                       config.ACL{Users: config.ACLUsers{{Name: "alice", Rules: "on >secret ~cache:* +@read"}}},
+		ReplicaOf:                 "10.0.0.1 6380",
+		MasterAuth:                `pw "quoted"`,
+		MasterUser:                "u",
+		ReplBacklogSize:           3 * config.MB,
+		TLS:                       config.Default().TLS,
 	}
 	cases := []config.Config{everyKey, config.Default()}
 	noSave := config.Default()
