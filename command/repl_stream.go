@@ -76,51 +76,50 @@ func (r *replStream) startLocked() {
 // feed appends argv as a command on db (db < 0: a command of no
 // database, such as PING).
 func (r *replStream) feed(db int, argv [][]byte) {
-	if !r.live.Load() {
-		return
-	}
-	r.mu.Lock()
-	if !r.on || r.proxy {
-		r.mu.Unlock()
-		return
-	}
-	buf := r.buf[:0]
-	if db >= 0 && db != r.db {
-		buf = resp.AppendCommand(buf, []byte("SELECT"), strconv.AppendInt(nil, int64(db), 10))
-		r.db = db
-	}
-	buf = resp.AppendCommand(buf, argv...)
-	r.appendLocked(buf)
-	r.buf = buf[:0]
-	r.mu.Unlock()
+	r.write(func(buf []byte) []byte {
+		return resp.AppendCommand(r.selectDB(buf, db), argv...)
+	})
 }
 
 // feedMulti appends the commands of one transaction as a unit: MULTI,
 // recs, EXEC.
 func (r *replStream) feedMulti(recs []Record) {
+	r.write(func(buf []byte) []byte {
+		for i, rec := range recs {
+			buf = r.selectDB(buf, rec.DB)
+			if i == 0 {
+				buf = resp.AppendCommand(buf, []byte("MULTI"))
+			}
+			buf = resp.AppendCommand(buf, rec.Argv...)
+		}
+		return resp.AppendCommand(buf, []byte("EXEC"))
+	})
+}
+
+// write appends what encode renders, if a primary's stream is on: one
+// atomic load otherwise.
+func (r *replStream) write(encode func(buf []byte) []byte) {
 	if !r.live.Load() {
 		return
 	}
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	if !r.on || r.proxy {
-		r.mu.Unlock()
 		return
 	}
-	buf := r.buf[:0]
-	for i, rec := range recs {
-		if rec.DB != r.db {
-			buf = resp.AppendCommand(buf, []byte("SELECT"), strconv.AppendInt(nil, int64(rec.DB), 10))
-			r.db = rec.DB
-		}
-		if i == 0 {
-			buf = resp.AppendCommand(buf, []byte("MULTI"))
-		}
-		buf = resp.AppendCommand(buf, rec.Argv...)
-	}
-	buf = resp.AppendCommand(buf, []byte("EXEC"))
+	buf := encode(r.buf[:0])
 	r.appendLocked(buf)
 	r.buf = buf[:0]
-	r.mu.Unlock()
+}
+
+// selectDB appends a SELECT when db (>= 0) is not the stream's database.
+// r.mu is held.
+func (r *replStream) selectDB(buf []byte, db int) []byte {
+	if db < 0 || db == r.db {
+		return buf
+	}
+	r.db = db
+	return resp.AppendCommand(buf, []byte("SELECT"), strconv.AppendInt(nil, int64(db), 10))
 }
 
 // forceSelect makes the next command start with a SELECT (a replica's
