@@ -131,6 +131,7 @@ func (c *Ctx) logCommand(db int) {
 	}
 	c.fx.dirty += c.cmd.dirty
 	c.touchWatched(db)
+	c.signalChanged(db)
 	c.trackWritten()
 	lg := c.e.log
 	if lg == nil {

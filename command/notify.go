@@ -276,6 +276,7 @@ func (n *notifyConfig) param() Param {
 // "expired" event is delivered at once, the removal being final. It runs
 // under the backend's lock on the key and does not call the backend.
 func (e *Engine) KeyExpired(db int, key []byte) {
+	e.blocking.keyExpired(db, key)
 	if e.notifier != nil && e.notify.enabled(NotifyExpired) {
 		e.notifier.Notify(db, NotifyExpired, "expired", append([]byte(nil), key...))
 	}

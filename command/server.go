@@ -73,6 +73,7 @@ func flushdb(c *Ctx) error {
 	if err := c.Tx.Flush(); err != nil {
 		return err
 	}
+	c.signalAllBlocked(c.Tx.DB())
 	c.Dirty(max(n, 1))
 	c.trackFlush()
 	c.OK()
@@ -91,6 +92,7 @@ func flushall(c *Ctx) error {
 	if err := c.Tx.FlushAll(); err != nil {
 		return err
 	}
+	c.signalAllBlocked(-1)
 	c.Dirty(1)
 	c.trackFlush()
 	c.OK()

@@ -55,3 +55,83 @@ func streamServed(c *Ctx, key []byte) {
 		w.later = append(w.later, key)
 	}
 }
+
+// signalChanged wakes the clients blocked on the keys a write changed,
+// once it commits, as Redis's signalDeletedKeyAsReady and
+// scanDatabaseForDeletedStreams do: a stream deleted, renamed away,
+// overwritten or flushed unblocks XREADGROUP with -UNBLOCKED (and a
+// woken XREAD or list pop finding nothing waits on). It costs one atomic
+// load while nobody is blocked. Keys are the ones WATCH counts as
+// touched: the command's own list, else its key arguments; a command
+// without keys (FLUSHDB, SWAPDB) wakes every blocked key of db, or of
+// every database.
+func (c *Ctx) signalChanged(db int) {
+	b := c.e.blocking
+	if !b.active() || c.spec == nil {
+		return
+	}
+	if c.cmd.ownTouch {
+		for _, k := range c.cmd.touched {
+			c.SignalDB(k.db, k.key)
+		}
+		return
+	}
+	keys, all, ok := c.spec.keys(nil, c.Args)
+	switch {
+	case all:
+		c.signalAllBlocked(-1)
+	case !ok || len(keys) == 0:
+		c.signalAllBlocked(db)
+	default:
+		for _, k := range keys {
+			c.SignalDB(db, k)
+		}
+	}
+}
+
+// signalAllBlocked wakes, once the write commits, every client blocked
+// on a key of db (of every database when db < 0): FLUSHDB, FLUSHALL.
+func (c *Ctx) signalAllBlocked(db int) {
+	if c.e.blocking.active() {
+		c.e.blocking.eachBlockedKey(db, func(db int, key string) { c.SignalDB(db, []byte(key)) })
+	}
+}
+
+// keyExpired wakes the clients blocked on a key that expiry removed. It
+// runs under the backend's locks, so the wake-up (which waits for the
+// woken clients) happens in a goroutine of its own, and only when some
+// client waits on that very key.
+func (b *blocking) keyExpired(db int, key []byte) {
+	if !b.active() {
+		return
+	}
+	b.mu.Lock()
+	kq := b.dbs[db][string(key)]
+	waiting := kq != nil && len(kq.q) > 0
+	b.mu.Unlock()
+	if waiting {
+		k := append([]byte(nil), key...)
+		go b.signal(db, [][]byte{k})
+	}
+}
+
+// eachBlockedKey calls fn for every key a client is blocked on in db
+// (every database when db < 0).
+func (b *blocking) eachBlockedKey(db int, fn func(db int, key string)) {
+	b.mu.Lock()
+	var found []dbKey
+	for d, m := range b.dbs {
+		if db >= 0 && d != db {
+			continue
+		}
+		for k, kq := range m {
+			if len(kq.q) > 0 {
+				found = append(found, dbKey{d, []byte(k)})
+			}
+		}
+	}
+	b.mu.Unlock()
+	for _, f := range found {
+		fn(f.db, string(f.key))
+	}
+}
