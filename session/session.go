@@ -23,6 +23,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"runtime"
@@ -48,14 +49,78 @@ const maxBatch = 32
 type Settings struct {
 	idleTimeout atomic.Int64 // nanoseconds; 0 = never
 	maxBulkLen  atomic.Int64
+	maxQueryBuf atomic.Int64
+	protected   atomic.Bool
 }
 
-// NewSettings returns settings with the given idle timeout and bulk limit.
+// DefaultMaxQueryBuf is Redis's client-query-buffer-limit default, 1 GB.
+const DefaultMaxQueryBuf = 1 << 30
+
+// NewSettings returns settings with the given idle timeout and bulk
+// limit; protected mode is on and the query buffer limit is
+// DefaultMaxQueryBuf, as in Redis.
 func NewSettings(idle time.Duration, maxBulkLen int64) *Settings {
 	s := &Settings{}
 	s.SetIdleTimeout(idle)
 	s.SetMaxBulkLen(maxBulkLen)
+	s.SetMaxQueryBuf(DefaultMaxQueryBuf)
+	s.SetProtectedMode(true)
 	return s
+}
+
+// ProtectedMode is Redis's protected-mode: while the default user has no
+// password, clients from beyond loopback are refused (Denied).
+func (s *Settings) ProtectedMode() bool { return s.protected.Load() }
+
+// SetProtectedMode changes protected-mode for the next connections.
+func (s *Settings) SetProtectedMode(on bool) { s.protected.Store(on) }
+
+// MaxQueryBuf is client-query-buffer-limit: a client whose unparsed
+// input grows past it is closed.
+func (s *Settings) MaxQueryBuf() int64 { return s.maxQueryBuf.Load() }
+
+// SetMaxQueryBuf changes client-query-buffer-limit for the next read of
+// every session.
+func (s *Settings) SetMaxQueryBuf(n int64) { s.maxQueryBuf.Store(n) }
+
+// Params are the settings CONFIG GET/SET reach under Redis's names that
+// only sessions read: protected-mode and client-query-buffer-limit (with
+// Redis's bounds).
+func (s *Settings) Params() []command.Param {
+	return []command.Param{
+		command.BoolParam("protected-mode", &s.protected),
+		command.MemoryParam("client-query-buffer-limit", 1<<20, math.MaxInt64,
+			func() uint64 { return uint64(s.MaxQueryBuf()) },
+			func(n uint64) error { s.SetMaxQueryBuf(int64(n)); return nil }),
+	}
+}
+
+// Denied reports whether protected mode refuses a client connecting from
+// remote (Redis 7.0's clientAcceptHandler): protected mode is on, the
+// default user needs no password (noPass), and the client is not on
+// loopback. A listener bound to loopback only never sees such a client,
+// so this is the "listens beyond loopback" condition too. Addresses that
+// are not IP (a Unix socket) count as local, as in Redis.
+func (s *Settings) Denied(noPass bool, remote net.Addr) bool {
+	return s.ProtectedMode() && noPass && !isLocal(remote)
+}
+
+// isLocal reports whether a is a loopback address or not an IP address.
+func isLocal(a net.Addr) bool {
+	var ip net.IP
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		ip = a.IP
+	case *net.UDPAddr:
+		ip = a.IP
+	case *net.IPAddr:
+		ip = a.IP
+	case nil:
+		return true
+	default:
+		return a.Network() == "unix" || a.Network() == "unixgram" || a.Network() == "unixpacket"
+	}
+	return ip.IsLoopback()
 }
 
 // IdleTimeout is how long a client may stay idle (0 = forever).

@@ -83,6 +83,8 @@ threads = 3
 timeout = "1m30s"
 log_level = "DEBUG"
 proto_max_bulk_len = "1mb"
+protected_mode = false
+client_query_buffer_limit = "2mb"
 enable_debug_command = "Local"
 notify_keyspace_events = "KEA"
 backend = "bolt"
@@ -133,6 +135,7 @@ soft_seconds = 5
 		MaxMemoryPolicy:           "noeviction",
 		MaxMemorySamples:          5,
 		MaxMemoryEvictionTenacity: 10,
+		ClientQueryBufferLimit:    2 * MB,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got  %+v\nwant %+v", c, want)
@@ -320,6 +323,7 @@ func TestValidateRanges(t *testing.T) {
 		{"threads high", func(c *Config) { c.Threads = 1025 }, "threads"},
 		{"timeout", func(c *Config) { c.Timeout = -1 }, "timeout"},
 		{"bulk len", func(c *Config) { c.ProtoMaxBulkLen = MB - 1 }, "proto_max_bulk_len"},
+		{"query buffer", func(c *Config) { c.ClientQueryBufferLimit = MB - 1 }, "client_query_buffer_limit"},
 		{"bolt file", func(c *Config) { c.Bolt.File = "" }, "bolt.file"},
 		{"bolt sync", func(c *Config) { c.Bolt.Sync = "Always" }, "bolt.sync"},
 		{"mode", func(c *Config) { c.Persistence.Mode = "" }, "persistence.mode"},
@@ -373,10 +377,10 @@ func TestValidateNamesFileKeys(t *testing.T) {
 		}
 		seen[p.Key] = true
 	}
-	// Every key but bind and requirepass (any string) has a check that a
-	// zero Config fails.
+	// Every key but bind and requirepass (any string) and protected_mode
+	// (any boolean) has a check that a zero Config fails.
 	for key := range leaves {
-		if !seen[key] && key != "bind" && key != "requirepass" {
+		if !seen[key] && key != "bind" && key != "requirepass" && key != "protected_mode" {
 			t.Errorf("no problem reported for %s in a zero Config", key)
 		}
 	}

@@ -90,6 +90,8 @@ func New(cfg config.Config, o Options) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, configFile: o.ConfigFile, logger: o.Logger, clock: o.Clock, stopReq: make(chan struct{})}
 	s.settings = session.NewSettings(time.Duration(cfg.Timeout), int64(cfg.ProtoMaxBulkLen))
+	s.settings.SetProtectedMode(cfg.ProtectedMode)
+	s.settings.SetMaxQueryBuf(int64(cfg.ClientQueryBufferLimit))
 
 	for _, dir := range cfg.WriteDirs() {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -320,6 +322,9 @@ func (s *Server) registerParams(p *command.Params, configFile string) {
 	p.Register(command.MemoryParam("proto-max-bulk-len", uint64(config.MB), math.MaxInt64,
 		func() uint64 { return uint64(s.settings.MaxBulkLen()) },
 		func(n uint64) error { s.settings.SetMaxBulkLen(int64(n)); return nil }))
+	for _, prm := range s.settings.Params() {
+		p.Register(prm)
+	}
 }
 
 // applyMaxMemory sets the engine's maxmemory parameters (registered by the
