@@ -1,6 +1,7 @@
 package command
 
 import (
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -381,4 +382,52 @@ func (c *Ctx) waitPause(spec *Spec) {
 			}
 		}
 	}
+}
+
+// ClientInfo is the client's CLIENT LIST line (Redis's
+// catClientInfoString), for log lines about it.
+func (e *Engine) ClientInfo(cl *Client) string { return e.clientLine(cl) }
+
+// ClientMem is the memory a client's session holds, as CLIENT LIST shows
+// it: the request buffer's size and unparsed part, the arguments of the
+// command running, and the reply buffer's size and use.
+type ClientMem struct {
+	QueryBuf, QueryBufSize int // qbuf; qbuf + qbuf-free
+	ArgvMem                int // argv-mem
+	Out, OutSize           int // obl; the reply buffer's capacity
+}
+
+// clientMem is a client's ClientMem, published by its session for CLIENT
+// LIST on other connections. Safe for concurrent use.
+type clientMem struct {
+	qbuf, qbufSize, argv, out, outSize atomic.Int64
+}
+
+// SetMem publishes the memory the client's session holds now. Only the
+// client's session calls it, once per batch of requests it reads.
+func (cl *Client) SetMem(m ClientMem) {
+	cl.mem.qbuf.Store(int64(m.QueryBuf))
+	cl.mem.qbufSize.Store(int64(m.QueryBufSize))
+	cl.mem.argv.Store(int64(m.ArgvMem))
+	cl.mem.out.Store(int64(m.Out))
+	cl.mem.outSize.Store(int64(m.OutSize))
+}
+
+// memFields are CLIENT LIST's memory fields for cl, from "qbuf=" to
+// "tot-mem=N": what its session last published (SetMem; rbs is the reply
+// buffer's size) and what its outbox holds (oll blocks, omem bytes, as
+// Redis's reply list). tot-mem adds up the buffers: the request buffer,
+// the arguments, the reply buffer and the outbox.
+func memFields(cl *Client) string {
+	m := &cl.mem
+	qbuf, size, argv := m.qbuf.Load(), m.qbufSize.Load(), m.argv.Load()
+	out, outSize := m.out.Load(), m.outSize.Load()
+	ob := &cl.outbox
+	ob.mu.Lock()
+	oll, omem := int64(len(ob.chunks)), int64(ob.queued+ob.inflight)
+	ob.mu.Unlock()
+	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
+	return "qbuf=" + itoa(qbuf) + " qbuf-free=" + itoa(max(size-qbuf, 0)) + " argv-mem=" + itoa(argv) +
+		" multi-mem=0 rbs=" + itoa(outSize) + " rbp=0 obl=" + itoa(out) + " oll=" + itoa(oll) + " omem=" + itoa(omem) +
+		" tot-mem=" + itoa(size+argv+outSize+omem)
 }

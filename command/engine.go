@@ -372,6 +372,7 @@ type Client struct {
 	// unblock carries CLIENT UNBLOCK's request to the client's wait.
 	unblock chan unblockReason
 	noEvict atomic.Bool // CLIENT NO-EVICT
+	mem     clientMem   // the session's buffers, for CLIENT LIST (clientadmin.go)
 	monitor atomic.Bool // in MONITOR mode (monitor.go)
 	// replyMode and skipArmed are CLIENT REPLY's state; only the client's
 	// session touches them.

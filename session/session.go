@@ -30,6 +30,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"redpool/command"
@@ -51,6 +52,7 @@ type Settings struct {
 	maxBulkLen  atomic.Int64
 	maxQueryBuf atomic.Int64
 	protected   atomic.Bool
+	freed       atomic.Int64 // bytes sessions let go since TakeFreed
 }
 
 // DefaultMaxQueryBuf is Redis's client-query-buffer-limit default, 1 GB.
@@ -82,6 +84,19 @@ func (s *Settings) MaxQueryBuf() int64 { return s.maxQueryBuf.Load() }
 // SetMaxQueryBuf changes client-query-buffer-limit for the next read of
 // every session.
 func (s *Settings) SetMaxQueryBuf(n int64) { s.maxQueryBuf.Store(n) }
+
+// TakeFreed returns how many bytes of big buffers, and of the buffers of
+// clients that left, sessions let go since the last call: the server
+// returns memory to the operating system when that is much.
+func (s *Settings) TakeFreed() int64 { return s.freed.Swap(0) }
+
+// bigBuffer is the size from which a session notes a buffer it lets go
+// (Settings.TakeFreed).
+const bigBuffer = 1 << 20
+
+// sessionStack is about what a session's goroutine stack and state cost
+// beyond its buffers, noted as freed when it ends (Settings.TakeFreed).
+const sessionStack = 8 << 10
 
 // Params are the settings CONFIG GET/SET reach under Redis's names that
 // only sessions read: protected-mode and client-query-buffer-limit (with
@@ -148,7 +163,17 @@ type Session struct {
 	cmd    *command.Ctx
 	rd     *resp.Reader
 	src    source
-	bulk   int64
+	bulk   int64 // the limits rd has: proto-max-bulk-len
+	qbuf   int64 // and client-query-buffer-limit
+	// raw writes without blocking (writeNow) while the client's class has
+	// an output-buffer limit; nil where the connection has no descriptor.
+	raw syscall.RawConn
+	// stalled is set while what the socket did not take waits in the
+	// client's outbox (command.Engine.Stall): replies go there too, behind
+	// it, and the writer writes them, until the outbox is empty. stallMu
+	// orders the session's choice against the writer's ending it.
+	stallMu sync.Mutex
+	stalled atomic.Bool
 
 	// A batch of buffered commands: batch[i] is a slice of flat.
 	flat  [][]byte
@@ -189,11 +214,18 @@ func New(ctx context.Context, conn net.Conn, e *command.Engine, st *Settings, lo
 	}
 	s := &Session{conn: conn, engine: e, settings: st, logger: logger, ctx: ctx}
 	s.src.s = s
-	s.bulk = st.MaxBulkLen()
-	lim := resp.DefaultLimits()
-	lim.MaxBulkLen = s.bulk
-	s.rd = resp.NewReader(&s.src, lim)
+	s.rd = resp.NewReader(&s.src, s.limits())
+	s.raw = rawConn(conn)
 	return s
+}
+
+// limits are the request limits the settings hold now; they are noted so
+// that the session sees when CONFIG SET changes them.
+func (s *Session) limits() resp.Limits {
+	s.bulk, s.qbuf = s.settings.MaxBulkLen(), s.settings.MaxQueryBuf()
+	lim := resp.DefaultLimits()
+	lim.MaxBulkLen, lim.MaxQueryBuf = s.bulk, s.qbuf
+	return lim
 }
 
 // Serve runs the session until the client leaves, a protocol error, or
@@ -209,7 +241,11 @@ func (s *Session) Serve() {
 		}
 		s.cmd.WakePushed()
 		s.engine.Unregister(s.client)
+		// A write of the writer to a client that does not read (its
+		// output stalled) ends now: the connection closes anyway.
+		_ = s.conn.SetWriteDeadline(time.Now())
 		s.stopWriter()
+		s.settings.freed.Add(int64(s.rd.TakeReleased() + s.rd.BufSize() + cap(s.cmd.Out()) + sessionStack))
 		_ = s.conn.Close()
 	}()
 	s.loop()
@@ -217,11 +253,8 @@ func (s *Session) Serve() {
 
 func (s *Session) loop() {
 	for {
-		if n := s.settings.MaxBulkLen(); n != s.bulk {
-			s.bulk = n
-			lim := resp.DefaultLimits()
-			lim.MaxBulkLen = n
-			s.rd.SetLimits(lim)
+		if s.settings.MaxBulkLen() != s.bulk || s.settings.MaxQueryBuf() != s.qbuf {
+			s.rd.SetLimits(s.limits())
 		}
 		args, err := s.rd.ReadCommand()
 		if err != nil {
@@ -267,6 +300,14 @@ func (s *Session) loop() {
 
 // exec runs one command and reports whether the session goes on.
 func (s *Session) exec(args [][]byte) bool {
+	argv := 0
+	for _, a := range args {
+		argv += len(a)
+	}
+	s.client.SetMem(command.ClientMem{
+		QueryBuf: s.rd.Unparsed(), QueryBufSize: s.rd.BufSize(), ArgvMem: argv,
+		Out: len(s.cmd.Out()), OutSize: cap(s.cmd.Out()),
+	})
 	s.engine.Exec(s.cmd, args)
 	if s.engine.RepliesOverLimit(s.client, len(s.cmd.Out())) {
 		return false // closed without its replies, as Redis drops it
@@ -282,40 +323,76 @@ func (s *Session) exec(args [][]byte) bool {
 }
 
 // fail ends the session on a read error, replying first to a protocol
-// error as Redis does.
+// error as Redis does. A client over client-query-buffer-limit is closed
+// with no reply and Redis's warning.
 func (s *Session) fail(err error) {
 	var pe *resp.ProtocolError
-	if errors.As(err, &pe) {
+	switch {
+	case errors.As(err, &pe):
 		s.cmd.Error(err)
 		s.logger.Debug("protocol error", "client", s.client.Addr, "err", pe.Msg)
+	case errors.Is(err, resp.ErrQueryBufLimit):
+		s.logger.Warn("Closing client that reached max query buffer length: " + s.engine.ClientInfo(s.client) +
+			" (qbuf initial bytes: " + cRepr(s.rd.Peek(64)) + ")")
+		return
 	}
 	_ = s.Flush()
+}
+
+// cRepr quotes b as Redis's sdscatrepr does, for log lines.
+func cRepr(b []byte) string {
+	out := make([]byte, 0, len(b)+2)
+	out = append(out, '"')
+	for _, c := range b {
+		switch c {
+		case '\\', '"':
+			out = append(out, '\\', c)
+		case '\n':
+			out = append(out, '\\', 'n')
+		case '\r':
+			out = append(out, '\\', 'r')
+		case '\t':
+			out = append(out, '\\', 't')
+		case '\a':
+			out = append(out, '\\', 'a')
+		case '\b':
+			out = append(out, '\\', 'b')
+		default:
+			if c >= 0x20 && c < 0x7f {
+				out = append(out, c)
+			} else {
+				out = append(out, '\\', 'x', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
+			}
+		}
+	}
+	return string(append(out, '"'))
 }
 
 // Flush writes the replies produced so far, after waiting for the AOF to
 // make the writes they acknowledge durable. Part of command.Link.
 func (s *Session) Flush() error {
 	s.cmd.WakePushed() // the subscribers this batch published to
+	if s.stalled.Load() {
+		if done, err := s.flushStalled(); done {
+			return err
+		}
+	}
 	s.cmd.TakePushes()
 	out, pushes := s.cmd.Out(), s.cmd.Pushes()
 	if len(out) == 0 && len(pushes) == 0 {
 		return nil
 	}
-	if seq := s.cmd.LogSeq(); seq > 0 {
-		if err := s.engine.WaitDurable(seq); err != nil {
-			// Not durable: the writes are not acknowledged. Closing the
-			// connection without replying tells the client so.
-			s.logger.Warn("write not durable, closing client", "client", s.client.Addr, "err", err)
-			s.cmd.Reset()
-			_ = s.conn.Close()
-			return err
-		}
+	if err := s.durable(); err != nil {
+		return err
 	}
 	var n int
 	var err error
-	if len(pushes) == 0 {
+	switch {
+	case s.raw != nil && s.engine.OutputLimited(s.client):
+		n, err = s.writeOrStall(out, pushes)
+	case len(pushes) == 0:
 		n, err = s.conn.Write(out)
-	} else {
+	default:
 		// The replies, then the pushed frames, in one system call.
 		s.bufs = append(append(s.bufs[:0], out), pushes...)
 		var n64 int64
@@ -324,8 +401,89 @@ func (s *Session) Flush() error {
 		clear(s.bufs[:cap(s.bufs)])
 	}
 	s.client.CountNet(0, n)
+	if c := cap(s.cmd.Out()); c > bigBuffer {
+		s.settings.freed.Add(int64(c)) // Reset lets it go
+	}
 	s.cmd.Reset()
 	return err
+}
+
+// durable waits for the AOF to make the writes the replies in Out
+// acknowledge durable. If it cannot, the replies are dropped and the
+// connection closed: that tells the client they are not acknowledged.
+func (s *Session) durable() error {
+	seq := s.cmd.LogSeq()
+	if seq == 0 {
+		return nil
+	}
+	err := s.engine.WaitDurable(seq)
+	if err != nil {
+		s.logger.Warn("write not durable, closing client", "client", s.client.Addr, "err", err)
+		s.cmd.Reset()
+		_ = s.conn.Close()
+	}
+	return err
+}
+
+// errOutputLimit ends a session whose client went over its output-buffer
+// limit (the engine logged it and closed the connection).
+var errOutputLimit = errors.New("session: client over its output-buffer limit")
+
+// writeOrStall writes out, then the pushed frames, as far as the socket
+// takes them now, without blocking: the rest goes to the front of the
+// client's outbox for the writer (command.Engine.Stall), where it counts
+// against the client's output-buffer limit while the session goes on
+// reading, as Redis keeps unsent replies in the client's buffer. Used
+// while the client's class has a limit.
+func (s *Session) writeOrStall(out []byte, pushes [][]byte) (int, error) {
+	s.bufs = append(append(s.bufs[:0], out), pushes...)
+	defer clear(s.bufs[:cap(s.bufs)])
+	written := 0
+	for i, b := range s.bufs {
+		n, err := writeNow(s.raw, b)
+		written += n
+		if err != nil {
+			return written, err
+		}
+		if n == len(b) {
+			continue
+		}
+		s.bufs[i] = b[n:]
+		s.stallMu.Lock()
+		ok := s.engine.Stall(s.client, s.bufs[i:])
+		s.stalled.Store(ok) // only now may the writer write them
+		s.stallMu.Unlock()
+		if !ok {
+			return written, errOutputLimit
+		}
+		s.Wake()
+		break
+	}
+	return written, nil
+}
+
+// flushStalled queues the replies behind the output that waits in the
+// outbox, if it still waits: done is false if the writer wrote it all
+// meanwhile, and Flush writes as usual.
+func (s *Session) flushStalled() (done bool, err error) {
+	out := s.cmd.Out()
+	if len(out) == 0 {
+		return true, nil
+	}
+	if err := s.durable(); err != nil {
+		return true, err
+	}
+	s.stallMu.Lock()
+	defer s.stallMu.Unlock()
+	if !s.stalled.Load() {
+		return false, nil
+	}
+	ok := s.engine.Push(s.client, out)
+	s.cmd.Reset()
+	if !ok {
+		return true, errOutputLimit
+	}
+	return true, nil
 }
 
 // Context is done when the server shuts down. Part of command.Link.
@@ -377,7 +535,7 @@ func (s *Session) writePushes() {
 		// then carries them all, as Redis's one write per event loop.
 		runtime.Gosched()
 		s.writeMu.Lock()
-		if s.idle.Load() && s.client.HasPushes() {
+		if (s.idle.Load() || s.stalled.Load()) && s.client.HasPushes() {
 			frames := s.client.TakeFrames()
 			w.bufs = append(w.bufs[:0], frames...)
 			n, err := w.bufs.WriteTo(s.conn)
@@ -388,6 +546,13 @@ func (s *Session) writePushes() {
 				s.Kill() // the session's read ends too
 			}
 		}
+		if s.stalled.Load() {
+			s.stallMu.Lock()
+			if !s.client.HasPushes() {
+				s.stalled.Store(false) // all written: the session writes again
+			}
+			s.stallMu.Unlock()
+		}
 		s.writeMu.Unlock()
 	}
 }
@@ -396,7 +561,9 @@ func (s *Session) writePushes() {
 // calls it when it stops being idle. A writer that looks later sees it
 // busy and leaves the frames to the session's flush.
 func (s *Session) waitWriter() {
-	if s.writer.on.Load() {
+	// While output is stalled the writer writes it and the session
+	// writes nothing: it need not wait for a write that may take long.
+	if s.writer.on.Load() && !s.stalled.Load() {
 		s.writeMu.Lock()
 		s.writeMu.Unlock() //nolint:staticcheck // a barrier
 	}
@@ -520,8 +687,12 @@ func (r *source) Read(p []byte) (int, error) {
 		if s.closing.Load() {
 			return 0, io.EOF
 		}
+		s.client.SetMem(command.ClientMem{QueryBuf: s.rd.Unparsed(), QueryBufSize: s.rd.BufSize()})
+		if n := s.rd.TakeReleased(); n > 0 { // the buffer of a huge request
+			s.settings.freed.Add(int64(n))
+		}
 		s.idle.Store(true)
-		if s.client.HasPushes() { // pushed before the writer could see idle
+		if !s.stalled.Load() && s.client.HasPushes() { // pushed before the writer could see idle
 			s.idle.Store(false)
 			continue
 		}

@@ -154,8 +154,9 @@ func TestReaderTable(t *testing.T) {
 		{"eof waiting for dollar line", "*1\r\nfoo", Limits{}, nil, uEOF},
 
 		// Protocol errors, as in Redis's tests/unit/protocol.tcl.
-		{"out of range multibulk length", "*20000000\r\n", Limits{}, nil, proto("invalid multibulk length")},
-		{"multibulk over limit", "*1048577\r\n", Limits{}, nil, proto("invalid multibulk length")},
+		{"out of range multibulk length", "*99999999999\r\n", Limits{}, nil, proto("invalid multibulk length")},
+		{"multibulk over limit", "*2147483648\r\n", Limits{}, nil, proto("invalid multibulk length")},
+		{"multibulk INT_MAX", "*2147483647\r\n$1\r\na\r\n", Limits{}, nil, uEOF},
 		{"multibulk at limit", "*1048576\r\n", Limits{}, nil, uEOF},
 		{"non-number multibulk", "*abc\r\n", Limits{}, nil, proto("invalid multibulk length")},
 		{"empty multibulk", "*\r\n", Limits{}, nil, proto("invalid multibulk length")},
@@ -466,7 +467,7 @@ func TestReaderSetLimits(t *testing.T) {
 	if _, err := r.ReadCommand(); errMsg(err) != proto("invalid bulk length") {
 		t.Fatalf("err = %v", err)
 	}
-	if d := DefaultLimits(); d != (Limits{MaxBulkLen: 512 << 20, MaxMultibulkLen: 1 << 20, MaxInlineLen: 64 << 10}) {
+	if d := DefaultLimits(); d != (Limits{MaxBulkLen: 512 << 20, MaxMultibulkLen: 1<<31 - 1, MaxInlineLen: 64 << 10, MaxQueryBuf: 1 << 30}) {
 		t.Fatalf("DefaultLimits = %+v", d)
 	}
 }

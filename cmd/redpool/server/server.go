@@ -49,6 +49,7 @@ type Server struct {
 	engine     *command.Engine
 	pool       *pool.Server
 	settings   *session.Settings
+	memReturn  *memReturner // hands freed memory back to the OS (memreturn.go)
 
 	clock   backend.Clock
 	persist persistence
@@ -172,6 +173,7 @@ func New(cfg config.Config, o Options) (*Server, error) {
 			return nil, fmt.Errorf("metrics.listen: %w", err)
 		}
 	}
+	s.memReturn = startMemReturner(b, s.settings, time.Second)
 	return s, nil
 }
 
@@ -283,6 +285,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if errors.Is(err, pool.ErrServerClosed) {
 			err = nil
 		}
+		s.memReturn.stop()
 		s.shutErr = errors.Join(err, s.metrics.shutdown(ctx), s.closeStorage(ctx))
 	})
 	return s.shutErr
