@@ -58,7 +58,8 @@ rport=$(free_port)
 start_redis "$rport" --maxclients $((n + 100))
 rpid=${pids[-1]}
 pport=$(free_port)
-start_redpool "$pport" redpool "max_clients = $((n + 100))"
+# Without persistence, as the Redis beside it (no AOF, no RDB saves).
+start_redpool "$pport" redpool "max_clients = $((n + 100))" '[persistence]' 'mode = "none"'
 ppid=$last_pid
 
 echo "== $n idle clients: RSS MB before, with them, difference =="

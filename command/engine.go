@@ -141,6 +141,8 @@ type Engine struct {
 	metas func() commandMetas
 	mm    maxMemory // maxmemory.go
 	acl   aclUsers  // users, ACL LOG and AUTH (acl.go)
+	// clientEvict is maxmemory-clients and client eviction (clientadmin.go).
+	clientEvict clientEviction
 
 	dirty    atomic.Int64 // changes since start
 	conns    atomic.Int64
@@ -208,6 +210,7 @@ func NewEngine(o Options) (*Engine, error) {
 	runtime.ReadMemStats(&ms)
 	e.startupHeap = int64(ms.HeapAlloc)
 	e.initMaxMemory(e.startupHeap)
+	e.params.Register(e.clientEvict.param())
 	e.slowlog = newSlowlog()
 	e.latency = newLatency()
 	for _, p := range append(e.slowlog.params(), e.latency.params()...) {

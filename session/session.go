@@ -240,6 +240,7 @@ func (s *Session) Serve() {
 			s.logger.Error("panic serving client", "client", s.client.Addr, "panic", r, "stack", string(debug.Stack()))
 		}
 		s.cmd.WakePushed()
+		s.engine.SetClientMem(s.client, command.ClientMem{}) // out of the clients' total
 		s.engine.Unregister(s.client)
 		// A write of the writer to a client that does not read (its
 		// output stalled) ends now: the connection closes anyway.
@@ -304,7 +305,7 @@ func (s *Session) exec(args [][]byte) bool {
 	for _, a := range args {
 		argv += len(a)
 	}
-	s.client.SetMem(command.ClientMem{
+	s.engine.SetClientMem(s.client, command.ClientMem{
 		QueryBuf: s.rd.Unparsed(), QueryBufSize: s.rd.BufSize(), ArgvMem: argv,
 		Out: len(s.cmd.Out()), OutSize: cap(s.cmd.Out()),
 	})
@@ -687,7 +688,7 @@ func (r *source) Read(p []byte) (int, error) {
 		if s.closing.Load() {
 			return 0, io.EOF
 		}
-		s.client.SetMem(command.ClientMem{QueryBuf: s.rd.Unparsed(), QueryBufSize: s.rd.BufSize()})
+		s.engine.SetClientMem(s.client, command.ClientMem{QueryBuf: s.rd.Unparsed(), QueryBufSize: s.rd.BufSize()})
 		if n := s.rd.TakeReleased(); n > 0 { // the buffer of a huge request
 			s.settings.freed.Add(int64(n))
 		}

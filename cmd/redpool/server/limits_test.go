@@ -282,3 +282,47 @@ func TestClientListMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestClientEviction: over maxmemory-clients, the client using the most
+// memory (here, half of a 4 MB argument in its request buffer) is
+// evicted, logged and counted in evicted_clients, as in Redis 7.0; a
+// client with CLIENT NO-EVICT on is spared. maxmemory-clients takes
+// Redis's values and errors.
+func TestClientEviction(t *testing.T) {
+	s := servertest.Start(t)
+	admin := servertest.Dial(t, s.Addr)
+	for _, tc := range []struct{ set, reply, get string }{
+		{"10%", "+OK\r\n", "10%"},
+		{"101%", "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - percentage argument must be less or equal to 100\r\n", "10%"},
+		{"-1", "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - argument must be a memory or percent value\r\n", "10%"},
+		{"1.5%", "-ERR CONFIG SET failed (possibly related to argument 'maxmemory-clients') - argument must be a memory or percent value\r\n", "10%"},
+		{"0%", "+OK\r\n", "0"},
+		{"1mb", "+OK\r\n", "1048576"},
+	} {
+		admin.Expect(tc.reply, "CONFIG", "SET", "maxmemory-clients", tc.set)
+		admin.Expect("*2\r\n$17\r\nmaxmemory-clients\r\n$"+strconv.Itoa(len(tc.get))+"\r\n"+tc.get+"\r\n", "CONFIG", "GET", "maxmemory-clients")
+	}
+	admin.Expect("+OK\r\n", "CLIENT", "NO-EVICT", "on")
+
+	sendHalf := func(c *servertest.Conn) {
+		c.Write("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + strconv.Itoa(4<<20) + "\r\n" + strings.Repeat("x", 2<<20))
+	}
+	spared := servertest.Dial(t, s.Addr)
+	spared.Expect("+OK\r\n", "CLIENT", "NO-EVICT", "on")
+	big := servertest.Dial(t, s.Addr)
+	sendHalf(big)
+	big.ExpectClosed()
+	if got := infoField(t, admin, "stats", "evicted_clients"); got != "1" {
+		t.Errorf("evicted_clients = %s, want 1", got)
+	}
+	// The spared client holds as much and stays.
+	sendHalf(spared)
+	spared.Write(strings.Repeat("x", 2<<20) + "\r\n")
+	spared.Expect("+OK\r\n")
+	spared.Expect("+PONG\r\n", "PING")
+	admin.Expect("+OK\r\n", "CONFIG", "SET", "maxmemory-clients", "0")
+	admin.Expect("+OK\r\n", "CONFIG", "RESETSTAT")
+	if got := infoField(t, admin, "stats", "evicted_clients"); got != "0" {
+		t.Errorf("evicted_clients after RESETSTAT = %s", got)
+	}
+}
