@@ -40,6 +40,7 @@ idle() {
 # GET and DEL of a 100 MB value, then the peak RSS over the three.
 bigvalue() {
   local port=$1 pid=$2 out
+  sleep 1.5 # what the last test freed goes back first
   out="$(mb "$(rss_kb "$pid")")"
   echo 5 >"/proc/$pid/clear_refs" 2>/dev/null || true # resets VmHWM, the peak
   head -c 100000000 /dev/zero | tr '\0' 'x' | redis-cli -p "$port" -x SET big >/dev/null

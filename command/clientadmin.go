@@ -389,9 +389,12 @@ func (c *Ctx) waitPause(spec *Spec) {
 	}
 }
 
-// ClientInfo is the client's CLIENT LIST line (Redis's
-// catClientInfoString), for log lines about it.
-func (e *Engine) ClientInfo(cl *Client) string { return e.clientLine(cl) }
+// LogQueryBufLimit logs, as Redis does, that cl is closed for going over
+// client-query-buffer-limit; initial is the start of its pending input.
+func (e *Engine) LogQueryBufLimit(cl *Client, initial []byte) {
+	e.logger.Warn("Closing client that reached max query buffer length: " + e.clientLine(cl) +
+		" (qbuf initial bytes: " + string(appendRepr(nil, initial)) + ")")
+}
 
 // ClientMem is the memory a client's session holds, as CLIENT LIST shows
 // it: the request buffer's size and unparsed part, the arguments of the
@@ -407,7 +410,7 @@ type ClientMem struct {
 // use.
 type clientMem struct {
 	qbuf, qbufSize, argv, out, outSize atomic.Int64
-	tot                                atomic.Int64 // what it adds to clientEviction.total
+	tot                                atomic.Int64 // its buffers, what it adds to clientEviction.total
 }
 
 // SetClientMem publishes the memory cl's session holds now, and evicts
@@ -421,9 +424,14 @@ func (e *Engine) SetClientMem(cl *Client, m ClientMem) {
 	cm.argv.Store(int64(m.ArgvMem))
 	cm.out.Store(int64(m.Out))
 	cm.outSize.Store(int64(m.OutSize))
-	tot := int64(m.QueryBufSize + m.ArgvMem + m.OutSize)
+	// The total counts the buffers, which change seldom, so that the
+	// shared counter is not written on every request.
+	tot := int64(m.QueryBufSize + m.OutSize)
 	ev := &e.clientEvict
-	ev.total.Add(tot - cm.tot.Swap(tot))
+	if old := cm.tot.Load(); old != tot {
+		cm.tot.Store(tot)
+		ev.total.Add(tot - old)
+	}
 	if lim := ev.limitBytes(e.mm.limit.Load()); lim > 0 && ev.total.Load() > lim {
 		e.evictClients(lim)
 	}

@@ -333,40 +333,10 @@ func (s *Session) fail(err error) {
 		s.cmd.Error(err)
 		s.logger.Debug("protocol error", "client", s.client.Addr, "err", pe.Msg)
 	case errors.Is(err, resp.ErrQueryBufLimit):
-		s.logger.Warn("Closing client that reached max query buffer length: " + s.engine.ClientInfo(s.client) +
-			" (qbuf initial bytes: " + cRepr(s.rd.Peek(64)) + ")")
+		s.engine.LogQueryBufLimit(s.client, s.rd.Peek(64))
 		return
 	}
 	_ = s.Flush()
-}
-
-// cRepr quotes b as Redis's sdscatrepr does, for log lines.
-func cRepr(b []byte) string {
-	out := make([]byte, 0, len(b)+2)
-	out = append(out, '"')
-	for _, c := range b {
-		switch c {
-		case '\\', '"':
-			out = append(out, '\\', c)
-		case '\n':
-			out = append(out, '\\', 'n')
-		case '\r':
-			out = append(out, '\\', 'r')
-		case '\t':
-			out = append(out, '\\', 't')
-		case '\a':
-			out = append(out, '\\', 'a')
-		case '\b':
-			out = append(out, '\\', 'b')
-		default:
-			if c >= 0x20 && c < 0x7f {
-				out = append(out, c)
-			} else {
-				out = append(out, '\\', 'x', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
-			}
-		}
-	}
-	return string(append(out, '"'))
 }
 
 // Flush writes the replies produced so far, after waiting for the AOF to
