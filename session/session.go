@@ -658,7 +658,9 @@ func (r *source) Read(p []byte) (int, error) {
 		if s.closing.Load() {
 			return 0, io.EOF
 		}
-		s.engine.SetClientMem(s.client, command.ClientMem{QueryBuf: s.rd.Unparsed(), QueryBufSize: s.rd.BufSize()})
+		s.engine.SetClientMem(s.client, command.ClientMem{
+			QueryBuf: s.rd.Unparsed(), QueryBufSize: s.rd.BufSize(), OutSize: cap(s.cmd.Out()),
+		})
 		if n := s.rd.TakeReleased(); n > 0 { // the buffer of a huge request
 			s.settings.freed.Add(int64(n))
 		}
