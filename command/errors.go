@@ -250,27 +250,28 @@ func BadConfigValue(name, value []byte, why string) Error {
 // "... - ", byte for byte as Redis 7.0 gives them. Those ending in "%d"
 // or "%s" are formats.
 const (
-	ReasonImmutable  = "can't set immutable config"
-	ReasonProtected  = "can't set protected config"
-	ReasonDuplicate  = "duplicate parameter"
-	ReasonNotInteger = "argument couldn't be parsed into an integer"
-	ReasonNotMemory  = "argument must be a memory value"
-	// maxmemory-clients (a memory value or a percentage of maxmemory).
-	ReasonNotMemoryOrPercent = "argument must be a memory or percent value"
-	ReasonPercentOver100     = "percentage argument must be less or equal to 100"
-	ReasonNotYesNo           = "argument must be 'yes' or 'no'"
-	ReasonRange              = "argument must be between %d and %d inclusive"
-	ReasonEnum               = "argument(s) must be one of the following: %s"
-	ReasonEventClass         = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
-	ReasonBufLimitArgs       = "Wrong number of arguments in buffer limit configuration."
-	ReasonPercentiles        = "Invalid latency-tracking-info-percentiles parameters"
-	ReasonPercentRange       = "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
-	ReasonBufLimitClass      = "Invalid client class specified in buffer limit configuration."
-	ReasonBufLimitValue      = "Error in hard, soft or soft_seconds setting in buffer limit configuration."
-	ReasonTooManyClients     = "The operating system is not able to handle the specified number of clients, try with %d"
+	ReasonImmutable      = "can't set immutable config"
+	ReasonProtected      = "can't set protected config"
+	ReasonDuplicate      = "duplicate parameter"
+	ReasonNotInteger     = "argument couldn't be parsed into an integer"
+	ReasonNotMemory      = "argument must be a memory value"
+	ReasonNotYesNo       = "argument must be 'yes' or 'no'"
+	ReasonRange          = "argument must be between %d and %d inclusive"
+	ReasonEnum           = "argument(s) must be one of the following: %s"
+	ReasonEventClass     = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
+	ReasonBufLimitArgs   = "Wrong number of arguments in buffer limit configuration."
+	ReasonPercentiles    = "Invalid latency-tracking-info-percentiles parameters"
+	ReasonPercentRange   = "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+	ReasonBufLimitClass  = "Invalid client class specified in buffer limit configuration."
+	ReasonBufLimitValue  = "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+	ReasonTooManyClients = "The operating system is not able to handle the specified number of clients, try with %d"
 	// ReasonNoEvictor is redpool's own: CONFIG SET maxmemory on a backend
 	// that cannot evict (bolt).
 	ReasonNoEvictor = "maxmemory is not supported by this backend (its data is on disk)"
+
+	// maxmemory-clients: a memory value or a percentage of maxmemory.
+	ReasonNotMemoryOrPercent = "argument must be a memory or percent value"
+	ReasonPercentOver100     = "percentage argument must be less or equal to 100"
 )
 
 // ProtocolError is the reply to malformed RESP before the connection closes.
