@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"regexp"
@@ -12,8 +13,26 @@ import (
 	"testing"
 	"time"
 
+	"redpool/cmd/redpool/config"
+	"redpool/cmd/redpool/server"
 	"redpool/cmd/redpool/server/servertest"
 )
+
+// startLogged starts a server whose log goes to a file; logged reads it.
+func startLogged(t *testing.T) (s *servertest.Server, logged func() string) {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = servertest.Start(t, func(_ *config.Config, o *server.Options) {
+		o.Logger = slog.New(slog.NewTextHandler(f, nil))
+	})
+	return s, func() string {
+		b, _ := os.ReadFile(f.Name())
+		return string(b)
+	}
+}
 
 // pipelineGets writes GETs of key to c, up to total bytes of requests or
 // until a write fails (the server closed the connection), never reading.
@@ -51,7 +70,7 @@ func pingLatency(t *testing.T, c *servertest.Conn, n int) time.Duration {
 // before the gigabyte is sent; RSS stays bounded, and another client gets
 // its PONGs meanwhile.
 func TestOutputLimitPipelineNoRead(t *testing.T) {
-	s := servertest.Start(t)
+	s, logged := startLogged(t)
 	admin := servertest.Dial(t, s.Addr)
 	admin.Expect("+OK\r\n", "SET", "k", strings.Repeat("v", 10<<10))
 	admin.Expect("+OK\r\n", "CONFIG", "SET", "client-output-buffer-limit", "normal 32mb 0 0")
@@ -99,6 +118,9 @@ wait:
 	if worst > 2*time.Second {
 		t.Errorf("a PING took %v while the client was pipelining", worst)
 	}
+	if !strings.Contains(logged(), "scheduled to be closed ASAP for overcoming of output buffer limits.") {
+		t.Errorf("no output-buffer log line in %q", logged())
+	}
 	// The server is fine and the limit is reported as set.
 	admin.Expect("*2\r\n$26\r\nclient-output-buffer-limit\r\n$74\r\nnormal 33554432 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60\r\n",
 		"CONFIG", "GET", "client-output-buffer-limit")
@@ -138,7 +160,7 @@ func TestNoOutputLimitPipelineNoRead(t *testing.T) {
 // (Redis's "Closing client that reached max query buffer length").
 func TestQueryBufferLimit(t *testing.T) {
 	r := servertest.StartRedis(t)
-	s := servertest.Start(t)
+	s, logged := startLogged(t)
 	for name, addr := range map[string]string{"redis": r.Addr, "redpool": s.Addr} {
 		admin := servertest.Dial(t, addr)
 		admin.Expect("+OK\r\n", "CONFIG", "SET", "client-query-buffer-limit", "1mb")
@@ -160,6 +182,10 @@ func TestQueryBufferLimit(t *testing.T) {
 		got, rerr := io.ReadAll(conn)
 		if len(got) != 0 || (rerr != nil && !isReset(rerr)) {
 			t.Errorf("%s: got %q, %v; want the connection closed without a reply", name, got, rerr)
+		}
+		if name == "redpool" && !strings.Contains(logged(), `Closing client that reached max query buffer length: id=`) ||
+			name == "redpool" && !strings.Contains(logged(), `(qbuf initial bytes: \"xxxxxxxx`) {
+			t.Errorf("no query buffer log line in %q", logged())
 		}
 		// Within the limit all is well.
 		admin.Expect("+OK\r\n", "SET", "small", strings.Repeat("y", 512<<10))
@@ -289,7 +315,7 @@ func TestClientListMemory(t *testing.T) {
 // client with CLIENT NO-EVICT on is spared. maxmemory-clients takes
 // Redis's values and errors.
 func TestClientEviction(t *testing.T) {
-	s := servertest.Start(t)
+	s, logged := startLogged(t)
 	admin := servertest.Dial(t, s.Addr)
 	for _, tc := range []struct{ set, reply, get string }{
 		{"10%", "+OK\r\n", "10%"},
@@ -314,6 +340,9 @@ func TestClientEviction(t *testing.T) {
 	big.ExpectClosed()
 	if got := infoField(t, admin, "stats", "evicted_clients"); got != "1" {
 		t.Errorf("evicted_clients = %s, want 1", got)
+	}
+	if !strings.Contains(logged(), "Evicting client: id=") {
+		t.Errorf("no eviction log line in %q", logged())
 	}
 	// The spared client holds as much and stays.
 	sendHalf(spared)
