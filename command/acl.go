@@ -655,6 +655,11 @@ func (a *aclUsers) authRequired() bool {
 	return !d.nopass || !d.enabled
 }
 
+// DefaultUserNoPass reports whether the default user needs no password
+// (nopass), which is when protected mode refuses clients from beyond
+// loopback (Redis's clientAcceptHandler). Safe for concurrent use.
+func (e *Engine) DefaultUserNoPass() bool { return e.acl.def.load().nopass }
+
 // setUser applies rules to the user name, creating it if needed; nothing
 // changes if a rule fails.
 func (a *aclUsers) setUser(name string, rules []string) (*userRef, *aclUser, error) {

@@ -1,6 +1,12 @@
 package command
 
 import (
+	"cmp"
+	"errors"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -174,8 +180,8 @@ func (c *Ctx) applyReplyMode(mark int) {
 	}
 }
 
-// clientNoEvict is CLIENT NO-EVICT ON|OFF. redpool evicts no clients yet;
-// the flag is kept for when it does.
+// clientNoEvict is CLIENT NO-EVICT ON|OFF: whether client eviction
+// (maxmemory-clients) spares the client.
 func clientNoEvict(c *Ctx) error {
 	switch v := c.Args[2]; {
 	case equalFold(v, "on"):
@@ -381,4 +387,167 @@ func (c *Ctx) waitPause(spec *Spec) {
 			}
 		}
 	}
+}
+
+// LogQueryBufLimit logs, as Redis does, that cl is closed for going over
+// client-query-buffer-limit; initial is the start of its pending input.
+func (e *Engine) LogQueryBufLimit(cl *Client, initial []byte) {
+	e.logger.Warn("Closing client that reached max query buffer length: " + e.clientLine(cl) +
+		" (qbuf initial bytes: " + string(appendRepr(nil, initial)) + ")")
+}
+
+// ClientMem is the memory a client's session holds, as CLIENT LIST shows
+// it: the request buffer's size and unparsed part, the arguments of the
+// command running, and the reply buffer's size and use.
+type ClientMem struct {
+	QueryBuf, QueryBufSize int // qbuf; qbuf + qbuf-free
+	ArgvMem                int // argv-mem
+	Out, OutSize           int // obl; the reply buffer's capacity
+}
+
+// clientMem is a client's ClientMem, published by its session for CLIENT
+// LIST on other connections and for client eviction. Safe for concurrent
+// use.
+type clientMem struct {
+	qbuf, qbufSize, argv, out, outSize atomic.Int64
+	tot                                atomic.Int64 // its buffers, what it adds to clientEviction.total
+}
+
+// SetClientMem publishes the memory cl's session holds now, and evicts
+// clients if the clients' memory is over maxmemory-clients. Only cl's
+// session calls it: once per request, once before it waits for input,
+// and with a zero ClientMem when it ends.
+func (e *Engine) SetClientMem(cl *Client, m ClientMem) {
+	cm := &cl.mem
+	cm.qbuf.Store(int64(m.QueryBuf))
+	cm.qbufSize.Store(int64(m.QueryBufSize))
+	cm.argv.Store(int64(m.ArgvMem))
+	cm.out.Store(int64(m.Out))
+	cm.outSize.Store(int64(m.OutSize))
+	// The total counts the buffers, which change seldom, so that the
+	// shared counter is not written on every request.
+	tot := int64(m.QueryBufSize + m.OutSize)
+	ev := &e.clientEvict
+	if old := cm.tot.Load(); old != tot {
+		cm.tot.Store(tot)
+		ev.total.Add(tot - old)
+	}
+	if lim := ev.limitBytes(e.mm.limit.Load()); lim > 0 && ev.total.Load() > lim {
+		e.evictClients(lim)
+	}
+}
+
+// clientEviction is Redis 7.0's client eviction: maxmemory-clients and
+// the clients' memory. Safe for concurrent use.
+type clientEviction struct {
+	// limit is maxmemory-clients: bytes, or, when negative, minus a
+	// percentage of maxmemory; 0 is no limit.
+	limit   atomic.Int64
+	total   atomic.Int64 // the clients' buffers, as their sessions publish them
+	evicted atomic.Int64 // INFO evicted_clients
+	mu      sync.Mutex   // one eviction pass at a time
+	// lastPass is when the last pass ended still over the limit (clients
+	// with NO-EVICT on hold the memory): the next waits evictRetry.
+	lastPass atomic.Int64
+}
+
+// evictRetry is how long after a pass that could not get under the limit
+// the next may run, so that clients spared by NO-EVICT do not make every
+// request walk the clients.
+const evictRetry = 10 * time.Millisecond
+
+// limitBytes is the limit in bytes with maxmemory at maxmemory (0: none).
+func (ev *clientEviction) limitBytes(maxmemory uint64) int64 {
+	l := ev.limit.Load()
+	if l >= 0 {
+		return l
+	}
+	return int64(maxmemory / 100 * uint64(-l))
+}
+
+// evictClients closes the clients using the most memory until what the
+// others use is within lim, as Redis's evictClients: clients with CLIENT
+// NO-EVICT on are spared. Each is logged and counted (evicted_clients).
+func (e *Engine) evictClients(lim int64) {
+	ev := &e.clientEvict
+	if last := ev.lastPass.Load(); last != 0 && time.Since(time.Unix(0, last)) < evictRetry {
+		return
+	}
+	if !ev.mu.TryLock() {
+		return // another client is evicting
+	}
+	defer ev.mu.Unlock()
+	total := ev.total.Load()
+	victims := e.clientsWhere(func(cl *Client) bool { return !cl.noEvict.Load() && cl.mem.tot.Load() > 0 })
+	slices.SortFunc(victims, func(a, b *Client) int { return cmp.Compare(b.mem.tot.Load(), a.mem.tot.Load()) })
+	for _, cl := range victims {
+		if total <= lim {
+			ev.lastPass.Store(0)
+			return
+		}
+		total -= cl.mem.tot.Load()
+		ev.evicted.Add(1)
+		e.logger.Info("Evicting client: " + e.clientLine(cl))
+		cl.outbox.mu.Lock()
+		link := cl.outbox.link
+		cl.outbox.mu.Unlock()
+		if link != nil {
+			link.Kill()
+		}
+	}
+	if total > lim {
+		ev.lastPass.Store(time.Now().UnixNano())
+	}
+}
+
+// param is maxmemory-clients for CONFIG: a memory value, or a percentage
+// of maxmemory from 0% to 100%, as Redis 7.0 takes it.
+func (ev *clientEviction) param() Param {
+	return Param{
+		Name: "maxmemory-clients",
+		Get: func() string {
+			if l := ev.limit.Load(); l < 0 {
+				return strconv.FormatInt(-l, 10) + "%"
+			}
+			return strconv.FormatInt(ev.limit.Load(), 10)
+		},
+		Set: func(v string) error {
+			if p, ok := strings.CutSuffix(v, "%"); ok {
+				n, ok := parseCInt(p)
+				switch {
+				case !ok || n < 0:
+					return errors.New(ReasonNotMemoryOrPercent)
+				case n > 100:
+					return errors.New(ReasonPercentOver100)
+				}
+				ev.limit.Store(-n)
+				return nil
+			}
+			n, ok := ParseMemory(v)
+			if !ok || n > math.MaxInt64 {
+				return errors.New(ReasonNotMemoryOrPercent)
+			}
+			ev.limit.Store(int64(n))
+			return nil
+		},
+	}
+}
+
+// memFields are CLIENT LIST's memory fields for cl, from "qbuf=" to
+// "tot-mem=N": what its session last published (SetMem; rbs is the reply
+// buffer's size) and what its outbox holds (oll blocks, omem bytes, as
+// Redis's reply list). tot-mem adds up the buffers: the request buffer,
+// the arguments, the reply buffer and the outbox.
+func memFields(cl *Client) string {
+	m := &cl.mem
+	qbuf, size, argv := m.qbuf.Load(), m.qbufSize.Load(), m.argv.Load()
+	out, outSize := m.out.Load(), m.outSize.Load()
+	ob := &cl.outbox
+	ob.mu.Lock()
+	oll, omem := int64(len(ob.chunks)), int64(ob.queued+ob.inflight)
+	ob.mu.Unlock()
+	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
+	return "qbuf=" + itoa(qbuf) + " qbuf-free=" + itoa(max(size-qbuf, 0)) + " argv-mem=" + itoa(argv) +
+		" multi-mem=0 rbs=" + itoa(outSize) + " rbp=0 obl=" + itoa(out) + " oll=" + itoa(oll) + " omem=" + itoa(omem) +
+		" tot-mem=" + itoa(size+argv+outSize+omem)
 }

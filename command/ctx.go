@@ -67,7 +67,7 @@ type Ctx struct {
 
 // NewCtx returns a context for a session of client on e.
 func (e *Engine) NewCtx(client *Client, link Link) *Ctx {
-	c := &Ctx{e: e, Client: client, Link: link, out: make([]byte, 0, 16*1024)}
+	c := &Ctx{e: e, Client: client, Link: link} // out grows with the first replies: an idle client holds none
 	c.runTxFn, c.atomFn, c.execFn = c.runTx, c.runAtomic, c.execQueued
 	if link != nil {
 		client.link.Store(&link)

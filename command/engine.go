@@ -145,6 +145,8 @@ type Engine struct {
 	acl   aclUsers  // users, ACL LOG and AUTH (acl.go)
 	// streams is stream-node-max-bytes/-entries (streams.go).
 	streams streamConfig
+	// clientEvict is maxmemory-clients and client eviction (clientadmin.go).
+	clientEvict clientEviction
 
 	dirty    atomic.Int64 // changes since start
 	conns    atomic.Int64
@@ -220,6 +222,7 @@ func NewEngine(o Options) (*Engine, error) {
 	runtime.ReadMemStats(&ms)
 	e.startupHeap = int64(ms.HeapAlloc)
 	e.initMaxMemory(e.startupHeap)
+	e.params.Register(e.clientEvict.param())
 	e.slowlog = newSlowlog()
 	e.latency = newLatency()
 	for _, p := range append(e.slowlog.params(), e.latency.params()...) {
@@ -388,6 +391,7 @@ type Client struct {
 	// unblock carries CLIENT UNBLOCK's request to the client's wait.
 	unblock chan unblockReason
 	noEvict atomic.Bool // CLIENT NO-EVICT
+	mem     clientMem   // the session's buffers, for CLIENT LIST (clientadmin.go)
 	monitor atomic.Bool // in MONITOR mode (monitor.go)
 	// replicaSynced: the client is a replica that asked for a sync
 	// (replication.go); its connection carries the stream.

@@ -269,6 +269,10 @@ const (
 	// ReasonNoEvictor is redpool's own: CONFIG SET maxmemory on a backend
 	// that cannot evict (bolt).
 	ReasonNoEvictor = "maxmemory is not supported by this backend (its data is on disk)"
+
+	// maxmemory-clients: a memory value or a percentage of maxmemory.
+	ReasonNotMemoryOrPercent = "argument must be a memory or percent value"
+	ReasonPercentOver100     = "percentage argument must be less or equal to 100"
 )
 
 // ProtocolError is the reply to malformed RESP before the connection closes.
@@ -559,3 +563,8 @@ func ACLDryRunNoCommand(name []byte) Error {
 
 // ACLLoadError is ACL LOAD's reply listing the file's problems.
 func ACLLoadError(text string) Error { return Error("ERR " + sanitize(text)) }
+
+// Protected mode (Redis's clientAcceptHandler): a client from beyond
+// loopback while the default user has no password gets this and is
+// closed.
+const ErrProtectedMode Error = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."

@@ -291,7 +291,7 @@ func (e *Engine) infoStats(now time.Time, expired int64) [][2]string {
 		{"expired_time_cap_reached_count", "0"},
 		{"expire_cycle_cpu_milliseconds", "0"},
 		{"evicted_keys", fmtInt(e.mm.evicted.Load())},
-		{"evicted_clients", "0"},
+		{"evicted_clients", fmtInt(e.clientEvict.evicted.Load())},
 		{"total_eviction_exceeded_time", "0"},
 		{"current_eviction_exceeded_time", "0"},
 		{"keyspace_hits", "0"},

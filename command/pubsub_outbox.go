@@ -204,6 +204,53 @@ func (e *Engine) RepliesOverLimit(cl *Client, pending int) bool {
 	return over
 }
 
+// OutputLimited reports whether cl's class has an output-buffer limit:
+// its session must then not block writing to a client that does not read,
+// but keep what the socket does not take (Stall) and go on reading, so
+// that the limit can see the client's output grow, as in Redis.
+func (e *Engine) OutputLimited(cl *Client) bool {
+	lim := e.outputLimits.forClass(cl.outputClass())
+	return lim.Hard != 0 || lim.Soft != 0
+}
+
+// Stall queues rest, the unwritten end of what the session was writing
+// (a reply cut short by a full socket, then whole blocks), at the front
+// of cl's outbox, before any frame pushed meanwhile: the session's writer
+// writes it first. From then on the session queues its replies with Push
+// until the outbox is empty. It reports false, as Push does, if cl is
+// over its limit and dropped. Only cl's session calls it.
+func (e *Engine) Stall(cl *Client, rest [][]byte) bool {
+	ob := &cl.outbox
+	lim := e.outputLimits.forClass(cl.outputClass())
+	ob.mu.Lock()
+	if ob.dropped {
+		ob.mu.Unlock()
+		return false
+	}
+	n := 0
+	front := make([][]byte, 0, len(rest)+len(ob.chunks))
+	for _, b := range rest {
+		if len(b) > 0 {
+			front = append(front, append([]byte(nil), b...))
+			n += len(b)
+		}
+	}
+	ob.chunks = append(front, ob.chunks...)
+	ob.queued += n
+	if lim.exceeded(ob, ob.queued+ob.inflight, e.clock) {
+		link := ob.dropLocked()
+		ob.mu.Unlock()
+		e.logDropped(cl)
+		if link != nil {
+			link.Kill()
+		}
+		return false
+	}
+	ob.pending.Store(len(ob.chunks) > 0)
+	ob.mu.Unlock()
+	return true
+}
+
 // WakePushed wakes the sessions of the clients that the commands run on c
 // since the last call queued frames for (PUBLISH): one wake-up per
 // subscriber per batch of commands, as Redis writes to each client once

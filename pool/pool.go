@@ -230,6 +230,10 @@ func (s *Server) handle(conn net.Conn) {
 	s.mu.Unlock()
 	err := s.workers.Submit(func() {
 		defer s.forget(sess)
+		if s.settings.Denied(s.engine.DefaultUserNoPass(), conn.RemoteAddr()) {
+			s.deny(conn)
+			return
+		}
 		sess.Serve()
 	})
 	if err == nil {
@@ -250,6 +254,16 @@ func (s *Server) handle(conn net.Conn) {
 func (s *Server) reject(conn net.Conn) {
 	_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
 	_, _ = conn.Write(resp.AppendError(nil, string(command.ErrMaxClients)))
+	_ = conn.Close()
+}
+
+// deny turns conn away in protected mode, as Redis does (and counts it
+// as a rejected connection): the DENIED error, then close. It runs on
+// the client's worker, so a client that does not read holds up no one.
+func (s *Server) deny(conn net.Conn) {
+	s.engine.CountRejected()
+	_ = conn.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = conn.Write(resp.AppendError(nil, string(command.ErrProtectedMode)))
 	_ = conn.Close()
 }
 

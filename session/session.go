@@ -23,12 +23,14 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"redpool/command"
@@ -48,14 +50,92 @@ const maxBatch = 32
 type Settings struct {
 	idleTimeout atomic.Int64 // nanoseconds; 0 = never
 	maxBulkLen  atomic.Int64
+	maxQueryBuf atomic.Int64
+	protected   atomic.Bool
+	freed       atomic.Int64 // bytes sessions let go since TakeFreed
 }
 
-// NewSettings returns settings with the given idle timeout and bulk limit.
+// DefaultMaxQueryBuf is Redis's client-query-buffer-limit default, 1 GB.
+const DefaultMaxQueryBuf = 1 << 30
+
+// NewSettings returns settings with the given idle timeout and bulk
+// limit; protected mode is on and the query buffer limit is
+// DefaultMaxQueryBuf, as in Redis.
 func NewSettings(idle time.Duration, maxBulkLen int64) *Settings {
 	s := &Settings{}
 	s.SetIdleTimeout(idle)
 	s.SetMaxBulkLen(maxBulkLen)
+	s.SetMaxQueryBuf(DefaultMaxQueryBuf)
+	s.SetProtectedMode(true)
 	return s
+}
+
+// ProtectedMode is Redis's protected-mode: while the default user has no
+// password, clients from beyond loopback are refused (Denied).
+func (s *Settings) ProtectedMode() bool { return s.protected.Load() }
+
+// SetProtectedMode changes protected-mode for the next connections.
+func (s *Settings) SetProtectedMode(on bool) { s.protected.Store(on) }
+
+// MaxQueryBuf is client-query-buffer-limit: a client whose unparsed
+// input grows past it is closed.
+func (s *Settings) MaxQueryBuf() int64 { return s.maxQueryBuf.Load() }
+
+// SetMaxQueryBuf changes client-query-buffer-limit for the next read of
+// every session.
+func (s *Settings) SetMaxQueryBuf(n int64) { s.maxQueryBuf.Store(n) }
+
+// TakeFreed returns how many bytes of big buffers, and of the buffers of
+// clients that left, sessions let go since the last call: the server
+// returns memory to the operating system when that is much.
+func (s *Settings) TakeFreed() int64 { return s.freed.Swap(0) }
+
+// bigBuffer is the size from which a session notes a buffer it lets go
+// (Settings.TakeFreed).
+const bigBuffer = 1 << 20
+
+// sessionStack is about what a session's goroutine stack and state cost
+// beyond its buffers, noted as freed when it ends (Settings.TakeFreed).
+const sessionStack = 8 << 10
+
+// Params are the settings CONFIG GET/SET reach under Redis's names that
+// only sessions read: protected-mode and client-query-buffer-limit (with
+// Redis's bounds).
+func (s *Settings) Params() []command.Param {
+	return []command.Param{
+		command.BoolParam("protected-mode", &s.protected),
+		command.MemoryParam("client-query-buffer-limit", 1<<20, math.MaxInt64,
+			func() uint64 { return uint64(s.MaxQueryBuf()) },
+			func(n uint64) error { s.SetMaxQueryBuf(int64(n)); return nil }),
+	}
+}
+
+// Denied reports whether protected mode refuses a client connecting from
+// remote (Redis 7.0's clientAcceptHandler): protected mode is on, the
+// default user needs no password (noPass), and the client is not on
+// loopback. A listener bound to loopback only never sees such a client,
+// so this is the "listens beyond loopback" condition too. Addresses that
+// are not IP (a Unix socket) count as local, as in Redis.
+func (s *Settings) Denied(noPass bool, remote net.Addr) bool {
+	return s.ProtectedMode() && noPass && !isLocal(remote)
+}
+
+// isLocal reports whether a is a loopback address or not an IP address.
+func isLocal(a net.Addr) bool {
+	var ip net.IP
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		ip = a.IP
+	case *net.UDPAddr:
+		ip = a.IP
+	case *net.IPAddr:
+		ip = a.IP
+	case nil:
+		return true
+	default:
+		return a.Network() == "unix" || a.Network() == "unixgram" || a.Network() == "unixpacket"
+	}
+	return ip.IsLoopback()
 }
 
 // IdleTimeout is how long a client may stay idle (0 = forever).
@@ -83,7 +163,17 @@ type Session struct {
 	cmd    *command.Ctx
 	rd     *resp.Reader
 	src    source
-	bulk   int64
+	bulk   int64 // the limits rd has: proto-max-bulk-len
+	qbuf   int64 // and client-query-buffer-limit
+	// raw writes without blocking (writeNow) while the client's class has
+	// an output-buffer limit; nil where the connection has no descriptor.
+	raw syscall.RawConn
+	// stalled is set while what the socket did not take waits in the
+	// client's outbox (command.Engine.Stall): replies go there too, behind
+	// it, and the writer writes them, until the outbox is empty. stallMu
+	// orders the session's choice against the writer's ending it.
+	stallMu sync.Mutex
+	stalled atomic.Bool
 
 	// A batch of buffered commands: batch[i] is a slice of flat.
 	flat  [][]byte
@@ -124,11 +214,18 @@ func New(ctx context.Context, conn net.Conn, e *command.Engine, st *Settings, lo
 	}
 	s := &Session{conn: conn, engine: e, settings: st, logger: logger, ctx: ctx}
 	s.src.s = s
-	s.bulk = st.MaxBulkLen()
-	lim := resp.DefaultLimits()
-	lim.MaxBulkLen = s.bulk
-	s.rd = resp.NewReader(&s.src, lim)
+	s.rd = resp.NewReader(&s.src, s.limits())
+	s.raw = rawConn(conn)
 	return s
+}
+
+// limits are the request limits the settings hold now; they are noted so
+// that the session sees when CONFIG SET changes them.
+func (s *Session) limits() resp.Limits {
+	s.bulk, s.qbuf = s.settings.MaxBulkLen(), s.settings.MaxQueryBuf()
+	lim := resp.DefaultLimits()
+	lim.MaxBulkLen, lim.MaxQueryBuf = s.bulk, s.qbuf
+	return lim
 }
 
 // Serve runs the session until the client leaves, a protocol error, or
@@ -143,8 +240,13 @@ func (s *Session) Serve() {
 			s.logger.Error("panic serving client", "client", s.client.Addr, "panic", r, "stack", string(debug.Stack()))
 		}
 		s.cmd.WakePushed()
+		s.engine.SetClientMem(s.client, command.ClientMem{}) // out of the clients' total
 		s.engine.Unregister(s.client)
+		// A write of the writer to a client that does not read (its
+		// output stalled) ends now: the connection closes anyway.
+		_ = s.conn.SetWriteDeadline(time.Now())
 		s.stopWriter()
+		s.settings.freed.Add(int64(s.rd.TakeReleased() + s.rd.BufSize() + cap(s.cmd.Out()) + sessionStack))
 		_ = s.conn.Close()
 	}()
 	s.loop()
@@ -152,11 +254,8 @@ func (s *Session) Serve() {
 
 func (s *Session) loop() {
 	for {
-		if n := s.settings.MaxBulkLen(); n != s.bulk {
-			s.bulk = n
-			lim := resp.DefaultLimits()
-			lim.MaxBulkLen = n
-			s.rd.SetLimits(lim)
+		if s.settings.MaxBulkLen() != s.bulk || s.settings.MaxQueryBuf() != s.qbuf {
+			s.rd.SetLimits(s.limits())
 		}
 		args, err := s.rd.ReadCommand()
 		if err != nil {
@@ -202,6 +301,14 @@ func (s *Session) loop() {
 
 // exec runs one command and reports whether the session goes on.
 func (s *Session) exec(args [][]byte) bool {
+	argv := 0
+	for _, a := range args {
+		argv += len(a)
+	}
+	s.engine.SetClientMem(s.client, command.ClientMem{
+		QueryBuf: s.rd.Unparsed(), QueryBufSize: s.rd.BufSize(), ArgvMem: argv,
+		Out: len(s.cmd.Out()), OutSize: cap(s.cmd.Out()),
+	})
 	s.engine.Exec(s.cmd, args)
 	if s.engine.RepliesOverLimit(s.client, len(s.cmd.Out())) {
 		return false // closed without its replies, as Redis drops it
@@ -217,12 +324,17 @@ func (s *Session) exec(args [][]byte) bool {
 }
 
 // fail ends the session on a read error, replying first to a protocol
-// error as Redis does.
+// error as Redis does. A client over client-query-buffer-limit is closed
+// with no reply and Redis's warning.
 func (s *Session) fail(err error) {
 	var pe *resp.ProtocolError
-	if errors.As(err, &pe) {
+	switch {
+	case errors.As(err, &pe):
 		s.cmd.Error(err)
 		s.logger.Debug("protocol error", "client", s.client.Addr, "err", pe.Msg)
+	case errors.Is(err, resp.ErrQueryBufLimit):
+		s.engine.LogQueryBufLimit(s.client, s.rd.Peek(64))
+		return
 	}
 	_ = s.Flush()
 }
@@ -231,26 +343,27 @@ func (s *Session) fail(err error) {
 // make the writes they acknowledge durable. Part of command.Link.
 func (s *Session) Flush() error {
 	s.cmd.WakePushed() // the subscribers this batch published to
+	if s.stalled.Load() {
+		if done, err := s.flushStalled(); done {
+			return err
+		}
+	}
 	s.cmd.TakePushes()
 	out, pushes := s.cmd.Out(), s.cmd.Pushes()
 	if len(out) == 0 && len(pushes) == 0 {
 		return nil
 	}
-	if seq := s.cmd.LogSeq(); seq > 0 {
-		if err := s.engine.WaitDurable(seq); err != nil {
-			// Not durable: the writes are not acknowledged. Closing the
-			// connection without replying tells the client so.
-			s.logger.Warn("write not durable, closing client", "client", s.client.Addr, "err", err)
-			s.cmd.Reset()
-			_ = s.conn.Close()
-			return err
-		}
+	if err := s.durable(); err != nil {
+		return err
 	}
 	var n int
 	var err error
-	if len(pushes) == 0 {
+	switch {
+	case s.raw != nil && s.engine.OutputLimited(s.client):
+		n, err = s.writeOrStall(out, pushes)
+	case len(pushes) == 0:
 		n, err = s.conn.Write(out)
-	} else {
+	default:
 		// The replies, then the pushed frames, in one system call.
 		s.bufs = append(append(s.bufs[:0], out), pushes...)
 		var n64 int64
@@ -259,6 +372,9 @@ func (s *Session) Flush() error {
 		clear(s.bufs[:cap(s.bufs)])
 	}
 	s.client.CountNet(0, n)
+	if c := cap(s.cmd.Out()); c > bigBuffer {
+		s.settings.freed.Add(int64(c)) // Reset lets it go
+	}
 	s.cmd.Reset()
 	return err
 }
@@ -270,6 +386,84 @@ func (s *Session) Detach() (io.Writer, error) {
 		return nil, err
 	}
 	return s.conn, nil
+}
+
+// durable waits for the AOF to make the writes the replies in Out
+// acknowledge durable. If it cannot, the replies are dropped and the
+// connection closed: that tells the client they are not acknowledged.
+func (s *Session) durable() error {
+	seq := s.cmd.LogSeq()
+	if seq == 0 {
+		return nil
+	}
+	err := s.engine.WaitDurable(seq)
+	if err != nil {
+		s.logger.Warn("write not durable, closing client", "client", s.client.Addr, "err", err)
+		s.cmd.Reset()
+		_ = s.conn.Close()
+	}
+	return err
+}
+
+// errOutputLimit ends a session whose client went over its output-buffer
+// limit (the engine logged it and closed the connection).
+var errOutputLimit = errors.New("session: client over its output-buffer limit")
+
+// writeOrStall writes out, then the pushed frames, as far as the socket
+// takes them now, without blocking: the rest goes to the front of the
+// client's outbox for the writer (command.Engine.Stall), where it counts
+// against the client's output-buffer limit while the session goes on
+// reading, as Redis keeps unsent replies in the client's buffer. Used
+// while the client's class has a limit.
+func (s *Session) writeOrStall(out []byte, pushes [][]byte) (int, error) {
+	s.bufs = append(append(s.bufs[:0], out), pushes...)
+	defer clear(s.bufs[:cap(s.bufs)])
+	written := 0
+	for i, b := range s.bufs {
+		n, err := writeNow(s.raw, b)
+		written += n
+		if err != nil {
+			return written, err
+		}
+		if n == len(b) {
+			continue
+		}
+		s.bufs[i] = b[n:]
+		s.stallMu.Lock()
+		ok := s.engine.Stall(s.client, s.bufs[i:])
+		s.stalled.Store(ok) // only now may the writer write them
+		s.stallMu.Unlock()
+		if !ok {
+			return written, errOutputLimit
+		}
+		s.Wake()
+		break
+	}
+	return written, nil
+}
+
+// flushStalled queues the replies behind the output that waits in the
+// outbox, if it still waits: done is false if the writer wrote it all
+// meanwhile, and Flush writes as usual.
+func (s *Session) flushStalled() (done bool, err error) {
+	out := s.cmd.Out()
+	if len(out) == 0 {
+		return true, nil
+	}
+	if err := s.durable(); err != nil {
+		return true, err
+	}
+	s.stallMu.Lock()
+	defer s.stallMu.Unlock()
+	if !s.stalled.Load() {
+		return false, nil
+	}
+	ok := s.engine.Push(s.client, out)
+	s.cmd.Reset()
+	if !ok {
+		return true, errOutputLimit
+	}
+	return true, nil
 }
 
 // Context is done when the server shuts down. Part of command.Link.
@@ -321,7 +515,7 @@ func (s *Session) writePushes() {
 		// then carries them all, as Redis's one write per event loop.
 		runtime.Gosched()
 		s.writeMu.Lock()
-		if s.idle.Load() && s.client.HasPushes() {
+		if (s.idle.Load() || s.stalled.Load()) && s.client.HasPushes() {
 			frames := s.client.TakeFrames()
 			w.bufs = append(w.bufs[:0], frames...)
 			n, err := w.bufs.WriteTo(s.conn)
@@ -332,6 +526,13 @@ func (s *Session) writePushes() {
 				s.Kill() // the session's read ends too
 			}
 		}
+		if s.stalled.Load() {
+			s.stallMu.Lock()
+			if !s.client.HasPushes() {
+				s.stalled.Store(false) // all written: the session writes again
+			}
+			s.stallMu.Unlock()
+		}
 		s.writeMu.Unlock()
 	}
 }
@@ -340,7 +541,9 @@ func (s *Session) writePushes() {
 // calls it when it stops being idle. A writer that looks later sees it
 // busy and leaves the frames to the session's flush.
 func (s *Session) waitWriter() {
-	if s.writer.on.Load() {
+	// While output is stalled the writer writes it and the session
+	// writes nothing: it need not wait for a write that may take long.
+	if s.writer.on.Load() && !s.stalled.Load() {
 		s.writeMu.Lock()
 		s.writeMu.Unlock() //nolint:staticcheck // a barrier
 	}
@@ -464,8 +667,14 @@ func (r *source) Read(p []byte) (int, error) {
 		if s.closing.Load() {
 			return 0, io.EOF
 		}
+		s.engine.SetClientMem(s.client, command.ClientMem{
+			QueryBuf: s.rd.Unparsed(), QueryBufSize: s.rd.BufSize(), OutSize: cap(s.cmd.Out()),
+		})
+		if n := s.rd.TakeReleased(); n > 0 { // the buffer of a huge request
+			s.settings.freed.Add(int64(n))
+		}
 		s.idle.Store(true)
-		if s.client.HasPushes() { // pushed before the writer could see idle
+		if !s.stalled.Load() && s.client.HasPushes() { // pushed before the writer could see idle
 			s.idle.Store(false)
 			continue
 		}

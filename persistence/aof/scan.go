@@ -3,6 +3,7 @@ package aof
 import (
 	"errors"
 	"io"
+	"math"
 
 	"redpool/session/resp"
 )
@@ -11,9 +12,9 @@ import (
 // largest string value.
 const DefaultMaxBulkLen = 512 * 1024 * 1024
 
-// maxArgs bounds the arguments of one record. Clients are held to Redis's
-// 1M (resp.DefaultLimits), so a longer record is not ours.
-const maxArgs = 1024 * 1024
+// maxArgs bounds the arguments of one record. Clients are held to Redis
+// 7.0's INT_MAX (resp.DefaultLimits), so a longer record is not ours.
+const maxArgs = math.MaxInt32
 
 // Scan reads the records of one log file from rd and calls fn, if not nil,
 // with each command and the byte offset where its record starts; argv
@@ -34,7 +35,7 @@ func Scan(rd io.Reader, maxBulkLen int64, fn func(off int64, argv [][]byte) erro
 	}
 	st := &startTracker{r: rd}
 	st.expect(0)
-	rr := resp.NewReader(st, resp.Limits{MaxBulkLen: maxBulkLen, MaxMultibulkLen: maxArgs})
+	rr := resp.NewReader(st, resp.Limits{MaxBulkLen: maxBulkLen, MaxMultibulkLen: maxArgs, MaxQueryBuf: math.MaxInt64})
 	var start int64
 	for {
 		argv, err := rr.ReadCommand()

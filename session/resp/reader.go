@@ -8,7 +8,11 @@ import (
 )
 
 const (
-	// defaultBufSize is the size of a Reader's buffer in steady state.
+	// minBufSize is the size of a Reader's buffer at its first read: an
+	// idle client, or one that sends a command at a time, needs no more.
+	minBufSize = 1024
+	// defaultBufSize is the size a Reader's buffer grows to, doubling,
+	// when its reads keep filling it (a client that pipelines).
 	defaultBufSize = 16 * 1024
 	// maxRetainBufSize is the largest buffer a Reader keeps between
 	// commands; a bigger one (grown for a huge command) is replaced by a
@@ -33,19 +37,32 @@ var errNegativeRead = errors.New("resp: reader returned invalid count from Read"
 
 // Limits bound what a Reader accepts (Redis's defaults).
 type Limits struct {
-	MaxBulkLen      int64 // proto-max-bulk-len, default 512*1024*1024
-	MaxMultibulkLen int64 // default 1024*1024
-	MaxInlineLen    int   // default 64*1024
+	MaxBulkLen int64 // proto-max-bulk-len, default 512*1024*1024
+	// MaxMultibulkLen is the largest argument count, default INT_MAX as in
+	// Redis 7.0. Memory for the arguments grows as they arrive, never from
+	// the declared count.
+	MaxMultibulkLen int64
+	MaxInlineLen    int // default 64*1024
+	// MaxQueryBuf is client-query-buffer-limit, default 1 GB: input not
+	// parsed yet (the command in progress, past its complete arguments,
+	// and what follows it) beyond it ends the Reader with
+	// ErrQueryBufLimit.
+	MaxQueryBuf int64
 }
 
 // DefaultLimits returns Redis's default limits.
 func DefaultLimits() Limits {
 	return Limits{
 		MaxBulkLen:      512 * 1024 * 1024,
-		MaxMultibulkLen: 1024 * 1024,
+		MaxMultibulkLen: math.MaxInt32,
 		MaxInlineLen:    64 * 1024,
+		MaxQueryBuf:     1 << 30,
 	}
 }
+
+// ErrQueryBufLimit is returned when a client's unparsed input grows past
+// Limits.MaxQueryBuf. Redis closes such a client without a reply.
+var ErrQueryBufLimit = errors.New("resp: client-query-buffer-limit reached")
 
 // withDefaults replaces zero or negative fields with the default values.
 func (l Limits) withDefaults() Limits {
@@ -58,6 +75,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxInlineLen <= 0 {
 		l.MaxInlineLen = d.MaxInlineLen
+	}
+	if l.MaxQueryBuf <= 0 {
+		l.MaxQueryBuf = d.MaxQueryBuf
 	}
 	return l
 }
@@ -104,8 +124,13 @@ type Reader struct {
 	rd  io.Reader
 	lim Limits
 
-	buf  []byte // buf[r:w] is buffered and not yet consumed
+	buf  []byte // buf[r:w] is buffered and not yet consumed; nil before the first read
 	r, w int
+	// released counts the bytes of big buffers let go since TakeReleased.
+	released int
+	// full: the last read filled the buffer, so more input is likely
+	// waiting; the next fill doubles the buffer, up to defaultBufSize.
+	full bool
 
 	// State of the command in progress. Positions are relative to r so
 	// that compacting or growing buf does not invalidate them.
@@ -128,7 +153,6 @@ func NewReader(rd io.Reader, lim Limits) *Reader {
 	return &Reader{
 		rd:   rd,
 		lim:  lim.withDefaults(),
-		buf:  make([]byte, defaultBufSize),
 		bulk: -1,
 	}
 }
@@ -144,6 +168,30 @@ func (r *Reader) Offset() int64 { return r.off }
 
 // Buffered reports how many bytes are buffered but not yet consumed.
 func (r *Reader) Buffered() int { return r.w - r.r }
+
+// BufSize is the size of the Reader's buffer (CLIENT LIST qbuf plus
+// qbuf-free).
+func (r *Reader) BufSize() int { return len(r.buf) }
+
+// TakeReleased returns how many bytes of buffers grown for huge commands
+// the Reader let go since the last call, for the caller to have that
+// memory returned to the operating system.
+func (r *Reader) TakeReleased() int {
+	n := r.released
+	r.released = 0
+	return n
+}
+
+// Unparsed is how much buffered input is not parsed yet: what
+// client-query-buffer-limit bounds (Redis's querybuf, CLIENT LIST qbuf).
+func (r *Reader) Unparsed() int { return r.w - r.r - r.pos }
+
+// Peek returns up to n bytes of the unparsed input, for a log line; the
+// slice aliases the buffer until the next call.
+func (r *Reader) Peek(n int) []byte {
+	b := r.buf[r.r+r.pos : r.w]
+	return b[:min(n, len(b))]
+}
 
 // ReadCommand returns the next command's arguments. The returned slice
 // is reused and its elements alias the Reader's buffer: both stay valid
@@ -199,6 +247,7 @@ func (r *Reader) reclaim() {
 		r.r, r.w = 0, 0
 	}
 	if len(r.buf) > maxRetainBufSize && r.w-r.r <= defaultBufSize/2 {
+		r.released += len(r.buf)
 		nb := make([]byte, defaultBufSize)
 		r.w = copy(nb, r.buf[r.r:r.w])
 		r.r = 0
@@ -358,24 +407,31 @@ func (r *Reader) fill() error {
 		}
 		return err
 	}
+	if int64(r.Unparsed()) > r.lim.MaxQueryBuf {
+		return ErrQueryBufLimit
+	}
 	if r.r > 0 {
 		r.w = copy(r.buf, r.buf[r.r:r.w])
 		r.r = 0
 	}
-	if r.w == len(r.buf) {
+	switch {
+	case len(r.buf) == 0:
+		r.buf = make([]byte, minBufSize)
+	case r.w == len(r.buf):
 		size := 2 * len(r.buf)
 		if r.inMulti && r.bulk >= 0 && r.bulk < int64(size-r.pos-2) {
 			size = r.pos + int(r.bulk) + 2 // exactly what the pending bulk needs
 		}
-		nb := make([]byte, size)
-		copy(nb, r.buf[:r.w])
-		r.buf = nb
+		r.grow(size)
+	case r.full && len(r.buf) < defaultBufSize:
+		r.grow(2 * len(r.buf))
 	}
 	for range maxEmptyReads {
 		n, err := r.rd.Read(r.buf[r.w:])
 		if n < 0 || n > len(r.buf)-r.w {
 			return errNegativeRead
 		}
+		r.full = n == len(r.buf)-r.w
 		r.w += n
 		if err != nil {
 			if n > 0 {
@@ -392,6 +448,13 @@ func (r *Reader) fill() error {
 		}
 	}
 	return io.ErrNoProgress
+}
+
+// grow replaces the buffer with one of size bytes holding its content.
+func (r *Reader) grow(size int) {
+	nb := make([]byte, size)
+	copy(nb, r.buf[:r.w])
+	r.buf = nb
 }
 
 // ParseInt parses a decimal integer with the rules of Redis's string2ll:

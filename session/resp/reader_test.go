@@ -154,8 +154,9 @@ func TestReaderTable(t *testing.T) {
 		{"eof waiting for dollar line", "*1\r\nfoo", Limits{}, nil, uEOF},
 
 		// Protocol errors, as in Redis's tests/unit/protocol.tcl.
-		{"out of range multibulk length", "*20000000\r\n", Limits{}, nil, proto("invalid multibulk length")},
-		{"multibulk over limit", "*1048577\r\n", Limits{}, nil, proto("invalid multibulk length")},
+		{"out of range multibulk length", "*99999999999\r\n", Limits{}, nil, proto("invalid multibulk length")},
+		{"multibulk over limit", "*2147483648\r\n", Limits{}, nil, proto("invalid multibulk length")},
+		{"multibulk INT_MAX", "*2147483647\r\n$1\r\na\r\n", Limits{}, nil, uEOF},
 		{"multibulk at limit", "*1048576\r\n", Limits{}, nil, uEOF},
 		{"non-number multibulk", "*abc\r\n", Limits{}, nil, proto("invalid multibulk length")},
 		{"empty multibulk", "*\r\n", Limits{}, nil, proto("invalid multibulk length")},
@@ -466,7 +467,7 @@ func TestReaderSetLimits(t *testing.T) {
 	if _, err := r.ReadCommand(); errMsg(err) != proto("invalid bulk length") {
 		t.Fatalf("err = %v", err)
 	}
-	if d := DefaultLimits(); d != (Limits{MaxBulkLen: 512 << 20, MaxMultibulkLen: 1 << 20, MaxInlineLen: 64 << 10}) {
+	if d := DefaultLimits(); d != (Limits{MaxBulkLen: 512 << 20, MaxMultibulkLen: 1<<31 - 1, MaxInlineLen: 64 << 10, MaxQueryBuf: 1 << 30}) {
 		t.Fatalf("DefaultLimits = %+v", d)
 	}
 }
@@ -621,5 +622,66 @@ func TestParseInt(t *testing.T) {
 		if n != tt.n || ok != tt.ok {
 			t.Errorf("ParseInt(%q) = %d, %v; want %d, %v", tt.in, n, ok, tt.n, tt.ok)
 		}
+	}
+}
+
+// TestReaderBufferGrowth: a Reader holds no buffer before its first read
+// and 1 KB after a small command (an idle client costs little); reads
+// that keep filling the buffer double it up to 16 KB (a pipelining
+// client); a huge command's buffer is let go after it and counted for
+// TakeReleased.
+func TestReaderBufferGrowth(t *testing.T) {
+	r := NewReader(strings.NewReader("PING\r\n"), Limits{})
+	if r.BufSize() != 0 {
+		t.Fatalf("buffer of %d bytes before any read", r.BufSize())
+	}
+	if _, err := r.ReadCommand(); err != nil {
+		t.Fatal(err)
+	}
+	if r.BufSize() != minBufSize {
+		t.Fatalf("buffer of %d bytes after PING, want %d", r.BufSize(), minBufSize)
+	}
+
+	pipeline := strings.Repeat("*1\r\n$4\r\nPING\r\n", 10000)
+	r = NewReader(strings.NewReader(pipeline), Limits{})
+	for range 10000 {
+		if _, err := r.ReadCommand(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r.BufSize() != defaultBufSize {
+		t.Fatalf("buffer of %d bytes after a pipeline, want %d", r.BufSize(), defaultBufSize)
+	}
+
+	big := "*2\r\n$3\r\nSET\r\n$200000\r\n" + strings.Repeat("x", 200000) + "\r\nPING\r\n"
+	r = NewReader(strings.NewReader(big), Limits{})
+	if _, err := r.ReadCommand(); err != nil {
+		t.Fatal(err)
+	}
+	grown := r.BufSize()
+	if _, err := r.ReadCommand(); err != nil {
+		t.Fatal(err)
+	}
+	if r.BufSize() != defaultBufSize || r.TakeReleased() != grown || r.TakeReleased() != 0 {
+		t.Fatalf("after a 200 KB command: buffer %d (was %d)", r.BufSize(), grown)
+	}
+}
+
+// TestReaderQueryBufLimit: unparsed input beyond MaxQueryBuf ends the
+// Reader with ErrQueryBufLimit; the arguments already parsed do not
+// count, as in Redis, where they have left the query buffer.
+func TestReaderQueryBufLimit(t *testing.T) {
+	lim := Limits{MaxQueryBuf: 1000}
+	r := NewReader(strings.NewReader("*2\r\n$3\r\nSET\r\n$5000\r\n"+strings.Repeat("x", 5000)), lim)
+	if _, err := r.ReadCommand(); !errors.Is(err, ErrQueryBufLimit) {
+		t.Fatalf("err = %v, want ErrQueryBufLimit", err)
+	}
+	if n := r.Unparsed(); n <= 1000 {
+		t.Fatalf("Unparsed = %d at the limit", n)
+	}
+	args := "*3\r\n$3\r\nSET\r\n$900\r\n" + strings.Repeat("k", 900) + "\r\n$900\r\n" + strings.Repeat("v", 900) + "\r\n"
+	r = NewReader(iotest.OneByteReader(strings.NewReader(args)), lim)
+	if _, err := r.ReadCommand(); err != nil {
+		t.Fatalf("two 900-byte arguments with a 1000-byte limit: %v", err)
 	}
 }

@@ -46,7 +46,7 @@ func TestReadReply(t *testing.T) {
 		{"$536870913\r\n", "error: Protocol error: invalid bulk length"},
 		{"$3\r\nfooXY", "error: Protocol error: bulk reply not terminated by CRLF"},
 		{"*-2\r\n", "error: Protocol error: invalid multibulk length"},
-		{"*1048577\r\n", "error: Protocol error: invalid multibulk length"},
+		{"*2147483648\r\n", "error: Protocol error: invalid multibulk length"},
 		{strings.Repeat("*1\r\n", 600) + ":1\r\n", "error: Protocol error: reply nested too deeply"},
 		// RESP3
 		{"_\r\n", "(nil)"},

@@ -42,6 +42,8 @@ func TestEncodeConfigRoundTrip(t *testing.T) {
 		MaxMemorySamples:          7,
 		MaxMemoryEvictionTenacity: 50,
 		RequirePass:               `pass "with" quotes`,
+		ProtectedMode:             false, // the default is true
+		ClientQueryBufferLimit:    3 * config.MB,
 		ACL:                       config.ACL{Users: config.ACLUsers{{Name: "alice", Rules: "on >secret ~cache:* +@read"}}},
 		ReplicaOf:                 "10.0.0.1 6380",
 		MasterAuth:                `pw "quoted"`,

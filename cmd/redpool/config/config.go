@@ -45,7 +45,15 @@ type Config struct {
 
 	// RequirePass is requirepass: the default user's password ("" = none).
 	RequirePass string
-	ACL         ACL // [acl]
+	// ProtectedMode is protected_mode, Redis's protected-mode: while the
+	// default user has no password, clients from beyond loopback are
+	// refused.
+	ProtectedMode bool
+	// ClientQueryBufferLimit is client_query_buffer_limit, Redis's
+	// client-query-buffer-limit: a client whose unparsed input grows past
+	// it is closed.
+	ClientQueryBufferLimit Size
+	ACL                    ACL // [acl]
 
 	// Replication: Redis's replicaof, masterauth, masteruser and
 	// repl-backlog-size.
@@ -181,6 +189,8 @@ func Default() Config {
 		MaxMemorySamples:          5,
 		MaxMemoryEvictionTenacity: 10,
 		RequirePass:               "", // no password: every client is the default user
+		ProtectedMode:             true,
+		ClientQueryBufferLimit:    GB,
 		ACL:                       ACL{File: "", Users: nil},
 		ReplicaOf:                 "", // a primary
 		MasterAuth:                "",

@@ -83,6 +83,8 @@ threads = 3
 timeout = "1m30s"
 log_level = "DEBUG"
 proto_max_bulk_len = "1mb"
+protected_mode = false
+client_query_buffer_limit = "2mb"
 enable_debug_command = "Local"
 notify_keyspace_events = "KEA"
 replicaof = "10.0.0.1 6380"
@@ -153,6 +155,7 @@ ciphers = "ECDHE-RSA-AES256-GCM-SHA384"
 		MasterAuth:                "pw",
 		MasterUser:                "u",
 		ReplBacklogSize:           2 * MB,
+		ClientQueryBufferLimit:    2 * MB,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got  %+v\nwant %+v", c, want)
@@ -340,6 +343,7 @@ func TestValidateRanges(t *testing.T) {
 		{"threads high", func(c *Config) { c.Threads = 1025 }, "threads"},
 		{"timeout", func(c *Config) { c.Timeout = -1 }, "timeout"},
 		{"bulk len", func(c *Config) { c.ProtoMaxBulkLen = MB - 1 }, "proto_max_bulk_len"},
+		{"query buffer", func(c *Config) { c.ClientQueryBufferLimit = MB - 1 }, "client_query_buffer_limit"},
 		{"bolt file", func(c *Config) { c.Bolt.File = "" }, "bolt.file"},
 		{"bolt sync", func(c *Config) { c.Bolt.Sync = "Always" }, "bolt.sync"},
 		{"mode", func(c *Config) { c.Persistence.Mode = "" }, "persistence.mode"},
@@ -395,11 +399,12 @@ func TestValidateNamesFileKeys(t *testing.T) {
 		}
 		seen[p.Key] = true
 	}
-	// Every key but bind and the passwords (any string) has a check that
-	// a zero Config fails; tls.ca_cert_dir's is tls.ca_cert_file's (one of
-	// them is needed).
+	// Every key but bind and the passwords (any string) and
+	// protected_mode (any boolean) has a check that a zero Config fails;
+	// tls.ca_cert_dir's is tls.ca_cert_file's (one of them is needed).
 	for key := range leaves {
-		if !seen[key] && key != "bind" && key != "requirepass" && key != "masterauth" && key != "masteruser" && key != "tls.ca_cert_dir" {
+		if !seen[key] && key != "bind" && key != "requirepass" && key != "masterauth" && key != "masteruser" &&
+			key != "tls.ca_cert_dir" && key != "protected_mode" {
 			t.Errorf("no problem reported for %s in a zero Config", key)
 		}
 	}

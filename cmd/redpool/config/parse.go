@@ -107,6 +107,8 @@ func (c *Config) leaves() map[string]leaf {
 		"maxmemory_samples":                  {&c.MaxMemorySamples, integer},
 		"maxmemory_eviction_tenacity":        {&c.MaxMemoryEvictionTenacity, integer},
 		"requirepass":                        {&c.RequirePass, str},
+		"protected_mode":                     {&c.ProtectedMode, "a boolean"},
+		"client_query_buffer_limit":          {&c.ClientQueryBufferLimit, size},
 		"acl.file":                           {&c.ACL.File, str},
 		"acl.user":                           {&c.ACL.Users, "[[acl.user]] tables with name and rules"},
 		"replicaof":                          {&c.ReplicaOf, str},

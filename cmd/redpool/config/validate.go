@@ -111,6 +111,9 @@ func (c Config) Validate() error {
 	if c.ProtoMaxBulkLen < MB {
 		add("proto_max_bulk_len", "%s bytes is too small (want at least 1mb)", c.ProtoMaxBulkLen)
 	}
+	if c.ClientQueryBufferLimit < MB {
+		add("client_query_buffer_limit", "%s bytes is too small (want at least 1mb)", c.ClientQueryBufferLimit)
+	}
 	if strings.Trim(c.NotifyKeyspaceEvents, keyspaceEventClasses) != "" {
 		add("notify_keyspace_events", "%q has a character that is not an event class (want any of %q)", c.NotifyKeyspaceEvents, keyspaceEventClasses)
 	}

@@ -27,6 +27,8 @@ func (s *Server) runningConfig() config.Config {
 	cur.Timeout = config.Duration(s.settings.IdleTimeout())
 	cur.ProtoMaxBulkLen = config.Size(s.settings.MaxBulkLen())
 	cur.TLS = s.tls.settings()
+	cur.ProtectedMode = s.settings.ProtectedMode()
+	cur.ClientQueryBufferLimit = config.Size(s.settings.MaxQueryBuf())
 	if was, _ := command.ParseNotifyClasses(cur.NotifyKeyspaceEvents); was != s.engine.NotifyEvents() {
 		cur.NotifyKeyspaceEvents = s.engine.NotifyEvents().String()
 	}

@@ -54,6 +54,7 @@ type Server struct {
 	pool       *pool.Server
 	settings   *session.Settings
 	tls        *tlsServer
+	memReturn  *memReturner // hands freed memory back to the OS (memreturn.go)
 
 	clock   backend.Clock
 	persist persistence
@@ -100,6 +101,8 @@ func New(cfg config.Config, o Options) (*Server, error) {
 	}
 	s.tls = tlsSrv
 	s.settings = session.NewSettings(time.Duration(cfg.Timeout), int64(cfg.ProtoMaxBulkLen))
+	s.settings.SetProtectedMode(cfg.ProtectedMode)
+	s.settings.SetMaxQueryBuf(int64(cfg.ClientQueryBufferLimit))
 
 	for _, dir := range cfg.WriteDirs() {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -180,6 +183,7 @@ func New(cfg config.Config, o Options) (*Server, error) {
 			return nil, fmt.Errorf("metrics.listen: %w", err)
 		}
 	}
+	s.memReturn = startMemReturner(b, s.settings, time.Second)
 	return s, nil
 }
 
@@ -295,7 +299,14 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.ln = ln
 	s.mu.Unlock()
 	s.logger.Info("ready to accept connections", "addr", ln.Addr().String(), "backend", s.cfg.Backend.String(), "persistence", s.cfg.PersistMode().String())
-	if a, ok := ln.Addr().(*net.TCPAddr); ok {
+	s.startReplication(ln, true)
+	return s.pool.Serve(ln)
+}
+
+// startReplication follows the primary of replicaof at the first Serve or
+// ServeTLS, announcing the port it serves on (the plain one when both).
+func (s *Server) startReplication(ln net.Listener, plain bool) {
+	if a, ok := ln.Addr().(*net.TCPAddr); ok && (plain || s.cfg.Port == 0) {
 		s.engine.SetListenPort(a.Port)
 	}
 	s.followOnce.Do(func() {
@@ -303,7 +314,6 @@ func (s *Server) Serve(ln net.Listener) error {
 			s.engine.ReplicaOf(host, port)
 		}
 	})
-	return s.pool.Serve(ln)
 }
 
 // ServeTLS serves TLS clients on ln until Shutdown, under the same client
@@ -314,6 +324,7 @@ func (s *Server) ServeTLS(ln net.Listener) error {
 		return errors.Join(errors.New("server: TLS is off (tls.port = 0)"), ln.Close())
 	}
 	s.logger.Info("ready to accept TLS connections", "addr", ln.Addr().String(), "auth_clients", s.tls.settings().AuthClients.String())
+	s.startReplication(ln, false)
 	return s.pool.Serve(s.tls.listener(ln))
 }
 
@@ -357,6 +368,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			err = nil
 		}
 		s.engine.StopReplication()
+		s.memReturn.stop()
 		s.shutErr = errors.Join(err, s.metrics.shutdown(ctx), s.closeStorage(ctx))
 	})
 	return s.shutErr
@@ -405,6 +417,9 @@ func (s *Server) registerParams(p *command.Params, configFile string) {
 	p.Register(command.MemoryParam("proto-max-bulk-len", uint64(config.MB), math.MaxInt64,
 		func() uint64 { return uint64(s.settings.MaxBulkLen()) },
 		func(n uint64) error { s.settings.SetMaxBulkLen(int64(n)); return nil }))
+	for _, prm := range s.settings.Params() {
+		p.Register(prm)
+	}
 }
 
 // applyMaxMemory sets the engine's maxmemory parameters (registered by the

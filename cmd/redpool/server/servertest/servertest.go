@@ -87,6 +87,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	cfg := config.Default()
 	cfg.Port = 0
 	cfg.Dir = t.TempDir()
+	cfg.ProtectedMode = false // as the Redis the diff tests start
 	var so server.Options
 	for _, o := range opts {
 		o(&cfg, &so)
