@@ -1,7 +1,5 @@
 package backend
 
-import "strconv"
-
 // The set type's registry functions (see typeTable).
 
 func readSet(tx Tx, key []byte, fn func(items [][]byte) error) error {
@@ -43,11 +41,8 @@ func setEncoding(tx Tx, key []byte, param func(string, int64) int64) (string, er
 }
 
 // isCanonicalInt reports whether b is a 64-bit integer written as Redis's
-// string2ll accepts it: no sign but '-', no leading zeros, no "-0".
+// string2ll accepts it (ParseCanonicalInt).
 func isCanonicalInt(b []byte) bool {
-	if len(b) == 0 || len(b) > 20 {
-		return false
-	}
-	n, err := strconv.ParseInt(string(b), 10, 64)
-	return err == nil && strconv.FormatInt(n, 10) == string(b)
+	_, ok := ParseCanonicalInt(b)
+	return ok
 }

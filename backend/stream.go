@@ -186,7 +186,7 @@ func lpIntSize(v int64) int64 {
 // lpElemSize is the size of a string element: an integer element when the
 // string is one (as lpAppend stores "123"), else a string element.
 func lpElemSize(s []byte) int64 {
-	if v, ok := lpInt(s); ok {
+	if v, ok := ParseCanonicalInt(s); ok {
 		return lpIntSize(v)
 	}
 	n := int64(len(s))
@@ -202,9 +202,12 @@ func lpElemSize(s []byte) int64 {
 	return l + lpBacklen(l)
 }
 
-// lpInt parses s as Redis's string2ll does for listpacks: a canonical
-// decimal int64 (no sign on 0, no leading zeros, at most 20 bytes).
-func lpInt(s []byte) (int64, bool) {
+// ParseCanonicalInt parses s as Redis's string2ll does where it decides
+// whether a string is stored as an integer (listpacks, intsets, RDB
+// strings): a canonical decimal int64 (no sign but '-', no leading
+// zeros, no "-0", at most 20 bytes), so that formatting the result gives
+// s back.
+func ParseCanonicalInt(s []byte) (int64, bool) {
 	if len(s) == 0 || len(s) > 20 {
 		return 0, false
 	}
