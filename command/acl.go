@@ -260,6 +260,9 @@ func (s *aclSelector) addKeyPattern(op string) error {
 				return aclErrSyntax
 			}
 		}
+		if perm == 0 { // "%", "%~*": no permission named, as Redis refuses
+			return aclErrSyntax
+		}
 		rest = op[min(i, len(op)):]
 	}
 	if hasSpace(rest) {

@@ -188,7 +188,7 @@ func TestDiffACLSetUser(t *testing.T) {
 		"a ACL SETUSER u2 off +nosuch", "a ACL GETUSER u2",
 		"a ACL SETUSER u2 -nosuch", "a ACL SETUSER u2 +@nosuch", "a ACL SETUSER u2 -@nosuch",
 		"a ACL SETUSER u2 +get|", "a ACL SETUSER u2 +config|get|x", "a ACL SETUSER u2 +config|nosuch",
-		"a ACL SETUSER u2 +nosuch|x", "a ACL SETUSER u2 bogus", "a ACL SETUSER u2 %X~a", "a ACL SETUSER u2 %RR~a",
+		"a ACL SETUSER u2 +nosuch|x", "a ACL SETUSER u2 bogus", "a ACL SETUSER u2 %X~a", "a ACL SETUSER u2 %RR~a", "a ACL SETUSER u2 %~*", "a ACL SETUSER u2 %", "a ACL SETUSER u2 resetkeys %R %W~", "a ACL GETUSER u2",
 		"a ACL SETUSER u2 allkeys ~a", "a ACL SETUSER u2 allchannels &a",
 		"a ACL SETUSER u2 <notthere", "a ACL SETUSER u2 !5e884898da28047151d0e56f8dc6292773603d0d6aa1bd2d8d04b08a8e5e0bca",
 		"a ACL SETUSER u2 #abc", "a ACL SETUSER u2 #5E884898DA28047151D0E56F8DC6292773603D0D6AA1BD2D8D04B08A8E5E0BCA",
