@@ -2,6 +2,7 @@ package command
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -175,16 +177,8 @@ func (r *replication) attached() []*replica {
 			out = append(out, rp)
 		}
 	}
-	sortReplicas(out)
+	slices.SortFunc(out, func(a, b *replica) int { return cmp.Compare(a.cl.ID, b.cl.ID) })
 	return out
-}
-
-func sortReplicas(rs []*replica) {
-	for i := 1; i < len(rs); i++ {
-		for j := i; j > 0 && rs[j].cl.ID < rs[j-1].cl.ID; j-- {
-			rs[j], rs[j-1] = rs[j-1], rs[j]
-		}
-	}
 }
 
 // startPinger starts the PING of the stream, once.

@@ -28,13 +28,7 @@ func message(channel, payload string) string {
 // waitFor polls cond until it holds, failing the test after 10 seconds.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitLong(t, 10*time.Second, what, cond)
 }
 
 // numsub is PUBSUB NUMSUB's count for channel, asked on c.

@@ -172,7 +172,7 @@ func TestSentinelFailover(t *testing.T) {
 		len(acked), newPrimary, back.Sub(killed).Round(10*time.Millisecond))
 }
 
-// waitLong polls cond every 50 ms until it holds, failing after d.
+// waitLong polls cond every 5 ms until it holds, failing after d.
 func waitLong(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
@@ -180,6 +180,6 @@ func waitLong(t *testing.T, d time.Duration, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out after %v waiting for %s", d, what)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 }

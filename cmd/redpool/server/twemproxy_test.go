@@ -4,12 +4,10 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"redpool/cmd/redpool/server/servertest"
 )
@@ -31,13 +29,7 @@ const twemproxyConfig = `redpool:
 // refuses (MULTI, blocking pops, Pub/Sub) close the client's connection,
 // as twemproxy does with Redis.
 func TestTwemproxy(t *testing.T) {
-	bin, err := exec.LookPath("nutcracker")
-	if err != nil {
-		if os.Getenv("REDPOOL_DIFF") == "1" {
-			t.Fatal("REDPOOL_DIFF=1 but nutcracker is not on PATH: install nutcracker (apt-get install -y nutcracker)")
-		}
-		t.Skip("!!! SKIPPING TWEMPROXY TEST: nutcracker is not on PATH (apt-get install -y nutcracker); set REDPOOL_DIFF=1 to make this a failure !!!")
-	}
+	bin := servertest.LookTool(t, "nutcracker", "nutcracker", "TWEMPROXY TEST")
 	var nodes []*servertest.Conn
 	var servers strings.Builder
 	for i := range 3 {
@@ -51,21 +43,7 @@ func TestTwemproxy(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf(twemproxyConfig, listen, servers.String())), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-c", conf, "-s", strconv.Itoa(servertest.FreePort(t)), "-o", filepath.Join(dir, "nutcracker.log"))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	waitLong(t, 10*time.Second, "nutcracker to listen", func() bool {
-		c, err := net.DialTimeout("tcp", listen, 100*time.Millisecond)
-		if err == nil {
-			_ = c.Close()
-		}
-		return err == nil
-	})
+	servertest.StartTool(t, listen, bin, "-c", conf, "-s", strconv.Itoa(servertest.FreePort(t)), "-o", filepath.Join(dir, "nutcracker.log"))
 	p := servertest.Dial(t, listen)
 	const n = 300
 	for i := range n {

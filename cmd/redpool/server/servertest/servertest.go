@@ -305,39 +305,55 @@ type Redis struct {
 // is skipped with a loud message, unless REDPOOL_DIFF=1, when it fails.
 func StartRedis(t testing.TB, extra ...string) *Redis {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("REDPOOL_DIFF") == "1" {
-			t.Fatal("REDPOOL_DIFF=1 but redis-server is not on PATH: install redis-server (apt-get install -y redis-server)")
-		}
-		t.Skip("!!! SKIPPING DIFFERENTIAL TEST: redis-server is not on PATH (apt-get install -y redis-server); set REDPOOL_DIFF=1 to make this a failure !!!")
-	}
+	bin := LookTool(t, "redis-server", "redis-server", "DIFFERENTIAL TEST")
 	port := freePort(t)
 	dir := t.TempDir()
 	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--dir", dir, "--daemonize", "no", "--protected-mode", "no", "--logfile", filepath.Join(dir, "redis.log")}, extra...)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	StartTool(t, addr, bin, args...)
+	return &Redis{Addr: addr}
+}
+
+// LookTool returns the path of the program name (from Debian package
+// pkg) for a test of kind what, or skips the test with a loud message;
+// under REDPOOL_DIFF=1 (CI, which installs it) a missing program fails it.
+func LookTool(t testing.TB, name, pkg, what string) string {
+	t.Helper()
+	bin, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("REDPOOL_DIFF") == "1" {
+			t.Fatalf("REDPOOL_DIFF=1 but %s is not on PATH: install %s (apt-get install -y %s)", name, pkg, pkg)
+		}
+		t.Skipf("!!! SKIPPING %s: %s is not on PATH (apt-get install -y %s); set REDPOOL_DIFF=1 to make this a failure !!!", what, name, pkg)
+	}
+	return bin
+}
+
+// StartTool runs bin with args, kills it at cleanup, and waits (up to
+// 10 s) until it accepts connections on addr.
+func StartTool(t testing.TB, addr, bin string, args ...string) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start redis-server: %v", err)
+		t.Fatalf("start %s: %v", filepath.Base(bin), err)
 	}
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	})
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
 			_ = c.Close()
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not start on %s", addr)
+			t.Fatalf("%s did not start on %s", filepath.Base(bin), addr)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return &Redis{Addr: addr}
 }
 
 func freePort(t testing.TB) int {
@@ -535,13 +551,7 @@ func FreePort(t testing.TB) int { return freePort(t) }
 // when it fails.
 func StartSentinel(t testing.TB, primaryAddr string) *Redis {
 	t.Helper()
-	bin, err := exec.LookPath("redis-sentinel")
-	if err != nil {
-		if os.Getenv("REDPOOL_DIFF") == "1" {
-			t.Fatal("REDPOOL_DIFF=1 but redis-sentinel is not on PATH: install redis-sentinel (apt-get install -y redis-sentinel)")
-		}
-		t.Skip("!!! SKIPPING SENTINEL TEST: redis-sentinel is not on PATH (apt-get install -y redis-sentinel); set REDPOOL_DIFF=1 to make this a failure !!!")
-	}
+	bin := LookTool(t, "redis-sentinel", "redis-sentinel", "SENTINEL TEST")
 	host, port, _ := net.SplitHostPort(primaryAddr)
 	sport := freePort(t)
 	dir := t.TempDir()
@@ -552,21 +562,7 @@ func StartSentinel(t testing.TB, primaryAddr string) *Redis {
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, conf)
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start redis-sentinel: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sport))
-	deadline := time.Now().Add(10 * time.Second)
-	for !pingOK(addr) {
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-sentinel did not start on %s", addr)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	StartTool(t, addr, bin, conf)
 	return &Redis{Addr: addr}
 }
