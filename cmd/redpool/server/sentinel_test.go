@@ -126,21 +126,15 @@ func TestSentinelFailover(t *testing.T) {
 	close(stop)
 	wg.Wait()
 
-	s := redis.NewSentinelClient(&redis.Options{Addr: sentinels[0]})
-	defer s.Close()
-	addr, err := s.GetMasterAddrByName(ctx, "mymaster").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	newPrimary := net.JoinHostPort(addr[0], addr[1])
-	if newPrimary == primaryAddr {
-		t.Fatalf("Sentinel still names the killed primary %s", primaryAddr)
-	}
+	// The group has settled when every sentinel names the same new
+	// primary, it says it is one, and the other replica follows it.
+	var newPrimary string
+	waitLong(t, 40*time.Second, "the sentinels to agree on a new primary followed by the other replica", func() bool {
+		newPrimary = settledPrimary(ctx, sentinels, procs)
+		return newPrimary != "" && newPrimary != primaryAddr
+	})
 	c := redis.NewClient(&redis.Options{Addr: newPrimary})
 	defer c.Close()
-	if role, err := c.Do(ctx, "ROLE").Slice(); err != nil || role[0] != "master" {
-		t.Fatalf("new primary %s: ROLE = %v, %v", newPrimary, role, err)
-	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(acked) < 10 {
@@ -156,20 +150,45 @@ func TestSentinelFailover(t *testing.T) {
 	if lost > 0 {
 		t.Fatalf("%d of %d writes acknowledged by WAIT 1 are missing on the new primary", lost, len(acked))
 	}
-	// The other replica follows the new primary.
-	for _, p := range procs[1:] {
-		if p.Addr == newPrimary {
-			continue
-		}
-		r := redis.NewClient(&redis.Options{Addr: p.Addr})
-		waitLong(t, 20*time.Second, "the other replica to follow the new primary", func() bool {
-			info, err := r.Info(ctx, "replication").Result()
-			return err == nil && strings.Contains(info, "master_port:"+addr[1]+"\r\n") && strings.Contains(info, "master_link_status:up")
-		})
-		_ = r.Close()
-	}
 	t.Logf("%d writes acknowledged by WAIT 1, none lost; new primary %s; writes acknowledged again %v after the kill",
 		len(acked), newPrimary, back.Sub(killed).Round(10*time.Millisecond))
+}
+
+// settledPrimary is the primary every sentinel names, when that node's
+// ROLE is master and every other live node replicates from it with its
+// link up; "" until then. procs[0] is the killed primary.
+func settledPrimary(ctx context.Context, sentinels []string, procs []*servertest.Process) string {
+	named := ""
+	for _, a := range sentinels {
+		s := redis.NewSentinelClient(&redis.Options{Addr: a})
+		addr, err := s.GetMasterAddrByName(ctx, "mymaster").Result()
+		_ = s.Close()
+		if err != nil {
+			return ""
+		}
+		if n := net.JoinHostPort(addr[0], addr[1]); named == "" {
+			named = n
+		} else if n != named {
+			return ""
+		}
+	}
+	_, port, _ := net.SplitHostPort(named)
+	for _, p := range procs[1:] {
+		c := redis.NewClient(&redis.Options{Addr: p.Addr})
+		info, err := c.Info(ctx, "replication").Result()
+		_ = c.Close()
+		if err != nil {
+			return ""
+		}
+		if p.Addr == named {
+			if !strings.Contains(info, "role:master\r\n") {
+				return ""
+			}
+		} else if !strings.Contains(info, "master_port:"+port+"\r\n") || !strings.Contains(info, "master_link_status:up") {
+			return ""
+		}
+	}
+	return named
 }
 
 // waitLong polls cond every 5 ms until it holds, failing after d.

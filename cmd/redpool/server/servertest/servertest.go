@@ -545,8 +545,10 @@ func readAggregate(raw string) (resp.Value, bool) {
 func FreePort(t testing.TB) int { return freePort(t) }
 
 // StartSentinel starts a real redis-sentinel monitoring the primary at
-// primaryAddr as master "mymaster" with quorum 2 and short timeouts (down
-// after 1 s, failover timeout 5 s), and stops it at cleanup. Without
+// primaryAddr as master "mymaster" with quorum 2, down after 1 s and a
+// failover timeout of 20 s (a shorter one lets a second election promote
+// another replica while a slow first promotion is still being confirmed),
+// and stops it at cleanup; a failed test gets its log. Without
 // redis-sentinel on PATH the test is skipped loudly, unless REDPOOL_DIFF=1,
 // when it fails.
 func StartSentinel(t testing.TB, primaryAddr string) *Redis {
@@ -557,12 +559,18 @@ func StartSentinel(t testing.TB, primaryAddr string) *Redis {
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "sentinel.conf")
 	text := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nlogfile %s\nsentinel monitor mymaster %s %s 2\n"+
-		"sentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 5000\nsentinel parallel-syncs mymaster 1\n",
+		"sentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 20000\nsentinel parallel-syncs mymaster 1\n",
 		sport, dir, filepath.Join(dir, "sentinel.log"), host, port)
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sport))
 	StartTool(t, addr, bin, conf)
+	t.Cleanup(func() {
+		if t.Failed() {
+			log, _ := os.ReadFile(filepath.Join(dir, "sentinel.log"))
+			t.Logf("sentinel %s log:\n%s", addr, log)
+		}
+	})
 	return &Redis{Addr: addr}
 }
