@@ -62,6 +62,17 @@ func (r *replStream) start() {
 	}
 }
 
+// stop frees the backlog (repl-backlog-ttl); the offset stays where it
+// is, as Redis's master_repl_offset.
+func (r *replStream) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.on = false
+	r.live.Store(false)
+	r.head, r.tail = nil, nil
+	r.db = -1
+}
+
 // startLocked starts a new backlog at the end.
 func (r *replStream) startLocked() {
 	r.on = true

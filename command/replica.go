@@ -595,6 +595,10 @@ func (e *Engine) StopReplication() {
 		r.stopped = true
 		close(r.quit)
 	}
+	if r.ttlTimer != nil {
+		r.ttlTimer.Stop()
+		r.ttlTimer = nil
+	}
 	r.mu.Unlock()
 	if pl != nil {
 		pl.end()

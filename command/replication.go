@@ -59,6 +59,10 @@ type replication struct {
 	primary         *primaryLink // the link of a replica, nil for a primary
 
 	replicaOn atomic.Bool // REPLICAOF host port
+	// backlogTTL is repl-backlog-ttl (seconds); ttlTimer its countdown
+	// while a primary has no replica (guarded by mu).
+	backlogTTL atomic.Int64
+	ttlTimer   *time.Timer
 	// min-replicas-to-write and min-replicas-max-lag (seconds): a primary
 	// with fewer good replicas refuses writes.
 	minReplicas, minReplicasLag atomic.Int64
@@ -88,6 +92,7 @@ func newReplication(e *Engine) *replication {
 		quit:         make(chan struct{}),
 	}
 	r.minReplicasLag.Store(10)
+	r.backlogTTL.Store(3600)
 	return r
 }
 
@@ -161,10 +166,40 @@ func (r *replication) remove(cl *Client) {
 	r.mu.Lock()
 	rp := r.replicas[cl]
 	delete(r.replicas, cl)
+	if rp != nil && len(r.replicas) == 0 {
+		r.armBacklogTTL()
+	}
 	r.mu.Unlock()
 	if rp != nil {
 		rp.close()
 	}
+}
+
+// armBacklogTTL starts repl-backlog-ttl's countdown when the last replica
+// of a primary goes: the backlog is freed, and the replication id
+// changed, if none attaches in time (Redis's replicationCron). 0 keeps it.
+// r.mu is held.
+func (r *replication) armBacklogTTL() {
+	ttl := r.backlogTTL.Load()
+	if ttl <= 0 || r.stopped || r.primary != nil {
+		return
+	}
+	if r.ttlTimer != nil {
+		r.ttlTimer.Stop()
+	}
+	r.ttlTimer = time.AfterFunc(time.Duration(ttl)*time.Second, r.freeIdleBacklog)
+}
+
+// freeIdleBacklog frees the backlog of a primary still without replicas.
+func (r *replication) freeIdleBacklog() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ttlTimer = nil
+	if len(r.replicas) > 0 || r.stopped || r.primary != nil {
+		return
+	}
+	r.stream.stop()
+	r.replID, r.replID2, r.secondOffset = newReplID(), zeroReplID, -1
 }
 
 // attached lists the replicas that asked for a sync, for INFO and ROLE.
@@ -320,6 +355,12 @@ func (r *replication) sync(c *Ctx, replID string, off int64, psync bool) error {
 		return ErrNoMasterLink
 	}
 	rp := r.replicaOf(c.Client)
+	r.mu.Lock()
+	if r.ttlTimer != nil {
+		r.ttlTimer.Stop()
+		r.ttlTimer = nil
+	}
+	r.mu.Unlock()
 	w, err := c.Link.Detach()
 	if err != nil {
 		return err
@@ -685,7 +726,8 @@ func (r *replication) params() []Param {
 		intKnob("repl-diskless-sync-delay", 5, 0, math.MaxInt32),
 		intKnob("repl-diskless-sync-max-replicas", 0, 0, math.MaxInt32),
 		enumKnob("repl-diskless-load", "disabled", "disabled", "on-empty-db", "swapdb"),
-		intKnob("repl-backlog-ttl", 3600, 0, math.MaxInt32),
+		IntParam("repl-backlog-ttl", 0, math.MaxInt32, r.backlogTTL.Load,
+			func(n int64) error { r.backlogTTL.Store(n); return nil }),
 		boolKnob("replica-lazy-flush", false),
 		boolKnob("replica-ignore-maxmemory", true),
 		boolKnob("replica-announced", true),

@@ -381,3 +381,36 @@ func TestReplicationMinReplicas(t *testing.T) {
 	})
 	c.Expect("+OK\r\n", "CONFIG", "SET", "min-replicas-to-write", "0")
 }
+
+// TestReplicationBacklogTTL: a primary whose last replica left frees its
+// backlog after repl-backlog-ttl seconds and takes a new replication id,
+// as Redis; a replica coming back then syncs in full.
+func TestReplicationBacklogTTL(t *testing.T) {
+	prim := servertest.Start(t)
+	p := servertest.Dial(t, prim.Addr)
+	p.Expect("+OK\r\n", "CONFIG", "SET", "repl-backlog-ttl", "1")
+	p.Expect("*2\r\n$16\r\nrepl-backlog-ttl\r\n$1\r\n1\r\n", "CONFIG", "GET", "repl-backlog-ttl")
+	rep := servertest.Start(t)
+	r := servertest.Dial(t, rep.Addr)
+	host, port, _ := net.SplitHostPort(prim.Addr)
+	r.Expect("+OK\r\n", "REPLICAOF", host, port)
+	p.Do("SET", "k", "v")
+	waitReplicated(t, p, r)
+	info := p.Do("INFO", "replication")
+	id := rawInfoField(info, "master_replid")
+	if rawInfoField(info, "repl_backlog_active") != "1" {
+		t.Fatalf("no backlog with a replica:\n%s", info)
+	}
+	r.Expect("+OK\r\n", "REPLICAOF", "NO", "ONE")
+	waitLong(t, 10*time.Second, "the backlog to be freed", func() bool {
+		return rawInfoField(p.Do("INFO", "replication"), "repl_backlog_active") == "0"
+	})
+	info = p.Do("INFO", "replication")
+	if rawInfoField(info, "master_replid") == id || rawInfoField(info, "connected_slaves") != "0" {
+		t.Fatalf("after the ttl:\n%s", info)
+	}
+	r.Expect("+OK\r\n", "REPLICAOF", host, port)
+	p.Do("SET", "k2", "v")
+	waitReplicated(t, p, r)
+	r.Expect("$1\r\nv\r\n", "GET", "k2")
+}
