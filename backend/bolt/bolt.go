@@ -96,6 +96,9 @@ type Options struct {
 
 	// tuning is left zero (the defaults) except by this package's tests.
 	tuning tuning
+	// SlotIndex keeps database 0's keys indexed by cluster hash slot
+	// (backend.SlotTx), for cluster mode.
+	SlotIndex bool
 }
 
 // tuning holds sizes that tests shrink to reach rare paths.

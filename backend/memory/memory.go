@@ -66,6 +66,9 @@ type Options struct {
 	// or active (see backend.ExpireFunc). It is called with the key's
 	// shard locked for writing.
 	OnExpire backend.ExpireFunc
+	// SlotIndex keeps database 0's keys indexed by cluster hash slot
+	// (backend.SlotTx), for cluster mode.
+	SlotIndex bool
 }
 
 // Memory is the in-memory backend. It is safe for concurrent use. It owns a
