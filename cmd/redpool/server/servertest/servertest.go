@@ -178,10 +178,15 @@ func (c *Conn) Send(args ...string) {
 	c.Write(string(resp.AppendCommandStrings(nil, args...)))
 }
 
+// readTimeout bounds Read: a server that hangs fails the test, while a
+// slow one (a million-argument command under -race on a busy machine)
+// does not.
+const readTimeout = 30 * time.Second
+
 // Read reads one whole reply and returns its raw bytes.
 func (c *Conn) Read() string {
 	c.t.Helper()
-	_ = c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_ = c.conn.SetReadDeadline(time.Now().Add(readTimeout))
 	raw, err := ReadRaw(c.br)
 	if err != nil {
 		c.t.Fatalf("read reply: %v", err)
