@@ -27,3 +27,10 @@ func maxRSS(ps *os.ProcessState) int64 {
 	}
 	return 0
 }
+
+// killGroup sends SIGKILL to p's process group (p leads it, see
+// sysProcAttr), so that a child it forked dies with it.
+func killGroup(p *os.Process) {
+	_ = syscall.Kill(-p.Pid, syscall.SIGKILL)
+	_ = p.Kill()
+}

@@ -15,3 +15,6 @@ func IsTerminal(uintptr) bool { return false }
 
 // maxRSS returns 0: the peak RSS comes from sampling only.
 func maxRSS(*os.ProcessState) int64 { return 0 }
+
+// killGroup kills p.
+func killGroup(p *os.Process) { _ = p.Kill() }
