@@ -108,7 +108,7 @@ func WriteHTML(w io.Writer, rep Report) error {
 		id := "chart-" + strings.ToLower(strings.ReplaceAll(p.title, " ", "-"))
 		d.Charts = append(d.Charts, template.HTML(panelSVG(p, rep.Results, id))) // escaped by writePanel
 	}
-	d.Workload = workloadRows(rep.Options)
+	d.Workload = workloadRows(rep.Options, rep.Results)
 	for _, s := range rep.Options.Strategies {
 		c := htmlConfig{Name: s.Name}
 		if s.IsRedis() {
@@ -126,8 +126,9 @@ func WriteHTML(w io.Writer, rep Report) error {
 	return reportTemplate.Execute(w, d)
 }
 
-// workloadRows describes the run's options as name/value rows.
-func workloadRows(o Options) [][2]string {
+// workloadRows describes the run's options as name/value rows, with the
+// Redis version the results name.
+func workloadRows(o Options, results []Result) [][2]string {
 	w := o.Workload
 	var types []string
 	for _, t := range w.Types {
@@ -157,8 +158,20 @@ func workloadRows(o Options) [][2]string {
 		{"crash test", crash},
 		{"redpool binary", bin},
 	}
-	if o.RedisBin != "" {
-		rows = append(rows, [2]string{"redis-server binary", o.RedisBin})
+	for _, s := range o.Strategies {
+		if s.IsRedis() {
+			redis := o.RedisBin
+			if redis == "" {
+				redis = "redis-server on PATH"
+			}
+			for _, r := range results {
+				if r.Server != "redpool" && r.Server != "" {
+					redis += " (" + r.Server + ")"
+					break
+				}
+			}
+			return append(rows, [2]string{"redis-server binary", redis})
+		}
 	}
 	return rows
 }

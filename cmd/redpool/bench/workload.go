@@ -74,13 +74,13 @@ func ParseTypes(s string) ([]DataType, error) {
 // every strategy receives the same sequence of commands on each connection.
 type Workload struct {
 	Clients   int           // connections, one goroutine each
-	Pipeline  int           // requests sent per round trip
+	Pipeline  int           // operations sent per round trip
 	Keys      int           // key space per data type
 	ValueSize int           // bytes per written value
 	ReadRatio float64       // fraction of reads (GET, LRANGE, HGET, ...), 0..1
-	Types     []DataType    // command families, each op picks one uniformly
+	Types     []DataType    // command families, each operation picks one uniformly
 	Duration  time.Duration // how long to run, unless Ops is set
-	Ops       int64         // total requests; 0 runs for Duration
+	Ops       int64         // total operations; 0 runs for Duration
 	Seed      uint64
 }
 
