@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // A chart panel: one horizontal bar per strategy for one measurement.
@@ -150,9 +151,10 @@ func writePanel(b *bytes.Buffer, p panel, results []Result, y int) {
 	// The axis.
 	fmt.Fprintf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>\n",
 		barX, top-3, barX, top+rowHeight*len(results)-3)
+	colours, paired := rowColours(results)
 	for i, r := range results {
 		ry := top + i*rowHeight
-		colour := palette[i%len(palette)]
+		colour := colours[i]
 		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" fill=\"#222\">%s</text>\n",
 			barX-8, ry+barHeight-3, esc(r.Strategy))
 		if r.Failed() {
@@ -168,13 +170,35 @@ func writePanel(b *bytes.Buffer, p panel, results []Result, y int) {
 			end = max(end, barX+bw)
 		}
 		bw := barLen(p.value(r), scale)
-		fmt.Fprintf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n",
-			barX, ry, bw, barHeight, colour)
+		style := ""
+		if paired[i] {
+			style = fmt.Sprintf(` fill-opacity="0.55" stroke="%s"`, colour)
+		}
+		fmt.Fprintf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"%s/>\n",
+			barX, ry, bw, barHeight, colour, style)
 		end = max(end, barX+bw)
 		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" fill=\"#222\">%s</text>\n",
 			end+6, ry+barHeight-3, esc(p.label(r)))
 	}
 	b.WriteString("</g>\n")
+}
+
+// rowColours returns the colour of each result's bars, and which are Redis
+// rows right after their redpool counterpart: those share its colour (and
+// are drawn lighter, outlined), so that each pair reads as one.
+func rowColours(results []Result) ([]string, []bool) {
+	colours := make([]string, len(results))
+	paired := make([]bool, len(results))
+	next := 0
+	for i, r := range results {
+		if i > 0 && redisCounterpartOf(r.Strategy) == results[i-1].Strategy && strings.HasPrefix(r.Server, "redis") {
+			colours[i], paired[i] = colours[i-1], true
+			continue
+		}
+		colours[i] = palette[next%len(palette)]
+		next++
+	}
+	return colours, paired
 }
 
 // barLen scales v to a bar length; a non-zero value is at least 1 pixel.

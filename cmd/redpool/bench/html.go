@@ -210,7 +210,7 @@ pre { background: #f7f7f7; padding: 0.8em; font-size: 0.85em; overflow-x: auto; 
 {{end}}</tbody>
 </table>
 </div>
-<p class="note">Redis rows (red names) ran a real redis-server with the redis.conf below, each beside the redpool strategy that keeps data the same way.
+<p class="note">Redis rows (red names) ran a real redis-server with the redis.conf below, each beside the redpool strategy that keeps data the same way; in the charts their bars are lighter, in that strategy's colour.
 Power-loss exposure is what the server reports in INFO persistence (p99/max window an acknowledged write was not yet durable, and the count of such writes); n/a where the server does not report it.</p>
 
 <h2>Charts</h2>

@@ -19,6 +19,17 @@ var redisCounterparts = []struct{ redpool, redis string }{
 	{"snapshot", "redis-rdb"},
 }
 
+// redisCounterpartOf returns the redpool strategy the Redis row name stands
+// beside, or "".
+func redisCounterpartOf(name string) string {
+	for _, c := range redisCounterparts {
+		if c.redis == name {
+			return c.redpool
+		}
+	}
+	return ""
+}
+
 // RedisStrategies returns the Redis rows: redis-aof-always,
 // redis-aof-everysec and redis-aof-no (appendonly yes with that appendfsync,
 // no RDB saves) and redis-rdb (RDB saves with the snapshot strategy's save

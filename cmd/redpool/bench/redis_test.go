@@ -105,3 +105,24 @@ func TestRunWithRedisAllTypes(t *testing.T) {
 	}
 	benchReportFormats(t, o, res)
 }
+
+// In the charts a Redis row shares its counterpart's colour, lighter.
+func TestChartPairsRedisRows(t *testing.T) {
+	res := []Result{
+		{Strategy: "memory", Server: "redpool"},
+		{Strategy: "aof-always", Server: "redpool"},
+		{Strategy: "redis-aof-always", Server: "redis 7.0.15"},
+		{Strategy: "snapshot", Server: "redpool"},
+		{Strategy: "redis-aof-no", Server: "redis 7.0.15"}, // not beside aof-no
+	}
+	colours, paired := rowColours(res)
+	want := []string{palette[0], palette[1], palette[1], palette[2], palette[3]}
+	if !slices.Equal(colours, want) || !slices.Equal(paired, []bool{false, false, true, false, false}) {
+		t.Errorf("colours %v, paired %v", colours, paired)
+	}
+	res[2].OpsPerSec = 1
+	svg := panelSVG(chartPanels[0], res, "x")
+	if !strings.Contains(svg, `fill="`+palette[1]+`" fill-opacity="0.55" stroke="`+palette[1]+`"`) {
+		t.Errorf("the Redis bar is not drawn lighter in its counterpart's colour:\n%s", svg)
+	}
+}
