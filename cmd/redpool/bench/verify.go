@@ -19,10 +19,12 @@ import (
 
 // datasetDigest returns the digest of database 0 of the server behind c:
 // the XOR of one SHA-256 per key over the key, its type, its contents in a
-// canonical order and whether it has a TTL. Keys are listed with SCAN and
-// read in pipelined batches.
+// canonical order and whether it has a TTL. Keys are listed with SCAN
+// (which may return a key twice: each is counted once) and read in
+// pipelined batches.
 func datasetDigest(c *conn) (string, error) {
 	var sum [sha256.Size]byte
+	seen := make(map[string]bool)
 	cursor := "0"
 	for {
 		v, err := c.value("SCAN", cursor, "COUNT", "1000")
@@ -34,7 +36,15 @@ func datasetDigest(c *conn) (string, error) {
 			return "", fmt.Errorf("SCAN: unexpected reply %v", v)
 		}
 		next, _ := page[0].([]byte)
-		keys, _ := page[1].([]any)
+		listed, _ := page[1].([]any)
+		keys := listed[:0]
+		for _, k := range listed {
+			key, _ := k.([]byte)
+			if !seen[string(key)] {
+				seen[string(key)] = true
+				keys = append(keys, k)
+			}
+		}
 		if err := digestKeys(c, keys, &sum); err != nil {
 			return "", err
 		}
@@ -64,7 +74,7 @@ func digestKeys(c *conn, keys []any, sum *[sha256.Size]byte) error {
 		if !ok {
 			return fmt.Errorf("key %q: cannot check type %q", key, t)
 		}
-		c.queueStrings(append(args[:1:1], append([]string{string(key)}, args[1:]...)...)...)
+		c.queueStrings(append([]string{args[0], string(key)}, args[1:]...)...)
 	}
 	contents, err := c.values(len(keys))
 	if err != nil {
@@ -109,7 +119,7 @@ func contentsCommand(t string) ([]string, bool) {
 // writeCanonical writes v, the contents of a value of type t, in an order
 // that does not depend on the server: sets sorted, hashes sorted by field;
 // the other types have an order of their own.
-func writeCanonical(w interface{ Write([]byte) (int, error) }, t string, v any) {
+func writeCanonical(w io.Writer, t string, v any) {
 	switch t {
 	case "set":
 		items, _ := v.([]any)
