@@ -112,10 +112,15 @@ func benchChromium(t *testing.T, page string, n int) {
 	shot := filepath.Join(dir, "report.png")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	common := []string{"--headless", "--disable-gpu", "--no-sandbox", "--user-data-dir=" + filepath.Join(dir, "profile")}
-	dom, err := exec.CommandContext(ctx, bin, append(common, "--dump-dom", "file://"+file)...).Output()
+	// One start does both: the DOM on stdout, the screenshot to its file.
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--disable-gpu", "--no-sandbox",
+		"--user-data-dir="+filepath.Join(dir, "profile"), "--window-size=1280,2400",
+		"--screenshot="+shot, "--dump-dom", "file://"+file)
+	cmd.Stderr = &stderr
+	dom, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("chromium --dump-dom: %v", err)
+		t.Fatalf("chromium: %v\n%s", err, stderr.String())
 	}
 	for _, id := range benchChartIDs {
 		i := bytes.Index(dom, []byte(`id="`+id+`"`))
@@ -136,10 +141,6 @@ func benchChromium(t *testing.T, page string, n int) {
 		if !bytes.Contains(chart, []byte("<text")) {
 			t.Errorf("chart %s has no text", id)
 		}
-	}
-	out, err := exec.CommandContext(ctx, bin, append(common, "--screenshot="+shot, "--window-size=1280,2400", "file://"+file)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("chromium --screenshot: %v\n%s", err, out)
 	}
 	f, err := os.Open(shot)
 	if err != nil {
