@@ -24,8 +24,10 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: redpool bench [flags]\n\n"+
 			"Runs the same workload against a real redpool server for each persistence\n"+
-			"strategy and compares throughput, latency, disk use, recovery time and the\n"+
-			"writes lost when the server is killed. Strategies: %s.\n\nFlags:\n",
+			"strategy (and, with -redis, against a real redis-server set up the same way)\n"+
+			"and compares throughput, latency, disk use, recovery time, the writes lost\n"+
+			"when the server is killed and the power-loss exposure the server reports.\n"+
+			"Strategies: %s.\n\nFlags:\n",
 			strings.Join(strategyNames(), ", "))
 		fs.PrintDefaults()
 	}
@@ -37,18 +39,21 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	})
 	bin := fs.String("bin", "", "redpool binary to start (default this one)")
 	fs.IntVar(&w.Clients, "clients", w.Clients, "client connections")
-	fs.IntVar(&w.Pipeline, "pipeline", w.Pipeline, "requests per round trip on each connection")
+	fs.IntVar(&w.Pipeline, "pipeline", w.Pipeline, "operations per round trip on each connection")
 	fs.IntVar(&w.Keys, "keys", w.Keys, "key space")
 	fs.IntVar(&w.ValueSize, "value-size", w.ValueSize, "bytes per written value")
 	fs.Float64Var(&w.ReadRatio, "read-ratio", w.ReadRatio, "fraction of reads, 0..1 (the rest are writes)")
-	types := fs.String("types", "strings", "data types: strings, or a list like strings,lists,hashes")
+	types := fs.String("types", "strings", "data types: a list of strings, lists, hashes, sets, zsets, streams, scripts, tx, mixed")
 	fs.DurationVar(&w.Duration, "duration", w.Duration, "workload length per strategy")
-	fs.Int64Var(&w.Ops, "ops", 0, "total requests per strategy instead of -duration")
+	fs.Int64Var(&w.Ops, "ops", 0, "total operations per strategy instead of -duration")
 	fs.Uint64Var(&w.Seed, "seed", w.Seed, "workload seed, the same for every strategy")
 	crash := fs.Duration("crash-duration", bench.DefaultCrashDuration, "write load before the kill -9 of the crash test (0 skips it)")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	asCSV := fs.Bool("csv", false, "print the results as CSV")
 	chart := fs.String("chart", "", "also write an SVG chart of the results to this file")
+	htmlOut := fs.String("html", "", "also write a self-contained HTML report (table, charts, configuration, machine) to this file")
+	withRedis := fs.Bool("redis", false, "also run each strategy's Redis counterpart (redis-aof-*, redis-rdb) on a real redis-server")
+	redisBin := fs.String("redis-bin", "", "redis-server binary for the Redis rows (implies -redis; default redis-server on PATH)")
 	tmp := fs.String("tmpdir", "", "where the temporary data directories go (default the system's)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -91,6 +96,10 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		strategies = append(strategies, s)
 	}
 
+	if *withRedis || *redisBin != "" {
+		strategies = bench.WithRedis(strategies)
+	}
+
 	terminal := false
 	if f, ok := stderr.(*os.File); ok {
 		terminal = bench.IsTerminal(f.Fd())
@@ -98,15 +107,18 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	began := time.Now()
-	results, err := bench.Run(ctx, bench.Options{
+	machine := bench.DescribeMachine() // the load average before the run
+	opts := bench.Options{
 		Bin:           *bin,
+		RedisBin:      *redisBin,
 		Strategies:    strategies,
 		Workload:      w,
 		CrashDuration: *crash,
 		TempDir:       *tmp,
 		Progress:      stderr,
 		Terminal:      terminal,
-	})
+	}
+	results, err := bench.Run(ctx, opts)
 	interrupted := ctx.Err() != nil
 	if err != nil && !interrupted {
 		fmt.Fprintf(stderr, "redpool bench: %v\n", err)
@@ -127,8 +139,19 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		code = 1
 	}
 	if *chart != "" {
-		if err := writeChart(*chart, results); err != nil {
+		if err := benchWriteFile(*chart, func(w io.Writer) error { return bench.WriteSVG(w, results) }); err != nil {
 			fmt.Fprintf(stderr, "redpool bench: -chart: %v\n", err)
+			code = 1
+		}
+	}
+	if *htmlOut != "" {
+		rep := bench.Report{
+			Started: began, Elapsed: time.Since(began).Round(100 * time.Millisecond),
+			Command: "redpool " + strings.Join(append([]string{"bench"}, args...), " "),
+			Options: opts, Results: results, Machine: machine,
+		}
+		if err := benchWriteFile(*htmlOut, func(w io.Writer) error { return bench.WriteHTML(w, rep) }); err != nil {
+			fmt.Fprintf(stderr, "redpool bench: -html: %v\n", err)
 			code = 1
 		}
 	}
@@ -144,13 +167,13 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// writeChart writes the SVG chart of results to path.
-func writeChart(path string, results []bench.Result) error {
+// benchWriteFile creates path and writes it with write.
+func benchWriteFile(path string, write func(io.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := bench.WriteSVG(f, results); err != nil {
+	if err := write(f); err != nil {
 		_ = f.Close()
 		return err
 	}

@@ -29,8 +29,10 @@ func buildRedpool(t *testing.T) string {
 
 // benchColumns are the documented fields of -json and the columns of -csv.
 var benchColumns = []string{
-	"strategy", "ops_per_sec", "p50_ms", "p99_ms", "p999_ms", "disk_bytes", "peak_disk_bytes",
-	"recovery_ms", "acked_writes", "acked_lost", "lost_seconds", "cpu_seconds", "peak_rss_bytes", "error",
+	"strategy", "server", "ops_per_sec", "p50_ms", "p99_ms", "p999_ms", "disk_bytes", "peak_disk_bytes",
+	"recovery_ms", "acked_writes", "acked_lost", "lost_seconds",
+	"power_loss_p99_us", "power_loss_max_us", "power_loss_writes",
+	"cpu_seconds", "peak_rss_bytes", "error",
 }
 
 // runBench runs `redpool bench` with a tiny workload and returns stdout.
@@ -120,7 +122,7 @@ func TestBenchJSONCSVChart(t *testing.T) {
 	if len(recs) != 3 || !slices.Equal(recs[0], benchColumns) {
 		t.Fatalf("csv: %q", recs)
 	}
-	if ops, err := strconv.ParseFloat(recs[1][1], 64); err != nil || ops <= 0 || recs[1][0] != "memory" {
+	if ops, err := strconv.ParseFloat(recs[1][2], 64); err != nil || ops <= 0 || recs[1][0] != "memory" {
 		t.Errorf("csv memory row %q", recs[1])
 	}
 
@@ -138,7 +140,7 @@ func TestBenchFlagErrors(t *testing.T) {
 	}{
 		{[]string{"-strategies", "memory,fast"}, `-strategies: unknown strategy "fast" (valid: memory, aof-always, aof-everysec, aof-no, snapshot, bolt-always, bolt-none)`},
 		{[]string{"-json", "-csv"}, "-json and -csv exclude each other"},
-		{[]string{"-types", "strings,sets"}, `-types: unknown data type "sets"`},
+		{[]string{"-types", "strings,geo"}, `-types: unknown data type "geo"`},
 		{[]string{"-config", missing}, "-config: open " + missing},
 		{[]string{"extra"}, "unexpected arguments"},
 		{[]string{"-clients", "0"}, "clients 0: want at least 1"},

@@ -1,18 +1,23 @@
-// Package bench compares redpool's persistence strategies (redpool bench).
+// Package bench compares redpool's persistence strategies (redpool bench),
+// and Redis set up the same ways.
 //
-// For each Strategy, Run starts a real redpool process with that strategy's
-// config in a fresh temporary directory, drives it over the network with a
-// pipelined RESP client (one goroutine per connection, the same seeded
+// For each Strategy, Run starts a real server process (redpool with the
+// strategy's config, or redis-server with its redis.conf directives for a
+// Redis row) in a fresh temporary directory, drives it over the network with
+// a pipelined RESP client (one goroutine per connection, the same seeded
 // Workload for every strategy), and measures:
 //
 //   - throughput and latency percentiles of the workload (a log-bucketed
 //     Histogram per connection, merged);
 //   - bytes on disk at the end and at the peak (sampled every 100 ms);
 //   - CPU time and peak RSS of the server process;
+//   - the power-loss exposure the server reports in INFO persistence at the
+//     end of the workload, if it does (PowerLoss);
 //   - recovery: the server is stopped gracefully (SIGTERM) and restarted on
 //     its data; the time from process start until it answers and DBSIZE
 //     equals the count before the stop (0 for a strategy without
-//     persistence);
+//     persistence); then a digest of the whole dataset must equal the one
+//     taken before the stop (datasetDigest);
 //   - crash loss: in a fresh directory, clients write unique keys and record
 //     each acknowledgement; the server is killed with SIGKILL mid-load,
 //     restarted, and every acknowledged write is read back.
@@ -30,6 +35,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync/atomic"
 	"time"
@@ -39,6 +45,10 @@ import (
 type Options struct {
 	// Bin is the redpool binary to start; "" means os.Executable().
 	Bin string
+	// RedisBin is the redis-server binary the Redis rows start (see
+	// Strategy.Redis); "" means "redis-server" on PATH, needed only if a
+	// strategy is a Redis row.
+	RedisBin string
 	// Strategies are compared in order.
 	Strategies []Strategy
 	// Workload is run against every strategy.
@@ -66,6 +76,7 @@ const DefaultCrashDuration = 3 * time.Second
 // columns of every output format, in order.
 type Result struct {
 	Strategy      string  `json:"strategy"`
+	Server        string  `json:"server"`
 	OpsPerSec     float64 `json:"ops_per_sec"`
 	P50Ms         float64 `json:"p50_ms"`
 	P99Ms         float64 `json:"p99_ms"`
@@ -76,11 +87,16 @@ type Result struct {
 	AckedWrites   int64   `json:"acked_writes"`
 	AckedLost     int64   `json:"acked_lost"`
 	LostSeconds   float64 `json:"lost_seconds"`
-	CPUSeconds    float64 `json:"cpu_seconds"`
-	PeakRSSBytes  int64   `json:"peak_rss_bytes"`
-	Error         string  `json:"error"`
+	// The power-loss exposure the server reported in INFO persistence at
+	// the end of the workload (see PowerLoss); nil if it does not report it.
+	PowerLossP99Us  *int64  `json:"power_loss_p99_us"`
+	PowerLossMaxUs  *int64  `json:"power_loss_max_us"`
+	PowerLossWrites *int64  `json:"power_loss_writes"`
+	CPUSeconds      float64 `json:"cpu_seconds"`
+	PeakRSSBytes    int64   `json:"peak_rss_bytes"`
+	Error           string  `json:"error"`
 
-	// Ops is the number of requests the workload completed.
+	// Ops is the number of operations the workload completed.
 	Ops int64 `json:"-"`
 	// Keys is DBSIZE at the end of the workload; RecoveredKeys is DBSIZE
 	// after the restart (they differ only for a strategy without persistence).
@@ -113,6 +129,10 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 	if _, err := os.Stat(o.Bin); err != nil {
 		return nil, err
 	}
+	server, err := o.servers()
+	if err != nil {
+		return nil, err
+	}
 	if o.StartTimeout <= 0 {
 		o.StartTimeout = time.Minute
 	}
@@ -129,6 +149,7 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 		p.begin(i, s.Name)
 		dir := filepath.Join(base, fmt.Sprintf("%02d-%s", i+1, safeName(s.Name)))
 		r := runStrategy(ctx, o, s, dir, p)
+		r.Server = server(s)
 		// A strategy cut short by ctx is not a measurement.
 		if err := ctx.Err(); err != nil {
 			return results, err
@@ -140,6 +161,37 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 		}
 	}
 	return results, nil
+}
+
+// servers finds the Redis binary if a strategy needs it, and returns what
+// to call the server of each strategy in Result.Server: "redpool" or
+// "redis 7.0.15".
+func (o *Options) servers() (func(Strategy) string, error) {
+	redis := ""
+	for _, s := range o.Strategies {
+		if !s.IsRedis() || redis != "" {
+			continue
+		}
+		if o.RedisBin == "" {
+			o.RedisBin = "redis-server"
+		}
+		bin, err := exec.LookPath(o.RedisBin)
+		if err != nil {
+			return nil, fmt.Errorf("cannot find redis-server for the Redis rows (use -redis-bin): %w", err)
+		}
+		o.RedisBin = bin
+		v, err := redisVersion(bin)
+		if err != nil {
+			return nil, err
+		}
+		redis = "redis " + v
+	}
+	return func(s Strategy) string {
+		if s.IsRedis() {
+			return redis
+		}
+		return "redpool"
+	}, nil
 }
 
 // safeName maps a strategy name to a file name.
@@ -176,25 +228,25 @@ const (
 // measure runs the phases of one strategy in dir, filling r.
 func measure(ctx context.Context, o Options, s Strategy, dir string, p *progress, r *Result) error {
 	mainDir := filepath.Join(dir, "main")
-	cfg := s.runConfig(mainDir)
-	cfgPath := filepath.Join(dir, "main.toml")
 	if err := os.MkdirAll(mainDir, 0o755); err != nil {
 		return err
 	}
-	if err := writeConfig(cfgPath, cfg); err != nil {
+	l, persistent, err := s.prepare(o, mainDir, filepath.Join(dir, "main.conf"))
+	if err != nil {
 		return err
 	}
-	if err := workloadPhase(ctx, o, cfgPath, mainDir, p, r); err != nil {
+	digest, err := workloadPhase(ctx, o, l, persistent, mainDir, p, r)
+	if err != nil {
 		return err
 	}
 
 	// Recovery on the same data.
 	want := r.Keys
-	if !cfg.Persistent() {
+	if !persistent {
 		want = 0
 	}
 	p.setPhase("recovery", planLoad, planRecovery, 0)
-	rec, err := launch(ctx, o.Bin, cfgPath, o.StartTimeout)
+	rec, err := launch(ctx, l, o.StartTimeout)
 	if err != nil {
 		return fmt.Errorf("restart: %w", err)
 	}
@@ -204,6 +256,11 @@ func measure(ctx context.Context, o Options, s Strategy, dir string, p *progress
 	}
 	r.RecoveryMs = ms(time.Since(rec.started))
 	r.RecoveredKeys = want
+	if persistent {
+		if err := checkDigest(rec.addr, digest); err != nil {
+			return fmt.Errorf("restart: %w", err)
+		}
+	}
 	rec.kill()
 
 	if o.CrashDuration <= 0 {
@@ -221,14 +278,15 @@ func measure(ctx context.Context, o Options, s Strategy, dir string, p *progress
 	return nil
 }
 
-// workloadPhase starts the server with cfgPath, runs the workload, stops the
-// server gracefully and records everything but recovery and crash loss.
-func workloadPhase(ctx context.Context, o Options, cfgPath, dataDir string, p *progress, r *Result) error {
+// workloadPhase starts the server l describes, runs the workload, stops the
+// server gracefully and records everything but recovery and crash loss. It
+// returns the datasetDigest of the data before the stop if persistent.
+func workloadPhase(ctx context.Context, o Options, l launcher, persistent bool, dataDir string, p *progress, r *Result) (string, error) {
 	w := o.Workload
 	p.setPhase("starting server", 0, planStart, 0)
-	srv, err := launch(ctx, o.Bin, cfgPath, o.StartTimeout)
+	srv, err := launch(ctx, l, o.StartTimeout)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer srv.kill()
 	smp := startSampler(dataDir, srv.pid())
@@ -240,30 +298,36 @@ func workloadPhase(ctx context.Context, o Options, cfgPath, dataDir string, p *p
 	}
 	load, err := runLoad(ctx, srv.addr, w, &done)
 	var keys int64
+	var digest string
+	var pl *PowerLoss
 	if err == nil {
-		keys, err = dbsize(srv.addr)
+		keys, digest, pl, err = inspect(srv.addr, persistent)
 	}
 	if err != nil {
 		crashed := ctx.Err() == nil && srv.exitedWithin(time.Second)
 		srv.kill()
 		smp.stop()
 		if crashed {
-			return srv.exitError("server crashed")
+			return "", srv.exitError("server crashed")
 		}
-		return fmt.Errorf("workload: %w", err)
+		return "", fmt.Errorf("workload: %w", err)
 	}
 	p.setPhase("stopping server", planLoad, planLoad, 0)
+	// VmHWM, the peak RSS, dies with the process: a last look first. (The
+	// rusage of the exited process is no use: its ru_maxrss starts from
+	// the bench's own RSS at the fork.)
+	smp.sample()
 	stopErr := srv.stop(stopTimeout)
 	peakDisk, peakRSS := smp.stop()
 	if load.errReplies > 0 {
-		return fmt.Errorf("workload: %d error replies, the first: %s", load.errReplies, load.firstErr)
+		return "", fmt.Errorf("workload: %d error replies, the first: %s", load.errReplies, load.firstErr)
 	}
 	if stopErr != nil {
-		return stopErr
+		return "", stopErr
 	}
 	disk, err := dirSize(dataDir)
 	if err != nil {
-		return err
+		return "", err
 	}
 	ps := srv.cmd.ProcessState
 	r.Ops = load.ops
@@ -274,23 +338,24 @@ func workloadPhase(ctx context.Context, o Options, cfgPath, dataDir string, p *p
 	r.DiskBytes = disk
 	r.PeakDiskBytes = max(peakDisk, disk)
 	r.CPUSeconds = round((ps.UserTime() + ps.SystemTime()).Seconds(), 3)
-	r.PeakRSSBytes = max(peakRSS, maxRSS(ps))
+	r.PeakRSSBytes = peakRSS
 	r.Keys = keys
-	return nil
+	r.setPowerLoss(pl)
+	return digest, nil
 }
 
 // crashPhase starts s fresh in dir/crash, writes for o.CrashDuration, kills
 // the server with SIGKILL, restarts it and checks every acknowledged write.
 func crashPhase(ctx context.Context, o Options, s Strategy, dir string) (crashResult, error) {
 	crashDir := filepath.Join(dir, "crash")
-	cfgPath := filepath.Join(dir, "crash.toml")
 	if err := os.MkdirAll(crashDir, 0o755); err != nil {
 		return crashResult{}, err
 	}
-	if err := writeConfig(cfgPath, s.runConfig(crashDir)); err != nil {
+	l, _, err := s.prepare(o, crashDir, filepath.Join(dir, "crash.conf"))
+	if err != nil {
 		return crashResult{}, err
 	}
-	srv, err := launch(ctx, o.Bin, cfgPath, o.StartTimeout)
+	srv, err := launch(ctx, l, o.StartTimeout)
 	if err != nil {
 		return crashResult{}, err
 	}
@@ -320,7 +385,7 @@ func crashPhase(ctx context.Context, o Options, s Strategy, dir string) (crashRe
 	if crashedEarly {
 		return crashResult{}, srv.exitError("server crashed")
 	}
-	p2, err := launch(ctx, o.Bin, cfgPath, o.StartTimeout)
+	p2, err := launch(ctx, l, o.StartTimeout)
 	if err != nil {
 		return crashResult{}, fmt.Errorf("restart: %w", err)
 	}
@@ -328,16 +393,51 @@ func crashPhase(ctx context.Context, o Options, s Strategy, dir string) (crashRe
 	return load.verify(ctx, p2.addr, killedAt)
 }
 
-// dbsize returns the number of keys in database 0 of the server at addr.
-func dbsize(addr string) (int64, error) {
+// inspect returns, from the server at addr at the end of the workload, the
+// number of keys, the datasetDigest of the data if persistent (else "") and
+// the power-loss exposure it reports (nil if none).
+func inspect(addr string, persistent bool) (keys int64, digest string, pl *PowerLoss, err error) {
 	c, err := dial(addr, 5*time.Second)
 	if err != nil {
-		return 0, err
+		return 0, "", nil, err
 	}
 	defer c.Close()
 	_ = c.nc.SetDeadline(time.Now().Add(opTimeout))
 	r, err := c.do("DBSIZE")
-	return r.n, err
+	if err != nil {
+		return 0, "", nil, err
+	}
+	keys = r.n
+	if persistent {
+		if digest, err = datasetDigest(c); err != nil {
+			return 0, "", nil, err
+		}
+	}
+	r, err = c.do("INFO", "persistence")
+	if err != nil {
+		return 0, "", nil, err
+	}
+	return keys, digest, ParsePowerLoss(string(r.str)), nil
+}
+
+// checkDigest reports an error unless the data of the server at addr has
+// the datasetDigest want: every key, type, value and the presence of every
+// TTL as before the restart.
+func checkDigest(addr, want string) error {
+	c, err := dial(addr, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.nc.SetDeadline(time.Now().Add(opTimeout))
+	got, err := datasetDigest(c)
+	if err != nil {
+		return err
+	}
+	if got != want {
+		return fmt.Errorf("the data differs from before the stop (digest %.12s, was %.12s)", got, want)
+	}
+	return nil
 }
 
 // ms converts d to milliseconds, rounded to microseconds.

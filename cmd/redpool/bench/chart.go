@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // A chart panel: one horizontal bar per strategy for one measurement.
@@ -50,6 +51,28 @@ var chartPanels = []panel{
 			return fmtSeconds(r.LostSeconds) + "  (" + fmtCount(r.AckedLost) + " of " + fmtCount(r.AckedWrites) + " writes)"
 		},
 	},
+	{
+		title: "Power-loss exposure", note: "acknowledged but not yet durable, as the server reports it: p99 window; light bar: max",
+		value: func(r Result) float64 {
+			if pl := r.PowerLoss(); pl != nil {
+				return float64(pl.P99Us)
+			}
+			return 0
+		},
+		back: func(r Result) float64 {
+			if pl := r.PowerLoss(); pl != nil {
+				return float64(pl.MaxUs)
+			}
+			return 0
+		},
+		label: func(r Result) string {
+			pl := r.PowerLoss()
+			if pl == nil {
+				return "n/a (not reported by this server)"
+			}
+			return "p99 " + fmtMs(float64(pl.P99Us)/1000) + ", max " + fmtMs(float64(pl.MaxUs)/1000) + "  (" + fmtCount(pl.Writes) + " writes)"
+		},
+	},
 }
 
 // palette colours the strategies, the same in every panel.
@@ -69,12 +92,15 @@ const (
 	headHeight  = 46 // chart title
 )
 
+// panelHeight is the height of one panel of n strategies.
+func panelHeight(n int) int { return titleHeight + rowHeight*max(n, 1) + panelGap }
+
 // WriteSVG writes an SVG chart comparing the results on throughput, p99
-// latency, disk use, recovery time and crash loss: five bar-chart panels,
-// one labelled bar per strategy. A failed strategy gets its error instead
-// of bars.
+// latency, disk use, recovery time, crash loss and power-loss exposure:
+// one bar-chart panel each, one labelled bar per strategy. A failed
+// strategy gets its error instead of bars.
 func WriteSVG(w io.Writer, results []Result) error {
-	panelHeight := titleHeight + rowHeight*max(len(results), 1) + panelGap
+	panelHeight := panelHeight(len(results))
 	height := headHeight + panelHeight*len(chartPanels) + chartMargin
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?>
@@ -91,6 +117,18 @@ func WriteSVG(w io.Writer, results []Result) error {
 	b.WriteString("</svg>\n")
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// panelSVG returns p as an SVG element of its own, for the HTML report,
+// with the given id.
+func panelSVG(p panel, results []Result, id string) string {
+	h := panelHeight(len(results))
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="%s" width="%d" height="%d" viewBox="0 0 %d %d" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">
+`, esc(id), chartWidth, h, chartWidth, h)
+	writePanel(&b, p, results, 0)
+	b.WriteString("</svg>\n")
+	return b.String()
 }
 
 // writePanel draws one panel whose top is at y.
@@ -113,9 +151,10 @@ func writePanel(b *bytes.Buffer, p panel, results []Result, y int) {
 	// The axis.
 	fmt.Fprintf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>\n",
 		barX, top-3, barX, top+rowHeight*len(results)-3)
+	colours, paired := rowColours(results)
 	for i, r := range results {
 		ry := top + i*rowHeight
-		colour := palette[i%len(palette)]
+		colour := colours[i]
 		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" fill=\"#222\">%s</text>\n",
 			barX-8, ry+barHeight-3, esc(r.Strategy))
 		if r.Failed() {
@@ -131,13 +170,35 @@ func writePanel(b *bytes.Buffer, p panel, results []Result, y int) {
 			end = max(end, barX+bw)
 		}
 		bw := barLen(p.value(r), scale)
-		fmt.Fprintf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n",
-			barX, ry, bw, barHeight, colour)
+		style := ""
+		if paired[i] {
+			style = fmt.Sprintf(` fill-opacity="0.55" stroke="%s"`, colour)
+		}
+		fmt.Fprintf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"%s/>\n",
+			barX, ry, bw, barHeight, colour, style)
 		end = max(end, barX+bw)
 		fmt.Fprintf(b, "<text x=\"%d\" y=\"%d\" fill=\"#222\">%s</text>\n",
 			end+6, ry+barHeight-3, esc(p.label(r)))
 	}
 	b.WriteString("</g>\n")
+}
+
+// rowColours returns the colour of each result's bars, and which are Redis
+// rows right after their redpool counterpart: those share its colour (and
+// are drawn lighter, outlined), so that each pair reads as one.
+func rowColours(results []Result) ([]string, []bool) {
+	colours := make([]string, len(results))
+	paired := make([]bool, len(results))
+	next := 0
+	for i, r := range results {
+		if i > 0 && redisCounterpartOf(r.Strategy) == results[i-1].Strategy && strings.HasPrefix(r.Server, "redis") {
+			colours[i], paired[i] = colours[i-1], true
+			continue
+		}
+		colours[i] = palette[next%len(palette)]
+		next++
+	}
+	return colours, paired
 }
 
 // barLen scales v to a bar length; a non-zero value is at least 1 pixel.

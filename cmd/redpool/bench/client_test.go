@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -121,7 +122,7 @@ func TestOpGen(t *testing.T) {
 
 func TestOpGenDoesNotAllocate(t *testing.T) {
 	w := DefaultWorkload()
-	w.Types = []DataType{Strings, Lists, Hashes}
+	w.Types = []DataType{Strings, Lists, Hashes, Sets, ZSets, Streams, Scripts, Tx, Mixed}
 	g := newOpGen(&w, 0)
 	c := &conn{out: make([]byte, 0, 1<<20)}
 	if n := testing.AllocsPerRun(1000, func() {
@@ -139,12 +140,19 @@ func TestParseTypes(t *testing.T) {
 	if err != nil || len(got) != 3 || got[0] != Strings || got[1] != Lists || got[2] != Hashes {
 		t.Fatalf("got %v, %v", got, err)
 	}
-	for _, bad := range []string{"", "sets", "strings,strings"} {
+	got, err = ParseTypes("sets,zsets,streams,scripts,tx,mixed")
+	if want := []DataType{Sets, ZSets, Streams, Scripts, Tx, Mixed}; err != nil || !slices.Equal(got, want) {
+		t.Fatalf("got %v, %v; want %v", got, err, want)
+	}
+	for _, bad := range []string{"", "geo", "strings,strings"} {
 		if _, err := ParseTypes(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
-	if Hashes.String() != "hashes" || DataType(9).String() != "DataType(9)" {
+	if _, err := ParseTypes("geo"); err == nil || err.Error() != `unknown data type "geo" (want strings, lists, hashes, sets, zsets, streams, scripts, tx, mixed)` {
+		t.Errorf("error %v", err)
+	}
+	if Hashes.String() != "hashes" || Mixed.String() != "mixed" || DataType(10).String() != "DataType(10)" {
 		t.Error("String")
 	}
 }

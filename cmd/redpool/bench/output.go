@@ -11,7 +11,9 @@ import (
 )
 
 // field is one output column: its machine name (JSON key, CSV header), its
-// table heading, and how to render a Result's value in each.
+// table heading, and how to render a Result's value in each. A field
+// without a name is only in the table (and the HTML report), one without a
+// heading only in JSON and CSV.
 type field struct {
 	name  string
 	head  string
@@ -19,12 +21,55 @@ type field struct {
 	human func(Result) string // table
 }
 
+// csvFields returns the fields of JSON and CSV, in order.
+func csvFields() []field {
+	var out []field
+	for _, f := range fields {
+		if f.name != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// tableFields returns the columns of the table, in order; the ERROR column
+// only if withError.
+func tableFields(withError bool) []field {
+	var out []field
+	for _, f := range fields {
+		if f.head != "" && (withError || f.name != "error") {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// fOptInt renders an optional integer: empty if absent.
+func fOptInt(v *int64) string {
+	if v == nil {
+		return ""
+	}
+	return fInt(*v)
+}
+
+// fmtPowerLoss renders the power-loss exposure: "p99/max, writes", e.g.
+// "1.02ms/4.10ms, 3,456", or "n/a" if the server does not report it.
+func fmtPowerLoss(r Result) string {
+	pl := r.PowerLoss()
+	if pl == nil {
+		return "n/a"
+	}
+	return fmtMs(float64(pl.P99Us)/1000) + "/" + fmtMs(float64(pl.MaxUs)/1000) + ", " + fmtCount(pl.Writes)
+}
+
 func fInt(v int64) string     { return strconv.FormatInt(v, 10) }
 func fFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// fields are the columns in output order; they match Result's JSON tags.
+// fields are the columns in output order; those with a name match Result's
+// JSON tags.
 var fields = []field{
 	{"strategy", "STRATEGY", func(r Result) string { return r.Strategy }, func(r Result) string { return r.Strategy }},
+	{"server", "", func(r Result) string { return r.Server }, nil},
 	{"ops_per_sec", "OPS/S", func(r Result) string { return fFloat(r.OpsPerSec) }, func(r Result) string { return fmtOps(r.OpsPerSec) }},
 	{"p50_ms", "P50", func(r Result) string { return fFloat(r.P50Ms) }, func(r Result) string { return fmtMs(r.P50Ms) }},
 	{"p99_ms", "P99", func(r Result) string { return fFloat(r.P99Ms) }, func(r Result) string { return fmtMs(r.P99Ms) }},
@@ -35,6 +80,10 @@ var fields = []field{
 	{"acked_writes", "ACKED", func(r Result) string { return fInt(r.AckedWrites) }, func(r Result) string { return fmtCount(r.AckedWrites) }},
 	{"acked_lost", "LOST", func(r Result) string { return fInt(r.AckedLost) }, func(r Result) string { return fmtCount(r.AckedLost) }},
 	{"lost_seconds", "LOST SPAN", func(r Result) string { return fFloat(r.LostSeconds) }, func(r Result) string { return fmtSeconds(r.LostSeconds) }},
+	{"", "POWER-LOSS EXPOSURE", nil, fmtPowerLoss},
+	{"power_loss_p99_us", "", func(r Result) string { return fOptInt(r.PowerLossP99Us) }, nil},
+	{"power_loss_max_us", "", func(r Result) string { return fOptInt(r.PowerLossMaxUs) }, nil},
+	{"power_loss_writes", "", func(r Result) string { return fOptInt(r.PowerLossWrites) }, nil},
 	{"cpu_seconds", "CPU", func(r Result) string { return fFloat(r.CPUSeconds) }, func(r Result) string { return fmtSeconds(r.CPUSeconds) }},
 	{"peak_rss_bytes", "PEAK RSS", func(r Result) string { return fInt(r.PeakRSSBytes) }, func(r Result) string { return fmtBytes(r.PeakRSSBytes) }},
 	{"error", "ERROR", func(r Result) string { return r.Error }, func(r Result) string { return r.Error }},
@@ -57,15 +106,16 @@ func WriteJSON(w io.Writer, results []Result) error {
 // those of WriteJSON.
 func WriteCSV(w io.Writer, results []Result) error {
 	cw := csv.NewWriter(w)
-	row := make([]string, len(fields))
-	for i, f := range fields {
+	cols := csvFields()
+	row := make([]string, len(cols))
+	for i, f := range cols {
 		row[i] = f.name
 	}
 	if err := cw.Write(row); err != nil {
 		return err
 	}
 	for _, r := range results {
-		for i, f := range fields {
+		for i, f := range cols {
 			row[i] = f.raw(r)
 		}
 		if err := cw.Write(row); err != nil {
@@ -80,32 +130,7 @@ func WriteCSV(w io.Writer, results []Result) error {
 // and errors left-aligned, numbers right-aligned. A failed strategy shows
 // "-" for its numbers, and the ERROR column appears only if one failed.
 func WriteTable(w io.Writer, results []Result) error {
-	cols := fields
-	failed := false
-	for _, r := range results {
-		failed = failed || r.Failed()
-	}
-	if !failed {
-		cols = cols[:len(cols)-1]
-	}
-	rows := [][]string{make([]string, len(cols))}
-	for i, f := range cols {
-		rows[0][i] = f.head
-	}
-	for _, r := range results {
-		row := make([]string, len(cols))
-		for i, f := range cols {
-			switch {
-			case i == 0 || f.name == "error":
-				row[i] = f.human(r)
-			case r.Failed():
-				row[i] = "-"
-			default:
-				row[i] = f.human(r)
-			}
-		}
-		rows = append(rows, row)
-	}
+	cols, rows := tableRows(results)
 	widths := make([]int, len(cols))
 	for _, row := range rows {
 		for i, cell := range row {
@@ -129,6 +154,33 @@ func WriteTable(w io.Writer, results []Result) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// tableRows returns the table's columns and its rows of cells, the
+// headings first. A failed strategy shows "-" for its numbers, and the
+// ERROR column appears only if one failed.
+func tableRows(results []Result) ([]field, [][]string) {
+	failed := false
+	for _, r := range results {
+		failed = failed || r.Failed()
+	}
+	cols := tableFields(failed)
+	rows := [][]string{make([]string, len(cols))}
+	for i, f := range cols {
+		rows[0][i] = f.head
+	}
+	for _, r := range results {
+		row := make([]string, len(cols))
+		for i, f := range cols {
+			if r.Failed() && i > 0 && f.name != "error" {
+				row[i] = "-"
+			} else {
+				row[i] = f.human(r)
+			}
+		}
+		rows = append(rows, row)
+	}
+	return cols, rows
 }
 
 // fmtOps renders a rate: 950, 12.3k, 1.25M.

@@ -12,26 +12,31 @@ import (
 	"testing"
 )
 
-// sampleResults are two measured strategies and a failed one.
+// sampleResults are two measured strategies, the second reporting its
+// power-loss exposure, and a failed one.
 func sampleResults() []Result {
+	p99, maxUs, writes := int64(1020), int64(4100), int64(3456)
 	return []Result{
 		{
-			Strategy: "memory", OpsPerSec: 152345.6, P50Ms: 0.299, P99Ms: 1.06, P999Ms: 3.18,
+			Strategy: "memory", Server: "redpool", OpsPerSec: 152345.6, P50Ms: 0.299, P99Ms: 1.06, P999Ms: 3.18,
 			DiskBytes: 0, PeakDiskBytes: 0, RecoveryMs: 3.85, AckedWrites: 125747, AckedLost: 125747,
 			LostSeconds: 1.004, CPUSeconds: 0.56, PeakRSSBytes: 22 << 20,
 		},
 		{
-			Strategy: "aof-always", OpsPerSec: 950, P50Ms: 41.2, P99Ms: 120.5, P999Ms: 1320,
+			Strategy: "aof-always", Server: "redpool", OpsPerSec: 950, P50Ms: 41.2, P99Ms: 120.5, P999Ms: 1320,
 			DiskBytes: 3 << 20, PeakDiskBytes: 5 << 20, RecoveryMs: 250, AckedWrites: 1800, AckedLost: 0,
 			LostSeconds: 0, CPUSeconds: 1.5, PeakRSSBytes: 30 << 20,
+			PowerLossP99Us: &p99, PowerLossMaxUs: &maxUs, PowerLossWrites: &writes,
 		},
-		{Strategy: "bolt-none", Error: `cannot start: backend = "bolt" is not available yet; use "memory"`},
+		{Strategy: "bolt-none", Server: "redpool", Error: `cannot start: backend = "bolt" is not available yet; use "memory"`},
 	}
 }
 
 var wantKeys = []string{
-	"strategy", "ops_per_sec", "p50_ms", "p99_ms", "p999_ms", "disk_bytes", "peak_disk_bytes",
-	"recovery_ms", "acked_writes", "acked_lost", "lost_seconds", "cpu_seconds", "peak_rss_bytes", "error",
+	"strategy", "server", "ops_per_sec", "p50_ms", "p99_ms", "p999_ms", "disk_bytes", "peak_disk_bytes",
+	"recovery_ms", "acked_writes", "acked_lost", "lost_seconds",
+	"power_loss_p99_us", "power_loss_max_us", "power_loss_writes",
+	"cpu_seconds", "peak_rss_bytes", "error",
 }
 
 func TestJSON(t *testing.T) {
@@ -98,9 +103,13 @@ func TestCSV(t *testing.T) {
 	if len(rows) != 4 || !reflect.DeepEqual(rows[0], wantKeys) {
 		t.Fatalf("rows %q", rows)
 	}
-	want := []string{"memory", "152345.6", "0.299", "1.06", "3.18", "0", "0", "3.85", "125747", "125747", "1.004", "0.56", "23068672", ""}
+	want := []string{"memory", "redpool", "152345.6", "0.299", "1.06", "3.18", "0", "0", "3.85", "125747", "125747", "1.004", "", "", "", "0.56", "23068672", ""}
 	if !reflect.DeepEqual(rows[1], want) {
 		t.Errorf("row 1 %q\nwant  %q", rows[1], want)
+	}
+	want = []string{"aof-always", "redpool", "950", "41.2", "120.5", "1320", "3145728", "5242880", "250", "1800", "0", "0", "1020", "4100", "3456", "1.5", "31457280", ""}
+	if !reflect.DeepEqual(rows[2], want) {
+		t.Errorf("row 2 %q\nwant  %q", rows[2], want)
 	}
 	if got := rows[3][len(rows[3])-1]; got != sampleResults()[2].Error {
 		t.Errorf("error column %q", got)
@@ -112,10 +121,10 @@ func TestTable(t *testing.T) {
 	if err := WriteTable(&b, sampleResults()); err != nil {
 		t.Fatal(err)
 	}
-	want := `STRATEGY     OPS/S      P50     P99   P99.9    DISK  PEAK DISK  RECOVERY    ACKED     LOST  LOST SPAN    CPU  PEAK RSS  ERROR
-memory      152.3k  0.299ms  1.06ms  3.18ms      0B         0B    3.85ms  125,747  125,747      1.00s  0.56s   22.0MiB
-aof-always     950   41.2ms   120ms   1.32s  3.0MiB     5.0MiB     250ms    1,800        0         0s  1.50s   30.0MiB
-bolt-none        -        -       -       -       -          -         -        -        -          -      -         -  cannot start: backend = "bolt" is not available yet; use "memory"
+	want := `STRATEGY     OPS/S      P50     P99   P99.9    DISK  PEAK DISK  RECOVERY    ACKED     LOST  LOST SPAN   POWER-LOSS EXPOSURE    CPU  PEAK RSS  ERROR
+memory      152.3k  0.299ms  1.06ms  3.18ms      0B         0B    3.85ms  125,747  125,747      1.00s                   n/a  0.56s   22.0MiB
+aof-always     950   41.2ms   120ms   1.32s  3.0MiB     5.0MiB     250ms    1,800        0         0s  1.02ms/4.10ms, 3,456  1.50s   30.0MiB
+bolt-none        -        -       -       -       -          -         -        -        -          -                     -      -         -  cannot start: backend = "bolt" is not available yet; use "memory"
 `
 	if b.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)

@@ -20,10 +20,9 @@ func IsTerminal(fd uintptr) bool {
 	return errno == 0
 }
 
-// maxRSS returns the peak resident set size of an exited process, in bytes.
-func maxRSS(ps *os.ProcessState) int64 {
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		return ru.Maxrss << 10 // kilobytes on Linux
-	}
-	return 0
+// killGroup sends SIGKILL to p's process group (p leads it, see
+// sysProcAttr), so that a child it forked dies with it.
+func killGroup(p *os.Process) {
+	_ = syscall.Kill(-p.Pid, syscall.SIGKILL)
+	_ = p.Kill()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,7 +14,8 @@ import (
 	"time"
 )
 
-// server is one child redpool process serving on 127.0.0.1.
+// server is one child server process (redpool or redis-server) serving on
+// 127.0.0.1.
 type server struct {
 	cmd     *exec.Cmd
 	addr    string
@@ -27,12 +29,25 @@ type server struct {
 // between freePort and the server's listen.
 var errPortInUse = errors.New("port in use")
 
-// launch starts the server binary with the config file cfgPath on a free
-// port and waits until it answers PING. A start that loses its port to
-// another process is retried.
-func launch(ctx context.Context, bin, cfgPath string, timeout time.Duration) (*server, error) {
+// launcher is how to start one server: a program, its arguments, and the
+// flag that gives it the port.
+type launcher struct {
+	bin      string
+	args     []string
+	portFlag string // "-port" for redpool, "--port" for redis-server
+}
+
+// command returns the command line of a start on port.
+func (l launcher) command(port int) *exec.Cmd {
+	args := append(slices.Clone(l.args), l.portFlag, strconv.Itoa(port))
+	return exec.Command(l.bin, args...)
+}
+
+// launch starts the server l describes on a free port and waits until it
+// answers PING. A start that loses its port to another process is retried.
+func launch(ctx context.Context, l launcher, timeout time.Duration) (*server, error) {
 	for attempt := 0; ; attempt++ {
-		s, err := startServer(bin, cfgPath)
+		s, err := startServer(l)
 		if err != nil {
 			return nil, err
 		}
@@ -48,7 +63,7 @@ func launch(ctx context.Context, bin, cfgPath string, timeout time.Duration) (*s
 }
 
 // startServer starts the process; the caller must kill or stop it.
-func startServer(bin, cfgPath string) (*server, error) {
+func startServer(l launcher) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -58,13 +73,13 @@ func startServer(bin, cfgPath string) (*server, error) {
 		exited: make(chan struct{}),
 		log:    &tailBuffer{max: 16 << 10},
 	}
-	s.cmd = exec.Command(bin, "-config", cfgPath, "-port", strconv.Itoa(port))
+	s.cmd = l.command(port)
 	s.cmd.Stdout = s.log
 	s.cmd.Stderr = s.log
 	s.cmd.SysProcAttr = sysProcAttr()
 	s.started = time.Now()
 	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("cannot start %s: %w", bin, err)
+		return nil, fmt.Errorf("cannot start %s: %w", l.bin, err)
 	}
 	go func() {
 		s.waitErr = s.cmd.Wait()
@@ -163,10 +178,12 @@ func (s *server) waitKeys(ctx context.Context, want int64, grace time.Duration) 
 	}
 }
 
-// kill sends SIGKILL and waits for the process to be reaped.
+// kill sends SIGKILL to the process and to the children it forked (a
+// redis-server saving in the background), and waits for the process to be
+// reaped.
 func (s *server) kill() {
 	if s.alive() {
-		_ = s.cmd.Process.Kill()
+		killGroup(s.cmd.Process)
 	}
 	<-s.exited
 }
@@ -201,7 +218,7 @@ func (s *server) exitError(what string) error {
 		status = s.waitErr.Error()
 	}
 	log := s.log.String()
-	if strings.Contains(log, "address already in use") {
+	if strings.Contains(strings.ToLower(log), "address already in use") {
 		return fmt.Errorf("%s: %w", what, errPortInUse)
 	}
 	if msg := lastLoggedError(log); msg != "" {

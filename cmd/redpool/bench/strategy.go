@@ -15,7 +15,15 @@ import (
 type Strategy struct {
 	Name   string
 	Config config.Config
+	// Redis, when not nil, makes this a Redis row: a real redis-server (of
+	// Options.RedisBin) with these redis.conf directives, instead of
+	// redpool with Config. The directives placing files, the log and the
+	// network are added for each run (see redisConf).
+	Redis []string
 }
+
+// IsRedis reports whether s runs redis-server.
+func (s Strategy) IsRedis() bool { return s.Redis != nil }
 
 // snapshotSaveRules are the save rules of the snapshot strategy: save once
 // more than one whole second has passed since the last save and anything
@@ -118,6 +126,19 @@ func StrategyFromFile(path string) (Strategy, error) {
 	}
 	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	return Strategy{Name: name, Config: c}, nil
+}
+
+// prepare writes the config file of a run of s with its data in dataDir to
+// cfgPath, and returns how to start the server and whether it keeps its
+// data across a restart.
+func (s Strategy) prepare(o Options, dataDir, cfgPath string) (launcher, bool, error) {
+	if s.IsRedis() {
+		err := os.WriteFile(cfgPath, []byte(redisConf(s.Redis, dataDir)), 0o600)
+		return launcher{bin: o.RedisBin, args: []string{cfgPath}, portFlag: "--port"}, true, err
+	}
+	cfg := s.runConfig(dataDir)
+	err := writeConfig(cfgPath, cfg)
+	return launcher{bin: o.Bin, args: []string{"-config", cfgPath}, portFlag: "-port"}, cfg.Persistent(), err
 }
 
 // runConfig returns s's config for a run in dir, logging warnings only, with

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,21 +15,34 @@ import (
 // DataType is a family of commands in the workload.
 type DataType uint8
 
-// Data types.
+// Data types; the requests of each are listed in families.
 const (
-	Strings DataType = iota + 1 // SET / GET
-	Lists                       // RPUSH or LPOP / LRANGE key 0 9
-	Hashes                      // HSET / HGET
+	Strings DataType = iota + 1
+	Lists
+	Hashes
+	Sets
+	ZSets
+	Streams
+	Scripts
+	Tx
+	Mixed
 )
-
-var dataTypeNames = []string{Strings: "strings", Lists: "lists", Hashes: "hashes"}
 
 // String returns the flag word.
 func (t DataType) String() string {
-	if int(t) < len(dataTypeNames) && t != 0 {
-		return dataTypeNames[t]
+	if int(t) < len(families) && t != 0 {
+		return families[t].name
 	}
 	return "DataType(" + strconv.Itoa(int(t)) + ")"
+}
+
+// typeNames lists the flag words, in order.
+func typeNames() []string {
+	var out []string
+	for _, f := range families[1:] {
+		out = append(out, f.name)
+	}
+	return out
 }
 
 // ParseTypes parses a comma-separated list of data types, e.g.
@@ -39,13 +52,13 @@ func ParseTypes(s string) ([]DataType, error) {
 	for word := range strings.SplitSeq(s, ",") {
 		word = strings.TrimSpace(word)
 		t := DataType(0)
-		for i, name := range dataTypeNames {
-			if i > 0 && strings.EqualFold(word, name) {
+		for i, f := range families {
+			if i > 0 && strings.EqualFold(word, f.name) {
 				t = DataType(i)
 			}
 		}
 		if t == 0 {
-			return nil, fmt.Errorf("unknown data type %q (want strings, lists or hashes)", word)
+			return nil, fmt.Errorf("unknown data type %q (want %s)", word, strings.Join(typeNames(), ", "))
 		}
 		for _, seen := range out {
 			if seen == t {
@@ -61,13 +74,13 @@ func ParseTypes(s string) ([]DataType, error) {
 // every strategy receives the same sequence of commands on each connection.
 type Workload struct {
 	Clients   int           // connections, one goroutine each
-	Pipeline  int           // requests sent per round trip
+	Pipeline  int           // operations sent per round trip
 	Keys      int           // key space per data type
 	ValueSize int           // bytes per written value
-	ReadRatio float64       // fraction of reads (GET, LRANGE, HGET), 0..1
-	Types     []DataType    // command families, each op picks one uniformly
+	ReadRatio float64       // fraction of reads (GET, LRANGE, HGET, ...), 0..1
+	Types     []DataType    // command families, each operation picks one uniformly
 	Duration  time.Duration // how long to run, unless Ops is set
-	Ops       int64         // total requests; 0 runs for Duration
+	Ops       int64         // total operations; 0 runs for Duration
 	Seed      uint64
 }
 
@@ -115,80 +128,6 @@ func (w Workload) validate() error {
 	return errors.Join(errs...)
 }
 
-// Constant arguments, shared read-only by every generator.
-var (
-	cmdGET, cmdSET    = []byte("GET"), []byte("SET")
-	cmdRPUSH, cmdLPOP = []byte("RPUSH"), []byte("LPOP")
-	cmdLRANGE         = []byte("LRANGE")
-	cmdHSET, cmdHGET  = []byte("HSET"), []byte("HGET")
-	argZero, argNine  = []byte("0"), []byte("9")
-	prefixes          = [...][]byte{Strings: []byte("key:"), Lists: []byte("list:"), Hashes: []byte("hash:")}
-	hashFields        = fieldNames(16)
-)
-
-// valueAlphabet is what written values are made of.
-const valueAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-
-func fieldNames(n int) [][]byte {
-	out := make([][]byte, n)
-	for i := range out {
-		out[i] = []byte("f" + strconv.Itoa(i))
-	}
-	return out
-}
-
-// opGen produces one client's deterministic stream of requests without
-// allocating per request.
-type opGen struct {
-	rng   *rand.Rand
-	w     *Workload
-	key   []byte
-	value []byte
-}
-
-func newOpGen(w *Workload, client int) *opGen {
-	rng := rand.New(rand.NewPCG(w.Seed, uint64(client)))
-	value := make([]byte, w.ValueSize)
-	for i := range value {
-		value[i] = valueAlphabet[rng.IntN(len(valueAlphabet))]
-	}
-	return &opGen{rng: rng, w: w, key: make([]byte, 0, 32), value: value}
-}
-
-// queue appends the next request to c's output buffer.
-func (g *opGen) queue(c *conn) {
-	t := g.w.Types[0]
-	if len(g.w.Types) > 1 {
-		t = g.w.Types[g.rng.IntN(len(g.w.Types))]
-	}
-	read := g.rng.Float64() < g.w.ReadRatio
-	g.key = strconv.AppendInt(append(g.key[:0], prefixes[t]...), int64(g.rng.IntN(g.w.Keys)), 10)
-	switch t {
-	case Strings:
-		if read {
-			c.queue(cmdGET, g.key)
-		} else {
-			c.queue(cmdSET, g.key, g.value)
-		}
-	case Lists:
-		switch {
-		case read:
-			c.queue(cmdLRANGE, g.key, argZero, argNine)
-		case g.rng.IntN(2) == 0:
-			c.queue(cmdRPUSH, g.key, g.value)
-		default:
-			c.queue(cmdLPOP, g.key)
-		}
-	case Hashes:
-		field := hashFields[g.rng.IntN(len(hashFields))]
-		if read {
-			c.queue(cmdHGET, g.key, field)
-		} else {
-			c.queue(cmdHSET, g.key, field, g.value)
-		}
-	}
-}
-
 // loadResult is what one run of the workload measured.
 type loadResult struct {
 	ops        int64
@@ -204,6 +143,11 @@ const opTimeout = 60 * time.Second
 // runLoad runs w against addr and measures it. done counts completed
 // requests as they complete (for progress).
 func runLoad(ctx context.Context, addr string, w Workload, done *atomic.Int64) (*loadResult, error) {
+	if slices.Contains(w.Types, Scripts) {
+		if err := loadCASScript(addr); err != nil {
+			return nil, err
+		}
+	}
 	hists := make([]Histogram, w.Clients)
 	errCounts := make([]int64, w.Clients)
 	firstErrs := make([]string, w.Clients)
@@ -212,6 +156,7 @@ func runLoad(ctx context.Context, addr string, w Workload, done *atomic.Int64) (
 		deadline := start.Add(w.Duration)
 		g := newOpGen(&w, i)
 		h := &hists[i]
+		reqs := make([]int, 0, w.Pipeline) // requests of each queued operation
 		quota := int64(-1)
 		if w.Ops > 0 {
 			quota = w.Ops / int64(w.Clients)
@@ -227,26 +172,29 @@ func runLoad(ctx context.Context, addr string, w Workload, done *atomic.Int64) (
 			} else if !time.Now().Before(deadline) {
 				break
 			}
+			reqs = reqs[:0]
 			for range n {
-				g.queue(c)
+				reqs = append(reqs, g.queue(c))
 			}
 			t0 := time.Now()
 			_ = c.nc.SetDeadline(t0.Add(opTimeout))
 			if err := c.flush(); err != nil {
 				return err
 			}
-			for range n {
-				r, err := c.readReply()
-				if err != nil {
-					return err
+			for _, k := range reqs {
+				for range k {
+					r, err := c.readReply()
+					if err != nil {
+						return err
+					}
+					if r.kind == '-' {
+						if errCounts[i] == 0 {
+							firstErrs[i] = string(r.str)
+						}
+						errCounts[i]++
+					}
 				}
 				h.Record(time.Since(t0))
-				if r.kind == '-' {
-					if errCounts[i] == 0 {
-						firstErrs[i] = string(r.str)
-					}
-					errCounts[i]++
-				}
 			}
 			total.Add(n)
 			done.Add(n)
@@ -265,6 +213,24 @@ func runLoad(ctx context.Context, addr string, w Workload, done *atomic.Int64) (
 		res.errReplies += errCounts[i]
 	}
 	return res, nil
+}
+
+// loadCASScript loads the scripts family's script into the server at addr.
+func loadCASScript(addr string) error {
+	c, err := dial(addr, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.nc.SetDeadline(time.Now().Add(opTimeout))
+	r, err := c.do("SCRIPT", "LOAD", casScript)
+	if err != nil {
+		return err
+	}
+	if want := casSHA(); string(r.str) != want {
+		return fmt.Errorf("SCRIPT LOAD returned %q, want %s", r.str, want)
+	}
+	return nil
 }
 
 // runClients connects n clients to addr, then runs body for each on its own
