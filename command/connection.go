@@ -99,6 +99,9 @@ func selectDB(c *Ctx) error {
 	if err != nil {
 		return ErrNotInteger
 	}
+	if n != 0 && c.e.clusterOn() {
+		return ErrClusterSelect
+	}
 	if n < 0 || n >= int64(c.e.backend.Databases()) {
 		return ErrDBIndex
 	}

@@ -57,7 +57,7 @@ func (e *Engine) infoSections() []InfoSection {
 		InfoSection{Name: "Commandstats", Fields: e.table.commandStatFields()},
 		InfoSection{Name: "Errorstats", Fields: e.errors.fields()},
 		InfoSection{Name: "Latencystats", Fields: e.latencyStatFields()},
-		InfoSection{Name: "Cluster", Fields: [][2]string{{"cluster_enabled", "0"}}},
+		InfoSection{Name: "Cluster", Fields: [][2]string{{"cluster_enabled", boolDigit(e.clusterOn())}}},
 		InfoSection{Name: "Keyspace", Fields: ks})
 }
 
