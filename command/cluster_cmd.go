@@ -199,20 +199,20 @@ func (c *Ctx) clusterDBSize() (n int64, err error) {
 
 // --- slot assignment ---
 
-func clusterAddSlots(c *Ctx) error { return c.clusterSlotsCmd(false, false) }
+func clusterAddSlots(c *Ctx) error { return c.clusterSlotsCmd("addslots", false, false) }
 
-func clusterDelSlots(c *Ctx) error { return c.clusterSlotsCmd(true, false) }
+func clusterDelSlots(c *Ctx) error { return c.clusterSlotsCmd("delslots", true, false) }
 
-func clusterAddSlotsRange(c *Ctx) error { return c.clusterSlotsCmd(false, true) }
+func clusterAddSlotsRange(c *Ctx) error { return c.clusterSlotsCmd("addslotsrange", false, true) }
 
-func clusterDelSlotsRange(c *Ctx) error { return c.clusterSlotsCmd(true, true) }
+func clusterDelSlotsRange(c *Ctx) error { return c.clusterSlotsCmd("delslotsrange", true, true) }
 
 // clusterSlotsCmd is ADDSLOTS, DELSLOTS (del) and their RANGE forms
-// (ranges): every argument is checked before the map changes.
-func (c *Ctx) clusterSlotsCmd(del, ranges bool) error {
+// (ranges), named name: every argument is checked before the map changes.
+func (c *Ctx) clusterSlotsCmd(name string, del, ranges bool) error {
 	args := c.Args[2:]
 	if ranges && len(args)%2 != 0 {
-		return WrongArity(c.spec.FullName())
+		return WrongArity("cluster|" + name)
 	}
 	var pick [backend.ClusterSlots]bool
 	var list [][2]int
@@ -367,9 +367,17 @@ func clusterTarget(m *slotMap, id []byte, unknown string) (int, error) {
 // replica migration, a primary left without slots turning into a replica
 // of the new owner, is not done: no node changes its role on its own.)
 func (c *Ctx) clusterSetSlotNode(slot int, id []byte) error {
-	keys, err := c.clusterKeysInSlot(slot)
+	m := c.clusterMap()
+	n, err := clusterTarget(m, id, "ERR Unknown node ")
 	if err != nil {
 		return err
+	}
+	_, migrating := m.migrating[slot]
+	var keys int64
+	if (int(m.owner[slot]) == m.myself && n != m.myself) || migrating {
+		if keys, err = c.clusterKeysInSlot(slot); err != nil {
+			return err
+		}
 	}
 	return c.e.cluster.change(func(m *slotMap) error {
 		n, err := clusterTarget(m, id, "ERR Unknown node ")
@@ -767,8 +775,8 @@ func clusterShards(c *Ctx) error {
 		ranges := m.slotsOf(p)
 		c.Array(2 * len(ranges))
 		for _, r := range ranges {
-			c.BulkInt(int64(r[0]))
-			c.BulkInt(int64(r[1]))
+			c.Int(int64(r[0]))
+			c.Int(int64(r[1]))
 		}
 		c.BulkString("nodes")
 		reps := m.replicasOf(p)

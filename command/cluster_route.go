@@ -28,6 +28,14 @@ func (r clusterRefused) Unwrap() error { return r.err }
 // clusterOn reports whether cluster mode is on.
 func (e *Engine) clusterOn() bool { return e.cluster.load() != nil }
 
+// serverMode is HELLO's mode and INFO's redis_mode.
+func (e *Engine) serverMode() string {
+	if e.clusterOn() {
+		return "cluster"
+	}
+	return "standalone"
+}
+
 // clusterCheck decides whether the command args of spec runs on this
 // node under m: nil if it does, else the error to reply.
 func (c *Ctx) clusterCheck(m *slotMap, spec *Spec, args [][]byte) error {
@@ -111,8 +119,8 @@ func (c *Ctx) clusterRoute(m *slotMap, spec *Spec, keys [][]byte, write, asking,
 	missing := c.clusterMissing(keys)
 	switch {
 	case migrating && missing > 0:
-		if multiple {
-			return ErrTryAgain
+		if missing < len(keys) {
+			return ErrTryAgain // some keys here, some gone already
 		}
 		return clusterRedirect("ASK", slot, &m.nodes[to])
 	case importing && asking:
@@ -141,17 +149,15 @@ func clusterRedirect(kind string, slot int, n *clusterNode) Error {
 	return Error(kind + " " + strconv.Itoa(slot) + " " + n.addr())
 }
 
-// clusterMissing counts the keys that do not exist in database 0 (an
-// open slot's keys: Redis's lookupKeyReadWithFlags with NOTOUCH).
+// clusterMissing counts the keys (each occurrence) that do not exist in
+// database 0 (an open slot's keys: Redis's lookupKeyReadWithFlags with
+// NOTOUCH).
 // Inside an open transaction (a script) it looks there; a key the
 // transaction does not hold counts as missing.
 func (c *Ctx) clusterMissing(keys [][]byte) int {
 	missing := 0
 	count := func(tx backend.Tx) error {
-		for i, k := range keys {
-			if i > 0 && bytes.Equal(k, keys[0]) {
-				continue
-			}
+		for _, k := range keys {
 			if ok, err := tx.Exists(k); err != nil || !ok {
 				missing++
 			}
@@ -189,7 +195,7 @@ func (c *Ctx) clusterScriptCheck(spec *Spec, argv [][]byte, r *scriptRun) string
 	case ErrClusterDown:
 		return "Script attempted to execute a command while the cluster is down"
 	default:
-		return "Script attempted to access a non local key in a cluster node script"
+		return "Script attempted to access a non local key in a cluster node"
 	}
 	flags := r.target.clusterScriptFlags()
 	if len(keys) == 0 || flags&scriptAllowCrossSlot != 0 || (r.target.sc != nil && !r.target.sc.shebang) {

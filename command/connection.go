@@ -162,7 +162,7 @@ func hello(c *Ctx) error {
 	c.BulkString("id")
 	c.Int(c.Client.ID)
 	c.BulkString("mode")
-	c.BulkString("standalone")
+	c.BulkString(c.e.serverMode())
 	c.BulkString("role")
 	c.BulkString("master")
 	c.BulkString("modules")

@@ -90,7 +90,7 @@ func (e *Engine) infoServer(now time.Time) [][2]string {
 		{"redis_git_sha1", "00000000"},
 		{"redis_git_dirty", "0"},
 		{"redis_build_id", "0"},
-		{"redis_mode", "standalone"},
+		{"redis_mode", e.serverMode()},
 		{"os", osName()},
 		{"arch_bits", strconv.Itoa(strconv.IntSize)},
 		{"monotonic_clock", "POSIX clock_gettime"},
