@@ -99,6 +99,9 @@ func selectDB(c *Ctx) error {
 	if err != nil {
 		return ErrNotInteger
 	}
+	if n != 0 && c.e.clusterOn() {
+		return ErrClusterSelect
+	}
 	if n < 0 || n >= int64(c.e.backend.Databases()) {
 		return ErrDBIndex
 	}
@@ -159,7 +162,7 @@ func hello(c *Ctx) error {
 	c.BulkString("id")
 	c.Int(c.Client.ID)
 	c.BulkString("mode")
-	c.BulkString("standalone")
+	c.BulkString(c.e.serverMode())
 	c.BulkString("role")
 	c.BulkString("master")
 	c.BulkString("modules")

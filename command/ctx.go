@@ -178,6 +178,12 @@ func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
 		c.reject(spec)
 		return nil, err
 	}
+	if m := e.cluster.load(); m != nil { // cluster mode: Redis's getNodeByQuery (cluster_route.go)
+		if err := c.clusterCheck(m, spec, args); err != nil {
+			c.reject(spec)
+			return nil, clusterRefused{err}
+		}
+	}
 	if spec.Flags&Write != 0 {
 		if err := e.writeBlocked(); err != nil {
 			c.reject(spec)

@@ -86,6 +86,8 @@ type Options struct {
 	// ACL are the users to start with; nil means only the default user,
 	// with every permission and no password.
 	ACL *ACLOptions
+	// Cluster turns cluster mode on with its slot map; nil: off.
+	Cluster *ClusterOptions
 }
 
 // InfoSection is one INFO section.
@@ -147,6 +149,8 @@ type Engine struct {
 	streams streamConfig
 	// clientEvict is maxmemory-clients and client eviction (clientadmin.go).
 	clientEvict clientEviction
+	// cluster is cluster mode's slot map and settings (cluster.go).
+	cluster clusterState
 
 	dirty    atomic.Int64 // changes since start
 	conns    atomic.Int64
@@ -240,6 +244,7 @@ func NewEngine(o Options) (*Engine, error) {
 	for _, p := range e.acl.params() {
 		e.params.Register(p)
 	}
+	e.initCluster(o.Cluster)
 	return e, nil
 }
 
@@ -274,6 +279,7 @@ func Families() [][]Spec {
 		aclCommands(),
 		streamCommands(),
 		streamGroupCommands(),
+		clusterCommands(),
 	}
 }
 
@@ -404,6 +410,7 @@ type Client struct {
 	skipArmed bool
 
 	tracking clientTracking // client-side caching (tracking.go)
+	cluster  clusterClient  // READONLY and ASKING (cluster_route.go)
 	acl      clientACL      // the client's user (acl.go)
 }
 

@@ -354,6 +354,43 @@ const (
 	ErrNoReplicas        Error = "NOREPLICAS Not enough good replicas to write."
 )
 
+// --- cluster ---
+
+// Cluster mode replies (cluster*.go), as Redis 7.0's cluster.c.
+const (
+	ErrCrossSlot          Error = "CROSSSLOT Keys in request don't hash to the same slot"
+	ErrTryAgain           Error = "TRYAGAIN Multiple keys request during rehashing of slot"
+	ErrClusterDown        Error = "CLUSTERDOWN The cluster is down"
+	ErrClusterDownRO      Error = "CLUSTERDOWN The cluster is down and only accepts read commands"
+	ErrClusterUnbound     Error = "CLUSTERDOWN Hash slot not served"
+	ErrClusterDisabled    Error = "ERR This instance has cluster support disabled"
+	ErrClusterSelect      Error = "ERR SELECT is not allowed in cluster mode"
+	ErrClusterMove        Error = "ERR MOVE is not allowed in cluster mode"
+	ErrClusterSwapDB      Error = "ERR SWAPDB is not allowed in cluster mode"
+	ErrClusterCopyDB      Error = "ERR Copying to another database is not allowed in cluster mode"
+	ErrClusterBadSlot     Error = "ERR Invalid or out of range slot"
+	ErrClusterInvalidSlot Error = "ERR Invalid slot"
+	ErrClusterSlotOrCount Error = "ERR Invalid slot or number of keys"
+	ErrClusterSetSlot     Error = "ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP"
+	ErrClusterSetSlotRepl Error = "ERR Please use SETSLOT only with masters."
+	ErrClusterNotMaster   Error = "ERR Target node is not a master"
+	ErrClusterForgetSelf  Error = "ERR I tried hard but I can't forget myself..."
+	ErrClusterForgetMastr Error = "ERR Can't forget my master!"
+	ErrClusterReplSelf    Error = "ERR Can't replicate myself"
+	ErrClusterReplReplica Error = "ERR I can only replicate a master, not a replica."
+	ErrClusterReplNotEmpt Error = "ERR To set a master the node must be empty and without assigned slots."
+	ErrClusterSpecNotMstr Error = "ERR The specified node is not a master"
+	ErrClusterResetKeys   Error = "ERR CLUSTER RESET can't be called with master nodes containing keys"
+	ErrClusterFlushSlots  Error = "ERR DB must be empty to perform CLUSTER FLUSHSLOTS."
+	ErrClusterEpochOthers Error = "ERR The user can assign a config epoch only when the node does not know any other node."
+	ErrClusterEpochSet    Error = "ERR Node config epoch is already non-zero"
+	ErrClusterFailoverMst Error = "ERR You should send CLUSTER FAILOVER to a replica"
+	ErrClusterFailoverDwn Error = "ERR Master is down or failed, please use CLUSTER FAILOVER FORCE"
+	// ErrClusterMeet refuses CLUSTER MEET: meeting a node is the cluster
+	// bus's handshake, which redpool does not have.
+	ErrClusterMeet Error = "ERR CLUSTER MEET is not supported: redpool has no cluster bus; list the node in [[cluster.node]] of every node's config"
+)
+
 // --- streams ---
 
 // Stream replies shared by the stream commands.

@@ -57,7 +57,7 @@ func (e *Engine) infoSections() []InfoSection {
 		InfoSection{Name: "Commandstats", Fields: e.table.commandStatFields()},
 		InfoSection{Name: "Errorstats", Fields: e.errors.fields()},
 		InfoSection{Name: "Latencystats", Fields: e.latencyStatFields()},
-		InfoSection{Name: "Cluster", Fields: [][2]string{{"cluster_enabled", "0"}}},
+		InfoSection{Name: "Cluster", Fields: [][2]string{{"cluster_enabled", boolDigit(e.clusterOn())}}},
 		InfoSection{Name: "Keyspace", Fields: ks})
 }
 
@@ -90,7 +90,7 @@ func (e *Engine) infoServer(now time.Time) [][2]string {
 		{"redis_git_sha1", "00000000"},
 		{"redis_git_dirty", "0"},
 		{"redis_build_id", "0"},
-		{"redis_mode", "standalone"},
+		{"redis_mode", e.serverMode()},
 		{"os", osName()},
 		{"arch_bits", strconv.Itoa(strconv.IntSize)},
 		{"monotonic_clock", "POSIX clock_gettime"},

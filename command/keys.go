@@ -285,6 +285,9 @@ func copyCmd(c *Ctx) error {
 			return ErrSyntax
 		}
 	}
+	if (dstDB != 0 || c.Tx.DB() != 0) && c.e.clusterOn() {
+		return ErrClusterCopyDB
+	}
 	if dstDB == c.Tx.DB() && string(src) == string(dst) {
 		return ErrSameObject
 	}
@@ -328,6 +331,9 @@ func copyKeys(dst, args [][]byte) (keys [][]byte, all, ok bool) {
 }
 
 func move(c *Ctx) error {
+	if c.e.clusterOn() {
+		return ErrClusterMove
+	}
 	db, err := parseDBIndex(c, c.Args[2])
 	if err != nil {
 		return err
@@ -351,6 +357,9 @@ func move(c *Ctx) error {
 }
 
 func swapdb(c *Ctx) error {
+	if c.e.clusterOn() {
+		return ErrClusterSwapDB
+	}
 	a, err := parseInt32(c.Args[1])
 	if err != nil {
 		return ErrInvalidFirstDB

@@ -280,7 +280,7 @@ func (m *migrateSockets) migrate(c *Ctx) error {
 // closed. The keys the target accepted are deleted (unless COPY).
 func (m *migrateSockets) exchange(c *Ctx, ctx context.Context, mc *migrateConn, a *migrateArgs, keys []migrateKey, mayRetry bool) (retry bool, err error) {
 	sel := mc.lastDB != a.db
-	req := migrateRequest(a, sel, keys)
+	req := migrateRequest(a, sel, c.e.clusterOn(), keys)
 	if err := migrateWrite(mc.conn, req, a.timeout); err != nil {
 		_ = mc.conn.Close()
 		if mayRetry && !isTimeout(err) {
@@ -394,8 +394,14 @@ func migrateDump(c *Ctx, names [][]byte) ([]migrateKey, error) {
 	return keys, nil
 }
 
-// migrateRequest encodes AUTH (if any), SELECT (if sel) and the RESTOREs.
-func migrateRequest(a *migrateArgs, sel bool, keys []migrateKey) []byte {
+// migrateRequest encodes AUTH (if any), SELECT (if sel) and the RESTOREs
+// (RESTORE-ASKING in cluster mode, as Redis sends from a cluster node: the
+// target may be importing the slot).
+func migrateRequest(a *migrateArgs, sel, asking bool, keys []migrateKey) []byte {
+	restoreCmd := "RESTORE"
+	if asking {
+		restoreCmd = "RESTORE-ASKING"
+	}
 	var b []byte
 	if a.password != nil {
 		if a.username != nil {
@@ -419,7 +425,7 @@ func migrateRequest(a *migrateArgs, sel bool, keys []migrateKey) []byte {
 			n = 5
 		}
 		b = resp.AppendArrayLen(b, n)
-		b = resp.AppendBulkString(b, "RESTORE")
+		b = resp.AppendBulkString(b, restoreCmd)
 		b = resp.AppendBulk(b, k.key)
 		b = resp.AppendBulkInt(b, k.ttl)
 		b = resp.AppendBulk(b, k.payload)

@@ -98,6 +98,10 @@ func (c *Ctx) refuse(args [][]byte, err error) {
 	if spec := c.e.table.Lookup(args[0]); spec != nil && spec.Name == "exec" {
 		c.Client.multi.reset()
 		c.unwatchAll()
+		if _, redirect := err.(clusterRefused); redirect {
+			c.Error(err) // Redis discards the transaction and sends the redirect as it is
+			return
+		}
 		c.Error(execAbort(err))
 		return
 	}

@@ -429,6 +429,9 @@ type scriptRun struct {
 	busyArgv   [][]byte // argv copied when the run turned busy (FUNCTION STATS)
 	heap0      uint64   // the heap when the run began (first tick)
 	oom        bool     // stopped for using more than maxScriptMemory
+	// clusterSlot is 1 + the slot the run's keys hash to in cluster
+	// mode, 0 before the first (cluster_route.go).
+	clusterSlot int
 }
 
 // errRestart abandons a declared-keys run to rerun it locking everything.
@@ -509,7 +512,7 @@ func (c *Ctx) runOnce(r *scriptRun, fn *lua.LFunction, args [][]byte) error {
 	if r.lock == lockDeclared && len(r.keys) > 0 {
 		o = backend.TxOptions{DB: r.db, Keys: r.keys}
 	}
-	r.undeclared, r.restart, r.resp = false, false, 2
+	r.undeclared, r.restart, r.resp, r.clusterSlot = false, false, 2, 0
 	r.wrote.Store(false)
 	mark := len(c.out)
 	err := c.Atomically(!r.readOnly, o, func() error {
@@ -819,6 +822,9 @@ func (vm *luaVM) call(L *lua.LState, raise bool) int {
 		if err := c.e.writeBlocked(); err != nil {
 			return fail(replyError(err))
 		}
+	}
+	if msg := c.clusterScriptCheck(spec, argv, r); msg != "" {
+		return fail("ERR " + msg)
 	}
 	if spec.Flags&(Write|ReadOnly) != 0 && r.lock != lockOpen && !r.declared(spec, argv) {
 		r.undeclared = true

@@ -61,6 +61,8 @@ type Config struct {
 	MasterAuth      string // masterauth
 	MasterUser      string // masteruser
 	ReplBacklogSize Size   // repl_backlog_size
+
+	Cluster Cluster // [cluster]
 }
 
 // ReplicaOfAddr splits ReplicaOf into host and port; ok is false when it
@@ -196,6 +198,7 @@ func Default() Config {
 		MasterAuth:                "",
 		MasterUser:                "",
 		ReplBacklogSize:           MB,
+		Cluster:                   Cluster{Enabled: false, Myself: "", Nodes: nil},
 	}
 }
 

@@ -54,7 +54,11 @@ func TestShippedConfigSetsEveryKey(t *testing.T) {
 		if key == "acl.user" { // none by default: shown as a commented [[acl.user]] table
 			name = "# [[acl"
 		}
-		if !strings.Contains(string(data), "\n"+name+" = ") && !strings.Contains(string(data), "\n"+name+".user]]") {
+		if key == "cluster.node" { // none by default: shown as a commented [[cluster.node]] table
+			name = "# [[cluster"
+		}
+		if !strings.Contains(string(data), "\n"+name+" = ") && !strings.Contains(string(data), "\n"+name+".user]]") &&
+			!strings.Contains(string(data), "\n"+name+".node]]") {
 			t.Errorf("config.toml does not set %s", key)
 		}
 	}
@@ -230,7 +234,7 @@ func TestUnknownKeys(t *testing.T) {
 		{"[persistence.aof]\nfsyn = \"no\"", []Problem{{Key: "persistence.aof.fsyn", Line: 2, Msg: msgUnknownKey}}},
 		{"[bolt]\nfile = \"x\"\nsnyc = \"none\"", []Problem{{Key: "bolt.snyc", Line: 3, Msg: msgUnknownKey}}},
 		// An unknown table is one problem, not one per key inside it.
-		{"port = 1\n[cluster]\nenabled = true\nnodes = 3", []Problem{{Key: "cluster", Line: 2, Msg: msgUnknownKey}}},
+		{"port = 1\n[shard]\nenabled = true\nnodes = 3", []Problem{{Key: "shard", Line: 2, Msg: msgUnknownKey}}},
 		// Implicit tables take the line of their first key.
 		{"port = 1\n\na.b.c = 1", []Problem{{Key: "a", Line: 3, Msg: msgUnknownKey}}},
 		{"[persistence.aof.extra]\nx = 1", []Problem{{Key: "persistence.aof.extra", Line: 1, Msg: msgUnknownKey}}},
@@ -383,6 +387,7 @@ func TestValidateNamesFileKeys(t *testing.T) {
 	c.MaxMemory, c.MaxMemoryEvictionTenacity = -1, -1
 	c.ACL = ACL{File: "users.acl", Users: ACLUsers{{Name: "", Rules: "+nosuch"}}}
 	c.ReplicaOf = "nowhere"
+	c.Cluster = Cluster{Myself: "me", Nodes: ClusterNodes{{ID: "x"}}}
 	c.TLS = TLS{Port: 70000, Protocols: "SSLv3", Ciphers: "RC4-SHA"}
 	for _, l := range c.OutputBufferLimit.classes() {
 		*l = OutputBufferLimit{Hard: -1, Soft: -1, SoftSeconds: -1}
@@ -404,7 +409,7 @@ func TestValidateNamesFileKeys(t *testing.T) {
 	// tls.ca_cert_dir's is tls.ca_cert_file's (one of them is needed).
 	for key := range leaves {
 		if !seen[key] && key != "bind" && key != "requirepass" && key != "masterauth" && key != "masteruser" &&
-			key != "tls.ca_cert_dir" && key != "protected_mode" {
+			key != "tls.ca_cert_dir" && key != "protected_mode" && key != "cluster.enabled" {
 			t.Errorf("no problem reported for %s in a zero Config", key)
 		}
 	}

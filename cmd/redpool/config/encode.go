@@ -18,6 +18,9 @@ func Encode(c Config) ([]byte, error) {
 		if users, ok := v.(ACLUsers); ok && len(users) == 0 {
 			continue // an empty array of tables cannot be written
 		}
+		if nodes, ok := v.(ClusterNodes); ok && len(nodes) == 0 {
+			continue
+		}
 		table, path := doc, strings.Split(key, ".")
 		for _, name := range path[:len(path)-1] {
 			sub, ok := table[name].(map[string]any)

@@ -115,6 +115,9 @@ func (c *Config) leaves() map[string]leaf {
 		"masterauth":                         {&c.MasterAuth, str},
 		"masteruser":                         {&c.MasterUser, str},
 		"repl_backlog_size":                  {&c.ReplBacklogSize, size},
+		"cluster.enabled":                    {&c.Cluster.Enabled, "a boolean"},
+		"cluster.myself":                     {&c.Cluster.Myself, str},
+		"cluster.node":                       {&c.Cluster.Nodes, "[[cluster.node]] tables with id, addr, slots and replica_of"},
 	}
 	for class, l := range c.OutputBufferLimit.classes() {
 		pre := "client_output_buffer_limit." + class + "."

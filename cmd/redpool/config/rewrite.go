@@ -34,8 +34,8 @@ func Rewrite(path string, cur Config) error {
 	changes := map[string]string{}
 	oldLeaves := old.leaves()
 	for key, l := range cur.leaves() {
-		if key == "acl.user" {
-			continue // users change through ACL SETUSER and SAVE, not here
+		if key == "acl.user" || key == "cluster.node" {
+			continue // users change through ACL SETUSER and SAVE, nodes through CLUSTER SAVECONFIG
 		}
 		v, err := renderValue(l)
 		if err != nil {
@@ -45,10 +45,16 @@ func Rewrite(path string, cur Config) error {
 			changes[key] = v
 		}
 	}
-	if len(changes) == 0 {
+	nodesChanged := !reflect.DeepEqual(old.Cluster.Nodes, cur.Cluster.Nodes)
+	if len(changes) == 0 && !nodesChanged {
 		return nil
 	}
 	out := editTOML(data, changes)
+	if nodesChanged {
+		if out, err = replaceClusterNodes(out, cur.Cluster.Nodes); err != nil {
+			return err
+		}
+	}
 	check, err := Parse(out, path)
 	if err != nil {
 		return fmt.Errorf("the rewritten file does not parse: %w", err)

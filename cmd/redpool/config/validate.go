@@ -141,6 +141,8 @@ func (c Config) Validate() error {
 		add("repl_backlog_size", "%s out of range (want at least 1 byte)", c.ReplBacklogSize)
 	}
 
+	c.Cluster.validate(add)
+
 	nonEmpty("bolt.file", c.Bolt.File, "a file name")
 	addErr("bolt.sync", checkEnum(c.Bolt.Sync))
 

@@ -36,7 +36,8 @@ func openBackend(cfg config.Config, clock backend.Clock, logger *slog.Logger, ho
 	}
 	switch cfg.Backend {
 	case config.BackendMemory:
-		return memory.New(memory.Options{Databases: cfg.Databases, Clock: clock, Logger: logger, OnExpire: hooks.onExpire}), nil
+		return memory.New(memory.Options{Databases: cfg.Databases, Clock: clock, Logger: logger, OnExpire: hooks.onExpire,
+			SlotIndex: cfg.Cluster.Enabled}), nil
 	case config.BackendBolt:
 		sync, err := bolt.ParseSync(cfg.Bolt.Sync.String())
 		if err != nil {
@@ -50,6 +51,7 @@ func openBackend(cfg config.Config, clock backend.Clock, logger *slog.Logger, ho
 			Logger:    logger,
 			OnCommit:  hooks.onCommit,
 			OnExpire:  hooks.onExpire,
+			SlotIndex: cfg.Cluster.Enabled,
 		})
 	default:
 		return nil, fmt.Errorf("backend = %q is not supported", cfg.Backend)

@@ -33,6 +33,9 @@ func (s *Server) runningConfig() config.Config {
 		cur.NotifyKeyspaceEvents = s.engine.NotifyEvents().String()
 	}
 	cur.ReplicaOf = s.engine.Primary()
+	if myself, nodes := s.engine.ClusterNodes(); nodes != nil {
+		cur.Cluster.Myself, cur.Cluster.Nodes = myself, clusterConfigNodes(nodes)
+	}
 	params := s.engine.Params()
 	cur.MasterAuth = params.Lookup("masterauth").Get()
 	cur.MasterUser = params.Lookup("masteruser").Get()

@@ -144,6 +144,7 @@ func New(cfg config.Config, o Options) (*Server, error) {
 		OutputLimits: &limits,
 	}
 	opts.ACL = aclOptions(cfg)
+	opts.Cluster = clusterOptions(cfg.Cluster)
 	if pers != nil {
 		opts.Log = pers.Log()
 		opts.Persister = pers
@@ -312,6 +313,8 @@ func (s *Server) startReplication(ln net.Listener, plain bool) {
 	s.followOnce.Do(func() {
 		if host, port, ok := s.cfg.ReplicaOfAddr(); ok {
 			s.engine.ReplicaOf(host, port)
+		} else if host, port := s.engine.ClusterReplicaOf(); host != "" {
+			s.engine.ReplicaOf(host, port) // a replica in the slot map follows its primary
 		}
 	})
 }
