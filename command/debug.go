@@ -81,6 +81,7 @@ func (c *Ctx) debugAllowed() bool {
 // Redis's type numbers, which its digest mixes in.
 var redisTypeNumber = map[backend.Type]uint32{
 	backend.TypeString: 0, backend.TypeList: 1, backend.TypeSet: 2, backend.TypeZSet: 3, backend.TypeHash: 4,
+	backend.TypeStream: 6,
 }
 
 // digest is Redis's 20-byte dataset digest.
@@ -119,26 +120,30 @@ func objectDigest(tx backend.Tx, key []byte, d *digest) error {
 	var n [4]byte
 	binary.BigEndian.PutUint32(n[:], num)
 	d.mix(n[:])
-	err = info.Read(tx, key, func(items [][]byte) error {
-		for i := 0; i+info.Width <= len(items); i += info.Width {
-			switch {
-			case info.Ordered: // a string, a list element
-				d.mix(items[i])
-			case info.Width == 1: // a set member
-				d.xor(items[i])
-			default: // field and value; a sorted set's score and member
-				first, second := items[i], items[i+1]
-				if t == backend.TypeZSet {
-					first, second = second, first // the member first, then the score
+	if t == backend.TypeStream {
+		err = streamDigest(tx, key, d)
+	} else {
+		err = info.Read(tx, key, func(items [][]byte) error {
+			for i := 0; i+info.Width <= len(items); i += info.Width {
+				switch {
+				case info.Ordered: // a string, a list element
+					d.mix(items[i])
+				case info.Width == 1: // a set member
+					d.xor(items[i])
+				default: // field and value; a sorted set's score and member
+					first, second := items[i], items[i+1]
+					if t == backend.TypeZSet {
+						first, second = second, first // the member first, then the score
+					}
+					var e digest
+					e.mix(first)
+					e.mix(second)
+					d.xor(e[:])
 				}
-				var e digest
-				e.mix(first)
-				e.mix(second)
-				d.xor(e[:])
 			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	if err != nil {
 		return err
 	}
@@ -147,6 +152,22 @@ func objectDigest(tx backend.Tx, key []byte, d *digest) error {
 		d.xor([]byte("!!expire!!"))
 	}
 	return err
+}
+
+// streamDigest mixes a stream's entries into d as Redis does: each id as
+// "ms.seq", then its fields and values, in id order. Groups are left out.
+func streamDigest(tx backend.Tx, key []byte, d *digest) error {
+	var id []byte
+	return tx.XRange(key, backend.StreamID{}, backend.MaxStreamID, false, func(e backend.StreamID, fields [][]byte) bool {
+		id = strconv.AppendUint(id[:0], e.Ms, 10)
+		id = append(id, '.')
+		id = strconv.AppendUint(id, e.Seq, 10)
+		d.mix(id)
+		for _, f := range fields {
+			d.mix(f)
+		}
+		return true
+	})
 }
 
 // debugDigest is DEBUG DIGEST: Redis's digest of every database (all

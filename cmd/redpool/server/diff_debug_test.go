@@ -9,7 +9,7 @@ import (
 
 // TestDiffDebug compares DEBUG with a real Redis: refused by default with
 // Redis's error; then, allowed, DIGEST and DIGEST-VALUE give Redis's own
-// digests for the same data of every type (so whole datasets compare
+// digests for the same data of every type (streams too) (so whole datasets compare
 // across the two), PROTOCOL every RESP type, POPULATE, ERROR, SLEEP and
 // the errors.
 func TestDiffDebug(t *testing.T) {
@@ -32,9 +32,12 @@ func TestDiffDebug(t *testing.T) {
 			{"SET", "s", "hello"}, {"SET", "n", "12345"}, {"SET", "e", ""}, {"RPUSH", "l", "a", "b", "1", "c"},
 			{"SADD", "set", "x", "y", "3"}, {"SADD", "iset", "1", "2", "3"}, {"HSET", "h", "f", "v", "g", "1"},
 			{"ZADD", "z", "1", "a", "2.5", "b", "-inf", "c", "0.1", "d"}, {"ZADD", "bigz", "1", "x"},
+			{"XADD", "x", "1-1", "f", "v", "g", "w"}, {"XADD", "x", "1-2", "f", "v2", "g", "w"}, {"XADD", "x", "5-0", "other", "1"},
+			{"XADD", "x2", "2-1", "a", "b"}, {"XDEL", "x2", "2-1"}, {"XGROUP", "CREATE", "x", "grp", "0"},
+			{"DEBUG", "DIGEST-VALUE", "x", "x2"},
 			{"SET", "ttl", "v", "EX", "1000"}, {"SELECT", "3"}, {"SET", "s", "other db"}, {"SELECT", "0"},
 			{"DEBUG", "DIGEST"},
-			{"DEBUG", "DIGEST-VALUE", "s", "n", "e", "l", "set", "iset", "h", "z", "bigz", "ttl", "nokey"},
+			{"DEBUG", "DIGEST-VALUE", "s", "n", "e", "l", "set", "iset", "h", "z", "bigz", "x", "x2", "ttl", "nokey"},
 			{"PERSIST", "ttl"}, {"DEBUG", "DIGEST-VALUE", "ttl"}, {"DEBUG", "DIGEST"},
 			{"DEBUG", "POPULATE"}, {"DEBUG", "POPULATE", "x"}, {"DEBUG", "POPULATE", "-1"}, {"DEBUG", "POPULATE", "3"},
 			{"DEBUG", "POPULATE", "2", "p"}, {"DEBUG", "POPULATE", "2", "q", "10"}, {"DEBUG", "POPULATE", "2", "r", "3"},
