@@ -185,6 +185,9 @@ func TestClusterDiff(t *testing.T) {
 			{"EVAL", "#!lua\nredis.call('set', KEYS[1], 1) return redis.call('get', '" + otherA + "')", "1", keyA},
 			{"EVAL", "#!lua flags=allow-cross-slot-keys\nredis.call('set', KEYS[1], 1) return redis.call('get', '" + otherA + "')", "1", keyA},
 			{"EVAL", "#!lua\nreturn redis.call('get', '" + keyA2 + "')", "1", keyA},
+			{"EVAL", "#!lua flags=no-cluster\nreturn 1", "0"}, {"EVAL_RO", "#!lua flags=no-cluster\nreturn 1", "0"},
+			{"FUNCTION", "LOAD", "#!lua name=clusterlib\nredis.register_function{function_name='nc', callback=function() return 1 end, flags={'no-cluster'}}"},
+			{"FCALL", "nc", "0"}, {"FUNCTION", "DELETE", "clusterlib"},
 			// Administration and its errors.
 			{"CLUSTER", "COUNTKEYSINSLOT", "x"}, {"CLUSTER", "COUNTKEYSINSLOT", "-1"}, {"CLUSTER", "COUNTKEYSINSLOT", "16384"},
 			{"CLUSTER", "GETKEYSINSLOT", "1", "-1"}, {"CLUSTER", "GETKEYSINSLOT", "x", "1"}, {"CLUSTER", "GETKEYSINSLOT", "1", "x"},
