@@ -1,5 +1,7 @@
 package backend
 
+import "errors"
+
 // Cluster hash slots, as Redis Cluster computes them (cluster.c's
 // keyHashSlot): CRC16 (XMODEM) of the key, or of the part between the
 // first '{' and the next '}' when that part is not empty, modulo 16384.
@@ -50,12 +52,17 @@ var crc16Table = func() (t [256]uint16) {
 	return t
 }()
 
+// ErrBadSlot: a slot outside 0..ClusterSlots-1 passed to a SlotTx method.
+var ErrBadSlot = errors.New("backend: hash slot out of range")
+
 // SlotTx is implemented by the Tx of both backends: database 0's keys by
 // hash slot, for cluster mode (CLUSTER COUNTKEYSINSLOT, GETKEYSINSLOT and
 // slot migration). A backend opened with its SlotIndex option keeps an
 // index, so that both are O(1) and O(count) as in Redis; without it they
 // scan the database. Other databases hold no keys in cluster mode; on a
-// Tx of another database both see that database.
+// Tx of another database both see that database. Both need a Tx opened
+// with All (ErrNotLocked otherwise) and fail with ErrBadSlot for a slot
+// outside 0..ClusterSlots-1.
 type SlotTx interface {
 	// CountKeysInSlot is the number of live keys whose KeySlot is slot.
 	CountKeysInSlot(slot int) (int64, error)

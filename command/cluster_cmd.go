@@ -69,29 +69,19 @@ func clusterCmd(c *Ctx) error {
 // clusterMap is the current map; the subcommands run only in cluster mode.
 func (c *Ctx) clusterMap() *slotMap { return c.e.cluster.load() }
 
-func asking(c *Ctx) error {
-	if !c.e.clusterOn() {
-		return ErrClusterDisabled
-	}
-	c.Client.cluster.asking = true
-	c.OK()
-	return nil
-}
+func asking(c *Ctx) error { return c.clusterFlag(&c.Client.cluster.asking, true) }
 
-func readOnly(c *Ctx) error {
-	if !c.e.clusterOn() {
-		return ErrClusterDisabled
-	}
-	c.Client.cluster.readOnly = true
-	c.OK()
-	return nil
-}
+func readOnly(c *Ctx) error { return c.clusterFlag(&c.Client.cluster.readOnly, true) }
 
-func readWrite(c *Ctx) error {
+func readWrite(c *Ctx) error { return c.clusterFlag(&c.Client.cluster.readOnly, false) }
+
+// clusterFlag sets one of the client's cluster flags (ASKING, READONLY,
+// READWRITE), in cluster mode only.
+func (c *Ctx) clusterFlag(flag *bool, on bool) error {
 	if !c.e.clusterOn() {
 		return ErrClusterDisabled
 	}
-	c.Client.cluster.readOnly = false
+	*flag = on
 	c.OK()
 	return nil
 }
@@ -851,15 +841,20 @@ func clusterInfo(c *Ctx) error {
 		{"cluster_stats_messages_received", "0"},
 		{"total_cluster_links_buffer_limit_exceeded", "0"},
 	}
-	var b []byte
+	c.Verbatim(appendInfoFields(nil, fields))
+	return nil
+}
+
+// appendInfoFields appends "name:value\r\n" lines, as INFO and CLUSTER
+// INFO write them.
+func appendInfoFields(b []byte, fields [][2]string) []byte {
 	for _, f := range fields {
 		b = append(b, f[0]...)
 		b = append(b, ':')
 		b = append(b, f[1]...)
 		b = append(b, "\r\n"...)
 	}
-	c.Verbatim(b)
-	return nil
+	return b
 }
 
 func clusterHelp(c *Ctx) error {

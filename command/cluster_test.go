@@ -251,3 +251,32 @@ func BenchmarkClusterMoved(b *testing.B) {
 	k, s := clusterKey("k", 8192, 16383)
 	benchExec(b, c.e, c, benchArgs("GET", k), "-MOVED "+strconv.Itoa(s)+" 10.0.0.2:7002\r\n")
 }
+
+// TestClusterMapConcurrent: commands route on the published map while
+// another client changes it (run with -race).
+func TestClusterMapConcurrent(t *testing.T) {
+	c, _ := newClusterCtx(t, clusterIDA)
+	admin := c.e.NewCtx(c.e.NewClient("admin", "b"), nil)
+	ka, sa := clusterKey("a", 0, 8191)
+	slot := strconv.Itoa(sa)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			execAll(admin, "CLUSTER SETSLOT "+slot+" MIGRATING "+clusterIDB, "CLUSTER SETSLOT "+slot+" STABLE",
+				"CLUSTER DELSLOTS "+slot, "CLUSTER ADDSLOTS "+slot)
+		}
+	}()
+	ok := map[string]bool{"$-1\r\n": true, "-ASK " + slot + " 10.0.0.2:7002\r\n": true,
+		"-CLUSTERDOWN Hash slot not served\r\n": true}
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if got := execAll(c, "GET "+ka); !ok[got] {
+			t.Fatalf("GET during map changes: %q", got)
+		}
+	}
+}

@@ -386,6 +386,7 @@ const (
 	ErrClusterEpochSet    Error = "ERR Node config epoch is already non-zero"
 	ErrClusterFailoverMst Error = "ERR You should send CLUSTER FAILOVER to a replica"
 	ErrClusterFailoverDwn Error = "ERR Master is down or failed, please use CLUSTER FAILOVER FORCE"
+	ErrScriptNoCluster    Error = "ERR Can not run script on cluster, 'no-cluster' flag is set."
 	// ErrClusterMeet refuses CLUSTER MEET: meeting a node is the cluster
 	// bus's handshake, which redpool does not have.
 	ErrClusterMeet Error = "ERR CLUSTER MEET is not supported: redpool has no cluster bus; list the node in [[cluster.node]] of every node's config"

@@ -435,6 +435,9 @@ func fcallCmd(c *Ctx) error {
 	if def == nil {
 		return ErrFunctionNotFound
 	}
+	if def.flags&scriptNoCluster != 0 && c.e.clusterOn() {
+		return ErrScriptNoCluster
+	}
 	if ro && def.flags&scriptNoWrites == 0 {
 		return ErrScriptROWriteFlg
 	}

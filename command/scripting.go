@@ -396,6 +396,9 @@ func evalCmd(c *Ctx) error {
 			return err
 		}
 	}
+	if sc.shebang && sc.flags&scriptNoCluster != 0 && c.e.clusterOn() {
+		return ErrScriptNoCluster
+	}
 	if sc.shebang && sc.flags&scriptNoWrites == 0 && ro {
 		return ErrScriptROWriteFlg
 	}

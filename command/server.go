@@ -519,12 +519,7 @@ func info(c *Ctx) error {
 			b = append(b, "\r\n"...)
 		}
 		b = append(b, "# "+sec.Name+"\r\n"...)
-		for _, f := range sec.Fields {
-			b = append(b, f[0]...)
-			b = append(b, ':')
-			b = append(b, f[1]...)
-			b = append(b, "\r\n"...)
-		}
+		b = appendInfoFields(b, sec.Fields)
 	}
 	c.Verbatim(b)
 	return nil

@@ -31,6 +31,7 @@ type Config struct {
 	Clock     backend.Clock
 	Databases int
 	OnExpire  backend.ExpireFunc // never nil
+	SlotIndex bool               // the backend's cluster slot index option (RunSlots)
 }
 
 // Factory opens a fresh, empty backend for one test as c says, with its

@@ -145,8 +145,9 @@ type Bolt struct {
 	nDBs      int
 	closed    atomic.Bool
 
-	onExpire backend.ExpireFunc
-	onCommit func(int, time.Duration)
+	onExpire  backend.ExpireFunc
+	onCommit  func(int, time.Duration)
+	slotIndex bool // Options.SlotIndex (slot.go)
 
 	// Writers (see writer.go).
 	qmu           sync.Mutex
@@ -261,6 +262,7 @@ func Open(o Options) (*Bolt, error) {
 		counts:    make(map[uint32]*counter),
 		state:     &batchState{deltas: make(map[uint32]*delta)},
 		onExpire:  o.OnExpire,
+		slotIndex: o.SlotIndex,
 		work:      make(chan struct{}, 1),
 		cstop:     make(chan struct{}),
 	}
@@ -268,6 +270,10 @@ func Open(o Options) (*Bolt, error) {
 	if err := b.init(); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if err := b.initSlotIndex(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("bolt: %s: slot index: %w", o.Path, err)
 	}
 	b.cwg.Add(1)
 	go b.committer()

@@ -28,6 +28,12 @@
 //	garbage  'i' id(8)        -> elements(8)       data of a dropped collection
 //	         'n' ns(4)        -> keys(8)           a flushed namespace
 //
+// With Options.SlotIndex two more buckets index the keys by cluster hash
+// slot, and meta's "slotindex" marks the index complete (see slot.go):
+//
+//	slots       ns(4) slot(2) key -> ""
+//	slotcounts  ns(4) slot(2)     -> keys(8) expires(8)
+//
 // A metadata record is
 //
 //	string:     type(1) expireAt(8) value...           value stored inline

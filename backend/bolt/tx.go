@@ -40,7 +40,7 @@ type tx struct {
 	root *tx
 	kids []*tx
 
-	kbuf, kbuf2, ebuf, dbuf []byte // scratch keys; bbolt copies keys it keeps
+	kbuf, kbuf2, ebuf, dbuf, sbuf []byte // scratch keys; bbolt copies keys it keeps
 
 	stale [][]byte // the keys a read found expired (TakeStale)
 }
@@ -320,6 +320,9 @@ func (t *tx) removeKey(kk []byte, r *record) error {
 	if err := t.keysB().Delete(kk); err != nil {
 		return err
 	}
+	if err := t.slotRemoved(kk, r.exp != 0); err != nil {
+		return err
+	}
 	d := t.w.delta(nsOf(kk))
 	d.keys--
 	if r.exp != 0 {
@@ -389,6 +392,14 @@ func (t *tx) put(kk []byte, old *record, r *record) error {
 		}
 	} else {
 		d.keys++
+		if err := t.slotAdded(kk, r.exp != 0); err != nil {
+			return err
+		}
+	}
+	if old != nil && (oldExp != 0) != (r.exp != 0) {
+		if err := t.slotVolatile(kk, b2i(r.exp != 0)-b2i(oldExp != 0)); err != nil {
+			return err
+		}
 	}
 	if oldExp != r.exp {
 		if oldExp != 0 {
@@ -861,6 +872,9 @@ func (t *tx) putString(kk []byte, old record, found bool, fill func(s []byte), n
 	putU64(v[1:9], uint64(old.exp))
 	if !found {
 		t.w.delta(nsOf(kk)).keys++
+		if err := t.slotAdded(kk, false); err != nil {
+			return err
+		}
 	}
 	return t.keysB().Put(kk, v)
 }

@@ -36,10 +36,13 @@ const (
 	bData
 	bExpire
 	bGarbage
+	bSlots      // with Options.SlotIndex only (slot.go)
+	bSlotCounts // with Options.SlotIndex only
 	nBuckets
 )
 
-var bucketNames = [nBuckets][]byte{bMeta: bucketMeta, bKeys: bucketKeys, bData: bucketData, bExpire: bucketExpire, bGarbage: bucketGarbage}
+var bucketNames = [nBuckets][]byte{bMeta: bucketMeta, bKeys: bucketKeys, bData: bucketData, bExpire: bucketExpire, bGarbage: bucketGarbage,
+	bSlots: bucketSlots, bSlotCounts: bucketSlotCounts}
 
 // bucket is a bbolt bucket as a tx sees it: reads go to bbolt, writes are
 // logged first in a write transaction. All writes in a batch go through

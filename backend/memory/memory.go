@@ -23,6 +23,11 @@
 // # Snapshots
 //
 // Snapshot uses copy-on-write; see Memory.Snapshot.
+//
+// # Cluster slots
+//
+// With Options.SlotIndex, database 0's keys are also indexed by cluster
+// hash slot (backend.SlotTx); see slot.go.
 package memory
 
 import (
@@ -155,6 +160,12 @@ func New(o Options) *Memory {
 	}
 	for i := range m.shards {
 		m.shards[i].data.Store(newShardData(m, &m.shards[i]))
+	}
+	if o.SlotIndex {
+		ix := newSlotIndex()
+		for i := range shardsPerDB {
+			m.shards[i].data.Load().slots = ix
+		}
 	}
 	m.txPool.New = func() any { return &tx{m: m} }
 	if o.ExpiryInterval > 0 {

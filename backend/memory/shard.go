@@ -42,6 +42,7 @@ type entry struct {
 	seen     uint32        // epoch of the snapshot that collected it
 	access   atomic.Uint32 // Redis's lru field: LRU clock or LFU time and counter (access.go)
 	typ      backend.Type
+	spos     [3]byte // position in its slot's slice, when database 0 is slot-indexed (slot.go)
 }
 
 // setKey stores a copy of key in e, inline when it fits. It is called once,
@@ -96,6 +97,10 @@ type shardData struct {
 	// gen changes whenever an entry leaves the shard or is replaced.
 	gen uint64
 
+	// slots is database 0's slot index (slot.go) in database 0's data
+	// when Options.SlotIndex is set, else nil.
+	slots *slotIndex
+
 	nkeys atomic.Int64
 	nvol  atomic.Int64
 	used  atomic.Int64
@@ -136,6 +141,9 @@ func (sd *shardData) insert(key []byte, e *entry, epoch uint32) {
 	sd.keys = append(sd.keys, e)
 	sd.ix.insert(sd.hash(e.key), e)
 	e.vpos = -1
+	if sd.slots != nil {
+		sd.slots.add(e)
+	}
 	if e.expireAt != 0 {
 		sd.addVol(e)
 	}
@@ -162,6 +170,9 @@ func (sd *shardData) remove(e *entry) {
 	if e.vpos >= 0 {
 		sd.delVol(e.vpos)
 	}
+	if sd.slots != nil {
+		sd.slots.del(e)
+	}
 	sd.nkeys.Add(-1)
 	sd.used.Add(-e.size())
 	sd.preserve(e)
@@ -181,6 +192,9 @@ func (sd *shardData) replace(old, ne *entry, epoch uint32) {
 	ne.pos = old.pos
 	sd.keys[ne.pos] = ne
 	sd.ix.replace(sd.hash(ne.key), old, ne)
+	if sd.slots != nil {
+		sd.slots.swap(old, ne)
+	}
 	ne.vpos = -1
 	switch {
 	case old.vpos >= 0 && ne.expireAt != 0:
@@ -222,10 +236,16 @@ func (sd *shardData) addVol(e *entry) {
 	e.vpos = int32(len(sd.vol))
 	sd.vol = append(sd.vol, e)
 	sd.nvol.Add(1)
+	if sd.slots != nil {
+		sd.slots.vol(e, 1)
+	}
 }
 
 // delVol removes vol[i] without writing that entry.
 func (sd *shardData) delVol(i int32) {
+	if sd.slots != nil {
+		sd.slots.vol(sd.vol[i], -1)
+	}
 	last := len(sd.vol) - 1
 	if int(i) != last {
 		mv := sd.vol[last]

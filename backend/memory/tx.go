@@ -457,6 +457,10 @@ func (t *tx) FlushAll() error {
 
 // flushDB replaces db's shard data by empty data. The caller holds all locks.
 func (m *Memory) flushDB(db int) {
+	ix := m.shards[db*shardsPerDB].data.Load().slots
+	if ix != nil {
+		ix.reset()
+	}
 	for i := range shardsPerDB {
 		sh := &m.shards[db*shardsPerDB+i]
 		old := sh.data.Load()
@@ -464,12 +468,15 @@ func (m *Memory) flushDB(db int) {
 			continue
 		}
 		old.owner.Store(nil)
-		sh.data.Store(newShardData(m, sh))
+		nd := newShardData(m, sh)
+		nd.slots = ix
+		sh.data.Store(nd)
 	}
 }
 
 // SwapDB implements backend.Tx; it needs All. It exchanges the two
-// databases' shard data (O(shards)).
+// databases' shard data (O(shards)); with a slot index, a swap with
+// database 0 also rebuilds the index (O(keys), see slot.go).
 func (t *tx) SwapDB(a, b int) error {
 	if !t.write {
 		return backend.ErrReadOnlyTx
@@ -490,6 +497,12 @@ func (t *tx) SwapDB(a, b int) error {
 		sb.data.Store(da)
 		db.owner.Store(sa)
 		da.owner.Store(sb)
+	}
+	if a == 0 || b == 0 {
+		// The slot index went along with the old database 0's data.
+		if ix := t.m.shards[(a+b)*shardsPerDB].data.Load().slots; ix != nil {
+			t.m.indexDB0(ix)
+		}
 	}
 	return nil
 }

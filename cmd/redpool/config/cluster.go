@@ -43,19 +43,8 @@ var errClusterNodeTables = errors.New("want [[cluster.node]] tables with id, add
 // UnmarshalTOML decodes the [[cluster.node]] tables strictly: string id,
 // addr and replica_of, an array of strings slots, nothing else.
 func (n *ClusterNodes) UnmarshalTOML(v any) error {
-	var tables []map[string]any
-	switch v := v.(type) {
-	case []map[string]any:
-		tables = v
-	case []any:
-		for _, t := range v {
-			m, ok := t.(map[string]any)
-			if !ok {
-				return errClusterNodeTables
-			}
-			tables = append(tables, m)
-		}
-	default:
+	tables, ok := arrayOfTables(v)
+	if !ok {
 		return errClusterNodeTables
 	}
 	out := ClusterNodes{}
@@ -95,6 +84,25 @@ func (n *ClusterNodes) UnmarshalTOML(v any) error {
 	}
 	*n = out
 	return nil
+}
+
+// arrayOfTables is a decoded [[table]] array, as the decoder gives it
+// (either form); ok is false for anything else.
+func arrayOfTables(v any) (tables []map[string]any, ok bool) {
+	switch v := v.(type) {
+	case []map[string]any:
+		return v, true
+	case []any:
+		for _, t := range v {
+			m, ok := t.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			tables = append(tables, m)
+		}
+		return tables, true
+	}
+	return nil, false
 }
 
 // SlotRanges parses Slots into inclusive ranges, in the order written.

@@ -146,3 +146,20 @@ func TestClusterRewrite(t *testing.T) {
 		t.Errorf("%d [[cluster.node]] tables, want 2:\n%s", n, data)
 	}
 }
+
+// TestClusterEncode: Encode writes [[cluster.node]] tables that Parse
+// reads back as they were (servertest.WriteConfig relies on it).
+func TestClusterEncode(t *testing.T) {
+	c := parse(t, clusterTestConfig)
+	data, err := Encode(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse(data, "encoded.toml")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	if !reflect.DeepEqual(back.Cluster, c.Cluster) {
+		t.Fatalf("encoded and parsed back: %+v\nwant %+v\n%s", back.Cluster, c.Cluster, data)
+	}
+}

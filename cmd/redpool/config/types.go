@@ -323,19 +323,8 @@ type ACLUsers []ACLUser
 // UnmarshalTOML decodes the [[acl.user]] tables strictly: each has a
 // string name and a string rules, and nothing else.
 func (u *ACLUsers) UnmarshalTOML(v any) error {
-	var tables []map[string]any
-	switch v := v.(type) {
-	case []map[string]any:
-		tables = v
-	case []any:
-		for _, t := range v {
-			m, ok := t.(map[string]any)
-			if !ok {
-				return errors.New("want [[acl.user]] tables with name and rules")
-			}
-			tables = append(tables, m)
-		}
-	default:
+	tables, ok := arrayOfTables(v)
+	if !ok {
 		return errors.New("want [[acl.user]] tables with name and rules")
 	}
 	var out ACLUsers

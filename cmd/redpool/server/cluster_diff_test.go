@@ -50,6 +50,20 @@ func clusterStartRedisPair(t *testing.T) *clusterRedisPair {
 	return p
 }
 
+// diffNode starts redpool as node a (a's id and slots, on a port of its
+// own, with the real b as its peer) and returns a Diff against the real a
+// and the mask that makes the two a's ports (and bus ports) alike.
+func (p *clusterRedisPair) diffNode(t *testing.T, b servertest.Backend, proto int) (*servertest.Diff, func(string) string) {
+	t.Helper()
+	port := servertest.FreePort(t)
+	srv := clusterStartNode(t, b, port, clusterConfig(p.aID,
+		[3]string{p.aID, "127.0.0.1:" + strconv.Itoa(port), "0-8191"},
+		[3]string{p.bID, p.b.Addr, "8192-16383"}))
+	ports := strings.NewReplacer(strconv.Itoa(p.aPort+10000), "CPORT", strconv.Itoa(p.aPort), "PORT",
+		strconv.Itoa(port+10000), "CPORT", strconv.Itoa(port), "PORT")
+	return servertest.NewDiff(t, p.a.Addr, srv.Addr, proto), ports.Replace
+}
+
 // clusterWaitFor polls a command until ok accepts its reply (10 s at most).
 func clusterWaitFor(t *testing.T, c *servertest.Conn, cmd, sub string, ok func(string) bool) {
 	t.Helper()
@@ -154,14 +168,7 @@ func TestClusterDiff(t *testing.T) {
 	keyB, slotB := clusterKeyIn("b", 8192, 16383)
 	const unknown = "0123456789012345678901234567890123456789"
 	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
-		port := servertest.FreePort(t)
-		srv := clusterStartNode(t, b, port, clusterConfig(p.aID,
-			[3]string{p.aID, "127.0.0.1:" + strconv.Itoa(port), "0-8191"},
-			[3]string{p.bID, p.b.Addr, "8192-16383"}))
-		d := servertest.NewDiff(t, p.a.Addr, srv.Addr, proto)
-		ports := strings.NewReplacer(strconv.Itoa(p.aPort+10000), "CPORT", strconv.Itoa(p.aPort), "PORT",
-			strconv.Itoa(port+10000), "CPORT", strconv.Itoa(port), "PORT")
-		portMask := func(s string) string { return ports.Replace(s) }
+		d, portMask := p.diffNode(t, b, proto)
 		for _, cmd := range [][]string{
 			// Keys: served here, moved, crossing slots.
 			{"SET", keyA, "1"}, {"GET", keyA}, {"GET", keyB}, {"SET", keyB, "1"},
@@ -185,6 +192,9 @@ func TestClusterDiff(t *testing.T) {
 			{"EVAL", "#!lua\nredis.call('set', KEYS[1], 1) return redis.call('get', '" + otherA + "')", "1", keyA},
 			{"EVAL", "#!lua flags=allow-cross-slot-keys\nredis.call('set', KEYS[1], 1) return redis.call('get', '" + otherA + "')", "1", keyA},
 			{"EVAL", "#!lua\nreturn redis.call('get', '" + keyA2 + "')", "1", keyA},
+			{"EVAL", "#!lua flags=no-cluster\nreturn 1", "0"}, {"EVAL_RO", "#!lua flags=no-cluster\nreturn 1", "0"},
+			{"FUNCTION", "LOAD", "#!lua name=clusterlib\nredis.register_function{function_name='nc', callback=function() return 1 end, flags={'no-cluster'}}"},
+			{"FCALL", "nc", "0"}, {"FUNCTION", "DELETE", "clusterlib"},
 			// Administration and its errors.
 			{"CLUSTER", "COUNTKEYSINSLOT", "x"}, {"CLUSTER", "COUNTKEYSINSLOT", "-1"}, {"CLUSTER", "COUNTKEYSINSLOT", "16384"},
 			{"CLUSTER", "GETKEYSINSLOT", "1", "-1"}, {"CLUSTER", "GETKEYSINSLOT", "x", "1"}, {"CLUSTER", "GETKEYSINSLOT", "1", "x"},
@@ -307,13 +317,7 @@ func TestClusterDiffSlotKeys(t *testing.T) {
 	keyB, _ := clusterKeyIn("b", 8192, 16383)
 	a := strconv.Itoa(slotA)
 	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
-		port := servertest.FreePort(t)
-		srv := clusterStartNode(t, b, port, clusterConfig(p.aID,
-			[3]string{p.aID, "127.0.0.1:" + strconv.Itoa(port), "0-8191"},
-			[3]string{p.bID, p.b.Addr, "8192-16383"}))
-		d := servertest.NewDiff(t, p.a.Addr, srv.Addr, proto)
-		ports := strings.NewReplacer(strconv.Itoa(p.aPort), "PORT", strconv.Itoa(port), "PORT")
-		portMask := func(s string) string { return ports.Replace(s) }
+		d, portMask := p.diffNode(t, b, proto)
 		for _, cmd := range [][]string{
 			{"CLUSTER", "COUNTKEYSINSLOT", a}, {"CLUSTER", "GETKEYSINSLOT", a, "10"},
 			{"SET", keyA, "1"}, {"SET", keyA2, "2"},
