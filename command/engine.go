@@ -86,6 +86,9 @@ type Options struct {
 	// ACL are the users to start with; nil means only the default user,
 	// with every permission and no password.
 	ACL *ACLOptions
+	// Durability measures acknowledged-but-not-durable windows (INFO
+	// persistence's ack_not_durable_*); nil: not measured, not reported.
+	Durability *Durability
 }
 
 // InfoSection is one INFO section.
@@ -106,6 +109,7 @@ type Engine struct {
 	params     *Params
 	log        Log
 	persister  Persister
+	durability *Durability
 	shutdown   ShutdownFunc
 	rewrite    RewriteFunc
 	extraInfo  func() []InfoSection
@@ -184,6 +188,7 @@ func NewEngine(o Options) (*Engine, error) {
 		started:  o.Clock.Now(),
 		id:       newIdentity(),
 	}
+	e.durability = o.Durability
 	e.repl = newReplication(e)
 	for _, p := range e.repl.params() {
 		e.params.Register(p)
