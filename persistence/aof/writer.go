@@ -100,30 +100,36 @@ func (l *Log) background() {
 			return
 		case <-tick.C:
 		}
-		l.wmu.Lock()
-		if l.w.failing {
-			l.lead(l.o.Fsync != FsyncNo) // a retry
-			l.wmu.Unlock()
-			l.broadcast()
-			continue
-		}
-		l.lead(l.o.Fsync == FsyncAlways)
-		var f *incrFile
-		var off int64
-		var seq uint64
-		var done chan struct{}
-		w := &l.w
-		if l.o.Fsync == FsyncEverySec && !w.failing && len(w.unsynced) > 0 {
-			f, off, seq = w.cur, w.cur.size+int64(len(w.unsynced)), w.lastSeq
-			done = make(chan struct{})
-			w.syncing = done
-		}
-		l.wmu.Unlock()
-		if f != nil {
-			l.backgroundSync(f, off, seq, done)
-		}
-		l.broadcast()
+		l.tick()
 	}
+}
+
+// tick is one round of the background goroutine: a retry after a failure,
+// or writing what nobody waited for and (FsyncEverySec) an fsync.
+func (l *Log) tick() {
+	l.wmu.Lock()
+	if l.w.failing {
+		l.lead(l.o.Fsync != FsyncNo) // a retry
+		l.wmu.Unlock()
+		l.broadcast()
+		return
+	}
+	l.lead(l.o.Fsync == FsyncAlways)
+	var f *incrFile
+	var off int64
+	var seq uint64
+	var done chan struct{}
+	w := &l.w
+	if l.o.Fsync == FsyncEverySec && !w.failing && len(w.unsynced) > 0 {
+		f, off, seq = w.cur, w.cur.size+int64(len(w.unsynced)), w.lastSeq
+		done = make(chan struct{})
+		w.syncing = done
+	}
+	l.wmu.Unlock()
+	if f != nil {
+		l.backgroundSync(f, off, seq, done)
+	}
+	l.broadcast()
 }
 
 // backgroundSync fsyncs f, which holds off bytes of which the last record
