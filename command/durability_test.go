@@ -109,3 +109,19 @@ func TestDurabilityAckAllocs(t *testing.T) {
 		t.Errorf("Acked allocates %v times", n)
 	}
 }
+
+// BenchmarkDurabilitySet is BenchmarkSet with the engine reporting each
+// write to a Durability (snapshots, no persistence, bbolt without
+// sync = always): one uncontended mutex per write, no allocation.
+func BenchmarkDurabilitySet(b *testing.B) {
+	e, c := benchEngine(b)
+	e.durability = NewDurability(DurabilityOptions{EngineAcks: true})
+	benchExec(b, e, c, benchArgs("SET", "key:000001", "value-of-sixteen"), "+OK\r\n")
+}
+
+// BenchmarkDurabilityIncr is BenchmarkIncr with a Durability, as above.
+func BenchmarkDurabilityIncr(b *testing.B) {
+	e, c := benchEngine(b)
+	e.durability = NewDurability(DurabilityOptions{EngineAcks: true})
+	benchExec(b, e, c, benchArgs("INCR", "counter"), ":1\r\n")
+}
