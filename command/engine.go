@@ -88,6 +88,9 @@ type Options struct {
 	ACL *ACLOptions
 	// Cluster turns cluster mode on with its slot map; nil: off.
 	Cluster *ClusterOptions
+	// Durability measures acknowledged-but-not-durable windows (INFO
+	// persistence's ack_not_durable_*); nil: not measured, not reported.
+	Durability *Durability
 }
 
 // InfoSection is one INFO section.
@@ -108,6 +111,7 @@ type Engine struct {
 	params     *Params
 	log        Log
 	persister  Persister
+	durability *Durability
 	shutdown   ShutdownFunc
 	rewrite    RewriteFunc
 	extraInfo  func() []InfoSection
@@ -188,6 +192,7 @@ func NewEngine(o Options) (*Engine, error) {
 		started:  o.Clock.Now(),
 		id:       newIdentity(),
 	}
+	e.durability = o.Durability
 	e.repl = newReplication(e)
 	for _, p := range e.repl.params() {
 		e.params.Register(p)

@@ -206,7 +206,8 @@ func (e *Engine) infoMemory(f memFigures) [][2]string {
 // infoPersistence is Redis's Persistence section: the persister's own
 // fields where it has them, Redis's values for a server that saved
 // nothing otherwise, and the persister's extra fields (aof_current_size,
-// ...) after them, as Redis lists them when the AOF is on.
+// ...) after them, as Redis lists them when the AOF is on; then redpool's
+// own ack_not_durable_* (durability.go).
 func (e *Engine) infoPersistence() [][2]string {
 	base := [][2]string{
 		{"loading", "0"},
@@ -240,10 +241,13 @@ func (e *Engine) infoPersistence() [][2]string {
 		{"module_fork_in_progress", "0"},
 		{"module_fork_last_cow_size", "0"},
 	}
-	if e.persister == nil {
-		return base
+	if e.persister != nil {
+		base = overlayFields(base, e.persister.Info())
 	}
-	return overlayFields(base, e.persister.Info())
+	if e.durability != nil {
+		base = append(base, e.durability.Info()...) // redpool's own, last
+	}
+	return base
 }
 
 // overlayFields returns base with the values of over's fields of the same

@@ -234,7 +234,7 @@ func (b *Bolt) syncer() {
 			}
 		}
 		last = time.Now()
-		if err := b.db.Sync(); err != nil {
+		if err := b.syncFile(); err != nil {
 			b.log.Error("bolt: sync", "err", err)
 		}
 		b.syncs.Add(1)
@@ -243,3 +243,23 @@ func (b *Bolt) syncer() {
 
 // SetActiveExpiry implements backend.ActiveExpiry.
 func (b *Bolt) SetActiveExpiry(on bool) { b.activeOff.Store(!on) }
+
+// SyncRecorder hears the fsyncs that make unsynced commits durable
+// (Options.OnSync). Its methods must be quick.
+type SyncRecorder interface {
+	// Syncing: an fsync begins that covers every commit made before it.
+	Syncing()
+	// Synced: that fsync ended; ok reports whether it succeeded.
+	Synced(ok bool)
+}
+
+// syncFile fsyncs the file (bbolt's Sync), telling Options.OnSync.
+func (b *Bolt) syncFile() error {
+	if b.onSync == nil {
+		return b.db.Sync()
+	}
+	b.onSync.Syncing()
+	err := b.db.Sync()
+	b.onSync.Synced(err == nil)
+	return err
+}

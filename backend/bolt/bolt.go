@@ -77,6 +77,11 @@ type Options struct {
 	// the committing goroutine: it must be quick and must not call the
 	// backend.
 	OnCommit func(updates int, took time.Duration)
+	// OnSync, if not nil, hears each fsync that makes earlier unsynced
+	// commits durable (SyncBatch's syncer, and Close under SyncBatch and
+	// SyncNone): Syncing before it, Synced after (ok: it succeeded). The
+	// server measures acknowledged-but-not-durable windows with it.
+	OnSync SyncRecorder
 	// LockTimeout is how long Open waits for the file lock (default 1s).
 	LockTimeout time.Duration
 	// InitialMmapSize is the initial size of the memory map (default
@@ -148,6 +153,7 @@ type Bolt struct {
 	onExpire  backend.ExpireFunc
 	onCommit  func(int, time.Duration)
 	slotIndex bool // Options.SlotIndex (slot.go)
+	onSync    SyncRecorder
 
 	// Writers (see writer.go).
 	qmu           sync.Mutex
@@ -255,6 +261,7 @@ func Open(o Options) (*Bolt, error) {
 		clock:     o.Clock,
 		log:       o.Logger,
 		onCommit:  o.OnCommit,
+		onSync:    o.OnSync,
 		nDBs:      o.Databases,
 		stop:      make(chan struct{}),
 		sweepWake: make(chan struct{}, 1),
@@ -516,7 +523,7 @@ func (b *Bolt) Close() error {
 		var errs []error
 		if b.sync != SyncAlways {
 			// A clean shutdown leaves nothing unsynced.
-			if err := b.db.Sync(); err != nil {
+			if err := b.syncFile(); err != nil {
 				errs = append(errs, fmt.Errorf("bolt: sync: %w", err))
 			}
 		}

@@ -62,6 +62,12 @@
 // fails under Always (the client is not acknowledged) and returns at once
 // under the others (the record stays buffered).
 //
+// Every file goes through Options.FS (the OS's by default). The tests put
+// a fsutil.StrictMemFS there and cut the power at random points
+// (powerloss_test.go): under FsyncAlways no acknowledged record is lost;
+// under the others what is lost is within the window Options.Durability
+// reports (see durability.go and docs/durability.md).
+//
 // # Rewriting
 //
 // A rewrite compacts the log without stopping the server: a new empty incr

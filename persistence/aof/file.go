@@ -3,6 +3,8 @@ package aof
 import (
 	"io"
 	"os"
+
+	"redpool/persistence/fsutil"
 )
 
 // openAppend is how the log opens every file it writes (with O_CREATE and
@@ -13,8 +15,9 @@ import (
 const openAppend = os.O_WRONLY | os.O_APPEND
 
 // File is what the log writes through: a file opened by Options.OpenFile,
-// always with O_APPEND. The real one is an *os.File whose Sync is
-// fdatasync where the OS has it; tests inject files that fail.
+// always with O_APPEND. By default it is a file of Options.FS (on the OS,
+// an *os.File whose Sync is fdatasync where the OS has it); tests inject
+// files that fail.
 type File interface {
 	// Write appends p to the file.
 	io.Writer
@@ -29,18 +32,19 @@ type File interface {
 // passes O_APPEND.
 type OpenFileFunc func(name string, flag int, perm os.FileMode) (File, error)
 
-// OpenOSFile is the default OpenFileFunc: os.OpenFile, with Sync done by
-// fdatasync where available.
+// OpenOSFile is the OpenFileFunc of the OS file system: os.OpenFile, with
+// Sync done by fdatasync where available.
 func OpenOSFile(name string, flag int, perm os.FileMode) (File, error) {
-	f, err := os.OpenFile(name, flag, perm)
-	if err != nil {
-		return nil, err
-	}
-	return osFile{f}, nil
+	return openIn(fsutil.OSFS{})(name, flag, perm)
 }
 
-type osFile struct{ *os.File }
-
-// Sync flushes the file's data (and the metadata needed to read it back,
-// such as its size) to disk.
-func (f osFile) Sync() error { return datasync(f.File) }
+// openIn is the OpenFileFunc of fsys.
+func openIn(fsys fsutil.FS) OpenFileFunc {
+	return func(name string, flag int, perm os.FileMode) (File, error) {
+		f, err := fsys.OpenFile(name, flag, perm)
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
+}

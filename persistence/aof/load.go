@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"redpool/persistence/fsutil"
 )
 
 // Start loads the log through r, cutting off a torn last record, then
@@ -23,7 +25,7 @@ func (l *Log) start(r Replayer) error {
 	if l.o.Name == "" || strings.ContainsAny(l.o.Name, "/\\\r\n\x00") {
 		return fmt.Errorf("aof: bad file name %q", l.o.Name)
 	}
-	if err := os.MkdirAll(l.o.Dir, 0o755); err != nil {
+	if err := l.o.FS.MkdirAll(l.o.Dir, 0o755); err != nil {
 		return err
 	}
 	man, err := l.readOrAdopt()
@@ -76,14 +78,14 @@ func (l *Log) start(r Replayer) error {
 // readOrAdopt reads the manifest. Without one, it adopts an old-layout
 // file named exactly like the log as the base, and removes leftovers.
 func (l *Log) readOrAdopt() (Manifest, error) {
-	man, err := ReadManifest(l.path(manifestName(l.o.Name)))
+	man, err := readManifest(l.o.FS, l.path(manifestName(l.o.Name)))
 	haveManifest := err == nil
 	switch {
 	case haveManifest:
 	case !errors.Is(err, fs.ErrNotExist):
 		return Manifest{}, err
 	default:
-		if fi, err := os.Stat(l.path(l.o.Name)); err == nil && fi.Mode().IsRegular() {
+		if fi, err := l.o.FS.Stat(l.path(l.o.Name)); err == nil && fi.Mode().IsRegular() {
 			l.logger.Warn("AOF: no manifest: using the old single-file log as the base", "file", l.o.Name)
 			man = Manifest{Files: []FileRef{{Kind: KindBase, Seq: 0, Name: l.o.Name}}}
 		}
@@ -95,7 +97,7 @@ func (l *Log) readOrAdopt() (Manifest, error) {
 // Without a manifest, a non-empty log file is an error: its place in the
 // log is unknown.
 func (l *Log) clean(man Manifest, haveManifest bool) error {
-	entries, err := os.ReadDir(l.o.Dir)
+	entries, err := l.o.FS.ReadDir(l.o.Dir)
 	if err != nil {
 		return err
 	}
@@ -131,7 +133,7 @@ func (l *Log) load(man Manifest, r Replayer) ([]int64, error) {
 	sizes := make([]int64, len(man.Files))
 	last := -1 // the last non-empty file
 	for i, ref := range man.Files {
-		fi, err := os.Stat(l.path(ref.Name))
+		fi, err := l.o.FS.Stat(l.path(ref.Name))
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, fmt.Errorf("%w: %s", ErrMissingFile, l.path(ref.Name))
@@ -155,7 +157,7 @@ func (l *Log) load(man Manifest, r Replayer) ([]int64, error) {
 		path := l.path(ref.Name)
 		r.BeginFile()
 		tx.reset()
-		good, err := scanFile(path, l.o.MaxBulkLen, apply)
+		good, err := scanFile(l.o.FS, path, l.o.MaxBulkLen, apply)
 		// A numbered base file is written whole (temp file and rename), so
 		// a torn one is corrupt; the tail of the last file is a crash.
 		tail := i == last && (ref.Kind == KindIncr || ref.Seq == 0)
@@ -177,7 +179,7 @@ func (l *Log) load(man Manifest, r Replayer) ([]int64, error) {
 			return nil, err
 		}
 		if good < sizes[i] {
-			if err := Truncate(path, good); err != nil {
+			if err := truncateFile(l.o.FS, path, good); err != nil {
 				return nil, err
 			}
 			sizes[i] = good
@@ -222,8 +224,8 @@ func isWord(b []byte, w string) bool {
 }
 
 // scanFile runs Scan over the file at path, naming it in a CorruptError.
-func scanFile(path string, maxBulkLen int64, fn func(off int64, argv [][]byte) error) (int64, error) {
-	f, err := os.Open(path)
+func scanFile(fsys fsutil.FS, path string, maxBulkLen int64, fn func(off int64, argv [][]byte) error) (int64, error) {
+	f, err := fsys.Open(path)
 	if err != nil {
 		return 0, err
 	}
@@ -247,7 +249,7 @@ func CheckFile(path string) (size, good int64, err error) {
 		return 0, 0, err
 	}
 	var tx txTracker
-	good, err = scanFile(path, 0, func(off int64, argv [][]byte) error {
+	good, err = scanFile(fsutil.OSFS{}, path, 0, func(off int64, argv [][]byte) error {
 		tx.see(off, argv)
 		return nil
 	})
@@ -259,8 +261,11 @@ func CheckFile(path string) (size, good int64, err error) {
 
 // Truncate cuts the file at path to size and fsyncs it (cutting off a torn
 // or bad tail).
-func Truncate(path string, size int64) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+func Truncate(path string, size int64) error { return truncateFile(fsutil.OSFS{}, path, size) }
+
+// truncateFile is Truncate in fsys.
+func truncateFile(fsys fsutil.FS, path string, size int64) error {
+	f, err := fsys.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
 		return err
 	}

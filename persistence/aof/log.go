@@ -14,6 +14,7 @@ import (
 
 	"redpool/backend"
 	"redpool/command"
+	"redpool/persistence/fsutil"
 	"redpool/session/resp"
 )
 
@@ -68,8 +69,14 @@ type Options struct {
 	Backend backend.Backend
 	// Logger gets warnings and errors (nil: discard).
 	Logger *slog.Logger
-	// OpenFile opens every file the log writes (nil: OpenOSFile).
+	// FS is the file system the log's files live in (nil: the OS's). A
+	// test puts a fsutil.StrictMemFS here to cut the power.
+	FS fsutil.FS
+	// OpenFile opens every file the log writes (nil: FS.OpenFile).
 	OpenFile OpenFileFunc
+	// Durability, if not nil, hears when acknowledged records become
+	// durable (INFO's ack_not_durable_* fields): see durability.go.
+	Durability fsutil.DurabilityRecorder
 	// RetryInterval is how often a failed write is retried, and (for
 	// FsyncEverySec) how often the log is fsynced. 0 means one second.
 	RetryInterval time.Duration
@@ -183,8 +190,11 @@ func New(o Options) *Log {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.FS == nil {
+		o.FS = fsutil.OSFS{}
+	}
 	if o.OpenFile == nil {
-		o.OpenFile = OpenOSFile
+		o.OpenFile = openIn(o.FS)
 	}
 	if o.RetryInterval <= 0 {
 		o.RetryInterval = time.Second
@@ -395,7 +405,7 @@ func errorsJoinClose(err error, f File) error {
 
 // removeFile removes a file of the log, logging a failure.
 func (l *Log) removeFile(name string) {
-	if err := os.Remove(l.path(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := l.o.FS.Remove(l.path(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		l.logger.Warn("AOF: cannot remove file", "file", name, "err", err)
 	}
 }

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"redpool/persistence/fsutil"
 )
 
 const (
@@ -194,8 +195,11 @@ func parseManifestLine(line string) (FileRef, error) {
 
 // ReadManifest reads and parses the manifest at path. A missing file is
 // reported with an error satisfying errors.Is(err, fs.ErrNotExist).
-func ReadManifest(path string) (Manifest, error) {
-	f, err := os.Open(path)
+func ReadManifest(path string) (Manifest, error) { return readManifest(fsutil.OSFS{}, path) }
+
+// readManifest is ReadManifest in fsys.
+func readManifest(fsys fsutil.FS, path string) (Manifest, error) {
+	f, err := fsys.Open(path)
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -216,7 +220,7 @@ func ReadManifest(path string) (Manifest, error) {
 }
 
 // readFull reads until buf is full or EOF and returns how much it read.
-func readFull(f *os.File, buf []byte) (int, error) {
+func readFull(f io.Reader, buf []byte) (int, error) {
 	n := 0
 	for n < len(buf) {
 		m, err := f.Read(buf[n:])

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"redpool/persistence/fsutil"
 	"strconv"
 	"time"
 
@@ -187,7 +186,7 @@ func (l *Log) createIncr(seq int64) (*incrFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := fsutil.SyncDir(l.o.Dir); err != nil {
+	if err := l.o.FS.SyncDir(l.o.Dir); err != nil {
 		_ = f.Close()
 		l.removeFile(name)
 		return nil, err
@@ -229,14 +228,14 @@ func (l *Log) writeFileAtomic(name string, write func(f File) (int64, error)) (n
 	}
 	err = errorsJoinClose(err, f)
 	if err == nil {
-		err = os.Rename(tmp, l.path(name))
+		err = l.o.FS.Rename(tmp, l.path(name))
 		renamed = err == nil
 	}
 	if err == nil {
-		err = fsutil.SyncDir(l.o.Dir)
+		err = l.o.FS.SyncDir(l.o.Dir)
 	}
 	if err != nil && !renamed {
-		_ = os.Remove(tmp)
+		_ = l.o.FS.Remove(tmp)
 	}
 	return n, renamed, err
 }

@@ -100,30 +100,36 @@ func (l *Log) background() {
 			return
 		case <-tick.C:
 		}
-		l.wmu.Lock()
-		if l.w.failing {
-			l.lead(l.o.Fsync != FsyncNo) // a retry
-			l.wmu.Unlock()
-			l.broadcast()
-			continue
-		}
-		l.lead(l.o.Fsync == FsyncAlways)
-		var f *incrFile
-		var off int64
-		var seq uint64
-		var done chan struct{}
-		w := &l.w
-		if l.o.Fsync == FsyncEverySec && !w.failing && len(w.unsynced) > 0 {
-			f, off, seq = w.cur, w.cur.size+int64(len(w.unsynced)), w.lastSeq
-			done = make(chan struct{})
-			w.syncing = done
-		}
-		l.wmu.Unlock()
-		if f != nil {
-			l.backgroundSync(f, off, seq, done)
-		}
-		l.broadcast()
+		l.tick()
 	}
+}
+
+// tick is one round of the background goroutine: a retry after a failure,
+// or writing what nobody waited for and (FsyncEverySec) an fsync.
+func (l *Log) tick() {
+	l.wmu.Lock()
+	if l.w.failing {
+		l.lead(l.o.Fsync != FsyncNo) // a retry
+		l.wmu.Unlock()
+		l.broadcast()
+		return
+	}
+	l.lead(l.o.Fsync == FsyncAlways)
+	var f *incrFile
+	var off int64
+	var seq uint64
+	var done chan struct{}
+	w := &l.w
+	if l.o.Fsync == FsyncEverySec && !w.failing && len(w.unsynced) > 0 {
+		f, off, seq = w.cur, w.cur.size+int64(len(w.unsynced)), w.lastSeq
+		done = make(chan struct{})
+		w.syncing = done
+	}
+	l.wmu.Unlock()
+	if f != nil {
+		l.backgroundSync(f, off, seq, done)
+	}
+	l.broadcast()
 }
 
 // backgroundSync fsyncs f, which holds off bytes of which the last record
@@ -134,7 +140,7 @@ func (l *Log) background() {
 // background fsync starts only when no redo is pending.
 func (l *Log) backgroundSync(f *incrFile, off int64, seq uint64, done chan struct{}) {
 	start := time.Now()
-	err := f.f.Sync()
+	err := l.durableSync(f.f)
 	took := time.Since(start)
 	if took > 2*time.Second {
 		l.delayed.Add(1)
@@ -177,7 +183,7 @@ func (l *Log) closeWriter() error {
 	}
 	err := l.flushLocked(true)
 	if err == nil && l.o.Fsync == FsyncNo {
-		err = w.cur.f.Sync()
+		err = l.durableSync(w.cur.f)
 	}
 	err = errorsJoinClose(err, w.cur.f)
 	if err != nil {
@@ -270,6 +276,7 @@ func (l *Log) flushLocked(sync bool) error {
 // written accounts for a segment that reached the OS.
 func (l *Log) written(s segment) {
 	w := &l.w
+	l.acked(s.seq)
 	w.lastSeq = s.seq
 	if l.o.Fsync == FsyncNo {
 		w.cur.size += int64(len(s.data))
@@ -298,7 +305,7 @@ func (l *Log) syncLocked() error {
 	w := &l.w
 	if len(w.unsynced) > 0 {
 		start := time.Now()
-		if err := w.cur.f.Sync(); err != nil {
+		if err := l.durableSync(w.cur.f); err != nil {
 			w.redo = true
 			return err
 		}
@@ -323,7 +330,7 @@ func (l *Log) finish() error {
 		return err
 	}
 	if l.o.Fsync == FsyncNo {
-		if err := w.cur.f.Sync(); err != nil {
+		if err := l.durableSync(w.cur.f); err != nil {
 			w.redo = true // nothing to write again: the whole file was written
 			return err
 		}

@@ -1,4 +1,7 @@
-// Package fsutil holds the file-system steps the persistence formats share.
+// Package fsutil holds the file-system steps the persistence formats share,
+// and the file system they write through (FS): the operating system's
+// (OSFS), or in tests a strict in-memory one that can lose power
+// (StrictMemFS).
 package fsutil
 
 import (
@@ -6,44 +9,39 @@ import (
 	"path/filepath"
 )
 
-// SyncDir fsyncs the directory dir, making renames and creations in it
-// durable. Close errors are reported too.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
+// SyncDir fsyncs the directory dir of the OS file system, making renames
+// and creations in it durable. Close errors are reported too.
+func SyncDir(dir string) error { return OSFS{}.SyncDir(dir) }
 
 // TempInfix joins a file's name and the random suffix of the temporary
 // file ReplaceFile writes beside it ("dump.rpdb.tmp-123"): a crash can
 // leave one behind, and its owner may remove such files at start.
 const TempInfix = ".tmp-"
 
-// ReplaceFile replaces path atomically with what fill writes into f, a
-// new temporary file beside path with permissions perm: f is fsynced and
-// closed, renamed over path, and the directory fsynced. A crash at any
-// moment leaves either the old file or the new one. On any error
-// (fill's included) the temporary file is removed and path is untouched.
+// ReplaceFile is ReplaceFileFS on the OS file system, for callers that
+// write through an *os.File.
 func ReplaceFile(path string, perm os.FileMode, fill func(f *os.File) error) error {
+	return ReplaceFileFS(OSFS{}, path, perm, func(f File) error { return fill(f.(*OSFile).File) })
+}
+
+// ReplaceFileFS replaces path in fsys atomically with what fill writes
+// into f, a new temporary file beside path with permissions perm: f is
+// fsynced and closed, renamed over path, and the directory fsynced. A
+// crash (or a power cut) at any moment leaves either the old file or the
+// new one, and perhaps the temporary file, which no reader takes for path.
+// On any error (fill's included) the temporary file is removed and path is
+// untouched.
+func ReplaceFileFS(fsys FS, path string, perm os.FileMode, fill func(f File) error) error {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, base+TempInfix+"*")
+	f, err := fsys.CreateTemp(dir, base+TempInfix+"*", perm)
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
-	err = f.Chmod(perm)
-	if err == nil {
-		err = fill(f)
-	}
+	err = fill(f)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -51,11 +49,11 @@ func ReplaceFile(path string, perm os.FileMode, fill func(f *os.File) error) err
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, path)
+		err = fsys.Rename(tmp, path)
 	}
 	if err != nil {
-		_ = os.Remove(tmp)
+		_ = fsys.Remove(tmp)
 		return err
 	}
-	return SyncDir(dir)
+	return fsys.SyncDir(dir)
 }

@@ -9,10 +9,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"redpool/persistence/fsutil"
 	"strings"
 
 	"redpool/backend"
+	"redpool/persistence/fsutil"
 )
 
 // tempInfix joins a snapshot's name and the random suffix of its temporary files.
@@ -21,8 +21,11 @@ const tempInfix = fsutil.TempInfix
 // VerifyFile checks the snapshot at path without decoding it: the header,
 // the size and the crc of the whole file, in that order (see the package
 // doc). It reads the file once, streaming.
-func VerifyFile(path string) (Header, error) {
-	f, err := os.Open(path)
+func VerifyFile(path string) (Header, error) { return verifyFile(fsutil.OSFS{}, path) }
+
+// verifyFile is VerifyFile in fsys.
+func verifyFile(fsys fsutil.FS, path string) (Header, error) {
+	f, err := fsys.Open(path)
 	if err != nil {
 		return Header{}, err
 	}
@@ -35,7 +38,7 @@ func VerifyFile(path string) (Header, error) {
 }
 
 // verify is VerifyFile on an open file, read from its start.
-func verify(f *os.File) (Header, error) {
+func verify(f fsutil.File) (Header, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return Header{}, err
@@ -76,7 +79,7 @@ func verify(f *os.File) (Header, error) {
 // calling fn for each key (the Entry is valid during the call). fn is never
 // called for a file that fails verification.
 func ReadFile(path string, fn func(e *backend.Entry) error) (Header, error) {
-	f, err := os.Open(path)
+	f, err := fsutil.OSFS{}.Open(path)
 	if err != nil {
 		return Header{}, err
 	}
@@ -102,7 +105,7 @@ func ReadFile(path string, fn func(e *backend.Entry) error) (Header, error) {
 }
 
 // verifyThenRead verifies f, rewinds it and hands a Reader on it to fn.
-func verifyThenRead(f *os.File, fn func(d *Reader) error) (Header, error) {
+func verifyThenRead(f fsutil.File, fn func(d *Reader) error) (Header, error) {
 	h, err := verify(f)
 	if err != nil {
 		return h, err
@@ -126,7 +129,7 @@ func verifyThenRead(f *os.File, fn func(d *Reader) error) (Header, error) {
 // path, and the directory fsynced. On any error (including each's) the
 // temporary file is removed and path is untouched.
 func WriteFile(path string, created int64, each func(write func(e *backend.Entry) error) error) (Header, error) {
-	return replaceFile(path, func(f *os.File) (Header, error) {
+	return replaceFile(fsutil.OSFS{}, path, func(f fsutil.File) (Header, error) {
 		w := NewWriter(f, created)
 		return finish(f, w, each(w.Write))
 	})
@@ -135,9 +138,9 @@ func WriteFile(path string, created int64, each func(write func(e *backend.Entry
 // replaceFile replaces path atomically with what fill writes into a new
 // temporary file beside it: fsync, close, rename, fsync the directory. On
 // any error the temporary file is removed and path is untouched.
-func replaceFile(path string, fill func(f *os.File) (Header, error)) (Header, error) {
+func replaceFile(fsys fsutil.FS, path string, fill func(f fsutil.File) (Header, error)) (Header, error) {
 	var h Header
-	err := fsutil.ReplaceFile(path, 0o600, func(f *os.File) (err error) {
+	err := fsutil.ReplaceFileFS(fsys, path, 0o600, func(f fsutil.File) (err error) {
 		h, err = fill(f)
 		return err
 	})
@@ -150,7 +153,12 @@ func replaceFile(path string, fill func(f *os.File) (Header, error)) (Header, er
 // Save writes every key of snap to path atomically (WriteFile). created is
 // the time the view was fixed (Unix ms). It stops early when ctx is done.
 func Save(ctx context.Context, path string, snap backend.Snapshot, created int64) (Header, error) {
-	return replaceFile(path, func(f *os.File) (Header, error) {
+	return save(ctx, fsutil.OSFS{}, path, snap, created)
+}
+
+// save is Save in fsys.
+func save(ctx context.Context, fsys fsutil.FS, path string, snap backend.Snapshot, created int64) (Header, error) {
+	return replaceFile(fsys, path, func(f fsutil.File) (Header, error) {
 		w := NewWriter(f, created)
 		if err := w.WriteAux(snap.Aux()); err != nil {
 			return Header{}, err
@@ -161,7 +169,7 @@ func Save(ctx context.Context, path string, snap backend.Snapshot, created int64
 
 // finish closes w, which writes f, after err (the writing's error) and
 // puts the header in place.
-func finish(f *os.File, w *Writer, err error) (Header, error) {
+func finish(f fsutil.File, w *Writer, err error) (Header, error) {
 	if err != nil {
 		return Header{}, err
 	}
@@ -174,12 +182,15 @@ func finish(f *os.File, w *Writer, err error) (Header, error) {
 
 // CleanTemp removes the temporary files a writer of path left behind (a
 // crash during a save) and returns their names.
-func CleanTemp(path string) ([]string, error) {
+func CleanTemp(path string) ([]string, error) { return cleanTemp(fsutil.OSFS{}, path) }
+
+// cleanTemp is CleanTemp in fsys.
+func cleanTemp(fsys fsutil.FS, path string) ([]string, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	ents, err := os.ReadDir(dir)
+	ents, err := fsys.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, nil
@@ -193,7 +204,7 @@ func CleanTemp(path string) ([]string, error) {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
-		if err := os.Remove(p); err != nil {
+		if err := fsys.Remove(p); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -213,7 +224,7 @@ func CopyFile(src, dst string) (Header, error) {
 		return Header{}, err
 	}
 	defer in.Close()
-	return replaceFile(dst, func(f *os.File) (Header, error) {
+	return replaceFile(fsutil.OSFS{}, dst, func(f fsutil.File) (Header, error) {
 		if _, err := io.Copy(f, in); err != nil {
 			return Header{}, err
 		}

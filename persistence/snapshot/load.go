@@ -5,10 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 
 	"redpool/backend"
+	"redpool/persistence/fsutil"
 )
 
 // Load batches: a batch is applied in one backend transaction once it holds
@@ -35,7 +35,12 @@ type LoadStats struct {
 // transactions, so an error while storing (a database the backend does not
 // have, a closed backend, ctx done) can leave some keys stored.
 func Load(ctx context.Context, path string, b backend.Backend) (LoadStats, error) {
-	f, err := os.Open(path)
+	return load(ctx, fsutil.OSFS{}, path, b)
+}
+
+// load is Load in fsys.
+func load(ctx context.Context, fsys fsutil.FS, path string, b backend.Backend) (LoadStats, error) {
+	f, err := fsys.Open(path)
 	if err != nil {
 		return LoadStats{}, err
 	}

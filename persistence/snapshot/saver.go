@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"redpool/backend"
+	"redpool/persistence/fsutil"
 )
 
 // Saver errors.
@@ -54,6 +55,14 @@ type SaverOptions struct {
 	// CheckInterval is how often the rules goroutine runs CheckRules
 	// (default DefaultCheckInterval; negative: no goroutine).
 	CheckInterval time.Duration
+	// FS is the file system the snapshot lives in (nil: the OS's). A test
+	// puts a fsutil.StrictMemFS here to cut the power.
+	FS fsutil.FS
+	// Durability, if not nil, hears when each save fixes its view
+	// (Syncing: every write acknowledged before is in it) and when the
+	// save completes (Synced): the writes the view holds are durable once
+	// the file is renamed into place and the directory fsynced.
+	Durability fsutil.DurabilityRecorder
 }
 
 // Saver takes snapshots of a backend into one file: on demand (Save,
@@ -101,6 +110,9 @@ func NewSaver(o SaverOptions) *Saver {
 	if o.CheckInterval == 0 {
 		o.CheckInterval = DefaultCheckInterval
 	}
+	if o.FS == nil {
+		o.FS = fsutil.OSFS{}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Saver{
 		o:         o,
@@ -119,7 +131,7 @@ func (s *Saver) Path() string { return s.o.Path }
 
 // CleanTemp removes temporary files a crashed save left next to the snapshot.
 func (s *Saver) CleanTemp() error {
-	removed, err := CleanTemp(s.o.Path)
+	removed, err := cleanTemp(s.o.FS, s.o.Path)
 	for _, p := range removed {
 		s.o.Logger.Info("removed stale temporary snapshot file", "file", p)
 	}
@@ -130,7 +142,7 @@ func (s *Saver) CleanTemp() error {
 // Load for the checks). A missing file is not an error.
 func (s *Saver) Load(ctx context.Context) (LoadStats, error) {
 	start := time.Now()
-	st, err := Load(ctx, s.o.Path, s.o.Backend)
+	st, err := load(ctx, s.o.FS, s.o.Path, s.o.Backend)
 	if errors.Is(err, fs.ErrNotExist) && st.Header.Length == 0 {
 		s.o.Logger.Info("no snapshot to load", "file", s.o.Path)
 		return LoadStats{}, nil
@@ -220,10 +232,18 @@ func (s *Saver) view() (backend.Snapshot, int64, time.Time, error) {
 	s.mu.Unlock()
 	var dirty int64
 	var at time.Time
+	fixed := false
 	snap, err := s.o.Backend.Snapshot(func() {
 		dirty = dirtyFn()
 		at = s.o.Clock.Now()
+		fixed = true
+		if s.o.Durability != nil {
+			s.o.Durability.Syncing()
+		}
 	})
+	if err != nil && fixed && s.o.Durability != nil {
+		s.o.Durability.Synced(false)
+	}
 	return snap, dirty, at, err
 }
 
@@ -256,10 +276,7 @@ func (s *Saver) save(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	h, err := Save(ctx, s.o.Path, snap, at.UnixMilli())
-	if cerr := snap.Close(); err == nil {
-		err = cerr
-	}
+	h, err := s.write(ctx, snap, at)
 	if err != nil {
 		s.o.Logger.Error("snapshot save failed", "file", s.o.Path, "err", err)
 		return err
@@ -269,6 +286,19 @@ func (s *Saver) save(ctx context.Context) error {
 	s.mu.Unlock()
 	s.o.Logger.Info("snapshot saved", "file", s.o.Path, "keys", h.Keys, "bytes", h.Length, "seconds", time.Since(start).Seconds())
 	return nil
+}
+
+// write saves snap, a view fixed at time at, closes it and tells
+// Durability whether its writes are durable now.
+func (s *Saver) write(ctx context.Context, snap backend.Snapshot, at time.Time) (Header, error) {
+	h, err := save(ctx, s.o.FS, s.o.Path, snap, at.UnixMilli())
+	if cerr := snap.Close(); err == nil {
+		err = cerr
+	}
+	if s.o.Durability != nil {
+		s.o.Durability.Synced(err == nil)
+	}
+	return h, err
 }
 
 // succeeded records a successful save whose view had dirty changes; s.mu is held.
@@ -310,10 +340,7 @@ func (s *Saver) BGSave() error {
 	s.o.Logger.Info("background saving started", "file", s.o.Path)
 	go func() {
 		start := time.Now()
-		_, err := Save(ctx, s.o.Path, snap, at.UnixMilli())
-		if cerr := snap.Close(); err == nil {
-			err = cerr
-		}
+		_, err := s.write(ctx, snap, at)
 		s.finishBG(err, dirty, start)
 	}()
 	return nil

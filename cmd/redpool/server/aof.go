@@ -42,6 +42,7 @@ func openAOF(cfg config.Config, b backend.Backend, clock backend.Clock, logger *
 		Backend:           b,
 		Logger:            logger,
 		OnFsync:           hooks.onFsync,
+		Durability:        hooks.recorder(),
 		Preamble:          func() [][][]byte { return p.eng.FunctionRecords() },
 	})
 	p.log = l

@@ -9,6 +9,8 @@ import (
 	"redpool/backend/bolt"
 	"redpool/backend/memory"
 	"redpool/cmd/redpool/config"
+	"redpool/command"
+	"redpool/persistence/fsutil"
 )
 
 // OpenBackend opens the backend cfg describes, as the server does. Tools
@@ -24,6 +26,29 @@ type storageHooks struct {
 	onExpire backend.ExpireFunc       // every key expiry removes
 	onFsync  func(time.Duration)      // each AOF fsync
 	onCommit func(int, time.Duration) // each bolt commit: updates, time
+	// durability hears when acknowledged writes become durable (nil: no one).
+	durability *command.Durability
+}
+
+// recorder is durability as the persistence layers take it: nil if none.
+func (h storageHooks) recorder() fsutil.DurabilityRecorder {
+	if h.durability == nil {
+		return nil
+	}
+	return h.durability
+}
+
+// newDurability measures how long writes stay acknowledged but not
+// durable. The AOF reports its own acknowledgements (none under
+// appendfsync always); otherwise the engine reports every write, which the
+// snapshot saver or bbolt's fsyncs make durable (bbolt with sync = always
+// fsyncs before the reply: nothing to report).
+func newDurability(cfg config.Config, clock backend.Clock) *command.Durability {
+	engineAcks := cfg.PersistMode() != config.ModeAOF
+	if cfg.Backend == config.BackendBolt {
+		engineAcks = cfg.Bolt.Sync != config.BoltSyncAlways
+	}
+	return command.NewDurability(command.DurabilityOptions{Clock: clock, EngineAcks: engineAcks})
 }
 
 // openBackend is OpenBackend with hooks.
@@ -52,6 +77,7 @@ func openBackend(cfg config.Config, clock backend.Clock, logger *slog.Logger, ho
 			OnCommit:  hooks.onCommit,
 			OnExpire:  hooks.onExpire,
 			SlotIndex: cfg.Cluster.Enabled,
+			OnSync:    hooks.recorder(),
 		})
 	default:
 		return nil, fmt.Errorf("backend = %q is not supported", cfg.Backend)

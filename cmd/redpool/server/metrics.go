@@ -18,7 +18,8 @@ import (
 // metrics.listen is set: the figures INFO reports under the names
 // redis_exporter gives them (so that dashboards made for Redis work), and
 // redpool's own (redpool_*): AOF fsync latency, bolt commit batches and
-// latency, and the client pool. Each server has its own registry. The
+// latency, the client pool, and how long acknowledged writes stay not
+// durable (INFO's ack_not_durable_*). Each server has its own registry. The
 // HTTP server's goroutine is owned by the metrics value and stopped by
 // shutdown.
 type metrics struct {
@@ -71,6 +72,12 @@ func (m *metrics) start(addr string, s *Server) error {
 			func() float64 { return float64(s.pool.MaxClients()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "redpool_pool_running", Help: "Pool workers serving a client now."},
 			func() float64 { return float64(s.pool.Running()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "redpool_ack_not_durable_p99_seconds", Help: "99th percentile of how long acknowledged writes stayed not durable (INFO ack_not_durable_p99_us)."},
+			func() float64 { return s.durability.Figures().P99.Seconds() }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "redpool_ack_not_durable_max_seconds", Help: "Longest an acknowledged write stayed (or has been) not durable (INFO ack_not_durable_max_us)."},
+			func() float64 { return s.durability.Figures().Max.Seconds() }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "redpool_ack_not_durable_writes", Help: "Writes acknowledged while not durable (INFO ack_not_durable_writes)."},
+			func() float64 { return float64(s.durability.Figures().Writes) }),
 	)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

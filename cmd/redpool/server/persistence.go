@@ -34,7 +34,7 @@ func openPersistence(cfg config.Config, b backend.Backend, clock backend.Clock, 
 	case config.ModeAOF:
 		return openAOF(cfg, b, clock, logger, hooks)
 	case config.ModeSnapshot:
-		return openSnapshot(cfg, b, clock, logger)
+		return openSnapshot(cfg, b, clock, logger, hooks)
 	default:
 		return nil, nil
 	}

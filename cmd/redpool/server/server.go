@@ -68,6 +68,8 @@ type Server struct {
 	dirLocks []*fsutil.DirLock
 	// metrics serves /metrics when metrics.listen is set (nil otherwise).
 	metrics *metrics
+	// durability measures acknowledged-but-not-durable windows.
+	durability *command.Durability
 
 	stopReq  chan struct{} // closed by SHUTDOWN
 	stopOnce sync.Once
@@ -114,7 +116,8 @@ func New(cfg config.Config, o Options) (*Server, error) {
 		}
 		s.dirLocks = append(s.dirLocks, lock)
 	}
-	hooks := storageHooks{onExpire: s.keyExpired}
+	s.durability = newDurability(cfg, o.Clock)
+	hooks := storageHooks{onExpire: s.keyExpired, durability: s.durability}
 	if cfg.Metrics.Listen != "" {
 		s.metrics = newMetrics()
 		hooks.onFsync, hooks.onCommit = s.metrics.observeFsync, s.metrics.observeCommit
@@ -142,6 +145,7 @@ func New(cfg config.Config, o Options) (*Server, error) {
 		Rewrite:      s.rewriteConfig,
 		NotifyEvents: events,
 		OutputLimits: &limits,
+		Durability:   s.durability,
 	}
 	opts.ACL = aclOptions(cfg)
 	opts.Cluster = clusterOptions(cfg.Cluster)

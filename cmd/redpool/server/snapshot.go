@@ -11,6 +11,7 @@ import (
 	"redpool/backend"
 	"redpool/cmd/redpool/config"
 	"redpool/command"
+	"redpool/persistence/fsutil"
 	"redpool/persistence/snapshot"
 )
 
@@ -35,13 +36,18 @@ type snapshotPersistence struct {
 	started bool // Start succeeded: only then may Close save
 }
 
-func openSnapshot(cfg config.Config, b backend.Backend, clock backend.Clock, logger *slog.Logger) (persistence, error) {
+func openSnapshot(cfg config.Config, b backend.Backend, clock backend.Clock, logger *slog.Logger, hooks storageHooks) (persistence, error) {
 	primary := cfg.Backend != config.BackendBolt
 	rules := make([]snapshot.Rule, len(cfg.Persistence.Snapshot.Save))
 	for i, r := range cfg.Persistence.Snapshot.Save {
 		rules[i] = snapshot.Rule{Seconds: r.Seconds, Changes: r.Changes}
 	}
+	var dur fsutil.DurabilityRecorder
+	if primary {
+		dur = hooks.recorder() // with bolt, the snapshot is a backup
+	}
 	s := snapshot.NewSaver(snapshot.SaverOptions{
+		Durability: dur,
 		Backend:    b,
 		Path:       cfg.Path(cfg.Persistence.Snapshot.File),
 		Rules:      rules,

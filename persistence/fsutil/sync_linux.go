@@ -1,4 +1,4 @@
-package aof
+package fsutil
 
 import (
 	"os"
