@@ -39,6 +39,7 @@ func (e *Engine) serverMode() string {
 // clusterCheck decides whether the command args of spec runs on this
 // node under m: nil if it does, else the error to reply.
 func (c *Ctx) clusterCheck(m *slotMap, spec *Spec, args [][]byte) error {
+	c.askGuard = nil
 	cl := &c.Client.cluster
 	asking := cl.asking
 	if asking && spec.Name != "multi" && (!c.Client.multi.on || spec.Name == "exec") {
@@ -119,10 +120,10 @@ func (c *Ctx) clusterRoute(m *slotMap, spec *Spec, keys [][]byte, write, asking,
 	missing := c.clusterMissing(keys)
 	switch {
 	case migrating && missing > 0:
-		if missing < len(keys) {
-			return ErrTryAgain // some keys here, some gone already
-		}
-		return clusterRedirect("ASK", slot, &m.nodes[to])
+		return clusterAskOrTryAgain(missing, len(keys), slot, &m.nodes[to])
+	case migrating:
+		c.askGuard = &clusterAskGuard{slot: slot, to: &m.nodes[to]}
+		return nil
 	case importing && asking:
 		if multiple && missing > 0 {
 			return ErrTryAgain
@@ -142,6 +143,46 @@ func (c *Ctx) clusterElsewhere(m *slotMap, owner, slot int, write, readOnly bool
 		return nil
 	}
 	return clusterRedirect("MOVED", slot, &m.nodes[owner])
+}
+
+// clusterAskOrTryAgain is the verdict for a command on a migrating slot
+// with missing of its n keys gone: -ASK if all are, else -TRYAGAIN.
+func clusterAskOrTryAgain(missing, n, slot int, to *clusterNode) error {
+	if missing < n {
+		return ErrTryAgain // some keys here, some gone already
+	}
+	return clusterRedirect("ASK", slot, to)
+}
+
+// clusterAskGuard closes the window between the cluster check, which
+// found a migrating slot's keys here, and the command's transaction:
+// MIGRATE holds the keys' locks while it moves them, so a key missing
+// under the command's own locks has gone to the target.
+type clusterAskGuard struct {
+	slot int
+	to   *clusterNode
+}
+
+// recheck is the guard's check in tx, which holds the command's keys:
+// the command's own keys (a queued one's, inside EXEC).
+func (g *clusterAskGuard) recheck(c *Ctx, tx backend.Tx) error {
+	if c.spec == nil || tx.DB() != 0 {
+		return nil
+	}
+	keys, _, _ := c.spec.keys(nil, c.Args)
+	missing := 0
+	for _, k := range keys {
+		if backend.KeySlot(k) != g.slot {
+			continue
+		}
+		if ok, err := tx.Exists(k); err != nil || !ok {
+			missing++
+		}
+	}
+	if missing == 0 {
+		return nil
+	}
+	return clusterAskOrTryAgain(missing, len(keys), g.slot, g.to)
 }
 
 // clusterRedirect is -MOVED or -ASK (kind) to n for slot.

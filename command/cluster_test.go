@@ -280,3 +280,35 @@ func TestClusterMapConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterAskGuard: a command on a migrating slot whose key was here
+// when the dispatcher checked, but which MIGRATE moved before the
+// command's transaction began, gets -ASK instead of recreating the key
+// on this node.
+func TestClusterAskGuard(t *testing.T) {
+	c, _ := newClusterCtx(t, clusterIDA)
+	other := c.e.NewCtx(c.e.NewClient("c", "d"), nil)
+	k, slot := clusterKey("k", 0, 8191)
+	ask := "-ASK " + strconv.Itoa(slot) + " 10.0.0.2:7002\r\n"
+	clusterExpect(t, c,
+		[2]string{"SET " + k + " 5", "+OK\r\n"},
+		[2]string{"CLUSTER SETSLOT " + strconv.Itoa(slot) + " MIGRATING " + clusterIDB, "+OK\r\n"},
+	)
+	args := benchArgs("INCR", k)
+	spec, err := c.e.Check(c, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := execAll(other, "DEL "+k); got != ":1\r\n" { // MIGRATE's delete
+		t.Fatalf("DEL: %q", got)
+	}
+	c.Run(spec, args)
+	if got := string(c.Out()); got != ask {
+		t.Errorf("INCR after the key moved: %q, want %q", got, ask)
+	}
+	c.Reset()
+	clusterExpect(t, c,
+		[2]string{"EXISTS " + k, ask},
+		[2]string{"DBSIZE", ":0\r\n"},
+	)
+}

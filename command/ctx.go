@@ -31,6 +31,11 @@ type Ctx struct {
 	out  []byte
 	mark int // len(out) when the current command started
 
+	// askGuard is set by the cluster check for a command on a slot this
+	// node is migrating whose keys were all here: its transaction checks
+	// again, under the keys' locks, that MIGRATE has not moved one since.
+	askGuard *clusterAskGuard
+
 	keyBuf     [][]byte
 	keyScratch [][]byte // committed's per-database key lists
 	// open is the transaction an enclosing Atomically holds, nil outside one.
@@ -338,6 +343,11 @@ func (c *Ctx) runOpen(fn Handler) error {
 // step runs fn as one command against tx and, if it succeeds, records its
 // effects while tx's locks are held.
 func (c *Ctx) step(tx backend.Tx, fn Handler) error {
+	if c.askGuard != nil {
+		if err := c.askGuard.recheck(c, tx); err != nil {
+			return err
+		}
+	}
 	c.Tx = tx
 	c.cmd.reset()
 	events := len(c.fx.events)
