@@ -396,6 +396,14 @@ func (e *Engine) LogQueryBufLimit(cl *Client, initial []byte) {
 		" (qbuf initial bytes: " + string(appendRepr(nil, initial)) + ")")
 }
 
+// AuthRequired reports whether cl must authenticate before it runs a
+// command (Redis's authRequired): its session then applies Redis 7.0's
+// limits on unauthenticated requests. Two atomic loads; safe for
+// concurrent use.
+func (e *Engine) AuthRequired(cl *Client) bool {
+	return !cl.acl.authed.Load() && e.acl.authRequired()
+}
+
 // ClientMem is the memory a client's session holds, as CLIENT LIST shows
 // it: the request buffer's size and unparsed part, the arguments of the
 // command running, and the reply buffer's size and use.

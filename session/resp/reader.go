@@ -100,6 +100,17 @@ const (
 	msgTooBigMbulkCount    = "Protocol error: too big mbulk count string"
 	msgTooBigBulkCount     = "Protocol error: too big bulk count string"
 	msgUnbalancedQuotes    = "Protocol error: unbalanced quotes in request"
+	msgUnauthMultibulkLen  = "Protocol error: unauthenticated multibulk length"
+	msgUnauthBulkLen       = "Protocol error: unauthenticated bulk length"
+)
+
+// Redis 7.0's limits on a client that must authenticate and has not yet
+// (networking.c): a larger multibulk count or bulk length is a protocol
+// error, so that such a client cannot make the server allocate much.
+// Inline commands have no such limit (MaxInlineLen bounds them already).
+const (
+	unauthMaxMultibulkLen = 10
+	unauthMaxBulkLen      = 16384
 )
 
 // expectedDollar builds Redis's "expected '$', got 'X'" error. Like
@@ -123,6 +134,10 @@ func expectedDollar(c byte) *ProtocolError {
 type Reader struct {
 	rd  io.Reader
 	lim Limits
+	// unauth: the client must authenticate first (SetAuthRequired).
+	unauth bool
+	// inline: the command returned last was inline (LastInline).
+	inline bool
 
 	buf  []byte // buf[r:w] is buffered and not yet consumed; nil before the first read
 	r, w int
@@ -160,6 +175,45 @@ func NewReader(rd io.Reader, lim Limits) *Reader {
 // SetLimits changes the limits; zero fields mean the default. It may be
 // called between commands (CONFIG SET proto-max-bulk-len).
 func (r *Reader) SetLimits(lim Limits) { r.lim = lim.withDefaults() }
+
+// SetAuthRequired applies, or lifts, Redis 7.0's limits on a client that
+// must authenticate first: from the next header parsed, a multibulk
+// count above 10 or a bulk length above 16384 is a *ProtocolError. The
+// caller sets it before each ReadCommand; a caller that reads complete
+// commands ahead (ReadBuffered) checks those with CheckUnauthenticated
+// when its client stops being authenticated meanwhile. (ReadBuffered
+// leaves no multibulk half parsed, so the next ReadCommand parses it
+// whole with the limits then in force.)
+func (r *Reader) SetAuthRequired(on bool) { r.unauth = on }
+
+// CheckUnauthenticated returns the *ProtocolError Redis 7.0 gives a
+// client that must authenticate first for a multibulk command args that
+// was read earlier (nil if it is within the limits): the error the
+// Reader gives for the first header it would have refused. Inline
+// commands have no such limit.
+func CheckUnauthenticated(args [][]byte) error {
+	maxBulk := 0
+	for _, a := range args {
+		maxBulk = max(maxBulk, len(a))
+	}
+	return unauthCheck(int64(len(args)), int64(maxBulk))
+}
+
+// unauthCheck is the check of a multibulk count and of the longest bulk
+// length of a command against the limits on unauthenticated clients.
+func unauthCheck(count, maxBulk int64) error {
+	switch {
+	case count > unauthMaxMultibulkLen:
+		return protoErr(msgUnauthMultibulkLen)
+	case maxBulk > unauthMaxBulkLen:
+		return protoErr(msgUnauthBulkLen)
+	}
+	return nil
+}
+
+// LastInline reports whether the command returned last was an inline
+// command.
+func (r *Reader) LastInline() bool { return r.inline }
 
 // Offset is the number of bytes consumed by the commands returned so far,
 // including skipped empty commands. After io.ErrUnexpectedEOF or a
@@ -206,7 +260,11 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 }
 
 // ReadBuffered is ReadCommand without reading: it returns (nil, nil) when
-// the buffer holds no complete command, keeping a partial one in progress.
+// the buffer holds no complete command. A multibulk in progress, or one
+// whose error it found, is left to the next ReadCommand to parse anew
+// from its start: what the commands returned so far change (the client's
+// authentication: SetAuthRequired) applies to it, as in Redis, which
+// reads a command only after it ran the one before.
 // Unlike ReadCommand's, the arguments of earlier commands stay valid while
 // ReadBuffered is called (it never moves the buffered bytes), until the
 // next ReadCommand; only the returned outer slice is reused.
@@ -222,6 +280,13 @@ func (r *Reader) read(fill bool) ([][]byte, error) {
 	for {
 		done, err := r.parse()
 		if err != nil {
+			if !fill && r.buf[r.r] == '*' {
+				// A multibulk: parsed anew by the next ReadCommand. (An
+				// inline command is not: splitting it unescapes it in
+				// place.)
+				r.rewind()
+				return nil, nil
+			}
 			r.err = err
 			return nil, err
 		}
@@ -232,12 +297,23 @@ func (r *Reader) read(fill bool) ([][]byte, error) {
 			return r.build(), nil
 		}
 		if !fill {
+			r.rewind()
 			return nil, nil
 		}
 		if err := r.fill(); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// rewind drops what was parsed of the command in progress, so that the
+// next parse starts again at its first byte.
+func (r *Reader) rewind() {
+	r.pos, r.scan = 0, 0
+	r.inMulti = false
+	r.nargs = 0
+	r.bulk = -1
+	r.offs = r.offs[:0]
 }
 
 // reclaim runs between commands: it releases memory grown for a huge
@@ -328,8 +404,12 @@ func (r *Reader) parse() (bool, error) {
 		if !ok || n > r.lim.MaxMultibulkLen || (strictCRLF && line[i+1] != '\n') {
 			return false, protoErr(msgInvalidMultibulkLen)
 		}
+		if r.unauth && n > unauthMaxMultibulkLen {
+			return false, protoErr(msgUnauthMultibulkLen)
+		}
 		r.pos, r.scan = i+2, 0
 		r.offs = r.offs[:0]
+		r.inline = false
 		if n <= 0 {
 			r.finish()
 			return true, nil
@@ -352,6 +432,9 @@ func (r *Reader) parse() (bool, error) {
 			n, ok := ParseInt(line[1:i])
 			if !ok || n < 0 || n > r.lim.MaxBulkLen || (strictCRLF && line[i+1] != '\n') {
 				return false, protoErr(msgInvalidBulkLen)
+			}
+			if r.unauth && n > unauthMaxBulkLen {
+				return false, protoErr(msgUnauthBulkLen)
 			}
 			r.pos += i + 2
 			r.scan = 0
@@ -387,6 +470,7 @@ func (r *Reader) parseInline() (bool, error) {
 	}
 	offs, ok := splitArgs(line, r.offs[:0])
 	r.offs = offs
+	r.inline = true
 	if !ok {
 		return false, protoErr(msgUnbalancedQuotes)
 	}

@@ -322,7 +322,8 @@ func TestReaderBuffered(t *testing.T) {
 // TestReaderReadBuffered reads ahead only what is buffered: it never calls
 // the underlying reader, leaves a partial command for ReadCommand, keeps
 // the earlier commands' arguments intact, and reports a protocol error in
-// the buffered input.
+// a buffered inline command; a multibulk with an error is left to the
+// next ReadCommand, which reports it.
 func TestReaderReadBuffered(t *testing.T) {
 	for _, tc := range []struct {
 		name, data string
@@ -333,7 +334,8 @@ func TestReaderReadBuffered(t *testing.T) {
 			[][]string{{"GET", "k"}, {"ECHO", "a"}}, ""},
 		{"partial", "PING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPI",
 			[][]string{{"GET", "k"}}, ""},
-		{"protocol error", "PING\r\nECHO b\r\n*1\r\n$x\r\n", [][]string{{"ECHO", "b"}}, proto("invalid bulk length")},
+		{"protocol error", "PING\r\nECHO b\r\n*1\r\n$x\r\n", [][]string{{"ECHO", "b"}}, ""},
+		{"inline protocol error", "PING\r\nECHO b\r\nECHO \"c\r\n", [][]string{{"ECHO", "b"}}, proto("unbalanced quotes in request")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cr := &countReader{r: io.MultiReader(strings.NewReader(tc.data), strings.NewReader("NG\r\n"))}
@@ -370,6 +372,11 @@ func TestReaderReadBuffered(t *testing.T) {
 			}
 			if string(first[0]) != "PING" || (len(kept) > 0 && string(kept[0]) != tc.want[0][0]) {
 				t.Fatal("earlier arguments changed")
+			}
+			if tc.name == "protocol error" {
+				if _, err := r.ReadCommand(); errMsg(err) != proto("invalid bulk length") {
+					t.Fatalf("after the bad multibulk: %v", err)
+				}
 			}
 			if tc.name == "partial" {
 				args, err := r.ReadCommand()
