@@ -57,7 +57,12 @@ type Ctx struct {
 	lastIO     int64         // the client's ioMark then
 	errReplies int64         // error replies written on c
 	scripts    int           // scripts running on c (nested FCALL/EVAL: refused, but counted)
-	counted    int64         // errReplies already charged to a command
+	// oomAtStart: memory was over maxmemory, with nothing to evict, when
+	// the command running began (Redis's pre_command_oom_state; set by
+	// checkMemory while maxmemory is set): a script's redis.call of a
+	// DenyOOM command is refused then.
+	oomAtStart bool
+	counted    int64 // errReplies already charged to a command
 	// pushes are the frames TakePushes took from the client's outbox,
 	// written after out.
 	pushes [][]byte
@@ -148,7 +153,7 @@ func (e *Engine) exec(c *Ctx, args [][]byte) {
 		c.waitPause(spec)
 	}
 	if e.mm.limit.Load() != 0 {
-		if err := c.checkMemory(spec); err != nil {
+		if err := c.checkMemory(spec, args); err != nil {
 			c.refuse(args, err)
 			return
 		}
