@@ -57,17 +57,17 @@ type Ctx struct {
 	lastIO     int64         // the client's ioMark then
 	errReplies int64         // error replies written on c
 	scripts    int           // scripts running on c (nested FCALL/EVAL: refused, but counted)
-	// oomAtStart: memory was over maxmemory, with nothing to evict, when
-	// the command running began (Redis's pre_command_oom_state; set by
-	// checkMemory while maxmemory is set): a script's redis.call of a
-	// DenyOOM command is refused then.
-	oomAtStart bool
-	counted    int64 // errReplies already charged to a command
+	counted    int64         // errReplies already charged to a command
 	// pushes are the frames TakePushes took from the client's outbox,
 	// written after out.
 	pushes [][]byte
 	// wakes are the sessions to wake once the batch is flushed (WakePushed).
 	wakes []PushLink
+	// oomAtStart: memory was over maxmemory, with nothing to evict, when
+	// the command running began (Redis's pre_command_oom_state; set by
+	// checkMemory while maxmemory is set): a script's redis.call of a
+	// DenyOOM command is refused then.
+	oomAtStart bool
 }
 
 // NewCtx returns a context for a session of client on e.
