@@ -128,6 +128,7 @@ func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 func (e *Engine) Exec(c *Ctx, args [][]byte) {
 	mark, resets := len(c.out), c.resets
 	e.exec(c, args)
+	c.noteReplyPeak()
 	if c.Client.replyMode != replyOn { // CLIENT REPLY OFF or SKIP
 		if c.resets != resets { // flushed while blocking
 			mark = 0

@@ -21,6 +21,16 @@ const (
 	// maxRetainArgs is the largest argument count whose bookkeeping
 	// slices a Reader keeps between commands.
 	maxRetainArgs = 1024
+	// bigArg is the bulk length from which an argument is read into a
+	// buffer of its own (Redis's PROTO_MBULK_BIG_ARG) instead of growing
+	// the Reader's buffer. That buffer starts at bigStart bytes, or
+	// bigGrowth times what arrived, and grows by bigGrowth as the argument
+	// arrives, up to its exact size: memory follows the input (a declared
+	// length costs nothing by itself), and the copies as it grows add up
+	// to a third of the argument, against its whole size when doubling.
+	bigArg    = 32 * 1024
+	bigStart  = 256 * 1024
+	bigGrowth = 4
 	// maxEmptyReads is how many consecutive (0, nil) Reads are tolerated
 	// before giving up with io.ErrNoProgress, as bufio does.
 	maxEmptyReads = 100
@@ -154,12 +164,21 @@ type Reader struct {
 	inMulti bool     // a multibulk header has been parsed
 	nargs   int64    // bulk arguments still expected
 	bulk    int64    // length of the pending bulk argument, -1 if its header is unread
-	offs    []int    // start,end pairs of the arguments parsed so far
+	offs    []int    // start,end pairs of the arguments parsed so far; -(k+1),-(k+1) for ext[k]
 	base    int      // absolute start of the command just returned
 	args    [][]byte // returned to the caller, reused between calls
 	off     int64    // bytes consumed so far
 	err     error    // sticky protocol error
 	readErr error    // error from the last Read, returned once the buffer is exhausted
+
+	// big is the buffer of the bulk argument being read, of bigArg bytes
+	// or more, bigFill how much of it arrived, bigLen its length with its
+	// "\r\n"; nil otherwise. ext are the big arguments of the command
+	// last returned by ReadCommand and of the one in progress.
+	big     []byte
+	bigFill int
+	bigLen  int
+	ext     [][]byte
 }
 
 // NewReader returns a Reader reading from rd with the given limits; zero
@@ -225,7 +244,7 @@ func (r *Reader) Buffered() int { return r.w - r.r }
 
 // BufSize is the size of the Reader's buffer (CLIENT LIST qbuf plus
 // qbuf-free).
-func (r *Reader) BufSize() int { return len(r.buf) }
+func (r *Reader) BufSize() int { return len(r.buf) + len(r.big) }
 
 // TakeReleased returns how many bytes of buffers grown for huge commands
 // the Reader let go since the last call, for the caller to have that
@@ -238,12 +257,15 @@ func (r *Reader) TakeReleased() int {
 
 // Unparsed is how much buffered input is not parsed yet: what
 // client-query-buffer-limit bounds (Redis's querybuf, CLIENT LIST qbuf).
-func (r *Reader) Unparsed() int { return r.w - r.r - r.pos }
+func (r *Reader) Unparsed() int { return r.w - r.r - r.pos + r.bigFill }
 
 // Peek returns up to n bytes of the unparsed input, for a log line; the
 // slice aliases the buffer until the next call.
 func (r *Reader) Peek(n int) []byte {
 	b := r.buf[r.r+r.pos : r.w]
+	if r.big != nil { // what is unparsed starts with the big argument
+		b = r.big[:r.bigFill]
+	}
 	return b[:min(n, len(b))]
 }
 
@@ -275,6 +297,9 @@ func (r *Reader) ReadBuffered() ([][]byte, error) {
 func (r *Reader) read(fill bool) ([][]byte, error) {
 	if r.err != nil {
 		return nil, r.err
+	}
+	if fill && !r.inMulti {
+		r.dropExt()
 	}
 	r.reclaim()
 	for {
@@ -316,6 +341,20 @@ func (r *Reader) rewind() {
 	r.offs = r.offs[:0]
 }
 
+// dropExt lets go of the big arguments of the command returned last,
+// counting them for TakeReleased.
+func (r *Reader) dropExt() {
+	if len(r.ext) == 0 {
+		return
+	}
+	for _, a := range r.ext {
+		r.released += cap(a) + 2
+	}
+	clear(r.ext)
+	r.ext = r.ext[:0]
+	clear(r.args[:cap(r.args)]) // the argument lists returned held them too
+}
+
 // reclaim runs between commands: it releases memory grown for a huge
 // command and resets the buffer when it is empty.
 func (r *Reader) reclaim() {
@@ -341,6 +380,10 @@ func (r *Reader) reclaim() {
 func (r *Reader) build() [][]byte {
 	args := r.args[:0]
 	for i := 0; i+1 < len(r.offs); i += 2 {
+		if k := r.offs[i]; k < 0 {
+			args = append(args, r.ext[-k-1])
+			continue
+		}
 		s, e := r.base+r.offs[i], r.base+r.offs[i+1]
 		args = append(args, r.buf[s:e:e])
 	}
@@ -440,6 +483,15 @@ func (r *Reader) parse() (bool, error) {
 			r.scan = 0
 			r.bulk = n
 		}
+		if r.big != nil {
+			if !r.bigDone() {
+				return false, nil
+			}
+			if err := r.takeBig(); err != nil {
+				return false, err
+			}
+			continue
+		}
 		data := r.buf[r.r+r.pos : r.w]
 		if int64(len(data))-2 < r.bulk {
 			return false, nil
@@ -455,6 +507,49 @@ func (r *Reader) parse() (bool, error) {
 	}
 	r.finish()
 	return true, nil
+}
+
+// bigDone reports whether the big argument being read has arrived whole.
+func (r *Reader) bigDone() bool { return r.bigFill == r.bigLen }
+
+// startBig moves the part of the pending bulk argument that arrived to a
+// buffer of its own, where the rest is read (fill), as Redis reads a big
+// argument: the Reader's buffer does not grow, and the argument leaves
+// the Reader with the command. Called by fill when the pending bulk is
+// of bigArg bytes or more.
+func (r *Reader) startBig() {
+	start := r.r + r.pos
+	r.bigLen = int(r.bulk) + 2
+	r.big = make([]byte, min(r.bigLen, max(bigStart, bigGrowth*(r.w-start))))
+	r.bigFill = copy(r.big, r.buf[start:r.w])
+	r.w = start
+}
+
+// growBig makes room in the big argument's buffer for more of it.
+func (r *Reader) growBig() {
+	if r.bigFill < len(r.big) {
+		return
+	}
+	nb := make([]byte, min(r.bigLen, bigGrowth*len(r.big)))
+	copy(nb, r.big[:r.bigFill])
+	r.released += len(r.big)
+	r.big = nb
+}
+
+// takeBig ends the big argument read whole: it becomes an argument of
+// the command (ext).
+func (r *Reader) takeBig() error {
+	n := len(r.big) - 2
+	if strictCRLF && (r.big[n] != '\r' || r.big[n+1] != '\n') {
+		return protoErr(msgInvalidBulkLen)
+	}
+	r.ext = append(r.ext, r.big[:n:n])
+	k := -len(r.ext)
+	r.offs = append(r.offs, k, k)
+	r.big, r.bigFill, r.bigLen = nil, 0, 0
+	r.bulk = -1
+	r.nargs--
+	return nil
 }
 
 // parseInline parses an inline command: a line ending in "\n" or "\r\n",
@@ -494,6 +589,13 @@ func (r *Reader) fill() error {
 	if int64(r.Unparsed()) > r.lim.MaxQueryBuf {
 		return ErrQueryBufLimit
 	}
+	if r.big == nil && r.inMulti && r.bulk >= bigArg {
+		r.startBig()
+	}
+	if r.big != nil {
+		r.growBig()
+		return r.read1(r.big[r.bigFill:], &r.bigFill)
+	}
 	if r.r > 0 {
 		r.w = copy(r.buf, r.buf[r.r:r.w])
 		r.r = 0
@@ -510,13 +612,24 @@ func (r *Reader) fill() error {
 	case r.full && len(r.buf) < defaultBufSize:
 		r.grow(2 * len(r.buf))
 	}
+	r.full = false
+	if err := r.read1(r.buf[r.w:], &r.w); err != nil {
+		return err
+	}
+	r.full = r.w == len(r.buf)
+	return nil
+}
+
+// read1 reads into p, which starts at *end in its buffer, and advances
+// *end by what it read; an error that comes with data is kept for the
+// next fill.
+func (r *Reader) read1(p []byte, end *int) error {
 	for range maxEmptyReads {
-		n, err := r.rd.Read(r.buf[r.w:])
-		if n < 0 || n > len(r.buf)-r.w {
+		n, err := r.rd.Read(p)
+		if n < 0 || n > len(p) {
 			return errNegativeRead
 		}
-		r.full = n == len(r.buf)-r.w
-		r.w += n
+		*end += n
 		if err != nil {
 			if n > 0 {
 				r.readErr = err // report it once the data is parsed
