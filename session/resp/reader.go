@@ -25,9 +25,11 @@ const (
 	// buffer of its own (Redis's PROTO_MBULK_BIG_ARG) instead of growing
 	// the Reader's buffer. That buffer starts at bigStart bytes, or
 	// bigGrowth times what arrived, and grows by bigGrowth as the argument
-	// arrives, up to its exact size: memory follows the input (a declared
-	// length costs nothing by itself), and the copies as it grows add up
-	// to a third of the argument, against its whole size when doubling.
+	// arrives, straight to its exact size once that is within twice the
+	// next step: memory follows the input (at most 8 times what arrived;
+	// a declared length costs nothing by itself), and the copies as it
+	// grows add up to less than a third of the argument, against its
+	// whole size when doubling.
 	bigArg    = 32 * 1024
 	bigStart  = 256 * 1024
 	bigGrowth = 4
@@ -530,7 +532,11 @@ func (r *Reader) growBig() {
 	if r.bigFill < len(r.big) {
 		return
 	}
-	nb := make([]byte, min(r.bigLen, bigGrowth*len(r.big)))
+	size := bigGrowth * len(r.big)
+	if 2*size >= r.bigLen {
+		size = r.bigLen // within reach: the last copy is the smallest
+	}
+	nb := make([]byte, min(r.bigLen, size))
 	copy(nb, r.big[:r.bigFill])
 	r.released += len(r.big)
 	r.big = nb
