@@ -12,7 +12,7 @@ import (
 // into buffers of their own, whatever the reads' sizes: the command's
 // other arguments and the commands pipelined behind it are intact, the
 // big buffers leave the Reader after the command (counted by
-// TakeReleased), the Reader's own buffer stays small, qbuf (Unparsed)
+// TakeReleased), Offset counts them, the Reader's own buffer stays small, qbuf (Unparsed)
 // counts the part of a big argument that arrived, and a big argument
 // not followed by "\r\n" is a protocol error.
 func TestLimits20BigArguments(t *testing.T) {
@@ -20,6 +20,7 @@ func TestLimits20BigArguments(t *testing.T) {
 	big2 := bytes.Repeat([]byte("b"), bigArg)
 	var in []byte
 	in = AppendCommand(in, []byte("MSET"), []byte("k1"), big1, []byte("k2"), big2)
+	first := int64(len(in))
 	in = AppendCommandStrings(in, "GET", "k1")
 	for _, max := range []int{1 << 20, 7000, 100} {
 		r := NewReader(&chunkReader{data: in, rnd: rand.New(rand.NewPCG(1, uint64(max))), max: max}, Limits{})
@@ -27,6 +28,9 @@ func TestLimits20BigArguments(t *testing.T) {
 		if err != nil || len(args) != 5 || string(args[1]) != "k1" || !bytes.Equal(args[2], big1) ||
 			string(args[3]) != "k2" || !bytes.Equal(args[4], big2) {
 			t.Fatalf("reads of %d: %d args, %v", max, len(args), err)
+		}
+		if r.Offset() != first {
+			t.Fatalf("reads of %d: Offset %d after the first command of %d bytes", max, r.Offset(), first)
 		}
 		if len(r.buf) > defaultBufSize {
 			t.Fatalf("reads of %d: the Reader's buffer grew to %d", max, len(r.buf))

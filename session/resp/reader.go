@@ -181,6 +181,7 @@ type Reader struct {
 	bigFill int
 	bigLen  int
 	ext     [][]byte
+	extLen  int64 // the input bytes of the big arguments of the command in progress
 }
 
 // NewReader returns a Reader reading from rd with the given limits; zero
@@ -397,7 +398,8 @@ func (r *Reader) build() [][]byte {
 func (r *Reader) finish() {
 	r.base = r.r
 	r.r += r.pos
-	r.off += int64(r.pos)
+	r.off += int64(r.pos) + r.extLen
+	r.extLen = 0
 	r.pos, r.scan = 0, 0
 	r.inMulti = false
 	r.nargs = 0
@@ -550,6 +552,7 @@ func (r *Reader) takeBig() error {
 		return protoErr(msgInvalidBulkLen)
 	}
 	r.ext = append(r.ext, r.big[:n:n])
+	r.extLen += int64(r.bigLen)
 	k := -len(r.ext)
 	r.offs = append(r.offs, k, k)
 	r.big, r.bigFill, r.bigLen = nil, 0, 0
