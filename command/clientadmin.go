@@ -396,6 +396,14 @@ func (e *Engine) LogQueryBufLimit(cl *Client, initial []byte) {
 		" (qbuf initial bytes: " + string(appendRepr(nil, initial)) + ")")
 }
 
+// AuthRequired reports whether cl must authenticate before it runs a
+// command (Redis's authRequired): its session then applies Redis 7.0's
+// limits on unauthenticated requests. Two atomic loads; safe for
+// concurrent use.
+func (e *Engine) AuthRequired(cl *Client) bool {
+	return !cl.acl.authed.Load() && e.acl.authRequired()
+}
+
 // ClientMem is the memory a client's session holds, as CLIENT LIST shows
 // it: the request buffer's size and unparsed part, the arguments of the
 // command running, and the reply buffer's size and use.
@@ -411,6 +419,43 @@ type ClientMem struct {
 type clientMem struct {
 	qbuf, qbufSize, argv, out, outSize atomic.Int64
 	tot                                atomic.Int64 // its buffers, what it adds to clientEviction.total
+	// peak is the most the reply buffer held since peakAt (CLIENT LIST
+	// rbp), a time since the engine's epoch; only the client's session
+	// writes them (noteReplyPeak).
+	peak, peakAt atomic.Int64
+}
+
+// replyPeakPeriod is how long a reply-buffer peak stands before it
+// starts again from what the buffer holds then: Redis's
+// reply-buffer-peak-reset-time default, 5 s.
+const replyPeakPeriod = 5 * time.Second
+
+// noteReplyPeak notes what c's reply buffer holds after a command in
+// the client's reply-buffer peak, which starts again every
+// replyPeakPeriod, as Redis's buf_peak (clientsCronResizeOutputBuffer).
+// It reads no clock: the time is when the command ended (lastEnd), and a
+// command whose end was not measured only raises the peak.
+func (c *Ctx) noteReplyPeak() {
+	m, n, now := &c.Client.mem, int64(len(c.out)), int64(c.lastEnd)
+	if now != 0 && now-m.peakAt.Load() >= int64(replyPeakPeriod) {
+		m.peak.Store(n)
+		m.peakAt.Store(now)
+		return
+	}
+	if n > m.peak.Load() {
+		m.peak.Store(n)
+	}
+}
+
+// replyPeak is cl's reply-buffer peak (CLIENT LIST rbp) at now, a time
+// since the engine's epoch: a peak older than replyPeakPeriod has
+// started again (Redis's cron would have reset it), from what the buffer
+// holds (obl).
+func (m *clientMem) replyPeak(now time.Duration) int64 {
+	if int64(now)-m.peakAt.Load() >= int64(replyPeakPeriod) {
+		return m.out.Load()
+	}
+	return m.peak.Load()
 }
 
 // SetClientMem publishes the memory cl's session holds now, and evicts
@@ -425,8 +470,11 @@ func (e *Engine) SetClientMem(cl *Client, m ClientMem) {
 	cm.out.Store(int64(m.Out))
 	cm.outSize.Store(int64(m.OutSize))
 	// The total counts the buffers, which change seldom, so that the
-	// shared counter is not written on every request.
-	tot := int64(m.QueryBufSize + m.OutSize)
+	// shared counter is not written on every request, and the arguments
+	// (argv-mem, as Redis counts them) in steps of argvGrain: small ones
+	// lie in the request buffer, counted already; a big one has a buffer
+	// of its own (the session reads it there).
+	tot := int64(m.QueryBufSize+m.OutSize) + int64(m.ArgvMem)&^(argvGrain-1)
 	ev := &e.clientEvict
 	if old := cm.tot.Load(); old != tot {
 		cm.tot.Store(tot)
@@ -436,6 +484,10 @@ func (e *Engine) SetClientMem(cl *Client, m ClientMem) {
 		e.evictClients(lim)
 	}
 }
+
+// argvGrain is the step in which a command's arguments count in its
+// client's memory for client eviction.
+const argvGrain = 64 << 10
 
 // clientEviction is Redis 7.0's client eviction: maxmemory-clients and
 // the clients' memory. Safe for concurrent use.
@@ -538,7 +590,7 @@ func (ev *clientEviction) param() Param {
 // buffer's size) and what its outbox holds (oll blocks, omem bytes, as
 // Redis's reply list). tot-mem adds up the buffers: the request buffer,
 // the arguments, the reply buffer and the outbox.
-func memFields(cl *Client) string {
+func (e *Engine) memFields(cl *Client) string {
 	m := &cl.mem
 	qbuf, size, argv := m.qbuf.Load(), m.qbufSize.Load(), m.argv.Load()
 	out, outSize := m.out.Load(), m.outSize.Load()
@@ -548,6 +600,6 @@ func memFields(cl *Client) string {
 	ob.mu.Unlock()
 	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
 	return "qbuf=" + itoa(qbuf) + " qbuf-free=" + itoa(max(size-qbuf, 0)) + " argv-mem=" + itoa(argv) +
-		" multi-mem=0 rbs=" + itoa(outSize) + " rbp=0 obl=" + itoa(out) + " oll=" + itoa(oll) + " omem=" + itoa(omem) +
+		" multi-mem=0 rbs=" + itoa(outSize) + " rbp=" + itoa(m.replyPeak(time.Since(e.epoch))) + " obl=" + itoa(out) + " oll=" + itoa(oll) + " omem=" + itoa(omem) +
 		" tot-mem=" + itoa(size+argv+outSize+omem)
 }

@@ -68,6 +68,11 @@ type Ctx struct {
 	pushes [][]byte
 	// wakes are the sessions to wake once the batch is flushed (WakePushed).
 	wakes []PushLink
+	// oomAtStart: memory was over maxmemory, with nothing to evict, when
+	// the command running began (Redis's pre_command_oom_state; set by
+	// checkMemory while maxmemory is set): a script's redis.call of a
+	// DenyOOM command is refused then.
+	oomAtStart bool
 }
 
 // NewCtx returns a context for a session of client on e.
@@ -128,6 +133,7 @@ func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 func (e *Engine) Exec(c *Ctx, args [][]byte) {
 	mark, resets := len(c.out), c.resets
 	e.exec(c, args)
+	c.noteReplyPeak()
 	if c.Client.replyMode != replyOn { // CLIENT REPLY OFF or SKIP
 		if c.resets != resets { // flushed while blocking
 			mark = 0
@@ -153,7 +159,7 @@ func (e *Engine) exec(c *Ctx, args [][]byte) {
 		c.waitPause(spec)
 	}
 	if e.mm.limit.Load() != 0 {
-		if err := c.checkMemory(spec); err != nil {
+		if err := c.checkMemory(spec, args); err != nil {
 			c.refuse(args, err)
 			return
 		}

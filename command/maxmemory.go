@@ -239,20 +239,24 @@ func (e *Engine) keyEvicted(db int, key []byte) {
 }
 
 // checkMemory is the dispatcher's maxmemory step before spec runs or is
-// queued on c (Redis's processCommand): it evicts as needed and refuses a
-// DenyOOM command with -OOM when memory could not be brought under the
-// limit; inside MULTI every command but EXEC, DISCARD, QUIT and RESET is
-// refused then, and EXEC when it would run a DenyOOM command.
-func (c *Ctx) checkMemory(spec *Spec) error {
-	if c.e.performEvictions() != evictFail {
+// queued on c with args (Redis's processCommand): it evicts as needed and
+// refuses a DenyOOM command with -OOM when memory could not be brought
+// under the limit; a script that declared flags counts as DenyOOM unless
+// they say no-writes or allow-oom (scriptDenyOOM). Inside MULTI every
+// command but EXEC, DISCARD, QUIT and RESET is refused then, and EXEC
+// when it would run a DenyOOM command. It notes the outcome for the
+// scripts the command runs (Ctx.oomAtStart).
+func (c *Ctx) checkMemory(spec *Spec, args [][]byte) error {
+	c.oomAtStart = c.e.performEvictions() == evictFail
+	if !c.oomAtStart {
 		return nil
 	}
-	deny := spec.Flags&DenyOOM != 0
+	deny := denyOOM(c.e, spec, args)
 	if m := &c.Client.multi; m.on {
 		switch spec.Name {
 		case "exec":
 			for _, q := range m.queue {
-				deny = deny || q.spec.Flags&DenyOOM != 0
+				deny = deny || denyOOM(c.e, q.spec, q.args)
 			}
 		case "discard", "quit", "reset":
 		default:
@@ -264,6 +268,19 @@ func (c *Ctx) checkMemory(spec *Spec) error {
 		return ErrOOM
 	}
 	return nil
+}
+
+// denyOOM reports whether the command args of spec is refused while
+// memory is over the limit: it, or the subcommand args name (FUNCTION
+// LOAD, XGROUP CREATE), is DenyOOM, or it runs a script that counts as
+// such (scriptDenyOOM).
+func denyOOM(e *Engine, spec *Spec, args [][]byte) bool {
+	if len(spec.Subcommands) > 0 && len(args) > 1 {
+		if sub := spec.findSub(args[1]); sub != nil {
+			spec = sub
+		}
+	}
+	return spec.Flags&DenyOOM != 0 || e.scriptDenyOOM(spec, args)
 }
 
 // denyOOMCommands are the commands (container|sub for subcommands) Redis

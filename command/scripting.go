@@ -432,6 +432,7 @@ type scriptRun struct {
 	busyArgv   [][]byte // argv copied when the run turned busy (FUNCTION STATS)
 	heap0      uint64   // the heap when the run began (first tick)
 	oom        bool     // stopped for using more than maxScriptMemory
+	allowOOM   bool     // the allow-oom flag: redis.call is never refused -OOM
 	// clusterSlot is 1 + the slot the run's keys hash to in cluster
 	// mode, 0 before the first (cluster_route.go).
 	clusterSlot int
@@ -455,6 +456,15 @@ func (t *runTarget) name() string {
 		return t.def.name
 	}
 	return t.sc.sha
+}
+
+// flags are the target's declared flags (none for a script without a
+// shebang).
+func (t *runTarget) flags() scriptFlags {
+	if t.def != nil {
+		return t.def.flags
+	}
+	return t.sc.flags
 }
 
 // locking is the target's learned locking (see the package notes).
@@ -489,7 +499,8 @@ func (c *Ctx) runTarget(t runTarget, keys, args [][]byte, readOnly bool) error {
 		return ErrFunctionNotFound
 	}
 	r := &vm.runState
-	*r = scriptRun{s: s, c: c, vm: vm, target: t, name: t.name(), keys: keys, db: c.Client.DB(), readOnly: readOnly, function: t.def != nil, argv: c.Args}
+	*r = scriptRun{s: s, c: c, vm: vm, target: t, name: t.name(), keys: keys, db: c.Client.DB(), readOnly: readOnly, function: t.def != nil, argv: c.Args,
+		allowOOM: t.flags()&scriptAllowOOM != 0}
 	c.scripts++
 	defer func() {
 		*r = scriptRun{}
@@ -774,6 +785,66 @@ func hasNoSave(args [][]byte) bool {
 	return false
 }
 
+// --- maxmemory ---
+
+// scriptDenyOOM reports whether the script command args of spec (EVAL,
+// EVALSHA, FCALL and their _RO forms) is refused like a DenyOOM command
+// while memory is over maxmemory, as Redis 7.0's scriptFlagsToCmdFlags
+// makes it: the script declared its flags (a shebang; a function always
+// does) and they say neither no-writes nor allow-oom. A script without a
+// shebang, or one not found, is not: it runs, and its redis.call of a
+// DenyOOM command is refused instead (scriptRun.oomRefused). Called only
+// when memory is over the limit.
+func (e *Engine) scriptDenyOOM(spec *Spec, args [][]byte) bool {
+	var flags scriptFlags
+	switch spec.Name {
+	case "fcall", "fcall_ro":
+		def := e.functions.lookup(args[1])
+		if def == nil {
+			return false
+		}
+		flags = def.flags
+	case "evalsha", "evalsha_ro":
+		sc := e.scripts.lookup(args[1])
+		if sc == nil || !sc.shebang {
+			return false
+		}
+		flags = sc.flags
+	case "eval", "eval_ro":
+		f, shebang, _, err := e.scripts.flagsOf(args[1])
+		if !shebang || err != nil {
+			return false
+		}
+		flags = f
+	default:
+		return false
+	}
+	return flags&(scriptNoWrites|scriptAllowOOM) == 0
+}
+
+// flagsOf returns the shebang flags of the script body, from the cache
+// if it is there, without caching it.
+func (s *scripting) flagsOf(body []byte) (scriptFlags, bool, string, error) {
+	sum := sha1.Sum(body)
+	var hexbuf [40]byte
+	hex.Encode(hexbuf[:], sum[:])
+	if sc := s.lookup(hexbuf[:]); sc != nil {
+		return sc.flags, sc.shebang, "", nil
+	}
+	return parseShebang(string(body))
+}
+
+// oomRefused reports whether redis.call of spec is refused with -OOM, as
+// Redis 7.0's scriptVerifyOOM: the script may not run out of memory (no
+// allow-oom flag), it has not written yet (it must not stop half way),
+// memory was over maxmemory with nothing to evict when the command that
+// runs it began, and spec is DenyOOM. The primary's link obeys anyway.
+func (r *scriptRun) oomRefused(spec *Spec) bool {
+	c := r.c
+	return !r.allowOOM && !r.wrote.Load() && c.oomAtStart && spec.Flags&DenyOOM != 0 &&
+		c.e.mm.limit.Load() != 0 && !c.Client.fromPrimary.Load()
+}
+
 // --- redis.call ---
 
 // call is redis.call (raise) and redis.pcall.
@@ -825,6 +896,9 @@ func (vm *luaVM) call(L *lua.LState, raise bool) int {
 		if err := c.e.writeBlocked(); err != nil {
 			return fail(replyError(err))
 		}
+	}
+	if r.oomRefused(spec) { // Redis's scriptCall: OOM, then the cluster
+		return fail(string(ErrOOM))
 	}
 	if msg := c.clusterScriptCheck(spec, argv, r); msg != "" {
 		return fail("ERR " + msg)

@@ -179,6 +179,9 @@ type Session struct {
 	flat  [][]byte
 	ends  []int
 	batch [][][]byte
+	// inline has bit i set if batch[i] is an inline command, which has
+	// no limits while the client must authenticate (checkStillAuthed).
+	inline uint32
 
 	closing atomic.Bool
 	bufs    net.Buffers // Flush's replies and pushed frames
@@ -257,12 +260,17 @@ func (s *Session) loop() {
 		if s.settings.MaxBulkLen() != s.bulk || s.settings.MaxQueryBuf() != s.qbuf {
 			s.rd.SetLimits(s.limits())
 		}
+		// A client that must authenticate first gets Redis 7.0's limits
+		// on its requests, and its commands are read one at a time: the
+		// AUTH among them lifts the limits for those that follow.
+		unauth := s.engine.AuthRequired(s.client)
+		s.rd.SetAuthRequired(unauth)
 		args, err := s.rd.ReadCommand()
 		if err != nil {
 			s.fail(err)
 			return
 		}
-		if s.rd.Buffered() == 0 || !s.engine.CanPrefetch() {
+		if unauth || s.rd.Buffered() == 0 || !s.engine.CanPrefetch() {
 			if !s.exec(args) {
 				return
 			}
@@ -272,9 +280,13 @@ func (s *Session) loop() {
 		// all their keys at once, then run them in order.
 		s.flat = append(s.flat[:0], args...)
 		s.ends = append(s.ends[:0], len(s.flat))
+		s.inline = 0
 		for len(s.ends) < maxBatch {
 			if args, err = s.rd.ReadBuffered(); args == nil {
 				break
+			}
+			if s.rd.LastInline() {
+				s.inline |= 1 << len(s.ends)
 			}
 			s.flat = append(s.flat, args...)
 			s.ends = append(s.ends, len(s.flat))
@@ -286,7 +298,10 @@ func (s *Session) loop() {
 			start = end
 		}
 		s.engine.Prefetch(s.cmd, s.batch)
-		for _, args := range s.batch {
+		for i, args := range s.batch {
+			if i > 0 && s.inline&(1<<i) == 0 && !s.checkStillAuthed(args) {
+				return
+			}
 			if !s.exec(args) {
 				return
 			}
@@ -297,6 +312,22 @@ func (s *Session) loop() {
 			return
 		}
 	}
+}
+
+// checkStillAuthed applies the limits on unauthenticated requests to a
+// multibulk command read ahead in a batch, if the commands before it made the
+// client unauthenticated (RESET, CONFIG SET requirepass, ACL SETUSER):
+// Redis, which reads a command only after it ran the one before, would
+// have refused its header. It reports whether the session goes on.
+func (s *Session) checkStillAuthed(args [][]byte) bool {
+	if !s.engine.AuthRequired(s.client) {
+		return true
+	}
+	if err := resp.CheckUnauthenticated(args); err != nil {
+		s.fail(err)
+		return false
+	}
+	return true
 }
 
 // exec runs one command and reports whether the session goes on.

@@ -21,6 +21,18 @@ const (
 	// maxRetainArgs is the largest argument count whose bookkeeping
 	// slices a Reader keeps between commands.
 	maxRetainArgs = 1024
+	// bigArg is the bulk length from which an argument is read into a
+	// buffer of its own (Redis's PROTO_MBULK_BIG_ARG) instead of growing
+	// the Reader's buffer. That buffer starts at bigStart bytes, or
+	// bigGrowth times what arrived, and grows by bigGrowth as the argument
+	// arrives, straight to its exact size once that is within twice the
+	// next step: memory follows the input (at most 8 times what arrived;
+	// a declared length costs nothing by itself), and the copies as it
+	// grows add up to less than a third of the argument, against its
+	// whole size when doubling.
+	bigArg    = 32 * 1024
+	bigStart  = 256 * 1024
+	bigGrowth = 4
 	// maxEmptyReads is how many consecutive (0, nil) Reads are tolerated
 	// before giving up with io.ErrNoProgress, as bufio does.
 	maxEmptyReads = 100
@@ -100,6 +112,17 @@ const (
 	msgTooBigMbulkCount    = "Protocol error: too big mbulk count string"
 	msgTooBigBulkCount     = "Protocol error: too big bulk count string"
 	msgUnbalancedQuotes    = "Protocol error: unbalanced quotes in request"
+	msgUnauthMultibulkLen  = "Protocol error: unauthenticated multibulk length"
+	msgUnauthBulkLen       = "Protocol error: unauthenticated bulk length"
+)
+
+// Redis 7.0's limits on a client that must authenticate and has not yet
+// (networking.c): a larger multibulk count or bulk length is a protocol
+// error, so that such a client cannot make the server allocate much.
+// Inline commands have no such limit (MaxInlineLen bounds them already).
+const (
+	unauthMaxMultibulkLen = 10
+	unauthMaxBulkLen      = 16384
 )
 
 // expectedDollar builds Redis's "expected '$', got 'X'" error. Like
@@ -123,6 +146,10 @@ func expectedDollar(c byte) *ProtocolError {
 type Reader struct {
 	rd  io.Reader
 	lim Limits
+	// unauth: the client must authenticate first (SetAuthRequired).
+	unauth bool
+	// inline: the command returned last was inline (LastInline).
+	inline bool
 
 	buf  []byte // buf[r:w] is buffered and not yet consumed; nil before the first read
 	r, w int
@@ -139,12 +166,22 @@ type Reader struct {
 	inMulti bool     // a multibulk header has been parsed
 	nargs   int64    // bulk arguments still expected
 	bulk    int64    // length of the pending bulk argument, -1 if its header is unread
-	offs    []int    // start,end pairs of the arguments parsed so far
+	offs    []int    // start,end pairs of the arguments parsed so far; -(k+1),-(k+1) for ext[k]
 	base    int      // absolute start of the command just returned
 	args    [][]byte // returned to the caller, reused between calls
 	off     int64    // bytes consumed so far
 	err     error    // sticky protocol error
 	readErr error    // error from the last Read, returned once the buffer is exhausted
+
+	// big is the buffer of the bulk argument being read, of bigArg bytes
+	// or more, bigFill how much of it arrived, bigLen its length with its
+	// "\r\n"; nil otherwise. ext are the big arguments of the command
+	// last returned by ReadCommand and of the one in progress.
+	big     []byte
+	bigFill int
+	bigLen  int
+	ext     [][]byte
+	extLen  int64 // the input bytes of the big arguments of the command in progress
 }
 
 // NewReader returns a Reader reading from rd with the given limits; zero
@@ -161,6 +198,45 @@ func NewReader(rd io.Reader, lim Limits) *Reader {
 // called between commands (CONFIG SET proto-max-bulk-len).
 func (r *Reader) SetLimits(lim Limits) { r.lim = lim.withDefaults() }
 
+// SetAuthRequired applies, or lifts, Redis 7.0's limits on a client that
+// must authenticate first: from the next header parsed, a multibulk
+// count above 10 or a bulk length above 16384 is a *ProtocolError. The
+// caller sets it before each ReadCommand; a caller that reads complete
+// commands ahead (ReadBuffered) checks those with CheckUnauthenticated
+// when its client stops being authenticated meanwhile. (ReadBuffered
+// leaves no multibulk half parsed, so the next ReadCommand parses it
+// whole with the limits then in force.)
+func (r *Reader) SetAuthRequired(on bool) { r.unauth = on }
+
+// CheckUnauthenticated returns the *ProtocolError Redis 7.0 gives a
+// client that must authenticate first for a multibulk command args that
+// was read earlier (nil if it is within the limits): the error the
+// Reader gives for the first header it would have refused. Inline
+// commands have no such limit.
+func CheckUnauthenticated(args [][]byte) error {
+	maxBulk := 0
+	for _, a := range args {
+		maxBulk = max(maxBulk, len(a))
+	}
+	return unauthCheck(int64(len(args)), int64(maxBulk))
+}
+
+// unauthCheck is the check of a multibulk count and of the longest bulk
+// length of a command against the limits on unauthenticated clients.
+func unauthCheck(count, maxBulk int64) error {
+	switch {
+	case count > unauthMaxMultibulkLen:
+		return protoErr(msgUnauthMultibulkLen)
+	case maxBulk > unauthMaxBulkLen:
+		return protoErr(msgUnauthBulkLen)
+	}
+	return nil
+}
+
+// LastInline reports whether the command returned last was an inline
+// command.
+func (r *Reader) LastInline() bool { return r.inline }
+
 // Offset is the number of bytes consumed by the commands returned so far,
 // including skipped empty commands. After io.ErrUnexpectedEOF or a
 // *ProtocolError it is the offset of the start of the bad command.
@@ -171,7 +247,7 @@ func (r *Reader) Buffered() int { return r.w - r.r }
 
 // BufSize is the size of the Reader's buffer (CLIENT LIST qbuf plus
 // qbuf-free).
-func (r *Reader) BufSize() int { return len(r.buf) }
+func (r *Reader) BufSize() int { return len(r.buf) + len(r.big) }
 
 // TakeReleased returns how many bytes of buffers grown for huge commands
 // the Reader let go since the last call, for the caller to have that
@@ -184,12 +260,15 @@ func (r *Reader) TakeReleased() int {
 
 // Unparsed is how much buffered input is not parsed yet: what
 // client-query-buffer-limit bounds (Redis's querybuf, CLIENT LIST qbuf).
-func (r *Reader) Unparsed() int { return r.w - r.r - r.pos }
+func (r *Reader) Unparsed() int { return r.w - r.r - r.pos + r.bigFill }
 
 // Peek returns up to n bytes of the unparsed input, for a log line; the
 // slice aliases the buffer until the next call.
 func (r *Reader) Peek(n int) []byte {
 	b := r.buf[r.r+r.pos : r.w]
+	if r.big != nil { // what is unparsed starts with the big argument
+		b = r.big[:r.bigFill]
+	}
 	return b[:min(n, len(b))]
 }
 
@@ -206,7 +285,11 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 }
 
 // ReadBuffered is ReadCommand without reading: it returns (nil, nil) when
-// the buffer holds no complete command, keeping a partial one in progress.
+// the buffer holds no complete command. A multibulk in progress, or one
+// whose error it found, is left to the next ReadCommand to parse anew
+// from its start: what the commands returned so far change (the client's
+// authentication: SetAuthRequired) applies to it, as in Redis, which
+// reads a command only after it ran the one before.
 // Unlike ReadCommand's, the arguments of earlier commands stay valid while
 // ReadBuffered is called (it never moves the buffered bytes), until the
 // next ReadCommand; only the returned outer slice is reused.
@@ -218,10 +301,20 @@ func (r *Reader) read(fill bool) ([][]byte, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	if fill && !r.inMulti {
+		r.dropExt()
+	}
 	r.reclaim()
 	for {
 		done, err := r.parse()
 		if err != nil {
+			if !fill && r.buf[r.r] == '*' {
+				// A multibulk: parsed anew by the next ReadCommand. (An
+				// inline command is not: splitting it unescapes it in
+				// place.)
+				r.rewind()
+				return nil, nil
+			}
 			r.err = err
 			return nil, err
 		}
@@ -232,12 +325,37 @@ func (r *Reader) read(fill bool) ([][]byte, error) {
 			return r.build(), nil
 		}
 		if !fill {
+			r.rewind()
 			return nil, nil
 		}
 		if err := r.fill(); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// rewind drops what was parsed of the command in progress, so that the
+// next parse starts again at its first byte.
+func (r *Reader) rewind() {
+	r.pos, r.scan = 0, 0
+	r.inMulti = false
+	r.nargs = 0
+	r.bulk = -1
+	r.offs = r.offs[:0]
+}
+
+// dropExt lets go of the big arguments of the command returned last,
+// counting them for TakeReleased.
+func (r *Reader) dropExt() {
+	if len(r.ext) == 0 {
+		return
+	}
+	for _, a := range r.ext {
+		r.released += cap(a) + 2
+	}
+	clear(r.ext)
+	r.ext = r.ext[:0]
+	clear(r.args[:cap(r.args)]) // the argument lists returned held them too
 }
 
 // reclaim runs between commands: it releases memory grown for a huge
@@ -265,6 +383,10 @@ func (r *Reader) reclaim() {
 func (r *Reader) build() [][]byte {
 	args := r.args[:0]
 	for i := 0; i+1 < len(r.offs); i += 2 {
+		if k := r.offs[i]; k < 0 {
+			args = append(args, r.ext[-k-1])
+			continue
+		}
 		s, e := r.base+r.offs[i], r.base+r.offs[i+1]
 		args = append(args, r.buf[s:e:e])
 	}
@@ -276,7 +398,8 @@ func (r *Reader) build() [][]byte {
 func (r *Reader) finish() {
 	r.base = r.r
 	r.r += r.pos
-	r.off += int64(r.pos)
+	r.off += int64(r.pos) + r.extLen
+	r.extLen = 0
 	r.pos, r.scan = 0, 0
 	r.inMulti = false
 	r.nargs = 0
@@ -328,8 +451,12 @@ func (r *Reader) parse() (bool, error) {
 		if !ok || n > r.lim.MaxMultibulkLen || (strictCRLF && line[i+1] != '\n') {
 			return false, protoErr(msgInvalidMultibulkLen)
 		}
+		if r.unauth && n > unauthMaxMultibulkLen {
+			return false, protoErr(msgUnauthMultibulkLen)
+		}
 		r.pos, r.scan = i+2, 0
 		r.offs = r.offs[:0]
+		r.inline = false
 		if n <= 0 {
 			r.finish()
 			return true, nil
@@ -353,9 +480,21 @@ func (r *Reader) parse() (bool, error) {
 			if !ok || n < 0 || n > r.lim.MaxBulkLen || (strictCRLF && line[i+1] != '\n') {
 				return false, protoErr(msgInvalidBulkLen)
 			}
+			if r.unauth && n > unauthMaxBulkLen {
+				return false, protoErr(msgUnauthBulkLen)
+			}
 			r.pos += i + 2
 			r.scan = 0
 			r.bulk = n
+		}
+		if r.big != nil {
+			if !r.bigDone() {
+				return false, nil
+			}
+			if err := r.takeBig(); err != nil {
+				return false, err
+			}
+			continue
 		}
 		data := r.buf[r.r+r.pos : r.w]
 		if int64(len(data))-2 < r.bulk {
@@ -374,6 +513,54 @@ func (r *Reader) parse() (bool, error) {
 	return true, nil
 }
 
+// bigDone reports whether the big argument being read has arrived whole.
+func (r *Reader) bigDone() bool { return r.bigFill == r.bigLen }
+
+// startBig moves the part of the pending bulk argument that arrived to a
+// buffer of its own, where the rest is read (fill), as Redis reads a big
+// argument: the Reader's buffer does not grow, and the argument leaves
+// the Reader with the command. Called by fill when the pending bulk is
+// of bigArg bytes or more.
+func (r *Reader) startBig() {
+	start := r.r + r.pos
+	r.bigLen = int(r.bulk) + 2
+	r.big = make([]byte, min(r.bigLen, max(bigStart, bigGrowth*(r.w-start))))
+	r.bigFill = copy(r.big, r.buf[start:r.w])
+	r.w = start
+}
+
+// growBig makes room in the big argument's buffer for more of it.
+func (r *Reader) growBig() {
+	if r.bigFill < len(r.big) {
+		return
+	}
+	size := bigGrowth * len(r.big)
+	if 2*size >= r.bigLen {
+		size = r.bigLen // within reach: the last copy is the smallest
+	}
+	nb := make([]byte, min(r.bigLen, size))
+	copy(nb, r.big[:r.bigFill])
+	r.released += len(r.big)
+	r.big = nb
+}
+
+// takeBig ends the big argument read whole: it becomes an argument of
+// the command (ext).
+func (r *Reader) takeBig() error {
+	n := len(r.big) - 2
+	if strictCRLF && (r.big[n] != '\r' || r.big[n+1] != '\n') {
+		return protoErr(msgInvalidBulkLen)
+	}
+	r.ext = append(r.ext, r.big[:n:n])
+	r.extLen += int64(r.bigLen)
+	k := -len(r.ext)
+	r.offs = append(r.offs, k, k)
+	r.big, r.bigFill, r.bigLen = nil, 0, 0
+	r.bulk = -1
+	r.nargs--
+	return nil
+}
+
 // parseInline parses an inline command: a line ending in "\n" or "\r\n",
 // split into arguments in place.
 func (r *Reader) parseInline() (bool, error) {
@@ -387,6 +574,7 @@ func (r *Reader) parseInline() (bool, error) {
 	}
 	offs, ok := splitArgs(line, r.offs[:0])
 	r.offs = offs
+	r.inline = true
 	if !ok {
 		return false, protoErr(msgUnbalancedQuotes)
 	}
@@ -410,6 +598,13 @@ func (r *Reader) fill() error {
 	if int64(r.Unparsed()) > r.lim.MaxQueryBuf {
 		return ErrQueryBufLimit
 	}
+	if r.big == nil && r.inMulti && r.bulk >= bigArg {
+		r.startBig()
+	}
+	if r.big != nil {
+		r.growBig()
+		return r.read1(r.big[r.bigFill:], &r.bigFill)
+	}
 	if r.r > 0 {
 		r.w = copy(r.buf, r.buf[r.r:r.w])
 		r.r = 0
@@ -426,13 +621,24 @@ func (r *Reader) fill() error {
 	case r.full && len(r.buf) < defaultBufSize:
 		r.grow(2 * len(r.buf))
 	}
+	r.full = false
+	if err := r.read1(r.buf[r.w:], &r.w); err != nil {
+		return err
+	}
+	r.full = r.w == len(r.buf)
+	return nil
+}
+
+// read1 reads into p, which starts at *end in its buffer, and advances
+// *end by what it read; an error that comes with data is kept for the
+// next fill.
+func (r *Reader) read1(p []byte, end *int) error {
 	for range maxEmptyReads {
-		n, err := r.rd.Read(r.buf[r.w:])
-		if n < 0 || n > len(r.buf)-r.w {
+		n, err := r.rd.Read(p)
+		if n < 0 || n > len(p) {
 			return errNegativeRead
 		}
-		r.full = n == len(r.buf)-r.w
-		r.w += n
+		*end += n
 		if err != nil {
 			if n > 0 {
 				r.readErr = err // report it once the data is parsed
