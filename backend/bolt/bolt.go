@@ -184,9 +184,14 @@ type Bolt struct {
 	commits     atomic.Int64
 	updates     atomic.Int64
 	syncs       atomic.Int64
+	// walOn and walCheckpoints mirror wal.on and wal.checkpoints for Stats.
+	walOn          atomic.Bool
+	walCheckpoints atomic.Int64
 
 	cursors cursorTable
 	txPool  sync.Pool
+
+	wal walState // SyncAlways's write-ahead log; guarded by wmu
 }
 
 type counter struct{ keys, expires int64 }
@@ -221,13 +226,33 @@ func Open(o Options) (*Bolt, error) {
 	if o.InitialMmapSize <= 0 {
 		o.InitialMmapSize = defaultMmapSize
 	}
+	if o.Sync == SyncAlways {
+		o.InitialMmapSize = max(o.InitialMmapSize, walMmapSize)
+	}
 	start := time.Now()
+	// The file is locked and its write-ahead log's meta pages written
+	// back before bbolt reads it (wal.go); bbolt fsyncs until Open is
+	// done (the replay and init), and then as o.Sync says.
+	var rec *walRecovery
 	db, err := bolt.Open(o.Path, 0o600, &bolt.Options{
 		Timeout:         o.LockTimeout,
 		NoFreelistSync:  true,
 		FreelistType:    bolt.FreelistMapType,
 		InitialMmapSize: o.InitialMmapSize,
-		NoSync:          o.Sync != SyncAlways,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, perm)
+			if err != nil {
+				return nil, err
+			}
+			if err = walLock(f, o.LockTimeout); err == nil {
+				rec, err = walRestoreMetas(f, o.Path)
+			}
+			if err != nil {
+				f.Close()
+				return nil, err
+			}
+			return f, nil
+		},
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("bolt: database file %s is locked by another process (waited %v)", o.Path, time.Since(start).Round(time.Millisecond))
@@ -265,7 +290,10 @@ func Open(o Options) (*Bolt, error) {
 		cstop:     make(chan struct{}),
 	}
 	b.txPool.New = func() any { return new(tx) }
-	if err := b.init(); err != nil {
+	if err := b.open(rec); err != nil {
+		if b.wal.pin != nil {
+			b.wal.pin.Rollback()
+		}
 		db.Close()
 		return nil, err
 	}
@@ -285,6 +313,28 @@ func Open(o Options) (*Bolt, error) {
 		b.kickSweeper()
 	}
 	return b, nil
+}
+
+// open replays a recovered write-ahead log, runs init and starts the log
+// (SyncAlways) or bbolt's NoSync commits (the other modes).
+func (b *Bolt) open(rec *walRecovery) error {
+	if rec != nil {
+		if err := b.walReplay(rec); err != nil {
+			return err
+		}
+	}
+	if err := b.init(); err != nil {
+		return err
+	}
+	if b.sync != SyncAlways {
+		b.db.NoSync = true
+		return nil
+	}
+	fi, err := os.Stat(b.path)
+	if err != nil {
+		return err
+	}
+	return b.walStart(int(fi.Size()))
 }
 
 // init creates the buckets on a new file, checks the format of an old one,
@@ -490,6 +540,8 @@ func (b *Bolt) Stats() backend.Stats {
 		{"bolt_updates", strconv.FormatInt(updates, 10)},
 		{"bolt_updates_per_commit", perCommit},
 		{"bolt_syncs", strconv.FormatInt(b.syncs.Load(), 10)},
+		{"bolt_wal", strconv.FormatBool(b.walOn.Load())},
+		{"bolt_wal_checkpoints", strconv.FormatInt(b.walCheckpoints.Load(), 10)},
 	}
 	return s
 }
@@ -508,6 +560,9 @@ func (b *Bolt) Close() error {
 		close(b.cstop)
 		b.cwg.Wait()
 		var errs []error
+		if err := b.walStop(); err != nil {
+			errs = append(errs, err)
+		}
 		if b.sync != SyncAlways {
 			// A clean shutdown leaves nothing unsynced.
 			if err := b.db.Sync(); err != nil {

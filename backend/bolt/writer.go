@@ -281,6 +281,10 @@ func (b *Bolt) batch() {
 		b.finish(ms, backend.ErrClosed)
 		return
 	}
+	if b.wal.err != nil {
+		b.finish(ms, b.wal.err)
+		return
+	}
 	btx, err := b.db.Begin(true)
 	if err != nil {
 		b.finish(ms, mapErr(err))
@@ -417,7 +421,12 @@ func (b *Bolt) commit(t *tx, st *batchState, n int) error {
 		return err
 	}
 	start := time.Now()
-	if err := btx.Commit(); err != nil {
+	if b.wal.on {
+		err = b.walCommit(btx, st.log)
+	} else {
+		err = btx.Commit()
+	}
+	if err != nil {
 		b.log.Error("bolt: commit failed", "err", err)
 		return err
 	}

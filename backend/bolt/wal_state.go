@@ -1,0 +1,242 @@
+package bolt
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+const (
+	// walCheckpointBytes and walCheckpointEvery bound the log between
+	// checkpoints (and so the replay at Open, and the pages the pinned
+	// checkpoint keeps from reuse).
+	walCheckpointBytes = 32 << 20
+	walCheckpointEvery = time.Second
+	// walMmapSize is the memory map a logged database starts with: the
+	// pinned checkpoint keeps bbolt from growing the map, so it is made
+	// large enough never to need to (it costs address space only).
+	walMmapSize = 64 << 30
+	// walMapMargin is the room a batch must leave in the map to be logged.
+	walMapMargin = 256 << 20
+)
+
+// walState is the log of a database opened with SyncAlways. It belongs to
+// the goroutine running batches (wmu held), but for Open and Close.
+type walState struct {
+	on       bool     // batches are logged (false: bbolt fsyncs its commits)
+	err      error    // a failed log write or checkpoint: writes are refused
+	f        *os.File // the log, open for appending
+	dbf      *os.File // the database file, read-only, to copy meta pages
+	pin      *bolt.Tx // a read transaction on the checkpoint
+	size     int64    // record bytes since the checkpoint
+	last     time.Time
+	buf      []byte
+	pageSize int
+	mapSize  int // bbolt's memory map, which must not grow while pinned
+}
+
+// walMapSize is the size bbolt maps for a file of size bytes (bbolt's
+// mmapSize, for the sizes at or above 1 GB that walMmapSize gives).
+func walMapSize(size int) int {
+	const step = 1 << 30
+	if r := size % step; r > 0 {
+		size += step - r
+	}
+	return size
+}
+
+// walStart syncs the file and starts a log on it; wmu is held or the
+// database is not shared yet.
+func (b *Bolt) walStart(fileSize int) error {
+	w := &b.wal
+	w.pageSize = b.db.Info().PageSize
+	w.mapSize = walMapSize(max(fileSize, walMmapSize))
+	f, err := os.Open(b.path)
+	if err != nil {
+		return err
+	}
+	w.dbf = f
+	if err := b.walCheckpoint(); err != nil {
+		f.Close()
+		return err
+	}
+	w.on = true
+	b.walOn.Store(true)
+	b.db.NoSync = true
+	return nil
+}
+
+// walCheckpoint makes every commit durable in the bbolt file and starts a
+// new log on it; wmu is held and no write transaction is open. On an error
+// the old log and its pin stay.
+func (b *Bolt) walCheckpoint() error {
+	w := &b.wal
+	pin, err := b.db.Begin(false)
+	if err != nil {
+		return mapErr(err)
+	}
+	h := walHeader{pageSize: w.pageSize, txid: uint64(pin.ID()), metas: make([]byte, 2*w.pageSize)}
+	err = b.db.Sync()
+	if err == nil {
+		_, err = w.dbf.ReadAt(h.metas, 0)
+	}
+	if err == nil && max(walMetaTxid(h.metas[:w.pageSize]), walMetaTxid(h.metas[w.pageSize:])) != h.txid {
+		err = errors.New("bolt: checkpoint: the meta pages are not the checkpoint's")
+	}
+	var f *os.File
+	if err == nil {
+		f, err = walCreate(b.path, &h)
+	}
+	if err != nil {
+		pin.Rollback()
+		return fmt.Errorf("bolt: checkpoint: %w", err)
+	}
+	if w.f != nil {
+		w.f.Close()
+	}
+	if w.pin != nil {
+		w.pin.Rollback()
+	}
+	w.f, w.pin, w.size, w.last = f, pin, 0, time.Now()
+	b.walCheckpoints.Add(1)
+	return nil
+}
+
+// walStop syncs the file and removes the log: the file alone is then the
+// store, and bbolt fsyncs every later commit; wmu is held.
+func (b *Bolt) walStop() error {
+	w := &b.wal
+	if !w.on {
+		return nil
+	}
+	err := b.db.Sync()
+	if err == nil {
+		err = walRemove(b.path)
+	}
+	if err != nil {
+		return fmt.Errorf("bolt: removing the log: %w", err)
+	}
+	w.on = false
+	b.walOn.Store(false)
+	b.db.NoSync = false
+	w.f.Close()
+	w.dbf.Close()
+	w.pin.Rollback()
+	w.f, w.dbf, w.pin = nil, nil, nil
+	return nil
+}
+
+// walCommit commits a batch's bbolt transaction and logs its writes,
+// durably. ops are the batch's writes.
+func (b *Bolt) walCommit(btx *bolt.Tx, ops []logOp) error {
+	w := &b.wal
+	w.buf = walAppendRecord(w.buf[:0], ops)
+	direct := len(w.buf) > walMaxRecord
+	if !direct && int(btx.Size())+4*len(w.buf)+len(ops)*(64<<10)+walMapMargin >= w.mapSize {
+		// The commit could grow the map, which the pin forbids: stop
+		// logging, for good.
+		b.log.Warn("bolt: the file nears its memory map; no more write-ahead log", "size", btx.Size())
+		if err := b.walStop(); err != nil {
+			btx.Rollback()
+			w.err = err
+			return err
+		}
+		return btx.Commit()
+	}
+	if direct {
+		// Too large a record: bbolt fsyncs this commit, and a checkpoint
+		// makes the log start after it.
+		b.db.NoSync = false
+	}
+	err := btx.Commit()
+	b.db.NoSync = true
+	if err != nil {
+		return err
+	}
+	if direct {
+		err = b.walCheckpoint()
+	} else {
+		err = b.walWrite()
+	}
+	if err != nil {
+		// The batch is committed but maybe not durable, and the log may
+		// have a torn record: refuse every later write (as Redis stops
+		// when its AOF cannot be fsynced).
+		b.log.Error("bolt: write-ahead log", "err", err)
+		w.err = fmt.Errorf("bolt: write-ahead log failed, writes are refused: %w", err)
+		return w.err
+	}
+	if w.size >= walCheckpointBytes || time.Since(w.last) >= walCheckpointEvery {
+		if err := b.walCheckpoint(); err != nil {
+			b.log.Error("bolt: checkpoint", "err", err) // the old log goes on
+		}
+	}
+	return nil
+}
+
+// walWrite appends the encoded record and fdatasyncs the log.
+func (b *Bolt) walWrite() error {
+	w := &b.wal
+	if _, err := w.f.Write(w.buf); err != nil {
+		return err
+	}
+	w.size += int64(len(w.buf))
+	if cap(w.buf) > 1<<20 {
+		w.buf = nil
+	}
+	return fdatasync(w.f)
+}
+
+// walReplay applies a recovered log's records in one bbolt transaction,
+// which bbolt fsyncs, then removes the log: the file is the store again.
+// A torn or damaged record ends the log; it and what follows are dropped.
+func (b *Bolt) walReplay(rec *walRecovery) error {
+	var ops []logOp
+	n, data := 0, rec.records
+	for len(data) > 0 {
+		payload, rest, err := walNextRecord(data)
+		if err == nil {
+			ops, err = walDecodeOps(payload, ops)
+		}
+		if err != nil {
+			b.log.Warn("bolt: the write-ahead log ends in a torn record; dropped", "bytes", len(data), "records", n)
+			break
+		}
+		data = rest
+		n++
+	}
+	if len(ops) > 0 {
+		err := b.db.Update(func(btx *bolt.Tx) error {
+			for i := range ops {
+				op := &ops[i]
+				bb := btx.Bucket(bucketNames[op.bucket])
+				if bb == nil {
+					return fmt.Errorf("bucket %q is missing", bucketNames[op.bucket])
+				}
+				var err error
+				switch op.kind {
+				case opPut:
+					err = bb.Put(op.key, op.val)
+				case opDelete:
+					err = bb.Delete(op.key)
+				case opSequence:
+					err = bb.SetSequence(op.seq)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("bolt: replaying the write-ahead log: %w", err)
+		}
+	}
+	if n > 0 {
+		b.log.Info("bolt: replayed the write-ahead log", "records", n, "writes", len(ops))
+	}
+	return walRemove(b.path)
+}
