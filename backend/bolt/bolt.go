@@ -115,6 +115,10 @@ type tuning struct {
 	// zChunk is the most elements a sorted set's rank chunk holds before
 	// it splits (default 512; see zset.go).
 	zChunk int64
+	// walCheckpointEvery and walCheckpointBytes bound the log between
+	// checkpoints (defaults walCheckpointEvery and walCheckpointBytes).
+	walCheckpointEvery time.Duration
+	walCheckpointBytes int64
 }
 
 const (
@@ -271,6 +275,12 @@ func Open(o Options) (*Bolt, error) {
 		o.tuning.zChunk = 512
 	}
 	o.tuning.zChunk = max(o.tuning.zChunk, 4)
+	if o.tuning.walCheckpointEvery <= 0 {
+		o.tuning.walCheckpointEvery = walCheckpointEvery
+	}
+	if o.tuning.walCheckpointBytes <= 0 {
+		o.tuning.walCheckpointBytes = walCheckpointBytes
+	}
 	b := &Bolt{
 		tuning:    o.tuning,
 		db:        db,

@@ -237,8 +237,12 @@ func walRestoreMetas(db *os.File, path string) (*walRecovery, error) {
 	if _, err := db.ReadAt(cur, 0); err != nil {
 		return nil, fmt.Errorf("log %s: reading the meta pages of %s: %w", walPath(path), path, err)
 	}
-	if top := max(walMetaTxid(cur[:h.pageSize]), walMetaTxid(cur[h.pageSize:])); top < h.txid {
-		return nil, fmt.Errorf("%s (transaction %d) is older than its log %s (transaction %d): refusing to open", path, top, walPath(path), h.txid)
+	// A power loss leaves a meta page at the checkpoint's transaction, a
+	// later one or a torn one: two valid older ones mean that the file is
+	// not the one the log was written on (a backup put back, say).
+	t0, t1 := walMetaTxid(cur[:h.pageSize]), walMetaTxid(cur[h.pageSize:])
+	if t0 != 0 && t1 != 0 && max(t0, t1) < h.txid {
+		return nil, fmt.Errorf("%s (transaction %d) is older than its log %s (transaction %d): refusing to open", path, max(t0, t1), walPath(path), h.txid)
 	}
 	if string(cur) != string(h.metas) {
 		if _, err := db.WriteAt(h.metas, 0); err != nil {

@@ -169,7 +169,7 @@ func (b *Bolt) walCommit(btx *bolt.Tx, ops []logOp) error {
 		w.err = fmt.Errorf("bolt: write-ahead log failed, writes are refused: %w", err)
 		return w.err
 	}
-	if w.size >= walCheckpointBytes || time.Since(w.last) >= walCheckpointEvery {
+	if w.size >= b.tuning.walCheckpointBytes || time.Since(w.last) >= b.tuning.walCheckpointEvery {
 		if err := b.walCheckpoint(); err != nil {
 			b.log.Error("bolt: checkpoint", "err", err) // the old log goes on
 		}
