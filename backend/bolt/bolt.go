@@ -195,7 +195,8 @@ type Bolt struct {
 	cursors cursorTable
 	txPool  sync.Pool
 
-	wal walState // SyncAlways's write-ahead log; guarded by wmu
+	wal    walState  // SyncAlways's write-ahead log; guarded by wmu
+	gather walGather // waiting for a batch's members (wal_gather.go)
 }
 
 type counter struct{ keys, expires int64 }
@@ -297,6 +298,7 @@ func Open(o Options) (*Bolt, error) {
 		state:     &batchState{deltas: make(map[uint32]*delta)},
 		onExpire:  o.OnExpire,
 		work:      make(chan struct{}, 1),
+		gather:    walGather{wake: make(chan struct{}, 1)},
 		cstop:     make(chan struct{}),
 	}
 	b.txPool.New = func() any { return new(tx) }

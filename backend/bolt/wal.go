@@ -49,6 +49,7 @@ import (
 //
 //	header   magic(16) version(4) pageSize(4) txid(8) metas(2*pageSize) crc32c(4)
 //	record   length(4) crc32c(4) payload(length)
+//	zeros    the end: the file is zero-filled ahead of the records
 //	payload  op...
 //	op       kind(1) bucket(1) then: put: uvarint(len) key uvarint(len) value
 //	                                 delete: uvarint(len) key
@@ -68,6 +69,8 @@ const (
 	// walMaxRecord is the largest record logged; a batch that writes
 	// more is committed by bbolt with its own fsyncs (walDirect).
 	walMaxRecord = 1 << 30
+	// walChunk is how far ahead of its records the log is zero-filled.
+	walChunk = 1 << 20
 )
 
 var walCRC = crc32.MakeTable(crc32.Castagnoli)
@@ -207,6 +210,16 @@ func walNextRecord(data []byte) (payload, rest []byte, err error) {
 
 var errWALTorn = errors.New("torn log record")
 
+// walZeros reports whether data is all zeros: the log's clean end.
+func walZeros(data []byte) bool {
+	for _, c := range data {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // walPath is the log of the database file path.
 func walPath(path string) string { return path + ".wal" }
 
@@ -276,9 +289,9 @@ func walMetaTxid(page []byte) uint64 {
 	return binary.NativeEndian.Uint64(m[48:])
 }
 
-// walCreate writes a new log holding only header h and renames it over
-// the old one. The returned file is positioned at its end.
-func walCreate(path string, h *walHeader) (*os.File, error) {
+// walCreate writes a new log holding header h and zeros, and renames it
+// over the old one.
+func walCreate(path string, h *walHeader, zeros []byte) (*os.File, error) {
 	tmp := walPath(path) + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
@@ -290,6 +303,9 @@ func walCreate(path string, h *walHeader) (*os.File, error) {
 		return nil, err
 	}
 	if _, err := f.Write(h.encode()); err != nil {
+		return fail(err)
+	}
+	if _, err := f.Write(zeros); err != nil {
 		return fail(err)
 	}
 	if err := fdatasync(f); err != nil {

@@ -32,6 +32,8 @@ type walState struct {
 	dbf      *os.File // the database file, read-only, to copy meta pages
 	pin      *bolt.Tx // a read transaction on the checkpoint
 	size     int64    // record bytes since the checkpoint
+	end      int64    // the log's file size: zeros from the last record on
+	zeros    []byte   // walChunk zero bytes
 	last     time.Time
 	buf      []byte
 	pageSize int
@@ -88,7 +90,10 @@ func (b *Bolt) walCheckpoint() error {
 	}
 	var f *os.File
 	if err == nil {
-		f, err = walCreate(b.path, &h)
+		if w.zeros == nil {
+			w.zeros = make([]byte, walChunk)
+		}
+		f, err = walCreate(b.path, &h, w.zeros)
 	}
 	if err != nil {
 		pin.Rollback()
@@ -101,6 +106,7 @@ func (b *Bolt) walCheckpoint() error {
 		w.pin.Rollback()
 	}
 	w.f, w.pin, w.size, w.last = f, pin, 0, time.Now()
+	w.end = int64(walHeaderLen(w.pageSize) + len(w.zeros))
 	b.walCheckpoints.Add(1)
 	return nil
 }
@@ -177,17 +183,29 @@ func (b *Bolt) walCommit(btx *bolt.Tx, ops []logOp) error {
 	return nil
 }
 
-// walWrite appends the encoded record and fdatasyncs the log.
+// walWrite appends the encoded record and fdatasyncs the log. The log is
+// kept walChunk or more bytes of zeros ahead of its records, so that most
+// fdatasyncs write data alone, not the file's size.
 func (b *Bolt) walWrite() error {
 	w := &b.wal
-	if _, err := w.f.Write(w.buf); err != nil {
+	pos := int64(walHeaderLen(w.pageSize)) + w.size
+	for w.end < pos+int64(len(w.buf)) {
+		if _, err := w.f.WriteAt(w.zeros, w.end); err != nil {
+			return err
+		}
+		w.end += int64(len(w.zeros))
+	}
+	if _, err := w.f.WriteAt(w.buf, pos); err != nil {
 		return err
 	}
 	w.size += int64(len(w.buf))
 	if cap(w.buf) > 1<<20 {
 		w.buf = nil
 	}
-	return fdatasync(w.f)
+	start := time.Now()
+	err := fdatasync(w.f)
+	b.gather.synced(time.Since(start))
+	return err
 }
 
 // walReplay applies a recovered log's records in one bbolt transaction,
@@ -202,7 +220,9 @@ func (b *Bolt) walReplay(rec *walRecovery) error {
 			ops, err = walDecodeOps(payload, ops)
 		}
 		if err != nil {
-			b.log.Warn("bolt: the write-ahead log ends in a torn record; dropped", "bytes", len(data), "records", n)
+			if !walZeros(data) {
+				b.log.Warn("bolt: the write-ahead log ends in a torn record; dropped", "bytes", len(data), "records", n)
+			}
 			break
 		}
 		data = rest

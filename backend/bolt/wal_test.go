@@ -17,8 +17,12 @@ import (
 // walTestTuning leaves the checkpoints to the test.
 var walTestTuning = tuning{walCheckpointEvery: time.Hour, walCheckpointBytes: 1 << 40}
 
-// walTestFiles is the database file and its log as one moment left them.
-type walTestFiles struct{ db, wal []byte }
+// walTestFiles is the database file and its log as one moment left them;
+// end is where the log's records end (zeros follow).
+type walTestFiles struct {
+	db, wal []byte
+	end     int
+}
 
 // walTestCapture copies b's file and log with no batch running: what a
 // kill -9 at that moment leaves (the page cache's contents).
@@ -34,7 +38,7 @@ func walTestCapture(t *testing.T, b *Bolt) walTestFiles {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return walTestFiles{db: db, wal: wal}
+	return walTestFiles{db: db, wal: wal, end: walHeaderLen(b.wal.pageSize) + int(b.wal.size)}
 }
 
 // walTestCheckpoint runs a checkpoint and returns the file as it is then:
@@ -243,18 +247,25 @@ func TestWALTornTail(t *testing.T) {
 	before := walTestCapture(t, b)
 	m.set(t, b, "last", strings.Repeat("L", 100))
 	after := walTestCapture(t, b)
-	if len(after.wal) <= len(before.wal) {
-		t.Fatalf("the last Update logged nothing (%d -> %d bytes)", len(before.wal), len(after.wal))
+	if after.end <= before.end {
+		t.Fatalf("the last Update logged nothing (%d -> %d bytes)", before.end, after.end)
 	}
 	without := m.clone()
 	delete(without.strs, "last")
 	tails := map[string][]byte{}
-	for _, cut := range []int{1, 4, 8, 9, 50, len(after.wal) - len(before.wal) - 1} {
-		tails[fmt.Sprintf("cut %d", cut)] = after.wal[:len(after.wal)-cut]
+	for _, cut := range []int{1, 4, 8, 9, 50, after.end - before.end - 1} {
+		tails[fmt.Sprintf("cut %d", cut)] = after.wal[:after.end-cut]
+		// A torn write in the zeroed space: the file keeps its size
+		// (unless the bytes were zeros already).
+		if !walZeros(after.wal[after.end-cut : after.end]) {
+			w := bytes.Clone(after.wal)
+			clear(w[after.end-cut : after.end])
+			tails[fmt.Sprintf("zeroed %d", cut)] = w
+		}
 	}
-	for _, at := range []int{0, 3, 5, 8, 20, len(after.wal) - len(before.wal) - 1} {
+	for _, at := range []int{0, 3, 5, 8, 20, after.end - before.end - 1} {
 		w := bytes.Clone(after.wal)
-		w[len(before.wal)+at] ^= 0x10
+		w[before.end+at] ^= 0x10
 		tails[fmt.Sprintf("flip %d", at)] = w
 	}
 	for name, wal := range tails {

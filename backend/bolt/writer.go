@@ -145,6 +145,9 @@ func (b *Bolt) write(o backend.TxOptions, fn func(backend.Tx) error, job func(*t
 	lead := !b.busy
 	b.busy = true
 	b.qmu.Unlock()
+	if !lead && b.gather.waiting.Load() {
+		b.gather.arrived()
+	}
 	if lead {
 		b.drain(r)
 	} else {
@@ -294,9 +297,14 @@ func (b *Bolt) batch() {
 	st.reset()
 	t := &b.t
 	t.open(b, btx, st)
+	var gatherUntil time.Time
 	for i := 0; ; i++ {
 		if i == len(ms) { // take what queued meanwhile (take stops at maxBatch)
-			if ms = b.take(ms); i == len(ms) {
+			ms = b.take(ms)
+			for i == len(ms) && b.walGather(len(ms), &gatherUntil) {
+				ms = b.take(ms)
+			}
+			if i == len(ms) {
 				break
 			}
 			b.members = ms
@@ -317,6 +325,7 @@ func (b *Bolt) batch() {
 	}
 	err = b.commit(t, st, len(ms))
 	b.finish(ms, err)
+	b.gather.batched(len(ms), !gatherUntil.IsZero())
 }
 
 // finish marks the members done, giving err to those that have no error of
