@@ -321,6 +321,10 @@ func Open(o Options) (*Bolt, error) {
 		b.bg.Add(1)
 		go b.syncer()
 	}
+	if b.wal.on {
+		b.bg.Add(1)
+		go b.walCheckpointer()
+	}
 	if b.garbage.Load() > 0 {
 		b.kickSweeper()
 	}

@@ -289,36 +289,63 @@ func walMetaTxid(page []byte) uint64 {
 	return binary.NativeEndian.Uint64(m[48:])
 }
 
-// walCreate writes a new log holding header h and zeros, and renames it
-// over the old one.
-func walCreate(path string, h *walHeader, zeros []byte) (*os.File, error) {
-	tmp := walPath(path) + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+// walPrepare creates a file for the next log beside path: zeros where a
+// header of pageSize goes and then zeros, fdatasynced. walInstall makes
+// it the log.
+func walPrepare(path string, pageSize int, zeros []byte) (*os.File, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(walPath(path))+walTempInfix+"*")
 	if err != nil {
 		return nil, err
 	}
-	fail := func(err error) (*os.File, error) {
-		f.Close()
-		os.Remove(tmp)
-		return nil, err
+	_, err = f.WriteAt(zeros, int64(walHeaderLen(pageSize)))
+	if err == nil {
+		err = fdatasync(f)
 	}
-	if _, err := f.Write(h.encode()); err != nil {
-		return fail(err)
-	}
-	if _, err := f.Write(zeros); err != nil {
-		return fail(err)
-	}
-	if err := fdatasync(f); err != nil {
-		return fail(err)
-	}
-	if err := os.Rename(tmp, walPath(path)); err != nil {
-		return fail(err)
-	}
-	if err := fsutil.SyncDir(filepath.Dir(path)); err != nil {
-		f.Close()
+	if err != nil {
+		walDiscard(f)
 		return nil, err
 	}
 	return f, nil
+}
+
+// walTempInfix is in the names of prepared logs; Open removes those a
+// crash left.
+const walTempInfix = ".tmp-"
+
+// walDiscard closes and removes a prepared log.
+func walDiscard(f *os.File) {
+	f.Close()
+	os.Remove(f.Name())
+}
+
+// walInstall writes header h into f, a prepared log, and renames it over
+// the log of path, durably. On an error f is discarded, and the old log
+// is in place unless the directory could not be synced.
+func walInstall(path string, f *os.File, h *walHeader) error {
+	_, err := f.WriteAt(h.encode(), 0)
+	if err == nil {
+		err = fdatasync(f)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), walPath(path))
+	}
+	if err != nil {
+		walDiscard(f)
+		return err
+	}
+	if err := fsutil.SyncDir(filepath.Dir(path)); err != nil {
+		f.Close()
+		return err
+	}
+	return nil
+}
+
+// walRemoveTemps removes the prepared logs a crash left beside path.
+func walRemoveTemps(path string) {
+	old, _ := filepath.Glob(walPath(path) + walTempInfix + "*")
+	for _, name := range old {
+		os.Remove(name)
+	}
 }
 
 // walRemove removes the log of path, durably.

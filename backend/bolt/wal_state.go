@@ -33,7 +33,10 @@ type walState struct {
 	pin      *bolt.Tx // a read transaction on the checkpoint
 	size     int64    // record bytes since the checkpoint
 	end      int64    // the log's file size: zeros from the last record on
-	zeros    []byte   // walChunk zero bytes
+	zeros    []byte   // walChunk zero bytes; read-only once made
+	next     *os.File // a prepared log for the next checkpoint, or nil
+	kick     chan struct{}
+	kicked   bool // the checkpointer was asked for a checkpoint
 	last     time.Time
 	buf      []byte
 	pageSize int
@@ -56,6 +59,9 @@ func (b *Bolt) walStart(fileSize int) error {
 	w := &b.wal
 	w.pageSize = b.db.Info().PageSize
 	w.mapSize = walMapSize(max(fileSize, walMmapSize))
+	w.zeros = make([]byte, walChunk)
+	w.kick = make(chan struct{}, 1)
+	walRemoveTemps(b.path)
 	f, err := os.Open(b.path)
 	if err != nil {
 		return err
@@ -88,12 +94,15 @@ func (b *Bolt) walCheckpoint() error {
 	if err == nil && max(walMetaTxid(h.metas[:w.pageSize]), walMetaTxid(h.metas[w.pageSize:])) != h.txid {
 		err = errors.New("bolt: checkpoint: the meta pages are not the checkpoint's")
 	}
-	var f *os.File
+	f := w.next
+	w.next = nil
+	if err == nil && f == nil {
+		f, err = walPrepare(b.path, w.pageSize, w.zeros)
+	}
 	if err == nil {
-		if w.zeros == nil {
-			w.zeros = make([]byte, walChunk)
-		}
-		f, err = walCreate(b.path, &h, w.zeros)
+		err = walInstall(b.path, f, &h)
+	} else if f != nil {
+		walDiscard(f)
 	}
 	if err != nil {
 		pin.Rollback()
@@ -105,7 +114,7 @@ func (b *Bolt) walCheckpoint() error {
 	if w.pin != nil {
 		w.pin.Rollback()
 	}
-	w.f, w.pin, w.size, w.last = f, pin, 0, time.Now()
+	w.f, w.pin, w.size, w.last, w.kicked = f, pin, 0, time.Now(), false
 	w.end = int64(walHeaderLen(w.pageSize) + len(w.zeros))
 	b.walCheckpoints.Add(1)
 	return nil
@@ -131,8 +140,47 @@ func (b *Bolt) walStop() error {
 	w.f.Close()
 	w.dbf.Close()
 	w.pin.Rollback()
-	w.f, w.dbf, w.pin = nil, nil, nil
+	if w.next != nil {
+		walDiscard(w.next)
+	}
+	w.f, w.dbf, w.pin, w.next = nil, nil, nil, nil
 	return nil
+}
+
+// walCheckpointer runs the checkpoints walCommit asks for. It syncs the
+// file and prepares the next log before it takes wmu, so that the
+// checkpoint itself, which holds the writers, has little left to sync.
+func (b *Bolt) walCheckpointer() {
+	defer b.bg.Done()
+	w := &b.wal
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-w.kick:
+		}
+		err := b.db.Sync()
+		var next *os.File
+		if err == nil {
+			next, err = walPrepare(b.path, w.pageSize, w.zeros)
+		}
+		b.wmu.Lock()
+		if err == nil && w.on && w.err == nil && !b.wclosed {
+			if w.next != nil {
+				walDiscard(w.next)
+			}
+			w.next, next = next, nil
+			err = b.walCheckpoint()
+		}
+		w.kicked = false
+		b.wmu.Unlock()
+		if next != nil {
+			walDiscard(next)
+		}
+		if err != nil {
+			b.log.Error("bolt: checkpoint", "err", err) // the old log goes on
+		}
+	}
 }
 
 // walCommit commits a batch's bbolt transaction and logs its writes,
@@ -175,9 +223,17 @@ func (b *Bolt) walCommit(btx *bolt.Tx, ops []logOp) error {
 		w.err = fmt.Errorf("bolt: write-ahead log failed, writes are refused: %w", err)
 		return w.err
 	}
-	if w.size >= b.tuning.walCheckpointBytes || time.Since(w.last) >= b.tuning.walCheckpointEvery {
+	switch {
+	case w.size >= 2*b.tuning.walCheckpointBytes:
+		// The checkpointer is behind: checkpoint here.
 		if err := b.walCheckpoint(); err != nil {
 			b.log.Error("bolt: checkpoint", "err", err) // the old log goes on
+		}
+	case !w.kicked && (w.size >= b.tuning.walCheckpointBytes || time.Since(w.last) >= b.tuning.walCheckpointEvery):
+		w.kicked = true
+		select {
+		case w.kick <- struct{}{}:
+		default:
 		}
 	}
 	return nil
