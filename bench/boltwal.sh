@@ -47,4 +47,4 @@ done
 printf 'median ratio %s (load average %s)\n' \
   "$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" \
   "$(cut -d' ' -f1-3 /proc/loadavg)"
-redis-cli -p "$pport" info persistence 2>/dev/null | tr -d '\r' | grep -E '^bolt_(wal|commits|updates_per)' || true
+redis-cli -p "$pport" info backend 2>/dev/null | tr -d '\r' | grep -E "^bolt_(wal|commits|updates_per)" || true
