@@ -303,9 +303,7 @@ func Open(o Options) (*Bolt, error) {
 	}
 	b.txPool.New = func() any { return new(tx) }
 	if err := b.open(rec); err != nil {
-		if b.wal.pin != nil {
-			b.wal.pin.Rollback()
-		}
+		b.walRelease()
 		db.Close()
 		return nil, err
 	}
@@ -578,6 +576,7 @@ func (b *Bolt) Close() error {
 		var errs []error
 		if err := b.walStop(); err != nil {
 			errs = append(errs, err)
+			b.walRelease() // bbolt's Close waits for the pin
 		}
 		if b.sync != SyncAlways {
 			// A clean shutdown leaves nothing unsynced.

@@ -134,17 +134,31 @@ func (b *Bolt) walStop() error {
 	if err != nil {
 		return fmt.Errorf("bolt: removing the log: %w", err)
 	}
+	b.db.NoSync = false
+	b.walRelease()
+	return nil
+}
+
+// walRelease stops logging and lets go of the log, its pin and its files,
+// leaving the log where it is; wmu is held. Close calls it when walStop
+// fails: the log then still recovers the file at the next Open.
+func (b *Bolt) walRelease() {
+	w := &b.wal
 	w.on = false
 	b.walOn.Store(false)
-	b.db.NoSync = false
-	w.f.Close()
-	w.dbf.Close()
-	w.pin.Rollback()
+	if w.f != nil {
+		w.f.Close()
+	}
+	if w.dbf != nil {
+		w.dbf.Close()
+	}
+	if w.pin != nil {
+		w.pin.Rollback()
+	}
 	if w.next != nil {
 		walDiscard(w.next)
 	}
 	w.f, w.dbf, w.pin, w.next = nil, nil, nil, nil
-	return nil
 }
 
 // walCheckpointer runs the checkpoints walCommit asks for. It syncs the
@@ -292,16 +306,7 @@ func (b *Bolt) walReplay(rec *walRecovery) error {
 				if bb == nil {
 					return fmt.Errorf("bucket %q is missing", bucketNames[op.bucket])
 				}
-				var err error
-				switch op.kind {
-				case opPut:
-					err = bb.Put(op.key, op.val)
-				case opDelete:
-					err = bb.Delete(op.key)
-				case opSequence:
-					err = bb.SetSequence(op.seq)
-				}
-				if err != nil {
+				if err := op.apply(bb); err != nil {
 					return err
 				}
 			}
