@@ -269,9 +269,11 @@
 // over the old one. bbolt's unsynced commits cannot survive a power loss
 // by themselves (a meta page may reach the disk before its pages, and a
 // commit reuses pages the one before it freed), so a read transaction
-// stays open on the checkpoint until the next one: bbolt then reuses none
-// of the checkpoint's pages, and the checkpoint's tree is intact on disk
-// whatever else was or was not written. The pinned read transaction also
+// stays open on the checkpoint until the next one (INFO's
+// bolt_open_read_txs counts it): bbolt then reuses none of the
+// checkpoint's pages, and the checkpoint's tree is intact on disk
+// whatever else was or was not written (the file grows by the pages the
+// commits of one interval free). The pinned read transaction also
 // stops bbolt from growing its memory map, so a logged database maps
 // 64 GB (address space only); a batch that could need more stops the log
 // for good (the file is synced, the log removed, and bbolt fsyncs every

@@ -319,10 +319,11 @@ func walDiscard(f *os.File) {
 }
 
 // walInstall writes header h into f, a prepared log, and renames it over
-// the log of path, durably. On an error f is discarded, and the old log
-// is in place unless the directory could not be synced.
-func walInstall(path string, f *os.File, h *walHeader) error {
-	_, err := f.WriteAt(h.encode(), 0)
+// the log of path, durably. On an error f is discarded; renamed reports
+// that the rename was done but may not be durable, so that either log
+// may be the one on disk.
+func walInstall(path string, f *os.File, h *walHeader) (renamed bool, err error) {
+	_, err = f.WriteAt(h.encode(), 0)
 	if err == nil {
 		err = fdatasync(f)
 	}
@@ -331,13 +332,13 @@ func walInstall(path string, f *os.File, h *walHeader) error {
 	}
 	if err != nil {
 		walDiscard(f)
-		return err
+		return false, err
 	}
 	if err := fsutil.SyncDir(filepath.Dir(path)); err != nil {
 		f.Close()
-		return err
+		return true, err
 	}
-	return nil
+	return true, nil
 }
 
 // walRemoveTemps removes the prepared logs a crash left beside path.

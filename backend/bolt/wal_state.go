@@ -100,7 +100,14 @@ func (b *Bolt) walCheckpoint() error {
 		f, err = walPrepare(b.path, w.pageSize, w.zeros)
 	}
 	if err == nil {
-		err = walInstall(b.path, f, &h)
+		var renamed bool
+		if renamed, err = walInstall(b.path, f, &h); err != nil && renamed {
+			// Either log may be on disk, and appending to the old one
+			// (unlinked) would lose records: refuse every later write,
+			// which also keeps both checkpoints' pages (no commit).
+			w.err = fmt.Errorf("bolt: checkpoint failed, writes are refused: %w", err)
+			b.log.Error("bolt: checkpoint", "err", err)
+		}
 	} else if f != nil {
 		walDiscard(f)
 	}
