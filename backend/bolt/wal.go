@@ -42,7 +42,7 @@ import (
 // The open read transaction also holds bbolt's memory map: bbolt cannot
 // grow the map while a read transaction is open. The map is therefore made
 // large (walMmapSize: address space only), and a batch that could need
-// more is committed the old way (walDegrade: the file is synced, the log
+// more stops the log for good (walStop: the file is synced, the log
 // removed, and every later commit fsynced by bbolt).
 //
 // File layout (integers big endian):
@@ -55,9 +55,10 @@ import (
 //	                                 delete: uvarint(len) key
 //	                                 sequence: uvarint(seq)
 //
-// The log is <Path>.wal. A new log is written to <Path>.wal.tmp,
-// fdatasynced and renamed over the old one (the directory fsynced), so a
-// log on disk always has a whole header. Close syncs the bbolt file and
+// The log is <Path>.wal. A new log is prepared as <Path>.wal.tmp-*
+// (zeros, fdatasynced), gets its header (fdatasynced) and is renamed over
+// the old one (the directory fsynced), so a log on disk always has a whole
+// header; Open removes prepared logs a crash left. Close syncs the bbolt file and
 // removes the log. Open recovers a log in every sync mode, so a file
 // opened with another mode after a crash loses nothing.
 
@@ -67,7 +68,8 @@ const (
 	// walRecordHeader is a record's length and CRC.
 	walRecordHeader = 8
 	// walMaxRecord is the largest record logged; a batch that writes
-	// more is committed by bbolt with its own fsyncs (walDirect).
+	// more is committed by bbolt with its own fsyncs, and a checkpoint
+	// follows it at once.
 	walMaxRecord = 1 << 30
 	// walChunk is how far ahead of its records the log is zero-filled.
 	walChunk = 1 << 20
