@@ -1,12 +1,12 @@
-package bolt
+package fsutil
 
 import (
 	"os"
 	"syscall"
 )
 
-// fdatasync is fdatasync(2): the data and the size, not the timestamps.
-func fdatasync(f *os.File) error {
+// Datasync is fdatasync(2): the data and the size, not the timestamps.
+func Datasync(f *os.File) error {
 	sc, err := f.SyscallConn()
 	if err != nil {
 		return err

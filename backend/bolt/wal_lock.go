@@ -1,14 +1,13 @@
-//go:build unix
-
 package bolt
 
 import (
 	"errors"
 	"os"
-	"syscall"
 	"time"
 
 	berrors "go.etcd.io/bbolt/errors"
+
+	"redpool/persistence/fsutil"
 )
 
 // walLock takes f's exclusive flock, as bbolt does (bbolt's own flock of
@@ -17,17 +16,16 @@ import (
 func walLock(f *os.File, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		switch {
-		case err == nil:
-			return nil
-		case errors.Is(err, syscall.EINTR):
-			continue
-		case !errors.Is(err, syscall.EWOULDBLOCK):
+		err := fsutil.TryLock(f)
+		if !errors.Is(err, fsutil.ErrLocked) {
 			return err
-		case time.Now().After(deadline):
+		}
+		if time.Now().After(deadline) {
 			return berrors.ErrTimeout
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// fdatasync is fsutil.Datasync.
+func fdatasync(f *os.File) error { return fsutil.Datasync(f) }
