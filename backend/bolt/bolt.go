@@ -120,6 +120,10 @@ type tuning struct {
 	// zChunk is the most elements a sorted set's rank chunk holds before
 	// it splits (default 512; see zset.go).
 	zChunk int64
+	// walCheckpointEvery and walCheckpointBytes bound the log between
+	// checkpoints (defaults walCheckpointEvery and walCheckpointBytes).
+	walCheckpointEvery time.Duration
+	walCheckpointBytes int64
 }
 
 const (
@@ -191,9 +195,15 @@ type Bolt struct {
 	commits     atomic.Int64
 	updates     atomic.Int64
 	syncs       atomic.Int64
+	// walOn and walCheckpoints mirror wal.on and wal.checkpoints for Stats.
+	walOn          atomic.Bool
+	walCheckpoints atomic.Int64
 
 	cursors cursorTable
 	txPool  sync.Pool
+
+	wal    walState  // SyncAlways's write-ahead log; guarded by wmu
+	gather walGather // waiting for a batch's members (wal_gather.go)
 }
 
 type counter struct{ keys, expires int64 }
@@ -228,13 +238,33 @@ func Open(o Options) (*Bolt, error) {
 	if o.InitialMmapSize <= 0 {
 		o.InitialMmapSize = defaultMmapSize
 	}
+	if o.Sync == SyncAlways {
+		o.InitialMmapSize = max(o.InitialMmapSize, walMmapSize)
+	}
 	start := time.Now()
+	// The file is locked and its write-ahead log's meta pages written
+	// back before bbolt reads it (wal.go); bbolt fsyncs until Open is
+	// done (the replay and init), and then as o.Sync says.
+	var rec *walRecovery
 	db, err := bolt.Open(o.Path, 0o600, &bolt.Options{
 		Timeout:         o.LockTimeout,
 		NoFreelistSync:  true,
 		FreelistType:    bolt.FreelistMapType,
 		InitialMmapSize: o.InitialMmapSize,
-		NoSync:          o.Sync != SyncAlways,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, perm)
+			if err != nil {
+				return nil, err
+			}
+			if err = walLock(f, o.LockTimeout); err == nil {
+				rec, err = walRestoreMetas(f, o.Path)
+			}
+			if err != nil {
+				f.Close()
+				return nil, err
+			}
+			return f, nil
+		},
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("bolt: database file %s is locked by another process (waited %v)", o.Path, time.Since(start).Round(time.Millisecond))
@@ -253,6 +283,12 @@ func Open(o Options) (*Bolt, error) {
 		o.tuning.zChunk = 512
 	}
 	o.tuning.zChunk = max(o.tuning.zChunk, 4)
+	if o.tuning.walCheckpointEvery <= 0 {
+		o.tuning.walCheckpointEvery = walCheckpointEvery
+	}
+	if o.tuning.walCheckpointBytes <= 0 {
+		o.tuning.walCheckpointBytes = walCheckpointBytes
+	}
 	b := &Bolt{
 		tuning:    o.tuning,
 		db:        db,
@@ -271,10 +307,12 @@ func Open(o Options) (*Bolt, error) {
 		onExpire:  o.OnExpire,
 		slotIndex: o.SlotIndex,
 		work:      make(chan struct{}, 1),
+		gather:    walGather{wake: make(chan struct{}, 1)},
 		cstop:     make(chan struct{}),
 	}
 	b.txPool.New = func() any { return new(tx) }
-	if err := b.init(); err != nil {
+	if err := b.open(rec); err != nil {
+		b.walRelease()
 		db.Close()
 		return nil, err
 	}
@@ -294,10 +332,36 @@ func Open(o Options) (*Bolt, error) {
 		b.bg.Add(1)
 		go b.syncer()
 	}
+	if b.wal.on {
+		b.bg.Add(1)
+		go b.walCheckpointer()
+	}
 	if b.garbage.Load() > 0 {
 		b.kickSweeper()
 	}
 	return b, nil
+}
+
+// open replays a recovered write-ahead log, runs init and starts the log
+// (SyncAlways) or bbolt's NoSync commits (the other modes).
+func (b *Bolt) open(rec *walRecovery) error {
+	if rec != nil {
+		if err := b.walReplay(rec); err != nil {
+			return err
+		}
+	}
+	if err := b.init(); err != nil {
+		return err
+	}
+	if b.sync != SyncAlways {
+		b.db.NoSync = true
+		return nil
+	}
+	fi, err := os.Stat(b.path)
+	if err != nil {
+		return err
+	}
+	return b.walStart(int(fi.Size()))
 }
 
 // init creates the buckets on a new file, checks the format of an old one,
@@ -503,6 +567,8 @@ func (b *Bolt) Stats() backend.Stats {
 		{"bolt_updates", strconv.FormatInt(updates, 10)},
 		{"bolt_updates_per_commit", perCommit},
 		{"bolt_syncs", strconv.FormatInt(b.syncs.Load(), 10)},
+		{"bolt_wal", strconv.FormatBool(b.walOn.Load())},
+		{"bolt_wal_checkpoints", strconv.FormatInt(b.walCheckpoints.Load(), 10)},
 	}
 	return s
 }
@@ -521,6 +587,10 @@ func (b *Bolt) Close() error {
 		close(b.cstop)
 		b.cwg.Wait()
 		var errs []error
+		if err := b.walStop(); err != nil {
+			errs = append(errs, err)
+			b.walRelease() // bbolt's Close waits for the pin
+		}
 		if b.sync != SyncAlways {
 			// A clean shutdown leaves nothing unsynced.
 			if err := b.syncFile(); err != nil {

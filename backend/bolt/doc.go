@@ -239,7 +239,8 @@
 // function that fails before writing costs nothing extra. Update returns
 // after the commit, with the durability of Options.Sync:
 //
-//	SyncAlways  the commit is fsynced before Update returns.
+//	SyncAlways  the batch's writes are in the write-ahead log, fdatasynced,
+//	            before Update returns (see "Write-ahead log").
 //	SyncBatch   commits are not fsynced; a syncer goroutine fdatasyncs the
 //	            file within 10 ms of any commit. A process crash loses
 //	            nothing; a power failure can lose the last 10 ms and, as with
@@ -248,6 +249,64 @@
 //
 // Reads run in bbolt read-only transactions, concurrently with each other
 // and with the writer.
+//
+// # Write-ahead log
+//
+// bbolt fdatasyncs a commit twice (its pages, then its meta page) and
+// rewrites a page and a half for a one-key write, which held SyncAlways
+// to about half of Redis's appendfsync always. So SyncAlways commits
+// batches to bbolt without fsyncs and appends each batch's writes to a
+// log beside the file, <file>.wal, with one fdatasync; Update returns
+// after it. The log's fdatasync is the durability point, on a power loss
+// as on a process crash: an acknowledged write is in the log. Reads see a
+// batch once bbolt has committed it, as before (another client may read a
+// write a moment before its writer is acknowledged, as in Redis).
+//
+// The log holds what undo.go logs anyway: each put, delete and bucket
+// sequence of the batch, with its bucket, key and absolute value, so
+// replaying it is idempotent given the state it started from. A record is
+// its length, a CRC-32C and the ops; the file starts with a magic, a
+// version and the bbolt meta pages of its checkpoint, and is zero-filled
+// ahead of its records (so most fdatasyncs write no file size).
+//
+// A checkpoint, once a second or every 32 MB of log, fdatasyncs the bbolt
+// file (most of it beforehand, outside the writers' lock), copies the
+// file's two meta pages into the header of a new log, and renames that
+// over the old one. bbolt's unsynced commits cannot survive a power loss
+// by themselves (a meta page may reach the disk before its pages, and a
+// commit reuses pages the one before it freed), so a read transaction
+// stays open on the checkpoint until the next one (INFO's
+// bolt_open_read_txs counts it): bbolt then reuses none of the
+// checkpoint's pages, and the checkpoint's tree is intact on disk
+// whatever else was or was not written (the file grows by the pages the
+// commits of one interval free). The pinned read transaction also
+// stops bbolt from growing its memory map, so a logged database maps
+// 64 GB (address space only); a batch that could need more stops the log
+// for good (the file is synced, the log removed, and bbolt fsyncs every
+// later commit, as before).
+//
+// Open takes the file's lock, and if a log exists writes its meta pages
+// back into the file, which takes the file back to the checkpoint, then
+// replays the log's records in one bbolt transaction (fsynced), removes
+// the log and starts a new one. A record cut short or damaged ends the
+// log: it and anything after it are dropped (they were never
+// acknowledged, since a record is acknowledged only after its fdatasync,
+// and records are written in order). Open refuses a file whose meta
+// pages are both valid and older than the log's checkpoint (a backup put
+// back beside a newer log). Replay is bounded by the checkpoint interval,
+// so startup stays fast. Open recovers a log in every sync mode, so a
+// crash followed by a start with another mode loses nothing; Close syncs
+// the file and removes the log. Do not copy the file alone while a logged
+// database is open or after a crash: the file and its log belong
+// together (the file is consistent after Close).
+//
+// Under load, a logged batch smaller than recent batches waits for more
+// writers, at most a quarter of the recent fdatasync time (20 us to 1
+// ms): the writers come back in a wave after each fdatasync, and the one
+// that arrives first would otherwise cost the others a second fdatasync.
+// A failed write to the log or a failed checkpoint rename makes every
+// later write fail (Redis stops when it cannot fsync its AOF), since the
+// batch it belonged to may be visible and not durable.
 //
 // # Scan cursors
 //

@@ -192,19 +192,22 @@ func (b *Bolt) undo(t *tx) error {
 func (t *tx) replay(ops []logOp) error {
 	for i := range ops {
 		op := &ops[i]
-		bb := t.bucket(op.bucket).bb
-		var err error
-		switch op.kind {
-		case opPut:
-			err = bb.Put(op.key, op.val)
-		case opDelete:
-			err = bb.Delete(op.key)
-		case opSequence:
-			err = bb.SetSequence(op.seq)
-		}
-		if err != nil {
+		if err := op.apply(t.bucket(op.bucket).bb); err != nil {
 			return fmt.Errorf("bolt: undo: replay: %w", err)
 		}
 	}
 	return nil
+}
+
+// apply makes the logged write again in bb, without logging it.
+func (op *logOp) apply(bb *bolt.Bucket) error {
+	switch op.kind {
+	case opPut:
+		return bb.Put(op.key, op.val)
+	case opDelete:
+		return bb.Delete(op.key)
+	case opSequence:
+		return bb.SetSequence(op.seq)
+	}
+	return fmt.Errorf("bolt: unknown logged write %d", op.kind)
 }

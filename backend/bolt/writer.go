@@ -145,6 +145,9 @@ func (b *Bolt) write(o backend.TxOptions, fn func(backend.Tx) error, job func(*t
 	lead := !b.busy
 	b.busy = true
 	b.qmu.Unlock()
+	if !lead && b.gather.waiting.Load() {
+		b.gather.arrived()
+	}
 	if lead {
 		b.drain(r)
 	} else {
@@ -281,6 +284,10 @@ func (b *Bolt) batch() {
 		b.finish(ms, backend.ErrClosed)
 		return
 	}
+	if b.wal.err != nil {
+		b.finish(ms, b.wal.err)
+		return
+	}
 	btx, err := b.db.Begin(true)
 	if err != nil {
 		b.finish(ms, mapErr(err))
@@ -290,9 +297,14 @@ func (b *Bolt) batch() {
 	st.reset()
 	t := &b.t
 	t.open(b, btx, st)
+	var gatherUntil time.Time
 	for i := 0; ; i++ {
 		if i == len(ms) { // take what queued meanwhile (take stops at maxBatch)
-			if ms = b.take(ms); i == len(ms) {
+			ms = b.take(ms)
+			for i == len(ms) && b.walGather(len(ms), &gatherUntil) {
+				ms = b.take(ms)
+			}
+			if i == len(ms) {
 				break
 			}
 			b.members = ms
@@ -313,6 +325,7 @@ func (b *Bolt) batch() {
 	}
 	err = b.commit(t, st, len(ms))
 	b.finish(ms, err)
+	b.gather.batched(len(ms), !gatherUntil.IsZero())
 }
 
 // finish marks the members done, giving err to those that have no error of
@@ -417,7 +430,12 @@ func (b *Bolt) commit(t *tx, st *batchState, n int) error {
 		return err
 	}
 	start := time.Now()
-	if err := btx.Commit(); err != nil {
+	if b.wal.on {
+		err = b.walCommit(btx, st.log)
+	} else {
+		err = btx.Commit()
+	}
+	if err != nil {
 		b.log.Error("bolt: commit failed", "err", err)
 		return err
 	}
