@@ -61,7 +61,7 @@ var _ FS = OSFS{}
 type OSFile struct{ *os.File }
 
 // Sync flushes the file's data and the metadata needed to read it back.
-func (f *OSFile) Sync() error { return datasync(f.File) }
+func (f *OSFile) Sync() error { return Datasync(f.File) }
 
 func osFile(f *os.File, err error) (File, error) {
 	if err != nil {
