@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -227,5 +228,58 @@ func clusterMust(t *testing.T, cmd *redis.Cmd) {
 	t.Helper()
 	if err := cmd.Err(); err != nil {
 		t.Fatalf("%v: %v", cmd.Args(), err)
+	}
+}
+
+// TestClusterRedisCLIReshard: redis-cli's own cluster tools work on the
+// configured map: --cluster check finds the nodes agreeing and every slot
+// covered, and --cluster reshard moves 100 slots with their keys (it runs
+// SETSLOT IMPORTING/MIGRATING, GETKEYSINSLOT, MIGRATE and SETSLOT NODE on
+// every node, which needs no cluster bus).
+func TestClusterRedisCLIReshard(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three server processes")
+	}
+	cli := servertest.LookTool(t, "redis-cli", "redis-tools", "redis-cli --cluster")
+	addrs := clusterStartProcesses(t)
+	ctx := context.Background()
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	defer cc.Close()
+	for i := range 300 {
+		if err := cc.Set(ctx, "key:"+strconv.Itoa(i), i, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(cli, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("redis-cli %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	check := func() {
+		t.Helper()
+		out := run("--cluster", "check", addrs[0])
+		for _, want := range []string{"[OK] All nodes agree about slots configuration.", "[OK] All 16384 slots covered."} {
+			if !strings.Contains(out, want) {
+				t.Fatalf("redis-cli --cluster check: no %q in\n%s", want, out)
+			}
+		}
+	}
+	check()
+	run("--cluster", "reshard", addrs[0], "--cluster-from", clusterNodeIDs[0], "--cluster-to", clusterNodeIDs[1],
+		"--cluster-slots", "100", "--cluster-yes")
+	check()
+	c := redis.NewClient(&redis.Options{Addr: addrs[2]})
+	defer c.Close()
+	nodes, err := c.Do(ctx, "CLUSTER", "NODES").Text()
+	if err != nil || !strings.Contains(nodes, clusterNodeIDs[1]+" "+addrs[1]+"@") || !strings.Contains(nodes, " 0-99 5461-10922\n") {
+		t.Fatalf("CLUSTER NODES on the third node after the reshard: %v\n%s", err, nodes)
+	}
+	for i := range 300 {
+		if got, err := cc.Get(ctx, "key:"+strconv.Itoa(i)).Int(); err != nil || got != i {
+			t.Errorf("key:%d = %d, %v after the reshard", i, got, err)
+		}
 	}
 }
