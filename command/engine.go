@@ -188,6 +188,7 @@ func NewEngine(o Options) (*Engine, error) {
 	for _, p := range e.repl.params() {
 		e.params.Register(p)
 	}
+	e.registerReplicationAliases()
 	e.log = replLog{inner: o.Log, stream: e.repl.stream}
 	e.expiry.backend, _ = o.Backend.(backend.ActiveExpiry)
 	e.pause.expiry = func(paused bool) { e.expiry.set(nil, &paused) }

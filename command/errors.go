@@ -273,6 +273,16 @@ const (
 	// maxmemory-clients: a memory value or a percentage of maxmemory.
 	ReasonNotMemoryOrPercent = "argument must be a memory or percent value"
 	ReasonPercentOver100     = "percentage argument must be less or equal to 100"
+
+	// Redis 7.0's parameters of issue 14's last part (params.go).
+	ReasonWrongArgs      = "wrong number of arguments"
+	ReasonOOMScoreValues = "Invalid oom-score-adj-values, elements must be between -2000 and 2000."
+	ReasonSaveNoSave     = "shutdown options SAVE and NOSAVE can't be used simultaneously"
+	ReasonProcTitle      = "template format is invalid or contains unknown variables"
+	ReasonNoDefrag       = "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution"
+	// ReasonAllChannels is redpool's own: its ACL gives new users
+	// resetchannels only.
+	ReasonAllChannels = "allchannels is not supported: redpool's users start with resetchannels"
 )
 
 // ProtocolError is the reply to malformed RESP before the connection closes.
