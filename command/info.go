@@ -28,7 +28,7 @@ func (e *Engine) infoSections() []InfoSection {
 	f := e.memFiguresOf(st)
 	secs := []InfoSection{
 		{Name: "Server", Fields: e.infoServer(now)},
-		{Name: "Clients", Fields: e.infoClients()},
+		{Name: "Clients", Fields: e.infoClients(now)},
 		{Name: "Memory", Fields: e.infoMemory(f)},
 		{Name: "Persistence", Fields: e.infoPersistence()},
 		{Name: "Stats", Fields: e.infoStats(now, st.ExpiredKeys)},
@@ -114,13 +114,14 @@ func (e *Engine) infoServer(now time.Time) [][2]string {
 	}
 }
 
-func (e *Engine) infoClients() [][2]string {
+func (e *Engine) infoClients(now time.Time) [][2]string {
+	peakIn, peakOut := e.recentPeaks(now)
 	return [][2]string{
 		{"connected_clients", fmtInt(int64(e.ConnectedClients()))},
 		{"cluster_connections", "0"},
 		{"maxclients", e.paramOr("maxclients", "0")},
-		{"client_recent_max_input_buffer", "0"},
-		{"client_recent_max_output_buffer", "0"},
+		{"client_recent_max_input_buffer", fmtInt(peakIn)},
+		{"client_recent_max_output_buffer", fmtInt(peakOut)},
 		{"blocked_clients", fmtInt(int64(e.blocking.count()))},
 		{"tracking_clients", fmtInt(e.tracking.clients.Load())},
 		{"clients_in_timeout_table", fmtInt(int64(e.blocking.count()))},
@@ -265,7 +266,8 @@ func overlayFields(base, over [][2]string) [][2]string {
 }
 
 func (e *Engine) infoStats(now time.Time, expired int64) [][2]string {
-	commands, netIn, netOut := e.totals()
+	tf := e.trafficTotals()
+	commands, netIn, netOut := tf.commands, tf.netIn, tf.netOut
 	ops, inKbps, outKbps := e.instant.rates(now, commands, netIn, netOut)
 	trackedKeys, trackedItems, trackedPrefixes := e.tracking.info()
 	channels, patterns, shard := e.pubsub.counts()
@@ -294,8 +296,8 @@ func (e *Engine) infoStats(now time.Time, expired int64) [][2]string {
 		{"evicted_clients", fmtInt(e.clientEvict.evicted.Load())},
 		{"total_eviction_exceeded_time", "0"},
 		{"current_eviction_exceeded_time", "0"},
-		{"keyspace_hits", "0"},
-		{"keyspace_misses", "0"},
+		{"keyspace_hits", fmtInt(tf.hits)},
+		{"keyspace_misses", fmtInt(tf.misses)},
 		{"pubsub_channels", fmtInt(channels)},
 		{"pubsub_patterns", fmtInt(patterns)},
 		{"pubsubshard_channels", fmtInt(shard)},
@@ -315,8 +317,8 @@ func (e *Engine) infoStats(now time.Time, expired int64) [][2]string {
 		{"unexpected_error_replies", "0"},
 		{"total_error_replies", fmtInt(e.errors.total.Load())},
 		{"dump_payload_sanitizations", "0"},
-		{"total_reads_processed", "0"},
-		{"total_writes_processed", "0"},
+		{"total_reads_processed", fmtInt(tf.reads)},
+		{"total_writes_processed", fmtInt(tf.writes)},
 		{"io_threaded_reads_processed", "0"},
 		{"io_threaded_writes_processed", "0"},
 		{"reply_buffer_shrinks", "0"},
