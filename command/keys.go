@@ -456,18 +456,27 @@ func objectRefcount(c *Ctx) error {
 	if !ok {
 		return err
 	}
+	n, err := refcountOf(c.Tx, c.Args[2], t)
+	if err != nil {
+		return err
+	}
+	c.Int(n)
+	return nil
+}
+
+// refcountOf is the refcount Redis gives key's value (of type t): that of
+// its shared integers for 0..9999, else 1.
+func refcountOf(tx backend.Tx, key []byte, t backend.Type) (int64, error) {
 	if t == backend.TypeString {
-		v, _, err := c.Tx.Get(c.Args[2])
+		v, _, err := tx.Get(key)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if n, ok := resp.ParseInt(v); ok && n >= 0 && n < sharedIntegers {
-			c.Int(sharedRefcount)
-			return nil
+			return sharedRefcount, nil
 		}
 	}
-	c.Int(1)
-	return nil
+	return 1, nil
 }
 
 func objectIdletime(c *Ctx) error { return objectAccessStat(c, false) }
