@@ -122,6 +122,16 @@ func ops14CLIData(t *testing.T, addr string) {
 	c.Do("RPUSH", "biglist", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10")
 }
 
+// ops14CLIServers starts a Redis and a redpool on backend b, both
+// holding ops14CLIData, and returns their addresses.
+func ops14CLIServers(t *testing.T, b servertest.Backend) (redis, redpool string) {
+	t.Helper()
+	redis, redpool = servertest.StartRedis(t).Addr, servertest.Start(t, servertest.WithConfig(b.Apply)).Addr
+	ops14CLIData(t, redis)
+	ops14CLIData(t, redpool)
+	return redis, redpool
+}
+
 // ops14Summary returns what --bigkeys and --memkeys print after their
 // "-------- summary -------" line, with mask applied, after checking the
 // shape of their progress lines ("found so far": which and how many
@@ -160,12 +170,9 @@ var (
 // masked) with Redis's, on the same data.
 func TestDiffOps14RedisCLIKeys(t *testing.T) {
 	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
-		r := servertest.StartRedis(t)
-		s := servertest.Start(t, servertest.WithConfig(b.Apply))
-		ops14CLIData(t, r.Addr)
-		ops14CLIData(t, s.Addr)
+		r, s := ops14CLIServers(t, b)
 		same := func(l string) string { return l }
-		want, got := ops14Summary(t, ops14RunCLI(t, r.Addr, proto, "--bigkeys"), same), ops14Summary(t, ops14RunCLI(t, s.Addr, proto, "--bigkeys"), same)
+		want, got := ops14Summary(t, ops14RunCLI(t, r, proto, "--bigkeys"), same), ops14Summary(t, ops14RunCLI(t, s, proto, "--bigkeys"), same)
 		if len(want) < 10 || !slices.Equal(got, want) {
 			t.Errorf("--bigkeys:\n redpool %q\n   redis %q", got, want)
 		}
@@ -174,7 +181,7 @@ func TestDiffOps14RedisCLIKeys(t *testing.T) {
 		mask := func(l string) string {
 			return ops14Numbers.ReplaceAllString(regexp.MustCompile(`'"[^"]*"'`).ReplaceAllString(l, "KEY"), "N")
 		}
-		want, got = ops14Summary(t, ops14RunCLI(t, r.Addr, proto, "--memkeys"), mask), ops14Summary(t, ops14RunCLI(t, s.Addr, proto, "--memkeys"), mask)
+		want, got = ops14Summary(t, ops14RunCLI(t, r, proto, "--memkeys"), mask), ops14Summary(t, ops14RunCLI(t, s, proto, "--memkeys"), mask)
 		if len(want) < 10 || !slices.Equal(got, want) {
 			t.Errorf("--memkeys (figures masked):\n redpool %q\n   redis %q", got, want)
 		}
@@ -186,10 +193,7 @@ func TestDiffOps14RedisCLIKeys(t *testing.T) {
 // the same columns (a few samples each).
 func TestDiffOps14RedisCLIStat(t *testing.T) {
 	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
-		r := servertest.StartRedis(t)
-		s := servertest.Start(t, servertest.WithConfig(b.Apply))
-		ops14CLIData(t, r.Addr)
-		ops14CLIData(t, s.Addr)
+		r, s := ops14CLIServers(t, b)
 		for _, tool := range [][]string{{"--stat", "-i", "0.1"}, {"--latency-history", "-i", "1"}} {
 			shape := func(addr string) []string {
 				c := ops14StartCLI(t, addr, proto, tool...)
@@ -200,7 +204,7 @@ func TestDiffOps14RedisCLIStat(t *testing.T) {
 				}
 				return lines
 			}
-			want, got := shape(r.Addr), shape(s.Addr)
+			want, got := shape(r), shape(s)
 			if len(want) != 5 || !slices.Equal(got, want) {
 				t.Errorf("redis-cli %s (figures masked):\n redpool %q\n   redis %q", tool[0], got, want)
 			}
