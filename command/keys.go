@@ -302,16 +302,16 @@ func copyCmd(c *Ctx) error {
 		// As Redis: the destination is always added anew.
 		c.NotifyDB(dstDB, NotifyNew, "new", dst)
 		c.NotifyDB(dstDB, NotifyGeneric, "copy_to", dst)
-	} else if c.e.notify.enabled(NotifyKeyMiss) {
-		// Redis looks the source up for reading first.
-		found, err := c.Tx.Exists(src)
-		if err != nil {
+	}
+	// Redis looks the source up for reading first: a keyspace hit (the
+	// copy was made from it) or miss ("keymiss").
+	found := ok
+	if !ok {
+		if found, err = c.Tx.Exists(src); err != nil {
 			return err
 		}
-		if !found {
-			c.notifyMiss(src)
-		}
 	}
+	c.readLookup(src, found)
 	c.Bool(ok)
 	return nil
 }

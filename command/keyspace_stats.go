@@ -24,9 +24,10 @@ import (
 // script, whether the command succeeds or meets a value of the wrong
 // type. After the command, still in its transaction, the dispatcher asks
 // whether each key exists: the backend has just looked it up, so that is
-// one more probe of a cached entry. Write commands' reads of a key
-// (GETDEL, SET ... GET, COPY's source, the sources of *STORE commands)
-// are not counted; in Redis they are.
+// one more probe of a cached entry. Write commands count their reads of a
+// key themselves (readLookup), where they raise "keymiss": GETDEL, GETEX,
+// SET ... GET, COPY's source, the sources of the *STORE commands, BITOP
+// and PFMERGE. Not counted: SORT's lookups and BITFIELD's.
 
 // trafficFigures are the summed counters of traffic.
 type trafficFigures struct {
@@ -89,6 +90,24 @@ func (c *Ctx) countLookups(tx backend.Tx, err error) {
 	}
 	if misses > 0 {
 		c.Client.traffic.misses.Add(misses)
+	}
+}
+
+// readLookup counts a write command's lookup of key for reading (Redis's
+// lookupKeyRead in GETDEL, GETEX, SET ... GET, COPY and the sources of
+// the *STORE commands, BITOP and PFMERGE): a keyspace hit, or a miss and
+// its "keymiss" event.
+func (c *Ctx) readLookup(key []byte, found bool) {
+	if !found {
+		c.notifyMiss(key)
+	}
+	if c.Client == nil {
+		return
+	}
+	if found {
+		c.Client.traffic.hits.Add(1)
+	} else {
+		c.Client.traffic.misses.Add(1)
 	}
 }
 

@@ -11,7 +11,9 @@ import (
 // TestDiffOps14KeyspaceHits compares keyspace_hits and keyspace_misses
 // with a real Redis after the same read commands, run alone, in EXEC and
 // from scripts, with hits, misses, a wrong type and errors before any
-// lookup; writes count neither; CONFIG RESETSTAT zeroes both.
+// lookup; writes count neither, but for their reads of a key (GETDEL,
+// SET ... GET, COPY, *STORE, BITOP, PFMERGE); CONFIG RESETSTAT zeroes
+// both.
 func TestDiffOps14KeyspaceHits(t *testing.T) {
 	r := servertest.StartRedis(t)
 	servertest.EachBackendProto(t, func(t *testing.T, b servertest.Backend, proto int) {
@@ -32,6 +34,20 @@ func TestDiffOps14KeyspaceHits(t *testing.T) {
 			{"EVAL", "return redis.call('get', KEYS[1])", "1", "a"},
 			{"EVAL", "return redis.call('exists', KEYS[1], KEYS[2])", "2", "a", "nokey"},
 			{"EVAL_RO", "return redis.call('get', KEYS[1])", "1", "nokey"},
+		} {
+			d.Do(c...)
+		}
+		ops14CompareInfo(t, d, "keyspace_hits", "keyspace_misses")
+		// Write commands that look keys up for reading.
+		for _, c := range [][]string{
+			{"SET", "g1", "v"}, {"SET", "g2", "v"}, {"GETDEL", "g1"}, {"GETDEL", "nokey"}, {"GETEX", "g2", "PERSIST"},
+			{"GETEX", "nokey"}, {"SET", "g2", "w", "GET"}, {"SET", "g3", "w", "GET"},
+			{"COPY", "g2", "g4"}, {"COPY", "nokey", "g5"}, {"COPY", "g2", "g4"},
+			{"SUNIONSTORE", "dst", "s", "nokey"}, {"SINTERSTORE", "dst", "nokey", "s"},
+			{"ZUNIONSTORE", "zdst", "2", "z", "nokey"}, {"ZINTERSTORE", "zdst", "1", "z"},
+			{"BITOP", "OR", "bdst", "a", "nokey"}, {"PFADD", "hll", "x"}, {"PFMERGE", "hdst", "hll", "nokey"},
+			{"GEOADD", "geo", "13.36", "38.11", "p"}, {"GEOSEARCHSTORE", "gdst", "geo", "FROMLONLAT", "13", "38", "BYRADIUS", "500", "km"},
+			{"GEOSEARCHSTORE", "gdst", "nokey", "FROMLONLAT", "13", "38", "BYRADIUS", "500", "km"},
 		} {
 			d.Do(c...)
 		}
