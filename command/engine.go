@@ -294,9 +294,9 @@ func (e *Engine) Dirty() int64 { return e.dirty.Load() }
 // CountRejected counts a connection refused because of max clients.
 func (e *Engine) CountRejected() { e.rejected.Add(1) }
 
-// traffic counts commands and bytes. Each client has its own, so the hot
-// path never touches a counter shared between cores.
-// The counters are in trafficFields order (keyspace_stats.go).
+// traffic counts commands, bytes, keyspace lookups and socket reads and
+// writes. Each client has its own, so the hot path never touches a
+// counter shared between cores. fields (keyspace_stats.go) lists them.
 type traffic struct {
 	commands atomic.Int64
 	netIn    atomic.Int64
