@@ -374,9 +374,7 @@ func bitop(c *Ctx) error {
 		if err != nil {
 			return err
 		}
-		if !ok {
-			c.notifyMiss(k)
-		}
+		c.readLookup(k, ok)
 		srcs[i] = v
 		maxLen = max(maxLen, len(v))
 	}

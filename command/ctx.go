@@ -38,6 +38,7 @@ type Ctx struct {
 
 	keyBuf     [][]byte
 	keyScratch [][]byte // committed's per-database key lists
+	lookupKeys [][]byte // countLookups' key list (keyspace_stats.go)
 	// open is the transaction an enclosing Atomically holds, nil outside one.
 	open     backend.Tx
 	body     Handler // what runTx runs: the spec's handler, or InTx's fn
@@ -359,6 +360,7 @@ func (c *Ctx) step(tx backend.Tx, fn Handler) error {
 	events := len(c.fx.events)
 	err := fn(c)
 	c.Tx = nil
+	c.countLookups(tx, err)
 	if c.spec == nil || c.spec.Flags&Write == 0 {
 		c.noteStale(tx) // a write's own lookups delete expired keys
 	}

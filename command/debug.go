@@ -1,9 +1,11 @@
 package command
 
 import (
+	"crypto/rand"
 	"crypto/sha1"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"redpool/backend"
+	"redpool/persistence/rdb"
 	"redpool/session/resp"
 )
 
@@ -45,6 +48,8 @@ func debugSubs() []debugSub {
 		{"log", 3, debugLog},
 		{"quicklist-packed-threshold", 3, debugQuicklistThreshold},
 		{"set-active-expire", 3, debugSetActiveExpire},
+		{"object", 3, debugObject},
+		{"change-repl-id", 2, debugChangeReplID},
 		{"help", 2, debugHelp},
 	}
 }
@@ -370,6 +375,9 @@ func debugQuicklistThreshold(c *Ctx) error {
 
 func debugHelp(c *Ctx) error {
 	return helpReply(c, "DEBUG", []string{
+		"CHANGE-REPL-ID",
+		"    Change the replication IDs of the instance.",
+		"    Dangerous: should be used only for testing the replication subsystem.",
 		"DIGEST",
 		"    Output a hex signature representing the current DB content.",
 		"DIGEST-VALUE <key> [<key> ...]",
@@ -379,6 +387,8 @@ func debugHelp(c *Ctx) error {
 		"    unit tests to simulate Redis errors.",
 		"LOG <message>",
 		"    Write <message> to the server log.",
+		"OBJECT <key>",
+		"    Show low level info about `key` and associated value.",
 		"POPULATE <count> [<prefix>] [<size>]",
 		"    Create <count> string keys named key:<num>. If <prefix> is specified then",
 		"    it is used instead of the 'key' prefix. These are not propagated to",
@@ -447,4 +457,110 @@ func atoi(b []byte) int64 {
 		return -n
 	}
 	return n
+}
+
+// debugObject is DEBUG OBJECT key: Redis 7.0's line about the value,
+// with what redpool knows of it as Redis would hold it: the encoding
+// OBJECT ENCODING gives, the refcount OBJECT REFCOUNT gives, the length
+// of its RDB encoding (what DUMP writes, without the type byte and the
+// footer), the key's access clock and, for a list, the quicklist Redis
+// would build with RPUSH (rdb.ListNodeSizes; ql_compressed follows the
+// list-compress-depth of now, where Redis keeps the one the list was
+// created with). The address is a made-up one. It does not count as an
+// access of the key.
+func debugObject(c *Ctx) error {
+	key := c.Args[2]
+	var line []byte
+	err := c.Atomically(false, backend.TxOptions{DB: c.Client.DB(), Keys: [][]byte{key}, NoTouch: true}, func() error {
+		tx := c.open
+		if db := c.Client.DB(); db != tx.DB() { // SELECT in EXEC
+			var err error
+			if tx, err = tx.WithDB(db); err != nil {
+				return err
+			}
+		}
+		var err error
+		line, err = debugObjectLine(c, tx, key)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	c.Simple(string(line))
+	return nil
+}
+
+// debugObjectLine builds DEBUG OBJECT's line for key in tx.
+func debugObjectLine(c *Ctx, tx backend.Tx, key []byte) ([]byte, error) {
+	idle, freq, ok, err := tx.Access(key)
+	if err != nil || !ok {
+		if err == nil {
+			err = ErrNoSuchKey
+		}
+		return nil, err
+	}
+	t, err := tx.Type(key)
+	if err != nil {
+		return nil, err
+	}
+	info, known := backend.Lookup(t)
+	if !known {
+		return nil, fmt.Errorf("DEBUG OBJECT: %w %d", backend.ErrUnknownType, t)
+	}
+	enc, err := info.Encoding(tx, key, func(name string, def int64) int64 { return paramInt(c, name, def) })
+	if err != nil {
+		return nil, err
+	}
+	refs, err := refcountOf(tx, key, t)
+	if err != nil {
+		return nil, err
+	}
+	v, err := readValue(tx, key, t)
+	if err != nil {
+		return nil, err
+	}
+	p := dumpParams(c)
+	payload, err := rdb.DumpPayload(v, p)
+	if err != nil {
+		return nil, err
+	}
+	body, err := rdb.VerifyDumpPayload(payload) // the type byte, then the value
+	if err != nil {
+		return nil, err
+	}
+	now := c.e.clock.Now()
+	lru := (lruClock(now) - idle) & (1<<24 - 1)
+	if c.e.mm.lfu() { // Redis's lru field holds the LFU time and counter
+		lru = (now.Unix()/60&0xffff)<<8 | int64(freq)
+	}
+	var addr [8]byte
+	_, _ = rand.Read(addr[:5])
+	b := fmt.Appendf(nil, "Value at:0x7f%x refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d",
+		addr[:5], refs, enc, len(body)-1, lru, idle)
+	if t == backend.TypeList {
+		sizes := rdb.ListNodeSizes(v.Items, p)
+		used := 0
+		for _, n := range sizes {
+			used += n
+		}
+		compressed := 0
+		if paramInt(c, "list-compress-depth", 0) != 0 {
+			compressed = 1
+		}
+		b = fmt.Appendf(b, " ql_nodes:%d ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d ql_uncompressed_size:%d",
+			len(sizes), float64(len(v.Items))/float64(len(sizes)), p.ListMaxListpackSize, compressed, used)
+	}
+	return b, nil
+}
+
+// debugChangeReplID is DEBUG CHANGE-REPL-ID: a new replication id, and no
+// second one, as Redis's changeReplicationId and clearReplicationId2.
+func debugChangeReplID(c *Ctx) error {
+	c.e.logger.Warn("Changing replication IDs after receiving DEBUG change-repl-id")
+	r := c.e.repl
+	r.mu.Lock()
+	r.replID, r.replID2, r.secondOffset = newReplID(), zeroReplID, -1
+	r.mu.Unlock()
+	c.OK()
+	return nil
 }

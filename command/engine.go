@@ -145,6 +145,7 @@ type Engine struct {
 	// instantaneous_* rates.
 	id      identity
 	instant instantRates
+	peaks   recentPeaks // client_recent_max_* (keyspace_stats.go)
 	// metas is Redis's command metadata (cmddocs.go), parsed at first use.
 	metas func() commandMetas
 	mm    maxMemory // maxmemory.go
@@ -197,6 +198,7 @@ func NewEngine(o Options) (*Engine, error) {
 	for _, p := range e.repl.params() {
 		e.params.Register(p)
 	}
+	e.registerReplicationAliases()
 	e.log = replLog{inner: o.Log, stream: e.repl.stream}
 	e.expiry.backend, _ = o.Backend.(backend.ActiveExpiry)
 	e.pause.expiry = func(paused bool) { e.expiry.set(nil, &paused) }
@@ -303,50 +305,55 @@ func (e *Engine) Dirty() int64 { return e.dirty.Load() }
 // CountRejected counts a connection refused because of max clients.
 func (e *Engine) CountRejected() { e.rejected.Add(1) }
 
-// traffic counts commands and bytes. Each client has its own, so the hot
-// path never touches a counter shared between cores.
+// traffic counts commands, bytes, keyspace lookups and socket reads and
+// writes. Each client has its own, so the hot path never touches a
+// counter shared between cores. fields (keyspace_stats.go) lists them.
 type traffic struct {
 	commands atomic.Int64
 	netIn    atomic.Int64
 	netOut   atomic.Int64
+	hits     atomic.Int64 // keyspace_hits: read lookups that found the key
+	misses   atomic.Int64 // keyspace_misses
+	reads    atomic.Int64 // total_reads_processed: reads of the socket
+	writes   atomic.Int64 // total_writes_processed: writes to it
 }
 
 func (t *traffic) add(o *traffic, sign int64) {
-	t.commands.Add(sign * o.commands.Load())
-	t.netIn.Add(sign * o.netIn.Load())
-	t.netOut.Add(sign * o.netOut.Load())
+	mine, theirs := t.fields(), o.fields()
+	for i := range mine {
+		mine[i].Add(sign * theirs[i].Load())
+	}
 }
 
 // totals returns the server-wide traffic counters for INFO.
 func (e *Engine) totals() (commands, netIn, netOut int64) {
-	e.clients.mu.Lock()
-	defer e.clients.mu.Unlock()
-	commands, netIn, netOut = e.base.commands.Load(), e.base.netIn.Load(), e.base.netOut.Load()
-	for _, c := range e.clients.byID {
-		commands += c.traffic.commands.Load()
-		netIn += c.traffic.netIn.Load()
-		netOut += c.traffic.netOut.Load()
-	}
-	return commands, netIn, netOut
+	f := e.trafficTotals()
+	return f.commands, f.netIn, f.netOut
 }
 
 // resetTraffic zeroes the totals (CONFIG RESETSTAT).
 func (e *Engine) resetTraffic() {
 	e.clients.mu.Lock()
 	defer e.clients.mu.Unlock()
-	e.base.commands.Store(0)
-	e.base.netIn.Store(0)
-	e.base.netOut.Store(0)
+	for _, f := range e.base.fields() {
+		f.Store(0)
+	}
 	for _, c := range e.clients.byID {
 		e.base.add(&c.traffic, -1)
 	}
 }
 
-// CountNet adds network byte counts for INFO stats. Only the client's own
-// session calls it.
+// CountNet adds network byte counts for INFO stats: a read of in bytes
+// (in > 0, or no bytes at all: the read that sees the client leave), or
+// a write of out bytes. Only the client's own session calls it.
 func (c *Client) CountNet(in, out int) {
 	c.traffic.netIn.Add(int64(in))
 	c.traffic.netOut.Add(int64(out))
+	if out > 0 {
+		c.traffic.writes.Add(1)
+	} else {
+		c.traffic.reads.Add(1)
+	}
 }
 
 // WakeAll releases every blocked client (at shutdown).

@@ -80,27 +80,31 @@ const (
 	ErrLCSTooBig       Error = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 
 	// --- lists and hashes ---
-	ErrCountGreaterZero  Error = "ERR count should be greater than 0"
-	ErrRankZero          Error = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
-	ErrCountNegative     Error = "ERR COUNT can't be negative"
-	ErrSlowlogCount      Error = "ERR count should be greater than or equal to -1"
-	ErrInvalidClientID   Error = "ERR Invalid client ID"
-	ErrNoSuchClient      Error = "ERR No such client"
-	ErrClientIDPositive  Error = "ERR client-id should be greater than 0"
-	ErrUnblockReason     Error = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
-	ErrUnblocked         Error = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
-	ErrPauseTimeout      Error = "ERR timeout is not an integer or out of range"
-	ErrPauseNegative     Error = "ERR timeout is negative"
-	ErrPauseMode         Error = "ERR CLIENT PAUSE mode must be WRITE or ALL"
-	ErrDebugNotAllowed   Error = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
-	ErrDebugPushRESP2    Error = "ERR RESP2 is not supported by this command"
-	ErrDebugProtocolType Error = "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"
-	ErrMaxLenNegative    Error = "ERR MAXLEN can't be negative"
-	ErrHashNotInteger    Error = "ERR hash value is not an integer"
-	ErrHashNotFloat      Error = "ERR hash value is not a float"
-	ErrNaNOrInfinity     Error = "ERR value is NaN or Infinity"
-	ErrOutOfRange        Error = "ERR value is out of range"
-	ErrLongRange         Error = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	ErrCountGreaterZero    Error = "ERR count should be greater than 0"
+	ErrRankZero            Error = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+	ErrCountNegative       Error = "ERR COUNT can't be negative"
+	ErrSlowlogCount        Error = "ERR count should be greater than or equal to -1"
+	ErrInvalidClientID     Error = "ERR Invalid client ID"
+	ErrNoSuchClient        Error = "ERR No such client"
+	ErrClientIDPositive    Error = "ERR client-id should be greater than 0"
+	ErrUnblockReason       Error = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+	ErrUnblocked           Error = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+	ErrPauseTimeout        Error = "ERR timeout is not an integer or out of range"
+	ErrPauseNegative       Error = "ERR timeout is negative"
+	ErrPauseMode           Error = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+	ErrScriptDebugPipeline Error = "ERR SCRIPT DEBUG must be called outside a pipeline"
+	ErrScriptDebugMode     Error = "ERR Use SCRIPT DEBUG YES/SYNC/NO"
+	// ErrScriptDebugUnsupported is redpool's own: it has no Lua debugger.
+	ErrScriptDebugUnsupported Error = "ERR SCRIPT DEBUG YES and SYNC are not supported: redpool has no Lua debugger (SCRIPT DEBUG NO is the only mode)"
+	ErrDebugNotAllowed        Error = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
+	ErrDebugPushRESP2         Error = "ERR RESP2 is not supported by this command"
+	ErrDebugProtocolType      Error = "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"
+	ErrMaxLenNegative         Error = "ERR MAXLEN can't be negative"
+	ErrHashNotInteger         Error = "ERR hash value is not an integer"
+	ErrHashNotFloat           Error = "ERR hash value is not a float"
+	ErrNaNOrInfinity          Error = "ERR value is NaN or Infinity"
+	ErrOutOfRange             Error = "ERR value is out of range"
+	ErrLongRange              Error = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 
 	// --- sets ---
 	ErrNumKeysTooMany Error = "ERR Number of keys can't be greater than number of args"
@@ -273,6 +277,16 @@ const (
 	// maxmemory-clients: a memory value or a percentage of maxmemory.
 	ReasonNotMemoryOrPercent = "argument must be a memory or percent value"
 	ReasonPercentOver100     = "percentage argument must be less or equal to 100"
+
+	// Redis 7.0's parameters of issue 14's last part (params.go).
+	ReasonWrongArgs      = "wrong number of arguments"
+	ReasonOOMScoreValues = "Invalid oom-score-adj-values, elements must be between -2000 and 2000."
+	ReasonSaveNoSave     = "shutdown options SAVE and NOSAVE can't be used simultaneously"
+	ReasonProcTitle      = "template format is invalid or contains unknown variables"
+	ReasonNoDefrag       = "Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution"
+	// ReasonAllChannels is redpool's own: its ACL gives new users
+	// resetchannels only.
+	ReasonAllChannels = "allchannels is not supported: redpool's users start with resetchannels"
 )
 
 // ProtocolError is the reply to malformed RESP before the connection closes.

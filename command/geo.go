@@ -469,10 +469,10 @@ func geoSearchCmd(c *Ctx, form geoForm, storeOK bool) error {
 	if err != nil {
 		return err
 	}
+	if c.spec != nil && c.spec.Flags&Write != 0 {
+		c.readLookup(src, exists) // ReadOnly commands get theirs from the dispatcher
+	}
 	if !exists {
-		if c.spec != nil && c.spec.Flags&Write != 0 {
-			c.notifyMiss(src) // ReadOnly commands get theirs from the dispatcher
-		}
 		if q.dst != nil {
 			return storeResult(c, q.dst, nil, "")
 		}

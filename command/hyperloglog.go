@@ -240,10 +240,10 @@ func mergeHLLs(c *Ctx, regs *[hllRegisters]uint8, keys [][]byte, miss bool) (den
 		if err != nil {
 			return false, err
 		}
+		if miss {
+			c.readLookup(key, v != nil)
+		}
 		if v == nil {
-			if miss {
-				c.notifyMiss(key)
-			}
 			continue
 		}
 		if v[4] == hllDense {

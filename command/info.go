@@ -28,7 +28,7 @@ func (e *Engine) infoSections() []InfoSection {
 	f := e.memFiguresOf(st)
 	secs := []InfoSection{
 		{Name: "Server", Fields: e.infoServer(now)},
-		{Name: "Clients", Fields: e.infoClients()},
+		{Name: "Clients", Fields: e.infoClients(now)},
 		{Name: "Memory", Fields: e.infoMemory(f)},
 		{Name: "Persistence", Fields: e.infoPersistence()},
 		{Name: "Stats", Fields: e.infoStats(now, st.ExpiredKeys)},
@@ -114,13 +114,14 @@ func (e *Engine) infoServer(now time.Time) [][2]string {
 	}
 }
 
-func (e *Engine) infoClients() [][2]string {
+func (e *Engine) infoClients(now time.Time) [][2]string {
+	peakIn, peakOut := e.recentPeaks(now)
 	return [][2]string{
 		{"connected_clients", fmtInt(int64(e.ConnectedClients()))},
 		{"cluster_connections", "0"},
 		{"maxclients", e.paramOr("maxclients", "0")},
-		{"client_recent_max_input_buffer", "0"},
-		{"client_recent_max_output_buffer", "0"},
+		{"client_recent_max_input_buffer", fmtInt(peakIn)},
+		{"client_recent_max_output_buffer", fmtInt(peakOut)},
 		{"blocked_clients", fmtInt(int64(e.blocking.count()))},
 		{"tracking_clients", fmtInt(e.tracking.clients.Load())},
 		{"clients_in_timeout_table", fmtInt(int64(e.blocking.count()))},
@@ -148,6 +149,9 @@ func (e *Engine) infoMemory(f memFigures) [][2]string {
 	luaBytes, evalBytes, cached := e.scripts.memory()
 	libs, funcs, fnBytes := e.functions.counts()
 	maxmem := int64(min(e.mm.limit.Load(), math.MaxInt64))
+	// The replication backlog is the one buffer the replicas' streams
+	// share (Redis 7.0's shared replication buffer): both figures are it.
+	backlog := e.repl.stream.info().len
 	return [][2]string{
 		{"used_memory", fmtInt(used)},
 		{"used_memory_human", humanBytes(used)},
@@ -190,10 +194,10 @@ func (e *Engine) infoMemory(f memFigures) [][2]string {
 		{"mem_fragmentation_ratio", ratio(f.rss, used)},
 		{"mem_fragmentation_bytes", fmtInt(f.rss - used)},
 		{"mem_not_counted_for_evict", "0"},
-		{"mem_replication_backlog", "0"},
-		{"mem_total_replication_buffers", "0"},
+		{"mem_replication_backlog", fmtInt(backlog)},
+		{"mem_total_replication_buffers", fmtInt(backlog)},
 		{"mem_clients_slaves", "0"},
-		{"mem_clients_normal", "0"},
+		{"mem_clients_normal", fmtInt(e.clientEvict.total.Load())}, // the clients' buffers (maxmemory-clients)
 		{"mem_cluster_links", "0"},
 		{"mem_aof_buffer", "0"},
 		{"mem_allocator", "go-" + runtime.Version()},
@@ -269,7 +273,8 @@ func overlayFields(base, over [][2]string) [][2]string {
 }
 
 func (e *Engine) infoStats(now time.Time, expired int64) [][2]string {
-	commands, netIn, netOut := e.totals()
+	tf := e.trafficTotals()
+	commands, netIn, netOut := tf.commands, tf.netIn, tf.netOut
 	ops, inKbps, outKbps := e.instant.rates(now, commands, netIn, netOut)
 	trackedKeys, trackedItems, trackedPrefixes := e.tracking.info()
 	channels, patterns, shard := e.pubsub.counts()
@@ -298,8 +303,8 @@ func (e *Engine) infoStats(now time.Time, expired int64) [][2]string {
 		{"evicted_clients", fmtInt(e.clientEvict.evicted.Load())},
 		{"total_eviction_exceeded_time", "0"},
 		{"current_eviction_exceeded_time", "0"},
-		{"keyspace_hits", "0"},
-		{"keyspace_misses", "0"},
+		{"keyspace_hits", fmtInt(tf.hits)},
+		{"keyspace_misses", fmtInt(tf.misses)},
 		{"pubsub_channels", fmtInt(channels)},
 		{"pubsub_patterns", fmtInt(patterns)},
 		{"pubsubshard_channels", fmtInt(shard)},
@@ -319,8 +324,8 @@ func (e *Engine) infoStats(now time.Time, expired int64) [][2]string {
 		{"unexpected_error_replies", "0"},
 		{"total_error_replies", fmtInt(e.errors.total.Load())},
 		{"dump_payload_sanitizations", "0"},
-		{"total_reads_processed", "0"},
-		{"total_writes_processed", "0"},
+		{"total_reads_processed", fmtInt(tf.reads)},
+		{"total_writes_processed", fmtInt(tf.writes)},
 		{"io_threaded_reads_processed", "0"},
 		{"io_threaded_writes_processed", "0"},
 		{"reply_buffer_shrinks", "0"},

@@ -305,16 +305,16 @@ func copyCmd(c *Ctx) error {
 		// As Redis: the destination is always added anew.
 		c.NotifyDB(dstDB, NotifyNew, "new", dst)
 		c.NotifyDB(dstDB, NotifyGeneric, "copy_to", dst)
-	} else if c.e.notify.enabled(NotifyKeyMiss) {
-		// Redis looks the source up for reading first.
-		found, err := c.Tx.Exists(src)
-		if err != nil {
+	}
+	// Redis looks the source up for reading first: a keyspace hit (the
+	// copy was made from it) or miss ("keymiss").
+	found := ok
+	if !ok {
+		if found, err = c.Tx.Exists(src); err != nil {
 			return err
 		}
-		if !found {
-			c.notifyMiss(src)
-		}
 	}
+	c.readLookup(src, found)
 	c.Bool(ok)
 	return nil
 }
@@ -465,18 +465,27 @@ func objectRefcount(c *Ctx) error {
 	if !ok {
 		return err
 	}
+	n, err := refcountOf(c.Tx, c.Args[2], t)
+	if err != nil {
+		return err
+	}
+	c.Int(n)
+	return nil
+}
+
+// refcountOf is the refcount Redis gives key's value (of type t): that of
+// its shared integers for 0..9999, else 1.
+func refcountOf(tx backend.Tx, key []byte, t backend.Type) (int64, error) {
 	if t == backend.TypeString {
-		v, _, err := c.Tx.Get(c.Args[2])
+		v, _, err := tx.Get(key)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if n, ok := resp.ParseInt(v); ok && n >= 0 && n < sharedIntegers {
-			c.Int(sharedRefcount)
-			return nil
+			return sharedRefcount, nil
 		}
 	}
-	c.Int(1)
-	return nil
+	return 1, nil
 }
 
 func objectIdletime(c *Ctx) error { return objectAccessStat(c, false) }

@@ -125,7 +125,253 @@ func redisKnobs() []Param {
 		fixedParam("tls-client-cert-file", ""),
 		fixedParam("tls-client-key-file", ""),
 		fixedParam("tls-client-key-file-pass", ""),
+		// The rest of Redis 7.0's CONFIG GET * (issue 14): the knobs of
+		// what redpool has no such thing for (active defragmentation,
+		// jemalloc, OOM score, process title, syslog, CPU affinity) and of
+		// what it does its own way (AOF files, shutdown). Immutable in
+		// Redis: fixed here, with Redis's defaults. acl-pubsub-default is
+		// fixed at resetchannels, which is what redpool's ACL does.
+		activeDefragKnob(),
+		intKnob("active-defrag-cycle-min", 1, 1, 99),
+		intKnob("active-defrag-cycle-max", 25, 1, 99),
+		memoryKnob("active-defrag-ignore-bytes", 100<<20, 1, maxLong),
+		intKnob("active-defrag-max-scan-fields", 1000, 1, maxLong),
+		intKnob("active-defrag-threshold-lower", 10, 0, 1000),
+		intKnob("active-defrag-threshold-upper", 100, 0, 1000),
+		intKnob("active-expire-effort", 1, 1, 10),
+		boolKnob("jemalloc-bg-thread", true),
+		boolKnob("crash-log-enabled", true),
+		boolKnob("crash-memcheck-enabled", true),
+		boolKnob("aof-disable-auto-gc", false),
+		boolKnob("aof-rewrite-incremental-fsync", true),
+		boolKnob("aof-timestamp-enabled", false),
+		boolKnob("rdb-save-incremental-fsync", true),
+		boolKnob("rdb-del-sync-files", false),
+		boolKnob("repl-disable-tcp-nodelay", false),
+		boolKnob("replica-ignore-disk-write-errors", false),
+		stringKnob("replica-announce-ip", ""),
+		intKnob("replica-announce-port", 0, 0, 65535),
+		stringKnob("bind-source-addr", ""),
+		stringKnob("ignore-warnings", ""),
+		oomScoreAdjKnob(),
+		oomScoreAdjValuesKnob(),
+		procTitleKnob(),
+		enumKnob("propagation-error-behavior", "ignore", "ignore", "panic", "panic-on-replicas"),
+		shutdownFlagsKnob("shutdown-on-sigint"),
+		shutdownFlagsKnob("shutdown-on-sigterm"),
+		intKnob("shutdown-timeout", 10, 0, maxInt),
+		aclPubsubDefaultKnob(),
+		fixedParam("aclfile", ""),
+		fixedParam("always-show-logo", "no"),
+		fixedParam("appenddirname", "appendonlydir"),
+		fixedParam("disable-thp", "yes"),
+		fixedParam("enable-module-command", "no"),
+		fixedParam("enable-protected-configs", "no"),
+		fixedParam("io-threads-do-reads", "no"),
+		fixedParam("set-proc-title", "yes"),
+		fixedParam("socket-mark-id", "0"),
+		fixedParam("syslog-enabled", "no"),
+		fixedParam("syslog-facility", "local0"),
+		fixedParam("syslog-ident", "redis"),
+		fixedParam("unixsocketperm", "0"),
+		fixedParam("server_cpulist", ""),
+		fixedParam("bio_cpulist", ""),
+		fixedParam("aof_rewrite_cpulist", ""),
+		fixedParam("bgsave_cpulist", ""),
 	}
+}
+
+// replicationAliases are Redis's old names of the replication parameters
+// ({alias, name}), registered once the engine has registered those.
+func replicationAliases() [][2]string {
+	return [][2]string{
+		{"slave-priority", "replica-priority"},
+		{"slave-serve-stale-data", "replica-serve-stale-data"},
+		{"slave-lazy-flush", "replica-lazy-flush"},
+		{"slave-ignore-maxmemory", "replica-ignore-maxmemory"},
+		{"slave-announce-ip", "replica-announce-ip"},
+		{"slave-announce-port", "replica-announce-port"},
+		{"repl-ping-slave-period", "repl-ping-replica-period"},
+		{"min-slaves-to-write", "min-replicas-to-write"},
+		{"min-slaves-max-lag", "min-replicas-max-lag"},
+		{"slaveof", "replicaof"},
+	}
+}
+
+// replicaOfParam is replicaof: the primary a replica follows ("host
+// port"), empty on a primary; REPLICAOF changes it, CONFIG SET cannot,
+// as in Redis.
+func (r *replication) replicaOfParam() Param {
+	return Param{Name: "replicaof", Get: func() string {
+		pl := r.link()
+		if pl == nil {
+			return ""
+		}
+		return pl.host + " " + strconv.Itoa(pl.port)
+	}}
+}
+
+// registerReplicationAliases registers replicaof and the old names of the
+// replication parameters (the engine calls it once they are registered).
+func (e *Engine) registerReplicationAliases() {
+	e.params.Register(e.repl.replicaOfParam())
+	for _, a := range replicationAliases() {
+		e.params.alias(a[0], a[1])
+	}
+}
+
+// activeDefragKnob is activedefrag: Go's allocator has no active
+// defragmentation, so yes is refused as Redis refuses it when built
+// without its jemalloc.
+func activeDefragKnob() Param {
+	prm := boolKnob("activedefrag", false)
+	set := prm.Set
+	prm.Set = func(value string) error {
+		if strings.EqualFold(value, "yes") {
+			return errors.New(ReasonNoDefrag)
+		}
+		return set(value)
+	}
+	return prm
+}
+
+// oomScoreAdjKnob is oom-score-adj, whose relative is another name of
+// yes (CONFIG GET prints yes), as in Redis.
+func oomScoreAdjKnob() Param {
+	prm := enumKnob("oom-score-adj", "no", "no", "yes", "absolute")
+	set := prm.Set
+	prm.Set = func(value string) error {
+		if strings.EqualFold(value, "relative") {
+			value = "yes"
+		}
+		if err := set(value); err != nil {
+			return fmt.Errorf(ReasonEnum, "no, yes, relative, absolute")
+		}
+		return nil
+	}
+	return prm
+}
+
+// aclPubsubDefaultKnob is acl-pubsub-default: redpool's ACL gives new
+// users resetchannels, so that is the one value it takes.
+func aclPubsubDefaultKnob() Param {
+	prm := enumKnob("acl-pubsub-default", "resetchannels", "resetchannels")
+	set := prm.Set
+	prm.Set = func(value string) error {
+		if strings.EqualFold(value, "allchannels") {
+			return errors.New(ReasonAllChannels)
+		}
+		if err := set(value); err != nil {
+			return fmt.Errorf(ReasonEnum, "allchannels, resetchannels")
+		}
+		return nil
+	}
+	return prm
+}
+
+// oomScoreAdjValuesKnob is oom-score-adj-values: three integers in
+// -2000..2000, separated by single spaces, as Redis parses them.
+func oomScoreAdjValuesKnob() Param {
+	prm := stringKnob("oom-score-adj-values", "0 200 800")
+	set := prm.Set
+	prm.Set = func(value string) error {
+		words := strings.Split(value, " ")
+		if value == "" || len(words) != 3 {
+			return errors.New(ReasonWrongArgs)
+		}
+		for i, w := range words {
+			n, ok := parseCInt(w)
+			if !ok || n < -2000 || n > 2000 || w == "" {
+				return errors.New(ReasonOOMScoreValues)
+			}
+			words[i] = strconv.FormatInt(n, 10)
+		}
+		return set(strings.Join(words, " "))
+	}
+	return prm
+}
+
+// shutdownFlagNames are the words of shutdown-on-sigint and -sigterm, in
+// the order CONFIG GET prints them; "default" is none of them.
+func shutdownFlagNames() []string { return []string{"save", "nosave", "now", "force"} }
+
+// shutdownFlagsKnob is shutdown-on-sigint or -sigterm: Redis's flags
+// parameter, words separated by single spaces, SAVE and NOSAVE not both.
+func shutdownFlagsKnob(name string) Param {
+	v := new(atomic.Uint32)
+	shutdownFlags := shutdownFlagNames()
+	return Param{
+		Name: name,
+		Get: func() string {
+			var words []string
+			for i, w := range shutdownFlags {
+				if v.Load()&(1<<i) != 0 {
+					words = append(words, w)
+				}
+			}
+			if len(words) == 0 {
+				return "default"
+			}
+			return strings.Join(words, " ")
+		},
+		Set: func(value string) error {
+			var bits uint32
+			for _, w := range strings.Split(value, " ") {
+				i := slices.IndexFunc(shutdownFlags, func(f string) bool { return strings.EqualFold(f, w) })
+				switch {
+				case strings.EqualFold(w, "default"):
+				case i < 0:
+					return fmt.Errorf(ReasonEnum, "default, "+strings.Join(shutdownFlags, ", "))
+				default:
+					bits |= 1 << i
+				}
+			}
+			if bits&3 == 3 {
+				return errors.New(ReasonSaveNoSave)
+			}
+			v.Store(bits)
+			return nil
+		},
+	}
+}
+
+// procTitleKnob is proc-title-template, validated as Redis does: {name}
+// variables of the known names ({{ and }} are literal braces), and not
+// blank once expanded with an empty title (as are the server mode, the
+// socket and, here, the config file; the addresses and ports are not).
+func procTitleKnob() Param {
+	prm := stringKnob("proc-title-template", "{title} {listen-addr} {server-mode}")
+	set := prm.Set
+	known := map[string]string{"title": "", "listen-addr": "addr", "server-mode": "", "port": "port",
+		"tls-port": "port", "unixsocket": "", "config-file": ""}
+	prm.Set = func(value string) error {
+		var text strings.Builder
+		for i := 0; i < len(value); i++ {
+			switch {
+			case strings.HasPrefix(value[i:], "{{"), strings.HasPrefix(value[i:], "}}"):
+				text.WriteByte(value[i])
+				i++
+			case value[i] == '{':
+				end := strings.IndexByte(value[i:], '}')
+				if end < 0 {
+					return errors.New(ReasonProcTitle)
+				}
+				v, ok := known[value[i+1:i+end]]
+				if !ok {
+					return errors.New(ReasonProcTitle)
+				}
+				text.WriteString(v)
+				i += end
+			default:
+				text.WriteByte(value[i])
+			}
+		}
+		if strings.TrimSpace(text.String()) == "" {
+			return errors.New(ReasonProcTitle)
+		}
+		return set(value)
+	}
+	return prm
 }
 
 // knobAliases are Redis's second names, {alias, name}: the same setting.

@@ -341,6 +341,7 @@ func scriptCommands() []Spec {
 				{Name: "exists", Arity: -3, Flags: NoScript, Run: scriptExists, Summary: "Determines whether server-side Lua scripts exist in the script cache."},
 				{Name: "flush", Arity: -2, Flags: NoScript, Run: scriptFlush, Summary: "Removes all server-side Lua scripts from the script cache."},
 				{Name: "kill", Arity: 2, Flags: AllowBusy | NoScript, Run: scriptKill, Summary: "Terminates a server-side Lua script during execution."},
+				{Name: "debug", Arity: 3, Flags: NoScript, Run: scriptDebug, Summary: "Sets the debug mode of server-side Lua scripts."},
 				{Name: "help", Arity: 2, Run: scriptHelp, Summary: "Returns helpful text about the different subcommands."},
 			}},
 	}
@@ -1041,6 +1042,25 @@ func scriptKill(c *Ctx) error {
 	}
 	c.OK()
 	return nil
+}
+
+// scriptDebug is SCRIPT DEBUG YES|SYNC|NO. redpool has no Lua debugger
+// (Redis's LDB): NO, the mode every client is in, is accepted; YES and
+// SYNC are refused with an error saying so. As in Redis, it must come
+// alone, with no reply pending before it (not in a pipeline, not in
+// EXEC).
+func scriptDebug(c *Ctx) error {
+	if len(c.out) > 0 {
+		return ErrScriptDebugPipeline
+	}
+	switch mode := c.Args[2]; {
+	case equalFold(mode, "no"):
+		c.OK()
+		return nil
+	case equalFold(mode, "yes"), equalFold(mode, "sync"):
+		return ErrScriptDebugUnsupported
+	}
+	return ErrScriptDebugMode
 }
 
 func scriptHelp(c *Ctx) error {

@@ -513,10 +513,8 @@ func setStore(c *Ctx, op setOp) error {
 	if err != nil {
 		return err
 	}
-	for i, n := range sizes {
-		if n == 0 { // Redis looks the sources up for reading
-			c.notifyMiss(keys[i])
-		}
+	for i, n := range sizes { // Redis looks the sources up for reading
+		c.readLookup(keys[i], n > 0)
 	}
 	var result [][]byte
 	err = eachResult(c, op, keys, sizes, func(m []byte) bool {

@@ -214,9 +214,7 @@ func setGeneric(c *Ctx, key, val []byte, f setFlags, at int64) (bool, error) {
 			return false, err
 		}
 		bulkOrNull(c, old, ok)
-		if !ok {
-			c.notifyMiss(key)
-		}
+		c.readLookup(key, ok)
 		found = ok
 	case f&(setNX|setXX) != 0:
 		ok, err := c.Tx.Exists(key)
@@ -258,9 +256,11 @@ func getset(c *Ctx) error {
 // (a read miss) and ok is false.
 func getOrNull(c *Ctx, key []byte) (v []byte, ok bool, err error) {
 	v, ok, err = c.Tx.Get(key)
-	if err == nil && !ok {
-		c.Null()
-		c.notifyMiss(key)
+	if err == nil {
+		c.readLookup(key, ok)
+		if !ok {
+			c.Null()
+		}
 	}
 	return v, ok, err
 }

@@ -1101,9 +1101,7 @@ func zalgebra(c *Ctx, op setOp, dst []byte, at int) error {
 	}
 	if dst != nil { // a write: the dispatcher reports misses of reads only
 		for _, s := range a.srcs {
-			if s.typ == backend.TypeNone {
-				c.notifyMiss(s.key)
-			}
+			c.readLookup(s.key, s.typ != backend.TypeNone)
 		}
 	}
 	result, err := zresult(c, op, a)

@@ -239,24 +239,8 @@ var qlOptimizationLevel = [...]int{4096, 8192, 16384, 32768, 65536}
 // list appends a list as RDB_TYPE_LIST_QUICKLIST_2, split into nodes as
 // Redis's quicklistPushTail splits a list built by RPUSH.
 func (e *encoder) list(elems [][]byte, flush func() error) error {
-	fill := int(max(min(e.p.ListMaxListpackSize, qlFillMax), -5))
 	// First the node boundaries: the count goes first.
-	var ends []int
-	sz, count, plain := 0, 0, false
-	for i, el := range elems {
-		switch {
-		case i > 0 && !plain && qlAllowInsert(fill, sz, count, len(el)):
-			sz += lpEntrySize(el)
-			count++
-		default:
-			if i > 0 {
-				ends = append(ends, i)
-			}
-			plain = len(el) >= qlPackedThreshold
-			sz, count = lpHeaderSize+1+lpEntrySize(el), 1
-		}
-	}
-	ends = append(ends, len(elems))
+	ends, _ := listNodes(elems, e.p)
 	e.buf = appendLen(e.buf, uint64(len(ends)))
 	start := 0
 	for _, end := range ends {
@@ -278,6 +262,40 @@ func (e *encoder) list(elems [][]byte, flush func() error) error {
 		start = end
 	}
 	return nil
+}
+
+// listNodes splits a list into quicklist nodes as Redis's
+// quicklistPushTail does when RPUSH builds it (list-max-listpack-size of
+// p): where each node ends, and its size in bytes (its listpack's, or
+// its one element's for a plain node).
+func listNodes(elems [][]byte, p Params) (ends, sizes []int) {
+	fill := int(max(min(p.ListMaxListpackSize, qlFillMax), -5))
+	sz, count, plain := 0, 0, false
+	for i, el := range elems {
+		switch {
+		case i > 0 && !plain && qlAllowInsert(fill, sz, count, len(el)):
+			sz += lpEntrySize(el)
+			count++
+		default:
+			if i > 0 {
+				ends, sizes = append(ends, i), append(sizes, sz)
+			}
+			plain = len(el) >= qlPackedThreshold
+			sz, count = lpHeaderSize+1+lpEntrySize(el), 1
+			if plain {
+				sz = len(el)
+			}
+		}
+	}
+	return append(ends, len(elems)), append(sizes, sz)
+}
+
+// ListNodeSizes returns the sizes of the quicklist nodes Redis 7.0 holds
+// a list of elems in, built by RPUSH with the thresholds of p (DEBUG
+// OBJECT's ql_* figures).
+func ListNodeSizes(elems [][]byte, p Params) []int {
+	_, sizes := listNodes(elems, p)
+	return sizes
 }
 
 // qlAllowInsert is _quicklistNodeAllowInsert: whether a node of sz bytes
