@@ -49,6 +49,11 @@ type Ctx struct {
 	atomBody func() error
 	execFn   func() error
 	pubEnc   [2][]byte // PUBLISH's encoding buffers (pubsub.go)
+	// streamProp and streamID hold what XADD and XTRIM propagate
+	// (streams_trim.go): reused, as Propagate's argv lives only until the
+	// command ends.
+	streamProp [][]byte
+	streamID   [48]byte
 
 	stat       runStat       // the command being measured (stats.go)
 	waited     time.Duration // time the command spent blocked, not counted
@@ -225,6 +230,8 @@ func (c *Ctx) Run(spec *Spec, args [][]byte) {
 	}
 	c.Args, c.Tx = nil, nil
 	c.keyBuf = c.keyBuf[:0]
+	clear(c.streamProp) // it aliased Args
+	c.streamProp = c.streamProp[:0]
 }
 
 // Atomically runs fn with one transaction open on o (a write transaction
