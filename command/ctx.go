@@ -54,6 +54,7 @@ type Ctx struct {
 	// command ends.
 	streamProp [][]byte
 	streamID   [48]byte
+	geo        geoCollector // GEOSEARCH's buffers (geo.go)
 
 	stat       runStat       // the command being measured (stats.go)
 	waited     time.Duration // time the command spent blocked, not counted
