@@ -55,6 +55,12 @@ type Ctx struct {
 	streamProp [][]byte
 	streamID   [48]byte
 	geo        geoCollector // GEOSEARCH's buffers (geo.go)
+	// shared is the run of commands ExecShared runs under one lock,
+	// sharedDone how many have run; sharedKeys its key (sharedlock.go).
+	shared     [][][]byte
+	sharedDone int
+	sharedKeys [][]byte
+	sharedFn   func() error
 
 	stat       runStat       // the command being measured (stats.go)
 	waited     time.Duration // time the command spent blocked, not counted
