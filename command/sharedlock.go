@@ -37,7 +37,8 @@ func (e *Engine) SharedRun(c *Ctx, cmds [][][]byte) int {
 	n := 1
 	for ; n < len(cmds); n++ {
 		args := cmds[n]
-		if e.table.Lookup(args[0]) != spec {
+		// The same name as sent (the usual case) needs no lookup.
+		if string(args[0]) != string(cmds[0][0]) && e.table.Lookup(args[0]) != spec {
 			break
 		}
 		k, ok := sharedKey(spec, args, c)
