@@ -86,22 +86,27 @@ func (e *Engine) ExecShared(c *Ctx, cmds [][][]byte) {
 		c.sharedFn = c.runShared // bound once: a run makes no closure
 	}
 	c.shared, c.sharedDone = cmds, 0
-	err := c.Atomically(spec.Flags&Write != 0, o, c.sharedFn)
+	_ = c.Atomically(spec.Flags&Write != 0, o, c.sharedFn)
 	done := c.sharedDone
 	clear(c.sharedKeys)
 	c.shared, c.sharedKeys, c.sharedDone = nil, c.sharedKeys[:0], 0
-	if err != nil {
-		// The transaction did not start (the backend closed): what did
-		// not run runs alone, and fails as it would have.
-		for _, args := range cmds[done:] {
-			e.Exec(c, args)
-		}
+	// What did not run under the lock (the transaction did not start as
+	// the backend closed, or Exec would now treat the commands otherwise)
+	// runs alone.
+	for _, args := range cmds[done:] {
+		e.Exec(c, args)
 	}
 }
 
-// runShared is the body of ExecShared's transaction.
+// runShared is the body of ExecShared's transaction. It stops early if a
+// pause, a busy script or maxmemory began meanwhile: Exec must see the
+// rest, outside the lock.
 func (c *Ctx) runShared() error {
-	for _, args := range c.shared {
+	e := c.e
+	for i, args := range c.shared {
+		if i > 0 && (e.pause.on.Load() || e.scripts.busyN.Load() != 0 || e.mm.limit.Load() != 0) {
+			break
+		}
 		c.sharedDone++
 		spec, err := c.e.Check(c, args)
 		if err != nil {

@@ -42,6 +42,11 @@ func TestSharedRunLength(t *testing.T) {
 		t.Errorf("SharedRun in MULTI = %d, want 0", got)
 	}
 	execAll(c, "DISCARD")
+	execAll(c, "CONFIG SET maxmemory 100mb")
+	if got := e.SharedRun(c, sharedlockCmds("INCR k", "INCR k")); got != 0 {
+		t.Errorf("SharedRun with maxmemory = %d, want 0", got)
+	}
+	execAll(c, "CONFIG SET maxmemory 0")
 	execAll(c, "CLIENT REPLY SKIP")
 	if got := e.SharedRun(c, sharedlockCmds("INCR k", "INCR k")); got != 0 {
 		t.Errorf("SharedRun after CLIENT REPLY SKIP = %d, want 0", got)
