@@ -11,9 +11,10 @@ import "redpool/backend"
 // transaction (Atomically), each still runs through Check and Run as Exec
 // runs it, with its own reply, statistics, AOF record (written under the
 // lock as it ends) and tracking; the wake-ups, keyspace events and
-// counters of the run apply together after the commit, as if no other
-// client had taken the lock in between, which it could not have anyway
-// while the run was quicker than its wake-up.
+// counters of the run apply together after the commit. That is the
+// order in which the commands could have run anyway, had no other client
+// taken the key's lock between two of them; a client blocked on the key
+// is woken once, after the run.
 
 // SharedRun reports how many of cmds, from the first, may run under one
 // lock with ExecShared: the same data command on the same single key,
