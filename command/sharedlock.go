@@ -99,13 +99,17 @@ func (e *Engine) ExecShared(c *Ctx, cmds [][][]byte) {
 	}
 }
 
-// runShared is the body of ExecShared's transaction. It stops early if a
-// pause, a busy script or maxmemory began meanwhile: Exec must see the
-// rest, outside the lock.
+// runShared is the body of ExecShared's transaction. It stops early,
+// leaving the rest to Exec outside the lock, once a command woke a key
+// that clients are blocked on (they are served between two commands, as
+// Redis serves them after each: a pipelined RPUSH replies with the length
+// after the blocked client took its element), or if a pause, a busy
+// script or maxmemory began meanwhile.
 func (c *Ctx) runShared() error {
 	e := c.e
 	for i, args := range c.shared {
-		if i > 0 && (e.pause.on.Load() || e.scripts.busyN.Load() != 0 || e.mm.limit.Load() != 0) {
+		if i > 0 && (len(c.fx.wakes) != 0 && e.blocking.active() ||
+			e.pause.on.Load() || e.scripts.busyN.Load() != 0 || e.mm.limit.Load() != 0) {
 			break
 		}
 		c.sharedDone++
