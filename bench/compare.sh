@@ -42,6 +42,9 @@
 # first). RESTORE is not here:
 # redis-benchmark cannot send a binary payload; BenchmarkRestore* in
 # command compare it.
+#   ROUNDS=3 TESTS=xadd bench/compare.sh       # each case 3 times, alternating
+# Every row also has each server's CPU seconds (user+system, from
+# /proc/PID/stat) per million requests, and redpool's over Redis's.
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 #   NOTIFY=KEA TESTS=set,incr,lpush bench/compare.sh  # with keyspace notifications on
@@ -65,7 +68,9 @@ bench_init
 go build -o "$work/bin/subscribers" ./bench/subscribers
 go build -o "$work/bin/randload" ./bench/randload
 rport=$(free_port); start_redis "$rport"
+rpid=${pids[-1]}
 pport=$(free_port); start_redpool "$pport" memory "threads = ${THREADS:-0}" '[persistence]' 'mode = "none"'
+ppid=$last_pid
 echo "redpool: memory backend, no persistence, threads = ${THREADS:-0} (0 = auto); $(nproc) CPUs"
 
 # custom TEST -> the command line of a test redis-benchmark -t does not have.
@@ -98,6 +103,15 @@ custom() {
     *) return 1 ;;
   esac
 }
+
+# cpu_ticks PID -> the process's user+system CPU time so far, in clock
+# ticks (/proc/PID/stat fields 14 and 15, counted after the ")" that ends
+# the command name).
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+tck=$(getconf CLK_TCK)
+
+# cpu_per_m TICKS -> CPU seconds per million requests of a run of N.
+cpu_per_m() { awk -v t="$1" -v hz="$tck" -v n="${N:-100000}" 'BEGIN { printf "%.2f", t / hz / n * 1e6 }'; }
 
 # subscribers PORT TEST -> starts the subscribers a publishN test needs
 # (none for other tests) and sets $sub_pid (empty if none).
@@ -195,15 +209,25 @@ if [[ -n ${ACLUSER:-} ]]; then
   echo "as ACL user bench: ~key:* ~counter:* ~my* ~w_* ~h_* &* +@all"
 fi
 
-printf '%-9s %-4s %14s %14s %8s\n' test P redis redpool ratio
+# The cpu columns are each server's CPU seconds (user+system) per million
+# requests of the run; cpu-ratio is redpool's over Redis's (below 1 is
+# cheaper). On a shared machine they vary less than the throughputs.
+# ROUNDS=n repeats every case n times, alternating the two servers.
+printf '%-9s %-4s %12s %12s %7s %9s %9s %9s\n' test P redis redpool ratio redis-cpu pool-cpu cpu-ratio
 for p in $PIPES; do
   for t in ${TESTS//,/ }; do
-    subscribers "$rport" "$t"
-    r=$(rps_test "$rport" "$t" "$p")
-    [[ -n $sub_pid ]] && stop_pid "$sub_pid"
-    subscribers "$pport" "$t"
-    m=$(rps_test "$pport" "$t" "$p")
-    [[ -n $sub_pid ]] && stop_pid "$sub_pid"
-    printf '%-9s %-4s %14s %14s %8s\n' "$t" "$p" "$r" "$m" "$(ratio "$m" "$r")"
+    for _ in $(seq 1 "${ROUNDS:-1}"); do
+      subscribers "$rport" "$t"
+      c0=$(cpu_ticks "$rpid")
+      r=$(rps_test "$rport" "$t" "$p")
+      rc=$(cpu_per_m $(($(cpu_ticks "$rpid") - c0)))
+      [[ -n $sub_pid ]] && stop_pid "$sub_pid"
+      subscribers "$pport" "$t"
+      c0=$(cpu_ticks "$ppid")
+      m=$(rps_test "$pport" "$t" "$p")
+      mc=$(cpu_per_m $(($(cpu_ticks "$ppid") - c0)))
+      [[ -n $sub_pid ]] && stop_pid "$sub_pid"
+      printf '%-9s %-4s %12s %12s %7s %9s %9s %9s\n' "$t" "$p" "$r" "$m" "$(ratio "$m" "$r")" "$rc" "$mc" "$(ratio "$mc" "$rc")"
+    done
   done
 done

@@ -55,6 +55,18 @@ type Ctx struct {
 	atomBody func() error
 	execFn   func() error
 	pubEnc   [2][]byte // PUBLISH's encoding buffers (pubsub.go)
+	// streamProp and streamID hold what XADD and XTRIM propagate
+	// (streams_trim.go): reused, as Propagate's argv lives only until the
+	// command ends.
+	streamProp [][]byte
+	streamID   [48]byte
+	geo        geoCollector // GEOSEARCH's buffers (geo.go)
+	// shared is the run of commands ExecShared runs under one lock,
+	// sharedDone how many have run; sharedKeys its key (sharedlock.go).
+	shared     [][][]byte
+	sharedDone int
+	sharedKeys [][]byte
+	sharedFn   func() error
 
 	stat       runStat       // the command being measured (stats.go)
 	waited     time.Duration // time the command spent blocked, not counted
@@ -243,6 +255,8 @@ func (c *Ctx) Run(spec *Spec, args [][]byte) {
 	}
 	c.Args, c.Tx = nil, nil
 	c.keyBuf = c.keyBuf[:0]
+	clear(c.streamProp) // it aliased Args
+	c.streamProp = c.streamProp[:0]
 }
 
 // Atomically runs fn with one transaction open on o (a write transaction

@@ -487,6 +487,7 @@ func geoSearchCmd(c *Ctx, form geoForm, storeOK bool) error {
 		limit = int(min(q.count, int64(maxGeoLimit)))
 	}
 	points, err := geoCollect(c, src, &q.shape, limit)
+	defer geoRelease(c)
 	if err != nil {
 		return err
 	}
@@ -497,7 +498,7 @@ func geoSearchCmd(c *Ctx, form geoForm, storeOK bool) error {
 	if q.sort != geoUnsorted {
 		cmp := geoDistOrder(&q.shape, q.sort == geoDesc)
 		if n == len(points) {
-			geoStableSort(points, cmp) // glibc's qsort: a merge sort
+			geoStableSort(points, &c.geo.sorted, cmp) // glibc's qsort: a merge sort
 		} else {
 			pqsort(points, cmp, 0, n-1)
 		}
@@ -556,11 +557,15 @@ func geoDistOrder(s *geoShape, desc bool) func(a, b *geoPoint) int {
 
 // geoStableSort sorts a as glibc's qsort does: a stable merge sort (any
 // stable sort orders alike).
-func geoStableSort(a []geoPoint, cmp func(x, y *geoPoint) int) {
+func geoStableSort(a []geoPoint, tmp *[]geoPoint, cmp func(x, y *geoPoint) int) {
 	if len(a) < 2 {
 		return
 	}
-	geoMergeSort(a, make([]geoPoint, len(a)), cmp)
+	if cap(*tmp) < len(a) {
+		*tmp = make([]geoPoint, len(a))
+	}
+	geoMergeSort(a, (*tmp)[:len(a)], cmp)
+	clear(*tmp) // it held copies of the points' members
 }
 
 func geoMergeSort(a, tmp []geoPoint, cmp func(x, y *geoPoint) int) {
@@ -619,21 +624,14 @@ func geoCollect(c *Ctx, key []byte, s *geoShape, limit int) ([]geoPoint, error) 
 		}
 		last = i
 	}
-	points := make([]geoPoint, 0, 32)
-	arena := make([]byte, 0, 512)
-	add := func(m []byte, score float64) bool {
-		lon, lat := geoDecodeScore(score)
-		if d, ok := s.within(lon, lat); ok {
-			// A member's bytes are never written again once appended,
-			// even when the arena grows elsewhere.
-			start := len(arena)
-			arena = append(arena, m...)
-			points = append(points, geoPoint{lon: lon, lat: lat, dist: d, score: score, member: arena[start:len(arena):len(arena)]})
-		}
-		return limit == 0 || len(points) < limit
+	g := &c.geo
+	if g.addFn == nil {
+		g.addFn = g.add // bound once: a search makes no closure
 	}
+	g.shape, g.limit = *s, limit // a copy: s stays on its caller's stack
+	g.points, g.arena = g.points[:0], g.arena[:0]
 	for _, sp := range spans[:n] {
-		if limit > 0 && len(points) >= limit {
+		if limit > 0 && len(g.points) >= limit {
 			break
 		}
 		r := backend.ZRange{
@@ -642,11 +640,55 @@ func geoCollect(c *Ctx, key []byte, s *geoShape, limit int) ([]geoPoint, error) 
 			Max:   backend.ScoreBound{Value: float64(sp[1]), Exclusive: true},
 			Count: -1,
 		}
-		if err := c.Tx.ZRange(key, r, add); err != nil {
+		if err := c.Tx.ZRange(key, r, g.addFn); err != nil {
 			return nil, err
 		}
 	}
-	return points, nil
+	return g.points, nil
+}
+
+// geoCollector gathers what geoCollect finds. A Ctx keeps one and reuses
+// its buffers, so that a search allocates nothing once they have grown:
+// the points geoCollect returns (and their members, in arena) are valid
+// until the next search on the same Ctx, which the command's end
+// precedes (geoRelease).
+type geoCollector struct {
+	shape  geoShape
+	limit  int
+	points []geoPoint
+	arena  []byte     // the members' bytes
+	sorted []geoPoint // geoStableSort's buffer
+	addFn  func(m []byte, score float64) bool
+}
+
+// add is the ZRange callback: it keeps the member if it is inside the
+// shape, and says whether to go on.
+func (g *geoCollector) add(m []byte, score float64) bool {
+	lon, lat := geoDecodeScore(score)
+	if d, ok := g.shape.within(lon, lat); ok {
+		// A member's bytes are never written again once appended, even
+		// when the arena grows elsewhere.
+		start := len(g.arena)
+		g.arena = append(g.arena, m...)
+		g.points = append(g.points, geoPoint{lon: lon, lat: lat, dist: d, score: score, member: g.arena[start:len(g.arena):len(g.arena)]})
+	}
+	return g.limit == 0 || len(g.points) < g.limit
+}
+
+// geoKeepPoints and geoKeepArena bound the buffers a Ctx keeps between
+// searches; a search that grew them further lets them go.
+const (
+	geoKeepPoints = 1024
+	geoKeepArena  = 64 << 10
+)
+
+// geoRelease ends a search: the buffers are kept for the next one unless
+// they grew too big.
+func geoRelease(c *Ctx) {
+	g := &c.geo
+	if cap(g.points) > geoKeepPoints || cap(g.arena) > geoKeepArena {
+		g.points, g.arena, g.sorted = nil, nil, nil
+	}
 }
 
 // geoReply writes the found points with the options asked for.

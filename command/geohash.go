@@ -355,7 +355,14 @@ func geoDistanceCos(lon1, lat1, lon2, lat2, cos1 float64) float64 {
 // called first.
 func (s *geoShape) within(lon, lat float64) (float64, bool) {
 	if !s.box {
-		d, r := geoDistanceCos(s.xy[0], s.xy[1], lon, lat, s.cosLat), s.radius*s.conversion
+		r := s.radius * s.conversion
+		// The distance is at least the latitudes' (the haversine's a is
+		// at least sin² of half their difference): a point clearly
+		// beyond r by latitude alone needs no sines.
+		if geoLatDistance(lat, s.xy[1]) > r*(1+1e-9) {
+			return 0, false
+		}
+		d := geoDistanceCos(s.xy[0], s.xy[1], lon, lat, s.cosLat)
 		if nearEdge(d, r) {
 			d = geoDistanceExact(s.xy[0], s.xy[1], lon, lat)
 		}

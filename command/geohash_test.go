@@ -184,7 +184,7 @@ func TestPqsortRange(t *testing.T) {
 			pts[i] = geoPoint{dist: float64(rng.Intn(50)), exact: true, member: []byte(strconv.Itoa(i))}
 		}
 		sorted := append([]geoPoint(nil), pts...)
-		geoStableSort(sorted, cmp)
+		geoStableSort(sorted, new([]geoPoint), cmp)
 		hi := rng.Intn(n)
 		pqsort(pts, cmp, 0, hi)
 		for i := 0; i <= hi; i++ {

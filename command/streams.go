@@ -133,12 +133,13 @@ func xadd(c *Ctx) error {
 	if err := streamAppend(c, key, &m, id, fields); err != nil {
 		return err
 	}
-	idText := id.AppendText(make([]byte, 0, 41))
+	idText := id.AppendText(c.streamID[:0])
 	c.Bulk(idText)
 	c.notifyNew(absent, key)
 	c.Notify(NotifyStream, "xadd", key)
 	if a.trim.strategy != trimNone {
-		n, err := streamTrim(c, key, &m, &a.trim)
+		trim := a.trim // escapes (streamTrim's callbacks): a stays on the stack
+		n, err := streamTrim(c, key, &m, &trim)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,8 @@
 // Package session runs one client connection: it reads requests (RESP2
 // multibulk and inline), runs every command already buffered through the
-// command engine, and writes all their replies in one flush.
+// command engine, and writes all their replies in one flush. Buffered
+// commands that repeat one data command on one key run under one
+// acquisition of the key's lock (command.Engine.ExecShared).
 //
 // Frames other clients push to this one (Pub/Sub messages, keyspace
 // events: command.Engine.Push) wait in the client's outbox. Every flush
@@ -277,7 +279,8 @@ func (s *Session) loop() {
 			continue
 		}
 		// More commands are buffered: read them too, warm the backend for
-		// all their keys at once, then run them in order.
+		// all their keys at once, then run them in order, each run of
+		// commands on one key under one lock.
 		s.flat = append(s.flat[:0], args...)
 		s.ends = append(s.ends[:0], len(s.flat))
 		s.inline = 0
@@ -298,13 +301,23 @@ func (s *Session) loop() {
 			start = end
 		}
 		s.engine.Prefetch(s.cmd, s.batch)
-		for i, args := range s.batch {
-			if i > 0 && s.inline&(1<<i) == 0 && !s.checkStillAuthed(args) {
+		for i := 0; i < len(s.batch); {
+			if i > 0 && s.inline&(1<<i) == 0 && !s.checkStillAuthed(s.batch[i]) {
 				return
 			}
-			if !s.exec(args) {
+			// A run of commands on one key takes its lock once (data
+			// commands only: none of them changes who the client is).
+			if n := s.engine.SharedRun(s.cmd, s.batch[i:]); n > 1 {
+				if !s.execShared(s.batch[i : i+n]) {
+					return
+				}
+				i += n
+				continue
+			}
+			if !s.exec(s.batch[i]) {
 				return
 			}
+			i++
 		}
 		clear(s.flat) // let go of a huge request's buffer
 		if err != nil {
@@ -332,15 +345,45 @@ func (s *Session) checkStillAuthed(args [][]byte) bool {
 
 // exec runs one command and reports whether the session goes on.
 func (s *Session) exec(args [][]byte) bool {
+	s.noteArgv(argvMem(args))
+	s.engine.Exec(s.cmd, args)
+	return s.executed()
+}
+
+// execShared runs cmds, a run of commands on one key, under one lock
+// (command.Engine.ExecShared) and reports whether the session goes on.
+func (s *Session) execShared(cmds [][][]byte) bool {
 	argv := 0
-	for _, a := range args {
-		argv += len(a)
+	for _, args := range cmds {
+		argv += argvMem(args)
 	}
+	s.noteArgv(argv)
+	s.engine.ExecShared(s.cmd, cmds)
+	return s.executed()
+}
+
+// argvMem is the size of a command's arguments.
+func argvMem(args [][]byte) int {
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	return n
+}
+
+// noteArgv tells the engine the client's memory as a command with argv
+// bytes of arguments starts.
+func (s *Session) noteArgv(argv int) {
 	s.engine.SetClientMem(s.client, command.ClientMem{
 		QueryBuf: s.rd.Unparsed(), QueryBufSize: s.rd.BufSize(), ArgvMem: argv,
 		Out: len(s.cmd.Out()), OutSize: cap(s.cmd.Out()),
 	})
-	s.engine.Exec(s.cmd, args)
+}
+
+// executed does what follows a command (or a shared run): it ends the
+// session if its replies went over the output limit or it quit, flushes
+// a big output, and reports whether the session goes on.
+func (s *Session) executed() bool {
 	if s.engine.RepliesOverLimit(s.client, len(s.cmd.Out())) {
 		return false // closed without its replies, as Redis drops it
 	}

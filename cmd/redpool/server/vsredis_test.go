@@ -37,7 +37,8 @@ func vsWorkloads() []vsWorkload {
 // redpool process (memory backend, no persistence) on loopback, side by
 // side: rounds alternate between the two, and the reported ratio is the
 // median of the per-round ratios redpool/redis (requests per second;
-// above 1 is faster than Redis). It runs each workload once whatever b.N:
+// above 1 is faster than Redis), with each server's CPU time per request
+// (a whole pipeline). It runs each workload once whatever b.N:
 //
 //	go test -run '^$' -bench VsRedis -benchtime 1x ./cmd/redpool/server
 //
@@ -53,6 +54,7 @@ func BenchmarkVsRedis(b *testing.B) {
 	cfg.LogLevel = config.LogWarn
 	cfg.Persistence.Mode = config.ModeNone
 	p := servertest.StartProcess(b, servertest.BuildBinary(b), servertest.WriteConfig(b, b.TempDir(), cfg))
+	rpid, ppid := hotpathPid(b, r.Addr), hotpathPid(b, p.Addr)
 	for _, w := range vsWorkloads() {
 		b.Run(w.Name, func(b *testing.B) {
 			for _, addr := range []string{r.Addr, p.Addr} {
@@ -64,15 +66,25 @@ func BenchmarkVsRedis(b *testing.B) {
 			}
 			var ratios []float64
 			var rpsRedis, rpsRedpool float64
+			// Each server's CPU time (user+system) per request, in µs.
+			var cpuRedis, cpuRedpool float64
 			for range rounds {
+				c0 := hotpathCPU(rpid)
 				rr := vsRun(b, r.Addr, w, clients, dur)
+				cpuRedis += (hotpathCPU(rpid) - c0) / (rr * dur.Seconds()) * 1e6 / float64(rounds)
+				c0 = hotpathCPU(ppid)
 				rp := vsRun(b, p.Addr, w, clients, dur)
+				cpuRedpool += (hotpathCPU(ppid) - c0) / (rp * dur.Seconds()) * 1e6 / float64(rounds)
 				ratios = append(ratios, rp/rr)
 				rpsRedis, rpsRedpool = rpsRedis+rr/float64(rounds), rpsRedpool+rp/float64(rounds)
 			}
 			slices.Sort(ratios)
 			b.ReportMetric(rpsRedis, "redis-req/s")
 			b.ReportMetric(rpsRedpool, "redpool-req/s")
+			if cpuRedis > 0 {
+				b.ReportMetric(cpuRedis, "redis-cpu-µs/req")
+				b.ReportMetric(cpuRedpool, "redpool-cpu-µs/req")
+			}
 			b.ReportMetric(ratios[len(ratios)/2], "ratio")
 			b.ReportMetric(0, "ns/op")
 		})
