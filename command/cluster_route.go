@@ -39,7 +39,7 @@ func (e *Engine) serverMode() string {
 // clusterCheck decides whether the command args of spec runs on this
 // node under m: nil if it does, else the error to reply.
 func (c *Ctx) clusterCheck(m *slotMap, spec *Spec, args [][]byte) error {
-	c.askGuard = nil
+	c.askGuard = clusterAskGuard{}
 	cl := &c.Client.cluster
 	asking := cl.asking
 	if asking && spec.Name != "multi" && (!c.Client.multi.on || spec.Name == "exec") {
@@ -122,7 +122,7 @@ func (c *Ctx) clusterRoute(m *slotMap, spec *Spec, keys [][]byte, write, asking,
 	case migrating && missing > 0:
 		return clusterAskOrTryAgain(missing, len(keys), slot, &m.nodes[to])
 	case migrating:
-		c.askGuard = &clusterAskGuard{slot: slot, to: &m.nodes[to]}
+		c.askGuard = clusterAskGuard{slot: slot, to: &m.nodes[to]}
 		return nil
 	case importing && asking:
 		if multiple && missing > 0 {
@@ -164,25 +164,17 @@ type clusterAskGuard struct {
 }
 
 // recheck is the guard's check in tx, which holds the command's keys:
-// the command's own keys (a queued one's, inside EXEC).
+// the command's own keys (a queued one's, inside EXEC) of the guarded
+// slot.
 func (g *clusterAskGuard) recheck(c *Ctx, tx backend.Tx) error {
 	if c.spec == nil || tx.DB() != 0 {
 		return nil
 	}
 	keys, _, _ := c.spec.keys(nil, c.Args)
-	missing := 0
-	for _, k := range keys {
-		if backend.KeySlot(k) != g.slot {
-			continue
-		}
-		if ok, err := tx.Exists(k); err != nil || !ok {
-			missing++
-		}
+	if missing, n := clusterCountMissing(tx, keys, g.slot); missing > 0 {
+		return clusterAskOrTryAgain(missing, n, g.slot, g.to)
 	}
-	if missing == 0 {
-		return nil
-	}
-	return clusterAskOrTryAgain(missing, len(keys), g.slot, g.to)
+	return nil
 }
 
 // clusterRedirect is -MOVED or -ASK (kind) to n for slot.
@@ -196,23 +188,35 @@ func clusterRedirect(kind string, slot int, n *clusterNode) Error {
 // Inside an open transaction (a script) it looks there; a key the
 // transaction does not hold counts as missing.
 func (c *Ctx) clusterMissing(keys [][]byte) int {
-	missing := 0
-	count := func(tx backend.Tx) error {
-		for _, k := range keys {
-			if ok, err := tx.Exists(k); err != nil || !ok {
-				missing++
-			}
-		}
-		return nil
-	}
 	if c.open != nil {
-		_ = count(c.open)
+		missing, _ := clusterCountMissing(c.open, keys, -1)
 		return missing
 	}
-	if err := c.e.backend.View(backend.TxOptions{DB: 0, Keys: keys, NoTouch: true}, count); err != nil {
+	missing := 0
+	err := c.e.backend.View(backend.TxOptions{DB: 0, Keys: keys, NoTouch: true}, func(tx backend.Tx) error {
+		missing, _ = clusterCountMissing(tx, keys, -1)
+		return nil
+	})
+	if err != nil {
 		return len(keys)
 	}
 	return missing
+}
+
+// clusterCountMissing counts, of keys (each occurrence) whose slot is
+// slot (every key for -1), how many tx does not hold (missing) and how
+// many there are (n).
+func clusterCountMissing(tx backend.Tx, keys [][]byte, slot int) (missing, n int) {
+	for _, k := range keys {
+		if slot >= 0 && backend.KeySlot(k) != slot {
+			continue
+		}
+		n++
+		if ok, err := tx.Exists(k); err != nil || !ok {
+			missing++
+		}
+	}
+	return missing, n
 }
 
 // clusterScriptCheck is Redis 7.0's scriptVerifyClusterState for the

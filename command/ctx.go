@@ -34,7 +34,7 @@ type Ctx struct {
 	// askGuard is set by the cluster check for a command on a slot this
 	// node is migrating whose keys were all here: its transaction checks
 	// again, under the keys' locks, that MIGRATE has not moved one since.
-	askGuard *clusterAskGuard
+	askGuard clusterAskGuard // to is nil: no guard
 
 	keyBuf     [][]byte
 	keyScratch [][]byte // committed's per-database key lists
@@ -364,7 +364,7 @@ func (c *Ctx) runOpen(fn Handler) error {
 // step runs fn as one command against tx and, if it succeeds, records its
 // effects while tx's locks are held.
 func (c *Ctx) step(tx backend.Tx, fn Handler) error {
-	if c.askGuard != nil {
+	if c.askGuard.to != nil {
 		if err := c.askGuard.recheck(c, tx); err != nil {
 			return err
 		}
