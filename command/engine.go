@@ -91,6 +91,9 @@ type Options struct {
 	// Durability measures acknowledged-but-not-durable windows (INFO
 	// persistence's ack_not_durable_*); nil: not measured, not reported.
 	Durability *Durability
+	// Reloader is DEBUG RELOAD's and LOADAOF's way to the files; nil: they
+	// fail.
+	Reloader Reloader
 }
 
 // InfoSection is one INFO section.
@@ -111,6 +114,7 @@ type Engine struct {
 	params     *Params
 	log        Log
 	persister  Persister
+	reloader   Reloader
 	durability *Durability
 	shutdown   ShutdownFunc
 	rewrite    RewriteFunc
@@ -188,7 +192,7 @@ func NewEngine(o Options) (*Engine, error) {
 	}
 	e := &Engine{
 		table: t, backend: o.Backend, clock: o.Clock, logger: o.Logger, params: o.Params,
-		log: o.Log, persister: o.Persister, shutdown: o.Shutdown, rewrite: o.Rewrite, extraInfo: o.Info,
+		log: o.Log, persister: o.Persister, reloader: o.Reloader, shutdown: o.Shutdown, rewrite: o.Rewrite, extraInfo: o.Info,
 		notifier: o.Notifier,
 		started:  o.Clock.Now(),
 		id:       newIdentity(),

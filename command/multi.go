@@ -258,7 +258,7 @@ func (c *Ctx) execOptions() (write bool, o backend.TxOptions) {
 		if q.spec.Name == "select" {
 			o.All = true
 		}
-		if f&Script != 0 {
+		if f&Script != 0 || q.spec.Name == "debug" { // DEBUG RELOAD holds every key
 			write, o.All = true, true
 		}
 		if f&(Write|ReadOnly) == 0 || o.All {

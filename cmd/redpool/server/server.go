@@ -146,6 +146,7 @@ func New(cfg config.Config, o Options) (*Server, error) {
 		NotifyEvents: events,
 		OutputLimits: &limits,
 		Durability:   s.durability,
+		Reloader:     newReloadFiles(cfg, pers, o.Clock),
 	}
 	opts.ACL = aclOptions(cfg)
 	opts.Cluster = clusterOptions(cfg.Cluster)
