@@ -192,7 +192,7 @@ func restore(c *Ctx) error {
 	if ttl < 0 {
 		return ErrInvalidTTL
 	}
-	v, err := rdb.ParseDumpPayload(c.Args[3], sanitizePayload(c))
+	v, err := rdb.ParseDumpPayloadWith(c.Args[3], rdb.ReadOptions{Sanitize: sanitizePayload(c), OnSanitize: c.e.countSanitized})
 	switch {
 	case errors.Is(err, rdb.ErrPayload):
 		return ErrDumpPayload

@@ -115,6 +115,7 @@ type Engine struct {
 	log        Log
 	persister  Persister
 	reloader   Reloader
+	counters   infoCounters // info_counters.go
 	durability *Durability
 	shutdown   ShutdownFunc
 	rewrite    RewriteFunc

@@ -354,6 +354,7 @@ func (r *replication) loadFullSync(pl *primaryLink, conn net.Conn, br *bufio.Rea
 		if !strings.HasPrefix(line, "$") {
 			return fmt.Errorf("%w, not an RDB: %q", errPrimaryReply, line)
 		}
+		r.e.counters.replIn.Add(int64(len(line) + 2)) // the line, as the primary counts it
 		if mark, ok := strings.CutPrefix(line, "$EOF:"); ok {
 			if len(mark) != 40 {
 				return fmt.Errorf("%w: bad EOF mark %q", errPrimaryReply, mark)
@@ -382,6 +383,7 @@ func (r *replication) loadFullSync(pl *primaryLink, conn net.Conn, br *bufio.Rea
 		return err
 	}
 	r.e.functions.flush()
+	src = &countingReader{r: src, total: &r.e.counters.replIn}
 	f, err := rdb.NewFileReader(src, size)
 	if err != nil {
 		return err
@@ -405,6 +407,9 @@ func (r *replication) loadFullSync(pl *primaryLink, conn net.Conn, br *bufio.Rea
 	}
 	if _, err := io.Copy(io.Discard, src); err != nil { // the EOF mark, or nothing
 		return err
+	}
+	if em, ok := src.(*countingReader).r.(*eofMarkReader); ok && em.done {
+		r.e.counters.replIn.Add(int64(len(em.mark)))
 	}
 	// The database the stream goes on in (the AUX field precedes the
 	// data, so Load has read it).
@@ -456,15 +461,20 @@ func (e *eofMarkReader) Read(p []byte) (int, error) {
 	return e.br.Read(p[:min(len(p), n)])
 }
 
-// countingReader counts the bytes read through it.
+// countingReader counts the bytes read through it, and adds them to
+// total (total_net_repl_input_bytes) when it is set.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r     io.Reader
+	n     int64
+	total *atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if c.total != nil {
+		c.total.Add(int64(n))
+	}
 	return n, err
 }
 
@@ -486,7 +496,7 @@ func (l primaryConnLink) Detach() (io.Writer, error) {
 // on this server's stream, answers REPLCONF GETACK and sends an ACK every
 // second.
 func (r *replication) applyStream(pl *primaryLink, conn net.Conn, br *bufio.Reader) error {
-	cr := &countingReader{r: br}
+	cr := &countingReader{r: br, total: &r.e.counters.replIn}
 	rd := resp.NewReader(cr, resp.DefaultLimits())
 	cl := r.e.NewClient(conn.RemoteAddr().String(), conn.LocalAddr().String())
 	defer r.e.Unregister(cl)

@@ -430,6 +430,7 @@ func (r *replication) startFeeder(rp *replica, w io.Writer, cur replCursor, snap
 // until it goes.
 func (r *replication) feed(rp *replica, w io.Writer, cur replCursor, snap backend.Snapshot, libs [][]byte) error {
 	conn, _ := w.(net.Conn)
+	w = countingWriter{w: w, n: &r.e.counters.replOut} // total_net_repl_output_bytes
 	deadline := func() {
 		if conn != nil {
 			_ = conn.SetWriteDeadline(time.Now().Add(replTimeout))

@@ -55,11 +55,18 @@ func VerifyDumpPayload(p []byte) ([]byte, error) {
 // not a valid one (Redis's "Bad data format"). sanitize is Redis's deep
 // sanitization (ReadOptions.Sanitize). The items are new memory.
 func ParseDumpPayload(p []byte, sanitize bool) (Value, error) {
+	return ParseDumpPayloadWith(p, ReadOptions{Sanitize: sanitize})
+}
+
+// ParseDumpPayloadWith is ParseDumpPayload with o's Sanitize and
+// OnSanitize (o.Size is the payload's).
+func ParseDumpPayloadWith(p []byte, o ReadOptions) (Value, error) {
 	body, err := VerifyDumpPayload(p)
 	if err != nil {
 		return Value{}, err
 	}
-	r := NewReader(bytes.NewReader(body), ReadOptions{Sanitize: sanitize, Size: int64(len(body))})
+	o.Size = int64(len(body))
+	r := NewReader(bytes.NewReader(body), o)
 	t, err := r.ReadByte()
 	if err != nil {
 		return Value{}, corrupt("empty payload")

@@ -23,6 +23,11 @@ type ReadOptions struct {
 	// Redis always checks (ziplists and zipmaps deeply, repeats in the
 	// plain encodings); repeats it lets through are merged by Put.
 	Sanitize bool
+	// OnSanitize, if not nil, is called for each packed encoding Sanitize
+	// checks deeply where Redis counts dump_payload_sanitizations: a
+	// quicklist node's listpack, an intset, a hash's or sorted set's
+	// listpack, a stream node's listpack.
+	OnSanitize func()
 	// Size is the number of bytes the underlying reader holds, if known
 	// (0: unknown). A length that promises more than is left is then an
 	// error before anything is allocated. Either way a Reader allocates
@@ -426,6 +431,7 @@ func (r *Reader) readQuicklist(v2 bool) ([][]byte, error) {
 		case container == containerPlain:
 			items = append(items, data)
 		case v2:
+			r.sanitizing()
 			items, err = decodeListpack(data, r.opt.Sanitize, items, &r.arena)
 		default:
 			items, err = decodeZiplist(data, items, &r.arena)
@@ -459,11 +465,13 @@ func (r *Reader) readPacked(t byte) (Value, error) {
 		v.Items, err = decodeZiplist(data, nil, &r.arena)
 	case TypeSetIntset:
 		v.Type = backend.TypeSet
+		r.sanitizing()
 		v.Items, err = decodeIntset(data, deep, nil, &r.arena)
 	case TypeHashZiplist, TypeZSetZiplist:
 		v.Items, err = decodeZiplist(data, nil, &r.arena)
 		deep = true
 	case TypeHashListpack, TypeZSetListpack:
+		r.sanitizing()
 		v.Items, err = decodeListpack(data, deep, nil, &r.arena)
 	}
 	if err != nil {
@@ -493,6 +501,13 @@ func (r *Reader) readPacked(t byte) (Value, error) {
 		}
 	}
 	return v, nil
+}
+
+// sanitizing tells OnSanitize of a deep check about to run.
+func (r *Reader) sanitizing() {
+	if r.opt.Sanitize && r.opt.OnSanitize != nil {
+		r.opt.OnSanitize()
+	}
 }
 
 // hasRepeats reports whether the elements of items (width items each)

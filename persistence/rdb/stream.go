@@ -295,6 +295,7 @@ func (r *Reader) readStream(t byte) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
+		r.sanitizing()
 		if s.elems, err = decodeListpack(lp, r.opt.Sanitize, s.elems[:0], &r.arena); err != nil {
 			return Value{}, err
 		}
