@@ -14,6 +14,7 @@
 #   TESTS=setbit,bitcount bench/compare.sh                 # bitmaps
 #   TESTS=dump_small,dump_hash1000,dump_str100k bench/compare.sh  # DUMP
 #   TESTS=xadd,xrange10 bench/compare.sh                   # streams
+#   TESTS=multi bench/compare.sh                           # MULTI; SET; INCR; EXEC
 #
 # A test is a redis-benchmark -t name (set, get, incr, sadd, spop, ...) or
 # one of the custom commands below: sismember (a random member of the
@@ -39,7 +40,9 @@
 # 100 KB string that LZF compresses, loaded first); xadd (XADD of an entry
 # with a random value to one stream, ids from the clock) and xrange10
 # (XRANGE of 10 entries from the middle of a 10,000-entry stream, loaded
-# first). RESTORE is not here:
+# first); multi (the transaction MULTI; SET k v; INCR n; EXEC, four
+# commands sent together and counted as one request, by bench/randload;
+# every client writes the same two keys). RESTORE is not here:
 # redis-benchmark cannot send a binary payload; BenchmarkRestore* in
 # command compare it.
 #   ROUNDS=3 TESTS=xadd bench/compare.sh       # each case 3 times, alternating
@@ -100,6 +103,7 @@ custom() {
     dump_str100k) echo "DUMP mystr100k" ;;
     xadd) echo "XADD mystream * field value:__rand_int__" ;;
     xrange10) echo "XRANGE mystream10k 5000 + COUNT 10" ;;
+    multi) echo "MULTI ; SET k v ; INCR n ; EXEC" ;;
     *) return 1 ;;
   esac
 }
@@ -137,7 +141,7 @@ rps_test() {
   fi
   local keys=(-r "${KEYS:-100000}")
   [[ ${KEYS:-100000} == 0 ]] && keys=()
-  if [[ $cmd == *__rand_dec__* ]]; then
+  if [[ $cmd == *__rand_dec__* || $cmd == *" ; "* ]]; then
     # shellcheck disable=SC2086 # the command line is split into its words
     "$work/bin/randload" -addr "127.0.0.1:$1" -n "${N:-100000}" -c "${CLIENTS:-50}" -P "$3" -r 8388608 $cmd |
       awk '/requests per second/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i-1)}'

@@ -79,6 +79,7 @@ func run(addr string, n, clients, pipe int, r int64, words []string) (time.Durat
 func drive(c net.Conn, left *atomic.Int64, pipe int, r int64, words []string, seed uint64) error {
 	rnd := rand.New(rand.NewPCG(seed, uint64(time.Now().UnixNano())))
 	br := bufio.NewReader(c)
+	req := splitRequest(words)
 	var buf []byte
 	for {
 		k := int64(pipe)
@@ -90,12 +91,12 @@ func drive(c net.Conn, left *atomic.Int64, pipe int, r int64, words []string, se
 		}
 		buf = buf[:0]
 		for range k {
-			buf = appendCommand(buf, words, rnd.Int64N(r))
+			buf = appendRequest(buf, req, rnd.Int64N(r))
 		}
 		if _, err := c.Write(buf); err != nil {
 			return err
 		}
-		for range k {
+		for range k * int64(len(req)) {
 			if err := skipReply(br); err != nil {
 				return err
 			}
