@@ -163,7 +163,9 @@ func hasNewField(h *hashObj, pairs [][]byte) bool {
 
 func setPairs(h *hashObj, pairs [][]byte, onlyNew bool) int64 {
 	var added int64
-	h.reserve(packedSize(pairs))
+	if len(pairs) > 2 {
+		h.reserve(packedSize(pairs))
+	}
 	for i := 0; i < len(pairs); i += 2 {
 		f, v := pairs[i], pairs[i+1]
 		if onlyNew {

@@ -88,3 +88,43 @@ func TestKeysmemPerKey(t *testing.T) {
 		m.Close()
 	}
 }
+
+// keysmemBenchHash benchmarks HGET (or, with set, HSET of an existing
+// field) on a hash of n fields of 16-byte values.
+func keysmemBenchHash(b *testing.B, n int, set bool) {
+	m := memory.New(memory.Options{ExpiryInterval: -1})
+	defer m.Close()
+	key := []byte("h")
+	var pairs [][]byte
+	for j := range n {
+		pairs = append(pairs, []byte("field:"+strconv.Itoa(j)), make([]byte, 16))
+	}
+	m.Update(backend.TxOptions{Keys: [][]byte{key}}, func(tx backend.Tx) error {
+		_, err := tx.HashSet(key, pairs, false)
+		return err
+	})
+	o := backend.TxOptions{Keys: [][]byte{key}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		f := pairs[2*(i%n)]
+		if set {
+			m.Update(o, func(tx backend.Tx) error {
+				_, err := tx.HashSet(key, [][]byte{f, pairs[1]}, false)
+				return err
+			})
+			continue
+		}
+		m.View(o, func(tx backend.Tx) error {
+			_, _, err := tx.HashGet(key, f)
+			return err
+		})
+	}
+}
+
+func BenchmarkKeysmemHashGet10(b *testing.B)  { keysmemBenchHash(b, 10, false) }
+func BenchmarkKeysmemHashGet30(b *testing.B)  { keysmemBenchHash(b, 30, false) }
+func BenchmarkKeysmemHashGet100(b *testing.B) { keysmemBenchHash(b, 100, false) }
+func BenchmarkKeysmemHashSet10(b *testing.B)  { keysmemBenchHash(b, 10, true) }
+func BenchmarkKeysmemHashSet30(b *testing.B)  { keysmemBenchHash(b, 30, true) }
+func BenchmarkKeysmemHashSet100(b *testing.B) { keysmemBenchHash(b, 100, true) }

@@ -68,7 +68,9 @@ func hasNewMember(s *setObj, members [][]byte) bool {
 
 func addMembers(s *setObj, members [][]byte) int64 {
 	var added int64
-	s.reserve(packedSize(members) + len(members)) // and an empty value each
+	if len(members) > 1 {
+		s.reserve(packedSize(members) + len(members)) // and an empty value each
+	}
 	for _, m := range members {
 		if _, ok := s.get(m); !ok {
 			s.put(m, nil)
