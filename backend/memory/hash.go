@@ -10,12 +10,16 @@ import (
 // searched linearly.
 const smallHash = 16
 
-// hashObj is a hash: its fields in a slice (so that HashScan can use the
-// same cursor technique as Scan), plus an index from name to position once
-// the hash is larger than smallHash. Deletion swaps the last field into the
-// hole. Values are never modified in place (HashSet stores a new slice), so
-// two hashObj may share them.
+// hashObj is a hash, packed while it is small (lp, see packed.go), else
+// its fields in a slice (so that HashScan can use the same cursor technique
+// as Scan), plus an index from name to position once the hash is larger
+// than smallHash. Deletion swaps the last field into the hole. Values are
+// never modified in place (HashSet stores a new slice), so two hashObj may
+// share them. A sorted set's hashObj is never packed (its tree shares the
+// member strings of fields); find, add, del and scan are the fields form's.
 type hashObj struct {
+	lp     []byte // the packed form, or nil
+	plen   int32  // the packed form's number of fields
 	fields []hfield
 	idx    map[string]int32
 	bytes  int64 // sum of name and value lengths
@@ -78,10 +82,18 @@ func (h *hashObj) del(i int) {
 }
 
 // size implements collection.
-func (h *hashObj) size() int64 { return h.bytes + int64(len(h.fields))*fieldOverhead }
+func (h *hashObj) size() int64 {
+	if h.packed() {
+		return int64(cap(h.lp)) + packedOverhead
+	}
+	return h.bytes + int64(len(h.fields))*fieldOverhead
+}
 
 // clone implements collection.
 func (h *hashObj) clone() collection {
+	if h.packed() {
+		return &hashObj{lp: append(make([]byte, 0, len(h.lp)), h.lp...), plen: h.plen}
+	}
 	nh := &hashObj{fields: append([]hfield(nil), h.fields...), bytes: h.bytes}
 	if h.idx != nil {
 		nh.idx = maps.Clone(h.idx)
@@ -91,9 +103,10 @@ func (h *hashObj) clone() collection {
 
 // appendItems implements collection: field, value, field, value, ...
 func (h *hashObj) appendItems(dst [][]byte) [][]byte {
-	for _, f := range h.fields {
-		dst = append(dst, bytesOf(f.name), f.val)
-	}
+	h.each(func(name, val []byte) bool {
+		dst = append(dst, name, val)
+		return true
+	})
 	return dst
 }
 
@@ -123,7 +136,8 @@ func (t *tx) HashSet(key []byte, pairs [][]byte, onlyNew bool) (int64, error) {
 		return 0, nil
 	}
 	if e == nil {
-		e = &entry{typ: backend.TypeHash, coll: &hashObj{}}
+		h := newPackedHash()
+		e = &entry{typ: backend.TypeHash, coll: &h}
 		n := setPairs(e.hash(), pairs[:np], onlyNew)
 		sd.insert(key, e, t.epoch)
 		return n, nil
@@ -140,7 +154,7 @@ func (t *tx) HashSet(key []byte, pairs [][]byte, onlyNew bool) (int64, error) {
 
 func hasNewField(h *hashObj, pairs [][]byte) bool {
 	for i := 0; i < len(pairs); i += 2 {
-		if h.find(pairs[i]) < 0 {
+		if _, ok := h.get(pairs[i]); !ok {
 			return true
 		}
 	}
@@ -149,19 +163,30 @@ func hasNewField(h *hashObj, pairs [][]byte) bool {
 
 func setPairs(h *hashObj, pairs [][]byte, onlyNew bool) int64 {
 	var added int64
+	if len(pairs) > 2 {
+		h.reserve(packedSize(pairs))
+	}
 	for i := 0; i < len(pairs); i += 2 {
 		f, v := pairs[i], pairs[i+1]
-		if j := h.find(f); j >= 0 {
-			if !onlyNew {
-				h.bytes += int64(len(v) - len(h.fields[j].val))
-				h.fields[j].val = copyBytes(v)
+		if onlyNew {
+			if _, ok := h.get(f); ok {
+				continue
 			}
-			continue
 		}
-		h.add(f, v)
-		added++
+		if h.put(f, v) {
+			added++
+		}
 	}
 	return added
+}
+
+// packedSize is what the name, value pairs take packed.
+func packedSize(pairs [][]byte) int {
+	n := 0
+	for _, p := range pairs {
+		n += 1 + len(p)
+	}
+	return n
 }
 
 // HashGet implements backend.Tx.
@@ -170,12 +195,8 @@ func (t *tx) HashGet(key, field []byte) ([]byte, bool, error) {
 	if e == nil {
 		return nil, false, err
 	}
-	h := e.hash()
-	i := h.find(field)
-	if i < 0 {
-		return nil, false, nil
-	}
-	return h.fields[i].val, true, nil
+	v, ok := e.hash().get(field)
+	return v, ok, nil
 }
 
 // HashDel implements backend.Tx.
@@ -196,7 +217,7 @@ func (t *tx) HashDel(key []byte, fields [][]byte) (int64, error) {
 func (t *tx) delNames(sd *shardData, e *entry, obj func(*entry) *hashObj, names [][]byte) int64 {
 	hit := false
 	for _, f := range names {
-		if obj(e).find(f) >= 0 {
+		if _, ok := obj(e).get(f); ok {
 			hit = true
 			break
 		}
@@ -209,13 +230,12 @@ func (t *tx) delNames(sd *shardData, e *entry, obj func(*entry) *hashObj, names 
 	var n int64
 	h := obj(e)
 	for _, f := range names {
-		if i := h.find(f); i >= 0 {
-			h.del(i)
+		if h.remove(f) {
 			n++
 		}
 	}
 	sd.used.Add(e.size() - before)
-	if len(h.fields) == 0 {
+	if h.len() == 0 {
 		sd.remove(e)
 	}
 	return n
@@ -227,7 +247,7 @@ func (t *tx) HashLen(key []byte) (int64, error) {
 	if e == nil {
 		return 0, err
 	}
-	return int64(len(e.hash().fields)), nil
+	return int64(e.hash().len()), nil
 }
 
 // HashIter implements backend.Tx.
@@ -236,11 +256,7 @@ func (t *tx) HashIter(key []byte, fn func(field, val []byte) bool) error {
 	if e == nil {
 		return err
 	}
-	for _, f := range e.hash().fields {
-		if !fn(bytesOf(f.name), f.val) {
-			return nil
-		}
-	}
+	e.hash().each(fn)
 	return nil
 }
 
@@ -250,8 +266,12 @@ func (t *tx) HashScan(key []byte, cursor uint64, count int, fn func(field, val [
 	if e == nil {
 		return 0, err
 	}
-	fs := e.hash().fields
-	return e.hash().scan(cursor, count, func(i int) error { return fn(bytesOf(fs[i].name), fs[i].val) })
+	h := e.hash()
+	if h.packed() { // comes whole, as a listpack does in Redis
+		return 0, h.eachErr(fn)
+	}
+	fs := h.fields
+	return h.scan(cursor, count, func(i int) error { return fn(bytesOf(fs[i].name), fs[i].val) })
 }
 
 // scan calls fn with the positions of about count fields from cursor and
@@ -286,8 +306,5 @@ func (t *tx) HashRandom(key []byte, count int, distinct bool, fn func(field, val
 	if e == nil {
 		return err
 	}
-	fs := e.hash().fields
-	return backend.Sample(len(fs), count, distinct, func(i int) error {
-		return fn(bytesOf(fs[i].name), fs[i].val)
-	})
+	return e.hash().sample(count, distinct, fn)
 }

@@ -63,6 +63,10 @@ func checkInvariants(t *testing.T, m *Memory) {
 					t.Fatalf("list %q: bytes %d, counted %d", e.key, c.bytes, n)
 				}
 			case *hashObj:
+				if c.packed() {
+					packedCheck(t, e.key, c)
+					break
+				}
 				hh := c
 				if len(hh.fields) == 0 {
 					t.Fatalf("empty hash %q", e.key)

@@ -3,8 +3,9 @@ package memory
 import "redpool/backend"
 
 // setObj is a set: a hashObj whose fields are the members, with no values,
-// so that membership is one index lookup, a random member one slice index
-// (backend.Sample) and SetScan has HashScan's cursor guarantee.
+// packed while small (see packed.go); unpacked, membership is one index
+// lookup, a random member one slice index (backend.Sample) and SetScan has
+// HashScan's cursor guarantee.
 type setObj struct{ hashObj }
 
 // clone implements collection.
@@ -12,9 +13,10 @@ func (s *setObj) clone() collection { return &setObj{*s.hashObj.clone().(*hashOb
 
 // appendItems implements collection: the members.
 func (s *setObj) appendItems(dst [][]byte) [][]byte {
-	for _, f := range s.fields {
-		dst = append(dst, bytesOf(f.name))
-	}
+	s.each(func(name, _ []byte) bool {
+		dst = append(dst, name)
+		return true
+	})
 	return dst
 }
 
@@ -40,7 +42,7 @@ func (t *tx) SetAdd(key []byte, members [][]byte) (int64, error) {
 		return 0, err
 	}
 	if e == nil {
-		e = &entry{typ: backend.TypeSet, coll: &setObj{}}
+		e = &entry{typ: backend.TypeSet, coll: &setObj{newPackedHash()}}
 		n := addMembers(e.set(), members)
 		sd.insert(key, e, t.epoch)
 		return n, nil
@@ -57,7 +59,7 @@ func (t *tx) SetAdd(key []byte, members [][]byte) (int64, error) {
 
 func hasNewMember(s *setObj, members [][]byte) bool {
 	for _, m := range members {
-		if s.find(m) < 0 {
+		if _, ok := s.get(m); !ok {
 			return true
 		}
 	}
@@ -66,9 +68,12 @@ func hasNewMember(s *setObj, members [][]byte) bool {
 
 func addMembers(s *setObj, members [][]byte) int64 {
 	var added int64
+	if len(members) > 1 {
+		s.reserve(packedSize(members) + len(members)) // and an empty value each
+	}
 	for _, m := range members {
-		if s.find(m) < 0 {
-			s.add(m, nil)
+		if _, ok := s.get(m); !ok {
+			s.put(m, nil)
 			added++
 		}
 	}
@@ -93,7 +98,8 @@ func (t *tx) SetIsMember(key, member []byte) (bool, error) {
 	if e == nil {
 		return false, err
 	}
-	return e.set().find(member) >= 0, nil
+	_, ok := e.set().get(member)
+	return ok, nil
 }
 
 // SetLen implements backend.Tx.
@@ -102,7 +108,7 @@ func (t *tx) SetLen(key []byte) (int64, error) {
 	if e == nil {
 		return 0, err
 	}
-	return int64(len(e.set().fields)), nil
+	return int64(e.set().len()), nil
 }
 
 // SetIter implements backend.Tx.
@@ -111,11 +117,7 @@ func (t *tx) SetIter(key []byte, fn func(member []byte) bool) error {
 	if e == nil {
 		return err
 	}
-	for _, f := range e.set().fields {
-		if !fn(bytesOf(f.name)) {
-			return nil
-		}
-	}
+	e.set().each(func(name, _ []byte) bool { return fn(name) })
 	return nil
 }
 
@@ -125,8 +127,12 @@ func (t *tx) SetScan(key []byte, cursor uint64, count int, fn func(member []byte
 	if e == nil {
 		return 0, err
 	}
-	fs := e.set().fields
-	return e.set().scan(cursor, count, func(i int) error { return fn(bytesOf(fs[i].name)) })
+	s := e.set()
+	if s.packed() { // comes whole, as a listpack does in Redis
+		return 0, s.eachErr(func(name, _ []byte) error { return fn(name) })
+	}
+	fs := s.fields
+	return s.scan(cursor, count, func(i int) error { return fn(bytesOf(fs[i].name)) })
 }
 
 // SetRandom implements backend.Tx in O(count): the members are a slice,
@@ -136,6 +142,5 @@ func (t *tx) SetRandom(key []byte, count int, distinct bool, fn func(member []by
 	if e == nil {
 		return err
 	}
-	fs := e.set().fields
-	return backend.Sample(len(fs), count, distinct, func(i int) error { return fn(bytesOf(fs[i].name)) })
+	return e.set().sample(count, distinct, func(name, _ []byte) error { return fn(name) })
 }

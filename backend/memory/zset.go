@@ -7,10 +7,14 @@ import (
 	"redpool/backend"
 )
 
-// zsetElemOverhead is a sorted-set element's approximate cost beyond its
-// member bytes and fieldOverhead (its member slot and index entry): the
-// score slot and the tree's copy of the element.
-const zsetElemOverhead = 8 + 24 + 40
+// Approximate costs of a sorted set for Stats.UsedBytes (see
+// zsetObj.size).
+const (
+	zsetOverhead     = 192     // zsetObj and the tree's root, rounded to their size classes
+	hfieldSize       = 16 + 24 // an hfield slot
+	zsetElemOverhead = 32 + 8  // a tree element with its node's spare room; the member's allocation rounding
+	zsetIdxOverhead  = 64      // an index map entry
+)
 
 // zsetObj is a sorted set: a hashObj whose fields are the members, with no
 // values (membership is one index lookup, ZScan has HashScan's cursor
@@ -23,6 +27,18 @@ type zsetObj struct {
 	hashObj
 	scores []float64 // scores[i] is the score of fields[i]
 	tree   ztree
+}
+
+// newZSet returns an empty sorted set with room for n elements (those of
+// the ZADD that creates it), so that a small set takes no more than it
+// needs: append's doubling would leave up to half of its three slices
+// unused.
+func newZSet(n int) *zsetObj {
+	n = min(n, zMax)
+	z := &zsetObj{scores: make([]float64, 0, n)}
+	z.fields = make([]hfield, 0, n)
+	z.tree.root = &znode{elems: make([]zelem, 0, n)}
+	return z
 }
 
 // len returns the number of elements.
@@ -75,9 +91,17 @@ func (z *zsetObj) delSlot(i int) {
 	z.del(i)
 }
 
-// size implements collection.
+// size implements collection: the slots as allocated (a set created by
+// one ZADD has no spare room, see newZSet), the member bytes, and per
+// element its tree copy with the nodes' spare room, its member's
+// allocation rounded up and, past smallHash, its index entry.
 func (z *zsetObj) size() int64 {
-	return z.hashObj.size() + int64(len(z.fields))*zsetElemOverhead
+	n := int64(len(z.fields))
+	s := zsetOverhead + z.bytes + int64(cap(z.fields))*hfieldSize + int64(cap(z.scores))*8 + n*zsetElemOverhead
+	if z.idx != nil {
+		s += n * zsetIdxOverhead
+	}
+	return s
 }
 
 // clone implements collection. It copies the slots, the index and the
@@ -260,7 +284,7 @@ func (t *tx) ZAdd(key []byte, flags backend.ZAddFlags, pairs []backend.ScoredMem
 			}
 			return res, nil // nothing to update, and nothing is added
 		}
-		z := &zsetObj{}
+		z := newZSet(len(pairs))
 		for _, p := range pairs {
 			zadd(z, nil, flags, p, &res)
 		}

@@ -114,6 +114,8 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		runtime.GOMAXPROCS(cfg.ThreadCount(runtime.GOMAXPROCS(0)))
 	}
 	logger.Info("scheduler", "threads", runtime.GOMAXPROCS(0))
+	gcPercent, gcLimit := gcPolicy(cfg, os.LookupEnv).apply()
+	logger.Info("garbage collector", "gogc", gcPercent, "memory_limit", gcLimit)
 	srv, err := server.New(cfg, server.Options{Logger: logger, ConfigFile: file})
 	if err != nil {
 		logger.Error("cannot start", "err", err)

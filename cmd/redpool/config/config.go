@@ -43,6 +43,14 @@ type Config struct {
 	MaxMemorySamples          int    // maxmemory_samples
 	MaxMemoryEvictionTenacity int    // maxmemory_eviction_tenacity
 
+	// The Go collector's policy (see cmd/redpool's gcPolicy and
+	// docs/memory.md): GCPercent is gc_percent, GOGC (0 = the GOGC
+	// environment variable, else 100; -1 = collect only at the memory
+	// limit); GCMemoryLimit is gc_memory_limit, GOMEMLIMIT (0 = the
+	// GOMEMLIMIT environment variable, else derived from maxmemory).
+	GCPercent     int
+	GCMemoryLimit Size
+
 	// RequirePass is requirepass: the default user's password ("" = none).
 	RequirePass string
 	// ProtectedMode is protected_mode, Redis's protected-mode: while the
@@ -190,6 +198,8 @@ func Default() Config {
 		MaxMemoryPolicy:           "noeviction",
 		MaxMemorySamples:          5,
 		MaxMemoryEvictionTenacity: 10,
+		GCPercent:                 0,
+		GCMemoryLimit:             0,
 		RequirePass:               "", // no password: every client is the default user
 		ProtectedMode:             true,
 		ClientQueryBufferLimit:    GB,

@@ -84,6 +84,8 @@ dir = "/var/lib/redpool"
 databases = 1
 max_clients = 1
 threads = 3
+gc_percent = 50
+gc_memory_limit = "1gb"
 timeout = "1m30s"
 log_level = "DEBUG"
 proto_max_bulk_len = "1mb"
@@ -155,6 +157,8 @@ ciphers = "ECDHE-RSA-AES256-GCM-SHA384"
 		MaxMemoryPolicy:           "noeviction",
 		MaxMemorySamples:          5,
 		MaxMemoryEvictionTenacity: 10,
+		GCPercent:                 50,
+		GCMemoryLimit:             1 << 30,
 		ReplicaOf:                 "10.0.0.1 6380",
 		MasterAuth:                "pw",
 		MasterUser:                "u",
@@ -385,6 +389,7 @@ func TestValidateNamesFileKeys(t *testing.T) {
 	c.Metrics.Listen = "nowhere"
 	c.NotifyKeyspaceEvents = "KEQ"
 	c.MaxMemory, c.MaxMemoryEvictionTenacity = -1, -1
+	c.GCPercent, c.GCMemoryLimit = -2, -1
 	c.ACL = ACL{File: "users.acl", Users: ACLUsers{{Name: "", Rules: "+nosuch"}}}
 	c.ReplicaOf = "nowhere"
 	c.Cluster = Cluster{Myself: "me", Nodes: ClusterNodes{{ID: "x"}}}

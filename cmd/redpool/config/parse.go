@@ -106,6 +106,8 @@ func (c *Config) leaves() map[string]leaf {
 		"maxmemory_policy":                   {&c.MaxMemoryPolicy, str},
 		"maxmemory_samples":                  {&c.MaxMemorySamples, integer},
 		"maxmemory_eviction_tenacity":        {&c.MaxMemoryEvictionTenacity, integer},
+		"gc_percent":                         {&c.GCPercent, integer},
+		"gc_memory_limit":                    {&c.GCMemoryLimit, size},
 		"requirepass":                        {&c.RequirePass, str},
 		"protected_mode":                     {&c.ProtectedMode, "a boolean"},
 		"client_query_buffer_limit":          {&c.ClientQueryBufferLimit, size},

@@ -121,6 +121,12 @@ func (c Config) Validate() error {
 	if c.MaxMemory < 0 {
 		add("maxmemory", "%s is negative (want 0 for no limit, or more)", c.MaxMemory)
 	}
+	if c.GCPercent < -1 {
+		add("gc_percent", "%d out of range (want -1 for off, 0 for the default, or more)", c.GCPercent)
+	}
+	if c.GCMemoryLimit < 0 {
+		add("gc_memory_limit", "%s is negative (want 0 for the default, or more)", c.GCMemoryLimit)
+	}
 	if c.MaxMemory > 0 && c.Backend == BackendBolt {
 		add("maxmemory", `must be "0" with backend = "bolt": its data lives on disk, not in memory`)
 	}
