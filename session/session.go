@@ -272,6 +272,7 @@ func (s *Session) loop() {
 			s.fail(err)
 			return
 		}
+		s.cmd.GiveArgs(s.rd.Owned()) // a big value is stored, not copied
 		if unauth || s.rd.Buffered() == 0 || !s.engine.CanPrefetch() {
 			if !s.exec(args) {
 				return
