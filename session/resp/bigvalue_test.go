@@ -2,7 +2,9 @@ package resp
 
 import (
 	"bytes"
+	"io"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"unsafe"
 )
@@ -61,5 +63,69 @@ func TestBigvalueOwned(t *testing.T) {
 	}
 	if !bytes.Equal(kept, big1) {
 		t.Fatal("an argument taken over changed")
+	}
+}
+
+// bigvalueWaiter is an input of chunks, one per wait, that records the
+// Reader's buffer size whenever the Reader waits for input.
+type bigvalueWaiter struct {
+	chunks [][]byte
+	r      *Reader
+	sizes  []int
+}
+
+func (w *bigvalueWaiter) WaitInput() error {
+	w.sizes = append(w.sizes, w.r.BufSize())
+	return nil
+}
+
+func (w *bigvalueWaiter) Read(p []byte) (int, error) {
+	if len(w.chunks) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, w.chunks[0])
+	if w.chunks[0] = w.chunks[0][n:]; len(w.chunks[0]) == 0 {
+		w.chunks = w.chunks[1:]
+	}
+	return n, nil
+}
+
+// TestBigvalueIdleBuffer: a Reader with a BufPool over a Waiter holds no
+// buffer while it waits with nothing buffered, and its commands read as
+// without one, a command split across waits included; a buffer grown for
+// a pipeline is kept.
+func TestBigvalueIdleBuffer(t *testing.T) {
+	pipeline := bytes.Repeat(AppendCommandStrings(nil, "SET", "k", "v"), 200)
+	w := &bigvalueWaiter{chunks: [][]byte{
+		AppendCommandStrings(nil, "PING"),
+		[]byte("*2\r\n$3\r\nGET"), []byte("\r\n$1\r\nk\r\n"),
+		pipeline,
+		AppendCommandStrings(nil, "PING"),
+	}}
+	r := NewReader(w, Limits{})
+	w.r = r
+	var pool BufPool
+	r.UseBufPool(&pool)
+	var got []string
+	for {
+		args, err := r.ReadCommand()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, string(args[0]))
+	}
+	if len(got) != 203 || got[0] != "PING" || got[1] != "GET" || got[2] != "SET" || got[202] != "PING" {
+		t.Fatalf("read %d commands: %q...", len(got), got[:min(len(got), 3)])
+	}
+	// Waits, each with nothing buffered: at the start, after PING, after
+	// the GET (not in its middle: the Reader's Read waits there with its
+	// buffer), after the pipeline, whose reads filled the buffer and grew
+	// it, which is kept, and after the last PING.
+	want := []int{0, 0, 0, 4 * minBufSize, 4 * minBufSize}
+	if !slices.Equal(w.sizes, want) {
+		t.Fatalf("buffer sizes at the waits: %v, want %v", w.sizes, want)
 	}
 }

@@ -182,6 +182,10 @@ type Reader struct {
 	bigLen  int
 	ext     [][]byte
 	extLen  int64 // the input bytes of the big arguments of the command in progress
+
+	// pool lends the first-size buffer (UseBufPool); nil: buffers are
+	// allocated.
+	pool *BufPool
 }
 
 // NewReader returns a Reader reading from rd with the given limits; zero
@@ -628,6 +632,11 @@ func (r *Reader) fill() error {
 	if r.r > 0 {
 		r.w = copy(r.buf, r.buf[r.r:r.w])
 		r.r = 0
+	}
+	if r.pool != nil && r.w == 0 {
+		if err := r.waitIdle(); err != nil {
+			return err
+		}
 	}
 	switch {
 	case len(r.buf) == 0:
