@@ -260,6 +260,11 @@ type Tx interface {
 	// Set stores val at key, replacing any value of any type. With keepTTL
 	// the existing expiry stays; otherwise expireAt (0 = none) is set.
 	Set(key, val []byte, expireAt int64, keepTTL bool) error
+	// SetOwned is Set with val given to the backend, which may keep it as
+	// the value instead of copying it: the caller never writes val again,
+	// and only reads it until its command ends. For a value the session
+	// read into a buffer of its own (a big argument of SET).
+	SetOwned(key, val []byte, expireAt int64, keepTTL bool) error
 	// Append appends val to key's string (creating it) and returns the new length.
 	Append(key, val []byte) (int64, error)
 	// SetRange overwrites key's string at offset, zero-padding as needed, and

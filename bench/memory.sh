@@ -2,8 +2,9 @@
 # Memory per client and per large value, redpool against Redis, same run:
 #   1. RSS of N idle clients (default 10000): each connects, sends one
 #      PING, then stays idle; RSS is read from /proc before and after.
-#   2. A 100 MB value: RSS 1.5 s after its SET, its GET and its DEL
-#      (whether freed memory goes back to the OS), and the peak RSS.
+#   2. A 100 MB value, on fresh servers: RSS 1.5 s after its SET, its
+#      GET and its DEL (whether freed memory goes back to the OS), and
+#      the peak RSS.
 # Usage: bench/memory.sh [N]   (needs ulimit -n of N + a few hundred)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,17 +56,26 @@ bigvalue() {
   echo "$out $(mb "$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")")"
 }
 
-rport=$(free_port)
-start_redis "$rport" --maxclients $((n + 100))
-rpid=${pids[-1]}
-pport=$(free_port)
-# Without persistence, as the Redis beside it (no AOF, no RDB saves).
-start_redpool "$pport" redpool "max_clients = $((n + 100))" '[persistence]' 'mode = "none"'
-ppid=$last_pid
+# start_both NAME: a fresh Redis and redpool ($rport/$rpid, $pport/$ppid).
+start_both() {
+  rport=$(free_port)
+  start_redis "$rport" --maxclients $((n + 100))
+  rpid=${pids[-1]}
+  pport=$(free_port)
+  # Without persistence, as the Redis beside it (no AOF, no RDB saves).
+  start_redpool "$pport" "redpool-$1" "max_clients = $((n + 100))" '[persistence]' 'mode = "none"'
+  ppid=$last_pid
+}
 
+start_both idle
 echo "== $n idle clients: RSS MB before, with them, difference =="
 echo "redis   $(idle "$rport" "$rpid")"
 echo "redpool $(idle "$pport" "$ppid")"
+# The value on fresh servers, so that what the clients left behind (the
+# pool's parked workers, Redis's freed client memory) is not counted.
+stop_pid "$rpid"
+stop_pid "$ppid"
+start_both value
 echo "== 100 MB value: RSS MB before, 1.5 s after SET, after GET, after DEL; peak =="
 echo "redis   $(bigvalue "$rport" "$rpid")"
 echo "redpool $(bigvalue "$pport" "$ppid")"

@@ -36,6 +36,8 @@ type Ctx struct {
 	// again, under the keys' locks, that MIGRATE has not moved one since.
 	askGuard clusterAskGuard // to is nil: no guard
 
+	owned [][]byte // arguments the session gave away (GiveArgs, owned.go)
+
 	keyBuf     [][]byte
 	keyScratch [][]byte // committed's per-database key lists
 	lookupKeys [][]byte // countLookups' key list (keyspace_stats.go)

@@ -232,7 +232,7 @@ func setGeneric(c *Ctx, key, val []byte, f setFlags, at int64) (bool, error) {
 	if (f&setNX != 0 && found) || (f&setXX != 0 && !found) {
 		return false, nil
 	}
-	if err := c.Tx.Set(key, val, at, f&setKeepTTL != 0); err != nil {
+	if err := storeString(c, key, val, at, f&setKeepTTL != 0); err != nil {
 		return false, err
 	}
 	c.Dirty(1)
@@ -399,7 +399,7 @@ func setPairs(c *Ctx, pairs [][]byte) error {
 		if err != nil {
 			return err
 		}
-		if err := c.Tx.Set(pairs[i], pairs[i+1], 0, false); err != nil {
+		if err := storeString(c, pairs[i], pairs[i+1], 0, false); err != nil {
 			return err
 		}
 		c.notifyNew(absent, pairs[i])
@@ -488,7 +488,7 @@ func appendCmd(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	n, err := c.Tx.Append(key, c.Args[2])
+	n, err := appendString(c, key, c.Args[2])
 	if err != nil {
 		return err
 	}

@@ -55,6 +55,8 @@ type Settings struct {
 	maxQueryBuf atomic.Int64
 	protected   atomic.Bool
 	freed       atomic.Int64 // bytes sessions let go since TakeFreed
+	// readBufs lends sessions their read buffers while they have input.
+	readBufs resp.BufPool
 }
 
 // DefaultMaxQueryBuf is Redis's client-query-buffer-limit default, 1 GB.
@@ -220,6 +222,7 @@ func New(ctx context.Context, conn net.Conn, e *command.Engine, st *Settings, lo
 	s := &Session{conn: conn, engine: e, settings: st, logger: logger, ctx: ctx}
 	s.src.s = s
 	s.rd = resp.NewReader(&s.src, s.limits())
+	s.rd.UseBufPool(&st.readBufs)
 	s.raw = rawConn(conn)
 	return s
 }
@@ -272,6 +275,7 @@ func (s *Session) loop() {
 			s.fail(err)
 			return
 		}
+		s.cmd.GiveArgs(s.rd.Owned()) // a big value is stored, not copied
 		if unauth || s.rd.Buffered() == 0 || !s.engine.CanPrefetch() {
 			if !s.exec(args) {
 				return
@@ -712,11 +716,15 @@ func (s *Session) Watch() (<-chan struct{}, func()) {
 // network it flushes the pending replies: that is how every command already
 // buffered runs before one flush. It also serves bytes read while a command
 // was blocked, then a read error seen meanwhile. While it waits in a read
-// the session is idle: the writer may write pushed frames.
+// the session is idle: the writer may write pushed frames. As a
+// resp.Waiter it waits idle without a buffer (WaitInput), so that an idle
+// client holds no read buffer.
 type source struct {
 	s    *Session
 	side []byte
 	err  error
+	// ready: WaitInput saw input, so the next Read does not block.
+	ready bool
 }
 
 func (r *source) Read(p []byte) (int, error) {
@@ -729,9 +737,47 @@ func (r *source) Read(p []byte) (int, error) {
 	if r.err != nil {
 		return 0, r.err
 	}
+	if r.ready {
+		r.ready = false
+		n, err := s.conn.Read(p)
+		return n, r.counted(n, err)
+	}
+	if err := r.goIdle(); err != nil {
+		return 0, err
+	}
+	n, err := s.conn.Read(p)
+	s.idle.Store(false)
+	s.waitWriter()
+	return n, r.counted(n, err)
+}
+
+// WaitInput waits idle, as Read does, until input arrives, without a
+// buffer: the Reader lends its own back meanwhile (resp.BufPool). Part
+// of resp.Waiter; it returns at once where it cannot wait so (a TLS
+// connection: Read waits).
+func (r *source) WaitInput() error {
+	s := r.s
+	if len(r.side) > 0 || r.err != nil || s.raw == nil {
+		return nil
+	}
+	if err := r.goIdle(); err != nil {
+		return err
+	}
+	waitReadable(s.raw)
+	s.idle.Store(false)
+	s.waitWriter()
+	r.ready = true
+	return nil
+}
+
+// goIdle readies the session to wait for input: it flushes the replies,
+// sets the read deadline, notes the client's memory and becomes idle. It
+// returns io.EOF if the session is closing.
+func (r *source) goIdle() error {
+	s := r.s
 	for {
 		if err := s.Flush(); err != nil {
-			return 0, err
+			return err
 		}
 		s.rearm()
 		// Shutdown closes every session (Close) before it cancels ctx, so
@@ -739,7 +785,7 @@ func (r *source) Read(p []byte) (int, error) {
 		// that every session shares. It is read after the deadline is set:
 		// a Close or Kill that moved it before is seen here.
 		if s.closing.Load() {
-			return 0, io.EOF
+			return io.EOF
 		}
 		s.engine.SetClientMem(s.client, command.ClientMem{
 			QueryBuf: s.rd.Unparsed(), QueryBufSize: s.rd.BufSize(), OutSize: cap(s.cmd.Out()),
@@ -752,15 +798,19 @@ func (r *source) Read(p []byte) (int, error) {
 			s.idle.Store(false)
 			continue
 		}
-		n, err := s.conn.Read(p)
-		s.idle.Store(false)
-		s.waitWriter()
-		s.client.CountNet(n, 0)
-		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !s.closing.Load() {
-			s.logger.Debug("closing idle client", "client", s.client.Addr)
-		}
-		return n, err
+		return nil
 	}
+}
+
+// counted counts what a read of the connection returned and passes its
+// error on.
+func (r *source) counted(n int, err error) error {
+	s := r.s
+	s.client.CountNet(n, 0)
+	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && !s.closing.Load() {
+		s.logger.Debug("closing idle client", "client", s.client.Addr)
+	}
+	return err
 }
 
 func addrString(a net.Addr) string {

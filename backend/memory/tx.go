@@ -529,6 +529,11 @@ func (t *tx) Get(key []byte) ([]byte, bool, error) {
 
 // Set implements backend.Tx. An expireAt at or before Now deletes the key.
 func (t *tx) Set(key, val []byte, expireAt int64, keepTTL bool) error {
+	return t.setString(key, val, expireAt, keepTTL, false)
+}
+
+// setString is Set, and SetOwned when owned: val is then kept as it is.
+func (t *tx) setString(key, val []byte, expireAt int64, keepTTL, owned bool) error {
 	if !t.write {
 		return backend.ErrReadOnlyTx
 	}
@@ -548,7 +553,10 @@ func (t *tx) Set(key, val []byte, expireAt int64, keepTTL bool) error {
 		}
 		return nil
 	}
-	v := strValue(val)
+	v := val
+	if !owned {
+		v = strValue(val)
+	}
 	switch {
 	case e == nil:
 		sd.insert(key, &entry{typ: backend.TypeString, str: v, expireAt: expireAt}, t.epoch)

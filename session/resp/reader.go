@@ -182,6 +182,10 @@ type Reader struct {
 	bigLen  int
 	ext     [][]byte
 	extLen  int64 // the input bytes of the big arguments of the command in progress
+
+	// pool lends the first-size buffer (UseBufPool); nil: buffers are
+	// allocated.
+	pool *BufPool
 }
 
 // NewReader returns a Reader reading from rd with the given limits; zero
@@ -272,6 +276,24 @@ func (r *Reader) Peek(n int) []byte {
 	return b[:min(n, len(b))]
 }
 
+// Owned returns the arguments of the command ReadCommand returned last
+// that were read into buffers of their own (bulk arguments of bigArg
+// bytes or more), in order; nil if there are none. The Reader never reads
+// into those buffers again nor writes them, and drops its references to
+// them at the next ReadCommand: whoever takes one over (a SET storing
+// its value without copying it) may keep it for good, as long as no one
+// writes it while the command's arguments are still being read. Each is
+// its buffer's whole capacity, with no room beyond it. The Reader clears
+// the returned slice at the next ReadCommand and never fills it again;
+// its caller may set entries to nil (an argument taken over is not
+// counted by TakeReleased then).
+func (r *Reader) Owned() [][]byte {
+	if r.inMulti {
+		return nil // the big arguments so far belong to the command in progress
+	}
+	return r.ext
+}
+
 // ReadCommand returns the next command's arguments. The returned slice
 // is reused and its elements alias the Reader's buffer: both stay valid
 // until the next ReadCommand call. Empty inline lines and multibulks with a count <= 0 are skipped,
@@ -351,10 +373,12 @@ func (r *Reader) dropExt() {
 		return
 	}
 	for _, a := range r.ext {
-		r.released += cap(a) + 2
+		if a != nil { // not taken over (Owned)
+			r.released += cap(a) + 2
+		}
 	}
 	clear(r.ext)
-	r.ext = r.ext[:0]
+	r.ext = nil                 // given out by Owned: never filled again
 	clear(r.args[:cap(r.args)]) // the argument lists returned held them too
 }
 
@@ -608,6 +632,11 @@ func (r *Reader) fill() error {
 	if r.r > 0 {
 		r.w = copy(r.buf, r.buf[r.r:r.w])
 		r.r = 0
+	}
+	if r.pool != nil && r.w == 0 {
+		if err := r.waitIdle(); err != nil {
+			return err
+		}
 	}
 	switch {
 	case len(r.buf) == 0:
