@@ -482,6 +482,7 @@ func geoSearchCmd(c *Ctx, form geoForm, storeOK bool) error {
 	if q.count != 0 && q.sort == geoUnsorted && !q.any {
 		q.sort = geoAsc // the nearest count, as Redis
 	}
+	q.shape.noDist = !q.withDist && q.sort == geoUnsorted && !q.storeDist
 	var limit int
 	if q.any {
 		limit = int(min(q.count, int64(maxGeoLimit)))
@@ -519,7 +520,8 @@ func geoSearchCmd(c *Ctx, form geoForm, storeOK bool) error {
 const maxGeoLimit = 1 << 30
 
 // geoPoint is a found member (Redis's geoPoint). member is a copy.
-// exact says that dist is glibc's (geoDistanceExact).
+// exact says that dist is glibc's (geoDistanceExact); dist may be 0 when
+// the search uses no distances (geoShape.noDist).
 type geoPoint struct {
 	lon, lat, dist, score float64
 	member                []byte
@@ -664,6 +666,9 @@ type geoCollector struct {
 // add is the ZRange callback: it keeps the member if it is inside the
 // shape, and says whether to go on.
 func (g *geoCollector) add(m []byte, score float64) bool {
+	if !g.shape.cells.has(score) {
+		return true // outside: nothing changed since the last call said go on
+	}
 	lon, lat := geoDecodeScore(score)
 	if d, ok := g.shape.within(lon, lat); ok {
 		// A member's bytes are never written again once appended, even

@@ -244,6 +244,88 @@ type geoShape struct {
 	radius        float64
 	width, height float64
 	cosLat        float64 // cos of the center's latitude, set by areas
+	cells         geoCells
+	// noDist says the search uses no distances (no WITHDIST, no sort, no
+	// STOREDIST): within may then decide by the haversine's a against
+	// aMax, sin² of half the radius's angle, without the arcsine, when
+	// a is clearly on one side. aMax is set by areas, 0 when not used.
+	noDist bool
+	aMax   float64
+}
+
+// geoCells are the cells of the 26-step grid (a score's latitude and
+// longitude halves) whose centers can lie inside a shape, with a margin:
+// a search decodes and measures only the members in them. The bounds
+// follow from the haversine formula itself (see setCells), so a member
+// outside them is one Redis's arithmetic finds outside too.
+type geoCells struct{ latLo, latHi, lonLo, lonHi uint32 }
+
+// has reports whether score's cell is in c.
+func (c *geoCells) has(score float64) bool {
+	sep := deinterleave64(cUint64(score))
+	lat, lon := uint32(sep), uint32(sep>>32)
+	return lat-c.latLo <= c.latHi-c.latLo && lon-c.lonLo <= c.lonHi-c.lonLo
+}
+
+// setCells sets s.cells, with cosLat set. A point at distance d <= r
+// from the center (haversine, angular distance δ = r/R) has
+// sin²(Δlat/2) <= a <= sin²(δ/2), so |Δlat| <= δ; and
+// cos(lat0)·cos(lat)·sin²(Δlon/2) <= a, so |sin(Δlon/2)| <=
+// sin(δ/2)/sqrt(cos(lat0)·cos(latmax)), latmax the largest |latitude|
+// within δ. A box's point has |Δlat| <= h/R (half the height) and, its
+// width measured along its own latitude, |sin(Δlon/2)| <=
+// sin(w/2R)/cos(latmax). The bounds get a relative margin of 1e-9 (Go's
+// and glibc's functions differ by an ulp or so) and a cell on each side;
+// a bound reaching the end of the grid, or a longitude band crossing the
+// antimeridian (Δlon wraps), leaves that side open.
+func (s *geoShape) setCells() {
+	const margin = 1 + 1e-9
+	lat0 := degRad(s.xy[1])
+	var latHalf, sinLon float64
+	if s.box {
+		latHalf = s.height * s.conversion / 2 / earthRadius
+		latMax := math.Abs(lat0) + latHalf*margin
+		sinLon = math.Sin(min(s.width*s.conversion/2/earthRadius/2, math.Pi/2)) / math.Cos(latMax)
+		if latMax >= math.Pi/2 {
+			sinLon = 1
+		}
+	} else {
+		latHalf = s.radius * s.conversion / earthRadius
+		latMax := math.Abs(lat0) + latHalf*margin
+		sinLon = math.Sin(min(latHalf/2, math.Pi/2)) / math.Sqrt(s.cosLat*math.Cos(latMax))
+		if latMax >= math.Pi/2 {
+			sinLon = 1
+		}
+	}
+	latHalf = latHalf*margin + 1e-15
+	s.cells.latLo, s.cells.latHi = geoCellBounds(radDeg(lat0-latHalf), radDeg(lat0+latHalf), geoLatRange)
+	s.cells.lonLo, s.cells.lonHi = 0, math.MaxUint32
+	if !(sinLon < 1) { // NaN included
+		return
+	}
+	lonHalf := radDeg(2*math.Asin(sinLon)*margin + 1e-15)
+	lon0 := s.xy[0]
+	if lon0-lonHalf > geoLongMin && lon0+lonHalf < geoLongMax {
+		s.cells.lonLo, s.cells.lonHi = geoCellBounds(lon0-lonHalf, lon0+lonHalf, geoLongRange)
+	}
+}
+
+// geoCellBounds returns the cells of the 26-step grid of r whose centers
+// can lie in lo..hi, one more on each side; the top one is open
+// (math.MaxUint32) at the grid's end, where out-of-range scores decode.
+func geoCellBounds(lo, hi float64, r geoRange) (uint32, uint32) {
+	const cells = 1 << geoStepMax
+	cell := func(x float64) float64 {
+		return math.Floor((x - r.min) / (r.max - r.min) * cells)
+	}
+	l, h := cell(lo)-1, cell(hi)+1
+	if !(h < cells-1) { // NaN included
+		h = math.MaxUint32
+	}
+	if !(l > 0) {
+		l = 0
+	}
+	return uint32(l), uint32(max(h, l))
 }
 
 // boundingBox returns the shape's bounds: min longitude, min latitude,
@@ -279,6 +361,18 @@ type geoAreas struct {
 // areas computes the 9 boxes covering s (geohashCalculateAreasByShapeWGS84).
 func (s *geoShape) areas() geoAreas {
 	s.cosLat = math.Cos(degRad(s.xy[1]))
+	s.setCells()
+	s.aMax = 0
+	if s.noDist && !s.box {
+		// Only for half-angles below 90° (where sin grows) and well
+		// below a = 1, far from the end of sqrt's and asin's domain
+		// (Redis's asin of an a rounded above 1 is NaN: outside).
+		if half := s.radius * s.conversion / earthRadius / 2; half < math.Pi/2 {
+			if h := math.Sin(half); h*h < 0.9 {
+				s.aMax = h * h
+			}
+		}
+	}
 	b := s.boundingBox()
 	minLon, minLat, maxLon, maxLat := b[0], b[1], b[2], b[3]
 	lon, lat := s.xy[0], s.xy[1]
@@ -338,15 +432,25 @@ func geoDistance(lon1, lat1, lon2, lat2 float64) float64 {
 // geoDistanceCos is geoDistance given cos1, the cosine of lat1 in
 // radians, which a search computes once for its center.
 func geoDistanceCos(lon1, lat1, lon2, lat2, cos1 float64) float64 {
+	a, ok := geoHaversineA(lon1, lat1, lon2, lat2, cos1)
+	if !ok {
+		return geoLatDistance(lat1, lat2)
+	}
+	return 2.0 * earthRadius * math.Asin(math.Sqrt(a))
+}
+
+// geoHaversineA is the haversine's a (the distance is 2R·asin(√a)), in
+// geohashGetDistance's steps; ok is false when the longitudes' sine is 0,
+// where Redis measures along the meridian instead.
+func geoHaversineA(lon1, lat1, lon2, lat2, cos1 float64) (a float64, ok bool) {
 	lon1r, lon2r := degRad(lon1), degRad(lon2)
 	v := math.Sin((lon2r - lon1r) / 2)
 	if v == 0 {
-		return geoLatDistance(lat1, lat2)
+		return 0, false
 	}
 	lat1r, lat2r := degRad(lat1), degRad(lat2)
 	u := math.Sin((lat2r - lat1r) / 2)
-	a := float64(u*u) + float64(float64(float64(cos1*math.Cos(lat2r))*v)*v)
-	return 2.0 * earthRadius * math.Asin(math.Sqrt(a))
+	return float64(u*u) + float64(float64(float64(cos1*math.Cos(lat2r))*v)*v), true
 }
 
 // within reports whether the point at lon, lat is inside s, and its
@@ -361,6 +465,18 @@ func (s *geoShape) within(lon, lat float64) (float64, bool) {
 		// beyond r by latitude alone needs no sines.
 		if geoLatDistance(lat, s.xy[1]) > r*(1+1e-9) {
 			return 0, false
+		}
+		if s.aMax > 0 {
+			// a is computed to about an ulp by Go and glibc alike; the
+			// full distance (and nearEdge) decides only near the edge.
+			if a, ok := geoHaversineA(s.xy[0], s.xy[1], lon, lat, s.cosLat); ok {
+				if a < s.aMax*(1-1e-9) {
+					return 0, true
+				}
+				if a > s.aMax*(1+1e-9) {
+					return 0, false
+				}
+			}
 		}
 		d := geoDistanceCos(s.xy[0], s.xy[1], lon, lat, s.cosLat)
 		if nearEdge(d, r) {

@@ -421,13 +421,31 @@ func (t *tx) ZIter(key []byte, fn func(member []byte, score float64) bool) error
 }
 
 // ZRange implements backend.Tx in O(log n + m): the tree finds the ranks
-// of both ends, then walks the m elements.
+// of both ends, then walks the m elements (forward by score from the
+// first element on, with no offset, it finds the first and walks).
 func (t *tx) ZRange(key []byte, r backend.ZRange, fn func(member []byte, score float64) bool) error {
 	_, e, err := t.zset(key)
 	if e == nil {
 		return err
 	}
 	z := e.zset()
+	if r.By == backend.ZByScore && !r.Rev && r.Offset == 0 {
+		// Forward by score from the start of the range (GEOSEARCH's
+		// boxes, ZRANGEBYSCORE without an offset): one descent to the
+		// first element, then the walk, without the ranks of both ends.
+		if r.Count == 0 {
+			return nil
+		}
+		n, max := r.Count, r.Max
+		z.tree.ascendScore(r.Min.Value, r.Min.Exclusive, func(x zelem) bool {
+			if x.score > max.Value || max.Exclusive && x.score == max.Value {
+				return false
+			}
+			n--
+			return fn(bytesOf(x.member), x.score) && n != 0
+		})
+		return nil
+	}
 	lo, hi := z.span(&r)
 	lo, hi = window(&r, lo, hi)
 	if lo >= hi {

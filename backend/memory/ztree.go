@@ -348,6 +348,54 @@ func (n *znode) ascend(from int, fn func(zelem) bool) bool {
 	return true
 }
 
+// ascendScore calls fn for the elements from the first whose score is
+// not below min (above it, if excl) on, in order, until fn returns false:
+// one descent by score, as Redis's zslFirstInRange, where ascend(count(...))
+// would make two.
+func (t *ztree) ascendScore(min float64, excl bool, fn func(zelem) bool) {
+	if t.root != nil {
+		t.root.ascendScore(min, excl, fn)
+	}
+}
+
+func (n *znode) ascendScore(min float64, excl bool, fn func(zelem) bool) bool {
+	if n.leaf() {
+		for _, e := range n.elems[zscoreSearch(n.elems, min, excl):] {
+			if !fn(e) {
+				return false
+			}
+		}
+		return true
+	}
+	// The child holding the first element not below min: the one before
+	// the first child whose least element is not below it.
+	k := max(zscoreSearch(n.mins, min, excl)-1, 0)
+	if !n.kids[k].ascendScore(min, excl, fn) {
+		return false
+	}
+	for _, kid := range n.kids[k+1:] {
+		if !kid.ascend(0, fn) {
+			return false
+		}
+	}
+	return true
+}
+
+// zscoreSearch returns the index of the first of es (in order) whose
+// score is not below min (above it, if excl), len(es) if none.
+func zscoreSearch(es []zelem, min float64, excl bool) int {
+	lo, hi := 0, len(es)
+	for lo < hi {
+		h := int(uint(lo+hi) >> 1)
+		if s := es[h].score; s < min || excl && s == min {
+			lo = h + 1
+		} else {
+			hi = h
+		}
+	}
+	return lo
+}
+
 // descend calls fn for the elements from rank from down to rank 0, until
 // fn returns false (then it returns false).
 func (t *ztree) descend(from int, fn func(zelem) bool) bool {

@@ -7,6 +7,13 @@
 // the throughput as redis-benchmark -q does ("NAME: N requests per
 // second"). An error reply stops it with a message.
 //
+// Like redis-benchmark --threads 1 (which compare.sh runs for every other
+// case), randload runs on one thread (-threads, GOMAXPROCS) and builds
+// its commands without allocating: a client spread over both cores of a
+// two-core machine takes CPU from a multi-threaded server that a
+// single-threaded one does not need, and the comparison would measure
+// the client.
+//
 //	randload -addr 127.0.0.1:6379 -n 100000 -c 50 -P 1 -r 8388608 SETBIT bm __rand_dec__ 1
 package main
 
@@ -18,6 +25,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,11 +41,13 @@ func main() {
 	clients := flag.Int("c", 50, "connections")
 	pipe := flag.Int("P", 1, "requests in flight per connection")
 	rng := flag.Int64("r", 1, "__rand_dec__ is in [0, r)")
+	threads := flag.Int("threads", 1, "OS threads running Go code (GOMAXPROCS)")
 	flag.Parse()
-	if flag.NArg() == 0 || *clients < 1 || *pipe < 1 || *rng < 1 {
+	if flag.NArg() == 0 || *clients < 1 || *pipe < 1 || *rng < 1 || *threads < 1 {
 		fmt.Fprintln(os.Stderr, "usage: randload [flags] COMMAND ARG... (see -h)")
 		os.Exit(2)
 	}
+	runtime.GOMAXPROCS(*threads)
 	elapsed, err := run(*addr, *n, *clients, *pipe, *rng, flag.Args())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "randload:", err)
@@ -105,17 +115,24 @@ func drive(c net.Conn, left *atomic.Int64, pipe int, r int64, words []string, se
 }
 
 // appendCommand appends words as a RESP command, with __rand_dec__
-// replaced by x.
+// replaced by x. It allocates nothing once dst has grown.
 func appendCommand(dst []byte, words []string, x int64) []byte {
+	var num [20]byte
+	digits := strconv.AppendInt(num[:0], x, 10)
 	dst = append(dst, '*')
 	dst = strconv.AppendInt(dst, int64(len(words)), 10)
 	dst = append(dst, "\r\n"...)
-	num := strconv.FormatInt(x, 10)
 	for _, w := range words {
-		w = strings.ReplaceAll(w, placeholder, num)
+		k := strings.Count(w, placeholder)
 		dst = append(dst, '$')
-		dst = strconv.AppendInt(dst, int64(len(w)), 10)
+		dst = strconv.AppendInt(dst, int64(len(w)+k*(len(digits)-len(placeholder))), 10)
 		dst = append(dst, "\r\n"...)
+		for k > 0 {
+			i := strings.Index(w, placeholder)
+			dst = append(append(dst, w[:i]...), digits...)
+			w = w[i+len(placeholder):]
+			k--
+		}
 		dst = append(dst, w...)
 		dst = append(dst, "\r\n"...)
 	}
