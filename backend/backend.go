@@ -168,6 +168,8 @@ type Stats struct {
 	UsedBytes   int64   // approximate bytes held by data
 	// Extra holds backend-specific INFO fields (name, value), in order.
 	Extra [][2]string
+	// ExpireCycle are the active expiry's figures (expirestats.go).
+	ExpireCycle ExpireCycleStats
 }
 
 // AuxFunctions is the auxiliary data name of the function libraries

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"redpool/backend"
 )
 
 // INFO has every section and field of Redis 7.0, in Redis's order. The
@@ -31,7 +33,7 @@ func (e *Engine) infoSections() []InfoSection {
 		{Name: "Clients", Fields: e.infoClients(now)},
 		{Name: "Memory", Fields: e.infoMemory(f)},
 		{Name: "Persistence", Fields: e.infoPersistence()},
-		{Name: "Stats", Fields: e.infoStats(now, st.ExpiredKeys)},
+		{Name: "Stats", Fields: e.infoStats(now, st.ExpiredKeys, st.ExpireCycle)},
 		{Name: "Replication", Fields: e.infoReplication()},
 		{Name: "CPU", Fields: cpuFields()},
 		{Name: "Modules"},
@@ -51,7 +53,11 @@ func (e *Engine) infoSections() []InfoSection {
 		if db < len(st.Expires) {
 			exp = st.Expires[db]
 		}
-		ks = append(ks, [2]string{"db" + strconv.Itoa(db), "keys=" + fmtInt(n) + ",expires=" + fmtInt(exp) + ",avg_ttl=0"})
+		var ttl int64
+		if db < len(st.ExpireCycle.AvgTTL) {
+			ttl = st.ExpireCycle.AvgTTL[db]
+		}
+		ks = append(ks, [2]string{"db" + strconv.Itoa(db), "keys=" + fmtInt(n) + ",expires=" + fmtInt(exp) + ",avg_ttl=" + fmtInt(ttl)})
 	}
 	return append(secs,
 		InfoSection{Name: "Commandstats", Fields: e.table.commandStatFields()},
@@ -272,7 +278,8 @@ func overlayFields(base, over [][2]string) [][2]string {
 	return out
 }
 
-func (e *Engine) infoStats(now time.Time, expired int64) [][2]string {
+func (e *Engine) infoStats(now time.Time, expired int64, cycle backend.ExpireCycleStats) [][2]string {
+	cpuMs, capped := e.counters.sinceReset(cycle)
 	tf := e.trafficTotals()
 	commands, netIn, netOut := tf.commands, tf.netIn, tf.netOut
 	ops, inKbps, outKbps := e.instant.rates(now, commands, netIn, netOut)
@@ -296,9 +303,9 @@ func (e *Engine) infoStats(now time.Time, expired int64) [][2]string {
 		{"sync_partial_ok", fmtInt(e.repl.syncPartialOK.Load())},
 		{"sync_partial_err", fmtInt(e.repl.syncPartialErr.Load())},
 		{"expired_keys", fmtInt(expired)},
-		{"expired_stale_perc", "0.00"},
-		{"expired_time_cap_reached_count", "0"},
-		{"expire_cycle_cpu_milliseconds", "0"},
+		{"expired_stale_perc", strconv.FormatFloat(cycle.StalePerc*100, 'f', 2, 64)},
+		{"expired_time_cap_reached_count", fmtInt(capped)},
+		{"expire_cycle_cpu_milliseconds", fmtInt(cpuMs)},
 		{"evicted_keys", fmtInt(e.mm.evicted.Load())},
 		{"evicted_clients", fmtInt(e.clientEvict.evicted.Load())},
 		{"total_eviction_exceeded_time", "0"},

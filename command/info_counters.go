@@ -3,6 +3,9 @@ package command
 import (
 	"io"
 	"sync/atomic"
+	"time"
+
+	"redpool/backend"
 )
 
 // infoCounters are INFO stats figures counted where the work happens, as
@@ -17,12 +20,24 @@ type infoCounters struct {
 	// primary (the RDB of a full sync and the command stream), the bytes a
 	// primary writes to its replicas (the RDB and the stream).
 	replIn, replOut atomic.Int64
+	// expCPU and expCapped are the backend's expiry cycle figures at the
+	// last CONFIG RESETSTAT, which INFO subtracts.
+	expCPU, expCapped atomic.Int64
 }
 
-func (x *infoCounters) reset() {
+func (x *infoCounters) reset(cycle backend.ExpireCycleStats) {
 	x.dumpSanitized.Store(0)
 	x.replIn.Store(0)
 	x.replOut.Store(0)
+	x.expCPU.Store(int64(cycle.CPU))
+	x.expCapped.Store(cycle.TimeCapReached)
+}
+
+// sinceReset returns expire_cycle_cpu_milliseconds and
+// expired_time_cap_reached_count: the backend's figures since the last
+// CONFIG RESETSTAT.
+func (x *infoCounters) sinceReset(cycle backend.ExpireCycleStats) (cpuMs, capped int64) {
+	return (int64(cycle.CPU) - x.expCPU.Load()) / int64(time.Millisecond), cycle.TimeCapReached - x.expCapped.Load()
 }
 
 // countingWriter adds the bytes written through it to n.

@@ -50,6 +50,8 @@ func (m *Memory) ExpireCycle(budget time.Duration) (expired int, maxHold time.Du
 	m.expMu.Lock()
 	defer m.expMu.Unlock()
 	start := time.Now()
+	var rs expireRoundStats
+	defer func() { m.expStats.Cycle(time.Since(start), rs.capped, rs.sampled, expired) }()
 	var y yielder
 	n := len(m.shards)
 	for i := 0; i < n; i++ {
@@ -65,9 +67,11 @@ func (m *Memory) ExpireCycle(budget time.Duration) (expired int, maxHold time.Du
 			y.maybe()
 			sh.mu.Lock()
 			t0 := time.Now()
-			k, more := sh.data.Load().expireRounds(now, gone)
+			rs.ttlSum, rs.ttlSamples = 0, 0
+			k, more := sh.data.Load().expireRounds(now, gone, &rs)
 			hold := time.Since(t0)
 			sh.mu.Unlock()
+			m.expStats.TTLRound(idx/shardsPerDB, rs.ttlSum, rs.ttlSamples)
 			expired += k
 			maxHold = max(maxHold, hold)
 			if k > 0 {
@@ -77,6 +81,7 @@ func (m *Memory) ExpireCycle(budget time.Duration) (expired int, maxHold time.Du
 				if !more {
 					m.expNext = (idx + 1) % n
 				}
+				rs.capped = more
 				return expired, maxHold
 			}
 			if !more {
@@ -88,11 +93,28 @@ func (m *Memory) ExpireCycle(budget time.Duration) (expired int, maxHold time.Du
 	return expired, maxHold
 }
 
+// expireRoundStats is what a cycle's sampling rounds saw, for INFO's
+// expired_stale_perc, expired_time_cap_reached_count and avg_ttl.
+type expireRoundStats struct {
+	sampled            int
+	ttlSum, ttlSamples int64 // time left (ms) of the samples that had not expired
+	capped             bool  // the cycle stopped at its budget with work left
+}
+
+// sample counts one sampled key that expires at at.
+func (rs *expireRoundStats) sample(now, at int64) {
+	rs.sampled++
+	if at > now {
+		rs.ttlSum += at - now
+		rs.ttlSamples++
+	}
+}
+
 // expireRounds runs up to expireRoundsMax sampling rounds on the locked
 // shard and reports how many keys it deleted and whether the last round
 // found enough expired keys to go on. It calls gone (if not nil) with
-// each key it deletes.
-func (sd *shardData) expireRounds(now int64, gone func(key string)) (expired int, more bool) {
+// each key it deletes, and counts what it sampled in rs.
+func (sd *shardData) expireRounds(now int64, gone func(key string), rs *expireRoundStats) (expired int, more bool) {
 	for range expireRoundsMax {
 		nv := len(sd.vol)
 		if nv == 0 {
@@ -103,7 +125,9 @@ func (sd *shardData) expireRounds(now int64, gone func(key string)) (expired int
 			// the last element down).
 			for i := nv - 1; i >= 0; i-- {
 				if i < len(sd.vol) {
-					if e := sd.vol[i]; e.expireAt <= now {
+					e := sd.vol[i]
+					rs.sample(now, e.expireAt)
+					if e.expireAt <= now {
 						sd.remove(e)
 						expired++
 						if gone != nil {
@@ -117,6 +141,7 @@ func (sd *shardData) expireRounds(now int64, gone func(key string)) (expired int
 		k := 0
 		for range expireSample {
 			e := sd.vol[rand.IntN(len(sd.vol))]
+			rs.sample(now, e.expireAt)
 			if e.expireAt <= now {
 				sd.remove(e)
 				k++

@@ -98,7 +98,7 @@ func TestHeavyExpire1M(t *testing.T) {
 		for more := true; more; {
 			sh.mu.Lock()
 			t0 := time.Now()
-			_, more = sh.data.Load().expireRounds(now, nil)
+			_, more = sh.data.Load().expireRounds(now, nil, &expireRoundStats{})
 			holds = append(holds, time.Since(t0))
 			sh.mu.Unlock()
 		}

@@ -99,6 +99,7 @@ type Memory struct {
 	activeOff atomic.Bool // SetActiveExpiry(false)
 	expMu     sync.Mutex  // serializes ExpireCycle
 	expNext   int         // shard where the next cycle starts
+	expStats  *backend.ExpireCycleCounter
 	budget    time.Duration
 	stop      chan struct{}
 	done      chan struct{}
@@ -147,6 +148,7 @@ func New(o Options) *Memory {
 		budget:   o.ExpiryBudget,
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
+		expStats: backend.NewExpireCycleCounter(o.Databases),
 	}
 	m.epoch.Store(1)
 	m.acc.Store(&defaultAccessConfig)
@@ -366,6 +368,7 @@ func (m *Memory) Stats() backend.Stats {
 		st.Keys[db] += sd.nkeys.Load()
 		st.Expires[db] += sd.nvol.Load()
 	}
+	st.ExpireCycle = m.expStats.Stats(st.Expires)
 	st.Extra = [][2]string{
 		{"backend", "memory"},
 		{"shards_per_db", strconv.Itoa(shardsPerDB)},

@@ -29,18 +29,8 @@ func (s *Saver) SaveView(ctx context.Context, snap backend.Snapshot, dirty int64
 	}
 	s.mu.Unlock()
 	defer func() { <-s.sem }()
-	start := time.Now()
 	if s.o.Durability != nil {
 		s.o.Durability.Syncing()
 	}
-	h, err := s.write(ctx, snap, s.o.Clock.Now())
-	if err != nil {
-		s.o.Logger.Error("snapshot save failed", "file", s.o.Path, "err", err)
-		return err
-	}
-	s.mu.Lock()
-	s.succeeded(dirty)
-	s.mu.Unlock()
-	s.o.Logger.Info("snapshot saved", "file", s.o.Path, "keys", h.Keys, "bytes", h.Length, "seconds", time.Since(start).Seconds())
-	return nil
+	return s.saveFixed(ctx, snap, dirty, s.o.Clock.Now(), time.Now())
 }

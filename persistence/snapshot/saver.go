@@ -276,6 +276,12 @@ func (s *Saver) save(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.saveFixed(ctx, snap, dirty, at, start)
+}
+
+// saveFixed writes snap, a view fixed at time at with change count dirty,
+// and records the save; the caller holds sem.
+func (s *Saver) saveFixed(ctx context.Context, snap backend.Snapshot, dirty int64, at, start time.Time) error {
 	h, err := s.write(ctx, snap, at)
 	if err != nil {
 		s.o.Logger.Error("snapshot save failed", "file", s.o.Path, "err", err)

@@ -3,6 +3,7 @@ package server_test
 import (
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,4 +124,65 @@ func TestInfoReplBytes(t *testing.T) {
 			t.Fatalf("after RESETSTAT: %d", n)
 		}
 	})
+}
+
+// TestDiffInfoExpireCycle compares the active expiry's figures with a real
+// Redis on the memory backend (bolt deletes every due key from its expiry
+// index without sampling: its figures stay 0): avg_ttl in INFO keyspace
+// (the estimate from the cycle's samples, within 10% of Redis's for keys
+// of the same TTL), expired_stale_perc after many keys expired at once
+// (above 0 on both), and the shape of expire_cycle_cpu_milliseconds and
+// expired_time_cap_reached_count.
+func TestDiffInfoExpireCycle(t *testing.T) {
+	r := servertest.StartRedis(t)
+	s := servertest.Start(t)
+	rc, pc := servertest.Dial(t, r.Addr), servertest.Dial(t, s.Addr)
+	for _, c := range []*servertest.Conn{rc, pc} {
+		c.Do("FLUSHALL")
+		for i := range 300 {
+			c.Do("SET", "long:"+strconv.Itoa(i), "v", "PX", "1000000")
+			c.Do("SET", "short:"+strconv.Itoa(i), "v", "PX", "50")
+		}
+	}
+	avgTTL := func(c *servertest.Conn) int64 {
+		line := ops14InfoLine(t, c.Do("INFO", "keyspace"), "db0")
+		_, v, _ := strings.Cut(line, "avg_ttl=")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			t.Fatalf("db0 line %q", line)
+		}
+		return n
+	}
+	stats := func(c *servertest.Conn, name string) string {
+		return ops14InfoLine(t, c.Do("INFO", "stats"), name)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		rt, pt := avgTTL(rc), avgTTL(pc)
+		// Both estimate the same 1000 s TTL from their samples: wait until
+		// they agree within 10% (each moves 2% a sampling round).
+		near := rt > 0 && pt > 0 && float64(pt-rt) < 0.1*float64(rt) && float64(rt-pt) < 0.1*float64(rt)
+		if near && stats(rc, "expired_keys") == "300" && stats(pc, "expired_keys") == "300" {
+			t.Logf("avg_ttl redpool %d, Redis %d", pt, rt)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no avg_ttl or expiry: redpool %q, Redis %q", ops14InfoLine(t, pc.Do("INFO", "keyspace"), "db0"), ops14InfoLine(t, rc.Do("INFO", "keyspace"), "db0"))
+		}
+		time.Sleep(50 * time.Millisecond) // polling a condition, not synchronising
+	}
+	for _, name := range []string{"expired_stale_perc", "expire_cycle_cpu_milliseconds", "expired_time_cap_reached_count"} {
+		rv, pv := stats(rc, name), stats(pc, name)
+		t.Logf("%s: redpool %s, Redis %s", name, pv, rv)
+		if _, err := strconv.ParseFloat(pv, 64); err != nil {
+			t.Errorf("%s = %q", name, pv)
+		}
+	}
+	if stats(pc, "expired_stale_perc") == "0.00" && stats(rc, "expired_stale_perc") != "0.00" {
+		t.Errorf("expired_stale_perc 0.00, Redis %s", stats(rc, "expired_stale_perc"))
+	}
+	pc.Expect("+OK\r\n", "CONFIG", "RESETSTAT")
+	if got := stats(pc, "expire_cycle_cpu_milliseconds"); got != "0" {
+		t.Errorf("expire_cycle_cpu_milliseconds after RESETSTAT: %s", got)
+	}
 }
