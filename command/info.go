@@ -282,22 +282,23 @@ func (e *Engine) infoStats(now time.Time, expired int64, cycle backend.ExpireCyc
 	cpuMs, capped := e.counters.sinceReset(cycle)
 	tf := e.trafficTotals()
 	commands, netIn, netOut := tf.commands, tf.netIn, tf.netOut
-	ops, inKbps, outKbps := e.instant.rates(now, commands, netIn, netOut)
+	rate := e.instant.rates(instantSample{at: now, commands: commands, in: netIn, out: netOut,
+		replIn: e.counters.replIn.Load(), replOut: e.counters.replOut.Load()})
 	trackedKeys, trackedItems, trackedPrefixes := e.tracking.info()
 	channels, patterns, shard := e.pubsub.counts()
 	kbps := func(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
 	return append([][2]string{
 		{"total_connections_received", fmtInt(e.conns.Load())},
 		{"total_commands_processed", fmtInt(commands)},
-		{"instantaneous_ops_per_sec", fmtInt(ops)},
+		{"instantaneous_ops_per_sec", fmtInt(rate.ops)},
 		{"total_net_input_bytes", fmtInt(netIn)},
 		{"total_net_output_bytes", fmtInt(netOut)},
-		{"total_net_repl_input_bytes", fmtInt(e.counters.replIn.Load())},
-		{"total_net_repl_output_bytes", fmtInt(e.counters.replOut.Load())},
-		{"instantaneous_input_kbps", kbps(inKbps)},
-		{"instantaneous_output_kbps", kbps(outKbps)},
-		{"instantaneous_input_repl_kbps", "0.00"},
-		{"instantaneous_output_repl_kbps", "0.00"},
+		{"total_net_repl_input_bytes", fmtInt(rate.replIn)},
+		{"total_net_repl_output_bytes", fmtInt(rate.replOut)},
+		{"instantaneous_input_kbps", kbps(rate.inKbps)},
+		{"instantaneous_output_kbps", kbps(rate.outKbps)},
+		{"instantaneous_input_repl_kbps", kbps(rate.replInKbps)},
+		{"instantaneous_output_repl_kbps", kbps(rate.replOutKbps)},
 		{"rejected_connections", fmtInt(e.rejected.Load())},
 		{"sync_full", fmtInt(e.repl.syncFull.Load())},
 		{"sync_partial_ok", fmtInt(e.repl.syncPartialOK.Load())},
@@ -373,9 +374,17 @@ type instantRates struct {
 	n, next int
 }
 
+// instantSample is the totals the rates are taken over at one instant.
 type instantSample struct {
-	at                time.Time
-	commands, in, out int64
+	at                                 time.Time
+	commands, in, out, replIn, replOut int64
+}
+
+// instantFigures is the rates at an instant, and the totals they end at.
+type instantFigures struct {
+	instantSample
+	ops                                      int64
+	inKbps, outKbps, replInKbps, replOutKbps float64
 }
 
 const (
@@ -383,10 +392,11 @@ const (
 	instantWindow = 2 * time.Second
 )
 
-func (r *instantRates) rates(now time.Time, commands, in, out int64) (ops int64, inKbps, outKbps float64) {
+func (r *instantRates) rates(cur instantSample) instantFigures {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	cur := instantSample{at: now, commands: commands, in: in, out: out}
+	now := cur.at
+	f := instantFigures{instantSample: cur}
 	var oldest *instantSample
 	for i := 0; i < r.n; i++ {
 		s := &r.samples[(r.next-1-i+len(r.samples))%len(r.samples)]
@@ -397,9 +407,10 @@ func (r *instantRates) rates(now time.Time, commands, in, out int64) (ops int64,
 	}
 	if oldest != nil {
 		if d := now.Sub(oldest.at).Seconds(); d > 0 {
-			ops = int64(float64(commands-oldest.commands)/d + 0.5)
-			inKbps = float64(in-oldest.in) / d / 1024
-			outKbps = float64(out-oldest.out) / d / 1024
+			kbps := func(n int64) float64 { return float64(n) / d / 1024 }
+			f.ops = int64(float64(cur.commands-oldest.commands)/d + 0.5)
+			f.inKbps, f.outKbps = kbps(cur.in-oldest.in), kbps(cur.out-oldest.out)
+			f.replInKbps, f.replOutKbps = kbps(cur.replIn-oldest.replIn), kbps(cur.replOut-oldest.replOut)
 		}
 	}
 	if r.n == 0 || now.Sub(r.samples[(r.next-1+len(r.samples))%len(r.samples)].at) >= instantEvery {
@@ -407,7 +418,7 @@ func (r *instantRates) rates(now time.Time, commands, in, out int64) (ops int64,
 		r.next = (r.next + 1) % len(r.samples)
 		r.n = min(r.n+1, len(r.samples))
 	}
-	return ops, inKbps, outKbps
+	return f
 }
 
 // osName is Redis's "os" field: kernel name, release and machine, as
