@@ -87,8 +87,11 @@ func (r *rawReader) wait() bool {
 // readConn reads from the connection into p, as conn.Read.
 func (s *Session) readConn(p []byte) (int, error) {
 	r := &s.rr
+	if len(p) == 0 {
+		return 0, nil
+	}
 	if r.next == nil {
-		if s.raw == nil || r.reads < rawAfter || len(p) == 0 {
+		if s.raw == nil || r.reads < rawAfter {
 			r.reads++
 			return s.conn.Read(p)
 		}
