@@ -28,10 +28,10 @@ type Ctx struct {
 
 	e    *Engine
 	spec *Spec
-	// lastSpec is the command lookup found last.
-	lastSpec *Spec
-	out      []byte
-	mark     int // len(out) when the current command started
+	out  []byte
+	mark int // len(out) when the current command started
+
+	lastSpec *Spec // the command lookup found last
 
 	// askGuard is set by the cluster check for a command on a slot this
 	// node is migrating whose keys were all here: its transaction checks

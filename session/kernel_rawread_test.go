@@ -71,6 +71,16 @@ func kernelServe(t *testing.T, idle time.Duration) *kernelServer {
 	return ks
 }
 
+// waitEnded waits for a session to end.
+func (ks *kernelServer) waitEnded(t *testing.T) {
+	t.Helper()
+	select {
+	case <-ks.ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("session did not end")
+	}
+}
+
 func (ks *kernelServer) closeAll() {
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
@@ -197,11 +207,7 @@ func TestKernelRawReadClose(t *testing.T) {
 	k := kernelDial(t, ks.addr)
 	kernelWarm(k)
 	ks.closeAll()
-	select {
-	case <-ks.ended:
-	case <-time.After(10 * time.Second):
-		t.Fatal("session did not end")
-	}
+	ks.waitEnded(t)
 	if _, err := k.br.ReadByte(); err != io.EOF {
 		t.Fatalf("read after close: %v, want EOF", err)
 	}
@@ -213,11 +219,7 @@ func TestKernelRawReadIdleTimeout(t *testing.T) {
 	ks := kernelServe(t, 200*time.Millisecond)
 	k := kernelDial(t, ks.addr)
 	kernelWarm(k)
-	select {
-	case <-ks.ended:
-	case <-time.After(10 * time.Second):
-		t.Fatal("idle session did not end")
-	}
+	ks.waitEnded(t)
 	if _, err := k.br.ReadByte(); err != io.EOF {
 		t.Fatalf("read after the timeout: %v, want EOF", err)
 	}
@@ -229,9 +231,5 @@ func TestKernelRawReadClientGone(t *testing.T) {
 	k := kernelDial(t, ks.addr)
 	kernelWarm(k)
 	_ = k.c.Close()
-	select {
-	case <-ks.ended:
-	case <-time.After(10 * time.Second):
-		t.Fatal("session did not end")
-	}
+	ks.waitEnded(t)
 }
