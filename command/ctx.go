@@ -31,6 +31,8 @@ type Ctx struct {
 	out  []byte
 	mark int // len(out) when the current command started
 
+	lastSpec *Spec // the command lookup found last
+
 	// askGuard is set by the cluster check for a command on a slot this
 	// node is migrating whose keys were all here: its transaction checks
 	// again, under the keys' locks, that MIGRATE has not moved one since.
@@ -134,7 +136,7 @@ func (e *Engine) CanPrefetch() bool { return e.prefetcher != nil }
 func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 	keys := c.keyBuf[:0]
 	for _, args := range cmds {
-		spec := e.table.Lookup(args[0])
+		spec := c.lookup(args[0])
 		if spec != nil && spec.Flags&(Write|ReadOnly) != 0 && spec.arityOK(len(args)) {
 			keys, _, _ = spec.keys(keys, args)
 		}
@@ -191,11 +193,13 @@ func (e *Engine) exec(c *Ctx, args [][]byte) {
 // are not refused. It returns the command's spec, or the error to reply.
 func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
 	c.Client.traffic.commands.Add(1)
-	spec := e.table.Lookup(args[0])
+	spec := c.lookup(args[0])
 	if spec == nil {
 		return nil, UnknownCommand(args)
 	}
-	c.Client.lastCmd.Store(spec)
+	if c.Client.lastCmd.Load() != spec { // a store costs more than a load
+		c.Client.lastCmd.Store(spec)
+	}
 	if !spec.arityOK(len(args)) {
 		c.reject(spec)
 		return nil, WrongArity(spec.Name)
@@ -230,6 +234,20 @@ func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
 		return nil, subscribedModeError(spec, args)
 	}
 	return spec, nil
+}
+
+// lookup is e.table.Lookup, remembering the last command found: a
+// client mostly sends the same commands again, and comparing the name with
+// the last one's costs less than a lookup. The table never changes.
+func (c *Ctx) lookup(name []byte) *Spec {
+	if s := c.lastSpec; s != nil && equalFold(name, s.Name) {
+		return s
+	}
+	s := c.e.table.Lookup(name)
+	if s != nil {
+		c.lastSpec = s
+	}
+	return s
 }
 
 // Run runs a command that passed Check and appends its reply to c's

@@ -11,7 +11,6 @@ import (
 // two), so that percentiles and LATENCY HISTOGRAM's buckets come out as
 // Redis computes them. Values are nanoseconds. Safe for concurrent use.
 type latencyHist struct {
-	total  atomic.Int64
 	counts [histLen]atomic.Int64
 }
 
@@ -62,12 +61,21 @@ func histHighest(v int64) int64 {
 func (h *latencyHist) record(ns int64) {
 	ns = min(max(ns, histMinRecording), histMax)
 	h.counts[histIndex(ns)].Add(1)
-	h.total.Add(1)
+}
+
+// total is how many values were recorded: the sum of the counts, kept by
+// no counter of its own so that recording is one atomic add.
+func (h *latencyHist) total() int64 {
+	var n int64
+	for i := range h.counts {
+		n += h.counts[i].Load()
+	}
+	return n
 }
 
 // percentile is HdrHistogram's value at percentile p (0..100), in ns.
 func (h *latencyHist) percentile(p float64) int64 {
-	total := h.total.Load()
+	total := h.total()
 	want := max(int64(min(p, 100)/100*float64(total)+0.5), 1)
 	var seen int64
 	for i := range h.counts {
@@ -104,5 +112,4 @@ func (h *latencyHist) reset() {
 	for i := range h.counts {
 		h.counts[i].Store(0)
 	}
-	h.total.Store(0)
 }

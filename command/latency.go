@@ -157,7 +157,7 @@ func (e *Engine) latencyStatFields() [][2]string {
 	var out [][2]string
 	add := func(s *Spec) {
 		h := s.stats.hist.Load()
-		if h == nil || h.total.Load() == 0 {
+		if h == nil || h.total() == 0 {
 			return
 		}
 		var b []byte
@@ -265,7 +265,7 @@ func latencyReset(c *Ctx) error {
 func latencyHistogram(c *Ctx) error {
 	var specs []*Spec
 	add := func(s *Spec) {
-		if h := s.stats.hist.Load(); h != nil && h.total.Load() > 0 {
+		if h := s.stats.hist.Load(); h != nil && h.total() > 0 {
 			specs = append(specs, s)
 		}
 	}
@@ -285,7 +285,7 @@ func latencyHistogram(c *Ctx) error {
 		c.BulkString(s.FullName())
 		c.Map(2)
 		c.BulkString("calls")
-		c.Int(h.total.Load())
+		c.Int(h.total())
 		c.BulkString("histogram_usec")
 		mark, n := c.ArrayMark(), 0
 		h.cdf(func(usec, cum int64) {

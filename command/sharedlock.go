@@ -27,7 +27,7 @@ func (e *Engine) SharedRun(c *Ctx, cmds [][][]byte) int {
 		e.pause.on.Load() || e.scripts.busyN.Load() != 0 || e.mm.limit.Load() != 0 {
 		return 0
 	}
-	spec := e.table.Lookup(cmds[0][0])
+	spec := c.lookup(cmds[0][0])
 	if spec == nil || !sharedOK(spec) {
 		return 0
 	}
@@ -39,7 +39,7 @@ func (e *Engine) SharedRun(c *Ctx, cmds [][][]byte) int {
 	for ; n < len(cmds); n++ {
 		args := cmds[n]
 		// The same name as sent (the usual case) needs no lookup.
-		if string(args[0]) != string(cmds[0][0]) && e.table.Lookup(args[0]) != spec {
+		if string(args[0]) != string(cmds[0][0]) && c.lookup(args[0]) != spec {
 			break
 		}
 		k, ok := sharedKey(spec, args, c)
@@ -75,7 +75,7 @@ func sharedKey(spec *Spec, args [][]byte, c *Ctx) ([]byte, bool) {
 // transaction on their key, appending their replies to c's buffer as Exec
 // would one by one.
 func (e *Engine) ExecShared(c *Ctx, cmds [][][]byte) {
-	spec := e.table.Lookup(cmds[0][0])
+	spec := c.lookup(cmds[0][0])
 	key, _ := sharedKey(spec, cmds[0], c)
 	c.sharedKeys = append(c.sharedKeys[:0], key)
 	o := backend.TxOptions{

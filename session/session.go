@@ -179,6 +179,8 @@ type Session struct {
 	stallMu sync.Mutex
 	stalled atomic.Bool
 
+	rr rawReader // the raw read (rawread_unix.go)
+
 	// A batch of buffered commands: batch[i] is a slice of flat.
 	flat  [][]byte
 	ends  []int
@@ -247,6 +249,7 @@ func (s *Session) Serve() {
 		if r := recover(); r != nil {
 			s.logger.Error("panic serving client", "client", s.client.Addr, "panic", r, "stack", string(debug.Stack()))
 		}
+		s.leaveRaw() // before the connection closes
 		s.cmd.WakePushed()
 		s.engine.SetClientMem(s.client, command.ClientMem{}) // out of the clients' total
 		s.engine.Unregister(s.client)
@@ -440,7 +443,7 @@ func (s *Session) Flush() error {
 	case s.raw != nil && s.engine.OutputLimited(s.client):
 		n, err = s.writeOrStall(out, pushes)
 	case len(pushes) == 0:
-		n, err = s.conn.Write(out)
+		n, err = s.writeConn(out)
 	default:
 		// The replies, then the pushed frames, in one system call.
 		s.bufs = append(append(s.bufs[:0], out), pushes...)
@@ -478,6 +481,7 @@ func (s *Session) durable() error {
 	if err != nil {
 		s.logger.Warn("write not durable, closing client", "client", s.client.Addr, "err", err)
 		s.cmd.Reset()
+		s.leaveRaw()
 		_ = s.conn.Close()
 	}
 	return err
@@ -664,6 +668,7 @@ func (s *Session) rearm() {
 // when the client disconnects or the server shuts down. Bytes the client
 // sends meanwhile are kept for the next requests. Part of command.Link.
 func (s *Session) Watch() (<-chan struct{}, func()) {
+	s.leaveRaw() // the goroutine below reads the connection
 	gone := make(chan struct{})
 	var once sync.Once
 	markGone := func() { once.Do(func() { close(gone) }) }
@@ -739,13 +744,13 @@ func (r *source) Read(p []byte) (int, error) {
 	}
 	if r.ready {
 		r.ready = false
-		n, err := s.conn.Read(p)
+		n, err := s.readConn(p)
 		return n, r.counted(n, err)
 	}
 	if err := r.goIdle(); err != nil {
 		return 0, err
 	}
-	n, err := s.conn.Read(p)
+	n, err := s.readConn(p)
 	s.idle.Store(false)
 	s.waitWriter()
 	return n, r.counted(n, err)
@@ -763,7 +768,7 @@ func (r *source) WaitInput() error {
 	if err := r.goIdle(); err != nil {
 		return err
 	}
-	waitReadable(s.raw)
+	s.waitInput()
 	s.idle.Store(false)
 	s.waitWriter()
 	r.ready = true

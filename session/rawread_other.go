@@ -1,0 +1,19 @@
+//go:build !unix
+
+package session
+
+// rawReader is empty without the unix read call: sessions read and write
+// through their connection.
+type rawReader struct{}
+
+// readConn reads from the connection into p.
+func (s *Session) readConn(p []byte) (int, error) { return s.conn.Read(p) }
+
+// writeConn writes b to the connection.
+func (s *Session) writeConn(b []byte) (int, error) { return s.conn.Write(b) }
+
+// leaveRaw does nothing: there is no raw read to leave.
+func (s *Session) leaveRaw() {}
+
+// waitInput waits until the socket may be readable (source.WaitInput).
+func (s *Session) waitInput() { waitReadable(s.raw) }

@@ -1,0 +1,232 @@
+//go:build unix
+
+package session
+
+import (
+	"io"
+	"iter"
+	"net"
+	"os"
+	"syscall"
+	"unsafe"
+)
+
+// Reads without the empty read.
+//
+// A net.Conn read tries the socket first and waits for the poller only if
+// that finds nothing, because each read begins by forgetting what the
+// poller said before. At pipeline 1 that costs a system call per request:
+// after each reply the session reads, finds nothing (EAGAIN), and waits.
+// A syscall.RawConn read keeps what the poller says for as long as it
+// lasts: its callback returning false waits for the socket to become
+// readable, or returns at once if it became readable since the last wait.
+// So a busy session keeps one such read open in a coroutine (iter.Pull),
+// which yields each time the socket may be readable and is resumed to
+// wait again. When the session's last read returned less than it asked
+// for, the socket was empty then, and any byte that came since made the
+// poller say so: it waits before it reads, and reads only once the
+// socket is readable. Otherwise it reads first and waits on EAGAIN.
+//
+// The open read holds the connection's read lock, and closing the
+// connection waits for it: Watch (whose goroutine reads the connection)
+// and Serve (which closes it) close the raw read first (leaveRaw). The
+// coroutine costs a small goroutine stack, so a session opens it only
+// after rawAfter reads: an idle client that sent a command or two and a
+// client on TLS (no descriptor) read through the connection.
+
+// rawAfter is how many reads through the connection a session does before
+// it opens the raw read.
+const rawAfter = 8
+
+// rawReader is the session's raw read. Only the session's goroutine (and
+// the coroutine it resumes, which never runs at the same time) touch it.
+type rawReader struct {
+	reads int // reads through the connection so far, up to rawAfter
+	// next resumes the coroutine, which waits for the socket (the first
+	// time it does not wait) and yields with fd valid; nil while no raw
+	// read is open.
+	next func() (struct{}, bool)
+	stop func()
+	fd   int
+	// drained: the last read returned less than it asked for.
+	drained bool
+	// err ended the raw read (a deadline, a closed connection).
+	err  error
+	open func(yield func(struct{}) bool) // the coroutine's body, bound once
+
+	// writeConn's state: what it writes, how much went, the error.
+	out     []byte
+	wrote   int
+	werr    error
+	writeFn func(fd uintptr) bool // write, bound once
+}
+
+// rawBody is the coroutine: one raw read, whose callback yields to the
+// session each time the socket may be readable and waits when resumed.
+func (s *Session) rawBody(yield func(struct{}) bool) {
+	r := &s.rr
+	err := s.raw.Read(func(fd uintptr) bool {
+		r.fd = int(fd)
+		return !yield(struct{}{}) // resumed: wait; stopped: done
+	})
+	if err != nil {
+		r.err = err
+	}
+}
+
+// rawWait waits, inside the raw read, until the socket may be readable.
+// False means the raw read ended (r.err says why, if it failed).
+func (r *rawReader) wait() bool {
+	if _, ok := r.next(); ok {
+		return true
+	}
+	r.next, r.stop = nil, nil
+	return false
+}
+
+// readConn reads from the connection into p, as conn.Read.
+func (s *Session) readConn(p []byte) (int, error) {
+	r := &s.rr
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if r.next == nil {
+		if s.raw == nil || r.reads < rawAfter {
+			r.reads++
+			return s.conn.Read(p)
+		}
+		if r.open == nil {
+			r.open = s.rawBody
+		}
+		r.next, r.stop = iter.Pull(r.open)
+		r.drained = false
+		if !r.wait() { // the first resumption does not wait
+			return 0, r.takeErr()
+		}
+	} else if r.drained {
+		r.drained = false
+		if !r.wait() {
+			return 0, r.takeErr()
+		}
+	}
+	for {
+		n, err := rawRead(r.fd, p)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			if !r.wait() {
+				return 0, r.takeErr()
+			}
+			continue
+		case err != nil:
+			return 0, s.opError("read", err)
+		case n == 0:
+			return 0, io.EOF
+		}
+		r.drained = n < len(p)
+		return n, nil
+	}
+}
+
+// waitInput waits until the socket may be readable, without reading
+// (source.WaitInput): in the open raw read if there is one, which costs no
+// system call, else by peeking at the socket (waitReadable). The next
+// readConn reads at once.
+func (s *Session) waitInput() {
+	r := &s.rr
+	if r.next == nil {
+		waitReadable(s.raw)
+		return
+	}
+	if r.drained {
+		r.drained = false
+		r.wait() // if the raw read ended, the next readConn reports why
+	}
+}
+
+// takeErr is the error the raw read ended with.
+func (r *rawReader) takeErr() error {
+	err := r.err
+	r.err = nil
+	if err == nil {
+		err = net.ErrClosed
+	}
+	return err
+}
+
+// leaveRaw closes the raw read, if one is open, so that the connection can
+// be read by another goroutine (Watch) or closed; the next readConn opens
+// it again.
+func (s *Session) leaveRaw() {
+	r := &s.rr
+	if r.stop != nil {
+		r.stop()
+		r.next, r.stop, r.err = nil, nil, nil
+	}
+}
+
+func (s *Session) opError(op string, err error) error {
+	return &net.OpError{Op: op, Net: s.conn.LocalAddr().Network(),
+		Source: s.conn.LocalAddr(), Addr: s.conn.RemoteAddr(), Err: os.NewSyscallError(op, err)}
+}
+
+// rawRead and rawWrite are read(2) and write(2) on a non-blocking socket,
+// without telling the runtime: they return at once, and the scheduler's
+// monitor (sysmon) then neither hands the thread's work to another thread
+// during a write to loopback (which runs the receiver's side too) nor
+// stays awake polling for such system calls.
+func rawRead(fd int, p []byte) (int, error) {
+	n, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
+
+func rawWrite(fd uintptr, p []byte) (int, error) {
+	n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
+
+// writeConn writes b to the connection, as conn.Write: all of it, waiting
+// for the socket when it is full, until a deadline.
+func (s *Session) writeConn(b []byte) (int, error) {
+	r := &s.rr
+	if s.raw == nil || len(b) == 0 {
+		return s.conn.Write(b)
+	}
+	if r.writeFn == nil {
+		r.writeFn = r.write
+	}
+	r.out, r.wrote, r.werr = b, 0, nil
+	err := s.raw.Write(r.writeFn)
+	n := r.wrote
+	if err == nil && r.werr != nil {
+		err = s.opError("write", r.werr)
+	}
+	r.out, r.werr = nil, nil
+	return n, err
+}
+
+// write is writeConn's step: it writes what the socket takes of out, and
+// reports whether it is done (false: wait until the socket takes more).
+func (r *rawReader) write(fd uintptr) bool {
+	for r.wrote < len(r.out) {
+		m, e := rawWrite(fd, r.out[r.wrote:])
+		switch {
+		case e == syscall.EINTR:
+			continue
+		case e == syscall.EAGAIN:
+			return false
+		case e != nil:
+			r.werr = e
+			return true
+		}
+		r.wrote += m
+	}
+	return true
+}
