@@ -15,6 +15,9 @@ import (
 const (
 	idMax = 31
 	idMin = idMax / 2
+	// idRootCap is the first root's capacity: room for a small PEL
+	// without growing, while a tree of one item stays small.
+	idRootCap = 8
 )
 
 // idItem is one item of an idtree: a stream id and its value.
@@ -29,7 +32,7 @@ type idItem[V any] struct {
 // so nodes never share storage with another tree (clone copies them). The
 // zero idtree is empty. It is not safe for concurrent writes.
 type idtree[V any] struct {
-	root *idnode[V] // nil when empty
+	root *idnode[V] // nil, or an empty leaf, when empty
 	n    int
 }
 
@@ -68,7 +71,7 @@ func (t *idtree[V]) get(id backend.StreamID) (V, bool) {
 // set stores val at id, adding id if it is new, and reports whether it was.
 func (t *idtree[V]) set(id backend.StreamID, val V) bool {
 	if t.root == nil {
-		t.root = &idnode[V]{items: []idItem[V]{{id, val}}}
+		t.root = &idnode[V]{items: append(make([]idItem[V], 0, idRootCap), idItem[V]{id, val})}
 		t.n = 1
 		return true
 	}
@@ -96,7 +99,7 @@ func (n *idnode[V]) splitAt(id backend.StreamID) int {
 // those after it, and the item itself goes up to the parent.
 func (n *idnode[V]) split(i int) (idItem[V], *idnode[V]) {
 	mid := n.items[i]
-	right := &idnode[V]{items: append(make([]idItem[V], 0, max(len(n.items)-i-1, idMin+1)), n.items[i+1:]...)}
+	right := &idnode[V]{items: append(make([]idItem[V], 0, idMax), n.items[i+1:]...)}
 	clear(n.items[i:])
 	n.items = n.items[:i]
 	if n.kids != nil {
@@ -143,13 +146,11 @@ func (t *idtree[V]) delete(id backend.StreamID) (V, bool) {
 		return zero, false
 	}
 	it, ok := t.root.remove(id, false)
-	if len(t.root.items) == 0 {
-		if t.root.kids != nil {
-			t.root = t.root.kids[0]
-		} else {
-			t.root = nil
-		}
+	if len(t.root.items) == 0 && t.root.kids != nil {
+		t.root = t.root.kids[0]
 	}
+	// An empty leaf stays the root: a PEL that empties and fills again
+	// (a job loop's deliveries and acknowledgements) keeps its storage.
 	if !ok {
 		return zero, false
 	}

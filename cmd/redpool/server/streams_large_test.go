@@ -1,78 +1,190 @@
 package server_test
 
 import (
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"redpool/cmd/redpool/config"
 	"redpool/cmd/redpool/server/servertest"
 )
 
-// TestStreamLarge builds a stream of 1,000,000 entries on memory (200,000
-// on bolt, whose XADD costs a bolt transaction each: about 2,000 a second
-// here, slowing as the file grows) with pipelined XADDs and times, through the server, what must not grow
-// with the stream: XADD, XRANGE and XREVRANGE of 10 entries from the
-// middle, XLEN, XINFO STREAM, XDEL; then XTRIM MAXLEN ~ 1000 (Redis's
-// default LIMIT of 100 nodes' worth of entries per call, then LIMIT 0 for
-// the rest) and DEL of a second stream as large, logging the figures. The bounds are loose, as in TestZSetLarge.
+// streamsLargeBound is what a point operation on a 1,000,000-entry stream
+// may take through the server, as the median of its calls: the issue asks
+// for "a few milliseconds"; the bound is generous so that a loaded machine
+// (or bolt's fdatasync under sync = "always") does not fail the test, and
+// still far below what an O(n) operation on a million entries takes.
+const streamsLargeBound = 50 * time.Millisecond
+
+// streamsLargeCalls is how many times each operation is timed.
+const streamsLargeCalls = 7
+
+// TestStreamLarge is the issue's 1,000,000-entry stream, through the
+// server, on memory, on bolt with sync = "none" (the tests' setting) and
+// on bolt with sync = "always" (the default: every write through the
+// write-ahead log's fdatasync). It loads the stream with pipelined XADDs,
+// then times, streamsLargeCalls times each, what must not grow with the
+// stream: XADD, XRANGE and XREVRANGE of 10 from the middle, XLEN, XINFO
+// STREAM, XREAD of 10, XREADGROUP COUNT 10 through a group placed in the
+// middle and XACK of what it read, XDEL, XTRIM MAXLEN ~ 1000 (Redis's
+// default LIMIT: at most 100 nodes' worth, 10,000 entries, a call) and
+// DEL of a huge stream (the middle of the calls: a stream of 1,000,000,
+// 990,000, ... entries, each loaded again); each median must stay under
+// streamsLargeBound. The figures are logged (-v). Under the race detector
+// the stream has 100,000 entries and the times are not checked.
+// REDPOOL_STREAM_LARGE_N sets another size.
 func TestStreamLarge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds streams of 1,000,000 entries")
 	}
-	servertest.EachBackend(t, func(t *testing.T, b servertest.Backend) {
-		s := servertest.Start(t, servertest.WithConfig(b.Apply))
-		c := servertest.Dial(t, s.Addr)
-		n := 1_000_000
+	n := 1_000_000
+	if raceEnabled {
+		n = 100_000
+	}
+	if v, err := strconv.Atoi(os.Getenv("REDPOOL_STREAM_LARGE_N")); err == nil && v >= 100_000 {
+		n = v
+	}
+	var cases []servertest.Backend
+	for _, b := range servertest.Backends() {
+		cases = append(cases, b)
 		if b.Name == "bolt" {
-			n = 200_000
+			apply := b.Apply
+			cases = append(cases, servertest.Backend{Name: "bolt-always", Apply: func(c *config.Config) {
+				apply(c)
+				c.Bolt.Sync = config.BoltSyncAlways
+			}})
 		}
-		start := time.Now()
-		loadStream(t, c, "big", n)
-		t.Logf("%-18s %v (%.0f entries/s)", "XADD x"+strconv.Itoa(n), time.Since(start), float64(n)/time.Since(start).Seconds())
-		c.Expect(wire.Int(int64(n)), "XLEN", "big")
-		mid := strconv.Itoa(n/2) + "-0"
-		timeSteps(t, c, "stream", n, []largeStep{
-			{"XADD", []string{"XADD", "big", "*", "field", "value"}},
-			{"XRANGE 10", []string{"XRANGE", "big", mid, "+", "COUNT", "10"}},
-			{"XREVRANGE 10", []string{"XREVRANGE", "big", mid, "-", "COUNT", "10"}},
-			{"XRANGE ( 10", []string{"XRANGE", "big", "(" + mid, "+", "COUNT", "10"}},
-			{"XLEN", []string{"XLEN", "big"}},
-			{"XINFO STREAM", []string{"XINFO", "STREAM", "big"}},
-			{"XREAD 10", []string{"XREAD", "COUNT", "10", "STREAMS", "big", mid}},
-			{"XDEL", []string{"XDEL", "big", mid}},
-		})
-		trim := func(args ...string) {
-			t.Helper()
+	}
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			s := servertest.Start(t, servertest.WithConfig(tc.Apply))
+			c := servertest.Dial(t, s.Addr)
 			start := time.Now()
-			reply := c.Do(args...)
-			t.Logf("%-18s %v: %s", strings.Join(args[2:], " "), time.Since(start), strings.TrimSpace(reply))
-		}
-		trim("XTRIM", "big", "MAXLEN", "~", "1000")
-		trim("XTRIM", "big", "MAXLEN", "~", "1000", "LIMIT", "0")
-		if got := c.Do("XLEN", "big"); got < ":1000\r\n" || len(got) != len(":1000\r\n") {
-			t.Errorf("XLEN after XTRIM MAXLEN ~ 1000: %q", got)
-		}
-		loadStream(t, c, "big2", n)
-		start = time.Now()
-		c.Expect(wire.Int(2), "DEL", "big", "big2")
-		t.Logf("%-18s %v", "DEL "+strconv.Itoa(n), time.Since(start))
-	})
+			loadStream(t, c, "big", 1, n)
+			t.Logf("%-22s %v (%.0f entries/s)", "XADD x"+strconv.Itoa(n), time.Since(start), float64(n)/time.Since(start).Seconds())
+			c.Expect(wire.Int(int64(n)), "XLEN", "big")
+			half := n / 2
+			mid := strconv.Itoa(half) + "-0"
+			c.Expect("+OK\r\n", "XGROUP", "CREATE", "big", "g", mid)
+			read := 0 // entries the group has read: mid+1 ... mid+read
+			ackArgs := func() []string {
+				args := []string{"XACK", "big", "g"}
+				for j := half + read - 9; j <= half+read; j++ {
+					args = append(args, strconv.Itoa(j)+"-0")
+				}
+				return args
+			}
+			steps := []struct {
+				name string
+				args func(i int) []string
+				want func(reply string) bool
+			}{
+				{"XADD", streamsLargeArgs("XADD", "big", "*", "field", "value"), streamsLargePrefix("$")},
+				{"XRANGE 10", streamsLargeArgs("XRANGE", "big", mid, "+", "COUNT", "10"), streamsLargePrefix("*10\r\n")},
+				{"XREVRANGE 10", streamsLargeArgs("XREVRANGE", "big", mid, "-", "COUNT", "10"), streamsLargePrefix("*10\r\n")},
+				{"XLEN", streamsLargeArgs("XLEN", "big"), streamsLargePrefix(":")},
+				{"XINFO STREAM", streamsLargeArgs("XINFO", "STREAM", "big"), streamsLargePrefix("*")},
+				{"XREAD 10", streamsLargeArgs("XREAD", "COUNT", "10", "STREAMS", "big", mid), streamsLargePrefix("*1\r\n")},
+				{"XREADGROUP 10", func(int) []string {
+					read += 10
+					return []string{"XREADGROUP", "GROUP", "g", "c", "COUNT", "10", "STREAMS", "big", ">"}
+				}, streamsLargePrefix("*1\r\n")},
+				{"XACK 10", func(int) []string { return ackArgs() }, streamsLargePrefix(":10\r\n")},
+				{"XDEL", func(i int) []string { return []string{"XDEL", "big", strconv.Itoa(half-100-i) + "-0"} }, streamsLargePrefix(":1\r\n")},
+				{"XTRIM MAXLEN ~ 1000", streamsLargeArgs("XTRIM", "big", "MAXLEN", "~", "1000"), streamsLargePrefix(":10000\r\n")},
+			}
+			// XREADGROUP and XACK alternate: each XACK acknowledges what
+			// the XREADGROUP before it read.
+			for _, st := range steps {
+				if st.name == "XACK 10" {
+					continue
+				}
+				var ackTimes []time.Duration
+				times := make([]time.Duration, 0, streamsLargeCalls)
+				for i := range streamsLargeCalls {
+					args := st.args(i)
+					start := time.Now()
+					reply := c.Do(args...)
+					times = append(times, time.Since(start))
+					if !st.want(reply) {
+						t.Fatalf("%s: %q", strings.Join(args, " "), streamsLargeTruncate(reply, 200))
+					}
+					if st.name == "XREADGROUP 10" {
+						args := ackArgs()
+						start := time.Now()
+						reply := c.Do(args...)
+						ackTimes = append(ackTimes, time.Since(start))
+						if reply != ":10\r\n" {
+							t.Fatalf("%s: %q", strings.Join(args, " "), reply)
+						}
+					}
+				}
+				streamsLargeCheck(t, st.name, times)
+				if ackTimes != nil {
+					streamsLargeCheck(t, "XACK 10", ackTimes)
+				}
+			}
+			// DEL: the stream as it is, then streams of n, n-10,000, ...
+			// entries loaded again.
+			times := make([]time.Duration, 0, 3)
+			for i := range 3 {
+				if i > 0 {
+					loadStream(t, c, "big", 1, n-10_000*i)
+				}
+				start := time.Now()
+				c.Expect(wire.Int(1), "DEL", "big")
+				times = append(times, time.Since(start))
+			}
+			streamsLargeCheck(t, "DEL", times)
+		})
+	}
 }
 
-// loadStream adds entries 1-0 ... n-0 to key, 1000 pipelined XADDs at a
-// time.
-func loadStream(t *testing.T, c *servertest.Conn, key string, n int) {
+// streamsLargeCheck logs the median and the slowest of times, and fails
+// the test if the median passes streamsLargeBound (unless under the race
+// detector).
+func streamsLargeCheck(t *testing.T, name string, times []time.Duration) {
+	t.Helper()
+	slices.Sort(times)
+	med := times[len(times)/2]
+	t.Logf("%-22s median %v, max %v (%d calls)", name, med, times[len(times)-1], len(times))
+	if med > streamsLargeBound && !raceEnabled {
+		t.Errorf("%s: median %v over %d calls, more than %v", name, med, len(times), streamsLargeBound)
+	}
+}
+
+// streamsLargeArgs returns a step's arguments: the same every call.
+func streamsLargeArgs(args ...string) func(int) []string { return func(int) []string { return args } }
+
+// streamsLargePrefix returns a check that a reply starts with p.
+func streamsLargePrefix(p string) func(string) bool {
+	return func(reply string) bool { return strings.HasPrefix(reply, p) }
+}
+
+// streamsLargeTruncate returns s cut to n bytes.
+func streamsLargeTruncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}
+
+// loadStream adds entries from-0 ... to-0 to key, 1000 pipelined XADDs at
+// a time.
+func loadStream(t *testing.T, c *servertest.Conn, key string, from, to int) {
 	t.Helper()
 	const batch = 1000
-	for i := 1; i <= n; i += batch {
+	for i := from; i <= to; i += batch {
 		var sb strings.Builder
-		for j := i; j < i+batch && j <= n; j++ {
+		for j := i; j < i+batch && j <= to; j++ {
 			id := strconv.Itoa(j) + "-0"
 			sb.WriteString(servertestCommand("XADD", key, id, "field", "value:"+strconv.Itoa(j), "n", strconv.Itoa(j%1000)))
 		}
 		c.Write(sb.String())
-		for j := i; j < i+batch && j <= n; j++ {
+		for j := i; j < i+batch && j <= to; j++ {
 			if r := c.Read(); r[0] != '$' {
 				t.Fatalf("XADD %s %d: %q", key, j, r)
 			}
