@@ -15,9 +15,12 @@ import (
 const (
 	idMax = 31
 	idMin = idMax / 2
-	// idRootCap is the first root's capacity: room for a small PEL
-	// without growing, while a tree of one item stays small.
-	idRootCap = 8
+	// idKeepCap is the largest capacity of an emptied root leaf kept for
+	// the next items: a PEL's job loop of tens of entries keeps its
+	// leaf; one emptied after thousands lets go of what it grew to (an
+	// empty PEL's storage is memory UsedBytes does not count: at most
+	// this many items, 1.5 KB for a group's PEL).
+	idKeepCap = 32
 )
 
 // idItem is one item of an idtree: a stream id and its value.
@@ -71,7 +74,7 @@ func (t *idtree[V]) get(id backend.StreamID) (V, bool) {
 // set stores val at id, adding id if it is new, and reports whether it was.
 func (t *idtree[V]) set(id backend.StreamID, val V) bool {
 	if t.root == nil {
-		t.root = &idnode[V]{items: append(make([]idItem[V], 0, idRootCap), idItem[V]{id, val})}
+		t.root = &idnode[V]{items: []idItem[V]{{id, val}}}
 		t.n = 1
 		return true
 	}
@@ -99,7 +102,7 @@ func (n *idnode[V]) splitAt(id backend.StreamID) int {
 // those after it, and the item itself goes up to the parent.
 func (n *idnode[V]) split(i int) (idItem[V], *idnode[V]) {
 	mid := n.items[i]
-	right := &idnode[V]{items: append(make([]idItem[V], 0, idMax), n.items[i+1:]...)}
+	right := &idnode[V]{items: append(make([]idItem[V], 0, max(len(n.items)-i-1, idMin+1)), n.items[i+1:]...)}
 	clear(n.items[i:])
 	n.items = n.items[:i]
 	if n.kids != nil {
@@ -146,11 +149,17 @@ func (t *idtree[V]) delete(id backend.StreamID) (V, bool) {
 		return zero, false
 	}
 	it, ok := t.root.remove(id, false)
-	if len(t.root.items) == 0 && t.root.kids != nil {
-		t.root = t.root.kids[0]
+	if len(t.root.items) == 0 {
+		switch {
+		case t.root.kids != nil:
+			t.root = t.root.kids[0]
+		case cap(t.root.items) > idKeepCap:
+			t.root = nil
+		}
+		// Else the empty leaf stays the root: a small PEL that empties
+		// and fills again (a job loop's deliveries and
+		// acknowledgements) keeps its storage.
 	}
-	// An empty leaf stays the root: a PEL that empties and fills again
-	// (a job loop's deliveries and acknowledgements) keeps its storage.
 	if !ok {
 		return zero, false
 	}
