@@ -102,6 +102,8 @@ func xclaim(c *Ctx) error {
 	if err != nil {
 		return err
 	}
+	props := newStreamProps(c, len(r.ids))
+	defer props.done(c)
 	propagateLast := false
 	if r.lastID.Compare(g.LastID) > 0 {
 		g.LastID = r.lastID
@@ -122,7 +124,7 @@ func xclaim(c *Ctx) error {
 		}
 		if !exists {
 			if pending {
-				if err := dropPending(c, key, g, p); err != nil {
+				if err := dropPending(c, &props, key, g, p); err != nil {
 					return err
 				}
 				propagateLast = false
@@ -156,11 +158,11 @@ func xclaim(c *Ctx) error {
 			return err
 		}
 		n++
-		propagateClaim(c, key, group, g.LastID, p)
+		propagateClaim(c, &props, key, group, g.LastID, p)
 		propagateLast = false
 	}
 	if propagateLast {
-		propagateGroupID(c, key, g)
+		propagateGroupID(c, &props, key, g)
 	}
 	c.ArrayEnd(mark, n)
 	return nil
@@ -168,12 +170,12 @@ func xclaim(c *Ctx) error {
 
 // dropPending removes from the PEL an entry deleted from the stream,
 // logging it as the XCLAIM that does the same on replay.
-func dropPending(c *Ctx, key []byte, g backend.StreamGroup, p backend.StreamPending) error {
+func dropPending(c *Ctx, props *streamProps, key []byte, g backend.StreamGroup, p backend.StreamPending) error {
 	p.Consumer = append([]byte(nil), p.Consumer...)
 	if _, err := c.Tx.XAck(key, g.Name, p.ID); err != nil {
 		return err
 	}
-	propagateClaim(c, key, g.Name, g.LastID, p)
+	propagateClaim(c, props, key, g.Name, g.LastID, p)
 	return nil
 }
 
@@ -247,6 +249,8 @@ func xautoclaim(c *Ctx) error {
 		return err
 	}
 	c.Array(3)
+	props := newStreamProps(c, len(pel))
+	defer props.done(c)
 	var deleted, claimed []backend.StreamID
 	seen := false
 	i := 0 // ends at the PEL entry after the last one looked at: the cursor
@@ -257,7 +261,7 @@ func xautoclaim(c *Ctx) error {
 			return err
 		}
 		if !exists {
-			if err := dropPending(c, key, g, p); err != nil {
+			if err := dropPending(c, &props, key, g, p); err != nil {
 				return err
 			}
 			deleted = append(deleted, p.ID)
@@ -281,7 +285,7 @@ func xautoclaim(c *Ctx) error {
 			return err
 		}
 		claimed = append(claimed, p.ID)
-		propagateClaim(c, key, group, g.LastID, p)
+		propagateClaim(c, &props, key, group, g.LastID, p)
 		count--
 	}
 	var cursor backend.StreamID

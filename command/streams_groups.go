@@ -297,27 +297,83 @@ var (
 	lastIDWord         = []byte("LASTID")
 )
 
-// propagateClaim logs p (a PEL entry of group, as it now is) as Redis's
+// streamProps holds the records a group command logs (XCLAIM for each
+// delivery or claim, XGROUP SETID): their arguments must stay valid until
+// the command ends. The argument slices are built in argv, the Ctx's
+// c.streamProp when it is small enough to keep (the Ctx empties it after
+// each command and keeps its storage), the numbers in text, the command's
+// own buffer; so a command logging many claims allocates once or twice,
+// not five times a claim. Values of text and argv are capped slices: a
+// later append never writes over them, and one that grows the buffer
+// leaves them on the old array, where the records still find them.
+type streamProps struct {
+	argv   [][]byte
+	text   []byte // allocated at the first number, for claims records
+	claims int
+}
+
+// streamPropsKeep is the most argument slices a command leaves in
+// c.streamProp for the next one: one delivery of a few hundred entries.
+const streamPropsKeep = 4096
+
+// newStreamProps returns the buffers for claims records (an estimate).
+func newStreamProps(c *Ctx, claims int) streamProps {
+	return streamProps{argv: c.streamProp[:0], claims: min(max(claims, 1), 1024)}
+}
+
+// grow allocates text before the first number: 64 bytes a record is
+// room for the usual ids and times.
+func (p *streamProps) grow() {
+	if p.text == nil {
+		p.text = make([]byte, 0, 64*p.claims)
+	}
+}
+
+// done hands argv back to the Ctx, unless it grew too large to keep.
+func (p *streamProps) done(c *Ctx) {
+	if cap(p.argv) <= streamPropsKeep {
+		c.streamProp = p.argv
+	}
+}
+
+// id appends id's text and returns it.
+func (p *streamProps) id(id backend.StreamID) []byte {
+	p.grow()
+	at := len(p.text)
+	p.text = id.AppendText(p.text)
+	return p.text[at:len(p.text):len(p.text)]
+}
+
+// int appends n's text and returns it.
+func (p *streamProps) int(n int64) []byte {
+	p.grow()
+	at := len(p.text)
+	p.text = appendInt(p.text, n)
+	return p.text[at:len(p.text):len(p.text)]
+}
+
+// log propagates the record argv[at:].
+func (p *streamProps) log(c *Ctx, at int) {
+	c.Propagate(p.argv[at:len(p.argv):len(p.argv)]...)
+}
+
+// propagateClaim logs pe (a PEL entry of group, as it now is) as Redis's
 // streamPropagateXCLAIM: XCLAIM key group consumer 0 id TIME ms
 // RETRYCOUNT n FORCE JUSTID LASTID group-last-id.
-func propagateClaim(c *Ctx, key, group []byte, lastID backend.StreamID, p backend.StreamPending) {
-	if c.e.log == nil { // no AOF: only the change count matters
-		c.Dirty(1)
-		return
-	}
-	c.Propagate(xclaimWord, key, group, p.Consumer, zeroWord, p.ID.AppendText(nil),
-		timeWord, appendInt(nil, p.DeliveryTime), retryCountWord, appendInt(nil, p.DeliveryCount),
-		forceWord, justIDWord, lastIDWord, lastID.AppendText(nil))
+func propagateClaim(c *Ctx, p *streamProps, key, group []byte, lastID backend.StreamID, pe backend.StreamPending) {
+	at := len(p.argv)
+	p.argv = append(p.argv, xclaimWord, key, group, pe.Consumer, zeroWord, p.id(pe.ID),
+		timeWord, p.int(pe.DeliveryTime), retryCountWord, p.int(pe.DeliveryCount),
+		forceWord, justIDWord, lastIDWord, p.id(lastID))
+	p.log(c, at)
 }
 
 // propagateGroupID logs a group's last id and entries-read as Redis's
 // streamPropagateGroupID: XGROUP SETID key group id ENTRIESREAD n.
-func propagateGroupID(c *Ctx, key []byte, g backend.StreamGroup) {
-	if c.e.log == nil {
-		c.Dirty(1)
-		return
-	}
-	c.Propagate(xgroupWord, setIDWord, key, g.Name, g.LastID.AppendText(nil), entriesReadWord, appendInt(nil, g.EntriesRead))
+func propagateGroupID(c *Ctx, p *streamProps, key []byte, g backend.StreamGroup) {
+	at := len(p.argv)
+	p.argv = append(p.argv, xgroupWord, setIDWord, key, g.Name, p.id(g.LastID), entriesReadWord, p.int(g.EntriesRead))
+	p.log(c, at)
 }
 
 // replyEntryByID replies the entry id of key, as XCLAIM does; it reports
@@ -365,14 +421,16 @@ func xack(c *Ctx) error {
 		c.Int(0)
 		return nil
 	}
-	ids := make([]backend.StreamID, len(c.Args)-3)
-	for i, a := range c.Args[3:] {
-		if ids[i], _, err = parseStreamID(a, streamIDOpts{strict: true}); err != nil {
+	// Every id is checked before any is acknowledged; they are parsed
+	// again as they are (cheaper than holding them).
+	for _, a := range c.Args[3:] {
+		if _, _, err = parseStreamID(a, streamIDOpts{strict: true}); err != nil {
 			return err
 		}
 	}
 	var n int64
-	for _, id := range ids {
+	for _, a := range c.Args[3:] {
+		id, _, _ := parseStreamID(a, streamIDOpts{strict: true})
 		acked, err := c.Tx.XAck(key, group, id)
 		if err != nil {
 			return err

@@ -22,6 +22,14 @@ import (
 type xreadGroupReq struct {
 	xreadArgs
 	parsed []backend.StreamID // MaxStreamID for ">"
+	props  streamProps        // what the command logs
+	// delivered are the ids serveNew delivers, in dbuf unless many.
+	delivered []backend.StreamID
+	dbuf      [16]backend.StreamID
+	// one and oneID hold trySync's target and parsed id for one stream,
+	// the usual case: the request holds them, nothing else is allocated.
+	one   [1]streamTarget
+	oneID [1]backend.StreamID
 }
 
 func xreadgroup(c *Ctx) error {
@@ -30,6 +38,12 @@ func xreadgroup(c *Ctx) error {
 		return err
 	}
 	r := &xreadGroupReq{xreadArgs: a}
+	claims := int(r.count)
+	if claims == 0 {
+		claims = 16
+	}
+	r.props = newStreamProps(c, claims)
+	defer r.props.done(c)
 	if !r.block {
 		served, err := tryOnce(c, r.keys, nil, r.try)
 		if err == nil && served < 0 {
@@ -70,8 +84,11 @@ type streamTarget struct {
 // trySync runs the command as it runs before blocking: every key and id
 // is checked first, then every stream that can be served is.
 func (r *xreadGroupReq) trySync(c *Ctx) (int, error) {
-	targets := make([]streamTarget, len(r.keys))
-	r.parsed = make([]backend.StreamID, len(r.keys))
+	targets, parsed := r.one[:], r.oneID[:]
+	if len(r.keys) > 1 {
+		targets, parsed = make([]streamTarget, len(r.keys)), make([]backend.StreamID, len(r.keys))
+	}
+	r.parsed = parsed
 	for i, key := range r.keys {
 		t := &targets[i]
 		var err error
@@ -188,7 +205,7 @@ func (r *xreadGroupReq) tryBlocked(c *Ctx, i int) (bool, error) {
 // always (a blocked client woken: Redis replies an empty list then).
 func (r *xreadGroupReq) serveNew(c *Ctx, key []byte, t *streamTarget, count, now int64, always bool) (bool, error) {
 	g := t.group
-	var delivered []backend.StreamID
+	r.delivered = r.dbuf[:0]
 	mark, n, moved := c.ArrayMark(), int64(0), false
 	if start, ok := g.LastID.Next(); ok {
 		err := c.Tx.XRange(key, start, backend.MaxStreamID, false, func(id backend.StreamID, fields [][]byte) bool {
@@ -196,7 +213,7 @@ func (r *xreadGroupReq) serveNew(c *Ctx, key []byte, t *streamTarget, count, now
 			g.LastID, moved = id, true
 			replyStreamEntry(c, id, fields)
 			if !r.noAck {
-				delivered = append(delivered, id)
+				r.delivered = append(r.delivered, id)
 			}
 			n++
 			return count == 0 || n < count
@@ -217,15 +234,15 @@ func (r *xreadGroupReq) serveNew(c *Ctx, key []byte, t *streamTarget, count, now
 			return false, err
 		}
 	}
-	for _, id := range delivered {
+	for _, id := range r.delivered {
 		p := backend.StreamPending{ID: id, Consumer: r.consumer, DeliveryTime: now, DeliveryCount: 1}
 		if err := c.Tx.XSetPending(key, g.Name, p); err != nil {
 			return false, err
 		}
-		propagateClaim(c, key, g.Name, g.LastID, p)
+		propagateClaim(c, &r.props, key, g.Name, g.LastID, p)
 	}
 	if moved {
-		propagateGroupID(c, key, g)
+		propagateGroupID(c, &r.props, key, g)
 	}
 	return true, nil
 }
@@ -265,7 +282,7 @@ func (r *xreadGroupReq) serveHistory(c *Ctx, key []byte, after backend.StreamID,
 		if err := c.Tx.XSetPending(key, r.group, p); err != nil {
 			return err
 		}
-		propagateClaim(c, key, r.group, g.LastID, p)
+		propagateClaim(c, &r.props, key, r.group, g.LastID, p)
 	}
 	return nil
 }

@@ -144,10 +144,12 @@ func BenchmarkXAdd(b *testing.B) {
 	e, c := benchEngine(b)
 	args := benchArgs("XADD", "s", "*", "field", "value")
 	b.ReportAllocs()
+	report := streamsCPUMetric(b)
 	for b.Loop() {
 		e.Exec(c, args)
 		c.Reset()
 	}
+	report()
 }
 
 // BenchmarkXRange10 is XRANGE of 10 entries from the middle of 10,000.
@@ -159,8 +161,10 @@ func BenchmarkXRange10(b *testing.B) {
 	}
 	args := benchArgs("XRANGE", "s", "5000", "+", "COUNT", "10")
 	b.ReportAllocs()
+	report := streamsCPUMetric(b)
 	for b.Loop() {
 		e.Exec(c, args)
 		c.Reset()
 	}
+	report()
 }

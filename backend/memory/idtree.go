@@ -15,6 +15,12 @@ import (
 const (
 	idMax = 31
 	idMin = idMax / 2
+	// idKeepCap is the largest capacity of an emptied root leaf kept for
+	// the next items: a PEL's job loop of tens of entries keeps its
+	// leaf; one emptied after thousands lets go of what it grew to (an
+	// empty PEL's storage is memory UsedBytes does not count: at most
+	// this many items, 1.5 KB for a group's PEL).
+	idKeepCap = 32
 )
 
 // idItem is one item of an idtree: a stream id and its value.
@@ -29,7 +35,7 @@ type idItem[V any] struct {
 // so nodes never share storage with another tree (clone copies them). The
 // zero idtree is empty. It is not safe for concurrent writes.
 type idtree[V any] struct {
-	root *idnode[V] // nil when empty
+	root *idnode[V] // nil, or an empty leaf, when empty
 	n    int
 }
 
@@ -144,11 +150,15 @@ func (t *idtree[V]) delete(id backend.StreamID) (V, bool) {
 	}
 	it, ok := t.root.remove(id, false)
 	if len(t.root.items) == 0 {
-		if t.root.kids != nil {
+		switch {
+		case t.root.kids != nil:
 			t.root = t.root.kids[0]
-		} else {
+		case cap(t.root.items) > idKeepCap:
 			t.root = nil
 		}
+		// Else the empty leaf stays the root: a small PEL that empties
+		// and fills again (a job loop's deliveries and
+		// acknowledgements) keeps its storage.
 	}
 	if !ok {
 		return zero, false

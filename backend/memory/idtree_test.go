@@ -18,7 +18,7 @@ func checkIDTree[V any](t testing.TB, tr *idtree[V]) []backend.StreamID {
 	var walk func(n *idnode[V], depth int)
 	walk = func(n *idnode[V], depth int) {
 		w := len(n.items)
-		if w > idMax || w == 0 {
+		if w > idMax || (w == 0 && (depth > 0 || n.kids != nil)) { // an empty tree keeps an empty leaf
 			t.Fatalf("node at depth %d has %d items", depth, w)
 		}
 		if n.kids == nil {
@@ -119,8 +119,21 @@ func TestIDTreeModel(t *testing.T) {
 			t.Fatalf("drain: %v missing", id)
 		}
 	}
-	if tr.root != nil || tr.len() != 0 {
+	if tr.len() != 0 || tr.root != nil && (len(tr.root.items) != 0 || tr.root.kids != nil || cap(tr.root.items) > idKeepCap) {
 		t.Fatalf("drained tree: root %v, n %d", tr.root, tr.len())
+	}
+	// A small tree emptied keeps its root leaf, and fills it again.
+	var small idtree[int]
+	for i := range 10 {
+		small.set(backend.StreamID{Ms: uint64(i)}, i)
+	}
+	for i := range 10 {
+		small.delete(backend.StreamID{Ms: uint64(i)})
+	}
+	root := small.root
+	small.set(backend.StreamID{Ms: 1}, 1)
+	if root == nil || small.root != root || small.len() != 1 {
+		t.Fatalf("refilled small tree: root %p (was %p), n %d", small.root, root, small.len())
 	}
 }
 
