@@ -46,6 +46,11 @@
 # Every row also has each server's CPU seconds (user+system, from
 # /proc/PID/stat) per million requests, and redpool's over Redis's.
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
+#   CLIENTS=500 bench/compare.sh             # redis-benchmark -c (default 50)
+#   LATENCY=1 bench/compare.sh               # also p99 and p99.9 latency (ms)
+# LATENCY adds each server's p99 (redis-benchmark's latency summary) and
+# p99.9 (the first line of its percentile distribution at or above 99.9%,
+# which is 99.902%) for the -t tests; custom tests show "-".
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 #   NOTIFY=KEA TESTS=set,incr,lpush bench/compare.sh  # with keyspace notifications on
 #   ACLUSER=1 bench/compare.sh               # as an ACL user with key patterns
@@ -148,6 +153,28 @@ rps_test() {
     tr '\r' '\n' | awk '/requests per second/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i-1)}' | tail -1
 }
 
+# LATENCY: rps keeps redis-benchmark's whole output, which latency reads.
+if [[ -n ${LATENCY:-} ]]; then
+  rps() {
+    local keys=(-r "${KEYS:-100000}")
+    [[ ${KEYS:-100000} == 0 ]] && keys=()
+    # shellcheck disable=SC2086 # BENCH_AUTH is "--user u -a pass" or empty
+    redis-benchmark -p "$1" -t "$2" -n "${N:-100000}" -c "${CLIENTS:-50}" -P "$3" "${keys[@]}" ${BENCH_AUTH:-} -d 64 --threads 1 --precision 3 2>/dev/null |
+      tr '\r' '\n' >"$work/latency-$1.out"
+    awk '/throughput summary:/ {print $3}' "$work/latency-$1.out"
+  }
+fi
+# latency PORT -> " p99 p99.9" of the last rps on PORT ("" without LATENCY).
+latency() {
+  [[ -n ${LATENCY:-} ]] || return 0
+  local f=$work/latency-$1.out
+  [[ -s $f ]] || { echo " - -"; return; }
+  awk '/^Latency by percentile/ {d = 1; next} d && !NF {d = 0}
+    d && $1 + 0 >= 99.9 && q == "" {q = $3} /p50 +p95 +p99/ {getline; p = $5}
+    END {print " " p, q}' "$f"
+  rm -f "$f"
+}
+
 # The scripts of the evalsha_* tests, loaded on both servers.
 lua_get="return redis.call('get', KEYS[1])"
 lua_incr="redis.call('incr', KEYS[1]) return redis.call('expire', KEYS[1], 100)"
@@ -213,7 +240,9 @@ fi
 # requests of the run; cpu-ratio is redpool's over Redis's (below 1 is
 # cheaper). On a shared machine they vary less than the throughputs.
 # ROUNDS=n repeats every case n times, alternating the two servers.
-printf '%-9s %-4s %12s %12s %7s %9s %9s %9s\n' test P redis redpool ratio redis-cpu pool-cpu cpu-ratio
+printf '%-9s %-4s %12s %12s %7s %9s %9s %9s' test P redis redpool ratio redis-cpu pool-cpu cpu-ratio
+[[ -n ${LATENCY:-} ]] && printf ' %9s %9s %9s %9s' redis-p99 redis-p999 pool-p99 pool-p999
+echo
 for p in $PIPES; do
   for t in ${TESTS//,/ }; do
     for _ in $(seq 1 "${ROUNDS:-1}"); do
@@ -221,13 +250,18 @@ for p in $PIPES; do
       c0=$(cpu_ticks "$rpid")
       r=$(rps_test "$rport" "$t" "$p")
       rc=$(cpu_per_m $(($(cpu_ticks "$rpid") - c0)))
+      rl=$(latency "$rport")
       [[ -n $sub_pid ]] && stop_pid "$sub_pid"
       subscribers "$pport" "$t"
       c0=$(cpu_ticks "$ppid")
       m=$(rps_test "$pport" "$t" "$p")
       mc=$(cpu_per_m $(($(cpu_ticks "$ppid") - c0)))
+      ml=$(latency "$pport")
       [[ -n $sub_pid ]] && stop_pid "$sub_pid"
-      printf '%-9s %-4s %12s %12s %7s %9s %9s %9s\n' "$t" "$p" "$r" "$m" "$(ratio "$m" "$r")" "$rc" "$mc" "$(ratio "$mc" "$rc")"
+      printf '%-9s %-4s %12s %12s %7s %9s %9s %9s' "$t" "$p" "$r" "$m" "$(ratio "$m" "$r")" "$rc" "$mc" "$(ratio "$mc" "$rc")"
+      # shellcheck disable=SC2086 # " p99 p99.9" of each, or empty
+      [[ -n ${LATENCY:-} ]] && printf ' %9s %9s %9s %9s' $rl $ml
+      echo
     done
   done
 done
