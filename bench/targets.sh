@@ -11,6 +11,7 @@
 #   TARGETS=1,2,5 bench/targets.sh        # some of them
 #   QUICK=1 bench/targets.sh              # a smoke test: small N, 1 round, small files
 #   ROUNDS=5 N=300000 bench/targets.sh    # more rounds, longer runs
+#   REPORT=/tmp/targets.abc123 TARGETS=1,2,3 bench/targets.sh  # the table again from a run's files
 #
 # The targets and where their figures come from:
 #   1 throughput  bench/compare.sh (SET, GET, INCR; TESTS=... for others) at
@@ -44,10 +45,13 @@ else
 fi
 CLIENTS_LIST=${CLIENTS_LIST:-"50 500"}
 TESTS=${TESTS:-set,get,incr}
-OUT=${OUT:-$(mktemp -d /tmp/targets.XXXXXX)}
+OUT=${REPORT:-${OUT:-$(mktemp -d /tmp/targets.XXXXXX)}}
 mkdir -p "$OUT"
 
 want() { [[ ,$TARGETS, == *,$1,* ]]; }
+# measure is false when the table is to be made from REPORT's files
+# (a command after "measure ||" runs only when measuring).
+measure() { [[ -n ${REPORT:-} ]]; }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "-"}'; }
 # met RATIO OP LIMIT -> "met" or "not met" (OP is >= or <=).
 met() {
@@ -68,7 +72,7 @@ echo "targets $TARGETS, $ROUNDS rounds, N=$N, $(nproc) CPUs, load average $(cut 
 if want 1 || want 2 || want 3; then
   for c in $CLIENTS_LIST; do
     echo "compare.sh -c $c ..." >&2
-    CLIENTS=$c LATENCY=1 ROUNDS=$ROUNDS N=$N TESTS=$TESTS PIPES="1 16" bench/compare.sh >"$OUT/compare-c$c.txt"
+    measure || CLIENTS=$c LATENCY=1 ROUNDS=$ROUNDS N=$N TESTS=$TESTS PIPES="1 16" bench/compare.sh >"$OUT/compare-c$c.txt"
   done
   for c in $CLIENTS_LIST; do
     f=$OUT/compare-c$c.txt
@@ -112,7 +116,7 @@ fi
 if want 4; then
   if [[ -x bench/keysmem.sh ]]; then
     echo "keysmem.sh ..." >&2
-    env ${QUICK:+QUICK=1} bench/keysmem.sh >"$OUT/keysmem.txt" 2>&1 || echo "bench/keysmem.sh failed (see $OUT/keysmem.txt)" >&2
+    measure || env ${QUICK:+QUICK=1} bench/keysmem.sh >"$OUT/keysmem.txt" 2>&1 || echo "bench/keysmem.sh failed (see $OUT/keysmem.txt)" >&2
     row 4 "memory: bench/keysmem.sh, below the table" - - - -
   else
     row 4 "memory: no bench/keysmem.sh in this tree" - - - -
@@ -122,14 +126,14 @@ fi
 # Target 5: aof.sh (one row a round and policy), boltwal.sh (one a round).
 if want 5; then
   echo "aof.sh, boltwal.sh ..." >&2
-  N=$N ROUNDS=$ROUNDS CLIENTS=50 bench/aof.sh >"$OUT/aof.txt"
+  measure || N=$N ROUNDS=$ROUNDS CLIENTS=50 bench/aof.sh >"$OUT/aof.txt"
   for policy in always everysec no; do
     f=$OUT/aof.txt
     q=$(awk -v p="$policy" '$1 == p {print $4}' "$f" | median)
     row 5 "AOF appendfsync $policy, SET -c 50, requests/s" \
       "$(awk -v p="$policy" '$1 == p {print $3}' "$f" | median)" "$(awk -v p="$policy" '$1 == p {print $2}' "$f" | median)" "$q" "$(met "$q" '>=' 1)"
   done
-  N=$((N * 2)) ROUNDS=$ROUNDS CLIENTS=50 bench/boltwal.sh >"$OUT/boltwal.txt"
+  measure || N=$((N * 2)) ROUNDS=$ROUNDS CLIENTS=50 bench/boltwal.sh >"$OUT/boltwal.txt"
   f=$OUT/boltwal.txt
   q=$(awk '$1 ~ /^[0-9]+$/ {print $4}' "$f" | median)
   row 5 "bolt sync always vs appendfsync always, SET -c 50 -r 1000000, requests/s" \
@@ -139,7 +143,7 @@ fi
 # Target 6: startup.sh's median lines "startup CASE pool-s redis-s ratio pool-cpu redis-cpu".
 if want 6; then
   echo "startup.sh ..." >&2
-  KEYS=$STARTUP_KEYS BOLT_BYTES=$BOLT_BYTES ROUNDS=$ROUNDS bench/startup.sh >"$OUT/startup.txt"
+  measure || KEYS=$STARTUP_KEYS BOLT_BYTES=$BOLT_BYTES ROUNDS=$ROUNDS bench/startup.sh >"$OUT/startup.txt"
   while read -r _ c a b q ac bc; do
     case $c in
       snapshot) row 6 "load a $STARTUP_KEYS-key snapshot (Redis: RDB), s to PONG" "$a" "$b" "$q" "$(met "$q" '<=' 1)"
@@ -152,7 +156,12 @@ if want 6; then
 fi
 
 echo
-echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), medians of $ROUNDS rounds${QUICK:+ (QUICK)}; ratio = redpool / Redis."
+if measure; then
+  echo "From the files in $OUT, medians of $ROUNDS rounds."
+else
+  echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), medians of $ROUNDS rounds${QUICK:+ (QUICK)}."
+fi
+echo "Each figure is its column's median; ratio (redpool / Redis) is the median of the rounds' ratios, each from one run."
 echo
 echo "| target | case | redpool | Redis | ratio | |"
 echo "| --- | --- | ---: | ---: | ---: | --- |"
