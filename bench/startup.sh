@@ -159,11 +159,14 @@ for c in $CASES; do
   for r in $(seq 1 "$ROUNDS"); do
     if [[ $c == bolt ]]; then
       drop_cache "$bdir/redpool.db"
-      read -r a ac < <(load bolt redpool "$bdir")
+      res=$(load bolt redpool "$bdir") # (a failed load stops the script)
+      read -r a ac <<<"$res"
       b=- bc=-
     else
-      read -r b bc < <(load "$c" redis "$work/redis-$c")
-      read -r a ac < <(load "$c" redpool "$work/redpool-$c")
+      res=$(load "$c" redis "$work/redis-$c")
+      read -r b bc <<<"$res"
+      res=$(load "$c" redpool "$work/redpool-$c")
+      read -r a ac <<<"$res"
       rw+=("$b") rc+=("$bc")
     fi
     pw+=("$a") pc+=("$ac")
