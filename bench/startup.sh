@@ -145,7 +145,7 @@ PY
 echo "startup: $KEYS keys (DEBUG POPULATE), $ROUNDS rounds, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-8s %-5s %10s %10s %7s %11s %11s\n' case round redpool-s redis-s ratio redpool-cpu redis-cpu
 for c in $CASES; do
-  pw=() rw=() pc=() rc=()
+  pw=() rw=() pc=() rc=() qs=()
   if [[ $c == bolt ]]; then
     go build -o "$work/bin/boltfill" ./bench/boltfill
     bdir=${BOLT_DIR:-$work/bolt}
@@ -171,14 +171,16 @@ for c in $CASES; do
     fi
     pw+=("$a") pc+=("$ac")
     q=-; [[ $c == bolt ]] || q=$(ratio "$a" "$b")
+    qs+=("$q")
     printf '%-8s %-5s %10s %10s %7s %11s %11s\n' "$c" "$r" "$a" "$b" "$q" "$ac" "$bc"
   done
-  # The median row; the ratio is redpool's time over Redis's (at most 1: as fast or faster).
+  # The medians' row: each column's median, and the median of the rounds'
+  # ratios (redpool's time over Redis's: at most 1 is as fast or faster).
   a=$(printf '%s\n' "${pw[@]}" | median) ac=$(printf '%s\n' "${pc[@]}" | median)
   if [[ $c == bolt ]]; then
     b=- bc=- q=-
   else
-    b=$(printf '%s\n' "${rw[@]}" | median) bc=$(printf '%s\n' "${rc[@]}" | median) q=$(ratio "$a" "$b")
+    b=$(printf '%s\n' "${rw[@]}" | median) bc=$(printf '%s\n' "${rc[@]}" | median) q=$(printf '%s\n' "${qs[@]}" | median)
   fi
   printf 'startup %s %s %s %s %s %s\n' "$c" "$a" "$b" "$q" "$ac" "$bc"
 done
