@@ -48,14 +48,13 @@
 #   ROUNDS=3 TESTS=xadd bench/compare.sh       # each case 3 times, alternating
 # Every row also has each server's CPU seconds (user+system, from
 # /proc/PID/stat) per million requests, and redpool's over Redis's.
-#   CLIENTS=500 bench/compare.sh             # 500 clients instead of 50
-#   LAT=1 bench/compare.sh                   # with each server's p50, p99, p99.9
-# LAT adds each server's latency percentiles, in ms, as redis-benchmark
-# measured them: p50 and p99 from its summary, p99.9 the first step of its
-# percentile distribution at or above 99.9% (an upper bound). Not for the
-# tests bench/randload sends.
 #   REDPOOL_BIN=/tmp/redpool-old bench/compare.sh   # that binary, not this tree's
 #   KEYS=0 bench/compare.sh                  # one fixed key instead of -r 100000
+#   CLIENTS=500 bench/compare.sh             # redis-benchmark -c (default 50)
+#   LATENCY=1 bench/compare.sh               # also p99 and p99.9 latency (ms)
+# LATENCY adds each server's p99 (redis-benchmark's latency summary) and
+# p99.9 (the first line of its percentile distribution at or above 99.9%,
+# which is 99.902%) for the -t tests; custom tests show "-".
 #   THREADS=2 bench/compare.sh               # redpool's threads key (default 0 = auto)
 #   NOTIFY=KEA TESTS=set,incr,lpush bench/compare.sh  # with keyspace notifications on
 #   ACLUSER=1 bench/compare.sh               # as an ACL user with key patterns
@@ -139,42 +138,13 @@ subscribers() {
   read -r _ <"$fifo"   # "ready"
 }
 
-# bench_lat PORT TEST PIPELINE [COMMAND...] -> "RPS P50 P99 P99.9" of one
-# redis-benchmark case (-t TEST, or the command line if given), from its
-# full output (LAT=1).
-bench_lat() {
-  local port=$1 t=$2 p=$3; shift 3
-  local keys=(-r "${KEYS:-100000}")
-  [[ ${KEYS:-100000} == 0 ]] && keys=()
-  local sel=(-t "$t")
-  [[ $# -gt 0 ]] && sel=()
-  # shellcheck disable=SC2086 # BENCH_AUTH is "--user u -a pass" or empty
-  redis-benchmark -p "$port" "${sel[@]}" -n "${N:-100000}" -c "${CLIENTS:-50}" -P "$p" "${keys[@]}" ${BENCH_AUTH:-} -d 64 --threads 1 "$@" 2>/dev/null |
-    tr '\r' '\n' | awk '
-      /^Latency by percentile/ { dist = 1; next }
-      /^Cumulative distribution/ { dist = 0 }
-      dist && $1 ~ /%$/ && p999 == "" { pct = $1; sub(/%/, "", pct); if (pct + 0 >= 99.9) p999 = $3 }
-      /throughput summary/ { rps = $3 }
-      /avg +min +p50/ { getline; p50 = $3; p99 = $5 }
-      END { printf "%s %s %s %s\n", rps, p50, p99, p999 }'
-}
-
 # rps_test PORT TEST PIPELINE -> requests per second of a -t test or a custom
-# one (with LAT=1: "RPS P50 P99 P99.9").
+# one.
 rps_test() {
   local cmd
   local -; set -f # XADD's "*" is no glob
   if ! cmd=$(custom "$2"); then
-    if [[ -n ${LAT:-} ]]; then
-      bench_lat "$@"
-      return
-    fi
     rps "$@"
-    return
-  fi
-  if [[ -n ${LAT:-} && $cmd != *__rand_dec__* ]]; then
-    # shellcheck disable=SC2086 # the command line is split into its words
-    bench_lat "$@" $cmd
     return
   fi
   local keys=(-r "${KEYS:-100000}")
@@ -188,6 +158,28 @@ rps_test() {
   # shellcheck disable=SC2086 # the command line is split into its words
   redis-benchmark -p "$1" -n "${N:-100000}" -c "${CLIENTS:-50}" -P "$3" "${keys[@]}" ${BENCH_AUTH:-} --threads 1 -q $cmd 2>/dev/null |
     tr '\r' '\n' | awk '/requests per second/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i-1)}' | tail -1
+}
+
+# LATENCY: rps keeps redis-benchmark's whole output, which latency reads.
+if [[ -n ${LATENCY:-} ]]; then
+  rps() {
+    local keys=(-r "${KEYS:-100000}")
+    [[ ${KEYS:-100000} == 0 ]] && keys=()
+    # shellcheck disable=SC2086 # BENCH_AUTH is "--user u -a pass" or empty
+    redis-benchmark -p "$1" -t "$2" -n "${N:-100000}" -c "${CLIENTS:-50}" -P "$3" "${keys[@]}" ${BENCH_AUTH:-} -d 64 --threads 1 --precision 3 2>/dev/null |
+      tr '\r' '\n' >"$work/latency-$1.out"
+    awk '/throughput summary:/ {print $3}' "$work/latency-$1.out"
+  }
+fi
+# latency PORT -> " p99 p99.9" of the last rps on PORT ("" without LATENCY).
+latency() {
+  [[ -n ${LATENCY:-} ]] || return 0
+  local f=$work/latency-$1.out
+  [[ -s $f ]] || { echo " - -"; return; }
+  awk '/^Latency by percentile/ {d = 1; next} d && !NF {d = 0}
+    d && $1 + 0 >= 99.9 && q == "" {q = $3} /p50 +p95 +p99/ {getline; p = $5}
+    END {print " " p, q}' "$f"
+  rm -f "$f"
 }
 
 # The scripts of the evalsha_* tests, loaded on both servers.
@@ -255,10 +247,10 @@ fi
 # requests of the run; cpu-ratio is redpool's over Redis's (below 1 is
 # cheaper). On a shared machine they vary less than the throughputs.
 # ROUNDS=n repeats every case n times, alternating the two servers.
-hdr=
-[[ -n ${LAT:-} ]] && hdr=$(printf ' %7s %7s %7s %7s %7s %7s' r-p50 r-p99 r-p999 p-p50 p-p99 p-p999)
 echo "clients ${CLIENTS:-50}, N=${N:-100000}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-9s %-4s %12s %12s %7s %9s %9s %9s%s\n' test P redis redpool ratio redis-cpu pool-cpu cpu-ratio "$hdr"
+printf '%-9s %-4s %12s %12s %7s %9s %9s %9s' test P redis redpool ratio redis-cpu pool-cpu cpu-ratio
+[[ -n ${LATENCY:-} ]] && printf ' %9s %9s %9s %9s' redis-p99 redis-p999 pool-p99 pool-p999
+echo
 for p in $PIPES; do
   for t in ${TESTS//,/ }; do
     for _ in $(seq 1 "${ROUNDS:-1}"); do
@@ -266,19 +258,18 @@ for p in $PIPES; do
       c0=$(cpu_ticks "$rpid")
       r=$(rps_test "$rport" "$t" "$p")
       rc=$(cpu_per_m $(($(cpu_ticks "$rpid") - c0)))
+      rl=$(latency "$rport")
       [[ -n $sub_pid ]] && stop_pid "$sub_pid"
       subscribers "$pport" "$t"
       c0=$(cpu_ticks "$ppid")
       m=$(rps_test "$pport" "$t" "$p")
       mc=$(cpu_per_m $(($(cpu_ticks "$ppid") - c0)))
+      ml=$(latency "$pport")
       [[ -n $sub_pid ]] && stop_pid "$sub_pid"
-      lat=
-      if [[ -n ${LAT:-} ]]; then
-        read -r r rl50 rl99 rl999 <<<"$r"
-        read -r m ml50 ml99 ml999 <<<"$m"
-        lat=$(printf ' %7s %7s %7s %7s %7s %7s' "$rl50" "$rl99" "$rl999" "$ml50" "$ml99" "$ml999")
-      fi
-      printf '%-9s %-4s %12s %12s %7s %9s %9s %9s%s\n' "$t" "$p" "$r" "$m" "$(ratio "$m" "$r")" "$rc" "$mc" "$(ratio "$mc" "$rc")" "$lat"
+      printf '%-9s %-4s %12s %12s %7s %9s %9s %9s' "$t" "$p" "$r" "$m" "$(ratio "$m" "$r")" "$rc" "$mc" "$(ratio "$mc" "$rc")"
+      # shellcheck disable=SC2086 # " p99 p99.9" of each, or empty
+      [[ -n ${LATENCY:-} ]] && printf ' %9s %9s %9s %9s' $rl $ml
+      echo
     done
   done
 done
