@@ -28,11 +28,13 @@ func (e *Engine) infoSections() []InfoSection {
 	now := e.clock.Now()
 	st := e.backend.Stats()
 	f := e.memFiguresOf(st)
+	persistence := e.infoPersistence()
+	f.aofBuffer = infoFieldInt(persistence, "aof_buffer_length")
 	secs := []InfoSection{
 		{Name: "Server", Fields: e.infoServer(now)},
 		{Name: "Clients", Fields: e.infoClients(now)},
 		{Name: "Memory", Fields: e.infoMemory(f)},
-		{Name: "Persistence", Fields: e.infoPersistence()},
+		{Name: "Persistence", Fields: persistence},
 		{Name: "Stats", Fields: e.infoStats(now, st.ExpiredKeys, st.ExpireCycle)},
 		{Name: "Replication", Fields: e.infoReplication()},
 		{Name: "CPU", Fields: cpuFields()},
@@ -68,6 +70,18 @@ func (e *Engine) infoSections() []InfoSection {
 }
 
 func fmtInt(n int64) string { return strconv.FormatInt(n, 10) }
+
+// infoFieldInt is the integer value of the field name among fields; 0 if
+// there is none.
+func infoFieldInt(fields [][2]string, name string) int64 {
+	for _, f := range fields {
+		if f[0] == name {
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
 
 // identity is what a server is called for INFO: a run id, random per
 // process start as Redis's, and the replication id of a primary without
@@ -199,13 +213,13 @@ func (e *Engine) infoMemory(f memFigures) [][2]string {
 		{"rss_overhead_bytes", fmtInt(f.rss - f.resident)},
 		{"mem_fragmentation_ratio", ratio(f.rss, used)},
 		{"mem_fragmentation_bytes", fmtInt(f.rss - used)},
-		{"mem_not_counted_for_evict", "0"},
+		{"mem_not_counted_for_evict", fmtInt(f.aofBuffer)}, // Redis's: the AOF buffer, and replication buffers beyond the backlog (none: they are the backlog)
 		{"mem_replication_backlog", fmtInt(backlog)},
 		{"mem_total_replication_buffers", fmtInt(backlog)},
 		{"mem_clients_slaves", "0"},
 		{"mem_clients_normal", fmtInt(e.clientEvict.total.Load())}, // the clients' buffers (maxmemory-clients)
 		{"mem_cluster_links", "0"},
-		{"mem_aof_buffer", "0"},
+		{"mem_aof_buffer", fmtInt(f.aofBuffer)},
 		{"mem_allocator", "go-" + runtime.Version()},
 		{"active_defrag_running", "0"},
 		{"lazyfree_pending_objects", "0"},
@@ -280,6 +294,7 @@ func overlayFields(base, over [][2]string) [][2]string {
 
 func (e *Engine) infoStats(now time.Time, expired int64, cycle backend.ExpireCycleStats) [][2]string {
 	cpuMs, capped := e.counters.sinceReset(cycle)
+	exceededTotal, exceededNow := e.mm.exceeded.times(time.Now())
 	tf := e.trafficTotals()
 	commands, netIn, netOut := tf.commands, tf.netIn, tf.netOut
 	rate := e.instant.rates(instantSample{at: now, commands: commands, in: netIn, out: netOut,
@@ -309,8 +324,8 @@ func (e *Engine) infoStats(now time.Time, expired int64, cycle backend.ExpireCyc
 		{"expire_cycle_cpu_milliseconds", fmtInt(cpuMs)},
 		{"evicted_keys", fmtInt(e.mm.evicted.Load())},
 		{"evicted_clients", fmtInt(e.clientEvict.evicted.Load())},
-		{"total_eviction_exceeded_time", "0"},
-		{"current_eviction_exceeded_time", "0"},
+		{"total_eviction_exceeded_time", fmtInt(exceededTotal.Milliseconds())},
+		{"current_eviction_exceeded_time", fmtInt(exceededNow.Milliseconds())},
 		{"keyspace_hits", fmtInt(tf.hits)},
 		{"keyspace_misses", fmtInt(tf.misses)},
 		{"pubsub_channels", fmtInt(channels)},

@@ -57,6 +57,60 @@ type maxMemory struct {
 
 	mu      sync.Mutex   // serializes performEvictions
 	evicted atomic.Int64 // INFO's evicted_keys, since start or CONFIG RESETSTAT
+
+	// exceeded times Redis's eviction-exceeded windows: from a
+	// performEvictions that left the used memory over the limit to the
+	// next that found it within.
+	exceeded exceededTimer
+}
+
+// exceededTimer is INFO's total_eviction_exceeded_time and
+// current_eviction_exceeded_time. Safe for concurrent use.
+type exceededTimer struct {
+	mu    sync.Mutex
+	since time.Time     // start of the current window; zero: none
+	total time.Duration // of the windows ended since start or RESETSTAT
+	open  atomic.Bool   // since is set: lets note skip the lock when within
+}
+
+// note records a performEvictions outcome; it reads the clock only when
+// a window starts or ends.
+func (t *exceededTimer) note(res evictResult) {
+	over := res != evictOK
+	if over == t.open.Load() {
+		return
+	}
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case over && t.since.IsZero():
+		t.since = now
+	case !over && !t.since.IsZero():
+		t.total += now.Sub(t.since)
+		t.since = time.Time{}
+	}
+	t.open.Store(!t.since.IsZero())
+}
+
+// times returns the total (the current window included) and the current
+// window's length at now.
+func (t *exceededTimer) times(now time.Time) (total, current time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.since.IsZero() {
+		current = now.Sub(t.since)
+	}
+	return t.total + current, current
+}
+
+// reset is CONFIG RESETSTAT's: the window in progress is forgotten too,
+// as Redis resets stat_last_eviction_exceeded_time.
+func (t *exceededTimer) reset() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.since, t.total = time.Time{}, 0
+	t.open.Store(false)
 }
 
 // initMaxMemory sets e.mm up from the backend (whether it can evict) and
@@ -176,9 +230,17 @@ func evictionTimeLimit(tenacity int64) time.Duration {
 }
 
 // performEvictions evicts keys until the used memory is within maxmemory,
-// as Redis's performEvictions, for at most the tenacity's time limit.
-// The caller holds no backend lock. maxmemory must be set.
+// as Redis's performEvictions, for at most the tenacity's time limit, and
+// times the windows it leaves the memory over the limit. The caller holds
+// no backend lock. maxmemory must be set.
 func (e *Engine) performEvictions() evictResult {
+	res := e.evict()
+	e.mm.exceeded.note(res)
+	return res
+}
+
+// evict is performEvictions' eviction.
+func (e *Engine) evict() evictResult {
 	m := &e.mm
 	limit := int64(min(m.limit.Load(), math.MaxInt64))
 	if m.evictor == nil || e.cachedUsed() <= limit {

@@ -75,6 +75,7 @@ type memFigures struct {
 	dbExpires            []int64
 	active, resident     int64
 	rss                  int64
+	aofBuffer            int64 // the AOF's bytes not yet written (INFO's aof_buffer_length)
 }
 
 func (e *Engine) memFigures() memFigures { return e.memFiguresOf(e.backend.Stats()) }
@@ -110,7 +111,8 @@ func (e *Engine) memFiguresOf(st backend.Stats) memFigures {
 // memoryStats is MEMORY STATS, with Redis's fields in Redis's order.
 func memoryStats(c *Ctx) error {
 	f := c.e.memFigures()
-	overhead := f.startup
+	f.aofBuffer = infoFieldInt(c.e.infoPersistence(), "aof_buffer_length")
+	overhead := f.startup + f.aofBuffer
 	type field struct {
 		name  string
 		n     int64
@@ -127,7 +129,7 @@ func memoryStats(c *Ctx) error {
 		{name: "clients.slaves"},
 		{name: "clients.normal"},
 		{name: "cluster.links"},
-		{name: "aof.buffer"},
+		{name: "aof.buffer", n: f.aofBuffer},
 		{name: "lua.caches"},
 		{name: "functions.caches"},
 	}

@@ -374,6 +374,7 @@ func configResetStat(c *Ctx) error {
 	e.conns.Store(0)
 	e.rejected.Store(0)
 	e.mm.evicted.Store(0)
+	e.mm.exceeded.reset()
 	e.clientEvict.evicted.Store(0)
 	e.table.resetStats()
 	e.errors.reset()
