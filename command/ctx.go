@@ -30,6 +30,10 @@ type Ctx struct {
 	spec *Spec
 	out  []byte
 	mark int // len(out) when the current command started
+	// outCap is cap(out) at the last Reset: INFO's reply_buffer_expands
+	// counts the Resets that find it grew past replyChunk and past that,
+	// reply_buffer_shrinks those that let a big one go.
+	outCap int
 
 	lastSpec *Spec // the command lookup found last
 
@@ -109,11 +113,22 @@ func (c *Ctx) Engine() *Engine { return c.e }
 // to c and is valid until the next call on c.
 func (c *Ctx) Out() []byte { return c.out }
 
+// replyChunk is Redis's PROTO_REPLY_CHUNK_BYTES, a client's reply buffer
+// before it expands.
+const replyChunk = 16 * 1024
+
 // Reset empties the reply buffer after the session has written it out. A
 // buffer grown far beyond normal by one huge reply is released.
 func (c *Ctx) Reset() {
-	if cap(c.out) > 1<<20 {
-		c.out = make([]byte, 0, 16*1024)
+	if n := cap(c.out); n != c.outCap {
+		if n > max(c.outCap, replyChunk) {
+			c.e.counters.replyExpands.Add(1)
+		}
+		if n > 1<<20 {
+			c.out = make([]byte, 0, replyChunk)
+			c.e.counters.replyShrinks.Add(1)
+		}
+		c.outCap = cap(c.out)
 	}
 	c.out = c.out[:0]
 	c.logSeq = 0

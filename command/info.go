@@ -351,8 +351,8 @@ func (e *Engine) infoStats(now time.Time, expired int64, cycle backend.ExpireCyc
 		{"total_writes_processed", fmtInt(tf.writes)},
 		{"io_threaded_reads_processed", "0"},
 		{"io_threaded_writes_processed", "0"},
-		{"reply_buffer_shrinks", "0"},
-		{"reply_buffer_expands", "0"},
+		{"reply_buffer_shrinks", fmtInt(e.counters.replyShrinks.Load())},
+		{"reply_buffer_expands", fmtInt(e.counters.replyExpands.Load())},
 	}, e.acl.infoFields()...) // Redis 7.2's, after 7.0's
 }
 

@@ -23,12 +23,18 @@ type infoCounters struct {
 	// expCPU and expCapped are the backend's expiry cycle figures at the
 	// last CONFIG RESETSTAT, which INFO subtracts.
 	expCPU, expCapped atomic.Int64
+	// replyExpands and replyShrinks are reply_buffer_expands and
+	// reply_buffer_shrinks: a client's reply buffer found grown after a
+	// flush, or let go after one because it grew past 1 MB (Ctx.Reset).
+	replyExpands, replyShrinks atomic.Int64
 }
 
 func (x *infoCounters) reset(cycle backend.ExpireCycleStats) {
 	x.dumpSanitized.Store(0)
 	x.replIn.Store(0)
 	x.replOut.Store(0)
+	x.replyExpands.Store(0)
+	x.replyShrinks.Store(0)
 	x.expCPU.Store(int64(cycle.CPU))
 	x.expCapped.Store(cycle.TimeCapReached)
 }
