@@ -272,6 +272,17 @@ type Tx interface {
 	// SetRange overwrites key's string at offset, zero-padding as needed, and
 	// returns the new length. An empty val on a missing key creates nothing.
 	SetRange(key []byte, offset int64, val []byte) (int64, error)
+	// StringForm returns the form key's string was left in by the operation
+	// that last wrote it (StringDerived for a missing key). Set, SetOwned,
+	// Append on a missing key and a snapshot load leave StringDerived;
+	// Append on an existing key and a SetRange that writes leave
+	// StringRaw; Rename, Copy and Move keep the form.
+	StringForm(key []byte) (StringForm, error)
+	// SetStringForm records f as the form of key's string, for the
+	// commands whose Redis counterpart leaves another form than the
+	// backend write they use (BITOP, INCRBYFLOAT, the HLL commands). A
+	// missing key is left alone.
+	SetStringForm(key []byte, f StringForm) error
 
 	// --- lists --- (indexes as in Redis: negative counts from the tail)
 

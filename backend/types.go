@@ -207,22 +207,57 @@ func loadString(tx Tx, key []byte, items [][]byte) error {
 	return tx.Set(key, items[0], 0, false)
 }
 
-// stringEncoding answers what Redis would pick for the value as it is now:
-// "int" for a canonical 64-bit integer, "embstr" up to 44 bytes, else
-// "raw" (Redis also reports "raw" for strings grown by APPEND or SETRANGE).
+// StringForm is how Redis 7.0 would hold a string, which depends on the
+// operation that last wrote it, not only on its bytes: OBJECT ENCODING
+// reports it (see StringEncoding). It fits in 2 bits; backends keep it in
+// the spare bits of their type byte.
+type StringForm uint8
+
+const (
+	// StringDerived: as Redis's tryObjectEncoding leaves an argument or a
+	// loaded value: "int" for a canonical 64-bit integer of up to 20
+	// characters, "embstr" up to 44 bytes, else "raw" (SET and its family,
+	// APPEND on a new key, INCR, RESTORE, DEBUG RELOAD).
+	StringDerived StringForm = iota
+	// StringRaw: a raw SDS whatever its bytes (APPEND on an existing key,
+	// SETRANGE, SETBIT, BITFIELD, BITOP, PFADD, PFMERGE).
+	StringRaw
+	// StringNoInt: an object made from a string, never an integer:
+	// "embstr" up to 44 bytes, else "raw" (INCRBYFLOAT).
+	StringNoInt
+
+	// StringFormMask covers every StringForm.
+	StringFormMask StringForm = 3
+)
+
+// embstrMaxLen is the longest string Redis 7.0 allocates as an embstr.
+const embstrMaxLen = 44
+
+// StringEncoding is the name OBJECT ENCODING gives a string value v held in
+// form f.
+func StringEncoding(v []byte, f StringForm) string {
+	switch {
+	case f == StringRaw:
+		return "raw"
+	case f == StringDerived && isCanonicalInt(v):
+		return "int"
+	case len(v) <= embstrMaxLen:
+		return "embstr"
+	}
+	return "raw"
+}
+
+// stringEncoding answers OBJECT ENCODING for key's string (StringEncoding).
 func stringEncoding(tx Tx, key []byte, _ func(string, int64) int64) (string, error) {
-	const embstrMaxLen = 44
 	v, _, err := tx.Get(key)
 	if err != nil {
 		return "", err
 	}
-	if isCanonicalInt(v) {
-		return "int", nil
+	f, err := tx.StringForm(key)
+	if err != nil {
+		return "", err
 	}
-	if len(v) <= embstrMaxLen {
-		return "embstr", nil
-	}
-	return "raw", nil
+	return StringEncoding(v, f), nil
 }
 
 func readList(tx Tx, key []byte, fn func(items [][]byte) error) error {

@@ -91,6 +91,9 @@ func setbit(c *Ctx) error {
 		c.Dirty(1)
 		c.notifyNew(!exists, key)
 		c.Notify(NotifyString, "setbit", key)
+	} else if err := c.Tx.SetStringForm(key, backend.StringRaw); err != nil {
+		// Redis unshares the string (making it raw) even when no bit changes.
+		return err
 	}
 	c.Bool(was)
 	return nil
@@ -397,6 +400,9 @@ func bitop(c *Ctx) error {
 		return err
 	}
 	if err := c.Tx.Set(dest, res, 0, false); err != nil {
+		return err
+	}
+	if err := c.Tx.SetStringForm(dest, backend.StringRaw); err != nil { // as Redis's new SDS
 		return err
 	}
 	c.Touch(dest)
@@ -749,6 +755,11 @@ func bitfieldGeneric(c *Ctx, readOnly bool) error {
 		}
 		grown = true
 		c.notifyNew(!exists, key) // Redis creates the key before the ops run
+	}
+	// Redis unshares the string (making it raw) before the ops run, even
+	// when none of them changes it.
+	if err := c.Tx.SetStringForm(key, backend.StringRaw); err != nil {
+		return err
 	}
 	var changes int64
 	c.Array(len(ops))

@@ -62,8 +62,27 @@ func writableHLL(v []byte) ([]byte, bool) {
 	return cloneHLL(v), false
 }
 
-// storeHLL replaces key's value with the HLL v, keeping its expiry.
-func storeHLL(c *Ctx, key, v []byte) error { return c.Tx.Set(key, v, 0, true) }
+// storeHLL replaces key's value with the HLL v, keeping its expiry. The
+// value is a raw string, as Redis's HLL writers leave it.
+func storeHLL(c *Ctx, key, v []byte) error {
+	if err := c.Tx.Set(key, v, 0, true); err != nil {
+		return err
+	}
+	return c.Tx.SetStringForm(key, backend.StringRaw)
+}
+
+// hllStoreCache replaces key's HLL with v, whose cached cardinality is set,
+// in the form it had: Redis writes the cache in place.
+func hllStoreCache(c *Ctx, key, v []byte) error {
+	f, err := c.Tx.StringForm(key)
+	if err != nil {
+		return err
+	}
+	if err := c.Tx.Set(key, v, 0, true); err != nil {
+		return err
+	}
+	return c.Tx.SetStringForm(key, f)
+}
 
 // pfadd is PFADD key [element ...]: 1 if a register changed (or the key
 // was created), else 0.
@@ -80,6 +99,10 @@ func pfadd(c *Ctx) error {
 			elems = elems[1:]
 		}
 		if len(elems) == 0 {
+			// Redis unshares the string (making it raw) even so.
+			if err := c.Tx.SetStringForm(key, backend.StringRaw); err != nil {
+				return err
+			}
 			c.Int(0)
 			return nil
 		}
@@ -207,7 +230,7 @@ func pfcountOne(c *Ctx) error {
 	hllSetCached(w, card)
 	// Inside a read-only script (EVAL_RO, FCALL_RO) the cache stays
 	// invalid; the count is the same.
-	switch err := storeHLL(c, key, w); {
+	switch err := hllStoreCache(c, key, w); {
 	case err == nil:
 		c.Dirty(1)
 	case !errors.Is(err, backend.ErrReadOnlyTx):

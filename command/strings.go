@@ -475,6 +475,10 @@ func incrbyfloat(c *Ctx) error {
 	if err := c.Tx.Set(key, out, 0, true); err != nil {
 		return err
 	}
+	// Redis makes the result an object from a string, never an integer.
+	if err := c.Tx.SetStringForm(key, backend.StringNoInt); err != nil {
+		return err
+	}
 	c.Propagate(argSET, key, out, argKEEPTTL)
 	c.notifyNew(!ok, key)
 	c.Notify(NotifyString, "incrbyfloat", key)

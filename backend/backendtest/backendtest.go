@@ -57,6 +57,7 @@ func Run(t *testing.T, open Factory) {
 		{"BinarySafe", testBinarySafe},
 		{"Append", testAppend},
 		{"SetRange", testSetRange},
+		{"StringForm", testStringForm},
 		{"BitmapWrites", testBitmapWrites},
 		{"Delete", testDelete},
 		{"TTL", testTTL},

@@ -68,7 +68,14 @@ type record struct {
 	tail int64  // lists: one past the last position
 	size int64  // collections: element count; strings: len(str)
 	str  []byte // strings: points into the stored value
+	form backend.StringForm
 }
+
+// The type byte of a record holds the type in its low formShift bits and,
+// for a string, its backend.StringForm above them. Files written before
+// the form was kept have zero there, which is StringDerived: the encoding
+// the bytes alone give, what those files reported.
+const formShift = 5
 
 // decodeRecord decodes a metadata record. ok is false for a record that is
 // too short or of a type that has no row in backend's registry.
@@ -77,6 +84,9 @@ func decodeRecord(v []byte) (record, bool) {
 		return record{}, false
 	}
 	r := record{typ: backend.Type(v[0]), exp: int64(binary.BigEndian.Uint64(v[1:9]))}
+	if f := backend.StringForm(v[0] >> formShift); f != 0 && r.typ&(1<<formShift-1) == backend.TypeString {
+		r.typ, r.form = backend.TypeString, f&backend.StringFormMask
+	}
 	switch _, known := backend.Lookup(r.typ); {
 	case !known:
 		return record{}, false
@@ -122,6 +132,9 @@ func (r *record) encode(a *arena) ([]byte, error) {
 		binary.BigEndian.PutUint64(v[17:25], uint64(r.size))
 	}
 	v[0] = byte(r.typ)
+	if r.typ == backend.TypeString {
+		v[0] = stringTypeByte(r.form)
+	}
 	binary.BigEndian.PutUint64(v[1:9], uint64(r.exp))
 	return v, nil
 }
@@ -235,3 +248,8 @@ func (a *arena) reset() { a.buf = a.buf[:0] }
 // emptyValue is the value of index entries. (bbolt keeps a nil value as nil
 // until the commit, and as an empty slice after: use an empty slice always.)
 var emptyValue = []byte{}
+
+// stringTypeByte is the type byte of a string record in form f.
+func stringTypeByte(f backend.StringForm) byte {
+	return byte(backend.TypeString) | byte(f&backend.StringFormMask)<<formShift
+}

@@ -854,21 +854,26 @@ func (t *tx) Append(key, val []byte) (int64, error) {
 		return 0, backend.ErrTooLarge
 	}
 	if found && len(val) == 0 {
-		return int64(n), nil
+		// Redis's APPEND leaves a raw string even when it adds nothing.
+		return int64(n), t.setForm(kk, old, backend.StringRaw)
 	}
-	return int64(n), t.putString(kk, old, found, func(s []byte) {
+	form := backend.StringDerived // APPEND to a new key stores its argument
+	if found {
+		form = backend.StringRaw
+	}
+	return int64(n), t.putString(kk, old, found, form, func(s []byte) {
 		copy(s, old.str)
 		copy(s[len(old.str):], val)
 	}, n)
 }
 
-// putString stores a string of length n built by fill at kk, keeping the
-// expiry of old.
-func (t *tx) putString(kk []byte, old record, found bool, fill func(s []byte), n int) error {
+// putString stores a string of length n built by fill, in form f, at kk,
+// keeping the expiry of old.
+func (t *tx) putString(kk []byte, old record, found bool, f backend.StringForm, fill func(s []byte), n int) error {
 	t.touch()
 	v := t.w.arena.alloc(recHeader + n)
 	fill(v[recHeader:])
-	v[0] = byte(backend.TypeString)
+	v[0] = stringTypeByte(f)
 	putU64(v[1:9], uint64(old.exp))
 	if !found {
 		t.w.delta(nsOf(kk)).keys++
@@ -877,6 +882,35 @@ func (t *tx) putString(kk []byte, old record, found bool, fill func(s []byte), n
 		}
 	}
 	return t.keysB().Put(kk, v)
+}
+
+// StringForm implements backend.Tx.
+func (t *tx) StringForm(key []byte) (backend.StringForm, error) {
+	r, _, err := t.getType(t.kkey(key), backend.TypeString)
+	return r.form, err
+}
+
+// SetStringForm implements backend.Tx.
+func (t *tx) SetStringForm(key []byte, f backend.StringForm) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
+	kk := t.kkey(key)
+	r, found, err := t.getType(kk, backend.TypeString)
+	if !found || err != nil {
+		return err
+	}
+	return t.setForm(kk, r, f)
+}
+
+// setForm rewrites the string record r at kk in form f, if it is not.
+func (t *tx) setForm(kk []byte, r record, f backend.StringForm) error {
+	if r.form == f {
+		return nil
+	}
+	nr := r
+	nr.form = f
+	return t.put(kk, &r, &nr)
 }
 
 func (t *tx) SetRange(key []byte, offset int64, val []byte) (int64, error) {
@@ -902,7 +936,7 @@ func (t *tx) SetRange(key []byte, offset int64, val []byte) (int64, error) {
 	}
 	end := offset + int64(len(val))
 	n := max(int64(len(old.str)), end)
-	return n, t.putString(kk, old, found, func(s []byte) {
+	return n, t.putString(kk, old, found, backend.StringRaw, func(s []byte) {
 		copy(s, old.str)
 		clear(s[len(old.str):])
 		copy(s[offset:], val)

@@ -116,7 +116,7 @@ func (e *entry) hash() *hashObj { return e.coll.(*hashObj) }
 // hash returns key's hash entry (nil if missing) or ErrWrongType.
 func (t *tx) hash(key []byte) (*shardData, *entry, error) {
 	sd, e, err := t.lookup(t.db, key)
-	if e != nil && e.typ != backend.TypeHash {
+	if e != nil && e.typ() != backend.TypeHash {
 		return sd, nil, backend.ErrWrongType
 	}
 	return sd, e, err
@@ -137,7 +137,7 @@ func (t *tx) HashSet(key []byte, pairs [][]byte, onlyNew bool) (int64, error) {
 	}
 	if e == nil {
 		h := newPackedHash()
-		e = &entry{typ: backend.TypeHash, coll: &h}
+		e = &entry{tb: backend.TypeHash, coll: &h}
 		n := setPairs(e.hash(), pairs[:np], onlyNew)
 		sd.insert(key, e, t.epoch)
 		return n, nil

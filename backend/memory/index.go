@@ -201,7 +201,7 @@ func (ix *index) warm(h uint64, key []byte) uint64 {
 	if e == nil {
 		return 0
 	}
-	v := uint64(len(e.key)) + uint64(e.expireAt) + uint64(e.typ) // each of its cache lines
+	v := uint64(len(e.key)) + uint64(e.expireAt) + uint64(e.tb) // each of its cache lines
 	if len(e.str) > 0 {
 		v += uint64(e.str[0])
 	}

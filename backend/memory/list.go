@@ -238,7 +238,7 @@ func (e *entry) list() *deque { return e.coll.(*deque) }
 // list returns key's list entry (nil if missing) or ErrWrongType.
 func (t *tx) list(key []byte) (*shardData, *entry, error) {
 	sd, e, err := t.lookup(t.db, key)
-	if e != nil && e.typ != backend.TypeList {
+	if e != nil && e.typ() != backend.TypeList {
 		return sd, nil, backend.ErrWrongType
 	}
 	return sd, e, err
@@ -266,7 +266,7 @@ func (t *tx) ListPush(key []byte, left bool, vals [][]byte, onlyExisting bool) (
 		if onlyExisting || len(vals) == 0 {
 			return 0, nil
 		}
-		e = &entry{typ: backend.TypeList, coll: &deque{}}
+		e = &entry{tb: backend.TypeList, coll: &deque{}}
 		pushAll(e.list(), left, vals)
 		sd.insert(key, e, t.epoch)
 		return int64(e.list().n), nil

@@ -26,7 +26,7 @@ func (e *entry) set() *setObj { return e.coll.(*setObj) }
 // set returns key's set entry (nil if missing) or ErrWrongType.
 func (t *tx) set(key []byte) (*shardData, *entry, error) {
 	sd, e, err := t.lookup(t.db, key)
-	if e != nil && e.typ != backend.TypeSet {
+	if e != nil && e.typ() != backend.TypeSet {
 		return sd, nil, backend.ErrWrongType
 	}
 	return sd, e, err
@@ -42,7 +42,7 @@ func (t *tx) SetAdd(key []byte, members [][]byte) (int64, error) {
 		return 0, err
 	}
 	if e == nil {
-		e = &entry{typ: backend.TypeSet, coll: &setObj{newPackedHash()}}
+		e = &entry{tb: backend.TypeSet, coll: &setObj{newPackedHash()}}
 		n := addMembers(e.set(), members)
 		sd.insert(key, e, t.epoch)
 		return n, nil

@@ -41,8 +41,27 @@ type entry struct {
 	epoch    uint32        // Memory.epoch when the entry was created
 	seen     uint32        // epoch of the snapshot that collected it
 	access   atomic.Uint32 // Redis's lru field: LRU clock or LFU time and counter (access.go)
-	typ      backend.Type
-	spos     [3]byte // position in its slot's slice, when database 0 is slot-indexed (slot.go)
+	tb       backend.Type  // the type, and a string's form: see typ and form
+	spos     [3]byte       // position in its slot's slice, when database 0 is slot-indexed (slot.go)
+}
+
+// typeBits is the part of entry.tb that holds the type. The entry has no
+// spare byte (it is 112 bytes), so a string's backend.StringForm lives in
+// the bits of tb above it: every Type is below 1<<typeBits, and tb is only
+// read through typ and form.
+const typeBits = 5
+
+// typ returns the type of e's value.
+func (e *entry) typ() backend.Type { return e.tb & (1<<typeBits - 1) }
+
+// form returns the form of e's string (StringDerived for other types).
+func (e *entry) form() backend.StringForm {
+	return backend.StringForm(e.tb>>typeBits) & backend.StringFormMask
+}
+
+// setForm records f as the form of e's string; e is writable.
+func (e *entry) setForm(f backend.StringForm) {
+	e.tb = e.typ() | backend.Type(f&backend.StringFormMask)<<typeBits
 }
 
 // setKey stores a copy of key in e, inline when it fits. It is called once,
@@ -69,7 +88,7 @@ func (e *entry) size() int64 {
 // positions). The element bytes of a collection are shared, which is safe
 // because they are never modified in place (see collection.clone).
 func (e *entry) clone() *entry {
-	ne := &entry{typ: e.typ, expireAt: e.expireAt, vpos: -1}
+	ne := &entry{tb: e.tb, expireAt: e.expireAt, vpos: -1}
 	ne.access.Store(e.access.Load())
 	if e.coll != nil {
 		ne.coll = e.coll.clone()

@@ -13,7 +13,7 @@ import (
 // Redis 7.0 threads a doubly linked list per slot through its dict
 // entries (two pointers a key). Here each slot has a slice of its
 // entries, and an entry knows its position in that slice in the three
-// bytes of padding that follow entry.typ, so the entry keeps its size
+// bytes of padding that follow entry.tb, so the entry keeps its size
 // class (112 bytes) and the index costs a key one pointer in a slice
 // (8 bytes, plus the slice's spare capacity and the fixed 450 KB of the
 // table: 11.6 bytes a key at 1,000,000 keys, measured by

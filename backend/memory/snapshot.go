@@ -178,7 +178,7 @@ func (s *snapshot) emit(db int, e *entry, fn func(e *backend.Entry) error) error
 	} else {
 		s.items = append(s.items[:0], e.str)
 	}
-	s.e = backend.Entry{DB: db, Key: bytesOf(e.key), Type: e.typ, ExpireAt: e.expireAt, Items: s.items}
+	s.e = backend.Entry{DB: db, Key: bytesOf(e.key), Type: e.typ(), ExpireAt: e.expireAt, Items: s.items}
 	err := fn(&s.e)
 	clear(s.items)
 	s.e = backend.Entry{}

@@ -445,7 +445,7 @@ func (g *sgroup) bytes() int64 {
 // stream returns key's stream entry (nil if missing) or ErrWrongType.
 func (t *tx) stream(key []byte) (*shardData, *entry, error) {
 	sd, e, err := t.lookup(t.db, key)
-	if e != nil && e.typ != backend.TypeStream {
+	if e != nil && e.typ() != backend.TypeStream {
 		return sd, nil, backend.ErrWrongType
 	}
 	return sd, e, err
@@ -477,7 +477,7 @@ func (t *tx) xcreate(key []byte) (*shardData, *entry, error) {
 		return nil, nil, err
 	}
 	if e == nil {
-		e = &entry{typ: backend.TypeStream, coll: newStream()}
+		e = &entry{tb: backend.TypeStream, coll: newStream()}
 		sd.insert(key, e, t.epoch)
 	}
 	return sd, e, nil

@@ -161,7 +161,7 @@ func (t *tx) Type(key []byte) (backend.Type, error) {
 	if e == nil {
 		return backend.TypeNone, err
 	}
-	return e.typ, nil
+	return e.typ(), nil
 }
 
 // MemoryUsage implements backend.Tx: the entry's accounted size (its
@@ -366,7 +366,7 @@ func (t *tx) Scan(cursor uint64, count int, fn func(key []byte, t backend.Type) 
 			if t.expired(e) {
 				continue
 			}
-			if err := fn(bytesOf(e.key), e.typ); err != nil {
+			if err := fn(bytesOf(e.key), e.typ()); err != nil {
 				return 0, err
 			}
 		}
@@ -512,7 +512,7 @@ func (t *tx) SwapDB(a, b int) error {
 // str returns key's string entry (nil if missing) or ErrWrongType.
 func (t *tx) str(key []byte) (*shardData, *entry, error) {
 	sd, e, err := t.lookup(t.db, key)
-	if e != nil && e.typ != backend.TypeString {
+	if e != nil && e.typ() != backend.TypeString {
 		return sd, nil, backend.ErrWrongType
 	}
 	return sd, e, err
@@ -559,12 +559,12 @@ func (t *tx) setString(key, val []byte, expireAt int64, keepTTL, owned bool) err
 	}
 	switch {
 	case e == nil:
-		sd.insert(key, &entry{typ: backend.TypeString, str: v, expireAt: expireAt}, t.epoch)
+		sd.insert(key, &entry{tb: backend.TypeString, str: v, expireAt: expireAt}, t.epoch)
 	case sd.shared(e):
-		sd.replace(e, &entry{typ: backend.TypeString, str: v, expireAt: expireAt}, t.epoch)
+		sd.replace(e, &entry{tb: backend.TypeString, str: v, expireAt: expireAt}, t.epoch)
 	default:
 		before := e.size()
-		e.typ, e.str, e.coll = backend.TypeString, v, nil
+		e.tb, e.str, e.coll = backend.TypeString, v, nil
 		sd.setExpire(e, expireAt)
 		sd.used.Add(e.size() - before)
 	}
@@ -581,16 +581,39 @@ func (t *tx) Append(key, val []byte) (int64, error) {
 		return 0, err
 	}
 	if e == nil {
-		sd.insert(key, &entry{typ: backend.TypeString, str: strValue(val)}, t.epoch)
+		sd.insert(key, &entry{tb: backend.TypeString, str: strValue(val)}, t.epoch)
 		return int64(len(val)), nil
 	}
 	if int64(len(e.str))+int64(len(val)) > backend.MaxStringLen {
 		return 0, backend.ErrTooLarge
 	}
 	e = sd.writable(e, t.epoch)
+	e.setForm(backend.StringRaw)
 	e.str = append(e.str, val...)
 	sd.used.Add(int64(len(val)))
 	return int64(len(e.str)), nil
+}
+
+// StringForm implements backend.Tx.
+func (t *tx) StringForm(key []byte) (backend.StringForm, error) {
+	_, e, err := t.str(key)
+	if e == nil {
+		return backend.StringDerived, err
+	}
+	return e.form(), nil
+}
+
+// SetStringForm implements backend.Tx.
+func (t *tx) SetStringForm(key []byte, f backend.StringForm) error {
+	if !t.write {
+		return backend.ErrReadOnlyTx
+	}
+	sd, e, err := t.str(key)
+	if e == nil || e.form() == f {
+		return err
+	}
+	sd.writable(e, t.epoch).setForm(f)
+	return nil
 }
 
 // SetRange implements backend.Tx. A negative offset is
@@ -619,10 +642,13 @@ func (t *tx) SetRange(key []byte, offset int64, val []byte) (int64, error) {
 	if e == nil {
 		buf := make([]byte, end)
 		copy(buf[offset:], val)
-		sd.insert(key, &entry{typ: backend.TypeString, str: buf}, t.epoch)
+		e = &entry{tb: backend.TypeString, str: buf}
+		e.setForm(backend.StringRaw)
+		sd.insert(key, e, t.epoch)
 		return int64(end), nil
 	}
 	e = sd.writable(e, t.epoch)
+	e.setForm(backend.StringRaw)
 	ownStr(e)
 	if n := len(e.str); end > n {
 		e.str = append(e.str, make([]byte, end-n)...)

@@ -221,7 +221,7 @@ func (e *entry) zset() *zsetObj { return e.coll.(*zsetObj) }
 // zset returns key's sorted-set entry (nil if missing) or ErrWrongType.
 func (t *tx) zset(key []byte) (*shardData, *entry, error) {
 	sd, e, err := t.lookup(t.db, key)
-	if e != nil && e.typ != backend.TypeZSet {
+	if e != nil && e.typ() != backend.TypeZSet {
 		return sd, nil, backend.ErrWrongType
 	}
 	return sd, e, err
@@ -288,7 +288,7 @@ func (t *tx) ZAdd(key []byte, flags backend.ZAddFlags, pairs []backend.ScoredMem
 		for _, p := range pairs {
 			zadd(z, nil, flags, p, &res)
 		}
-		sd.insert(key, &entry{typ: backend.TypeZSet, coll: z}, t.epoch)
+		sd.insert(key, &entry{tb: backend.TypeZSet, coll: z}, t.epoch)
 		return res, nil
 	}
 	w := zwriter{t: t, sd: sd, e: e}
