@@ -191,6 +191,9 @@ func FuzzACLFile(f *testing.F) {
 		}
 		// What ACL SAVE writes (save() adds an fsync, too slow here).
 		list := a.lines()
+		if aclFuzzAmbiguous(list) {
+			return // Redis 7.0.15 writes the same lines, and cannot load them either
+		}
 		if err := os.WriteFile(path, []byte(strings.Join(list, "\n")+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -202,6 +205,30 @@ func FuzzACLFile(f *testing.F) {
 			t.Fatalf("users changed by SAVE and LOAD:\n%q\n%q", list, again)
 		}
 	})
+}
+
+// aclFuzzAmbiguous reports whether ACL LIST lines hold a selector with a
+// key or channel pattern ending in ")": its description (Redis's too:
+// "(resetchannels &) -@all)" for the pattern ")") reads back as a selector
+// ending at that pattern, followed by a bad rule. A selector's
+// description always ends with its command rules, so a pattern token
+// ending in ")" is such a pattern.
+func aclFuzzAmbiguous(lines []string) bool {
+	for _, line := range lines {
+		in := false
+		for _, tok := range strings.Split(line, " ") {
+			if strings.HasPrefix(tok, "(") {
+				in, tok = true, tok[1:]
+			}
+			if in && strings.HasSuffix(tok, ")") && strings.ContainsAny(tok[:1], "~%&") {
+				return true
+			}
+			if strings.HasSuffix(tok, ")") {
+				in = false
+			}
+		}
+	}
+	return false
 }
 
 // FuzzConfigSet gives every parameter CONFIG SET may change (memory sizes,
