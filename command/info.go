@@ -333,7 +333,7 @@ func (e *Engine) infoStats(now time.Time, expired int64, cycle backend.ExpireCyc
 		{"pubsubshard_channels", fmtInt(shard)},
 		{"latest_fork_usec", "0"},
 		{"total_forks", "0"},
-		{"migrate_cached_sockets", "0"},
+		{"migrate_cached_sockets", fmtInt(e.counters.migrateSockets.Load())},
 		{"slave_expires_tracked_keys", "0"},
 		{"active_defrag_hits", "0"},
 		{"active_defrag_misses", "0"},

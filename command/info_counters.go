@@ -27,6 +27,9 @@ type infoCounters struct {
 	// reply_buffer_shrinks: a client's reply buffer found grown after a
 	// flush, or let go after one because it grew past 1 MB (Ctx.Reset).
 	replyExpands, replyShrinks atomic.Int64
+	// migrateSockets is migrate_cached_sockets: MIGRATE's cached
+	// connections (migrate.go).
+	migrateSockets atomic.Int64
 }
 
 func (x *infoCounters) reset(cycle backend.ExpireCycleStats) {

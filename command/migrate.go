@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"redpool/backend"
@@ -66,6 +67,17 @@ type migrateSockets struct {
 	conns   map[string]*migrateConn
 	running bool // the owner goroutine runs
 	tick    time.Duration
+	// cached is INFO's migrate_cached_sockets, len(conns), in the engine's
+	// counters; bound by the first MIGRATE (the family is built before
+	// its engine).
+	cached *atomic.Int64
+}
+
+// counted stores len(m.conns) for INFO; m.mu is held.
+func (m *migrateSockets) counted() {
+	if m.cached != nil {
+		m.cached.Store(int64(len(m.conns)))
+	}
 }
 
 func newMigrateSockets() *migrateSockets {
@@ -78,6 +90,7 @@ func (m *migrateSockets) get(addr string, timeout time.Duration) (*migrateConn, 
 	m.mu.Lock()
 	mc := m.conns[addr]
 	delete(m.conns, addr)
+	m.counted()
 	m.mu.Unlock()
 	if mc != nil {
 		return mc, nil
@@ -112,6 +125,7 @@ func (m *migrateSockets) put(ctx context.Context, mc *migrateConn) {
 		}
 	}
 	m.conns[mc.addr] = mc
+	m.counted()
 	if !m.running {
 		m.running = true
 		go m.own(ctx)
@@ -149,6 +163,7 @@ func (m *migrateSockets) closeIdle(ttl time.Duration) {
 			delete(m.conns, addr)
 		}
 	}
+	m.counted()
 }
 
 // migrateKeys finds MIGRATE's keys: the key argument, or the arguments
@@ -233,6 +248,9 @@ type migrateKey struct {
 // migrate is MIGRATE host port key|"" destination-db timeout [COPY]
 // [REPLACE] [AUTH password] [AUTH2 username password] [KEYS key ...].
 func (m *migrateSockets) migrate(c *Ctx) error {
+	m.mu.Lock()
+	m.cached = &c.e.counters.migrateSockets
+	m.mu.Unlock()
 	a, err := parseMigrate(c.Args)
 	if err != nil {
 		return err
