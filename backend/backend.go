@@ -170,6 +170,11 @@ type Stats struct {
 	Extra [][2]string
 	// ExpireCycle are the active expiry's figures (expirestats.go).
 	ExpireCycle ExpireCycleStats
+	// LazyFreePending is how many dropped values a background sweeper has
+	// still to reclaim, LazyFreed how many it has reclaimed since start
+	// (INFO's lazyfree_pending_objects and lazyfreed_objects); 0 for a
+	// backend that frees in place.
+	LazyFreePending, LazyFreed int64
 }
 
 // AuxFunctions is the auxiliary data name of the function libraries

@@ -222,8 +222,8 @@ func (e *Engine) infoMemory(f memFigures) [][2]string {
 		{"mem_aof_buffer", fmtInt(f.aofBuffer)},
 		{"mem_allocator", "go-" + runtime.Version()},
 		{"active_defrag_running", "0"},
-		{"lazyfree_pending_objects", "0"},
-		{"lazyfreed_objects", "0"},
+		{"lazyfree_pending_objects", fmtInt(f.lazyPending)},
+		{"lazyfreed_objects", fmtInt(f.lazyFreed - e.counters.lazyFreed.Load())},
 	}
 }
 

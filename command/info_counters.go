@@ -30,9 +30,14 @@ type infoCounters struct {
 	// migrateSockets is migrate_cached_sockets: MIGRATE's cached
 	// connections (migrate.go).
 	migrateSockets atomic.Int64
+	// lazyFreed is the backend's LazyFreed at the last CONFIG RESETSTAT,
+	// which INFO's lazyfreed_objects subtracts.
+	lazyFreed atomic.Int64
 }
 
-func (x *infoCounters) reset(cycle backend.ExpireCycleStats) {
+func (x *infoCounters) reset(st backend.Stats) {
+	cycle := st.ExpireCycle
+	x.lazyFreed.Store(st.LazyFreed)
 	x.dumpSanitized.Store(0)
 	x.replIn.Store(0)
 	x.replOut.Store(0)

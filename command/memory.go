@@ -76,6 +76,8 @@ type memFigures struct {
 	active, resident     int64
 	rss                  int64
 	aofBuffer            int64 // the AOF's bytes not yet written (INFO's aof_buffer_length)
+	lazyPending          int64 // backend.Stats' LazyFreePending
+	lazyFreed            int64 // backend.Stats' LazyFreed
 }
 
 func (e *Engine) memFigures() memFigures { return e.memFiguresOf(e.backend.Stats()) }
@@ -93,6 +95,9 @@ func (e *Engine) memFiguresOf(st backend.Stats) memFigures {
 		active:    int64(ms.HeapInuse),
 		resident:  int64(ms.HeapSys - ms.HeapReleased),
 		rss:       residentBytes(),
+
+		lazyPending: st.LazyFreePending,
+		lazyFreed:   st.LazyFreed,
 	}
 	if f.rss == 0 { // no /proc: what Go holds from the OS
 		f.rss = int64(ms.Sys - ms.HeapReleased)

@@ -379,7 +379,7 @@ func configResetStat(c *Ctx) error {
 	e.table.resetStats()
 	e.errors.reset()
 	e.acl.resetStats()
-	e.counters.reset(e.backend.Stats().ExpireCycle)
+	e.counters.reset(e.backend.Stats())
 	e.durability.Reset()
 	e.statsAt.Store(e.clock.Now().UnixMilli())
 	c.OK()

@@ -85,6 +85,7 @@ func (t *tx) sweep(budget int) (more bool, err error) {
 		if done {
 			t.touch()
 			t.w.garbage--
+			t.w.swept++
 			if err := g.Delete(k); err != nil {
 				return false, err
 			}

@@ -192,6 +192,7 @@ type Bolt struct {
 	counts      map[uint32]*counter // namespace -> counters
 	expiredKeys atomic.Int64
 	garbage     atomic.Int64 // entries in the garbage bucket
+	swept       atomic.Int64 // garbage entries the sweeper finished since Open
 	commits     atomic.Int64
 	updates     atomic.Int64
 	syncs       atomic.Int64
@@ -528,9 +529,11 @@ func (b *Bolt) job(fn func(t *tx) error) error {
 // Stats reports counters for INFO.
 func (b *Bolt) Stats() backend.Stats {
 	s := backend.Stats{
-		Keys:        make([]int64, b.nDBs),
-		Expires:     make([]int64, b.nDBs),
-		ExpiredKeys: b.expiredKeys.Load(),
+		Keys:            make([]int64, b.nDBs),
+		Expires:         make([]int64, b.nDBs),
+		ExpiredKeys:     b.expiredKeys.Load(),
+		LazyFreePending: b.garbage.Load(),
+		LazyFreed:       b.swept.Load(),
 	}
 	b.statMu.Lock()
 	for i, ns := range b.table {

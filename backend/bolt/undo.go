@@ -103,7 +103,7 @@ type logOp struct {
 // mark is the state of a batch where a member starts, to undo it.
 type mark struct {
 	log, removed               int
-	expired, garbage           int64
+	expired, garbage, swept    int64
 	tableChanged, sweep, dirty bool
 }
 
@@ -130,7 +130,7 @@ func (w *batchState) beginMember() {
 	w.wrote = false
 	w.start = mark{
 		log: len(w.log), removed: len(w.removed),
-		expired: w.expired, garbage: w.garbage,
+		expired: w.expired, garbage: w.garbage, swept: w.swept,
 		tableChanged: w.tableChanged, sweep: w.sweep, dirty: w.dirty,
 	}
 }
@@ -167,7 +167,7 @@ func (b *Bolt) undo(t *tx) error {
 			}
 		}
 	}
-	w.expired, w.garbage = m.expired, m.garbage
+	w.expired, w.garbage, w.swept = m.expired, m.garbage, m.swept
 	w.tableChanged, w.sweep, w.dirty = m.tableChanged, m.sweep, m.dirty
 	redo := w.removed[m.removed:]
 	w.removed = w.removed[:m.removed]

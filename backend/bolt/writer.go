@@ -85,6 +85,7 @@ type batchState struct {
 	deltas       map[uint32]*delta
 	expired      int64
 	garbage      int64
+	swept        int64 // garbage entries the sweeper finished
 	tableChanged bool
 	sweep        bool // garbage was added
 	dirty        bool // something was written
@@ -104,7 +105,7 @@ const maxKeptLog = 1 << 16
 func (w *batchState) reset() {
 	w.arena.reset()
 	clear(w.deltas)
-	w.expired, w.garbage = 0, 0
+	w.expired, w.garbage, w.swept = 0, 0, 0
 	w.tableChanged, w.sweep, w.dirty = false, false, false
 	if cap(w.log) > maxKeptLog {
 		w.log = nil
@@ -522,6 +523,7 @@ func (b *Bolt) committed(w *batchState, table []uint32) {
 	b.statMu.Unlock()
 	b.expiredKeys.Add(w.expired)
 	b.garbage.Add(w.garbage)
+	b.swept.Add(w.swept)
 	if w.sweep {
 		b.kickSweeper()
 	}
