@@ -142,13 +142,13 @@ func (c *Ctx) Reset() {
 // LogSeq is the AOF record the replies in Out must wait for (0: none).
 func (c *Ctx) LogSeq() uint64 { return c.logSeq }
 
-// CanPrefetch reports whether Prefetch does anything, so that a session
-// need not gather commands for it otherwise.
-func (e *Engine) CanPrefetch() bool { return e.prefetcher != nil }
-
 // Prefetch warms the backend for the keys of cmds, commands the session has
-// read and is about to run on c. It is only a hint: it changes nothing.
+// read and is about to run on c, if the backend is a backend.Prefetcher.
+// It is only a hint: it changes nothing.
 func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
+	if e.prefetcher == nil {
+		return
+	}
 	keys := c.keyBuf[:0]
 	for _, args := range cmds {
 		spec := c.lookup(args[0])

@@ -279,7 +279,7 @@ func (s *Session) loop() {
 			return
 		}
 		s.cmd.GiveArgs(s.rd.Owned()) // a big value is stored, not copied
-		if unauth || s.rd.Buffered() == 0 || !s.engine.CanPrefetch() {
+		if unauth || s.rd.Buffered() == 0 {
 			if !s.exec(args) {
 				return
 			}
