@@ -282,6 +282,13 @@ func TestSyntaxError(t *testing.T) {
 	if len(ps) != 1 || ps[0].Line != 2 || !strings.Contains(ps[0].Msg, "port") {
 		t.Errorf("duplicate key: got %+v", ps)
 	}
+	// An escape cut off by the end of the file: the decoder itself says
+	// line 0 here (and one line short further down).
+	for src, line := range map[string]int{"\"\\": 1, "a = 1\nb = \"\\": 2} {
+		if ps := problems(t, src); len(ps) != 1 || ps[0].Line != line || ps[0].Key != "" {
+			t.Errorf("%q: got %+v, want one problem on line %d", src, ps, line)
+		}
+	}
 }
 
 func TestAllProblemsAtOnce(t *testing.T) {

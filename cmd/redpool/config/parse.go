@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -22,7 +23,7 @@ func Parse(data []byte, filename string) (Config, error) {
 		if !errors.As(err, &pe) {
 			return Config{}, fmt.Errorf("%s: %w", filename, err)
 		}
-		return Config{}, &Error{File: filename, Problems: []Problem{{Line: pe.Position.Line, Msg: pe.Message}}}
+		return Config{}, &Error{File: filename, Problems: []Problem{{Line: syntaxErrorLine(data, pe.Position), Msg: pe.Message}}}
 	}
 
 	c := Default()
@@ -47,6 +48,16 @@ func Parse(data []byte, filename string) (Config, error) {
 		return Config{}, &Error{File: filename, Problems: d.problems}
 	}
 	return c, nil
+}
+
+// syntaxErrorLine is the 1-based line of a TOML syntax error, counted
+// from its byte offset: the decoder's own line is one short (or 0) for
+// an error at the end of the input.
+func syntaxErrorLine(data []byte, pos toml.Position) int {
+	if pos.Start < 0 || pos.Start > len(data) {
+		return max(pos.Line, 1)
+	}
+	return 1 + bytes.Count(data[:pos.Start], []byte("\n"))
 }
 
 // byLine orders problems by line, those without one last, then by key.

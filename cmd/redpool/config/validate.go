@@ -46,7 +46,7 @@ func (e *Error) Error() string {
 		}
 		switch {
 		case p.Msg == msgUnknownKey:
-			fmt.Fprintf(&b, "%s %q", msgUnknownKey, p.Key)
+			fmt.Fprintf(&b, "%s %s", msgUnknownKey, displayKey(p.Key))
 		case p.Key != "":
 			fmt.Fprintf(&b, "%s: %s", p.Key, p.Msg)
 		default:
@@ -209,4 +209,14 @@ func (c Config) Validate() error {
 		return nil
 	}
 	return &Error{Problems: ps}
+}
+
+// displayKey is key as an error message shows it: in double quotes, unless
+// key (a toml.Key's String form) already quotes a part of itself, as in
+// "bolt.file" or a." b": quoting it again would escape its quotes.
+func displayKey(key string) string {
+	if strings.ContainsAny(key, `"'`) {
+		return key
+	}
+	return `"` + key + `"`
 }
