@@ -169,9 +169,6 @@ func (e *Engine) infoMemory(f memFigures) [][2]string {
 	luaBytes, evalBytes, cached := e.scripts.memory()
 	libs, funcs, fnBytes := e.functions.counts()
 	maxmem := int64(min(e.mm.limit.Load(), math.MaxInt64))
-	// The replication backlog is the one buffer the replicas' streams
-	// share (Redis 7.0's shared replication buffer): both figures are it.
-	backlog := e.repl.stream.info().len
 	return [][2]string{
 		{"used_memory", fmtInt(used)},
 		{"used_memory_human", humanBytes(used)},
@@ -214,10 +211,10 @@ func (e *Engine) infoMemory(f memFigures) [][2]string {
 		{"mem_fragmentation_ratio", ratio(f.rss, used)},
 		{"mem_fragmentation_bytes", fmtInt(f.rss - used)},
 		{"mem_not_counted_for_evict", fmtInt(f.aofBuffer)}, // Redis's: the AOF buffer, and replication buffers beyond the backlog (none: they are the backlog)
-		{"mem_replication_backlog", fmtInt(backlog)},
-		{"mem_total_replication_buffers", fmtInt(backlog)},
+		{"mem_replication_backlog", fmtInt(f.backlog)},
+		{"mem_total_replication_buffers", fmtInt(f.backlog)}, // one buffer: see memFigures
 		{"mem_clients_slaves", "0"},
-		{"mem_clients_normal", fmtInt(e.clientEvict.total.Load())}, // the clients' buffers (maxmemory-clients)
+		{"mem_clients_normal", fmtInt(f.clientsNormal)},
 		{"mem_cluster_links", "0"},
 		{"mem_aof_buffer", fmtInt(f.aofBuffer)},
 		{"mem_allocator", "go-" + runtime.Version()},

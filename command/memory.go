@@ -76,6 +76,8 @@ type memFigures struct {
 	active, resident     int64
 	rss                  int64
 	aofBuffer            int64 // the AOF's bytes not yet written (INFO's aof_buffer_length)
+	backlog              int64 // the replication backlog, which the replicas' streams share
+	clientsNormal        int64 // the clients' buffers, as maxmemory-clients counts them
 	lazyPending          int64 // backend.Stats' LazyFreePending
 	lazyFreed            int64 // backend.Stats' LazyFreed
 }
@@ -98,6 +100,11 @@ func (e *Engine) memFiguresOf(st backend.Stats) memFigures {
 
 		lazyPending: st.LazyFreePending,
 		lazyFreed:   st.LazyFreed,
+
+		// Redis 7.0's shared replication buffer: the backlog and the
+		// replicas' output are one buffer, reported as the backlog.
+		backlog:       e.repl.stream.info().len,
+		clientsNormal: e.clientEvict.total.Load(),
 	}
 	if f.rss == 0 { // no /proc: what Go holds from the OS
 		f.rss = int64(ms.Sys - ms.HeapReleased)
@@ -117,7 +124,7 @@ func (e *Engine) memFiguresOf(st backend.Stats) memFigures {
 func memoryStats(c *Ctx) error {
 	f := c.e.memFigures()
 	f.aofBuffer = infoFieldInt(c.e.infoPersistence(), "aof_buffer_length")
-	overhead := f.startup + f.aofBuffer
+	overhead := f.startup + f.backlog + f.clientsNormal + f.aofBuffer
 	type field struct {
 		name  string
 		n     int64
@@ -130,9 +137,9 @@ func memoryStats(c *Ctx) error {
 		{name: "peak.allocated", n: f.peak},
 		{name: "total.allocated", n: f.total},
 		{name: "startup.allocated", n: f.startup},
-		{name: "replication.backlog"},
+		{name: "replication.backlog", n: f.backlog},
 		{name: "clients.slaves"},
-		{name: "clients.normal"},
+		{name: "clients.normal", n: f.clientsNormal},
 		{name: "cluster.links"},
 		{name: "aof.buffer", n: f.aofBuffer},
 		{name: "lua.caches"},
