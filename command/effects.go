@@ -141,12 +141,23 @@ func (c *Ctx) logCommand(db int) {
 		c.txLog.add(db, c.Args, c.cmd.props)
 		return
 	}
-	if len(c.cmd.props) == 0 {
+	switch len(c.cmd.props) {
+	case 0:
 		c.logSeq = lg.Append(db, c.Args)
-		return
-	}
-	for _, p := range c.cmd.props {
-		c.logSeq = lg.Append(db, p)
+	case 1:
+		c.logSeq = lg.Append(db, c.cmd.props[0])
+	default:
+		// Several records of one command (XREADGROUP's XCLAIMs) are one
+		// unit, as Redis 7.0 wraps them: a torn log never replays part of
+		// it. txLog's slice is free outside EXEC; the records are only
+		// read during the call.
+		recs := c.txLog.recs[:0]
+		for _, p := range c.cmd.props {
+			recs = append(recs, Record{DB: db, Argv: p})
+		}
+		c.logSeq = lg.AppendMulti(recs)
+		clear(recs)
+		c.txLog.recs = recs[:0]
 	}
 }
 

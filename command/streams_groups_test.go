@@ -107,10 +107,12 @@ func TestStreamGroupPropagation(t *testing.T) {
 	}{
 		{"XGROUP CREATE s g 0", []string{"0: XGROUP CREATE s g 0"}},
 		{"XREADGROUP GROUP g c STREAMS s >", []string{
+			"MULTI", // one command's records are one unit, as Redis wraps them
 			"0: XGROUP CREATECONSUMER s g c",
 			"0: XCLAIM s g c 0 1-1 TIME 1000000 RETRYCOUNT 1 FORCE JUSTID LASTID 1-2",
 			"0: XCLAIM s g c 0 1-2 TIME 1000000 RETRYCOUNT 1 FORCE JUSTID LASTID 1-2",
 			"0: XGROUP SETID s g 1-2 ENTRIESREAD 2",
+			"EXEC",
 		}},
 		{"XREADGROUP GROUP g c STREAMS s >", nil},
 		{"XACK s g 1-1", []string{"0: XACK s g 1-1"}},

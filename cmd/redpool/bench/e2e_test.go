@@ -3,10 +3,12 @@ package bench
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -187,19 +189,21 @@ func TestRunReportsFailedStrategy(t *testing.T) {
 
 // A server that dies during the workload is reported as crashed.
 func TestRunReportsCrash(t *testing.T) {
-	// The server is killed from outside during the workload.
-	o := Options{Bin: redpoolBin, Workload: tinyWorkload(), StartTimeout: 10 * time.Second}
-	o.Workload.Duration = 5 * time.Second
+	// The server is killed from outside during the workload: once it holds
+	// keys, so that the kill cannot land while it is still starting
+	// (reported as "cannot start"), however slow the machine is.
+	o := Options{Bin: redpoolBin, Workload: tinyWorkload(), StartTimeout: 30 * time.Second}
+	o.Workload.Duration = 60 * time.Second // the kill ends it
 	dir := t.TempDir()
 	s := strategy(t, "memory")
 	p := newProgress(nil, false, 1)
 	defer p.close()
 	go func() {
-		// Find the server by its config file once it listens, then stop it.
-		deadline := time.Now().Add(5 * time.Second)
+		deadline := time.Now().Add(60 * time.Second)
 		for time.Now().Before(deadline) {
-			time.Sleep(300 * time.Millisecond)
-			if pid := childWithArg(filepath.Join(dir, "main.conf")); pid > 0 {
+			time.Sleep(50 * time.Millisecond) // polling the server, not synchronising
+			pid := childWithArg(filepath.Join(dir, "main.conf"))
+			if pid > 0 && benchServerHasKeys(pid) {
 				_ = syscall.Kill(pid, syscall.SIGKILL)
 				return
 			}
@@ -283,6 +287,25 @@ func childWithArg(arg string) int {
 		}
 	}
 	return 0
+}
+
+// benchServerHasKeys reports whether the server of process pid, listening
+// on the port its command line names, answers DBSIZE with more than 0.
+func benchServerHasKeys(pid int) bool {
+	data, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	args := strings.Split(string(data), "\x00")
+	i := slices.Index(args, "-port")
+	if i < 0 || i+1 >= len(args) {
+		return false
+	}
+	c, err := dial(net.JoinHostPort("127.0.0.1", args[i+1]), time.Second)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	_ = c.nc.SetDeadline(time.Now().Add(5 * time.Second))
+	r, err := c.do("DBSIZE")
+	return err == nil && r.n > 0
 }
 
 // The crash test reports, for snapshots, exactly the writes acknowledged
