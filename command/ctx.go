@@ -24,7 +24,7 @@ type Ctx struct {
 	// Tx is open for Write and ReadOnly commands, nil otherwise.
 	Tx     backend.Tx
 	Client *Client
-	Link   Link
+	Link   Link // set by NewCtx, never changed (Client.link points at it)
 
 	e    *Engine
 	spec *Spec
@@ -96,7 +96,7 @@ func (e *Engine) NewCtx(client *Client, link Link) *Ctx {
 	c := &Ctx{e: e, Client: client, Link: link} // out grows with the first replies: an idle client holds none
 	c.execFn = c.execQueued
 	if link != nil {
-		client.link.Store(&link)
+		client.link.Store(&c.Link) // c.Link never changes: no copy of it to allocate
 	}
 	return c
 }
