@@ -3,16 +3,11 @@
 package session_test
 
 import (
-	"context"
 	"net"
 	"runtime"
-	"sync"
+	"strconv"
 	"syscall"
 	"testing"
-
-	"redpool/backend/memory"
-	"redpool/command"
-	"redpool/session"
 )
 
 // idleMemSessions is how many idle clients TestIdleClientMemory holds.
@@ -36,64 +31,31 @@ const idleMemMaxStack = 4096 + 512
 // while idle, or a deeper idle wait shows here. The clients are raw
 // sockets, so that only the server's side is on the Go heap.
 func TestIdleClientMemory(t *testing.T) {
+	if idleMemRace {
+		t.Skip("the race detector's frames and allocations are larger than a server's")
+	}
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < 2*idleMemSessions+100 {
 		t.Skipf("needs %d open files (limit %d)", 2*idleMemSessions+100, lim.Cur)
 	}
-	m := memory.New(memory.Options{ExpiryInterval: -1})
-	t.Cleanup(func() { _ = m.Close() })
-	e, err := command.NewEngine(command.Options{Backend: m})
+	_, _, addr := serveAddr(t)
+	_, portText, _ := net.SplitHostPort(addr)
+	port, err := strconv.Atoi(portText)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	st := session.NewSettings(0, 512<<20)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var sessions []*session.Session
-	accepted := make(chan struct{}, idleMemSessions)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s := session.New(context.Background(), conn, e, st, nil)
-			mu.Lock()
-			sessions = append(sessions, s)
-			mu.Unlock()
-			wg.Add(1)
-			go func() { defer wg.Done(); s.Serve() }()
-			accepted <- struct{}{}
-		}
-	}()
 	var fds []int
-	t.Cleanup(func() {
+	t.Cleanup(func() { // before serveAddr's: the sessions end at once
 		for _, fd := range fds {
 			_ = syscall.Close(fd)
 		}
-		_ = ln.Close()
-		mu.Lock()
-		for _, s := range sessions {
-			s.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
 	})
-	// One client first, so that what every server has once (the
-	// accept loop, pools) is there before the baseline.
+	// One client first, so that what every server has once (pools,
+	// the engine's maps) is there before the baseline.
 	fds = append(fds, idleMemClient(t, port))
-	<-accepted
 	heap0, stack0 := idleMemStats()
 	for range idleMemSessions {
-		fds = append(fds, idleMemClient(t, port))
-		<-accepted
+		fds = append(fds, idleMemClient(t, port)) // its PONG came: the session is idle
 	}
 	heap1, stack1 := idleMemStats()
 	heap := (int64(heap1) - int64(heap0)) / idleMemSessions
