@@ -357,6 +357,9 @@ func blockOn(c *Ctx, keys, locks [][]byte, timeout time.Duration, try attempt) e
 	bw := blockedWait{c: c, b: b, w: w, locks: locks, try: try}
 	defer func() { b.unregister(w, bw.unused, bw.taken) }()
 	waitFrom := time.Now()
+	if c.Client.unblock == nil { // before blocked: see Client.unblock
+		c.Client.unblock = make(chan unblockReason, 1)
+	}
 	select {
 	case <-c.Client.unblock: // a CLIENT UNBLOCK that came too late for the last wait
 	default:

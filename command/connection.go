@@ -214,21 +214,20 @@ func printableNoSpace(b []byte) bool {
 
 func clientSetInfo(c *Ctx) error {
 	attr, val := c.Args[2], c.Args[3]
-	var field *string
-	switch {
-	case equalFold(attr, "lib-name"):
-		field = &c.Client.libName
-	case equalFold(attr, "lib-ver"):
-		field = &c.Client.libVer
-	default:
+	libName := equalFold(attr, "lib-name")
+	if !libName && !equalFold(attr, "lib-ver") {
 		return Error("ERR Unrecognized option '" + sanitize(string(attr)) + "'")
 	}
 	if !printableNoSpace(val) {
 		return Error("ERR " + string(lowerASCII(nil, attr)) + " cannot contain spaces, newlines or special characters.")
 	}
-	c.Client.mu.Lock()
-	*field = string(val)
-	c.Client.mu.Unlock()
+	c.Client.setNames(func(n *clientNames) {
+		if libName {
+			n.libName = string(val)
+		} else {
+			n.libVer = string(val)
+		}
+	})
 	c.OK()
 	return nil
 }
@@ -390,14 +389,13 @@ func helpReply(c *Ctx, cmd string, lines []string) error {
 }
 
 func (cl *Client) setName(n string) {
-	cl.mu.Lock()
-	cl.name = n
-	cl.mu.Unlock()
+	cl.setNames(func(names *clientNames) { names.name = n })
 }
 
 func (e *Engine) clientLine(cl *Client) string {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
+	names := cl.namesLocked()
 	age := int64(e.clock.Now().Sub(cl.Created).Seconds())
 	cmd := "NULL"
 	if s := cl.lastCmd.Load(); s != nil {
@@ -435,11 +433,11 @@ func (e *Engine) clientLine(cl *Client) string {
 		flags = "N"
 	}
 	return "id=" + strconv.FormatInt(cl.ID, 10) + " addr=" + cl.Addr + " laddr=" + cl.LAddr +
-		" fd=0 name=" + cl.name + " age=" + strconv.FormatInt(age, 10) + " idle=0 flags=" + flags + " db=" +
+		" fd=0 name=" + names.name + " age=" + strconv.FormatInt(age, 10) + " idle=0 flags=" + flags + " db=" +
 		strconv.Itoa(cl.DB()) + " sub=" + strconv.Itoa(int(cl.subs.count[kindChannel].Load())) +
 		" psub=" + strconv.Itoa(int(cl.subs.count[kindPattern].Load())) +
 		" ssub=" + strconv.Itoa(int(cl.subs.count[kindShard].Load())) + " multi=" + strconv.Itoa(int(queued)-1) + " " + e.memFields(cl) + " events=r cmd=" +
-		cmd + " user=" + cl.UserName() + " redir=" + strconv.FormatInt(redir, 10) + " resp=" + strconv.Itoa(cl.Proto()) + " lib-name=" + cl.libName + " lib-ver=" + cl.libVer
+		cmd + " user=" + cl.UserName() + " redir=" + strconv.FormatInt(redir, 10) + " resp=" + strconv.Itoa(cl.Proto()) + " lib-name=" + names.libName + " lib-ver=" + names.libVer
 }
 
 // parseInt parses a Redis integer argument exactly as Redis's string2ll:

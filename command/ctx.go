@@ -24,7 +24,7 @@ type Ctx struct {
 	// Tx is open for Write and ReadOnly commands, nil otherwise.
 	Tx     backend.Tx
 	Client *Client
-	Link   Link
+	Link   Link // set by NewCtx, never changed (Client.link points at it)
 
 	e    *Engine
 	spec *Spec
@@ -53,22 +53,17 @@ type Ctx struct {
 	cmd      cmdEffects
 	fx       effects
 	logSeq   uint64   // highest AOF record this batch must wait for
-	txLog    txLog    // EXEC's records, logged as one unit
 	watchBuf [][]byte // touchWatched's key list
 	runTxFn  func(backend.Tx) error
 	// atomFn and atomBody are Atomically's transaction body and what it
 	// runs, execFn EXEC's (multi.go): bound once, so that neither makes a
-	// closure.
+	// closure. runTxFn and atomFn are bound at their first use.
 	atomFn   func(backend.Tx) error
 	atomBody func() error
 	execFn   func() error
-	pubEnc   [2][]byte // PUBLISH's encoding buffers (pubsub.go)
-	// streamProp and streamID hold what XADD and XTRIM propagate
-	// (streams_trim.go): reused, as Propagate's argv lives only until the
-	// command ends.
-	streamProp [][]byte
-	streamID   [48]byte
-	geo        geoCollector // GEOSEARCH's buffers (geo.go)
+	// rare holds the buffers of commands most clients never run; nil
+	// until the first of them (rareBufs).
+	rare *ctxRare
 	// shared is the run of commands ExecShared runs under one lock,
 	// sharedDone how many have run; sharedKeys its key (sharedlock.go).
 	shared     [][][]byte
@@ -99,11 +94,35 @@ type Ctx struct {
 // NewCtx returns a context for a session of client on e.
 func (e *Engine) NewCtx(client *Client, link Link) *Ctx {
 	c := &Ctx{e: e, Client: client, Link: link} // out grows with the first replies: an idle client holds none
-	c.runTxFn, c.atomFn, c.execFn = c.runTx, c.runAtomic, c.execQueued
+	c.execFn = c.execQueued
 	if link != nil {
-		client.link.Store(&link)
+		client.link.Store(&c.Link) // c.Link never changes: no copy of it to allocate
 	}
 	return c
+}
+
+// ctxRare is the part of a Ctx that only some commands use: allocated
+// at the first of them (Ctx.rareBufs), so that the Ctx of a client that
+// never runs them, an idle one above all, stays small. Owned by the Ctx,
+// reused for its life.
+type ctxRare struct {
+	txLog  txLog     // EXEC's and scripts' records, logged as one unit (effects.go)
+	pubEnc [2][]byte // PUBLISH's encoding buffers (pubsub.go)
+	// streamProp and streamID hold what XADD and XTRIM propagate
+	// (streams_trim.go): reused, as Propagate's argv lives only until the
+	// command ends.
+	streamProp [][]byte
+	streamID   [48]byte
+	geo        geoCollector // GEOSEARCH's buffers (geo.go)
+}
+
+// rareBufs returns c's rarely used buffers, allocating them the first
+// time.
+func (c *Ctx) rareBufs() *ctxRare {
+	if c.rare == nil {
+		c.rare = new(ctxRare)
+	}
+	return c.rare
 }
 
 // Engine returns the engine the command runs on.
@@ -290,8 +309,10 @@ func (c *Ctx) Run(spec *Spec, args [][]byte) {
 	}
 	c.Args, c.Tx = nil, nil
 	c.keyBuf = c.keyBuf[:0]
-	clear(c.streamProp) // it aliased Args
-	c.streamProp = c.streamProp[:0]
+	if r := c.rare; r != nil && len(r.streamProp) != 0 {
+		clear(r.streamProp) // it aliased Args
+		r.streamProp = r.streamProp[:0]
+	}
 }
 
 // Atomically runs fn with one transaction open on o (a write transaction
@@ -306,6 +327,9 @@ func (c *Ctx) Atomically(write bool, o backend.TxOptions, fn func() error) error
 		return fn()
 	}
 	c.atomBody = fn
+	if c.atomFn == nil {
+		c.atomFn = c.runAtomic // bound once
+	}
 	var err error
 	if write {
 		err = c.e.backend.Update(o, c.atomFn)
@@ -365,6 +389,9 @@ func (c *Ctx) InOpenTx() bool { return c.open != nil }
 // transact runs fn as one command in a transaction of its own.
 func (c *Ctx) transact(write bool, o backend.TxOptions, fn Handler) error {
 	c.body = fn
+	if c.runTxFn == nil {
+		c.runTxFn = c.runTx // bound once
+	}
 	var err error
 	if write {
 		err = c.e.backend.Update(o, c.runTxFn)

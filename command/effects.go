@@ -137,8 +137,8 @@ func (c *Ctx) logCommand(db int) {
 	if lg == nil {
 		return
 	}
-	if c.txLog.on {
-		c.txLog.add(db, c.Args, c.cmd.props)
+	if r := c.rare; r != nil && r.txLog.on {
+		r.txLog.add(db, c.Args, c.cmd.props)
 		return
 	}
 	switch len(c.cmd.props) {
@@ -182,13 +182,16 @@ func (t *txLog) add(db int, args [][]byte, props [][][]byte) {
 }
 
 // beginTxLog starts gathering records (EXEC, inside its transaction).
-func (c *Ctx) beginTxLog() { c.txLog.on = true }
+func (c *Ctx) beginTxLog() { c.rareBufs().txLog.on = true }
+
+// inTxLog reports whether records are being gathered (beginTxLog).
+func (c *Ctx) inTxLog() bool { return c.rare != nil && c.rare.txLog.on }
 
 // endTxLog stops gathering and logs what was gathered, still under the
 // transaction's locks: one record alone, as Redis does (a single command
 // is atomic), several wrapped in MULTI ... EXEC.
 func (c *Ctx) endTxLog() {
-	t := &c.txLog
+	t := &c.rareBufs().txLog
 	switch len(t.recs) {
 	case 0:
 	case 1:

@@ -385,20 +385,16 @@ type Client struct {
 	db    atomic.Int32
 	proto atomic.Int32
 
-	mu      sync.Mutex // guards the fields below, read by other clients
-	name    string
-	libName string
-	libVer  string
-
-	// Quit asks the session to close after sending the replies so far.
-	Quit bool
+	mu sync.Mutex // guards names, read by other clients
+	// names are CLIENT SETNAME's and CLIENT SETINFO's; nil until one is
+	// set (an idle client's Client stays small).
+	names *clientNames
 
 	multi multiState // MULTI ... EXEC; only the client's session touches it
 	// watching holds the keys the client WATCHes and their expiry times
 	// then; only the client's session touches it. watchTouched is set by
 	// any client's write to one of them (multi.go).
-	watching     map[watchKey]int64
-	watchTouched atomic.Bool
+	watching map[watchKey]int64
 
 	// subs is the client's Pub/Sub subscriptions (pubsub.go); outbox
 	// queues the frames other goroutines push to it (pubsub_outbox.go).
@@ -407,34 +403,46 @@ type Client struct {
 
 	traffic traffic
 	lastCmd atomic.Pointer[Spec] // for CLIENT LIST; set by the dispatcher
-	blocked atomic.Bool          // waiting in a blocking command (CLIENT LIST)
 
 	// link is the client's connection, for CLIENT KILL from other clients.
 	link atomic.Pointer[Link]
-	// unblock carries CLIENT UNBLOCK's request to the client's wait.
+	// unblock carries CLIENT UNBLOCK's request to the client's wait. The
+	// client's session makes it before it first blocks, and other clients
+	// read it only once blocked says so.
 	unblock chan unblockReason
-	noEvict atomic.Bool // CLIENT NO-EVICT
-	mem     clientMem   // the session's buffers, for CLIENT LIST (clientadmin.go)
-	monitor atomic.Bool // in MONITOR mode (monitor.go)
+	mem     clientMem // the session's buffers, for CLIENT LIST (clientadmin.go)
+
+	tracking clientTracking // client-side caching (tracking.go)
+	acl      clientACL      // the client's user (acl.go)
+
+	// The flags, together so that they pack.
+	watchTouched atomic.Bool
+	blocked      atomic.Bool // waiting in a blocking command (CLIENT LIST)
+	noEvict      atomic.Bool // CLIENT NO-EVICT
+	monitor      atomic.Bool // in MONITOR mode (monitor.go)
 	// replicaSynced: the client is a replica that asked for a sync
 	// (replication.go); its connection carries the stream.
 	replicaSynced atomic.Bool
 	// fromPrimary: the client of a replica's link, applying the stream.
 	fromPrimary atomic.Bool
+	// Quit asks the session to close after sending the replies so far.
+	Quit bool
 	// replyMode and skipArmed are CLIENT REPLY's state; only the client's
 	// session touches them.
-	replyMode int
+	replyMode uint8
 	skipArmed bool
+	cluster   clusterClient // READONLY and ASKING (cluster_route.go)
+}
 
-	tracking clientTracking // client-side caching (tracking.go)
-	cluster  clusterClient  // READONLY and ASKING (cluster_route.go)
-	acl      clientACL      // the client's user (acl.go)
+// clientNames are the names a client gave itself; guarded by Client.mu.
+type clientNames struct {
+	name, libName, libVer string
 }
 
 // NewClient registers a connection and returns its state. The caller must
 // call Unregister when the connection ends.
 func (e *Engine) NewClient(addr, laddr string) *Client {
-	c := &Client{Addr: addr, LAddr: laddr, Created: e.clock.Now(), unblock: make(chan unblockReason, 1)}
+	c := &Client{Addr: addr, LAddr: laddr, Created: e.clock.Now()}
 	c.proto.Store(2)
 	e.acl.initClient(c)
 	e.clients.mu.Lock()
@@ -482,7 +490,25 @@ func (c *Client) SetProto(p int) { c.proto.Store(int32(p)) }
 func (c *Client) Name() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.name
+	return c.namesLocked().name
+}
+
+// namesLocked returns the client's names; c.mu must be held.
+func (c *Client) namesLocked() clientNames {
+	if c.names == nil {
+		return clientNames{}
+	}
+	return *c.names
+}
+
+// setNames changes the client's names with set.
+func (c *Client) setNames(set func(*clientNames)) {
+	c.mu.Lock()
+	if c.names == nil {
+		c.names = new(clientNames)
+	}
+	set(c.names)
+	c.mu.Unlock()
 }
 
 // Link is what a command sees of its connection. The session implements it.

@@ -499,7 +499,7 @@ func geoSearchCmd(c *Ctx, form geoForm, storeOK bool) error {
 	if q.sort != geoUnsorted {
 		cmp := geoDistOrder(&q.shape, q.sort == geoDesc)
 		if n == len(points) {
-			geoStableSort(points, &c.geo.sorted, cmp) // glibc's qsort: a merge sort
+			geoStableSort(points, &c.rareBufs().geo.sorted, cmp) // glibc's qsort: a merge sort
 		} else {
 			pqsort(points, cmp, 0, n-1)
 		}
@@ -626,7 +626,7 @@ func geoCollect(c *Ctx, key []byte, s *geoShape, limit int) ([]geoPoint, error) 
 		}
 		last = i
 	}
-	g := &c.geo
+	g := &c.rareBufs().geo
 	if g.addFn == nil {
 		g.addFn = g.add // bound once: a search makes no closure
 	}
@@ -690,7 +690,7 @@ const (
 // geoRelease ends a search: the buffers are kept for the next one unless
 // they grew too big.
 func geoRelease(c *Ctx) {
-	g := &c.geo
+	g := &c.rareBufs().geo
 	if cap(g.points) > geoKeepPoints || cap(g.arena) > geoKeepArena {
 		g.points, g.arena, g.sorted = nil, nil, nil
 	}

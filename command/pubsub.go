@@ -322,7 +322,7 @@ func (e *Engine) publish(self *Ctx, k subKind, channel, payload []byte) int64 {
 	}
 	m := message{k: k, channel: channel, payload: payload}
 	if self != nil {
-		m.scratch = &self.pubEnc
+		m.scratch = &self.rareBufs().pubEnc
 	}
 	var n int64
 	b.mu.RLock()

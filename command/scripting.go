@@ -531,7 +531,7 @@ func (c *Ctx) runOnce(r *scriptRun, fn *lua.LFunction, args [][]byte) error {
 	r.wrote.Store(false)
 	mark := len(c.out)
 	err := c.Atomically(!r.readOnly, o, func() error {
-		ownLog := !c.txLog.on
+		ownLog := !c.inTxLog()
 		if ownLog {
 			c.beginTxLog()
 		}
@@ -591,8 +591,9 @@ func (c *Ctx) dropTxLog(own bool) {
 	if !own {
 		return
 	}
-	clear(c.txLog.recs)
-	c.txLog.recs, c.txLog.on = c.txLog.recs[:0], false
+	t := &c.rareBufs().txLog
+	clear(t.recs)
+	t.recs, t.on = t.recs[:0], false
 }
 
 // begin readies the VM for r: KEYS, ARGV, the hook. math.random goes on

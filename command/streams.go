@@ -133,7 +133,7 @@ func xadd(c *Ctx) error {
 	if err := streamAppend(c, key, &m, id, fields); err != nil {
 		return err
 	}
-	idText := id.AppendText(c.streamID[:0])
+	idText := id.AppendText(c.rareBufs().streamID[:0])
 	c.Bulk(idText)
 	c.notifyNew(absent, key)
 	c.Notify(NotifyStream, "xadd", key)

@@ -318,7 +318,7 @@ const streamPropsKeep = 4096
 
 // newStreamProps returns the buffers for claims records (an estimate).
 func newStreamProps(c *Ctx, claims int) streamProps {
-	return streamProps{argv: c.streamProp[:0], claims: min(max(claims, 1), 1024)}
+	return streamProps{argv: c.rareBufs().streamProp[:0], claims: min(max(claims, 1), 1024)}
 }
 
 // grow allocates text before the first number: 64 bytes a record is
@@ -332,7 +332,7 @@ func (p *streamProps) grow() {
 // done hands argv back to the Ctx, unless it grew too large to keep.
 func (p *streamProps) done(c *Ctx) {
 	if cap(p.argv) <= streamPropsKeep {
-		c.streamProp = p.argv
+		c.rareBufs().streamProp = p.argv
 	}
 }
 

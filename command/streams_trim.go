@@ -244,7 +244,7 @@ func streamTrim(c *Ctx, key []byte, m *backend.StreamMeta, t *trimArgs) (int64, 
 // approximate trim, "=" and the threshold it reached (the length, or the
 // first id left) without LIMIT, so that a replay trims exactly as much.
 func addTrimPropagation(c *Ctx, a *addTrimArgs, m *backend.StreamMeta, id []byte) [][]byte {
-	out := c.streamProp[:0]
+	out := c.rareBufs().streamProp[:0]
 	for i, arg := range c.Args {
 		switch {
 		case id != nil && i == a.idAt:
@@ -258,7 +258,7 @@ func addTrimPropagation(c *Ctx, a *addTrimArgs, m *backend.StreamMeta, id []byte
 		}
 		out = append(out, arg)
 	}
-	c.streamProp = out
+	c.rareBufs().streamProp = out
 	return out
 }
 

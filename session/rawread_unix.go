@@ -42,6 +42,19 @@ const rawAfter = 8
 // the coroutine it resumes, which never runs at the same time) touch it.
 type rawReader struct {
 	reads int // reads through the connection so far, up to rawAfter
+	// co is the coroutine's state, nil until the raw read first opens:
+	// a client that never gets there (an idle one) does without it.
+	co *rawCoroutine
+
+	// writeConn's state: what it writes, how much went, the error.
+	out     []byte
+	wrote   int
+	werr    error
+	writeFn func(fd uintptr) bool // write, bound once
+}
+
+// rawCoroutine is the state of the raw read's coroutine.
+type rawCoroutine struct {
 	// next resumes the coroutine, which waits for the socket (the first
 	// time it does not wait) and yields with fd valid; nil while no raw
 	// read is open.
@@ -53,18 +66,15 @@ type rawReader struct {
 	// err ended the raw read (a deadline, a closed connection).
 	err  error
 	open func(yield func(struct{}) bool) // the coroutine's body, bound once
-
-	// writeConn's state: what it writes, how much went, the error.
-	out     []byte
-	wrote   int
-	werr    error
-	writeFn func(fd uintptr) bool // write, bound once
 }
+
+// opened reports whether a raw read is open.
+func (r *rawReader) opened() bool { return r.co != nil && r.co.next != nil }
 
 // rawBody is the coroutine: one raw read, whose callback yields to the
 // session each time the socket may be readable and waits when resumed.
 func (s *Session) rawBody(yield func(struct{}) bool) {
-	r := &s.rr
+	r := s.rr.co
 	err := s.raw.Read(func(fd uintptr) bool {
 		r.fd = int(fd)
 		return !yield(struct{}{}) // resumed: wait; stopped: done
@@ -74,9 +84,9 @@ func (s *Session) rawBody(yield func(struct{}) bool) {
 	}
 }
 
-// rawWait waits, inside the raw read, until the socket may be readable.
+// wait waits, inside the raw read, until the socket may be readable.
 // False means the raw read ended (r.err says why, if it failed).
-func (r *rawReader) wait() bool {
+func (r *rawCoroutine) wait() bool {
 	if _, ok := r.next(); ok {
 		return true
 	}
@@ -86,17 +96,19 @@ func (r *rawReader) wait() bool {
 
 // readConn reads from the connection into p, as conn.Read.
 func (s *Session) readConn(p []byte) (int, error) {
-	r := &s.rr
+	rr := &s.rr
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if r.next == nil {
-		if s.raw == nil || r.reads < rawAfter {
-			r.reads++
+	r := rr.co
+	if !rr.opened() {
+		if s.raw == nil || rr.reads < rawAfter {
+			rr.reads++
 			return s.conn.Read(p)
 		}
-		if r.open == nil {
-			r.open = s.rawBody
+		if r == nil {
+			r = &rawCoroutine{open: s.rawBody}
+			rr.co = r
 		}
 		r.next, r.stop = iter.Pull(r.open)
 		r.drained = false
@@ -134,19 +146,18 @@ func (s *Session) readConn(p []byte) (int, error) {
 // system call, else by peeking at the socket (waitReadable). The next
 // readConn reads at once.
 func (s *Session) waitInput() {
-	r := &s.rr
-	if r.next == nil {
+	if !s.rr.opened() {
 		waitReadable(s.raw)
 		return
 	}
-	if r.drained {
+	if r := s.rr.co; r.drained {
 		r.drained = false
 		r.wait() // if the raw read ended, the next readConn reports why
 	}
 }
 
 // takeErr is the error the raw read ended with.
-func (r *rawReader) takeErr() error {
+func (r *rawCoroutine) takeErr() error {
 	err := r.err
 	r.err = nil
 	if err == nil {
@@ -159,8 +170,7 @@ func (r *rawReader) takeErr() error {
 // be read by another goroutine (Watch) or closed; the next readConn opens
 // it again.
 func (s *Session) leaveRaw() {
-	r := &s.rr
-	if r.stop != nil {
+	if r := s.rr.co; r != nil && r.stop != nil {
 		r.stop()
 		r.next, r.stop, r.err = nil, nil, nil
 	}

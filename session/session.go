@@ -177,7 +177,6 @@ type Session struct {
 	// it, and the writer writes them, until the outbox is empty. stallMu
 	// orders the session's choice against the writer's ending it.
 	stallMu sync.Mutex
-	stalled atomic.Bool
 
 	rr rawReader // the raw read (rawread_unix.go)
 
@@ -185,35 +184,41 @@ type Session struct {
 	flat  [][]byte
 	ends  []int
 	batch [][][]byte
-	// inline has bit i set if batch[i] is an inline command, which has
-	// no limits while the client must authenticate (checkStillAuthed).
-	inline uint32
 
-	closing atomic.Bool
-	bufs    net.Buffers // Flush's replies and pushed frames
-	// deadline: a read deadline (the idle timeout) is set.
-	deadline bool
+	bufs net.Buffers // Flush's replies and pushed frames
 
-	// idle is set while the session waits in a read with nothing left to
-	// write: only then does the writer write pushed frames.
-	idle atomic.Bool
 	// writeMu is held by the writer while it writes; the session takes it
 	// once after each read, to wait for a write in progress.
 	writeMu sync.Mutex
-	writer  pushWriter
+	// writerMu guards writer and writerStopped. The writer is nil until
+	// the first Wake (a client nothing is pushed to does without it).
+	writerMu sync.Mutex
+	writer   *pushWriter
+
+	// The flags, together so that they pack.
+	stalled atomic.Bool // see stallMu
+	closing atomic.Bool
+	// inline has bit i set if batch[i] is an inline command, which has
+	// no limits while the client must authenticate (checkStillAuthed).
+	inline uint32
+	// idle is set while the session waits in a read with nothing left to
+	// write: only then does the writer write pushed frames.
+	idle atomic.Bool
+	// writerOn is set once the writer started: the session must wait for
+	// its writes.
+	writerOn      atomic.Bool
+	writerStopped bool
+	// deadline: a read deadline (the idle timeout) is set.
+	deadline bool
 }
 
 // pushWriter is the goroutine that writes pushed frames while the session
 // is idle. It starts at the first Wake and stops when the session ends.
 type pushWriter struct {
-	on      atomic.Bool // started: the session must wait for its writes
-	mu      sync.Mutex
-	started bool
-	stopped bool
-	wake    chan struct{} // capacity 1
-	stop    chan struct{}
-	done    chan struct{}
-	bufs    net.Buffers
+	wake chan struct{} // capacity 1
+	stop chan struct{}
+	done chan struct{}
+	bufs net.Buffers
 }
 
 // New prepares a session for conn. ctx is done when the server shuts down.
@@ -562,21 +567,19 @@ func (s *Session) Close() {
 // is idle in a read (otherwise its next flush takes them). Part of
 // command.PushLink; safe for concurrent use, never blocks.
 func (s *Session) Wake() {
-	w := &s.writer
-	w.mu.Lock()
-	if w.stopped {
-		w.mu.Unlock()
+	s.writerMu.Lock()
+	if s.writerStopped {
+		s.writerMu.Unlock()
 		return
 	}
-	if !w.started {
-		w.started = true
-		w.wake = make(chan struct{}, 1)
-		w.stop = make(chan struct{})
-		w.done = make(chan struct{})
-		w.on.Store(true)
-		go s.writePushes()
+	w := s.writer
+	if w == nil {
+		w = &pushWriter{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+		s.writer = w
+		s.writerOn.Store(true)
+		go s.writePushes(w)
 	}
-	w.mu.Unlock()
+	s.writerMu.Unlock()
 	select {
 	case w.wake <- struct{}{}:
 	default:
@@ -584,8 +587,7 @@ func (s *Session) Wake() {
 }
 
 // writePushes is the writer goroutine.
-func (s *Session) writePushes() {
-	w := &s.writer
+func (s *Session) writePushes(w *pushWriter) {
 	defer close(w.done)
 	for {
 		select {
@@ -625,7 +627,7 @@ func (s *Session) writePushes() {
 func (s *Session) waitWriter() {
 	// While output is stalled the writer writes it and the session
 	// writes nothing: it need not wait for a write that may take long.
-	if s.writer.on.Load() && !s.stalled.Load() {
+	if s.writerOn.Load() && !s.stalled.Load() {
 		s.writeMu.Lock()
 		s.writeMu.Unlock() //nolint:staticcheck // a barrier
 	}
@@ -633,12 +635,11 @@ func (s *Session) waitWriter() {
 
 // stopWriter stops the writer, if it started, and waits for it.
 func (s *Session) stopWriter() {
-	w := &s.writer
-	w.mu.Lock()
-	w.stopped = true
-	started := w.started
-	w.mu.Unlock()
-	if started {
+	s.writerMu.Lock()
+	s.writerStopped = true
+	w := s.writer
+	s.writerMu.Unlock()
+	if w != nil {
 		close(w.stop)
 		<-w.done
 	}
@@ -669,6 +670,10 @@ func (s *Session) rearm() {
 // sends meanwhile are kept for the next requests. Part of command.Link.
 func (s *Session) Watch() (<-chan struct{}, func()) {
 	s.leaveRaw() // the goroutine below reads the connection
+	if s.src.watched == nil {
+		s.src.watched = new(watchedInput)
+	}
+	in := s.src.watched
 	gone := make(chan struct{})
 	var once sync.Once
 	markGone := func() { once.Do(func() { close(gone) }) }
@@ -680,12 +685,12 @@ func (s *Session) Watch() (<-chan struct{}, func()) {
 		var buf [4096]byte
 		for {
 			n, err := s.conn.Read(buf[:])
-			s.src.side = append(s.src.side, buf[:n]...)
+			in.side = append(in.side, buf[:n]...)
 			if err != nil {
 				if stopping.Load() && errors.Is(err, os.ErrDeadlineExceeded) {
 					return
 				}
-				s.src.err = err
+				in.err = err
 				markGone()
 				return
 			}
@@ -725,22 +730,38 @@ func (s *Session) Watch() (<-chan struct{}, func()) {
 // resp.Waiter it waits idle without a buffer (WaitInput), so that an idle
 // client holds no read buffer.
 type source struct {
-	s    *Session
-	side []byte
-	err  error
+	s *Session
+	// watched holds what the connection gave while a blocking command
+	// waited (Watch); nil before the first Watch.
+	watched *watchedInput
 	// ready: WaitInput saw input, so the next Read does not block.
 	ready bool
 }
 
+// watchedInput is what Watch read: bytes for the next requests, then the
+// read error that ended it, if any.
+type watchedInput struct {
+	side []byte
+	err  error
+}
+
+// watchedPending reports whether Watch left input or an error to serve.
+func (r *source) watchedPending() bool {
+	in := r.watched
+	return in != nil && (len(in.side) > 0 || in.err != nil)
+}
+
 func (r *source) Read(p []byte) (int, error) {
 	s := r.s
-	if len(r.side) > 0 {
-		n := copy(p, r.side)
-		r.side = r.side[n:]
-		return n, nil
-	}
-	if r.err != nil {
-		return 0, r.err
+	if in := r.watched; in != nil {
+		if len(in.side) > 0 {
+			n := copy(p, in.side)
+			in.side = in.side[n:]
+			return n, nil
+		}
+		if in.err != nil {
+			return 0, in.err
+		}
 	}
 	if r.ready {
 		r.ready = false
@@ -762,7 +783,7 @@ func (r *source) Read(p []byte) (int, error) {
 // connection: Read waits).
 func (r *source) WaitInput() error {
 	s := r.s
-	if len(r.side) > 0 || r.err != nil || s.raw == nil {
+	if r.watchedPending() || s.raw == nil {
 		return nil
 	}
 	if err := r.goIdle(); err != nil {

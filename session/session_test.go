@@ -21,8 +21,9 @@ func serve(b *testing.B) (net.Conn, *bufio.Reader) {
 	return c, br
 }
 
-// serveAddr is serve, with the listener's address.
-func serveAddr(b *testing.B) (net.Conn, *bufio.Reader, string) {
+// serveAddr is serve, with the listener's address. The sessions share
+// one Settings, as a server's do.
+func serveAddr(b testing.TB) (net.Conn, *bufio.Reader, string) {
 	b.Helper()
 	m := memory.New(memory.Options{ExpiryInterval: -1})
 	e, err := command.NewEngine(command.Options{Backend: m})
@@ -33,6 +34,7 @@ func serveAddr(b *testing.B) (net.Conn, *bufio.Reader, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	settings := session.NewSettings(0, 512<<20)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var sessions []*session.Session
@@ -44,7 +46,7 @@ func serveAddr(b *testing.B) (net.Conn, *bufio.Reader, string) {
 			if err != nil {
 				return
 			}
-			s := session.New(context.Background(), conn, e, session.NewSettings(0, 512<<20), nil)
+			s := session.New(context.Background(), conn, e, settings, nil)
 			mu.Lock()
 			sessions = append(sessions, s)
 			mu.Unlock()

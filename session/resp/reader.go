@@ -150,20 +150,21 @@ type Reader struct {
 	unauth bool
 	// inline: the command returned last was inline (LastInline).
 	inline bool
+	// full: the last read filled the buffer, so more input is likely
+	// waiting; the next fill doubles the buffer, up to defaultBufSize.
+	full bool
+	// inMulti: a multibulk header of the command in progress was parsed.
+	inMulti bool
 
 	buf  []byte // buf[r:w] is buffered and not yet consumed; nil before the first read
 	r, w int
 	// released counts the bytes of big buffers let go since TakeReleased.
 	released int
-	// full: the last read filled the buffer, so more input is likely
-	// waiting; the next fill doubles the buffer, up to defaultBufSize.
-	full bool
 
 	// State of the command in progress. Positions are relative to r so
 	// that compacting or growing buf does not invalidate them.
 	pos     int      // parse cursor
 	scan    int      // bytes of the current line already searched for its terminator
-	inMulti bool     // a multibulk header has been parsed
 	nargs   int64    // bulk arguments still expected
 	bulk    int64    // length of the pending bulk argument, -1 if its header is unread
 	offs    []int    // start,end pairs of the arguments parsed so far; -(k+1),-(k+1) for ext[k]
