@@ -542,9 +542,13 @@ func (c *Ctx) touchWatched(db int) {
 // unwatchAll forgets the client's watched keys and their mark.
 func (c *Ctx) unwatchAll() {
 	cl := c.Client
-	c.e.watches.remove(cl, cl.watching)
-	clear(cl.watching)
-	cl.watchTouched.Store(false)
+	if len(cl.watching) != 0 {
+		c.e.watches.remove(cl, cl.watching)
+		clear(cl.watching)
+	}
+	if cl.watchTouched.Load() { // a load costs less than a store
+		cl.watchTouched.Store(false)
+	}
 }
 
 // watchesBroken reports whether a watched key was touched, or has expired,
