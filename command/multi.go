@@ -311,6 +311,11 @@ func (c *Ctx) execQueued() error {
 			}
 		}
 		c.owned, c.txLog.lasting = q.kept, q.args
+		if len(q.kept) != 0 {
+			// The backend may own a kept argument by the time the log is
+			// written, and a later command change it in place: copy.
+			c.txLog.lasting = nil
+		}
 		c.Run(q.spec, q.args)
 	}
 	c.owned, c.txLog.lasting = owned, nil

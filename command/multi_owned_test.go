@@ -2,10 +2,12 @@ package command
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 	"unsafe"
 
 	"redpool/backend"
+	"redpool/backend/memory"
 )
 
 // TestMultiOwnedArgs: a big argument the session gives away with a
@@ -47,5 +49,38 @@ func TestMultiOwnedArgs(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMultiOwnedArgsLogged: the AOF record of a queued command that took
+// an argument over holds the argument as it was sent, even when a later
+// command of the same EXEC changes the value stored from it.
+func TestMultiOwnedArgsLogged(t *testing.T) {
+	m := memory.New(memory.Options{ExpiryInterval: -1})
+	t.Cleanup(func() { _ = m.Close() })
+	lg := &recordLog{}
+	e, err := NewEngine(Options{Backend: m, Log: lg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.NewCtx(e.NewClient("a", "b"), nil)
+	big := bytes.Repeat([]byte("v"), 70_000)
+	sent := string(big) // SETRANGE changes big in place once SET stored it
+	e.Exec(c, benchArgs("MULTI"))
+	owned := [][]byte{big}
+	c.GiveArgs(owned)
+	e.Exec(c, [][]byte{[]byte("SET"), []byte("big"), big})
+	c.GiveArgs(nil)
+	if owned[0] != nil {
+		t.Fatal("the queued SET did not take its value over")
+	}
+	e.Exec(c, benchArgs("SETRANGE", "big", "0", "zz"))
+	e.Exec(c, benchArgs("EXEC"))
+	if got, want := string(c.Out()), "+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+OK\r\n:70000\r\n"; got != want {
+		t.Fatalf("replies %q, want %q", got, want)
+	}
+	want := []string{"MULTI", "0: SET big " + sent, "0: SETRANGE big 0 zz", "EXEC"}
+	if got := lg.records; !slices.Equal(got, want) {
+		t.Fatalf("records %.120q, want %.120q", got, want)
 	}
 }
