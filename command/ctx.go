@@ -35,7 +35,12 @@ type Ctx struct {
 	// reply_buffer_shrinks those that let a big one go.
 	outCap int
 
-	lastSpec *Spec // the command lookup found last
+	// recent are the last commands lookup found, replaced in turn
+	// (recentNext the next to go): a client mostly sends the same few
+	// commands again (a transaction's MULTI, SET, INCR, EXEC), and
+	// comparing a name with theirs costs less than a lookup.
+	recent     [recentSpecs]*Spec
+	recentNext int
 
 	// askGuard is set by the cluster check for a command on a slot this
 	// node is migrating whose keys were all here: its transaction checks
@@ -270,16 +275,21 @@ func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
 	return spec, nil
 }
 
-// lookup is e.table.Lookup, remembering the last command found: a
-// client mostly sends the same commands again, and comparing the name with
-// the last one's costs less than a lookup. The table never changes.
+// recentSpecs is how many commands lookup remembers.
+const recentSpecs = 4
+
+// lookup is e.table.Lookup, remembering the last few commands found
+// (Ctx.recent). The table never changes.
 func (c *Ctx) lookup(name []byte) *Spec {
-	if s := c.lastSpec; s != nil && equalFold(name, s.Name) {
-		return s
+	for _, s := range &c.recent {
+		if s != nil && len(s.Name) == len(name) && equalFold(name, s.Name) {
+			return s
+		}
 	}
 	s := c.e.table.Lookup(name)
 	if s != nil {
-		c.lastSpec = s
+		c.recent[c.recentNext] = s
+		c.recentNext = (c.recentNext + 1) % recentSpecs
 	}
 	return s
 }

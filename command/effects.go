@@ -168,12 +168,18 @@ type txLog struct {
 	on   bool
 	recs []Record // arguments copied into args: a command's own die with it
 	args argArena
+	// lasting is an argument list that outlives the log (the queued
+	// command EXEC runs): recorded as it is, not copied.
+	lasting [][]byte
 }
 
 // add copies the records of one command on db: props, or args if none.
 func (t *txLog) add(db int, args [][]byte, props [][][]byte) {
 	if len(props) == 0 {
-		t.recs = append(t.recs, Record{DB: db, Argv: t.args.copy(args)})
+		if len(args) != len(t.lasting) || len(args) == 0 || &args[0] != &t.lasting[0] {
+			args = t.args.copy(args)
+		}
+		t.recs = append(t.recs, Record{DB: db, Argv: args})
 		return
 	}
 	for _, p := range props {
@@ -200,7 +206,7 @@ func (c *Ctx) endTxLog() {
 		c.logSeq = c.e.log.AppendMulti(t.recs)
 	}
 	clear(t.recs)
-	t.recs, t.on = t.recs[:0], false
+	t.recs, t.on, t.lasting = t.recs[:0], false, nil
 	t.args.reset()
 }
 

@@ -34,22 +34,42 @@ func multiCommands() []Spec {
 
 // multiState is a client's transaction in the making. Only the client's
 // own session touches it.
+//
+// What EXEC needs of the queued commands is worked out as each is
+// queued, once: the spec (looked up and checked then), the ACL user it
+// was checked against, and what EXEC locks (write, all and keys).
 type multiState struct {
 	on    bool
 	dirty bool // a command was refused while queueing: EXEC aborts
 	queue []queuedCmd
 	args  argArena // the queued commands' arguments
-	keys  [][]byte // EXEC's lock set, reused
+	// kept are the big arguments the session gave away (Ctx.GiveArgs)
+	// that queued commands took over instead of copying them; each
+	// queuedCmd.kept is a part of it.
+	kept [][]byte
+	// write: a queued command writes, or is PFCOUNT (read-only, but it
+	// may cache a cardinality); all: EXEC locks every key (a command's
+	// keys are not known in advance); keys[:nkeys] are the queued
+	// commands' keys, to which EXEC adds the watched ones (execOptions).
+	write, all bool
+	keys       [][]byte
+	nkeys      int
 	// shown is what CLIENT LIST reports, read by other clients: the
 	// number of queued commands plus one, 0 outside MULTI.
 	shown atomic.Int32
 }
 
 // queuedCmd is a command queued after MULTI. args is a copy in the
-// queue's arena, valid until EXEC or DISCARD ends the transaction.
+// queue's arena, except the arguments in kept, which the session gave
+// away; all are valid until EXEC or DISCARD ends the transaction.
 type queuedCmd struct {
 	spec *Spec
 	args [][]byte
+	kept [][]byte
+	// user is the ACL user (an immutable snapshot) the command was
+	// checked against when queued: EXEC checks it again only if the
+	// client's user is another one by then (checkQueuedACL).
+	user *aclUser
 }
 
 // maxKeptQueue is the largest queue whose memory is kept for the next
@@ -61,12 +81,14 @@ func (m *multiState) reset() {
 	clear(m.queue)
 	m.queue = m.queue[:0]
 	clear(m.keys)
-	m.keys = m.keys[:0]
+	m.keys, m.nkeys = m.keys[:0], 0
+	clear(m.kept)
+	m.kept = m.kept[:0]
 	m.args.reset()
 	if cap(m.queue) > maxKeptQueue {
-		m.queue, m.keys = nil, nil
+		m.queue, m.keys, m.kept = nil, nil, nil
 	}
-	m.on, m.dirty = false, false
+	m.on, m.dirty, m.write, m.all = false, false, false, false
 	m.shown.Store(0)
 }
 
@@ -85,10 +107,62 @@ func (c *Ctx) dispatchMulti(spec *Spec, args [][]byte) bool {
 		c.Error(ErrNotInMulti)
 		return true
 	}
-	m.queue = append(m.queue, queuedCmd{spec: spec, args: m.args.copy(args)})
+	q := queuedCmd{spec: spec, user: c.aclUser()}
+	q.args, q.kept = m.queueArgs(c, args)
+	m.addLocks(spec, q.args)
+	m.queue = append(m.queue, q)
 	m.shown.Store(int32(len(m.queue) + 1))
 	c.Simple("QUEUED")
 	return true
+}
+
+// queueArgs returns the arguments args of a command to queue, valid
+// until the transaction ends: a copy in the arena, except the arguments
+// the session gave away, which are taken over as they are (kept).
+func (m *multiState) queueArgs(c *Ctx, args [][]byte) (argv, kept [][]byte) {
+	if len(c.owned) == 0 {
+		return m.args.copy(args), nil
+	}
+	start, first := len(m.args.argv), len(m.kept)
+	for _, x := range args {
+		if c.takeArg(x) {
+			m.args.argv = append(m.args.argv, x)
+			m.kept = append(m.kept, x)
+			continue
+		}
+		m.args.copy([][]byte{x})
+	}
+	end, last := len(m.args.argv), len(m.kept)
+	return m.args.argv[start:end:end], m.kept[first:last:last]
+}
+
+// addLocks adds what EXEC must lock for a command queued: its keys, or
+// every key when they are not known in advance (keyless data commands,
+// commands crossing databases, SELECT inside the transaction).
+func (m *multiState) addLocks(spec *Spec, args [][]byte) {
+	f := spec.Flags
+	if len(spec.Subcommands) > 0 && len(args) > 1 {
+		if sub := spec.findSub(args[1]); sub != nil {
+			f |= sub.Flags // FUNCTION LOAD writes
+		}
+	}
+	if f&Write != 0 || spec.Name == "pfcount" { // PFCOUNT may cache a cardinality
+		m.write = true
+	}
+	if spec.Name == "select" {
+		m.all = true
+	}
+	if f&Script != 0 || spec.Name == "debug" { // DEBUG RELOAD holds every key
+		m.write, m.all = true, true
+	}
+	if f&(Write|ReadOnly) == 0 || m.all {
+		return
+	}
+	keys, all, ok := spec.keys(m.keys[:m.nkeys], args)
+	if all || !ok || len(keys) == m.nkeys {
+		m.all = true
+	}
+	m.keys, m.nkeys = keys, len(keys)
 }
 
 // refuse replies to a command Check refused. Inside MULTI that dooms the
@@ -225,52 +299,45 @@ func (c *Ctx) execQueued() error {
 	}
 	c.Array(len(m.queue))
 	c.beginTxLog()
+	// The first command starts when EXEC did (its locks taken since are
+	// its time, as a command's own locks are): no clock read.
+	c.lastEnd, c.lastIO = c.stat.start, c.ioMark()
+	owned := c.owned
 	for _, q := range m.queue {
-		if err := c.checkQueuedACL(q.spec, q.args); err != nil {
-			c.Error(err) // the user lost the permission since MULTI
-			continue
+		if q.user != c.aclUser() {
+			if err := c.checkQueuedACL(q.spec, q.args); err != nil {
+				c.Error(err) // the user lost the permission since MULTI
+				continue
+			}
+		}
+		c.owned, c.txLog.lasting = q.kept, q.args
+		if len(q.kept) != 0 {
+			// The backend may own a kept argument by the time the log is
+			// written, and a later command change it in place: copy.
+			c.txLog.lasting = nil
 		}
 		c.Run(q.spec, q.args)
 	}
+	c.owned, c.txLog.lasting = owned, nil
 	c.endTxLog()
 	return nil
 }
 
-// execOptions returns what EXEC locks: the union of the queued commands'
-// keys and the watched keys in the client's database, or everything when a command's keys are
-// not known in advance (keyless data commands, commands crossing
-// databases, SELECT inside the transaction); write is whether any queued
-// command is a write, or PFCOUNT (read-only, but it caches a cardinality).
+// aclUser is the client's ACL user now (nil: none).
+func (c *Ctx) aclUser() *aclUser {
+	if ref := c.Client.acl.user.Load(); ref != nil {
+		return ref.load()
+	}
+	return nil
+}
+
+// execOptions returns what EXEC locks: the queued commands' keys
+// (addLocks) and the watched keys in the client's database, or everything;
+// write is whether any queued command writes.
 func (c *Ctx) execOptions() (write bool, o backend.TxOptions) {
 	m := &c.Client.multi
-	keys := m.keys[:0]
-	o.DB = c.Client.DB()
-	for _, q := range m.queue {
-		f := q.spec.Flags
-		if len(q.spec.Subcommands) > 0 && len(q.args) > 1 {
-			if sub := q.spec.findSub(q.args[1]); sub != nil {
-				f |= sub.Flags // FUNCTION LOAD writes
-			}
-		}
-		if f&Write != 0 || q.spec.Name == "pfcount" { // PFCOUNT may cache a cardinality
-			write = true
-		}
-		if q.spec.Name == "select" {
-			o.All = true
-		}
-		if f&Script != 0 || q.spec.Name == "debug" { // DEBUG RELOAD holds every key
-			write, o.All = true, true
-		}
-		if f&(Write|ReadOnly) == 0 || o.All {
-			continue
-		}
-		n := len(keys)
-		var all, ok bool
-		keys, all, ok = q.spec.keys(keys, q.args)
-		if all || !ok || len(keys) == n {
-			o.All = true
-		}
-	}
+	o.DB, o.All = c.Client.DB(), m.all
+	keys := m.keys[:m.nkeys]
 	for k := range c.Client.watching {
 		if k.db != o.DB {
 			o.All = true
@@ -282,7 +349,7 @@ func (c *Ctx) execOptions() (write bool, o backend.TxOptions) {
 	if !o.All {
 		o.Keys = keys
 	}
-	return write, o
+	return m.write, o
 }
 
 // WATCH: optimistic locking.
@@ -480,9 +547,13 @@ func (c *Ctx) touchWatched(db int) {
 // unwatchAll forgets the client's watched keys and their mark.
 func (c *Ctx) unwatchAll() {
 	cl := c.Client
-	c.e.watches.remove(cl, cl.watching)
-	clear(cl.watching)
-	cl.watchTouched.Store(false)
+	if len(cl.watching) != 0 {
+		c.e.watches.remove(cl, cl.watching)
+		clear(cl.watching)
+	}
+	if cl.watchTouched.Load() { // a load costs less than a store
+		cl.watchTouched.Store(false)
+	}
 }
 
 // watchesBroken reports whether a watched key was touched, or has expired,

@@ -331,7 +331,7 @@ func (e *Engine) publish(self *Ctx, k subKind, channel, payload []byte) int64 {
 		e.deliver(self, cl, m.frame(cl.Proto() == 3, nil))
 		n++
 	}
-	if k != kindChannel {
+	if k != kindChannel || len(b.subs[kindPattern]) == 0 {
 		return n
 	}
 	for pat, list := range b.subs[kindPattern] {

@@ -457,7 +457,9 @@ func (lim OutputLimit) exceeded(ob *outbox, usage int, clock backend.Clock) bool
 		return true
 	}
 	if lim.Soft == 0 || u < lim.Soft {
-		ob.softSince = time.Time{}
+		if !ob.softSince.IsZero() { // a store has a write barrier: only when needed
+			ob.softSince = time.Time{}
+		}
 		return false
 	}
 	now := clock.Now()
