@@ -151,13 +151,13 @@ func (c *Ctx) logCommand(db int) {
 		// unit, as Redis 7.0 wraps them: a torn log never replays part of
 		// it. txLog's slice is free outside EXEC; the records are only
 		// read during the call.
-		recs := c.txLog.recs[:0]
+		t := &c.rareBufs().txLog
 		for _, p := range c.cmd.props {
-			recs = append(recs, Record{DB: db, Argv: p})
+			t.recs = append(t.recs, Record{DB: db, Argv: p})
 		}
-		c.logSeq = lg.AppendMulti(recs)
-		clear(recs)
-		c.txLog.recs = recs[:0]
+		c.logSeq = lg.AppendMulti(t.recs)
+		clear(t.recs)
+		t.recs = t.recs[:0]
 	}
 }
 

@@ -299,6 +299,7 @@ func (c *Ctx) execQueued() error {
 	}
 	c.Array(len(m.queue))
 	c.beginTxLog()
+	t := &c.rare.txLog // beginTxLog made c.rare
 	// The first command starts when EXEC did (its locks taken since are
 	// its time, as a command's own locks are): no clock read.
 	c.lastEnd, c.lastIO = c.stat.start, c.ioMark()
@@ -310,15 +311,15 @@ func (c *Ctx) execQueued() error {
 				continue
 			}
 		}
-		c.owned, c.txLog.lasting = q.kept, q.args
+		c.owned, t.lasting = q.kept, q.args
 		if len(q.kept) != 0 {
 			// The backend may own a kept argument by the time the log is
 			// written, and a later command change it in place: copy.
-			c.txLog.lasting = nil
+			t.lasting = nil
 		}
 		c.Run(q.spec, q.args)
 	}
-	c.owned, c.txLog.lasting = owned, nil
+	c.owned, t.lasting = owned, nil
 	c.endTxLog()
 	return nil
 }
