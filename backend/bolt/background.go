@@ -27,7 +27,8 @@ func (b *Bolt) stopping() bool {
 }
 
 // sweeper deletes the data of dropped collections and flushed namespaces,
-// at most sweepBudget deletes per transaction.
+// and the keys below streams' trim floors, at most sweepBudget deletes per
+// transaction.
 func (b *Bolt) sweeper() {
 	defer b.bg.Done()
 	tick := time.NewTicker(sweepEvery)
@@ -63,11 +64,11 @@ func (b *Bolt) sweeper() {
 func (t *tx) sweep(budget int) (more bool, err error) {
 	g := t.garbB()
 	for budget > 0 {
-		k, _ := g.Cursor().First()
+		k, v := g.Cursor().First()
 		if k == nil {
 			return false, nil
 		}
-		k = bytes.Clone(k)
+		k, v = bytes.Clone(k), bytes.Clone(v)
 		var n int
 		var done bool
 		switch {
@@ -75,6 +76,8 @@ func (t *tx) sweep(budget int) (more bool, err error) {
 			n, done, err = t.deletePrefix(u64(k[1:]), budget)
 		case k[0] == garbageNS && len(k) == 1+nsLen:
 			n, done, err = t.sweepNS(nsOf(k[1:]), budget)
+		case k[0] == garbageTrim && len(k) == 1+idLen && len(v) == xIDLen:
+			n, done, err = t.sweepTrim(u64(k[1:]), backend.StreamIDFromBinary(v), budget)
 		default:
 			done = true
 		}

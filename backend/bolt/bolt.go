@@ -117,6 +117,8 @@ type tuning struct {
 	iterChunk int
 	// noExpirer: no background active expiry (tests run expireAll).
 	noExpirer bool
+	// noSweeper: no background sweeper (tests run sweep).
+	noSweeper bool
 	// zChunk is the most elements a sorted set's rank chunk holds before
 	// it splits (default 512; see zset.go).
 	zChunk int64
@@ -323,8 +325,10 @@ func Open(o Options) (*Bolt, error) {
 	}
 	b.cwg.Add(1)
 	go b.committer()
-	b.bg.Add(1)
-	go b.sweeper()
+	if !b.tuning.noSweeper {
+		b.bg.Add(1)
+		go b.sweeper()
+	}
 	if !b.tuning.noExpirer && !o.NoActiveExpiry {
 		b.bg.Add(1)
 		go b.expirer()
