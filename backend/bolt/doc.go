@@ -27,6 +27,7 @@
 //
 //	garbage  'i' id(8)        -> elements(8)       data of a dropped collection
 //	         'n' ns(4)        -> keys(8)           a flushed namespace
+//	         't' id(8)        -> floor(16)         a stream's entries trimmed below floor
 //
 // With Options.SlotIndex two more buckets index the keys by cluster hash
 // slot, and meta's "slotindex" marks the index complete (see slot.go):
@@ -132,7 +133,7 @@
 //
 // A stream (stream.go) has seven families of data keys under its id:
 //
-//	id 'h'                                -> header       LastID FirstID MaxDeletedID EntriesAdded Length Nodes Groups
+//	id 'h'                                -> header       LastID FirstID MaxDeletedID EntriesAdded Length Nodes Groups [Floor]
 //	id 'e' id(16)                         -> entry        flag, then count lp(value)... or count lp(field) lp(value)...
 //	id 'n' master(16)                     -> node         Last(16) Live(8) Total(8) EntriesBytes(8) count lp(name)...
 //	id 'g' group                          -> group        LastID(16) EntriesRead(8) Pending(8) Consumers(8)
@@ -155,7 +156,15 @@
 // master fields once per node it enters. XAppend writes the entry, its
 // node and the header; XDelete deletes the entry and updates (or, at its
 // last live entry, deletes) its node: both O(log n). XRemoveNode deletes
-// the node's k entries, O(log n + k), so trimming k entries is O(k).
+// the node's k entries, O(log n + k); but trimming, which removes the
+// first node, then the next, ..., goes behind a trim floor
+// (stream_trim.go): XRemoveNode of the first node of more than 64 live
+// entries raises the header's Floor past it, every read starts at the
+// floor, and the garbage bucket's 't' id -> floor has the sweeper delete
+// the keys below it in the background, in transactions of at most 1000
+// deletes. So trimming k entries in nodes of 100 costs the caller
+// O(k/100 log n), and the floor is durable with the trim (the sweep
+// resumes after a restart).
 //
 // A consumer group's PEL is a family keyed by group and id, holding the
 // owner and the delivery time and count; each consumer's PEL is another,

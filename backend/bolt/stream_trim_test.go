@@ -305,3 +305,59 @@ func TestStreamLazyTrim(t *testing.T) {
 		t.Fatalf("after the append below the floor: %d data keys, size %d", keys, size)
 	}
 }
+
+// TestStreamLazyTrimWAL: a kill -9, or a power loss that leaves the file
+// at its last checkpoint, after lazy trims and part of their sweep
+// (SyncAlways: every acknowledged write in the log) recovers the trim
+// floor with the trims, so that the reopened stream reads as one that
+// never held the trimmed entries, and its sweep resumes and ends.
+func TestStreamLazyTrimWAL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "redpool.db")
+	tun := walTestTuning
+	tun.noSweeper = true
+	b, err := Open(Options{Path: path, Sync: SyncAlways, tuning: tun})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := b.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	key, ref := []byte("s"), []byte("r")
+	mustUpdate(t, b, 0, func(tx backend.Tx) error {
+		if err := xtrimFill(t, tx, key, 1, 1000); err != nil {
+			return err
+		}
+		return xtrimFill(t, tx, ref, 301, 1000)
+	})
+	atCheckpoint := walTestCheckpoint(t, b)
+	for _, m := range []uint64{1, 101, 201} { // one Update each
+		mustUpdate(t, b, 0, func(tx backend.Tx) error {
+			_, err := tx.XRemoveNode(key, backend.StreamID{Ms: m})
+			return err
+		})
+	}
+	xtrimSweep(t, b, 150)
+	want := xtrimView(t, b, ref)
+	killed := walTestCapture(t, b)
+	for name, f := range map[string]walTestFiles{
+		"kill -9":                killed,
+		"power loss, checkpoint": {db: atCheckpoint, wal: killed.wal},
+	} {
+		r, err := walTestOpen(t, f, SyncAlways)
+		if err != nil {
+			t.Fatalf("%s: Open: %v", name, err)
+		}
+		if got := xtrimView(t, r, key); got != want {
+			t.Errorf("%s: reads after recovery\n%s\nwant\n%s", name, got, want)
+		}
+		waitSwept(t, r)
+		if keys, size := xtrimKeys(t, r, key); keys != size {
+			t.Errorf("%s: swept after recovery: %d data keys, size %d", name, keys, size)
+		}
+		if err := r.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
