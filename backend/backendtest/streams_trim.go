@@ -44,15 +44,7 @@ func testStreamTrimHead(h *harness) {
 	}
 	fill("x", 1, 300)
 	fill("ref", 201, 300) // x once trimmed
-	remove := func(master string) int64 {
-		t.Helper()
-		var n int64
-		h.update(0, k("x"), func(tx backend.Tx) (err error) {
-			n, err = tx.XRemoveNode(b("x"), sid(master))
-			return err
-		})
-		return n
-	}
+	remove := func(master string) int64 { return h.xremoveNode("x", master) }
 	if remove("1-0") != 100 || remove("101-0") != 100 {
 		t.Fatal("XRemoveNode of the head nodes: not 100 entries each")
 	}
@@ -123,4 +115,16 @@ func testStreamTrimHead(h *harness) {
 	h.xadd("x", "7-0 a 1")
 	h.mustRange("x", "-", "+", false, -1, "7-0 a=1")
 	h.mustNodes("x", fmt.Sprintf("node 7-0 [a] last=7-0 live=1 total=1 bytes=%d", cost("7-0 a 1")))
+}
+
+// xremoveNode removes key's node master (XRemoveNode) in an Update of its
+// own and returns the live entries it held.
+func (h *harness) xremoveNode(key, master string) int64 {
+	h.t.Helper()
+	var n int64
+	h.update(0, k(key), func(tx backend.Tx) (err error) {
+		n, err = tx.XRemoveNode(b(key), sid(master))
+		return err
+	})
+	return n
 }
