@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"time"
 
@@ -27,12 +28,16 @@ func (b *Bolt) stopping() bool {
 }
 
 // sweeper deletes the data of dropped collections and flushed namespaces,
-// and the keys below streams' trim floors, at most sweepBudget deletes per
-// transaction.
+// and the keys below streams' trim floors, in transactions of at most
+// sweepBudget deletes that stop after sweepSlice (see sweep), each
+// followed by a pause as long as it took (its commit included), so that
+// it holds the writer at most half the time.
 func (b *Bolt) sweeper() {
 	defer b.bg.Done()
 	tick := time.NewTicker(sweepEvery)
 	defer tick.Stop()
+	pause := time.NewTimer(0)
+	<-pause.C
 	for {
 		select {
 		case <-b.stop:
@@ -42,9 +47,10 @@ func (b *Bolt) sweeper() {
 		}
 		for b.garbage.Load() > 0 && !b.stopping() {
 			var more bool
+			start := time.Now()
 			err := b.job(func(t *tx) error {
 				var err error
-				more, err = t.sweep(sweepBudget)
+				more, err = t.sweep(sweepBudget, b.sweepUntil())
 				return err
 			})
 			if err != nil {
@@ -56,14 +62,35 @@ func (b *Bolt) sweeper() {
 			if !more {
 				break
 			}
+			if b.tuning.sweepSlice >= 0 {
+				pause.Reset(time.Since(start))
+				select {
+				case <-b.stop:
+					pause.Stop()
+					return
+				case <-pause.C:
+				}
+			}
 		}
 	}
 }
 
-// sweep deletes up to budget stale keys. more reports that garbage is left.
-func (t *tx) sweep(budget int) (more bool, err error) {
+// sweepUntil is when a sweeper transaction that starts now stops.
+func (b *Bolt) sweepUntil() time.Time {
+	if b.tuning.sweepSlice < 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(cmp.Or(b.tuning.sweepSlice, sweepSlice))
+}
+
+// sweep deletes up to budget stale keys, sweepStep at a time, and stops
+// once until has passed (unless it is zero), so that a write queued
+// behind the sweeper waits little even on a loaded machine. more reports
+// that garbage is left.
+func (t *tx) sweep(budget int, until time.Time) (more bool, err error) {
 	g := t.garbB()
-	for budget > 0 {
+	for budget > 0 && (until.IsZero() || time.Now().Before(until)) {
+		step := min(budget, sweepStep)
 		k, v := g.Cursor().First()
 		if k == nil {
 			return false, nil
@@ -73,11 +100,11 @@ func (t *tx) sweep(budget int) (more bool, err error) {
 		var done bool
 		switch {
 		case k[0] == garbageID && len(k) == 1+idLen:
-			n, done, err = t.deletePrefix(u64(k[1:]), budget)
+			n, done, err = t.deletePrefix(u64(k[1:]), step)
 		case k[0] == garbageNS && len(k) == 1+nsLen:
-			n, done, err = t.sweepNS(nsOf(k[1:]), budget)
+			n, done, err = t.sweepNS(nsOf(k[1:]), step)
 		case k[0] == garbageTrim && len(k) == 1+idLen && len(v) == xIDLen:
-			n, done, err = t.sweepTrim(u64(k[1:]), backend.StreamIDFromBinary(v), budget)
+			n, done, err = t.sweepTrim(u64(k[1:]), backend.StreamIDFromBinary(v), step)
 		default:
 			done = true
 		}

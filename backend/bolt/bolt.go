@@ -119,6 +119,9 @@ type tuning struct {
 	noExpirer bool
 	// noSweeper: no background sweeper (tests run sweep).
 	noSweeper bool
+	// sweepSlice bounds a sweeper transaction's time (default sweepSlice;
+	// negative: no bound).
+	sweepSlice time.Duration
 	// zChunk is the most elements a sorted set's rank chunk holds before
 	// it splits (default 512; see zset.go).
 	zChunk int64
@@ -136,7 +139,11 @@ const (
 	// maxBatch is the most Update functions that share one commit.
 	maxBatch = 1000
 	// sweepBudget and expireBudget bound the deletes of one background transaction.
-	sweepBudget    = 1000
+	sweepBudget = 1000
+	// A sweeper transaction deletes sweepStep keys at a time, and no
+	// more once it has run for sweepSlice.
+	sweepStep      = 100
+	sweepSlice     = 2 * time.Millisecond
 	expireBudget   = 1000
 	expireEvery    = 100 * time.Millisecond
 	sweepEvery     = time.Second

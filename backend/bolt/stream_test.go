@@ -426,7 +426,7 @@ func streamModel(t *testing.T, tun tuning) {
 			return nil
 		})
 		if tun.noSweeper && rng.IntN(8) == 0 {
-			if err := b.job(func(t *tx) error { _, err := t.sweep(1 + rng.IntN(20)); return err }); err != nil {
+			if err := b.job(func(t *tx) error { _, err := t.sweep(1+rng.IntN(20), time.Time{}); return err }); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"redpool/backend"
 	"redpool/backend/backendtest"
@@ -86,7 +87,7 @@ func xtrimSweep(t *testing.T, b *Bolt, budget int) (more bool) {
 	t.Helper()
 	if err := b.job(func(t *tx) error {
 		var err error
-		more, err = t.sweep(budget)
+		more, err = t.sweep(budget, time.Time{})
 		return err
 	}); err != nil {
 		t.Fatal(err)
