@@ -164,7 +164,12 @@
 // the keys below it in the background, in transactions of at most 1000
 // deletes. So trimming k entries in nodes of 100 costs the caller
 // O(k/100 log n), and the floor is durable with the trim (the sweep
-// resumes after a restart).
+// resumes after a restart). Through the server, on the 1,000,000-entry
+// stream under a load average of 25-38 (TestStreamLarge with
+// REDPOOL_LARGE=1), XTRIM MAXLEN ~ 1000 (Redis's default LIMIT: 100
+// nodes, 10,000 entries a call) took a median 0.48 ms with SyncNone
+// (256 ms when it deleted them) and 8.9 ms with SyncAlways (59 ms; a SET
+// took 3.5 ms there), and DEL 0.13 ms and 2.2 ms.
 //
 // A consumer group's PEL is a family keyed by group and id, holding the
 // owner and the delivery time and count; each consumer's PEL is another,
