@@ -30,8 +30,9 @@ func (b *Bolt) stopping() bool {
 // sweeper deletes the data of dropped collections and flushed namespaces,
 // and the keys below streams' trim floors, in transactions of at most
 // sweepBudget deletes that stop after sweepSlice (see sweep), each
-// followed by a pause as long as it took (its commit included), so that
-// it holds the writer at most half the time.
+// followed by a pause as long as it took (its commit included; at most
+// sweepPauseMax, which a job queued behind a long write would pass), so
+// that it holds the writer at most about half the time.
 func (b *Bolt) sweeper() {
 	defer b.bg.Done()
 	tick := time.NewTicker(sweepEvery)
@@ -63,7 +64,7 @@ func (b *Bolt) sweeper() {
 				break
 			}
 			if b.tuning.sweepSlice >= 0 {
-				pause.Reset(time.Since(start))
+				pause.Reset(min(time.Since(start), sweepPauseMax))
 				select {
 				case <-b.stop:
 					pause.Stop()

@@ -139,15 +139,17 @@ const (
 	// maxBatch is the most Update functions that share one commit.
 	maxBatch = 1000
 	// sweepBudget and expireBudget bound the deletes of one background transaction.
-	sweepBudget = 1000
-	// A sweeper transaction deletes sweepStep keys at a time, and no
-	// more once it has run for sweepSlice.
-	sweepStep      = 100
-	sweepSlice     = 2 * time.Millisecond
+	sweepBudget    = 1000
 	expireBudget   = 1000
 	expireEvery    = 100 * time.Millisecond
 	sweepEvery     = time.Second
 	syncBatchEvery = 10 * time.Millisecond
+	// A sweeper transaction deletes sweepStep keys at a time and no more
+	// once it has run for sweepSlice; a pause as long as it took, at most
+	// sweepPauseMax, follows it.
+	sweepStep     = 100
+	sweepSlice    = 2 * time.Millisecond
+	sweepPauseMax = 20 * time.Millisecond
 )
 
 // Bolt is a backend.Backend stored in a bbolt file. It is safe for

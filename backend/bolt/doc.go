@@ -217,11 +217,11 @@
 // (collections of at most 64 elements are deleted on the spot instead). A
 // background sweeper deletes the stale data keys in small transactions of
 // at most 1000 deletes that stop after 2 ms of deleting, each followed by
-// a pause as long as it took, commit included, so that it holds the
-// writer at most half the time and never for long: while it swept a
-// dropped 200,000-entry stream (SyncNone, the loaded machine) the median
-// SET took 34-56 us (idle: 30-50 us), against 9 ms with back-to-back
-// transactions of 1000 deletes, and the sweep took no longer.
+// a pause as long as it took, commit included (at most 20 ms), so that it
+// holds the writer at most about half the time and never for long: while
+// it swept a dropped 200,000-entry stream (SyncNone, the loaded machine)
+// the median SET took 34-56 us (idle: 30-50 us), against 9 ms with
+// back-to-back transactions of 1000 deletes, and the sweep took no longer.
 //
 // Logical databases map to namespaces through the "dbs" table. SWAPDB swaps
 // two entries of the table; FLUSHDB and FLUSHALL give the database a fresh
