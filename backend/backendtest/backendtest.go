@@ -112,6 +112,7 @@ func Run(t *testing.T, open Factory) {
 		{"StreamKeyOps", testStreamKeyOps},
 		{"StreamSnapshot", testStreamSnapshot},
 		{"StreamModel", testStreamModel},
+		{"StreamTrimHead", testStreamTrimHead},
 		{"TypeRegistry", testTypeRegistry},
 		{"WrongType", testWrongType},
 		{"ReadOnly", testReadOnly},

@@ -546,15 +546,7 @@ func testStreamRemoveNode(h *harness) {
 		_, err := tx.XDelete(b("x"), sid("1-1"))
 		return err
 	})
-	remove := func(master string) int64 {
-		t.Helper()
-		var n int64
-		h.update(0, k("x"), func(tx backend.Tx) (err error) {
-			n, err = tx.XRemoveNode(b("x"), sid(master))
-			return err
-		})
-		return n
-	}
+	remove := func(master string) int64 { return h.xremoveNode("x", master) }
 	for _, id := range []string{"1-1", "1-2", "0-0", "2-5", "9-0", "3-1"} {
 		if n := remove(id); n != 0 {
 			t.Fatalf("XRemoveNode(%s), no node's master: %d", id, n)

@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"time"
 
@@ -27,11 +28,17 @@ func (b *Bolt) stopping() bool {
 }
 
 // sweeper deletes the data of dropped collections and flushed namespaces,
-// at most sweepBudget deletes per transaction.
+// and the keys below streams' trim floors, in transactions of at most
+// sweepBudget deletes that stop after sweepSlice (see sweep), each
+// followed by a pause as long as it took (its commit included; at most
+// sweepPauseMax, which a job queued behind a long write would pass), so
+// that it holds the writer at most about half the time.
 func (b *Bolt) sweeper() {
 	defer b.bg.Done()
 	tick := time.NewTicker(sweepEvery)
 	defer tick.Stop()
+	pause := time.NewTimer(0)
+	<-pause.C
 	for {
 		select {
 		case <-b.stop:
@@ -41,9 +48,10 @@ func (b *Bolt) sweeper() {
 		}
 		for b.garbage.Load() > 0 && !b.stopping() {
 			var more bool
+			start := time.Now()
 			err := b.job(func(t *tx) error {
 				var err error
-				more, err = t.sweep(sweepBudget)
+				more, err = t.sweep(sweepBudget, b.sweepUntil())
 				return err
 			})
 			if err != nil {
@@ -55,26 +63,49 @@ func (b *Bolt) sweeper() {
 			if !more {
 				break
 			}
+			if b.tuning.sweepSlice >= 0 {
+				pause.Reset(min(time.Since(start), sweepPauseMax))
+				select {
+				case <-b.stop:
+					pause.Stop()
+					return
+				case <-pause.C:
+				}
+			}
 		}
 	}
 }
 
-// sweep deletes up to budget stale keys. more reports that garbage is left.
-func (t *tx) sweep(budget int) (more bool, err error) {
+// sweepUntil is when a sweeper transaction that starts now stops.
+func (b *Bolt) sweepUntil() time.Time {
+	if b.tuning.sweepSlice < 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(cmp.Or(b.tuning.sweepSlice, sweepSlice))
+}
+
+// sweep deletes up to budget stale keys, sweepStep at a time, and stops
+// once until has passed (unless it is zero), so that a write queued
+// behind the sweeper waits little even on a loaded machine. more reports
+// that garbage is left.
+func (t *tx) sweep(budget int, until time.Time) (more bool, err error) {
 	g := t.garbB()
-	for budget > 0 {
-		k, _ := g.Cursor().First()
+	for budget > 0 && (until.IsZero() || time.Now().Before(until)) {
+		step := min(budget, sweepStep)
+		k, v := g.Cursor().First()
 		if k == nil {
 			return false, nil
 		}
-		k = bytes.Clone(k)
+		k, v = bytes.Clone(k), bytes.Clone(v)
 		var n int
 		var done bool
 		switch {
 		case k[0] == garbageID && len(k) == 1+idLen:
-			n, done, err = t.deletePrefix(u64(k[1:]), budget)
+			n, done, err = t.deletePrefix(u64(k[1:]), step)
 		case k[0] == garbageNS && len(k) == 1+nsLen:
-			n, done, err = t.sweepNS(nsOf(k[1:]), budget)
+			n, done, err = t.sweepNS(nsOf(k[1:]), step)
+		case k[0] == garbageTrim && len(k) == 1+idLen && len(v) == xIDLen:
+			n, done, err = t.sweepTrim(u64(k[1:]), backend.StreamIDFromBinary(v), step)
 		default:
 			done = true
 		}

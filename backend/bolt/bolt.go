@@ -117,6 +117,11 @@ type tuning struct {
 	iterChunk int
 	// noExpirer: no background active expiry (tests run expireAll).
 	noExpirer bool
+	// noSweeper: no background sweeper (tests run sweep).
+	noSweeper bool
+	// sweepSlice bounds a sweeper transaction's time (default sweepSlice;
+	// negative: no bound).
+	sweepSlice time.Duration
 	// zChunk is the most elements a sorted set's rank chunk holds before
 	// it splits (default 512; see zset.go).
 	zChunk int64
@@ -139,6 +144,12 @@ const (
 	expireEvery    = 100 * time.Millisecond
 	sweepEvery     = time.Second
 	syncBatchEvery = 10 * time.Millisecond
+	// A sweeper transaction deletes sweepStep keys at a time and no more
+	// once it has run for sweepSlice; a pause as long as it took, at most
+	// sweepPauseMax, follows it.
+	sweepStep     = 100
+	sweepSlice    = 2 * time.Millisecond
+	sweepPauseMax = 20 * time.Millisecond
 )
 
 // Bolt is a backend.Backend stored in a bbolt file. It is safe for
@@ -323,8 +334,10 @@ func Open(o Options) (*Bolt, error) {
 	}
 	b.cwg.Add(1)
 	go b.committer()
-	b.bg.Add(1)
-	go b.sweeper()
+	if !b.tuning.noSweeper {
+		b.bg.Add(1)
+		go b.sweeper()
+	}
 	if !b.tuning.noExpirer && !o.NoActiveExpiry {
 		b.bg.Add(1)
 		go b.expirer()

@@ -44,11 +44,12 @@ var (
 
 const (
 	xIDLen       = backend.StreamIDLen
-	xHeaderLen   = 3*xIDLen + 4*8 // LastID FirstID MaxDeletedID EntriesAdded Length Nodes Groups
-	xNodeFixed   = xIDLen + 3*8   // Last Live Total EntriesBytes, then MasterFields
-	xGroupLen    = xIDLen + 3*8   // LastID EntriesRead Pending Consumers
-	xConsumerLen = 2 * 8          // SeenTime Pending
-	xPELFixed    = 2 * 8          // DeliveryTime DeliveryCount (then the consumer in the group PEL)
+	xHeaderLen   = 3*xIDLen + 4*8      // LastID FirstID MaxDeletedID EntriesAdded Length Nodes Groups
+	xHeaderFloor = xHeaderLen + xIDLen // the same, then Floor (a header without it: floor 0)
+	xNodeFixed   = xIDLen + 3*8        // Last Live Total EntriesBytes, then MasterFields
+	xGroupLen    = xIDLen + 3*8        // LastID EntriesRead Pending Consumers
+	xConsumerLen = 2 * 8               // SeenTime Pending
+	xPELFixed    = 2 * 8               // DeliveryTime DeliveryCount (then the consumer in the group PEL)
 )
 
 // stream is a stream as a Tx method works on it: its coll, whose fam the
@@ -57,10 +58,13 @@ const (
 // slices point into the transaction's pages.
 type stream struct {
 	coll
-	m, om  backend.StreamMeta // the header as the method changes it, as read
-	loaded bool               // m and om hold the header
-	sub    []byte             // scratch subkey (never t.dbuf, which coll.subkey fills)
-	fields [][]byte           // scratch for decoded fields
+	m, om backend.StreamMeta // the header as the method changes it, as read
+	// floor, ofloor: the trim floor (see stream_trim.go, "Lazy trimming") as the
+	// method changes it, as read. No entry or node below it is live.
+	floor, ofloor backend.StreamID
+	loaded        bool     // m, om, floor and ofloor hold the header
+	sub           []byte   // scratch subkey (never t.dbuf, which coll.subkey fills)
+	fields        [][]byte // scratch for decoded fields
 }
 
 // openStream opens key's stream as openColl does; a new one gets its
@@ -94,9 +98,14 @@ func (s *stream) header() error {
 		return nil
 	}
 	v, ok := s.in(xHeaderFam).get(nil)
-	if !ok || len(v) != xHeaderLen {
+	if !ok || len(v) != xHeaderLen && len(v) != xHeaderFloor {
 		return s.damaged("no header")
 	}
+	s.floor = backend.StreamID{}
+	if len(v) == xHeaderFloor {
+		s.floor = backend.StreamIDFromBinary(v[xHeaderLen:])
+	}
+	s.ofloor = s.floor
 	m := &s.m
 	m.LastID = backend.StreamIDFromBinary(v)
 	m.FirstID = backend.StreamIDFromBinary(v[xIDLen:])
@@ -113,8 +122,8 @@ func (s *stream) header() error {
 // finish writes the header if it changed (or the stream is new), then
 // the record (coll.save).
 func (s *stream) finish() error {
-	if s.loaded && (s.m != s.om || !s.found) {
-		v := s.t.w.arena.alloc(xHeaderLen)[:0]
+	if s.loaded && (s.m != s.om || s.floor != s.ofloor || !s.found) {
+		v := s.t.w.arena.alloc(xHeaderFloor)[:0]
 		m := &s.m
 		v = m.LastID.AppendBinary(v)
 		v = m.FirstID.AppendBinary(v)
@@ -123,6 +132,9 @@ func (s *stream) finish() error {
 		v = binary.BigEndian.AppendUint64(v, uint64(m.Length))
 		v = binary.BigEndian.AppendUint64(v, uint64(m.Nodes))
 		v = binary.BigEndian.AppendUint64(v, uint64(m.Groups))
+		if !s.floor.IsZero() {
+			v = s.floor.AppendBinary(v)
+		}
 		if err := s.in(xHeaderFam).put(nil, v); err != nil {
 			return err
 		}
@@ -331,14 +343,20 @@ func (s *stream) nodeOf(id backend.StreamID) (backend.StreamNode, error) {
 	return n, err
 }
 
-// tailNode returns the last node.
+// tailNode returns the last node (none if it is below the floor).
 func (s *stream) tailNode() (backend.StreamNode, bool, error) {
+	if err := s.header(); err != nil {
+		return backend.StreamNode{}, false, err
+	}
 	prefix := append(appendID(nil, s.r.id), xNodeFam...)
 	k, v := lastWithPrefix(s.t.dataB().Cursor(), prefix)
 	if k == nil || !hasPrefix(k, prefix) {
 		return backend.StreamNode{}, false, nil
 	}
 	n, err := s.decodeNode(k[len(prefix):], v)
+	if err == nil && n.Master.Compare(s.floor) < 0 {
+		return backend.StreamNode{}, false, nil // trimmed, not yet swept
+	}
 	return n, err == nil, err
 }
 
@@ -509,11 +527,16 @@ func (t *tx) XSetMeta(key []byte, m backend.StreamMeta) error {
 }
 
 // XAppend implements backend.Tx: the entry's key, its node's and the
-// header, O(log n).
+// header, O(log n) (unless id is below the trim floor: see unfloor).
 func (t *tx) XAppend(key []byte, id backend.StreamID, fields [][]byte, newNode bool, cost int64) error {
 	s, err := t.streamW(key)
 	if err != nil {
 		return err
+	}
+	if id.Compare(s.floor) < 0 {
+		if err := s.unfloor(); err != nil {
+			return err
+		}
 	}
 	var n backend.StreamNode
 	have := false
@@ -545,11 +568,18 @@ func (t *tx) XAppend(key []byte, id backend.StreamID, fields [][]byte, newNode b
 }
 
 // XRange implements backend.Tx: one seek, then a cursor walk, plus a seek
-// for the master fields of each node it enters, O(log n + m).
+// for the master fields of each node it enters, O(log n + m). It starts
+// at the trim floor at the earliest.
 func (t *tx) XRange(key []byte, start, end backend.StreamID, rev bool, fn func(id backend.StreamID, fields [][]byte) bool) error {
 	s, ok, err := t.openStream(key, false)
 	if !ok {
 		return err
+	}
+	if err := s.header(); err != nil {
+		return err
+	}
+	if start.Compare(s.floor) < 0 {
+		start = s.floor
 	}
 	r := entryReader{s: &s}
 	return s.idRange(xEntryFam, nil, start, end, rev, func(id backend.StreamID, v []byte) (bool, error) {
@@ -571,11 +601,14 @@ func (t *tx) XDelete(key []byte, id backend.StreamID) (bool, error) {
 	if !ok {
 		return false, err
 	}
-	if _, ok := s.in(xEntryFam).get(s.idSub(id)); !ok {
-		return false, nil
-	}
 	if err := s.header(); err != nil {
 		return false, err
+	}
+	if id.Compare(s.floor) < 0 {
+		return false, nil // trimmed
+	}
+	if _, ok := s.in(xEntryFam).get(s.idSub(id)); !ok {
+		return false, nil
 	}
 	if err := s.drop(xEntryFam, s.idSub(id)); err != nil {
 		return false, err
@@ -597,12 +630,22 @@ func (t *tx) XDelete(key []byte, id backend.StreamID) (bool, error) {
 	return true, s.finish()
 }
 
+// XNodes implements backend.Tx: from the trim floor.
 func (t *tx) XNodes(key []byte, fn func(n backend.StreamNode) bool) error {
 	s, ok, err := t.openStream(key, false)
 	if !ok {
 		return err
 	}
-	return walkRecords(&s, xNodeFam, nil, s.decodeNode, fn)
+	if err := s.header(); err != nil {
+		return err
+	}
+	return s.walk(xNodeFam, nil, s.floor.AppendBinary(nil), false, func(sub, v []byte) (bool, error) {
+		n, err := s.decodeNode(sub, v)
+		if err != nil {
+			return false, err
+		}
+		return fn(n), nil
+	})
 }
 
 func (t *tx) XTailNode(key []byte) (backend.StreamNode, bool, error) {
@@ -613,8 +656,9 @@ func (t *tx) XTailNode(key []byte) (backend.StreamNode, bool, error) {
 	return s.tailNode()
 }
 
-// XRemoveNode implements backend.Tx: O(log n + k) for a node of k live
-// entries.
+// XRemoveNode implements backend.Tx: O(log n) for the first node of more
+// than tuning.smallDrop live entries (trimLazily), else O(log n + k) for
+// a node of k live entries.
 func (t *tx) XRemoveNode(key []byte, master backend.StreamID) (int64, error) {
 	if err := t.writable(); err != nil {
 		return 0, err
@@ -627,12 +671,18 @@ func (t *tx) XRemoveNode(key []byte, master backend.StreamID) (int64, error) {
 	if !ok {
 		return 0, nil
 	}
+	if err := s.header(); err != nil {
+		return 0, err
+	}
+	if master.Compare(s.floor) < 0 {
+		return 0, nil // trimmed already
+	}
 	n, err := s.decodeNode(bytes.Clone(s.sub), v)
 	if err != nil {
 		return 0, err
 	}
-	if err := s.header(); err != nil {
-		return 0, err
+	if lazy, err := s.trimLazily(&n); lazy || err != nil {
+		return n.Live, err
 	}
 	var removed int64
 	err = s.idRange(xEntryFam, nil, n.Master, n.Last, false, func(id backend.StreamID, _ []byte) (bool, error) {

@@ -479,32 +479,41 @@ func (t *tx) MemoryUsage(key []byte, samples int) (int64, bool, error) {
 		return n, true, nil
 	}
 	c := coll{t: t, r: r}
-	var seen, bytes int64
-	var start []byte
-	if r.typ == backend.TypeZSet && samples > 0 {
-		// Sample the member family: the score index holds the same
-		// members and a score each, about as many bytes (counted twice
-		// below); the rank chunks are few.
-		start = zMemberFam
-	}
-	err = c.iter(start, false, func(sub, val []byte) (bool, error) {
-		if start != nil && sub[0] != zfamMember {
-			return false, nil // past the member family
-		}
-		seen++
-		bytes += int64(idLen + len(sub) + len(val))
-		return samples <= 0 || seen < int64(samples), nil
-	})
+	var seen, size int64
+	spans, err := t.liveSpans(&r)
 	if err != nil {
 		return 0, false, err
 	}
+	zmembers := r.typ == backend.TypeZSet && samples > 0
+	if zmembers {
+		// Sample the member family: the score index holds the same
+		// members and a score each, about as many bytes (counted twice
+		// below); the rank chunks are few.
+		spans = [][2][]byte{{zMemberFam, []byte{zfamMember + 1}}}
+	}
+	for _, sp := range spans {
+		err = c.iter(sp[0], false, func(sub, val []byte) (bool, error) {
+			if sp[1] != nil && bytes.Compare(sub, sp[1]) >= 0 {
+				return false, nil // past the span
+			}
+			seen++
+			size += int64(idLen + len(sub) + len(val))
+			return samples <= 0 || seen < int64(samples), nil
+		})
+		if err != nil {
+			return 0, false, err
+		}
+		if samples > 0 && seen >= int64(samples) {
+			break
+		}
+	}
 	if seen > 0 && seen < r.size {
-		bytes = bytes * r.size / seen
+		size = size * r.size / seen
 	}
-	if start != nil {
-		bytes *= 2
+	if zmembers {
+		size *= 2
 	}
-	return n + bytes, true, nil
+	return n + size, true, nil
 }
 
 func (t *tx) Exists(key []byte) (bool, error) {
@@ -632,8 +641,14 @@ func (t *tx) Copy(src []byte, dstDB int, dst []byte, replace bool) (bool, error)
 		if err != nil {
 			return false, err
 		}
-		if err := t.copyData(r.id, id); err != nil {
+		spans, err := t.liveSpans(&r)
+		if err != nil {
 			return false, err
+		}
+		for _, sp := range spans {
+			if err := t.copyData(r.id, id, sp[0], sp[1]); err != nil {
+				return false, err
+			}
 		}
 		nr.id = id
 	}
@@ -643,21 +658,28 @@ func (t *tx) Copy(src []byte, dstDB int, dst []byte, replace bool) (bool, error)
 	return true, t.put(dkk, nil, &nr)
 }
 
-// copyData copies collection src's elements to collection dst, in chunks
-// so that no cursor walks a bucket that is being written.
-func (t *tx) copyData(src, dst uint64) error {
+// copyData copies collection src's elements with subkeys from <= sub <
+// to (nil: open) to collection dst, in chunks so that no cursor walks a
+// bucket that is being written.
+func (t *tx) copyData(src, dst uint64, from, to []byte) error {
 	prefix := appendID(nil, src)
-	seek := prefix
+	seek := append(bytes.Clone(prefix), from...)
+	first := true
+	var end []byte
+	if to != nil {
+		end = append(bytes.Clone(prefix), to...)
+	}
 	const chunk = 512
 	var ks, vs [][]byte
 	for {
 		ks, vs = ks[:0], vs[:0]
 		c := t.dataB().Cursor()
 		k, v := c.Seek(seek)
-		if k != nil && len(ks) == 0 && !bytes.Equal(seek, prefix) && bytes.Equal(k, seek) {
+		if k != nil && !first && bytes.Equal(k, seek) {
 			k, v = c.Next()
 		}
-		for ; k != nil && hasPrefix(k, prefix) && len(ks) < chunk; k, v = c.Next() {
+		first = false
+		for ; k != nil && hasPrefix(k, prefix) && (end == nil || bytes.Compare(k, end) < 0) && len(ks) < chunk; k, v = c.Next() {
 			ks, vs = append(ks, k), append(vs, v)
 		}
 		for i, k := range ks {

@@ -106,7 +106,7 @@ func TestUndoUnderLoad(t *testing.T) {
 		t.Errorf("ExpiredKeys %d, reported %d", got, n)
 	}
 	for b.garbage.Load() > 0 {
-		if err := b.job(func(t *tx) error { _, err := t.sweep(sweepBudget); return err }); err != nil {
+		if err := b.job(func(t *tx) error { _, err := t.sweep(sweepBudget, time.Time{}); return err }); err != nil {
 			t.Fatal(err)
 		}
 	}
