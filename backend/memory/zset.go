@@ -137,12 +137,26 @@ func (q *zseq) span(r *backend.ZRange) (lo, hi int) {
 		}
 		return start, stop + 1
 	case backend.ZByScore:
-		lo = q.count(func(e zelem) bool {
+		belowMin := func(e zelem) bool {
 			return e.score < r.Min.Value || r.Min.Exclusive && e.score == r.Min.Value
-		})
-		hi = q.count(func(e zelem) bool {
+		}
+		belowMax := func(e zelem) bool {
 			return e.score < r.Max.Value || !r.Max.Exclusive && e.score == r.Max.Value
-		})
+		}
+		if q.t == nil { // packed: both ends in one walk
+			for off := zpackHeader; off < len(q.b); {
+				var x zelem
+				if x, off = zpackAt(q.b, off); !belowMax(x) {
+					break
+				}
+				hi++
+				if belowMin(x) {
+					lo++
+				}
+			}
+			break
+		}
+		lo, hi = q.count(belowMin), q.count(belowMax)
 	case backend.ZByLex:
 		lo = q.lexRank(r.LexMin, true)
 		hi = q.lexRank(r.LexMax, false)
