@@ -7,6 +7,7 @@
 #   N=200000 TESTS=set,get PIPES=1 bench/compare.sh
 #   TESTS=sadd,sismember,smembers,spop bench/compare.sh   # the set family
 #   TESTS=zadd,zpopmin,zrange10,zscore bench/compare.sh    # the sorted-set family
+#   TESTS=zadd_small,zrange_small,zscore_small bench/compare.sh  # small sorted sets
 #   TESTS=sort,sortalpha,sortby bench/compare.sh           # SORT
 #   TESTS=publish1,publish50 bench/compare.sh              # Pub/Sub
 #   TESTS=pfadd,pfcount,pfcount2 bench/compare.sh          # HyperLogLog
@@ -20,7 +21,10 @@
 # one of the custom commands below: sismember (a random member of the
 # "myset" that sadd fills), smembers (a set of 10 members, loaded first),
 # zrange10 (ZRANGE of 10 members from the middle of a 1,000-member sorted
-# set, loaded first), zscore (a member of that set); sort, sortalpha and
+# set, loaded first), zscore (a member of that set); zadd_small,
+# zrange_small and zscore_small (ZADD of a new score to a member, ZRANGE
+# 0 -1 and ZSCORE of a member, on a sorted set of 10 members, loaded
+# first: the packed form of backend/memory/zpack.go); sort, sortalpha and
 # sortby sort a list of 100 numbers (loaded first): all of it, the first 10
 # by ALPHA, and the first 10 by a weight key with a hash field for each;
 # publish1 and publish50 (PUBLISH to a channel with 1 or 50 subscribers,
@@ -90,6 +94,9 @@ custom() {
     smembers) echo "SMEMBERS myset10" ;;
     zrange10) echo "ZRANGE myzset1000 500 509" ;;
     zscore) echo "ZSCORE myzset1000 m500" ;;
+    zadd_small) echo "ZADD myzset10 __rand_int__ m5" ;;
+    zrange_small) echo "ZRANGE myzset10 0 -1" ;;
+    zscore_small) echo "ZSCORE myzset10 m7" ;;
     sort) echo "SORT mylist100" ;;
     sortalpha) echo "SORT mylist100 ALPHA LIMIT 0 10" ;;
     sortby) echo "SORT mylist100 BY w_* GET h_*->f LIMIT 0 10" ;;
@@ -195,6 +202,7 @@ for i in $(seq 0 2700); do echo "line $i of a string that compresses"; done >"$w
 for port in "$rport" "$pport"; do
   redis-cli -p "$port" sadd myset10 m0 m1 m2 m3 m4 m5 m6 m7 m8 m9 >/dev/null
   redis-cli -p "$port" zadd myzset1000 "${zset1000[@]}" >/dev/null
+  redis-cli -p "$port" zadd myzset10 0 m0 1 m1 2 m2 3 m3 4 m4 5 m5 6 m6 7 m7 8 m8 9 m9 >/dev/null
   redis-cli -p "$port" hset myhash1000 "${hash1000[@]}" >/dev/null
   redis-cli -p "$port" set mystr5 hello >/dev/null
   redis-cli -p "$port" -x set mystr100k <"$work/str100k" >/dev/null

@@ -1,10 +1,11 @@
 package memory
 
 // collection is the value of a key that holds elements: a list (*deque), a
-// hash (*hashObj), a set (*setObj), a sorted set (*zsetObj) or a stream
-// (*streamObj). The code that handles entries of any type (size accounting,
-// copy-on-write, snapshots) uses only this interface; each type's Tx
-// methods use their concrete type. Collections are accessed under their
+// hash (*hashObj), a set (*setObj), a sorted set (*zsetObj, or *zpack
+// while small: see zpack.go) or a stream (*streamObj). The code that
+// handles entries of any type (size accounting, copy-on-write, snapshots)
+// uses only this interface; each type's Tx methods use their concrete
+// type. Collections are accessed under their
 // shard's lock, except by a snapshot reader, which only calls appendItems
 // on a collection that no writer modifies any more (see entry).
 type collection interface {

@@ -86,6 +86,8 @@ func checkInvariants(t *testing.T, m *Memory) {
 				}
 			case *zsetObj:
 				checkZSet(t, e.key, c)
+			case *zpack:
+				zpackCheck(t, e.key, c)
 			}
 			used += e.size()
 		}

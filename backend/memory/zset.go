@@ -116,27 +116,16 @@ func (z *zsetObj) clone() collection {
 }
 
 // appendItems implements collection: score, member, ..., in score order.
-// The members alias z; each score gets its own bytes, in an append-only
-// arena (a full one is replaced, never written again).
 func (z *zsetObj) appendItems(dst [][]byte) [][]byte {
-	var arena []byte
-	z.tree.ascend(0, func(e zelem) bool {
-		if cap(arena)-len(arena) < 32 { // a score takes at most 24 bytes
-			arena = make([]byte, 0, 4096)
-		}
-		start := len(arena)
-		arena = backend.AppendScore(arena, e.score)
-		dst = append(dst, arena[start:len(arena):len(arena)], bytesOf(e.member))
-		return true
-	})
-	return dst
+	q := zseq{t: &z.tree}
+	return q.appendItems(dst)
 }
 
 // span returns the ranks [lo, hi), in score order, of the elements r
 // selects before its Offset and Count: by rank in r's order, by score, or
 // by member bytes (lex).
-func (z *zsetObj) span(r *backend.ZRange) (lo, hi int) {
-	n := z.len()
+func (q *zseq) span(r *backend.ZRange) (lo, hi int) {
+	n := q.len()
 	switch r.By {
 	case backend.ZByRank:
 		start, stop := int(max(r.Start, 0)), int(min(r.Stop, int64(n)-1))
@@ -148,15 +137,29 @@ func (z *zsetObj) span(r *backend.ZRange) (lo, hi int) {
 		}
 		return start, stop + 1
 	case backend.ZByScore:
-		lo = z.tree.count(func(e zelem) bool {
+		belowMin := func(e zelem) bool {
 			return e.score < r.Min.Value || r.Min.Exclusive && e.score == r.Min.Value
-		})
-		hi = z.tree.count(func(e zelem) bool {
+		}
+		belowMax := func(e zelem) bool {
 			return e.score < r.Max.Value || !r.Max.Exclusive && e.score == r.Max.Value
-		})
+		}
+		if q.t == nil { // packed: both ends in one walk
+			for off := zpackHeader; off < len(q.b); {
+				var x zelem
+				if x, off = zpackAt(q.b, off); !belowMax(x) {
+					break
+				}
+				hi++
+				if belowMin(x) {
+					lo++
+				}
+			}
+			break
+		}
+		lo, hi = q.count(belowMin), q.count(belowMax)
 	case backend.ZByLex:
-		lo = z.lexRank(r.LexMin, true)
-		hi = z.lexRank(r.LexMax, false)
+		lo = q.lexRank(r.LexMin, true)
+		hi = q.lexRank(r.LexMax, false)
 	}
 	return lo, max(lo, hi)
 }
@@ -165,16 +168,16 @@ func (z *zsetObj) span(r *backend.ZRange) (lo, hi int) {
 // low end of a range (min) excludes its own value only if exclusive, the
 // high end includes it unless exclusive. As in Redis, it assumes the
 // elements are in member order (equal scores).
-func (z *zsetObj) lexRank(b backend.LexBound, min bool) int {
+func (q *zseq) lexRank(b backend.LexBound, min bool) int {
 	switch b.Inf {
 	case -1:
 		return 0
 	case 1:
-		return z.len()
+		return q.len()
 	}
 	v := string(b.Value)
 	inclusiveBelow := min == b.Exclusive // the bound's own value counts as below
-	return z.tree.count(func(e zelem) bool {
+	return q.count(func(e zelem) bool {
 		return e.member < v || inclusiveBelow && e.member == v
 	})
 }
@@ -215,8 +218,16 @@ func (z *zsetObj) removeRange(lo, hi int, fn func(zelem)) {
 	})
 }
 
-// zset returns the sorted set of e, which is a TypeZSet entry.
+// zset returns the sorted set of e, a TypeZSet entry in the tree form.
 func (e *entry) zset() *zsetObj { return e.coll.(*zsetObj) }
+
+// zlen returns the number of elements of c, a sorted set in either form.
+func zlen(c collection) int {
+	if p, ok := c.(*zpack); ok {
+		return p.len()
+	}
+	return c.(*zsetObj).len()
+}
 
 // zset returns key's sorted-set entry (nil if missing) or ErrWrongType.
 func (t *tx) zset(key []byte) (*shardData, *entry, error) {
@@ -239,22 +250,33 @@ type zwriter struct {
 	before int64
 }
 
-// z returns the writable sorted set.
-func (w *zwriter) z() *zsetObj {
+// entry returns the writable entry.
+func (w *zwriter) entry() *entry {
 	if !w.w {
 		w.e = w.sd.writable(w.e, w.t.epoch)
 		w.before = w.e.size()
 		w.w = true
 	}
-	return w.e.zset()
+	return w.e
 }
+
+// z returns the writable sorted set, which is in the tree form.
+func (w *zwriter) z() *zsetObj { return w.entry().zset() }
+
+// set replaces the sorted set by c: a new packed slice, or the tree form
+// a packed set became.
+func (w *zwriter) set(c collection) { w.entry().coll = c }
+
+// setPacked replaces the sorted set by the packed set of es, the elements
+// in order.
+func (w *zwriter) setPacked(es []zelem) { w.set(zpackEncode(es)) }
 
 func (w *zwriter) done() {
 	if !w.w {
 		return
 	}
 	w.sd.used.Add(w.e.size() - w.before)
-	if w.e.zset().len() == 0 {
+	if zlen(w.e.coll) == 0 {
 		w.sd.remove(w.e)
 	}
 }
@@ -284,14 +306,44 @@ func (t *tx) ZAdd(key []byte, flags backend.ZAddFlags, pairs []backend.ScoredMem
 			}
 			return res, nil // nothing to update, and nothing is added
 		}
-		z := newZSet(len(pairs))
-		for _, p := range pairs {
-			zadd(z, nil, flags, p, &res)
+		// A new key's score has nothing to add to: no NaN, no error.
+		var c collection
+		if len(pairs) <= zpackMaxEntries {
+			var buf [zpackMaxEntries]zelem
+			es, z, _, _ := zaddPacked(buf[:0], flags, pairs, &res)
+			if c = z; z == nil {
+				c = zpackEncode(es)
+			}
+		} else {
+			z := newZSet(len(pairs))
+			for _, p := range pairs {
+				_ = zadd(z, nil, flags, p, &res)
+			}
+			c = z
 		}
-		sd.insert(key, &entry{tb: backend.TypeZSet, coll: z}, t.epoch)
+		sd.insert(key, &entry{tb: backend.TypeZSet, coll: c}, t.epoch)
 		return res, nil
 	}
 	w := zwriter{t: t, sd: sd, e: e}
+	if p, ok := e.coll.(*zpack); ok && len(pairs) == 1 {
+		if done, err := zaddSplice(p, &w, flags, pairs[0], &res); done || err != nil {
+			return res, err
+		}
+	}
+	if p, ok := e.coll.(*zpack); ok {
+		var buf [zpackMaxEntries]zelem
+		es, z, changed, err := zaddPacked(p.elems(buf[:0]), flags, pairs, &res)
+		if err != nil || !changed {
+			return res, err // an error only with ZAddIncr: nothing changed
+		}
+		if z != nil {
+			w.set(z)
+		} else {
+			w.setPacked(es)
+		}
+		w.done()
+		return res, nil
+	}
 	for _, p := range pairs {
 		if err := zadd(e.zset(), &w, flags, p, &res); err != nil {
 			return res, err // only with ZAddIncr: nothing changed
@@ -304,50 +356,65 @@ func (t *tx) ZAdd(key []byte, flags backend.ZAddFlags, pairs []backend.ScoredMem
 	return res, nil
 }
 
-// zadd applies one pair of ZADD to z under flags, counting in res. It gets
-// the sorted set to change from w (nil: z itself) only when there is a
-// change to make.
+// zadd applies one pair of ZADD to z, in the tree form, under flags,
+// counting in res. It gets the sorted set to change from w (nil: z
+// itself) only when there is a change to make.
 func zadd(z *zsetObj, w *zwriter, flags backend.ZAddFlags, p backend.ScoredMember, res *backend.ZAddResult) error {
-	mut := func() *zsetObj {
-		if w == nil {
-			return z
-		}
-		return w.z()
-	}
-	incr := flags&backend.ZAddIncr != 0
 	i := z.find(p.Member)
+	var cur float64
+	if i >= 0 {
+		cur = z.scores[i]
+	}
+	s, do, err := zaddApply(flags, p, cur, i >= 0, res)
+	if err != nil || !do {
+		return err
+	}
+	if w != nil {
+		z = w.z()
+	}
 	if i < 0 {
+		z.insert(p.Member, s)
+	} else {
+		z.update(i, s)
+	}
+	return nil
+}
+
+// zaddApply decides one pair p of ZADD under flags, for a member that is
+// in the set with score cur (exists) or not, and counts it in res. It
+// returns the score to store and whether to store it: a new member, or a
+// changed score.
+func zaddApply(flags backend.ZAddFlags, p backend.ScoredMember, cur float64, exists bool, res *backend.ZAddResult) (float64, bool, error) {
+	if !exists {
 		res.Score = p.Score
 		if flags&backend.ZAddXX != 0 {
-			return nil
+			return 0, false, nil
 		}
-		mut().insert(p.Member, p.Score)
 		res.Added++
 		res.Applied = true
-		return nil
+		return p.Score, true, nil
 	}
-	cur := z.scores[i]
 	res.Score = cur
 	if flags&backend.ZAddNX != 0 {
-		return nil
+		return 0, false, nil
 	}
 	s := p.Score
-	if incr {
+	if flags&backend.ZAddIncr != 0 {
 		s += cur
 		if math.IsNaN(s) {
-			return backend.ErrNotANumber
+			return 0, false, backend.ErrNotANumber
 		}
 	}
 	if flags&backend.ZAddGT != 0 && s <= cur || flags&backend.ZAddLT != 0 && s >= cur {
-		return nil
+		return 0, false, nil
 	}
 	res.Score = s
 	res.Applied = true
-	if s != cur {
-		mut().update(i, s)
-		res.Updated++
+	if s == cur {
+		return 0, false, nil
 	}
-	return nil
+	res.Updated++
+	return s, true, nil
 }
 
 // ZRem implements backend.Tx.
@@ -360,6 +427,20 @@ func (t *tx) ZRem(key []byte, members [][]byte) (int64, error) {
 		return 0, err
 	}
 	w := zwriter{t: t, sd: sd, e: e}
+	if p, ok := e.coll.(*zpack); ok {
+		var n int64
+		for _, m := range members {
+			if off, end, _, ok := p.locate(m); ok {
+				p = p.splice(off, end, nil)
+				n++
+			}
+		}
+		if n > 0 {
+			w.set(p)
+			w.done()
+		}
+		return n, nil
+	}
 	var n int64
 	for _, m := range members {
 		if e.zset().find(m) >= 0 {
@@ -378,6 +459,10 @@ func (t *tx) ZScore(key, member []byte) (float64, bool, error) {
 	if e == nil {
 		return 0, false, err
 	}
+	if p, ok := e.coll.(*zpack); ok {
+		s, _, ok := p.find(member)
+		return s, ok, nil
+	}
 	s, ok := e.zset().score(member)
 	return s, ok, nil
 }
@@ -388,26 +473,35 @@ func (t *tx) ZLen(key []byte) (int64, error) {
 	if e == nil {
 		return 0, err
 	}
-	return int64(e.zset().len()), nil
+	return int64(zlen(e.coll)), nil
 }
 
-// ZRank implements backend.Tx in O(log n).
+// ZRank implements backend.Tx in O(log n) (a walk of the packed form).
 func (t *tx) ZRank(key, member []byte, rev bool) (int64, float64, bool, error) {
 	_, e, err := t.zset(key)
 	if e == nil {
 		return 0, 0, false, err
 	}
-	z := e.zset()
-	i := z.find(member)
-	if i < 0 {
-		return 0, 0, false, nil
+	var r int
+	var s float64
+	if p, ok := e.coll.(*zpack); ok {
+		if s, r, ok = p.find(member); !ok {
+			return 0, 0, false, nil
+		}
+	} else {
+		z := e.zset()
+		i := z.find(member)
+		if i < 0 {
+			return 0, 0, false, nil
+		}
+		x := zelem{member: z.fields[i].name, score: z.scores[i]}
+		r = z.tree.count(func(e zelem) bool { return zless(e, x) })
+		s = x.score
 	}
-	x := zelem{member: z.fields[i].name, score: z.scores[i]}
-	r := z.tree.count(func(e zelem) bool { return zless(e, x) })
 	if rev {
-		r = z.len() - 1 - r
+		r = zlen(e.coll) - 1 - r
 	}
-	return int64(r), x.score, true, nil
+	return int64(r), s, true, nil
 }
 
 // ZIter implements backend.Tx.
@@ -416,7 +510,9 @@ func (t *tx) ZIter(key []byte, fn func(member []byte, score float64) bool) error
 	if e == nil {
 		return err
 	}
-	e.zset().tree.ascend(0, func(x zelem) bool { return fn(bytesOf(x.member), x.score) })
+	var q zseq
+	e.zseq(&q)
+	q.ascend(0, func(x zelem) bool { return fn(bytesOf(x.member), x.score) })
 	return nil
 }
 
@@ -428,7 +524,8 @@ func (t *tx) ZRange(key []byte, r backend.ZRange, fn func(member []byte, score f
 	if e == nil {
 		return err
 	}
-	z := e.zset()
+	var q zseq
+	e.zseq(&q)
 	if r.By == backend.ZByScore && !r.Rev && r.Offset == 0 {
 		// Forward by score from the start of the range (GEOSEARCH's
 		// boxes, ZRANGEBYSCORE without an offset): one descent to the
@@ -437,7 +534,7 @@ func (t *tx) ZRange(key []byte, r backend.ZRange, fn func(member []byte, score f
 			return nil
 		}
 		n, max := r.Count, r.Max
-		z.tree.ascendScore(r.Min.Value, r.Min.Exclusive, func(x zelem) bool {
+		q.ascendScore(r.Min.Value, r.Min.Exclusive, func(x zelem) bool {
 			if x.score > max.Value || max.Exclusive && x.score == max.Value {
 				return false
 			}
@@ -446,7 +543,7 @@ func (t *tx) ZRange(key []byte, r backend.ZRange, fn func(member []byte, score f
 		})
 		return nil
 	}
-	lo, hi := z.span(&r)
+	lo, hi := q.span(&r)
 	lo, hi = window(&r, lo, hi)
 	if lo >= hi {
 		return nil
@@ -457,9 +554,9 @@ func (t *tx) ZRange(key []byte, r backend.ZRange, fn func(member []byte, score f
 		return fn(bytesOf(x.member), x.score) && n > 0
 	}
 	if r.Rev {
-		z.tree.descend(hi-1, visit)
+		q.descend(hi-1, visit)
 	} else {
-		z.tree.ascend(lo, visit)
+		q.ascend(lo, visit)
 	}
 	return nil
 }
@@ -470,7 +567,9 @@ func (t *tx) ZCount(key []byte, r backend.ZRange) (int64, error) {
 	if e == nil {
 		return 0, err
 	}
-	lo, hi := e.zset().span(&r)
+	var q zseq
+	e.zseq(&q)
+	lo, hi := q.span(&r)
 	return int64(hi - lo), nil
 }
 
@@ -484,12 +583,18 @@ func (t *tx) ZRemRange(key []byte, r backend.ZRange) (int64, error) {
 		return 0, err
 	}
 	r.Rev = false
-	lo, hi := e.zset().span(&r)
+	var q zseq
+	e.zseq(&q)
+	lo, hi := q.span(&r)
 	if lo >= hi {
 		return 0, nil
 	}
 	w := zwriter{t: t, sd: sd, e: e}
-	w.z().removeRange(lo, hi, nil)
+	if q.t == nil {
+		w.set(q.cut(lo, hi))
+	} else {
+		w.z().removeRange(lo, hi, nil)
+	}
 	w.done()
 	return int64(hi - lo), nil
 }
@@ -504,32 +609,54 @@ func (t *tx) ZPop(key []byte, max bool, count int64, fn func(member []byte, scor
 	if e == nil || count <= 0 {
 		return err
 	}
-	n := e.zset().len()
+	var q zseq
+	e.zseq(&q)
+	n := q.len()
 	lo, hi := 0, int(min(count, int64(n)))
 	if max {
 		lo, hi = n-hi, n
 	}
 	w := zwriter{t: t, sd: sd, e: e}
-	z := w.z()
+	if q.t != nil && !max {
+		w.z().removeRange(lo, hi, func(x zelem) { fn(bytesOf(x.member), x.score) })
+		w.done()
+		return nil
+	}
+	left := hi - lo
+	visit := func(x zelem) bool {
+		fn(bytesOf(x.member), x.score)
+		left--
+		return left > 0
+	}
 	if max {
-		left := hi - lo
-		z.tree.descend(hi-1, func(x zelem) bool {
-			fn(bytesOf(x.member), x.score)
-			left--
-			return left > 0
-		})
-		z.removeRange(lo, hi, nil)
+		q.descend(hi-1, visit)
 	} else {
-		z.removeRange(lo, hi, func(x zelem) { fn(bytesOf(x.member), x.score) })
+		q.ascend(lo, visit)
+	}
+	if q.t == nil {
+		w.set(q.cut(lo, hi))
+	} else {
+		w.z().removeRange(lo, hi, nil)
 	}
 	w.done()
 	return nil
 }
 
-// ZScan implements backend.Tx, as HashScan (see hashObj.scan).
+// ZScan implements backend.Tx, as HashScan (see hashObj.scan); a packed
+// set comes whole, in order, as a listpack does in Redis.
 func (t *tx) ZScan(key []byte, cursor uint64, count int, fn func(member []byte, score float64) error) (uint64, error) {
 	_, e, err := t.zset(key)
 	if e == nil {
+		return 0, err
+	}
+	if p, ok := e.coll.(*zpack); ok {
+		var q zseq
+		var err error
+		p.seq(&q)
+		q.ascend(0, func(x zelem) bool {
+			err = fn(bytesOf(x.member), x.score)
+			return err == nil
+		})
 		return 0, err
 	}
 	z := e.zset()
@@ -542,6 +669,14 @@ func (t *tx) ZRandom(key []byte, count int, distinct bool, fn func(member []byte
 	_, e, err := t.zset(key)
 	if e == nil {
 		return err
+	}
+	if p, ok := e.coll.(*zpack); ok {
+		var q zseq
+		p.seq(&q)
+		return backend.Sample(q.n, count, distinct, func(i int) error {
+			x := q.at(i)
+			return fn(bytesOf(x.member), x.score)
+		})
 	}
 	z := e.zset()
 	return backend.Sample(z.len(), count, distinct, func(i int) error {
