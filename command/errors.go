@@ -302,7 +302,6 @@ func clip(b []byte, n int) []byte {
 	return b
 }
 
-// sanitize replaces CR and LF, which cannot appear in an error line.
 // MisconfAOF is the reply to a write while the AOF cannot be written; err
 // is the last write or fsync error. Redis appends strerror(errno).
 func MisconfAOF(err error) Error {
@@ -317,13 +316,20 @@ func MisconfAOF(err error) Error {
 	return Error(sanitize(string(ErrMisconf) + ": " + text))
 }
 
+// sanitize replaces CR and LF, which cannot appear in an error line.
+// It works on bytes: the rest of s is kept as it is, UTF-8 or not (a
+// client's argument echoed in an error is the bytes it sent, as in Redis).
 func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\r' || r == '\n' {
-			return ' '
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c == '\r' || c == '\n' {
+			b[i] = ' '
 		}
-		return r
-	}, s)
+	}
+	return string(b)
 }
 
 // replyError maps any error a handler returns to its reply text: the one
