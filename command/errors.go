@@ -178,6 +178,10 @@ const (
 	ErrBadDataFormat   Error = "ERR Bad data format"
 )
 
+// ErrFunctionLibPayload is FUNCTION RESTORE's reply to a library whose
+// code cannot be read from the payload (rdbFunctionLoad's error).
+const ErrFunctionLibPayload Error = "ERR Failed loading library payload"
+
 // AtLeastOneKey is the reply of ZUNION, ZINTERSTORE and the like (name) to
 // a numkeys below 1.
 func AtLeastOneKey(name string) Error {

@@ -704,10 +704,9 @@ func functionRestore(c *Ctx) error {
 	default:
 		return ErrRestorePolicy
 	}
-	codes, err := ParseFunctionsPayload(c.Args[2])
-	if err != nil {
-		return err
-	}
+	// As in Redis, each library compiles before the next is read: a bad
+	// library's error comes before a bad payload after it.
+	codes, perr := ParseFunctionsPayload(c.Args[2])
 	libs := make([]*functionLib, 0, len(codes))
 	for _, code := range codes {
 		lib, err := c.e.scripts.compileLibrary(code)
@@ -715,6 +714,9 @@ func functionRestore(c *Ctx) error {
 			return err
 		}
 		libs = append(libs, lib)
+	}
+	if perr != nil {
+		return perr
 	}
 	return c.functionsWrite(func() error {
 		if err := c.e.functions.restore(libs, policy); err != nil {
@@ -756,21 +758,21 @@ func cloneMap[V any](m map[string]V) map[string]V {
 }
 
 // ParseFunctionsPayload checks a FUNCTION DUMP payload and returns the
-// libraries' code.
-func ParseFunctionsPayload(p []byte) ([]string, error) {
+// libraries' code. On an error after the footer's check, codes holds the
+// libraries read before the bad part.
+func ParseFunctionsPayload(p []byte) (codes []string, err error) {
 	body, err := rdb.VerifyDumpPayload(p)
 	if err != nil {
 		return nil, ErrDumpPayload
 	}
 	r := rdb.NewReader(bytes.NewReader(body), rdb.ReadOptions{Size: int64(len(body))})
-	var codes []string
 	for r.Offset() < int64(len(body)) {
 		if op, _ := r.ReadByte(); op != rdb.OpFunction2 {
-			return nil, Error("ERR given type is not a function")
+			return codes, Error("ERR given type is not a function")
 		}
 		code, err := r.ReadString()
 		if err != nil {
-			return nil, ErrDumpPayload
+			return codes, ErrFunctionLibPayload
 		}
 		codes = append(codes, string(code))
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"redpool/backend"
+	"redpool/persistence/rdb"
 )
 
 // TestFuzzErrorKeepsBytes: an error reply echoing a client's argument
@@ -33,6 +34,39 @@ func TestFuzzErrorKeepsBytes(t *testing.T) {
 		} {
 			if got := execArgs(c, tc.args...); got != tc.want {
 				t.Errorf("%q: got %q, want %q", tc.args, got, tc.want)
+			}
+		}
+	})
+}
+
+// TestFuzzFunctionRestoreBadLibrary: FUNCTION RESTORE of a payload whose
+// footer is right but whose library code cannot be read replies as Redis
+// 7.0.15's rdbFunctionLoad does, and compiles each library before reading
+// the next, so that a bad library's error comes first (the differential
+// run of FuzzFunctionRestore's corpus found "DUMP payload version or
+// checksum are wrong" for all of these). Nothing is restored.
+func TestFuzzFunctionRestoreBadLibrary(t *testing.T) {
+	lib := "\xf5\x40\x42#!lua name=l\nredis.register_function('f', function() return 1 end)"
+	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
+		e, err := NewEngine(Options{Backend: b, Clock: clk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := e.NewCtx(e.NewClient("a", "b"), nil)
+		for _, tc := range []struct{ body, want string }{
+			{"\xf5\x40\x64abc", "-ERR Failed loading library payload\r\n"},       // longer than the payload
+			{"\xf5\xc3\x05\x0aabcde", "-ERR Failed loading library payload\r\n"}, // bad LZF
+			{lib + "\xf5\x40\x64abc", "-ERR Failed loading library payload\r\n"},
+			{lib + "\x01", "-ERR given type is not a function\r\n"},
+			{"\xf5\x05abcde\xf5\x40\x64abc", "-ERR Missing library metadata\r\n"},
+			{"\xf5\x05abcde\x01", "-ERR Missing library metadata\r\n"},
+		} {
+			p := rdb.AppendDumpFooter([]byte(tc.body))
+			if got := execArgs(c, "FUNCTION", "RESTORE", string(p)); got != tc.want {
+				t.Errorf("%q: got %q, want %q", tc.body, got, tc.want)
+			}
+			if got := execArgs(c, "FUNCTION", "LIST"); got != "*0\r\n" {
+				t.Errorf("%q: FUNCTION LIST %q", tc.body, got)
 			}
 		}
 	})
