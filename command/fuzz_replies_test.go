@@ -71,3 +71,44 @@ func TestFuzzFunctionRestoreBadLibrary(t *testing.T) {
 		}
 	})
 }
+
+// TestFuzzFunctionLibMeta: a library's first line is read as Redis
+// 7.0.15's functionExtractLibMetaData (split as sdssplitargs, "name=" in
+// any case and at most once, a NUL ending the line) and
+// functionsCreateWithLibraryCtx (the name checked before the engine, the
+// engine's name in any case) do. The differential run of
+// FuzzFunctionRestore's corpus found "Engine '...' not found" where Redis
+// says the name is missing or bad.
+func TestFuzzFunctionLibMeta(t *testing.T) {
+	const body = "\nredis.register_function('f', function() return 1 end)"
+	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
+		e, err := NewEngine(Options{Backend: b, Clock: clk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := e.NewCtx(e.NewClient("a", "b"), nil)
+		const badName = "-ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long\r\n"
+		for _, tc := range []struct{ line, want string }{
+			{"#!LUA name=x", "$1\r\nx\r\n"},
+			{"#!lua NAME=x", "$1\r\nx\r\n"},
+			{`#!lua name="x"`, "$1\r\nx\r\n"},
+			{`#!"lua" name=x`, "$1\r\nx\r\n"},
+			{"#!lua\tname=x  \r", "$1\r\nx\r\n"},
+			{"#!lua name= name=x", "-ERR Invalid metadata value, name argument was given multiple times\r\n"},
+			{"#!js name=x", "-ERR Engine 'js' not found\r\n"},
+			{"#! name=x", "-ERR Engine '' not found\r\n"},
+			{"#!js name=x-y", badName},
+			{`#!lua "name=\x00a"`, badName},
+			{"#!js foo", "-ERR Invalid metadata value given: foo\r\n"},
+			{"#!js", "-ERR Library name was not given\r\n"},
+			{`#!lua name="x`, "-ERR Invalid library metadata\r\n"},
+			{"#!lua name=x\x00y", "-ERR Invalid library metadata\r\n"},
+			{"#!lua na\x00me=x", "-ERR Invalid library metadata\r\n"},
+		} {
+			execArgs(c, "FUNCTION", "FLUSH")
+			if got := execArgs(c, "FUNCTION", "LOAD", tc.line+body); got != tc.want {
+				t.Errorf("%q: got %q, want %q", tc.line, got, tc.want)
+			}
+		}
+	})
+}
