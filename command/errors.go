@@ -592,14 +592,16 @@ func NoPermCommand(name string) Error {
 	return Error("NOPERM this user has no permissions to run the '" + name + "' command")
 }
 
-// ACLSetUserError is ACL SETUSER's reply to a rule that failed.
+// ACLSetUserError is ACL SETUSER's reply to a rule that failed; the rule
+// is shown up to a NUL, as Redis's %s does.
 func ACLSetUserError(rule string, err error) Error {
-	return Error("ERR Error in ACL SETUSER modifier '" + sanitize(rule) + "': " + err.Error())
+	return Error("ERR Error in ACL SETUSER modifier '" + sanitize(cstring(rule)) + "': " + err.Error())
 }
 
-// ACLUnmatchedParen is ACL SETUSER's reply to a selector never closed.
+// ACLUnmatchedParen is ACL SETUSER's reply to a selector never closed
+// (arg shown up to a NUL, as ACLSetUserError).
 func ACLUnmatchedParen(arg string) Error {
-	return Error("ERR Unmatched parenthesis in acl selector starting at '" + sanitize(arg) + "'.")
+	return Error("ERR Unmatched parenthesis in acl selector starting at '" + sanitize(cstring(arg)) + "'.")
 }
 
 // ACLSubcommandSyntax is ACL's reply to CAT, GENPASS or LOG with too many

@@ -112,3 +112,32 @@ func TestFuzzFunctionLibMeta(t *testing.T) {
 		}
 	})
 }
+
+// TestFuzzACLErrorNUL: ACL SETUSER's errors show the rule up to its first
+// NUL, as Redis 7.0.15's addReplyErrorFormat("...'%s'...") does (found by
+// replaying FuzzACLRules's corpus against redis-server).
+func TestFuzzACLErrorNUL(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
+		e, err := NewEngine(Options{Backend: b, Clock: clk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := e.NewCtx(e.NewClient("a", "b"), nil)
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"ACL", "SETUSER", "u", "+@a\x00ll"},
+				"-ERR Error in ACL SETUSER modifier '+@a': Unknown command or category name in ACL\r\n"},
+			{[]string{"ACL", "SETUSER", "u", "~00\x000"},
+				"-ERR Error in ACL SETUSER modifier '~00': Syntax error\r\n"},
+			{[]string{"ACL", "SETUSER", "u", "(~a\x00b", "+get"},
+				"-ERR Unmatched parenthesis in acl selector starting at '(~a'.\r\n"},
+		} {
+			execArgs(c, "ACL", "DELUSER", "u")
+			if got := execArgs(c, tc.args...); got != tc.want {
+				t.Errorf("%q: got %q, want %q", tc.args, got, tc.want)
+			}
+		}
+	})
+}
