@@ -7,18 +7,24 @@ import (
 	"redpool/persistence/rdb"
 )
 
+// fuzzEachCtx runs body with a client of a fresh engine on each backend.
+func fuzzEachCtx(t *testing.T, body func(t *testing.T, c *Ctx)) {
+	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
+		e, err := NewEngine(Options{Backend: b, Clock: clk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body(t, e.NewCtx(e.NewClient("a", "b"), nil))
+	})
+}
+
 // TestFuzzErrorKeepsBytes: an error reply echoing a client's argument
 // carries the argument's bytes as sent, valid UTF-8 or not, with only CR
 // and LF mapped to spaces (Redis 7.0.15's replies). The differential run
 // of FuzzACLRules's corpus against redis-server found every such byte
 // replaced by U+FFFD ("\xef\xbf\xbd").
 func TestFuzzErrorKeepsBytes(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
-		e, err := NewEngine(Options{Backend: b, Clock: clk})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := e.NewCtx(e.NewClient("a", "b"), nil)
+	fuzzEachCtx(t, func(t *testing.T, c *Ctx) {
 		for _, tc := range []struct {
 			args []string
 			want string
@@ -47,12 +53,7 @@ func TestFuzzErrorKeepsBytes(t *testing.T) {
 // checksum are wrong" for all of these). Nothing is restored.
 func TestFuzzFunctionRestoreBadLibrary(t *testing.T) {
 	lib := "\xf5\x40\x42#!lua name=l\nredis.register_function('f', function() return 1 end)"
-	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
-		e, err := NewEngine(Options{Backend: b, Clock: clk})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := e.NewCtx(e.NewClient("a", "b"), nil)
+	fuzzEachCtx(t, func(t *testing.T, c *Ctx) {
 		for _, tc := range []struct{ body, want string }{
 			{"\xf5\x40\x64abc", "-ERR Failed loading library payload\r\n"},       // longer than the payload
 			{"\xf5\xc3\x05\x0aabcde", "-ERR Failed loading library payload\r\n"}, // bad LZF
@@ -81,12 +82,7 @@ func TestFuzzFunctionRestoreBadLibrary(t *testing.T) {
 // says the name is missing or bad.
 func TestFuzzFunctionLibMeta(t *testing.T) {
 	const body = "\nredis.register_function('f', function() return 1 end)"
-	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
-		e, err := NewEngine(Options{Backend: b, Clock: clk})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := e.NewCtx(e.NewClient("a", "b"), nil)
+	fuzzEachCtx(t, func(t *testing.T, c *Ctx) {
 		const badName = "-ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long\r\n"
 		for _, tc := range []struct{ line, want string }{
 			{"#!LUA name=x", "$1\r\nx\r\n"},
@@ -117,12 +113,7 @@ func TestFuzzFunctionLibMeta(t *testing.T) {
 // NUL, as Redis 7.0.15's addReplyErrorFormat("...'%s'...") does (found by
 // replaying FuzzACLRules's corpus against redis-server).
 func TestFuzzACLErrorNUL(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend.Backend, clk *backend.ManualClock) {
-		e, err := NewEngine(Options{Backend: b, Clock: clk})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := e.NewCtx(e.NewClient("a", "b"), nil)
+	fuzzEachCtx(t, func(t *testing.T, c *Ctx) {
 		for _, tc := range []struct {
 			args []string
 			want string
