@@ -178,6 +178,10 @@ const (
 	ErrBadDataFormat   Error = "ERR Bad data format"
 )
 
+// ErrFunctionLibPayload is FUNCTION RESTORE's reply to a library whose
+// code cannot be read from the payload (rdbFunctionLoad's error).
+const ErrFunctionLibPayload Error = "ERR Failed loading library payload"
+
 // AtLeastOneKey is the reply of ZUNION, ZINTERSTORE and the like (name) to
 // a numkeys below 1.
 func AtLeastOneKey(name string) Error {
@@ -302,7 +306,6 @@ func clip(b []byte, n int) []byte {
 	return b
 }
 
-// sanitize replaces CR and LF, which cannot appear in an error line.
 // MisconfAOF is the reply to a write while the AOF cannot be written; err
 // is the last write or fsync error. Redis appends strerror(errno).
 func MisconfAOF(err error) Error {
@@ -317,13 +320,20 @@ func MisconfAOF(err error) Error {
 	return Error(sanitize(string(ErrMisconf) + ": " + text))
 }
 
+// sanitize replaces CR and LF, which cannot appear in an error line.
+// It works on bytes: the rest of s is kept as it is, UTF-8 or not (a
+// client's argument echoed in an error is the bytes it sent, as in Redis).
 func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\r' || r == '\n' {
-			return ' '
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if c == '\r' || c == '\n' {
+			b[i] = ' '
 		}
-		return r
-	}, s)
+	}
+	return string(b)
 }
 
 // replyError maps any error a handler returns to its reply text: the one
@@ -582,14 +592,16 @@ func NoPermCommand(name string) Error {
 	return Error("NOPERM this user has no permissions to run the '" + name + "' command")
 }
 
-// ACLSetUserError is ACL SETUSER's reply to a rule that failed.
+// ACLSetUserError is ACL SETUSER's reply to a rule that failed; the rule
+// is shown up to a NUL, as Redis's %s does.
 func ACLSetUserError(rule string, err error) Error {
-	return Error("ERR Error in ACL SETUSER modifier '" + sanitize(rule) + "': " + err.Error())
+	return Error("ERR Error in ACL SETUSER modifier '" + sanitize(cstring(rule)) + "': " + err.Error())
 }
 
-// ACLUnmatchedParen is ACL SETUSER's reply to a selector never closed.
+// ACLUnmatchedParen is ACL SETUSER's reply to a selector never closed
+// (arg shown up to a NUL, as ACLSetUserError).
 func ACLUnmatchedParen(arg string) Error {
-	return Error("ERR Unmatched parenthesis in acl selector starting at '" + sanitize(arg) + "'.")
+	return Error("ERR Unmatched parenthesis in acl selector starting at '" + sanitize(cstring(arg)) + "'.")
 }
 
 // ACLSubcommandSyntax is ACL's reply to CAT, GENPASS or LOG with too many

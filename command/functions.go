@@ -128,39 +128,52 @@ func functionCommands() []Spec {
 func functionCmd(c *Ctx) error { return c.Sub("FUNCTION") }
 
 // parseLibMeta reads a library's "#!lua name=<lib>" first line; code is
-// the rest, the line's newline kept so line numbers stay the user's.
+// the rest, the line's newline kept so line numbers stay the user's. As
+// Redis's functionExtractLibMetaData then functionsCreateWithLibraryCtx:
+// the line is split as sdssplitargs does, "name=" is matched in any case
+// (once, even empty), the name is checked before the engine, which is
+// matched in any case.
 func parseLibMeta(text string) (name, code string, err error) {
 	if !strings.HasPrefix(text, "#!") {
 		return "", "", ErrLibMetaMissing
 	}
 	i := strings.IndexByte(text, '\n')
-	if i < 0 {
+	if i < 0 || strings.IndexByte(text[:i], 0) >= 0 { // C's strchr ends at a NUL
 		return "", "", ErrLibMetaInvalid
 	}
-	parts := strings.Fields(text[:i])
-	if len(parts) == 0 {
+	parts, ok := resp.SplitArgs([]byte(text[:i]))
+	if !ok || len(parts) == 0 {
 		return "", "", ErrLibMetaInvalid
 	}
-	if parts[0] != "#!lua" {
-		return "", "", Error(sanitize("ERR Engine '" + parts[0][2:] + "' not found"))
-	}
+	named := false
 	for _, p := range parts[1:] {
-		v, ok := strings.CutPrefix(p, "name=")
-		if !ok {
-			return "", "", Error(sanitize("ERR Invalid metadata value given: " + p))
+		if len(p) >= 5 && strings.EqualFold(string(p[:5]), "name=") {
+			if named {
+				return "", "", ErrLibNameTwice
+			}
+			named, name = true, string(p[5:])
+			continue
 		}
-		if name != "" {
-			return "", "", ErrLibNameTwice
-		}
-		name = v
+		return "", "", Error(sanitize("ERR Invalid metadata value given: " + cstring(string(p))))
 	}
-	if name == "" {
+	if !named {
 		return "", "", ErrLibNoName
 	}
 	if !validFunctionName(name) {
 		return "", "", ErrBadLibName
 	}
+	if engine := string(parts[0][2:]); !strings.EqualFold(cstring(engine), "lua") {
+		return "", "", Error(sanitize("ERR Engine '" + engine + "' not found"))
+	}
 	return name, text[i:], nil
+}
+
+// cstring is s up to its first NUL, as C's string functions see it.
+func cstring(s string) string {
+	if k := strings.IndexByte(s, 0); k >= 0 {
+		return s[:k]
+	}
+	return s
 }
 
 // validFunctionName: letters, digits and underscores, at least one.
@@ -704,10 +717,9 @@ func functionRestore(c *Ctx) error {
 	default:
 		return ErrRestorePolicy
 	}
-	codes, err := ParseFunctionsPayload(c.Args[2])
-	if err != nil {
-		return err
-	}
+	// As in Redis, each library compiles before the next is read: a bad
+	// library's error comes before a bad payload after it.
+	codes, perr := ParseFunctionsPayload(c.Args[2])
 	libs := make([]*functionLib, 0, len(codes))
 	for _, code := range codes {
 		lib, err := c.e.scripts.compileLibrary(code)
@@ -715,6 +727,9 @@ func functionRestore(c *Ctx) error {
 			return err
 		}
 		libs = append(libs, lib)
+	}
+	if perr != nil {
+		return perr
 	}
 	return c.functionsWrite(func() error {
 		if err := c.e.functions.restore(libs, policy); err != nil {
@@ -756,21 +771,21 @@ func cloneMap[V any](m map[string]V) map[string]V {
 }
 
 // ParseFunctionsPayload checks a FUNCTION DUMP payload and returns the
-// libraries' code.
-func ParseFunctionsPayload(p []byte) ([]string, error) {
+// libraries' code. On an error after the footer's check, codes holds the
+// libraries read before the bad part.
+func ParseFunctionsPayload(p []byte) (codes []string, err error) {
 	body, err := rdb.VerifyDumpPayload(p)
 	if err != nil {
 		return nil, ErrDumpPayload
 	}
 	r := rdb.NewReader(bytes.NewReader(body), rdb.ReadOptions{Size: int64(len(body))})
-	var codes []string
 	for r.Offset() < int64(len(body)) {
 		if op, _ := r.ReadByte(); op != rdb.OpFunction2 {
-			return nil, Error("ERR given type is not a function")
+			return codes, Error("ERR given type is not a function")
 		}
 		code, err := r.ReadString()
 		if err != nil {
-			return nil, ErrDumpPayload
+			return codes, ErrFunctionLibPayload
 		}
 		codes = append(codes, string(code))
 	}
