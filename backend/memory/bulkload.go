@@ -205,29 +205,6 @@ func (b *bulkTx) index(i int, sd *shardData) {
 	}
 }
 
-// unlist removes e, which its index no longer holds, from sd's lists and
-// counters, as remove does.
-func (sd *shardData) unlist(e *entry) {
-	sd.gen++
-	last := len(sd.keys) - 1
-	if int(e.pos) != last {
-		mv := sd.keys[last]
-		sd.keys[e.pos] = mv
-		mv.pos = e.pos
-	}
-	sd.keys[last] = nil
-	sd.keys = sd.keys[:last]
-	if e.vpos >= 0 {
-		sd.delVol(e.vpos)
-	}
-	if sd.slots != nil {
-		sd.slots.del(e)
-	}
-	sd.nkeys.Add(-1)
-	sd.used.Add(-e.size())
-	sd.preserve(e)
-}
-
 // presize makes the empty ix the index of keys with hashes hs: as many
 // tables as keep each under half full of maxTableSlots, each sized for the
 // keys it gets.

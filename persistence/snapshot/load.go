@@ -33,8 +33,10 @@ type LoadStats struct {
 // Load verifies the snapshot at path (VerifyFile) and then stores every key
 // in b with backend.Put, replacing keys of the same name. A file that fails
 // verification loads nothing. Keys are stored in batches of Update
-// transactions, so an error while storing (a database the backend does not
-// have, a closed backend, ctx done) can leave some keys stored.
+// transactions, or in one bulk load if b is a backend.BulkLoader holding no
+// key (the memory backend at start), so an error while storing (a database
+// the backend does not have, a closed backend, ctx done, a record that
+// fails decoding) can leave some keys stored.
 func Load(ctx context.Context, path string, b backend.Backend) (LoadStats, error) {
 	return load(ctx, fsutil.OSFS{}, path, b)
 }
