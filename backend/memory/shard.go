@@ -173,8 +173,14 @@ func (sd *shardData) insert(key []byte, e *entry, epoch uint32) {
 // remove deletes e from the shard. It does not write e (a snapshot reader
 // may be reading it).
 func (sd *shardData) remove(e *entry) {
-	sd.gen++
 	sd.ix.remove(sd.hash(e.key), e)
+	sd.unlist(e)
+}
+
+// unlist is remove but for the index: e, which the index no longer holds,
+// leaves the shard's lists and counters.
+func (sd *shardData) unlist(e *entry) {
+	sd.gen++
 	last := len(sd.keys) - 1
 	if int(e.pos) != last {
 		mv := sd.keys[last]

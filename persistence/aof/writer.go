@@ -282,10 +282,13 @@ func (l *Log) written(s segment) {
 		w.cur.size += int64(len(s.data))
 		w.recycle(s.data)
 		l.synced.Store(s.seq)
-	} else if len(w.unsynced) == 0 {
+	} else if len(w.unsynced) == 0 && cap(w.unsynced) < len(s.data) {
 		w.recycle(w.unsynced)
 		w.unsynced = s.data
 	} else {
+		// Into the buffer a second's records grew (the fsync emptied it):
+		// handing it over for s.data would make the next second's records
+		// grow a buffer again from s.data's size.
 		w.unsynced = append(w.unsynced, s.data...)
 		w.recycle(s.data)
 	}

@@ -108,7 +108,10 @@
 // The loader (Load) reads a collection record longer than its batch size
 // in pieces of whole elements as the bytes arrive, with the same checks,
 // and stores each piece in its own backend transaction: a huge collection
-// is neither one allocation nor one transaction.
+// is neither one allocation nor one transaction. Into a backend that holds
+// no key and can take a data set in bulk (backend.BulkLoader: the memory
+// backend at start), it stores every whole value with BulkTx.Store under
+// one lock for the whole load, and the pieces through BulkTx.Tx.
 //
 // Because the header (with the file's length) is protected by its own
 // checksum, the errors are unambiguous: a file cut short anywhere is

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 
 	"redpool/backend"
@@ -32,8 +33,10 @@ type LoadStats struct {
 // Load verifies the snapshot at path (VerifyFile) and then stores every key
 // in b with backend.Put, replacing keys of the same name. A file that fails
 // verification loads nothing. Keys are stored in batches of Update
-// transactions, so an error while storing (a database the backend does not
-// have, a closed backend, ctx done) can leave some keys stored.
+// transactions, or in one bulk load if b is a backend.BulkLoader holding no
+// key (the memory backend at start), so an error while storing (a database
+// the backend does not have, a closed backend, ctx done, a record that
+// fails decoding) can leave some keys stored.
 func Load(ctx context.Context, path string, b backend.Backend) (LoadStats, error) {
 	return load(ctx, fsutil.OSFS{}, path, b)
 }
@@ -75,9 +78,113 @@ type loader struct {
 	skip  bool // the key being loaded had expired at its first piece
 }
 
-// loadFrom applies every key of d to b in batches. The decoder keeps its
-// records until release, so a batch's entries alias d's arena: no copying.
+// loadFrom applies every key of d to b: in one bulk load if b is a
+// backend.BulkLoader that holds no key, else in batches of transactions.
 func loadFrom(ctx context.Context, d *Reader, b backend.Backend, st *LoadStats) error {
+	if bl, ok := b.(backend.BulkLoader); ok {
+		done, err := bl.BulkLoad(int(min(d.Header().Keys, math.MaxInt32)), func(tx backend.BulkTx) error {
+			return bulkLoadFrom(ctx, d, tx, b.Databases(), st)
+		})
+		if done || err != nil {
+			return err
+		}
+	}
+	return batchLoadFrom(ctx, d, b, st)
+}
+
+// bulkLoadFrom stores every key of d through tx, a bulk load of a backend
+// with ndb databases: a whole value with one Store, the pieces of a huge
+// one (see stream.go) through the type's Load, as apply does. Store
+// copies, so each record's bytes are released as soon as it is stored.
+func bulkLoadFrom(ctx context.Context, d *Reader, tx backend.BulkTx, ndb int, st *LoadStats) error {
+	for name, val := range d.Aux() {
+		if err := tx.SetAux(name, val); err != nil {
+			return err
+		}
+	}
+	d.split = loadBatchBytes // a huge record comes in pieces
+	now := tx.Now()
+	var ptx backend.Tx // the database of the record in pieces
+	skip := false      // the record in pieces had expired at its first piece
+	for n := 0; ; n++ {
+		if n%loadBatchKeys == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		e, err := d.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		info, err := loadCheck(e, ndb)
+		if err != nil {
+			return err
+		}
+		first, last := d.piece()
+		if first {
+			skip = e.ExpireAt != 0 && e.ExpireAt <= now
+			if skip {
+				st.Expired++
+				continue
+			}
+		} else if skip {
+			continue
+		}
+		if first && last {
+			if err := tx.Store(e); err != nil {
+				return fmt.Errorf("store key %q in db %d: %w", e.Key, e.DB, err)
+			}
+			st.Loaded++
+			continue
+		}
+		if first {
+			if ptx, err = tx.Tx(e.DB); err != nil {
+				return err
+			}
+			if _, err := ptx.Delete(e.Key); err != nil { // a collection's Load adds
+				return err
+			}
+		}
+		per := max(loadBatchItems/info.Width, 1) * info.Width
+		for items := e.Items; len(items) > 0; {
+			k := min(len(items), per)
+			if err := info.Load(ptx, e.Key, items[:k]); err != nil {
+				return fmt.Errorf("store key %q in db %d: %w", e.Key, e.DB, err)
+			}
+			items = items[k:]
+		}
+		if !last {
+			continue
+		}
+		st.Loaded++
+		if e.ExpireAt != 0 {
+			if _, err := ptx.SetExpireAt(e.Key, e.ExpireAt); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// loadCheck returns the type of e, a key for a backend of ndb databases,
+// or the error that stops the load.
+func loadCheck(e *backend.Entry, ndb int) (backend.TypeInfo, error) {
+	if e.DB >= ndb {
+		return backend.TypeInfo{}, fmt.Errorf("key %q is in database %d, but the server has %d databases (see the databases setting): %w", e.Key, e.DB, ndb, backend.ErrBadDB)
+	}
+	info, ok := backend.Lookup(e.Type)
+	if !ok {
+		return backend.TypeInfo{}, fmt.Errorf("key %q: %w %d", e.Key, backend.ErrUnknownType, e.Type)
+	}
+	return info, nil
+}
+
+// batchLoadFrom applies every key of d to b in batches. The decoder keeps
+// its records until release, so a batch's entries alias d's arena: no
+// copying.
+func batchLoadFrom(ctx context.Context, d *Reader, b backend.Backend, st *LoadStats) error {
 	if aux := d.Aux(); len(aux) > 0 {
 		err := b.Update(backend.TxOptions{All: true}, func(tx backend.Tx) error {
 			for name, val := range aux {
@@ -113,8 +220,9 @@ func loadFrom(ctx context.Context, d *Reader, b backend.Backend, st *LoadStats) 
 		if err != nil {
 			return err
 		}
-		if e.DB >= ndb {
-			return fmt.Errorf("key %q is in database %d, but the server has %d databases (see the databases setting): %w", e.Key, e.DB, ndb, backend.ErrBadDB)
+		info, err := loadCheck(e, ndb)
+		if err != nil {
+			return err
 		}
 		if e.DB != l.db { // (a piece after the first has its first's database)
 			// Apply the other database's keys first; e stays valid because
@@ -123,10 +231,6 @@ func loadFrom(ctx context.Context, d *Reader, b backend.Backend, st *LoadStats) 
 				return err
 			}
 			l.db = e.DB
-		}
-		info, ok := backend.Lookup(e.Type)
-		if !ok {
-			return fmt.Errorf("key %q: %w %d", e.Key, backend.ErrUnknownType, e.Type)
 		}
 		entries = append(entries, *e) // never reallocates: flushed when full
 		ent := &entries[len(entries)-1]
