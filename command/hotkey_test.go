@@ -51,3 +51,34 @@ func TestHotkeyPrefetchDistinct(t *testing.T) {
 		}
 	}
 }
+
+// TestHotkeySetbitWarm: a shared run of SETBIT, which warms the bytes its
+// commands write after the first one ran, replies and leaves the value as
+// the commands one by one, on a string, a missing key and a list.
+func TestHotkeySetbitWarm(t *testing.T) {
+	for _, tc := range []struct {
+		setup string
+		lines []string
+	}{
+		{"SET b ab", []string{"SETBIT b 3 1", "SETBIT b 9 0", "SETBIT b x 1", "SETBIT b 15 1", "SETBIT b 100 1", "SETBIT b 3 0"}},
+		{"DEL b", []string{"SETBIT b 12 1", "SETBIT b 4 1", "SETBIT b 40 1"}},
+		{"RPUSH b x", []string{"SETBIT b 1 1", "SETBIT b 2 1"}},
+	} {
+		_, one := newMemoryCtx(t)
+		execAll(one, tc.setup)
+		want := execAll(one, tc.lines...) + execAll(one, "GET b", "TYPE b")
+		_, c := newMemoryCtx(t)
+		execAll(c, tc.setup)
+		cmds := sharedlockCmds(tc.lines...)
+		if n := c.e.SharedRun(c, cmds); n != len(cmds) {
+			t.Fatalf("SharedRun(%q) = %d, want %d", tc.lines, n, len(cmds))
+		}
+		c.e.ExecShared(c, cmds)
+		c.e.Exec(c, benchArgs("GET", "b"))
+		c.e.Exec(c, benchArgs("TYPE", "b"))
+		if got := string(c.Out()); got != want {
+			t.Errorf("%s; %q shared: %q, want %q", tc.setup, tc.lines, got, want)
+		}
+		c.Reset()
+	}
+}
