@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"redpool/backend"
-
 	"redpool/session/resp"
 	"sort"
 	"strings"
