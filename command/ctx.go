@@ -168,7 +168,9 @@ func (c *Ctx) LogSeq() uint64 { return c.logSeq }
 
 // Prefetch warms the backend for the keys of cmds, commands the session has
 // read and is about to run on c, if the backend is a backend.Prefetcher.
-// It is only a hint: it changes nothing.
+// It is only a hint: it changes nothing. A key the command before named
+// too is left out: a pipeline on one hot key warms nothing, and so takes
+// no lock of that key's shard beyond the ones its commands take.
 func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 	if e.prefetcher == nil {
 		return
@@ -176,11 +178,18 @@ func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 	keys := c.keyBuf[:0]
 	for _, args := range cmds {
 		spec := c.lookup(args[0])
-		if spec != nil && spec.Flags&(Write|ReadOnly) != 0 && spec.arityOK(len(args)) {
-			keys, _, _ = spec.keys(keys, args)
+		if spec == nil || spec.Flags&(Write|ReadOnly) == 0 || !spec.arityOK(len(args)) {
+			continue
+		}
+		n := len(keys)
+		keys, _, _ = spec.keys(keys, args)
+		if n > 0 && len(keys) == n+1 && string(keys[n]) == string(keys[n-1]) {
+			keys = keys[:n]
 		}
 	}
-	_ = e.prefetcher.Prefetch(c.Client.DB(), keys)
+	if len(keys) > 1 {
+		_ = e.prefetcher.Prefetch(c.Client.DB(), keys)
+	}
 	c.keyBuf = keys[:0]
 }
 

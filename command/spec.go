@@ -3,6 +3,7 @@ package command
 import (
 	"fmt"
 
+	"redpool/backend"
 	"redpool/session/resp"
 	"sort"
 	"strings"
@@ -141,6 +142,14 @@ type Spec struct {
 	// Subcommands, for container commands (CONFIG, CLIENT, COMMAND, OBJECT).
 	// The container's Run dispatches to them through Ctx.Sub.
 	Subcommands []Spec
+	// Warm, if set, is called in the transaction of a run of the command
+	// on one key (ExecShared), after its first command ran, with the
+	// commands still to run, on a backend that keeps values in memory (a
+	// backend.Prefetcher): it reads the memory they are about to touch
+	// one after the other, so that their cache misses overlap. It must
+	// change nothing and ignore what it cannot use; its result only keeps
+	// the reads from being optimised away.
+	Warm func(tx backend.Tx, cmds [][][]byte) uint64
 
 	// parent is the container of a subcommand, set by NewTable.
 	parent *Spec

@@ -312,14 +312,22 @@ func (s *Session) loop() {
 			s.batch = append(s.batch, s.flat[start:end:end])
 			start = end
 		}
-		s.engine.Prefetch(s.cmd, s.batch)
+		// A batch that is one run on one key (a pipeline on a hot key)
+		// has nothing to warm.
+		run := s.engine.SharedRun(s.cmd, s.batch)
+		if run < len(s.batch) {
+			s.engine.Prefetch(s.cmd, s.batch)
+		}
 		for i := 0; i < len(s.batch); {
 			if i > 0 && s.inline&(1<<i) == 0 && !s.checkStillAuthed(s.batch[i]) {
 				return
 			}
 			// A run of commands on one key takes its lock once (data
 			// commands only: none of them changes who the client is).
-			if n := s.engine.SharedRun(s.cmd, s.batch[i:]); n > 1 {
+			if i > 0 {
+				run = s.engine.SharedRun(s.cmd, s.batch[i:])
+			}
+			if n := run; n > 1 {
 				if !s.execShared(s.batch[i : i+n]) {
 					return
 				}

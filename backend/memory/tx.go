@@ -98,8 +98,12 @@ func (t *tx) WithDB(db int) (backend.Tx, error) {
 // touch any key of any database).
 func (t *tx) data(db int, key []byte) (*shardData, uint64, error) {
 	var h uint64
-	if len(key) > 0 && len(key) == len(t.key) && unsafe.SliceData(key) == unsafe.SliceData(t.key) && db == t.db {
-		h = t.keyHash // the only key, named in TxOptions.Keys
+	// The only key, named in TxOptions.Keys: the same slice (one command)
+	// or the same bytes (the commands of a run sharing the transaction,
+	// each with its own arguments) needs no hashing and no KeySet probe.
+	if len(key) > 0 && len(key) == len(t.key) && db == t.db &&
+		(unsafe.SliceData(key) == unsafe.SliceData(t.key) || string(key) == string(t.key)) {
+		h = t.keyHash
 	} else {
 		if !t.all && (db != t.db || !t.keys.Has(key)) {
 			return nil, 0, fmt.Errorf("%w: key %q of database %d not named in TxOptions.Keys", backend.ErrNotLocked, string(key), db)
