@@ -176,8 +176,9 @@ func TestBigvalueSetNotCopied(t *testing.T) {
 // TestBigvalueOwnedCommands runs every command that may keep a big
 // argument as its value, pipelined with commands that change the stored
 // values and read more input after them, on both backends: each value
-// is intact, the AOF got the right bytes, and a value in a MULTI or a
-// script (copies, never taken over) is too.
+// is intact, the AOF got the right bytes, and so is a value queued in a
+// MULTI (taken over by the queue, then by EXEC's SET) or set by a script
+// (a copy).
 func TestBigvalueOwnedCommands(t *testing.T) {
 	for name, open := range bigvalueBackends(t) {
 		t.Run(name, func(t *testing.T) {
