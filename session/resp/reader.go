@@ -329,9 +329,13 @@ func (r *Reader) read(fill bool) ([][]byte, error) {
 	}
 	r.reclaim()
 	for {
+		// Which kind the command is must be known before parsing: a
+		// failed inline split has already unescaped the line in place,
+		// so its first byte may then read '*'.
+		multibulk := r.inMulti || (r.r < r.w && r.buf[r.r] == '*')
 		done, err := r.parse()
 		if err != nil {
-			if !fill && r.buf[r.r] == '*' {
+			if !fill && multibulk {
 				// A multibulk: parsed anew by the next ReadCommand. (An
 				// inline command is not: splitting it unescapes it in
 				// place.)
