@@ -464,11 +464,13 @@ func (m *clientMem) replyPeak(now time.Duration) int64 {
 // and with a zero ClientMem when it ends.
 func (e *Engine) SetClientMem(cl *Client, m ClientMem) {
 	cm := &cl.mem
-	cm.qbuf.Store(int64(m.QueryBuf))
-	cm.qbufSize.Store(int64(m.QueryBufSize))
-	cm.argv.Store(int64(m.ArgvMem))
-	cm.out.Store(int64(m.Out))
-	cm.outSize.Store(int64(m.OutSize))
+	// Most figures are what they were at the last request: a load is a
+	// plain read, a store a locked instruction, so only changes are stored.
+	storeChanged(&cm.qbuf, int64(m.QueryBuf))
+	storeChanged(&cm.qbufSize, int64(m.QueryBufSize))
+	storeChanged(&cm.argv, int64(m.ArgvMem))
+	storeChanged(&cm.out, int64(m.Out))
+	storeChanged(&cm.outSize, int64(m.OutSize))
 	// The total counts the buffers, which change seldom, so that the
 	// shared counter is not written on every request, and the arguments
 	// (argv-mem, as Redis counts them) in steps of argvGrain: small ones
@@ -482,6 +484,14 @@ func (e *Engine) SetClientMem(cl *Client, m ClientMem) {
 	}
 	if lim := ev.limitBytes(e.mm.limit.Load()); lim > 0 && ev.total.Load() > lim {
 		e.evictClients(lim)
+	}
+}
+
+// storeChanged stores v in a unless a holds it already. Only one goroutine
+// stores to a.
+func storeChanged(a *atomic.Int64, v int64) {
+	if a.Load() != v {
+		a.Store(v)
 	}
 }
 
