@@ -48,6 +48,9 @@ type Persister interface {
 	BGRewriteAOF() error
 	// Info returns the INFO persistence fields, in order.
 	Info() [][2]string
+	// AOFBuffered is how many AOF bytes are not yet written to the file
+	// (aof_buffer_length); 0 without an AOF.
+	AOFBuffered() int64
 	// Err is non-nil while writes must be refused (MISCONF).
 	Err() error
 }

@@ -29,7 +29,7 @@ func (e *Engine) infoSections() []InfoSection {
 	st := e.backend.Stats()
 	f := e.memFiguresOf(st)
 	persistence := e.infoPersistence()
-	f.aofBuffer = infoFieldInt(persistence, "aof_buffer_length")
+	f.aofBuffer = e.aofBuffered()
 	secs := []InfoSection{
 		{Name: "Server", Fields: e.infoServer(now)},
 		{Name: "Clients", Fields: e.infoClients(now)},
@@ -71,16 +71,12 @@ func (e *Engine) infoSections() []InfoSection {
 
 func fmtInt(n int64) string { return strconv.FormatInt(n, 10) }
 
-// infoFieldInt is the integer value of the field name among fields; 0 if
-// there is none.
-func infoFieldInt(fields [][2]string, name string) int64 {
-	for _, f := range fields {
-		if f[0] == name {
-			n, _ := strconv.ParseInt(f[1], 10, 64)
-			return n
-		}
+// aofBuffered is the persister's AOF bytes not yet written; 0 without one.
+func (e *Engine) aofBuffered() int64 {
+	if e.persister == nil {
+		return 0
 	}
-	return 0
+	return e.persister.AOFBuffered()
 }
 
 // identity is what a server is called for INFO: a run id, random per

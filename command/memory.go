@@ -123,7 +123,7 @@ func (e *Engine) memFiguresOf(st backend.Stats) memFigures {
 // memoryStats is MEMORY STATS, with Redis's fields in Redis's order.
 func memoryStats(c *Ctx) error {
 	f := c.e.memFigures()
-	f.aofBuffer = infoFieldInt(c.e.infoPersistence(), "aof_buffer_length")
+	f.aofBuffer = c.e.aofBuffered()
 	overhead := f.startup + f.backlog + f.clientsNormal + f.aofBuffer
 	type field struct {
 		name  string

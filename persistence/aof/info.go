@@ -21,14 +21,7 @@ func (l *Log) Info() [][2]string {
 	rewrites, streak := l.rewrites, l.failStreak
 	l.rmu.Unlock()
 
-	l.mu.Lock()
-	buffered := int64(len(l.pend))
-	for _, s := range l.queue {
-		buffered += int64(len(s.data))
-	}
-	l.mu.Unlock()
-	buffered += l.queued.Load()
-
+	buffered := l.Buffered()
 	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
 	return [][2]string{
 		{"aof_enabled", "1"},
@@ -47,6 +40,18 @@ func (l *Log) Info() [][2]string {
 		{"aof_pending_bio_fsync", "0"},
 		{"aof_delayed_fsync", itoa(l.delayed.Load())},
 	}
+}
+
+// Buffered is how many bytes the log holds that are not yet written to
+// its file (INFO's aof_buffer_length). Safe for concurrent use.
+func (l *Log) Buffered() int64 {
+	l.mu.Lock()
+	n := int64(len(l.pend))
+	for _, s := range l.queue {
+		n += int64(len(s.data))
+	}
+	l.mu.Unlock()
+	return n + l.queued.Load()
 }
 
 func okErr(ok bool) string {

@@ -90,6 +90,9 @@ func (p *aofPersistence) BGSave() error { return command.ErrPersistDisabled }
 // LastSave is the start time, as Redis reports it without snapshots.
 func (p *aofPersistence) LastSave() time.Time { return p.started }
 
+// AOFBuffered implements command.Persister.
+func (p *aofPersistence) AOFBuffered() int64 { return p.log.Buffered() }
+
 // BGRewriteAOF starts a rewrite.
 func (p *aofPersistence) BGRewriteAOF() error {
 	if err := p.log.BGRewrite(); errors.Is(err, aof.ErrRewriteInProgress) {

@@ -133,6 +133,9 @@ func (p *snapshotPersistence) LastSave() time.Time { return p.saver.LastSave() }
 // BGRewriteAOF: there is no AOF in snapshot mode.
 func (p *snapshotPersistence) BGRewriteAOF() error { return command.ErrPersistDisabled }
 
+// AOFBuffered is 0: there is no AOF in snapshot mode.
+func (p *snapshotPersistence) AOFBuffered() int64 { return 0 }
+
 // Err refuses writes after a failed background save (memory backend).
 func (p *snapshotPersistence) Err() error { return p.saver.Err() }
 
