@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"redpool/backend"
@@ -347,27 +346,6 @@ func (e *Engine) infoStats(now time.Time, expired int64, cycle backend.ExpireCyc
 		{"reply_buffer_shrinks", fmtInt(e.counters.replyShrinks.Load())},
 		{"reply_buffer_expands", fmtInt(e.counters.replyExpands.Load())},
 	}, e.acl.infoFields()...) // Redis 7.2's, after 7.0's
-}
-
-// cpuFields are the process's CPU times. Every thread of redpool serves
-// commands, so the "main thread" figures are the process's.
-func cpuFields() [][2]string {
-	var ru, children syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return nil
-	}
-	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
-	tv := func(t syscall.Timeval) string {
-		return strconv.FormatFloat(float64(t.Sec)+float64(t.Usec)/1e6, 'f', 6, 64)
-	}
-	return [][2]string{
-		{"used_cpu_sys", tv(ru.Stime)},
-		{"used_cpu_user", tv(ru.Utime)},
-		{"used_cpu_sys_children", tv(children.Stime)},
-		{"used_cpu_user_children", tv(children.Utime)},
-		{"used_cpu_sys_main_thread", tv(ru.Stime)},
-		{"used_cpu_user_main_thread", tv(ru.Utime)},
-	}
 }
 
 // instantRates is Redis's instantaneous_* figures: rates over the samples
