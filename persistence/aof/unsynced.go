@@ -11,14 +11,20 @@ const unsyncedChunk = 64 << 10
 // of everything, and fresh pages to fault in) and compacted after each
 // fsync (a copy of what was written meanwhile), all with the writer lock
 // held, so that every client waiting for a write waited for that too.
-// Emptied chunks are kept for reuse, up to maxKeepBuf bytes of them.
-// The writer lock guards it.
+// Emptied chunks are kept for reuse: as many as held the bytes the last
+// fsync covered (a second's writes under FsyncEverySec), at least
+// maxKeepBuf and at most maxKeepUnsynced bytes of them, so that a steady
+// load reuses the same chunks. The writer lock guards it.
 type unsyncedBuf struct {
 	chunks [][]byte // in order; each but the last full (len == cap)
 	head   int      // bytes of chunks[0] already dropped
 	n      int64    // bytes held
 	free   [][]byte // empty chunks for reuse
+	keep   int      // how many free chunks to keep (0: maxKeepBuf's worth)
 }
+
+// maxKeepUnsynced bounds the bytes of free chunks an unsyncedBuf keeps.
+const maxKeepUnsynced = 64 << 20
 
 // len is how many bytes it holds.
 func (u *unsyncedBuf) len() int64 { return u.n }
@@ -53,6 +59,11 @@ func (u *unsyncedBuf) newChunk() []byte {
 // drop forgets the first n bytes it holds (n <= len()): an fsync made
 // them durable.
 func (u *unsyncedBuf) drop(n int64) {
+	u.keep = int((min(max(n, maxKeepBuf), maxKeepUnsynced) + unsyncedChunk - 1) / unsyncedChunk)
+	if len(u.free) > u.keep {
+		clear(u.free[u.keep:])
+		u.free = u.free[:u.keep]
+	}
 	u.n -= n
 	k := 0 // chunks emptied
 	for ; n > 0; k++ {
@@ -86,7 +97,7 @@ func (u *unsyncedBuf) reset() {
 
 // release keeps an emptied chunk for reuse unless enough are kept.
 func (u *unsyncedBuf) release(c []byte) {
-	if len(u.free)*unsyncedChunk < maxKeepBuf {
+	if len(u.free) < max(u.keep, maxKeepBuf/unsyncedChunk) {
 		u.free = append(u.free, c[:0])
 	}
 }

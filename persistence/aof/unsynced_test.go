@@ -21,6 +21,7 @@ func TestUnsyncedBufModel(t *testing.T) {
 	var u unsyncedBuf
 	var want []byte
 	next := byte(0)
+	keptFor := int64(0) // bytes the last drop covered
 	for step := range 3000 {
 		switch op := rng.IntN(100); {
 		case op < 70:
@@ -42,6 +43,7 @@ func TestUnsyncedBufModel(t *testing.T) {
 			}
 			u.drop(n)
 			want = want[n:]
+			keptFor = n
 		default:
 			u.reset()
 			want = want[:0]
@@ -56,8 +58,25 @@ func TestUnsyncedBufModel(t *testing.T) {
 		if !bytes.Equal(f.Bytes(), want) {
 			t.Fatalf("step %d: holds %d bytes that differ from the %d expected", step, f.Len(), len(want))
 		}
-		if len(u.free)*unsyncedChunk > maxKeepBuf {
+		if int64(len(u.free)-1)*unsyncedChunk >= max(maxKeepBuf, min(keptFor, maxKeepUnsynced)) {
 			t.Fatalf("step %d: keeps %d free chunks", step, len(u.free))
 		}
+	}
+}
+
+// TestUnsyncedBufReuse: a steady load of more than maxKeepBuf a second,
+// fsynced once a second, reuses the same chunks instead of allocating.
+func TestUnsyncedBufReuse(t *testing.T) {
+	var u unsyncedBuf
+	p := make([]byte, 1000)
+	second := func() {
+		for range 10_000 { // 10 MB
+			u.append(p)
+		}
+		u.drop(u.len())
+	}
+	second()
+	if allocs := testing.AllocsPerRun(3, second); allocs != 0 {
+		t.Errorf("%v allocations per second of writes, want 0", allocs)
 	}
 }
