@@ -9,8 +9,17 @@
 # same disk). Then it reports each server's log size before and after a
 # BGREWRITEAOF (Redis without the RDB preamble, so both logs are commands).
 #
+# Each round starts both servers afresh; odd rounds run Redis first, even
+# rounds redpool first, so that a load that changes during a round does not
+# always favour the same server. Besides requests per second, each row
+# gives the servers' CPU (user+system, from /proc) in seconds per million
+# requests and its ratio (redpool over Redis: what to compare on a shared,
+# loaded machine), the p99 latency in ms that redis-benchmark reports, and
+# the load average when the round began.
+#
 #   bench/aof.sh                       # always, everysec, no
 #   POLICIES=always N=200000 bench/aof.sh
+#   POLICIES=everysec ROUNDS=5 bench/aof.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,15 +59,26 @@ rewrite() {
   done
   echo "rewrite on port $1 did not finish" >&2; exit 1
 }
-# rps PORT -> requests per second of the SET benchmark
-rps() {
-  redis-benchmark -p "$1" -t set -n "$N" -c "$CLIENTS" -r 100000 -d 64 --threads 1 -q 2>/dev/null |
-    tr '\r' '\n' | awk '/requests per second/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i-1)}' | tail -1
+# cpu_ticks PID -> the process's user+system CPU time so far, in clock ticks.
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+tck=$(getconf CLK_TCK)
+# bench PORT PID -> "rps cpu p99" of the SET benchmark against the server on
+# PORT whose process is PID: requests per second, CPU seconds per million
+# requests, p99 latency in ms.
+bench() {
+  local c0 out
+  c0=$(cpu_ticks "$2")
+  out=$(redis-benchmark -p "$1" -t set -n "$N" -c "$CLIENTS" -r 100000 -d 64 --threads 1 2>/dev/null | tr '\r' '\n')
+  awk -v t="$(($(cpu_ticks "$2") - c0))" -v hz="$tck" -v n="$N" '
+    /throughput summary/ { rps = $3 }
+    /latency summary/ { getline; getline; p99 = $5 }
+    END { printf "%s %.2f %s\n", rps, t / hz / n * 1e6, p99 }' <<<"$out"
 }
 
 go build -o "$work/redpool" ./cmd/redpool
 
-printf '%-9s %12s %12s %7s   %s\n' fsync redis redpool ratio "log bytes before -> after BGREWRITEAOF (redis | redpool)"
+printf '%-9s %10s %10s %6s %9s %9s %9s %8s %8s %5s   %s\n' fsync redis redpool ratio redis-cpu pool-cpu cpu-ratio redis-99 pool-99 load \
+  "log bytes before -> after BGREWRITEAOF (redis | redpool)"
 for policy in $POLICIES; do
   for round in $(seq 1 "$ROUNDS"); do
     rdir="$work/redis-$policy-$round"; pdir="$work/redpool-$policy-$round"
@@ -82,13 +102,21 @@ TOML
     wait_port "$rport"
     wait_port "$pport"
 
-    r=$(rps "$rport")
-    m=$(rps "$pport")
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    if ((round % 2)); then
+      read -r r rc r99 < <(bench "$rport" "$rpid")
+      read -r m mc m99 < <(bench "$pport" "$ppid")
+    else
+      read -r m mc m99 < <(bench "$pport" "$ppid")
+      read -r r rc r99 < <(bench "$rport" "$rpid")
+    fi
     ratio=$(awk -v a="$m" -v b="$r" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "n/a" }')
+    cratio=$(awk -v a="$mc" -v b="$rc" 'BEGIN { if (b > 0) printf "%.2f", a/b; else print "n/a" }')
 
     rb=$(info_field "$rport" aof_current_size); rewrite "$rport"; ra=$(info_field "$rport" aof_current_size)
     pb=$(info_field "$pport" aof_current_size); rewrite "$pport"; pa=$(info_field "$pport" aof_current_size)
-    printf '%-9s %12s %12s %7s   %s -> %s | %s -> %s\n' "$policy" "$r" "$m" "$ratio" "$rb" "$ra" "$pb" "$pa"
+    printf '%-9s %10s %10s %6s %9s %9s %9s %8s %8s %5s   %s -> %s | %s -> %s\n' "$policy" "$r" "$m" "$ratio" \
+      "$rc" "$mc" "$cratio" "$r99" "$m99" "$load" "$rb" "$ra" "$pb" "$pa"
 
     kill "$rpid" "$ppid" 2>/dev/null || true
     wait "$rpid" "$ppid" 2>/dev/null || true

@@ -33,12 +33,12 @@ import (
 // writer is the state of whoever writes; Log.wmu guards it.
 type writer struct {
 	cur      *incrFile
-	queue    []segment // taken from the Log, not yet written
-	unsynced []byte    // written to cur after cur.size, not yet fsynced
-	lastSeq  uint64    // sequence number of the last record written
-	partial  bool      // a write failed: cut cur back to cur.size+len(unsynced) first
-	redo     bool      // an fsync failed: cut cur back to cur.size and write unsynced again first
-	taken    uint64    // sequence number of the last record taken
+	queue    []segment   // taken from the Log, not yet written
+	unsynced unsyncedBuf // written to cur after cur.size, not yet fsynced
+	lastSeq  uint64      // sequence number of the last record written
+	partial  bool        // a write failed: cut cur back to cur.size+len(unsynced) first
+	redo     bool        // an fsync failed: cut cur back to cur.size and write unsynced again first
+	taken    uint64      // sequence number of the last record taken
 	failing  bool
 	down     bool          // closed: nothing more is written
 	syncing  chan struct{} // closed when the background fsync in flight returns
@@ -120,8 +120,8 @@ func (l *Log) tick() {
 	var seq uint64
 	var done chan struct{}
 	w := &l.w
-	if l.o.Fsync == FsyncEverySec && !w.failing && len(w.unsynced) > 0 {
-		f, off, seq = w.cur, w.cur.size+int64(len(w.unsynced)), w.lastSeq
+	if l.o.Fsync == FsyncEverySec && !w.failing && w.unsynced.len() > 0 {
+		f, off, seq = w.cur, w.cur.size+w.unsynced.len(), w.lastSeq
 		done = make(chan struct{})
 		w.syncing = done
 	}
@@ -159,8 +159,7 @@ func (l *Log) backgroundSync(f *incrFile, off int64, seq uint64, done chan struc
 		l.fail(err)
 		return
 	}
-	n := off - f.size
-	w.unsynced = w.unsynced[:copy(w.unsynced, w.unsynced[n:])]
+	w.unsynced.drop(off - f.size)
 	f.size = off
 	l.synced.Store(max(l.synced.Load(), seq))
 }
@@ -234,14 +233,12 @@ func (l *Log) flushLocked(sync bool) error {
 			return err
 		}
 		w.partial = false
-		if len(w.unsynced) > 0 {
-			if _, err := w.cur.f.Write(w.unsynced); err != nil {
-				return err
-			}
+		if err := w.unsynced.writeTo(w.cur.f); err != nil {
+			return err
 		}
 		w.redo = false
 	} else if w.partial {
-		if err := w.cur.f.Truncate(w.cur.size + int64(len(w.unsynced))); err != nil {
+		if err := w.cur.f.Truncate(w.cur.size + w.unsynced.len()); err != nil {
 			return err
 		}
 		w.partial = false
@@ -280,20 +277,13 @@ func (l *Log) written(s segment) {
 	w.lastSeq = s.seq
 	if l.o.Fsync == FsyncNo {
 		w.cur.size += int64(len(s.data))
-		w.recycle(s.data)
 		l.synced.Store(s.seq)
-	} else if len(w.unsynced) == 0 && cap(w.unsynced) < len(s.data) {
-		w.recycle(w.unsynced)
-		w.unsynced = s.data
 	} else {
-		// Into the buffer a second's records grew (the fsync emptied it):
-		// handing it over for s.data would make the next second's records
-		// grow a buffer again from s.data's size.
-		w.unsynced = append(w.unsynced, s.data...)
-		w.recycle(s.data)
+		w.unsynced.append(s.data)
 	}
+	w.recycle(s.data)
 	l.writtenSeq.Store(s.seq)
-	l.curSize.Store(w.cur.size + int64(len(w.unsynced)))
+	l.curSize.Store(w.cur.size + w.unsynced.len())
 }
 
 // observeFsync reports an fsync's duration to Options.OnFsync.
@@ -306,18 +296,15 @@ func (l *Log) observeFsync(took time.Duration) {
 // syncLocked fsyncs the current file and publishes what it made durable.
 func (l *Log) syncLocked() error {
 	w := &l.w
-	if len(w.unsynced) > 0 {
+	if w.unsynced.len() > 0 {
 		start := time.Now()
 		if err := l.durableSync(w.cur.f); err != nil {
 			w.redo = true
 			return err
 		}
 		l.observeFsync(time.Since(start))
-		w.cur.size += int64(len(w.unsynced))
-		w.unsynced = w.unsynced[:0]
-		if cap(w.unsynced) > maxKeepBuf {
-			w.unsynced = nil
-		}
+		w.cur.size += w.unsynced.len()
+		w.unsynced.reset()
 	}
 	l.synced.Store(max(l.synced.Load(), w.lastSeq))
 	return nil
