@@ -117,7 +117,7 @@ type ctxRare struct {
 	// (streams_trim.go): reused, as Propagate's argv lives only until the
 	// command ends.
 	streamProp [][]byte
-	streamID   [48]byte
+	streamID   streamIDText
 	geo        geoCollector // GEOSEARCH's buffers (geo.go)
 }
 

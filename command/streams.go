@@ -3,6 +3,7 @@ package command
 import (
 	"errors"
 	"math"
+	"strconv"
 	"sync/atomic"
 
 	"redpool/backend"
@@ -133,7 +134,7 @@ func xadd(c *Ctx) error {
 	if err := streamAppend(c, key, &m, id, fields); err != nil {
 		return err
 	}
-	idText := id.AppendText(c.rareBufs().streamID[:0])
+	idText := c.rareBufs().streamID.format(id)
 	c.Bulk(idText)
 	c.notifyNew(absent, key)
 	c.Notify(NotifyStream, "xadd", key)
@@ -161,9 +162,15 @@ func xadd(c *Ctx) error {
 // nextAddID returns the id XADD adds with: the next one from the clock,
 // or the one given (with "ms-*", the next seq of ms), which must be
 // greater than the stream's last id.
+//
+// The clock is the transaction's reading (Tx.Now, the backend's clock,
+// read once per transaction), as Redis 7.2's commandTimeSnapshot: the
+// XADDs of one pipelined run on the stream, of one EXEC or one script
+// take one ms and consecutive seqs, and the run reads the clock once
+// instead of once per entry.
 func nextAddID(c *Ctx, m *backend.StreamMeta, a *addTrimArgs) (backend.StreamID, error) {
 	if !a.idGiven {
-		return nextStreamID(m.LastID, uint64(c.e.clock.Now().UnixMilli())), nil
+		return nextStreamID(m.LastID, uint64(c.Tx.Now())), nil
 	}
 	id := a.id
 	if !a.seqGiven && m.LastID.Ms == id.Ms {
@@ -223,6 +230,25 @@ func streamAppend(c *Ctx, key []byte, m *backend.StreamMeta, id backend.StreamID
 	m.EntriesAdded++
 	m.LastID = id
 	return nil
+}
+
+// streamIDText is the buffer of the ids XADD replies and logs, "ms-seq"
+// (backend.StreamID.AppendText), which keeps the digits of the last ms it
+// formatted: the ids a stream takes within one ms, or from one clock
+// reading (nextAddID), differ in their seq only. Owned by one Ctx.
+type streamIDText struct {
+	buf   [48]byte
+	ms    uint64 // buf[:msLen] is ms's digits and '-'
+	msLen int
+}
+
+// format returns id's text, valid until the next call.
+func (t *streamIDText) format(id backend.StreamID) []byte {
+	if t.msLen == 0 || t.ms != id.Ms {
+		b := strconv.AppendUint(t.buf[:0], id.Ms, 10)
+		t.ms, t.msLen = id.Ms, len(append(b, '-'))
+	}
+	return strconv.AppendUint(t.buf[:t.msLen], id.Seq, 10)
 }
 
 // streamFieldNames returns the field names of fields (field, value, ...).

@@ -533,9 +533,9 @@ func (t *tx) XSetMeta(key []byte, m backend.StreamMeta) error {
 	if err != nil {
 		return err
 	}
-	w, s := t.xbegin(sd, e)
+	// The header is part of streamOverhead: no size to account.
+	s := sd.writable(e, t.epoch).stream()
 	s.lastID, s.firstID, s.maxDelID, s.entriesAdded = m.LastID, m.FirstID, m.MaxDeletedID, m.EntriesAdded
-	w.done()
 	return nil
 }
 
