@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Memory per key, redpool against Redis, same commands: each case loads a
 # fresh server of each with distinct keys (bench/keysload piped through
-# redis-cli --pipe), waits 2 s, and prints RSS (from /proc) and INFO's
+# redis-cli --pipe), waits 2 s (KEYSMEM_WAIT seconds), and prints RSS (from /proc) and INFO's
 # used_memory in MB, and redpool/Redis ratios; then the anonymous part of
 # RSS (RssAnon: what the process allocated, without the executable's and
 # libraries' pages mapped from the page cache) and its ratio.
@@ -32,7 +32,7 @@ measure() {
   local port=$1 pid=$2 typ=$3 keys=$4 d=64
   [[ $typ == string ]] || d=16
   "$work/bin/keysload" -type "$typ" -n "$keys" -m 10 -d "$d" | redis-cli -p "$port" --pipe >/dev/null
-  sleep 2
+  sleep "${KEYSMEM_WAIT:-2}"
   echo "$(mb $(($(rss_kb "$pid") * 1024))) $(mb "$(used "$port")") $(redis-cli -p "$port" dbsize) $(mb $(($(anon_kb "$pid") * 1024)))"
 }
 
