@@ -23,11 +23,12 @@ const (
 // shard's cow) is shared with the snapshot reader until the reader has
 // finished the shard: it is never mutated in place then (see
 // shardData.writable); writers replace it by a copy instead. The fields
-// the reader reads without the lock (key, typ, expireAt, str, coll) are
-// therefore immutable while shared; pos and vpos may change under the
-// lock, and epoch/seen are only accessed under the lock. access is written
-// atomically by readers too (under a shared lock; see access.go) and is
-// not part of the value, so it may change on a shared entry.
+// the reader reads without the lock (key, typ, expireAt, coll, slen,
+// scap) are therefore immutable while shared; pos and vpos may change
+// under the lock, and epoch/seen are only accessed under the lock. access
+// is written atomically by readers too (under a shared lock; see
+// access.go) and is not part of the value, so it may change on a shared
+// entry.
 //
 // A string, the one scalar type, is its bytes' pointer (in coll, see
 // strData), length and capacity, so that the hot string path has no

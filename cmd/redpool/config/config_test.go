@@ -418,8 +418,9 @@ func TestValidateNamesFileKeys(t *testing.T) {
 		seen[p.Key] = true
 	}
 	// Every key but bind and the passwords (any string) and
-	// protected_mode, cluster.enabled and gc_idle_release (any boolean) has a check that a zero Config fails;
-	// tls.ca_cert_dir's is tls.ca_cert_file's (one of them is needed).
+	// protected_mode, cluster.enabled and gc_idle_release (any boolean)
+	// has a check that a zero Config fails; tls.ca_cert_dir's is
+	// tls.ca_cert_file's (one of them is needed).
 	for key := range leaves {
 		if !seen[key] && key != "bind" && key != "requirepass" && key != "masterauth" && key != "masteruser" &&
 			key != "tls.ca_cert_dir" && key != "protected_mode" && key != "cluster.enabled" && key != "gc_idle_release" {
