@@ -118,7 +118,7 @@ func (b *bulkTx) Store(e *backend.Entry) error {
 	if e.ExpireAt != 0 && e.ExpireAt <= b.Now() {
 		return nil // as Put: skipped
 	}
-	ne := &entry{tb: backend.TypeString, str: strValue(e.Items[0]), expireAt: e.ExpireAt}
+	ne := newStrEntry(strValue(e.Items[0]), e.ExpireAt)
 	ne.setKey(e.Key)
 	ne.epoch = b.t.epoch
 	ne.access.Store(b.acc)

@@ -202,8 +202,8 @@ func (ix *index) warm(h uint64, key []byte) uint64 {
 		return 0
 	}
 	v := uint64(len(e.key)) + uint64(e.expireAt) + uint64(e.tb) // each of its cache lines
-	if len(e.str) > 0 {
-		v += uint64(e.str[0])
+	if e.isStr() && e.slen > 0 {
+		v += uint64(e.strBytes()[0])
 	}
 	return v
 }

@@ -428,11 +428,11 @@ func TestSharedIntegers(t *testing.T) {
 		in     string
 		shared bool
 	}{{"0", true}, {"7", true}, {"9999", true}, {"10000", false}, {"012", false}, {"-1", false}, {"1a", false}, {"", false}} {
-		e := &entry{str: strValue([]byte(c.in))}
-		before := unsafe.SliceData(e.str)
+		e := newStrEntry(strValue([]byte(c.in)), 0)
+		before := unsafe.SliceData(e.strBytes())
 		ownStr(e)
-		if shared := before != unsafe.SliceData(e.str); shared != c.shared || string(e.str) != c.in {
-			t.Errorf("strValue(%q): shared %v, value %q", c.in, shared, e.str)
+		if shared := before != unsafe.SliceData(e.strBytes()); shared != c.shared || string(e.strBytes()) != c.in {
+			t.Errorf("strValue(%q): shared %v, value %q", c.in, shared, e.strBytes())
 		}
 	}
 	if v := strValue([]byte("123")); cap(v) != len(v) {
@@ -541,9 +541,9 @@ func TestUndeclaredKeySameShard(t *testing.T) {
 }
 
 // TestEntrySize: the access clock lives in the entry's padding; an entry
-// stays in the 112-byte size class.
+// stays in the 96-byte size class.
 func TestEntrySize(t *testing.T) {
-	if n := unsafe.Sizeof(entry{}); n != 112 {
-		t.Errorf("entry is %d bytes, want 112", n)
+	if n := unsafe.Sizeof(entry{}); n != 96 {
+		t.Errorf("entry is %d bytes, want 96", n)
 	}
 }

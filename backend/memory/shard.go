@@ -2,6 +2,7 @@ package memory
 
 import (
 	"hash/maphash"
+	"math"
 	"strconv"
 	"sync/atomic"
 	"unsafe"
@@ -11,7 +12,7 @@ import (
 
 // Approximate per-item overheads for Stats.UsedBytes.
 const (
-	entryOverhead = 160 // entry struct, index slot, key slice slot
+	entryOverhead = 144 // entry struct (96), index slot, key slice slot
 	elemOverhead  = 48  // a list element: its slice header, its slot in the deque (grown by doubling), its allocation rounded up
 	fieldOverhead = 80  // a hash field: its slot, index entry and allocations rounded up
 )
@@ -22,19 +23,22 @@ const (
 // shard's cow) is shared with the snapshot reader until the reader has
 // finished the shard: it is never mutated in place then (see
 // shardData.writable); writers replace it by a copy instead. The fields
-// the reader reads without the lock (key, typ, expireAt, str, coll) are
-// therefore immutable while shared; pos and vpos may change under the
-// lock, and epoch/seen are only accessed under the lock. access is written
-// atomically by readers too (under a shared lock; see access.go) and is
-// not part of the value, so it may change on a shared entry.
+// the reader reads without the lock (key, typ, expireAt, coll, slen,
+// scap) are therefore immutable while shared; pos and vpos may change
+// under the lock, and epoch/seen are only accessed under the lock. access
+// is written atomically by readers too (under a shared lock; see
+// access.go) and is not part of the value, so it may change on a shared
+// entry.
 //
-// A string, the one scalar type, is the plain field str, so that the hot
-// string path has no indirection; every other type is a collection.
+// A string, the one scalar type, is its bytes' pointer (in coll, see
+// strData), length and capacity, so that the hot string path has no
+// indirection; every other type is a collection.
 type entry struct {
 	key      string        // in kbuf when it fits (see setKey)
 	kbuf     [24]byte      // keeps a short key in the entry's cache lines
-	str      []byte        // TypeString
-	coll     collection    // every other type: *deque (TypeList), *hashObj (TypeHash)
+	coll     collection    // every type but strings: *deque (TypeList), *hashObj (TypeHash), ...; a string's bytes (see strBytes)
+	slen     uint32        // a string's length (see strBytes)
+	scap     uint32        // a string's capacity
 	expireAt int64         // absolute Unix ms, 0 = none
 	pos      int32         // index in shardData.keys
 	vpos     int32         // index in shardData.vol, -1 if no expiry
@@ -45,8 +49,76 @@ type entry struct {
 	spos     [3]byte       // position in its slot's slice, when database 0 is slot-indexed (slot.go)
 }
 
+// A string's bytes share coll with the collections, so that the entry is
+// 96 bytes (a Go size class) rather than 112: coll holds a *strData, the
+// first byte of the value's slice (nil for a nil slice), and slen and scap
+// its length and capacity; a value whose length or capacity does not fit
+// in 32 bits (beyond backend.MaxStringLen: only with a huge
+// proto_max_bulk_len) is a *bigStr instead. Reading the value is one
+// comparison of coll's type word and no extra load.
+
+// strData is the first byte of a string's value, as a collection only so
+// that it fits in entry.coll; its collection methods are never called
+// (the entry's own methods check the type first).
+type strData byte
+
+func (*strData) size() int64       { panic("backend/memory: a string is not a collection") }
+func (*strData) clone() collection { panic("backend/memory: a string is not a collection") }
+func (*strData) appendItems(dst [][]byte) [][]byte {
+	panic("backend/memory: a string is not a collection")
+}
+
+// bigStr is a string value too large for strData's 32-bit length.
+type bigStr struct{ b []byte }
+
+func (*bigStr) size() int64       { panic("backend/memory: a string is not a collection") }
+func (*bigStr) clone() collection { panic("backend/memory: a string is not a collection") }
+func (*bigStr) appendItems(dst [][]byte) [][]byte {
+	panic("backend/memory: a string is not a collection")
+}
+
+// strBytes returns the value of e, a string entry. The slice aliases e's
+// value, with its capacity.
+func (e *entry) strBytes() []byte {
+	if p, ok := e.coll.(*strData); ok {
+		return unsafe.Slice((*byte)(p), e.scap)[:e.slen]
+	}
+	if b, ok := e.coll.(*bigStr); ok {
+		return b.b
+	}
+	return nil
+}
+
+// setStr makes v the value of e, a string entry, keeping v itself (not a
+// copy). The caller sets e's type.
+func (e *entry) setStr(v []byte) {
+	e.slen, e.scap = uint32(len(v)), uint32(cap(v))
+	switch p := unsafe.SliceData(v); {
+	case uint64(cap(v)) > math.MaxUint32:
+		e.coll, e.slen, e.scap = &bigStr{v}, 0, 0
+	case p == nil:
+		e.coll = nil
+	default:
+		e.coll = (*strData)(p)
+	}
+}
+
+// newStrEntry returns a new entry of the string v (kept, not copied) that
+// expires at expireAt (0 = never).
+func newStrEntry(v []byte, expireAt int64) *entry {
+	e := &entry{tb: backend.TypeString, expireAt: expireAt}
+	e.setStr(v)
+	return e
+}
+
+// strLen is the length of e's string.
+func (e *entry) strLen() int { return len(e.strBytes()) }
+
+// isStr reports whether e is a string (its value is strBytes, not coll).
+func (e *entry) isStr() bool { return e.typ() == backend.TypeString }
+
 // typeBits is the part of entry.tb that holds the type. The entry has no
-// spare byte (it is 112 bytes), so a string's backend.StringForm lives in
+// spare byte (it is 96 bytes), so a string's backend.StringForm lives in
 // the bits of tb above it: every Type is below 1<<typeBits, and tb is only
 // read through typ and form.
 const typeBits = 5
@@ -77,7 +149,10 @@ func (e *entry) setKey(key []byte) {
 
 // size is the entry's contribution to Stats.UsedBytes.
 func (e *entry) size() int64 {
-	n := int64(entryOverhead + len(e.key) + len(e.str))
+	n := int64(entryOverhead + len(e.key))
+	if e.isStr() {
+		return n + int64(len(e.strBytes()))
+	}
 	if e.coll != nil {
 		n += e.coll.size()
 	}
@@ -90,10 +165,10 @@ func (e *entry) size() int64 {
 func (e *entry) clone() *entry {
 	ne := &entry{tb: e.tb, expireAt: e.expireAt, vpos: -1}
 	ne.access.Store(e.access.Load())
-	if e.coll != nil {
+	if e.isStr() {
+		ne.setStr(append([]byte(nil), e.strBytes()...))
+	} else if e.coll != nil {
 		ne.coll = e.coll.clone()
-	} else {
-		ne.str = append([]byte(nil), e.str...)
 	}
 	return ne
 }
@@ -337,12 +412,13 @@ func strValue(b []byte) []byte {
 
 // ownStr makes e's string safe to write in place.
 func ownStr(e *entry) {
-	if len(e.str) == 0 {
+	v := e.strBytes()
+	if len(v) == 0 {
 		return
 	}
-	p := uintptr(unsafe.Pointer(unsafe.SliceData(e.str)))
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(v)))
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(intTable)))
 	if p >= base && p < base+uintptr(len(intTable)) {
-		e.str = copyBytes(e.str)
+		e.setStr(copyBytes(v))
 	}
 }

@@ -171,12 +171,13 @@ func (s *snapshot) emit(db int, e *entry, fn func(e *backend.Entry) error) error
 	if e.expireAt != 0 && e.expireAt <= s.now {
 		return nil
 	}
-	if e.coll != nil {
+	switch v := e.strBytes(); {
+	case !e.isStr() && e.coll != nil:
 		s.items = e.coll.appendItems(s.items[:0])
-	} else if e.str == nil {
+	case v == nil:
 		s.items = append(s.items[:0], []byte{})
-	} else {
-		s.items = append(s.items[:0], e.str)
+	default:
+		s.items = append(s.items[:0], v)
 	}
 	s.e = backend.Entry{DB: db, Key: bytesOf(e.key), Type: e.typ(), ExpireAt: e.expireAt, Items: s.items}
 	err := fn(&s.e)

@@ -528,7 +528,7 @@ func (t *tx) Get(key []byte) ([]byte, bool, error) {
 	if e == nil {
 		return nil, false, err
 	}
-	return e.str, true, nil
+	return e.strBytes(), true, nil
 }
 
 // Set implements backend.Tx. An expireAt at or before Now deletes the key.
@@ -563,12 +563,13 @@ func (t *tx) setString(key, val []byte, expireAt int64, keepTTL, owned bool) err
 	}
 	switch {
 	case e == nil:
-		sd.insert(key, &entry{tb: backend.TypeString, str: v, expireAt: expireAt}, t.epoch)
+		sd.insert(key, newStrEntry(v, expireAt), t.epoch)
 	case sd.shared(e):
-		sd.replace(e, &entry{tb: backend.TypeString, str: v, expireAt: expireAt}, t.epoch)
+		sd.replace(e, newStrEntry(v, expireAt), t.epoch)
 	default:
 		before := e.size()
-		e.tb, e.str, e.coll = backend.TypeString, v, nil
+		e.tb = backend.TypeString
+		e.setStr(v)
 		sd.setExpire(e, expireAt)
 		sd.used.Add(e.size() - before)
 	}
@@ -585,17 +586,17 @@ func (t *tx) Append(key, val []byte) (int64, error) {
 		return 0, err
 	}
 	if e == nil {
-		sd.insert(key, &entry{tb: backend.TypeString, str: strValue(val)}, t.epoch)
+		sd.insert(key, newStrEntry(strValue(val), 0), t.epoch)
 		return int64(len(val)), nil
 	}
-	if int64(len(e.str))+int64(len(val)) > backend.MaxStringLen {
+	if int64(e.strLen())+int64(len(val)) > backend.MaxStringLen {
 		return 0, backend.ErrTooLarge
 	}
 	e = sd.writable(e, t.epoch)
 	e.setForm(backend.StringRaw)
-	e.str = append(e.str, val...)
+	e.setStr(append(e.strBytes(), val...))
 	sd.used.Add(int64(len(val)))
-	return int64(len(e.str)), nil
+	return int64(e.strLen()), nil
 }
 
 // StringForm implements backend.Tx.
@@ -637,7 +638,7 @@ func (t *tx) SetRange(key []byte, offset int64, val []byte) (int64, error) {
 		if e == nil {
 			return 0, nil
 		}
-		return int64(len(e.str)), nil
+		return int64(e.strLen()), nil
 	}
 	if offset > backend.MaxStringLen-int64(len(val)) { // no overflow for huge offsets
 		return 0, backend.ErrTooLarge
@@ -646,7 +647,7 @@ func (t *tx) SetRange(key []byte, offset int64, val []byte) (int64, error) {
 	if e == nil {
 		buf := make([]byte, end)
 		copy(buf[offset:], val)
-		e = &entry{tb: backend.TypeString, str: buf}
+		e = newStrEntry(buf, 0)
 		e.setForm(backend.StringRaw)
 		sd.insert(key, e, t.epoch)
 		return int64(end), nil
@@ -654,10 +655,12 @@ func (t *tx) SetRange(key []byte, offset int64, val []byte) (int64, error) {
 	e = sd.writable(e, t.epoch)
 	e.setForm(backend.StringRaw)
 	ownStr(e)
-	if n := len(e.str); end > n {
-		e.str = append(e.str, make([]byte, end-n)...)
+	v := e.strBytes()
+	if n := len(v); end > n {
+		v = append(v, make([]byte, end-n)...)
+		e.setStr(v)
 		sd.used.Add(int64(end - n))
 	}
-	copy(e.str[offset:], val)
-	return int64(len(e.str)), nil
+	copy(v[offset:], val)
+	return int64(len(v)), nil
 }

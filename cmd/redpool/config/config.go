@@ -50,6 +50,9 @@ type Config struct {
 	// GOMEMLIMIT environment variable, else derived from maxmemory).
 	GCPercent     int
 	GCMemoryLimit Size
+	// GCIdleRelease is gc_idle_release: return the heap's free pages to
+	// the OS when the server goes quiet after a burst of allocation.
+	GCIdleRelease bool
 
 	// RequirePass is requirepass: the default user's password ("" = none).
 	RequirePass string
@@ -200,6 +203,7 @@ func Default() Config {
 		MaxMemoryEvictionTenacity: 10,
 		GCPercent:                 0,
 		GCMemoryLimit:             0,
+		GCIdleRelease:             true,
 		RequirePass:               "", // no password: every client is the default user
 		ProtectedMode:             true,
 		ClientQueryBufferLimit:    GB,

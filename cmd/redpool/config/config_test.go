@@ -86,6 +86,7 @@ max_clients = 1
 threads = 3
 gc_percent = 50
 gc_memory_limit = "1gb"
+gc_idle_release = false
 timeout = "1m30s"
 log_level = "DEBUG"
 proto_max_bulk_len = "1mb"
@@ -417,11 +418,12 @@ func TestValidateNamesFileKeys(t *testing.T) {
 		seen[p.Key] = true
 	}
 	// Every key but bind and the passwords (any string) and
-	// protected_mode (any boolean) has a check that a zero Config fails;
-	// tls.ca_cert_dir's is tls.ca_cert_file's (one of them is needed).
+	// protected_mode, cluster.enabled and gc_idle_release (any boolean)
+	// has a check that a zero Config fails; tls.ca_cert_dir's is
+	// tls.ca_cert_file's (one of them is needed).
 	for key := range leaves {
 		if !seen[key] && key != "bind" && key != "requirepass" && key != "masterauth" && key != "masteruser" &&
-			key != "tls.ca_cert_dir" && key != "protected_mode" && key != "cluster.enabled" {
+			key != "tls.ca_cert_dir" && key != "protected_mode" && key != "cluster.enabled" && key != "gc_idle_release" {
 			t.Errorf("no problem reported for %s in a zero Config", key)
 		}
 	}

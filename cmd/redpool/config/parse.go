@@ -119,6 +119,7 @@ func (c *Config) leaves() map[string]leaf {
 		"maxmemory_eviction_tenacity":        {&c.MaxMemoryEvictionTenacity, integer},
 		"gc_percent":                         {&c.GCPercent, integer},
 		"gc_memory_limit":                    {&c.GCMemoryLimit, size},
+		"gc_idle_release":                    {&c.GCIdleRelease, "a boolean"},
 		"requirepass":                        {&c.RequirePass, str},
 		"protected_mode":                     {&c.ProtectedMode, "a boolean"},
 		"client_query_buffer_limit":          {&c.ClientQueryBufferLimit, size},
