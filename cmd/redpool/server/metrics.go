@@ -70,7 +70,7 @@ func (m *metrics) start(addr string, s *Server) error {
 		&engineCollector{eng: s.engine},
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "redpool_pool_capacity", Help: "Client pool size (max_clients)."},
 			func() float64 { return float64(s.pool.MaxClients()) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "redpool_pool_running", Help: "Pool workers serving a client now."},
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "redpool_pool_running", Help: "Clients connected now, parked or not."},
 			func() float64 { return float64(s.pool.Running()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "redpool_ack_not_durable_p99_seconds", Help: "99th percentile of how long acknowledged writes stayed not durable (INFO ack_not_durable_p99_us)."},
 			func() float64 { return s.durability.Figures().P99.Seconds() }),
