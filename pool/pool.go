@@ -43,6 +43,9 @@ type Options struct {
 	// FDLimit is the open-file limit the clients must fit under, with
 	// ReservedFDs to spare (nil: ProcessFDLimit).
 	FDLimit FDLimit
+	// ParkAfter is how long a session waits for input before it parks
+	// (0: session.DefaultParkAfter).
+	ParkAfter time.Duration
 }
 
 // Server accepts connections and serves them. Safe for concurrent use.
@@ -113,7 +116,10 @@ func New(o Options) (*Server, error) {
 	}
 	s.workers = wp
 	s.maxClients.Store(int64(maxClients))
-	s.parker, err = session.NewParker(s.run, session.DefaultParkAfter)
+	if o.ParkAfter <= 0 {
+		o.ParkAfter = session.DefaultParkAfter
+	}
+	s.parker, err = session.NewParker(s.run, o.ParkAfter)
 	if err != nil {
 		wp.Release()
 		return nil, fmt.Errorf("pool: %w", err)
