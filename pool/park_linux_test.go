@@ -5,38 +5,17 @@ package pool_test
 import (
 	"context"
 	"errors"
-	"net"
 	"testing"
 	"time"
 
-	"redpool/backend/memory"
 	"redpool/cmd/redpool/server/servertest"
-	"redpool/command"
 	"redpool/pool"
-	"redpool/session"
 )
 
 // parkStart runs a pool server whose sessions park after 10 ms.
 func parkStart(t *testing.T, maxClients int) (*pool.Server, string, chan error) {
 	t.Helper()
-	b := memory.New(memory.Options{Databases: 16})
-	t.Cleanup(func() { _ = b.Close() })
-	e, err := command.NewEngine(command.Options{Backend: b})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := pool.New(pool.Options{MaxClients: maxClients, Engine: e,
-		Settings: session.NewSettings(0, 512<<20), ParkAfter: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	return srv, ln.Addr().String(), done
+	return startWith(t, pool.Options{MaxClients: maxClients, ParkAfter: 10 * time.Millisecond})
 }
 
 // parkWaitFor waits until cond holds, failing after 5 s.

@@ -151,14 +151,16 @@ func (s *Session) armIdle(d time.Duration) {
 // waitOver handles the park deadline passing during the wait for input
 // (WaitInput): errPark if the session should park (idle since the
 // deadline was armed), else nil with the deadline armed again (or, for
-// a session that may not park, cleared until its next request).
+// a session that may not park, left to the idle timeout until its next
+// wait).
 func (s *Session) waitOver() error {
 	if s.pk.armed == s.pk.waits && s.parkable() {
 		return errPark
 	}
-	if !s.parkable() && s.pk.idleAt.IsZero() {
-		s.deadline = false
-		_ = s.conn.SetReadDeadline(time.Time{})
+	if !s.parkable() {
+		// Only the idle timeout's deadline, if any, until the next wait.
+		s.deadline = !s.pk.idleAt.IsZero()
+		_ = s.conn.SetReadDeadline(s.pk.idleAt)
 		if s.closing.Load() {
 			return io.EOF
 		}

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"redpool/backend/memory"
-	"redpool/command"
 	"redpool/session"
 )
 
@@ -35,15 +33,7 @@ type parkServer struct {
 // parkServe starts a parkServer; everything stops at cleanup.
 func parkServe(t *testing.T) *parkServer {
 	t.Helper()
-	m := memory.New(memory.Options{ExpiryInterval: -1})
-	e, err := command.NewEngine(command.Options{Backend: m})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, ln := sessionTestEngine(t)
 	var wg sync.WaitGroup
 	run := func(task func()) {
 		wg.Add(1)
@@ -82,7 +72,6 @@ func parkServe(t *testing.T) *parkServer {
 		if err := p.Close(); err != nil {
 			t.Error(err)
 		}
-		_ = m.Close()
 	})
 	return ps
 }
@@ -251,4 +240,36 @@ func TestParkPushToParked(t *testing.T) {
 	parkDo(t, a, abr, "PING\r\n", "+PONG\r\n")
 	parkDo(t, m, mbr, "EXEC\r\n", "*1\r\n+OK\r\n")
 	parkDo(t, b, bbr, "GET k\r\n", "$1\r\nv\r\n")
+}
+
+// TestParkManyClients: clients pausing around the park deadline, so that
+// their sessions park and resume over and over, each get their own
+// replies, in order.
+func TestParkManyClients(t *testing.T) {
+	ps := parkServe(t)
+	var wg sync.WaitGroup
+	for i := range 20 {
+		c, br := parkDial(t, ps)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := "k" + string(rune('a'+i))
+			for j := range 15 {
+				v := string(rune('a' + j))
+				if _, err := io.WriteString(c, "SET "+key+" "+v+"\r\nGET "+key+"\r\n"); err != nil {
+					t.Error(err)
+					return
+				}
+				want := "+OK\r\n$1\r\n" + v + "\r\n"
+				got := make([]byte, len(want))
+				_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+				if _, err := io.ReadFull(br, got); err != nil || string(got) != want {
+					t.Errorf("client %d: got %q, %v; want %q", i, got, err, want)
+					return
+				}
+				time.Sleep(time.Duration((i*7+j*5)%45) * time.Millisecond)
+			}
+		}()
+	}
+	wg.Wait()
 }
