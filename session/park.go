@@ -180,7 +180,6 @@ func (s *Session) park() bool {
 	rd := s.rd
 	s.rd, s.flat, s.ends, s.batch, s.bufs = nil, nil, nil, nil, nil
 	s.rr.co, s.rr.writeFn = nil, nil
-	s.settings.freed.Add(sessionStack) // the goroutine's stack, once its worker goes
 	if s.pk.p.park(s) {
 		return true
 	}

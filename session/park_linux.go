@@ -33,7 +33,17 @@ type Parker struct {
 	started bool
 	closed  bool
 	done    chan struct{} // closed when the poller returns
+	// freeing is what the sessions parked lately let go, noted as freed
+	// (Settings.TakeFreed) by freeTimer once their workers have gone.
+	freeing   int64
+	freeTimer *time.Timer
 }
+
+// parkFreeDelay is how long after a session parks its stack is noted as
+// freed: its worker exits once idle for a while (the pool's workers,
+// within two seconds), and only then is the stack free to be returned
+// to the operating system.
+const parkFreeDelay = 3 * time.Second
 
 // NewParker returns a Parker that runs resumed sessions with run (a
 // worker pool's submit: it must not block) and parks a session once it
@@ -84,6 +94,9 @@ func (p *Parker) Close() error {
 	}
 	p.closed = true
 	started := p.started
+	if p.freeTimer != nil {
+		p.freeTimer.Stop()
+	}
 	p.mu.Unlock()
 	if started {
 		if _, err := syscall.Write(p.wakeW, []byte{0}); err != nil {
@@ -169,11 +182,29 @@ func (p *Parker) park(s *Session) bool {
 	}
 	pk.registered = true
 	pk.gen++
+	p.noteFreed(s.settings)
 	if !pk.idleAt.IsZero() { // the idle timeout goes on while parked
 		gen := pk.gen
 		pk.timer = time.AfterFunc(time.Until(pk.idleAt), func() { p.unpark(s, gen, true) })
 	}
 	return true
+}
+
+// noteFreed notes the stack of a session that parks as freed, after
+// parkFreeDelay (with those of the sessions that park meanwhile); p.mu is
+// held.
+func (p *Parker) noteFreed(st *Settings) {
+	p.freeing += sessionStack
+	if p.freeTimer != nil {
+		return
+	}
+	p.freeTimer = time.AfterFunc(parkFreeDelay, func() {
+		p.mu.Lock()
+		n := p.freeing
+		p.freeing, p.freeTimer = 0, nil
+		p.mu.Unlock()
+		st.freed.Add(n)
+	})
 }
 
 // unpark resumes s if it is parked (and, for a timeout, still in the
