@@ -18,6 +18,10 @@
 // are flushed before it waits (Watch), so the writer writes its frames at
 // once, as Redis does, and the session waits for a write in progress
 // before it writes the blocking command's reply.
+//
+// A session idle for a while parks (park.go): it hands its socket to the
+// server's Parker and returns its goroutine, and the Parker runs it on a
+// worker again when its client sends more.
 package session
 
 import (

@@ -72,6 +72,8 @@ func (m *metrics) start(addr string, s *Server) error {
 			func() float64 { return float64(s.pool.MaxClients()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "redpool_pool_running", Help: "Clients connected now, parked or not."},
 			func() float64 { return float64(s.pool.Running()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "redpool_pool_parked", Help: "Clients whose idle sessions are parked now (no goroutine)."},
+			func() float64 { return float64(s.pool.Parked()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "redpool_ack_not_durable_p99_seconds", Help: "99th percentile of how long acknowledged writes stayed not durable (INFO ack_not_durable_p99_us)."},
 			func() float64 { return s.durability.Figures().P99.Seconds() }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "redpool_ack_not_durable_max_seconds", Help: "Longest an acknowledged write stayed (or has been) not durable (INFO ack_not_durable_max_us)."},
