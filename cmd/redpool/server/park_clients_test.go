@@ -93,8 +93,8 @@ func TestParkedClientTimeout(t *testing.T) {
 		c.Timeout = config.Duration(3 * time.Second)
 	}))
 	a := servertest.Dial(t, s.Addr)
+	start := time.Now() // before its last command
 	aID := parkClientsID(t, a)
-	start := time.Now()
 	admin := servertest.Dial(t, s.Addr)
 	parkClientsWaitParked(t, admin, aID)
 	a.ExpectClosed()
