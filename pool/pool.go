@@ -1,6 +1,12 @@
 // Package pool accepts client connections and runs each one's session on a
-// bounded ants worker pool. The pool's size is the client limit: past it, a
-// new client gets Redis's "max number of clients reached" error.
+// bounded ants worker pool. Past the client limit, a new client gets
+// Redis's "max number of clients reached" error. A session idle for a
+// while parks (session.Parker): its worker goes back to the pool, and the
+// Parker hands the session to a worker again when its client sends more.
+// So clients are counted apart from the workers; the pool has as many
+// workers as the limit allows clients, and a session that finds none free
+// (a worker not yet back, or a limit lowered under the clients connected)
+// runs on a goroutine of its own, which the server waits for too.
 //
 // Its lifecycle follows net/http: Serve(ln) blocks until Shutdown, which is
 // idempotent and waits for every goroutine the server started.
@@ -13,6 +19,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/ants/v2"
@@ -36,6 +43,9 @@ type Options struct {
 	// FDLimit is the open-file limit the clients must fit under, with
 	// ReservedFDs to spare (nil: ProcessFDLimit).
 	FDLimit FDLimit
+	// ParkAfter is how long a session waits for input before it parks
+	// (0: session.DefaultParkAfter).
+	ParkAfter time.Duration
 }
 
 // Server accepts connections and serves them. Safe for concurrent use.
@@ -46,6 +56,15 @@ type Server struct {
 	workers  *ants.Pool
 	fdLimit  FDLimit
 	tuneMu   sync.Mutex // serializes SetMaxClients
+	// parker parks idle sessions; its poller runs from the first Serve
+	// to Shutdown. Nil where sessions cannot park.
+	parker *session.Parker
+	// clients are the clients connected (parked or not), maxClients the
+	// limit on them.
+	clients    atomic.Int64
+	maxClients atomic.Int64
+	// extra are the sessions running beside the pool's workers (run).
+	extra sync.WaitGroup
 
 	ctx    context.Context // done at Shutdown; sessions watch it
 	cancel context.CancelFunc
@@ -84,9 +103,11 @@ func New(o Options) (*Server, error) {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	logger := o.Logger
+	// A parked session's worker goes: its stack is most of what an idle
+	// client would cost.
 	wp, err := ants.NewPool(maxClients,
 		ants.WithNonblocking(true),
-		ants.WithExpiryDuration(10*time.Second),
+		ants.WithExpiryDuration(workerExpiry),
 		ants.WithPanicHandler(func(p any) { logger.Error("panic in worker", "panic", p) }),
 		ants.WithLogger(antsLogger{logger}),
 	)
@@ -94,14 +115,43 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("pool: %w", err)
 	}
 	s.workers = wp
+	s.maxClients.Store(int64(maxClients))
+	if o.ParkAfter <= 0 {
+		o.ParkAfter = session.DefaultParkAfter
+	}
+	s.parker, err = session.NewParker(s.run, o.ParkAfter)
+	if err != nil {
+		wp.Release()
+		return nil, fmt.Errorf("pool: %w", err)
+	}
 	return s, nil
 }
 
-// Running is the number of workers serving a client now.
-func (s *Server) Running() int { return s.workers.Running() }
+// workerExpiry is how long a worker with nothing to run stays.
+const workerExpiry = time.Second
+
+// Running is the number of clients connected now, parked or not.
+func (s *Server) Running() int { return int(s.clients.Load()) }
+
+// Parked is the number of clients whose sessions are parked now.
+func (s *Server) Parked() int { return s.parker.Parked() }
 
 // MaxClients is the current client limit.
-func (s *Server) MaxClients() int { return s.workers.Cap() }
+func (s *Server) MaxClients() int { return int(s.maxClients.Load()) }
+
+// run runs task, a session's, on a worker, or on a goroutine of its own
+// if none is free. It never blocks. The session.Parker's way to resume.
+func (s *Server) run(task func()) {
+	err := s.workers.Submit(task)
+	if err == nil {
+		return
+	}
+	s.extra.Add(1)
+	go func() {
+		defer s.extra.Done()
+		task()
+	}()
+}
 
 // SetMaxClients changes the client limit (CONFIG SET maxclients), raising
 // the open-file limit if needed. If n clients do not fit under it, the limit
@@ -121,6 +171,7 @@ func (s *Server) SetMaxClients(n int) error {
 		return fmt.Errorf(command.ReasonTooManyClients, fit)
 	}
 	s.workers.Tune(n)
+	s.maxClients.Store(int64(n))
 	return nil
 }
 
@@ -136,6 +187,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.listeners[ln] = struct{}{}
 	s.serving++
 	s.mu.Unlock()
+	s.parker.Start()
 	defer func() {
 		s.mu.Lock()
 		s.serving--
@@ -213,40 +265,37 @@ func (r *acceptRetry) succeeded() {
 	r.backoff, r.errors = 0, 0
 }
 
-// handle hands conn to a worker, or turns it away when the pool is full.
+// handle hands conn to a worker, or turns it away past the client limit.
 // It never blocks on the client.
 func (s *Server) handle(conn net.Conn) {
 	if tc, ok := conn.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)
 	}
+	if s.clients.Add(1) > s.maxClients.Load() {
+		s.clients.Add(-1)
+		s.engine.CountRejected()
+		s.reject(conn)
+		return
+	}
 	sess := session.New(s.ctx, conn, s.engine, s.settings, s.logger)
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
+		s.clients.Add(-1)
 		_ = conn.Close()
 		return
 	}
 	s.sessions[sess] = struct{}{}
 	s.mu.Unlock()
-	err := s.workers.Submit(func() {
-		defer s.forget(sess)
+	sess.UseParker(s.parker, func() { s.forget(sess) })
+	s.run(func() {
 		if s.settings.Denied(s.engine.DefaultUserNoPass(), conn.RemoteAddr()) {
 			s.deny(conn)
+			s.forget(sess)
 			return
 		}
-		sess.Serve()
+		sess.Serve() // ends with forget, perhaps on another worker after it parked
 	})
-	if err == nil {
-		return
-	}
-	s.forget(sess)
-	if errors.Is(err, ants.ErrPoolOverload) {
-		s.engine.CountRejected()
-		s.reject(conn)
-		return
-	}
-	s.logger.Error("cannot start session", "err", err)
-	_ = conn.Close()
 }
 
 // reject sends the max-clients error and closes conn. A fresh socket's send
@@ -267,10 +316,12 @@ func (s *Server) deny(conn net.Conn) {
 	_ = conn.Close()
 }
 
+// forget drops an ended session and its client.
 func (s *Server) forget(sess *session.Session) {
 	s.mu.Lock()
 	delete(s.sessions, sess)
 	s.mu.Unlock()
+	s.clients.Add(-1)
 }
 
 // drained reports whether every Serve loop and session has ended.
@@ -321,6 +372,12 @@ func (s *Server) doShutdown(ctx context.Context) error {
 			interval = min(2*interval, 50*time.Millisecond)
 			timer.Reset(interval)
 		}
+	}
+	// Every session ended (Close resumed the parked ones): no one parks
+	// or resumes any more.
+	s.extra.Wait()
+	if err := s.parker.Close(); err != nil {
+		return err
 	}
 	deadline, ok := ctx.Deadline()
 	wait := 5 * time.Second

@@ -19,6 +19,12 @@ import (
 // start runs a pool server with the standard commands plus extra families.
 func start(t *testing.T, maxClients int, extra ...[]command.Spec) (*pool.Server, string, chan error) {
 	t.Helper()
+	return startWith(t, pool.Options{MaxClients: maxClients}, extra...)
+}
+
+// startWith is start with options o (Engine and Settings are filled in).
+func startWith(t *testing.T, o pool.Options, extra ...[]command.Spec) (*pool.Server, string, chan error) {
+	t.Helper()
 	b := memory.New(memory.Options{Databases: 16})
 	t.Cleanup(func() { _ = b.Close() })
 	fams := append(command.Families(), extra...)
@@ -26,7 +32,8 @@ func start(t *testing.T, maxClients int, extra ...[]command.Spec) (*pool.Server,
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := pool.New(pool.Options{MaxClients: maxClients, Engine: e, Settings: session.NewSettings(0, 512<<20)})
+	o.Engine, o.Settings = e, session.NewSettings(0, 512<<20)
+	srv, err := pool.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,18 @@ const idleMemMaxStack = 4096 + 512
 // while idle, or a deeper idle wait shows here. The clients are raw
 // sockets, so that only the server's side is on the Go heap.
 func TestIdleClientMemory(t *testing.T) {
+	_, _, addr := serveAddr(t)
+	heap, stack := idleMemMeasure(t, addr, func(int) {}) // its PONG came: the session is idle
+	idleMemCheck(t, "an idle client", heap, stack, idleMemMaxHeap, idleMemMaxStack)
+}
+
+// idleMemMeasure holds idleMemSessions idle clients of the server at addr
+// and returns the heap and stack each costs it, measured once settled(n)
+// returns with n clients connected; it skips without the race detector
+// off or enough open files. The clients close at cleanup, before the
+// server's.
+func idleMemMeasure(t *testing.T, addr string, settled func(clients int)) (heap, stack int64) {
+	t.Helper()
 	if idleMemRace {
 		t.Skip("the race detector's frames and allocations are larger than a server's")
 	}
@@ -38,14 +50,13 @@ func TestIdleClientMemory(t *testing.T) {
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < 2*idleMemSessions+100 {
 		t.Skipf("needs %d open files (limit %d)", 2*idleMemSessions+100, lim.Cur)
 	}
-	_, _, addr := serveAddr(t)
 	_, portText, _ := net.SplitHostPort(addr)
 	port, err := strconv.Atoi(portText)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var fds []int
-	t.Cleanup(func() { // before serveAddr's: the sessions end at once
+	t.Cleanup(func() { // before the server's: the sessions end at once
 		for _, fd := range fds {
 			_ = syscall.Close(fd)
 		}
@@ -53,19 +64,25 @@ func TestIdleClientMemory(t *testing.T) {
 	// One client first, so that what every server has once (pools,
 	// the engine's maps) is there before the baseline.
 	fds = append(fds, idleMemClient(t, port))
+	settled(1)
 	heap0, stack0 := idleMemStats()
 	for range idleMemSessions {
-		fds = append(fds, idleMemClient(t, port)) // its PONG came: the session is idle
+		fds = append(fds, idleMemClient(t, port))
 	}
+	settled(idleMemSessions + 1)
 	heap1, stack1 := idleMemStats()
-	heap := (int64(heap1) - int64(heap0)) / idleMemSessions
-	stack := (int64(stack1) - int64(stack0)) / idleMemSessions
-	t.Logf("per idle client: heap %d bytes, stack %d bytes", heap, stack)
-	if heap > idleMemMaxHeap {
-		t.Errorf("an idle client costs %d bytes of heap, more than %d", heap, idleMemMaxHeap)
+	return (int64(heap1) - int64(heap0)) / idleMemSessions, (int64(stack1) - int64(stack0)) / idleMemSessions
+}
+
+// idleMemCheck logs what one client costs and fails past the bounds.
+func idleMemCheck(t *testing.T, what string, heap, stack, maxHeap, maxStack int64) {
+	t.Helper()
+	t.Logf("per %s: heap %d bytes, stack %d bytes", what, heap, stack)
+	if heap > maxHeap {
+		t.Errorf("%s costs %d bytes of heap, more than %d", what, heap, maxHeap)
 	}
-	if stack > idleMemMaxStack {
-		t.Errorf("an idle client costs %d bytes of stack, more than %d", stack, idleMemMaxStack)
+	if stack > maxStack {
+		t.Errorf("%s costs %d bytes of stack, more than %d", what, stack, maxStack)
 	}
 }
 

@@ -10,8 +10,9 @@ import (
 // waitReadable waits until the socket under raw has input, has reached
 // its end, or has an error, without reading: an idle session waits there
 // holding no read buffer (resp.Waiter). A deadline (the idle timeout,
-// Close) ends the wait too; the Read that follows reports it.
-func waitReadable(raw syscall.RawConn) { _ = raw.Read(peekReady) }
+// Close, the park deadline) ends the wait too: it is returned, and the
+// Read that follows reports it.
+func waitReadable(raw syscall.RawConn) error { return raw.Read(peekReady) }
 
 // peekReady reports whether a read of fd would not block: it peeks at one
 // byte without waiting.

@@ -6,4 +6,4 @@ import "syscall"
 
 // waitReadable returns at once where the socket cannot be peeked at: the
 // session then waits in its Read, with its buffer.
-func waitReadable(syscall.RawConn) {}
+func waitReadable(syscall.RawConn) error { return nil }

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"redpool/backend/memory"
-	"redpool/command"
 	"redpool/session"
 	"redpool/session/resp"
 )
@@ -30,15 +28,7 @@ type kernelServer struct {
 
 func kernelServe(t *testing.T, idle time.Duration) *kernelServer {
 	t.Helper()
-	m := memory.New(memory.Options{ExpiryInterval: -1})
-	e, err := command.NewEngine(command.Options{Backend: m})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, ln := sessionTestEngine(t)
 	ks := &kernelServer{addr: ln.Addr().String(), ended: make(chan struct{}, 16)}
 	settings := session.NewSettings(idle, 512<<20)
 	var wg sync.WaitGroup
@@ -66,7 +56,6 @@ func kernelServe(t *testing.T, idle time.Duration) *kernelServer {
 		_ = ln.Close()
 		ks.closeAll()
 		wg.Wait()
-		_ = m.Close()
 	})
 	return ks
 }

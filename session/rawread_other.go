@@ -16,4 +16,7 @@ func (s *Session) writeConn(b []byte) (int, error) { return s.conn.Write(b) }
 func (s *Session) leaveRaw() {}
 
 // waitInput waits until the socket may be readable (source.WaitInput).
-func (s *Session) waitInput() { waitReadable(s.raw) }
+func (s *Session) waitInput() error { return waitReadable(s.raw) }
+
+// clearRawErr does nothing: there is no raw read.
+func (s *Session) clearRawErr() {}

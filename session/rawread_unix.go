@@ -144,15 +144,26 @@ func (s *Session) readConn(p []byte) (int, error) {
 // waitInput waits until the socket may be readable, without reading
 // (source.WaitInput): in the open raw read if there is one, which costs no
 // system call, else by peeking at the socket (waitReadable). The next
-// readConn reads at once.
-func (s *Session) waitInput() {
+// readConn reads at once. It returns the error that ended the wait (a
+// deadline), which the next readConn reports too unless clearRawErr.
+func (s *Session) waitInput() error {
 	if !s.rr.opened() {
-		waitReadable(s.raw)
-		return
+		return waitReadable(s.raw)
 	}
 	if r := s.rr.co; r.drained {
 		r.drained = false
-		r.wait() // if the raw read ended, the next readConn reports why
+		if !r.wait() {
+			return r.err // the next readConn reports it
+		}
+	}
+	return nil
+}
+
+// clearRawErr forgets the error that ended the raw read (the park
+// deadline: the next readConn opens it again).
+func (s *Session) clearRawErr() {
+	if r := s.rr.co; r != nil {
+		r.err = nil
 	}
 }
 

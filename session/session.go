@@ -18,6 +18,10 @@
 // are flushed before it waits (Watch), so the writer writes its frames at
 // once, as Redis does, and the session waits for a write in progress
 // before it writes the blocking command's reply.
+//
+// A session idle for a while parks (park.go): it hands its socket to the
+// server's Parker and returns its goroutine, and the Parker runs it on a
+// worker again when its client sends more.
 package session
 
 import (
@@ -208,8 +212,14 @@ type Session struct {
 	// its writes.
 	writerOn      atomic.Bool
 	writerStopped bool
-	// deadline: a read deadline (the idle timeout) is set.
+	// deadline: a read deadline (the idle timeout, the park deadline) is
+	// set.
 	deadline bool
+
+	// pk is the session's part in parking (park.go); nil: it never
+	// parks. ended is called when it has ended (UseParker).
+	pk    *parkState
+	ended func()
 }
 
 // pushWriter is the goroutine that writes pushed frames while the session
@@ -228,10 +238,17 @@ func New(ctx context.Context, conn net.Conn, e *command.Engine, st *Settings, lo
 	}
 	s := &Session{conn: conn, engine: e, settings: st, logger: logger, ctx: ctx}
 	s.src.s = s
-	s.rd = resp.NewReader(&s.src, s.limits())
-	s.rd.UseBufPool(&st.readBufs)
+	s.rd = s.newReader()
 	s.raw = rawConn(conn)
 	return s
+}
+
+// newReader returns a request reader over the session's input, with the
+// settings' limits and buffers.
+func (s *Session) newReader() *resp.Reader {
+	rd := resp.NewReader(&s.src, s.limits())
+	rd.UseBufPool(&s.settings.readBufs)
+	return rd
 }
 
 // limits are the request limits the settings hold now; they are noted so
@@ -244,31 +261,54 @@ func (s *Session) limits() resp.Limits {
 }
 
 // Serve runs the session until the client leaves, a protocol error, or
-// Close. It closes the connection before it returns. A panic in a command
-// is recovered: it is logged with its stack and ends only this session.
+// Close. It closes the connection before it returns, unless the session
+// parked (UseParker): it then returns at once, and the Parker runs the
+// session on when its client sends more. A panic in a command is
+// recovered: it is logged with its stack and ends only this session.
 func (s *Session) Serve() {
 	s.client = s.engine.NewClient(addrString(s.conn.RemoteAddr()), addrString(s.conn.LocalAddr()))
 	s.cmd = s.engine.NewCtx(s.client, s)
 	s.client.SetPushLink(s)
+	s.run(false)
+}
+
+// run runs the session's loop on the calling goroutine until the session
+// ends (at once if ending), then tears it down, or until it parks.
+func (s *Session) run(ending bool) {
+	parked := false
 	defer func() {
 		if r := recover(); r != nil {
 			s.logger.Error("panic serving client", "client", s.client.Addr, "panic", r, "stack", string(debug.Stack()))
 		}
-		s.leaveRaw() // before the connection closes
-		s.cmd.WakePushed()
-		s.engine.SetClientMem(s.client, command.ClientMem{}) // out of the clients' total
-		s.engine.Unregister(s.client)
-		// A write of the writer to a client that does not read (its
-		// output stalled) ends now: the connection closes anyway.
-		_ = s.conn.SetWriteDeadline(time.Now())
-		s.stopWriter()
-		s.settings.freed.Add(int64(s.rd.TakeReleased() + s.rd.BufSize() + cap(s.cmd.Out()) + sessionStack))
-		_ = s.conn.Close()
+		if !parked {
+			s.end()
+		}
 	}()
-	s.loop()
+	if !ending {
+		parked = s.loop()
+	}
 }
 
-func (s *Session) loop() {
+// end tears the session down: it leaves the engine, stops the writer and
+// closes the connection.
+func (s *Session) end() {
+	s.leaveRaw() // before the connection closes
+	s.cmd.WakePushed()
+	s.engine.SetClientMem(s.client, command.ClientMem{}) // out of the clients' total
+	s.engine.Unregister(s.client)
+	// A write of the writer to a client that does not read (its
+	// output stalled) ends now: the connection closes anyway.
+	_ = s.conn.SetWriteDeadline(time.Now())
+	s.stopWriter()
+	s.settings.freed.Add(int64(s.rd.TakeReleased() + s.rd.BufSize() + cap(s.cmd.Out()) + sessionStack))
+	_ = s.conn.Close()
+	if s.ended != nil {
+		s.ended()
+	}
+}
+
+// loop serves requests until the session ends (false) or parks (true).
+func (s *Session) loop() bool {
 	for {
 		if s.settings.MaxBulkLen() != s.bulk || s.settings.MaxQueryBuf() != s.qbuf {
 			s.rd.SetLimits(s.limits())
@@ -279,14 +319,20 @@ func (s *Session) loop() {
 		unauth := s.engine.AuthRequired(s.client)
 		s.rd.SetAuthRequired(unauth)
 		args, err := s.rd.ReadCommand()
+		if err == errPark {
+			if s.park() {
+				return true
+			}
+			continue
+		}
 		if err != nil {
 			s.fail(err)
-			return
+			return false
 		}
 		s.cmd.GiveArgs(s.rd.Owned()) // a big value is stored, not copied
 		if unauth || s.rd.Buffered() == 0 {
 			if !s.exec(args) {
-				return
+				return false
 			}
 			continue
 		}
@@ -320,7 +366,7 @@ func (s *Session) loop() {
 		}
 		for i := 0; i < len(s.batch); {
 			if i > 0 && s.inline&(1<<i) == 0 && !s.checkStillAuthed(s.batch[i]) {
-				return
+				return false
 			}
 			// A run of commands on one key takes its lock once (data
 			// commands only: none of them changes who the client is).
@@ -329,20 +375,20 @@ func (s *Session) loop() {
 			}
 			if n := run; n > 1 {
 				if !s.execShared(s.batch[i : i+n]) {
-					return
+					return false
 				}
 				i += n
 				continue
 			}
 			if !s.exec(s.batch[i]) {
-				return
+				return false
 			}
 			i++
 		}
 		clear(s.flat) // let go of a huge request's buffer
 		if err != nil {
 			s.fail(err)
-			return
+			return false
 		}
 	}
 }
@@ -569,6 +615,15 @@ func (s *Session) Context() context.Context { return s.ctx }
 func (s *Session) Close() {
 	s.closing.Store(true)
 	_ = s.conn.SetReadDeadline(time.Now())
+	s.unpark()
+}
+
+// unpark resumes the session if it is parked, so that it sees it is
+// closing and ends.
+func (s *Session) unpark() {
+	if s.pk != nil {
+		s.pk.p.unpark(s, 0, false)
+	}
 }
 
 // Wake has the frames pushed to the client written now if the session
@@ -659,15 +714,20 @@ func (s *Session) stopWriter() {
 func (s *Session) Kill() {
 	s.closing.Store(true)
 	_ = s.conn.SetDeadline(time.Now())
+	s.unpark()
 }
 
 // rearm sets the read deadline for the next read: the idle timeout if one
-// applies (never to a client with subscriptions, as in Redis), else none.
+// applies (never to a client with subscriptions, as in Redis), else the
+// park deadline if the session may park (park.go), else none.
 func (s *Session) rearm() {
-	if d := s.settings.IdleTimeout(); d > 0 && !s.client.Subscribed() {
-		s.deadline = true
-		_ = s.conn.SetReadDeadline(time.Now().Add(d))
-	} else if s.deadline {
+	d := s.settings.IdleTimeout()
+	switch {
+	case d > 0 && !s.client.Subscribed():
+		s.armIdle(d)
+	case s.pk != nil:
+		s.armPark()
+	case s.deadline:
 		s.deadline = false
 		_ = s.conn.SetReadDeadline(time.Time{})
 	}
@@ -678,6 +738,14 @@ func (s *Session) rearm() {
 // sends meanwhile are kept for the next requests. Part of command.Link.
 func (s *Session) Watch() (<-chan struct{}, func()) {
 	s.leaveRaw() // the goroutine below reads the connection
+	if s.pk != nil && s.deadline {
+		// No park deadline while the command waits: only the idle
+		// timeout's, as before.
+		_ = s.conn.SetReadDeadline(s.pk.idleAt)
+		if s.closing.Load() { // Close moved it before
+			_ = s.conn.SetReadDeadline(time.Now())
+		}
+	}
 	if s.src.watched == nil {
 		s.src.watched = new(watchedInput)
 	}
@@ -724,6 +792,7 @@ func (s *Session) Watch() (<-chan struct{}, func()) {
 		_ = s.conn.SetReadDeadline(time.Now())
 		<-done
 		if !s.closing.Load() {
+			s.deadline = false
 			_ = s.conn.SetReadDeadline(time.Time{})
 		}
 	}
@@ -773,22 +842,37 @@ func (r *source) Read(p []byte) (int, error) {
 	}
 	if r.ready {
 		r.ready = false
-		n, err := s.readConn(p)
+		n, err := s.readGrace(p)
 		return n, r.counted(n, err)
 	}
 	if err := r.goIdle(); err != nil {
 		return 0, err
 	}
-	n, err := s.readConn(p)
+	n, err := s.readGrace(p)
 	s.idle.Store(false)
 	s.waitWriter()
 	return n, r.counted(n, err)
 }
 
+// readGrace is readConn, which reads again when the park deadline passed
+// (a half-read request is not parked).
+func (s *Session) readGrace(p []byte) (int, error) {
+	for {
+		n, err := s.readConn(p)
+		if err == nil || !s.overGrace(err) {
+			return n, err
+		}
+		if err := s.regrace(); err != nil {
+			return 0, err
+		}
+	}
+}
+
 // WaitInput waits idle, as Read does, until input arrives, without a
 // buffer: the Reader lends its own back meanwhile (resp.BufPool). Part
 // of resp.Waiter; it returns at once where it cannot wait so (a TLS
-// connection: Read waits).
+// connection: Read waits). It returns errPark when the session should
+// park (park.go).
 func (r *source) WaitInput() error {
 	s := r.s
 	if r.watchedPending() || s.raw == nil {
@@ -797,7 +881,21 @@ func (r *source) WaitInput() error {
 	if err := r.goIdle(); err != nil {
 		return err
 	}
-	s.waitInput()
+	for {
+		err := s.waitInput()
+		if err == nil || !s.overGrace(err) {
+			break // the next Read reports an error
+		}
+		// The park deadline passed.
+		s.clearRawErr()
+		if err := s.waitOver(); err != nil {
+			if err != errPark {
+				s.idle.Store(false)
+				s.waitWriter()
+			}
+			return err // errPark: still idle; loop parks
+		}
+	}
 	s.idle.Store(false)
 	s.waitWriter()
 	r.ready = true

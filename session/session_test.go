@@ -14,6 +14,24 @@ import (
 	"redpool/session/resp"
 )
 
+// sessionTestEngine returns an engine over a fresh memory backend, which
+// closes at cleanup (after the cleanups registered later: the sessions'),
+// and a loopback listener.
+func sessionTestEngine(tb testing.TB) (*command.Engine, net.Listener) {
+	tb.Helper()
+	m := memory.New(memory.Options{ExpiryInterval: -1})
+	tb.Cleanup(func() { _ = m.Close() })
+	e, err := command.NewEngine(command.Options{Backend: m})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e, ln
+}
+
 // serve starts sessions on a loopback listener for the benchmark and
 // returns a connected client; everything stops at cleanup.
 func serve(b *testing.B) (net.Conn, *bufio.Reader) {
@@ -25,15 +43,7 @@ func serve(b *testing.B) (net.Conn, *bufio.Reader) {
 // one Settings, as a server's do.
 func serveAddr(b testing.TB) (net.Conn, *bufio.Reader, string) {
 	b.Helper()
-	m := memory.New(memory.Options{ExpiryInterval: -1})
-	e, err := command.NewEngine(command.Options{Backend: m})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
+	e, ln := sessionTestEngine(b)
 	settings := session.NewSettings(0, 512<<20)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -67,7 +77,6 @@ func serveAddr(b testing.TB) (net.Conn, *bufio.Reader, string) {
 		}
 		mu.Unlock()
 		wg.Wait()
-		_ = m.Close()
 	})
 	return c, bufio.NewReader(c), ln.Addr().String()
 }

@@ -1,0 +1,201 @@
+package session
+
+import (
+	"errors"
+	"io"
+	"os"
+	"time"
+
+	"redpool/command"
+)
+
+// Parking: no goroutine for an idle client.
+//
+// A session that has waited for input for a while (the Parker's after,
+// DefaultParkAfter) with nothing half read, nothing to write and its
+// client in plain state hands its socket to the server's Parker and
+// returns its goroutine (the pool's worker): it is parked. It keeps its
+// client record, its command context and its connection; its request
+// reader, batch buffers and raw read go (a parked client holds about
+// 2.5 KB of heap and no stack, where a waiting goroutine costs 4 KB of
+// stack and 0.65 KB beside). When its socket becomes readable the
+// Parker hands the session to a worker again (resume), which reads on.
+//
+// When to park is told by the read deadline, so that a busy session pays
+// nothing per request: the first wait arms a deadline after from then,
+// and when it passes during a wait, the session parks if that wait is the
+// one it was armed in (idle all along), and otherwise arms it again. A
+// deadline passing during a read (which Go's net.Conn reads refuse
+// then) is armed again and the read retried. The idle timeout, when
+// set, is the deadline if it comes first, as before; a parked session's
+// idle timeout is a timer that resumes it to close it.
+//
+// Only a client in plain state parks: a normal client (not a replica,
+// primary or subscriber) whose session never started its push writer
+// (nothing was ever pushed to it: no MONITOR, tracking or keyspace
+// frames) and has no stalled output, over a socket with a descriptor
+// (not TLS, whose connection buffers input). Frames pushed to a parked
+// client are written by the push writer as for any idle client (a parked
+// session is idle). Close and Kill resume a parked session, which then
+// ends; closing a socket would only drop it from the epoll set silently.
+
+// DefaultParkAfter is how long a session waits for input before it parks
+// (it parks between that and twice that after its last request).
+const DefaultParkAfter = time.Second
+
+// errPark is what the session's WaitInput returns, through the request
+// reader, when the session should park: loop parks it.
+var errPark = errors.New("session: park")
+
+// parkState is a session's part in parking; nil where it cannot park.
+type parkState struct {
+	p  *Parker
+	fd int32
+	// parked, registered (its socket is in the epoll set, enabled or
+	// not), gen (parkings so far) and timer (the idle timeout while
+	// parked) are guarded by p.mu.
+	parked     bool
+	registered bool
+	gen        uint32
+	timer      *time.Timer
+	// waits counts the session's waits for input; armed is the wait in
+	// which the park deadline was last armed. The session's goroutine
+	// only.
+	waits, armed uint32
+	// idleAt is when the idle timeout closes the session (zero: never);
+	// set at each wait, read by park.
+	idleAt time.Time
+}
+
+// UseParker has the session park on p while it is idle, instead of
+// holding its goroutine (p nil: it never parks): Serve may then return
+// while the session lives on, and ended is called once when the session
+// has ended, its connection closed (whether or not it parked; nil: none).
+// Called before Serve.
+func (s *Session) UseParker(p *Parker, ended func()) {
+	s.ended = ended
+	if p == nil || s.raw == nil {
+		return
+	}
+	var fd int32 = -1
+	if err := s.raw.Control(func(d uintptr) { fd = int32(d) }); err != nil || fd < 0 {
+		return
+	}
+	s.pk = &parkState{p: p, fd: fd}
+}
+
+// parkable reports whether the session may park now: nothing half read
+// or left over from a blocking command, nothing to write, and the client
+// in plain state. (A client in MULTI parks: what it queued stays in its
+// record.)
+func (s *Session) parkable() bool {
+	return s.rd.Unparsed() == 0 && !s.src.watchedPending() &&
+		!s.writerOn.Load() && !s.stalled.Load() && !s.client.HasPushes() &&
+		s.client.Type() == command.ClientNormal
+}
+
+// overGrace reports whether err, from a wait or a read, is the park
+// deadline passing: not Close or Kill, not the idle timeout.
+func (s *Session) overGrace(err error) bool {
+	return s.pk != nil && errors.Is(err, os.ErrDeadlineExceeded) && !s.closing.Load() &&
+		(s.pk.idleAt.IsZero() || time.Now().Before(s.pk.idleAt))
+}
+
+// regrace arms the park deadline again from now (or the idle timeout, if
+// that comes first). It returns io.EOF if the session is closing: read
+// after the deadline is set, as goIdle does.
+func (s *Session) regrace() error {
+	s.pk.armed = s.pk.waits
+	dl := time.Now().Add(s.pk.p.after)
+	if !s.pk.idleAt.IsZero() && s.pk.idleAt.Before(dl) {
+		dl = s.pk.idleAt
+	}
+	s.deadline = true
+	_ = s.conn.SetReadDeadline(dl)
+	if s.closing.Load() {
+		return io.EOF
+	}
+	return nil
+}
+
+// armPark arms the park deadline at the start of a wait, unless it is
+// armed (rearm; no idle timeout).
+func (s *Session) armPark() {
+	s.pk.waits++
+	s.pk.idleAt = time.Time{}
+	if !s.deadline {
+		s.pk.armed = s.pk.waits
+		s.deadline = true
+		_ = s.conn.SetReadDeadline(time.Now().Add(s.pk.p.after))
+	}
+}
+
+// armIdle sets the read deadline at the start of a wait when the idle
+// timeout d applies: the timeout, or the park deadline if it comes
+// first.
+func (s *Session) armIdle(d time.Duration) {
+	now := time.Now()
+	dl := now.Add(d)
+	if pk := s.pk; pk != nil {
+		pk.idleAt = dl
+		pk.waits++
+		pk.armed = pk.waits
+		if g := now.Add(pk.p.after); g.Before(dl) {
+			dl = g
+		}
+	}
+	s.deadline = true
+	_ = s.conn.SetReadDeadline(dl)
+}
+
+// waitOver handles the park deadline passing during the wait for input
+// (WaitInput): errPark if the session should park (idle since the
+// deadline was armed), else nil with the deadline armed again (or, for
+// a session that may not park, left to the idle timeout until its next
+// wait).
+func (s *Session) waitOver() error {
+	if s.pk.armed == s.pk.waits && s.parkable() {
+		return errPark
+	}
+	if !s.parkable() {
+		// Only the idle timeout's deadline, if any, until the next wait.
+		s.deadline = !s.pk.idleAt.IsZero()
+		_ = s.conn.SetReadDeadline(s.pk.idleAt)
+		if s.closing.Load() {
+			return io.EOF
+		}
+		return nil
+	}
+	return s.regrace()
+}
+
+// park parks the session (Parker.park) and reports whether it did: its
+// goroutine then returns at once and touches the session no more. What
+// only a running session needs goes first: the raw read, the request
+// reader, the batch buffers.
+func (s *Session) park() bool {
+	s.leaveRaw()
+	s.deadline = false
+	_ = s.conn.SetReadDeadline(time.Time{})
+	rd := s.rd
+	s.rd, s.flat, s.ends, s.batch, s.bufs = nil, nil, nil, nil, nil
+	s.rr.co, s.rr.writeFn = nil, nil
+	if s.pk.p.park(s) {
+		return true
+	}
+	s.rd = rd
+	return false
+}
+
+// resume runs a session the Parker resumed, on the caller's goroutine (a
+// worker): it reads on, or ends if its idle timeout passed
+// (timedOut) or it was closed meanwhile.
+func (s *Session) resume(timedOut bool) {
+	s.idle.Store(false)
+	s.waitWriter()
+	s.rd = s.newReader()
+	if timedOut {
+		s.logger.Debug("closing idle client", "client", s.client.Addr)
+	}
+	s.run(timedOut)
+}

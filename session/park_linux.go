@@ -1,0 +1,239 @@
+//go:build linux
+
+package session
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// A Parker holds the sockets of parked sessions (see park.go) in an epoll
+// instance of its own and resumes each session when its socket becomes
+// readable, by handing it to run. One poller goroutine waits on the epoll
+// instance from Start until Close. A socket is in the Go runtime's
+// poller and in this one at once: Go's reads try the socket first, so
+// the read that follows the resumption simply succeeds.
+//
+// Every change of a session's parked state happens under mu: parking
+// (the session's goroutine), resumption on input (the poller), on a
+// Close or Kill (any goroutine) and on the idle timeout (a timer). Safe
+// for concurrent use.
+type Parker struct {
+	epfd  int
+	wakeR int // read end of the pipe Close writes to, to stop the poller
+	wakeW int
+	run   func(task func())
+	after time.Duration
+
+	mu      sync.Mutex
+	parked  map[int32]*Session // by socket
+	started bool
+	closed  bool
+	done    chan struct{} // closed when the poller returns
+	// freeing is what the sessions parked lately let go, noted as freed
+	// (Settings.TakeFreed) by freeTimer once their workers have gone.
+	freeing   int64
+	freeTimer *time.Timer
+}
+
+// parkFreeDelay is how long after a session parks its stack is noted as
+// freed: its worker exits once idle for a while (the pool's workers,
+// within two seconds), and only then is the stack free to be returned
+// to the operating system.
+const parkFreeDelay = 3 * time.Second
+
+// NewParker returns a Parker that runs resumed sessions with run (a
+// worker pool's submit: it must not block) and parks a session once it
+// has waited for input for after (and less than twice that). Start
+// starts its poller; Close releases it.
+func NewParker(run func(task func()), after time.Duration) (*Parker, error) {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("session: epoll: %w", err)
+	}
+	var pipe [2]int
+	if err := syscall.Pipe2(pipe[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
+		_ = syscall.Close(epfd)
+		return nil, fmt.Errorf("session: parker pipe: %w", err)
+	}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(pipe[0])}
+	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, pipe[0], &ev); err != nil {
+		_ = syscall.Close(epfd)
+		_ = syscall.Close(pipe[0])
+		_ = syscall.Close(pipe[1])
+		return nil, fmt.Errorf("session: epoll: %w", err)
+	}
+	return &Parker{
+		epfd: epfd, wakeR: pipe[0], wakeW: pipe[1], run: run, after: after,
+		parked: make(map[int32]*Session), done: make(chan struct{}),
+	}, nil
+}
+
+// Start starts the poller goroutine, once; Close stops it.
+func (p *Parker) Start() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started || p.closed {
+		return
+	}
+	p.started = true
+	go p.poll()
+}
+
+// Close stops the poller, waits for it and releases the epoll instance.
+// Sessions are refused parking from then on; the caller ends every
+// session first (their Close resumes the parked ones). Idempotent.
+func (p *Parker) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	started := p.started
+	if p.freeTimer != nil {
+		p.freeTimer.Stop()
+	}
+	p.mu.Unlock()
+	if started {
+		if _, err := syscall.Write(p.wakeW, []byte{0}); err != nil {
+			return fmt.Errorf("session: stopping the parker: %w", err)
+		}
+		<-p.done
+	}
+	return errors.Join(syscall.Close(p.epfd), syscall.Close(p.wakeR), syscall.Close(p.wakeW))
+}
+
+// Parked is how many sessions are parked now.
+func (p *Parker) Parked() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.parked)
+}
+
+// poll is the poller goroutine: it resumes the sessions whose sockets
+// became readable until Close writes to the pipe.
+func (p *Parker) poll() {
+	defer close(p.done)
+	events := make([]syscall.EpollEvent, 128)
+	for {
+		n, err := syscall.EpollWait(p.epfd, events, -1)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return // EBADF and the like: the instance is gone
+		}
+		for _, ev := range events[:n] {
+			if int(ev.Fd) == p.wakeR {
+				return
+			}
+			p.ready(ev.Fd)
+		}
+	}
+}
+
+// ready resumes the session parked on fd, if it still is: its socket has
+// input, or its end, or an error. Its registration stays, disabled by
+// EPOLLONESHOT; the next park enables it again.
+func (p *Parker) ready(fd int32) {
+	p.mu.Lock()
+	s := p.parked[fd]
+	if s == nil { // resumed meanwhile by a Close or its timeout
+		p.mu.Unlock()
+		return
+	}
+	p.unparkLocked(s)
+	p.mu.Unlock()
+	p.run(func() { s.resume(false) })
+}
+
+// park registers the session's socket and marks it parked, unless the
+// session is closing or the parker closed. After it returns true the
+// session may already be running again on another goroutine.
+func (p *Parker) park(s *Session) bool {
+	pk := s.pk
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || !p.started || s.closing.Load() {
+		return false
+	}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT, Fd: pk.fd}
+	op := syscall.EPOLL_CTL_ADD
+	if pk.registered {
+		op = syscall.EPOLL_CTL_MOD
+	}
+	p.parked[pk.fd] = s // before the socket can report
+	pk.parked = true
+	err := syscall.EpollCtl(p.epfd, op, int(pk.fd), &ev)
+	switch {
+	case err == syscall.EEXIST:
+		err = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_MOD, int(pk.fd), &ev)
+	case err == syscall.ENOENT:
+		err = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, int(pk.fd), &ev)
+	}
+	if err != nil {
+		delete(p.parked, pk.fd)
+		pk.parked = false
+		return false
+	}
+	pk.registered = true
+	pk.gen++
+	p.noteFreed(s.settings)
+	if !pk.idleAt.IsZero() { // the idle timeout goes on while parked
+		gen := pk.gen
+		pk.timer = time.AfterFunc(time.Until(pk.idleAt), func() { p.unpark(s, gen, true) })
+	}
+	return true
+}
+
+// noteFreed notes the stack of a session that parks as freed, after
+// parkFreeDelay (with those of the sessions that park meanwhile); p.mu is
+// held.
+func (p *Parker) noteFreed(st *Settings) {
+	p.freeing += sessionStack
+	if p.freeTimer != nil {
+		return
+	}
+	p.freeTimer = time.AfterFunc(parkFreeDelay, func() {
+		p.mu.Lock()
+		n := p.freeing
+		p.freeing, p.freeTimer = 0, nil
+		p.mu.Unlock()
+		st.freed.Add(n)
+	})
+}
+
+// unpark resumes s if it is parked (and, for a timeout, still in the
+// parking gen): timedOut ends it as an idle client, otherwise it runs
+// on (a Close or Kill makes it end at once).
+func (p *Parker) unpark(s *Session, gen uint32, timedOut bool) {
+	pk := s.pk
+	p.mu.Lock()
+	if !pk.parked || (timedOut && pk.gen != gen) {
+		p.mu.Unlock()
+		return
+	}
+	p.unparkLocked(s)
+	if pk.registered {
+		// The socket may not have reported: it must not later.
+		_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(pk.fd), nil)
+		pk.registered = false
+	}
+	p.mu.Unlock()
+	p.run(func() { s.resume(timedOut) })
+}
+
+// unparkLocked marks s no longer parked; p.mu is held.
+func (p *Parker) unparkLocked(s *Session) {
+	pk := s.pk
+	delete(p.parked, pk.fd)
+	pk.parked = false
+	if pk.timer != nil {
+		pk.timer.Stop() // a timer firing now finds the generation over
+		pk.timer = nil
+	}
+}

@@ -1,0 +1,28 @@
+//go:build !linux
+
+package session
+
+import "time"
+
+// A Parker parks no session where there is no epoll: sessions wait for
+// input on their goroutines, as before. The nil *Parker NewParker returns
+// is ready for use.
+type Parker struct{ after time.Duration }
+
+// NewParker returns nil: no parking here.
+func NewParker(run func(task func()), after time.Duration) (*Parker, error) { return nil, nil }
+
+// Start does nothing.
+func (p *Parker) Start() {}
+
+// Close does nothing.
+func (p *Parker) Close() error { return nil }
+
+// Parked is 0.
+func (p *Parker) Parked() int { return 0 }
+
+// park refuses.
+func (p *Parker) park(*Session) bool { return false }
+
+// unpark has nothing to resume.
+func (p *Parker) unpark(*Session, uint32, bool) {}
