@@ -1,0 +1,37 @@
+package command
+
+import (
+	"strconv"
+	"testing"
+)
+
+// Benchmarks of PFCOUNT and SETBIT pipelined 16 deep on one key, as
+// bench/compare.sh's pfcount and setbit cases send them (hotkeyBench:
+// the session's batch path, with the CPU per command).
+
+// hllBenchDense is the setup of a dense HLL of 10,000 elements at key,
+// as compare.sh loads its myhll10k.
+func hllBenchDense(key string) []string {
+	var setup []string
+	for i := range 100 {
+		l := "PFADD " + key
+		for j := i * 100; j < i*100+100; j++ {
+			l += " " + strconv.Itoa(j)
+		}
+		setup = append(setup, l)
+	}
+	return setup
+}
+
+// BenchmarkHLLPFCountCached16 is PFCOUNT of a dense HLL whose cardinality
+// is cached (the first PFCOUNT of the setup caches it).
+func BenchmarkHLLPFCountCached16(b *testing.B) {
+	setup := append(hllBenchDense("myhll10k"), "PFCOUNT myhll10k")
+	hotkeyBench(b, setup, func(int) [][]byte { return benchArgs("PFCOUNT", "myhll10k") })
+}
+
+// BenchmarkHLLGet16 is GET of a short string on one key: the floor a
+// cached PFCOUNT is compared with.
+func BenchmarkHLLGet16(b *testing.B) {
+	hotkeyBench(b, []string{"SET mystr hello"}, func(int) [][]byte { return benchArgs("GET", "mystr") })
+}
