@@ -198,9 +198,10 @@ func pfcount(c *Ctx) error {
 // pfcountOne counts the HLL at c.Args[1]: the cached cardinality if it is
 // valid (a read of the header), else the estimate, which it caches. As
 // Redis unshares the string before it looks at the cache, it leaves the
-// value raw whatever it finds, a corrupt one included. Inside a
-// read-only script (EVAL_RO, FCALL_RO) the value stays as it is; the
-// count is the same.
+// value raw whatever it finds, a corrupt one included; a dense value
+// (12304 bytes) reads as raw in every form, so only a sparse one needs
+// the change. Inside a read-only script (EVAL_RO, FCALL_RO) the value
+// stays as it is; the count is the same.
 func pfcountOne(c *Ctx) error {
 	key := c.Args[1]
 	v, err := getHLL(c, key)
@@ -210,12 +211,10 @@ func pfcountOne(c *Ctx) error {
 		}
 		return err
 	}
-	write := true
-	switch err := c.Tx.SetStringForm(key, backend.StringRaw); {
-	case errors.Is(err, backend.ErrReadOnlyTx):
-		write = false
-	case err != nil:
-		return err
+	if v[4] == hllSparse {
+		if err := c.Tx.SetStringForm(key, backend.StringRaw); err != nil && !errors.Is(err, backend.ErrReadOnlyTx) {
+			return err
+		}
 	}
 	if card, ok := hllCached(v); ok {
 		c.Int(int64(card))
@@ -227,14 +226,14 @@ func pfcountOne(c *Ctx) error {
 		c.Error(ErrHLLInvalid)
 		return nil
 	}
-	if write {
-		// The 8 bytes of the cache, written in place as Redis writes them.
-		var cache [8]byte
-		hllSetCached(cache[:], card)
-		if _, err := c.Tx.SetRange(key, hllCacheAt, cache[:]); err != nil {
-			return err
-		}
+	// The 8 bytes of the cache, written in place as Redis writes them.
+	var cache [8]byte
+	hllSetCached(cache[:], card)
+	switch _, err := c.Tx.SetRange(key, hllCacheAt, cache[:]); {
+	case err == nil:
 		c.Dirty(1)
+	case !errors.Is(err, backend.ErrReadOnlyTx):
+		return err
 	}
 	c.Int(int64(card))
 	return nil
