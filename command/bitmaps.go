@@ -37,21 +37,53 @@ func bitmapCommands() []Spec {
 // a non-negative integer whose byte lies within backend.MaxStringLen. With
 // width > 0 (BITFIELD) "#n" means n*width.
 func parseBitOffset(arg []byte, width uint) (int64, error) {
-	hash := width > 0 && len(arg) > 0 && arg[0] == '#'
-	if hash {
-		arg = arg[1:]
+	if width == 0 || len(arg) == 0 || arg[0] != '#' {
+		return parsePlainBitOffset(arg)
 	}
-	n, ok := resp.ParseInt(arg)
+	n, ok := resp.ParseInt(arg[1:])
 	if !ok {
 		return 0, ErrBitOffset
 	}
-	if hash {
-		n *= int64(width) // wraps as Redis's does; a negative result is refused
-	}
+	n *= int64(width) // wraps as Redis's does; a negative result is refused
 	if n < 0 || n>>3 >= backend.MaxStringLen {
 		return 0, ErrBitOffset
 	}
 	return n, nil
+}
+
+// bitOffsetDigits is the most digits of a valid bit offset: every one is
+// below backend.MaxStringLen*8 = 2^32.
+const bitOffsetDigits = 10
+
+// parsePlainBitOffset is parseBitOffset of a bit offset without "#": the
+// decimal integer string2ll reads (no sign, no leading zero, no space),
+// within range. A valid one fits in bitOffsetDigits, so it needs none of
+// resp.ParseInt's overflow checks: SETBIT, run millions of times a
+// second, spends its parsing here.
+func parsePlainBitOffset(arg []byte) (int64, error) {
+	if len(arg) == 0 || len(arg) > bitOffsetDigits || arg[0] == '0' && len(arg) > 1 {
+		return 0, ErrBitOffset
+	}
+	var n int64
+	for _, c := range arg {
+		if c-'0' > 9 {
+			return 0, ErrBitOffset
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if n>>3 >= backend.MaxStringLen {
+		return 0, ErrBitOffset
+	}
+	return n, nil
+}
+
+// parseBitValue parses SETBIT's value: "0" or "1", the only integers
+// string2ll reads that are 0 or 1.
+func parseBitValue(arg []byte) (bool, error) {
+	if len(arg) != 1 || arg[0]-'0' > 1 {
+		return false, ErrBitValue
+	}
+	return arg[0] == '1', nil
 }
 
 // bitMask is the mask of bit off within its byte.
@@ -91,9 +123,9 @@ func setbit(c *Ctx) error {
 	if err != nil {
 		return err
 	}
-	on, ok := resp.ParseInt(c.Args[3])
-	if !ok || on&^1 != 0 {
-		return ErrBitValue
+	on, err := parseBitValue(c.Args[3])
+	if err != nil {
+		return err
 	}
 	key := c.Args[1]
 	v, exists, err := c.Tx.Get(key)
@@ -107,9 +139,9 @@ func setbit(c *Ctx) error {
 		old = v[i]
 	}
 	was := old&mask != 0
-	if grow || was != (on == 1) {
+	if grow || was != on {
 		b := old &^ mask
-		if on == 1 {
+		if on {
 			b |= mask
 		}
 		if _, err := c.Tx.SetRange(key, i, append(scratch(c), b)); err != nil {

@@ -320,7 +320,7 @@ func (c *Ctx) Run(spec *Spec, args [][]byte) {
 	case c.open != nil:
 		err = c.runOpen(spec.Run)
 	default:
-		err = c.transact(spec.Flags&Write != 0, c.txOptions(spec, args), spec.Run)
+		err = c.transact(spec.Flags&(Write|UpdateTx) != 0, c.txOptions(spec, args), spec.Run)
 	}
 	if err != nil {
 		c.out = c.out[:c.mark]

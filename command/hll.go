@@ -1,6 +1,7 @@
 package command
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 	"strconv"
@@ -116,20 +117,18 @@ func hllNew() []byte {
 	return v
 }
 
+// hllCacheAt is the offset of the cached cardinality in the header.
+const hllCacheAt = 8
+
 // hllCached returns the cached cardinality and whether it is valid.
 func hllCached(v []byte) (uint64, bool) {
-	var card uint64
-	for i := 7; i >= 0; i-- {
-		card = card<<8 | uint64(v[8+i])
-	}
-	return card, v[15]&hllCardInvalid == 0
+	return binary.LittleEndian.Uint64(v[hllCacheAt:]), v[15]&hllCardInvalid == 0
 }
 
-// hllSetCached stores card as the cached cardinality.
-func hllSetCached(v []byte, card uint64) {
-	for i := range 8 {
-		v[8+i] = byte(card >> (8 * i))
-	}
+// hllSetCached stores card in the 8 bytes of cache, a cached cardinality
+// (the header's v[hllCacheAt:]).
+func hllSetCached(cache []byte, card uint64) {
+	binary.LittleEndian.PutUint64(cache, card)
 }
 
 // hllInvalidate marks the cached cardinality invalid, leaving its other

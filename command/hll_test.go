@@ -237,7 +237,7 @@ func TestHLLDenseInPlace(t *testing.T) {
 // hllSetCount caches v's cardinality, as PFCOUNT does.
 func hllSetCount(v []byte) ([]byte, error) {
 	n, err := hllCount(v)
-	hllSetCached(v, n)
+	hllSetCached(v[hllCacheAt:], n)
 	return v, err
 }
 

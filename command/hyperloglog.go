@@ -19,9 +19,9 @@ func hllCommands() []Spec {
 	return []Spec{
 		{Name: "pfadd", Arity: -2, Flags: Write | Fast, Keys: KeySpec{1, 1, 1}, Run: pfadd, Group: "hyperloglog", Summary: "Adds the specified elements to the specified HyperLogLog.", Since: "2.8.9"},
 		// PFCOUNT is read-only to Redis's command table, yet a single-key
-		// PFCOUNT stores the cardinality it computed in the value's header:
-		// it opens a write transaction of its own.
-		{Name: "pfcount", Arity: -2, Flags: ReadOnly | NoTx, Keys: KeySpec{1, -1, 1}, Run: pfcount, Group: "hyperloglog", Summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", Since: "2.8.9"},
+		// PFCOUNT stores the cardinality it computed in the value's header
+		// (and leaves the string raw): it runs in a write transaction.
+		{Name: "pfcount", Arity: -2, Flags: ReadOnly | UpdateTx, Keys: KeySpec{1, -1, 1}, Run: pfcount, Group: "hyperloglog", Summary: "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).", Since: "2.8.9"},
 		{Name: "pfmerge", Arity: -2, Flags: Write, Keys: KeySpec{1, -1, 1}, Run: pfmerge, Group: "hyperloglog", Summary: "Merge N different HyperLogLogs into a single one.", Since: "2.8.9"},
 		{Name: "pfdebug", Arity: 3, Flags: Write | Admin, Keys: KeySpec{2, 2, 1}, Run: pfdebug, Group: "hyperloglog", Summary: "Internal commands for debugging HyperLogLog values", Since: "2.8.9"},
 		{Name: "pfselftest", Arity: 1, Flags: Admin, Run: pfselftest, Group: "hyperloglog", Summary: "An internal command for testing HyperLogLog values", Since: "2.8.9"},
@@ -69,19 +69,6 @@ func storeHLL(c *Ctx, key, v []byte) error {
 		return err
 	}
 	return c.Tx.SetStringForm(key, backend.StringRaw)
-}
-
-// hllStoreCache replaces key's HLL with v, whose cached cardinality is set,
-// in the form it had: Redis writes the cache in place.
-func hllStoreCache(c *Ctx, key, v []byte) error {
-	f, err := c.Tx.StringForm(key)
-	if err != nil {
-		return err
-	}
-	if err := c.Tx.Set(key, v, 0, true); err != nil {
-		return err
-	}
-	return c.Tx.SetStringForm(key, f)
 }
 
 // pfadd is PFADD key [element ...]: 1 if a register changed (or the key
@@ -202,13 +189,19 @@ func pfaddCorrupt(c *Ctx, key, v []byte, updated int) error {
 // pfcount is PFCOUNT key [key ...]: the cardinality of one HLL, cached in
 // its header, or of the union of several.
 func pfcount(c *Ctx) error {
-	keys := c.Args[1:]
-	if len(keys) > 1 {
-		return c.InTx(false, keys, pfcountUnion)
+	if len(c.Args) > 2 {
+		return pfcountUnion(c)
 	}
-	return c.InTx(true, keys, pfcountOne)
+	return pfcountOne(c)
 }
 
+// pfcountOne counts the HLL at c.Args[1]: the cached cardinality if it is
+// valid (a read of the header), else the estimate, which it caches. As
+// Redis unshares the string before it looks at the cache, it leaves the
+// value raw whatever it finds, a corrupt one included; a dense value
+// (12304 bytes) reads as raw in every form, so only a sparse one needs
+// the change. Inside a read-only script (EVAL_RO, FCALL_RO) the value
+// stays as it is; the count is the same.
 func pfcountOne(c *Ctx) error {
 	key := c.Args[1]
 	v, err := getHLL(c, key)
@@ -218,19 +211,25 @@ func pfcountOne(c *Ctx) error {
 		}
 		return err
 	}
+	if v[4] == hllSparse {
+		if err := c.Tx.SetStringForm(key, backend.StringRaw); err != nil && !errors.Is(err, backend.ErrReadOnlyTx) {
+			return err
+		}
+	}
 	if card, ok := hllCached(v); ok {
 		c.Int(int64(card))
 		return nil
 	}
 	card, err := hllCount(v)
 	if err != nil {
-		return err
+		// The value stays raw, as in Redis: a reply, not a failed command.
+		c.Error(ErrHLLInvalid)
+		return nil
 	}
-	w := cloneHLL(v)
-	hllSetCached(w, card)
-	// Inside a read-only script (EVAL_RO, FCALL_RO) the cache stays
-	// invalid; the count is the same.
-	switch err := hllStoreCache(c, key, w); {
+	// The 8 bytes of the cache, written in place as Redis writes them.
+	var cache [8]byte
+	hllSetCached(cache[:], card)
+	switch _, err := c.Tx.SetRange(key, hllCacheAt, cache[:]); {
 	case err == nil:
 		c.Dirty(1)
 	case !errors.Is(err, backend.ErrReadOnlyTx):

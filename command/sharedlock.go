@@ -87,7 +87,7 @@ func (e *Engine) ExecShared(c *Ctx, cmds [][][]byte) {
 		c.sharedFn = c.runShared // bound once: a run makes no closure
 	}
 	c.shared, c.sharedDone = cmds, 0
-	_ = c.Atomically(spec.Flags&Write != 0, o, c.sharedFn)
+	_ = c.Atomically(spec.Flags&(Write|UpdateTx) != 0, o, c.sharedFn)
 	done := c.sharedDone
 	clear(c.sharedKeys)
 	c.shared, c.sharedKeys, c.sharedDone = nil, c.sharedKeys[:0], 0

@@ -65,6 +65,12 @@ const (
 	// DenyOOM commands may grow the data: they are refused while used
 	// memory is over maxmemory and nothing can be evicted (maxmemory.go).
 	DenyOOM
+	// UpdateTx marks a ReadOnly command that may still write the value
+	// it read (PFCOUNT stores the cardinality it computed in the HLL's
+	// header, as Redis's key spec "RW" for it says): the dispatcher runs
+	// it in an Update transaction, alone or in a shared run. It is a read
+	// everywhere else (replicas, ACL, CLIENT PAUSE, COMMAND INFO).
+	UpdateTx
 )
 
 var flagNames = []struct {
