@@ -45,6 +45,7 @@ func (m *Memory) BulkLoad(keys int, fn func(tx backend.BulkTx) error) (bool, err
 		used:  make([]int64, len(m.shards)),
 	}
 	b.dbs[0] = t
+	b.mem.left = b.left
 	defer b.finish()
 	return true, fn(b)
 }
@@ -63,6 +64,7 @@ type bulkTx struct {
 	// used the bytes those entries add to the shard's used.
 	pend [][]uint64
 	used []int64
+	mem  bulkMem // where the entries and values stored go
 }
 
 // Now implements backend.BulkTx.
@@ -118,7 +120,8 @@ func (b *bulkTx) Store(e *backend.Entry) error {
 	if e.ExpireAt != 0 && e.ExpireAt <= b.Now() {
 		return nil // as Put: skipped
 	}
-	ne := &entry{tb: backend.TypeString, str: strValue(e.Items[0]), expireAt: e.ExpireAt}
+	ne := b.mem.entry()
+	ne.tb, ne.str, ne.expireAt = backend.TypeString, b.mem.value(e.Items[0]), e.ExpireAt
 	ne.setKey(e.Key)
 	ne.epoch = b.t.epoch
 	ne.access.Store(b.acc)
@@ -170,6 +173,7 @@ func (b *bulkTx) indexAll() {
 // that the keys did not take given back.
 func (b *bulkTx) finish() {
 	b.indexAll()
+	b.mem.done()
 	for i := range b.t.m.shards {
 		sd := b.t.m.shards[i].data.Load()
 		if c := cap(sd.keys); c > 1024 && len(sd.keys) < c/2 {
