@@ -17,10 +17,15 @@ import "unsafe"
 // (112 bytes) and value while a neighbour of the same load lives. A data
 // set whose loaded keys all go (expiry, FLUSHALL, overwrites of every key)
 // frees it all; one that keeps one key in a block keeps the whole block.
-// A block holds at most entryBlock entries, about 7 MB; a chunk 1 MB.
+// A block holds at most entryBlock entries, about 7 MB; a chunk 4 MB.
+// The load's shards' keys lists and index tables are carved from one slab
+// each too (keys, slots), which stays while a shard still uses its part:
+// until its list or table is next reallocated (a table grows, splits or
+// shrinks).
 const (
-	entryBlock = 1 << 16 // entries per block, at most
-	valueChunk = 1 << 20 // bytes per value chunk
+	entryBlock    = 1 << 16  // entries per block, at most
+	valueChunk    = 4 << 20  // bytes per value chunk, at most
+	minValueChunk = 64 << 10 // and at least
 	// bulkMaxValue is the largest value carved from a chunk; a larger one
 	// is allocated alone.
 	bulkMaxValue = 256
@@ -49,6 +54,25 @@ func (bm *bulkMem) entry() *entry {
 	return e
 }
 
+// keys returns n zero key pointers, for the keys of the load's shards,
+// in memory advised as the entries' blocks are.
+func (bm *bulkMem) keys(n int) []*entry {
+	k := make([]*entry, n)
+	bm.advise(unsafe.Slice((*byte)(unsafe.Pointer(&k[0])), uintptr(n)*unsafe.Sizeof(k[0])))
+	return k
+}
+
+// slots returns n zero index slots, for the tables of the load's indexes,
+// in memory advised as the entries' blocks are.
+func (bm *bulkMem) slots(n int) []slot {
+	if n == 0 {
+		return nil
+	}
+	s := make([]slot, n)
+	bm.advise(unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), uintptr(n)*unsafe.Sizeof(s[0])))
+	return s
+}
+
 // value returns v as a string value's bytes (see strValue): a small
 // integer from the shared table, else a copy in the current chunk, with
 // no spare capacity, so that an append copies it.
@@ -58,7 +82,7 @@ func (bm *bulkMem) value(v []byte) []byte {
 		return strValue(v)
 	}
 	if len(bm.chunk) < n {
-		bm.chunk = make([]byte, valueChunk)
+		bm.chunk = make([]byte, min(max(bm.left*16, minValueChunk), valueChunk))
 		bm.advise(bm.chunk)
 	}
 	c := bm.chunk[:n:n]

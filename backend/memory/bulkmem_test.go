@@ -35,7 +35,7 @@ func TestBulkMemValues(t *testing.T) {
 	}
 	// A new chunk starts when a value does not fit in the rest.
 	bm.chunk = bm.chunk[:3]
-	if c := bm.value([]byte("value:1")); string(c) != "value:1" || len(bm.chunk) != valueChunk-7 {
+	if c := bm.value([]byte("value:1")); string(c) != "value:1" || len(bm.chunk) != minValueChunk-7 {
 		t.Fatalf("value %q, chunk left %d", c, len(bm.chunk))
 	}
 	bm.done()
