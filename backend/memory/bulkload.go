@@ -13,7 +13,10 @@ import (
 // load ends (or before anything else needs it), sized from the number of
 // keys it gets, one shard at a time so that its tables stay in cache. Other
 // types, and the pieces of a value loaded in parts, take the transaction
-// path (backend.Put, BulkTx.Tx) after their shard's index is built.
+// path (backend.Put, BulkTx.Tx) after their shard's index is built. The
+// strings' entries and values, the keys lists and the index tables come
+// from a few big allocations backed by huge pages (bulkmem.go, which says
+// what that costs in memory after the load).
 //
 // The result is the Memory that loading the same entries through Update
 // and backend.Put leaves: a later entry of a key replaces an earlier one.

