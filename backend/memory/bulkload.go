@@ -2,7 +2,6 @@ package memory
 
 import (
 	"math"
-	"slices"
 
 	"redpool/backend"
 )
@@ -14,7 +13,10 @@ import (
 // load ends (or before anything else needs it), sized from the number of
 // keys it gets, one shard at a time so that its tables stay in cache. Other
 // types, and the pieces of a value loaded in parts, take the transaction
-// path (backend.Put, BulkTx.Tx) after their shard's index is built.
+// path (backend.Put, BulkTx.Tx) after their shard's index is built. The
+// strings' entries and values, the keys lists and the index tables come
+// from a few big allocations backed by huge pages (bulkmem.go, which says
+// what that costs in memory after the load).
 //
 // The result is the Memory that loading the same entries through Update
 // and backend.Put leaves: a later entry of a key replaces an earlier one.
@@ -45,6 +47,7 @@ func (m *Memory) BulkLoad(keys int, fn func(tx backend.BulkTx) error) (bool, err
 		used:  make([]int64, len(m.shards)),
 	}
 	b.dbs[0] = t
+	b.mem.left = b.left
 	defer b.finish()
 	return true, fn(b)
 }
@@ -63,6 +66,7 @@ type bulkTx struct {
 	// used the bytes those entries add to the shard's used.
 	pend [][]uint64
 	used []int64
+	mem  bulkMem // where the entries and values stored go
 }
 
 // Now implements backend.BulkTx.
@@ -118,7 +122,9 @@ func (b *bulkTx) Store(e *backend.Entry) error {
 	if e.ExpireAt != 0 && e.ExpireAt <= b.Now() {
 		return nil // as Put: skipped
 	}
-	ne := newStrEntry(strValue(e.Items[0]), e.ExpireAt)
+	ne := b.mem.entry()
+	ne.tb, ne.expireAt = backend.TypeString, e.ExpireAt
+	ne.setStr(b.mem.value(e.Items[0]))
 	ne.setKey(e.Key)
 	ne.epoch = b.t.epoch
 	ne.access.Store(b.acc)
@@ -150,18 +156,33 @@ func (b *bulkTx) reserve(db int) {
 		return
 	}
 	per += 4*int(math.Sqrt(float64(per))) + 16 // a shard's share varies by about its square root
-	for i := db * shardsPerDB; i < (db+1)*shardsPerDB; i++ {
+	keys := b.mem.keys(per * shardsPerDB)
+	pend := make([]uint64, per*shardsPerDB) // garbage once the load ends
+	for j := range shardsPerDB {
+		i := db*shardsPerDB + j
 		sd := b.t.m.shards[i].data.Load()
-		sd.keys = slices.Grow(sd.keys, per)
-		b.pend[i] = slices.Grow(b.pend[i], per)
+		if len(sd.keys) <= per && len(b.pend[i]) <= per {
+			sd.keys = append(keys[j*per:j*per:(j+1)*per], sd.keys...)
+			b.pend[i] = append(pend[j*per:j*per:(j+1)*per], b.pend[i]...)
+		}
 	}
 }
 
-// indexAll indexes every shard's pending entries.
+// indexAll indexes every shard's pending entries. The tables of the
+// shards whose index is still empty take their slots from one slab.
 func (b *bulkTx) indexAll() {
+	plans := make([]tablePlan, len(b.pend))
+	total := 0
+	for i := range b.pend {
+		if len(b.pend[i]) > 0 && b.t.m.shards[i].data.Load().ix.dir == nil {
+			plans[i] = planTables(b.pend[i])
+			total += plans[i].slots()
+		}
+	}
+	slab := b.mem.slots(total)
 	for i := range b.pend {
 		if len(b.pend[i]) > 0 {
-			b.index(i, b.t.m.shards[i].data.Load())
+			slab = b.indexPlanned(i, b.t.m.shards[i].data.Load(), plans[i], slab)
 		}
 	}
 }
@@ -170,6 +191,7 @@ func (b *bulkTx) indexAll() {
 // that the keys did not take given back.
 func (b *bulkTx) finish() {
 	b.indexAll()
+	b.mem.done()
 	for i := range b.t.m.shards {
 		sd := b.t.m.shards[i].data.Load()
 		if c := cap(sd.keys); c > 1024 && len(sd.keys) < c/2 {
@@ -183,12 +205,24 @@ func (b *bulkTx) finish() {
 // later Set would, and the entry it replaced leaves the shard. Then the
 // shard's counters include them.
 func (b *bulkTx) index(i int, sd *shardData) {
-	hs := b.pend[i]
-	if len(hs) == 0 {
+	if len(b.pend[i]) > 0 && sd.ix.dir == nil {
+		p := planTables(b.pend[i])
+		b.indexPlanned(i, sd, p, make([]slot, p.slots()))
 		return
 	}
+	b.indexPlanned(i, sd, tablePlan{}, nil)
+}
+
+// indexPlanned is index, with the tables of an empty index laid out by
+// plan (planTables of the pending hashes) and their slots taken from the
+// front of slab. It returns the rest of slab.
+func (b *bulkTx) indexPlanned(i int, sd *shardData, plan tablePlan, slab []slot) []slot {
+	hs := b.pend[i]
+	if len(hs) == 0 {
+		return slab
+	}
 	if sd.ix.dir == nil {
-		sd.ix.presize(hs)
+		slab = sd.ix.presize(plan, slab)
 	}
 	first := len(sd.keys) - len(hs)
 	var gone []*entry
@@ -203,12 +237,20 @@ func (b *bulkTx) index(i int, sd *shardData) {
 	for _, e := range gone { // rare: a snapshot holds a key once
 		sd.unlist(e)
 	}
+	return slab
 }
 
-// presize makes the empty ix the index of keys with hashes hs: as many
-// tables as keep each under half full of maxTableSlots, each sized for the
-// keys it gets.
-func (ix *index) presize(hs []uint64) {
+// tablePlan lays out an empty index for the keys it will get: 1<<depth
+// tables, each of sizes[j] slots.
+type tablePlan struct {
+	depth uint8
+	sizes []int
+}
+
+// planTables plans the index of keys with hashes hs: as many tables as
+// keep each under half full of maxTableSlots, each sized for the keys it
+// gets.
+func planTables(hs []uint64) tablePlan {
 	var depth uint8
 	for len(hs)>>depth > maxTableSlots/2 {
 		depth++
@@ -221,15 +263,36 @@ func (ix *index) presize(hs []uint64) {
 	} else {
 		counts[0] = len(hs)
 	}
-	ix.depth = depth
-	ix.dir = make([]*table, len(counts))
 	for j, n := range counts {
 		size := minTableSlots
 		for size < maxTableSlots && (n+1)*4 > size*3 {
 			size *= 2
 		}
-		ix.dir[j] = &table{slots: make([]slot, size), depth: depth}
+		counts[j] = size
 	}
+	return tablePlan{depth: depth, sizes: counts}
+}
+
+// slots is the number of slots the plan's tables take.
+func (p tablePlan) slots() int {
+	n := 0
+	for _, size := range p.sizes {
+		n += size
+	}
+	return n
+}
+
+// presize makes the empty ix the index p plans, its tables' slots taken
+// from the front of slab (of zero slots, at least p.slots() of them), each
+// with no spare capacity. It returns the rest of slab.
+func (ix *index) presize(p tablePlan, slab []slot) []slot {
+	ix.depth = p.depth
+	ix.dir = make([]*table, len(p.sizes))
+	for j, size := range p.sizes {
+		ix.dir[j] = &table{slots: slab[:size:size], depth: p.depth}
+		slab = slab[size:]
+	}
+	return slab
 }
 
 // bulkPut puts e, whose hash is h, in ix, in one probe when its table has
