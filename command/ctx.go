@@ -168,9 +168,11 @@ func (c *Ctx) LogSeq() uint64 { return c.logSeq }
 
 // Prefetch warms the backend for the keys of cmds, commands the session has
 // read and is about to run on c, if the backend is a backend.Prefetcher.
-// It is only a hint: it changes nothing. A key the command before named
-// too is left out: a pipeline on one hot key warms nothing, and so takes
-// no lock of that key's shard beyond the ones its commands take.
+// It is only a hint: it changes nothing. A key equal to one of the last
+// few keys before it is left out: a pipeline on one hot key, or on a few
+// (pipelined transactions: MULTI; SET k v; INCR n; EXEC), warms nothing,
+// and so takes no lock of those keys' shards beyond the ones its
+// commands take.
 func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 	if e.prefetcher == nil {
 		return
@@ -183,7 +185,7 @@ func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 		}
 		n := len(keys)
 		keys, _, _ = spec.keys(keys, args)
-		if n > 0 && len(keys) == n+1 && string(keys[n]) == string(keys[n-1]) {
+		if len(keys) == n+1 && prefetchSeen(keys[max(n-prefetchWindow, 0):n], keys[n]) {
 			keys = keys[:n]
 		}
 	}
@@ -191,6 +193,20 @@ func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 		_ = e.prefetcher.Prefetch(c.Client.DB(), keys)
 	}
 	c.keyBuf = keys[:0]
+}
+
+// prefetchWindow is how many of the keys before a key Prefetch compares
+// it with.
+const prefetchWindow = 4
+
+// prefetchSeen reports whether key is one of keys.
+func prefetchSeen(keys [][]byte, key []byte) bool {
+	for _, k := range keys {
+		if string(k) == string(key) {
+			return true
+		}
+	}
+	return false
 }
 
 // Exec runs one command and appends its reply to c's buffer. After MULTI
