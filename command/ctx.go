@@ -94,6 +94,9 @@ type Ctx struct {
 	// checkMemory while maxmemory is set): a script's redis.call of a
 	// DenyOOM command is refused then.
 	oomAtStart bool
+	// pending are the statistics batched while the session runs commands
+	// it read together (BatchStats); nil until the first batch.
+	pending *pendingStats
 }
 
 // NewCtx returns a context for a session of client on e.

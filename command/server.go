@@ -376,6 +376,7 @@ func configResetStat(c *Ctx) error {
 	e.mm.evicted.Store(0)
 	e.mm.exceeded.reset()
 	e.clientEvict.evicted.Store(0)
+	c.PublishStats() // then zeroed with the rest
 	e.table.resetStats()
 	e.errors.reset()
 	e.acl.resetStats()
@@ -513,6 +514,7 @@ func info(c *Ctx) error {
 	}
 	all := want["all"] || want["everything"]
 	var b []byte
+	c.PublishStats() // commandstats and latencystats count the commands before
 	for _, sec := range c.e.infoSections() {
 		name := strings.ToLower(sec.Name)
 		if !all && !want[name] && !(want["default"] && !infoNotDefault[name]) {

@@ -255,6 +255,7 @@ func (s *Session) Serve() {
 			s.logger.Error("panic serving client", "client", s.client.Addr, "panic", r, "stack", string(debug.Stack()))
 		}
 		s.leaveRaw() // before the connection closes
+		s.cmd.PublishStats()
 		s.cmd.WakePushed()
 		s.engine.SetClientMem(s.client, command.ClientMem{}) // out of the clients' total
 		s.engine.Unregister(s.client)
@@ -318,6 +319,9 @@ func (s *Session) loop() {
 		if run < len(s.batch) {
 			s.engine.Prefetch(s.cmd, s.batch)
 		}
+		// The batch's statistics reach the shared counters together
+		// (command.Ctx.BatchStats), at the latest when its replies go.
+		s.cmd.BatchStats(true)
 		for i := 0; i < len(s.batch); {
 			if i > 0 && s.inline&(1<<i) == 0 && !s.checkStillAuthed(s.batch[i]) {
 				return
@@ -339,6 +343,7 @@ func (s *Session) loop() {
 			}
 			i++
 		}
+		s.cmd.BatchStats(false)
 		clear(s.flat) // let go of a huge request's buffer
 		if err != nil {
 			s.fail(err)
@@ -436,7 +441,8 @@ func (s *Session) fail(err error) {
 // Flush writes the replies produced so far, after waiting for the AOF to
 // make the writes they acknowledge durable. Part of command.Link.
 func (s *Session) Flush() error {
-	s.cmd.WakePushed() // the subscribers this batch published to
+	s.cmd.PublishStats() // counted before anyone sees a reply
+	s.cmd.WakePushed()   // the subscribers this batch published to
 	if s.stalled.Load() {
 		if done, err := s.flushStalled(); done {
 			return err
