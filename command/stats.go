@@ -171,7 +171,7 @@ func (c *Ctx) charge(spec *Spec, took time.Duration, failed bool) {
 	usec := int64(took / time.Microsecond)
 	bucket := -1
 	if l.tracking.Load() {
-		bucket = histIndex(min(max(usec*1000, histMinRecording), histMax)) // Redis records µs as ns
+		bucket = histSlot(usec * 1000) // Redis records µs as ns
 	}
 	if c.pending == nil || !c.pending.on {
 		spec.stats.add(c.Client, statDelta{calls: 1, usec: usec, failed: boolInt64(failed), bucket: bucket})
