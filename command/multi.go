@@ -55,7 +55,9 @@ type multiState struct {
 	keys       [][]byte
 	nkeys      int
 	// shown is what CLIENT LIST reports, read by other clients: the
-	// number of queued commands plus one, 0 outside MULTI.
+	// number of queued commands plus one, 0 outside MULTI. While the
+	// session batches statistics (Ctx.BatchStats) it is published with
+	// them (show).
 	shown atomic.Int32
 }
 
@@ -89,7 +91,18 @@ func (m *multiState) reset() {
 		m.queue, m.keys, m.kept = nil, nil, nil
 	}
 	m.on, m.dirty, m.write, m.all = false, false, false, false
-	m.shown.Store(0)
+	m.show()
+}
+
+// show publishes the transaction's size for CLIENT LIST (shown).
+func (m *multiState) show() {
+	n := int32(0)
+	if m.on {
+		n = int32(len(m.queue) + 1)
+	}
+	if m.shown.Load() != n { // a load costs less than a store
+		m.shown.Store(n)
+	}
 }
 
 // InMulti reports whether the client is between MULTI and EXEC/DISCARD.
@@ -111,7 +124,9 @@ func (c *Ctx) dispatchMulti(spec *Spec, args [][]byte) bool {
 	q.args, q.kept = m.queueArgs(c, args)
 	m.addLocks(spec, q.args)
 	m.queue = append(m.queue, q)
-	m.shown.Store(int32(len(m.queue) + 1))
+	if !c.batching() {
+		m.show()
+	}
 	c.Simple("QUEUED")
 	return true
 }
@@ -244,7 +259,9 @@ func multi(c *Ctx) error {
 		return ErrMultiNested
 	}
 	m.on = true
-	m.shown.Store(1)
+	if !c.batching() {
+		m.show()
+	}
 	c.OK()
 	return nil
 }
@@ -271,6 +288,7 @@ func exec(c *Ctx) error {
 	if m.dirty {
 		return ErrExecAbort
 	}
+	m.show() // a queued CLIENT LIST sees multi= as Redis shows it
 	if c.Client.watchTouched.Load() {
 		c.NullArray()
 		return nil

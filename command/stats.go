@@ -182,11 +182,12 @@ func (c *Ctx) charge(spec *Spec, took time.Duration, failed bool) {
 
 // BatchStats turns the batching of c's command statistics on or off.
 // While it is on, the counters of the commands c runs (commandstats,
-// latency histograms) add up in c, and reach the shared counters, where
-// every core's commands count, in one step per command and histogram
-// bucket when c publishes them: at PublishStats, when c has no room left,
-// when a command reads them (INFO, LATENCY HISTOGRAM) and when batching
-// ends. The session turns it on for the commands it read together, and
+// latency histograms, total_commands_processed, CLIENT LIST's multi=)
+// add up in c, and reach the shared counters, where every core's commands
+// count, in one step per command and histogram bucket when c publishes
+// them: at PublishStats, when c has no room left, when a command reads
+// them (INFO, LATENCY HISTOGRAM, EXEC for its own multi=) and when
+// batching ends. The session turns it on for the commands it read together, and
 // publishes before it writes their replies: no client sees a reply before
 // the statistics that count its command. Only c's session calls it.
 func (c *Ctx) BatchStats(on bool) {
@@ -206,6 +207,9 @@ func (c *Ctx) PublishStats() {
 		c.pending.publish(c.Client)
 	}
 }
+
+// batching reports whether c batches its statistics (BatchStats).
+func (c *Ctx) batching() bool { return c.pending != nil && c.pending.on }
 
 // statDelta is what a run of calls adds to a command's counters: bucket
 // is the histogram bucket of every call (-1: none recorded).
@@ -237,9 +241,10 @@ func (s *cmdStats) add(client *Client, d statDelta) {
 // pendingStats are the statistics a Ctx batches while on (BatchStats):
 // one entry per command and histogram bucket.
 type pendingStats struct {
-	on bool
-	n  int
-	d  [maxPendingStats]pendingStat
+	on       bool
+	commands int64 // commands processed
+	n        int
+	d        [maxPendingStats]pendingStat
 }
 
 // maxPendingStats is how many (command, bucket) pairs a Ctx batches
@@ -272,6 +277,11 @@ func (p *pendingStats) add(st *cmdStats, usec int64, failed bool, bucket int, cl
 // publish adds the batched statistics of client's commands to the
 // shared counters.
 func (p *pendingStats) publish(client *Client) {
+	if p.commands != 0 {
+		client.traffic.commands.Add(p.commands)
+		p.commands = 0
+	}
+	client.multi.show()
 	for i := range p.n {
 		d := &p.d[i]
 		d.st.add(client, d.statDelta)
