@@ -149,3 +149,16 @@ func TestMultiStatsBatchPublished(t *testing.T) {
 		}
 	}
 }
+
+// TestMultiStatsBatchArgvMem: within a batch, a CLIENT command shows its
+// own arguments in argv-mem, as Redis does, whatever ran before it.
+func TestMultiStatsBatchArgvMem(t *testing.T) {
+	c, br, _ := serveAddr(t)
+	got := multiStatsSend(t, c, br, 3, []string{"SET", "k", "some value"}, []string{"PING"}, []string{"CLIENT", "INFO"})
+	if got[0] != "+OK" || got[1] != "+PONG" {
+		t.Fatalf("replies %q", got)
+	}
+	if v := multiStatsField(t, got[2], "argv-mem"); v != "10" {
+		t.Errorf("CLIENT INFO %q: argv-mem %s, want 10", got[2], v)
+	}
+}
