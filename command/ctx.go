@@ -95,7 +95,7 @@ type Ctx struct {
 	// DenyOOM command is refused then.
 	oomAtStart bool
 	// pending are the statistics batched while the session runs commands
-	// it read together (BatchStats); nil until the first batch.
+	// it read together (BeginBatch); nil until the first batch.
 	pending *pendingStats
 }
 
@@ -164,6 +164,20 @@ func (c *Ctx) Reset() {
 		c.Client.FramesWritten(c.pushes)
 		c.pushes = nil
 	}
+}
+
+// BeginBatch tells c that its session runs, until EndBatch, commands it
+// read together: their arguments stay valid until then (a command queued
+// in MULTI borrows them instead of copying them), and their statistics
+// are batched (batchStats). Only c's session calls it.
+func (c *Ctx) BeginBatch() { c.batchStats(true) }
+
+// EndBatch ends the batch: its statistics are published, and a
+// transaction still open copies the arguments its queued commands
+// borrowed.
+func (c *Ctx) EndBatch() {
+	c.batchStats(false)
+	c.Client.multi.keepBorrowed()
 }
 
 // LogSeq is the AOF record the replies in Out must wait for (0: none).

@@ -164,7 +164,7 @@ func (c *Ctx) reject(spec *Spec) { spec.stats.shard(c.Client).rejected.Add(1) }
 
 // charge counts a call of spec that took took: its commandstats, its
 // latency histogram (latency-tracking), a latency-monitor sample. In a
-// batch (BatchStats) the counts wait in c and are published together.
+// batch (BeginBatch) the counts wait in c and are published together.
 func (c *Ctx) charge(spec *Spec, took time.Duration, failed bool) {
 	l := c.e.latency
 	l.observeSpike(spec.Flags&Fast != 0, took)
@@ -180,17 +180,17 @@ func (c *Ctx) charge(spec *Spec, took time.Duration, failed bool) {
 	c.pending.add(spec.stats, usec, failed, bucket, c.Client)
 }
 
-// BatchStats turns the batching of c's command statistics on or off.
-// While it is on, the counters of the commands c runs (commandstats,
-// latency histograms, total_commands_processed, CLIENT LIST's multi=)
-// add up in c, and reach the shared counters, where every core's commands
-// count, in one step per command and histogram bucket when c publishes
-// them: at PublishStats, when c has no room left, when a command reads
-// them (INFO, LATENCY HISTOGRAM, EXEC for its own multi=) and when
-// batching ends. The session turns it on for the commands it read together, and
-// publishes before it writes their replies: no client sees a reply before
-// the statistics that count its command. Only c's session calls it.
-func (c *Ctx) BatchStats(on bool) {
+// batchStats turns the batching of c's command statistics on or off
+// (BeginBatch, EndBatch). While it is on, the counters of the commands c
+// runs (commandstats, latency histograms, total_commands_processed,
+// CLIENT LIST's multi=) add up in c, and reach the shared counters,
+// where every core's commands count, in one step per command and
+// histogram bucket when c publishes them: at PublishStats, when c has no
+// room left, when a command reads them (INFO, LATENCY HISTOGRAM, EXEC
+// for its own multi=) and when batching ends. The session publishes
+// before it writes the replies: no client sees a reply before the
+// statistics that count its command.
+func (c *Ctx) batchStats(on bool) {
 	if c.pending == nil {
 		if !on {
 			return
@@ -208,7 +208,7 @@ func (c *Ctx) PublishStats() {
 	}
 }
 
-// batching reports whether c batches its statistics (BatchStats).
+// batching reports whether c runs a batch (BeginBatch).
 func (c *Ctx) batching() bool { return c.pending != nil && c.pending.on }
 
 // statDelta is what a run of calls adds to a command's counters: bucket
@@ -238,7 +238,7 @@ func (s *cmdStats) add(client *Client, d statDelta) {
 	}
 }
 
-// pendingStats are the statistics a Ctx batches while on (BatchStats):
+// pendingStats are the statistics a Ctx batches while on (batchStats):
 // one entry per command and histogram bucket.
 type pendingStats struct {
 	on       bool

@@ -12,7 +12,7 @@ import (
 )
 
 // The statistics of commands a session reads together are published with
-// the batch (command.Ctx.BatchStats): a command of the batch that reads
+// the batch (command.Ctx.BeginBatch): a command of the batch that reads
 // them, and any client once it has the batch's replies, sees every
 // command before counted.
 
@@ -160,5 +160,30 @@ func TestMultiStatsBatchArgvMem(t *testing.T) {
 	}
 	if v := multiStatsField(t, got[2], "argv-mem"); v != "10" {
 		t.Errorf("CLIENT INFO %q: argv-mem %s, want 10", got[2], v)
+	}
+}
+
+// TestMultiBorrowedArgsKept: the commands a batch queues in MULTI use its
+// arguments where they lie; a transaction the batch leaves open copies
+// them before the next request overwrites the buffer, keys included.
+func TestMultiBorrowedArgsKept(t *testing.T) {
+	c, br, _ := serveAddr(t)
+	got := multiStatsSend(t, c, br, 4,
+		[]string{"MULTI"}, []string{"SET", "key:aaaa", "value:aaaa"}, []string{"APPEND", "key:aaaa", "-more"},
+		[]string{"INCR", "cnt:aaaa"})
+	if strings.Join(got, "|") != "+OK|+QUEUED|+QUEUED|+QUEUED" {
+		t.Fatalf("replies %q", got)
+	}
+	// The same sizes, so that the bytes land where the first batch's lay.
+	got = multiStatsSend(t, c, br, 4,
+		[]string{"MULTI"}, []string{"SET", "key:bbbb", "value:bbbb"}, []string{"APPEND", "key:bbbb", "-BBBB"},
+		[]string{"EXEC"})
+	want := "-ERR MULTI calls can not be nested|+QUEUED|+QUEUED|+OK :15 :1 +OK :15"
+	if strings.Join(got, "|") != want {
+		t.Fatalf("replies %q, want %q", strings.Join(got, "|"), want)
+	}
+	got = multiStatsSend(t, c, br, 4, []string{"GET", "key:aaaa"}, []string{"GET", "key:bbbb"}, []string{"GET", "cnt:aaaa"}, []string{"EXISTS", "cnt:bbbb"})
+	if want := "value:aaaa-more|value:bbbb-BBBB|1|:0"; strings.Join(got, "|") != want {
+		t.Errorf("values %q, want %q", strings.Join(got, "|"), want)
 	}
 }

@@ -326,9 +326,10 @@ func (s *Session) loop() {
 		if run < len(s.batch) {
 			s.engine.Prefetch(s.cmd, s.batch)
 		}
-		// The batch's statistics reach the shared counters together
-		// (command.Ctx.BatchStats), at the latest when its replies go.
-		s.cmd.BatchStats(true)
+		// The batch's arguments stay as they are until it ends, and its
+		// statistics reach the shared counters together, at the latest
+		// when its replies go (command.Ctx.BeginBatch).
+		s.cmd.BeginBatch()
 		s.inBatch = true
 		for i := 0; i < len(s.batch); {
 			if i > 0 && s.inline&(1<<i) == 0 && !s.checkStillAuthed(s.batch[i]) {
@@ -351,7 +352,7 @@ func (s *Session) loop() {
 			}
 			i++
 		}
-		s.cmd.BatchStats(false)
+		s.cmd.EndBatch()
 		s.inBatch, s.batchNoted = false, false
 		clear(s.flat) // let go of a huge request's buffer
 		if err != nil {
