@@ -273,8 +273,8 @@ func (e *Engine) exec(c *Ctx, args [][]byte) {
 // run (or be queued) on c: the command exists, its arity fits, and writes
 // are not refused. It returns the command's spec, or the error to reply.
 func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
-	if p := c.pending; p != nil && p.on {
-		p.commands++ // total_commands_processed, published with the batch
+	if c.batching() {
+		c.pending.commands++ // total_commands_processed, published with the batch
 	} else {
 		c.Client.traffic.commands.Add(1)
 	}

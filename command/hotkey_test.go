@@ -23,9 +23,9 @@ func (s *hotkeyPrefetchSpy) Prefetch(db int, keys [][]byte) uint64 {
 	return s.Memory.Prefetch(db, keys)
 }
 
-// TestHotkeyPrefetchDistinct: Prefetch leaves out a key one of the few
-// keys before names too, and warms nothing when one key is left (a pipeline on
-// one hot key), so that it takes no lock of that key's shard.
+// TestHotkeyPrefetchDistinct: Prefetch leaves out a key equal to one of
+// the few keys before it, and warms nothing when one key is left (a
+// pipeline on one hot key), so that it takes no lock of that key's shard.
 func TestHotkeyPrefetchDistinct(t *testing.T) {
 	m := memory.New(memory.Options{ExpiryInterval: -1})
 	t.Cleanup(func() { _ = m.Close() })

@@ -370,13 +370,13 @@ func configSet(c *Ctx) error {
 
 func configResetStat(c *Ctx) error {
 	e := c.e
+	c.PublishStats() // the batch's commands before, zeroed with the rest
 	e.resetTraffic()
 	e.conns.Store(0)
 	e.rejected.Store(0)
 	e.mm.evicted.Store(0)
 	e.mm.exceeded.reset()
 	e.clientEvict.evicted.Store(0)
-	c.PublishStats() // then zeroed with the rest
 	e.table.resetStats()
 	e.errors.reset()
 	e.acl.resetStats()

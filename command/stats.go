@@ -173,7 +173,7 @@ func (c *Ctx) charge(spec *Spec, took time.Duration, failed bool) {
 	if l.tracking.Load() {
 		bucket = histSlot(usec * 1000) // Redis records µs as ns
 	}
-	if c.pending == nil || !c.pending.on {
+	if !c.batching() {
 		spec.stats.add(c.Client, statDelta{calls: 1, usec: usec, failed: boolInt64(failed), bucket: bucket})
 		return
 	}
