@@ -94,6 +94,9 @@ type Ctx struct {
 	// checkMemory while maxmemory is set): a script's redis.call of a
 	// DenyOOM command is refused then.
 	oomAtStart bool
+	// pending are the statistics batched while the session runs commands
+	// it read together (BeginBatch); nil until the first batch.
+	pending *pendingStats
 }
 
 // NewCtx returns a context for a session of client on e.
@@ -163,14 +166,30 @@ func (c *Ctx) Reset() {
 	}
 }
 
+// BeginBatch tells c that its session runs, until EndBatch, commands it
+// read together: their arguments stay valid until then (a command queued
+// in MULTI borrows them instead of copying them), and their statistics
+// are batched (batchStats). Only c's session calls it.
+func (c *Ctx) BeginBatch() { c.batchStats(true) }
+
+// EndBatch ends the batch: its statistics are published, and a
+// transaction still open copies the arguments its queued commands
+// borrowed.
+func (c *Ctx) EndBatch() {
+	c.batchStats(false)
+	c.Client.multi.keepBorrowed()
+}
+
 // LogSeq is the AOF record the replies in Out must wait for (0: none).
 func (c *Ctx) LogSeq() uint64 { return c.logSeq }
 
 // Prefetch warms the backend for the keys of cmds, commands the session has
 // read and is about to run on c, if the backend is a backend.Prefetcher.
-// It is only a hint: it changes nothing. A key the command before named
-// too is left out: a pipeline on one hot key warms nothing, and so takes
-// no lock of that key's shard beyond the ones its commands take.
+// It is only a hint: it changes nothing. A key equal to one of the last
+// few keys before it is left out: a pipeline on one hot key, or on a few
+// (pipelined transactions: MULTI; SET k v; INCR n; EXEC), warms nothing,
+// and so takes no lock of those keys' shards beyond the ones its
+// commands take.
 func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 	if e.prefetcher == nil {
 		return
@@ -183,7 +202,7 @@ func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 		}
 		n := len(keys)
 		keys, _, _ = spec.keys(keys, args)
-		if n > 0 && len(keys) == n+1 && string(keys[n]) == string(keys[n-1]) {
+		if len(keys) == n+1 && prefetchSeen(keys[max(n-prefetchWindow, 0):n], keys[n]) {
 			keys = keys[:n]
 		}
 	}
@@ -191,6 +210,20 @@ func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 		_ = e.prefetcher.Prefetch(c.Client.DB(), keys)
 	}
 	c.keyBuf = keys[:0]
+}
+
+// prefetchWindow is how many of the keys before a key Prefetch compares
+// it with.
+const prefetchWindow = 4
+
+// prefetchSeen reports whether key is one of keys.
+func prefetchSeen(keys [][]byte, key []byte) bool {
+	for _, k := range keys {
+		if string(k) == string(key) {
+			return true
+		}
+	}
+	return false
 }
 
 // Exec runs one command and appends its reply to c's buffer. After MULTI
@@ -240,7 +273,11 @@ func (e *Engine) exec(c *Ctx, args [][]byte) {
 // run (or be queued) on c: the command exists, its arity fits, and writes
 // are not refused. It returns the command's spec, or the error to reply.
 func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
-	c.Client.traffic.commands.Add(1)
+	if c.batching() {
+		c.pending.commands++ // total_commands_processed, published with the batch
+	} else {
+		c.Client.traffic.commands.Add(1)
+	}
 	spec := c.lookup(args[0])
 	if spec == nil {
 		return nil, UnknownCommand(args)

@@ -58,10 +58,10 @@ func histHighest(v int64) int64 {
 	return sub<<b + 1<<adj - 1
 }
 
-func (h *latencyHist) record(ns int64) {
-	ns = min(max(ns, histMinRecording), histMax)
-	h.counts[histIndex(ns)].Add(1)
-}
+func (h *latencyHist) record(ns int64) { h.counts[histSlot(ns)].Add(1) }
+
+// histSlot is the index of the count that a recording of ns adds to.
+func histSlot(ns int64) int { return histIndex(min(max(ns, histMinRecording), histMax)) }
 
 // total is how many values were recorded: the sum of the counts, kept by
 // no counter of its own so that recording is one atomic add.

@@ -23,9 +23,9 @@ func (s *hotkeyPrefetchSpy) Prefetch(db int, keys [][]byte) uint64 {
 	return s.Memory.Prefetch(db, keys)
 }
 
-// TestHotkeyPrefetchDistinct: Prefetch leaves out a key the command
-// before named too, and warms nothing when one key is left (a pipeline on
-// one hot key), so that it takes no lock of that key's shard.
+// TestHotkeyPrefetchDistinct: Prefetch leaves out a key equal to one of
+// the few keys before it, and warms nothing when one key is left (a
+// pipeline on one hot key), so that it takes no lock of that key's shard.
 func TestHotkeyPrefetchDistinct(t *testing.T) {
 	m := memory.New(memory.Options{ExpiryInterval: -1})
 	t.Cleanup(func() { _ = m.Close() })
@@ -40,7 +40,8 @@ func TestHotkeyPrefetchDistinct(t *testing.T) {
 		want  [][]string // the calls of the backend's Prefetch
 	}{
 		{[]string{"SETBIT b 7 1", "SETBIT b 9 1", "GET b"}, nil},
-		{[]string{"INCR k", "INCR k", "INCR j", "INCR j", "INCR k"}, [][]string{{"k", "j", "k"}}},
+		{[]string{"INCR k", "INCR k", "INCR j", "INCR j", "INCR k"}, [][]string{{"k", "j"}}},
+		{[]string{"MULTI", "SET k v", "INCR n", "EXEC", "MULTI", "SET k v", "INCR n", "EXEC"}, [][]string{{"k", "n"}}},
 		{[]string{"MGET k k", "GET k"}, [][]string{{"k", "k"}}},
 		{[]string{"PING", "GET k"}, nil},
 	} {

@@ -105,19 +105,11 @@ func formatPercentile(p float64) string {
 	return strings.TrimSuffix(s, ".")
 }
 
-// observe records one call of spec that took took: in its histogram if
-// latency-tracking is on, and as a "command" or "fast-command" sample if
-// it reached latency-monitor-threshold.
-func (l *latency) observe(st *cmdStats, fast bool, took time.Duration) {
-	if l.tracking.Load() {
-		h := st.hist.Load()
-		if h == nil {
-			st.hist.CompareAndSwap(nil, new(latencyHist))
-			h = st.hist.Load()
-		}
-		// Redis measures in microseconds and records them as ns.
-		h.record(int64(took/time.Microsecond) * 1000)
-	}
+// observeSpike records a call that took took as a "command" or
+// "fast-command" sample if it reached latency-monitor-threshold. (Its
+// histogram, with latency-tracking on, is the command's counters':
+// Ctx.charge.)
+func (l *latency) observeSpike(fast bool, took time.Duration) {
 	if th := l.threshold.Load(); th > 0 {
 		if ms := int64(took / time.Millisecond); ms >= th {
 			name := "command"
@@ -263,6 +255,7 @@ func latencyReset(c *Ctx) error {
 // (all that were called, or the named ones that were), its calls and the
 // cumulative distribution of their latencies.
 func latencyHistogram(c *Ctx) error {
+	c.PublishStats() // the commands before count
 	var specs []*Spec
 	add := func(s *Spec) {
 		if h := s.stats.hist.Load(); h != nil && h.total() > 0 {

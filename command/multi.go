@@ -54,8 +54,13 @@ type multiState struct {
 	write, all bool
 	keys       [][]byte
 	nkeys      int
+	// borrowed: a queued command's arguments are the batch's
+	// (Ctx.BeginBatch), copied if the batch ends first (keepBorrowed).
+	borrowed bool
 	// shown is what CLIENT LIST reports, read by other clients: the
-	// number of queued commands plus one, 0 outside MULTI.
+	// number of queued commands plus one, 0 outside MULTI. While the
+	// session runs a batch (Ctx.BeginBatch) it is published with its
+	// statistics (show).
 	shown atomic.Int32
 }
 
@@ -70,6 +75,8 @@ type queuedCmd struct {
 	// checked against when queued: EXEC checks it again only if the
 	// client's user is another one by then (checkQueuedACL).
 	user *aclUser
+	// borrowed: args are the session's, valid until its batch ends.
+	borrowed bool
 }
 
 // maxKeptQueue is the largest queue whose memory is kept for the next
@@ -88,8 +95,19 @@ func (m *multiState) reset() {
 	if cap(m.queue) > maxKeptQueue {
 		m.queue, m.keys, m.kept = nil, nil, nil
 	}
-	m.on, m.dirty, m.write, m.all = false, false, false, false
-	m.shown.Store(0)
+	m.on, m.dirty, m.write, m.all, m.borrowed = false, false, false, false, false
+	m.show()
+}
+
+// show publishes the transaction's size for CLIENT LIST (shown).
+func (m *multiState) show() {
+	n := int32(0)
+	if m.on {
+		n = int32(len(m.queue) + 1)
+	}
+	if m.shown.Load() != n { // a load costs less than a store
+		m.shown.Store(n)
+	}
 }
 
 // InMulti reports whether the client is between MULTI and EXEC/DISCARD.
@@ -108,10 +126,18 @@ func (c *Ctx) dispatchMulti(spec *Spec, args [][]byte) bool {
 		return true
 	}
 	q := queuedCmd{spec: spec, user: c.aclUser()}
-	q.args, q.kept = m.queueArgs(c, args)
+	if c.batching() && len(c.owned) == 0 {
+		// Valid until the batch ends, which mostly runs the EXEC too.
+		q.args, q.borrowed = m.args.borrow(args), true
+		m.borrowed = true
+	} else {
+		q.args, q.kept = m.queueArgs(c, args)
+	}
 	m.addLocks(spec, q.args)
 	m.queue = append(m.queue, q)
-	m.shown.Store(int32(len(m.queue) + 1))
+	if !c.batching() {
+		m.show()
+	}
 	c.Simple("QUEUED")
 	return true
 }
@@ -134,6 +160,31 @@ func (m *multiState) queueArgs(c *Ctx, args [][]byte) (argv, kept [][]byte) {
 	}
 	end, last := len(m.args.argv), len(m.kept)
 	return m.args.argv[start:end:end], m.kept[first:last:last]
+}
+
+// keepBorrowed copies, while the transaction is open, the arguments its
+// queued commands borrowed from a batch that ends (Ctx.EndBatch), and
+// works out again the keys EXEC locks, which were theirs.
+func (m *multiState) keepBorrowed() {
+	if !m.borrowed {
+		return
+	}
+	m.borrowed = false
+	if !m.on {
+		return
+	}
+	clear(m.keys)
+	m.keys, m.nkeys, m.write, m.all = m.keys[:0], 0, false, false
+	for i := range m.queue {
+		q := &m.queue[i]
+		if q.borrowed {
+			for j, x := range q.args {
+				q.args[j] = m.args.keep(x)
+			}
+			q.borrowed = false
+		}
+		m.addLocks(q.spec, q.args)
+	}
 }
 
 // addLocks adds what EXEC must lock for a command queued: its keys, or
@@ -207,11 +258,25 @@ const maxKeptArena = 64 * 1024
 func (a *argArena) copy(args [][]byte) [][]byte {
 	start := len(a.argv)
 	for _, x := range args {
-		a.buf = append(a.buf, x...)
-		n := len(a.buf)
-		a.argv = append(a.argv, a.buf[n-len(x):n:n])
+		a.argv = append(a.argv, a.keep(x))
 	}
 	return a.argv[start:len(a.argv):len(a.argv)]
+}
+
+// borrow adds args to the arena's list, without copying their bytes:
+// the returned list is valid until reset, its arguments as long as the
+// caller's.
+func (a *argArena) borrow(args [][]byte) [][]byte {
+	start := len(a.argv)
+	a.argv = append(a.argv, args...)
+	return a.argv[start:len(a.argv):len(a.argv)]
+}
+
+// keep returns a copy of x in the arena, valid until reset.
+func (a *argArena) keep(x []byte) []byte {
+	a.buf = append(a.buf, x...)
+	n := len(a.buf)
+	return a.buf[n-len(x) : n : n]
 }
 
 // reset forgets every copy.
@@ -244,7 +309,9 @@ func multi(c *Ctx) error {
 		return ErrMultiNested
 	}
 	m.on = true
-	m.shown.Store(1)
+	if !c.batching() {
+		m.show()
+	}
 	c.OK()
 	return nil
 }
@@ -271,6 +338,7 @@ func exec(c *Ctx) error {
 	if m.dirty {
 		return ErrExecAbort
 	}
+	m.show() // a queued CLIENT LIST sees multi= as Redis shows it
 	if c.Client.watchTouched.Load() {
 		c.NullArray()
 		return nil

@@ -370,6 +370,7 @@ func configSet(c *Ctx) error {
 
 func configResetStat(c *Ctx) error {
 	e := c.e
+	c.PublishStats() // the batch's commands before, zeroed with the rest
 	e.resetTraffic()
 	e.conns.Store(0)
 	e.rejected.Store(0)
@@ -513,6 +514,7 @@ func info(c *Ctx) error {
 	}
 	all := want["all"] || want["everything"]
 	var b []byte
+	c.PublishStats() // commandstats and latencystats count the commands before
 	for _, sec := range c.e.infoSections() {
 		name := strings.ToLower(sec.Name)
 		if !all && !want[name] && !(want["default"] && !infoNotDefault[name]) {

@@ -106,18 +106,15 @@ func (c *Ctx) endStat(outer runStat) {
 	if st.skip {
 		return
 	}
-	sh := st.spec.stats.shard(c.Client)
 	if st.rejected {
-		sh.rejected.Add(1)
+		c.reject(st.spec)
 		return
 	}
-	sh.calls.Add(1)
-	sh.usec.Add(int64(took / time.Microsecond))
-	c.e.latency.observe(st.spec.stats, st.spec.Flags&Fast != 0, took)
-	if c.errReplies > c.counted {
-		sh.failed.Add(1)
+	failed := c.errReplies > c.counted
+	if failed {
 		c.counted = c.errReplies
 	}
+	c.charge(st.spec, took, failed)
 	// Top-level commands are logged, and the commands EXEC runs (EXEC
 	// itself is not); the commands a script runs are not.
 	if st.spec.Flags&SkipSlowlog == 0 && (outer.spec == nil || outer.spec.Flags&SkipSlowlog != 0) {
@@ -164,6 +161,141 @@ func (c *Ctx) chargeSub(sub *Spec, rejected bool) {
 
 // reject counts a call refused before it ran (arity, refused writes).
 func (c *Ctx) reject(spec *Spec) { spec.stats.shard(c.Client).rejected.Add(1) }
+
+// charge counts a call of spec that took took: its commandstats, its
+// latency histogram (latency-tracking), a latency-monitor sample. In a
+// batch (BeginBatch) the counts wait in c and are published together.
+func (c *Ctx) charge(spec *Spec, took time.Duration, failed bool) {
+	l := c.e.latency
+	l.observeSpike(spec.Flags&Fast != 0, took)
+	usec := int64(took / time.Microsecond)
+	bucket := -1
+	if l.tracking.Load() {
+		bucket = histSlot(usec * 1000) // Redis records µs as ns
+	}
+	if !c.batching() {
+		spec.stats.add(c.Client, statDelta{calls: 1, usec: usec, failed: boolInt64(failed), bucket: bucket})
+		return
+	}
+	c.pending.add(spec.stats, usec, failed, bucket, c.Client)
+}
+
+// batchStats turns the batching of c's command statistics on or off
+// (BeginBatch, EndBatch). While it is on, the counters of the commands c
+// runs (commandstats, latency histograms, total_commands_processed,
+// CLIENT LIST's multi=) add up in c, and reach the shared counters,
+// where every core's commands count, in one step per command and
+// histogram bucket when c publishes them: at PublishStats, when c has no
+// room left, when a command reads them (INFO, LATENCY HISTOGRAM, EXEC
+// for its own multi=) and when batching ends. The session publishes
+// before it writes the replies: no client sees a reply before the
+// statistics that count its command.
+func (c *Ctx) batchStats(on bool) {
+	if c.pending == nil {
+		if !on {
+			return
+		}
+		c.pending = new(pendingStats) // a client that never pipelines needs none
+	}
+	c.pending.publish(c.Client)
+	c.pending.on = on
+}
+
+// PublishStats adds the statistics batched in c to the shared counters.
+func (c *Ctx) PublishStats() {
+	if c.pending != nil {
+		c.pending.publish(c.Client)
+	}
+}
+
+// batching reports whether c runs a batch (BeginBatch).
+func (c *Ctx) batching() bool { return c.pending != nil && c.pending.on }
+
+// statDelta is what a run of calls adds to a command's counters: bucket
+// is the histogram bucket of every call (-1: none recorded).
+type statDelta struct {
+	calls, usec, failed int64
+	bucket              int
+}
+
+// add adds d to s's counters, in the shard of client.
+func (s *cmdStats) add(client *Client, d statDelta) {
+	sh := s.shard(client)
+	sh.calls.Add(d.calls)
+	if d.usec != 0 {
+		sh.usec.Add(d.usec)
+	}
+	if d.failed != 0 {
+		sh.failed.Add(d.failed)
+	}
+	if d.bucket >= 0 {
+		h := s.hist.Load()
+		if h == nil {
+			s.hist.CompareAndSwap(nil, new(latencyHist))
+			h = s.hist.Load()
+		}
+		h.counts[d.bucket].Add(d.calls)
+	}
+}
+
+// pendingStats are the statistics a Ctx batches while on (batchStats):
+// one entry per command and histogram bucket.
+type pendingStats struct {
+	on       bool
+	commands int64 // commands processed
+	n        int
+	d        [maxPendingStats]pendingStat
+}
+
+// maxPendingStats is how many (command, bucket) pairs a Ctx batches
+// before it publishes them: a pipeline mostly repeats a few commands.
+const maxPendingStats = 8
+
+type pendingStat struct {
+	st *cmdStats
+	statDelta
+}
+
+// add batches a call of st (publishing the batch first if it is full).
+func (p *pendingStats) add(st *cmdStats, usec int64, failed bool, bucket int, client *Client) {
+	for i := range p.n {
+		d := &p.d[i]
+		if d.st == st && d.bucket == bucket {
+			d.calls++
+			d.usec += usec
+			d.failed += boolInt64(failed)
+			return
+		}
+	}
+	if p.n == maxPendingStats {
+		p.publish(client)
+	}
+	p.d[p.n] = pendingStat{st: st, statDelta: statDelta{calls: 1, usec: usec, failed: boolInt64(failed), bucket: bucket}}
+	p.n++
+}
+
+// publish adds the batched statistics of client's commands to the
+// shared counters.
+func (p *pendingStats) publish(client *Client) {
+	if p.commands != 0 {
+		client.traffic.commands.Add(p.commands)
+		p.commands = 0
+	}
+	client.multi.show()
+	for i := range p.n {
+		d := &p.d[i]
+		d.st.add(client, d.statDelta)
+		*d = pendingStat{}
+	}
+	p.n = 0
+}
+
+func boolInt64(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
 
 // errorStats counts error replies by their code (the first word: "ERR",
 // "WRONGTYPE"), for INFO errorstats. Safe for concurrent use.

@@ -34,6 +34,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -188,6 +189,9 @@ type Session struct {
 	flat  [][]byte
 	ends  []int
 	batch [][][]byte
+	// noted is the memory noteArgv last gave the engine in the batch
+	// running (batchNoted: it did, since the batch began).
+	noted command.ClientMem
 
 	bufs net.Buffers // Flush's replies and pushed frames
 
@@ -215,6 +219,9 @@ type Session struct {
 	// deadline: a read deadline (the idle timeout, the park deadline) is
 	// set.
 	deadline bool
+	// inBatch: the commands running were read together (loop);
+	// batchNoted: noteArgv gave the engine the memory since (noted).
+	inBatch, batchNoted bool
 
 	// pk is the session's part in parking (park.go); nil: it never
 	// parks. ended is called when it has ended (UseParker).
@@ -293,6 +300,7 @@ func (s *Session) run(ending bool) {
 // closes the connection.
 func (s *Session) end() {
 	s.leaveRaw() // before the connection closes
+	s.cmd.PublishStats()
 	s.cmd.WakePushed()
 	s.engine.SetClientMem(s.client, command.ClientMem{}) // out of the clients' total
 	s.engine.Unregister(s.client)
@@ -364,6 +372,11 @@ func (s *Session) loop() bool {
 		if run < len(s.batch) {
 			s.engine.Prefetch(s.cmd, s.batch)
 		}
+		// The batch's arguments stay as they are until it ends, and its
+		// statistics reach the shared counters together, at the latest
+		// when its replies go (command.Ctx.BeginBatch).
+		s.cmd.BeginBatch()
+		s.inBatch = true
 		for i := 0; i < len(s.batch); {
 			if i > 0 && s.inline&(1<<i) == 0 && !s.checkStillAuthed(s.batch[i]) {
 				return false
@@ -385,6 +398,8 @@ func (s *Session) loop() bool {
 			}
 			i++
 		}
+		s.cmd.EndBatch()
+		s.inBatch, s.batchNoted = false, false
 		clear(s.flat) // let go of a huge request's buffer
 		if err != nil {
 			s.fail(err)
@@ -411,7 +426,7 @@ func (s *Session) checkStillAuthed(args [][]byte) bool {
 
 // exec runs one command and reports whether the session goes on.
 func (s *Session) exec(args [][]byte) bool {
-	s.noteArgv(argvMem(args))
+	s.noteArgv(argvMem(args), clientCommand(args))
 	s.engine.Exec(s.cmd, args)
 	return s.executed()
 }
@@ -423,7 +438,7 @@ func (s *Session) execShared(cmds [][][]byte) bool {
 	for _, args := range cmds {
 		argv += argvMem(args)
 	}
-	s.noteArgv(argv)
+	s.noteArgv(argv, false)
 	s.engine.ExecShared(s.cmd, cmds)
 	return s.executed()
 }
@@ -438,13 +453,37 @@ func argvMem(args [][]byte) int {
 }
 
 // noteArgv tells the engine the client's memory as a command with argv
-// bytes of arguments starts.
-func (s *Session) noteArgv(argv int) {
-	s.engine.SetClientMem(s.client, command.ClientMem{
+// bytes of arguments starts. Within a batch, after its first command,
+// only a change of what counts for client eviction is told: of a
+// buffer's size, or arguments of argvNoteMin bytes or more (the
+// engine counts smaller ones as part of the request buffer). The rest
+// (qbuf, obl, a small argv-mem) is what CLIENT LIST shows as it was
+// when the batch began, as Redis shows another client between its
+// reads; always is set for a command that shows the client its own
+// (CLIENT LIST, CLIENT INFO).
+func (s *Session) noteArgv(argv int, always bool) {
+	m := command.ClientMem{
 		QueryBuf: s.rd.Unparsed(), QueryBufSize: s.rd.BufSize(), ArgvMem: argv,
 		Out: len(s.cmd.Out()), OutSize: cap(s.cmd.Out()),
-	})
+	}
+	if s.batchNoted && !always && argv < argvNoteMin && s.noted.ArgvMem < argvNoteMin &&
+		m.QueryBufSize == s.noted.QueryBufSize && m.OutSize == s.noted.OutSize {
+		return
+	}
+	s.engine.SetClientMem(s.client, m)
+	s.noted, s.batchNoted = m, s.inBatch
 }
+
+// clientCommand reports whether args is a CLIENT command.
+func clientCommand(args [][]byte) bool {
+	name := args[0]
+	return len(name) == len("client") && (name[0]|0x20) == 'c' && strings.EqualFold(string(name), "client")
+}
+
+// argvNoteMin is the size from which a command's arguments are told to
+// the engine within a batch (noteArgv); the engine counts arguments in
+// client eviction only in steps of 64 KB.
+const argvNoteMin = 4 << 10
 
 // executed does what follows a command (or a shared run): it ends the
 // session if its replies went over the output limit or it quit, flushes
@@ -482,7 +521,8 @@ func (s *Session) fail(err error) {
 // Flush writes the replies produced so far, after waiting for the AOF to
 // make the writes they acknowledge durable. Part of command.Link.
 func (s *Session) Flush() error {
-	s.cmd.WakePushed() // the subscribers this batch published to
+	s.cmd.PublishStats() // counted before anyone sees a reply
+	s.cmd.WakePushed()   // the subscribers this batch published to
 	if s.stalled.Load() {
 		if done, err := s.flushStalled(); done {
 			return err

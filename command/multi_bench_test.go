@@ -1,0 +1,35 @@
+package command
+
+import "testing"
+
+// BenchmarkMultiExecBatch is 8 MULTI; SET; INCR; EXEC transactions run
+// as a session runs the commands of one read (BeginBatch ... EndBatch),
+// the way bench/compare.sh's multi case reaches the engine at -P 16; ns/tx
+// is the time per transaction. BenchmarkSetIncrBatch is the same without
+// MULTI and EXEC: what the transaction costs is the difference.
+func BenchmarkMultiExecBatch(b *testing.B) {
+	multiBenchBatch(b, benchArgs("MULTI"), benchArgs("SET", "k", "v"), benchArgs("INCR", "n"), benchArgs("EXEC"))
+}
+
+func BenchmarkSetIncrBatch(b *testing.B) {
+	multiBenchBatch(b, benchArgs("SET", "k", "v"), benchArgs("INCR", "n"))
+}
+
+// multiBenchBatch runs batches of 8 times tx, reporting ns/tx.
+func multiBenchBatch(b *testing.B, tx ...[][]byte) {
+	e, c := benchEngine(b)
+	var cmds [][][]byte
+	for range 8 {
+		cmds = append(cmds, tx...)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.BeginBatch()
+		for _, args := range cmds {
+			e.Exec(c, args)
+		}
+		c.EndBatch()
+		c.Reset()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*8), "ns/tx")
+}
