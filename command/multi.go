@@ -197,7 +197,7 @@ func (m *multiState) addLocks(spec *Spec, args [][]byte) {
 			f |= sub.Flags // FUNCTION LOAD writes
 		}
 	}
-	if f&Write != 0 || spec.Name == "pfcount" { // PFCOUNT may cache a cardinality
+	if f&(Write|UpdateTx) != 0 { // PFCOUNT may cache a cardinality
 		m.write = true
 	}
 	if spec.Name == "select" {
