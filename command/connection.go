@@ -5,6 +5,7 @@ import (
 	"redpool/session/resp"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // RedisVersion is the Redis version redpool reports (HELLO, INFO).
@@ -397,6 +398,7 @@ func (e *Engine) clientLine(cl *Client) string {
 	defer cl.mu.Unlock()
 	names := cl.namesLocked()
 	age := int64(e.clock.Now().Sub(cl.Created).Seconds())
+	idle := min(int64(time.Since(e.epoch)/time.Second)-cl.active.Load(), age)
 	cmd := "NULL"
 	if s := cl.lastCmd.Load(); s != nil {
 		cmd = s.FullName()
@@ -433,7 +435,7 @@ func (e *Engine) clientLine(cl *Client) string {
 		flags = "N"
 	}
 	return "id=" + strconv.FormatInt(cl.ID, 10) + " addr=" + cl.Addr + " laddr=" + cl.LAddr +
-		" fd=0 name=" + names.name + " age=" + strconv.FormatInt(age, 10) + " idle=0 flags=" + flags + " db=" +
+		" fd=0 name=" + names.name + " age=" + strconv.FormatInt(age, 10) + " idle=" + strconv.FormatInt(idle, 10) + " flags=" + flags + " db=" +
 		strconv.Itoa(cl.DB()) + " sub=" + strconv.Itoa(int(cl.subs.count[kindChannel].Load())) +
 		" psub=" + strconv.Itoa(int(cl.subs.count[kindPattern].Load())) +
 		" ssub=" + strconv.Itoa(int(cl.subs.count[kindShard].Load())) + " multi=" + strconv.Itoa(int(queued)-1) + " " + e.memFields(cl) + " events=r cmd=" +

@@ -406,6 +406,9 @@ type Client struct {
 
 	traffic traffic
 	lastCmd atomic.Pointer[Spec] // for CLIENT LIST; set by the dispatcher
+	// active is when the client's last command started or ended, in whole
+	// seconds since the engine's epoch (CLIENT LIST's idle); markActive.
+	active atomic.Int64
 
 	// link is the client's connection, for CLIENT KILL from other clients.
 	link atomic.Pointer[Link]
@@ -446,6 +449,7 @@ type clientNames struct {
 // call Unregister when the connection ends.
 func (e *Engine) NewClient(addr, laddr string) *Client {
 	c := &Client{Addr: addr, LAddr: laddr, Created: e.clock.Now()}
+	c.active.Store(int64(time.Since(e.epoch) / time.Second))
 	c.proto.Store(2)
 	e.acl.initClient(c)
 	e.clients.mu.Lock()

@@ -79,11 +79,21 @@ type runStat struct {
 func (c *Ctx) beginStat(spec *Spec, args [][]byte) runStat {
 	outer := c.stat
 	c.stat = runStat{spec: spec, args: args, start: c.startTime()}
+	c.markActive(c.stat.start)
 	if spec.Flags&Script != 0 && c.e.monitors.n.Load() != 0 {
 		c.feedMonitors(spec, args) // as Redis: a script's line comes before its commands'
 	}
 	c.counted = c.errReplies // errors replied before it are not its own
 	return outer
+}
+
+// markActive records at (since the engine's epoch) as the client's last
+// interaction: a command starting or ending, as Redis's lastinteraction
+// is set by reading a command and writing its reply.
+func (c *Ctx) markActive(at time.Duration) {
+	if sec := int64(at / time.Second); c.Client.active.Load() != sec { // a store costs more than a load
+		c.Client.active.Store(sec)
+	}
 }
 
 // endStat charges the run measured since beginStat to its command and
@@ -98,6 +108,7 @@ func (c *Ctx) endStat(outer runStat) {
 	}
 	end := time.Since(c.e.epoch)
 	c.lastEnd, c.lastIO = end, c.ioMark()
+	c.markActive(end)
 	took := end - st.start - c.waited
 	c.waited = 0
 	if took < 0 {

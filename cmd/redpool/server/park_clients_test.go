@@ -13,10 +13,9 @@ import (
 	"redpool/cmd/redpool/server/servertest"
 )
 
-// parkClientsAgeRe finds a client's age in its CLIENT LIST line (its idle
-// field is always 0 in redpool; the tests' clients send their last
-// command as they connect, so their age is how long they have been idle).
-var parkClientsAgeRe = regexp.MustCompile(` age=(\d+) `)
+// parkClientsIdleRe finds a client's age and idle seconds in its CLIENT
+// LIST line.
+var parkClientsIdleRe = regexp.MustCompile(` age=(\d+) idle=(\d+) `)
 
 // parkClientsLine is the CLIENT LIST line of the client with id, as seen
 // by c ("" if there is none).
@@ -29,15 +28,21 @@ func parkClientsLine(c *servertest.Conn, id string) string {
 	return ""
 }
 
-// parkClientsWaitParked waits until the client with id has been idle for
-// 2 s: a session parks once it has waited 1 s for its next request
-// (session.DefaultParkAfter), so it is parked then.
+// parkClientsWaitParked waits until CLIENT LIST shows the client with id
+// idle for 2 s (and no longer than its age): a session parks once it has
+// waited 1 s for its next request (session.DefaultParkAfter), so it is
+// parked then.
 func parkClientsWaitParked(t *testing.T, c *servertest.Conn, id string) string {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		line := parkClientsLine(c, id)
-		if m := parkClientsAgeRe.FindStringSubmatch(line); m != nil {
-			if n, _ := strconv.Atoi(m[1]); n >= 2 {
+		if m := parkClientsIdleRe.FindStringSubmatch(line); m != nil {
+			age, _ := strconv.Atoi(m[1])
+			idle, _ := strconv.Atoi(m[2])
+			if idle > age {
+				t.Fatalf("client %s idle longer than its age: %q", id, line)
+			}
+			if idle >= 2 {
 				return line
 			}
 		}
@@ -75,12 +80,17 @@ func TestParkedClientAdmin(t *testing.T) {
 			t.Errorf("parked client's CLIENT LIST line %q lacks %q", line, want)
 		}
 	}
+
 	if info := admin.Do("INFO", "clients"); !strings.Contains(info, "connected_clients:3\r\n") {
 		t.Fatalf("INFO clients with two parked clients: %q", info)
 	}
 	admin.Expect(":1\r\n", "CLIENT", "KILL", "ID", aID)
 	a.ExpectClosed()
-	b.Expect("+PONG\r\n", "PING") // resumed
+	// Resumed; as in Redis, reading a command ends the idle time.
+	if own := b.Do("CLIENT", "INFO"); !strings.Contains(own, " idle=0 ") {
+		t.Errorf("CLIENT INFO of a client idle for 2 s before it: %q", own)
+	}
+	b.Expect("+PONG\r\n", "PING")
 	if info := admin.Do("INFO", "clients"); !strings.Contains(info, "connected_clients:2\r\n") {
 		t.Fatalf("INFO clients after the kill: %q", info)
 	}
