@@ -87,9 +87,9 @@
 // (backend.BulkLoader, the memory backend), the leading run of SELECT, SET
 // key value and PEXPIREAT records of the first non-empty file goes in one
 // bulk load instead, and the engine goes on from the first other record
-// (bulkreplay.go). A record cut short at the end of the last
-// non-empty incr file (a crash in mid-write) is cut off with a warning, and
-// the file truncated to the last good record. Anything else that is not a
+// (bulkreplay.go). A record cut short at the end of the last non-empty incr
+// file (a crash in mid-write) is cut off with a warning, and the file
+// truncated to the last good record. Anything else that is not a
 // well-formed multibulk command, anywhere, and any command the replay
 // refuses, stops the load with a *CorruptError naming the file and the byte
 // offset of the bad record.

@@ -129,9 +129,9 @@ func (l *Log) clean(man Manifest, haveManifest bool) error {
 }
 
 // load replays the files of man through r and returns their sizes (after
-// cutting off a torn tail). With bulk (at start), the leading run of plain
-// string records of the first non-empty file goes to the backend in one bulk load if
-// r can (bulkreplay.go).
+// cutting off a torn tail). With bulk (at start), the leading run of
+// plain string records of the first non-empty file goes to the backend in
+// one bulk load if r can (bulkreplay.go).
 func (l *Log) load(man Manifest, r Replayer, bulk bool) ([]int64, error) {
 	sizes := make([]int64, len(man.Files))
 	last := -1 // the last non-empty file
