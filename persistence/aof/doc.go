@@ -83,9 +83,13 @@
 // # Loading
 //
 // Start replays the files in manifest order through a Replayer (the command
-// engine, with logging off). A record cut short at the end of the last
-// non-empty incr file (a crash in mid-write) is cut off with a warning, and
-// the file truncated to the last good record. Anything else that is not a
+// engine, with logging off). Into an empty backend that can load in bulk
+// (backend.BulkLoader, the memory backend), the leading run of SELECT, SET
+// key value and PEXPIREAT records of the first non-empty file goes in one
+// bulk load instead, and the engine goes on from the first other record
+// (bulkreplay.go). A record cut short at the end of the last non-empty incr
+// file (a crash in mid-write) is cut off with a warning, and the file
+// truncated to the last good record. Anything else that is not a
 // well-formed multibulk command, anywhere, and any command the replay
 // refuses, stops the load with a *CorruptError naming the file and the byte
 // offset of the bad record.

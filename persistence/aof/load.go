@@ -3,6 +3,7 @@ package aof
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -32,7 +33,7 @@ func (l *Log) start(r Replayer) error {
 	if err != nil {
 		return err
 	}
-	sizes, err := l.load(man, r)
+	sizes, err := l.load(man, r, true)
 	if err != nil {
 		return err
 	}
@@ -128,8 +129,10 @@ func (l *Log) clean(man Manifest, haveManifest bool) error {
 }
 
 // load replays the files of man through r and returns their sizes (after
-// cutting off a torn tail).
-func (l *Log) load(man Manifest, r Replayer) ([]int64, error) {
+// cutting off a torn tail). With bulk (at start), the leading run of
+// plain string records of the first non-empty file goes to the backend in
+// one bulk load if r can (bulkreplay.go).
+func (l *Log) load(man Manifest, r Replayer, bulk bool) ([]int64, error) {
 	sizes := make([]int64, len(man.Files))
 	last := -1 // the last non-empty file
 	for i, ref := range man.Files {
@@ -146,7 +149,7 @@ func (l *Log) load(man Manifest, r Replayer) ([]int64, error) {
 		}
 	}
 	start := time.Now()
-	var records int64
+	var records, bulked int64
 	var tx txTracker
 	apply := func(off int64, argv [][]byte) error {
 		records++
@@ -157,7 +160,16 @@ func (l *Log) load(man Manifest, r Replayer) ([]int64, error) {
 		path := l.path(ref.Name)
 		r.BeginFile()
 		tx.reset()
-		good, err := scanFile(l.o.FS, path, l.o.MaxBulkLen, apply)
+		var good int64
+		var err error
+		resume := true // the engine replays the file from good
+		if er, ok := r.(*engineReplayer); ok && bulk && records == 0 && er.bl != nil && sizes[i] > 0 {
+			good, bulked, resume, err = l.bulkReplay(path, sizes[i], er)
+			records += bulked
+		}
+		if resume && err == nil {
+			good, err = scanFileFrom(l.o.FS, path, good, l.o.MaxBulkLen, apply)
+		}
 		// A numbered base file is written whole (temp file and rename), so
 		// a torn one is corrupt; the tail of the last file is a crash.
 		tail := i == last && (ref.Kind == KindIncr || ref.Seq == 0)
@@ -186,7 +198,7 @@ func (l *Log) load(man Manifest, r Replayer) ([]int64, error) {
 		}
 	}
 	if records > 0 {
-		l.logger.Info("AOF loaded", "files", len(man.Files), "records", records, "took", time.Since(start))
+		l.logger.Info("AOF loaded", "files", len(man.Files), "records", records, "bulk_loaded", bulked, "took", time.Since(start))
 	}
 	return sizes, nil
 }
@@ -225,15 +237,28 @@ func isWord(b []byte, w string) bool {
 
 // scanFile runs Scan over the file at path, naming it in a CorruptError.
 func scanFile(fsys fsutil.FS, path string, maxBulkLen int64, fn func(off int64, argv [][]byte) error) (int64, error) {
+	return scanFileFrom(fsys, path, 0, maxBulkLen, fn)
+}
+
+// scanFileFrom is scanFile from offset from (the start of a record) on:
+// offsets, passed to fn and returned, are the file's.
+func scanFileFrom(fsys fsutil.FS, path string, from, maxBulkLen int64, fn func(off int64, argv [][]byte) error) (int64, error) {
 	f, err := fsys.Open(path)
 	if err != nil {
-		return 0, err
+		return from, err
 	}
 	defer f.Close()
-	good, err := Scan(f, maxBulkLen, fn)
+	if from > 0 {
+		if _, err := f.Seek(from, io.SeekStart); err != nil {
+			return from, err
+		}
+	}
+	good, err := Scan(f, maxBulkLen, func(off int64, argv [][]byte) error { return fn(from+off, argv) })
+	good += from
 	var ce *CorruptError
 	if errors.As(err, &ce) {
 		ce.File = path
+		ce.Offset += from
 	}
 	return good, err
 }

@@ -15,6 +15,6 @@ func (l *Log) Reload(r Replayer) error {
 	if err != nil {
 		return err
 	}
-	_, err = l.load(l.Manifest(), r)
+	_, err = l.load(l.Manifest(), r, false)
 	return err
 }

@@ -14,6 +14,10 @@ type engineReplayer struct {
 	eng    *command.Engine
 	client *command.Client
 	ctx    *command.Ctx
+	// bl is the backend if it can be loaded in bulk (nil otherwise), with
+	// its ndb databases.
+	bl  backend.BulkLoader
+	ndb int
 }
 
 // NewReplayer returns a Replayer that runs the log's commands against b
@@ -26,7 +30,9 @@ func NewReplayer(b backend.Backend, clock backend.Clock, fns *command.FunctionLi
 		return nil, err
 	}
 	client := eng.NewClient("aof", "aof")
-	return &engineReplayer{eng: eng, client: client, ctx: eng.NewCtx(client, nil)}, nil
+	r := &engineReplayer{eng: eng, client: client, ctx: eng.NewCtx(client, nil), ndb: b.Databases()}
+	r.bl, _ = b.(backend.BulkLoader)
+	return r, nil
 }
 
 // BeginFile implements Replayer. A transaction left open by the file
