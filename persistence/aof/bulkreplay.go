@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"redpool/backend"
+	"redpool/session/resp"
 )
 
 // Bulk replay: at start, the log loads into an empty backend, and a
@@ -152,18 +153,10 @@ func (b *bulkRun) flush() error {
 	return b.tx.Store(&b.e)
 }
 
-// bulkUint parses b, a canonical decimal integer from 0 to 10^18-1 (no
-// sign, no leading zero), as the engine would read it the same.
+// bulkUint parses b as the engine reads an integer argument (Redis's
+// string2ll: no sign but '-', no leading zero), and takes it only from 0
+// to 10^18-1; anything else is left to the engine.
 func bulkUint(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 18 || (b[0] == '0' && len(b) > 1) {
-		return 0, false
-	}
-	var v int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + int64(c-'0')
-	}
-	return v, true
+	n, ok := resp.ParseInt(b)
+	return n, ok && n >= 0 && n < 1e18
 }
