@@ -1,12 +1,9 @@
 package main
 
 import (
-	"log/slog"
 	"math"
 	"runtime/debug"
-	"runtime/metrics"
 	"strconv"
-	"time"
 
 	"redpool/cmd/redpool/config"
 )
@@ -70,71 +67,4 @@ func (s gcSettings) apply() (percent string, limit int64) {
 		percent = "off"
 	}
 	return percent, debug.SetMemoryLimit(-1)
-}
-
-// Idle release: Go's scavenger keeps the heap's free pages mapped up to
-// about 10% beyond the next collection's goal (twice the live heap at
-// GOGC 100), so after a burst of writes (a bulk load, a batch of
-// deletes) RSS stays near the burst's peak for good, where jemalloc
-// returns a quiet Redis's dirty pages within seconds. idleReleaser
-// watches the allocation counter and, when the process has gone quiet
-// after allocating at least half its live heap (at least
-// idleMinBurst) since the last release, runs debug.FreeOSMemory: one
-// collection and the return of every free page. Under a steady load it
-// never fires (the allocation rate is not quiet); at a low rate it adds
-// at most one collection per half a live heap allocated, fewer than
-// GOGC 100 itself runs.
-const (
-	idleInterval = 250 * time.Millisecond // how often the counters are read
-	idleQuiet    = 512 << 10              // bytes allocated in one interval that still count as quiet
-	idleMinBurst = 4 << 20                // the least allocation since the last release worth a release
-)
-
-// idleReleaser decides when to release; its fields are read by one
-// goroutine (run), or by a test.
-type idleReleaser struct {
-	prev, last uint64 // the allocation counter at the previous tick and after the last release
-}
-
-// due reports whether to release now, given the cumulative bytes
-// allocated (allocs) and the live heap at the last collection (live),
-// and records allocs as the previous tick's.
-func (r *idleReleaser) due(allocs, live uint64) bool {
-	quiet := allocs-r.prev < idleQuiet
-	r.prev = allocs
-	return quiet && allocs-r.last >= max(idleMinBurst, live/2)
-}
-
-// released records allocs as the counter after a release.
-func (r *idleReleaser) released(allocs uint64) { r.last, r.prev = allocs, allocs }
-
-// runIdleRelease runs the idle release until stop is closed, reading the
-// runtime's counters every idleInterval; logger gets one debug line per
-// release.
-func runIdleRelease(stop <-chan struct{}, logger *slog.Logger) {
-	samples := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/heap/live:bytes"}}
-	read := func() (allocs, live uint64) {
-		metrics.Read(samples)
-		return samples[0].Value.Uint64(), samples[1].Value.Uint64()
-	}
-	var r idleReleaser
-	a, _ := read()
-	r.released(a)
-	t := time.NewTicker(idleInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-		}
-		if !r.due(read()) {
-			continue
-		}
-		start := time.Now()
-		debug.FreeOSMemory()
-		a, live := read()
-		r.released(a)
-		logger.Debug("idle: returned free heap pages", "live_bytes", live, "took", time.Since(start))
-	}
 }

@@ -35,36 +35,3 @@ func TestGCPolicy(t *testing.T) {
 		}
 	}
 }
-
-// TestGCIdleReleaserDue: a release comes at the first quiet tick after
-// at least half the live heap (at least idleMinBurst) was allocated since
-// the last one.
-func TestGCIdleReleaserDue(t *testing.T) {
-	const mb = 1 << 20
-	var r idleReleaser
-	r.released(100 * mb)
-	steps := []struct {
-		allocs, live uint64
-		want         bool
-	}{
-		{101 * mb, 20 * mb, false},              // busy, little allocated
-		{120 * mb, 20 * mb, false},              // a burst: not quiet
-		{120*mb + 1000, 20 * mb, true},          // quiet after 20 MB (>= live/2)
-		{140 * mb, 100 * mb, false},             // busy again
-		{140 * mb, 100 * mb, false},             // quiet, but 20 MB < live/2
-		{150 * mb, 20 * mb, false},              // busy
-		{150 * mb, 20 * mb, true},               // quiet after 30 MB
-		{150*mb + idleQuiet, 1, false},          // exactly idleQuiet in one tick: busy
-		{150*mb + idleQuiet + 1, 1, false},      // quiet, below idleMinBurst
-		{150*mb + idleMinBurst, 1, false},       // busy
-		{150*mb + idleMinBurst + 1000, 1, true}, // quiet at idleMinBurst
-	}
-	for i, s := range steps {
-		if got := r.due(s.allocs, s.live); got != s.want {
-			t.Fatalf("step %d: due(%d, %d) = %v, want %v", i, s.allocs, s.live, got, s.want)
-		}
-		if s.want {
-			r.released(s.allocs)
-		}
-	}
-}

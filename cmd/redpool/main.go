@@ -116,11 +116,6 @@ func serve(args []string, stdout, stderr io.Writer) int {
 	logger.Info("scheduler", "threads", runtime.GOMAXPROCS(0))
 	gcPercent, gcLimit := gcPolicy(cfg, os.LookupEnv).apply()
 	logger.Info("garbage collector", "gogc", gcPercent, "memory_limit", gcLimit, "idle_release", cfg.GCIdleRelease)
-	if cfg.GCIdleRelease {
-		stopIdle := make(chan struct{})
-		defer close(stopIdle)
-		go runIdleRelease(stopIdle, logger)
-	}
 	srv, err := server.New(cfg, server.Options{Logger: logger, ConfigFile: file})
 	if err != nil {
 		logger.Error("cannot start", "err", err)

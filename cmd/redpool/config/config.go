@@ -51,7 +51,8 @@ type Config struct {
 	GCPercent     int
 	GCMemoryLimit Size
 	// GCIdleRelease is gc_idle_release: return the heap's free pages to
-	// the OS when the server goes quiet after a burst of allocation.
+	// the OS soon after a burst of allocation or much memory freed
+	// (the server's memReturner).
 	GCIdleRelease bool
 
 	// RequirePass is requirepass: the default user's password ("" = none).

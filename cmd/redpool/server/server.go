@@ -189,7 +189,9 @@ func New(cfg config.Config, o Options) (*Server, error) {
 			return nil, fmt.Errorf("metrics.listen: %w", err)
 		}
 	}
-	s.memReturn = startMemReturner(b, s.settings, time.Second)
+	if cfg.GCIdleRelease {
+		s.memReturn = startMemReturner(b, s.settings, s.logger, returnTick)
+	}
 	return s, nil
 }
 
