@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"redpool/backend"
+	"redpool/backend/backendtest"
 )
 
 // zmodel is the in-test model of one sorted set: member -> score.
@@ -237,36 +238,7 @@ func runZModel(t *testing.T, seed uint64, steps int, tun tuning, members int) {
 		}
 		return scores[rng.IntN(len(scores))]
 	}
-	scoreBound := func() backend.ScoreBound {
-		return backend.ScoreBound{Value: score(), Exclusive: rng.IntN(3) == 0}
-	}
-	lexBound := func() backend.LexBound {
-		switch rng.IntN(6) {
-		case 0:
-			return backend.LexBound{Inf: -1}
-		case 1:
-			return backend.LexBound{Inf: 1}
-		}
-		return backend.LexBound{Value: member(), Exclusive: rng.IntN(2) == 0}
-	}
-	zrange := func(n int) backend.ZRange {
-		r := backend.ZRange{By: backend.ZRangeBy(rng.IntN(3)), Rev: rng.IntN(2) == 0, Count: -1}
-		switch r.By {
-		case backend.ZByRank:
-			if n > 0 {
-				r.Start = int64(rng.IntN(n))
-				r.Stop = r.Start + int64(rng.IntN(n-int(r.Start)))
-			}
-		case backend.ZByScore:
-			r.Min, r.Max = scoreBound(), scoreBound()
-		case backend.ZByLex:
-			r.LexMin, r.LexMax = lexBound(), lexBound()
-		}
-		if r.By != backend.ZByRank && rng.IntN(3) == 0 {
-			r.Offset, r.Count = int64(rng.IntN(n+2)), int64(rng.IntN(n+2)-1)
-		}
-		return r
-	}
+	zr := backendtest.ZRandom{Rng: rng, Member: member, Score: score}
 
 	for step := 0; step < steps; step++ {
 		key := keys[rng.IntN(len(keys))]
@@ -368,7 +340,7 @@ func runZModel(t *testing.T, seed uint64, steps int, tun tuning, members int) {
 			}
 			op = func(tx backend.Tx) string { r, s, ok, err := tx.ZRank(k, x, rev); return fmt.Sprint(r, s, ok, err) }
 		case c < 12: // ZRANGE
-			r := zrange(len(el))
+			r := zr.Range(len(el))
 			if r.By == backend.ZByRank && len(el) == 0 {
 				continue
 			}
@@ -390,14 +362,14 @@ func runZModel(t *testing.T, seed uint64, steps int, tun tuning, members int) {
 				return fmtScored(out) + fmt.Sprint(err)
 			}
 		case c < 13: // ZCOUNT, ZLEXCOUNT
-			r := zrange(len(el))
+			r := zr.Range(len(el))
 			if r.By == backend.ZByRank {
 				r.By = backend.ZByScore
 			}
 			want = fmt.Sprint(len(selectModel(el, r, false)), nil)
 			op = func(tx backend.Tx) string { n, err := tx.ZCount(k, r); return fmt.Sprint(n, err) }
 		case c < 15: // ZREMRANGEBY*
-			r := zrange(len(el))
+			r := zr.Range(len(el))
 			if r.By == backend.ZByRank && len(el) == 0 {
 				continue
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"redpool/backend"
+	"redpool/backend/backendtest"
 )
 
 // zpackCheck verifies a packed sorted set: its header, entries in
@@ -145,33 +146,7 @@ func zpackRandomOp(rng *rand.Rand) (string, zpackOp) {
 		}
 		return scores[rng.IntN(len(scores))]
 	}
-	bound := func() backend.ScoreBound {
-		return backend.ScoreBound{Value: score(), Exclusive: rng.IntN(3) == 0}
-	}
-	lex := func() backend.LexBound {
-		switch rng.IntN(6) {
-		case 0:
-			return backend.LexBound{Inf: -1}
-		case 1:
-			return backend.LexBound{Inf: 1}
-		}
-		return backend.LexBound{Value: member(), Exclusive: rng.IntN(2) == 0}
-	}
-	zrange := func() backend.ZRange {
-		r := backend.ZRange{Rev: rng.IntN(2) == 0, Count: -1}
-		switch rng.IntN(3) {
-		case 0:
-			r.By, r.Start, r.Stop = backend.ZByRank, int64(rng.IntN(40)), int64(rng.IntN(40))
-		case 1:
-			r.By, r.Min, r.Max = backend.ZByScore, bound(), bound()
-		default:
-			r.By, r.LexMin, r.LexMax = backend.ZByLex, lex(), lex()
-		}
-		if r.By != backend.ZByRank && rng.IntN(2) == 0 {
-			r.Offset, r.Count = int64(rng.IntN(6)-1), int64(rng.IntN(8)-1)
-		}
-		return r
-	}
+	zr := backendtest.ZRandom{Rng: rng, Member: member, Score: score}
 	elems := func(out *strings.Builder) func([]byte, float64) bool {
 		return func(mb []byte, s float64) bool {
 			fmt.Fprintf(out, " %q=%v", mb, s)
@@ -215,7 +190,7 @@ func zpackRandomOp(rng *rand.Rand) (string, zpackOp) {
 			return fmt.Sprint(n), err
 		}
 	case 6:
-		r := zrange()
+		r := zr.Range(40)
 		return fmt.Sprintf("ZRange %+v", r), func(tx backend.Tx, key []byte) (string, error) {
 			var out strings.Builder
 			err := tx.ZRange(key, r, elems(&out))
@@ -224,7 +199,7 @@ func zpackRandomOp(rng *rand.Rand) (string, zpackOp) {
 			return out.String(), cmpOr(err, err2)
 		}
 	case 7:
-		r := zrange()
+		r := zr.Range(40)
 		r.Rev = false
 		return fmt.Sprintf("ZRemRange %+v", r), func(tx backend.Tx, key []byte) (string, error) {
 			n, err := tx.ZRemRange(key, r)
