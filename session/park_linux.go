@@ -155,7 +155,7 @@ func (p *Parker) ready(fd int32) {
 // session is closing or the parker closed. After it returns true the
 // session may already be running again on another goroutine.
 func (p *Parker) park(s *Session) bool {
-	pk := s.pk
+	pk := &s.pk
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed || !p.started || s.closing.Load() {
@@ -211,7 +211,7 @@ func (p *Parker) noteFreed(st *Settings) {
 // parking gen): timedOut ends it as an idle client, otherwise it runs
 // on (a Close or Kill makes it end at once).
 func (p *Parker) unpark(s *Session, gen uint32, timedOut bool) {
-	pk := s.pk
+	pk := &s.pk
 	p.mu.Lock()
 	if !pk.parked || (timedOut && pk.gen != gen) {
 		p.mu.Unlock()
@@ -229,7 +229,7 @@ func (p *Parker) unpark(s *Session, gen uint32, timedOut bool) {
 
 // unparkLocked marks s no longer parked; p.mu is held.
 func (p *Parker) unparkLocked(s *Session) {
-	pk := s.pk
+	pk := &s.pk
 	delete(p.parked, pk.fd)
 	pk.parked = false
 	if pk.timer != nil {

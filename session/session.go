@@ -169,11 +169,15 @@ type Session struct {
 	ctx      context.Context
 
 	client *command.Client
-	cmd    *command.Ctx
-	rd     *resp.Reader
-	src    source
-	bulk   int64 // the limits rd has: proto-max-bulk-len
-	qbuf   int64 // and client-query-buffer-limit
+	// link is the client's connection for other clients (CLIENT KILL):
+	// the session itself, for as long as the client is registered.
+	link command.Link
+	// cmd is the command context, nil while parked (park.go).
+	cmd  *command.Ctx
+	rd   *resp.Reader
+	src  source
+	bulk int64 // the limits rd has: proto-max-bulk-len
+	qbuf int64 // and client-query-buffer-limit
 	// raw writes without blocking (writeNow) while the client's class has
 	// an output-buffer limit; nil where the connection has no descriptor.
 	raw syscall.RawConn
@@ -223,9 +227,9 @@ type Session struct {
 	// batchNoted: noteArgv gave the engine the memory since (noted).
 	inBatch, batchNoted bool
 
-	// pk is the session's part in parking (park.go); nil: it never
+	// pk is the session's part in parking (park.go); pk.p nil: it never
 	// parks. ended is called when it has ended (UseParker).
-	pk    *parkState
+	pk    parkState
 	ended func()
 }
 
@@ -274,7 +278,8 @@ func (s *Session) limits() resp.Limits {
 // recovered: it is logged with its stack and ends only this session.
 func (s *Session) Serve() {
 	s.client = s.engine.NewClient(addrString(s.conn.RemoteAddr()), addrString(s.conn.LocalAddr()))
-	s.cmd = s.engine.NewCtx(s.client, s)
+	s.link = s
+	s.cmd = s.engine.SessionCtx(s.client, &s.link)
 	s.client.SetPushLink(s)
 	s.run(false)
 }
@@ -300,15 +305,19 @@ func (s *Session) run(ending bool) {
 // closes the connection.
 func (s *Session) end() {
 	s.leaveRaw() // before the connection closes
-	s.cmd.PublishStats()
-	s.cmd.WakePushed()
+	out := 0
+	if s.cmd != nil { // nil: it ends parked (a timeout)
+		s.cmd.PublishStats()
+		s.cmd.WakePushed()
+		out = cap(s.cmd.Out())
+	}
 	s.engine.SetClientMem(s.client, command.ClientMem{}) // out of the clients' total
 	s.engine.Unregister(s.client)
 	// A write of the writer to a client that does not read (its
 	// output stalled) ends now: the connection closes anyway.
 	_ = s.conn.SetWriteDeadline(time.Now())
 	s.stopWriter()
-	s.settings.freed.Add(int64(s.rd.TakeReleased() + s.rd.BufSize() + cap(s.cmd.Out()) + sessionStack))
+	s.settings.freed.Add(int64(s.rd.TakeReleased() + s.rd.BufSize() + out + sessionStack))
 	_ = s.conn.Close()
 	if s.ended != nil {
 		s.ended()
@@ -661,7 +670,7 @@ func (s *Session) Close() {
 // unpark resumes the session if it is parked, so that it sees it is
 // closing and ends.
 func (s *Session) unpark() {
-	if s.pk != nil {
+	if s.pk.p != nil {
 		s.pk.p.unpark(s, 0, false)
 	}
 }
@@ -765,7 +774,7 @@ func (s *Session) rearm() {
 	switch {
 	case d > 0 && !s.client.Subscribed():
 		s.armIdle(d)
-	case s.pk != nil:
+	case s.pk.p != nil:
 		s.armPark()
 	case s.deadline:
 		s.deadline = false
@@ -778,7 +787,7 @@ func (s *Session) rearm() {
 // sends meanwhile are kept for the next requests. Part of command.Link.
 func (s *Session) Watch() (<-chan struct{}, func()) {
 	s.leaveRaw() // the goroutine below reads the connection
-	if s.pk != nil && s.deadline {
+	if s.pk.p != nil && s.deadline {
 		// No park deadline while the command waits: only the idle
 		// timeout's, as before.
 		_ = s.conn.SetReadDeadline(s.pk.idleAt)
