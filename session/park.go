@@ -203,34 +203,33 @@ func (s *Session) waitOver() error {
 
 // park parks the session (Parker.park) and reports whether it did: its
 // goroutine then returns at once and touches the session no more. What
-// only a running session needs goes first: the raw read, the command
-// context, the request reader, the batch buffers.
+// only a running session needs goes first: the raw read, then the
+// running part (the command context, the request reader, the batch
+// buffers).
 func (s *Session) park() bool {
 	s.leaveRaw()
 	s.deadline = false
 	_ = s.conn.SetReadDeadline(time.Time{})
 	s.cmd.Release()
-	s.cmd = nil
-	s.engine.SetClientMem(s.client, command.ClientMem{}) // its reply buffer went
-	rd := s.rd
-	s.rd, s.flat, s.ends, s.batch, s.bufs = nil, nil, nil, nil, nil
-	s.rr.co, s.rr.writeFn = nil, nil
+	s.engine.SetClientMem(s.client, command.ClientMem{}) // its reply buffer goes
+	r := s.running
+	s.running = nil
 	s.pk.busy = shortGraces // its next graces are long
 	if s.pk.p.park(s) {
 		return true
 	}
-	s.rd = rd
+	s.running = r
 	s.cmd = s.engine.SessionCtx(s.client, &s.link)
 	return false
 }
 
 // resume runs a session the Parker resumed, on the caller's goroutine (a
-// worker): it reads on, or ends if its idle timeout passed
-// (timedOut) or it was closed meanwhile.
+// worker), with a new running part: it reads on, or ends if its idle
+// timeout passed (timedOut) or it was closed meanwhile.
 func (s *Session) resume(timedOut bool) {
 	s.idle.Store(false)
 	s.waitWriter()
-	s.rd = s.newReader()
+	s.startRunning()
 	if timedOut {
 		s.logger.Debug("closing idle client", "client", s.client.Addr)
 	} else {

@@ -172,12 +172,9 @@ type Session struct {
 	// link is the client's connection for other clients (CLIENT KILL):
 	// the session itself, for as long as the client is registered.
 	link command.Link
-	// cmd is the command context, nil while parked (park.go).
-	cmd  *command.Ctx
-	rd   *resp.Reader
-	src  source
-	bulk int64 // the limits rd has: proto-max-bulk-len
-	qbuf int64 // and client-query-buffer-limit
+	// running is what the session holds only while it runs, its fields
+	// reached through the Session: nil while parked (park.go).
+	*running
 	// raw writes without blocking (writeNow) while the client's class has
 	// an output-buffer limit; nil where the connection has no descriptor.
 	raw syscall.RawConn
@@ -186,6 +183,45 @@ type Session struct {
 	// it, and the writer writes them, until the outbox is empty. stallMu
 	// orders the session's choice against the writer's ending it.
 	stallMu sync.Mutex
+
+	// writeMu is held by the writer while it writes; the session takes it
+	// once after each read, to wait for a write in progress.
+	writeMu sync.Mutex
+	// writerMu guards writer and writerStopped. The writer is nil until
+	// the first Wake (a client nothing is pushed to does without it).
+	writerMu sync.Mutex
+	writer   *pushWriter
+
+	// The flags, together so that they pack.
+	stalled atomic.Bool // see stallMu
+	closing atomic.Bool
+	// idle is set while the session waits in a read with nothing left to
+	// write: only then does the writer write pushed frames.
+	idle atomic.Bool
+	// writerOn is set once the writer started: the session must wait for
+	// its writes.
+	writerOn      atomic.Bool
+	writerStopped bool
+	// deadline: a read deadline (the idle timeout, the park deadline) is
+	// set.
+	deadline bool
+
+	// pk is the session's part in parking (park.go); pk.p nil: it never
+	// parks. ended is called when it has ended (UseParker).
+	pk    parkState
+	ended func()
+}
+
+// running is the part of a Session that a parked session lets go: made
+// when the session starts and when it resumes (startRunning). Only the
+// session's goroutine touches it.
+type running struct {
+	// cmd is the command context; nil in a session resumed only to end.
+	cmd  *command.Ctx
+	rd   *resp.Reader
+	src  source
+	bulk int64 // the limits rd has: proto-max-bulk-len
+	qbuf int64 // and client-query-buffer-limit
 
 	rr rawReader // the raw read (rawread_unix.go)
 
@@ -199,38 +235,12 @@ type Session struct {
 
 	bufs net.Buffers // Flush's replies and pushed frames
 
-	// writeMu is held by the writer while it writes; the session takes it
-	// once after each read, to wait for a write in progress.
-	writeMu sync.Mutex
-	// writerMu guards writer and writerStopped. The writer is nil until
-	// the first Wake (a client nothing is pushed to does without it).
-	writerMu sync.Mutex
-	writer   *pushWriter
-
-	// The flags, together so that they pack.
-	stalled atomic.Bool // see stallMu
-	closing atomic.Bool
 	// inline has bit i set if batch[i] is an inline command, which has
 	// no limits while the client must authenticate (checkStillAuthed).
 	inline uint32
-	// idle is set while the session waits in a read with nothing left to
-	// write: only then does the writer write pushed frames.
-	idle atomic.Bool
-	// writerOn is set once the writer started: the session must wait for
-	// its writes.
-	writerOn      atomic.Bool
-	writerStopped bool
-	// deadline: a read deadline (the idle timeout, the park deadline) is
-	// set.
-	deadline bool
 	// inBatch: the commands running were read together (loop);
 	// batchNoted: noteArgv gave the engine the memory since (noted).
 	inBatch, batchNoted bool
-
-	// pk is the session's part in parking (park.go); pk.p nil: it never
-	// parks. ended is called when it has ended (UseParker).
-	pk    parkState
-	ended func()
 }
 
 // pushWriter is the goroutine that writes pushed frames while the session
@@ -248,10 +258,17 @@ func New(ctx context.Context, conn net.Conn, e *command.Engine, st *Settings, lo
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Session{conn: conn, engine: e, settings: st, logger: logger, ctx: ctx}
+	s.raw = rawConn(conn)
+	s.startRunning()
+	return s
+}
+
+// startRunning gives the session a running part, with a request reader
+// and no command context.
+func (s *Session) startRunning() {
+	s.running = &running{}
 	s.src.s = s
 	s.rd = s.newReader()
-	s.raw = rawConn(conn)
-	return s
 }
 
 // newReader returns a request reader over the session's input, with the
