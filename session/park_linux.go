@@ -28,8 +28,12 @@ type Parker struct {
 	run   func(task func())
 	after time.Duration
 
-	mu      sync.Mutex
-	parked  map[int32]*Session // by socket
+	mu sync.Mutex
+	// parked are the parked sessions by socket, nparked how many: the
+	// kernel gives a new socket the lowest descriptor free, so parked
+	// stays as long as the most descriptors open at once, 8 bytes each.
+	parked  []*Session
+	nparked int
 	started bool
 	closed  bool
 	done    chan struct{} // closed when the poller returns
@@ -68,7 +72,7 @@ func NewParker(run func(task func()), after time.Duration) (*Parker, error) {
 	}
 	return &Parker{
 		epfd: epfd, wakeR: pipe[0], wakeW: pipe[1], run: run, after: after,
-		parked: make(map[int32]*Session), done: make(chan struct{}),
+		done: make(chan struct{}),
 	}, nil
 }
 
@@ -111,7 +115,7 @@ func (p *Parker) Close() error {
 func (p *Parker) Parked() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.parked)
+	return p.nparked
 }
 
 // poll is the poller goroutine: it resumes the sessions whose sockets
@@ -141,7 +145,10 @@ func (p *Parker) poll() {
 // EPOLLONESHOT; the next park enables it again.
 func (p *Parker) ready(fd int32) {
 	p.mu.Lock()
-	s := p.parked[fd]
+	var s *Session
+	if int(fd) < len(p.parked) {
+		s = p.parked[fd]
+	}
 	if s == nil { // resumed meanwhile by a Close or its timeout
 		p.mu.Unlock()
 		return
@@ -166,7 +173,11 @@ func (p *Parker) park(s *Session) bool {
 	if pk.registered {
 		op = syscall.EPOLL_CTL_MOD
 	}
+	if n := int(pk.fd) + 1; n > len(p.parked) {
+		p.parked = append(p.parked, make([]*Session, n-len(p.parked))...)
+	}
 	p.parked[pk.fd] = s // before the socket can report
+	p.nparked++
 	pk.parked = true
 	err := syscall.EpollCtl(p.epfd, op, int(pk.fd), &ev)
 	switch {
@@ -176,7 +187,8 @@ func (p *Parker) park(s *Session) bool {
 		err = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, int(pk.fd), &ev)
 	}
 	if err != nil {
-		delete(p.parked, pk.fd)
+		p.parked[pk.fd] = nil
+		p.nparked--
 		pk.parked = false
 		return false
 	}
@@ -230,7 +242,8 @@ func (p *Parker) unpark(s *Session, gen uint32, timedOut bool) {
 // unparkLocked marks s no longer parked; p.mu is held.
 func (p *Parker) unparkLocked(s *Session) {
 	pk := &s.pk
-	delete(p.parked, pk.fd)
+	p.parked[pk.fd] = nil
+	p.nparked--
 	pk.parked = false
 	if pk.timer != nil {
 		pk.timer.Stop() // a timer firing now finds the generation over
