@@ -73,9 +73,10 @@ type parkState struct {
 	// parked and registered (its socket is in the epoll set, enabled or
 	// not) are guarded by p.mu.
 	timer *time.Timer
-	// idleAt is when the idle timeout closes the session (zero: never);
-	// set at each wait, read by park.
-	idleAt time.Time
+	// idleAt is when the idle timeout closes the session, as a time
+	// since p.epoch (idleTime; 0: never); set at each wait, read by
+	// park.
+	idleAt time.Duration
 	fd     int32
 	gen    uint32
 	// waits counts the session's waits for input; armed is the wait in
@@ -89,6 +90,14 @@ type parkState struct {
 	busy uint8
 }
 
+// idleTime is idleAt as a time; the zero time if there is none.
+func (pk *parkState) idleTime() time.Time {
+	if pk.idleAt == 0 {
+		return time.Time{}
+	}
+	return pk.p.epoch.Add(pk.idleAt)
+}
+
 // grace is how long the session waits for input before it parks.
 func (pk *parkState) grace() time.Duration {
 	if pk.busy >= shortGraces {
@@ -99,10 +108,11 @@ func (pk *parkState) grace() time.Duration {
 
 // UseParker has the session park on p while it is idle, instead of
 // holding its goroutine (p nil: it never parks): Serve may then return
-// while the session lives on, and ended is called once when the session
-// has ended, its connection closed (whether or not it parked; nil: none).
-// Called before Serve.
-func (s *Session) UseParker(p *Parker, ended func()) {
+// while the session lives on, and ended is called once with the session
+// when it has ended, its connection closed (whether or not it parked;
+// nil: none). One ended serves every session: a parked client holds no
+// closure of its own. Called before Serve.
+func (s *Session) UseParker(p *Parker, ended func(*Session)) {
 	s.ended = ended
 	if p == nil || s.raw == nil {
 		return
@@ -128,7 +138,7 @@ func (s *Session) parkable() bool {
 // deadline passing: not Close or Kill, not the idle timeout.
 func (s *Session) overGrace(err error) bool {
 	return s.pk.p != nil && errors.Is(err, os.ErrDeadlineExceeded) && !s.closing.Load() &&
-		(s.pk.idleAt.IsZero() || time.Now().Before(s.pk.idleAt))
+		(s.pk.idleAt == 0 || time.Now().Before(s.pk.idleTime()))
 }
 
 // regrace arms the park deadline again from now (or the idle timeout, if
@@ -139,8 +149,8 @@ func (s *Session) regrace() error {
 	s.pk.armed = s.pk.waits
 	s.pk.busy = min(s.pk.busy+1, shortGraces)
 	dl := time.Now().Add(s.pk.grace())
-	if !s.pk.idleAt.IsZero() && s.pk.idleAt.Before(dl) {
-		dl = s.pk.idleAt
+	if at := s.pk.idleTime(); s.pk.idleAt != 0 && at.Before(dl) {
+		dl = at
 	}
 	s.deadline = true
 	_ = s.conn.SetReadDeadline(dl)
@@ -154,7 +164,7 @@ func (s *Session) regrace() error {
 // armed (rearm; no idle timeout).
 func (s *Session) armPark() {
 	s.pk.waits++
-	s.pk.idleAt = time.Time{}
+	s.pk.idleAt = 0
 	if !s.deadline {
 		s.pk.armed = s.pk.waits
 		s.deadline = true
@@ -169,7 +179,7 @@ func (s *Session) armIdle(d time.Duration) {
 	now := time.Now()
 	dl := now.Add(d)
 	if pk := &s.pk; pk.p != nil {
-		pk.idleAt = dl
+		pk.idleAt = dl.Sub(pk.p.epoch)
 		pk.waits++
 		pk.armed = pk.waits
 		if g := now.Add(pk.grace()); g.Before(dl) {
@@ -191,8 +201,8 @@ func (s *Session) waitOver() error {
 	}
 	if !s.parkable() {
 		// Only the idle timeout's deadline, if any, until the next wait.
-		s.deadline = !s.pk.idleAt.IsZero()
-		_ = s.conn.SetReadDeadline(s.pk.idleAt)
+		s.deadline = s.pk.idleAt != 0
+		_ = s.conn.SetReadDeadline(s.pk.idleTime())
 		if s.closing.Load() {
 			return io.EOF
 		}

@@ -27,6 +27,7 @@ type Parker struct {
 	wakeW int
 	run   func(task func())
 	after time.Duration
+	epoch time.Time // when it was made: sessions note times since (parkState.idleAt)
 
 	mu sync.Mutex
 	// parked are the parked sessions by socket, nparked how many: the
@@ -71,7 +72,7 @@ func NewParker(run func(task func()), after time.Duration) (*Parker, error) {
 		return nil, fmt.Errorf("session: epoll: %w", err)
 	}
 	return &Parker{
-		epfd: epfd, wakeR: pipe[0], wakeW: pipe[1], run: run, after: after,
+		epfd: epfd, wakeR: pipe[0], wakeW: pipe[1], run: run, after: after, epoch: time.Now(),
 		done: make(chan struct{}),
 	}, nil
 }
@@ -195,9 +196,9 @@ func (p *Parker) park(s *Session) bool {
 	pk.registered = true
 	pk.gen++
 	p.noteFreed(s.settings)
-	if !pk.idleAt.IsZero() { // the idle timeout goes on while parked
+	if pk.idleAt != 0 { // the idle timeout goes on while parked
 		gen := pk.gen
-		pk.timer = time.AfterFunc(time.Until(pk.idleAt), func() { p.unpark(s, gen, true) })
+		pk.timer = time.AfterFunc(time.Until(pk.idleTime()), func() { p.unpark(s, gen, true) })
 	}
 	return true
 }

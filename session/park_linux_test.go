@@ -63,7 +63,7 @@ func parkServeAfter(t *testing.T, after time.Duration) *parkServer {
 				return
 			}
 			s := session.New(context.Background(), conn, e, ps.settings, nil)
-			s.UseParker(p, func() { ps.mu.Lock(); ps.ended++; ps.mu.Unlock() })
+			s.UseParker(p, ps.sessionEnded)
 			ps.mu.Lock()
 			ps.sessions = append(ps.sessions, s)
 			ps.mu.Unlock()
@@ -136,6 +136,13 @@ func parkExpectEOF(t *testing.T, c net.Conn, br *bufio.Reader) {
 	if b, err := br.ReadByte(); err != io.EOF {
 		t.Fatalf("got %q, %v; want the connection closed", b, err)
 	}
+}
+
+// sessionEnded counts a session that ended.
+func (ps *parkServer) sessionEnded(*session.Session) {
+	ps.mu.Lock()
+	ps.ended++
+	ps.mu.Unlock()
 }
 
 func (ps *parkServer) endedCount() int {

@@ -175,9 +175,6 @@ type Session struct {
 	// running is what the session holds only while it runs, its fields
 	// reached through the Session: nil while parked (park.go).
 	*running
-	// raw writes without blocking (writeNow) while the client's class has
-	// an output-buffer limit; nil where the connection has no descriptor.
-	raw syscall.RawConn
 	// stalled is set while what the socket did not take waits in the
 	// client's outbox (command.Engine.Stall): replies go there too, behind
 	// it, and the writer writes them, until the outbox is empty. stallMu
@@ -209,7 +206,7 @@ type Session struct {
 	// pk is the session's part in parking (park.go); pk.p nil: it never
 	// parks. ended is called when it has ended (UseParker).
 	pk    parkState
-	ended func()
+	ended func(*Session)
 }
 
 // running is the part of a Session that a parked session lets go: made
@@ -217,7 +214,11 @@ type Session struct {
 // session's goroutine touches it.
 type running struct {
 	// cmd is the command context; nil in a session resumed only to end.
-	cmd  *command.Ctx
+	cmd *command.Ctx
+	// raw reads (rawread_unix.go) and writes without blocking (writeNow)
+	// while the client's class has an output-buffer limit; nil where the
+	// connection has no descriptor.
+	raw  syscall.RawConn
 	rd   *resp.Reader
 	src  source
 	bulk int64 // the limits rd has: proto-max-bulk-len
@@ -258,7 +259,6 @@ func New(ctx context.Context, conn net.Conn, e *command.Engine, st *Settings, lo
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Session{conn: conn, engine: e, settings: st, logger: logger, ctx: ctx}
-	s.raw = rawConn(conn)
 	s.startRunning()
 	return s
 }
@@ -266,7 +266,7 @@ func New(ctx context.Context, conn net.Conn, e *command.Engine, st *Settings, lo
 // startRunning gives the session a running part, with a request reader
 // and no command context.
 func (s *Session) startRunning() {
-	s.running = &running{}
+	s.running = &running{raw: rawConn(s.conn)}
 	s.src.s = s
 	s.rd = s.newReader()
 }
@@ -337,7 +337,7 @@ func (s *Session) end() {
 	s.settings.freed.Add(int64(s.rd.TakeReleased() + s.rd.BufSize() + out + sessionStack))
 	_ = s.conn.Close()
 	if s.ended != nil {
-		s.ended()
+		s.ended(s)
 	}
 }
 
@@ -807,7 +807,7 @@ func (s *Session) Watch() (<-chan struct{}, func()) {
 	if s.pk.p != nil && s.deadline {
 		// No park deadline while the command waits: only the idle
 		// timeout's, as before.
-		_ = s.conn.SetReadDeadline(s.pk.idleAt)
+		_ = s.conn.SetReadDeadline(s.pk.idleTime())
 		if s.closing.Load() { // Close moved it before
 			_ = s.conn.SetReadDeadline(time.Now())
 		}
