@@ -220,12 +220,14 @@ func (s *Session) park() bool {
 	s.leaveRaw()
 	s.deadline = false
 	_ = s.conn.SetReadDeadline(time.Time{})
+	out, st := cap(s.cmd.Out()), s.settings
 	s.cmd.Release()
 	s.engine.SetClientMem(s.client, command.ClientMem{}) // its reply buffer goes
 	r := s.running
 	s.running = nil
 	s.pk.busy = shortGraces // its next graces are long
 	if s.pk.p.park(s) {
+		st.freed.Add(int64(out)) // its reply buffer; its stack and state: Parker.noteFreed
 		return true
 	}
 	s.running = r

@@ -342,3 +342,21 @@ func TestParkKeepsStats(t *testing.T) {
 		}
 	}
 }
+
+// TestParkFreesReplyBuffer: a session that parks lets its reply buffer
+// go with its command context, and notes it as freed
+// (Settings.TakeFreed), so that a big one goes back to the system.
+func TestParkFreesReplyBuffer(t *testing.T) {
+	ps := parkServe(t)
+	c, br := parkDial(t, ps)
+	const size = 200 << 10
+	val := strings.Repeat("v", size)
+	parkDo(t, c, br, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$"+strconv.Itoa(size)+"\r\n"+val+"\r\n", "+OK\r\n")
+	parkWait(t, "the session to park", func() bool { return ps.parker.Parked() == 1 })
+	ps.settings.TakeFreed() // the request's buffer
+	parkDo(t, c, br, "GET k\r\n", "$"+strconv.Itoa(size)+"\r\n"+val+"\r\n")
+	parkWait(t, "the session to park again", func() bool { return ps.parker.Parked() == 1 })
+	if n := ps.settings.TakeFreed(); n < size {
+		t.Fatalf("%d bytes noted as freed after a %d-byte reply's session parked", n, size)
+	}
+}
