@@ -7,8 +7,11 @@ import (
 )
 
 // Ctx carries one command through the dispatcher and its handler. A session
-// owns one Ctx for its whole life and reuses it for every command; it is not
-// safe for concurrent use.
+// owns one Ctx and reuses it for every command; it is not safe for
+// concurrent use. An idle session may let its Ctx go between commands
+// (Release) and take a new one when its client sends more (SessionCtx):
+// a field that carries something from one command to the next must be
+// either handed on by Release or safe to lose.
 //
 // Execution has two steps. Check does the generic work (unknown command,
 // arity, refused writes); Run then runs the handler in a transaction: its
@@ -24,7 +27,7 @@ type Ctx struct {
 	// Tx is open for Write and ReadOnly commands, nil otherwise.
 	Tx     backend.Tx
 	Client *Client
-	Link   Link // set by NewCtx, never changed (Client.link points at it)
+	Link   Link // set by NewCtx or SessionCtx, never changed
 
 	e    *Engine
 	spec *Spec
@@ -99,14 +102,46 @@ type Ctx struct {
 	pending *pendingStats
 }
 
-// NewCtx returns a context for a session of client on e.
+// NewCtx returns a context for a session of client on e, for the
+// session's whole life: a link not nil is the client's connection for
+// other clients too (CLIENT KILL), reached through c.
 func (e *Engine) NewCtx(client *Client, link Link) *Ctx {
-	c := &Ctx{e: e, Client: client, Link: link} // out grows with the first replies: an idle client holds none
-	c.execFn = c.execQueued
+	c := e.newCtx(client, link)
 	if link != nil {
 		client.link.Store(&c.Link) // c.Link never changes: no copy of it to allocate
 	}
 	return c
+}
+
+// SessionCtx returns a context for a session of client on e that holds
+// its connection at link itself, for as long as client is registered,
+// and lets its context go while idle (Release), then takes another
+// here: other clients reach the connection through link (CLIENT KILL),
+// not through a context. *link must not change.
+func (e *Engine) SessionCtx(client *Client, link *Link) *Ctx {
+	if client.link.Load() != link {
+		client.link.Store(link)
+	}
+	return e.newCtx(client, *link)
+}
+
+func (e *Engine) newCtx(client *Client, link Link) *Ctx {
+	c := &Ctx{e: e, Client: client, Link: link} // out grows with the first replies: an idle client holds none
+	c.execFn = c.execQueued
+	return c
+}
+
+// Release ends a session's use of c between commands, its replies
+// flushed (a SessionCtx the session no longer needs while its client is
+// idle): what c holds for the shared counters (batched statistics, the
+// reply buffer's growth) goes there, and c must not be used again. What
+// else c carries from one command to the next only saves work and is
+// lost: the commands looked up lately, when the last command ended (the
+// next one reads the clock), the error replies counted so far (a
+// command's own are those after its start).
+func (c *Ctx) Release() {
+	c.PublishStats()
+	c.Reset() // counts a grown reply buffer, as a flush does
 }
 
 // ctxRare is the part of a Ctx that only some commands use: allocated

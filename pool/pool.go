@@ -59,6 +59,9 @@ type Server struct {
 	// parker parks idle sessions; its poller runs from the first Serve
 	// to Shutdown. Nil where sessions cannot park.
 	parker *session.Parker
+	// forgetFn is forget, bound once: every session calls it as it ends
+	// (session.UseParker).
+	forgetFn func(*session.Session)
 	// clients are the clients connected (parked or not), maxClients the
 	// limit on them.
 	clients    atomic.Int64
@@ -101,6 +104,7 @@ func New(o Options) (*Server, error) {
 		listeners: make(map[net.Listener]struct{}),
 		sessions:  make(map[*session.Session]struct{}),
 	}
+	s.forgetFn = s.forget
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	logger := o.Logger
 	// A parked session's worker goes: its stack is most of what an idle
@@ -287,7 +291,7 @@ func (s *Server) handle(conn net.Conn) {
 	}
 	s.sessions[sess] = struct{}{}
 	s.mu.Unlock()
-	sess.UseParker(s.parker, func() { s.forget(sess) })
+	sess.UseParker(s.parker, s.forgetFn)
 	s.run(func() {
 		if s.settings.Denied(s.engine.DefaultUserNoPass(), conn.RemoteAddr()) {
 			s.deny(conn)

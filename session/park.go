@@ -15,11 +15,12 @@ import (
 // DefaultParkAfter) with nothing half read, nothing to write and its
 // client in plain state hands its socket to the server's Parker and
 // returns its goroutine (the pool's worker): it is parked. It keeps its
-// client record, its command context and its connection; its request
-// reader, batch buffers and raw read go (a parked client holds about
-// 2.5 KB of heap and no stack, where a waiting goroutine costs 4 KB of
-// stack and 0.65 KB beside). When its socket becomes readable the
-// Parker hands the session to a worker again (resume), which reads on.
+// client record and its connection; its command context
+// (command.Ctx.Release), request reader, batch buffers and raw read go
+// (a parked client holds about 1.4 KB of heap and no stack, where a
+// waiting goroutine costs 4 KB of stack and 0.65 KB beside). When its
+// socket becomes readable the Parker hands the session to a worker
+// again (resume), which takes a new context and reader and reads on.
 //
 // When to park is told by the read deadline, so that a busy session pays
 // nothing per request: the first wait arms a deadline after from then,
@@ -29,6 +30,15 @@ import (
 // then) is armed again and the read retried. The idle timeout, when
 // set, is the deadline if it comes first, as before; a parked session's
 // idle timeout is a timer that resumes it to close it.
+//
+// A new session's first graces are short (firstParkAfter): most clients
+// that connect and then wait do so for long (a connection pool's spare
+// connections), and a connection storm would otherwise keep a goroutine
+// per client alive for after, whose descriptor the runtime keeps for
+// good. Once the session has parked, or shortGraces graces have passed
+// with the client busy, it waits the Parker's after: a busy client pays
+// shortGraces more deadlines than before, once; a client that pauses a
+// little longer than firstParkAfter, one park more.
 //
 // Only a client in plain state parks: a normal client (not a replica,
 // primary or subscriber) whose session never started its push writer
@@ -43,36 +53,66 @@ import (
 // (it parks between that and twice that after its last request).
 const DefaultParkAfter = time.Second
 
+// firstParkAfter is a new session's first graces (at most the Parker's
+// after), shortGraces how many of them pass busy before the Parker's
+// after applies.
+const (
+	firstParkAfter = 25 * time.Millisecond
+	shortGraces    = 4
+)
+
 // errPark is what the session's WaitInput returns, through the request
 // reader, when the session should park: loop parks it.
 var errPark = errors.New("session: park")
 
-// parkState is a session's part in parking; nil where it cannot park.
+// parkState is a session's part in parking; p is nil where it cannot
+// park.
 type parkState struct {
-	p  *Parker
-	fd int32
-	// parked, registered (its socket is in the epoll set, enabled or
-	// not), gen (parkings so far) and timer (the idle timeout while
-	// parked) are guarded by p.mu.
-	parked     bool
-	registered bool
-	gen        uint32
-	timer      *time.Timer
+	p *Parker
+	// timer (the idle timeout while parked), gen (parkings so far),
+	// parked and registered (its socket is in the epoll set, enabled or
+	// not) are guarded by p.mu.
+	timer *time.Timer
+	// idleAt is when the idle timeout closes the session, as a time
+	// since p.epoch (idleTime; 0: never); set at each wait, read by
+	// park.
+	idleAt time.Duration
+	fd     int32
+	gen    uint32
 	// waits counts the session's waits for input; armed is the wait in
 	// which the park deadline was last armed. The session's goroutine
-	// only.
+	// only, as busy.
 	waits, armed uint32
-	// idleAt is when the idle timeout closes the session (zero: never);
-	// set at each wait, read by park.
-	idleAt time.Time
+	parked       bool
+	registered   bool
+	// busy counts the graces that passed with the client busy, up to
+	// shortGraces; a session that parked has it so.
+	busy uint8
+}
+
+// idleTime is idleAt as a time; the zero time if there is none.
+func (pk *parkState) idleTime() time.Time {
+	if pk.idleAt == 0 {
+		return time.Time{}
+	}
+	return pk.p.epoch.Add(pk.idleAt)
+}
+
+// grace is how long the session waits for input before it parks.
+func (pk *parkState) grace() time.Duration {
+	if pk.busy >= shortGraces {
+		return pk.p.after
+	}
+	return min(firstParkAfter, pk.p.after)
 }
 
 // UseParker has the session park on p while it is idle, instead of
 // holding its goroutine (p nil: it never parks): Serve may then return
-// while the session lives on, and ended is called once when the session
-// has ended, its connection closed (whether or not it parked; nil: none).
-// Called before Serve.
-func (s *Session) UseParker(p *Parker, ended func()) {
+// while the session lives on, and ended is called once with the session
+// when it has ended, its connection closed (whether or not it parked;
+// nil: none). One ended serves every session: a parked client holds no
+// closure of its own. Called before Serve.
+func (s *Session) UseParker(p *Parker, ended func(*Session)) {
 	s.ended = ended
 	if p == nil || s.raw == nil {
 		return
@@ -81,7 +121,7 @@ func (s *Session) UseParker(p *Parker, ended func()) {
 	if err := s.raw.Control(func(d uintptr) { fd = int32(d) }); err != nil || fd < 0 {
 		return
 	}
-	s.pk = &parkState{p: p, fd: fd}
+	s.pk = parkState{p: p, fd: fd}
 }
 
 // parkable reports whether the session may park now: nothing half read
@@ -97,18 +137,20 @@ func (s *Session) parkable() bool {
 // overGrace reports whether err, from a wait or a read, is the park
 // deadline passing: not Close or Kill, not the idle timeout.
 func (s *Session) overGrace(err error) bool {
-	return s.pk != nil && errors.Is(err, os.ErrDeadlineExceeded) && !s.closing.Load() &&
-		(s.pk.idleAt.IsZero() || time.Now().Before(s.pk.idleAt))
+	return s.pk.p != nil && errors.Is(err, os.ErrDeadlineExceeded) && !s.closing.Load() &&
+		(s.pk.idleAt == 0 || time.Now().Before(s.pk.idleTime()))
 }
 
 // regrace arms the park deadline again from now (or the idle timeout, if
-// that comes first). It returns io.EOF if the session is closing: read
-// after the deadline is set, as goIdle does.
+// that comes first), the grace having passed with the client busy. It
+// returns io.EOF if the session is closing: read after the deadline is
+// set, as goIdle does.
 func (s *Session) regrace() error {
 	s.pk.armed = s.pk.waits
-	dl := time.Now().Add(s.pk.p.after)
-	if !s.pk.idleAt.IsZero() && s.pk.idleAt.Before(dl) {
-		dl = s.pk.idleAt
+	s.pk.busy = min(s.pk.busy+1, shortGraces)
+	dl := time.Now().Add(s.pk.grace())
+	if at := s.pk.idleTime(); s.pk.idleAt != 0 && at.Before(dl) {
+		dl = at
 	}
 	s.deadline = true
 	_ = s.conn.SetReadDeadline(dl)
@@ -122,11 +164,11 @@ func (s *Session) regrace() error {
 // armed (rearm; no idle timeout).
 func (s *Session) armPark() {
 	s.pk.waits++
-	s.pk.idleAt = time.Time{}
+	s.pk.idleAt = 0
 	if !s.deadline {
 		s.pk.armed = s.pk.waits
 		s.deadline = true
-		_ = s.conn.SetReadDeadline(time.Now().Add(s.pk.p.after))
+		_ = s.conn.SetReadDeadline(time.Now().Add(s.pk.grace()))
 	}
 }
 
@@ -136,11 +178,11 @@ func (s *Session) armPark() {
 func (s *Session) armIdle(d time.Duration) {
 	now := time.Now()
 	dl := now.Add(d)
-	if pk := s.pk; pk != nil {
-		pk.idleAt = dl
+	if pk := &s.pk; pk.p != nil {
+		pk.idleAt = dl.Sub(pk.p.epoch)
 		pk.waits++
 		pk.armed = pk.waits
-		if g := now.Add(pk.p.after); g.Before(dl) {
+		if g := now.Add(pk.grace()); g.Before(dl) {
 			dl = g
 		}
 	}
@@ -159,8 +201,8 @@ func (s *Session) waitOver() error {
 	}
 	if !s.parkable() {
 		// Only the idle timeout's deadline, if any, until the next wait.
-		s.deadline = !s.pk.idleAt.IsZero()
-		_ = s.conn.SetReadDeadline(s.pk.idleAt)
+		s.deadline = s.pk.idleAt != 0
+		_ = s.conn.SetReadDeadline(s.pk.idleTime())
 		if s.closing.Load() {
 			return io.EOF
 		}
@@ -171,31 +213,39 @@ func (s *Session) waitOver() error {
 
 // park parks the session (Parker.park) and reports whether it did: its
 // goroutine then returns at once and touches the session no more. What
-// only a running session needs goes first: the raw read, the request
-// reader, the batch buffers.
+// only a running session needs goes first: the raw read, then the
+// running part (the command context, the request reader, the batch
+// buffers).
 func (s *Session) park() bool {
 	s.leaveRaw()
 	s.deadline = false
 	_ = s.conn.SetReadDeadline(time.Time{})
-	rd := s.rd
-	s.rd, s.flat, s.ends, s.batch, s.bufs = nil, nil, nil, nil, nil
-	s.rr.co, s.rr.writeFn = nil, nil
+	out, st := cap(s.cmd.Out()), s.settings
+	s.cmd.Release()
+	s.engine.SetClientMem(s.client, command.ClientMem{}) // its reply buffer goes
+	r := s.running
+	s.running = nil
+	s.pk.busy = shortGraces // its next graces are long
 	if s.pk.p.park(s) {
+		st.freed.Add(int64(out)) // its reply buffer; its stack and state: Parker.noteFreed
 		return true
 	}
-	s.rd = rd
+	s.running = r
+	s.cmd = s.engine.SessionCtx(s.client, &s.link)
 	return false
 }
 
 // resume runs a session the Parker resumed, on the caller's goroutine (a
-// worker): it reads on, or ends if its idle timeout passed
-// (timedOut) or it was closed meanwhile.
+// worker), with a new running part: it reads on, or ends if its idle
+// timeout passed (timedOut) or it was closed meanwhile.
 func (s *Session) resume(timedOut bool) {
 	s.idle.Store(false)
 	s.waitWriter()
-	s.rd = s.newReader()
+	s.startRunning()
 	if timedOut {
 		s.logger.Debug("closing idle client", "client", s.client.Addr)
+	} else {
+		s.cmd = s.engine.SessionCtx(s.client, &s.link)
 	}
 	s.run(timedOut)
 }

@@ -27,9 +27,14 @@ type Parker struct {
 	wakeW int
 	run   func(task func())
 	after time.Duration
+	epoch time.Time // when it was made: sessions note times since (parkState.idleAt)
 
-	mu      sync.Mutex
-	parked  map[int32]*Session // by socket
+	mu sync.Mutex
+	// parked are the parked sessions by socket, nparked how many: the
+	// kernel gives a new socket the lowest descriptor free, so parked
+	// stays as long as the most descriptors open at once, 8 bytes each.
+	parked  []*Session
+	nparked int
 	started bool
 	closed  bool
 	done    chan struct{} // closed when the poller returns
@@ -67,8 +72,8 @@ func NewParker(run func(task func()), after time.Duration) (*Parker, error) {
 		return nil, fmt.Errorf("session: epoll: %w", err)
 	}
 	return &Parker{
-		epfd: epfd, wakeR: pipe[0], wakeW: pipe[1], run: run, after: after,
-		parked: make(map[int32]*Session), done: make(chan struct{}),
+		epfd: epfd, wakeR: pipe[0], wakeW: pipe[1], run: run, after: after, epoch: time.Now(),
+		done: make(chan struct{}),
 	}, nil
 }
 
@@ -111,7 +116,7 @@ func (p *Parker) Close() error {
 func (p *Parker) Parked() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.parked)
+	return p.nparked
 }
 
 // poll is the poller goroutine: it resumes the sessions whose sockets
@@ -141,7 +146,10 @@ func (p *Parker) poll() {
 // EPOLLONESHOT; the next park enables it again.
 func (p *Parker) ready(fd int32) {
 	p.mu.Lock()
-	s := p.parked[fd]
+	var s *Session
+	if int(fd) < len(p.parked) {
+		s = p.parked[fd]
+	}
 	if s == nil { // resumed meanwhile by a Close or its timeout
 		p.mu.Unlock()
 		return
@@ -155,7 +163,7 @@ func (p *Parker) ready(fd int32) {
 // session is closing or the parker closed. After it returns true the
 // session may already be running again on another goroutine.
 func (p *Parker) park(s *Session) bool {
-	pk := s.pk
+	pk := &s.pk
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed || !p.started || s.closing.Load() {
@@ -166,7 +174,11 @@ func (p *Parker) park(s *Session) bool {
 	if pk.registered {
 		op = syscall.EPOLL_CTL_MOD
 	}
+	if n := int(pk.fd) + 1; n > len(p.parked) {
+		p.parked = append(p.parked, make([]*Session, n-len(p.parked))...)
+	}
 	p.parked[pk.fd] = s // before the socket can report
+	p.nparked++
 	pk.parked = true
 	err := syscall.EpollCtl(p.epfd, op, int(pk.fd), &ev)
 	switch {
@@ -176,16 +188,17 @@ func (p *Parker) park(s *Session) bool {
 		err = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, int(pk.fd), &ev)
 	}
 	if err != nil {
-		delete(p.parked, pk.fd)
+		p.parked[pk.fd] = nil
+		p.nparked--
 		pk.parked = false
 		return false
 	}
 	pk.registered = true
 	pk.gen++
 	p.noteFreed(s.settings)
-	if !pk.idleAt.IsZero() { // the idle timeout goes on while parked
+	if pk.idleAt != 0 { // the idle timeout goes on while parked
 		gen := pk.gen
-		pk.timer = time.AfterFunc(time.Until(pk.idleAt), func() { p.unpark(s, gen, true) })
+		pk.timer = time.AfterFunc(time.Until(pk.idleTime()), func() { p.unpark(s, gen, true) })
 	}
 	return true
 }
@@ -211,7 +224,7 @@ func (p *Parker) noteFreed(st *Settings) {
 // parking gen): timedOut ends it as an idle client, otherwise it runs
 // on (a Close or Kill makes it end at once).
 func (p *Parker) unpark(s *Session, gen uint32, timedOut bool) {
-	pk := s.pk
+	pk := &s.pk
 	p.mu.Lock()
 	if !pk.parked || (timedOut && pk.gen != gen) {
 		p.mu.Unlock()
@@ -229,8 +242,9 @@ func (p *Parker) unpark(s *Session, gen uint32, timedOut bool) {
 
 // unparkLocked marks s no longer parked; p.mu is held.
 func (p *Parker) unparkLocked(s *Session) {
-	pk := s.pk
-	delete(p.parked, pk.fd)
+	pk := &s.pk
+	p.parked[pk.fd] = nil
+	p.nparked--
 	pk.parked = false
 	if pk.timer != nil {
 		pk.timer.Stop() // a timer firing now finds the generation over

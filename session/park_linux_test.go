@@ -7,6 +7,8 @@ import (
 	"context"
 	"io"
 	"net"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -30,8 +32,15 @@ type parkServer struct {
 	ended    int
 }
 
-// parkServe starts a parkServer; everything stops at cleanup.
+// parkServe starts a parkServer whose sessions park after
+// parkTestAfter; everything stops at cleanup.
 func parkServe(t *testing.T) *parkServer {
+	t.Helper()
+	return parkServeAfter(t, parkTestAfter)
+}
+
+// parkServeAfter is parkServe with sessions parking after after.
+func parkServeAfter(t *testing.T, after time.Duration) *parkServer {
 	t.Helper()
 	e, ln := sessionTestEngine(t)
 	var wg sync.WaitGroup
@@ -39,7 +48,7 @@ func parkServe(t *testing.T) *parkServer {
 		wg.Add(1)
 		go func() { defer wg.Done(); task() }()
 	}
-	p, err := session.NewParker(run, parkTestAfter)
+	p, err := session.NewParker(run, after)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +63,7 @@ func parkServe(t *testing.T) *parkServer {
 				return
 			}
 			s := session.New(context.Background(), conn, e, ps.settings, nil)
-			s.UseParker(p, func() { ps.mu.Lock(); ps.ended++; ps.mu.Unlock() })
+			s.UseParker(p, ps.sessionEnded)
 			ps.mu.Lock()
 			ps.sessions = append(ps.sessions, s)
 			ps.mu.Unlock()
@@ -127,6 +136,13 @@ func parkExpectEOF(t *testing.T, c net.Conn, br *bufio.Reader) {
 	if b, err := br.ReadByte(); err != io.EOF {
 		t.Fatalf("got %q, %v; want the connection closed", b, err)
 	}
+}
+
+// sessionEnded counts a session that ended.
+func (ps *parkServer) sessionEnded(*session.Session) {
+	ps.mu.Lock()
+	ps.ended++
+	ps.mu.Unlock()
 }
 
 func (ps *parkServer) endedCount() int {
@@ -272,4 +288,75 @@ func TestParkManyClients(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestParkFirstGraceShort: a new session parks after a short first grace
+// even where the Parker's is long, so that a connection storm does not
+// hold a goroutine per client for long; once it has parked it waits the
+// Parker's grace.
+func TestParkFirstGraceShort(t *testing.T) {
+	ps := parkServeAfter(t, time.Hour)
+	c, br := parkDial(t, ps)
+	parkDo(t, c, br, "PING\r\n", "+PONG\r\n")
+	parkWait(t, "the new session to park", func() bool { return ps.parker.Parked() == 1 })
+	parkDo(t, c, br, "PING\r\n", "+PONG\r\n")
+	time.Sleep(100 * time.Millisecond) // four first graces
+	if n := ps.parker.Parked(); n != 0 {
+		t.Fatalf("%d sessions parked a moment after their client's command, grace an hour", n)
+	}
+}
+
+// TestParkKeepsStats: a session lets its command context go when it
+// parks and takes a new one when it resumes; the statistics of its
+// commands, a pipelined batch and a failed call among them, stay exact.
+func TestParkKeepsStats(t *testing.T) {
+	ps := parkServe(t)
+	c, br := parkDial(t, ps)
+	parkDo(t, c, br, "SET s x\r\nINCR s\r\nGET s\r\n",
+		"+OK\r\n-ERR value is not an integer or out of range\r\n$1\r\nx\r\n")
+	parkWait(t, "the session to park", func() bool { return ps.parker.Parked() == 1 })
+	parkDo(t, c, br, "GET s\r\n", "$1\r\nx\r\n")
+	parkWait(t, "the session to park again", func() bool { return ps.parker.Parked() == 1 })
+	if _, err := io.WriteString(c, "INFO commandstats\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	line, err := br.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "$") {
+		t.Fatalf("INFO's reply begins %q, %v", line, err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(line[1:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := make([]byte, n+2)
+	if _, err := io.ReadFull(br, info); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`cmdstat_set:calls=1,usec=\d+,usec_per_call=[\d.]+,rejected_calls=0,failed_calls=0\r\n`,
+		`cmdstat_incr:calls=1,usec=\d+,usec_per_call=[\d.]+,rejected_calls=0,failed_calls=1\r\n`,
+		`cmdstat_get:calls=2,usec=\d+,usec_per_call=[\d.]+,rejected_calls=0,failed_calls=0\r\n`,
+	} {
+		if !regexp.MustCompile(want).Match(info) {
+			t.Errorf("INFO commandstats lacks %s:\n%s", want, info)
+		}
+	}
+}
+
+// TestParkFreesReplyBuffer: a session that parks lets its reply buffer
+// go with its command context, and notes it as freed
+// (Settings.TakeFreed), so that a big one goes back to the system.
+func TestParkFreesReplyBuffer(t *testing.T) {
+	ps := parkServe(t)
+	c, br := parkDial(t, ps)
+	const size = 200 << 10
+	val := strings.Repeat("v", size)
+	parkDo(t, c, br, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$"+strconv.Itoa(size)+"\r\n"+val+"\r\n", "+OK\r\n")
+	parkWait(t, "the session to park", func() bool { return ps.parker.Parked() == 1 })
+	ps.settings.TakeFreed() // the request's buffer
+	parkDo(t, c, br, "GET k\r\n", "$"+strconv.Itoa(size)+"\r\n"+val+"\r\n")
+	parkWait(t, "the session to park again", func() bool { return ps.parker.Parked() == 1 })
+	if n := ps.settings.TakeFreed(); n < size {
+		t.Fatalf("%d bytes noted as freed after a %d-byte reply's session parked", n, size)
+	}
 }

@@ -7,7 +7,10 @@ import "time"
 // A Parker parks no session where there is no epoll: sessions wait for
 // input on their goroutines, as before. The nil *Parker NewParker returns
 // is ready for use.
-type Parker struct{ after time.Duration }
+type Parker struct {
+	after time.Duration
+	epoch time.Time
+}
 
 // NewParker returns nil: no parking here.
 func NewParker(run func(task func()), after time.Duration) (*Parker, error) { return nil, nil }

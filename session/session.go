@@ -169,19 +169,60 @@ type Session struct {
 	ctx      context.Context
 
 	client *command.Client
-	cmd    *command.Ctx
-	rd     *resp.Reader
-	src    source
-	bulk   int64 // the limits rd has: proto-max-bulk-len
-	qbuf   int64 // and client-query-buffer-limit
-	// raw writes without blocking (writeNow) while the client's class has
-	// an output-buffer limit; nil where the connection has no descriptor.
-	raw syscall.RawConn
+	// link is the client's connection for other clients (CLIENT KILL):
+	// the session itself, for as long as the client is registered.
+	link command.Link
+	// running is what the session holds only while it runs, its fields
+	// reached through the Session: nil while parked (park.go).
+	*running
 	// stalled is set while what the socket did not take waits in the
 	// client's outbox (command.Engine.Stall): replies go there too, behind
 	// it, and the writer writes them, until the outbox is empty. stallMu
 	// orders the session's choice against the writer's ending it.
 	stallMu sync.Mutex
+
+	// writeMu is held by the writer while it writes; the session takes it
+	// once after each read, to wait for a write in progress.
+	writeMu sync.Mutex
+	// writerMu guards writer and writerStopped. The writer is nil until
+	// the first Wake (a client nothing is pushed to does without it).
+	writerMu sync.Mutex
+	writer   *pushWriter
+
+	// The flags, together so that they pack.
+	stalled atomic.Bool // see stallMu
+	closing atomic.Bool
+	// idle is set while the session waits in a read with nothing left to
+	// write: only then does the writer write pushed frames.
+	idle atomic.Bool
+	// writerOn is set once the writer started: the session must wait for
+	// its writes.
+	writerOn      atomic.Bool
+	writerStopped bool
+	// deadline: a read deadline (the idle timeout, the park deadline) is
+	// set.
+	deadline bool
+
+	// pk is the session's part in parking (park.go); pk.p nil: it never
+	// parks. ended is called when it has ended (UseParker).
+	pk    parkState
+	ended func(*Session)
+}
+
+// running is the part of a Session that a parked session lets go: made
+// when the session starts and when it resumes (startRunning). Only the
+// session's goroutine touches it.
+type running struct {
+	// cmd is the command context; nil in a session resumed only to end.
+	cmd *command.Ctx
+	// raw reads (rawread_unix.go) and writes without blocking (writeNow)
+	// while the client's class has an output-buffer limit; nil where the
+	// connection has no descriptor.
+	raw  syscall.RawConn
+	rd   *resp.Reader
+	src  source
+	bulk int64 // the limits rd has: proto-max-bulk-len
+	qbuf int64 // and client-query-buffer-limit
 
 	rr rawReader // the raw read (rawread_unix.go)
 
@@ -195,38 +236,12 @@ type Session struct {
 
 	bufs net.Buffers // Flush's replies and pushed frames
 
-	// writeMu is held by the writer while it writes; the session takes it
-	// once after each read, to wait for a write in progress.
-	writeMu sync.Mutex
-	// writerMu guards writer and writerStopped. The writer is nil until
-	// the first Wake (a client nothing is pushed to does without it).
-	writerMu sync.Mutex
-	writer   *pushWriter
-
-	// The flags, together so that they pack.
-	stalled atomic.Bool // see stallMu
-	closing atomic.Bool
 	// inline has bit i set if batch[i] is an inline command, which has
 	// no limits while the client must authenticate (checkStillAuthed).
 	inline uint32
-	// idle is set while the session waits in a read with nothing left to
-	// write: only then does the writer write pushed frames.
-	idle atomic.Bool
-	// writerOn is set once the writer started: the session must wait for
-	// its writes.
-	writerOn      atomic.Bool
-	writerStopped bool
-	// deadline: a read deadline (the idle timeout, the park deadline) is
-	// set.
-	deadline bool
 	// inBatch: the commands running were read together (loop);
 	// batchNoted: noteArgv gave the engine the memory since (noted).
 	inBatch, batchNoted bool
-
-	// pk is the session's part in parking (park.go); nil: it never
-	// parks. ended is called when it has ended (UseParker).
-	pk    *parkState
-	ended func()
 }
 
 // pushWriter is the goroutine that writes pushed frames while the session
@@ -244,10 +259,16 @@ func New(ctx context.Context, conn net.Conn, e *command.Engine, st *Settings, lo
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Session{conn: conn, engine: e, settings: st, logger: logger, ctx: ctx}
+	s.startRunning()
+	return s
+}
+
+// startRunning gives the session a running part, with a request reader
+// and no command context.
+func (s *Session) startRunning() {
+	s.running = &running{raw: rawConn(s.conn)}
 	s.src.s = s
 	s.rd = s.newReader()
-	s.raw = rawConn(conn)
-	return s
 }
 
 // newReader returns a request reader over the session's input, with the
@@ -274,7 +295,8 @@ func (s *Session) limits() resp.Limits {
 // recovered: it is logged with its stack and ends only this session.
 func (s *Session) Serve() {
 	s.client = s.engine.NewClient(addrString(s.conn.RemoteAddr()), addrString(s.conn.LocalAddr()))
-	s.cmd = s.engine.NewCtx(s.client, s)
+	s.link = s
+	s.cmd = s.engine.SessionCtx(s.client, &s.link)
 	s.client.SetPushLink(s)
 	s.run(false)
 }
@@ -300,18 +322,22 @@ func (s *Session) run(ending bool) {
 // closes the connection.
 func (s *Session) end() {
 	s.leaveRaw() // before the connection closes
-	s.cmd.PublishStats()
-	s.cmd.WakePushed()
+	out := 0
+	if s.cmd != nil { // nil: it ends parked (a timeout)
+		s.cmd.PublishStats()
+		s.cmd.WakePushed()
+		out = cap(s.cmd.Out())
+	}
 	s.engine.SetClientMem(s.client, command.ClientMem{}) // out of the clients' total
 	s.engine.Unregister(s.client)
 	// A write of the writer to a client that does not read (its
 	// output stalled) ends now: the connection closes anyway.
 	_ = s.conn.SetWriteDeadline(time.Now())
 	s.stopWriter()
-	s.settings.freed.Add(int64(s.rd.TakeReleased() + s.rd.BufSize() + cap(s.cmd.Out()) + sessionStack))
+	s.settings.freed.Add(int64(s.rd.TakeReleased() + s.rd.BufSize() + out + sessionStack))
 	_ = s.conn.Close()
 	if s.ended != nil {
-		s.ended()
+		s.ended(s)
 	}
 }
 
@@ -661,7 +687,7 @@ func (s *Session) Close() {
 // unpark resumes the session if it is parked, so that it sees it is
 // closing and ends.
 func (s *Session) unpark() {
-	if s.pk != nil {
+	if s.pk.p != nil {
 		s.pk.p.unpark(s, 0, false)
 	}
 }
@@ -765,7 +791,7 @@ func (s *Session) rearm() {
 	switch {
 	case d > 0 && !s.client.Subscribed():
 		s.armIdle(d)
-	case s.pk != nil:
+	case s.pk.p != nil:
 		s.armPark()
 	case s.deadline:
 		s.deadline = false
@@ -778,10 +804,10 @@ func (s *Session) rearm() {
 // sends meanwhile are kept for the next requests. Part of command.Link.
 func (s *Session) Watch() (<-chan struct{}, func()) {
 	s.leaveRaw() // the goroutine below reads the connection
-	if s.pk != nil && s.deadline {
+	if s.pk.p != nil && s.deadline {
 		// No park deadline while the command waits: only the idle
 		// timeout's, as before.
-		_ = s.conn.SetReadDeadline(s.pk.idleAt)
+		_ = s.conn.SetReadDeadline(s.pk.idleTime())
 		if s.closing.Load() { // Close moved it before
 			_ = s.conn.SetReadDeadline(time.Now())
 		}

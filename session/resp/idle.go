@@ -42,15 +42,16 @@ func (r *Reader) UseBufPool(p *BufPool) {
 }
 
 // waitIdle waits for input with nothing buffered: the first-size buffer
-// goes back to the pool meanwhile and a buffer is borrowed again after.
-// It is called by fill, which then reads into the buffer.
+// goes back to the pool meanwhile and a buffer is borrowed again after,
+// unless the wait failed (its caller may drop the Reader: a session that
+// parks). It is called by fill, which then reads into the buffer.
 func (r *Reader) waitIdle() error {
 	if len(r.buf) == minBufSize {
 		r.pool.put(r.buf)
 		r.buf = nil
 	}
 	err := r.rd.(Waiter).WaitInput()
-	if r.buf == nil {
+	if r.buf == nil && err == nil {
 		r.buf = r.pool.get()
 	}
 	return err
