@@ -39,15 +39,14 @@ type Parker struct {
 	closed  bool
 	done    chan struct{} // closed when the poller returns
 	// freeing is what the sessions parked lately let go, noted as freed
-	// (Settings.TakeFreed) by freeTimer once their workers have gone.
+	// (Settings.TakeFreed) by freeTimer.
 	freeing   int64
 	freeTimer *time.Timer
 }
 
-// parkFreeDelay is how long after a session parks its stack is noted as
-// freed: its worker exits once idle for a while (the pool's workers,
-// within two seconds), and only then is the stack free to be returned
-// to the operating system.
+// parkFreeDelay is how long after a session parks what it let go is
+// noted as freed, together with what the sessions that park meanwhile
+// let go: a storm of parks adds up once.
 const parkFreeDelay = 3 * time.Second
 
 // NewParker returns a Parker that runs resumed sessions with run (a
@@ -203,11 +202,17 @@ func (p *Parker) park(s *Session) bool {
 	return true
 }
 
-// noteFreed notes the stack of a session that parks as freed, after
-// parkFreeDelay (with those of the sessions that park meanwhile); p.mu is
-// held.
+// parkFreed is about what a session lets go when it parks: its command
+// context, its running part and its request reader (its reply buffer is
+// noted apart). Its worker's stack is not counted: workers serve many
+// sessions and exit only when the pool has too many idle.
+const parkFreed = 1536
+
+// noteFreed notes what a session that parks lets go as freed, after
+// parkFreeDelay (with what the sessions that park meanwhile let go);
+// p.mu is held.
 func (p *Parker) noteFreed(st *Settings) {
-	p.freeing += sessionStack
+	p.freeing += parkFreed
 	if p.freeTimer != nil {
 		return
 	}
