@@ -263,7 +263,10 @@ func (e *Engine) exec(c *Ctx, args [][]byte) {
 		}
 	}
 	if c.Client.multi.on && c.dispatchMulti(spec, args) {
-		c.clockGap() // queueing is not EXEC's time
+		// No clock read: a command queued with the EXEC in one batch
+		// (commands read together, with no read or write between them)
+		// counts in EXEC's time, as the queue of a batch is short;
+		// after a read or write the EXEC reads the clock at its start.
 		return
 	}
 	c.Run(spec, args)
@@ -282,9 +285,7 @@ func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
 	if spec == nil {
 		return nil, UnknownCommand(args)
 	}
-	if c.Client.lastCmd.Load() != spec { // a store costs more than a load
-		c.Client.lastCmd.Store(spec)
-	}
+	c.noteCmd(spec)
 	if !spec.arityOK(len(args)) {
 		c.reject(spec)
 		return nil, WrongArity(spec.Name)
@@ -345,7 +346,7 @@ func (c *Ctx) lookup(name []byte) *Spec {
 // data command runs in a transaction of its own on its keys.
 func (c *Ctx) Run(spec *Spec, args [][]byte) {
 	outer := c.beginStat(spec, args)
-	defer c.endStat(outer)
+	defer c.endStat(outer, args)
 	c.Args, c.spec, c.mark = args, spec, len(c.out)
 	if spec.Flags&ReadOnly != 0 {
 		c.trackRead(spec, args)
@@ -545,6 +546,9 @@ func (c *Ctx) Sub(cmd string) error {
 		return WrongArity(c.spec.Name + "|" + sub.Name)
 	}
 	c.chargeSub(sub, false)
-	c.Client.lastCmd.Store(sub)
+	c.Client.lastCmd.Store(sub) // at once: CLIENT INFO shows the client's own
+	if c.batching() {
+		c.pending.lastCmd = sub
+	}
 	return sub.Run(c)
 }

@@ -312,6 +312,7 @@ func multi(c *Ctx) error {
 	if !c.batching() {
 		m.show()
 	}
+	c.tookNoTime()
 	c.OK()
 	return nil
 }

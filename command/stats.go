@@ -63,23 +63,27 @@ func (s *cmdStats) reset() {
 
 // runStat is what Run needs to record the command it runs: the spec whose
 // counters it charges (a container's subcommand once Sub has found it),
-// and when it started.
+// and when it started. It is small (Run saves the one of an enclosing
+// EXEC or script and restores it for every command).
 type runStat struct {
 	spec  *Spec
-	args  [][]byte
 	start time.Duration // since the engine's epoch (monotonic clock only)
 	// rejected: the call was refused before it ran (a subcommand's arity),
 	// and counts only as rejected; skip: nothing to charge (an unknown
-	// subcommand, which Redis charges to no command).
-	rejected, skip bool
+	// subcommand, which Redis charges to no command); instant: the call
+	// ends when it started (tookNoTime).
+	rejected, skip, instant bool
 }
 
 // beginStat starts measuring spec's run; the previous measurement (the
 // EXEC around it) is returned for endStat to restore.
 func (c *Ctx) beginStat(spec *Spec, args [][]byte) runStat {
 	outer := c.stat
-	c.stat = runStat{spec: spec, args: args, start: c.startTime()}
-	c.markActive(c.stat.start)
+	start := c.startTime()
+	// Field by field: no struct built on the stack and copied.
+	c.stat.spec, c.stat.start = spec, start
+	c.stat.rejected, c.stat.skip, c.stat.instant = false, false, false
+	c.markActive(start)
 	if spec.Flags&Script != 0 && c.e.monitors.n.Load() != 0 {
 		c.feedMonitors(spec, args) // as Redis: a script's line comes before its commands'
 	}
@@ -96,17 +100,20 @@ func (c *Ctx) markActive(at time.Duration) {
 	}
 }
 
-// endStat charges the run measured since beginStat to its command and
-// restores outer. As in Redis, a call counts as failed when it replied
-// with an error that no command it ran has counted already, and the time
-// a blocking command spent waiting is not counted.
-func (c *Ctx) endStat(outer runStat) {
+// endStat charges the run of args measured since beginStat to its
+// command and restores outer. As in Redis, a call counts as failed when
+// it replied with an error that no command it ran has counted already,
+// and the time a blocking command spent waiting is not counted.
+func (c *Ctx) endStat(outer runStat, args [][]byte) {
 	st := c.stat
 	c.stat = outer
 	if c.e.monitors.n.Load() != 0 && !st.skip && !st.rejected && st.spec.Flags&Script == 0 {
-		c.feedMonitors(st.spec, st.args) // after it ran; scripts before (beginStat)
+		c.feedMonitors(st.spec, args) // after it ran; scripts before (beginStat)
 	}
-	end := time.Since(c.e.epoch)
+	end := st.start
+	if !st.instant {
+		end = time.Since(c.e.epoch)
+	}
 	c.lastEnd, c.lastIO = end, c.ioMark()
 	c.markActive(end)
 	took := end - st.start - c.waited
@@ -129,7 +136,7 @@ func (c *Ctx) endStat(outer runStat) {
 	// Top-level commands are logged, and the commands EXEC runs (EXEC
 	// itself is not); the commands a script runs are not.
 	if st.spec.Flags&SkipSlowlog == 0 && (outer.spec == nil || outer.spec.Flags&SkipSlowlog != 0) {
-		c.e.slowlog.observe(c, st.args, took)
+		c.e.slowlog.observe(c, args, took)
 	}
 }
 
@@ -144,6 +151,11 @@ func (c *Ctx) startTime() time.Duration {
 	}
 	return time.Since(c.e.epoch)
 }
+
+// tookNoTime says that the command running does nothing that takes
+// measurable time (MULTI sets a flag): it ends when it started, with no
+// clock read, and is charged 0 µs, as a call under a microsecond is.
+func (c *Ctx) tookNoTime() { c.stat.instant = true }
 
 // clockGap says that time passed since the last command ended that is not
 // the next command's (queueing in MULTI, a script's own Lua code): the
@@ -188,13 +200,14 @@ func (c *Ctx) charge(spec *Spec, took time.Duration, failed bool) {
 		spec.stats.add(c.Client, statDelta{calls: 1, usec: usec, failed: boolInt64(failed), bucket: bucket})
 		return
 	}
-	c.pending.add(spec.stats, usec, failed, bucket, c.Client)
+	c.pending.add(spec.stats, usec, failed, bucket, c)
 }
 
 // batchStats turns the batching of c's command statistics on or off
 // (BeginBatch, EndBatch). While it is on, the counters of the commands c
 // runs (commandstats, latency histograms, total_commands_processed,
-// CLIENT LIST's multi=) add up in c, and reach the shared counters,
+// CLIENT LIST's multi= and cmd=, the writes acknowledged for Durability)
+// add up in c, and reach the shared counters,
 // where every core's commands count, in one step per command and
 // histogram bucket when c publishes them: at PublishStats, when c has no
 // room left, when a command reads them (INFO, LATENCY HISTOGRAM, EXEC
@@ -208,14 +221,28 @@ func (c *Ctx) batchStats(on bool) {
 		}
 		c.pending = new(pendingStats) // a client that never pipelines needs none
 	}
-	c.pending.publish(c.Client)
+	c.pending.publish(c.Client, c.e.durability)
 	c.pending.on = on
 }
 
 // PublishStats adds the statistics batched in c to the shared counters.
 func (c *Ctx) PublishStats() {
 	if c.pending != nil {
-		c.pending.publish(c.Client)
+		c.pending.publish(c.Client, c.e.durability)
+	}
+}
+
+// noteCmd records spec as the client's last command (CLIENT LIST's
+// cmd=). In a batch it is published with the statistics, as other
+// clients see a Redis client only between the runs of its event loop;
+// otherwise at once.
+func (c *Ctx) noteCmd(spec *Spec) {
+	if c.batching() {
+		c.pending.lastCmd = spec
+		return
+	}
+	if c.Client.lastCmd.Load() != spec { // a store costs more than a load
+		c.Client.lastCmd.Store(spec)
 	}
 }
 
@@ -254,6 +281,8 @@ func (s *cmdStats) add(client *Client, d statDelta) {
 type pendingStats struct {
 	on       bool
 	commands int64 // commands processed
+	acked    int64 // writes acknowledged (Durability.Acked)
+	lastCmd  *Spec // the client's last command (noteCmd); nil: published
 	n        int
 	d        [maxPendingStats]pendingStat
 }
@@ -268,7 +297,7 @@ type pendingStat struct {
 }
 
 // add batches a call of st (publishing the batch first if it is full).
-func (p *pendingStats) add(st *cmdStats, usec int64, failed bool, bucket int, client *Client) {
+func (p *pendingStats) add(st *cmdStats, usec int64, failed bool, bucket int, c *Ctx) {
 	for i := range p.n {
 		d := &p.d[i]
 		if d.st == st && d.bucket == bucket {
@@ -279,18 +308,28 @@ func (p *pendingStats) add(st *cmdStats, usec int64, failed bool, bucket int, cl
 		}
 	}
 	if p.n == maxPendingStats {
-		p.publish(client)
+		p.publish(c.Client, c.e.durability)
 	}
 	p.d[p.n] = pendingStat{st: st, statDelta: statDelta{calls: 1, usec: usec, failed: boolInt64(failed), bucket: bucket}}
 	p.n++
 }
 
 // publish adds the batched statistics of client's commands to the
-// shared counters.
-func (p *pendingStats) publish(client *Client) {
+// shared counters, and its acknowledged writes to d (nil: none kept).
+func (p *pendingStats) publish(client *Client, d *Durability) {
 	if p.commands != 0 {
 		client.traffic.commands.Add(p.commands)
 		p.commands = 0
+	}
+	if p.acked != 0 {
+		d.Acked(p.acked)
+		p.acked = 0
+	}
+	if p.lastCmd != nil {
+		if client.lastCmd.Load() != p.lastCmd {
+			client.lastCmd.Store(p.lastCmd)
+		}
+		p.lastCmd = nil
 	}
 	client.multi.show()
 	for i := range p.n {

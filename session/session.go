@@ -49,8 +49,11 @@ import (
 const flushThreshold = 64 * 1024
 
 // maxBatch bounds the buffered commands read ahead together so that the
-// backend can warm its caches for all of their keys (Engine.Prefetch).
-const maxBatch = 32
+// backend can warm its caches for all of their keys (Engine.Prefetch). A
+// read of 16 pipelined transactions (MULTI; SET; INCR; EXEC, as
+// bench/compare.sh's multi case at -P 16) is one batch. It is at most 64,
+// the bits of Session.inline.
+const maxBatch = 64
 
 // Settings are the run-time settings sessions read before each request.
 // CONFIG SET changes them; they are safe for concurrent use.
@@ -208,7 +211,7 @@ type Session struct {
 	closing atomic.Bool
 	// inline has bit i set if batch[i] is an inline command, which has
 	// no limits while the client must authenticate (checkStillAuthed).
-	inline uint32
+	inline uint64
 	// idle is set while the session waits in a read with nothing left to
 	// write: only then does the writer write pushed frames.
 	idle atomic.Bool
