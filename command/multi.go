@@ -138,7 +138,7 @@ func (c *Ctx) dispatchMulti(spec *Spec, args [][]byte) bool {
 	if !c.batching() {
 		m.show()
 	}
-	c.Simple("QUEUED")
+	c.out = append(c.out, "+QUEUED\r\n"...) // as OK: the same in RESP2 and RESP3
 	return true
 }
 

@@ -13,6 +13,26 @@ func BenchmarkMultiExecBatch(b *testing.B) {
 	multiBenchBatch(b, benchArgs("MULTI"), benchArgs("SET", "k", "v"), benchArgs("INCR", "n"), benchArgs("EXEC"))
 }
 
+// BenchmarkMultiExecWhole is BenchmarkMultiExecBatch with each
+// transaction run at once, as a session runs one its batch holds whole
+// (MultiLen, ExecMulti).
+func BenchmarkMultiExecWhole(b *testing.B) {
+	e, c := benchEngine(b)
+	tx := [][][]byte{benchArgs("MULTI"), benchArgs("SET", "k", "v"), benchArgs("INCR", "n"), benchArgs("EXEC")}
+	b.ReportAllocs()
+	cpu0 := hotkeyCPU()
+	for b.Loop() {
+		c.BeginBatch()
+		for range 8 {
+			e.ExecMulti(c, tx[:e.MultiLen(c, tx)])
+		}
+		c.EndBatch()
+		c.Reset()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*8), "ns/tx")
+	b.ReportMetric(float64(hotkeyCPU()-cpu0)/float64(b.N*8), "cpu-ns/tx")
+}
+
 func BenchmarkSetIncrBatch(b *testing.B) {
 	multiBenchBatch(b, benchArgs("SET", "k", "v"), benchArgs("INCR", "n"))
 }
