@@ -76,7 +76,10 @@ type Ctx struct {
 	sharedKeys [][]byte
 	sharedFn   func() error
 
-	stat       runStat       // the command being measured (stats.go)
+	// stats[:depth] measure the commands running, the innermost last
+	// (stats.go); stats grows to the deepest nesting seen.
+	stats      []runStat
+	depth      int
 	waited     time.Duration // time the command spent blocked, not counted
 	resets     int           // calls of Reset: replies flushed
 	lastEnd    time.Duration // when the last top-level command ended
@@ -345,8 +348,8 @@ func (c *Ctx) lookup(name []byte) *Spec {
 // buffer. Inside Atomically it runs in the open transaction; otherwise a
 // data command runs in a transaction of its own on its keys.
 func (c *Ctx) Run(spec *Spec, args [][]byte) {
-	outer := c.beginStat(spec, args)
-	defer c.endStat(outer, args)
+	c.beginStat(spec, args)
+	defer c.endStat(args)
 	c.Args, c.spec, c.mark = args, spec, len(c.out)
 	if spec.Flags&ReadOnly != 0 {
 		c.trackRead(spec, args)

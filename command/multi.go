@@ -371,7 +371,7 @@ func (c *Ctx) execQueued() error {
 	t := &c.rare.txLog // beginTxLog made c.rare
 	// The first command starts when EXEC did (its locks taken since are
 	// its time, as a command's own locks are): no clock read.
-	c.lastEnd, c.lastIO = c.stat.start, c.ioMark()
+	c.lastEnd, c.lastIO = c.statNow().start, c.ioMark()
 	owned := c.owned
 	for _, q := range m.queue {
 		if q.user != c.aclUser() {

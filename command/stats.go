@@ -63,8 +63,9 @@ func (s *cmdStats) reset() {
 
 // runStat is what Run needs to record the command it runs: the spec whose
 // counters it charges (a container's subcommand once Sub has found it),
-// and when it started. It is small (Run saves the one of an enclosing
-// EXEC or script and restores it for every command).
+// and when it started. Ctx.stats holds one per command running, the
+// commands an EXEC or a script runs above theirs: Run neither saves nor
+// restores one.
 type runStat struct {
 	spec  *Spec
 	start time.Duration // since the engine's epoch (monotonic clock only)
@@ -75,20 +76,30 @@ type runStat struct {
 	rejected, skip, instant bool
 }
 
-// beginStat starts measuring spec's run; the previous measurement (the
-// EXEC around it) is returned for endStat to restore.
-func (c *Ctx) beginStat(spec *Spec, args [][]byte) runStat {
-	outer := c.stat
+// statNow is the measurement of the command running; nil outside Run.
+func (c *Ctx) statNow() *runStat {
+	if c.depth == 0 {
+		return nil
+	}
+	return &c.stats[c.depth-1]
+}
+
+// beginStat starts measuring spec's run, above the measurement of the
+// EXEC or script around it, if any.
+func (c *Ctx) beginStat(spec *Spec, args [][]byte) {
 	start := c.startTime()
-	// Field by field: no struct built on the stack and copied.
-	c.stat.spec, c.stat.start = spec, start
-	c.stat.rejected, c.stat.skip, c.stat.instant = false, false, false
+	if c.depth == len(c.stats) {
+		c.stats = append(c.stats, runStat{}) // once per nesting level
+	}
+	st := &c.stats[c.depth]
+	c.depth++
+	st.spec, st.start = spec, start
+	st.rejected, st.skip, st.instant = false, false, false
 	c.markActive(start)
 	if spec.Flags&Script != 0 && c.e.monitors.n.Load() != 0 {
 		c.feedMonitors(spec, args) // as Redis: a script's line comes before its commands'
 	}
 	c.counted = c.errReplies // errors replied before it are not its own
-	return outer
 }
 
 // markActive records at (since the engine's epoch) as the client's last
@@ -101,12 +112,13 @@ func (c *Ctx) markActive(at time.Duration) {
 }
 
 // endStat charges the run of args measured since beginStat to its
-// command and restores outer. As in Redis, a call counts as failed when
-// it replied with an error that no command it ran has counted already,
-// and the time a blocking command spent waiting is not counted.
-func (c *Ctx) endStat(outer runStat, args [][]byte) {
-	st := c.stat
-	c.stat = outer
+// command, and goes back to the measurement around it. As in Redis, a
+// call counts as failed when it replied with an error that no command it
+// ran has counted already, and the time a blocking command spent waiting
+// is not counted.
+func (c *Ctx) endStat(args [][]byte) {
+	c.depth--
+	st := &c.stats[c.depth]
 	if c.e.monitors.n.Load() != 0 && !st.skip && !st.rejected && st.spec.Flags&Script == 0 {
 		c.feedMonitors(st.spec, args) // after it ran; scripts before (beginStat)
 	}
@@ -135,7 +147,7 @@ func (c *Ctx) endStat(outer runStat, args [][]byte) {
 	c.charge(st.spec, took, failed)
 	// Top-level commands are logged, and the commands EXEC runs (EXEC
 	// itself is not); the commands a script runs are not.
-	if st.spec.Flags&SkipSlowlog == 0 && (outer.spec == nil || outer.spec.Flags&SkipSlowlog != 0) {
+	if outer := c.statNow(); st.spec.Flags&SkipSlowlog == 0 && (outer == nil || outer.spec.Flags&SkipSlowlog != 0) {
 		c.e.slowlog.observe(c, args, took)
 	}
 }
@@ -155,7 +167,7 @@ func (c *Ctx) startTime() time.Duration {
 // tookNoTime says that the command running does nothing that takes
 // measurable time (MULTI sets a flag): it ends when it started, with no
 // clock read, and is charged 0 µs, as a call under a microsecond is.
-func (c *Ctx) tookNoTime() { c.stat.instant = true }
+func (c *Ctx) tookNoTime() { c.statNow().instant = true }
 
 // clockGap says that time passed since the last command ended that is not
 // the next command's (queueing in MULTI, a script's own Lua code): the
@@ -172,14 +184,15 @@ func (c *Ctx) ioMark() int64 {
 // "config"); nil means an unknown subcommand, charged to nothing. rejected
 // says sub refused its arguments before running.
 func (c *Ctx) chargeSub(sub *Spec, rejected bool) {
-	if c.stat.spec == nil {
+	st := c.statNow()
+	if st == nil {
 		return
 	}
 	if sub == nil {
-		c.stat.skip = true
+		st.skip = true
 		return
 	}
-	c.stat.spec, c.stat.rejected = sub, rejected
+	st.spec, st.rejected = sub, rejected
 }
 
 // reject counts a call refused before it ran (arity, refused writes).
