@@ -279,50 +279,64 @@ func (e *Engine) exec(c *Ctx, args [][]byte) {
 // run (or be queued) on c: the command exists, its arity fits, and writes
 // are not refused. It returns the command's spec, or the error to reply.
 func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
-	if c.batching() {
-		c.pending.commands++ // total_commands_processed, published with the batch
-	} else {
-		c.Client.traffic.commands.Add(1)
-	}
+	c.countCommand()
 	spec := c.lookup(args[0])
 	if spec == nil {
 		return nil, UnknownCommand(args)
 	}
+	if err := e.checkFound(c, spec, args); err != nil {
+		return nil, err
+	}
+	return spec, nil
+}
+
+// countCommand counts a command processed (total_commands_processed).
+func (c *Ctx) countCommand() {
+	if c.batching() {
+		c.pending.commands++ // published with the batch
+	} else {
+		c.Client.traffic.commands.Add(1)
+	}
+}
+
+// checkFound is Check's part after the lookup: spec is args's command,
+// already counted as processed.
+func (e *Engine) checkFound(c *Ctx, spec *Spec, args [][]byte) error {
 	c.noteCmd(spec)
 	if !spec.arityOK(len(args)) {
 		c.reject(spec)
-		return nil, WrongArity(spec.Name)
+		return WrongArity(spec.Name)
 	}
 	if err := c.checkACL(spec, args); err != nil {
 		c.reject(spec)
-		return nil, err
+		return err
 	}
 	if m := e.cluster.load(); m != nil { // cluster mode: Redis's getNodeByQuery (cluster_route.go)
 		if err := c.clusterCheck(m, spec, args); err != nil {
 			c.reject(spec)
-			return nil, clusterRefused{err}
+			return clusterRefused{err}
 		}
 	}
 	if spec.Flags&Write != 0 {
 		if err := e.writeBlocked(); err != nil {
 			c.reject(spec)
-			return nil, err
+			return err
 		}
 		if e.repl.minReplicas.Load() != 0 && !e.repl.enoughReplicas() {
 			c.reject(spec)
-			return nil, ErrNoReplicas
+			return ErrNoReplicas
 		}
 	}
 	if e.repl.replicaOn.Load() && !c.Client.fromPrimary.Load() {
 		if err := e.repl.refuse(spec); err != nil {
 			c.reject(spec)
-			return nil, err
+			return err
 		}
 	}
 	if spec.Flags&SubscribedOK == 0 && c.Client.Subscribed() && !c.resp3() {
-		return nil, subscribedModeError(spec, args)
+		return subscribedModeError(spec, args)
 	}
-	return spec, nil
+	return nil
 }
 
 // recentSpecs is how many commands lookup remembers.

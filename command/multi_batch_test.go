@@ -5,16 +5,13 @@ import (
 	"testing"
 )
 
-// multiBatchCmds turns command lines (space-separated words) into a batch.
-func multiBatchCmds(lines ...string) [][][]byte {
-	cmds := make([][][]byte, len(lines))
-	for i, l := range lines {
-		cmds[i] = benchArgs(strings.Fields(l)...)
-	}
-	return cmds
+// multiLenOf is multiLen with commands of up to 99 bytes of arguments.
+func multiLenOf(c *Ctx, cmds [][][]byte) int {
+	var specs [maxWholeTx]*Spec
+	return c.e.multiLen(c, cmds, 100, &specs)
 }
 
-func TestMultiLen(t *testing.T) {
+func TestMultiLenCases(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		lines []string
@@ -31,13 +28,14 @@ func TestMultiLen(t *testing.T) {
 		{"EXEC in a later batch", []string{"MULTI", "SET k v"}, 0},
 		{"not MULTI", []string{"SET k v", "MULTI", "EXEC"}, 0},
 		{"MULTI with an argument", []string{"MULTI x", "EXEC"}, 0},
+		{"big argument", []string{"MULTI", "SET k " + strings.Repeat("v", 100), "EXEC"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, c := newMemoryCtx(t)
 			c.BeginBatch()
 			defer c.EndBatch()
-			if got := c.e.MultiLen(c, multiBatchCmds(tc.lines...)); got != tc.want {
-				t.Errorf("MultiLen = %d, want %d", got, tc.want)
+			if got := multiLenOf(c, sharedlockCmds(tc.lines...)); got != tc.want {
+				t.Errorf("multiLen = %d, want %d", got, tc.want)
 			}
 		})
 	}
@@ -47,19 +45,19 @@ func TestMultiLen(t *testing.T) {
 // replies off the general path runs the transaction.
 func TestMultiLenGeneralPath(t *testing.T) {
 	_, c := newMemoryCtx(t)
-	tx := multiBatchCmds("MULTI", "SET k v", "EXEC")
-	if n := c.e.MultiLen(c, tx); n != 0 {
-		t.Errorf("outside a batch: MultiLen = %d, want 0", n)
+	tx := sharedlockCmds("MULTI", "SET k v", "EXEC")
+	if n := multiLenOf(c, tx); n != 0 {
+		t.Errorf("outside a batch: multiLen = %d, want 0", n)
 	}
 	c.BeginBatch()
 	defer c.EndBatch()
 	execAll(c, "MULTI")
-	if n := c.e.MultiLen(c, tx); n != 0 {
-		t.Errorf("in MULTI: MultiLen = %d, want 0", n)
+	if n := multiLenOf(c, tx); n != 0 {
+		t.Errorf("in MULTI: multiLen = %d, want 0", n)
 	}
 	execAll(c, "DISCARD", "CLIENT REPLY OFF")
-	if n := c.e.MultiLen(c, tx); n != 0 {
-		t.Errorf("replies off: MultiLen = %d, want 0", n)
+	if n := multiLenOf(c, tx); n != 0 {
+		t.Errorf("replies off: multiLen = %d, want 0", n)
 	}
 }
 
@@ -70,13 +68,12 @@ func TestExecMultiMatchesExec(t *testing.T) {
 	run := func(whole bool) (string, string) {
 		_, c := newMemoryCtx(t)
 		c.BeginBatch()
-		cmds := multiBatchCmds(lines...)
+		cmds := sharedlockCmds(lines...)
 		c.e.Exec(c, cmds[0])
 		if whole {
-			if n := c.e.MultiLen(c, cmds[1:]); n != len(cmds)-1 {
-				t.Fatalf("MultiLen = %d, want %d", n, len(cmds)-1)
+			if n := c.e.ExecMulti(c, cmds[1:], 100); n != len(cmds)-1 {
+				t.Fatalf("ExecMulti ran %d commands, want %d", n, len(cmds)-1)
 			}
-			c.e.ExecMulti(c, cmds[1:])
 		} else {
 			for _, args := range cmds[1:] {
 				c.e.Exec(c, args)

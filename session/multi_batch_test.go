@@ -34,6 +34,17 @@ func multiBatchExchange(t *testing.T, c net.Conn, br *bufio.Reader, want string,
 	}
 }
 
+// multiDial connects another client to addr, closed when the test ends.
+func multiDial(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c, bufio.NewReader(c)
+}
+
 func TestMultiBatchQueueErrors(t *testing.T) {
 	c, br, _ := serveAddr(t)
 	// Refused while queueing: EXEC aborts.
@@ -78,12 +89,7 @@ func TestMultiBatchSplit(t *testing.T) {
 // another client before the batch with the whole transaction.
 func TestMultiBatchWatchTouched(t *testing.T) {
 	c, br, addr := serveAddr(t)
-	other, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = other.Close() })
-	obr := bufio.NewReader(other)
+	other, obr := multiDial(t, addr)
 	multiBatchExchange(t, c, br, "+OK\r\n", []string{"WATCH", "k"})
 	multiBatchExchange(t, other, obr, "+OK\r\n", []string{"SET", "k", "y"})
 	multiBatchExchange(t, c, br, "+OK\r\n+QUEUED\r\n*-1\r\n$1\r\ny\r\n",

@@ -86,12 +86,7 @@ func multiStatsField(t *testing.T, text, name string) string {
 
 func TestMultiStatsBatchPublished(t *testing.T) {
 	c, br, addr := serveAddr(t)
-	other, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = other.Close() })
-	obr := bufio.NewReader(other)
+	other, obr := multiDial(t, addr)
 
 	// A command of the batch sees the commands before it counted.
 	got := multiStatsSend(t, c, br, 5,

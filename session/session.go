@@ -443,8 +443,8 @@ func (s *Session) exec(args [][]byte) bool {
 }
 
 // execMulti runs the transaction cmds begins with, MULTI ... EXEC, if the
-// batch holds all of it and the engine takes it at once
-// (command.Engine.MultiLen); n is how many commands ran (0: none, the
+// batch holds all of it and the engine runs it at once
+// (command.Engine.ExecMulti); n is how many commands ran (0: none, the
 // caller runs cmds[0]), ok whether the session goes on. A transaction
 // with a command of argvNoteMin bytes or more takes the general path,
 // which tells the engine every such command's arguments.
@@ -452,17 +452,10 @@ func (s *Session) execMulti(cmds [][][]byte) (n int, ok bool) {
 	if !isCommand(cmds[0], "multi") {
 		return 0, true
 	}
-	n = s.engine.MultiLen(s.cmd, cmds)
-	if n == 0 {
+	s.noteArgv(argvMem(cmds[0]), false)
+	if n = s.engine.ExecMulti(s.cmd, cmds, argvNoteMin); n == 0 {
 		return 0, true
 	}
-	for _, args := range cmds[:n] {
-		if argvMem(args) >= argvNoteMin {
-			return 0, true
-		}
-	}
-	s.noteArgv(argvMem(cmds[0]), false)
-	n = s.engine.ExecMulti(s.cmd, cmds[:n])
 	return n, s.executed()
 }
 
