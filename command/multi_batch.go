@@ -47,8 +47,7 @@ func (e *Engine) ExecMulti(c *Ctx, cmds [][][]byte, argvMax int) int {
 			c.dispatchMulti(specs[i+1], args)
 		}
 	}
-	e.exec(c, cmds[n-1])
-	c.noteReplyPeak()
+	e.Exec(c, cmds[n-1]) // a queued CLIENT REPLY applies after EXEC
 	return n
 }
 

@@ -62,44 +62,57 @@ func TestMultiLenGeneralPath(t *testing.T) {
 }
 
 // TestExecMultiMatchesExec: ExecMulti replies and counts as Exec does
-// one command at a time.
+// one command at a time, a CLIENT REPLY the transaction runs included.
 func TestExecMultiMatchesExec(t *testing.T) {
-	lines := []string{"SET s abc", "MULTI", "INCR s", "SET k v", "INCR n", "EXEC"}
-	run := func(whole bool) (string, string) {
-		_, c := newMemoryCtx(t)
-		c.BeginBatch()
-		cmds := sharedlockCmds(lines...)
-		c.e.Exec(c, cmds[0])
-		if whole {
-			if n := c.e.ExecMulti(c, cmds[1:], 100); n != len(cmds)-1 {
-				t.Fatalf("ExecMulti ran %d commands, want %d", n, len(cmds)-1)
-			}
-		} else {
-			for _, args := range cmds[1:] {
-				c.e.Exec(c, args)
-			}
+	for _, lines := range [][]string{
+		{"SET s abc", "MULTI", "INCR s", "SET k v", "INCR n", "EXEC"},
+		{"SET s abc", "MULTI", "CLIENT REPLY OFF", "SET k v", "EXEC"},
+		{"SET s abc", "MULTI", "CLIENT REPLY SKIP", "SET k v", "EXEC"},
+	} {
+		wantOut, wantStats := multiBatchRun(t, lines, false)
+		gotOut, gotStats := multiBatchRun(t, lines, true)
+		if gotOut != wantOut {
+			t.Errorf("%q: replies %q, want %q", lines, gotOut, wantOut)
 		}
-		c.EndBatch()
-		out := string(c.Out())
-		c.Reset()
-		return out, execAll(c, "INFO commandstats")
-	}
-	wantOut, wantStats := run(false)
-	gotOut, gotStats := run(true)
-	if gotOut != wantOut {
-		t.Errorf("replies %q, want %q", gotOut, wantOut)
-	}
-	calls := func(info string) string {
-		var b strings.Builder
-		for _, l := range strings.Split(info, "\r\n") {
-			if name, rest, ok := strings.Cut(l, ":calls="); ok {
-				n, _, _ := strings.Cut(rest, ",")
-				b.WriteString(name + "=" + n + " ")
-			}
+		if multiBatchCalls(gotStats) != multiBatchCalls(wantStats) {
+			t.Errorf("%q: calls %s, want %s", lines, multiBatchCalls(gotStats), multiBatchCalls(wantStats))
 		}
-		return b.String()
 	}
-	if calls(gotStats) != calls(wantStats) {
-		t.Errorf("calls %s, want %s", calls(gotStats), calls(wantStats))
+}
+
+// multiBatchRun runs lines in one batch on a new engine, the transaction
+// after the first line through ExecMulti if whole, and returns the
+// replies and then INFO commandstats.
+func multiBatchRun(t *testing.T, lines []string, whole bool) (string, string) {
+	t.Helper()
+	_, c := newMemoryCtx(t)
+	c.BeginBatch()
+	cmds := sharedlockCmds(lines...)
+	c.e.Exec(c, cmds[0])
+	if whole {
+		if n := c.e.ExecMulti(c, cmds[1:], 100); n != len(cmds)-1 {
+			t.Fatalf("ExecMulti ran %d commands, want %d", n, len(cmds)-1)
+		}
+	} else {
+		for _, args := range cmds[1:] {
+			c.e.Exec(c, args)
+		}
 	}
+	c.EndBatch()
+	out := string(c.Out())
+	c.Reset()
+	execAll(c, "CLIENT REPLY ON")
+	return out, execAll(c, "INFO commandstats")
+}
+
+// multiBatchCalls is the calls of every command in an INFO commandstats.
+func multiBatchCalls(info string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(info, "\r\n") {
+		if name, rest, ok := strings.Cut(l, ":calls="); ok {
+			n, _, _ := strings.Cut(rest, ",")
+			b.WriteString(name + "=" + n + " ")
+		}
+	}
+	return b.String()
 }

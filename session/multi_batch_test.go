@@ -18,19 +18,25 @@ import (
 // are want, byte for byte.
 func multiBatchExchange(t *testing.T, c net.Conn, br *bufio.Reader, want string, cmds ...[]string) {
 	t.Helper()
-	var req []byte
-	for _, args := range cmds {
-		req = resp.AppendCommandStrings(req, args...)
-	}
-	if _, err := c.Write(req); err != nil {
-		t.Fatal(err)
-	}
+	multiWrite(t, c, cmds...)
 	got := make([]byte, len(want))
 	if _, err := io.ReadFull(br, got); err != nil {
 		t.Fatalf("reading %q: %v (got %q)", want, err, got)
 	}
 	if string(got) != want {
 		t.Fatalf("replies %q, want %q", got, want)
+	}
+}
+
+// multiWrite writes cmds to c in one write.
+func multiWrite(t *testing.T, c net.Conn, cmds ...[]string) {
+	t.Helper()
+	var req []byte
+	for _, args := range cmds {
+		req = resp.AppendCommandStrings(req, args...)
+	}
+	if _, err := c.Write(req); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"redpool/session/resp"
 )
 
 // The statistics of commands a session reads together are published with
@@ -21,13 +19,7 @@ import (
 // as n RESP values.
 func multiStatsSend(t *testing.T, c net.Conn, br *bufio.Reader, n int, cmds ...[]string) []string {
 	t.Helper()
-	var req []byte
-	for _, args := range cmds {
-		req = resp.AppendCommandStrings(req, args...)
-	}
-	if _, err := c.Write(req); err != nil {
-		t.Fatal(err)
-	}
+	multiWrite(t, c, cmds...)
 	out := make([]string, n)
 	for i := range out {
 		out[i] = multiStatsValue(t, br)
