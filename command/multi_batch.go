@@ -11,7 +11,7 @@ package command
 // bookkeeping) is done once for the transaction, as nothing between MULTI
 // and EXEC runs, and each command is looked up once. Every command still
 // goes through Check's checks (counted, ACL, arity, refused writes) and is
-// queued by dispatchMulti, and EXEC runs through exec: the replies, the
+// queued by dispatchMulti, and EXEC runs through Exec: the replies, the
 // statistics, EXECABORT, WATCH and the AOF unit are those of the
 // commands run one by one.
 
