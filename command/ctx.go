@@ -79,7 +79,10 @@ type Ctx struct {
 	sharedKeys [][]byte
 	sharedFn   func() error
 
-	stat       runStat       // the command being measured (stats.go)
+	// stats[:depth] measure the commands running, the innermost last
+	// (stats.go); stats grows to the deepest nesting seen.
+	stats      []runStat
+	depth      int
 	waited     time.Duration // time the command spent blocked, not counted
 	resets     int           // calls of Reset: replies flushed
 	lastEnd    time.Duration // when the last top-level command ended
@@ -298,7 +301,10 @@ func (e *Engine) exec(c *Ctx, args [][]byte) {
 		}
 	}
 	if c.Client.multi.on && c.dispatchMulti(spec, args) {
-		c.clockGap() // queueing is not EXEC's time
+		// No clock read: a command queued with the EXEC in one batch
+		// (commands read together, with no read or write between them)
+		// counts in EXEC's time, as the queue of a batch is short;
+		// after a read or write the EXEC reads the clock at its start.
 		return
 	}
 	c.Run(spec, args)
@@ -308,52 +314,64 @@ func (e *Engine) exec(c *Ctx, args [][]byte) {
 // run (or be queued) on c: the command exists, its arity fits, and writes
 // are not refused. It returns the command's spec, or the error to reply.
 func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
-	if c.batching() {
-		c.pending.commands++ // total_commands_processed, published with the batch
-	} else {
-		c.Client.traffic.commands.Add(1)
-	}
+	c.countCommand()
 	spec := c.lookup(args[0])
 	if spec == nil {
 		return nil, UnknownCommand(args)
 	}
-	if c.Client.lastCmd.Load() != spec { // a store costs more than a load
-		c.Client.lastCmd.Store(spec)
+	if err := e.checkFound(c, spec, args); err != nil {
+		return nil, err
 	}
+	return spec, nil
+}
+
+// countCommand counts a command processed (total_commands_processed).
+func (c *Ctx) countCommand() {
+	if c.batching() {
+		c.pending.commands++ // published with the batch
+	} else {
+		c.Client.traffic.commands.Add(1)
+	}
+}
+
+// checkFound is Check's part after the lookup: spec is args's command,
+// already counted as processed.
+func (e *Engine) checkFound(c *Ctx, spec *Spec, args [][]byte) error {
+	c.noteCmd(spec)
 	if !spec.arityOK(len(args)) {
 		c.reject(spec)
-		return nil, WrongArity(spec.Name)
+		return WrongArity(spec.Name)
 	}
 	if err := c.checkACL(spec, args); err != nil {
 		c.reject(spec)
-		return nil, err
+		return err
 	}
 	if m := e.cluster.load(); m != nil { // cluster mode: Redis's getNodeByQuery (cluster_route.go)
 		if err := c.clusterCheck(m, spec, args); err != nil {
 			c.reject(spec)
-			return nil, clusterRefused{err}
+			return clusterRefused{err}
 		}
 	}
 	if spec.Flags&Write != 0 {
 		if err := e.writeBlocked(); err != nil {
 			c.reject(spec)
-			return nil, err
+			return err
 		}
 		if e.repl.minReplicas.Load() != 0 && !e.repl.enoughReplicas() {
 			c.reject(spec)
-			return nil, ErrNoReplicas
+			return ErrNoReplicas
 		}
 	}
 	if e.repl.replicaOn.Load() && !c.Client.fromPrimary.Load() {
 		if err := e.repl.refuse(spec); err != nil {
 			c.reject(spec)
-			return nil, err
+			return err
 		}
 	}
 	if spec.Flags&SubscribedOK == 0 && c.Client.Subscribed() && !c.resp3() {
-		return nil, subscribedModeError(spec, args)
+		return subscribedModeError(spec, args)
 	}
-	return spec, nil
+	return nil
 }
 
 // recentSpecs is how many commands lookup remembers.
@@ -379,8 +397,8 @@ func (c *Ctx) lookup(name []byte) *Spec {
 // buffer. Inside Atomically it runs in the open transaction; otherwise a
 // data command runs in a transaction of its own on its keys.
 func (c *Ctx) Run(spec *Spec, args [][]byte) {
-	outer := c.beginStat(spec, args)
-	defer c.endStat(outer)
+	c.beginStat(spec, args)
+	defer c.endStat(args)
 	c.Args, c.spec, c.mark = args, spec, len(c.out)
 	if spec.Flags&ReadOnly != 0 {
 		c.trackRead(spec, args)
@@ -580,6 +598,9 @@ func (c *Ctx) Sub(cmd string) error {
 		return WrongArity(c.spec.Name + "|" + sub.Name)
 	}
 	c.chargeSub(sub, false)
-	c.Client.lastCmd.Store(sub)
+	c.Client.lastCmd.Store(sub) // at once: CLIENT INFO shows the client's own
+	if c.batching() {
+		c.pending.lastCmd = sub
+	}
 	return sub.Run(c)
 }

@@ -115,12 +115,20 @@ func (g durGroup) merge(o durGroup) durGroup {
 	}
 }
 
-// engineAcked records one write the engine acknowledges, if the engine
-// reports them (DurabilityOptions.EngineAcks). d may be nil.
-func (d *Durability) engineAcked() {
-	if d != nil && d.engineAcks {
-		d.Acked(1)
+// engineAcked records one write the engine acknowledges on c, if the
+// engine reports them (DurabilityOptions.EngineAcks). d may be nil. While
+// c runs a batch the writes add up in c and are recorded together when
+// its statistics are published (batchStats), before any reply goes: one
+// lock per batch instead of one per write.
+func (d *Durability) engineAcked(c *Ctx) {
+	if d == nil || !d.engineAcks {
+		return
 	}
+	if c.batching() {
+		c.pending.acked++
+		return
+	}
+	d.Acked(1)
 }
 
 // Reset forgets what was recorded (CONFIG RESETSTAT); writes still not

@@ -215,7 +215,7 @@ func (c *Ctx) endTxLog() {
 func (c *Ctx) committed() {
 	if c.fx.dirty != 0 {
 		c.e.dirty.Add(c.fx.dirty)
-		c.e.durability.engineAcked()
+		c.e.durability.engineAcked(c)
 	}
 	for _, job := range c.fx.after {
 		job()

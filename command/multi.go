@@ -138,7 +138,7 @@ func (c *Ctx) dispatchMulti(spec *Spec, args [][]byte) bool {
 	if !c.batching() {
 		m.show()
 	}
-	c.Simple("QUEUED")
+	c.out = append(c.out, "+QUEUED\r\n"...) // as OK: the same in RESP2 and RESP3
 	return true
 }
 
@@ -312,6 +312,7 @@ func multi(c *Ctx) error {
 	if !c.batching() {
 		m.show()
 	}
+	c.tookNoTime()
 	c.OK()
 	return nil
 }
@@ -370,7 +371,7 @@ func (c *Ctx) execQueued() error {
 	t := &c.rare.txLog // beginTxLog made c.rare
 	// The first command starts when EXEC did (its locks taken since are
 	// its time, as a command's own locks are): no clock read.
-	c.lastEnd, c.lastIO = c.stat.start, c.ioMark()
+	c.lastEnd, c.lastIO = c.statNow().start, c.ioMark()
 	owned := c.owned
 	for _, q := range m.queue {
 		if q.user != c.aclUser() {

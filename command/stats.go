@@ -63,28 +63,43 @@ func (s *cmdStats) reset() {
 
 // runStat is what Run needs to record the command it runs: the spec whose
 // counters it charges (a container's subcommand once Sub has found it),
-// and when it started.
+// and when it started. Ctx.stats holds one per command running, the
+// commands an EXEC or a script runs above theirs: Run neither saves nor
+// restores one.
 type runStat struct {
 	spec  *Spec
-	args  [][]byte
 	start time.Duration // since the engine's epoch (monotonic clock only)
 	// rejected: the call was refused before it ran (a subcommand's arity),
 	// and counts only as rejected; skip: nothing to charge (an unknown
-	// subcommand, which Redis charges to no command).
-	rejected, skip bool
+	// subcommand, which Redis charges to no command); instant: the call
+	// ends when it started (tookNoTime).
+	rejected, skip, instant bool
 }
 
-// beginStat starts measuring spec's run; the previous measurement (the
-// EXEC around it) is returned for endStat to restore.
-func (c *Ctx) beginStat(spec *Spec, args [][]byte) runStat {
-	outer := c.stat
-	c.stat = runStat{spec: spec, args: args, start: c.startTime()}
-	c.markActive(c.stat.start)
+// statNow is the measurement of the command running; nil outside Run.
+func (c *Ctx) statNow() *runStat {
+	if c.depth == 0 {
+		return nil
+	}
+	return &c.stats[c.depth-1]
+}
+
+// beginStat starts measuring spec's run, above the measurement of the
+// EXEC or script around it, if any.
+func (c *Ctx) beginStat(spec *Spec, args [][]byte) {
+	start := c.startTime()
+	if c.depth == len(c.stats) {
+		c.stats = append(c.stats, runStat{}) // once per nesting level
+	}
+	st := &c.stats[c.depth]
+	c.depth++
+	st.spec, st.start = spec, start
+	st.rejected, st.skip, st.instant = false, false, false
+	c.markActive(start)
 	if spec.Flags&Script != 0 && c.e.monitors.n.Load() != 0 {
 		c.feedMonitors(spec, args) // as Redis: a script's line comes before its commands'
 	}
 	c.counted = c.errReplies // errors replied before it are not its own
-	return outer
 }
 
 // markActive records at (since the engine's epoch) as the client's last
@@ -96,17 +111,21 @@ func (c *Ctx) markActive(at time.Duration) {
 	}
 }
 
-// endStat charges the run measured since beginStat to its command and
-// restores outer. As in Redis, a call counts as failed when it replied
-// with an error that no command it ran has counted already, and the time
-// a blocking command spent waiting is not counted.
-func (c *Ctx) endStat(outer runStat) {
-	st := c.stat
-	c.stat = outer
+// endStat charges the run of args measured since beginStat to its
+// command, and goes back to the measurement around it. As in Redis, a
+// call counts as failed when it replied with an error that no command it
+// ran has counted already, and the time a blocking command spent waiting
+// is not counted.
+func (c *Ctx) endStat(args [][]byte) {
+	c.depth--
+	st := &c.stats[c.depth]
 	if c.e.monitors.n.Load() != 0 && !st.skip && !st.rejected && st.spec.Flags&Script == 0 {
-		c.feedMonitors(st.spec, st.args) // after it ran; scripts before (beginStat)
+		c.feedMonitors(st.spec, args) // after it ran; scripts before (beginStat)
 	}
-	end := time.Since(c.e.epoch)
+	end := st.start
+	if !st.instant {
+		end = time.Since(c.e.epoch)
+	}
 	c.lastEnd, c.lastIO = end, c.ioMark()
 	c.markActive(end)
 	took := end - st.start - c.waited
@@ -128,8 +147,8 @@ func (c *Ctx) endStat(outer runStat) {
 	c.charge(st.spec, took, failed)
 	// Top-level commands are logged, and the commands EXEC runs (EXEC
 	// itself is not); the commands a script runs are not.
-	if st.spec.Flags&SkipSlowlog == 0 && (outer.spec == nil || outer.spec.Flags&SkipSlowlog != 0) {
-		c.e.slowlog.observe(c, st.args, took)
+	if outer := c.statNow(); st.spec.Flags&SkipSlowlog == 0 && (outer == nil || outer.spec.Flags&SkipSlowlog != 0) {
+		c.e.slowlog.observe(c, args, took)
 	}
 }
 
@@ -144,6 +163,11 @@ func (c *Ctx) startTime() time.Duration {
 	}
 	return time.Since(c.e.epoch)
 }
+
+// tookNoTime says that the command running does nothing that takes
+// measurable time (MULTI sets a flag): it ends when it started, with no
+// clock read, and is charged 0 µs, as a call under a microsecond is.
+func (c *Ctx) tookNoTime() { c.statNow().instant = true }
 
 // clockGap says that time passed since the last command ended that is not
 // the next command's (queueing in MULTI, a script's own Lua code): the
@@ -160,14 +184,15 @@ func (c *Ctx) ioMark() int64 {
 // "config"); nil means an unknown subcommand, charged to nothing. rejected
 // says sub refused its arguments before running.
 func (c *Ctx) chargeSub(sub *Spec, rejected bool) {
-	if c.stat.spec == nil {
+	st := c.statNow()
+	if st == nil {
 		return
 	}
 	if sub == nil {
-		c.stat.skip = true
+		st.skip = true
 		return
 	}
-	c.stat.spec, c.stat.rejected = sub, rejected
+	st.spec, st.rejected = sub, rejected
 }
 
 // reject counts a call refused before it ran (arity, refused writes).
@@ -188,13 +213,14 @@ func (c *Ctx) charge(spec *Spec, took time.Duration, failed bool) {
 		spec.stats.add(c.Client, statDelta{calls: 1, usec: usec, failed: boolInt64(failed), bucket: bucket})
 		return
 	}
-	c.pending.add(spec.stats, usec, failed, bucket, c.Client)
+	c.pending.add(spec.stats, usec, failed, bucket, c)
 }
 
 // batchStats turns the batching of c's command statistics on or off
 // (BeginBatch, EndBatch). While it is on, the counters of the commands c
 // runs (commandstats, latency histograms, total_commands_processed,
-// CLIENT LIST's multi=) add up in c, and reach the shared counters,
+// CLIENT LIST's multi= and cmd=, the writes acknowledged for Durability)
+// add up in c, and reach the shared counters,
 // where every core's commands count, in one step per command and
 // histogram bucket when c publishes them: at PublishStats, when c has no
 // room left, when a command reads them (INFO, LATENCY HISTOGRAM, EXEC
@@ -208,14 +234,28 @@ func (c *Ctx) batchStats(on bool) {
 		}
 		c.pending = new(pendingStats) // a client that never pipelines needs none
 	}
-	c.pending.publish(c.Client)
+	c.pending.publish(c.Client, c.e.durability)
 	c.pending.on = on
 }
 
 // PublishStats adds the statistics batched in c to the shared counters.
 func (c *Ctx) PublishStats() {
 	if c.pending != nil {
-		c.pending.publish(c.Client)
+		c.pending.publish(c.Client, c.e.durability)
+	}
+}
+
+// noteCmd records spec as the client's last command (CLIENT LIST's
+// cmd=). In a batch it is published with the statistics, as other
+// clients see a Redis client only between the runs of its event loop;
+// otherwise at once.
+func (c *Ctx) noteCmd(spec *Spec) {
+	if c.batching() {
+		c.pending.lastCmd = spec
+		return
+	}
+	if c.Client.lastCmd.Load() != spec { // a store costs more than a load
+		c.Client.lastCmd.Store(spec)
 	}
 }
 
@@ -254,6 +294,8 @@ func (s *cmdStats) add(client *Client, d statDelta) {
 type pendingStats struct {
 	on       bool
 	commands int64 // commands processed
+	acked    int64 // writes acknowledged (Durability.Acked)
+	lastCmd  *Spec // the client's last command (noteCmd); nil: published
 	n        int
 	d        [maxPendingStats]pendingStat
 }
@@ -268,7 +310,7 @@ type pendingStat struct {
 }
 
 // add batches a call of st (publishing the batch first if it is full).
-func (p *pendingStats) add(st *cmdStats, usec int64, failed bool, bucket int, client *Client) {
+func (p *pendingStats) add(st *cmdStats, usec int64, failed bool, bucket int, c *Ctx) {
 	for i := range p.n {
 		d := &p.d[i]
 		if d.st == st && d.bucket == bucket {
@@ -279,18 +321,28 @@ func (p *pendingStats) add(st *cmdStats, usec int64, failed bool, bucket int, cl
 		}
 	}
 	if p.n == maxPendingStats {
-		p.publish(client)
+		p.publish(c.Client, c.e.durability)
 	}
 	p.d[p.n] = pendingStat{st: st, statDelta: statDelta{calls: 1, usec: usec, failed: boolInt64(failed), bucket: bucket}}
 	p.n++
 }
 
 // publish adds the batched statistics of client's commands to the
-// shared counters.
-func (p *pendingStats) publish(client *Client) {
+// shared counters, and its acknowledged writes to d (nil: none kept).
+func (p *pendingStats) publish(client *Client, d *Durability) {
 	if p.commands != 0 {
 		client.traffic.commands.Add(p.commands)
 		p.commands = 0
+	}
+	if p.acked != 0 {
+		d.Acked(p.acked)
+		p.acked = 0
+	}
+	if p.lastCmd != nil {
+		if client.lastCmd.Load() != p.lastCmd {
+			client.lastCmd.Store(p.lastCmd)
+		}
+		p.lastCmd = nil
 	}
 	client.multi.show()
 	for i := range p.n {

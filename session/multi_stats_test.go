@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"redpool/session/resp"
 )
 
 // The statistics of commands a session reads together are published with
@@ -21,13 +19,7 @@ import (
 // as n RESP values.
 func multiStatsSend(t *testing.T, c net.Conn, br *bufio.Reader, n int, cmds ...[]string) []string {
 	t.Helper()
-	var req []byte
-	for _, args := range cmds {
-		req = resp.AppendCommandStrings(req, args...)
-	}
-	if _, err := c.Write(req); err != nil {
-		t.Fatal(err)
-	}
+	multiWrite(t, c, cmds...)
 	out := make([]string, n)
 	for i := range out {
 		out[i] = multiStatsValue(t, br)
@@ -86,12 +78,7 @@ func multiStatsField(t *testing.T, text, name string) string {
 
 func TestMultiStatsBatchPublished(t *testing.T) {
 	c, br, addr := serveAddr(t)
-	other, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = other.Close() })
-	obr := bufio.NewReader(other)
+	other, obr := multiDial(t, addr)
 
 	// A command of the batch sees the commands before it counted.
 	got := multiStatsSend(t, c, br, 5,

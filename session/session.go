@@ -49,8 +49,11 @@ import (
 const flushThreshold = 64 * 1024
 
 // maxBatch bounds the buffered commands read ahead together so that the
-// backend can warm its caches for all of their keys (Engine.Prefetch).
-const maxBatch = 32
+// backend can warm its caches for all of their keys (Engine.Prefetch). A
+// read of 16 pipelined transactions (MULTI; SET; INCR; EXEC, as
+// bench/compare.sh's multi case at -P 16) is one batch. It is at most 64,
+// the bits of Session.inline.
+const maxBatch = 64
 
 // Settings are the run-time settings sessions read before each request.
 // CONFIG SET changes them; they are safe for concurrent use.
@@ -238,7 +241,7 @@ type running struct {
 
 	// inline has bit i set if batch[i] is an inline command, which has
 	// no limits while the client must authenticate (checkStillAuthed).
-	inline uint32
+	inline uint64
 	// inBatch: the commands running were read together (loop);
 	// batchNoted: noteArgv gave the engine the memory since (noted).
 	inBatch, batchNoted bool
@@ -407,6 +410,14 @@ func (s *Session) loop() bool {
 			if i > 0 && s.inline&(1<<i) == 0 && !s.checkStillAuthed(s.batch[i]) {
 				return false
 			}
+			// A whole transaction runs at once.
+			if n, ok := s.execMulti(s.batch[i:]); n > 0 {
+				if !ok {
+					return false
+				}
+				i += n
+				continue
+			}
 			// A run of commands on one key takes its lock once (data
 			// commands only: none of them changes who the client is).
 			if i > 0 {
@@ -452,9 +463,26 @@ func (s *Session) checkStillAuthed(args [][]byte) bool {
 
 // exec runs one command and reports whether the session goes on.
 func (s *Session) exec(args [][]byte) bool {
-	s.noteArgv(argvMem(args), clientCommand(args))
+	s.noteArgv(argvMem(args), isCommand(args, "client"))
 	s.engine.Exec(s.cmd, args)
 	return s.executed()
+}
+
+// execMulti runs the transaction cmds begins with, MULTI ... EXEC, if the
+// batch holds all of it and the engine runs it at once
+// (command.Engine.ExecMulti); n is how many commands ran (0: none, the
+// caller runs cmds[0]), ok whether the session goes on. A transaction
+// with a command of argvNoteMin bytes or more takes the general path,
+// which tells the engine every such command's arguments.
+func (s *Session) execMulti(cmds [][][]byte) (n int, ok bool) {
+	if !isCommand(cmds[0], "multi") {
+		return 0, true
+	}
+	s.noteArgv(argvMem(cmds[0]), false)
+	if n = s.engine.ExecMulti(s.cmd, cmds, argvNoteMin); n == 0 {
+		return 0, true
+	}
+	return n, s.executed()
 }
 
 // execShared runs cmds, a run of commands on one key, under one lock
@@ -500,10 +528,10 @@ func (s *Session) noteArgv(argv int, always bool) {
 	s.noted, s.batchNoted = m, s.inBatch
 }
 
-// clientCommand reports whether args is a CLIENT command.
-func clientCommand(args [][]byte) bool {
-	name := args[0]
-	return len(name) == len("client") && (name[0]|0x20) == 'c' && strings.EqualFold(string(name), "client")
+// isCommand reports whether args is the command name (in lower case).
+func isCommand(args [][]byte, name string) bool {
+	a := args[0]
+	return len(a) == len(name) && (a[0]|0x20) == name[0] && strings.EqualFold(string(a), name)
 }
 
 // argvNoteMin is the size from which a command's arguments are told to
