@@ -703,11 +703,21 @@ func (a *aclUsers) replace(fn func(map[string]*userRef)) {
 
 // clientACL is a client's user. user and authed are read by other
 // clients (CLIENT LIST, ACL DELUSER), so they are atomic; keys is scratch
-// for the key check, used only by the client's session.
+// for the key check, used only by the client's session, and made at the
+// first check of a user whose keys are restricted (keyScratch).
 type clientACL struct {
 	user   atomic.Pointer[userRef]
+	keys   *[][]byte
 	authed atomic.Bool
-	keys   [][]byte
+}
+
+// keyScratch returns the scratch list of the key check, making it the
+// first time.
+func (a *clientACL) keyScratch() *[][]byte {
+	if a.keys == nil {
+		a.keys = new([][]byte)
+	}
+	return a.keys
 }
 
 // initClient gives a new client the default user, authenticated if the

@@ -105,8 +105,9 @@ func (c *Ctx) aclDenied(u *aclUser, spec *Spec, args [][]byte) (aclReason, int, 
 	if u.unrestricted {
 		return aclOK, 0, spec
 	}
-	reason, pos := u.check(spec, args, &c.Client.acl.keys)
-	clear(c.Client.acl.keys)
+	keys := c.Client.acl.keyScratch()
+	reason, pos := u.check(spec, args, keys)
+	clear(*keys)
 	return reason, pos, spec
 }
 
@@ -176,7 +177,7 @@ func logObject(reason aclReason, spec *Spec, args [][]byte, pos int) string {
 }
 
 func (c *Ctx) logContext() aclLogContext {
-	if c.Client.multi.on {
+	if c.Client.InMulti() {
 		return logMulti
 	}
 	return logTop

@@ -42,7 +42,7 @@ func (c *Ctx) clusterCheck(m *slotMap, spec *Spec, args [][]byte) error {
 	c.askGuard = clusterAskGuard{}
 	cl := &c.Client.cluster
 	asking := cl.asking
-	if asking && spec.Name != "multi" && (!c.Client.multi.on || spec.Name == "exec") {
+	if asking && spec.Name != "multi" && (!c.Client.InMulti() || spec.Name == "exec") {
 		cl.asking = false // ASKING is good for one command, or one transaction
 	}
 	if c.Client.fromPrimary.Load() {
@@ -54,7 +54,7 @@ func (c *Ctx) clusterCheck(m *slotMap, spec *Spec, args [][]byte) error {
 	}
 	keys, write := c.keyBuf[:0], spec.Flags&Write != 0
 	if isExec {
-		if !c.Client.multi.on {
+		if !c.Client.InMulti() {
 			return nil
 		}
 		for _, q := range c.Client.multi.queue {

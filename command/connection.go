@@ -397,7 +397,7 @@ func (e *Engine) clientLine(cl *Client) string {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	names := cl.namesLocked()
-	age := int64(e.clock.Now().Sub(cl.Created).Seconds())
+	age := int64(cl.age(e.clock.Now()).Seconds())
 	idle := min(int64(time.Since(e.epoch)/time.Second)-cl.active.Load(), age)
 	cmd := "NULL"
 	if s := cl.lastCmd.Load(); s != nil {
@@ -416,7 +416,7 @@ func (e *Engine) clientLine(cl *Client) string {
 	if cl.Subscribed() {
 		flags += "P"
 	}
-	queued := cl.multi.shown.Load()
+	queued, subs := cl.multiShown.Load(), cl.subs.Load()
 	if queued > 0 {
 		flags += "x"
 	}
@@ -436,9 +436,9 @@ func (e *Engine) clientLine(cl *Client) string {
 	}
 	return "id=" + strconv.FormatInt(cl.ID, 10) + " addr=" + cl.Addr + " laddr=" + cl.LAddr +
 		" fd=0 name=" + names.name + " age=" + strconv.FormatInt(age, 10) + " idle=" + strconv.FormatInt(idle, 10) + " flags=" + flags + " db=" +
-		strconv.Itoa(cl.DB()) + " sub=" + strconv.Itoa(int(cl.subs.count[kindChannel].Load())) +
-		" psub=" + strconv.Itoa(int(cl.subs.count[kindPattern].Load())) +
-		" ssub=" + strconv.Itoa(int(cl.subs.count[kindShard].Load())) + " multi=" + strconv.Itoa(int(queued)-1) + " " + e.memFields(cl) + " events=r cmd=" +
+		strconv.Itoa(cl.DB()) + " sub=" + strconv.Itoa(int(subs.countOf(kindChannel))) +
+		" psub=" + strconv.Itoa(int(subs.countOf(kindPattern))) +
+		" ssub=" + strconv.Itoa(int(subs.countOf(kindShard))) + " multi=" + strconv.Itoa(int(queued)-1) + " " + e.memFields(cl) + " events=r cmd=" +
 		cmd + " user=" + cl.UserName() + " redir=" + strconv.FormatInt(redir, 10) + " resp=" + strconv.Itoa(cl.Proto()) + " lib-name=" + names.libName + " lib-ver=" + names.libVer
 }
 

@@ -262,7 +262,7 @@ func (e *Engine) exec(c *Ctx, args [][]byte) {
 			return
 		}
 	}
-	if c.Client.multi.on && c.dispatchMulti(spec, args) {
+	if c.Client.InMulti() && c.dispatchMulti(spec, args) {
 		c.clockGap() // queueing is not EXEC's time
 		return
 	}

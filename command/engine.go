@@ -378,31 +378,50 @@ type clients struct {
 // session's goroutine; fields other than those read by CLIENT LIST and INFO
 // under the registry lock are only touched by that goroutine.
 type Client struct {
-	ID      int64
-	Addr    string
-	LAddr   string
-	Created time.Time
+	ID    int64
+	Addr  string
+	LAddr string
+	// created is when the client connected, in Unix nanoseconds of the
+	// engine's clock (age).
+	created int64
 
 	// db and proto are written by the client's own session (SELECT, HELLO)
 	// and read by others (CLIENT LIST), so they are atomic.
 	db    atomic.Int32
 	proto atomic.Int32
 
-	mu sync.Mutex // guards names, read by other clients
+	// mu guards names and pushLink, read by other clients, and the making
+	// of the outbox.
+	mu sync.Mutex
 	// names are CLIENT SETNAME's and CLIENT SETINFO's; nil until one is
 	// set (an idle client's Client stays small).
 	names *clientNames
+	// pushLink is the client's session, given by SetPushLink: what its
+	// outbox wakes, and what client eviction closes.
+	pushLink PushLink
 
-	multi multiState // MULTI ... EXEC; only the client's session touches it
-	// watching holds the keys the client WATCHes and their expiry times
-	// then; only the client's session touches it. watchTouched is set by
-	// any client's write to one of them (multi.go).
-	watching map[watchKey]int64
-
-	// subs is the client's Pub/Sub subscriptions (pubsub.go); outbox
-	// queues the frames other goroutines push to it (pubsub_outbox.go).
-	subs   subscriptions
-	outbox outbox
+	// The parts most clients never use are made at their first use, so
+	// that a plain client's Client stays small (TestClientSize):
+	//   - multi: MULTI ... EXEC (multi.go), made by the first MULTI and
+	//     kept; only the client's session touches it. multiShown is what
+	//     CLIENT LIST reads of it (multiState.show).
+	//   - watching: the keys the client WATCHes and their expiry times
+	//     then; only the client's session touches it. watchTouched is set
+	//     by any client's write to one of them (multi.go).
+	//   - subs: Pub/Sub subscriptions (pubsub.go), made by the first
+	//     SUBSCRIBE and kept; published atomically, as other clients read
+	//     its counts.
+	//   - outbox: the frames other goroutines push to the client
+	//     (pubsub_outbox.go), made by the first push (Client.makeOutbox)
+	//     and kept.
+	//   - tracking: client-side caching (tracking.go), made by the first
+	//     CLIENT TRACKING ON and kept.
+	multi      *multiState
+	multiShown atomic.Int32
+	watching   map[watchKey]int64
+	subs       atomic.Pointer[subscriptions]
+	outbox     atomic.Pointer[outbox]
+	tracking   atomic.Pointer[clientTracking]
 
 	traffic traffic
 	lastCmd atomic.Pointer[Spec] // for CLIENT LIST; set by the dispatcher
@@ -417,9 +436,7 @@ type Client struct {
 	// read it only once blocked says so.
 	unblock chan unblockReason
 	mem     clientMem // the session's buffers, for CLIENT LIST (clientadmin.go)
-
-	tracking clientTracking // client-side caching (tracking.go)
-	acl      clientACL      // the client's user (acl.go)
+	acl     clientACL // the client's user (acl.go)
 
 	// The flags, together so that they pack.
 	watchTouched atomic.Bool
@@ -448,7 +465,7 @@ type clientNames struct {
 // NewClient registers a connection and returns its state. The caller must
 // call Unregister when the connection ends.
 func (e *Engine) NewClient(addr, laddr string) *Client {
-	c := &Client{Addr: addr, LAddr: laddr, Created: e.clock.Now()}
+	c := &Client{Addr: addr, LAddr: laddr, created: e.clock.Now().UnixNano()}
 	c.active.Store(int64(time.Since(e.epoch) / time.Second))
 	c.proto.Store(2)
 	e.acl.initClient(c)
@@ -479,6 +496,12 @@ func (e *Engine) ConnectedClients() int {
 	e.clients.mu.Lock()
 	defer e.clients.mu.Unlock()
 	return len(e.clients.byID)
+}
+
+// age is how long the client has been connected at now, a time of the
+// engine's clock.
+func (c *Client) age(now time.Time) time.Duration {
+	return time.Duration(now.UnixNano() - c.created)
 }
 
 // DB is the client's selected database.
