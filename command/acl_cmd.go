@@ -74,7 +74,7 @@ func (c *Ctx) authenticate(user, pass []byte) error {
 // costs two atomic loads.
 func (c *Ctx) checkACL(spec *Spec, args [][]byte) error {
 	cl := c.Client
-	if !cl.acl.authed.Load() && !spec.aclNoAuth && c.e.acl.authRequired() {
+	if !cl.flags.has(flagAuthed) && !spec.aclNoAuth && c.e.acl.authRequired() {
 		return ErrNoAuth
 	}
 	ref := cl.acl.user.Load()
@@ -409,7 +409,7 @@ func (e *Engine) disconnectUsers(c *Ctx, refs []*userRef) {
 	})
 	for _, cl := range victims {
 		cl.acl.user.Store(e.acl.def)
-		cl.acl.authed.Store(false)
+		cl.flags.set(flagAuthed, false)
 		if c != nil && cl == c.Client {
 			cl.Quit = true
 			continue

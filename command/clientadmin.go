@@ -185,9 +185,9 @@ func (c *Ctx) applyReplyMode(mark int) {
 func clientNoEvict(c *Ctx) error {
 	switch v := c.Args[2]; {
 	case equalFold(v, "on"):
-		c.Client.noEvict.Store(true)
+		c.Client.flags.set(flagNoEvict, true)
 	case equalFold(v, "off"):
-		c.Client.noEvict.Store(false)
+		c.Client.flags.set(flagNoEvict, false)
 	default:
 		return ErrSyntax
 	}
@@ -225,7 +225,7 @@ func clientUnblock(c *Ctx) error {
 	c.e.clients.mu.Lock()
 	cl := c.e.clients.byID[id]
 	c.e.clients.mu.Unlock()
-	c.Bool(cl != nil && cl.blocked.Load() && cl.tryUnblock(why))
+	c.Bool(cl != nil && cl.flags.has(flagBlocked) && cl.tryUnblock(why))
 	return nil
 }
 
@@ -401,7 +401,7 @@ func (e *Engine) LogQueryBufLimit(cl *Client, initial []byte) {
 // limits on unauthenticated requests. Two atomic loads; safe for
 // concurrent use.
 func (e *Engine) AuthRequired(cl *Client) bool {
-	return !cl.acl.authed.Load() && e.acl.authRequired()
+	return !cl.flags.has(flagAuthed) && e.acl.authRequired()
 }
 
 // ClientMem is the memory a client's session holds, as CLIENT LIST shows
@@ -540,7 +540,7 @@ func (e *Engine) evictClients(lim int64) {
 	}
 	defer ev.mu.Unlock()
 	total := ev.total.Load()
-	victims := e.clientsWhere(func(cl *Client) bool { return !cl.noEvict.Load() && cl.mem.tot.Load() > 0 })
+	victims := e.clientsWhere(func(cl *Client) bool { return !cl.flags.has(flagNoEvict) && cl.mem.tot.Load() > 0 })
 	slices.SortFunc(victims, func(a, b *Client) int { return cmp.Compare(b.mem.tot.Load(), a.mem.tot.Load()) })
 	for _, cl := range victims {
 		if total <= lim {

@@ -147,7 +147,7 @@ func hello(c *Ctx) error {
 			return Error("ERR Syntax error in HELLO option '" + sanitize(string(args[0])) + "'")
 		}
 	}
-	if !c.Client.acl.authed.Load() {
+	if !c.Client.flags.has(flagAuthed) {
 		return ErrHelloNoAuth
 	}
 	if proto != 0 {
@@ -317,9 +317,9 @@ func clientTypeByName(b []byte) (string, bool) {
 // (RESP2 or RESP3), else normal.
 func (cl *Client) Type() string {
 	switch {
-	case cl.fromPrimary.Load():
+	case cl.flags.has(flagFromPrimary):
 		return ClientMaster
-	case cl.replicaSynced.Load():
+	case cl.flags.has(flagReplicaSynced):
 		return ClientReplica
 	case cl.Subscribed():
 		return ClientPubSub
@@ -406,11 +406,11 @@ func (e *Engine) clientLine(cl *Client) string {
 	// The flags in Redis's order (catClientInfoString).
 	flags := ""
 	switch {
-	case cl.monitor.Load():
+	case cl.flags.has(flagMonitor):
 		flags += "O"
-	case cl.replicaSynced.Load():
+	case cl.flags.has(flagReplicaSynced):
 		flags += "S"
-	case cl.fromPrimary.Load():
+	case cl.flags.has(flagFromPrimary):
 		flags += "M"
 	}
 	if cl.Subscribed() {
@@ -420,15 +420,15 @@ func (e *Engine) clientLine(cl *Client) string {
 	if queued > 0 {
 		flags += "x"
 	}
-	if cl.blocked.Load() {
+	if cl.flags.has(flagBlocked) {
 		flags += "b"
 	}
 	trackFlags, redir := e.tracking.listFields(cl)
 	flags += trackFlags
-	if cl.watchTouched.Load() {
+	if cl.flags.has(flagWatchTouched) {
 		flags += "d"
 	}
-	if cl.noEvict.Load() {
+	if cl.flags.has(flagNoEvict) {
 		flags += "e"
 	}
 	if flags == "" {

@@ -309,7 +309,7 @@ func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
 			return nil, ErrNoReplicas
 		}
 	}
-	if e.repl.replicaOn.Load() && !c.Client.fromPrimary.Load() {
+	if e.repl.replicaOn.Load() && !c.Client.flags.has(flagFromPrimary) {
 		if err := e.repl.refuse(spec); err != nil {
 			c.reject(spec)
 			return nil, err

@@ -355,7 +355,7 @@ func exec(c *Ctx) error {
 		return ErrExecAbort
 	}
 	m.show() // a queued CLIENT LIST sees multi= as Redis shows it
-	if c.Client.watchTouched.Load() {
+	if c.Client.flags.has(flagWatchTouched) {
 		c.NullArray()
 		return nil
 	}
@@ -596,7 +596,7 @@ func existsIn(tx backend.Tx, db int, key []byte) (bool, error) {
 
 func markAll(list []*Client) {
 	for _, cl := range list {
-		cl.watchTouched.Store(true)
+		cl.flags.set(flagWatchTouched, true)
 	}
 }
 
@@ -636,8 +636,8 @@ func (c *Ctx) unwatchAll() {
 		c.e.watches.remove(cl, cl.watching)
 		clear(cl.watching)
 	}
-	if cl.watchTouched.Load() { // a load costs less than a store
-		cl.watchTouched.Store(false)
+	if cl.flags.has(flagWatchTouched) { // a load costs less than a store
+		cl.flags.set(flagWatchTouched, false)
 	}
 }
 
@@ -645,7 +645,7 @@ func (c *Ctx) unwatchAll() {
 // since WATCH. EXEC calls it inside its transaction.
 func (c *Ctx) watchesBroken() bool {
 	cl := c.Client
-	if cl.watchTouched.Load() {
+	if cl.flags.has(flagWatchTouched) {
 		return true
 	}
 	if len(cl.watching) == 0 {

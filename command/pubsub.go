@@ -108,7 +108,7 @@ func (cl *Client) Subscribed() bool {
 
 // outputClass is the client's client-output-buffer-limit class.
 func (cl *Client) outputClass() ClientClass {
-	if cl.monitor.Load() {
+	if cl.flags.has(flagMonitor) {
 		return ClassReplica // as Redis counts a monitor
 	}
 	if cl.Subscribed() {
