@@ -91,8 +91,9 @@ func (ob *outbox) add(frame []byte) {
 	ob.chunks = append(ob.chunks, append(c, frame...))
 }
 
-// SetPushLink attaches the client's session to its outbox. The session
-// calls it once, before the client can subscribe to anything.
+// SetPushLink attaches the client's session: its outbox wakes it, and
+// client eviction kills it. The session calls it once, before the client
+// can subscribe to anything.
 func (cl *Client) SetPushLink(l PushLink) {
 	cl.mu.Lock()
 	cl.pushLink = l
