@@ -701,13 +701,23 @@ func (a *aclUsers) replace(fn func(map[string]*userRef)) {
 
 // --- clients ---
 
-// clientACL is a client's user. user and authed are read by other
-// clients (CLIENT LIST, ACL DELUSER), so they are atomic; keys is scratch
-// for the key check, used only by the client's session.
+// clientACL is a client's user; whether it is authenticated is
+// flagAuthed. user is read by other clients (CLIENT LIST, ACL DELUSER),
+// so it is atomic; keys is scratch for the key check, used only by the
+// client's session, and made at the first check of a user whose keys are
+// restricted (keyScratch).
 type clientACL struct {
-	user   atomic.Pointer[userRef]
-	authed atomic.Bool
-	keys   [][]byte
+	user atomic.Pointer[userRef]
+	keys *[][]byte
+}
+
+// keyScratch returns the scratch list of the key check, making it the
+// first time.
+func (a *clientACL) keyScratch() *[][]byte {
+	if a.keys == nil {
+		a.keys = new([][]byte)
+	}
+	return a.keys
 }
 
 // initClient gives a new client the default user, authenticated if the
@@ -715,7 +725,7 @@ type clientACL struct {
 func (a *aclUsers) initClient(cl *Client) {
 	cl.acl.user.Store(a.def)
 	d := a.def.load()
-	cl.acl.authed.Store(d.nopass && d.enabled)
+	cl.flags.set(flagAuthed, d.nopass && d.enabled)
 }
 
 // UserName is the name of the client's user (CLIENT LIST user=).
@@ -738,6 +748,6 @@ func (a *aclUsers) authenticate(cl *Client, user, pass []byte) bool {
 		return false
 	}
 	cl.acl.user.Store(ref)
-	cl.acl.authed.Store(true)
+	cl.flags.set(flagAuthed, true)
 	return true
 }

@@ -74,7 +74,7 @@ func (c *Ctx) authenticate(user, pass []byte) error {
 // costs two atomic loads.
 func (c *Ctx) checkACL(spec *Spec, args [][]byte) error {
 	cl := c.Client
-	if !cl.acl.authed.Load() && !spec.aclNoAuth && c.e.acl.authRequired() {
+	if !cl.flags.has(flagAuthed) && !spec.aclNoAuth && c.e.acl.authRequired() {
 		return ErrNoAuth
 	}
 	ref := cl.acl.user.Load()
@@ -105,8 +105,9 @@ func (c *Ctx) aclDenied(u *aclUser, spec *Spec, args [][]byte) (aclReason, int, 
 	if u.unrestricted {
 		return aclOK, 0, spec
 	}
-	reason, pos := u.check(spec, args, &c.Client.acl.keys)
-	clear(c.Client.acl.keys)
+	keys := c.Client.acl.keyScratch()
+	reason, pos := u.check(spec, args, keys)
+	clear(*keys)
 	return reason, pos, spec
 }
 
@@ -176,7 +177,7 @@ func logObject(reason aclReason, spec *Spec, args [][]byte, pos int) string {
 }
 
 func (c *Ctx) logContext() aclLogContext {
-	if c.Client.multi.on {
+	if c.Client.InMulti() {
 		return logMulti
 	}
 	return logTop
@@ -408,7 +409,7 @@ func (e *Engine) disconnectUsers(c *Ctx, refs []*userRef) {
 	})
 	for _, cl := range victims {
 		cl.acl.user.Store(e.acl.def)
-		cl.acl.authed.Store(false)
+		cl.flags.set(flagAuthed, false)
 		if c != nil && cl == c.Client {
 			cl.Quit = true
 			continue

@@ -364,9 +364,9 @@ func blockOn(c *Ctx, keys, locks [][]byte, timeout time.Duration, try attempt) e
 	case <-c.Client.unblock: // a CLIENT UNBLOCK that came too late for the last wait
 	default:
 	}
-	c.Client.blocked.Store(true)
+	c.Client.flags.set(flagBlocked, true)
 	bw.run(len(keys), timeout)
-	c.Client.blocked.Store(false)
+	c.Client.flags.set(flagBlocked, false)
 	c.waited += time.Since(waitFrom) // not the command's own time (stats.go)
 	return nil
 }

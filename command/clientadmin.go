@@ -131,7 +131,7 @@ func (f *killFilter) match(cl *Client, now time.Time) bool {
 		f.addr != "" && cl.Addr != f.addr,
 		f.laddr != "" && cl.LAddr != f.laddr,
 		f.user != "" && cl.UserName() != f.user,
-		f.maxAge != 0 && now.Sub(cl.Created) < time.Duration(f.maxAge)*time.Second:
+		f.maxAge != 0 && cl.age(now) < time.Duration(f.maxAge)*time.Second:
 		return false
 	}
 	return true
@@ -185,9 +185,9 @@ func (c *Ctx) applyReplyMode(mark int) {
 func clientNoEvict(c *Ctx) error {
 	switch v := c.Args[2]; {
 	case equalFold(v, "on"):
-		c.Client.noEvict.Store(true)
+		c.Client.flags.set(flagNoEvict, true)
 	case equalFold(v, "off"):
-		c.Client.noEvict.Store(false)
+		c.Client.flags.set(flagNoEvict, false)
 	default:
 		return ErrSyntax
 	}
@@ -225,7 +225,7 @@ func clientUnblock(c *Ctx) error {
 	c.e.clients.mu.Lock()
 	cl := c.e.clients.byID[id]
 	c.e.clients.mu.Unlock()
-	c.Bool(cl != nil && cl.blocked.Load() && cl.tryUnblock(why))
+	c.Bool(cl != nil && cl.flags.has(flagBlocked) && cl.tryUnblock(why))
 	return nil
 }
 
@@ -354,7 +354,7 @@ func (p *pauseState) holds(write bool, now time.Time) (bool, time.Time, <-chan s
 // shuts down.
 func (c *Ctx) waitPause(spec *Spec) {
 	write := spec.Flags&Write != 0
-	if spec.Name == "exec" && c.Client.multi.on {
+	if spec.Name == "exec" && c.Client.InMulti() {
 		write, _ = c.execOptions()
 	}
 	for {
@@ -401,7 +401,7 @@ func (e *Engine) LogQueryBufLimit(cl *Client, initial []byte) {
 // limits on unauthenticated requests. Two atomic loads; safe for
 // concurrent use.
 func (e *Engine) AuthRequired(cl *Client) bool {
-	return !cl.acl.authed.Load() && e.acl.authRequired()
+	return !cl.flags.has(flagAuthed) && e.acl.authRequired()
 }
 
 // ClientMem is the memory a client's session holds, as CLIENT LIST shows
@@ -540,7 +540,7 @@ func (e *Engine) evictClients(lim int64) {
 	}
 	defer ev.mu.Unlock()
 	total := ev.total.Load()
-	victims := e.clientsWhere(func(cl *Client) bool { return !cl.noEvict.Load() && cl.mem.tot.Load() > 0 })
+	victims := e.clientsWhere(func(cl *Client) bool { return !cl.flags.has(flagNoEvict) && cl.mem.tot.Load() > 0 })
 	slices.SortFunc(victims, func(a, b *Client) int { return cmp.Compare(b.mem.tot.Load(), a.mem.tot.Load()) })
 	for _, cl := range victims {
 		if total <= lim {
@@ -550,10 +550,7 @@ func (e *Engine) evictClients(lim int64) {
 		total -= cl.mem.tot.Load()
 		ev.evicted.Add(1)
 		e.logger.Info("Evicting client: " + e.clientLine(cl))
-		cl.outbox.mu.Lock()
-		link := cl.outbox.link
-		cl.outbox.mu.Unlock()
-		if link != nil {
+		if link := cl.session(); link != nil {
 			link.Kill()
 		}
 	}
@@ -604,10 +601,7 @@ func (e *Engine) memFields(cl *Client) string {
 	m := &cl.mem
 	qbuf, size, argv := m.qbuf.Load(), m.qbufSize.Load(), m.argv.Load()
 	out, outSize := m.out.Load(), m.outSize.Load()
-	ob := &cl.outbox
-	ob.mu.Lock()
-	oll, omem := int64(len(ob.chunks)), int64(ob.queued+ob.inflight)
-	ob.mu.Unlock()
+	oll, omem := cl.queuedOutput()
 	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
 	return "qbuf=" + itoa(qbuf) + " qbuf-free=" + itoa(max(size-qbuf, 0)) + " argv-mem=" + itoa(argv) +
 		" multi-mem=0 rbs=" + itoa(outSize) + " rbp=" + itoa(m.replyPeak(time.Since(e.epoch))) + " obl=" + itoa(out) + " oll=" + itoa(oll) + " omem=" + itoa(omem) +

@@ -42,10 +42,10 @@ func (c *Ctx) clusterCheck(m *slotMap, spec *Spec, args [][]byte) error {
 	c.askGuard = clusterAskGuard{}
 	cl := &c.Client.cluster
 	asking := cl.asking
-	if asking && spec.Name != "multi" && (!c.Client.multi.on || spec.Name == "exec") {
+	if asking && spec.Name != "multi" && (!c.Client.InMulti() || spec.Name == "exec") {
 		cl.asking = false // ASKING is good for one command, or one transaction
 	}
-	if c.Client.fromPrimary.Load() {
+	if c.Client.flags.has(flagFromPrimary) {
 		return nil // the primary's stream is obeyed, as Redis's CLIENT_MASTER
 	}
 	isExec := spec.Name == "exec"
@@ -54,7 +54,7 @@ func (c *Ctx) clusterCheck(m *slotMap, spec *Spec, args [][]byte) error {
 	}
 	keys, write := c.keyBuf[:0], spec.Flags&Write != 0
 	if isExec {
-		if !c.Client.multi.on {
+		if !c.Client.InMulti() {
 			return nil
 		}
 		for _, q := range c.Client.multi.queue {
@@ -226,7 +226,7 @@ func clusterCountMissing(tx backend.Tx, keys [][]byte, slot int) (missing, n int
 // script without one (Redis's compatibility mode) may cross slots.
 func (c *Ctx) clusterScriptCheck(spec *Spec, argv [][]byte, r *scriptRun) string {
 	m := c.e.cluster.load()
-	if m == nil || c.Client.fromPrimary.Load() {
+	if m == nil || c.Client.flags.has(flagFromPrimary) {
 		return ""
 	}
 	keys, _, _ := spec.keys(c.keyBuf[:0], argv)

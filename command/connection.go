@@ -147,7 +147,7 @@ func hello(c *Ctx) error {
 			return Error("ERR Syntax error in HELLO option '" + sanitize(string(args[0])) + "'")
 		}
 	}
-	if !c.Client.acl.authed.Load() {
+	if !c.Client.flags.has(flagAuthed) {
 		return ErrHelloNoAuth
 	}
 	if proto != 0 {
@@ -317,9 +317,9 @@ func clientTypeByName(b []byte) (string, bool) {
 // (RESP2 or RESP3), else normal.
 func (cl *Client) Type() string {
 	switch {
-	case cl.fromPrimary.Load():
+	case cl.flags.has(flagFromPrimary):
 		return ClientMaster
-	case cl.replicaSynced.Load():
+	case cl.flags.has(flagReplicaSynced):
 		return ClientReplica
 	case cl.Subscribed():
 		return ClientPubSub
@@ -397,7 +397,7 @@ func (e *Engine) clientLine(cl *Client) string {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	names := cl.namesLocked()
-	age := int64(e.clock.Now().Sub(cl.Created).Seconds())
+	age := int64(cl.age(e.clock.Now()).Seconds())
 	idle := min(int64(time.Since(e.epoch)/time.Second)-cl.active.Load(), age)
 	cmd := "NULL"
 	if s := cl.lastCmd.Load(); s != nil {
@@ -406,29 +406,29 @@ func (e *Engine) clientLine(cl *Client) string {
 	// The flags in Redis's order (catClientInfoString).
 	flags := ""
 	switch {
-	case cl.monitor.Load():
+	case cl.flags.has(flagMonitor):
 		flags += "O"
-	case cl.replicaSynced.Load():
+	case cl.flags.has(flagReplicaSynced):
 		flags += "S"
-	case cl.fromPrimary.Load():
+	case cl.flags.has(flagFromPrimary):
 		flags += "M"
 	}
 	if cl.Subscribed() {
 		flags += "P"
 	}
-	queued := cl.multi.shown.Load()
+	queued, subs := cl.multiShown.Load(), cl.subs.Load()
 	if queued > 0 {
 		flags += "x"
 	}
-	if cl.blocked.Load() {
+	if cl.flags.has(flagBlocked) {
 		flags += "b"
 	}
 	trackFlags, redir := e.tracking.listFields(cl)
 	flags += trackFlags
-	if cl.watchTouched.Load() {
+	if cl.flags.has(flagWatchTouched) {
 		flags += "d"
 	}
-	if cl.noEvict.Load() {
+	if cl.flags.has(flagNoEvict) {
 		flags += "e"
 	}
 	if flags == "" {
@@ -436,9 +436,9 @@ func (e *Engine) clientLine(cl *Client) string {
 	}
 	return "id=" + strconv.FormatInt(cl.ID, 10) + " addr=" + cl.Addr + " laddr=" + cl.LAddr +
 		" fd=0 name=" + names.name + " age=" + strconv.FormatInt(age, 10) + " idle=" + strconv.FormatInt(idle, 10) + " flags=" + flags + " db=" +
-		strconv.Itoa(cl.DB()) + " sub=" + strconv.Itoa(int(cl.subs.count[kindChannel].Load())) +
-		" psub=" + strconv.Itoa(int(cl.subs.count[kindPattern].Load())) +
-		" ssub=" + strconv.Itoa(int(cl.subs.count[kindShard].Load())) + " multi=" + strconv.Itoa(int(queued)-1) + " " + e.memFields(cl) + " events=r cmd=" +
+		strconv.Itoa(cl.DB()) + " sub=" + strconv.Itoa(int(subs.countOf(kindChannel))) +
+		" psub=" + strconv.Itoa(int(subs.countOf(kindPattern))) +
+		" ssub=" + strconv.Itoa(int(subs.countOf(kindShard))) + " multi=" + strconv.Itoa(int(queued)-1) + " " + e.memFields(cl) + " events=r cmd=" +
 		cmd + " user=" + cl.UserName() + " redir=" + strconv.FormatInt(redir, 10) + " resp=" + strconv.Itoa(cl.Proto()) + " lib-name=" + names.libName + " lib-ver=" + names.libVer
 }
 

@@ -300,7 +300,7 @@ func (e *Engine) exec(c *Ctx, args [][]byte) {
 			return
 		}
 	}
-	if c.Client.multi.on && c.dispatchMulti(spec, args) {
+	if c.Client.InMulti() && c.dispatchMulti(spec, args) {
 		// No clock read: a command queued with the EXEC in one batch
 		// (commands read together, with no read or write between them)
 		// counts in EXEC's time, as the queue of a batch is short;
@@ -362,7 +362,7 @@ func (e *Engine) checkFound(c *Ctx, spec *Spec, args [][]byte) error {
 			return ErrNoReplicas
 		}
 	}
-	if e.repl.replicaOn.Load() && !c.Client.fromPrimary.Load() {
+	if e.repl.replicaOn.Load() && !c.Client.flags.has(flagFromPrimary) {
 		if err := e.repl.refuse(spec); err != nil {
 			c.reject(spec)
 			return err

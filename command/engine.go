@@ -378,31 +378,44 @@ type clients struct {
 // session's goroutine; fields other than those read by CLIENT LIST and INFO
 // under the registry lock are only touched by that goroutine.
 type Client struct {
-	ID      int64
-	Addr    string
-	LAddr   string
-	Created time.Time
+	ID    int64
+	Addr  string
+	LAddr string
+	// created is when the client connected, in Unix nanoseconds of the
+	// engine's clock (age).
+	created int64
 
-	// db and proto are written by the client's own session (SELECT, HELLO)
-	// and read by others (CLIENT LIST), so they are atomic.
-	db    atomic.Int32
-	proto atomic.Int32
-
-	mu sync.Mutex // guards names, read by other clients
+	// mu guards names and pushLink, read by other clients, and the making
+	// of the outbox.
+	mu sync.Mutex
 	// names are CLIENT SETNAME's and CLIENT SETINFO's; nil until one is
 	// set (an idle client's Client stays small).
 	names *clientNames
+	// pushLink is the client's session, given by SetPushLink: what its
+	// outbox wakes, and what client eviction closes.
+	pushLink PushLink
 
-	multi multiState // MULTI ... EXEC; only the client's session touches it
-	// watching holds the keys the client WATCHes and their expiry times
-	// then; only the client's session touches it. watchTouched is set by
-	// any client's write to one of them (multi.go).
+	// The parts most clients never use are made at their first use, so
+	// that a plain client's Client stays small (TestClientSize):
+	//   - multi: MULTI ... EXEC (multi.go), made by the first MULTI and
+	//     kept; only the client's session touches it (other clients read
+	//     multiShown).
+	//   - watching: the keys the client WATCHes and their expiry times
+	//     then; only the client's session touches it. flagWatchTouched is
+	//     set by any client's write to one of them (multi.go).
+	//   - subs: Pub/Sub subscriptions (pubsub.go), made by the first
+	//     SUBSCRIBE and kept; published atomically, as other clients read
+	//     its counts.
+	//   - outbox: the frames other goroutines push to the client
+	//     (pubsub_outbox.go), made by the first push (Client.makeOutbox)
+	//     and kept.
+	//   - tracking: client-side caching (tracking.go), made by the first
+	//     CLIENT TRACKING ON and kept.
+	multi    *multiState
 	watching map[watchKey]int64
-
-	// subs is the client's Pub/Sub subscriptions (pubsub.go); outbox
-	// queues the frames other goroutines push to it (pubsub_outbox.go).
-	subs   subscriptions
-	outbox outbox
+	subs     atomic.Pointer[subscriptions]
+	outbox   atomic.Pointer[outbox]
+	tracking atomic.Pointer[clientTracking]
 
 	traffic traffic
 	lastCmd atomic.Pointer[Spec] // for CLIENT LIST; set by the dispatcher
@@ -414,23 +427,20 @@ type Client struct {
 	link atomic.Pointer[Link]
 	// unblock carries CLIENT UNBLOCK's request to the client's wait. The
 	// client's session makes it before it first blocks, and other clients
-	// read it only once blocked says so.
+	// read it only once flagBlocked says so.
 	unblock chan unblockReason
 	mem     clientMem // the session's buffers, for CLIENT LIST (clientadmin.go)
+	acl     clientACL // the client's user (acl.go)
 
-	tracking clientTracking // client-side caching (tracking.go)
-	acl      clientACL      // the client's user (acl.go)
-
-	// The flags, together so that they pack.
-	watchTouched atomic.Bool
-	blocked      atomic.Bool // waiting in a blocking command (CLIENT LIST)
-	noEvict      atomic.Bool // CLIENT NO-EVICT
-	monitor      atomic.Bool // in MONITOR mode (monitor.go)
-	// replicaSynced: the client is a replica that asked for a sync
-	// (replication.go); its connection carries the stream.
-	replicaSynced atomic.Bool
-	// fromPrimary: the client of a replica's link, applying the stream.
-	fromPrimary atomic.Bool
+	// The fields of 4 bytes and less, together so that they pack.
+	//
+	// db and proto are written by the client's own session (SELECT, HELLO)
+	// and read by others (CLIENT LIST), so they are atomic.
+	db    atomic.Int32
+	proto atomic.Int32
+	// multiShown is CLIENT LIST's view of multi (multiState.shown).
+	multiShown atomic.Int32
+	flags      clientFlags
 	// Quit asks the session to close after sending the replies so far.
 	Quit bool
 	// replyMode and skipArmed are CLIENT REPLY's state; only the client's
@@ -438,6 +448,42 @@ type Client struct {
 	replyMode uint8
 	skipArmed bool
 	cluster   clusterClient // READONLY and ASKING (cluster_route.go)
+}
+
+// clientFlag is one of a client's flags (clientFlags).
+type clientFlag uint32
+
+const (
+	// flagWatchTouched: a key the client watches changed (multi.go).
+	flagWatchTouched clientFlag = 1 << iota
+	flagBlocked                 // waiting in a blocking command (CLIENT LIST)
+	flagNoEvict                 // CLIENT NO-EVICT
+	flagMonitor                 // in MONITOR mode (monitor.go)
+	// flagReplicaSynced: the client is a replica that asked for a sync
+	// (replication.go); its connection carries the stream.
+	flagReplicaSynced
+	// flagFromPrimary: the client of a replica's link, applying the
+	// stream.
+	flagFromPrimary
+	// flagAuthed: the client is authenticated as its user (acl.go).
+	flagAuthed
+)
+
+// clientFlags are a client's flags, in one word: the Client stays small.
+// Safe for concurrent use; a change of one flag leaves the others as they
+// are.
+type clientFlags struct{ bits atomic.Uint32 }
+
+// has reports whether flag f is set.
+func (fl *clientFlags) has(f clientFlag) bool { return fl.bits.Load()&uint32(f) != 0 }
+
+// set sets flag f, or clears it if not on.
+func (fl *clientFlags) set(f clientFlag, on bool) {
+	if on {
+		fl.bits.Or(uint32(f))
+	} else {
+		fl.bits.And(^uint32(f))
+	}
 }
 
 // clientNames are the names a client gave itself; guarded by Client.mu.
@@ -448,7 +494,7 @@ type clientNames struct {
 // NewClient registers a connection and returns its state. The caller must
 // call Unregister when the connection ends.
 func (e *Engine) NewClient(addr, laddr string) *Client {
-	c := &Client{Addr: addr, LAddr: laddr, Created: e.clock.Now()}
+	c := &Client{Addr: addr, LAddr: laddr, created: e.clock.Now().UnixNano()}
 	c.active.Store(int64(time.Since(e.epoch) / time.Second))
 	c.proto.Store(2)
 	e.acl.initClient(c)
@@ -479,6 +525,12 @@ func (e *Engine) ConnectedClients() int {
 	e.clients.mu.Lock()
 	defer e.clients.mu.Unlock()
 	return len(e.clients.byID)
+}
+
+// age is how long the client has been connected at now, a time of the
+// engine's clock.
+func (c *Client) age(now time.Time) time.Duration {
+	return time.Duration(now.UnixNano() - c.created)
 }
 
 // DB is the client's selected database.

@@ -133,10 +133,8 @@ func (e *Engine) recentPeaks(now time.Time) (in, out int64) {
 	e.clients.mu.Lock()
 	for _, c := range e.clients.byID {
 		curIn = max(curIn, c.mem.qbufSize.Load()+c.mem.argv.Load())
-		ob := &c.outbox
-		ob.mu.Lock()
-		curOut = max(curOut, int64(ob.queued+ob.inflight))
-		ob.mu.Unlock()
+		_, queued := c.queuedOutput()
+		curOut = max(curOut, queued)
 	}
 	e.clients.mu.Unlock()
 	p := &e.peaks

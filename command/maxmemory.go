@@ -314,7 +314,7 @@ func (c *Ctx) checkMemory(spec *Spec, args [][]byte) error {
 		return nil
 	}
 	deny := denyOOM(c.e, spec, args)
-	if m := &c.Client.multi; m.on {
+	if m := c.Client.multi; m != nil && m.on {
 		switch spec.Name {
 		case "exec":
 			for _, q := range m.queue {

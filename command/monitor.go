@@ -40,7 +40,7 @@ func (m *monitors) add(cl *Client) {
 }
 
 func (m *monitors) remove(cl *Client) {
-	if !cl.monitor.Load() {
+	if !cl.flags.has(flagMonitor) {
 		return
 	}
 	m.mu.Lock()
@@ -68,11 +68,11 @@ func monitorCommands() []Spec {
 
 // monitorCmd is MONITOR: +OK, then the client receives every command.
 func monitorCmd(c *Ctx) error {
-	if c.Client.monitor.Load() {
+	if c.Client.flags.has(flagMonitor) {
 		return nil // already monitoring: Redis ignores it
 	}
 	c.OK()
-	c.Client.monitor.Store(true)
+	c.Client.flags.set(flagMonitor, true)
 	c.e.monitors.add(c.Client)
 	return nil
 }

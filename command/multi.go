@@ -32,8 +32,9 @@ func multiCommands() []Spec {
 	}
 }
 
-// multiState is a client's transaction in the making. Only the client's
-// own session touches it.
+// multiState is a client's transaction in the making, made by its first
+// MULTI and kept for its life (Client.transaction). Only the client's own
+// session touches it.
 //
 // What EXEC needs of the queued commands is worked out as each is
 // queued, once: the spec (looked up and checked then), the ACL user it
@@ -60,8 +61,9 @@ type multiState struct {
 	// shown is what CLIENT LIST reports, read by other clients: the
 	// number of queued commands plus one, 0 outside MULTI. While the
 	// session runs a batch (Ctx.BeginBatch) it is published with its
-	// statistics (show).
-	shown atomic.Int32
+	// statistics (show). It is the client's multiShown, outside the
+	// multiState, which other clients do not see.
+	shown *atomic.Int32
 }
 
 // queuedCmd is a command queued after MULTI. args is a copy in the
@@ -83,8 +85,11 @@ type queuedCmd struct {
 // transaction.
 const maxKeptQueue = 1024
 
-// reset ends the transaction and lets go of the queue.
+// reset ends the transaction, if any, and lets go of the queue.
 func (m *multiState) reset() {
+	if m == nil {
+		return
+	}
 	clear(m.queue)
 	m.queue = m.queue[:0]
 	clear(m.keys)
@@ -101,6 +106,9 @@ func (m *multiState) reset() {
 
 // show publishes the transaction's size for CLIENT LIST (shown).
 func (m *multiState) show() {
+	if m == nil {
+		return
+	}
 	n := int32(0)
 	if m.on {
 		n = int32(len(m.queue) + 1)
@@ -111,7 +119,15 @@ func (m *multiState) show() {
 }
 
 // InMulti reports whether the client is between MULTI and EXEC/DISCARD.
-func (cl *Client) InMulti() bool { return cl.multi.on }
+func (cl *Client) InMulti() bool { return cl.multi != nil && cl.multi.on }
+
+// transaction returns the client's multiState, making it the first time.
+func (cl *Client) transaction() *multiState {
+	if cl.multi == nil {
+		cl.multi = &multiState{shown: &cl.multiShown}
+	}
+	return cl.multi
+}
 
 // dispatchMulti handles a command that passed Check while the client is in
 // MULTI, and reports whether it did (false: run it now).
@@ -119,7 +135,7 @@ func (c *Ctx) dispatchMulti(spec *Spec, args [][]byte) bool {
 	if spec.Flags&RunsInMulti != 0 {
 		return false
 	}
-	m := &c.Client.multi
+	m := c.Client.multi
 	if spec.Flags&NoMulti != 0 {
 		m.dirty = true
 		c.Error(ErrNotInMulti)
@@ -166,7 +182,7 @@ func (m *multiState) queueArgs(c *Ctx, args [][]byte) (argv, kept [][]byte) {
 // queued commands borrowed from a batch that ends (Ctx.EndBatch), and
 // works out again the keys EXEC locks, which were theirs.
 func (m *multiState) keepBorrowed() {
-	if !m.borrowed {
+	if m == nil || !m.borrowed {
 		return
 	}
 	m.borrowed = false
@@ -230,7 +246,7 @@ func (c *Ctx) refuse(args [][]byte, err error) {
 		c.Error(execAbort(err))
 		return
 	}
-	if c.Client.multi.on {
+	if c.Client.InMulti() {
 		c.Client.multi.dirty = true
 	}
 	c.Error(err)
@@ -304,7 +320,7 @@ func copyArgs(args [][]byte) [][]byte {
 }
 
 func multi(c *Ctx) error {
-	m := &c.Client.multi
+	m := c.Client.transaction()
 	if m.on {
 		return ErrMultiNested
 	}
@@ -318,7 +334,7 @@ func multi(c *Ctx) error {
 }
 
 func discard(c *Ctx) error {
-	if !c.Client.multi.on {
+	if !c.Client.InMulti() {
 		return ErrDiscardNoMulti
 	}
 	c.Client.multi.reset()
@@ -328,8 +344,8 @@ func discard(c *Ctx) error {
 }
 
 func exec(c *Ctx) error {
-	m := &c.Client.multi
-	if !m.on {
+	m := c.Client.multi
+	if m == nil || !m.on {
 		return ErrExecNoMulti
 	}
 	defer func() {
@@ -340,7 +356,7 @@ func exec(c *Ctx) error {
 		return ErrExecAbort
 	}
 	m.show() // a queued CLIENT LIST sees multi= as Redis shows it
-	if c.Client.watchTouched.Load() {
+	if c.Client.flags.has(flagWatchTouched) {
 		c.NullArray()
 		return nil
 	}
@@ -361,7 +377,7 @@ func exec(c *Ctx) error {
 // execQueued runs the queued commands inside EXEC's transaction. NewCtx
 // binds it to c.execFn once, so that EXEC makes no closure.
 func (c *Ctx) execQueued() error {
-	m := &c.Client.multi
+	m := c.Client.multi
 	if c.watchesBroken() {
 		c.NullArray()
 		return nil
@@ -405,7 +421,7 @@ func (c *Ctx) aclUser() *aclUser {
 // (addLocks) and the watched keys in the client's database, or everything;
 // write is whether any queued command writes.
 func (c *Ctx) execOptions() (write bool, o backend.TxOptions) {
-	m := &c.Client.multi
+	m := c.Client.multi
 	o.DB, o.All = c.Client.DB(), m.all
 	keys := m.keys[:m.nkeys]
 	for k := range c.Client.watching {
@@ -581,7 +597,7 @@ func existsIn(tx backend.Tx, db int, key []byte) (bool, error) {
 
 func markAll(list []*Client) {
 	for _, cl := range list {
-		cl.watchTouched.Store(true)
+		cl.flags.set(flagWatchTouched, true)
 	}
 }
 
@@ -621,8 +637,8 @@ func (c *Ctx) unwatchAll() {
 		c.e.watches.remove(cl, cl.watching)
 		clear(cl.watching)
 	}
-	if cl.watchTouched.Load() { // a load costs less than a store
-		cl.watchTouched.Store(false)
+	if cl.flags.has(flagWatchTouched) { // a load costs less than a store
+		cl.flags.set(flagWatchTouched, false)
 	}
 }
 
@@ -630,7 +646,7 @@ func (c *Ctx) unwatchAll() {
 // since WATCH. EXEC calls it inside its transaction.
 func (c *Ctx) watchesBroken() bool {
 	cl := c.Client
-	if cl.watchTouched.Load() {
+	if cl.flags.has(flagWatchTouched) {
 		return true
 	}
 	if len(cl.watching) == 0 {
@@ -646,7 +662,7 @@ func (c *Ctx) watchesBroken() bool {
 }
 
 func watch(c *Ctx) error {
-	if c.Client.multi.on {
+	if c.Client.InMulti() {
 		return ErrWatchInMulti
 	}
 	return c.InTx(true, c.Args[1:], func(c *Ctx) error {

@@ -63,8 +63,8 @@ func (e *Engine) ExecMulti(c *Ctx, cmds [][][]byte, argvMax int) int {
 // in MONITOR.
 func (e *Engine) multiLen(c *Ctx, cmds [][][]byte, argvMax int, specs *[maxWholeTx]*Spec) int {
 	cl := c.Client
-	if len(cmds) < 2 || len(cmds[0]) != 1 || !c.batching() || cl.multi.on || cl.replyMode != replyOn ||
-		cl.tracking.caching || e.pause.on.Load() || e.scripts.busyN.Load() != 0 || e.mm.limit.Load() != 0 ||
+	if len(cmds) < 2 || len(cmds[0]) != 1 || !c.batching() || cl.InMulti() || cl.replyMode != replyOn ||
+		cachingPending(cl) || e.pause.on.Load() || e.scripts.busyN.Load() != 0 || e.mm.limit.Load() != 0 ||
 		e.monitors.n.Load() != 0 || e.OutputLimited(cl) {
 		return 0
 	}

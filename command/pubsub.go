@@ -88,9 +88,11 @@ func (b *broker) init() {
 	}
 }
 
-// subscriptions are a client's own subscriptions. The names are touched
+// subscriptions are a client's own subscriptions, made by its first
+// SUBSCRIBE and kept for its life (Client.subs). The names are touched
 // only by the client's session; the counts are read by others (CLIENT
 // LIST, the dispatcher's subscribed-mode check, output-buffer limits).
+// A nil *subscriptions has none.
 type subscriptions struct {
 	names [numKinds]map[string]struct{}
 	count [numKinds]atomic.Int32
@@ -99,11 +101,14 @@ type subscriptions struct {
 
 // Subscribed reports whether the client has any subscription (Redis's
 // CLIENT_PUBSUB flag). Safe for concurrent use.
-func (cl *Client) Subscribed() bool { return cl.subs.total.Load() != 0 }
+func (cl *Client) Subscribed() bool {
+	s := cl.subs.Load()
+	return s != nil && s.total.Load() != 0
+}
 
 // outputClass is the client's client-output-buffer-limit class.
 func (cl *Client) outputClass() ClientClass {
-	if cl.monitor.Load() {
+	if cl.flags.has(flagMonitor) {
 		return ClassReplica // as Redis counts a monitor
 	}
 	if cl.Subscribed() {
@@ -116,14 +121,26 @@ func (cl *Client) outputClass() ClientClass {
 // subscriptions count apart from the others.
 func (s *subscriptions) replyCount(k subKind) int64 {
 	if k == kindShard {
-		return int64(s.count[kindShard].Load())
+		return int64(s.countOf(kindShard))
 	}
-	return int64(s.count[kindChannel].Load() + s.count[kindPattern].Load())
+	return int64(s.countOf(kindChannel) + s.countOf(kindPattern))
+}
+
+// countOf is the number of subscriptions of kind k.
+func (s *subscriptions) countOf(k subKind) int32 {
+	if s == nil {
+		return 0
+	}
+	return s.count[k].Load()
 }
 
 // subscribe adds cl to the subscribers of name; false if it was one.
 func (b *broker) subscribe(cl *Client, k subKind, name string) bool {
-	s := &cl.subs
+	s := cl.subs.Load()
+	if s == nil {
+		s = new(subscriptions)
+		cl.subs.Store(s)
+	}
 	if _, dup := s.names[k][name]; dup {
 		return false
 	}
@@ -143,7 +160,10 @@ func (b *broker) subscribe(cl *Client, k subKind, name string) bool {
 // unsubscribe removes cl from the subscribers of name; false if it was
 // not one.
 func (b *broker) unsubscribe(cl *Client, k subKind, name string) bool {
-	s := &cl.subs
+	s := cl.subs.Load()
+	if s == nil {
+		return false
+	}
 	if _, ok := s.names[k][name]; !ok {
 		return false
 	}
@@ -170,8 +190,12 @@ func (b *broker) unsubscribe(cl *Client, k subKind, name string) bool {
 // unsubscribeAll drops every subscription of cl, without replies
 // (disconnect, RESET).
 func (b *broker) unsubscribeAll(cl *Client) {
+	s := cl.subs.Load()
+	if s == nil {
+		return
+	}
 	for k := range numKinds {
-		for name := range cl.subs.names[k] {
+		for name := range s.names[k] {
 			b.unsubscribe(cl, k, name)
 		}
 	}
@@ -180,6 +204,9 @@ func (b *broker) unsubscribeAll(cl *Client) {
 // sortedNames returns the client's subscriptions of kind k, sorted, for
 // an UNSUBSCRIBE of all of them.
 func (s *subscriptions) sortedNames(k subKind) []string {
+	if s == nil {
+		return nil
+	}
 	names := make([]string, 0, len(s.names[k]))
 	for n := range s.names[k] {
 		names = append(names, n)
@@ -195,7 +222,7 @@ func subscribeCmd(k subKind) Handler {
 			c.Push(3)
 			c.BulkString(k.subscribeWord())
 			c.Bulk(name)
-			c.Int(c.Client.subs.replyCount(k))
+			c.Int(c.Client.subs.Load().replyCount(k))
 		}
 		return nil
 	}
@@ -203,7 +230,7 @@ func subscribeCmd(k subKind) Handler {
 
 func unsubscribeCmd(k subKind) Handler {
 	return func(c *Ctx) error {
-		b, s := &c.e.pubsub, &c.Client.subs
+		b, s := &c.e.pubsub, c.Client.subs.Load()
 		if len(c.Args) > 1 {
 			for _, name := range c.Args[1:] {
 				b.unsubscribe(c.Client, k, string(name))
@@ -234,7 +261,7 @@ func (c *Ctx) unsubscribed(k subKind, name []byte) {
 	} else {
 		c.Bulk(name)
 	}
-	c.Int(c.Client.subs.replyCount(k))
+	c.Int(c.Client.subs.Load().replyCount(k))
 }
 
 func publishCmd(k subKind) Handler {

@@ -49,7 +49,8 @@ type PushLink interface {
 	Kill()
 }
 
-// outbox is a client's queue of pushed frames. Safe for concurrent use.
+// outbox is a client's queue of pushed frames, made by the first push
+// (Client.makeOutbox). Safe for concurrent use.
 type outbox struct {
 	pending atomic.Bool // chunks is not empty: the session's one check per flush
 
@@ -63,7 +64,7 @@ type outbox struct {
 	inflight  int       // bytes the session took and is writing
 	softSince time.Time // when the soft limit was first exceeded; zero: not over it
 	dropped   bool
-	link      PushLink
+	link      PushLink // the client's pushLink
 }
 
 // outChunk is the size of an outbox block.
@@ -90,12 +91,54 @@ func (ob *outbox) add(frame []byte) {
 	ob.chunks = append(ob.chunks, append(c, frame...))
 }
 
-// SetPushLink attaches the client's session to its outbox. The session
-// calls it once, before the client can subscribe to anything.
+// SetPushLink attaches the client's session: its outbox wakes it, and
+// client eviction kills it. The session calls it once, before the client
+// can subscribe to anything.
 func (cl *Client) SetPushLink(l PushLink) {
-	cl.outbox.mu.Lock()
-	cl.outbox.link = l
-	cl.outbox.mu.Unlock()
+	cl.mu.Lock()
+	cl.pushLink = l
+	if ob := cl.outbox.Load(); ob != nil {
+		ob.mu.Lock()
+		ob.link = l
+		ob.mu.Unlock()
+	}
+	cl.mu.Unlock()
+}
+
+// makeOutbox returns the client's outbox, making it the first time. Safe
+// for concurrent use.
+func (cl *Client) makeOutbox() *outbox {
+	if ob := cl.outbox.Load(); ob != nil {
+		return ob
+	}
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	ob := cl.outbox.Load()
+	if ob == nil {
+		ob = &outbox{link: cl.pushLink}
+		cl.outbox.Store(ob)
+	}
+	return ob
+}
+
+// session returns the client's PushLink (nil: none). Safe for concurrent
+// use.
+func (cl *Client) session() PushLink {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return cl.pushLink
+}
+
+// queuedOutput returns the blocks and bytes the client's outbox holds,
+// queued or being written. Safe for concurrent use.
+func (cl *Client) queuedOutput() (blocks, bytes int64) {
+	ob := cl.outbox.Load()
+	if ob == nil {
+		return 0, 0
+	}
+	ob.mu.Lock()
+	defer ob.mu.Unlock()
+	return int64(len(ob.chunks)), int64(ob.queued + ob.inflight)
 }
 
 // AppendPushFrame appends a push frame of parts (bulk strings): a RESP3
@@ -135,7 +178,7 @@ func (e *Engine) Push(cl *Client, frame []byte) bool {
 // the queue was empty (nil otherwise): the caller wakes it, now or, for a
 // publisher's batch of commands, once the batch is done (Ctx.WakePushed).
 func (e *Engine) push(cl *Client, frame []byte) (PushLink, bool) {
-	ob := &cl.outbox
+	ob := cl.makeOutbox()
 	lim := e.outputLimits.forClass(cl.outputClass())
 	ob.mu.Lock()
 	if ob.dropped {
@@ -190,7 +233,13 @@ func (e *Engine) RepliesOverLimit(cl *Client, pending int) bool {
 	if lim.Hard == 0 && lim.Soft == 0 {
 		return false
 	}
-	ob := &cl.outbox
+	ob := cl.outbox.Load()
+	if ob == nil {
+		if !lim.reached(uint64(pending)) {
+			return false // nothing to note: no outbox needed
+		}
+		ob = cl.makeOutbox()
+	}
 	ob.mu.Lock()
 	over := ob.dropped || lim.exceeded(ob, pending+ob.queued+ob.inflight, e.clock)
 	logIt := over && !ob.dropped
@@ -220,7 +269,7 @@ func (e *Engine) OutputLimited(cl *Client) bool {
 // until the outbox is empty. It reports false, as Push does, if cl is
 // over its limit and dropped. Only cl's session calls it.
 func (e *Engine) Stall(cl *Client, rest [][]byte) bool {
-	ob := &cl.outbox
+	ob := cl.makeOutbox()
 	lim := e.outputLimits.forClass(cl.outputClass())
 	ob.mu.Lock()
 	if ob.dropped {
@@ -292,7 +341,10 @@ func (c *Ctx) Pushes() [][]byte { return c.pushes }
 // session calls it, from its own goroutine or its writer (never both at
 // once).
 func (cl *Client) TakeFrames() [][]byte {
-	ob := &cl.outbox
+	ob := cl.outbox.Load()
+	if ob == nil {
+		return nil
+	}
 	ob.mu.Lock()
 	b := ob.chunks
 	ob.chunks, ob.spare = ob.spare, nil
@@ -305,11 +357,18 @@ func (cl *Client) TakeFrames() [][]byte {
 
 // FramesWritten records that the blocks TakeFrames returned were written
 // (or given up), and keeps the first for reuse.
-func (cl *Client) FramesWritten(b [][]byte) { cl.outbox.written(b) }
+func (cl *Client) FramesWritten(b [][]byte) {
+	if ob := cl.outbox.Load(); ob != nil {
+		ob.written(b)
+	}
+}
 
 // HasPushes reports whether frames are queued for the client: a session
 // about to wait for input takes them first. Safe for concurrent use.
-func (cl *Client) HasPushes() bool { return cl.outbox.pending.Load() }
+func (cl *Client) HasPushes() bool {
+	ob := cl.outbox.Load()
+	return ob != nil && ob.pending.Load()
+}
 
 // written records that the session wrote what it took, and keeps its
 // first block for reuse (Ctx.Reset).
@@ -444,6 +503,11 @@ func (o *outputLimits) param() Param {
 			return nil
 		},
 	}
+}
+
+// reached reports whether usage bytes are at the hard or the soft limit.
+func (lim OutputLimit) reached(usage uint64) bool {
+	return lim.Hard != 0 && usage >= lim.Hard || lim.Soft != 0 && usage >= lim.Soft
 }
 
 // exceeded reports whether usage bytes of pending output break lim, as

@@ -500,9 +500,9 @@ func (r *replication) applyStream(pl *primaryLink, conn net.Conn, br *bufio.Read
 	rd := resp.NewReader(cr, resp.DefaultLimits())
 	cl := r.e.NewClient(conn.RemoteAddr().String(), conn.LocalAddr().String())
 	defer r.e.Unregister(cl)
-	cl.fromPrimary.Store(true)
+	cl.flags.set(flagFromPrimary, true)
 	cl.acl.user.Store(nil) // the primary's client may do anything
-	cl.acl.authed.Store(true)
+	cl.flags.set(flagAuthed, true)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c := r.e.NewCtx(cl, primaryConnLink{ctx: ctx, conn: conn})

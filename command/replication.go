@@ -208,7 +208,7 @@ func (r *replication) attached() []*replica {
 	defer r.mu.Unlock()
 	var out []*replica
 	for _, rp := range r.replicas {
-		if rp.cl.replicaSynced.Load() {
+		if rp.cl.flags.has(flagReplicaSynced) {
 			out = append(out, rp)
 		}
 	}
@@ -317,7 +317,7 @@ func replconfCmd(c *Ctx) error {
 			}
 		case "ack":
 			// No reply: the replica does not read one.
-			if n, err := parseInt(val); err == nil && c.Client.replicaSynced.Load() {
+			if n, err := parseInt(val); err == nil && c.Client.flags.has(flagReplicaSynced) {
 				r.ack(rp, n)
 			}
 			return nil
@@ -348,7 +348,7 @@ func psyncCmd(c *Ctx) error {
 // sync serves a replica's sync request: a partial resync from the backlog
 // when it can, else a full one.
 func (r *replication) sync(c *Ctx, replID string, off int64, psync bool) error {
-	if c.Client.replicaSynced.Load() {
+	if c.Client.flags.has(flagReplicaSynced) {
 		return nil // already a replica: Redis ignores it
 	}
 	if pl := r.link(); pl != nil && pl.getState() != "connected" {
@@ -365,7 +365,7 @@ func (r *replication) sync(c *Ctx, replID string, off int64, psync bool) error {
 	if err != nil {
 		return err
 	}
-	c.Client.replicaSynced.Store(true)
+	c.Client.flags.set(flagReplicaSynced, true)
 	c.Client.replyMode = replyOff
 	ids := r.ids()
 	if psync && off > 0 && (replID == ids.id || replID == ids.id2 && off <= ids.second) {

@@ -844,7 +844,7 @@ func (s *scripting) flagsOf(body []byte) (scriptFlags, bool, string, error) {
 func (r *scriptRun) oomRefused(spec *Spec) bool {
 	c := r.c
 	return !r.allowOOM && !r.wrote.Load() && c.oomAtStart && spec.Flags&DenyOOM != 0 &&
-		c.e.mm.limit.Load() != 0 && !c.Client.fromPrimary.Load()
+		c.e.mm.limit.Load() != 0 && !c.Client.flags.has(flagFromPrimary)
 }
 
 // --- redis.call ---

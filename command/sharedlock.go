@@ -23,7 +23,7 @@ import "redpool/backend"
 // CLIENT REPLY OFF or SKIP, no pause, busy script or maxmemory (which may
 // evict under the locks).
 func (e *Engine) SharedRun(c *Ctx, cmds [][][]byte) int {
-	if len(cmds) < 2 || c.Client.multi.on || c.Client.replyMode != replyOn ||
+	if len(cmds) < 2 || c.Client.InMulti() || c.Client.replyMode != replyOn ||
 		e.pause.on.Load() || e.scripts.busyN.Load() != 0 || e.mm.limit.Load() != 0 {
 		return 0
 	}

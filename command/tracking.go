@@ -43,9 +43,11 @@ import (
 // beyond it makes random keys be invalidated until it fits, as Redis's
 // trackingLimitUsedSlots.
 
-// clientTracking is a client's tracking state. on is read without a lock
-// (the client's own session checks it on every command); the rest is
-// guarded by the engine's tracking.mu, as other clients' writes read it.
+// clientTracking is a client's tracking state, made by its first CLIENT
+// TRACKING ON and kept for its life (Client.tracking). on is read without
+// a lock (the client's own session checks it on every command); the rest
+// is guarded by the engine's tracking.mu, as other clients' writes read
+// it.
 type clientTracking struct {
 	on          atomic.Bool
 	bcast       bool
@@ -56,6 +58,15 @@ type clientTracking struct {
 	brokenRedir bool
 	redirect    int64
 	prefixes    []string // BCAST prefixes, sorted
+}
+
+// tracks returns cl's tracking state while tracking is on, else nil.
+// Safe for concurrent use; the state's fields but on need tracking.mu.
+func (cl *Client) tracks() *clientTracking {
+	if ct := cl.tracking.Load(); ct != nil && ct.on.Load() {
+		return ct
+	}
+	return nil
 }
 
 // trackingTable is the engine's tracking state. Safe for concurrent use.
@@ -179,7 +190,10 @@ func clientTrackingCmd(c *Ctx) error {
 // enable turns tracking on for cl with o, checking o against itself and
 // the client's current mode as Redis does. t.mu is held.
 func (t *trackingTable) enable(cl *Client, o trackingOptions) error {
-	ct := &cl.tracking
+	ct := cl.tracking.Load()
+	if ct == nil {
+		ct = new(clientTracking) // the client's once o is accepted
+	}
 	on := ct.on.Load()
 	switch {
 	case !o.bcast && len(o.prefixes) > 0:
@@ -201,6 +215,7 @@ func (t *trackingTable) enable(cl *Client, o trackingOptions) error {
 	if !on {
 		t.clients.Add(1)
 	}
+	cl.tracking.Store(ct)
 	ct.brokenRedir, ct.bcast = false, o.bcast
 	ct.optin, ct.optout, ct.noloop = o.optin, o.optout, o.noloop
 	ct.redirect = o.redirect
@@ -240,7 +255,7 @@ func prefixCollision(existing, given []string) error {
 // addPrefix subscribes cl to the changed keys starting with p. t.mu is
 // held.
 func (t *trackingTable) addPrefix(cl *Client, p string) {
-	ct := &cl.tracking
+	ct := cl.tracking.Load()
 	if i, found := slices.BinarySearch(ct.prefixes, p); !found {
 		ct.prefixes = slices.Insert(ct.prefixes, i, p)
 	}
@@ -268,8 +283,8 @@ func compareInt(a, b int64) int {
 // connection's end). The keys it may cache stay in the table until they
 // change, as in Redis; it is skipped then.
 func (t *trackingTable) disable(cl *Client) {
-	ct := &cl.tracking
-	if !ct.on.Load() {
+	ct := cl.tracks()
+	if ct == nil {
 		return
 	}
 	t.mu.Lock()
@@ -292,8 +307,8 @@ func (t *trackingTable) disable(cl *Client) {
 // ("t" on, "R" broken redirection, "B" BCAST) and its redir field (-1:
 // tracking off).
 func (t *trackingTable) listFields(cl *Client) (flags string, redir int64) {
-	ct := &cl.tracking
-	if !ct.on.Load() {
+	ct := cl.tracks()
+	if ct == nil {
 		return "", -1
 	}
 	t.mu.Lock()
@@ -310,8 +325,8 @@ func (t *trackingTable) listFields(cl *Client) (flags string, redir int64) {
 
 // clientCaching is CLIENT CACHING YES|NO.
 func clientCaching(c *Ctx) error {
-	t, ct := &c.e.tracking, &c.Client.tracking
-	if !ct.on.Load() {
+	t, ct := &c.e.tracking, c.Client.tracks()
+	if ct == nil {
 		return ErrCachingNoTracking
 	}
 	t.mu.Lock()
@@ -333,10 +348,10 @@ func clientCaching(c *Ctx) error {
 // clientGetRedir is CLIENT GETREDIR: the client tracking redirects to, 0
 // if none, -1 if tracking is off.
 func clientGetRedir(c *Ctx) error {
-	t, ct := &c.e.tracking, &c.Client.tracking
+	t := &c.e.tracking
 	t.mu.Lock()
 	redirect := int64(-1)
-	if ct.on.Load() {
+	if ct := c.Client.tracks(); ct != nil {
 		redirect = ct.redirect
 	}
 	t.mu.Unlock()
@@ -346,7 +361,10 @@ func clientGetRedir(c *Ctx) error {
 
 // clientTrackingInfo is CLIENT TRACKINGINFO.
 func clientTrackingInfo(c *Ctx) error {
-	t, ct := &c.e.tracking, &c.Client.tracking
+	t, ct := &c.e.tracking, c.Client.tracking.Load()
+	if ct == nil {
+		ct = new(clientTracking) // never on: off, with no options
+	}
 	t.mu.Lock()
 	on := ct.on.Load()
 	flags := []string{"off"}
@@ -389,7 +407,8 @@ func clientTrackingInfo(c *Ctx) error {
 // the command's transaction opens.
 func (c *Ctx) trackRead(spec *Spec, args [][]byte) {
 	cl := c.Client
-	if !cl.tracking.on.Load() {
+	ct := cl.tracks()
+	if ct == nil {
 		return
 	}
 	keys, _, _ := spec.keys(c.keyBuf[:0], args)
@@ -400,7 +419,6 @@ func (c *Ctx) trackRead(spec *Spec, args [][]byte) {
 	t := &c.e.tracking
 	var evicted []trackingMsg
 	t.mu.Lock()
-	ct := &cl.tracking
 	if !ct.bcast && !(ct.optin && !ct.caching) && !(ct.optout && ct.caching) {
 		if t.keys == nil {
 			t.keys = make(map[string]map[int64]struct{})
@@ -428,13 +446,20 @@ func (c *Ctx) trackRead(spec *Spec, args [][]byte) {
 // the lock.)
 func (c *Ctx) trackingAfterCommand(spec *Spec) {
 	cl := c.Client
-	if !cl.tracking.caching || cl.multi.on || (spec != nil && spec.Name == "client") {
+	if !cachingPending(cl) || cl.InMulti() || (spec != nil && spec.Name == "client") {
 		return
 	}
 	t := &c.e.tracking
 	t.mu.Lock()
-	cl.tracking.caching = false
+	cl.tracking.Load().caching = false
 	t.mu.Unlock()
+}
+
+// cachingPending reports whether a CLIENT CACHING of cl's waits for its
+// next command; for cl's own session only, which alone writes caching.
+func cachingPending(cl *Client) bool {
+	ct := cl.tracking.Load()
+	return ct != nil && ct.caching
 }
 
 // limit invalidates random keys while the table holds more than
@@ -547,10 +572,10 @@ func (t *trackingTable) invalidateKey(e *Engine, out []trackingMsg, writer *Clie
 	slices.Sort(sorted)
 	for _, id := range sorted {
 		target := e.clientByID(id)
-		if target == nil || !target.tracking.on.Load() || target.tracking.bcast {
+		if target == nil {
 			continue
 		}
-		if target.tracking.noloop && target == writer {
+		if ct := target.tracks(); ct == nil || ct.bcast || ct.noloop && target == writer {
 			continue
 		}
 		out = t.message(e, out, target, func(dst []byte) []byte {
@@ -585,7 +610,7 @@ func (t *trackingTable) broadcast(e *Engine, out []trackingMsg, writer *Client, 
 		slices.Sort(matched)
 		matched = slices.Compact(matched)
 		for _, target := range t.prefixes[p] {
-			if target.tracking.noloop && target == writer {
+			if target.tracking.Load().noloop && target == writer {
 				continue
 			}
 			out = t.message(e, out, target, func(dst []byte) []byte {
@@ -606,7 +631,7 @@ func (t *trackingTable) flush(e *Engine) {
 	var targets []*Client
 	e.clients.mu.Lock()
 	for _, cl := range e.clients.byID {
-		if cl.tracking.on.Load() {
+		if cl.tracks() != nil {
 			targets = append(targets, cl)
 		}
 	}
@@ -634,11 +659,11 @@ func (t *trackingTable) flush(e *Engine) {
 // client that is gone is reported to target once per message, in RESP3.
 // t.mu is held.
 func (t *trackingTable) message(e *Engine, out []trackingMsg, target *Client, value func([]byte) []byte) []trackingMsg {
-	to, redirected := target, false
-	if id := target.tracking.redirect; id != 0 {
+	to, redirected, ct := target, false, target.tracking.Load()
+	if id := ct.redirect; id != 0 {
 		to = e.clientByID(id)
 		if to == nil {
-			target.tracking.brokenRedir = true
+			ct.brokenRedir = true
 			if target.Proto() == 3 {
 				frame := resp.AppendPushLen(nil, 2)
 				frame = resp.AppendBulkString(frame, "tracking-redir-broken")
