@@ -15,10 +15,10 @@ const idleMemSessions = 2000
 
 // idleMemMaxHeap bounds the heap an idle client costs the server: its
 // Client, Ctx, Session with its running part, request Reader, connection
-// and goroutine (about 3.45 KB when this was written; 4.2 KB before the
-// state commands rarely use moved behind pointers allocated on first
-// use).
-const idleMemMaxHeap = 3600
+// and goroutine (about 3.08 KB when this was written; 3.45 KB with the
+// 688-byte Client, 4.2 KB before the state commands rarely use moved
+// behind pointers allocated on first use).
+const idleMemMaxHeap = 3400
 
 // idleMemMaxStack bounds an idle client's goroutine stack: the collector
 // halves a stack only while less than a quarter of it is in use, so an

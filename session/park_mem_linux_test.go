@@ -8,14 +8,14 @@ import (
 )
 
 // parkMemMaxHeap bounds the heap a parked idle client costs the server:
-// its Client, Session (its command context, reader and buffers let go),
-// connection and its place in the Parker (1.35 KB when this was written,
-// up to 1.46 KB on a loaded machine; 2.55 to 2.7 KB while a parked
-// session kept its command context; what varies is the descriptors of
-// the goroutines that served the clients before they parked, which the
-// runtime keeps for reuse: more of them run at once when the machine
-// is slow).
-const parkMemMaxHeap = 1600
+// its Client (312 bytes), Session (its running part let go),
+// connection and its place in the Parker (0.97 KB when this was
+// written; 1.35 KB with the 688-byte Client, 2.55 to 2.7 KB while a
+// parked session kept its command context; what varies is the
+// descriptors of the goroutines that served the clients before they
+// parked, which the runtime keeps for reuse: more of them run at once
+// when the machine is slow, up to about 0.1 KB a client).
+const parkMemMaxHeap = 1250
 
 // parkMemMaxStack bounds its stack: none, as it has no goroutine (the
 // test waits until the goroutine count is back where it was); what is
