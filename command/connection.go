@@ -450,3 +450,47 @@ func parseInt(b []byte) (int64, error) {
 	}
 	return 0, ErrNotInteger
 }
+
+// IdleCloser is what a Link may also be: CloseIdle closes the
+// connection if its client waits for input with nothing running (nor
+// blocked, nor paused), and reports whether it did.
+type IdleCloser interface {
+	CloseIdle() bool
+}
+
+// CloseIdleClients closes the connections of the clients idle for more
+// than maxIdle, whole seconds as Redis's clientsCronHandleTimeout counts
+// them: normal clients only (not a replica, not the primary's link, not
+// a subscriber), waiting for input (their Link an IdleCloser), not
+// blocked in a command; none while clients are paused. The sessions'
+// own read deadlines close most idle clients on time; this catches
+// those that began waiting before the timeout was set or shortened
+// (CONFIG SET timeout). It returns how many it closed. Safe for
+// concurrent use.
+func (e *Engine) CloseIdleClients(maxIdle time.Duration) int {
+	if e.pause.on.Load() {
+		return 0
+	}
+	now := int64(time.Since(e.epoch) / time.Second)
+	limit := int64(maxIdle / time.Second)
+	var idle []IdleCloser
+	e.clients.mu.Lock()
+	for _, cl := range e.clients.byID {
+		if now-cl.active.Load() <= limit || cl.Type() != ClientNormal || cl.flags.has(flagBlocked) {
+			continue
+		}
+		if l := cl.link.Load(); l != nil {
+			if ic, ok := (*l).(IdleCloser); ok {
+				idle = append(idle, ic)
+			}
+		}
+	}
+	e.clients.mu.Unlock()
+	n := 0
+	for _, ic := range idle {
+		if ic.CloseIdle() {
+			n++
+		}
+	}
+	return n
+}

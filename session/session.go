@@ -712,6 +712,18 @@ func (s *Session) Close() {
 	s.unpark()
 }
 
+// CloseIdle closes the session if it waits for input (parked or not),
+// for the server's idle-client check (command.IdleCloser); safe for
+// concurrent use.
+func (s *Session) CloseIdle() bool {
+	if !s.idle.Load() {
+		return false
+	}
+	s.logger.Debug("closing idle client", "client", s.client.Addr)
+	s.Close()
+	return true
+}
+
 // unpark resumes the session if it is parked, so that it sees it is
 // closing and ends.
 func (s *Session) unpark() {

@@ -14,7 +14,7 @@ import (
 // heap pages mapped up to about 10% beyond the next collection's goal
 // (twice the live heap at GOGC 100), so RSS stays near the peak of the
 // last burst for good, where jemalloc returns a quiet Redis's dirty
-// pages within seconds. The memReturner runs debug.FreeOSMemory (a
+// pages within seconds. memReturn runs debug.FreeOSMemory (a
 // collection, then every free page released, as MEMORY PURGE) when
 // either of two things happened since its last return:
 //   - freed: the data shrank (a DEL of a big value, a FLUSHALL) and
@@ -39,7 +39,7 @@ const (
 // that the collection FreeOSMemory runs stays a small share of the work.
 func returnThreshold(used int64) int64 { return max(minReturn, used/4) }
 
-// returnPolicy decides when to return memory; the memReturner's
+// returnPolicy decides when to return memory; memReturn's
 // goroutine (or a test) alone uses it.
 type returnPolicy struct {
 	prev, last uint64 // the allocation counter at the previous tick and after the last return
@@ -70,25 +70,9 @@ func (p *returnPolicy) returned(allocs uint64) {
 	p.last, p.prev, p.freed = allocs, allocs, 0
 }
 
-// memReturner applies the returnPolicy once a tick. Its goroutine runs
-// from startMemReturner until stop; the Server owns it.
-type memReturner struct {
-	backend  backend.Backend
-	settings *session.Settings
-	logger   *slog.Logger
-	quit     chan struct{}
-	done     chan struct{}
-}
-
-// startMemReturner starts checking every tick.
-func startMemReturner(b backend.Backend, st *session.Settings, logger *slog.Logger, tick time.Duration) *memReturner {
-	m := &memReturner{backend: b, settings: st, logger: logger, quit: make(chan struct{}), done: make(chan struct{})}
-	go m.run(tick)
-	return m
-}
-
-func (m *memReturner) run(tick time.Duration) {
-	defer close(m.done)
+// memReturn returns a function that applies a returnPolicy each time
+// it is called (a ticker's tick): one caller at a time.
+func memReturn(b backend.Backend, st *session.Settings, logger *slog.Logger) func() {
 	samples := []rtmetrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/heap/live:bytes"}}
 	read := func() (allocs, live uint64) {
 		rtmetrics.Read(samples)
@@ -96,38 +80,18 @@ func (m *memReturner) run(tick time.Duration) {
 	}
 	var p returnPolicy
 	allocs, _ := read()
-	p.start(allocs, m.backend.Stats().UsedBytes)
-	m.settings.TakeFreed()
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-m.quit:
-			return
-		case <-t.C:
-		}
+	p.start(allocs, b.Stats().UsedBytes)
+	st.TakeFreed()
+	return func() {
 		allocs, live := read()
-		if !p.due(allocs, live, m.backend.Stats().UsedBytes, m.settings.TakeFreed()) {
-			continue
+		if !p.due(allocs, live, b.Stats().UsedBytes, st.TakeFreed()) {
+			return
 		}
 		start := time.Now()
 		debug.FreeOSMemory()
-		m.settings.TakeFreed() // what the collection just returned
+		st.TakeFreed() // what the collection just returned
 		allocs, live = read()
 		p.returned(allocs)
-		m.logger.Debug("returned free heap pages to the OS", "live_bytes", live, "took", time.Since(start))
+		logger.Debug("returned free heap pages to the OS", "live_bytes", live, "took", time.Since(start))
 	}
-}
-
-// stop ends the goroutine and waits for it; nil-safe and idempotent.
-func (m *memReturner) stop() {
-	if m == nil {
-		return
-	}
-	select {
-	case <-m.quit:
-	default:
-		close(m.quit)
-	}
-	<-m.done
 }

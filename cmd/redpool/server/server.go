@@ -54,7 +54,8 @@ type Server struct {
 	pool       *pool.Server
 	settings   *session.Settings
 	tls        *tlsServer
-	memReturn  *memReturner // hands freed memory back to the OS (memreturn.go)
+	memReturn  *ticking // hands freed memory back to the OS (memreturn.go)
+	idleCheck  *ticking // closes clients idle past the timeout (CloseIdleClients)
 
 	clock   backend.Clock
 	persist persistence
@@ -190,8 +191,15 @@ func New(cfg config.Config, o Options) (*Server, error) {
 		}
 	}
 	if cfg.GCIdleRelease {
-		s.memReturn = startMemReturner(b, s.settings, s.logger, returnTick)
+		s.memReturn = startTicking(returnTick, memReturn(b, s.settings, s.logger))
 	}
+	// As Redis's clientsCron, for clients that began waiting before the
+	// timeout was set or shortened: the sessions' deadlines do the rest.
+	s.idleCheck = startTicking(time.Second, func() {
+		if d := s.settings.IdleTimeout(); d > 0 {
+			eng.CloseIdleClients(d)
+		}
+	})
 	return s, nil
 }
 
@@ -379,6 +387,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		s.engine.StopReplication()
 		s.memReturn.stop()
+		s.idleCheck.stop()
 		s.shutErr = errors.Join(err, s.metrics.shutdown(ctx), s.closeStorage(ctx))
 	})
 	return s.shutErr
