@@ -17,7 +17,7 @@ import (
 // returns its goroutine (the pool's worker): it is parked. It keeps its
 // client record and its connection; its command context
 // (command.Ctx.Release), request reader, batch buffers and raw read go
-// (a parked client holds about 1.4 KB of heap and no stack, where a
+// (a parked client holds about 1 KB of heap and no stack, where a
 // waiting goroutine costs 4 KB of stack and 0.65 KB beside). When its
 // socket becomes readable the Parker hands the session to a worker
 // again (resume), which takes a new context and reader and reads on.
