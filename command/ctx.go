@@ -227,12 +227,15 @@ func (c *Ctx) LogSeq() uint64 { return c.logSeq }
 // few keys before it is left out: a pipeline on one hot key, or on a few
 // (pipelined transactions: MULTI; SET k v; INCR n; EXEC), warms nothing,
 // and so takes no lock of those keys' shards beyond the ones its
-// commands take.
+// commands take. Once prefetchQuiet commands in a row have named only
+// such keys, the rest of the batch is taken to repeat them too, and is
+// not read: a batch of transactions on a few keys costs a few commands'
+// lookups, not all of them.
 func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 	if e.prefetcher == nil {
 		return
 	}
-	keys := c.keyBuf[:0]
+	keys, quiet := c.keyBuf[:0], 0
 	for _, args := range cmds {
 		spec := c.lookup(args[0])
 		if spec == nil || spec.Flags&(Write|ReadOnly) == 0 || !spec.arityOK(len(args)) {
@@ -240,8 +243,13 @@ func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 		}
 		n := len(keys)
 		keys, _, _ = spec.keys(keys, args)
-		if len(keys) == n+1 && prefetchSeen(keys[max(n-prefetchWindow, 0):n], keys[n]) {
-			keys = keys[:n]
+		if len(keys) != n+1 || !prefetchSeen(keys[max(n-prefetchWindow, 0):n], keys[n]) {
+			quiet = 0
+			continue
+		}
+		keys = keys[:n]
+		if quiet++; quiet == prefetchQuiet {
+			break
 		}
 	}
 	if len(keys) > 1 {
@@ -253,6 +261,10 @@ func (e *Engine) Prefetch(c *Ctx, cmds [][][]byte) {
 // prefetchWindow is how many of the keys before a key Prefetch compares
 // it with.
 const prefetchWindow = 4
+
+// prefetchQuiet is how many commands in a row naming only keys just seen
+// end Prefetch's reading of a batch.
+const prefetchQuiet = 2 * prefetchWindow
 
 // prefetchSeen reports whether key is one of keys.
 func prefetchSeen(keys [][]byte, key []byte) bool {

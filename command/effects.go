@@ -214,7 +214,7 @@ func (c *Ctx) endTxLog() {
 // empties it.
 func (c *Ctx) committed() {
 	if c.fx.dirty != 0 {
-		c.e.dirty.Add(c.fx.dirty)
+		c.e.dirty.add(c.Client, c.fx.dirty)
 		c.e.durability.engineAcked(c)
 	}
 	for _, job := range c.fx.after {

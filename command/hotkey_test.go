@@ -25,7 +25,8 @@ func (s *hotkeyPrefetchSpy) Prefetch(db int, keys [][]byte) uint64 {
 
 // TestHotkeyPrefetchDistinct: Prefetch leaves out a key equal to one of
 // the few keys before it, and warms nothing when one key is left (a
-// pipeline on one hot key), so that it takes no lock of that key's shard.
+// pipeline on one hot key), so that it takes no lock of that key's shard;
+// it stops reading after a run of such commands.
 func TestHotkeyPrefetchDistinct(t *testing.T) {
 	m := memory.New(memory.Options{ExpiryInterval: -1})
 	t.Cleanup(func() { _ = m.Close() })
@@ -44,6 +45,10 @@ func TestHotkeyPrefetchDistinct(t *testing.T) {
 		{[]string{"MULTI", "SET k v", "INCR n", "EXEC", "MULTI", "SET k v", "INCR n", "EXEC"}, [][]string{{"k", "n"}}},
 		{[]string{"MGET k k", "GET k"}, [][]string{{"k", "k"}}},
 		{[]string{"PING", "GET k"}, nil},
+		// Eight commands in a row on keys just seen: the rest is not read.
+		{[]string{"GET k", "GET n", "GET k", "GET n", "GET k", "GET n", "GET k", "GET n", "GET k", "GET n", "GET x"}, [][]string{{"k", "n"}}},
+		// A new key starts the count again.
+		{[]string{"GET k", "GET n", "GET k", "GET n", "GET k", "GET n", "GET k", "GET x", "GET k", "GET y"}, [][]string{{"k", "n", "x", "y"}}},
 	} {
 		spy.calls = nil
 		e.Prefetch(c, sharedlockCmds(tc.lines...))

@@ -234,7 +234,7 @@ func (e *Engine) infoPersistence() [][2]string {
 		{"current_fork_perc", "0.00"},
 		{"current_save_keys_processed", "0"},
 		{"current_save_keys_total", "0"},
-		{"rdb_changes_since_last_save", fmtInt(e.dirty.Load())},
+		{"rdb_changes_since_last_save", fmtInt(e.dirty.load())},
 		{"rdb_bgsave_in_progress", "0"},
 		{"rdb_last_save_time", fmtInt(e.started.Unix())},
 		{"rdb_last_bgsave_status", "ok"},

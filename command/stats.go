@@ -61,6 +61,31 @@ func (s *cmdStats) reset() {
 	}
 }
 
+// changeCount is the engine's count of changes (Redis's server.dirty),
+// spread over statShards cache lines as a command's counters are: every
+// write's commit adds to it, and two cores adding to one line would pass
+// it between them. Safe for concurrent use.
+type changeCount struct {
+	shards [statShards]struct {
+		n atomic.Int64
+		_ [56]byte // pad to a cache line
+	}
+}
+
+// add counts n changes made by client.
+func (d *changeCount) add(client *Client, n int64) {
+	d.shards[uint64(client.ID)%statShards].n.Add(n)
+}
+
+// load returns the changes counted.
+func (d *changeCount) load() int64 {
+	var n int64
+	for i := range d.shards {
+		n += d.shards[i].n.Load()
+	}
+	return n
+}
+
 // runStat is what Run needs to record the command it runs: the spec whose
 // counters it charges (a container's subcommand once Sub has found it),
 // and when it started. Ctx.stats holds one per command running, the
