@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"redpool/command"
@@ -15,12 +16,14 @@ import (
 // DefaultParkAfter) with nothing half read, nothing to write and its
 // client in plain state hands its socket to the server's Parker and
 // returns its goroutine (the pool's worker): it is parked. It keeps its
-// client record and its connection; its command context
-// (command.Ctx.Release), request reader, batch buffers and raw read go
-// (a parked client holds about 1 KB of heap and no stack, where a
-// waiting goroutine costs 4 KB of stack and 0.65 KB beside). When its
-// socket becomes readable the Parker hands the session to a worker
-// again (resume), which takes a new context and reader and reads on.
+// client record and its socket, through a duplicate descriptor; its
+// connection (net.Conn: the runtime's poll descriptor, the addresses),
+// command context (command.Ctx.Release), request reader, batch buffers
+// and raw read go (a parked client holds about 0.7 KB of heap and no
+// stack, where a waiting goroutine costs 4 KB of stack and 0.65 KB
+// beside). When its socket becomes readable the Parker hands the
+// session to a worker again (resume), which makes a new connection over
+// the socket, takes a new context and reader and reads on.
 //
 // When to park is told by the read deadline, so that a busy session pays
 // nothing per request: the first wait arms a deadline after from then,
@@ -44,10 +47,11 @@ import (
 // primary or subscriber) whose session never started its push writer
 // (nothing was ever pushed to it: no MONITOR, tracking or keyspace
 // frames) and has no stalled output, over a socket with a descriptor
-// (not TLS, whose connection buffers input). Frames pushed to a parked
-// client are written by the push writer as for any idle client (a parked
-// session is idle). Close and Kill resume a parked session, which then
-// ends; closing a socket would only drop it from the epoll set silently.
+// (not TLS, whose connection buffers input). A frame pushed to a parked
+// client resumes it (Wake), and the session writes it as it goes idle
+// again (a push to an idle session that is not parked starts the
+// writer, as before). Close and Kill resume a parked session, which
+// then ends.
 
 // DefaultParkAfter is how long a session waits for input before it parks
 // (it parks between that and twice that after its last request).
@@ -70,8 +74,9 @@ var errPark = errors.New("session: park")
 type parkState struct {
 	p *Parker
 	// timer (the idle timeout while parked), gen (parkings so far),
-	// parked and registered (its socket is in the epoll set, enabled or
-	// not) are guarded by p.mu.
+	// parked and fd (the duplicate of its socket that is in the epoll set
+	// while it is parked; -1 otherwise) change under p.mu; parked is
+	// read without it too (Wake), to see whether to take it.
 	timer *time.Timer
 	// idleAt is when the idle timeout closes the session, as a time
 	// since p.epoch (idleTime; 0: never); set at each wait, read by
@@ -83,8 +88,7 @@ type parkState struct {
 	// which the park deadline was last armed. The session's goroutine
 	// only, as busy.
 	waits, armed uint32
-	parked       bool
-	registered   bool
+	parked       atomic.Bool
 	// busy counts the graces that passed with the client busy, up to
 	// shortGraces; a session that parked has it so.
 	busy uint8
@@ -117,11 +121,10 @@ func (s *Session) UseParker(p *Parker, ended func(*Session)) {
 	if p == nil || s.raw == nil {
 		return
 	}
-	var fd int32 = -1
-	if err := s.raw.Control(func(d uintptr) { fd = int32(d) }); err != nil || fd < 0 {
+	if s.connFD() < 0 {
 		return
 	}
-	s.pk = parkState{p: p, fd: fd}
+	s.pk = parkState{p: p, fd: -1}
 }
 
 // parkable reports whether the session may park now: nothing half read
@@ -215,19 +218,20 @@ func (s *Session) waitOver() error {
 // goroutine then returns at once and touches the session no more. What
 // only a running session needs goes first: the raw read, then the
 // running part (the command context, the request reader, the batch
-// buffers).
+// buffers); the Parker closes the connection.
 func (s *Session) park() bool {
 	s.leaveRaw()
 	s.deadline = false
 	_ = s.conn.SetReadDeadline(time.Time{})
+	fd := s.connFD()
 	out, st := cap(s.cmd.Out()), s.settings
 	s.cmd.Release()
 	s.engine.SetClientMem(s.client, command.ClientMem{}) // its reply buffer goes
 	r := s.running
 	s.running = nil
 	s.pk.busy = shortGraces // its next graces are long
-	if s.pk.p.park(s) {
-		st.freed.Add(int64(out)) // its reply buffer; its stack and state: Parker.noteFreed
+	if fd >= 0 && s.pk.p.park(s, fd) {
+		st.freed.Add(int64(out)) // its reply buffer; the rest: Parker.noteFreed
 		return true
 	}
 	s.running = r
@@ -235,10 +239,24 @@ func (s *Session) park() bool {
 	return false
 }
 
+// connFD is the descriptor of the session's connection; -1 if it has
+// none. Only the session's goroutine calls it.
+func (s *Session) connFD() int {
+	fd := -1
+	if s.raw == nil || s.raw.Control(func(d uintptr) { fd = int(d) }) != nil {
+		return -1
+	}
+	return fd
+}
+
 // resume runs a session the Parker resumed, on the caller's goroutine (a
-// worker), with a new running part: it reads on, or ends if its idle
-// timeout passed (timedOut) or it was closed meanwhile.
+// worker), with a new connection and running part: it reads on, or ends
+// if its idle timeout passed (timedOut), it was closed meanwhile, or its
+// connection could not be made again.
 func (s *Session) resume(timedOut bool) {
+	if !s.pk.p.reconnect(s) {
+		timedOut = true
+	}
 	s.idle.Store(false)
 	s.waitWriter()
 	s.startRunning()

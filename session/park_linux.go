@@ -5,6 +5,8 @@ package session
 import (
 	"errors"
 	"fmt"
+	"net"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -141,8 +143,7 @@ func (p *Parker) poll() {
 }
 
 // ready resumes the session parked on fd, if it still is: its socket has
-// input, or its end, or an error. Its registration stays, disabled by
-// EPOLLONESHOT; the next park enables it again.
+// input, or its end, or an error.
 func (p *Parker) ready(fd int32) {
 	p.mu.Lock()
 	var s *Session
@@ -158,42 +159,53 @@ func (p *Parker) ready(fd int32) {
 	p.run(func() { s.resume(false) })
 }
 
-// park registers the session's socket and marks it parked, unless the
-// session is closing or the parker closed. After it returns true the
-// session may already be running again on another goroutine.
-func (p *Parker) park(s *Session) bool {
+// park parks s, unless the session is closing, the parker closed, or a
+// frame was pushed to the client or its writer started meanwhile: it
+// registers a duplicate of the socket fd (the session's connection's)
+// and closes the connection, so that the runtime's poll descriptor and
+// the connection's state go while the session is parked (reconnect
+// makes a new connection at resume). The checks and the swap happen
+// under p.mu, where Wake, Close and Kill look (unpark, withConn). After
+// it returns true the session may already be running again on another
+// goroutine.
+func (p *Parker) park(s *Session, fd int) bool {
 	pk := &s.pk
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed || !p.started || s.closing.Load() {
 		return false
 	}
+	// Marked parked before the push checks, as a pusher pushes before
+	// it looks (Wake): one of them sees the other.
+	pk.parked.Store(true)
+	var dup uintptr
+	ok := !s.writerOn.Load() && !s.client.HasPushes()
+	if ok {
+		var errno syscall.Errno
+		dup, _, errno = syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 0)
+		ok = errno == 0
+	}
+	if !ok {
+		pk.parked.Store(false)
+		return false
+	}
+	pk.fd = int32(dup)
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT, Fd: pk.fd}
-	op := syscall.EPOLL_CTL_ADD
-	if pk.registered {
-		op = syscall.EPOLL_CTL_MOD
+	if err := syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, int(dup), &ev); err != nil {
+		_ = syscall.Close(int(dup))
+		pk.fd = -1
+		pk.parked.Store(false)
+		return false
 	}
 	if n := int(pk.fd) + 1; n > len(p.parked) {
 		p.parked = append(p.parked, make([]*Session, n-len(p.parked))...)
 	}
-	p.parked[pk.fd] = s // before the socket can report
+	p.parked[pk.fd] = s
 	p.nparked++
-	pk.parked = true
-	err := syscall.EpollCtl(p.epfd, op, int(pk.fd), &ev)
-	switch {
-	case err == syscall.EEXIST:
-		err = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_MOD, int(pk.fd), &ev)
-	case err == syscall.ENOENT:
-		err = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, int(pk.fd), &ev)
-	}
-	if err != nil {
-		p.parked[pk.fd] = nil
-		p.nparked--
-		pk.parked = false
-		return false
-	}
-	pk.registered = true
 	pk.gen++
+	conn := s.conn
+	s.conn = nil
+	_ = conn.Close() // the socket stays open through dup
 	p.noteFreed(s.settings)
 	if pk.idleAt != 0 { // the idle timeout goes on while parked
 		gen := pk.gen
@@ -202,11 +214,45 @@ func (p *Parker) park(s *Session) bool {
 	return true
 }
 
+// reconnect gives a resumed session a connection again, over the
+// duplicate socket park kept (closed here: the connection has its own).
+// False if it could not: the session has none and must end.
+func (p *Parker) reconnect(s *Session) bool {
+	fd := int(s.pk.fd)
+	s.pk.fd = -1
+	// Blocking, so that os.NewFile does not put it in the runtime's
+	// poller: only the connection's own duplicate goes there.
+	_ = syscall.SetNonblock(fd, false)
+	f := os.NewFile(uintptr(fd), "")
+	conn, err := net.FileConn(f)
+	_ = f.Close()
+	if err != nil {
+		s.logger.Warn("cannot resume parked client", "client", s.client.Addr, "err", err)
+		return false
+	}
+	p.mu.Lock()
+	s.conn = conn
+	p.mu.Unlock()
+	return true
+}
+
+// withConn runs f with s's connection, unless s has none (it is parked,
+// or being resumed): for Close and Kill, from any goroutine.
+func (p *Parker) withConn(s *Session, f func(net.Conn)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s.conn != nil {
+		f(s.conn)
+	}
+}
+
 // parkFreed is about what a session lets go when it parks: its command
-// context, its running part and its request reader (its reply buffer is
-// noted apart). Its worker's stack is not counted: workers serve many
-// sessions and exit only when the pool has too many idle.
-const parkFreed = 1536
+// context, its running part, its request reader and its connection (its
+// reply buffer is noted apart; the poll descriptor goes back to the
+// runtime's cache, not the heap). Its worker's stack is not counted:
+// workers serve many sessions and exit only when the pool has too many
+// idle.
+const parkFreed = 1792
 
 // noteFreed notes what a session that parks lets go as freed, after
 // parkFreeDelay (with what the sessions that park meanwhile let go);
@@ -226,31 +272,31 @@ func (p *Parker) noteFreed(st *Settings) {
 }
 
 // unpark resumes s if it is parked (and, for a timeout, still in the
-// parking gen): timedOut ends it as an idle client, otherwise it runs
-// on (a Close or Kill makes it end at once).
-func (p *Parker) unpark(s *Session, gen uint32, timedOut bool) {
+// parking gen), and reports whether it did: timedOut ends it as an idle
+// client, otherwise it runs on (a Close or Kill makes it end at once; a
+// Wake has it write what was pushed).
+func (p *Parker) unpark(s *Session, gen uint32, timedOut bool) bool {
 	pk := &s.pk
 	p.mu.Lock()
-	if !pk.parked || (timedOut && pk.gen != gen) {
+	if !pk.parked.Load() || (timedOut && pk.gen != gen) {
 		p.mu.Unlock()
-		return
+		return false
 	}
 	p.unparkLocked(s)
-	if pk.registered {
-		// The socket may not have reported: it must not later.
-		_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(pk.fd), nil)
-		pk.registered = false
-	}
 	p.mu.Unlock()
 	p.run(func() { s.resume(timedOut) })
+	return true
 }
 
-// unparkLocked marks s no longer parked; p.mu is held.
+// unparkLocked marks s no longer parked and takes its socket out of the
+// epoll set (a registration lasts as long as the socket, which the
+// resumed session's connection keeps open); p.mu is held.
 func (p *Parker) unparkLocked(s *Session) {
 	pk := &s.pk
 	p.parked[pk.fd] = nil
 	p.nparked--
-	pk.parked = false
+	pk.parked.Store(false)
+	_ = syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, int(pk.fd), nil)
 	if pk.timer != nil {
 		pk.timer.Stop() // a timer firing now finds the generation over
 		pk.timer = nil

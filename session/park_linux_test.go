@@ -129,6 +129,23 @@ func parkWait(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// parkHello3 switches c to RESP3 and reads HELLO's reply.
+func parkHello3(t *testing.T, c net.Conn, br *bufio.Reader) {
+	t.Helper()
+	if _, err := io.WriteString(c, "HELLO 3\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	hello := make([]byte, 0, 256)
+	for !strings.HasSuffix(string(hello), "$7\r\nmodules\r\n*0\r\n") {
+		b, err := br.ReadByte()
+		if err != nil {
+			t.Fatalf("reading HELLO's reply: %v", err)
+		}
+		hello = append(hello, b)
+	}
+}
+
 // parkExpectEOF waits for the server to close c.
 func parkExpectEOF(t *testing.T, c net.Conn, br *bufio.Reader) {
 	t.Helper()
@@ -231,18 +248,7 @@ func TestParkIdleTimeout(t *testing.T) {
 func TestParkPushToParked(t *testing.T) {
 	ps := parkServe(t)
 	a, abr := parkDial(t, ps)
-	if _, err := io.WriteString(a, "HELLO 3\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	_ = a.SetReadDeadline(time.Now().Add(5 * time.Second))
-	hello := make([]byte, 0, 256)
-	for !strings.HasSuffix(string(hello), "$7\r\nmodules\r\n*0\r\n") {
-		b, err := abr.ReadByte()
-		if err != nil {
-			t.Fatalf("reading HELLO's reply: %v", err)
-		}
-		hello = append(hello, b)
-	}
+	parkHello3(t, a, abr)
 	parkDo(t, a, abr, "CLIENT TRACKING on\r\n", "+OK\r\n")
 	parkDo(t, a, abr, "GET k\r\n", "_\r\n")
 	m, mbr := parkDial(t, ps)

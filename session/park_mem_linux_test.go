@@ -8,14 +8,14 @@ import (
 )
 
 // parkMemMaxHeap bounds the heap a parked idle client costs the server:
-// its Client (312 bytes), Session (its running part let go),
-// connection and its place in the Parker (0.97 KB when this was
-// written; 1.35 KB with the 688-byte Client, 2.55 to 2.7 KB while a
-// parked session kept its command context; what varies is the
-// descriptors of the goroutines that served the clients before they
-// parked, which the runtime keeps for reuse: more of them run at once
-// when the machine is slow, up to about 0.1 KB a client).
-const parkMemMaxHeap = 1250
+// its Client (312 bytes), Session (its running part and connection let
+// go) and its place in the Parker (0.66 to 0.81 KB when this was
+// written; 0.97 KB while it kept its net.Conn, 1.35 KB with the 688-byte
+// Client, 2.55 to 2.7 KB while it kept its command context; what varies
+// is the descriptors of the goroutines that served the clients before
+// they parked, which the runtime keeps for reuse: more of them run at
+// once when the machine is slow, up to about 0.15 KB a client).
+const parkMemMaxHeap = 950
 
 // parkMemMaxStack bounds its stack: none, as it has no goroutine (the
 // test waits until the goroutine count is back where it was); what is

@@ -2,7 +2,10 @@
 
 package session
 
-import "time"
+import (
+	"net"
+	"time"
+)
 
 // A Parker parks no session where there is no epoll: sessions wait for
 // input on their goroutines, as before. The nil *Parker NewParker returns
@@ -25,7 +28,13 @@ func (p *Parker) Close() error { return nil }
 func (p *Parker) Parked() int { return 0 }
 
 // park refuses.
-func (p *Parker) park(*Session) bool { return false }
+func (p *Parker) park(*Session, int) bool { return false }
 
 // unpark has nothing to resume.
-func (p *Parker) unpark(*Session, uint32, bool) {}
+func (p *Parker) unpark(*Session, uint32, bool) bool { return false }
+
+// reconnect is never called: nothing parks.
+func (p *Parker) reconnect(*Session) bool { return true }
+
+// withConn runs f with s's connection, which stays.
+func (p *Parker) withConn(s *Session, f func(net.Conn)) { f(s.conn) }

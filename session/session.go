@@ -335,10 +335,14 @@ func (s *Session) end() {
 	s.engine.Unregister(s.client)
 	// A write of the writer to a client that does not read (its
 	// output stalled) ends now: the connection closes anyway.
-	_ = s.conn.SetWriteDeadline(time.Now())
+	if s.conn != nil { // nil: a parked session that could not resume
+		_ = s.conn.SetWriteDeadline(time.Now())
+	}
 	s.stopWriter()
 	s.settings.freed.Add(int64(s.rd.TakeReleased() + s.rd.BufSize() + out + sessionStack))
-	_ = s.conn.Close()
+	if s.conn != nil {
+		_ = s.conn.Close()
+	}
 	if s.ended != nil {
 		s.ended(s)
 	}
@@ -708,7 +712,7 @@ func (s *Session) Context() context.Context { return s.ctx }
 // session ends after the command it is running. Safe for concurrent use.
 func (s *Session) Close() {
 	s.closing.Store(true)
-	_ = s.conn.SetReadDeadline(time.Now())
+	s.withConn(func(c net.Conn) { _ = c.SetReadDeadline(time.Now()) })
 	s.unpark()
 }
 
@@ -728,14 +732,18 @@ func (s *Session) CloseIdle() bool {
 // closing and ends.
 func (s *Session) unpark() {
 	if s.pk.p != nil {
-		s.pk.p.unpark(s, 0, false)
+		_ = s.pk.p.unpark(s, 0, false)
 	}
 }
 
 // Wake has the frames pushed to the client written now if the session
-// is idle in a read (otherwise its next flush takes them). Part of
+// is idle in a read (otherwise its next flush takes them): by the
+// writer, or, if the session is parked, by the session, resumed. Part of
 // command.PushLink; safe for concurrent use, never blocks.
 func (s *Session) Wake() {
+	if s.pk.parked.Load() && s.pk.p.unpark(s, 0, false) {
+		return
+	}
 	s.writerMu.Lock()
 	if s.writerStopped {
 		s.writerMu.Unlock()
@@ -819,8 +827,18 @@ func (s *Session) stopWriter() {
 // command.PushLink; safe for concurrent use.
 func (s *Session) Kill() {
 	s.closing.Store(true)
-	_ = s.conn.SetDeadline(time.Now())
+	s.withConn(func(c net.Conn) { _ = c.SetDeadline(time.Now()) })
 	s.unpark()
+}
+
+// withConn runs f with the session's connection, for another goroutine:
+// unless the session has none (it is parked).
+func (s *Session) withConn(f func(net.Conn)) {
+	if s.pk.p == nil {
+		f(s.conn) // never parks: the connection stays
+		return
+	}
+	s.pk.p.withConn(s, f)
 }
 
 // rearm sets the read deadline for the next read: the idle timeout if one
