@@ -84,7 +84,10 @@ info = c.xinfo_groups("py:jobs")[0]
 check((info["name"], info["pending"], info["last-delivered-id"]), ("workers", 0, "60-1"), "XINFO GROUPS")
 check((info.get("entries-read"), info.get("lag")), (60, 0), "entries-read and lag")
 consumers = {x["name"]: x["pending"] for x in c.xinfo_consumers("py:jobs", "workers")}
-check(consumers, {"w0": 0, "w1": 0, "w2": 0}, "XINFO CONSUMERS")
+# w2 is there only if it read a job before w0 and w1 had taken them all
+# (a consumer is made by its first read that gets something, as in Redis).
+check(consumers.pop("w2", 0), 0, "XINFO CONSUMERS w2")
+check(consumers, {"w0": 0, "w1": 0}, "XINFO CONSUMERS")
 
 # A blocked reader is woken by a producer on another connection.
 result = []
