@@ -51,14 +51,14 @@ func hllBenchParallel(b *testing.B, setup []string, cmd [][]byte) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := hotkeyCPU()
+	cpu0 := ProcessCPUTime()
 	b.RunParallel(func(pb *testing.PB) {
 		c := e.NewCtx(e.NewClient("a", "b"), nil)
 		for pb.Next() {
 			hotkeyRunBatch(e, c, batch)
 		}
 	})
-	b.ReportMetric(float64(hotkeyCPU()-cpu0)/float64(b.N*len(batch)), "cpu-ns/op")
+	b.ReportMetric(float64(ProcessCPUTime()-cpu0)/float64(b.N*len(batch)), "cpu-ns/op")
 }
 
 // BenchmarkHLLPFCountCached16Parallel is BenchmarkHLLPFCountCached16 from

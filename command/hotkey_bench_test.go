@@ -3,7 +3,6 @@ package command
 import (
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -50,21 +49,12 @@ func hotkeyBench(b *testing.B, setup []string, gen func(i int) [][]byte) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := hotkeyCPU()
+	cpu0 := ProcessCPUTime()
 	for i := 0; i < b.N; i += depth {
 		hotkeyRunBatch(e, c, batches[(i/depth)%distinct])
 	}
 	// CPU time is steadier than the wall clock on a shared machine.
-	b.ReportMetric(float64(hotkeyCPU()-cpu0)/float64(b.N), "cpu-ns/op")
-}
-
-// hotkeyCPU is the process's CPU time so far (user and system), in ns.
-func hotkeyCPU() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
+	b.ReportMetric(float64(ProcessCPUTime()-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
 // hotkeyRand is a fixed pseudo-random sequence (the same for every run).

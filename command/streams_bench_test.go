@@ -1,7 +1,6 @@
 package command
 
 import (
-	"syscall"
 	"testing"
 )
 
@@ -12,17 +11,8 @@ import (
 // core too; CPU time per op is what a change to the code moves. Call the
 // returned function once, after the loop.
 func streamsCPUMetric(b *testing.B) func() {
-	start := streamsCPUTime()
+	start := ProcessCPUTime()
 	return func() {
-		b.ReportMetric(float64(streamsCPUTime()-start)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(ProcessCPUTime()-start)/float64(b.N), "cpu-ns/op")
 	}
-}
-
-// streamsCPUTime is the process's CPU time so far, in ns.
-func streamsCPUTime() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }

@@ -3,9 +3,9 @@ package session_test
 import (
 	"bufio"
 	"net"
-	"syscall"
 	"testing"
 
+	"redpool/command"
 	"redpool/session/resp"
 )
 
@@ -36,7 +36,7 @@ func multiRoundTrips(b *testing.B, c net.Conn, br *bufio.Reader, depth, lines in
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := multiCPUTime()
+	cpu0 := command.ProcessCPUTime()
 	for i := 0; i < b.N; i += depth {
 		if _, err := c.Write(req); err != nil {
 			b.Fatal(err)
@@ -47,14 +47,5 @@ func multiRoundTrips(b *testing.B, c net.Conn, br *bufio.Reader, depth, lines in
 			}
 		}
 	}
-	b.ReportMetric(float64(multiCPUTime()-cpu0)/float64(b.N), "cpu-ns/op")
-}
-
-// multiCPUTime is the process's CPU time so far, in ns.
-func multiCPUTime() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
+	b.ReportMetric(float64(command.ProcessCPUTime()-cpu0)/float64(b.N), "cpu-ns/op")
 }

@@ -2,9 +2,9 @@ package aof_test
 
 import (
 	"strconv"
-	"syscall"
 	"testing"
 
+	"redpool/command"
 	"redpool/persistence/aof"
 )
 
@@ -26,9 +26,9 @@ func BenchmarkStartupReplay1M(b *testing.B) {
 	b.ReportAllocs()
 	var cpu int64
 	for b.Loop() {
-		c0 := aofStartupCPUTime()
+		c0 := command.ProcessCPUTime()
 		s := openStore(b, dir, aof.Options{Fsync: aof.FsyncNo}, nil)
-		cpu += aofStartupCPUTime() - c0
+		cpu += command.ProcessCPUTime() - c0
 		if got := s.do("DBSIZE"); got != ":1000000\r\n" {
 			b.Fatalf("DBSIZE after loading: %q", got)
 		}
@@ -37,13 +37,4 @@ func BenchmarkStartupReplay1M(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
-}
-
-// aofStartupCPUTime is the process's CPU time so far, in nanoseconds.
-func aofStartupCPUTime() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime/debug"
-	"syscall"
 	"testing"
 
 	"redpool/backend"
 	"redpool/backend/memory"
+	"redpool/command"
 )
 
 // BenchmarkStartupLoad1M loads a snapshot of 1,000,000 string keys as
@@ -43,11 +43,11 @@ func BenchmarkStartupLoad1M(b *testing.B) {
 		debug.FreeOSMemory() // a new process's heap: its pages fault in
 		m := memory.New(memory.Options{})
 		b.StartTimer()
-		c0 := startupCPUTime()
+		c0 := command.ProcessCPUTime()
 		old := debug.SetGCPercent(startupLoadGCPercent)
 		st, err := Load(context.Background(), path, m)
 		debug.SetGCPercent(old)
-		cpu += startupCPUTime() - c0
+		cpu += command.ProcessCPUTime() - c0
 		if err != nil || st.Loaded != n {
 			b.Fatalf("Load: %d keys, %v", st.Loaded, err)
 		}
@@ -61,13 +61,3 @@ func BenchmarkStartupLoad1M(b *testing.B) {
 // startupLoadGCPercent is the collector's target while the benchmark
 // loads: what the server sets around its load (cmd/redpool/server).
 const startupLoadGCPercent = 400
-
-// startupCPUTime is the process's CPU time so far (user and system, every
-// thread), in ns.
-func startupCPUTime() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}
