@@ -39,21 +39,6 @@ func TestParkKeepsOneDescriptor(t *testing.T) {
 	parkWait(t, "the descriptors to close", func() bool { return openFDs(t) == base })
 }
 
-// TestParkKill: Kill (a client over its output-buffer limit) ends a
-// parked session at once.
-func TestParkKill(t *testing.T) {
-	ps := parkServe(t)
-	c, br := parkDial(t, ps)
-	parkDo(t, c, br, "PING\r\n", "+PONG\r\n")
-	parkWait(t, "the session to park", func() bool { return ps.parker.Parked() == 1 })
-	ps.mu.Lock()
-	s := ps.sessions[0]
-	ps.mu.Unlock()
-	s.Kill()
-	parkExpectEOF(t, c, br)
-	parkWait(t, "the session to end", func() bool { return ps.endedCount() == 1 })
-}
-
 // TestParkClientKill: CLIENT KILL from another client ends a parked
 // client's session.
 func TestParkClientKill(t *testing.T) {

@@ -211,19 +211,24 @@ func TestParkBusyClientStays(t *testing.T) {
 	parkDo(t, c, br, "$2\r\nhi\r\n", "$2\r\nhi\r\n")
 }
 
-// TestParkClose: Close (CLIENT KILL, Shutdown) of a parked session ends
-// it: the client sees its connection closed.
+// TestParkClose: Close (CLIENT KILL, Shutdown) and Kill (a client over
+// its output-buffer limit) of a parked session end it: the client sees
+// its connection closed.
 func TestParkClose(t *testing.T) {
-	ps := parkServe(t)
-	c, br := parkDial(t, ps)
-	parkDo(t, c, br, "PING\r\n", "+PONG\r\n")
-	parkWait(t, "the session to park", func() bool { return ps.parker.Parked() == 1 })
-	ps.mu.Lock()
-	s := ps.sessions[0]
-	ps.mu.Unlock()
-	s.Close()
-	parkExpectEOF(t, c, br)
-	parkWait(t, "the session to end", func() bool { return ps.endedCount() == 1 })
+	for name, end := range map[string]func(*session.Session){"Close": (*session.Session).Close, "Kill": (*session.Session).Kill} {
+		t.Run(name, func(t *testing.T) {
+			ps := parkServe(t)
+			c, br := parkDial(t, ps)
+			parkDo(t, c, br, "PING\r\n", "+PONG\r\n")
+			parkWait(t, "the session to park", func() bool { return ps.parker.Parked() == 1 })
+			ps.mu.Lock()
+			s := ps.sessions[0]
+			ps.mu.Unlock()
+			end(s)
+			parkExpectEOF(t, c, br)
+			parkWait(t, "the session to end", func() bool { return ps.endedCount() == 1 })
+		})
+	}
 }
 
 // TestParkIdleTimeout: a parked client is still closed by the idle
