@@ -282,6 +282,7 @@ func (s *Server) handle(conn net.Conn) {
 		return
 	}
 	sess := session.New(s.ctx, conn, s.engine, s.settings, s.logger)
+	sess.UseParker(s.parker, s.forgetFn) // before Shutdown can see it
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -291,7 +292,6 @@ func (s *Server) handle(conn net.Conn) {
 	}
 	s.sessions[sess] = struct{}{}
 	s.mu.Unlock()
-	sess.UseParker(s.parker, s.forgetFn)
 	s.run(func() {
 		if s.settings.Denied(s.engine.DefaultUserNoPass(), conn.RemoteAddr()) {
 			s.deny(conn)
