@@ -468,16 +468,22 @@ func (r *Reader) parse() (bool, error) {
 		if r.buf[r.r] != '*' {
 			return r.parseInline()
 		}
-		i, err := r.findLine('\r', r.lim.MaxInlineLen, msgTooBigMbulkCount)
-		if err != nil || i < 0 {
-			return false, err
+		n, i, ok := shortHeader(r.buf[r.r:r.w])
+		if !ok || i > r.lim.MaxInlineLen {
+			var err error
+			if i, err = r.findLine('\r', r.lim.MaxInlineLen, msgTooBigMbulkCount); err != nil || i < 0 {
+				return false, err
+			}
+			line := r.buf[r.r:r.w]
+			if i+1 >= len(line) {
+				return false, nil // need the '\n'
+			}
+			n, ok = ParseInt(line[1:i])
+			if !ok || n > r.lim.MaxMultibulkLen || (strictCRLF && line[i+1] != '\n') {
+				return false, protoErr(msgInvalidMultibulkLen)
+			}
 		}
-		line := r.buf[r.r:r.w]
-		if i+1 >= len(line) {
-			return false, nil // need the '\n'
-		}
-		n, ok := ParseInt(line[1:i])
-		if !ok || n > r.lim.MaxMultibulkLen || (strictCRLF && line[i+1] != '\n') {
+		if n > r.lim.MaxMultibulkLen {
 			return false, protoErr(msgInvalidMultibulkLen)
 		}
 		if r.unauth && n > unauthMaxMultibulkLen {
@@ -494,19 +500,25 @@ func (r *Reader) parse() (bool, error) {
 	}
 	for r.nargs > 0 {
 		if r.bulk < 0 {
-			i, err := r.findLine('\r', r.lim.MaxInlineLen, msgTooBigBulkCount)
-			if err != nil || i < 0 {
-				return false, err
-			}
 			line := r.buf[r.r+r.pos : r.w]
-			if i+1 >= len(line) {
-				return false, nil // need the '\n'
+			n, i, ok := shortHeader(line)
+			if !ok || line[0] != '$' || i > r.lim.MaxInlineLen {
+				var err error
+				if i, err = r.findLine('\r', r.lim.MaxInlineLen, msgTooBigBulkCount); err != nil || i < 0 {
+					return false, err
+				}
+				if i+1 >= len(line) {
+					return false, nil // need the '\n'
+				}
+				if line[0] != '$' {
+					return false, expectedDollar(line[0])
+				}
+				n, ok = ParseInt(line[1:i])
+				if !ok || n < 0 || (strictCRLF && line[i+1] != '\n') {
+					return false, protoErr(msgInvalidBulkLen)
+				}
 			}
-			if line[0] != '$' {
-				return false, expectedDollar(line[0])
-			}
-			n, ok := ParseInt(line[1:i])
-			if !ok || n < 0 || n > r.lim.MaxBulkLen || (strictCRLF && line[i+1] != '\n') {
+			if n > r.lim.MaxBulkLen {
 				return false, protoErr(msgInvalidBulkLen)
 			}
 			if r.unauth && n > unauthMaxBulkLen {
@@ -540,6 +552,29 @@ func (r *Reader) parse() (bool, error) {
 	}
 	r.finish()
 	return true, nil
+}
+
+// shortHeader reads the header line that data begins with, a '*' or '$'
+// and a count of one or two digits (no leading zero) then CRLF, the
+// headers of nearly every command: n is the count and i the index of
+// the '\r'. ok is false for any other line, complete or not, which the
+// caller then reads the general way (findLine, ParseInt), as it does a
+// line longer than its limit.
+func shortHeader(data []byte) (n int64, i int, ok bool) {
+	if len(data) < 4 || data[1] < '1' || data[1] > '9' {
+		return 0, 0, false
+	}
+	n, i = int64(data[1]-'0'), 2
+	if c := data[2]; c >= '0' && c <= '9' {
+		if len(data) < 5 {
+			return 0, 0, false
+		}
+		n, i = n*10+int64(c-'0'), 3
+	}
+	if data[i] != '\r' || data[i+1] != '\n' {
+		return 0, 0, false
+	}
+	return n, i, true
 }
 
 // bigDone reports whether the big argument being read has arrived whole.
