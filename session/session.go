@@ -382,13 +382,13 @@ func (s *Session) loop() bool {
 		s.ends = append(s.ends[:0], len(s.flat))
 		s.inline = 0
 		for len(s.ends) < maxBatch {
-			if args, err = s.rd.ReadBuffered(); args == nil {
+			var ok bool
+			if s.flat, ok, err = s.rd.AppendBuffered(s.flat); !ok {
 				break
 			}
 			if s.rd.LastInline() {
 				s.inline |= 1 << len(s.ends)
 			}
-			s.flat = append(s.flat, args...)
 			s.ends = append(s.ends, len(s.flat))
 		}
 		s.batch = s.batch[:0]

@@ -320,9 +320,30 @@ func (r *Reader) ReadBuffered() ([][]byte, error) {
 	return r.read(false)
 }
 
+// AppendBuffered is ReadBuffered appending the command's arguments to
+// dst, which it returns, instead of returning a list of the Reader's
+// own: ok is false where ReadBuffered returns nil. The arguments are
+// valid as long as ReadBuffered's.
+func (r *Reader) AppendBuffered(dst [][]byte) (args [][]byte, ok bool, err error) {
+	if ok, err = r.next(false); !ok {
+		return dst, false, err
+	}
+	return r.appendArgs(dst), true, nil
+}
+
 func (r *Reader) read(fill bool) ([][]byte, error) {
+	if ok, err := r.next(fill); !ok {
+		return nil, err
+	}
+	r.args = r.appendArgs(r.args[:0])
+	return r.args, nil
+}
+
+// next parses the next command, reading more input if fill, and reports
+// whether it has one (false with a nil error: none is buffered whole).
+func (r *Reader) next(fill bool) (bool, error) {
 	if r.err != nil {
-		return nil, r.err
+		return false, r.err
 	}
 	if fill && !r.inMulti {
 		r.dropExt()
@@ -340,23 +361,23 @@ func (r *Reader) read(fill bool) ([][]byte, error) {
 				// inline command is not: splitting it unescapes it in
 				// place.)
 				r.rewind()
-				return nil, nil
+				return false, nil
 			}
 			r.err = err
-			return nil, err
+			return false, err
 		}
 		if done {
 			if len(r.offs) == 0 {
 				continue // empty command: skipped
 			}
-			return r.build(), nil
+			return true, nil
 		}
 		if !fill {
 			r.rewind()
-			return nil, nil
+			return false, nil
 		}
 		if err := r.fill(); err != nil {
-			return nil, err
+			return false, err
 		}
 	}
 }
@@ -406,11 +427,10 @@ func (r *Reader) reclaim() {
 	}
 }
 
-// build turns the offsets of the command just parsed into argument
-// slices. Each slice's capacity is its length, so appending to it never
-// overwrites the buffer.
-func (r *Reader) build() [][]byte {
-	args := r.args[:0]
+// appendArgs appends the arguments of the command just parsed, made from
+// its offsets, to args. Each slice's capacity is its length, so appending
+// to it never overwrites the buffer.
+func (r *Reader) appendArgs(args [][]byte) [][]byte {
 	for i := 0; i+1 < len(r.offs); i += 2 {
 		if k := r.offs[i]; k < 0 {
 			args = append(args, r.ext[-k-1])
@@ -419,7 +439,6 @@ func (r *Reader) build() [][]byte {
 		s, e := r.base+r.offs[i], r.base+r.offs[i+1]
 		args = append(args, r.buf[s:e:e])
 	}
-	r.args = args
 	return args
 }
 

@@ -328,8 +328,14 @@ func TestReaderBuffered(t *testing.T) {
 // the underlying reader, leaves a partial command for ReadCommand, keeps
 // the earlier commands' arguments intact, and reports a protocol error in
 // a buffered inline command; a multibulk with an error is left to the
-// next ReadCommand, which reports it.
+// next ReadCommand, which reports it. AppendBuffered does the same.
 func TestReaderReadBuffered(t *testing.T) {
+	for _, mode := range []string{"ReadBuffered", "AppendBuffered"} {
+		t.Run(mode, func(t *testing.T) { testReadBuffered(t, mode == "AppendBuffered") })
+	}
+}
+
+func testReadBuffered(t *testing.T, appending bool) {
 	for _, tc := range []struct {
 		name, data string
 		want       [][]string
@@ -351,9 +357,21 @@ func TestReaderReadBuffered(t *testing.T) {
 			}
 			first = append([][]byte(nil), first...) // the outer slice is reused
 			var got [][]string
-			var kept [][]byte
+			var kept, flat [][]byte
+			readBuffered := func() ([][]byte, error) {
+				if !appending {
+					return r.ReadBuffered()
+				}
+				dst, ok, err := r.AppendBuffered(flat)
+				if !ok {
+					return nil, err
+				}
+				args := dst[len(flat):]
+				flat = dst
+				return args, nil
+			}
 			for {
-				args, err := r.ReadBuffered()
+				args, err := readBuffered()
 				if err != nil {
 					if errMsg(err) != tc.wantErr {
 						t.Fatalf("err %q, want %q", errMsg(err), tc.wantErr)
