@@ -187,9 +187,12 @@ func (s *Session) leaveRaw() {
 	}
 }
 
-func (s *Session) opError(op string, err error) error {
-	return &net.OpError{Op: op, Net: s.conn.LocalAddr().Network(),
-		Source: s.conn.LocalAddr(), Addr: s.conn.RemoteAddr(), Err: os.NewSyscallError(op, err)}
+func (s *Session) opError(op string, err error) error { return connError(s.conn, op, err) }
+
+// connError is the error of a system call op on conn, as net.Conn's.
+func connError(conn net.Conn, op string, err error) error {
+	return &net.OpError{Op: op, Net: conn.LocalAddr().Network(),
+		Source: conn.LocalAddr(), Addr: conn.RemoteAddr(), Err: os.NewSyscallError(op, err)}
 }
 
 // rawRead and rawWrite are read(2) and write(2) on a non-blocking socket,
@@ -284,8 +287,7 @@ func (v *vecWriter) writeTo(conn net.Conn, bufs net.Buffers) (int64, error) {
 	err := v.raw.Write(v.fn)
 	n := v.n
 	if err == nil && v.err != nil {
-		err = &net.OpError{Op: "writev", Net: conn.LocalAddr().Network(),
-			Source: conn.LocalAddr(), Addr: conn.RemoteAddr(), Err: os.NewSyscallError("writev", v.err)}
+		err = connError(conn, "writev", v.err)
 	}
 	v.bufs, v.err = nil, nil
 	clear(v.iov[:cap(v.iov)]) // it points into the buffers
