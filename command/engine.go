@@ -361,8 +361,13 @@ func (e *Engine) resetTraffic() {
 // (in > 0, or no bytes at all: the read that sees the client leave), or
 // a write of out bytes. Only the client's own session calls it.
 func (c *Client) CountNet(in, out int) {
-	c.traffic.netIn.Add(int64(in))
-	c.traffic.netOut.Add(int64(out))
+	// Each Add is a locked instruction: none adds 0.
+	if in != 0 {
+		c.traffic.netIn.Add(int64(in))
+	}
+	if out != 0 {
+		c.traffic.netOut.Add(int64(out))
+	}
 	if out > 0 {
 		c.traffic.writes.Add(1)
 	} else {

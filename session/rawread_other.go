@@ -2,6 +2,8 @@
 
 package session
 
+import "net"
+
 // rawReader is empty without the unix read call: sessions read and write
 // through their connection.
 type rawReader struct{}
@@ -20,3 +22,9 @@ func (s *Session) waitInput() error { return waitReadable(s.raw) }
 
 // clearRawErr does nothing: there is no raw read.
 func (s *Session) clearRawErr() {}
+
+// vecWriter writes through the connection: there is no raw write.
+type vecWriter struct{}
+
+// writeTo writes all of bufs to conn.
+func (*vecWriter) writeTo(conn net.Conn, bufs net.Buffers) (int64, error) { return bufs.WriteTo(conn) }

@@ -187,9 +187,12 @@ func (s *Session) leaveRaw() {
 	}
 }
 
-func (s *Session) opError(op string, err error) error {
-	return &net.OpError{Op: op, Net: s.conn.LocalAddr().Network(),
-		Source: s.conn.LocalAddr(), Addr: s.conn.RemoteAddr(), Err: os.NewSyscallError(op, err)}
+func (s *Session) opError(op string, err error) error { return connError(s.conn, op, err) }
+
+// connError is the error of a system call op on conn, as net.Conn's.
+func connError(conn net.Conn, op string, err error) error {
+	return &net.OpError{Op: op, Net: conn.LocalAddr().Network(),
+		Source: conn.LocalAddr(), Addr: conn.RemoteAddr(), Err: os.NewSyscallError(op, err)}
 }
 
 // rawRead and rawWrite are read(2) and write(2) on a non-blocking socket,
@@ -250,4 +253,94 @@ func (r *rawReader) write(fd uintptr) bool {
 		r.wrote += m
 	}
 	return true
+}
+
+// vecWriter writes a list of buffers with writev(2) on the socket, as
+// net.Buffers.WriteTo does, but without telling the runtime (rawWrite's
+// reason): a pushed frames' write to loopback then hands neither the
+// thread's work to another thread nor wakes the scheduler's monitor.
+// Owned by one goroutine, reused for its writes.
+type vecWriter struct {
+	conn net.Conn        // the connection raw belongs to
+	raw  syscall.RawConn // nil: conn has no descriptor
+	bufs net.Buffers     // what is left to write
+	iov  []syscall.Iovec
+	n    int64
+	err  error
+	fn   func(fd uintptr) bool // step, bound once
+}
+
+// writeTo writes all of bufs to conn, waiting for the socket when it is
+// full, until a deadline; it consumes bufs as it goes (the caller clears
+// it after).
+func (v *vecWriter) writeTo(conn net.Conn, bufs net.Buffers) (int64, error) {
+	if conn != v.conn {
+		v.conn, v.raw = conn, rawConn(conn)
+	}
+	if v.raw == nil {
+		return bufs.WriteTo(conn)
+	}
+	if v.fn == nil {
+		v.fn = v.step
+	}
+	v.bufs, v.n, v.err = bufs, 0, nil
+	err := v.raw.Write(v.fn)
+	n := v.n
+	if err == nil && v.err != nil {
+		err = connError(conn, "writev", v.err)
+	}
+	v.bufs, v.err = nil, nil
+	clear(v.iov[:cap(v.iov)]) // it points into the buffers
+	return n, err
+}
+
+// maxIovecs bounds the buffers of one writev (the kernel's IOV_MAX).
+const maxIovecs = 1024
+
+// step is writeTo's step: it writes what the socket takes of v.bufs, and
+// reports whether it is done (false: wait until the socket takes more).
+func (v *vecWriter) step(fd uintptr) bool {
+	for {
+		v.iov = v.iov[:0]
+		for _, b := range v.bufs {
+			if len(b) == 0 {
+				continue
+			}
+			v.iov = append(v.iov, syscall.Iovec{Base: &b[0]})
+			v.iov[len(v.iov)-1].SetLen(len(b))
+			if len(v.iov) == maxIovecs {
+				break
+			}
+		}
+		if len(v.iov) == 0 {
+			return true
+		}
+		m, _, e := syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&v.iov[0])), uintptr(len(v.iov)))
+		switch e {
+		case 0:
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false
+		default:
+			v.err = e
+			return true
+		}
+		v.n += int64(m)
+		v.consume(int64(m))
+	}
+}
+
+// consume drops the first n bytes of v.bufs.
+func (v *vecWriter) consume(n int64) {
+	for len(v.bufs) > 0 {
+		l := int64(len(v.bufs[0]))
+		if n < l {
+			v.bufs[0] = v.bufs[0][n:]
+			return
+		}
+		n -= l
+		v.bufs[0] = nil
+		v.bufs = v.bufs[1:]
+	}
 }

@@ -238,6 +238,7 @@ type running struct {
 	noted command.ClientMem
 
 	bufs net.Buffers // Flush's replies and pushed frames
+	vw   vecWriter   // writes bufs
 
 	// inline has bit i set if batch[i] is an inline command, which has
 	// no limits while the client must authenticate (checkStillAuthed).
@@ -254,6 +255,7 @@ type pushWriter struct {
 	stop chan struct{}
 	done chan struct{}
 	bufs net.Buffers
+	vw   vecWriter // writes bufs
 }
 
 // New prepares a session for conn. ctx is done when the server shuts down.
@@ -384,13 +386,13 @@ func (s *Session) loop() bool {
 		s.ends = append(s.ends[:0], len(s.flat))
 		s.inline = 0
 		for len(s.ends) < maxBatch {
-			if args, err = s.rd.ReadBuffered(); args == nil {
+			var ok bool
+			if s.flat, ok, err = s.rd.AppendBuffered(s.flat); !ok {
 				break
 			}
 			if s.rd.LastInline() {
 				s.inline |= 1 << len(s.ends)
 			}
-			s.flat = append(s.flat, args...)
 			s.ends = append(s.ends, len(s.flat))
 		}
 		s.batch = s.batch[:0]
@@ -605,7 +607,7 @@ func (s *Session) Flush() error {
 		// The replies, then the pushed frames, in one system call.
 		s.bufs = append(append(s.bufs[:0], out), pushes...)
 		var n64 int64
-		n64, err = s.bufs.WriteTo(s.conn)
+		n64, err = s.vw.writeTo(s.conn, s.bufs)
 		n = int(n64)
 		clear(s.bufs[:cap(s.bufs)])
 	}
@@ -779,7 +781,7 @@ func (s *Session) writePushes(w *pushWriter) {
 		if (s.idle.Load() || s.stalled.Load()) && s.client.HasPushes() {
 			frames := s.client.TakeFrames()
 			w.bufs = append(w.bufs[:0], frames...)
-			n, err := w.bufs.WriteTo(s.conn)
+			n, err := w.vw.writeTo(s.conn, w.bufs)
 			clear(w.bufs[:cap(w.bufs)])
 			s.client.FramesWritten(frames)
 			s.client.CountNet(0, int(n))

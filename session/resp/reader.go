@@ -320,9 +320,30 @@ func (r *Reader) ReadBuffered() ([][]byte, error) {
 	return r.read(false)
 }
 
+// AppendBuffered is ReadBuffered appending the command's arguments to
+// dst, which it returns, instead of returning a list of the Reader's
+// own: ok is false where ReadBuffered returns nil. The arguments are
+// valid as long as ReadBuffered's.
+func (r *Reader) AppendBuffered(dst [][]byte) (args [][]byte, ok bool, err error) {
+	if ok, err = r.next(false); !ok {
+		return dst, false, err
+	}
+	return r.appendArgs(dst), true, nil
+}
+
 func (r *Reader) read(fill bool) ([][]byte, error) {
+	if ok, err := r.next(fill); !ok {
+		return nil, err
+	}
+	r.args = r.appendArgs(r.args[:0])
+	return r.args, nil
+}
+
+// next parses the next command, reading more input if fill, and reports
+// whether it has one (false with a nil error: none is buffered whole).
+func (r *Reader) next(fill bool) (bool, error) {
 	if r.err != nil {
-		return nil, r.err
+		return false, r.err
 	}
 	if fill && !r.inMulti {
 		r.dropExt()
@@ -340,23 +361,23 @@ func (r *Reader) read(fill bool) ([][]byte, error) {
 				// inline command is not: splitting it unescapes it in
 				// place.)
 				r.rewind()
-				return nil, nil
+				return false, nil
 			}
 			r.err = err
-			return nil, err
+			return false, err
 		}
 		if done {
 			if len(r.offs) == 0 {
 				continue // empty command: skipped
 			}
-			return r.build(), nil
+			return true, nil
 		}
 		if !fill {
 			r.rewind()
-			return nil, nil
+			return false, nil
 		}
 		if err := r.fill(); err != nil {
-			return nil, err
+			return false, err
 		}
 	}
 }
@@ -406,11 +427,10 @@ func (r *Reader) reclaim() {
 	}
 }
 
-// build turns the offsets of the command just parsed into argument
-// slices. Each slice's capacity is its length, so appending to it never
-// overwrites the buffer.
-func (r *Reader) build() [][]byte {
-	args := r.args[:0]
+// appendArgs appends the arguments of the command just parsed, made from
+// its offsets, to args. Each slice's capacity is its length, so appending
+// to it never overwrites the buffer.
+func (r *Reader) appendArgs(args [][]byte) [][]byte {
 	for i := 0; i+1 < len(r.offs); i += 2 {
 		if k := r.offs[i]; k < 0 {
 			args = append(args, r.ext[-k-1])
@@ -419,7 +439,6 @@ func (r *Reader) build() [][]byte {
 		s, e := r.base+r.offs[i], r.base+r.offs[i+1]
 		args = append(args, r.buf[s:e:e])
 	}
-	r.args = args
 	return args
 }
 
@@ -468,16 +487,22 @@ func (r *Reader) parse() (bool, error) {
 		if r.buf[r.r] != '*' {
 			return r.parseInline()
 		}
-		i, err := r.findLine('\r', r.lim.MaxInlineLen, msgTooBigMbulkCount)
-		if err != nil || i < 0 {
-			return false, err
+		n, i, ok := shortHeader(r.buf[r.r:r.w])
+		if !ok || i > r.lim.MaxInlineLen {
+			var err error
+			if i, err = r.findLine('\r', r.lim.MaxInlineLen, msgTooBigMbulkCount); err != nil || i < 0 {
+				return false, err
+			}
+			line := r.buf[r.r:r.w]
+			if i+1 >= len(line) {
+				return false, nil // need the '\n'
+			}
+			n, ok = ParseInt(line[1:i])
+			if !ok || n > r.lim.MaxMultibulkLen || (strictCRLF && line[i+1] != '\n') {
+				return false, protoErr(msgInvalidMultibulkLen)
+			}
 		}
-		line := r.buf[r.r:r.w]
-		if i+1 >= len(line) {
-			return false, nil // need the '\n'
-		}
-		n, ok := ParseInt(line[1:i])
-		if !ok || n > r.lim.MaxMultibulkLen || (strictCRLF && line[i+1] != '\n') {
+		if n > r.lim.MaxMultibulkLen {
 			return false, protoErr(msgInvalidMultibulkLen)
 		}
 		if r.unauth && n > unauthMaxMultibulkLen {
@@ -494,19 +519,25 @@ func (r *Reader) parse() (bool, error) {
 	}
 	for r.nargs > 0 {
 		if r.bulk < 0 {
-			i, err := r.findLine('\r', r.lim.MaxInlineLen, msgTooBigBulkCount)
-			if err != nil || i < 0 {
-				return false, err
-			}
 			line := r.buf[r.r+r.pos : r.w]
-			if i+1 >= len(line) {
-				return false, nil // need the '\n'
+			n, i, ok := shortHeader(line)
+			if !ok || line[0] != '$' || i > r.lim.MaxInlineLen {
+				var err error
+				if i, err = r.findLine('\r', r.lim.MaxInlineLen, msgTooBigBulkCount); err != nil || i < 0 {
+					return false, err
+				}
+				if i+1 >= len(line) {
+					return false, nil // need the '\n'
+				}
+				if line[0] != '$' {
+					return false, expectedDollar(line[0])
+				}
+				n, ok = ParseInt(line[1:i])
+				if !ok || n < 0 || (strictCRLF && line[i+1] != '\n') {
+					return false, protoErr(msgInvalidBulkLen)
+				}
 			}
-			if line[0] != '$' {
-				return false, expectedDollar(line[0])
-			}
-			n, ok := ParseInt(line[1:i])
-			if !ok || n < 0 || n > r.lim.MaxBulkLen || (strictCRLF && line[i+1] != '\n') {
+			if n > r.lim.MaxBulkLen {
 				return false, protoErr(msgInvalidBulkLen)
 			}
 			if r.unauth && n > unauthMaxBulkLen {
@@ -540,6 +571,29 @@ func (r *Reader) parse() (bool, error) {
 	}
 	r.finish()
 	return true, nil
+}
+
+// shortHeader reads the header line that data begins with, a '*' or '$'
+// and a count of one or two digits (no leading zero) then CRLF, the
+// headers of nearly every command: n is the count and i the index of
+// the '\r'. ok is false for any other line, complete or not, which the
+// caller then reads the general way (findLine, ParseInt), as it does a
+// line longer than its limit.
+func shortHeader(data []byte) (n int64, i int, ok bool) {
+	if len(data) < 4 || data[1] < '1' || data[1] > '9' {
+		return 0, 0, false
+	}
+	n, i = int64(data[1]-'0'), 2
+	if c := data[2]; c >= '0' && c <= '9' {
+		if len(data) < 5 {
+			return 0, 0, false
+		}
+		n, i = n*10+int64(c-'0'), 3
+	}
+	if data[i] != '\r' || data[i+1] != '\n' {
+		return 0, 0, false
+	}
+	return n, i, true
 }
 
 // bigDone reports whether the big argument being read has arrived whole.

@@ -210,6 +210,11 @@ func TestReaderTable(t *testing.T) {
 		{"small inline", "123456789\r\n", Limits{MaxInlineLen: 9}, nil, proto("too big inline request")},
 		{"small inline no newline", "1234567890", Limits{MaxInlineLen: 9}, nil, proto("too big inline request")},
 		{"small mbulk count", "*1234567890", Limits{MaxInlineLen: 9}, nil, proto("too big mbulk count string")},
+		{"tiny mbulk count", "*12\r\n", Limits{MaxInlineLen: 2}, nil, proto("too big mbulk count string")},
+		{"tiny mbulk count ok", "*12\r\n$1\r\n", Limits{MaxInlineLen: 3}, nil, uEOF},
+		{"tiny bulk count", "*1\r\n$12\r\n", Limits{MaxInlineLen: 2}, nil, proto("too big bulk count string")},
+		{"two-digit counts", "*10\r\n" + strings.Repeat("$1\r\na\r\n", 9) + "$12\r\nabcdefghijkl\r\n", Limits{},
+			cmds(cmd("a", "a", "a", "a", "a", "a", "a", "a", "a", "abcdefghijkl")), eof},
 		{"small mbulk count ok", "*12345678\r\n", Limits{MaxInlineLen: 9, MaxMultibulkLen: 1 << 30}, nil, uEOF},
 		{"small bulk count", "*1\r\n$1234567890", Limits{MaxInlineLen: 9}, nil, proto("too big bulk count string")},
 		{"big bulk over inline limit", "*1\r\n$20\r\n" + strings.Repeat("z", 20) + "\r\n", Limits{MaxInlineLen: 9},
@@ -323,8 +328,14 @@ func TestReaderBuffered(t *testing.T) {
 // the underlying reader, leaves a partial command for ReadCommand, keeps
 // the earlier commands' arguments intact, and reports a protocol error in
 // a buffered inline command; a multibulk with an error is left to the
-// next ReadCommand, which reports it.
+// next ReadCommand, which reports it. AppendBuffered does the same.
 func TestReaderReadBuffered(t *testing.T) {
+	for _, mode := range []string{"ReadBuffered", "AppendBuffered"} {
+		t.Run(mode, func(t *testing.T) { testReadBuffered(t, mode == "AppendBuffered") })
+	}
+}
+
+func testReadBuffered(t *testing.T, appending bool) {
 	for _, tc := range []struct {
 		name, data string
 		want       [][]string
@@ -346,9 +357,21 @@ func TestReaderReadBuffered(t *testing.T) {
 			}
 			first = append([][]byte(nil), first...) // the outer slice is reused
 			var got [][]string
-			var kept [][]byte
+			var kept, flat [][]byte
+			readBuffered := func() ([][]byte, error) {
+				if !appending {
+					return r.ReadBuffered()
+				}
+				dst, ok, err := r.AppendBuffered(flat)
+				if !ok {
+					return nil, err
+				}
+				args := dst[len(flat):]
+				flat = dst
+				return args, nil
+			}
 			for {
-				args, err := r.ReadBuffered()
+				args, err := readBuffered()
 				if err != nil {
 					if errMsg(err) != tc.wantErr {
 						t.Fatalf("err %q, want %q", errMsg(err), tc.wantErr)
