@@ -180,6 +180,15 @@ func (c *Ctx) applyReplyMode(mark int) {
 	}
 }
 
+// dropIfRepliesOff drops what was written from mark on if CLIENT REPLY is
+// OFF now: EXEC drops its replies so, one by one, as Redis drops a reply
+// written while replies are off.
+func (c *Ctx) dropIfRepliesOff(mark int) {
+	if c.Client.replyMode == replyOff {
+		c.out = c.out[:mark]
+	}
+}
+
 // clientNoEvict is CLIENT NO-EVICT ON|OFF: whether client eviction
 // (maxmemory-clients) spares the client.
 func clientNoEvict(c *Ctx) error {

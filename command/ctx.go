@@ -100,6 +100,10 @@ type Ctx struct {
 	// checkMemory while maxmemory is set): a script's redis.call of a
 	// DenyOOM command is refused then.
 	oomAtStart bool
+	// repliesFiltered: the command dropped its own replies written while
+	// CLIENT REPLY was OFF (EXEC, whose queued commands may turn it off
+	// or on), so Exec drops none after it for OFF.
+	repliesFiltered bool
 	// pending are the statistics batched while the session runs commands
 	// it read together (BeginBatch); nil until the first batch.
 	pending *pendingStats
@@ -286,8 +290,11 @@ func (e *Engine) Exec(c *Ctx, args [][]byte) {
 		if c.resets != resets { // flushed while blocking
 			mark = 0
 		}
-		c.applyReplyMode(mark)
+		if !c.repliesFiltered || c.Client.replyMode != replyOff {
+			c.applyReplyMode(mark)
+		}
 	}
+	c.repliesFiltered = false
 }
 
 func (e *Engine) exec(c *Ctx, args [][]byte) {

@@ -382,7 +382,13 @@ func (c *Ctx) execQueued() error {
 		c.NullArray()
 		return nil
 	}
+	// As in Redis, a reply is dropped if CLIENT REPLY is OFF when it is
+	// written: a queued CLIENT REPLY OFF or ON applies from the next
+	// reply on (the array's header included).
+	c.repliesFiltered = true
+	mark := len(c.out)
 	c.Array(len(m.queue))
+	c.dropIfRepliesOff(mark)
 	c.beginTxLog()
 	t := &c.rare.txLog // beginTxLog made c.rare
 	// The first command starts when EXEC did (its locks taken since are
@@ -390,9 +396,11 @@ func (c *Ctx) execQueued() error {
 	c.lastEnd, c.lastIO = c.statNow().start, c.ioMark()
 	owned := c.owned
 	for _, q := range m.queue {
+		mark = len(c.out)
 		if q.user != c.aclUser() {
 			if err := c.checkQueuedACL(q.spec, q.args); err != nil {
 				c.Error(err) // the user lost the permission since MULTI
+				c.dropIfRepliesOff(mark)
 				continue
 			}
 		}
@@ -403,6 +411,7 @@ func (c *Ctx) execQueued() error {
 			t.lasting = nil
 		}
 		c.Run(q.spec, q.args)
+		c.dropIfRepliesOff(mark)
 	}
 	c.owned, t.lasting = owned, nil
 	c.endTxLog()
