@@ -44,6 +44,10 @@ func parkServeAfter(t *testing.T, after time.Duration) *parkServer {
 	t.Helper()
 	e, ln := sessionTestEngine(t)
 	var wg sync.WaitGroup
+	// Held until the parker is closed, so that a session the poller
+	// resumes during cleanup (a client closing) is never counted from
+	// zero while cleanup waits.
+	wg.Add(1)
 	run := func(task func()) {
 		wg.Add(1)
 		go func() { defer wg.Done(); task() }()
@@ -77,10 +81,11 @@ func parkServeAfter(t *testing.T, after time.Duration) *parkServer {
 			s.Close()
 		}
 		ps.mu.Unlock()
-		wg.Wait()
-		if err := p.Close(); err != nil {
+		if err := p.Close(); err != nil { // no more resumptions from the poller
 			t.Error(err)
 		}
+		wg.Done()
+		wg.Wait()
 	})
 	return ps
 }
