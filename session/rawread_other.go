@@ -11,9 +11,6 @@ type rawReader struct{}
 // readConn reads from the connection into p.
 func (s *Session) readConn(p []byte) (int, error) { return s.conn.Read(p) }
 
-// writeConn writes b to the connection.
-func (s *Session) writeConn(b []byte) (int, error) { return s.conn.Write(b) }
-
 // leaveRaw does nothing: there is no raw read to leave.
 func (s *Session) leaveRaw() {}
 

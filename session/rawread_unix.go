@@ -45,12 +45,6 @@ type rawReader struct {
 	// co is the coroutine's state, nil until the raw read first opens:
 	// a client that never gets there (an idle one) does without it.
 	co *rawCoroutine
-
-	// writeConn's state: what it writes, how much went, the error.
-	out     []byte
-	wrote   int
-	werr    error
-	writeFn func(fd uintptr) bool // write, bound once
 }
 
 // rawCoroutine is the state of the raw read's coroutine.
@@ -195,11 +189,11 @@ func connError(conn net.Conn, op string, err error) error {
 		Source: conn.LocalAddr(), Addr: conn.RemoteAddr(), Err: os.NewSyscallError(op, err)}
 }
 
-// rawRead and rawWrite are read(2) and write(2) on a non-blocking socket,
-// without telling the runtime: they return at once, and the scheduler's
-// monitor (sysmon) then neither hands the thread's work to another thread
-// during a write to loopback (which runs the receiver's side too) nor
-// stays awake polling for such system calls.
+// rawRead is read(2) on a non-blocking socket, without telling the
+// runtime: it returns at once, and the scheduler's monitor (sysmon) then
+// neither hands the thread's work to another thread nor stays awake
+// polling for such system calls. (vecWriter writes so too, where a write
+// to loopback runs the receiver's side as well.)
 func rawRead(fd int, p []byte) (int, error) {
 	n, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
 	if e != 0 {
@@ -208,57 +202,12 @@ func rawRead(fd int, p []byte) (int, error) {
 	return int(n), nil
 }
 
-func rawWrite(fd uintptr, p []byte) (int, error) {
-	n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
-}
-
-// writeConn writes b to the connection, as conn.Write: all of it, waiting
-// for the socket when it is full, until a deadline.
-func (s *Session) writeConn(b []byte) (int, error) {
-	r := &s.rr
-	if s.raw == nil || len(b) == 0 {
-		return s.conn.Write(b)
-	}
-	if r.writeFn == nil {
-		r.writeFn = r.write
-	}
-	r.out, r.wrote, r.werr = b, 0, nil
-	err := s.raw.Write(r.writeFn)
-	n := r.wrote
-	if err == nil && r.werr != nil {
-		err = s.opError("write", r.werr)
-	}
-	r.out, r.werr = nil, nil
-	return n, err
-}
-
-// write is writeConn's step: it writes what the socket takes of out, and
-// reports whether it is done (false: wait until the socket takes more).
-func (r *rawReader) write(fd uintptr) bool {
-	for r.wrote < len(r.out) {
-		m, e := rawWrite(fd, r.out[r.wrote:])
-		switch {
-		case e == syscall.EINTR:
-			continue
-		case e == syscall.EAGAIN:
-			return false
-		case e != nil:
-			r.werr = e
-			return true
-		}
-		r.wrote += m
-	}
-	return true
-}
-
 // vecWriter writes a list of buffers with writev(2) on the socket, as
-// net.Buffers.WriteTo does, but without telling the runtime (rawWrite's
-// reason): a pushed frames' write to loopback then hands neither the
-// thread's work to another thread nor wakes the scheduler's monitor.
+// net.Buffers.WriteTo does, but without telling the runtime (rawRead's
+// reason): a write of replies or pushed frames to loopback then hands
+// neither the thread's work to another thread nor wakes the scheduler's
+// monitor. Flush writes its replies (and the frames behind them) with
+// one, the push writer the frames with its own.
 // Owned by one goroutine, reused for its writes.
 type vecWriter struct {
 	conn net.Conn        // the connection raw belongs to
@@ -277,13 +226,16 @@ func (v *vecWriter) writeTo(conn net.Conn, bufs net.Buffers) (int64, error) {
 	if conn != v.conn {
 		v.conn, v.raw = conn, rawConn(conn)
 	}
+	v.bufs = bufs // WriteTo's receiver: a parameter's would move to the heap
 	if v.raw == nil {
-		return bufs.WriteTo(conn)
+		n, err := v.bufs.WriteTo(conn)
+		v.bufs = nil
+		return n, err
 	}
 	if v.fn == nil {
 		v.fn = v.step
 	}
-	v.bufs, v.n, v.err = bufs, 0, nil
+	v.n, v.err = 0, nil
 	err := v.raw.Write(v.fn)
 	n := v.n
 	if err == nil && v.err != nil {

@@ -601,8 +601,6 @@ func (s *Session) Flush() error {
 	switch {
 	case s.raw != nil && s.engine.OutputLimited(s.client):
 		n, err = s.writeOrStall(out, pushes)
-	case len(pushes) == 0:
-		n, err = s.writeConn(out)
 	default:
 		// The replies, then the pushed frames, in one system call.
 		s.bufs = append(append(s.bufs[:0], out), pushes...)
