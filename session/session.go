@@ -61,10 +61,12 @@ const maxBatch = 64
 // replies at the end of a turn of its event loop, and a client woken by
 // one reply finds the others there instead of sleeping and waking for
 // each (the wake-up is most of what a deep pipeline's write costs both
-// sides). A short batch does not: there the yield costs more than it
-// saves, as it wakes an idle thread to look for work (measured on
-// bench/compare.sh's multi case: 1.19x the throughput at -P 16, 0.94x at
-// -P 1 if every batch yielded).
+// sides). Only where one thread runs Go code (GOMAXPROCS 1, threads = 0
+// on two CPUs): with more, a yield wakes an idle thread to look for work
+// (a pipelined transaction through one session then took 4.2 µs of CPU
+// instead of 2.3). Nor after a short batch, where the yield costs more
+// than it saves (bench/compare.sh's multi case: 1.19x the throughput at
+// -P 16, 0.94x at -P 1 if every batch yielded).
 const yieldBatch = 8
 
 // Settings are the run-time settings sessions read before each request.
@@ -257,8 +259,9 @@ type running struct {
 	inline uint64
 	// inBatch: the commands running were read together (loop);
 	// batchNoted: noteArgv gave the engine the memory since (noted);
-	// yield: the next Flush yields first (yieldBatch).
-	inBatch, batchNoted, yield bool
+	// yield: the next Flush yields first (yieldBatch); oneThread: so
+	// may it (GOMAXPROCS was 1 when the session started running).
+	inBatch, batchNoted, yield, oneThread bool
 }
 
 // pushWriter is the goroutine that writes pushed frames while the session
@@ -284,7 +287,7 @@ func New(ctx context.Context, conn net.Conn, e *command.Engine, st *Settings, lo
 // startRunning gives the session a running part, with a request reader
 // and no command context.
 func (s *Session) startRunning() {
-	s.running = &running{raw: rawConn(s.conn)}
+	s.running = &running{raw: rawConn(s.conn), oneThread: runtime.GOMAXPROCS(0) == 1}
 	s.src.s = s
 	s.rd = s.newReader()
 }
@@ -425,7 +428,7 @@ func (s *Session) loop() bool {
 		// when its replies go (command.Ctx.BeginBatch).
 		s.cmd.BeginBatch()
 		s.inBatch = true
-		s.yield = len(s.batch) >= yieldBatch
+		s.yield = s.oneThread && len(s.batch) >= yieldBatch
 		for i := 0; i < len(s.batch); {
 			if i > 0 && s.inline&(1<<i) == 0 && !s.checkStillAuthed(s.batch[i]) {
 				return false
