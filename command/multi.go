@@ -394,7 +394,7 @@ func (c *Ctx) execQueued() error {
 	// The first command starts when EXEC did (its locks taken since are
 	// its time, as a command's own locks are): no clock read.
 	c.lastEnd, c.lastIO = c.statNow().start, c.ioMark()
-	owned := c.owned
+	owned, ran := c.owned, false
 	for _, q := range m.queue {
 		mark = len(c.out)
 		if q.user != c.aclUser() {
@@ -412,9 +412,13 @@ func (c *Ctx) execQueued() error {
 		}
 		c.Run(q.spec, q.args)
 		c.dropIfRepliesOff(mark)
+		ran = true
 	}
 	c.owned, t.lasting = owned, nil
 	c.endTxLog()
+	if ran {
+		c.endWithInner()
+	}
 	return nil
 }
 
