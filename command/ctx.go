@@ -214,8 +214,8 @@ func (c *Ctx) Reset() {
 // BeginBatch tells c that its session runs, until EndBatch, commands it
 // read together: their argument lists and arguments stay as they are
 // until then (a command queued in MULTI keeps them instead of copying
-// them), and their statistics
-// are batched (batchStats). Only c's session calls it.
+// them), and their statistics are batched (batchStats). Only c's
+// session calls it.
 func (c *Ctx) BeginBatch() { c.batchStats(true) }
 
 // EndBatch ends the batch: its statistics are published, and a

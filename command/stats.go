@@ -122,7 +122,9 @@ func (c *Ctx) beginStat(spec *Spec, args [][]byte) {
 	c.depth++
 	st.spec, st.start = spec, start
 	st.rejected, st.skip, st.instant, st.endsInner = false, false, false, false
-	c.markActive(start)
+	if start != c.lastEnd {
+		c.markActive(start) // else the command that ended then marked it
+	}
 	if spec.Flags&Script != 0 && c.e.monitors.n.Load() != 0 {
 		c.feedMonitors(spec, args) // as Redis: a script's line comes before its commands'
 	}
