@@ -164,6 +164,9 @@ type ctxRare struct {
 	streamProp [][]byte
 	streamID   streamIDText
 	geo        geoCollector // GEOSEARCH's buffers (geo.go)
+	// txSpecs are the specs of the transaction ExecMulti runs, kept
+	// here so that it clears no array of its own.
+	txSpecs [maxWholeTx]*Spec
 }
 
 // rareBufs returns c's rarely used buffers, allocating them the first
@@ -209,9 +212,10 @@ func (c *Ctx) Reset() {
 }
 
 // BeginBatch tells c that its session runs, until EndBatch, commands it
-// read together: their arguments stay valid until then (a command queued
-// in MULTI borrows them instead of copying them), and their statistics
-// are batched (batchStats). Only c's session calls it.
+// read together: their argument lists and arguments stay as they are
+// until then (a command queued in MULTI keeps them instead of copying
+// them), and their statistics are batched (batchStats). Only c's
+// session calls it.
 func (c *Ctx) BeginBatch() { c.batchStats(true) }
 
 // EndBatch ends the batch: its statistics are published, and a
@@ -282,9 +286,13 @@ func prefetchSeen(keys [][]byte, key []byte) bool {
 
 // Exec runs one command and appends its reply to c's buffer. After MULTI
 // it queues the command instead (multi.go).
-func (e *Engine) Exec(c *Ctx, args [][]byte) {
+func (e *Engine) Exec(c *Ctx, args [][]byte) { e.execFound(c, nil, args) }
+
+// execFound is Exec for args, whose command is spec if not nil (already
+// looked up, not yet counted or checked).
+func (e *Engine) execFound(c *Ctx, spec *Spec, args [][]byte) {
 	mark, resets := len(c.out), c.resets
-	e.exec(c, args)
+	e.exec(c, spec, args)
 	c.noteReplyPeak()
 	if c.Client.replyMode != replyOn { // CLIENT REPLY OFF or SKIP
 		if c.resets != resets { // flushed while blocking
@@ -297,8 +305,8 @@ func (e *Engine) Exec(c *Ctx, args [][]byte) {
 	c.repliesFiltered = false
 }
 
-func (e *Engine) exec(c *Ctx, args [][]byte) {
-	spec, err := e.Check(c, args)
+func (e *Engine) exec(c *Ctx, spec *Spec, args [][]byte) {
+	spec, err := e.check(c, spec, args)
 	defer c.trackingAfterCommand(spec)
 	if err != nil {
 		c.refuse(args, err)
@@ -332,11 +340,15 @@ func (e *Engine) exec(c *Ctx, args [][]byte) {
 // Check does the dispatcher's generic checks on args, a command about to
 // run (or be queued) on c: the command exists, its arity fits, and writes
 // are not refused. It returns the command's spec, or the error to reply.
-func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) {
+func (e *Engine) Check(c *Ctx, args [][]byte) (*Spec, error) { return e.check(c, nil, args) }
+
+// check is Check for args, whose command is spec if not nil.
+func (e *Engine) check(c *Ctx, spec *Spec, args [][]byte) (*Spec, error) {
 	c.countCommand()
-	spec := c.lookup(args[0])
 	if spec == nil {
-		return nil, UnknownCommand(args)
+		if spec = c.lookup(args[0]); spec == nil {
+			return nil, UnknownCommand(args)
+		}
 	}
 	if err := e.checkFound(c, spec, args); err != nil {
 		return nil, err

@@ -77,7 +77,8 @@ type queuedCmd struct {
 	// checked against when queued: EXEC checks it again only if the
 	// client's user is another one by then (checkQueuedACL).
 	user *aclUser
-	// borrowed: args are the session's, valid until its batch ends.
+	// borrowed: args are the session's (the list and its arguments),
+	// valid until its batch ends.
 	borrowed bool
 }
 
@@ -143,8 +144,9 @@ func (c *Ctx) dispatchMulti(spec *Spec, args [][]byte) bool {
 	}
 	q := queuedCmd{spec: spec, user: c.aclUser()}
 	if c.batching() && len(c.owned) == 0 {
-		// Valid until the batch ends, which mostly runs the EXEC too.
-		q.args, q.borrowed = m.args.borrow(args), true
+		// The batch's own list, valid until the batch ends, which mostly
+		// runs the EXEC too: nothing to copy.
+		q.args, q.borrowed = args, true
 		m.borrowed = true
 	} else {
 		q.args, q.kept = m.queueArgs(c, args)
@@ -194,10 +196,7 @@ func (m *multiState) keepBorrowed() {
 	for i := range m.queue {
 		q := &m.queue[i]
 		if q.borrowed {
-			for j, x := range q.args {
-				q.args[j] = m.args.keep(x)
-			}
-			q.borrowed = false
+			q.args, q.borrowed = m.args.copy(q.args), false
 		}
 		m.addLocks(q.spec, q.args)
 	}
@@ -276,15 +275,6 @@ func (a *argArena) copy(args [][]byte) [][]byte {
 	for _, x := range args {
 		a.argv = append(a.argv, a.keep(x))
 	}
-	return a.argv[start:len(a.argv):len(a.argv)]
-}
-
-// borrow adds args to the arena's list, without copying their bytes:
-// the returned list is valid until reset, its arguments as long as the
-// caller's.
-func (a *argArena) borrow(args [][]byte) [][]byte {
-	start := len(a.argv)
-	a.argv = append(a.argv, args...)
 	return a.argv[start:len(a.argv):len(a.argv)]
 }
 
@@ -394,7 +384,7 @@ func (c *Ctx) execQueued() error {
 	// The first command starts when EXEC did (its locks taken since are
 	// its time, as a command's own locks are): no clock read.
 	c.lastEnd, c.lastIO = c.statNow().start, c.ioMark()
-	owned := c.owned
+	owned, ran := c.owned, false
 	for _, q := range m.queue {
 		mark = len(c.out)
 		if q.user != c.aclUser() {
@@ -412,9 +402,13 @@ func (c *Ctx) execQueued() error {
 		}
 		c.Run(q.spec, q.args)
 		c.dropIfRepliesOff(mark)
+		ran = true
 	}
 	c.owned, t.lasting = owned, nil
 	c.endTxLog()
+	if ran {
+		c.endWithInner()
+	}
 	return nil
 }
 

@@ -28,8 +28,8 @@ const maxWholeTx = 64
 // what it takes; argvMax bounds the arguments of each command in bytes
 // (the session tells the engine bigger ones one by one).
 func (e *Engine) ExecMulti(c *Ctx, cmds [][][]byte, argvMax int) int {
-	var specs [maxWholeTx]*Spec
-	n := e.multiLen(c, cmds, argvMax, &specs)
+	specs := &c.rareBufs().txSpecs
+	n := e.multiLen(c, cmds, argvMax, specs)
 	if n == 0 {
 		return 0
 	}
@@ -47,7 +47,7 @@ func (e *Engine) ExecMulti(c *Ctx, cmds [][][]byte, argvMax int) int {
 			c.dispatchMulti(specs[i+1], args)
 		}
 	}
-	e.Exec(c, cmds[n-1]) // a queued CLIENT REPLY applies after EXEC
+	e.execFound(c, specs[n-1], cmds[n-1]) // a queued CLIENT REPLY applies after EXEC
 	return n
 }
 

@@ -97,8 +97,10 @@ type runStat struct {
 	// rejected: the call was refused before it ran (a subcommand's arity),
 	// and counts only as rejected; skip: nothing to charge (an unknown
 	// subcommand, which Redis charges to no command); instant: the call
-	// ends when it started (tookNoTime).
-	rejected, skip, instant bool
+	// ends when it started (tookNoTime); endsInner: the call ends when
+	// the last command it ran did, if the client read and wrote nothing
+	// since (endWithInner).
+	rejected, skip, instant, endsInner bool
 }
 
 // statNow is the measurement of the command running; nil outside Run.
@@ -119,8 +121,10 @@ func (c *Ctx) beginStat(spec *Spec, args [][]byte) {
 	st := &c.stats[c.depth]
 	c.depth++
 	st.spec, st.start = spec, start
-	st.rejected, st.skip, st.instant = false, false, false
-	c.markActive(start)
+	st.rejected, st.skip, st.instant, st.endsInner = false, false, false, false
+	if start != c.lastEnd {
+		c.markActive(start) // else the command that ended then marked it
+	}
 	if spec.Flags&Script != 0 && c.e.monitors.n.Load() != 0 {
 		c.feedMonitors(spec, args) // as Redis: a script's line comes before its commands'
 	}
@@ -147,11 +151,15 @@ func (c *Ctx) endStat(args [][]byte) {
 	if c.e.monitors.n.Load() != 0 && !st.skip && !st.rejected && st.spec.Flags&Script == 0 {
 		c.feedMonitors(st.spec, args) // after it ran; scripts before (beginStat)
 	}
-	end := st.start
-	if !st.instant {
+	end, io := st.start, c.ioMark()
+	switch {
+	case st.instant:
+	case st.endsInner && c.lastEnd != 0 && c.lastIO == io:
+		end = c.lastEnd
+	default:
 		end = time.Since(c.e.epoch)
 	}
-	c.lastEnd, c.lastIO = end, c.ioMark()
+	c.lastEnd, c.lastIO = end, io
 	c.markActive(end)
 	took := end - st.start - c.waited
 	c.waited = 0
@@ -193,6 +201,15 @@ func (c *Ctx) startTime() time.Duration {
 // measurable time (MULTI sets a flag): it ends when it started, with no
 // clock read, and is charged 0 µs, as a call under a microsecond is.
 func (c *Ctx) tookNoTime() { c.statNow().instant = true }
+
+// endWithInner says that the command running ends, for its statistics,
+// when the last command it ran did (EXEC, once its queue ran): its own
+// work after that one (closing the AOF unit, the commit, the post-commit
+// effects, the queue's reset) goes uncounted, or counted in the next
+// command the session runs with no read or write in between, which
+// starts when it ended, so one clock read fewer. If the client read or
+// wrote since, it reads the clock.
+func (c *Ctx) endWithInner() { c.statNow().endsInner = true }
 
 // clockGap says that time passed since the last command ended that is not
 // the next command's (queueing in MULTI, a script's own Lua code): the

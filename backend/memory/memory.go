@@ -282,14 +282,17 @@ func (m *Memory) begin(o backend.TxOptions, write bool) (*tx, error) {
 	} else {
 		t.all = false
 		t.keys.Reset(o.Keys)
+		few := len(o.Keys) <= maxHashedKeys
 		var set uint64
-		var h uint64
-		for _, k := range o.Keys {
-			h = m.hash(k)
+		for i, k := range o.Keys {
+			h := m.hash(k)
 			set |= 1 << (h & (shardsPerDB - 1))
+			if few {
+				t.hashes[i] = h
+			}
 		}
-		if len(o.Keys) == 1 {
-			t.key, t.keyHash = o.Keys[0], h
+		if few {
+			t.hashed = o.Keys
 		}
 		t.locked = set
 		sh := m.shards[t.base : t.base+shardsPerDB]
@@ -327,7 +330,7 @@ func (m *Memory) end(t *tx) {
 	}
 	t.locked = 0
 	t.all = false
-	t.key, t.last, t.lastSD, t.touched = nil, nil, nil, nil
+	t.hashed, t.last, t.lastSD, t.touched = nil, nil, nil, nil
 	t.keys.Reset(nil)
 	t.stale = nil
 	m.txPool.Put(t)

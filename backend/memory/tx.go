@@ -34,10 +34,13 @@ type tx struct {
 	noTouch bool
 	touched *entry
 
-	// The transaction's only key and its hash: the command's operations
-	// pass that same slice, and so skip hashing it again.
-	key     []byte
-	keyHash uint64
+	// The keys the transaction named, when they are at most
+	// maxHashedKeys, and their hashes: the operations pass those same
+	// slices (one command) or the same bytes (the commands of an EXEC or
+	// of a run sharing the transaction, each with its own arguments), and
+	// so skip hashing them again.
+	hashed [][]byte
+	hashes [maxHashedKeys]uint64
 
 	keys backend.KeySet // TxOptions.Keys, unless all
 
@@ -97,20 +100,39 @@ func (t *tx) WithDB(db int) (backend.Tx, error) {
 // or ErrNotLocked if the transaction did not name key (with All it may
 // touch any key of any database).
 func (t *tx) data(db int, key []byte) (*shardData, uint64, error) {
-	var h uint64
-	// The only key, named in TxOptions.Keys: the same slice (one command)
-	// or the same bytes (the commands of a run sharing the transaction,
-	// each with its own arguments) needs no hashing and no KeySet probe.
-	if len(key) > 0 && len(key) == len(t.key) && db == t.db &&
-		(unsafe.SliceData(key) == unsafe.SliceData(t.key) || string(key) == string(t.key)) {
-		h = t.keyHash
-	} else {
+	h, ok := t.hashOf(db, key)
+	if !ok {
 		if !t.all && (db != t.db || !t.keys.Has(key)) {
 			return nil, 0, fmt.Errorf("%w: key %q of database %d not named in TxOptions.Keys", backend.ErrNotLocked, string(key), db)
 		}
 		h = t.m.hash(key)
 	}
 	return t.m.shards[db*shardsPerDB+int(h&(shardsPerDB-1))].data.Load(), h, nil
+}
+
+// maxHashedKeys is the most keys named in TxOptions.Keys whose hashes a
+// transaction keeps (hashed).
+const maxHashedKeys = 8
+
+// hashOf returns the hash of key of database db if it is one of the keys
+// the transaction named and kept the hash of (hashed): no hashing and no
+// KeySet probe.
+func (t *tx) hashOf(db int, key []byte) (uint64, bool) {
+	if db != t.db || len(key) == 0 {
+		return 0, false
+	}
+	p := unsafe.SliceData(key)
+	for i, k := range t.hashed { // mostly the very slice named
+		if unsafe.SliceData(k) == p && len(k) == len(key) {
+			return t.hashes[i], true
+		}
+	}
+	for i, k := range t.hashed {
+		if string(k) == string(key) {
+			return t.hashes[i], true
+		}
+	}
+	return 0, false
 }
 
 // notAll is the error of a whole-database or cross-database operation in
