@@ -292,7 +292,7 @@ func (m *Memory) begin(o backend.TxOptions, write bool) (*tx, error) {
 			}
 		}
 		if few {
-			t.hashed = o.Keys
+			t.hashed = append(t.hashedBuf[:0], o.Keys...)
 		}
 		t.locked = set
 		sh := m.shards[t.base : t.base+shardsPerDB]
@@ -330,6 +330,7 @@ func (m *Memory) end(t *tx) {
 	}
 	t.locked = 0
 	t.all = false
+	clear(t.hashed)
 	t.hashed, t.last, t.lastSD, t.touched = nil, nil, nil, nil
 	t.keys.Reset(nil)
 	t.stale = nil

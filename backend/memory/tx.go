@@ -38,9 +38,11 @@ type tx struct {
 	// maxHashedKeys, and their hashes: the operations pass those same
 	// slices (one command) or the same bytes (the commands of an EXEC or
 	// of a run sharing the transaction, each with its own arguments), and
-	// so skip hashing them again.
-	hashed [][]byte
-	hashes [maxHashedKeys]uint64
+	// so skip hashing them again. hashed is a copy of the list in
+	// hashedBuf: a caller that reuses its list meanwhile changes nothing.
+	hashed    [][]byte
+	hashes    [maxHashedKeys]uint64
+	hashedBuf [maxHashedKeys][]byte
 
 	keys backend.KeySet // TxOptions.Keys, unless all
 
