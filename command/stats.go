@@ -114,7 +114,7 @@ func (c *Ctx) statNow() *runStat {
 // beginStat starts measuring spec's run, above the measurement of the
 // EXEC or script around it, if any.
 func (c *Ctx) beginStat(spec *Spec, args [][]byte) {
-	start := c.startTime()
+	start := c.lastEndOrNow(c.ioMark())
 	if c.depth == len(c.stats) {
 		c.stats = append(c.stats, runStat{}) // once per nesting level
 	}
@@ -154,8 +154,8 @@ func (c *Ctx) endStat(args [][]byte) {
 	end, io := st.start, c.ioMark()
 	switch {
 	case st.instant:
-	case st.endsInner && c.lastEnd != 0 && c.lastIO == io:
-		end = c.lastEnd
+	case st.endsInner:
+		end = c.lastEndOrNow(io)
 	default:
 		end = time.Since(c.e.epoch)
 	}
@@ -185,13 +185,15 @@ func (c *Ctx) endStat(args [][]byte) {
 	}
 }
 
-// startTime is when the command starting now started. Reading the clock
-// costs as much as a small command here, so a command that follows
+// lastEndOrNow is when the last command ended if the client read and
+// wrote nothing since (io is c.ioMark() now), else the clock. Reading the
+// clock costs as much as a small command here, so a command that follows
 // another one with no network read or write in between (the commands of
 // one pipelined batch, those EXEC or a script runs) starts when the
-// previous one ended.
-func (c *Ctx) startTime() time.Duration {
-	if c.lastEnd != 0 && c.lastIO == c.ioMark() {
+// previous one ended, and EXEC ends when its last command did
+// (endWithInner).
+func (c *Ctx) lastEndOrNow(io int64) time.Duration {
+	if c.lastEnd != 0 && c.lastIO == io {
 		return c.lastEnd
 	}
 	return time.Since(c.e.epoch)
